@@ -1,0 +1,114 @@
+package jrnn.kernels;
+
+import java.lang.ref.Reference;
+import jrnn.tensor.ShapeMismatchException;
+import jrnn.tensor.Tensor;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.openblas.global.openblas_nolapack;
+
+/**
+ * Matrix products on {@link Tensor}s through OpenBLAS, row-major, with the operand extents
+ * checked before the native call (a wrong offset is an exception here, not a crashed JVM).
+ *
+ * <p>Operands are given as (tensor, element offset, leading dimension), so that a time step,
+ * a gate block or one direction's columns of a wider output are used in place without copies.
+ */
+public final class Blas {
+  private Blas() {}
+
+  /** A FloatPointer whose address is set per call, so that no native call allocates. */
+  private static final class RawPointer extends FloatPointer {
+    RawPointer() {
+      super((Pointer) null);
+    }
+
+    RawPointer at(long addr) {
+      this.address = addr;
+      this.position = 0;
+      this.limit = 0;
+      this.capacity = 0;
+      return this;
+    }
+  }
+
+  private static final class Scratch {
+    final RawPointer a = new RawPointer();
+    final RawPointer b = new RawPointer();
+    final RawPointer c = new RawPointer();
+  }
+
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+  static {
+    // Loading the class loads the native library once.
+    openblas_nolapack.cblas_sdot(0, (FloatPointer) null, 1, (FloatPointer) null, 1);
+  }
+
+  /**
+   * C = alpha * op(A) * op(B) + beta * C, where op(A) is m x k, op(B) is k x n and C is m x n,
+   * all row-major with the given leading dimensions (row strides, in elements).
+   */
+  public static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+      Tensor a, int aOff, int lda, Tensor b, int bOff, int ldb, float beta,
+      Tensor c, int cOff, int ldc) {
+    if (m == 0 || n == 0) {
+      return;
+    }
+    checkOperand("gemm A", a, aOff, transA ? k : m, transA ? m : k, lda);
+    checkOperand("gemm B", b, bOff, transB ? n : k, transB ? k : n, ldb);
+    checkOperand("gemm C", c, cOff, m, n, ldc);
+    Scratch s = SCRATCH.get();
+    openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor,
+        transA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
+        transB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
+        m, n, k, alpha,
+        s.a.at(a.address() + 4L * aOff), lda,
+        s.b.at(b.address() + 4L * bOff), ldb, beta,
+        s.c.at(c.address() + 4L * cOff), ldc);
+    Reference.reachabilityFence(a);
+    Reference.reachabilityFence(b);
+    Reference.reachabilityFence(c);
+  }
+
+  /** y = alpha * op(A) * x + beta * y, with A m x n row-major (op(A) = A^T when transA). */
+  public static void gemv(boolean transA, int m, int n, float alpha, Tensor a, int aOff, int lda,
+      Tensor x, int xOff, float beta, Tensor y, int yOff) {
+    if (m == 0 || n == 0) {
+      return;
+    }
+    checkOperand("gemv A", a, aOff, m, n, lda);
+    checkOperand("gemv x", x, xOff, 1, transA ? m : n, transA ? m : n);
+    checkOperand("gemv y", y, yOff, 1, transA ? n : m, transA ? n : m);
+    Scratch s = SCRATCH.get();
+    openblas_nolapack.cblas_sgemv(openblas_nolapack.CblasRowMajor,
+        transA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
+        m, n, alpha, s.a.at(a.address() + 4L * aOff), lda,
+        s.b.at(x.address() + 4L * xOff), 1, beta, s.c.at(y.address() + 4L * yOff), 1);
+    Reference.reachabilityFence(a);
+    Reference.reachabilityFence(x);
+    Reference.reachabilityFence(y);
+  }
+
+  private static void checkOperand(String what, Tensor t, int off, int rows, int cols, int ld) {
+    if (ld < Math.max(1, cols)) {
+      throw new ShapeMismatchException(
+          "Blas." + what + ": leading dimension " + ld + " is smaller than the " + cols + " columns");
+    }
+    long last = (long) off + (long) (rows - 1) * ld + cols;
+    if (off < 0 || rows < 0 || cols < 0 || (rows > 0 && cols > 0 && last > t.size())) {
+      throw new ShapeMismatchException("Blas." + what + ": a " + rows + " x " + cols
+          + " matrix at offset " + off + " with row stride " + ld + " needs " + last
+          + " elements, the tensor " + t + " has " + t.size());
+    }
+  }
+
+  /** The number of threads OpenBLAS uses for one product. */
+  public static int threads() {
+    return org.bytedeco.openblas.presets.openblas_nolapack.blas_get_num_threads();
+  }
+
+  public static void setThreads(int n) {
+    org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(n);
+  }
+}

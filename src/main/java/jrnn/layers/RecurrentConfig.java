@@ -1,0 +1,82 @@
+package jrnn.layers;
+
+import jrnn.cells.CellType;
+import jrnn.params.ParamLayout;
+
+/**
+ * A stack of recurrent layers (SPEC 8-39), each optionally bidirectional (8-40 .. 8-42), with
+ * dropout between layers. Layer l reads the merged output of layer l - 1; layer 0 reads the
+ * input of width {@code inputSize}.
+ */
+public record RecurrentConfig(CellType cell, int inputSize, int hiddenSize, int layers,
+    Bidirectional bidirectional, double dropout) {
+
+  public RecurrentConfig {
+    if (cell == null) {
+      throw new IllegalArgumentException("RecurrentConfig: cell type must be given");
+    }
+    if (inputSize <= 0) {
+      throw new IllegalArgumentException("RecurrentConfig: input size must be positive, got " + inputSize);
+    }
+    if (hiddenSize <= 0) {
+      throw new IllegalArgumentException("RecurrentConfig: hidden size must be positive, got " + hiddenSize);
+    }
+    if (layers <= 0) {
+      throw new IllegalArgumentException("RecurrentConfig: number of layers must be positive, got " + layers);
+    }
+    if (bidirectional == null) {
+      bidirectional = Bidirectional.NONE;
+    }
+    if (!(dropout >= 0 && dropout < 1)) {
+      throw new IllegalArgumentException("RecurrentConfig: dropout must be in [0, 1), got " + dropout);
+    }
+  }
+
+  public int directions() {
+    return bidirectional.directions();
+  }
+
+  /** Width of each layer's merged output: 2H for concatenation, H otherwise. */
+  public int outputSize() {
+    return bidirectional == Bidirectional.CONCAT ? 2 * hiddenSize : hiddenSize;
+  }
+
+  public int layerInputSize(int layer) {
+    return layer == 0 ? inputSize : outputSize();
+  }
+
+  /** Number of state slots, layers * directions, as in PyTorch's h0 [layers*D, B, H]. */
+  public int stateSlots() {
+    return layers * directions();
+  }
+
+  /**
+   * The name of one parameter of one layer and direction, PyTorch style:
+   * {@code prefix + kind + "_l" + layer + ("_reverse" if direction 1)}.
+   */
+  public static String paramName(String prefix, String kind, int layer, int direction) {
+    return prefix + kind + "_l" + layer + (direction == 1 ? "_reverse" : "");
+  }
+
+  /** Declares every parameter of the stack, layer by layer, forward direction first. */
+  public void declareParameters(ParamLayout.Builder b, String prefix) {
+    int g = cell.gates() * hiddenSize;
+    for (int l = 0; l < layers; l++) {
+      for (int d = 0; d < directions(); d++) {
+        b.add(paramName(prefix, "weight_ih", l, d), g, layerInputSize(l));
+        b.add(paramName(prefix, "weight_hh", l, d), g, hiddenSize);
+        b.add(paramName(prefix, "bias", l, d), g);
+        if (cell instanceof CellType.Lstm lstm && lstm.peephole()) {
+          if (!lstm.coupled()) {
+            b.add(paramName(prefix, "weight_ci", l, d), hiddenSize);
+          }
+          b.add(paramName(prefix, "weight_cf", l, d), hiddenSize);
+          b.add(paramName(prefix, "weight_co", l, d), hiddenSize);
+        }
+        if (cell instanceof CellType.Gru gru && gru.resetAfter()) {
+          b.add(paramName(prefix, "bias_hn", l, d), hiddenSize);
+        }
+      }
+    }
+  }
+}

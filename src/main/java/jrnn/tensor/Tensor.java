@@ -1,0 +1,191 @@
+package jrnn.tensor;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import org.bytedeco.javacpp.Pointer;
+
+/**
+ * A dense float32 array with a shape, stored row-major off the Java heap so that BLAS reads it
+ * in place (JavaCPP copies Java arrays on every native call, which costs more than the product
+ * itself for the matrices of a recurrent step). Memory is 64-byte aligned and freed by the
+ * garbage collector once the tensor and all its views are unreachable.
+ *
+ * <p>Element access from Java goes through {@link #data()} (a {@link FloatBuffer}) or
+ * {@link #bytes()} (the same memory as bytes, for the vector kernels); {@link #address()} is
+ * for native calls only.
+ */
+public final class Tensor {
+  private static final int ALIGN = 64;
+
+  private final int[] shape;
+  private final int size;
+  private final ByteBuffer bytes;
+  private final FloatBuffer data;
+  private final long address;
+
+  private Tensor(int[] shape, ByteBuffer bytes) {
+    this.shape = shape;
+    this.size = bytes.capacity() / Float.BYTES;
+    this.bytes = bytes;
+    this.data = bytes.asFloatBuffer();
+    this.address = new Pointer(bytes).address();
+  }
+
+  /** A new tensor filled with zeros. */
+  public static Tensor zeros(int... shape) {
+    int[] s = shape.clone();
+    long n = checkedSize(s);
+    ByteBuffer raw = ByteBuffer.allocateDirect((int) (n * Float.BYTES) + ALIGN);
+    ByteBuffer aligned = raw.alignedSlice(ALIGN).limit((int) (n * Float.BYTES)).slice();
+    return new Tensor(s, aligned.order(ByteOrder.nativeOrder()));
+  }
+
+  /** A new tensor holding a copy of {@code values}, which must match the shape. */
+  public static Tensor of(float[] values, int... shape) {
+    Tensor t = zeros(shape);
+    ShapeMismatchException.check("Tensor.of: number of values for shape " + Arrays.toString(shape),
+        t.size, values.length);
+    t.data.put(0, values);
+    return t;
+  }
+
+  /** A new tensor holding {@code values} rounded to float32. */
+  public static Tensor of(double[] values, int... shape) {
+    Tensor t = zeros(shape);
+    ShapeMismatchException.check("Tensor.of: number of values for shape " + Arrays.toString(shape),
+        t.size, values.length);
+    for (int i = 0; i < values.length; i++) {
+      t.data.put(i, (float) values[i]);
+    }
+    return t;
+  }
+
+  static long checkedSize(int[] shape) {
+    long n = 1;
+    for (int d : shape) {
+      if (d < 0) {
+        throw new IllegalArgumentException(
+            "Tensor: dimensions must not be negative, got shape " + Arrays.toString(shape));
+      }
+      n *= d;
+    }
+    if (n * Float.BYTES > Integer.MAX_VALUE - ALIGN) {
+      throw new IllegalArgumentException(
+          "Tensor: at most " + (Integer.MAX_VALUE - ALIGN) / Float.BYTES
+              + " elements in one tensor, got shape " + Arrays.toString(shape) + " = " + n);
+    }
+    return n;
+  }
+
+  /**
+   * A tensor of shape {@code shape} that shares this tensor's memory from element
+   * {@code offset} on; writes through either are seen by both.
+   */
+  public Tensor view(int offset, int... shape) {
+    int[] s = shape.clone();
+    long n = checkedSize(s);
+    if (offset < 0 || offset + n > size) {
+      throw new ShapeMismatchException("Tensor.view: elements [" + offset + ", " + (offset + n)
+          + ") of a tensor of " + size + " (shape " + Arrays.toString(this.shape) + ")");
+    }
+    ByteBuffer slice = bytes.slice(offset * Float.BYTES, (int) n * Float.BYTES)
+        .order(ByteOrder.nativeOrder());
+    return new Tensor(s, slice);
+  }
+
+  /** The same memory with another shape of the same size. */
+  public Tensor reshape(int... shape) {
+    ShapeMismatchException.check("Tensor.reshape " + Arrays.toString(this.shape) + " to "
+        + Arrays.toString(shape) + ": element count", size, checkedSize(shape));
+    return new Tensor(shape.clone(), bytes);
+  }
+
+  public int[] shape() {
+    return shape.clone();
+  }
+
+  public int dim(int i) {
+    return shape[i];
+  }
+
+  public int rank() {
+    return shape.length;
+  }
+
+  public int size() {
+    return size;
+  }
+
+  public FloatBuffer data() {
+    return data;
+  }
+
+  public ByteBuffer bytes() {
+    return bytes;
+  }
+
+  /** Native address of element 0; valid only while this tensor is reachable. */
+  public long address() {
+    return address;
+  }
+
+  public float get(int i) {
+    return data.get(i);
+  }
+
+  public void set(int i, float v) {
+    data.put(i, v);
+  }
+
+  public void add(int i, float v) {
+    data.put(i, data.get(i) + v);
+  }
+
+  public Tensor fill(float v) {
+    for (int i = 0; i < size; i++) {
+      data.put(i, v);
+    }
+    return this;
+  }
+
+  public Tensor zero() {
+    return fill(0f);
+  }
+
+  /** Copies all of {@code src} (same size) into this tensor. */
+  public Tensor copyFrom(Tensor src) {
+    ShapeMismatchException.check("Tensor.copyFrom: size", size, src.size);
+    data.put(0, src.data, 0, size);
+    return this;
+  }
+
+  public float[] toArray() {
+    float[] out = new float[size];
+    data.get(0, out);
+    return out;
+  }
+
+  public double[] toDoubleArray() {
+    double[] out = new double[size];
+    for (int i = 0; i < size; i++) {
+      out[i] = data.get(i);
+    }
+    return out;
+  }
+
+  /** Throws {@link ShapeMismatchException} naming {@code component} unless the shape is {@code expected}. */
+  public Tensor requireShape(String component, int... expected) {
+    if (!Arrays.equals(shape, expected)) {
+      throw new ShapeMismatchException(component + ": expected shape " + Arrays.toString(expected)
+          + ", got " + Arrays.toString(shape));
+    }
+    return this;
+  }
+
+  @Override
+  public String toString() {
+    return "Tensor" + Arrays.toString(shape);
+  }
+}
