@@ -94,6 +94,20 @@ public final class ReferenceModel {
     return layout;
   }
 
+  /** The normalized loss alone (forward passes only). */
+  public double loss(List<Sample> samples, LossNormalization normalization) {
+    double sum = 0;
+    int outputs = 0;
+    double[] unused = new double[0];
+    for (Sample s : samples) {
+      SampleRun r = new SampleRun(s, unused);
+      r.forward();
+      sum += r.lossSum;
+      outputs += r.outputCount;
+    }
+    return sum / (normalization == LossNormalization.PER_SEQUENCE ? samples.size() : outputs);
+  }
+
   /** Forward and backward over all samples; gradients are of the normalized loss. */
   public Result run(List<Sample> samples, LossNormalization normalization) {
     Result res = new Result();
