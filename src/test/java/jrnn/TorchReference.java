@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import jrnn.cells.Activation;
+import jrnn.kernels.Activation;
 import jrnn.cells.CellType;
 import jrnn.layers.Bidirectional;
 import jrnn.layers.RecurrentConfig;

@@ -1,5 +1,7 @@
 package jrnn.cells;
 
+import jrnn.kernels.Activation;
+
 import java.util.List;
 import java.util.Locale;
 

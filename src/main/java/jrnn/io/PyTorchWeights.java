@@ -1,8 +1,9 @@
 package jrnn.io;
 
+import jrnn.cells.ParamNames;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import jrnn.cells.Activation;
+import jrnn.kernels.Activation;
 import jrnn.cells.CellType;
 import jrnn.layers.RecurrentConfig;
 
@@ -40,7 +41,7 @@ public final class PyTorchWeights {
 
   /** PyTorch's name for one parameter of one layer and direction, e.g. {@code weight_hh_l1_reverse}. */
   public static String torchName(String kind, int layer, int direction) {
-    return RecurrentConfig.paramName("", kind, layer, direction);
+    return ParamNames.recurrent("", kind, layer, direction);
   }
 
   /** jrnn parameters (names with {@code prefix}) from PyTorch's state dict of the stack. */
@@ -66,11 +67,11 @@ public final class PyTorchWeights {
           negateRows(bias, h, 2 * h, 1);
           double[] biasHn = new double[h];
           System.arraycopy(bHh, 2 * h, biasHn, 0, h);
-          out.put(RecurrentConfig.paramName(prefix, "bias_hn", l, d), biasHn);
+          out.put(ParamNames.recurrent(prefix, "bias_hn", l, d), biasHn);
         }
-        out.put(RecurrentConfig.paramName(prefix, "weight_ih", l, d), wIh);
-        out.put(RecurrentConfig.paramName(prefix, "weight_hh", l, d), wHh);
-        out.put(RecurrentConfig.paramName(prefix, "bias", l, d), bias);
+        out.put(ParamNames.recurrent(prefix, "weight_ih", l, d), wIh);
+        out.put(ParamNames.recurrent(prefix, "weight_hh", l, d), wHh);
+        out.put(ParamNames.recurrent(prefix, "bias", l, d), bias);
       }
     }
     return out;
@@ -88,15 +89,15 @@ public final class PyTorchWeights {
     Map<String, double[]> out = new LinkedHashMap<>();
     for (int l = 0; l < cfg.layers(); l++) {
       for (int d = 0; d < cfg.directions(); d++) {
-        double[] wIh = get(jrnn, RecurrentConfig.paramName(prefix, "weight_ih", l, d)).clone();
-        double[] wHh = get(jrnn, RecurrentConfig.paramName(prefix, "weight_hh", l, d)).clone();
-        double[] bIh = get(jrnn, RecurrentConfig.paramName(prefix, "bias", l, d)).clone();
+        double[] wIh = get(jrnn, ParamNames.recurrent(prefix, "weight_ih", l, d)).clone();
+        double[] wHh = get(jrnn, ParamNames.recurrent(prefix, "weight_hh", l, d)).clone();
+        double[] bIh = get(jrnn, ParamNames.recurrent(prefix, "bias", l, d)).clone();
         double[] bHh = new double[bIh.length];
         if (gru) {
           negateRows(wIh, h, 2 * h, cfg.layerInputSize(l));
           negateRows(wHh, h, 2 * h, h);
           negateRows(bIh, h, 2 * h, 1);
-          System.arraycopy(get(jrnn, RecurrentConfig.paramName(prefix, "bias_hn", l, d)), 0, bHh, 2 * h, h);
+          System.arraycopy(get(jrnn, ParamNames.recurrent(prefix, "bias_hn", l, d)), 0, bHh, 2 * h, h);
         }
         out.put(torchName("weight_ih", l, d), wIh);
         out.put(torchName("weight_hh", l, d), wHh);

@@ -1,6 +1,7 @@
 package jrnn.layers;
 
 import jrnn.cells.CellType;
+import jrnn.cells.ParamNames;
 import jrnn.params.ParamLayout;
 
 /**
@@ -50,31 +51,23 @@ public record RecurrentConfig(CellType cell, int inputSize, int hiddenSize, int 
     return layers * directions();
   }
 
-  /**
-   * The name of one parameter of one layer and direction, PyTorch style:
-   * {@code prefix + kind + "_l" + layer + ("_reverse" if direction 1)}.
-   */
-  public static String paramName(String prefix, String kind, int layer, int direction) {
-    return prefix + kind + "_l" + layer + (direction == 1 ? "_reverse" : "");
-  }
-
   /** Declares every parameter of the stack, layer by layer, forward direction first. */
   public void declareParameters(ParamLayout.Builder b, String prefix) {
     int g = cell.gates() * hiddenSize;
     for (int l = 0; l < layers; l++) {
       for (int d = 0; d < directions(); d++) {
-        b.add(paramName(prefix, "weight_ih", l, d), g, layerInputSize(l));
-        b.add(paramName(prefix, "weight_hh", l, d), g, hiddenSize);
-        b.add(paramName(prefix, "bias", l, d), g);
+        b.add(ParamNames.recurrent(prefix, "weight_ih", l, d), g, layerInputSize(l));
+        b.add(ParamNames.recurrent(prefix, "weight_hh", l, d), g, hiddenSize);
+        b.add(ParamNames.recurrent(prefix, "bias", l, d), g);
         if (cell instanceof CellType.Lstm lstm && lstm.peephole()) {
           if (!lstm.coupled()) {
-            b.add(paramName(prefix, "weight_ci", l, d), hiddenSize);
+            b.add(ParamNames.recurrent(prefix, "weight_ci", l, d), hiddenSize);
           }
-          b.add(paramName(prefix, "weight_cf", l, d), hiddenSize);
-          b.add(paramName(prefix, "weight_co", l, d), hiddenSize);
+          b.add(ParamNames.recurrent(prefix, "weight_cf", l, d), hiddenSize);
+          b.add(ParamNames.recurrent(prefix, "weight_co", l, d), hiddenSize);
         }
         if (cell instanceof CellType.Gru gru && gru.resetAfter()) {
-          b.add(paramName(prefix, "bias_hn", l, d), hiddenSize);
+          b.add(ParamNames.recurrent(prefix, "bias_hn", l, d), hiddenSize);
         }
       }
     }

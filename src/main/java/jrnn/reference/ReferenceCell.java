@@ -1,8 +1,8 @@
 package jrnn.reference;
 
-import jrnn.cells.Activation;
+import jrnn.cells.ParamNames;
+import jrnn.kernels.Activation;
 import jrnn.cells.CellType;
-import jrnn.layers.RecurrentConfig;
 import jrnn.params.ParamLayout;
 
 /**
@@ -38,9 +38,9 @@ public abstract class ReferenceCell {
     this.hidden = hidden;
     this.p = params;
     this.g = grads;
-    this.wIh = layout.get(RecurrentConfig.paramName(prefix, "weight_ih", layer, direction)).offset();
-    this.wHh = layout.get(RecurrentConfig.paramName(prefix, "weight_hh", layer, direction)).offset();
-    this.bias = layout.get(RecurrentConfig.paramName(prefix, "bias", layer, direction)).offset();
+    this.wIh = layout.get(ParamNames.recurrent(prefix, "weight_ih", layer, direction)).offset();
+    this.wHh = layout.get(ParamNames.recurrent(prefix, "weight_hh", layer, direction)).offset();
+    this.bias = layout.get(ParamNames.recurrent(prefix, "bias", layer, direction)).offset();
   }
 
   /** The cell of {@code type} for one layer and direction of a model with this layout. */
@@ -173,9 +173,9 @@ public abstract class ReferenceCell {
       this.peephole = type.peephole();
       this.coupled = type.coupled();
       this.pI = peephole && !coupled
-          ? layout.get(RecurrentConfig.paramName(prefix, "weight_ci", layer, direction)).offset() : -1;
-      this.pF = peephole ? layout.get(RecurrentConfig.paramName(prefix, "weight_cf", layer, direction)).offset() : -1;
-      this.pO = peephole ? layout.get(RecurrentConfig.paramName(prefix, "weight_co", layer, direction)).offset() : -1;
+          ? layout.get(ParamNames.recurrent(prefix, "weight_ci", layer, direction)).offset() : -1;
+      this.pF = peephole ? layout.get(ParamNames.recurrent(prefix, "weight_cf", layer, direction)).offset() : -1;
+      this.pO = peephole ? layout.get(ParamNames.recurrent(prefix, "weight_co", layer, direction)).offset() : -1;
       int b = 0;
       this.rowI = coupled ? -1 : (b++) * hidden;
       this.rowF = (b++) * hidden;
@@ -280,7 +280,7 @@ public abstract class ReferenceCell {
       super(inputSize, hidden, params, grads, layout, prefix, layer, direction);
       this.resetAfter = type.resetAfter();
       this.biasHn = resetAfter
-          ? layout.get(RecurrentConfig.paramName(prefix, "bias_hn", layer, direction)).offset() : -1;
+          ? layout.get(ParamNames.recurrent(prefix, "bias_hn", layer, direction)).offset() : -1;
     }
 
     @Override

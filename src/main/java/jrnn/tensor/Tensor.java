@@ -37,7 +37,7 @@ public final class Tensor {
   public static Tensor zeros(int... shape) {
     int[] s = shape.clone();
     long n = checkedSize(s);
-    ByteBuffer raw = ByteBuffer.allocateDirect((int) (n * Float.BYTES) + ALIGN);
+    ByteBuffer raw = ByteBuffer.allocateDirect((int) (n * Float.BYTES) + 2 * ALIGN);
     ByteBuffer aligned = raw.alignedSlice(ALIGN).limit((int) (n * Float.BYTES)).slice();
     return new Tensor(s, aligned.order(ByteOrder.nativeOrder()));
   }
@@ -71,9 +71,9 @@ public final class Tensor {
       }
       n *= d;
     }
-    if (n * Float.BYTES > Integer.MAX_VALUE - ALIGN) {
+    if (n * Float.BYTES > Integer.MAX_VALUE - 2 * ALIGN) {
       throw new IllegalArgumentException(
-          "Tensor: at most " + (Integer.MAX_VALUE - ALIGN) / Float.BYTES
+          "Tensor: at most " + (Integer.MAX_VALUE - 2 * ALIGN) / Float.BYTES
               + " elements in one tensor, got shape " + Arrays.toString(shape) + " = " + n);
     }
     return n;

@@ -1,4 +1,4 @@
-package jrnn.cells;
+package jrnn.kernels;
 
 /** The hidden-unit nonlinearity f of the simple recurrent network (SPEC 8-2, 8-7). */
 public enum Activation {

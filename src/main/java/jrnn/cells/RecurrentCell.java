@@ -1,0 +1,193 @@
+package jrnn.cells;
+
+import jrnn.kernels.Blas;
+import jrnn.kernels.Kernels;
+import jrnn.params.Parameters;
+import jrnn.tensor.Tensor;
+
+/**
+ * One direction of one recurrent layer as a cell, float32: a time step forward and backward for
+ * a batch of B sequences, plus the parts that treat all T steps at once, which is where the
+ * speed comes from (SPEC 8-17 .. 8-19 as single products):
+ *
+ * <pre>
+ *   gates[T*B, G*H]  = bias + x[T*B, X] W_ih^T            one GEMM before the time loop
+ *   gates[t]        += h_{t-1}[B, H] W_hh^T               one GEMM per step, then fused gate math
+ *   dW_ih           += dGates^T x,  db += column sums,  dx = dGates W_ih     after the loop
+ *   dW_hh           += dGates^T h_{t-1} (all steps)                          after the loop
+ * </pre>
+ *
+ * <p>Dimensions: T steps, B sequences, X input width, H hidden units, G gate blocks. Buffers are
+ * time-major; the state buffer {@link #h()} has T + 1 slots of [B, H], the layer deciding which
+ * slot a step reads and writes (so that both directions keep their states contiguous). The cell
+ * knows nothing of direction or padding: the layer freezes the rows of finished sequences.
+ * Buffers grow to the largest batch seen and are reused: nothing is allocated in the time loop.
+ */
+public abstract class RecurrentCell {
+  protected final CellType type;
+  protected final int inputSize;
+  protected final int hidden;
+  /** G * H, the width of a pre-activation row. */
+  protected final int gateWidth;
+  protected final Kernels kernels;
+  protected final Tensor wIh;
+  protected final Tensor wHh;
+  protected final Tensor bias;
+  protected final Tensor gWIh;
+  protected final Tensor gWHh;
+  protected final Tensor gBias;
+
+  protected int steps;
+  protected int batch;
+  /** [T, B, G*H]: pre-activations, then (after a step) the gate activations. */
+  protected Tensor gates = Tensor.zeros(0);
+  /** [T, B, G*H]: dL/d(pre-activations). */
+  protected Tensor dGates = Tensor.zeros(0);
+  /** [T + 1, B, H] hidden states by slot. */
+  protected Tensor h = Tensor.zeros(0);
+  /** [B, H]: dL/dh_t in, dL/dh_{t-1} out. */
+  protected Tensor dh = Tensor.zeros(0);
+  protected Tensor dhPrev = Tensor.zeros(0);
+  private Tensor ones = Tensor.zeros(0);
+
+  protected RecurrentCell(CellType type, int inputSize, int hidden, Parameters params,
+      String prefix, int layer, int direction, Kernels kernels) {
+    this.type = type;
+    this.inputSize = inputSize;
+    this.hidden = hidden;
+    this.gateWidth = type.gates() * hidden;
+    this.kernels = kernels;
+    this.wIh = params.value(ParamNames.recurrent(prefix, "weight_ih", layer, direction));
+    this.wHh = params.value(ParamNames.recurrent(prefix, "weight_hh", layer, direction));
+    this.bias = params.value(ParamNames.recurrent(prefix, "bias", layer, direction));
+    this.gWIh = params.grad(ParamNames.recurrent(prefix, "weight_ih", layer, direction));
+    this.gWHh = params.grad(ParamNames.recurrent(prefix, "weight_hh", layer, direction));
+    this.gBias = params.grad(ParamNames.recurrent(prefix, "bias", layer, direction));
+  }
+
+  /** The fast cell of {@code type} for one layer and direction, on views of {@code params}. */
+  public static RecurrentCell create(CellType type, int inputSize, int hidden, Parameters params,
+      String prefix, int layer, int direction, Kernels kernels) {
+    if (type instanceof CellType.Simple s) {
+      return new SimpleRnnCell(s, inputSize, hidden, params, prefix, layer, direction, kernels);
+    } else if (type instanceof CellType.Lstm l) {
+      return new LstmCell(l, inputSize, hidden, params, prefix, layer, direction, kernels);
+    }
+    return new GruCell((CellType.Gru) type, inputSize, hidden, params, prefix, layer, direction, kernels);
+  }
+
+  public CellType type() {
+    return type;
+  }
+
+  public int hiddenSize() {
+    return hidden;
+  }
+
+  /** Sizes the buffers for T steps of B sequences (growing them if needed). */
+  public void prepare(int steps, int batch) {
+    this.steps = steps;
+    this.batch = batch;
+    int rows = steps * batch;
+    gates = grow(gates, rows * gateWidth);
+    dGates = grow(dGates, rows * gateWidth);
+    h = grow(h, (steps + 1) * batch * hidden);
+    dh = grow(dh, batch * hidden);
+    dhPrev = grow(dhPrev, batch * hidden);
+    if (ones.size() < rows) {
+      ones = Tensor.zeros(rows).fill(1f);
+    }
+    prepareExtra(steps, batch);
+  }
+
+  /** Buffers a particular cell needs besides the common ones. */
+  protected abstract void prepareExtra(int steps, int batch);
+
+  protected static Tensor grow(Tensor t, int size) {
+    return t.size() >= size ? t : Tensor.zeros(size);
+  }
+
+  /** gates[t, b] = bias + W_ih x[t, b] for all steps at once; x rows have stride {@code xLd}. */
+  public void projectInputs(Tensor x, int xOff, int xLd) {
+    int rows = steps * batch;
+    for (int r = 0; r < rows; r++) {
+      gates.data().put(r * gateWidth, bias.data(), 0, gateWidth);
+    }
+    Blas.gemm(false, true, rows, gateWidth, inputSize, 1f, x, xOff, xLd, wIh, 0, inputSize, 1f,
+        gates, 0, gateWidth);
+  }
+
+  /** Step t: reads the state in {@code prevSlot}, writes the new one to {@code slot}. */
+  public abstract void forwardStep(int t, int slot, int prevSlot);
+
+  /**
+   * Back through step t: reads {@link #dh()} (and {@link #dc()}), writes dGates[t] and
+   * {@link #dhPrev()} (and {@link #dcPrev()}).
+   */
+  public abstract void backwardStep(int t, int slot, int prevSlot);
+
+  /**
+   * After the time loop: dW_ih += dGates^T x, db += sum of dGates rows (8-18, 8-19), and
+   * dx (=, or += when {@code accumulate}) dGates W_ih when {@code dx} is not null.
+   */
+  public void inputGradients(Tensor x, int xOff, int xLd, Tensor dx, int dxOff, int dxLd,
+      boolean accumulate) {
+    int rows = steps * batch;
+    Blas.gemm(true, false, gateWidth, inputSize, rows, 1f, dGates, 0, gateWidth, x, xOff, xLd,
+        1f, gWIh, 0, inputSize);
+    Blas.gemv(true, rows, gateWidth, 1f, dGates, 0, gateWidth, ones, 0, 1f, gBias, 0);
+    if (dx != null) {
+      Blas.gemm(false, false, rows, inputSize, gateWidth, 1f, dGates, 0, gateWidth, wIh, 0,
+          inputSize, accumulate ? 1f : 0f, dx, dxOff, dxLd);
+    }
+  }
+
+  /**
+   * After the time loop: gradients of the recurrent weights (8-17), with step t's previous
+   * state in slot {@code firstPrevSlot + t}.
+   */
+  public abstract void recurrentGradients(int firstPrevSlot);
+
+  /** dW_hh += dG^T [h_{t-1} for all t], for the gate rows [row0, row0 + rows) of W_hh. */
+  protected void addRecurrentProduct(Tensor dG, int dgCol, int dgLd, int row0, int rows,
+      Tensor states, int firstSlot) {
+    Blas.gemm(true, false, rows, hidden, steps * batch, 1f, dG, dgCol, dgLd, states,
+        firstSlot * batch * hidden, hidden, 1f, gWHh, row0 * hidden, hidden);
+  }
+
+  /** [T + 1, B, H] hidden states by slot. */
+  public Tensor h() {
+    return h;
+  }
+
+  /** [T + 1, B, H] cell states by slot, or null for cells without one. */
+  public Tensor c() {
+    return null;
+  }
+
+  public Tensor dh() {
+    return dh;
+  }
+
+  public Tensor dhPrev() {
+    return dhPrev;
+  }
+
+  public Tensor dc() {
+    return null;
+  }
+
+  public Tensor dcPrev() {
+    return null;
+  }
+
+  /** Offset of row b of slot s in a [T + 1, B, H] state buffer. */
+  protected int stateOffset(int slot, int b) {
+    return (slot * batch + b) * hidden;
+  }
+
+  /** Offset of row b of step t in a [T, B, G*H] gate buffer. */
+  protected int gateOffset(int t, int b) {
+    return (t * batch + b) * gateWidth;
+  }
+}

@@ -1,0 +1,103 @@
+package jrnn.kernels;
+
+import jrnn.tensor.Tensor;
+
+/**
+ * The fused element-wise math of one time step of one sequence (a row of H units), forward and
+ * backward, for every cell. Each argument is a tensor and the element offset of the row in it;
+ * gate rows hold H-wide blocks in the cell's gate order. Every method has two implementations
+ * that must agree: {@link ScalarKernels}, plain loops that read like the equations, and
+ * {@link VectorKernels}, the same math on SIMD lanes.
+ *
+ * <p>Naming: {@code pre} pre-activations, {@code act} gate activations, {@code d...} gradients
+ * of the loss. Equation numbers are SPEC.md's.
+ */
+public interface Kernels {
+
+  /** The implementation in use: the vector one when the JVM has the Vector API, else scalar. */
+  static Kernels best() {
+    return KernelSelection.BEST;
+  }
+
+  // ---- simple RNN (8-2, 8-14) ----
+
+  /** x[i] = f(x[i]) for n elements, in place. */
+  void activate(Activation f, Tensor x, int off, int n);
+
+  /** dz[i] = dh[i] * f'(z[i]), with f' written in terms of h = f(z). */
+  void activationBackward(Activation f, Tensor h, int hOff, Tensor dh, int dhOff, Tensor dz,
+      int dzOff, int n);
+
+  // ---- LSTM (8-25 .. 8-34) ----
+
+  /**
+   * Turns a row of pre-activations (blocks i,f,g,o; f,g,o when coupled) into activations in
+   * place and computes c_t, tanh(c_t) and h_t. Peephole vectors are null without peepholes
+   * ({@code peepI} also when coupled).
+   */
+  void lstmForward(Tensor gates, int gOff, Tensor cPrev, int cpOff, Tensor c, int cOff,
+      Tensor tanhC, int tcOff, Tensor h, int hOff, Tensor peepI, Tensor peepF, Tensor peepO,
+      int n, boolean coupled);
+
+  /**
+   * From dL/dh_t ({@code dh}) and dL/dc_t ({@code dc}, overwritten with dL/dc_{t-1}), writes
+   * the pre-activation gradients {@code dGates} and adds the peephole gradients.
+   */
+  void lstmBackward(Tensor gates, int gOff, Tensor cPrev, int cpOff, Tensor c, int cOff,
+      Tensor tanhC, int tcOff, Tensor dh, int dhOff, Tensor dc, int dcOff, Tensor dGates,
+      int dgOff, Tensor peepI, Tensor peepF, Tensor peepO, Tensor gPeepI, Tensor gPeepF,
+      Tensor gPeepO, int n, boolean coupled);
+
+  // ---- GRU (8-35 .. 8-38) ----
+
+  /**
+   * Reset after the product: {@code gates} holds W_i x + b for r,z,n and {@code gh} holds
+   * W_h h_{t-1} for r,z,n. Writes activations r,z,n into {@code gates}, W_hn h + b_hn into
+   * {@code hn} and h_t into {@code h}.
+   */
+  void gruForwardResetAfter(Tensor gates, int gOff, Tensor gh, int ghOff, Tensor biasHn,
+      Tensor hPrev, int hpOff, Tensor hn, int hnOff, Tensor h, int hOff, int n);
+
+  /**
+   * Backward of {@link #gruForwardResetAfter}: writes dL/d(pre) of the input side into
+   * {@code dGates} and of the recurrent side into {@code dGh}, sets {@code dhPrev} to the part
+   * of dL/dh_{t-1} that bypasses the product (dh (1 - z)) and adds the b_hn gradient.
+   */
+  void gruBackwardResetAfter(Tensor gates, int gOff, Tensor hn, int hnOff, Tensor hPrev,
+      int hpOff, Tensor dh, int dhOff, Tensor dGates, int dgOff, Tensor dGh, int dghOff,
+      Tensor dhPrev, int dhpOff, Tensor gBiasHn, int n);
+
+  /** Reset before the product, first half: r and z from their pre-activations; rh = r * h_{t-1}. */
+  void gruForwardGates(Tensor gates, int gOff, Tensor hPrev, int hpOff, Tensor rh, int rhOff, int n);
+
+  /** Second half: n = tanh(pre_n) and h_t = (1 - z) h_{t-1} + z n. */
+  void gruForwardCandidate(Tensor gates, int gOff, Tensor hPrev, int hpOff, Tensor h, int hOff, int n);
+
+  /**
+   * Backward, first half: dL/d(pre) of z and n into {@code dGates}; {@code dhPrev} = dh (1 - z).
+   */
+  void gruBackwardCandidate(Tensor gates, int gOff, Tensor hPrev, int hpOff, Tensor dh, int dhOff,
+      Tensor dGates, int dgOff, Tensor dhPrev, int dhpOff, int n);
+
+  /**
+   * Second half, given dL/d(rh) = dn_pre W_hn: dL/d(pre_r) into {@code dGates} and
+   * dhPrev += dRh * r.
+   */
+  void gruBackwardReset(Tensor gates, int gOff, Tensor hPrev, int hpOff, Tensor dRh, int drOff,
+      Tensor dGates, int dgOff, Tensor dhPrev, int dhpOff, int n);
+
+  // ---- output layer ----
+
+  /**
+   * Softmax cross-entropy of one row of n logits against class {@code target}: returns
+   * -log softmax(x)[target] (SPEC 8-8, 8-9) and, unless {@code grad} is null, writes
+   * grad = scale * (softmax(x) - onehot(target)).
+   */
+  double softmaxCrossEntropy(Tensor logits, int off, int n, int target, Tensor grad, int gOff,
+      float scale);
+
+  // ---- helpers ----
+
+  /** y[i] = a[i] + b[i]. */
+  void add(Tensor a, int aOff, Tensor b, int bOff, Tensor y, int yOff, int n);
+}

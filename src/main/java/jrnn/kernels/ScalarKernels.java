@@ -1,0 +1,262 @@
+package jrnn.kernels;
+
+import java.nio.FloatBuffer;
+import jrnn.tensor.Tensor;
+
+/** The gate math as plain loops, one unit at a time: the readable twin of the vector kernels. */
+public final class ScalarKernels implements Kernels {
+
+  static float sigmoid(float x) {
+    return (float) (1.0 / (1.0 + Math.exp(-x)));
+  }
+
+  static float tanh(float x) {
+    return (float) Math.tanh(x);
+  }
+
+  static float activation(Activation f, float z) {
+    switch (f) {
+      case TANH:
+        return tanh(z);
+      case SIGMOID:
+        return sigmoid(z);
+      default:
+        return z > 0 ? z : 0f;
+    }
+  }
+
+  static float derivativeFromOutput(Activation f, float h) {
+    switch (f) {
+      case TANH:
+        return 1 - h * h;
+      case SIGMOID:
+        return h * (1 - h);
+      default:
+        return h > 0 ? 1f : 0f;
+    }
+  }
+
+  @Override
+  public void activate(Activation f, Tensor x, int off, int n) {
+    FloatBuffer a = x.data();
+    for (int i = off; i < off + n; i++) {
+      a.put(i, activation(f, a.get(i)));
+    }
+  }
+
+  @Override
+  public void activationBackward(Activation f, Tensor h, int hOff, Tensor dh, int dhOff,
+      Tensor dz, int dzOff, int n) {
+    FloatBuffer hv = h.data();
+    FloatBuffer dhv = dh.data();
+    FloatBuffer dzv = dz.data();
+    for (int i = 0; i < n; i++) {
+      dzv.put(dzOff + i, dhv.get(dhOff + i) * derivativeFromOutput(f, hv.get(hOff + i)));
+    }
+  }
+
+  @Override
+  public void lstmForward(Tensor gates, int gOff, Tensor cPrev, int cpOff, Tensor c, int cOff,
+      Tensor tanhC, int tcOff, Tensor h, int hOff, Tensor peepI, Tensor peepF, Tensor peepO,
+      int n, boolean coupled) {
+    FloatBuffer g = gates.data();
+    FloatBuffer cp = cPrev.data();
+    int iB = gOff;
+    int fB = coupled ? gOff : gOff + n;
+    int gB = fB + n;
+    int oB = gB + n;
+    for (int j = 0; j < n; j++) {
+      float cPrevJ = cp.get(cpOff + j);
+      float f = sigmoid(g.get(fB + j) + (peepF != null ? peepF.get(j) * cPrevJ : 0f));   // 8-25, 8-31
+      float i = coupled ? 1f - f                                                          // 8-34
+          : sigmoid(g.get(iB + j) + (peepI != null ? peepI.get(j) * cPrevJ : 0f));        // 8-26, 8-32
+      float cand = tanh(g.get(gB + j));                                                   // 8-27
+      float cj = f * cPrevJ + i * cand;                                                   // 8-28
+      float o = sigmoid(g.get(oB + j) + (peepO != null ? peepO.get(j) * cj : 0f));        // 8-29, 8-33
+      float tc = tanh(cj);
+      if (!coupled) {
+        g.put(iB + j, i);
+      }
+      g.put(fB + j, f);
+      g.put(gB + j, cand);
+      g.put(oB + j, o);
+      c.set(cOff + j, cj);
+      tanhC.set(tcOff + j, tc);
+      h.set(hOff + j, o * tc);                                                            // 8-30
+    }
+  }
+
+  @Override
+  public void lstmBackward(Tensor gates, int gOff, Tensor cPrev, int cpOff, Tensor c, int cOff,
+      Tensor tanhC, int tcOff, Tensor dh, int dhOff, Tensor dc, int dcOff, Tensor dGates,
+      int dgOff, Tensor peepI, Tensor peepF, Tensor peepO, Tensor gPeepI, Tensor gPeepF,
+      Tensor gPeepO, int n, boolean coupled) {
+    FloatBuffer g = gates.data();
+    FloatBuffer dg = dGates.data();
+    int iB = gOff;
+    int fB = coupled ? gOff : gOff + n;
+    int gB = fB + n;
+    int oB = gB + n;
+    int diB = dgOff;
+    int dfB = coupled ? dgOff : dgOff + n;
+    int dgB = dfB + n;
+    int doB = dgB + n;
+    for (int j = 0; j < n; j++) {
+      float f = g.get(fB + j);
+      float i = coupled ? 1f - f : g.get(iB + j);
+      float cand = g.get(gB + j);
+      float o = g.get(oB + j);
+      float tc = tanhC.get(tcOff + j);
+      float cPrevJ = cPrev.get(cpOff + j);
+      float dhJ = dh.get(dhOff + j);
+      float dOz = dhJ * tc * o * (1 - o);
+      float dC = dc.get(dcOff + j) + dhJ * o * (1 - tc * tc);
+      if (peepO != null) {
+        dC += dOz * peepO.get(j);
+        gPeepO.add(j, dOz * c.get(cOff + j));
+      }
+      float dGz = dC * i * (1 - cand * cand);
+      float dFz = dC * (coupled ? cPrevJ - cand : cPrevJ) * f * (1 - f);
+      float dCPrev = dC * f;
+      if (peepF != null) {
+        dCPrev += dFz * peepF.get(j);
+        gPeepF.add(j, dFz * cPrevJ);
+      }
+      if (!coupled) {
+        float dIz = dC * cand * i * (1 - i);
+        if (peepI != null) {
+          dCPrev += dIz * peepI.get(j);
+          gPeepI.add(j, dIz * cPrevJ);
+        }
+        dg.put(diB + j, dIz);
+      }
+      dg.put(dfB + j, dFz);
+      dg.put(dgB + j, dGz);
+      dg.put(doB + j, dOz);
+      dc.set(dcOff + j, dCPrev);
+    }
+  }
+
+  @Override
+  public void gruForwardResetAfter(Tensor gates, int gOff, Tensor gh, int ghOff, Tensor biasHn,
+      Tensor hPrev, int hpOff, Tensor hn, int hnOff, Tensor h, int hOff, int n) {
+    FloatBuffer g = gates.data();
+    FloatBuffer r = gh.data();
+    for (int j = 0; j < n; j++) {
+      float rj = sigmoid(g.get(gOff + j) + r.get(ghOff + j));                             // 8-36
+      float zj = sigmoid(g.get(gOff + n + j) + r.get(ghOff + n + j));                     // 8-35
+      float hnj = r.get(ghOff + 2 * n + j) + biasHn.get(j);
+      float nj = tanh(g.get(gOff + 2 * n + j) + rj * hnj);
+      float hp = hPrev.get(hpOff + j);
+      g.put(gOff + j, rj);
+      g.put(gOff + n + j, zj);
+      g.put(gOff + 2 * n + j, nj);
+      hn.set(hnOff + j, hnj);
+      h.set(hOff + j, (1 - zj) * hp + zj * nj);                                           // 8-38
+    }
+  }
+
+  @Override
+  public void gruBackwardResetAfter(Tensor gates, int gOff, Tensor hn, int hnOff, Tensor hPrev,
+      int hpOff, Tensor dh, int dhOff, Tensor dGates, int dgOff, Tensor dGh, int dghOff,
+      Tensor dhPrev, int dhpOff, Tensor gBiasHn, int n) {
+    FloatBuffer g = gates.data();
+    for (int j = 0; j < n; j++) {
+      float r = g.get(gOff + j);
+      float z = g.get(gOff + n + j);
+      float nn = g.get(gOff + 2 * n + j);
+      float hp = hPrev.get(hpOff + j);
+      float dhJ = dh.get(dhOff + j);
+      float dNz = dhJ * z * (1 - nn * nn);
+      float dZz = dhJ * (nn - hp) * z * (1 - z);
+      float dRz = dNz * hn.get(hnOff + j) * r * (1 - r);
+      float dHn = dNz * r;
+      dGates.set(dgOff + j, dRz);
+      dGates.set(dgOff + n + j, dZz);
+      dGates.set(dgOff + 2 * n + j, dNz);
+      dGh.set(dghOff + j, dRz);
+      dGh.set(dghOff + n + j, dZz);
+      dGh.set(dghOff + 2 * n + j, dHn);
+      gBiasHn.add(j, dHn);
+      dhPrev.set(dhpOff + j, dhJ * (1 - z));
+    }
+  }
+
+  @Override
+  public void gruForwardGates(Tensor gates, int gOff, Tensor hPrev, int hpOff, Tensor rh,
+      int rhOff, int n) {
+    FloatBuffer g = gates.data();
+    for (int j = 0; j < n; j++) {
+      float r = sigmoid(g.get(gOff + j));                                                 // 8-36
+      g.put(gOff + j, r);
+      g.put(gOff + n + j, sigmoid(g.get(gOff + n + j)));                                  // 8-35
+      rh.set(rhOff + j, r * hPrev.get(hpOff + j));
+    }
+  }
+
+  @Override
+  public void gruForwardCandidate(Tensor gates, int gOff, Tensor hPrev, int hpOff, Tensor h,
+      int hOff, int n) {
+    FloatBuffer g = gates.data();
+    for (int j = 0; j < n; j++) {
+      float z = g.get(gOff + n + j);
+      float nn = tanh(g.get(gOff + 2 * n + j));                                           // 8-37
+      g.put(gOff + 2 * n + j, nn);
+      h.set(hOff + j, (1 - z) * hPrev.get(hpOff + j) + z * nn);                           // 8-38
+    }
+  }
+
+  @Override
+  public void gruBackwardCandidate(Tensor gates, int gOff, Tensor hPrev, int hpOff, Tensor dh,
+      int dhOff, Tensor dGates, int dgOff, Tensor dhPrev, int dhpOff, int n) {
+    FloatBuffer g = gates.data();
+    for (int j = 0; j < n; j++) {
+      float z = g.get(gOff + n + j);
+      float nn = g.get(gOff + 2 * n + j);
+      float dhJ = dh.get(dhOff + j);
+      dGates.set(dgOff + n + j, dhJ * (nn - hPrev.get(hpOff + j)) * z * (1 - z));
+      dGates.set(dgOff + 2 * n + j, dhJ * z * (1 - nn * nn));
+      dhPrev.set(dhpOff + j, dhJ * (1 - z));
+    }
+  }
+
+  @Override
+  public void gruBackwardReset(Tensor gates, int gOff, Tensor hPrev, int hpOff, Tensor dRh,
+      int drOff, Tensor dGates, int dgOff, Tensor dhPrev, int dhpOff, int n) {
+    FloatBuffer g = gates.data();
+    for (int j = 0; j < n; j++) {
+      float r = g.get(gOff + j);
+      float drh = dRh.get(drOff + j);
+      dGates.set(dgOff + j, drh * hPrev.get(hpOff + j) * r * (1 - r));
+      dhPrev.add(dhpOff + j, drh * r);
+    }
+  }
+
+  @Override
+  public double softmaxCrossEntropy(Tensor logits, int off, int n, int target, Tensor grad,
+      int gOff, float scale) {
+    float max = Float.NEGATIVE_INFINITY;
+    for (int k = 0; k < n; k++) {
+      max = Math.max(max, logits.get(off + k));
+    }
+    double sum = 0;
+    for (int k = 0; k < n; k++) {
+      sum += Math.exp(logits.get(off + k) - max);
+    }
+    double logZ = Math.log(sum) + max;
+    if (grad != null) {
+      for (int k = 0; k < n; k++) {
+        grad.set(gOff + k, scale * (float) Math.exp(logits.get(off + k) - logZ));
+      }
+      grad.add(gOff + target, -scale);
+    }
+    return logZ - logits.get(off + target);
+  }
+
+  @Override
+  public void add(Tensor a, int aOff, Tensor b, int bOff, Tensor y, int yOff, int n) {
+    for (int i = 0; i < n; i++) {
+      y.set(yOff + i, a.get(aOff + i) + b.get(bOff + i));
+    }
+  }
+}

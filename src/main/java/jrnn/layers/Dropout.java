@@ -1,0 +1,60 @@
+package jrnn.layers;
+
+import jrnn.tensor.Tensor;
+import jrnn.util.Rng;
+
+/**
+ * Inverted dropout: in training each element is kept with probability 1 - p and scaled by
+ * 1 / (1 - p), so that nothing changes at inference. The mask of the last forward pass is kept
+ * for backward.
+ */
+public final class Dropout {
+  private final double p;
+  private Tensor mask = Tensor.zeros(0);
+  private int size;
+
+  public Dropout(double p) {
+    if (!(p >= 0 && p < 1)) {
+      throw new IllegalArgumentException("Dropout: probability must be in [0, 1), got " + p);
+    }
+    this.p = p;
+  }
+
+  public double probability() {
+    return p;
+  }
+
+  /** Whether a forward pass in this mode changes anything. */
+  public boolean active(boolean training) {
+    return training && p > 0;
+  }
+
+  /** dst[i] = src[i] * mask[i] for n elements, drawing a fresh mask. */
+  public void forward(Tensor src, Tensor dst, int n, Rng rng) {
+    if (mask.size() < n) {
+      mask = Tensor.zeros(n);
+    }
+    size = n;
+    float keep = (float) (1 / (1 - p));
+    for (int i = 0; i < n; i++) {
+      float m = rng.nextDouble() < p ? 0f : keep;
+      mask.set(i, m);
+      dst.set(i, src.get(i) * m);
+    }
+  }
+
+  /** dx[i] = dy[i] * mask[i] (dx may be dy). */
+  public void backward(Tensor dy, Tensor dx, int n) {
+    if (n != size) {
+      throw new IllegalStateException("Dropout.backward: " + n + " elements, forward had " + size);
+    }
+    for (int i = 0; i < n; i++) {
+      dx.set(i, dy.get(i) * mask.get(i));
+    }
+  }
+
+  /** The mask of the last forward pass (its first {@code n} elements are valid). */
+  public Tensor mask() {
+    return mask;
+  }
+}

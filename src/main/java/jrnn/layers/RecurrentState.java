@@ -1,0 +1,38 @@
+package jrnn.layers;
+
+import jrnn.tensor.Tensor;
+
+/**
+ * The state of a recurrent stack for a batch: h [layers*D, B, H] and, for LSTMs, c of the same
+ * shape (null otherwise). Slot l*D + d holds layer l, direction d (0 forward, 1 backward), as in
+ * PyTorch's h0/hn. Used for initial states, final states and their gradients.
+ */
+public record RecurrentState(Tensor h, Tensor c) {
+
+  public static RecurrentState zeros(RecurrentConfig cfg, int batch) {
+    int slots = cfg.stateSlots();
+    int hidden = cfg.hiddenSize();
+    return new RecurrentState(Tensor.zeros(slots, batch, hidden),
+        cfg.cell().hasCellState() ? Tensor.zeros(slots, batch, hidden) : null);
+  }
+
+  /** A deep copy: the state to carry into the next window, detached from this batch's buffers. */
+  public RecurrentState copy() {
+    Tensor hc = Tensor.zeros(h.shape()).copyFrom(h);
+    Tensor cc = c == null ? null : Tensor.zeros(c.shape()).copyFrom(c);
+    return new RecurrentState(hc, cc);
+  }
+
+  /** Checks the shape against a stack and a batch size, naming the expected shape. */
+  public void requireShape(RecurrentConfig cfg, int batch, String component) {
+    int[] expected = {cfg.stateSlots(), batch, cfg.hiddenSize()};
+    h.requireShape(component + " initial state h", expected);
+    if (cfg.cell().hasCellState()) {
+      if (c == null) {
+        throw new jrnn.tensor.ShapeMismatchException(component
+            + ": an LSTM's initial state needs c as well as h");
+      }
+      c.requireShape(component + " initial state c", expected);
+    }
+  }
+}

@@ -1,0 +1,456 @@
+package jrnn.models;
+
+import jrnn.cells.CellType;
+import jrnn.cells.ParamNames;
+import jrnn.data.Batch;
+import jrnn.kernels.Kernels;
+import jrnn.layers.Bidirectional;
+import jrnn.layers.Dense;
+import jrnn.layers.Dropout;
+import jrnn.layers.Embedding;
+import jrnn.layers.RecurrentConfig;
+import jrnn.layers.RecurrentStack;
+import jrnn.layers.RecurrentState;
+import jrnn.params.Init;
+import jrnn.params.ParamLayout;
+import jrnn.params.Parameters;
+import jrnn.tensor.ShapeMismatchException;
+import jrnn.tensor.Tensor;
+import jrnn.util.Rng;
+
+/**
+ * The model of a {@link ModelConfig}, float32: embedding (for token inputs), dropout, recurrent
+ * stack, readout, dropout, output layer, and softmax cross-entropy or mean squared error.
+ *
+ * <p>Use: {@link #forward} a batch (computing the loss when it has targets), then
+ * {@link #backward} to add the gradients of the normalized loss to {@link #parameters()}'s
+ * gradient buffer. Rows of {@link #outputs()} are t*B + b per step, or b per sequence.
+ */
+public final class SequenceModel {
+  private final ModelConfig config;
+  private final RecurrentConfig rnn;
+  private final Parameters params;
+  private final Kernels kernels;
+  private final Embedding embedding;
+  private final RecurrentStack stack;
+  private final Dense head;
+  private final Dropout inputDropout;
+  private final Dropout headDropout;
+  private final int width;
+
+  private Batch batch;
+  private boolean training;
+  private int outputRows;
+  private LossStats stats = LossStats.NONE;
+  private Tensor embedded = Tensor.zeros(0);
+  private Tensor stackIn = Tensor.zeros(0);
+  private Tensor headRaw = Tensor.zeros(0);
+  private Tensor headIn = Tensor.zeros(0);
+  private Tensor out = Tensor.zeros(0);
+  private Tensor dOut = Tensor.zeros(0);
+  private Tensor dHead = Tensor.zeros(0);
+  private Tensor dTop = Tensor.zeros(0);
+  private Tensor dInput = Tensor.zeros(0);
+  private int[] argmax = new int[0];
+  private RecurrentState dFinal;
+
+  public SequenceModel(ModelConfig config) {
+    this(config, new Parameters(config.parameterLayout()), Kernels.best());
+  }
+
+  public SequenceModel(ModelConfig config, Parameters params, Kernels kernels) {
+    this.config = config;
+    this.rnn = config.recurrent();
+    if (!params.layout().entries().toString().equals(config.parameterLayout().entries().toString())) {
+      throw new IllegalArgumentException("SequenceModel: the parameters do not have the layout of " + config);
+    }
+    this.params = params;
+    this.kernels = kernels;
+    this.embedding = config.tokenInput()
+        ? new Embedding(params.value(ModelConfig.EMBEDDING), params.grad(ModelConfig.EMBEDDING)) : null;
+    this.stack = new RecurrentStack(rnn, params, ModelConfig.RNN_PREFIX, kernels);
+    this.head = new Dense(params.value(ModelConfig.HEAD_WEIGHT), params.value(ModelConfig.HEAD_BIAS),
+        params.grad(ModelConfig.HEAD_WEIGHT), params.grad(ModelConfig.HEAD_BIAS));
+    this.inputDropout = new Dropout(config.dropout());
+    this.headDropout = new Dropout(config.dropout());
+    this.width = config.headInputSize();
+  }
+
+  public ModelConfig config() {
+    return config;
+  }
+
+  public Parameters parameters() {
+    return params;
+  }
+
+  public RecurrentStack stack() {
+    return stack;
+  }
+
+  /**
+   * Initialises every parameter from {@code rng}. With {@code range > 0} all are uniform in
+   * [-range, range] (as Zaremba et al. 2014); otherwise PyTorch's defaults: recurrent weights
+   * and biases and the output layer uniform in [-1/sqrt(fan), 1/sqrt(fan)], embeddings N(0, 1).
+   * {@code forgetBias} is then added to the LSTM forget-gate biases.
+   */
+  public void initialize(Rng rng, double range, double forgetBias) {
+    for (ParamLayout.Entry e : params.layout().entries()) {
+      Tensor t = params.value(e.name());
+      if (range > 0) {
+        Init.uniform(t, rng, range);
+      } else if (e.name().equals(ModelConfig.EMBEDDING)) {
+        Init.normal(t, rng, 1.0);
+      } else if (e.name().startsWith("head.")) {
+        Init.uniform(t, rng, 1 / Math.sqrt(width));
+      } else {
+        Init.uniform(t, rng, 1 / Math.sqrt(config.hiddenSize()));
+      }
+    }
+    if (forgetBias != 0 && config.cell() instanceof CellType.Lstm lstm) {
+      int h = config.hiddenSize();
+      int fBlock = lstm.coupled() ? 0 : 1;
+      for (int l = 0; l < rnn.layers(); l++) {
+        for (int d = 0; d < rnn.directions(); d++) {
+          Tensor b = params.value(ParamNames.recurrent(ModelConfig.RNN_PREFIX, "bias", l, d));
+          for (int j = 0; j < h; j++) {
+            b.add(fBlock * h + j, (float) forgetBias);
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Runs the model on {@code batch} from {@code initial} (null for zero states). When the batch
+   * has targets, returns the loss, and in training also prepares its gradient for
+   * {@link #backward}; otherwise returns {@link LossStats#NONE}.
+   */
+  public LossStats forward(Batch batch, RecurrentState initial, boolean training, Rng rng) {
+    validate(batch);
+    this.batch = batch;
+    this.training = training;
+    int steps = batch.steps();
+    int size = batch.size();
+    int rows = steps * size;
+    int x = config.inputSize();
+    Tensor input;
+    if (embedding != null) {
+      embedded = grow(embedded, rows * x);
+      embedding.forward(batch.tokens(), rows, embedded);
+      input = embedded;
+    } else {
+      input = batch.inputs();
+    }
+    if (inputDropout.active(training)) {
+      stackIn = grow(stackIn, rows * x);
+      inputDropout.forward(input, stackIn, rows * x, rng);
+      input = stackIn;
+    }
+    Tensor top = stack.forward(input, steps, size, batch.lengths(), initial, training, rng);
+    outputRows = config.readout().perSequence() ? size : rows;
+    readoutForward(top);
+    Tensor headInput = headRaw;
+    if (headDropout.active(training)) {
+      headIn = grow(headIn, outputRows * width);
+      headDropout.forward(headRaw, headIn, outputRows * width, rng);
+      headInput = headIn;
+    }
+    int outSize = config.outputSize();
+    out = grow(out, outputRows * outSize);
+    head.forward(headInput, outputRows, out);
+    stats = batch.hasTargets() ? loss(training) : LossStats.NONE;
+    return stats;
+  }
+
+  private void validate(Batch b) {
+    String c = "SequenceModel(" + config.cell().name() + ")";
+    if (config.tokenInput() != b.hasTokens()) {
+      throw new IllegalArgumentException(c + ": the model reads " + (config.tokenInput()
+          ? "token ids" : "real-valued inputs") + ", the batch has " + (b.hasTokens()
+          ? "token ids" : "real-valued inputs"));
+    }
+    if (!b.hasTokens()) {
+      b.inputs().requireShape(c + " inputs", b.steps(), b.size(), config.inputSize());
+    }
+    int outputs = config.readout().perSequence() ? b.size() : b.steps() * b.size();
+    if (b.targets() != null) {
+      if (config.output() != OutputKind.SOFTMAX) {
+        throw new IllegalArgumentException(c + ": class targets need a softmax output; this model is linear");
+      }
+      ShapeMismatchException.check(c + ": number of class targets", outputs, b.targets().length);
+      for (int r = 0; r < outputs; r++) {
+        int tgt = b.targets()[r];
+        boolean valid = config.readout().perSequence() || r / b.size() < b.length(r % b.size());
+        if (valid && (tgt < 0 || tgt >= config.outputSize())) {
+          throw new IllegalArgumentException(c + ": target " + tgt + " at row " + r
+              + " is outside the classes [0, " + config.outputSize() + ")");
+        }
+      }
+    }
+    if (b.targetValues() != null) {
+      if (config.output() != OutputKind.LINEAR) {
+        throw new IllegalArgumentException(c + ": real-valued targets need a linear output; this model is softmax");
+      }
+      b.targetValues().requireShape(c + " target values", outputs, config.outputSize());
+    }
+  }
+
+  private static Tensor grow(Tensor t, int size) {
+    return t.size() >= size ? t : Tensor.zeros(size);
+  }
+
+  private boolean validRow(int r) {
+    return config.readout().perSequence() || r / batch.size() < batch.length(r % batch.size());
+  }
+
+  private void readoutForward(Tensor top) {
+    int size = batch.size();
+    int steps = batch.steps();
+    headRaw = grow(headRaw, outputRows * width);
+    switch (config.readout()) {
+      case EVERY_STEP:
+        headRaw.data().put(0, top.data(), 0, outputRows * width);
+        break;
+      case LAST: {
+        RecurrentState fin = stack.finalState();
+        int h = config.hiddenSize();
+        int topFwd = (rnn.layers() - 1) * rnn.directions();
+        for (int b = 0; b < size; b++) {
+          for (int j = 0; j < h; j++) {
+            float fwd = fin.h().get((topFwd * size + b) * h + j);
+            if (rnn.directions() == 1) {
+              headRaw.set(b * width + j, fwd);
+            } else {
+              float bwd = fin.h().get(((topFwd + 1) * size + b) * h + j);
+              if (rnn.bidirectional() == Bidirectional.CONCAT) {
+                headRaw.set(b * width + j, fwd);
+                headRaw.set(b * width + h + j, bwd);
+              } else {
+                headRaw.set(b * width + j, fwd + bwd);
+              }
+            }
+          }
+        }
+        break;
+      }
+      case MEAN:
+        for (int b = 0; b < size; b++) {
+          int len = batch.length(b);
+          for (int j = 0; j < width; j++) {
+            double s = 0;
+            for (int t = 0; t < len; t++) {
+              s += top.get((t * size + b) * width + j);
+            }
+            headRaw.set(b * width + j, (float) (s / len));
+          }
+        }
+        break;
+      case MAX:
+        if (argmax.length < size * width) {
+          argmax = new int[size * width];
+        }
+        for (int b = 0; b < size; b++) {
+          int len = batch.length(b);
+          for (int j = 0; j < width; j++) {
+            int best = 0;
+            float m = top.get(b * width + j);
+            for (int t = 1; t < len; t++) {
+              float v = top.get((t * size + b) * width + j);
+              if (v > m) {
+                m = v;
+                best = t;
+              }
+            }
+            argmax[b * width + j] = best;
+            headRaw.set(b * width + j, m);
+          }
+        }
+        break;
+      default:
+        throw new AssertionError(config.readout());
+    }
+    if (steps <= 0) {
+      throw new AssertionError();
+    }
+  }
+
+  /** Loss over the valid rows; in training, dOut = d(summed loss)/d(outputs). */
+  private LossStats loss(boolean withGradient) {
+    int outSize = config.outputSize();
+    if (withGradient) {
+      dOut = grow(dOut, outputRows * outSize);
+    }
+    double sum = 0;
+    int count = 0;
+    int correct = 0;
+    for (int r = 0; r < outputRows; r++) {
+      int o = r * outSize;
+      if (!validRow(r)) {
+        if (withGradient) {
+          for (int k = 0; k < outSize; k++) {
+            dOut.set(o + k, 0f);
+          }
+        }
+        continue;
+      }
+      count++;
+      if (config.output() == OutputKind.SOFTMAX) {
+        int target = batch.targets()[r];
+        sum += kernels.softmaxCrossEntropy(out, o, outSize, target, withGradient ? dOut : null, o, 1f);
+        int best = 0;
+        for (int k = 1; k < outSize; k++) {
+          if (out.get(o + k) > out.get(o + best)) {
+            best = k;
+          }
+        }
+        if (best == target) {
+          correct++;
+        }
+      } else {
+        double se = 0;
+        for (int k = 0; k < outSize; k++) {
+          float e = out.get(o + k) - batch.targetValues().get(o + k);
+          se += (double) e * e;
+          if (withGradient) {
+            dOut.set(o + k, 2 * e / outSize);
+          }
+        }
+        sum += se / outSize;
+      }
+    }
+    return new LossStats(sum, count, correct, batch.size());
+  }
+
+  /**
+   * Adds to the gradient buffer the gradient of the last training forward pass's loss, divided
+   * as {@code normalization} says. Gradients accumulate: zero them between updates.
+   */
+  public void backward(LossNormalization normalization) {
+    if (!training || batch == null || !batch.hasTargets()) {
+      throw new IllegalStateException("SequenceModel.backward needs a training forward pass on a batch with targets");
+    }
+    int outSize = config.outputSize();
+    int size = batch.size();
+    int steps = batch.steps();
+    int rows = steps * size;
+    float scale = (float) (1.0 / (normalization == LossNormalization.PER_SEQUENCE ? size : stats.count()));
+    for (int i = 0; i < outputRows * outSize; i++) {
+      dOut.set(i, dOut.get(i) * scale);
+    }
+    dHead = grow(dHead, outputRows * width);
+    Tensor headInput = headDropout.active(training) ? headIn : headRaw;
+    head.backward(headInput, dOut, outputRows, dHead);
+    if (headDropout.active(training)) {
+      headDropout.backward(dHead, dHead, outputRows * width);
+    }
+    dTop = grow(dTop, rows * width);
+    RecurrentState finalGrad = null;
+    switch (config.readout()) {
+      case EVERY_STEP:
+        dTop.data().put(0, dHead.data(), 0, rows * width);
+        break;
+      case LAST: {
+        zero(dTop, rows * width);
+        if (dFinal == null || dFinal.h().dim(1) != size) {
+          dFinal = RecurrentState.zeros(rnn, size);
+        }
+        dFinal.h().zero();
+        if (dFinal.c() != null) {
+          dFinal.c().zero();
+        }
+        int h = config.hiddenSize();
+        int topFwd = (rnn.layers() - 1) * rnn.directions();
+        for (int b = 0; b < size; b++) {
+          for (int j = 0; j < h; j++) {
+            int fwd = (topFwd * size + b) * h + j;
+            int bwd = ((topFwd + 1) * size + b) * h + j;
+            if (rnn.directions() == 1) {
+              dFinal.h().set(fwd, dHead.get(b * width + j));
+            } else if (rnn.bidirectional() == Bidirectional.CONCAT) {
+              dFinal.h().set(fwd, dHead.get(b * width + j));
+              dFinal.h().set(bwd, dHead.get(b * width + h + j));
+            } else {
+              dFinal.h().set(fwd, dHead.get(b * width + j));
+              dFinal.h().set(bwd, dHead.get(b * width + j));
+            }
+          }
+        }
+        finalGrad = dFinal;
+        break;
+      }
+      case MEAN:
+        zero(dTop, rows * width);
+        for (int b = 0; b < size; b++) {
+          int len = batch.length(b);
+          for (int t = 0; t < len; t++) {
+            for (int j = 0; j < width; j++) {
+              dTop.set((t * size + b) * width + j, dHead.get(b * width + j) / len);
+            }
+          }
+        }
+        break;
+      case MAX:
+        zero(dTop, rows * width);
+        for (int b = 0; b < size; b++) {
+          for (int j = 0; j < width; j++) {
+            dTop.set((argmax[b * width + j] * size + b) * width + j, dHead.get(b * width + j));
+          }
+        }
+        break;
+      default:
+        throw new AssertionError(config.readout());
+    }
+    int x = config.inputSize();
+    dInput = grow(dInput, rows * x);
+    stack.backward(dTop, finalGrad, dInput);
+    if (inputDropout.active(training)) {
+      inputDropout.backward(dInput, dInput, rows * x);
+    }
+    if (embedding != null) {
+      embedding.backward(batch.tokens(), rows, dInput);
+    }
+  }
+
+  private static void zero(Tensor t, int n) {
+    for (int i = 0; i < n; i++) {
+      t.set(i, 0f);
+    }
+  }
+
+  /** Outputs of the last forward pass: logits (softmax) or values (linear), [rows, L]. */
+  public Tensor outputs() {
+    return out;
+  }
+
+  /** Number of output rows of the last forward pass: T*B per step, B per sequence. */
+  public int outputRows() {
+    return outputRows;
+  }
+
+  /** Final states of the last forward pass (reused buffers: copy to keep them). */
+  public RecurrentState finalState() {
+    return stack.finalState();
+  }
+
+  /** dL/d(initial state) of the last backward pass. */
+  public RecurrentState initialStateGradient() {
+    return stack.initialStateGradient();
+  }
+
+  /** dL/d(inputs) [T, B, X] of the last backward pass (for real-valued inputs). */
+  public Tensor inputGradient() {
+    return dInput;
+  }
+
+  /** The dropout masks of the last training pass: site l < layers on the input of layer l, site layers on the output layer's input. */
+  public Tensor dropoutMask(int site) {
+    if (site == 0) {
+      return inputDropout.mask();
+    }
+    if (site == rnn.layers()) {
+      return headDropout.mask();
+    }
+    return stack.dropoutMask(site);
+  }
+}
