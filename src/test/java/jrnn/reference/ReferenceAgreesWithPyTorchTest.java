@@ -20,7 +20,7 @@ import org.junit.jupiter.api.TestFactory;
  * (shared/data/reference), after converting PyTorch's weights with {@link PyTorchWeights}:
  * this pins down gate order, bias and GRU conventions. Tolerance 1e-10: both are double.
  */
-class ReferenceAgreesWithPyTorchTest {
+public class ReferenceAgreesWithPyTorchTest {
   static final double TOL = 1e-10;
 
   @TestFactory
