@@ -103,6 +103,32 @@ public final class Blas {
     }
   }
 
+  /** Euclidean norm of n elements of {@code x} from {@code off}. */
+  public static double norm(Tensor x, int off, int n) {
+    checkOperand("nrm2 x", x, off, 1, n, Math.max(1, n));
+    double r = openblas_nolapack.cblas_snrm2(n, SCRATCH.get().a.at(x.address() + 4L * off), 1);
+    Reference.reachabilityFence(x);
+    return r;
+  }
+
+  /** y += alpha * x over n elements. */
+  public static void axpy(int n, float alpha, Tensor x, int xOff, Tensor y, int yOff) {
+    checkOperand("axpy x", x, xOff, 1, n, Math.max(1, n));
+    checkOperand("axpy y", y, yOff, 1, n, Math.max(1, n));
+    Scratch s = SCRATCH.get();
+    openblas_nolapack.cblas_saxpy(n, alpha, s.a.at(x.address() + 4L * xOff), 1,
+        s.b.at(y.address() + 4L * yOff), 1);
+    Reference.reachabilityFence(x);
+    Reference.reachabilityFence(y);
+  }
+
+  /** x *= alpha over n elements. */
+  public static void scale(int n, float alpha, Tensor x, int off) {
+    checkOperand("scal x", x, off, 1, n, Math.max(1, n));
+    openblas_nolapack.cblas_sscal(n, alpha, SCRATCH.get().a.at(x.address() + 4L * off), 1);
+    Reference.reachabilityFence(x);
+  }
+
   /** The number of threads OpenBLAS uses for one product. */
   public static int threads() {
     return org.bytedeco.openblas.presets.openblas_nolapack.blas_get_num_threads();

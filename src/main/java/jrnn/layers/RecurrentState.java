@@ -23,6 +23,15 @@ public record RecurrentState(Tensor h, Tensor c) {
     return new RecurrentState(hc, cc);
   }
 
+  /** Copies {@code src}'s values into this state (same shapes); returns this. */
+  public RecurrentState copyFrom(RecurrentState src) {
+    h.copyFrom(src.h);
+    if (c != null) {
+      c.copyFrom(src.c);
+    }
+    return this;
+  }
+
   /** Checks the shape against a stack and a batch size, naming the expected shape. */
   public void requireShape(RecurrentConfig cfg, int batch, String component) {
     int[] expected = {cfg.stateSlots(), batch, cfg.hiddenSize()};

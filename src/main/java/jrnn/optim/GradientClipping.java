@@ -1,0 +1,49 @@
+package jrnn.optim;
+
+import jrnn.kernels.Blas;
+import jrnn.params.Parameters;
+import jrnn.tensor.Tensor;
+
+/**
+ * The chapter's remedy for exploding gradients (SPEC section 2): truncate the gradient before
+ * the update, either by its global norm (rescale all gradients together when their joint norm
+ * exceeds a threshold, Pascanu et al. 2013) or element by element by value.
+ */
+public final class GradientClipping {
+  private GradientClipping() {}
+
+  /** The Euclidean norm of all gradients together. */
+  public static double globalNorm(Parameters params) {
+    return Blas.norm(params.grads(), 0, params.grads().size());
+  }
+
+  /**
+   * Rescales all gradients by maxNorm / norm when their global norm exceeds {@code maxNorm};
+   * returns the norm before clipping.
+   */
+  public static double clipGlobalNorm(Parameters params, double maxNorm) {
+    double norm = globalNorm(params);
+    if (maxNorm > 0 && norm > maxNorm) {
+      Blas.scale(params.grads().size(), (float) (maxNorm / norm), params.grads(), 0);
+    }
+    return norm;
+  }
+
+  /** Clamps every gradient element to [-limit, limit]; returns how many were clamped. */
+  public static int clipValue(Parameters params, double limit) {
+    Tensor g = params.grads();
+    float l = (float) limit;
+    int clamped = 0;
+    for (int i = 0; i < g.size(); i++) {
+      float v = g.get(i);
+      if (v > l) {
+        g.set(i, l);
+        clamped++;
+      } else if (v < -l) {
+        g.set(i, -l);
+        clamped++;
+      }
+    }
+    return clamped;
+  }
+}

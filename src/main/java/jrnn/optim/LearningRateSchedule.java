@@ -1,0 +1,30 @@
+package jrnn.optim;
+
+/**
+ * Learning-rate decay by epoch: the base rate for the first {@code decayStart} epochs, then
+ * multiplied by {@code factor} once per epoch (Zaremba et al. 2014: rate 1, halved every epoch
+ * after the 4th). Epochs count from 0.
+ */
+public record LearningRateSchedule(double base, int decayStart, double factor) {
+
+  public LearningRateSchedule {
+    if (!(base > 0) || Double.isInfinite(base)) {
+      throw new IllegalArgumentException("learning rate must be positive and finite, got " + base);
+    }
+    if (decayStart < 0) {
+      throw new IllegalArgumentException("learning-rate decay start must not be negative, got " + decayStart);
+    }
+    if (!(factor > 0 && factor <= 1)) {
+      throw new IllegalArgumentException("learning-rate decay factor must be in (0, 1], got " + factor);
+    }
+  }
+
+  public static LearningRateSchedule constant(double rate) {
+    return new LearningRateSchedule(rate, 0, 1);
+  }
+
+  /** The rate of epoch {@code epoch} (from 0). */
+  public double rate(int epoch) {
+    return base * Math.pow(factor, Math.max(0, epoch + 1 - decayStart));
+  }
+}

@@ -1,0 +1,64 @@
+package jrnn.optim;
+
+import jrnn.kernels.Blas;
+import jrnn.params.Parameters;
+import jrnn.tensor.Tensor;
+
+/**
+ * Stochastic gradient descent, the chapter's update w <- w - lr * dL/dw (8-9 .. 8-20), with
+ * optional momentum: v <- mu v + g, w <- w - lr v (or, Nesterov, w <- w - lr (g + mu v)).
+ */
+public final class Sgd implements Optimizer {
+  private final double momentum;
+  private final boolean nesterov;
+  private Tensor velocity;
+
+  public Sgd() {
+    this(0, false);
+  }
+
+  public Sgd(double momentum, boolean nesterov) {
+    if (!(momentum >= 0 && momentum < 1)) {
+      throw new IllegalArgumentException("Sgd: momentum must be in [0, 1), got " + momentum);
+    }
+    this.momentum = momentum;
+    this.nesterov = nesterov;
+  }
+
+  @Override
+  public void step(Parameters params, double lr) {
+    Tensor w = params.values();
+    Tensor g = params.grads();
+    int n = w.size();
+    if (momentum == 0) {
+      Blas.axpy(n, (float) -lr, g, 0, w, 0);
+      return;
+    }
+    if (velocity == null || velocity.size() != n) {
+      velocity = Tensor.zeros(n);
+    }
+    float mu = (float) momentum;
+    float rate = (float) lr;
+    for (int i = 0; i < n; i++) {
+      float gi = g.get(i);
+      float v = mu * velocity.get(i) + gi;
+      velocity.set(i, v);
+      w.set(i, w.get(i) - rate * (nesterov ? gi + mu * v : v));
+    }
+  }
+
+  @Override
+  public String describe() {
+    return momentum == 0 ? "sgd" : (nesterov ? "nesterov" : "momentum") + " " + momentum;
+  }
+
+  @Override
+  public float[] state() {
+    return velocity == null ? new float[0] : velocity.toArray();
+  }
+
+  @Override
+  public void restore(float[] state) {
+    velocity = state.length == 0 ? null : Tensor.of(state, state.length);
+  }
+}

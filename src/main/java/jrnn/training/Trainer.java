@@ -1,0 +1,154 @@
+package jrnn.training;
+
+import java.util.ArrayList;
+import java.util.List;
+import jrnn.data.Batch;
+import jrnn.data.TokenStream;
+import jrnn.layers.RecurrentState;
+import jrnn.models.LossStats;
+import jrnn.models.SequenceModel;
+import jrnn.optim.GradientClipping;
+import jrnn.optim.Optimizer;
+import jrnn.optim.WeightDecay;
+import jrnn.params.Parameters;
+import jrnn.util.Rng;
+
+/**
+ * Trains a {@link SequenceModel}: one update is forward, backward (BPTT), gradient clipping,
+ * weight decay and the optimizer's step. Streams are trained by truncated BPTT, the final state
+ * of each window carried (without its gradient) into the next; sets of sequences batch by batch.
+ * A NaN or infinite loss or gradient stops training before the update, with the step named.
+ */
+public final class Trainer {
+  private final SequenceModel model;
+  private final TrainingConfig config;
+  private final Optimizer optimizer;
+  private final Rng rng;
+  private final List<StepListener> listeners = new ArrayList<>();
+  private long step;
+  private RecurrentState carry;
+
+  /** What one update did, for telemetry: loss and the global gradient norm before and after clipping. */
+  public record StepResult(long step, LossStats loss, double gradNorm, double clippedNorm, double lr) {}
+
+  /** Told about every update. */
+  @FunctionalInterface
+  public interface StepListener {
+    void onStep(StepResult result);
+  }
+
+  public Trainer(SequenceModel model, TrainingConfig config, Rng rng) {
+    this.model = model;
+    this.config = config;
+    this.optimizer = config.newOptimizer();
+    this.rng = rng;
+  }
+
+  public Optimizer optimizer() {
+    return optimizer;
+  }
+
+  public void addListener(StepListener l) {
+    listeners.add(l);
+  }
+
+  /** Number of updates done. */
+  public long steps() {
+    return step;
+  }
+
+  public void setSteps(long steps) {
+    this.step = steps;
+  }
+
+  /** One update on {@code batch} from {@code initial} (null for zero states). */
+  public StepResult step(Batch batch, RecurrentState initial, double lr) {
+    Parameters params = model.parameters();
+    params.zeroGrads();
+    LossStats loss = model.forward(batch, initial, true, rng);
+    if (!Double.isFinite(loss.sum())) {
+      throw new TrainingDivergedException("loss is " + loss.sum() + " at update " + (step + 1)
+          + " (learning rate " + lr + "); the parameters are those before this update."
+          + " Try a lower learning rate or gradient clipping (--clip-norm).");
+    }
+    model.backward(config.normalization());
+    double norm = config.clipNorm() > 0
+        ? GradientClipping.clipGlobalNorm(params, config.clipNorm())
+        : GradientClipping.globalNorm(params);
+    if (!Double.isFinite(norm)) {
+      throw new TrainingDivergedException("gradient norm is " + norm + " at update " + (step + 1)
+          + " (loss " + loss.mean() + "); the parameters are those before this update.");
+    }
+    double after = config.clipNorm() > 0 ? Math.min(norm, config.clipNorm()) : norm;
+    if (config.clipValue() > 0 && GradientClipping.clipValue(params, config.clipValue()) > 0) {
+      after = GradientClipping.globalNorm(params);
+    }
+    WeightDecay.apply(params, config.weightDecay());
+    optimizer.step(params, lr);
+    step++;
+    StepResult r = new StepResult(step, loss, norm, after, lr);
+    for (StepListener l : listeners) {
+      l.onStep(r);
+    }
+    return r;
+  }
+
+  /**
+   * One epoch of truncated BPTT over a stream: windows of {@code steps} for {@code batch}
+   * parallel streams, the state carried across windows (and not across epochs).
+   */
+  public LossStats trainStream(TokenStream stream, int batch, int steps, double lr, Progress progress) {
+    LossStats total = LossStats.NONE;
+    RecurrentState state = null;
+    for (Batch b : stream.batches(batch, steps)) {
+      StepResult r = step(b, state, lr);
+      total = total.plus(r.loss());
+      state = carryOver(model.finalState());
+      if (progress != null) {
+        progress.update(total.count(), total.mean());
+      }
+    }
+    return total;
+  }
+
+  private RecurrentState carryOver(RecurrentState fin) {
+    if (carry == null || carry.h().dim(1) != fin.h().dim(1)) {
+      carry = fin.copy();
+    } else {
+      carry.copyFrom(fin);
+    }
+    return carry;
+  }
+
+  /** The loss of {@code model} on a stream, state carried across windows, no dropout. */
+  public static LossStats evaluateStream(SequenceModel model, TokenStream stream, int batch, int steps) {
+    LossStats total = LossStats.NONE;
+    RecurrentState state = null;
+    for (Batch b : stream.batches(batch, steps)) {
+      total = total.plus(model.forward(b, state, false, null));
+      state = state == null ? model.finalState().copy() : state.copyFrom(model.finalState());
+    }
+    return total;
+  }
+
+  /** One epoch over a list of batches of whole sequences, in the given order. */
+  public LossStats trainBatches(List<Batch> batches, double lr, Progress progress) {
+    LossStats total = LossStats.NONE;
+    for (Batch b : batches) {
+      total = total.plus(step(b, null, lr).loss());
+      if (progress != null) {
+        progress.update(total.sequences(), total.mean());
+      }
+    }
+    return total;
+  }
+
+  /** The loss of {@code model} over batches of whole sequences, no dropout. */
+  public static LossStats evaluateBatches(SequenceModel model, List<Batch> batches) {
+    LossStats total = LossStats.NONE;
+    for (Batch b : batches) {
+      total = total.plus(model.forward(b, null, false, null));
+    }
+    return total;
+  }
+}
