@@ -1,0 +1,106 @@
+package jrnn.data;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Token strings to ids and back. Built from training text: the most frequent tokens first (ties
+ * in order of first appearance), up to a size cap, with an unknown-word token for the rest.
+ */
+public final class Vocabulary {
+  public static final String UNKNOWN = "<unk>";
+
+  private final List<String> tokens;
+  private final Map<String, Integer> ids;
+  private final int unknown;
+
+  public Vocabulary(List<String> tokens) {
+    this.tokens = List.copyOf(tokens);
+    this.ids = new HashMap<>();
+    for (int i = 0; i < this.tokens.size(); i++) {
+      if (ids.put(this.tokens.get(i), i) != null) {
+        throw new IllegalArgumentException("Vocabulary: token '" + this.tokens.get(i) + "' appears twice");
+      }
+    }
+    this.unknown = ids.getOrDefault(UNKNOWN, -1);
+  }
+
+  /**
+   * The vocabulary of {@code corpus}: at most {@code maxSize} tokens (0 = no cap) including
+   * {@code <unk>}, which is added when the cap drops tokens or when the corpus has it already.
+   */
+  public static Vocabulary build(List<String> corpus, int maxSize) {
+    Map<String, int[]> counts = new HashMap<>();
+    List<String> order = new ArrayList<>();
+    for (String t : corpus) {
+      int[] c = counts.get(t);
+      if (c == null) {
+        counts.put(t, new int[] {1, order.size()});
+        order.add(t);
+      } else {
+        c[0]++;
+      }
+    }
+    List<String> sorted = new ArrayList<>(order);
+    sorted.sort((a, b) -> {
+      int[] ca = counts.get(a);
+      int[] cb = counts.get(b);
+      return ca[0] != cb[0] ? Integer.compare(cb[0], ca[0]) : Integer.compare(ca[1], cb[1]);
+    });
+    boolean capped = maxSize > 0 && sorted.size() > maxSize;
+    if (capped) {
+      sorted = new ArrayList<>(sorted.subList(0, maxSize - 1));
+      if (!sorted.contains(UNKNOWN)) {
+        sorted.add(UNKNOWN);
+      }
+    }
+    return new Vocabulary(sorted);
+  }
+
+  public int size() {
+    return tokens.size();
+  }
+
+  public List<String> tokens() {
+    return Collections.unmodifiableList(tokens);
+  }
+
+  public String token(int id) {
+    return tokens.get(id);
+  }
+
+  public boolean contains(String token) {
+    return ids.containsKey(token);
+  }
+
+  /** The id of {@code token}, or of {@code <unk>}; an error when there is neither. */
+  public int id(String token) {
+    Integer id = ids.get(token);
+    if (id != null) {
+      return id;
+    }
+    if (unknown < 0) {
+      throw new IllegalArgumentException("token '" + token + "' is not in the vocabulary of "
+          + size() + " tokens, which has no " + UNKNOWN);
+    }
+    return unknown;
+  }
+
+  public int[] encode(List<String> text) {
+    int[] out = new int[text.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = id(text.get(i));
+    }
+    return out;
+  }
+
+  /** The characters of {@code text} as one-character tokens. */
+  public static List<String> characters(String text) {
+    List<String> out = new ArrayList<>(text.length());
+    text.codePoints().forEach(cp -> out.add(new String(Character.toChars(cp))));
+    return out;
+  }
+}

@@ -1,0 +1,63 @@
+package jrnn.decode;
+
+import jrnn.tensor.Tensor;
+import jrnn.util.Rng;
+
+/** Draws a class from a row of logits: softmax with a temperature, optionally over the top k only. */
+public final class Sampler {
+  private final double temperature;
+  private final int topK;
+
+  public Sampler(double temperature, int topK) {
+    if (!(temperature > 0)) {
+      throw new IllegalArgumentException("temperature must be positive, got " + temperature);
+    }
+    if (topK < 0) {
+      throw new IllegalArgumentException("top-k must not be negative, got " + topK);
+    }
+    this.temperature = temperature;
+    this.topK = topK;
+  }
+
+  /** Probabilities softmax(logits / temperature) of row {@code off..off+n}, restricted to the top k when set. */
+  public double[] probabilities(Tensor logits, int off, int n) {
+    double[] p = new double[n];
+    double max = Double.NEGATIVE_INFINITY;
+    for (int k = 0; k < n; k++) {
+      p[k] = logits.get(off + k) / temperature;
+      max = Math.max(max, p[k]);
+    }
+    double cut = Double.NEGATIVE_INFINITY;
+    if (topK > 0 && topK < n) {
+      double[] sorted = p.clone();
+      java.util.Arrays.sort(sorted);
+      cut = sorted[n - topK];
+    }
+    double sum = 0;
+    for (int k = 0; k < n; k++) {
+      p[k] = p[k] >= cut ? Math.exp(p[k] - max) : 0;
+      sum += p[k];
+    }
+    for (int k = 0; k < n; k++) {
+      p[k] /= sum;
+    }
+    return p;
+  }
+
+  public int sample(Tensor logits, int off, int n, Rng rng) {
+    double[] p = probabilities(logits, off, n);
+    double u = rng.nextDouble();
+    double acc = 0;
+    int last = 0;
+    for (int k = 0; k < n; k++) {
+      if (p[k] > 0) {
+        acc += p[k];
+        last = k;
+        if (u < acc) {
+          return k;
+        }
+      }
+    }
+    return last;
+  }
+}
