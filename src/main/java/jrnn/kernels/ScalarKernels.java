@@ -3,7 +3,11 @@ package jrnn.kernels;
 import java.nio.FloatBuffer;
 import jrnn.tensor.Tensor;
 
-/** The gate math as plain loops, one unit at a time: the readable twin of the vector kernels. */
+/**
+ * The gate math as plain loops, one unit at a time: the readable twin of the vector kernels,
+ * which also use its range methods (units [from, to) of a row of width n) for the units left
+ * over after the last full vector.
+ */
 public final class ScalarKernels implements Kernels {
 
   static float sigmoid(float x) {
@@ -38,8 +42,12 @@ public final class ScalarKernels implements Kernels {
 
   @Override
   public void activate(Activation f, Tensor x, int off, int n) {
+    activate(f, x, off, 0, n);
+  }
+
+  static void activate(Activation f, Tensor x, int off, int from, int to) {
     FloatBuffer a = x.data();
-    for (int i = off; i < off + n; i++) {
+    for (int i = off + from; i < off + to; i++) {
       a.put(i, activation(f, a.get(i)));
     }
   }
@@ -47,10 +55,15 @@ public final class ScalarKernels implements Kernels {
   @Override
   public void activationBackward(Activation f, Tensor h, int hOff, Tensor dh, int dhOff,
       Tensor dz, int dzOff, int n) {
+    activationBackward(f, h, hOff, dh, dhOff, dz, dzOff, 0, n);
+  }
+
+  static void activationBackward(Activation f, Tensor h, int hOff, Tensor dh, int dhOff,
+      Tensor dz, int dzOff, int from, int to) {
     FloatBuffer hv = h.data();
     FloatBuffer dhv = dh.data();
     FloatBuffer dzv = dz.data();
-    for (int i = 0; i < n; i++) {
+    for (int i = from; i < to; i++) {
       dzv.put(dzOff + i, dhv.get(dhOff + i) * derivativeFromOutput(f, hv.get(hOff + i)));
     }
   }
@@ -59,13 +72,20 @@ public final class ScalarKernels implements Kernels {
   public void lstmForward(Tensor gates, int gOff, Tensor cPrev, int cpOff, Tensor c, int cOff,
       Tensor tanhC, int tcOff, Tensor h, int hOff, Tensor peepI, Tensor peepF, Tensor peepO,
       int n, boolean coupled) {
+    lstmForward(gates, gOff, cPrev, cpOff, c, cOff, tanhC, tcOff, h, hOff, peepI, peepF, peepO,
+        n, coupled, 0, n);
+  }
+
+  static void lstmForward(Tensor gates, int gOff, Tensor cPrev, int cpOff, Tensor c, int cOff,
+      Tensor tanhC, int tcOff, Tensor h, int hOff, Tensor peepI, Tensor peepF, Tensor peepO,
+      int n, boolean coupled, int from, int to) {
     FloatBuffer g = gates.data();
     FloatBuffer cp = cPrev.data();
     int iB = gOff;
     int fB = coupled ? gOff : gOff + n;
     int gB = fB + n;
     int oB = gB + n;
-    for (int j = 0; j < n; j++) {
+    for (int j = from; j < to; j++) {
       float cPrevJ = cp.get(cpOff + j);
       float f = sigmoid(g.get(fB + j) + (peepF != null ? peepF.get(j) * cPrevJ : 0f));   // 8-25, 8-31
       float i = coupled ? 1f - f                                                          // 8-34
@@ -91,6 +111,14 @@ public final class ScalarKernels implements Kernels {
       Tensor tanhC, int tcOff, Tensor dh, int dhOff, Tensor dc, int dcOff, Tensor dGates,
       int dgOff, Tensor peepI, Tensor peepF, Tensor peepO, Tensor gPeepI, Tensor gPeepF,
       Tensor gPeepO, int n, boolean coupled) {
+    lstmBackward(gates, gOff, cPrev, cpOff, c, cOff, tanhC, tcOff, dh, dhOff, dc, dcOff, dGates,
+        dgOff, peepI, peepF, peepO, gPeepI, gPeepF, gPeepO, n, coupled, 0, n);
+  }
+
+  static void lstmBackward(Tensor gates, int gOff, Tensor cPrev, int cpOff, Tensor c, int cOff,
+      Tensor tanhC, int tcOff, Tensor dh, int dhOff, Tensor dc, int dcOff, Tensor dGates,
+      int dgOff, Tensor peepI, Tensor peepF, Tensor peepO, Tensor gPeepI, Tensor gPeepF,
+      Tensor gPeepO, int n, boolean coupled, int from, int to) {
     FloatBuffer g = gates.data();
     FloatBuffer dg = dGates.data();
     int iB = gOff;
@@ -101,7 +129,7 @@ public final class ScalarKernels implements Kernels {
     int dfB = coupled ? dgOff : dgOff + n;
     int dgB = dfB + n;
     int doB = dgB + n;
-    for (int j = 0; j < n; j++) {
+    for (int j = from; j < to; j++) {
       float f = g.get(fB + j);
       float i = coupled ? 1f - f : g.get(iB + j);
       float cand = g.get(gB + j);
@@ -140,9 +168,14 @@ public final class ScalarKernels implements Kernels {
   @Override
   public void gruForwardResetAfter(Tensor gates, int gOff, Tensor gh, int ghOff, Tensor biasHn,
       Tensor hPrev, int hpOff, Tensor hn, int hnOff, Tensor h, int hOff, int n) {
+    gruForwardResetAfter(gates, gOff, gh, ghOff, biasHn, hPrev, hpOff, hn, hnOff, h, hOff, n, 0, n);
+  }
+
+  static void gruForwardResetAfter(Tensor gates, int gOff, Tensor gh, int ghOff, Tensor biasHn,
+      Tensor hPrev, int hpOff, Tensor hn, int hnOff, Tensor h, int hOff, int n, int from, int to) {
     FloatBuffer g = gates.data();
     FloatBuffer r = gh.data();
-    for (int j = 0; j < n; j++) {
+    for (int j = from; j < to; j++) {
       float rj = sigmoid(g.get(gOff + j) + r.get(ghOff + j));                             // 8-36
       float zj = sigmoid(g.get(gOff + n + j) + r.get(ghOff + n + j));                     // 8-35
       float hnj = r.get(ghOff + 2 * n + j) + biasHn.get(j);
@@ -160,8 +193,15 @@ public final class ScalarKernels implements Kernels {
   public void gruBackwardResetAfter(Tensor gates, int gOff, Tensor hn, int hnOff, Tensor hPrev,
       int hpOff, Tensor dh, int dhOff, Tensor dGates, int dgOff, Tensor dGh, int dghOff,
       Tensor dhPrev, int dhpOff, Tensor gBiasHn, int n) {
+    gruBackwardResetAfter(gates, gOff, hn, hnOff, hPrev, hpOff, dh, dhOff, dGates, dgOff, dGh,
+        dghOff, dhPrev, dhpOff, gBiasHn, n, 0, n);
+  }
+
+  static void gruBackwardResetAfter(Tensor gates, int gOff, Tensor hn, int hnOff, Tensor hPrev,
+      int hpOff, Tensor dh, int dhOff, Tensor dGates, int dgOff, Tensor dGh, int dghOff,
+      Tensor dhPrev, int dhpOff, Tensor gBiasHn, int n, int from, int to) {
     FloatBuffer g = gates.data();
-    for (int j = 0; j < n; j++) {
+    for (int j = from; j < to; j++) {
       float r = g.get(gOff + j);
       float z = g.get(gOff + n + j);
       float nn = g.get(gOff + 2 * n + j);
@@ -185,8 +225,13 @@ public final class ScalarKernels implements Kernels {
   @Override
   public void gruForwardGates(Tensor gates, int gOff, Tensor hPrev, int hpOff, Tensor rh,
       int rhOff, int n) {
+    gruForwardGates(gates, gOff, hPrev, hpOff, rh, rhOff, n, 0, n);
+  }
+
+  static void gruForwardGates(Tensor gates, int gOff, Tensor hPrev, int hpOff, Tensor rh,
+      int rhOff, int n, int from, int to) {
     FloatBuffer g = gates.data();
-    for (int j = 0; j < n; j++) {
+    for (int j = from; j < to; j++) {
       float r = sigmoid(g.get(gOff + j));                                                 // 8-36
       g.put(gOff + j, r);
       g.put(gOff + n + j, sigmoid(g.get(gOff + n + j)));                                  // 8-35
@@ -197,8 +242,13 @@ public final class ScalarKernels implements Kernels {
   @Override
   public void gruForwardCandidate(Tensor gates, int gOff, Tensor hPrev, int hpOff, Tensor h,
       int hOff, int n) {
+    gruForwardCandidate(gates, gOff, hPrev, hpOff, h, hOff, n, 0, n);
+  }
+
+  static void gruForwardCandidate(Tensor gates, int gOff, Tensor hPrev, int hpOff, Tensor h,
+      int hOff, int n, int from, int to) {
     FloatBuffer g = gates.data();
-    for (int j = 0; j < n; j++) {
+    for (int j = from; j < to; j++) {
       float z = g.get(gOff + n + j);
       float nn = tanh(g.get(gOff + 2 * n + j));                                           // 8-37
       g.put(gOff + 2 * n + j, nn);
@@ -209,8 +259,13 @@ public final class ScalarKernels implements Kernels {
   @Override
   public void gruBackwardCandidate(Tensor gates, int gOff, Tensor hPrev, int hpOff, Tensor dh,
       int dhOff, Tensor dGates, int dgOff, Tensor dhPrev, int dhpOff, int n) {
+    gruBackwardCandidate(gates, gOff, hPrev, hpOff, dh, dhOff, dGates, dgOff, dhPrev, dhpOff, n, 0, n);
+  }
+
+  static void gruBackwardCandidate(Tensor gates, int gOff, Tensor hPrev, int hpOff, Tensor dh,
+      int dhOff, Tensor dGates, int dgOff, Tensor dhPrev, int dhpOff, int n, int from, int to) {
     FloatBuffer g = gates.data();
-    for (int j = 0; j < n; j++) {
+    for (int j = from; j < to; j++) {
       float z = g.get(gOff + n + j);
       float nn = g.get(gOff + 2 * n + j);
       float dhJ = dh.get(dhOff + j);
@@ -223,8 +278,13 @@ public final class ScalarKernels implements Kernels {
   @Override
   public void gruBackwardReset(Tensor gates, int gOff, Tensor hPrev, int hpOff, Tensor dRh,
       int drOff, Tensor dGates, int dgOff, Tensor dhPrev, int dhpOff, int n) {
+    gruBackwardReset(gates, gOff, hPrev, hpOff, dRh, drOff, dGates, dgOff, dhPrev, dhpOff, 0, n);
+  }
+
+  static void gruBackwardReset(Tensor gates, int gOff, Tensor hPrev, int hpOff, Tensor dRh,
+      int drOff, Tensor dGates, int dgOff, Tensor dhPrev, int dhpOff, int from, int to) {
     FloatBuffer g = gates.data();
-    for (int j = 0; j < n; j++) {
+    for (int j = from; j < to; j++) {
       float r = g.get(gOff + j);
       float drh = dRh.get(drOff + j);
       dGates.set(dgOff + j, drh * hPrev.get(hpOff + j) * r * (1 - r));
@@ -255,7 +315,11 @@ public final class ScalarKernels implements Kernels {
 
   @Override
   public void add(Tensor a, int aOff, Tensor b, int bOff, Tensor y, int yOff, int n) {
-    for (int i = 0; i < n; i++) {
+    add(a, aOff, b, bOff, y, yOff, 0, n);
+  }
+
+  static void add(Tensor a, int aOff, Tensor b, int bOff, Tensor y, int yOff, int from, int to) {
+    for (int i = from; i < to; i++) {
       y.set(yOff + i, a.get(aOff + i) + b.get(bOff + i));
     }
   }

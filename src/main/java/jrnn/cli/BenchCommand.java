@@ -1,0 +1,140 @@
+package jrnn.cli;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import jrnn.cells.CellType;
+import jrnn.data.Batch;
+import jrnn.kernels.Blas;
+import jrnn.kernels.Kernels;
+import jrnn.layers.Bidirectional;
+import jrnn.layers.RecurrentConfig;
+import jrnn.layers.RecurrentStack;
+import jrnn.params.Init;
+import jrnn.params.ParamLayout;
+import jrnn.params.Parameters;
+import jrnn.tensor.Tensor;
+import jrnn.util.Rng;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Times one recurrent layer's training step (forward, then backward with the gradients of the
+ * inputs and all weights) or inference (forward), and reports it against the rate of a 2048^3
+ * sgemm measured in the same process with the same threads.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = {"Times a recurrent layer and prints the median ms per step, GFLOP/s and, last,"
+        + " 'efficiency: <fraction>' of the sgemm rate measured in the same run.",
+        "Useful work: 2*T*B*(X+H)*G*H FLOPs forward (G = 4 LSTM, 3 GRU, 1 RNN); a training step counts 3 times that."})
+final class BenchCommand implements Callable<Integer> {
+
+  @Option(names = "--cell", defaultValue = "lstm", description = "Cell type (default ${DEFAULT-VALUE}).")
+  String cell;
+
+  @Option(names = "--steps", defaultValue = "50", description = "Time steps T (default ${DEFAULT-VALUE}).")
+  int steps;
+
+  @Option(names = "--batch", defaultValue = "32", description = "Batch size B (default ${DEFAULT-VALUE}).")
+  int batch;
+
+  @Option(names = "--input", defaultValue = "256", description = "Input width X (default ${DEFAULT-VALUE}).")
+  int input;
+
+  @Option(names = "--hidden", defaultValue = "256", description = "Hidden units H (default ${DEFAULT-VALUE}).")
+  int hidden;
+
+  @Option(names = "--layers", defaultValue = "1", description = "Stacked layers (default ${DEFAULT-VALUE}).")
+  int layers;
+
+  @Option(names = "--bidirectional", defaultValue = "none", description = "none, concat or sum (default ${DEFAULT-VALUE}).")
+  String bidirectional;
+
+  @Option(names = "--mode", defaultValue = "train", description = "train or infer (default ${DEFAULT-VALUE}).")
+  String mode;
+
+  @Option(names = "--repeats", defaultValue = "20", description = "Timed repetitions (default ${DEFAULT-VALUE}).")
+  int repeats;
+
+  @Option(names = "--warmup", defaultValue = "5", description = "Untimed repetitions first (default ${DEFAULT-VALUE}).")
+  int warmup;
+
+  /** GFLOP/s of an n^3 sgemm, best of a few runs. */
+  static double sgemmRate(int n) {
+    Tensor a = Tensor.zeros(n, n).fill(0.5f);
+    Tensor b = Tensor.zeros(n, n).fill(0.25f);
+    Tensor c = Tensor.zeros(n, n);
+    double best = 0;
+    for (int i = 0; i < 6; i++) {
+      long t0 = System.nanoTime();
+      Blas.gemm(false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n);
+      double s = (System.nanoTime() - t0) / 1e9;
+      best = Math.max(best, 2.0 * n * n * n / s / 1e9);
+    }
+    return best;
+  }
+
+  @Override
+  public Integer call() {
+    boolean train;
+    switch (mode.trim().toLowerCase(Locale.ROOT)) {
+      case "train":
+        train = true;
+        break;
+      case "infer":
+        train = false;
+        break;
+      default:
+        throw new IllegalArgumentException("unknown mode '" + mode + "'; expected train or infer");
+    }
+    CellType type = CellType.parse(cell);
+    RecurrentConfig cfg = new RecurrentConfig(type, input, hidden, layers,
+        Bidirectional.parse(bidirectional), 0);
+    ParamLayout.Builder lb = ParamLayout.builder();
+    cfg.declareParameters(lb, "rnn.");
+    Parameters params = new Parameters(lb.build());
+    Rng rng = new Rng(1);
+    Init.uniform(params.values(), rng, 1 / Math.sqrt(hidden));
+    RecurrentStack stack = new RecurrentStack(cfg, params, "rnn.", Kernels.best());
+    Tensor x = Tensor.zeros(steps, batch, input);
+    Init.uniform(x, rng, 1);
+    Tensor dTop = Tensor.zeros(steps, batch, cfg.outputSize());
+    Init.uniform(dTop, rng, 1);
+    Tensor dx = Tensor.zeros(steps, batch, input);
+    int[] lengths = Batch.fullLengths(steps, batch);
+
+    double gemm = sgemmRate(2048);
+    double[] ms = new double[repeats];
+    for (int i = -warmup; i < repeats; i++) {
+      long t0 = System.nanoTime();
+      stack.forward(x, steps, batch, lengths, null, train, rng);
+      if (train) {
+        stack.backward(dTop, null, dx);
+      }
+      double t = (System.nanoTime() - t0) / 1e6;
+      if (i >= 0) {
+        ms[i] = t;
+      }
+    }
+    Arrays.sort(ms);
+    double median = ms[repeats / 2];
+    double flops = 0;
+    for (int l = 0; l < layers; l++) {
+      flops += 2.0 * steps * batch * (cfg.layerInputSize(l) + hidden) * type.gates() * hidden * cfg.directions();
+    }
+    if (train) {
+      flops *= 3;
+    }
+    double rate = flops / (median / 1e3) / 1e9;
+    Runtime rt = Runtime.getRuntime();
+    System.out.printf(Locale.ROOT, "%s %s: T=%d B=%d X=%d H=%d, %d layer(s)%s; %s kernels, %d cores%n",
+        type.name(), train ? "training step" : "inference", steps, batch, input, hidden, layers,
+        cfg.directions() == 2 ? ", bidirectional" : "", Kernels.best().getClass().getSimpleName(),
+        rt.availableProcessors());
+    System.out.printf(Locale.ROOT, "sgemm 2048^3 in this process: %.1f GFLOP/s%n", gemm);
+    System.out.printf(Locale.ROOT, "median %.2f ms per step (min %.2f, max %.2f over %d), %.1f GFLOP/s useful%n",
+        median, ms[0], ms[repeats - 1], repeats, rate);
+    System.out.printf(Locale.ROOT, "efficiency: %.3f%n", rate / gemm);
+    return 0;
+  }
+}
