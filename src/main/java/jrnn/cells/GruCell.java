@@ -1,6 +1,5 @@
 package jrnn.cells;
 
-import jrnn.kernels.Blas;
 import jrnn.kernels.Kernels;
 import jrnn.params.Parameters;
 import jrnn.tensor.Tensor;
@@ -24,6 +23,11 @@ final class GruCell extends RecurrentCell {
   private Tensor dGh = Tensor.zeros(0);
   /** Reset before: [B, H] dL/d(r * h_{t-1}). */
   private Tensor dRh = Tensor.zeros(0);
+  /** Reset after: all of W_hh; reset before: its r,z rows and its n rows, for each direction. */
+  private Kernels.Packed forwardU;
+  private Kernels.Packed forwardUn;
+  private Kernels.Packed backwardU;
+  private Kernels.Packed backwardUn;
 
   GruCell(CellType.Gru type, int inputSize, int hidden, Parameters params, String prefix,
       int layer, int direction, Kernels kernels) {
@@ -50,25 +54,37 @@ final class GruCell extends RecurrentCell {
   }
 
   @Override
-  public void forwardStep(int t, int slot, int prevSlot) {
+  public void beginForward() {
     int n = hidden;
     if (resetAfter) {
-      Blas.gemm(false, true, batch, gateWidth, n, 1f, h, stateOffset(prevSlot, 0), n, wHh, 0, n,
-          0f, gh, 0, gateWidth);
-      for (int b = 0; b < batch; b++) {
+      forwardU = kernels.pack(wHh, 0, n, n, gateWidth, true, forwardU);
+    } else {
+      forwardU = kernels.pack(wHh, 0, n, n, 2 * n, true, forwardU);
+      forwardUn = kernels.pack(wHh, 2 * n * n, n, n, n, true, forwardUn);
+    }
+  }
+
+  @Override
+  public void forwardStep(int t, int slot, int prevSlot, int b0, int b1) {
+    int n = hidden;
+    int rows = b1 - b0;
+    if (resetAfter) {
+      kernels.multiply(h, stateOffset(prevSlot, b0), n, rows, forwardU, gh, b0 * gateWidth,
+          gateWidth, false);
+      for (int b = b0; b < b1; b++) {
         kernels.gruForwardResetAfter(gates, gateOffset(t, b), gh, b * gateWidth, biasHn, h,
             stateOffset(prevSlot, b), saved, rowOffset(t, b), h, stateOffset(slot, b), n);
       }
     } else {
-      Blas.gemm(false, true, batch, 2 * n, n, 1f, h, stateOffset(prevSlot, 0), n, wHh, 0, n, 1f,
-          gates, gateOffset(t, 0), gateWidth);
-      for (int b = 0; b < batch; b++) {
+      kernels.multiply(h, stateOffset(prevSlot, b0), n, rows, forwardU, gates, gateOffset(t, b0),
+          gateWidth, true);
+      for (int b = b0; b < b1; b++) {
         kernels.gruForwardGates(gates, gateOffset(t, b), h, stateOffset(prevSlot, b), saved,
             rowOffset(t, b), n);
       }
-      Blas.gemm(false, true, batch, n, n, 1f, saved, rowOffset(t, 0), n, wHh, 2 * n * n, n, 1f,
-          gates, gateOffset(t, 0) + 2 * n, gateWidth);
-      for (int b = 0; b < batch; b++) {
+      kernels.multiply(saved, rowOffset(t, b0), n, rows, forwardUn, gates,
+          gateOffset(t, b0) + 2 * n, gateWidth, true);
+      for (int b = b0; b < b1; b++) {
         kernels.gruForwardCandidate(gates, gateOffset(t, b), h, stateOffset(prevSlot, b), h,
             stateOffset(slot, b), n);
       }
@@ -76,39 +92,51 @@ final class GruCell extends RecurrentCell {
   }
 
   @Override
-  public void backwardStep(int t, int slot, int prevSlot) {
+  public void beginBackward() {
     int n = hidden;
     if (resetAfter) {
-      for (int b = 0; b < batch; b++) {
-        kernels.gruBackwardResetAfter(gates, gateOffset(t, b), saved, rowOffset(t, b), h,
-            stateOffset(prevSlot, b), dh, b * n, dGates, gateOffset(t, b), dGh, gateOffset(t, b),
-            dhPrev, b * n, gBiasHn, n);
-      }
-      Blas.gemm(false, false, batch, n, gateWidth, 1f, dGh, gateOffset(t, 0), gateWidth, wHh, 0,
-          n, 1f, dhPrev, 0, n);
+      backwardU = kernels.pack(wHh, 0, n, gateWidth, n, false, backwardU);
     } else {
-      for (int b = 0; b < batch; b++) {
-        kernels.gruBackwardCandidate(gates, gateOffset(t, b), h, stateOffset(prevSlot, b), dh,
-            b * n, dGates, gateOffset(t, b), dhPrev, b * n, n);
-      }
-      Blas.gemm(false, false, batch, n, n, 1f, dGates, gateOffset(t, 0) + 2 * n, gateWidth, wHh,
-          2 * n * n, n, 0f, dRh, 0, n);
-      for (int b = 0; b < batch; b++) {
-        kernels.gruBackwardReset(gates, gateOffset(t, b), h, stateOffset(prevSlot, b), dRh, b * n,
-            dGates, gateOffset(t, b), dhPrev, b * n, n);
-      }
-      Blas.gemm(false, false, batch, n, 2 * n, 1f, dGates, gateOffset(t, 0), gateWidth, wHh, 0, n,
-          1f, dhPrev, 0, n);
+      backwardU = kernels.pack(wHh, 0, n, 2 * n, n, false, backwardU);
+      backwardUn = kernels.pack(wHh, 2 * n * n, n, n, n, false, backwardUn);
     }
   }
 
   @Override
-  public void recurrentGradients(int firstPrevSlot) {
+  public void backwardStep(int t, int slot, int prevSlot, int b0, int b1) {
     int n = hidden;
+    int rows = b1 - b0;
     if (resetAfter) {
-      addRecurrentProduct(dGh, 0, gateWidth, 0, gateWidth, h, firstPrevSlot);
+      for (int b = b0; b < b1; b++) {
+        kernels.gruBackwardResetAfter(gates, gateOffset(t, b), saved, rowOffset(t, b), h,
+            stateOffset(prevSlot, b), dh, b * n, dGates, gateOffset(t, b), dGh, gateOffset(t, b),
+            dhPrev, b * n, n);
+      }
+      kernels.multiply(dGh, gateOffset(t, b0), gateWidth, rows, backwardU, dhPrev, b0 * n, n, true);
     } else {
-      addRecurrentProduct(dGates, 0, gateWidth, 0, 2 * n, h, firstPrevSlot);
+      for (int b = b0; b < b1; b++) {
+        kernels.gruBackwardCandidate(gates, gateOffset(t, b), h, stateOffset(prevSlot, b), dh,
+            b * n, dGates, gateOffset(t, b), dhPrev, b * n, n);
+      }
+      kernels.multiply(dGates, gateOffset(t, b0) + 2 * n, gateWidth, rows, backwardUn, dRh,
+          b0 * n, n, false);
+      for (int b = b0; b < b1; b++) {
+        kernels.gruBackwardReset(gates, gateOffset(t, b), h, stateOffset(prevSlot, b), dRh, b * n,
+            dGates, gateOffset(t, b), dhPrev, b * n, n);
+      }
+      kernels.multiply(dGates, gateOffset(t, b0), gateWidth, rows, backwardU, dhPrev, b0 * n, n, true);
+    }
+  }
+
+  @Override
+  public void recurrentGradients(boolean reverse) {
+    int n = hidden;
+    int prev = reverse ? 1 : 0;
+    if (resetAfter) {
+      addRecurrentProduct(dGh, 0, gateWidth, 0, gateWidth, h, prev);
+      columnSums(dGh, 2 * n, gateWidth, n, gBiasHn, 0);
+    } else {
+      addRecurrentProduct(dGates, 0, gateWidth, 0, 2 * n, h, prev);
       addRecurrentProduct(dGates, 2 * n, gateWidth, 2 * n, n, saved, 0);
     }
   }

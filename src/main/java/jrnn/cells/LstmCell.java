@@ -1,6 +1,5 @@
 package jrnn.cells;
 
-import jrnn.kernels.Blas;
 import jrnn.kernels.Kernels;
 import jrnn.params.Parameters;
 import jrnn.tensor.Tensor;
@@ -24,6 +23,8 @@ final class LstmCell extends RecurrentCell {
   private Tensor tanhC = Tensor.zeros(0);
   /** [B, H] dL/dc_t in, overwritten with dL/dc_{t-1}. */
   private Tensor dc = Tensor.zeros(0);
+  private Kernels.Packed forwardU;
+  private Kernels.Packed backwardU;
 
   LstmCell(CellType.Lstm type, int inputSize, int hidden, Parameters params, String prefix,
       int layer, int direction, Kernels kernels) {
@@ -49,10 +50,15 @@ final class LstmCell extends RecurrentCell {
   }
 
   @Override
-  public void forwardStep(int t, int slot, int prevSlot) {
-    Blas.gemm(false, true, batch, gateWidth, hidden, 1f, h, stateOffset(prevSlot, 0), hidden,
-        wHh, 0, hidden, 1f, gates, gateOffset(t, 0), gateWidth);
-    for (int b = 0; b < batch; b++) {
+  public void beginForward() {
+    forwardU = kernels.pack(wHh, 0, hidden, hidden, gateWidth, true, forwardU);
+  }
+
+  @Override
+  public void forwardStep(int t, int slot, int prevSlot, int b0, int b1) {
+    kernels.multiply(h, stateOffset(prevSlot, b0), hidden, b1 - b0, forwardU, gates,
+        gateOffset(t, b0), gateWidth, true);
+    for (int b = b0; b < b1; b++) {
       int s = stateOffset(slot, b);
       kernels.lstmForward(gates, gateOffset(t, b), c, stateOffset(prevSlot, b), c, s, tanhC,
           (t * batch + b) * hidden, h, s, peepI, peepF, peepO, hidden, coupled);
@@ -60,19 +66,40 @@ final class LstmCell extends RecurrentCell {
   }
 
   @Override
-  public void backwardStep(int t, int slot, int prevSlot) {
-    for (int b = 0; b < batch; b++) {
-      kernels.lstmBackward(gates, gateOffset(t, b), c, stateOffset(prevSlot, b), c,
-          stateOffset(slot, b), tanhC, (t * batch + b) * hidden, dh, b * hidden, dc, b * hidden,
-          dGates, gateOffset(t, b), peepI, peepF, peepO, gPeepI, gPeepF, gPeepO, hidden, coupled);
-    }
-    Blas.gemm(false, false, batch, hidden, gateWidth, 1f, dGates, gateOffset(t, 0), gateWidth,
-        wHh, 0, hidden, 0f, dhPrev, 0, hidden);
+  public void beginBackward() {
+    backwardU = kernels.pack(wHh, 0, hidden, gateWidth, hidden, false, backwardU);
   }
 
   @Override
-  public void recurrentGradients(int firstPrevSlot) {
-    addRecurrentProduct(dGates, 0, gateWidth, 0, gateWidth, h, firstPrevSlot);
+  public void backwardStep(int t, int slot, int prevSlot, int b0, int b1) {
+    for (int b = b0; b < b1; b++) {
+      kernels.lstmBackward(gates, gateOffset(t, b), c, stateOffset(prevSlot, b), tanhC,
+          (t * batch + b) * hidden, dh, b * hidden, dc, b * hidden, dGates, gateOffset(t, b),
+          peepI, peepF, peepO, hidden, coupled);
+    }
+    kernels.multiply(dGates, gateOffset(t, b0), gateWidth, b1 - b0, backwardU, dhPrev,
+        b0 * hidden, hidden, false);
+  }
+
+  @Override
+  public void recurrentGradients(boolean reverse) {
+    int prev = reverse ? 1 : 0;
+    addRecurrentProduct(dGates, 0, gateWidth, 0, gateWidth, h, prev);
+    if (peepF != null) {
+      // d/d p_f = sum dF_pre * c_{t-1}, d/d p_i = sum dI_pre * c_{t-1}, d/d p_o = sum dO_pre * c_t
+      int rows = steps * batch;
+      int cur = reverse ? 0 : 1;
+      int fCol = coupled ? 0 : hidden;
+      int oCol = fCol + 2 * hidden;
+      kernels.sumOfProducts(dGates, fCol, gateWidth, c, prev * batch * hidden, hidden, rows,
+          hidden, gPeepF, 0);
+      kernels.sumOfProducts(dGates, oCol, gateWidth, c, cur * batch * hidden, hidden, rows,
+          hidden, gPeepO, 0);
+      if (peepI != null) {
+        kernels.sumOfProducts(dGates, 0, gateWidth, c, prev * batch * hidden, hidden, rows,
+            hidden, gPeepI, 0);
+      }
+    }
   }
 
   @Override

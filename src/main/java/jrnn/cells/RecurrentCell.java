@@ -2,26 +2,29 @@ package jrnn.cells;
 
 import jrnn.kernels.Blas;
 import jrnn.kernels.Kernels;
+import jrnn.kernels.Parallel;
 import jrnn.params.Parameters;
 import jrnn.tensor.Tensor;
 
 /**
  * One direction of one recurrent layer as a cell, float32: a time step forward and backward for
- * a batch of B sequences, plus the parts that treat all T steps at once, which is where the
+ * a block of the batch's rows, plus the parts that treat all T steps at once, which is where the
  * speed comes from (SPEC 8-17 .. 8-19 as single products):
  *
  * <pre>
  *   gates[T*B, G*H]  = bias + x[T*B, X] W_ih^T            one GEMM before the time loop
- *   gates[t]        += h_{t-1}[B, H] W_hh^T               one GEMM per step, then fused gate math
+ *   gates[t]        += h_{t-1}[B, H] W_hh^T               one product per step, then fused gate math
  *   dW_ih           += dGates^T x,  db += column sums,  dx = dGates W_ih     after the loop
  *   dW_hh           += dGates^T h_{t-1} (all steps)                          after the loop
  * </pre>
  *
  * <p>Dimensions: T steps, B sequences, X input width, H hidden units, G gate blocks. Buffers are
  * time-major; the state buffer {@link #h()} has T + 1 slots of [B, H], the layer deciding which
- * slot a step reads and writes (so that both directions keep their states contiguous). The cell
- * knows nothing of direction or padding: the layer freezes the rows of finished sequences.
- * Buffers grow to the largest batch seen and are reused: nothing is allocated in the time loop.
+ * slot a step reads and writes (so that both directions keep their states contiguous). Rows
+ * (sequences) are independent within a step, so the layer runs blocks of rows on different
+ * threads, each through all the steps, without synchronising. The cell knows nothing of
+ * direction or padding: the layer freezes the rows of finished sequences. Buffers grow to the
+ * largest batch seen and are reused: nothing is allocated in the time loop.
  */
 public abstract class RecurrentCell {
   protected final CellType type;
@@ -109,22 +112,30 @@ public abstract class RecurrentCell {
 
   /** gates[t, b] = bias + W_ih x[t, b] for all steps at once; x rows have stride {@code xLd}. */
   public void projectInputs(Tensor x, int xOff, int xLd) {
-    int rows = steps * batch;
-    for (int r = 0; r < rows; r++) {
-      gates.data().put(r * gateWidth, bias.data(), 0, gateWidth);
-    }
-    Blas.gemm(false, true, rows, gateWidth, inputSize, 1f, x, xOff, xLd, wIh, 0, inputSize, 1f,
-        gates, 0, gateWidth);
+    // Each thread writes the bias into its block of rows, then multiplies onto them.
+    Parallel.run(steps * batch, (r0, r1) -> {
+      for (int r = r0; r < r1; r++) {
+        gates.data().put(r * gateWidth, bias.data(), 0, gateWidth);
+      }
+      Blas.gemm(false, true, r1 - r0, gateWidth, inputSize, 1f, x, xOff + r0 * xLd, xLd, wIh, 0,
+          inputSize, 1f, gates, r0 * gateWidth, gateWidth);
+    });
   }
 
-  /** Step t: reads the state in {@code prevSlot}, writes the new one to {@code slot}. */
-  public abstract void forwardStep(int t, int slot, int prevSlot);
+  /** Prepares the recurrent weights for the steps of a forward pass (packs them). */
+  public abstract void beginForward();
+
+  /** Step t for rows [b0, b1): reads the state in {@code prevSlot}, writes it to {@code slot}. */
+  public abstract void forwardStep(int t, int slot, int prevSlot, int b0, int b1);
+
+  /** Prepares the recurrent weights for the steps of a backward pass. */
+  public abstract void beginBackward();
 
   /**
-   * Back through step t: reads {@link #dh()} (and {@link #dc()}), writes dGates[t] and
-   * {@link #dhPrev()} (and {@link #dcPrev()}).
+   * Back through step t for rows [b0, b1): reads {@link #dh()} (and {@link #dc()}), writes
+   * dGates[t] and {@link #dhPrev()} (and {@link #dcPrev()}) in those rows.
    */
-  public abstract void backwardStep(int t, int slot, int prevSlot);
+  public abstract void backwardStep(int t, int slot, int prevSlot, int b0, int b1);
 
   /**
    * After the time loop: dW_ih += dGates^T x, db += sum of dGates rows (8-18, 8-19), and
@@ -135,18 +146,24 @@ public abstract class RecurrentCell {
     int rows = steps * batch;
     Blas.gemm(true, false, gateWidth, inputSize, rows, 1f, dGates, 0, gateWidth, x, xOff, xLd,
         1f, gWIh, 0, inputSize);
-    Blas.gemv(true, rows, gateWidth, 1f, dGates, 0, gateWidth, ones, 0, 1f, gBias, 0);
+    columnSums(dGates, 0, gateWidth, gateWidth, gBias, 0);
     if (dx != null) {
       Blas.gemm(false, false, rows, inputSize, gateWidth, 1f, dGates, 0, gateWidth, wIh, 0,
           inputSize, accumulate ? 1f : 0f, dx, dxOff, dxLd);
     }
   }
 
+  /** out[j] += sum over the T*B rows of m[off + r*ld + j], j < n. */
+  protected void columnSums(Tensor m, int off, int ld, int n, Tensor out, int outOff) {
+    Blas.gemv(true, steps * batch, n, 1f, m, off, ld, ones, 0, 1f, out, outOff);
+  }
+
   /**
-   * After the time loop: gradients of the recurrent weights (8-17), with step t's previous
-   * state in slot {@code firstPrevSlot + t}.
+   * After the time loop: gradients of the recurrent weights (8-17) and of the cell's own
+   * parameters. {@code reverse} tells the slot layout: step t read slot t (forward) or t + 1
+   * (reverse) and wrote slot t + 1 or t.
    */
-  public abstract void recurrentGradients(int firstPrevSlot);
+  public abstract void recurrentGradients(boolean reverse);
 
   /** dW_hh += dG^T [h_{t-1} for all t], for the gate rows [row0, row0 + rows) of W_hh. */
   protected void addRecurrentProduct(Tensor dG, int dgCol, int dgLd, int row0, int rows,

@@ -1,13 +1,14 @@
 package jrnn.cells;
 
 import jrnn.kernels.Activation;
-import jrnn.kernels.Blas;
 import jrnn.kernels.Kernels;
 import jrnn.params.Parameters;
 
 /** h_t = f(W x_t + U h_{t-1} + b) (SPEC 8-1, 8-2); backward delta = f'(z) dh (8-14). */
 final class SimpleRnnCell extends RecurrentCell {
   private final Activation f;
+  private Kernels.Packed forwardU;
+  private Kernels.Packed backwardU;
 
   SimpleRnnCell(CellType.Simple type, int inputSize, int hidden, Parameters params, String prefix,
       int layer, int direction, Kernels kernels) {
@@ -19,24 +20,33 @@ final class SimpleRnnCell extends RecurrentCell {
   protected void prepareExtra(int steps, int batch) {}
 
   @Override
-  public void forwardStep(int t, int slot, int prevSlot) {
-    int g = gateOffset(t, 0);
-    Blas.gemm(false, true, batch, hidden, hidden, 1f, h, stateOffset(prevSlot, 0), hidden, wHh, 0,
-        hidden, 1f, gates, g, hidden);
-    kernels.activate(f, gates, g, batch * hidden);
-    h.data().put(stateOffset(slot, 0), gates.data(), g, batch * hidden);
+  public void beginForward() {
+    forwardU = kernels.pack(wHh, 0, hidden, hidden, hidden, true, forwardU);
   }
 
   @Override
-  public void backwardStep(int t, int slot, int prevSlot) {
-    int g = gateOffset(t, 0);
-    kernels.activationBackward(f, gates, g, dh, 0, dGates, g, batch * hidden);
-    Blas.gemm(false, false, batch, hidden, hidden, 1f, dGates, g, hidden, wHh, 0, hidden, 0f,
-        dhPrev, 0, hidden);
+  public void forwardStep(int t, int slot, int prevSlot, int b0, int b1) {
+    int g = gateOffset(t, b0);
+    int n = (b1 - b0) * hidden;
+    kernels.multiply(h, stateOffset(prevSlot, b0), hidden, b1 - b0, forwardU, gates, g, hidden, true);
+    kernels.activate(f, gates, g, n);
+    h.data().put(stateOffset(slot, b0), gates.data(), g, n);
   }
 
   @Override
-  public void recurrentGradients(int firstPrevSlot) {
-    addRecurrentProduct(dGates, 0, hidden, 0, hidden, h, firstPrevSlot);
+  public void beginBackward() {
+    backwardU = kernels.pack(wHh, 0, hidden, hidden, hidden, false, backwardU);
+  }
+
+  @Override
+  public void backwardStep(int t, int slot, int prevSlot, int b0, int b1) {
+    int g = gateOffset(t, b0);
+    kernels.activationBackward(f, gates, g, dh, b0 * hidden, dGates, g, (b1 - b0) * hidden);
+    kernels.multiply(dGates, g, hidden, b1 - b0, backwardU, dhPrev, b0 * hidden, hidden, false);
+  }
+
+  @Override
+  public void recurrentGradients(boolean reverse) {
+    addRecurrentProduct(dGates, 0, hidden, 0, hidden, h, reverse ? 1 : 0);
   }
 }

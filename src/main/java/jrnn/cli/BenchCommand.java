@@ -7,6 +7,7 @@ import jrnn.cells.CellType;
 import jrnn.data.Batch;
 import jrnn.kernels.Blas;
 import jrnn.kernels.Kernels;
+import jrnn.kernels.Parallel;
 import jrnn.layers.Bidirectional;
 import jrnn.layers.RecurrentConfig;
 import jrnn.layers.RecurrentStack;
@@ -56,23 +57,10 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--repeats", defaultValue = "20", description = "Timed repetitions (default ${DEFAULT-VALUE}).")
   int repeats;
 
-  @Option(names = "--warmup", defaultValue = "5", description = "Untimed repetitions first (default ${DEFAULT-VALUE}).")
-  int warmup;
+  @Option(names = "--warmup", defaultValue = "3", description = "Seconds of untimed repetitions first,"
+      + " so that the JIT has compiled the vector kernels (default ${DEFAULT-VALUE}).")
+  double warmup;
 
-  /** GFLOP/s of an n^3 sgemm, best of a few runs. */
-  static double sgemmRate(int n) {
-    Tensor a = Tensor.zeros(n, n).fill(0.5f);
-    Tensor b = Tensor.zeros(n, n).fill(0.25f);
-    Tensor c = Tensor.zeros(n, n);
-    double best = 0;
-    for (int i = 0; i < 6; i++) {
-      long t0 = System.nanoTime();
-      Blas.gemm(false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n);
-      double s = (System.nanoTime() - t0) / 1e9;
-      best = Math.max(best, 2.0 * n * n * n / s / 1e9);
-    }
-    return best;
-  }
 
   @Override
   public Integer call() {
@@ -103,18 +91,24 @@ final class BenchCommand implements Callable<Integer> {
     Tensor dx = Tensor.zeros(steps, batch, input);
     int[] lengths = Batch.fullLengths(steps, batch);
 
-    double gemm = sgemmRate(2048);
+    double gemm = Blas.openBlasRate(2048, Parallel.threads());
+    long warmEnd = System.nanoTime() + (long) (warmup * 1e9);
+    int warmed = 0;
+    while (warmed < 3 || System.nanoTime() < warmEnd) {
+      stack.forward(x, steps, batch, lengths, null, train, rng);
+      if (train) {
+        stack.backward(dTop, null, dx);
+      }
+      warmed++;
+    }
     double[] ms = new double[repeats];
-    for (int i = -warmup; i < repeats; i++) {
+    for (int i = 0; i < repeats; i++) {
       long t0 = System.nanoTime();
       stack.forward(x, steps, batch, lengths, null, train, rng);
       if (train) {
         stack.backward(dTop, null, dx);
       }
-      double t = (System.nanoTime() - t0) / 1e6;
-      if (i >= 0) {
-        ms[i] = t;
-      }
+      ms[i] = (System.nanoTime() - t0) / 1e6;
     }
     Arrays.sort(ms);
     double median = ms[repeats / 2];

@@ -11,7 +11,7 @@ import jrnn.data.Batch;
 import jrnn.data.TokenStream;
 import jrnn.data.Vocabulary;
 import jrnn.decode.Sampler;
-import jrnn.kernels.Blas;
+import jrnn.kernels.Parallel;
 import jrnn.kernels.Kernels;
 import jrnn.layers.Bidirectional;
 import jrnn.layers.RecurrentState;
@@ -88,8 +88,8 @@ final class DemoCommand implements Callable<Integer> {
     System.out.printf(Locale.ROOT, "model: embedding %d, %s of %d units, softmax over %d: %,d parameters%n",
         cfg.inputSize(), cfg.cell().name(), hidden, vocab.size(), model.parameters().layout().size());
     System.out.printf(Locale.ROOT, "training: Adam, learning rate %.0e, gradient norm clipped at 5,"
-        + " batches of %d x %d characters, for %.0f s (%s kernels, %d BLAS threads)%n",
-        lr, batch, steps, seconds, Kernels.best().getClass().getSimpleName(), Blas.threads());
+        + " batches of %d x %d characters, for %.0f s (%s kernels, %d threads)%n",
+        lr, batch, steps, seconds, Kernels.best().getClass().getSimpleName(), Parallel.threads());
     double before = bits(Trainer.evaluateStream(model, valid, batch, steps));
     System.out.printf(Locale.ROOT, "before training: validation %.2f bits per character (uniform guess: %.2f)%n",
         before, Math.log(vocab.size()) / Math.log(2));

@@ -41,9 +41,13 @@ public final class Blas {
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   static {
-    // Loading the class loads the native library once.
-    openblas_nolapack.cblas_sdot(0, (FloatPointer) null, 1, (FloatPointer) null, 1);
+    // OpenBLAS runs single-threaded: jrnn splits large products over its own threads
+    // (Parallel), so that OpenBLAS's spinning workers never compete with jrnn's.
+    org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(1);
   }
+
+  /** Products smaller than this many multiply-adds run on one thread. */
+  private static final long PARALLEL_WORK = 1L << 18;
 
   /**
    * C = alpha * op(A) * op(B) + beta * C, where op(A) is m x k, op(B) is k x n and C is m x n,
@@ -58,6 +62,26 @@ public final class Blas {
     checkOperand("gemm A", a, aOff, transA ? k : m, transA ? m : k, lda);
     checkOperand("gemm B", b, bOff, transB ? n : k, transB ? k : n, ldb);
     checkOperand("gemm C", c, cOff, m, n, ldc);
+    int threads = Parallel.threads();
+    if (threads == 1 || (long) m * n * k < PARALLEL_WORK) {
+      sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    } else if (m >= n || m >= 16 * threads) {
+      // Rows of C (and of op(A)) in chunks.
+      Parallel.run(m, (from, to) -> sgemm(transA, transB, to - from, n, k, alpha,
+          a, aOff + (transA ? from : from * lda), lda, b, bOff, ldb, beta,
+          c, cOff + from * ldc, ldc));
+    } else {
+      // Columns of C (and of op(B)) in chunks.
+      Parallel.run(n, (from, to) -> sgemm(transA, transB, m, to - from, k, alpha,
+          a, aOff, lda, b, bOff + (transB ? from * ldb : from), ldb, beta,
+          c, cOff + from, ldc));
+    }
+  }
+
+  /** One single-threaded OpenBLAS call; operands already checked. */
+  private static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+      Tensor a, int aOff, int lda, Tensor b, int bOff, int ldb, float beta,
+      Tensor c, int cOff, int ldc) {
     Scratch s = SCRATCH.get();
     openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor,
         transA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
@@ -129,12 +153,27 @@ public final class Blas {
     Reference.reachabilityFence(x);
   }
 
-  /** The number of threads OpenBLAS uses for one product. */
-  public static int threads() {
-    return org.bytedeco.openblas.presets.openblas_nolapack.blas_get_num_threads();
+  /**
+   * GFLOP/s of an n^3 sgemm by OpenBLAS alone with {@code threads} threads of its own, the best
+   * of a few runs: the reference against which jrnn's efficiency is measured. OpenBLAS returns
+   * to one thread afterwards.
+   */
+  public static double openBlasRate(int n, int threads) {
+    Tensor a = Tensor.zeros(n, n).fill(0.5f);
+    Tensor b = Tensor.zeros(n, n).fill(0.25f);
+    Tensor c = Tensor.zeros(n, n);
+    double best = 0;
+    org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(threads);
+    try {
+      for (int i = 0; i < 6; i++) {
+        long t0 = System.nanoTime();
+        sgemm(false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n);
+        best = Math.max(best, 2.0 * n * n * n / ((System.nanoTime() - t0) / 1e9) / 1e9);
+      }
+    } finally {
+      org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(1);
+    }
+    return best;
   }
 
-  public static void setThreads(int n) {
-    org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(n);
-  }
 }

@@ -19,6 +19,35 @@ public interface Kernels {
     return KernelSelection.BEST;
   }
 
+  // ---- the recurrent product ----
+
+  /** A right-hand operand B [k x n] prepared by {@link #pack} for repeated products. */
+  interface Packed {
+    int rows();
+
+    int cols();
+  }
+
+  /**
+   * Prepares B [k x n] for {@link #multiply}: B[i][j] = w[off + j*ld + i] when
+   * {@code transposed} (w holds W [n x k] row-major, B = W^T), else w[off + i*ld + j]. The
+   * weights are read now: pack again after they change. {@code reuse} (or null) is a previous
+   * result whose memory may be refilled.
+   */
+  Packed pack(Tensor w, int off, int ld, int k, int n, boolean transposed, Packed reuse);
+
+  /**
+   * C[m x n] = A[m x k] B, or C += A B when {@code accumulate}; A and C are row-major with
+   * row strides lda and ldc. Runs on the calling thread: the recurrent layers call it from
+   * each of their row chunks.
+   */
+  void multiply(Tensor a, int aOff, int lda, int m, Packed b, Tensor c, int cOff, int ldc,
+      boolean accumulate);
+
+  /** out[j] += sum over r < rows of a[aOff + r*lda + j] * b[bOff + r*ldb + j], for j < n. */
+  void sumOfProducts(Tensor a, int aOff, int lda, Tensor b, int bOff, int ldb, int rows, int n,
+      Tensor out, int outOff);
+
   // ---- simple RNN (8-2, 8-14) ----
 
   /** x[i] = f(x[i]) for n elements, in place. */
@@ -41,12 +70,12 @@ public interface Kernels {
 
   /**
    * From dL/dh_t ({@code dh}) and dL/dc_t ({@code dc}, overwritten with dL/dc_{t-1}), writes
-   * the pre-activation gradients {@code dGates} and adds the peephole gradients.
+   * the pre-activation gradients {@code dGates}. (The peephole weights' gradients are sums of
+   * dGates times cell states, taken after the time loop.)
    */
-  void lstmBackward(Tensor gates, int gOff, Tensor cPrev, int cpOff, Tensor c, int cOff,
-      Tensor tanhC, int tcOff, Tensor dh, int dhOff, Tensor dc, int dcOff, Tensor dGates,
-      int dgOff, Tensor peepI, Tensor peepF, Tensor peepO, Tensor gPeepI, Tensor gPeepF,
-      Tensor gPeepO, int n, boolean coupled);
+  void lstmBackward(Tensor gates, int gOff, Tensor cPrev, int cpOff, Tensor tanhC, int tcOff,
+      Tensor dh, int dhOff, Tensor dc, int dcOff, Tensor dGates, int dgOff, Tensor peepI,
+      Tensor peepF, Tensor peepO, int n, boolean coupled);
 
   // ---- GRU (8-35 .. 8-38) ----
 
@@ -60,12 +89,12 @@ public interface Kernels {
 
   /**
    * Backward of {@link #gruForwardResetAfter}: writes dL/d(pre) of the input side into
-   * {@code dGates} and of the recurrent side into {@code dGh}, sets {@code dhPrev} to the part
-   * of dL/dh_{t-1} that bypasses the product (dh (1 - z)) and adds the b_hn gradient.
+   * {@code dGates} and of the recurrent side into {@code dGh}, and sets {@code dhPrev} to the
+   * part of dL/dh_{t-1} that bypasses the product, dh (1 - z).
    */
   void gruBackwardResetAfter(Tensor gates, int gOff, Tensor hn, int hnOff, Tensor hPrev,
       int hpOff, Tensor dh, int dhOff, Tensor dGates, int dgOff, Tensor dGh, int dghOff,
-      Tensor dhPrev, int dhpOff, Tensor gBiasHn, int n);
+      Tensor dhPrev, int dhpOff, int n);
 
   /** Reset before the product, first half: r and z from their pre-activations; rh = r * h_{t-1}. */
   void gruForwardGates(Tensor gates, int gOff, Tensor hPrev, int hpOff, Tensor rh, int rhOff, int n);

@@ -40,6 +40,49 @@ public final class ScalarKernels implements Kernels {
     }
   }
 
+  /** B as it is: the products call OpenBLAS, which packs on every call. */
+  record BlasOperand(Tensor w, int off, int ld, int k, int n, boolean transposed) implements Packed {
+    @Override
+    public int rows() {
+      return k;
+    }
+
+    @Override
+    public int cols() {
+      return n;
+    }
+  }
+
+  @Override
+  public Packed pack(Tensor w, int off, int ld, int k, int n, boolean transposed, Packed reuse) {
+    return new BlasOperand(w, off, ld, k, n, transposed);
+  }
+
+  @Override
+  public void multiply(Tensor a, int aOff, int lda, int m, Packed b, Tensor c, int cOff, int ldc,
+      boolean accumulate) {
+    BlasOperand op = (BlasOperand) b;
+    Blas.gemm(false, op.transposed(), m, op.n(), op.k(), 1f, a, aOff, lda, op.w(), op.off(),
+        op.ld(), accumulate ? 1f : 0f, c, cOff, ldc);
+  }
+
+  @Override
+  public void sumOfProducts(Tensor a, int aOff, int lda, Tensor b, int bOff, int ldb, int rows,
+      int n, Tensor out, int outOff) {
+    sumOfProducts(a, aOff, lda, b, bOff, ldb, rows, out, outOff, 0, n);
+  }
+
+  static void sumOfProducts(Tensor a, int aOff, int lda, Tensor b, int bOff, int ldb, int rows,
+      Tensor out, int outOff, int from, int to) {
+    for (int j = from; j < to; j++) {
+      double s = 0;
+      for (int r = 0; r < rows; r++) {
+        s += (double) a.get(aOff + r * lda + j) * b.get(bOff + r * ldb + j);
+      }
+      out.add(outOff + j, (float) s);
+    }
+  }
+
   @Override
   public void activate(Activation f, Tensor x, int off, int n) {
     activate(f, x, off, 0, n);
@@ -107,18 +150,16 @@ public final class ScalarKernels implements Kernels {
   }
 
   @Override
-  public void lstmBackward(Tensor gates, int gOff, Tensor cPrev, int cpOff, Tensor c, int cOff,
-      Tensor tanhC, int tcOff, Tensor dh, int dhOff, Tensor dc, int dcOff, Tensor dGates,
-      int dgOff, Tensor peepI, Tensor peepF, Tensor peepO, Tensor gPeepI, Tensor gPeepF,
-      Tensor gPeepO, int n, boolean coupled) {
-    lstmBackward(gates, gOff, cPrev, cpOff, c, cOff, tanhC, tcOff, dh, dhOff, dc, dcOff, dGates,
-        dgOff, peepI, peepF, peepO, gPeepI, gPeepF, gPeepO, n, coupled, 0, n);
+  public void lstmBackward(Tensor gates, int gOff, Tensor cPrev, int cpOff, Tensor tanhC,
+      int tcOff, Tensor dh, int dhOff, Tensor dc, int dcOff, Tensor dGates, int dgOff,
+      Tensor peepI, Tensor peepF, Tensor peepO, int n, boolean coupled) {
+    lstmBackward(gates, gOff, cPrev, cpOff, tanhC, tcOff, dh, dhOff, dc, dcOff, dGates, dgOff,
+        peepI, peepF, peepO, n, coupled, 0, n);
   }
 
-  static void lstmBackward(Tensor gates, int gOff, Tensor cPrev, int cpOff, Tensor c, int cOff,
-      Tensor tanhC, int tcOff, Tensor dh, int dhOff, Tensor dc, int dcOff, Tensor dGates,
-      int dgOff, Tensor peepI, Tensor peepF, Tensor peepO, Tensor gPeepI, Tensor gPeepF,
-      Tensor gPeepO, int n, boolean coupled, int from, int to) {
+  static void lstmBackward(Tensor gates, int gOff, Tensor cPrev, int cpOff, Tensor tanhC,
+      int tcOff, Tensor dh, int dhOff, Tensor dc, int dcOff, Tensor dGates, int dgOff,
+      Tensor peepI, Tensor peepF, Tensor peepO, int n, boolean coupled, int from, int to) {
     FloatBuffer g = gates.data();
     FloatBuffer dg = dGates.data();
     int iB = gOff;
@@ -141,20 +182,17 @@ public final class ScalarKernels implements Kernels {
       float dC = dc.get(dcOff + j) + dhJ * o * (1 - tc * tc);
       if (peepO != null) {
         dC += dOz * peepO.get(j);
-        gPeepO.add(j, dOz * c.get(cOff + j));
       }
       float dGz = dC * i * (1 - cand * cand);
       float dFz = dC * (coupled ? cPrevJ - cand : cPrevJ) * f * (1 - f);
       float dCPrev = dC * f;
       if (peepF != null) {
         dCPrev += dFz * peepF.get(j);
-        gPeepF.add(j, dFz * cPrevJ);
       }
       if (!coupled) {
         float dIz = dC * cand * i * (1 - i);
         if (peepI != null) {
           dCPrev += dIz * peepI.get(j);
-          gPeepI.add(j, dIz * cPrevJ);
         }
         dg.put(diB + j, dIz);
       }
@@ -192,14 +230,14 @@ public final class ScalarKernels implements Kernels {
   @Override
   public void gruBackwardResetAfter(Tensor gates, int gOff, Tensor hn, int hnOff, Tensor hPrev,
       int hpOff, Tensor dh, int dhOff, Tensor dGates, int dgOff, Tensor dGh, int dghOff,
-      Tensor dhPrev, int dhpOff, Tensor gBiasHn, int n) {
+      Tensor dhPrev, int dhpOff, int n) {
     gruBackwardResetAfter(gates, gOff, hn, hnOff, hPrev, hpOff, dh, dhOff, dGates, dgOff, dGh,
-        dghOff, dhPrev, dhpOff, gBiasHn, n, 0, n);
+        dghOff, dhPrev, dhpOff, n, 0, n);
   }
 
   static void gruBackwardResetAfter(Tensor gates, int gOff, Tensor hn, int hnOff, Tensor hPrev,
       int hpOff, Tensor dh, int dhOff, Tensor dGates, int dgOff, Tensor dGh, int dghOff,
-      Tensor dhPrev, int dhpOff, Tensor gBiasHn, int n, int from, int to) {
+      Tensor dhPrev, int dhpOff, int n, int from, int to) {
     FloatBuffer g = gates.data();
     for (int j = from; j < to; j++) {
       float r = g.get(gOff + j);
@@ -217,7 +255,6 @@ public final class ScalarKernels implements Kernels {
       dGh.set(dghOff + j, dRz);
       dGh.set(dghOff + n + j, dZz);
       dGh.set(dghOff + 2 * n + j, dHn);
-      gBiasHn.add(j, dHn);
       dhPrev.set(dhpOff + j, dhJ * (1 - z));
     }
   }

@@ -39,6 +39,32 @@ public final class VectorKernels implements Kernels {
   }
 
   @Override
+  public Packed pack(Tensor w, int off, int ld, int k, int n, boolean transposed, Packed reuse) {
+    return PackedGemm.pack(w, off, ld, k, n, transposed,
+        reuse instanceof PackedGemm.Panels p ? p : null);
+  }
+
+  @Override
+  public void multiply(Tensor a, int aOff, int lda, int m, Packed b, Tensor c, int cOff, int ldc,
+      boolean accumulate) {
+    PackedGemm.multiply(a, aOff, lda, m, (PackedGemm.Panels) b, c, cOff, ldc, accumulate);
+  }
+
+  @Override
+  public void sumOfProducts(Tensor a, int aOff, int lda, Tensor b, int bOff, int ldb, int rows,
+      int n, Tensor out, int outOff) {
+    int m = full(n);
+    for (int j = 0; j < m; j += L) {
+      FloatVector s = FloatVector.zero(S);
+      for (int r = 0; r < rows; r++) {
+        s = load(a, aOff + r * lda + j).fma(load(b, bOff + r * ldb + j), s);
+      }
+      store(s.add(load(out, outOff + j)), out, outOff + j);
+    }
+    ScalarKernels.sumOfProducts(a, aOff, lda, b, bOff, ldb, rows, out, outOff, m, n);
+  }
+
+  @Override
   public void activate(Activation f, Tensor x, int off, int n) {
     int m = full(n);
     for (int j = 0; j < m; j += L) {
@@ -129,10 +155,9 @@ public final class VectorKernels implements Kernels {
   }
 
   @Override
-  public void lstmBackward(Tensor gates, int gOff, Tensor cPrev, int cpOff, Tensor c, int cOff,
-      Tensor tanhC, int tcOff, Tensor dh, int dhOff, Tensor dc, int dcOff, Tensor dGates,
-      int dgOff, Tensor peepI, Tensor peepF, Tensor peepO, Tensor gPeepI, Tensor gPeepF,
-      Tensor gPeepO, int n, boolean coupled) {
+  public void lstmBackward(Tensor gates, int gOff, Tensor cPrev, int cpOff, Tensor tanhC,
+      int tcOff, Tensor dh, int dhOff, Tensor dc, int dcOff, Tensor dGates, int dgOff,
+      Tensor peepI, Tensor peepF, Tensor peepO, int n, boolean coupled) {
     int iB = gOff;
     int fB = coupled ? gOff : gOff + n;
     int gB = fB + n;
@@ -154,20 +179,17 @@ public final class VectorKernels implements Kernels {
       FloatVector dC = d.mul(o).mul(tc.mul(tc).neg().add(1f)).add(load(dc, dcOff + j));
       if (peepO != null) {
         dC = dOz.fma(load(peepO, j), dC);
-        store(dOz.fma(load(c, cOff + j), load(gPeepO, j)), gPeepO, j);
       }
       FloatVector dGz = dC.mul(i).mul(cand.mul(cand).neg().add(1f));
       FloatVector dFz = dC.mul(coupled ? cp.sub(cand) : cp).mul(f).mul(f.neg().add(1f));
       FloatVector dCPrev = dC.mul(f);
       if (peepF != null) {
         dCPrev = dFz.fma(load(peepF, j), dCPrev);
-        store(dFz.fma(cp, load(gPeepF, j)), gPeepF, j);
       }
       if (!coupled) {
         FloatVector dIz = dC.mul(cand).mul(i).mul(i.neg().add(1f));
         if (peepI != null) {
           dCPrev = dIz.fma(load(peepI, j), dCPrev);
-          store(dIz.fma(cp, load(gPeepI, j)), gPeepI, j);
         }
         store(dIz, dGates, diB + j);
       }
@@ -176,8 +198,8 @@ public final class VectorKernels implements Kernels {
       store(dOz, dGates, doB + j);
       store(dCPrev, dc, dcOff + j);
     }
-    ScalarKernels.lstmBackward(gates, gOff, cPrev, cpOff, c, cOff, tanhC, tcOff, dh, dhOff, dc,
-        dcOff, dGates, dgOff, peepI, peepF, peepO, gPeepI, gPeepF, gPeepO, n, coupled, m, n);
+    ScalarKernels.lstmBackward(gates, gOff, cPrev, cpOff, tanhC, tcOff, dh, dhOff, dc, dcOff,
+        dGates, dgOff, peepI, peepF, peepO, n, coupled, m, n);
   }
 
   @Override
@@ -203,7 +225,7 @@ public final class VectorKernels implements Kernels {
   @Override
   public void gruBackwardResetAfter(Tensor gates, int gOff, Tensor hn, int hnOff, Tensor hPrev,
       int hpOff, Tensor dh, int dhOff, Tensor dGates, int dgOff, Tensor dGh, int dghOff,
-      Tensor dhPrev, int dhpOff, Tensor gBiasHn, int n) {
+      Tensor dhPrev, int dhpOff, int n) {
     int m = full(n);
     for (int j = 0; j < m; j += L) {
       FloatVector r = load(gates, gOff + j);
@@ -221,11 +243,10 @@ public final class VectorKernels implements Kernels {
       store(dRz, dGh, dghOff + j);
       store(dZz, dGh, dghOff + n + j);
       store(dHn, dGh, dghOff + 2 * n + j);
-      store(dHn.add(load(gBiasHn, j)), gBiasHn, j);
       store(d.mul(z.neg().add(1f)), dhPrev, dhpOff + j);
     }
     ScalarKernels.gruBackwardResetAfter(gates, gOff, hn, hnOff, hPrev, hpOff, dh, dhOff, dGates,
-        dgOff, dGh, dghOff, dhPrev, dhpOff, gBiasHn, n, m, n);
+        dgOff, dGh, dghOff, dhPrev, dhpOff, n, m, n);
   }
 
   @Override

@@ -1,6 +1,8 @@
 package jrnn.layers;
 
 import jrnn.cells.RecurrentCell;
+import jrnn.kernels.Kernels;
+import jrnn.kernels.Parallel;
 import jrnn.tensor.Tensor;
 
 /**
@@ -15,6 +17,7 @@ import jrnn.tensor.Tensor;
  */
 public final class RecurrentLayer {
   private final RecurrentCell cell;
+  private final Kernels kernels;
   private final boolean reverse;
   private final int hidden;
   private int steps;
@@ -26,8 +29,9 @@ public final class RecurrentLayer {
   private Tensor dhCarry = Tensor.zeros(0);
   private Tensor dcCarry = Tensor.zeros(0);
 
-  public RecurrentLayer(RecurrentCell cell, boolean reverse) {
+  public RecurrentLayer(RecurrentCell cell, Kernels kernels, boolean reverse) {
     this.cell = cell;
+    this.kernels = kernels;
     this.reverse = reverse;
     this.hidden = cell.hiddenSize();
   }
@@ -77,34 +81,45 @@ public final class RecurrentLayer {
       copyOrZero(c0, c0Off, c, init, batch * hidden);
     }
     cell.projectInputs(x, xOff, xLd);
-    for (int k = 0; k < steps; k++) {
-      int t = reverse ? steps - 1 - k : k;
-      cell.forwardStep(t, slot(t), prevSlot(t));
-      for (int b = 0; b < batch; b++) {
-        if (t >= lengths[b]) {
-          int from = (prevSlot(t) * batch + b) * hidden;
-          int to = (slot(t) * batch + b) * hidden;
-          h.data().put(to, h.data(), from, hidden);
-          if (c != null) {
-            c.data().put(to, c.data(), from, hidden);
-          }
-        }
-      }
-    }
-    for (int t = 0; t < steps; t++) {
-      for (int b = 0; b < batch; b++) {
-        int src = (slot(t) * batch + b) * hidden;
-        int dst = (t * batch + b) * outLd + outCol;
-        boolean valid = t < lengths[b];
-        for (int j = 0; j < hidden; j++) {
-          float v = valid ? h.get(src + j) : 0f;
-          if (accumulate) {
-            out.add(dst + j, v);
+    cell.beginForward();
+    // Sequences are independent: blocks of rows run through all steps on their own threads.
+    Parallel.run(batch, rowChunks(batch), (b0, b1) -> {
+      for (int k = 0; k < steps; k++) {
+        int t = reverse ? steps - 1 - k : k;
+        cell.forwardStep(t, slot(t), prevSlot(t), b0, b1);
+        for (int b = b0; b < b1; b++) {
+          int src = (slot(t) * batch + b) * hidden;
+          int dst = (t * batch + b) * outLd + outCol;
+          if (t >= lengths[b]) {
+            int from = (prevSlot(t) * batch + b) * hidden;
+            h.data().put(src, h.data(), from, hidden);
+            if (c != null) {
+              c.data().put(src, c.data(), from, hidden);
+            }
+            if (!accumulate) {
+              zero(out, dst, hidden);
+            }
+          } else if (accumulate) {
+            kernels.add(out, dst, h, src, out, dst, hidden);
           } else {
-            out.set(dst + j, v);
+            out.data().put(dst, h.data(), src, hidden);
           }
         }
       }
+    });
+  }
+
+  /**
+   * How many blocks of rows to split a batch into: one per thread, unless the rows are so few
+   * or so narrow that the threads would mostly wait on one another.
+   */
+  private int rowChunks(int batch) {
+    return hidden * cell.type().gates() < 64 ? 1 : Math.max(1, Math.min(Parallel.threads(), batch / 2));
+  }
+
+  private static void zero(Tensor t, int off, int n) {
+    for (int i = 0; i < n; i++) {
+      t.set(off + i, 0f);
     }
   }
 
@@ -145,42 +160,41 @@ public final class RecurrentLayer {
       copyOrZero(dCn, dCnOff, dcCarry, 0, n);
     }
     Tensor dh = cell.dh();
-    for (int k = steps - 1; k >= 0; k--) {
-      int t = reverse ? steps - 1 - k : k;
-      for (int b = 0; b < batch; b++) {
-        int r = b * hidden;
-        if (t < lengths[b]) {
-          int o = (t * batch + b) * outLd + outCol;
-          for (int j = 0; j < hidden; j++) {
-            dh.set(r + j, dOut.get(o + j) + dhCarry.get(r + j));
-          }
-          if (dcCell != null) {
-            dcCell.data().put(r, dcCarry.data(), r, hidden);
-          }
-        } else {
-          for (int j = 0; j < hidden; j++) {
-            dh.set(r + j, 0f);
+    cell.beginBackward();
+    Parallel.run(batch, rowChunks(batch), (b0, b1) -> {
+      for (int k = steps - 1; k >= 0; k--) {
+        int t = reverse ? steps - 1 - k : k;
+        for (int b = b0; b < b1; b++) {
+          int r = b * hidden;
+          if (t < lengths[b]) {
+            kernels.add(dOut, (t * batch + b) * outLd + outCol, dhCarry, r, dh, r, hidden);
             if (dcCell != null) {
-              dcCell.set(r + j, 0f);
+              dcCell.data().put(r, dcCarry.data(), r, hidden);
+            }
+          } else {
+            // A frozen step passes its gradient straight through: the cell sees zeros.
+            zero(dh, r, hidden);
+            if (dcCell != null) {
+              zero(dcCell, r, hidden);
+            }
+          }
+        }
+        cell.backwardStep(t, slot(t), prevSlot(t), b0, b1);
+        Tensor dhPrev = cell.dhPrev();
+        Tensor dcPrev = cell.dcPrev();
+        for (int b = b0; b < b1; b++) {
+          if (t < lengths[b]) {
+            int r = b * hidden;
+            dhCarry.data().put(r, dhPrev.data(), r, hidden);
+            if (dcCell != null) {
+              dcCarry.data().put(r, dcPrev.data(), r, hidden);
             }
           }
         }
       }
-      cell.backwardStep(t, slot(t), prevSlot(t));
-      Tensor dhPrev = cell.dhPrev();
-      Tensor dcPrev = cell.dcPrev();
-      for (int b = 0; b < batch; b++) {
-        if (t < lengths[b]) {
-          int r = b * hidden;
-          dhCarry.data().put(r, dhPrev.data(), r, hidden);
-          if (dcCell != null) {
-            dcCarry.data().put(r, dcPrev.data(), r, hidden);
-          }
-        }
-      }
-    }
+    });
     cell.inputGradients(x, xOff, xLd, dx, dxOff, dxLd, accumulateDx);
-    cell.recurrentGradients(reverse ? 1 : 0);
+    cell.recurrentGradients(reverse);
   }
 
   /** dL/dh0 [B, H] after {@link #backward}. */

@@ -50,7 +50,7 @@ public final class RecurrentStack {
       for (int d = 0; d < config.directions(); d++) {
         RecurrentCell cell = RecurrentCell.create(config.cell(), config.layerInputSize(l), hidden,
             params, prefix, l, d, kernels);
-        layers[l][d] = new RecurrentLayer(cell, d == 1);
+        layers[l][d] = new RecurrentLayer(cell, kernels, d == 1);
       }
       dropouts[l] = new Dropout(l == 0 ? 0 : config.dropout());
     }

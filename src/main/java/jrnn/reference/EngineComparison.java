@@ -69,6 +69,12 @@ public final class EngineComparison {
   }
 
   public static Report compare(ModelConfig cfg, long seed, LossNormalization norm, Kernels kernels) {
+    return compare(cfg, ModelGradientCheck.LENGTHS, seed, norm, kernels);
+  }
+
+  /** The comparison on a batch of sequences of the given lengths. */
+  public static Report compare(ModelConfig cfg, int[] lengths, long seed, LossNormalization norm,
+      Kernels kernels) {
     Rng rng = new Rng(seed);
     ParamLayout layout = cfg.parameterLayout();
     Parameters params = new Parameters(layout);
@@ -77,7 +83,7 @@ public final class EngineComparison {
       p[i] = (float) rng.uniform(-0.5, 0.5);
       params.values().set(i, (float) p[i]);
     }
-    List<ReferenceModel.Sample> samples = roundedSamples(cfg, seed + 1);
+    List<ReferenceModel.Sample> samples = roundedSamples(cfg, lengths, seed + 1);
     SequenceModel fast = new SequenceModel(cfg, params, kernels);
     Batch batch = batchOf(cfg, samples);
     RecurrentState init = stateOf(cfg, samples);
@@ -198,9 +204,8 @@ public final class EngineComparison {
   }
 
   /** Samples whose inputs and states are rounded to float, so both engines see the same numbers. */
-  static List<ReferenceModel.Sample> roundedSamples(ModelConfig cfg, long seed) {
-    List<ReferenceModel.Sample> raw = ModelGradientCheck.randomSamples(cfg,
-        ModelGradientCheck.LENGTHS, false, new Rng(seed));
+  static List<ReferenceModel.Sample> roundedSamples(ModelConfig cfg, int[] lengths, long seed) {
+    List<ReferenceModel.Sample> raw = ModelGradientCheck.randomSamples(cfg, lengths, false, new Rng(seed));
     List<ReferenceModel.Sample> out = new ArrayList<>();
     for (ReferenceModel.Sample s : raw) {
       out.add(new ReferenceModel.Sample(s.tokens(), round(s.inputs()), s.targets(),

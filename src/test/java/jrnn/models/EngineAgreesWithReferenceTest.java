@@ -79,6 +79,26 @@ class EngineAgreesWithReferenceTest {
     return tests;
   }
 
+  /**
+   * Wider layers and a larger batch: the vector loops, the packed products with their partial
+   * panels, and the row blocks run on different threads all take part.
+   */
+  @TestFactory
+  List<DynamicTest> wideLayersAndManySequences() {
+    List<DynamicTest> tests = new ArrayList<>();
+    int[] lengths = {7, 3, 7, 1, 5, 6, 2, 7, 4, 7, 6};
+    for (CellType cell : CellType.all()) {
+      ModelConfig cfg = new ModelConfig(0, 21, cell, 37, 2, Bidirectional.CONCAT, 0,
+          Readout.EVERY_STEP, 6, OutputKind.SOFTMAX);
+      tests.add(DynamicTest.dynamicTest(cell.name() + " H=37, 11 sequences", () -> {
+        EngineComparison.Report r = EngineComparison.compare(cfg, lengths, 17,
+            LossNormalization.PER_OUTPUT, Kernels.best());
+        assertTrue(r.worst() < TOLERANCE, cfg + ": " + r.worstDifference());
+      }));
+    }
+    return tests;
+  }
+
   @Test
   void embeddingAndDropoutOnEveryConnection() {
     for (CellType cell : List.of(CellType.parse("lstm"), CellType.parse("rnn-relu"))) {

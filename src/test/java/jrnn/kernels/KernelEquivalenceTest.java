@@ -1,0 +1,160 @@
+package jrnn.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiConsumer;
+import jrnn.tensor.Tensor;
+import jrnn.util.Rng;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Every fast kernel equals its plain twin: the vector kernels against the scalar loops, and the
+ * packed recurrent product against OpenBLAS, on random data, for row widths that are whole
+ * vectors, not (37, 200), and shorter than one vector. |fast - plain| <= 2e-6 (1 + |plain|).
+ */
+class KernelEquivalenceTest {
+  static final int[] WIDTHS = {5, 16, 37, 64, 200};
+
+  static final Kernels SCALAR = new ScalarKernels();
+
+  static Kernels vector() {
+    Assumptions.assumeTrue(KernelSelection.vectorApiAvailable(),
+        "skipped: the JVM runs without the Vector API module (--add-modules=jdk.incubator.vector)");
+    return new VectorKernels();
+  }
+
+  static Tensor random(Rng rng, int n, double scale) {
+    Tensor t = Tensor.zeros(n);
+    for (int i = 0; i < n; i++) {
+      t.set(i, (float) rng.uniform(-scale, scale));
+    }
+    return t;
+  }
+
+  static Tensor copy(Tensor t) {
+    return Tensor.zeros(t.size()).copyFrom(t);
+  }
+
+  static void same(Tensor plain, Tensor fast, String what) {
+    for (int i = 0; i < plain.size(); i++) {
+      float p = plain.get(i);
+      float f = fast.get(i);
+      assertTrue(Math.abs(p - f) <= 2e-6 * (1 + Math.abs(p)),
+          what + " element " + i + ": plain " + p + ", fast " + f);
+    }
+  }
+
+  /**
+   * Runs {@code body} on two copies of the same random tensors, once with each kernel set, and
+   * compares every tensor afterwards (outputs and in-place updates alike).
+   */
+  static void compare(String what, int count, int size, BiConsumer<Kernels, Tensor[]> body) {
+    Rng rng = new Rng(what.hashCode());
+    Tensor[] plain = new Tensor[count];
+    Tensor[] fast = new Tensor[count];
+    for (int i = 0; i < count; i++) {
+      plain[i] = random(rng, size, 2.0);
+      fast[i] = copy(plain[i]);
+    }
+    body.accept(SCALAR, plain);
+    body.accept(vector(), fast);
+    for (int i = 0; i < count; i++) {
+      same(plain[i], fast[i], what + " tensor " + i);
+    }
+  }
+
+  @TestFactory
+  List<DynamicTest> everyKernelAgreesWithItsPlainTwin() {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (int n : WIDTHS) {
+      int o = 3;  // rows at an offset, as in a batch
+      for (Activation f : Activation.values()) {
+        tests.add(DynamicTest.dynamicTest("activate " + f + " n=" + n, () -> compare("act" + f + n, 1, 4 * n + o,
+            (k, t) -> k.activate(f, t[0], o, 4 * n))));
+        tests.add(DynamicTest.dynamicTest("activationBackward " + f + " n=" + n, () -> compare("actb" + f + n, 3, n + o,
+            (k, t) -> k.activationBackward(f, t[0], o, t[1], o, t[2], o, n))));
+      }
+      for (boolean peep : new boolean[] {false, true}) {
+        for (boolean coupled : new boolean[] {false, true}) {
+          String v = (peep ? "peephole " : "") + (coupled ? "cifg " : "") + "n=" + n;
+          tests.add(DynamicTest.dynamicTest("lstmForward " + v, () -> compare("lf" + v, 8, 4 * n + o,
+              (k, t) -> k.lstmForward(t[0], o, t[1], o, t[2], o, t[3], o, t[4], o,
+                  peep && !coupled ? t[5] : null, peep ? t[6] : null, peep ? t[7] : null, n, coupled))));
+          tests.add(DynamicTest.dynamicTest("lstmBackward " + v, () -> compare("lb" + v, 9, 4 * n + o,
+              (k, t) -> {
+                // Gate activations in (0, 1) and tanh(c) in (-1, 1), as forward leaves them.
+                k.activate(Activation.SIGMOID, t[0], 0, t[0].size());
+                k.activate(Activation.TANH, t[2], 0, t[2].size());
+                k.lstmBackward(t[0], o, t[1], o, t[2], o, t[3], o, t[4], o, t[5], o,
+                    peep && !coupled ? t[6] : null, peep ? t[7] : null, peep ? t[8] : null, n, coupled);
+              })));
+        }
+      }
+      tests.add(DynamicTest.dynamicTest("gru reset after n=" + n, () -> compare("gra" + n, 6, 3 * n + o,
+          (k, t) -> k.gruForwardResetAfter(t[0], o, t[1], o, t[2], t[3], o, t[4], o, t[5], o, n))));
+      tests.add(DynamicTest.dynamicTest("gru reset after backward n=" + n, () -> compare("grab" + n, 7, 3 * n + o,
+          (k, t) -> {
+            k.activate(Activation.SIGMOID, t[0], 0, t[0].size());
+            k.gruBackwardResetAfter(t[0], o, t[1], o, t[2], o, t[3], o, t[4], o, t[5], o, t[6], o, n);
+          })));
+      tests.add(DynamicTest.dynamicTest("gru reset before n=" + n, () -> compare("grb" + n, 4, 3 * n + o,
+          (k, t) -> {
+            k.gruForwardGates(t[0], o, t[1], o, t[2], o, n);
+            k.gruForwardCandidate(t[0], o, t[1], o, t[3], o, n);
+          })));
+      tests.add(DynamicTest.dynamicTest("gru reset before backward n=" + n, () -> compare("grbb" + n, 6, 3 * n + o,
+          (k, t) -> {
+            k.activate(Activation.SIGMOID, t[0], 0, t[0].size());
+            k.gruBackwardCandidate(t[0], o, t[1], o, t[2], o, t[3], o, t[4], o, n);
+            k.gruBackwardReset(t[0], o, t[1], o, t[5], o, t[3], o, t[4], o, n);
+          })));
+      tests.add(DynamicTest.dynamicTest("softmax cross-entropy n=" + n, () -> compare("sce" + n, 2, n + o,
+          (k, t) -> t[0].set(0, (float) k.softmaxCrossEntropy(t[0], o, n, n / 2, t[1], o, 0.5f)))));
+      tests.add(DynamicTest.dynamicTest("sum of products n=" + n, () -> compare("sop" + n, 3, 7 * n + o,
+          (k, t) -> k.sumOfProducts(t[0], o, n, t[1], 1, n, 6, n, t[2], 2))));
+      tests.add(DynamicTest.dynamicTest("add n=" + n, () -> compare("add" + n, 3, n + o,
+          (k, t) -> k.add(t[0], o, t[1], 1, t[2], 2, n))));
+    }
+    return tests;
+  }
+
+  @TestFactory
+  List<DynamicTest> packedProductEqualsOpenBlas() {
+    List<DynamicTest> tests = new ArrayList<>();
+    int[][] shapes = {{1, 32, 16}, {3, 37, 5}, {10, 200, 800}, {16, 64, 256}, {17, 96, 33}, {32, 100, 70}, {33, 512, 128}};
+    for (int[] s : shapes) {
+      for (boolean transposed : new boolean[] {true, false}) {
+        for (boolean accumulate : new boolean[] {true, false}) {
+          int m = s[0];
+          int n = s[1];
+          int k = s[2];
+          String name = "m=" + m + " n=" + n + " k=" + k + (transposed ? " B=W^T" : " B=W") + (accumulate ? " +=" : " =");
+          tests.add(DynamicTest.dynamicTest(name, () -> {
+            Rng rng = new Rng(m * 31 + n);
+            int lda = k + 3;
+            int ldc = n + 5;
+            int ldw = (transposed ? k : n) + 2;
+            Tensor a = random(rng, m * lda + 4, 1);
+            Tensor w = random(rng, (transposed ? n : k) * ldw + 6, 1);
+            Tensor c = random(rng, m * ldc + 7, 1);
+            Tensor cFast = copy(c);
+            Kernels v = vector();
+            SCALAR.multiply(a, 4, lda, m, SCALAR.pack(w, 6, ldw, k, n, transposed, null), c, 7, ldc, accumulate);
+            v.multiply(a, 4, lda, m, v.pack(w, 6, ldw, k, n, transposed, null), cFast, 7, ldc, accumulate);
+            for (int i = 0; i < c.size(); i++) {
+              float p = c.get(i);
+              float f = cFast.get(i);
+              assertTrue(Math.abs(p - f) <= 1e-5 * (1 + Math.abs(p)) * Math.sqrt(k),
+                  name + " element " + i + ": OpenBLAS " + p + ", packed " + f);
+            }
+          }));
+        }
+      }
+    }
+    return tests;
+  }
+}
