@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 @Command(name = "jrnn", mixinStandardHelpOptions = true, version = "jrnn 0.1.0",
     description = "Recurrent neural networks: simple RNN, LSTM (peephole, CIFG), GRU; stacked and"
         + " bidirectional; trained by backpropagation through time.",
-    subcommands = {DemoCommand.class, GradcheckCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, GenerateCommand.class,
+        NextCommand.class, GradcheckCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   @Override

@@ -97,6 +97,57 @@ public final class Vocabulary {
     return out;
   }
 
+  /**
+   * One token per line, with backslash escapes for the characters that would break that
+   * (newline as \\n, carriage return as \\r, tab as \\t, backslash as \\\\), so that a
+   * character vocabulary, which holds the newline, survives a round trip.
+   */
+  public String toText() {
+    StringBuilder sb = new StringBuilder();
+    for (String t : tokens) {
+      for (int i = 0; i < t.length(); i++) {
+        char ch = t.charAt(i);
+        switch (ch) {
+          case '\\':
+            sb.append("\\\\");
+            break;
+          case '\n':
+            sb.append("\\n");
+            break;
+          case '\r':
+            sb.append("\\r");
+            break;
+          case '\t':
+            sb.append("\\t");
+            break;
+          default:
+            sb.append(ch);
+        }
+      }
+      sb.append('\n');
+    }
+    return sb.toString();
+  }
+
+  /** Reads {@link #toText}. */
+  public static Vocabulary fromText(String text) {
+    List<String> out = new ArrayList<>();
+    for (String line : TextFiles.lines(text)) {
+      StringBuilder sb = new StringBuilder();
+      for (int i = 0; i < line.length(); i++) {
+        char ch = line.charAt(i);
+        if (ch == '\\' && i + 1 < line.length()) {
+          char e = line.charAt(++i);
+          sb.append(e == 'n' ? '\n' : e == 'r' ? '\r' : e == 't' ? '\t' : e);
+        } else {
+          sb.append(ch);
+        }
+      }
+      out.add(sb.toString());
+    }
+    return new Vocabulary(out);
+  }
+
   /** The characters of {@code text} as one-character tokens. */
   public static List<String> characters(String text) {
     List<String> out = new ArrayList<>(text.length());

@@ -3,11 +3,10 @@ package jrnn.kernels;
 import java.util.Locale;
 
 /**
- * Chooses the gate kernels once. The vector kernels need the Vector API module
- * ({@code --add-modules=jdk.incubator.vector}, which bin/jrnn passes) and a vector tanh the JIT
- * compiles to SIMD code, which JDK 17+ has on x86-64 Linux and Windows (Intel SVML); elsewhere
- * its per-lane fallback would be slower than the scalar loops. {@code -Djrnn.kernels=scalar} or
- * {@code =vector} overrides the choice.
+ * Chooses the gate kernels once: the vector kernels when the JVM has the Vector API module
+ * ({@code --add-modules=jdk.incubator.vector}, which bin/jrnn passes) and SIMD registers of at
+ * least 4 floats, else the scalar ones. {@code -Djrnn.kernels=scalar} or {@code =vector}
+ * overrides the choice.
  */
 final class KernelSelection {
   private KernelSelection() {}
@@ -18,18 +17,14 @@ final class KernelSelection {
     return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
   }
 
-  static boolean vectorMathIntrinsic() {
-    String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
-    String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
-    return (arch.equals("amd64") || arch.equals("x86_64")) && (os.contains("linux") || os.contains("windows"));
-  }
-
   private static Kernels choose() {
     String forced = System.getProperty("jrnn.kernels", "").toLowerCase(Locale.ROOT);
-    boolean vector = forced.equals("vector") || (!forced.equals("scalar") && vectorMathIntrinsic());
-    if (vector && vectorApiAvailable()) {
+    if (!forced.equals("scalar") && vectorApiAvailable()) {
       try {
-        return (Kernels) Class.forName("jrnn.kernels.VectorKernels").getDeclaredConstructor().newInstance();
+        Kernels k = (Kernels) Class.forName("jrnn.kernels.VectorKernels").getDeclaredConstructor().newInstance();
+        if (forced.equals("vector") || VectorKernels.lanes() >= 4) {
+          return k;
+        }
       } catch (ReflectiveOperationException | LinkageError e) {
         return new ScalarKernels();
       }

@@ -125,6 +125,9 @@ public interface Kernels {
   double softmaxCrossEntropy(Tensor logits, int off, int n, int target, Tensor grad, int gOff,
       float scale);
 
+  /** The largest of n values from {@code off}. */
+  float max(Tensor x, int off, int n);
+
   // ---- helpers ----
 
   /** y[i] = a[i] + b[i]. */

@@ -115,6 +115,33 @@ public final class Parallel {
     }
   }
 
+  /** A partial result of the range [from, to). */
+  @FunctionalInterface
+  public interface RangeSum {
+    double sum(int from, int to);
+  }
+
+  /**
+   * The sum of {@code body} over [0, n) split into chunks, added in chunk order, so that the
+   * result does not depend on which thread finishes first.
+   */
+  public static double sum(int n, RangeSum body) {
+    int chunks = Math.max(1, Math.min(THREADS, n));
+    double[] parts = new double[chunks];
+    run(chunks, chunks, (c0, c1) -> {
+      for (int c = c0; c < c1; c++) {
+        int from = (int) ((long) n * c / chunks);
+        int to = (int) ((long) n * (c + 1) / chunks);
+        parts[c] = from < to ? body.sum(from, to) : 0;
+      }
+    });
+    double total = 0;
+    for (double p : parts) {
+      total += p;
+    }
+    return total;
+  }
+
   /** Splits [0, n) into as many chunks as there are threads. */
   public static void run(int n, Range body) {
     run(n, THREADS, body);

@@ -351,6 +351,19 @@ public final class ScalarKernels implements Kernels {
   }
 
   @Override
+  public float max(Tensor x, int off, int n) {
+    return max(x, off, Float.NEGATIVE_INFINITY, 0, n);
+  }
+
+  static float max(Tensor x, int off, float start, int from, int to) {
+    float m = start;
+    for (int k = from; k < to; k++) {
+      m = Math.max(m, x.get(off + k));
+    }
+    return m;
+  }
+
+  @Override
   public void add(Tensor a, int aOff, Tensor b, int bOff, Tensor y, int yOff, int n) {
     add(a, aOff, b, bOff, y, yOff, 0, n);
   }

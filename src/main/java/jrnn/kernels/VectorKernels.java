@@ -9,13 +9,18 @@ import jrnn.tensor.Tensor;
 /**
  * The gate math of {@link ScalarKernels} on SIMD lanes (the Vector API), the same equations in
  * the same order: each loop handles full vectors of units and leaves the rest of the row to the
- * scalar twin's range methods. tanh uses the platform's vector tanh (Intel SVML on x86-64, about
- * 6e-8 relative error) and sigmoid(x) = (1 + tanh(x / 2)) / 2, so one vector tanh per gate.
+ * scalar twin's range methods. tanh, sigmoid and exp are {@link VectorMath}'s: one rational
+ * function per gate, deterministic from the first call.
  */
 public final class VectorKernels implements Kernels {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
   private static final int L = S.length();
   private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+
+  /** Floats per SIMD register. */
+  static int lanes() {
+    return L;
+  }
 
   private static FloatVector load(Tensor t, int i) {
     return FloatVector.fromByteBuffer(S, t.bytes(), 4 * i, ORDER);
@@ -26,11 +31,11 @@ public final class VectorKernels implements Kernels {
   }
 
   private static FloatVector tanh(FloatVector x) {
-    return x.lanewise(VectorOperators.TANH);
+    return VectorMath.tanh(x);
   }
 
   private static FloatVector sigmoid(FloatVector x) {
-    return x.mul(0.5f).lanewise(VectorOperators.TANH).fma(0.5f, 0.5f);
+    return VectorMath.sigmoid(x);
   }
 
   /** Units [0, full(n)) are done in vectors, the rest by the scalar twin. */
@@ -320,7 +325,7 @@ public final class VectorKernels implements Kernels {
     }
     FloatVector vsum = FloatVector.zero(S);
     for (int k = 0; k < m; k += L) {
-      vsum = vsum.add(load(logits, off + k).sub(max).lanewise(VectorOperators.EXP));
+      vsum = vsum.add(VectorMath.exp(load(logits, off + k).sub(max)));
     }
     double sum = m > 0 ? vsum.reduceLanes(VectorOperators.ADD) : 0;
     for (int k = m; k < n; k++) {
@@ -329,7 +334,7 @@ public final class VectorKernels implements Kernels {
     float logZ = (float) (Math.log(sum) + max);
     if (grad != null) {
       for (int k = 0; k < m; k += L) {
-        store(load(logits, off + k).sub(logZ).lanewise(VectorOperators.EXP).mul(scale), grad, gOff + k);
+        store(VectorMath.exp(load(logits, off + k).sub(logZ)).mul(scale), grad, gOff + k);
       }
       for (int k = m; k < n; k++) {
         grad.set(gOff + k, scale * (float) Math.exp(logits.get(off + k) - logZ));
@@ -337,6 +342,17 @@ public final class VectorKernels implements Kernels {
       grad.add(gOff + target, -scale);
     }
     return logZ - logits.get(off + target);
+  }
+
+  @Override
+  public float max(Tensor x, int off, int n) {
+    int m = full(n);
+    FloatVector v = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+    for (int k = 0; k < m; k += L) {
+      v = v.max(load(x, off + k));
+    }
+    float start = m > 0 ? v.reduceLanes(VectorOperators.MAX) : Float.NEGATIVE_INFINITY;
+    return ScalarKernels.max(x, off, start, m, n);
   }
 
   @Override

@@ -3,7 +3,9 @@ package jrnn.models;
 import jrnn.cells.CellType;
 import jrnn.cells.ParamNames;
 import jrnn.data.Batch;
+import jrnn.kernels.Blas;
 import jrnn.kernels.Kernels;
+import jrnn.kernels.Parallel;
 import jrnn.layers.Bidirectional;
 import jrnn.layers.Dense;
 import jrnn.layers.Dropout;
@@ -275,51 +277,54 @@ public final class SequenceModel {
     }
   }
 
-  /** Loss over the valid rows; in training, dOut = d(summed loss)/d(outputs). */
+  /**
+   * Loss over the valid rows; in training, dOut = d(summed loss)/d(outputs). Rows are split over
+   * the threads; a row counts as correct when its target's logit is the largest.
+   */
   private LossStats loss(boolean withGradient) {
     int outSize = config.outputSize();
     if (withGradient) {
       dOut = grow(dOut, outputRows * outSize);
     }
-    double sum = 0;
-    int count = 0;
-    int correct = 0;
-    for (int r = 0; r < outputRows; r++) {
-      int o = r * outSize;
-      if (!validRow(r)) {
-        if (withGradient) {
-          for (int k = 0; k < outSize; k++) {
-            dOut.set(o + k, 0f);
-          }
-        }
-        continue;
-      }
-      count++;
-      if (config.output() == OutputKind.SOFTMAX) {
-        int target = batch.targets()[r];
-        sum += kernels.softmaxCrossEntropy(out, o, outSize, target, withGradient ? dOut : null, o, 1f);
-        int best = 0;
-        for (int k = 1; k < outSize; k++) {
-          if (out.get(o + k) > out.get(o + best)) {
-            best = k;
-          }
-        }
-        if (best == target) {
-          correct++;
-        }
-      } else {
-        double se = 0;
-        for (int k = 0; k < outSize; k++) {
-          float e = out.get(o + k) - batch.targetValues().get(o + k);
-          se += (double) e * e;
+    int[] counts = {0, 0};
+    double sum = Parallel.sum(outputRows, (r0, r1) -> {
+      double chunkSum = 0;
+      int count = 0;
+      int correct = 0;
+      for (int r = r0; r < r1; r++) {
+        int o = r * outSize;
+        if (!validRow(r)) {
           if (withGradient) {
-            dOut.set(o + k, 2 * e / outSize);
+            zero(dOut, o, outSize);
           }
+          continue;
         }
-        sum += se / outSize;
+        count++;
+        if (config.output() == OutputKind.SOFTMAX) {
+          int target = batch.targets()[r];
+          chunkSum += kernels.softmaxCrossEntropy(out, o, outSize, target, withGradient ? dOut : null, o, 1f);
+          if (out.get(o + target) >= kernels.max(out, o, outSize)) {
+            correct++;
+          }
+        } else {
+          double se = 0;
+          for (int k = 0; k < outSize; k++) {
+            float e = out.get(o + k) - batch.targetValues().get(o + k);
+            se += (double) e * e;
+            if (withGradient) {
+              dOut.set(o + k, 2 * e / outSize);
+            }
+          }
+          chunkSum += se / outSize;
+        }
       }
-    }
-    return new LossStats(sum, count, correct, batch.size());
+      synchronized (counts) {
+        counts[0] += count;
+        counts[1] += correct;
+      }
+      return chunkSum;
+    });
+    return new LossStats(sum, counts[0], counts[1], batch.size());
   }
 
   /**
@@ -335,9 +340,7 @@ public final class SequenceModel {
     int steps = batch.steps();
     int rows = steps * size;
     float scale = (float) (1.0 / (normalization == LossNormalization.PER_SEQUENCE ? size : stats.count()));
-    for (int i = 0; i < outputRows * outSize; i++) {
-      dOut.set(i, dOut.get(i) * scale);
-    }
+    Blas.scale(outputRows * outSize, scale, dOut, 0);
     dHead = grow(dHead, outputRows * width);
     Tensor headInput = headDropout.active(training) ? headIn : headRaw;
     head.backward(headInput, dOut, outputRows, dHead);
@@ -413,7 +416,11 @@ public final class SequenceModel {
   }
 
   private static void zero(Tensor t, int n) {
-    for (int i = 0; i < n; i++) {
+    zero(t, 0, n);
+  }
+
+  private static void zero(Tensor t, int off, int n) {
+    for (int i = off; i < off + n; i++) {
       t.set(i, 0f);
     }
   }

@@ -1,6 +1,7 @@
 package jrnn.optim;
 
 import jrnn.kernels.Blas;
+import jrnn.kernels.Parallel;
 import jrnn.params.Parameters;
 import jrnn.tensor.Tensor;
 
@@ -14,7 +15,11 @@ public final class GradientClipping {
 
   /** The Euclidean norm of all gradients together. */
   public static double globalNorm(Parameters params) {
-    return Blas.norm(params.grads(), 0, params.grads().size());
+    Tensor g = params.grads();
+    return Math.sqrt(Parallel.sum(g.size(), (from, to) -> {
+      double n = Blas.norm(g, from, to - from);
+      return n * n;
+    }));
   }
 
   /**
@@ -24,7 +29,8 @@ public final class GradientClipping {
   public static double clipGlobalNorm(Parameters params, double maxNorm) {
     double norm = globalNorm(params);
     if (maxNorm > 0 && norm > maxNorm) {
-      Blas.scale(params.grads().size(), (float) (maxNorm / norm), params.grads(), 0);
+      Tensor g = params.grads();
+      Parallel.run(g.size(), (from, to) -> Blas.scale(to - from, (float) (maxNorm / norm), g, from));
     }
     return norm;
   }

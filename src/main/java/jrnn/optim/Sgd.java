@@ -1,6 +1,7 @@
 package jrnn.optim;
 
 import jrnn.kernels.Blas;
+import jrnn.kernels.Parallel;
 import jrnn.params.Parameters;
 import jrnn.tensor.Tensor;
 
@@ -31,7 +32,7 @@ public final class Sgd implements Optimizer {
     Tensor g = params.grads();
     int n = w.size();
     if (momentum == 0) {
-      Blas.axpy(n, (float) -lr, g, 0, w, 0);
+      Parallel.run(n, (from, to) -> Blas.axpy(to - from, (float) -lr, g, from, w, from));
       return;
     }
     if (velocity == null || velocity.size() != n) {

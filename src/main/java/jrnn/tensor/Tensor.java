@@ -150,8 +150,10 @@ public final class Tensor {
     return this;
   }
 
+  /** Sets every element to 0 (a native memset). */
   public Tensor zero() {
-    return fill(0f);
+    Pointer.memset(new Pointer(bytes), 0, (long) size * Float.BYTES);
+    return this;
   }
 
   /** Copies all of {@code src} (same size) into this tensor. */

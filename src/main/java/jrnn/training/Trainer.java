@@ -23,7 +23,7 @@ public final class Trainer {
   private final SequenceModel model;
   private final TrainingConfig config;
   private final Optimizer optimizer;
-  private final Rng rng;
+  private Rng rng;
   private final List<StepListener> listeners = new ArrayList<>();
   private long step;
   private RecurrentState carry;
@@ -46,6 +46,14 @@ public final class Trainer {
 
   public Optimizer optimizer() {
     return optimizer;
+  }
+
+  /**
+   * Draws dropout masks from {@code rng} from now on: a run that gives each epoch a generator
+   * made from the seed and the epoch resumes exactly where it stopped.
+   */
+  public void useRng(Rng rng) {
+    this.rng = rng;
   }
 
   public void addListener(StepListener l) {

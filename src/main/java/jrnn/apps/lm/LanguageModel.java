@@ -1,0 +1,199 @@
+package jrnn.apps.lm;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import jrnn.cells.CellType;
+import jrnn.data.Batch;
+import jrnn.data.TextFiles;
+import jrnn.data.TokenStream;
+import jrnn.data.Vocabulary;
+import jrnn.decode.Sampler;
+import jrnn.io.ConfigProperties;
+import jrnn.io.ModelFile;
+import jrnn.io.ModelFileException;
+import jrnn.layers.Bidirectional;
+import jrnn.layers.RecurrentState;
+import jrnn.models.LossStats;
+import jrnn.models.ModelConfig;
+import jrnn.models.OutputKind;
+import jrnn.models.Readout;
+import jrnn.models.SequenceModel;
+import jrnn.params.Parameters;
+import jrnn.training.Trainer;
+import jrnn.util.Rng;
+
+/**
+ * A language model (SPEC 6.4): read tokens one at a time and predict, after each, the next:
+ * embedding, a stack of recurrent layers with dropout between them, softmax over the vocabulary.
+ * Word level (whitespace-separated tokens, {@code <eos>} at each line end) or character level.
+ */
+public final class LanguageModel {
+  public static final String APP = "lm";
+  /** Streams evaluated side by side: the state is carried along each, so only this matters. */
+  public static final int EVAL_BATCH = 10;
+
+  private final LmSettings settings;
+  private final Vocabulary vocab;
+  private final SequenceModel model;
+
+  public LanguageModel(LmSettings settings, Vocabulary vocab, SequenceModel model) {
+    this.settings = settings;
+    this.vocab = vocab;
+    this.model = model;
+  }
+
+  /** A new model for {@code settings} over {@code vocab}, initialised from the settings' seed. */
+  public static LanguageModel create(LmSettings s, Vocabulary vocab) {
+    ModelConfig cfg = new ModelConfig(vocab.size(), s.embedding(), CellType.parse(s.cell()),
+        s.hidden(), s.layers(), Bidirectional.NONE, s.dropout(), Readout.EVERY_STEP, vocab.size(),
+        OutputKind.SOFTMAX);
+    SequenceModel m = new SequenceModel(cfg);
+    m.initialize(new Rng(s.seed()), s.initRange(), s.forgetBias());
+    return new LanguageModel(s, vocab, m);
+  }
+
+  public LmSettings settings() {
+    return settings;
+  }
+
+  public Vocabulary vocabulary() {
+    return vocab;
+  }
+
+  public SequenceModel model() {
+    return model;
+  }
+
+  /** The tokens of a text: words with {@code <eos>} per line, or characters. */
+  public List<String> tokenize(String text) {
+    return settings.wordLevel() ? TextFiles.words(text) : Vocabulary.characters(text);
+  }
+
+  /** Tokens of a prompt: as {@link #tokenize}, but no {@code <eos>} after the last line. */
+  public List<String> tokenizePrompt(String text) {
+    if (!settings.wordLevel()) {
+      return Vocabulary.characters(text);
+    }
+    List<String> out = new ArrayList<>();
+    for (String w : text.trim().split("\\s+")) {
+      if (!w.isEmpty()) {
+        out.add(w);
+      }
+    }
+    return out;
+  }
+
+  public int[] encode(List<String> tokens) {
+    return vocab.encode(tokens);
+  }
+
+  /** The loss per token (nats) of the model on a token sequence, no dropout, state carried. */
+  public LossStats evaluate(int[] ids, int steps) {
+    return Trainer.evaluateStream(model, new TokenStream(ids), Math.min(EVAL_BATCH,
+        Math.max(1, (ids.length - 1) / 2)), steps);
+  }
+
+  /** The figure the README reports: perplexity for words, bits per character for characters. */
+  public String figure(double nats) {
+    return settings.wordLevel()
+        ? String.format(java.util.Locale.ROOT, "perplexity: %.2f", Math.exp(nats))
+        : String.format(java.util.Locale.ROOT, "bits per character: %.4f", nats / Math.log(2));
+  }
+
+  /** Runs the prompt and returns the logits after its last token, keeping the state in {@code state}. */
+  private RecurrentState prime(int[] ids) {
+    if (ids.length == 0) {
+      throw new IllegalArgumentException("the prompt is empty");
+    }
+    model.forward(Batch.ofTokens(ids.length, 1, ids, new int[] {ids.length}, null), null, false, null);
+    return model.finalState().copy();
+  }
+
+  /** Samples {@code length} tokens after the prompt. */
+  public String generate(String prompt, int length, double temperature, int topK, Rng rng) {
+    int[] ids = encode(tokenizePrompt(prompt));
+    Sampler sampler = new Sampler(temperature, topK);
+    int v = vocab.size();
+    RecurrentState state = prime(ids);
+    int next = sampler.sample(model.outputs(), (ids.length - 1) * v, v, rng);
+    StringBuilder out = new StringBuilder(prompt);
+    for (int i = 0; i < length; i++) {
+      String tok = vocab.token(next);
+      if (settings.wordLevel()) {
+        out.append(tok.equals("<eos>") ? "\n" : (out.length() == 0 || out.charAt(out.length() - 1) == '\n' ? "" : " ") + tok);
+      } else {
+        out.append(tok);
+      }
+      model.forward(Batch.ofTokens(1, 1, new int[] {next}, new int[] {1}, null), state, false, null);
+      state.copyFrom(model.finalState());
+      next = sampler.sample(model.outputs(), 0, v, rng);
+    }
+    return out.toString();
+  }
+
+  /** The {@code k} most likely next tokens after {@code prompt}, with their probabilities. */
+  public List<Map.Entry<String, Double>> next(String prompt, int k) {
+    int[] ids = encode(tokenizePrompt(prompt));
+    prime(ids);
+    int v = vocab.size();
+    double[] p = new Sampler(1.0, 0).probabilities(model.outputs(), (ids.length - 1) * v, v);
+    Integer[] order = new Integer[v];
+    for (int i = 0; i < v; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, (a, b) -> Double.compare(p[b], p[a]));
+    List<Map.Entry<String, Double>> out = new ArrayList<>();
+    for (int i = 0; i < Math.min(k, v); i++) {
+      out.add(Map.entry(vocab.token(order[i]), p[order[i]]));
+    }
+    return out;
+  }
+
+  // ---- files ----
+
+  /** The model file's sections: configuration, settings, vocabulary and parameters. */
+  public ModelFile toFile() {
+    Map<String, String> meta = new java.util.TreeMap<>(ConfigProperties.of(model.config()));
+    meta.putAll(settings.toProperties());
+    meta.put("app", APP);
+    return new ModelFile().putProperties("meta", meta)
+        .putText("vocab", vocab.toText())
+        .putParameters(model.parameters());
+  }
+
+  public void save(Path path) throws IOException {
+    toFile().write(path);
+  }
+
+  public static LanguageModel load(Path path) throws IOException {
+    return fromFile(ModelFile.read(path), path);
+  }
+
+  public static LanguageModel fromFile(ModelFile f, Path path) throws IOException {
+    Map<String, String> meta = f.getProperties("meta");
+    if (!APP.equals(meta.get("app"))) {
+      throw new ModelFileException("model file " + path + " holds a '" + meta.get("app")
+          + "' model, not a language model");
+    }
+    ModelConfig cfg = ConfigProperties.read(meta);
+    LmSettings settings;
+    try {
+      settings = LmSettings.fromProperties(meta);
+    } catch (RuntimeException e) {
+      throw new ModelFileException("model file " + path + " has invalid language-model settings: " + e.getMessage());
+    }
+    Vocabulary vocab = Vocabulary.fromText(f.getText("vocab"));
+    if (vocab.size() != cfg.vocabSize()) {
+      throw new ModelFileException("model file " + path + " has " + vocab.size()
+          + " vocabulary entries, its configuration says " + cfg.vocabSize());
+    }
+    Parameters params = new Parameters(cfg.parameterLayout());
+    f.loadParameters(params);
+    return new LanguageModel(settings, vocab, new SequenceModel(cfg, params,
+        jrnn.kernels.Kernels.best()));
+  }
+}

@@ -1,0 +1,14 @@
+package jrnn.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code jrnn train <application>}. */
+@Command(name = "train", mixinStandardHelpOptions = true, description = "Trains a model for an application.",
+    subcommands = {TrainLmCommand.class})
+final class TrainCommand implements Runnable {
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+}

@@ -1,0 +1,109 @@
+package jrnn.data;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
+
+/** Reads text files, gzipped or not (by their first bytes, not their name), strictly decoded. */
+public final class TextFiles {
+  private TextFiles() {}
+
+  /** The bytes of a file, decompressed when it is gzip. */
+  public static byte[] readBytes(Path path) throws IOException {
+    byte[] raw;
+    try {
+      raw = Files.readAllBytes(path);
+    } catch (NoSuchFileException e) {
+      throw new NoSuchFileException(path.toString(), null, "file does not exist");
+    }
+    if (raw.length >= 2 && (raw[0] & 0xff) == 0x1f && (raw[1] & 0xff) == 0x8b) {
+      try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(raw))) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length * 4);
+        in.transferTo(out);
+        return out.toByteArray();
+      } catch (IOException e) {
+        throw new IOException(path + " is a damaged gzip file: " + e.getMessage(), e);
+      }
+    }
+    return raw;
+  }
+
+  /**
+   * The text of a file in {@code charset}; a byte sequence that is not valid in it is an error
+   * naming the file and the line.
+   */
+  public static String read(Path path, Charset charset) throws IOException {
+    byte[] bytes = readBytes(path);
+    try {
+      return charset.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
+      int line = 1;
+      int bad = firstInvalid(bytes, charset);
+      for (int i = 0; i < bad && i < bytes.length; i++) {
+        if (bytes[i] == '\n') {
+          line++;
+        }
+      }
+      throw new IOException(path + " line " + line + ": not valid " + charset.name()
+          + " text (byte offset " + bad + ")");
+    }
+  }
+
+  public static String read(Path path) throws IOException {
+    return read(path, StandardCharsets.UTF_8);
+  }
+
+  private static int firstInvalid(byte[] bytes, Charset charset) {
+    var dec = charset.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length + 1);
+    var r = dec.decode(in, out, true);
+    return r.isError() ? in.position() : bytes.length;
+  }
+
+  /** Lines split on '\n' only (a trailing empty line is dropped), as the data sets require. */
+  public static List<String> lines(String text) {
+    List<String> out = new ArrayList<>();
+    int start = 0;
+    for (int i = 0; i < text.length(); i++) {
+      if (text.charAt(i) == '\n') {
+        out.add(text.substring(start, i));
+        start = i + 1;
+      }
+    }
+    if (start < text.length()) {
+      out.add(text.substring(start));
+    }
+    return out;
+  }
+
+  /**
+   * Word tokens as in the PTB convention: whitespace-separated words of each line, then
+   * {@code <eos>} at the end of every line.
+   */
+  public static List<String> words(String text) {
+    List<String> out = new ArrayList<>();
+    for (String line : lines(text)) {
+      for (String w : line.trim().split("\\s+")) {
+        if (!w.isEmpty()) {
+          out.add(w);
+        }
+      }
+      out.add("<eos>");
+    }
+    return out;
+  }
+}

@@ -1,0 +1,60 @@
+package jrnn.io;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import jrnn.cells.CellType;
+import jrnn.layers.Bidirectional;
+import jrnn.models.ModelConfig;
+import jrnn.models.OutputKind;
+import jrnn.models.Readout;
+
+/** A {@link ModelConfig} as key=value properties, the form it takes in a model file. */
+public final class ConfigProperties {
+  private ConfigProperties() {}
+
+  public static Map<String, String> of(ModelConfig c) {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("model.vocab_size", Integer.toString(c.vocabSize()));
+    m.put("model.input_size", Integer.toString(c.inputSize()));
+    m.put("model.cell", c.cell().name());
+    m.put("model.hidden_size", Integer.toString(c.hiddenSize()));
+    m.put("model.layers", Integer.toString(c.layers()));
+    m.put("model.bidirectional", c.bidirectional().label());
+    m.put("model.dropout", Double.toString(c.dropout()));
+    m.put("model.readout", c.readout().label());
+    m.put("model.output_size", Integer.toString(c.outputSize()));
+    m.put("model.output", c.output().name().toLowerCase(Locale.ROOT));
+    return m;
+  }
+
+  public static ModelConfig read(Map<String, String> m) throws ModelFileException {
+    try {
+      return new ModelConfig(integer(m, "model.vocab_size"), integer(m, "model.input_size"),
+          CellType.parse(text(m, "model.cell")), integer(m, "model.hidden_size"),
+          integer(m, "model.layers"), Bidirectional.parse(text(m, "model.bidirectional")),
+          Double.parseDouble(text(m, "model.dropout")), Readout.parse(text(m, "model.readout")),
+          integer(m, "model.output_size"),
+          OutputKind.valueOf(text(m, "model.output").toUpperCase(Locale.ROOT)));
+    } catch (IllegalArgumentException e) {
+      throw new ModelFileException("model file has an invalid configuration: " + e.getMessage());
+    }
+  }
+
+  static String text(Map<String, String> m, String key) throws ModelFileException {
+    String v = m.get(key);
+    if (v == null) {
+      throw new ModelFileException("model file's configuration lacks '" + key + "'");
+    }
+    return v;
+  }
+
+  static int integer(Map<String, String> m, String key) throws ModelFileException {
+    String v = text(m, key);
+    try {
+      return Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw new ModelFileException("model file's configuration has '" + key + "=" + v + "', not a whole number");
+    }
+  }
+}

@@ -1,0 +1,260 @@
+package jrnn.io;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import jrnn.params.ParamLayout;
+import jrnn.params.Parameters;
+import jrnn.tensor.Tensor;
+
+/**
+ * jrnn's model and checkpoint files: named sections in a versioned container, sealed by a
+ * SHA-256 checksum, written so that a crash mid-write leaves the previous file intact.
+ *
+ * <pre>
+ *   "JRNNMODL"                 8 bytes magic
+ *   format version             int32, big-endian
+ *   section count              int32
+ *   per section: name          UTF (2-byte length + modified UTF-8)
+ *                length        int64
+ *                bytes
+ *   SHA-256 of all the above   32 bytes
+ * </pre>
+ *
+ * <p>Sections used by jrnn: {@code meta} (key=value lines: the configuration and what an
+ * application adds), {@code layout} (one "name dims..." line per parameter), {@code params}
+ * (float32 little-endian, in layout order), {@code vocab} (one token per line, UTF-8), and in
+ * checkpoints {@code optimizer} (float32) and {@code history}.
+ */
+public final class ModelFile {
+  public static final int VERSION = 1;
+  private static final byte[] MAGIC = "JRNNMODL".getBytes(StandardCharsets.US_ASCII);
+
+  private final Map<String, byte[]> sections = new LinkedHashMap<>();
+
+  public ModelFile put(String name, byte[] bytes) {
+    sections.put(name, bytes);
+    return this;
+  }
+
+  public boolean has(String name) {
+    return sections.containsKey(name);
+  }
+
+  /** The bytes of a section; an error naming the file's sections when it is missing. */
+  public byte[] get(String name) throws ModelFileException {
+    byte[] b = sections.get(name);
+    if (b == null) {
+      throw new ModelFileException("model file has no section '" + name + "'; it has " + sections.keySet());
+    }
+    return b;
+  }
+
+  // ---- typed sections ----
+
+  public ModelFile putText(String name, String text) {
+    return put(name, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  public String getText(String name) throws ModelFileException {
+    return new String(get(name), StandardCharsets.UTF_8);
+  }
+
+  /** Writes key=value lines, sorted by key. */
+  public ModelFile putProperties(String name, Map<String, String> props) {
+    StringBuilder sb = new StringBuilder();
+    new TreeMap<>(props).forEach((k, v) -> {
+      if (k.contains("=") || k.contains("\n") || v.contains("\n")) {
+        throw new IllegalArgumentException("model file property '" + k + "' cannot hold '=' or line breaks");
+      }
+      sb.append(k).append('=').append(v).append('\n');
+    });
+    return putText(name, sb.toString());
+  }
+
+  public Map<String, String> getProperties(String name) throws ModelFileException {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (String line : getText(name).split("\n")) {
+      if (line.isEmpty()) {
+        continue;
+      }
+      int eq = line.indexOf('=');
+      if (eq < 0) {
+        throw new ModelFileException("model file section '" + name + "' has a malformed line: '" + line + "'");
+      }
+      m.put(line.substring(0, eq), line.substring(eq + 1));
+    }
+    return m;
+  }
+
+  public ModelFile putFloats(String name, float[] values) {
+    ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    b.asFloatBuffer().put(values);
+    return put(name, b.array());
+  }
+
+  public float[] getFloats(String name) throws ModelFileException {
+    byte[] bytes = get(name);
+    if (bytes.length % 4 != 0) {
+      throw new ModelFileException("model file section '" + name + "' has " + bytes.length
+          + " bytes, not a whole number of float32 values");
+    }
+    float[] out = new float[bytes.length / 4];
+    ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+    return out;
+  }
+
+  /** Stores the parameter values with their layout. */
+  public ModelFile putParameters(Parameters params) {
+    StringBuilder sb = new StringBuilder();
+    for (ParamLayout.Entry e : params.layout().entries()) {
+      sb.append(e.name());
+      for (int d : e.shape()) {
+        sb.append(' ').append(d);
+      }
+      sb.append('\n');
+    }
+    putText("layout", sb.toString());
+    return putFloats("params", params.values().toArray());
+  }
+
+  /**
+   * Loads stored parameter values into {@code params}, whose layout (from the stored
+   * configuration) must be the stored one, name by name and shape by shape.
+   */
+  public void loadParameters(Parameters params) throws ModelFileException {
+    StringBuilder expected = new StringBuilder();
+    for (ParamLayout.Entry e : params.layout().entries()) {
+      expected.append(e.name());
+      for (int d : e.shape()) {
+        expected.append(' ').append(d);
+      }
+      expected.append('\n');
+    }
+    String stored = getText("layout");
+    if (!stored.equals(expected.toString())) {
+      throw new ModelFileException("model file's parameter layout does not match its configuration:\n"
+          + "stored:\n" + stored + "expected:\n" + expected);
+    }
+    float[] v = getFloats("params");
+    if (v.length != params.layout().size()) {
+      throw new ModelFileException("model file holds " + v.length + " parameter values, the layout needs "
+          + params.layout().size());
+    }
+    for (int i = 0; i < v.length; i++) {
+      if (!Float.isFinite(v[i])) {
+        throw new ModelFileException("model file parameter value " + i + " is " + v[i]);
+      }
+    }
+    Tensor t = params.values();
+    t.data().put(0, v);
+  }
+
+  // ---- file ----
+
+  /** Writes the file atomically: to a temporary file beside it, forced to disk, then renamed. */
+  public void write(Path path) throws IOException {
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    DataOutputStream out = new DataOutputStream(buf);
+    out.write(MAGIC);
+    out.writeInt(VERSION);
+    out.writeInt(sections.size());
+    for (Map.Entry<String, byte[]> e : sections.entrySet()) {
+      out.writeUTF(e.getKey());
+      out.writeLong(e.getValue().length);
+      out.write(e.getValue());
+    }
+    out.flush();
+    byte[] body = buf.toByteArray();
+    byte[] digest = sha256(body, body.length);
+    Path dir = path.toAbsolutePath().getParent();
+    if (dir != null) {
+      Files.createDirectories(dir);
+    }
+    Path tmp = path.resolveSibling(path.getFileName() + ".tmp");
+    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING)) {
+      OutputStream os = java.nio.channels.Channels.newOutputStream(ch);
+      os.write(body);
+      os.write(digest);
+      os.flush();
+      ch.force(true);
+    }
+    try {
+      Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  /** Reads and verifies a file; every problem is a {@link ModelFileException} naming the file. */
+  public static ModelFile read(Path path) throws IOException {
+    byte[] all;
+    try {
+      all = Files.readAllBytes(path);
+    } catch (NoSuchFileException e) {
+      throw new ModelFileException("model file " + path + " does not exist");
+    }
+    String where = "model file " + path;
+    if (all.length < MAGIC.length + 8 + 32 || !java.util.Arrays.equals(all, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
+      throw new ModelFileException(where + " is not a jrnn model file (no JRNNMODL header)");
+    }
+    int bodyLength = all.length - 32;
+    byte[] stored = java.util.Arrays.copyOfRange(all, bodyLength, all.length);
+    byte[] actual = sha256(all, bodyLength);
+    ByteBuffer in = ByteBuffer.wrap(all, 0, bodyLength);
+    in.position(MAGIC.length);
+    int version = in.getInt();
+    if (version > VERSION || version < 1) {
+      throw new ModelFileException(where + " has format version " + version
+          + "; this jrnn reads versions 1 to " + VERSION);
+    }
+    if (!MessageDigest.isEqual(stored, actual)) {
+      throw new ModelFileException(where + " is corrupt or truncated: its SHA-256 checksum is "
+          + HexFormat.of().formatHex(actual) + ", the file says " + HexFormat.of().formatHex(stored));
+    }
+    ModelFile f = new ModelFile();
+    int count = in.getInt();
+    for (int i = 0; i < count; i++) {
+      int nameLength = in.getShort() & 0xffff;
+      byte[] name = new byte[nameLength];
+      in.get(name);
+      long length = in.getLong();
+      if (length < 0 || length > in.remaining()) {
+        throw new ModelFileException(where + ": section " + i + " claims " + length
+            + " bytes, only " + in.remaining() + " remain");
+      }
+      byte[] bytes = new byte[(int) length];
+      in.get(bytes);
+      f.sections.put(new String(name, StandardCharsets.UTF_8), bytes);
+    }
+    return f;
+  }
+
+  private static byte[] sha256(byte[] data, int length) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      md.update(data, 0, length);
+      return md.digest();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+}
