@@ -129,6 +129,18 @@ final class GruCell extends RecurrentCell {
   }
 
   @Override
+  public double recurrentGradientNormAt(int t, int prevSlot) {
+    int n = hidden;
+    if (resetAfter) {
+      return outerNorm(dGh, gateOffset(t, 0), gateWidth, gateWidth, h, stateOffset(prevSlot, 0), n, n);
+    }
+    // The r, z rows multiply h_{t-1}, the n rows r * h_{t-1}: two blocks of rows of dL/dW_hh.
+    double rz = outerNorm(dGates, gateOffset(t, 0), gateWidth, 2 * n, h, stateOffset(prevSlot, 0), n, n);
+    double cand = outerNorm(dGates, gateOffset(t, 0) + 2 * n, gateWidth, n, saved, rowOffset(t, 0), n, n);
+    return Math.sqrt(rz * rz + cand * cand);
+  }
+
+  @Override
   public void recurrentGradients(boolean reverse) {
     int n = hidden;
     int prev = reverse ? 1 : 0;

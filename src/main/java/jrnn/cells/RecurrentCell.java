@@ -172,6 +172,39 @@ public abstract class RecurrentCell {
         firstSlot * batch * hidden, hidden, 1f, gWHh, row0 * hidden, hidden);
   }
 
+  /**
+   * The Frobenius norm of step t's own term in dL/dW_hh (SPEC 8-17), for the rows of the
+   * batch: ||sum_b delta_t[b] h_{t-1}[b]^T||, computed as sqrt(sum_{b,b'} (delta_b . delta_b')
+   * (h_b . h_b')) without forming the matrix. Valid after {@link #backwardStep} for step t.
+   */
+  public double recurrentGradientNormAt(int t, int prevSlot) {
+    return outerNorm(dGates, gateOffset(t, 0), gateWidth, gateWidth, h, stateOffset(prevSlot, 0), hidden, hidden);
+  }
+
+  /** The same for step t's term in dL/dW_ih (8-18), with the step's inputs x[t]. */
+  public double inputGradientNormAt(int t, Tensor x, int xOff, int xLd) {
+    return outerNorm(dGates, gateOffset(t, 0), gateWidth, gateWidth, x, xOff + t * batch * xLd, xLd, inputSize);
+  }
+
+  /** ||sum_b a_b c_b^T|| for B rows a_b (width na, stride lda) and c_b (width nc, stride ldc). */
+  protected double outerNorm(Tensor a, int aOff, int lda, int na, Tensor c, int cOff, int ldc, int nc) {
+    double s = 0;
+    for (int b = 0; b < batch; b++) {
+      for (int b2 = 0; b2 < batch; b2++) {
+        double da = 0;
+        for (int j = 0; j < na; j++) {
+          da += (double) a.get(aOff + b * lda + j) * a.get(aOff + b2 * lda + j);
+        }
+        double dc = 0;
+        for (int j = 0; j < nc; j++) {
+          dc += (double) c.get(cOff + b * ldc + j) * c.get(cOff + b2 * ldc + j);
+        }
+        s += da * dc;
+      }
+    }
+    return Math.sqrt(Math.max(0, s));
+  }
+
   /** [T + 1, B, H] hidden states by slot. */
   public Tensor h() {
     return h;

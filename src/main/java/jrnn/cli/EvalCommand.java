@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 
 /** {@code jrnn eval <application>}. */
 @Command(name = "eval", mixinStandardHelpOptions = true, description = "Evaluates a trained model on data.",
-    subcommands = {EvalLmCommand.class})
+    subcommands = {EvalLmCommand.class, EvalSentimentCommand.class})
 final class EvalCommand implements Runnable {
   @Override
   public void run() {

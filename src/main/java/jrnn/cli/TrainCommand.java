@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 
 /** {@code jrnn train <application>}. */
 @Command(name = "train", mixinStandardHelpOptions = true, description = "Trains a model for an application.",
-    subcommands = {TrainLmCommand.class})
+    subcommands = {TrainLmCommand.class, TrainSentimentCommand.class})
 final class TrainCommand implements Runnable {
   @Override
   public void run() {

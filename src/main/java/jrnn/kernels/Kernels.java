@@ -128,6 +128,12 @@ public interface Kernels {
   /** The largest of n values from {@code off}. */
   float max(Tensor x, int off, int n);
 
+  /**
+   * Whether element {@code target} of the n values from {@code off} is a largest one; stops at
+   * the first larger value, so that for a wrong guess among many classes it reads little.
+   */
+  boolean isArgmax(Tensor x, int off, int n, int target);
+
   // ---- helpers ----
 
   /** y[i] = a[i] + b[i]. */

@@ -355,6 +355,20 @@ public final class ScalarKernels implements Kernels {
     return max(x, off, Float.NEGATIVE_INFINITY, 0, n);
   }
 
+  @Override
+  public boolean isArgmax(Tensor x, int off, int n, int target) {
+    return isArgmax(x, off, x.get(off + target), 0, n);
+  }
+
+  static boolean isArgmax(Tensor x, int off, float value, int from, int to) {
+    for (int k = from; k < to; k++) {
+      if (x.get(off + k) > value) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   static float max(Tensor x, int off, float start, int from, int to) {
     float m = start;
     for (int k = from; k < to; k++) {

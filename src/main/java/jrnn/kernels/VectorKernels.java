@@ -9,8 +9,12 @@ import jrnn.tensor.Tensor;
 /**
  * The gate math of {@link ScalarKernels} on SIMD lanes (the Vector API), the same equations in
  * the same order: each loop handles full vectors of units and leaves the rest of the row to the
- * scalar twin's range methods. tanh, sigmoid and exp are {@link VectorMath}'s: one rational
- * function per gate, deterministic from the first call.
+ * scalar twin's range methods. tanh, sigmoid and exp are {@link VectorMath}'s, deterministic
+ * from the first call.
+ *
+ * <p>No vector value may be chosen by a branch inside a loop (a ?: or an if that reassigns it):
+ * where two vector values merge, JDK 17's JIT boxes them, allocating on every iteration and
+ * running the operations unintrinsified. Branches therefore choose between whole loops.
  */
 public final class VectorKernels implements Kernels {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -28,14 +32,6 @@ public final class VectorKernels implements Kernels {
 
   private static void store(FloatVector v, Tensor t, int i) {
     v.intoByteBuffer(t.bytes(), 4 * i, ORDER);
-  }
-
-  private static FloatVector tanh(FloatVector x) {
-    return VectorMath.tanh(x);
-  }
-
-  private static FloatVector sigmoid(FloatVector x) {
-    return VectorMath.sigmoid(x);
   }
 
   /** Units [0, full(n)) are done in vectors, the rest by the scalar twin. */
@@ -72,20 +68,17 @@ public final class VectorKernels implements Kernels {
   @Override
   public void activate(Activation f, Tensor x, int off, int n) {
     int m = full(n);
-    for (int j = 0; j < m; j += L) {
-      FloatVector z = load(x, off + j);
-      FloatVector h;
-      switch (f) {
-        case TANH:
-          h = tanh(z);
-          break;
-        case SIGMOID:
-          h = sigmoid(z);
-          break;
-        default:
-          h = z.max(0f);
-      }
-      store(h, x, off + j);
+    switch (f) {
+      case TANH:
+        tanhInto(x, off, x, off, m);
+        break;
+      case SIGMOID:
+        sigmoidInPlace(x, off, m);
+        break;
+      default:
+        for (int j = 0; j < m; j += L) {
+          store(load(x, off + j).max(0f), x, off + j);
+        }
     }
     ScalarKernels.activate(f, x, off, m, n);
   }
@@ -94,23 +87,46 @@ public final class VectorKernels implements Kernels {
   public void activationBackward(Activation f, Tensor h, int hOff, Tensor dh, int dhOff,
       Tensor dz, int dzOff, int n) {
     int m = full(n);
-    for (int j = 0; j < m; j += L) {
-      FloatVector hv = load(h, hOff + j);
-      FloatVector d = load(dh, dhOff + j);
-      FloatVector r;
-      switch (f) {
-        case TANH:
-          r = d.mul(hv.mul(hv).neg().add(1f));
-          break;
-        case SIGMOID:
-          r = d.mul(hv.mul(hv.neg().add(1f)));
-          break;
-        default:
-          r = d.blend(0f, hv.compare(VectorOperators.LE, 0f));
-      }
-      store(r, dz, dzOff + j);
+    switch (f) {
+      case TANH:
+        for (int j = 0; j < m; j += L) {
+          FloatVector hv = load(h, hOff + j);
+          store(load(dh, dhOff + j).mul(hv.mul(hv).neg().add(1f)), dz, dzOff + j);
+        }
+        break;
+      case SIGMOID:
+        for (int j = 0; j < m; j += L) {
+          FloatVector hv = load(h, hOff + j);
+          store(load(dh, dhOff + j).mul(hv.mul(hv.neg().add(1f))), dz, dzOff + j);
+        }
+        break;
+      default:
+        for (int j = 0; j < m; j += L) {
+          store(load(dh, dhOff + j).blend(0f, load(h, hOff + j).compare(VectorOperators.LE, 0f)), dz, dzOff + j);
+        }
     }
     ScalarKernels.activationBackward(f, h, hOff, dh, dhOff, dz, dzOff, m, n);
+  }
+
+  // The gate math runs as passes over a row: tanh and sigmoid in VectorMath's own compilation
+  // units, the rest in small loops here. (One fused loop with several tanh, as the scalar twin
+  // has, grows past the JIT's inlining budget; see VectorMath.)
+
+  /** x = sigmoid(x) over m elements. */
+  private static void sigmoidInPlace(Tensor x, int off, int m) {
+    VectorMath.tanhInto(x, off, x, off, m, true);
+  }
+
+  /** y = tanh(x) over m elements (y may be x). */
+  private static void tanhInto(Tensor x, int xOff, Tensor y, int yOff, int m) {
+    VectorMath.tanhInto(x, xOff, y, yOff, m, false);
+  }
+
+  /** x += p * c (a peephole term) over m elements. */
+  private static void addProduct(Tensor x, int xOff, Tensor p, Tensor c, int cOff, int m) {
+    for (int j = 0; j < m; j += L) {
+      store(load(p, j).fma(load(c, cOff + j), load(x, xOff + j)), x, xOff + j);
+    }
   }
 
   @Override
@@ -122,38 +138,37 @@ public final class VectorKernels implements Kernels {
     int gB = fB + n;
     int oB = gB + n;
     int m = full(n);
+    if (peepF != null) {
+      addProduct(gates, fB, peepF, cPrev, cpOff, m);                         // 8-31
+      if (peepI != null) {
+        addProduct(gates, iB, peepI, cPrev, cpOff, m);                       // 8-32
+      }
+    }
+    sigmoidInPlace(gates, fB, m);                                            // 8-25
+    if (!coupled) {
+      sigmoidInPlace(gates, iB, m);                                          // 8-26
+    }
+    tanhInto(gates, gB, gates, gB, m);                                       // 8-27
+    if (coupled) {
+      for (int j = 0; j < m; j += L) {
+        FloatVector f = load(gates, fB + j);
+        FloatVector i = f.neg().add(1f);                                     // 8-34
+        store(f.mul(load(cPrev, cpOff + j)).add(i.mul(load(gates, gB + j))), c, cOff + j);   // 8-28
+      }
+    } else {
+      for (int j = 0; j < m; j += L) {
+        FloatVector f = load(gates, fB + j);
+        FloatVector i = load(gates, iB + j);
+        store(f.mul(load(cPrev, cpOff + j)).add(i.mul(load(gates, gB + j))), c, cOff + j);   // 8-28
+      }
+    }
+    if (peepO != null) {
+      addProduct(gates, oB, peepO, c, cOff, m);                              // 8-33
+    }
+    sigmoidInPlace(gates, oB, m);                                            // 8-29
+    tanhInto(c, cOff, tanhC, tcOff, m);
     for (int j = 0; j < m; j += L) {
-      FloatVector cp = load(cPrev, cpOff + j);
-      FloatVector fz = load(gates, fB + j);
-      if (peepF != null) {
-        fz = load(peepF, j).fma(cp, fz);
-      }
-      FloatVector f = sigmoid(fz);                                           // 8-25, 8-31
-      FloatVector i;
-      if (coupled) {
-        i = f.neg().add(1f);                                                 // 8-34
-      } else {
-        FloatVector iz = load(gates, iB + j);
-        if (peepI != null) {
-          iz = load(peepI, j).fma(cp, iz);
-        }
-        i = sigmoid(iz);                                                     // 8-26, 8-32
-        store(i, gates, iB + j);
-      }
-      FloatVector cand = tanh(load(gates, gB + j));                          // 8-27
-      FloatVector cj = f.mul(cp).add(i.mul(cand));                           // 8-28
-      FloatVector oz = load(gates, oB + j);
-      if (peepO != null) {
-        oz = load(peepO, j).fma(cj, oz);
-      }
-      FloatVector o = sigmoid(oz);                                           // 8-29, 8-33
-      FloatVector tc = tanh(cj);
-      store(f, gates, fB + j);
-      store(cand, gates, gB + j);
-      store(o, gates, oB + j);
-      store(cj, c, cOff + j);
-      store(tc, tanhC, tcOff + j);
-      store(o.mul(tc), h, hOff + j);                                         // 8-30
+      store(load(gates, oB + j).mul(load(tanhC, tcOff + j)), h, hOff + j);   // 8-30
     }
     ScalarKernels.lstmForward(gates, gOff, cPrev, cpOff, c, cOff, tanhC, tcOff, h, hOff, peepI,
         peepF, peepO, n, coupled, m, n);
@@ -172,36 +187,45 @@ public final class VectorKernels implements Kernels {
     int dgB = dfB + n;
     int doB = dgB + n;
     int m = full(n);
+    // dc becomes dL/dc_t in full: what came from step t + 1, through h_t, and through o's peephole.
     for (int j = 0; j < m; j += L) {
-      FloatVector f = load(gates, fB + j);
-      FloatVector i = coupled ? f.neg().add(1f) : load(gates, iB + j);
-      FloatVector cand = load(gates, gB + j);
       FloatVector o = load(gates, oB + j);
       FloatVector tc = load(tanhC, tcOff + j);
-      FloatVector cp = load(cPrev, cpOff + j);
       FloatVector d = load(dh, dhOff + j);
-      FloatVector dOz = d.mul(tc).mul(o).mul(o.neg().add(1f));
-      FloatVector dC = d.mul(o).mul(tc.mul(tc).neg().add(1f)).add(load(dc, dcOff + j));
-      if (peepO != null) {
-        dC = dOz.fma(load(peepO, j), dC);
+      store(d.mul(tc).mul(o).mul(o.neg().add(1f)), dGates, doB + j);
+      store(d.mul(o).mul(tc.mul(tc).neg().add(1f)).add(load(dc, dcOff + j)), dc, dcOff + j);
+    }
+    if (peepO != null) {
+      addProduct(dc, dcOff, peepO, dGates, doB, m);
+    }
+    if (coupled) {
+      for (int j = 0; j < m; j += L) {
+        FloatVector dC = load(dc, dcOff + j);
+        FloatVector f = load(gates, fB + j);
+        FloatVector cand = load(gates, gB + j);
+        store(dC.mul(f.neg().add(1f)).mul(cand.mul(cand).neg().add(1f)), dGates, dgB + j);
+        store(dC.mul(load(cPrev, cpOff + j).sub(cand)).mul(f).mul(f.neg().add(1f)), dGates, dfB + j);
       }
-      FloatVector dGz = dC.mul(i).mul(cand.mul(cand).neg().add(1f));
-      FloatVector dFz = dC.mul(coupled ? cp.sub(cand) : cp).mul(f).mul(f.neg().add(1f));
-      FloatVector dCPrev = dC.mul(f);
-      if (peepF != null) {
-        dCPrev = dFz.fma(load(peepF, j), dCPrev);
+    } else {
+      for (int j = 0; j < m; j += L) {
+        FloatVector dC = load(dc, dcOff + j);
+        FloatVector f = load(gates, fB + j);
+        FloatVector i = load(gates, iB + j);
+        FloatVector cand = load(gates, gB + j);
+        store(dC.mul(i).mul(cand.mul(cand).neg().add(1f)), dGates, dgB + j);
+        store(dC.mul(load(cPrev, cpOff + j)).mul(f).mul(f.neg().add(1f)), dGates, dfB + j);
+        store(dC.mul(cand).mul(i).mul(i.neg().add(1f)), dGates, diB + j);
       }
-      if (!coupled) {
-        FloatVector dIz = dC.mul(cand).mul(i).mul(i.neg().add(1f));
-        if (peepI != null) {
-          dCPrev = dIz.fma(load(peepI, j), dCPrev);
-        }
-        store(dIz, dGates, diB + j);
+    }
+    // dc becomes dL/dc_{t-1}: through the forget gate and the peepholes of f and i.
+    for (int j = 0; j < m; j += L) {
+      store(load(dc, dcOff + j).mul(load(gates, fB + j)), dc, dcOff + j);
+    }
+    if (peepF != null) {
+      addProduct(dc, dcOff, peepF, dGates, dfB, m);
+      if (peepI != null) {
+        addProduct(dc, dcOff, peepI, dGates, diB, m);
       }
-      store(dFz, dGates, dfB + j);
-      store(dGz, dGates, dgB + j);
-      store(dOz, dGates, doB + j);
-      store(dCPrev, dc, dcOff + j);
     }
     ScalarKernels.lstmBackward(gates, gOff, cPrev, cpOff, tanhC, tcOff, dh, dhOff, dc, dcOff,
         dGates, dgOff, peepI, peepF, peepO, n, coupled, m, n);
@@ -212,17 +236,23 @@ public final class VectorKernels implements Kernels {
       Tensor hPrev, int hpOff, Tensor hn, int hnOff, Tensor h, int hOff, int n) {
     int m = full(n);
     for (int j = 0; j < m; j += L) {
-      FloatVector r = sigmoid(load(gates, gOff + j).add(load(gh, ghOff + j)));               // 8-36
-      FloatVector z = sigmoid(load(gates, gOff + n + j).add(load(gh, ghOff + n + j)));       // 8-35
-      FloatVector hnv = load(gh, ghOff + 2 * n + j).add(load(biasHn, j));
-      FloatVector nv = tanh(r.fma(hnv, load(gates, gOff + 2 * n + j)));
-      FloatVector hp = load(hPrev, hpOff + j);
-      store(r, gates, gOff + j);
-      store(z, gates, gOff + n + j);
-      store(nv, gates, gOff + 2 * n + j);
-      store(hnv, hn, hnOff + j);
-      store(z.fma(nv.sub(hp), hp), h, hOff + j);                                              // 8-38
+      store(load(gates, gOff + j).add(load(gh, ghOff + j)), gates, gOff + j);
+      store(load(gates, gOff + n + j).add(load(gh, ghOff + n + j)), gates, gOff + n + j);
+      store(load(gh, ghOff + 2 * n + j).add(load(biasHn, j)), hn, hnOff + j);
     }
+    sigmoidInPlace(gates, gOff, m);                                          // 8-36
+    sigmoidInPlace(gates, gOff + n, m);                                      // 8-35
+    for (int j = 0; j < m; j += L) {
+      int at = gOff + 2 * n + j;
+      store(load(gates, gOff + j).fma(load(hn, hnOff + j), load(gates, at)), gates, at);
+    }
+    tanhInto(gates, gOff + 2 * n, gates, gOff + 2 * n, m);
+    for (int j = 0; j < m; j += L) {
+      FloatVector z = load(gates, gOff + n + j);
+      FloatVector hp = load(hPrev, hpOff + j);
+      store(z.fma(load(gates, gOff + 2 * n + j).sub(hp), hp), h, hOff + j);  // 8-38
+    }
+    // The rest of the row, from the original sums: undo nothing, the scalar twin starts at m.
     ScalarKernels.gruForwardResetAfter(gates, gOff, gh, ghOff, biasHn, hPrev, hpOff, hn, hnOff,
         h, hOff, n, m, n);
   }
@@ -258,11 +288,10 @@ public final class VectorKernels implements Kernels {
   public void gruForwardGates(Tensor gates, int gOff, Tensor hPrev, int hpOff, Tensor rh,
       int rhOff, int n) {
     int m = full(n);
+    sigmoidInPlace(gates, gOff, m);                                          // 8-36
+    sigmoidInPlace(gates, gOff + n, m);                                      // 8-35
     for (int j = 0; j < m; j += L) {
-      FloatVector r = sigmoid(load(gates, gOff + j));                        // 8-36
-      store(r, gates, gOff + j);
-      store(sigmoid(load(gates, gOff + n + j)), gates, gOff + n + j);        // 8-35
-      store(r.mul(load(hPrev, hpOff + j)), rh, rhOff + j);
+      store(load(gates, gOff + j).mul(load(hPrev, hpOff + j)), rh, rhOff + j);
     }
     ScalarKernels.gruForwardGates(gates, gOff, hPrev, hpOff, rh, rhOff, n, m, n);
   }
@@ -271,12 +300,11 @@ public final class VectorKernels implements Kernels {
   public void gruForwardCandidate(Tensor gates, int gOff, Tensor hPrev, int hpOff, Tensor h,
       int hOff, int n) {
     int m = full(n);
+    tanhInto(gates, gOff + 2 * n, gates, gOff + 2 * n, m);                   // 8-37
     for (int j = 0; j < m; j += L) {
       FloatVector z = load(gates, gOff + n + j);
-      FloatVector nv = tanh(load(gates, gOff + 2 * n + j));                  // 8-37
       FloatVector hp = load(hPrev, hpOff + j);
-      store(nv, gates, gOff + 2 * n + j);
-      store(z.fma(nv.sub(hp), hp), h, hOff + j);                             // 8-38
+      store(z.fma(load(gates, gOff + 2 * n + j).sub(hp), hp), h, hOff + j);  // 8-38
     }
     ScalarKernels.gruForwardCandidate(gates, gOff, hPrev, hpOff, h, hOff, n, m, n);
   }
@@ -315,27 +343,14 @@ public final class VectorKernels implements Kernels {
   public double softmaxCrossEntropy(Tensor logits, int off, int n, int target, Tensor grad,
       int gOff, float scale) {
     int m = full(n);
-    FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-    for (int k = 0; k < m; k += L) {
-      vmax = vmax.max(load(logits, off + k));
-    }
-    float max = m > 0 ? vmax.reduceLanes(VectorOperators.MAX) : Float.NEGATIVE_INFINITY;
-    for (int k = m; k < n; k++) {
-      max = Math.max(max, logits.get(off + k));
-    }
-    FloatVector vsum = FloatVector.zero(S);
-    for (int k = 0; k < m; k += L) {
-      vsum = vsum.add(VectorMath.exp(load(logits, off + k).sub(max)));
-    }
-    double sum = m > 0 ? vsum.reduceLanes(VectorOperators.ADD) : 0;
+    float max = max(logits, off, n);
+    double sum = VectorMath.sumExp(logits, off, max, m);
     for (int k = m; k < n; k++) {
       sum += Math.exp(logits.get(off + k) - max);
     }
     float logZ = (float) (Math.log(sum) + max);
     if (grad != null) {
-      for (int k = 0; k < m; k += L) {
-        store(VectorMath.exp(load(logits, off + k).sub(logZ)).mul(scale), grad, gOff + k);
-      }
+      VectorMath.expInto(logits, off, logZ, scale, grad, gOff, m);
       for (int k = m; k < n; k++) {
         grad.set(gOff + k, scale * (float) Math.exp(logits.get(off + k) - logZ));
       }
@@ -353,6 +368,18 @@ public final class VectorKernels implements Kernels {
     }
     float start = m > 0 ? v.reduceLanes(VectorOperators.MAX) : Float.NEGATIVE_INFINITY;
     return ScalarKernels.max(x, off, start, m, n);
+  }
+
+  @Override
+  public boolean isArgmax(Tensor x, int off, int n, int target) {
+    float value = x.get(off + target);
+    int m = full(n);
+    for (int k = 0; k < m; k += L) {
+      if (load(x, off + k).compare(VectorOperators.GT, value).anyTrue()) {
+        return false;
+      }
+    }
+    return ScalarKernels.isArgmax(x, off, value, m, n);
   }
 
   @Override

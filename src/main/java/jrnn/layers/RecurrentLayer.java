@@ -28,6 +28,46 @@ public final class RecurrentLayer {
   private int xLd;
   private Tensor dhCarry = Tensor.zeros(0);
   private Tensor dcCarry = Tensor.zeros(0);
+  private StepProbe probe;
+
+  /**
+   * Watches backpropagation through time step by step (the gradient-flow analysis of SPEC
+   * section 2). While a probe is set, backward runs the rows on one thread.
+   */
+  @FunctionalInterface
+  public interface StepProbe {
+    /**
+     * Called after the backward step of time t: {@code dh} holds dL/dh_t for the B rows
+     * ([B, H], zero for rows already finished); {@code layer} answers questions about the step.
+     */
+    void afterStep(RecurrentLayer layer, int t, Tensor dh);
+  }
+
+  public void setProbe(StepProbe probe) {
+    this.probe = probe;
+  }
+
+  /** Step t's own term in dL/dW_hh, as a Frobenius norm; for probes. */
+  public double recurrentGradientNormAt(int t) {
+    return cell.recurrentGradientNormAt(t, prevSlot(t));
+  }
+
+  /** Step t's own term in dL/dW_ih, as a Frobenius norm; for probes. */
+  public double inputGradientNormAt(int t) {
+    return cell.inputGradientNormAt(t, x, xOff, xLd);
+  }
+
+  public int hiddenSize() {
+    return hidden;
+  }
+
+  public int batch() {
+    return batch;
+  }
+
+  public int steps() {
+    return steps;
+  }
 
   public RecurrentLayer(RecurrentCell cell, Kernels kernels, boolean reverse) {
     this.cell = cell;
@@ -161,7 +201,7 @@ public final class RecurrentLayer {
     }
     Tensor dh = cell.dh();
     cell.beginBackward();
-    Parallel.run(batch, rowChunks(batch), (b0, b1) -> {
+    Parallel.run(batch, probe != null ? 1 : rowChunks(batch), (b0, b1) -> {
       for (int k = steps - 1; k >= 0; k--) {
         int t = reverse ? steps - 1 - k : k;
         for (int b = b0; b < b1; b++) {
@@ -180,6 +220,9 @@ public final class RecurrentLayer {
           }
         }
         cell.backwardStep(t, slot(t), prevSlot(t), b0, b1);
+        if (probe != null) {
+          probe.afterStep(this, t, dh);
+        }
         Tensor dhPrev = cell.dhPrev();
         Tensor dcPrev = cell.dcPrev();
         for (int b = b0; b < b1; b++) {

@@ -194,6 +194,20 @@ public final class RecurrentStack {
     return initialGradient;
   }
 
+  /** Sets (or, with null, removes) a probe on every layer and direction. */
+  public void setProbe(RecurrentLayer.StepProbe probe) {
+    for (RecurrentLayer[] l : layers) {
+      for (RecurrentLayer d : l) {
+        d.setProbe(probe);
+      }
+    }
+  }
+
+  /** Layer l, direction d (0 forward, 1 backward). */
+  public RecurrentLayer layer(int l, int d) {
+    return layers[l][d];
+  }
+
   /** The dropout mask on the input of layer l (l >= 1) of the last training pass. */
   public Tensor dropoutMask(int layer) {
     return dropouts[layer].mask();

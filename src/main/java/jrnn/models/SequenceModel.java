@@ -303,7 +303,7 @@ public final class SequenceModel {
         if (config.output() == OutputKind.SOFTMAX) {
           int target = batch.targets()[r];
           chunkSum += kernels.softmaxCrossEntropy(out, o, outSize, target, withGradient ? dOut : null, o, 1f);
-          if (out.get(o + target) >= kernels.max(out, o, outSize)) {
+          if (kernels.isArgmax(out, o, outSize, target)) {
             correct++;
           }
         } else {
@@ -332,6 +332,14 @@ public final class SequenceModel {
    * as {@code normalization} says. Gradients accumulate: zero them between updates.
    */
   public void backward(LossNormalization normalization) {
+    backward(normalization, 0);
+  }
+
+  /**
+   * As {@link #backward(LossNormalization)}, for the loss of steps t >= {@code fromStep} only
+   * (per-step readout): the gradient of L_T alone, for instance, is backward(.., T - 1).
+   */
+  public void backward(LossNormalization normalization, int fromStep) {
     if (!training || batch == null || !batch.hasTargets()) {
       throw new IllegalStateException("SequenceModel.backward needs a training forward pass on a batch with targets");
     }
@@ -339,11 +347,15 @@ public final class SequenceModel {
     int size = batch.size();
     int steps = batch.steps();
     int rows = steps * size;
+    // The normalizer scales the output layer's products rather than dOut itself: one pass
+    // fewer over what, for a language model, is T*B rows of the vocabulary's width.
     float scale = (float) (1.0 / (normalization == LossNormalization.PER_SEQUENCE ? size : stats.count()));
-    Blas.scale(outputRows * outSize, scale, dOut, 0);
+    if (fromStep > 0 && config.readout() == Readout.EVERY_STEP) {
+      zero(dOut, 0, Math.min(fromStep, steps) * size * outSize);
+    }
     dHead = grow(dHead, outputRows * width);
     Tensor headInput = headDropout.active(training) ? headIn : headRaw;
-    head.backward(headInput, dOut, outputRows, dHead);
+    head.backward(headInput, dOut, scale, outputRows, dHead);
     if (headDropout.active(training)) {
       headDropout.backward(dHead, dHead, outputRows * width);
     }

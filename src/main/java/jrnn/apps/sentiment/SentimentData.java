@@ -1,0 +1,117 @@
+package jrnn.apps.sentiment;
+
+import java.io.IOException;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import jrnn.data.TextFiles;
+
+/**
+ * Readers of the sentiment data sets: SST sentence files ("label sentence" per line), SST
+ * trees (PTB brackets with a 0-4 label on every node; 0-1 negative, 3-4 positive, 2 dropped), and
+ * MR's pos/neg files (one snippet per line, Windows-1252). Gzipped files are read as they are.
+ * A malformed line is an error naming the file and the line.
+ */
+public final class SentimentData {
+  private SentimentData() {}
+
+  /** Sentences of a file, trees or "label sentence" lines, chosen by its first character. */
+  public static List<Example> sentences(Path file) throws IOException {
+    String text = TextFiles.read(file);
+    String first = text.stripLeading();
+    return first.startsWith("(") ? treeRoots(file, text) : labelled(file, text);
+  }
+
+  /** "label sentence" lines. */
+  static List<Example> labelled(Path file, String text) {
+    List<Example> out = new ArrayList<>();
+    List<String> lines = TextFiles.lines(text);
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i).strip();
+      if (line.isEmpty()) {
+        continue;
+      }
+      int space = line.indexOf(' ');
+      String label = space < 0 ? line : line.substring(0, space);
+      if (!label.equals("0") && !label.equals("1") || space < 0) {
+        throw new IllegalArgumentException(file + " line " + (i + 1) + ": expected '<0 or 1> <sentence>', got '"
+            + abbreviate(line) + "'");
+      }
+      out.add(new Example(Tokenizer.tokenize(line.substring(space + 1)), Integer.parseInt(label)));
+    }
+    return out;
+  }
+
+  /** The root of every non-neutral tree. */
+  static List<Example> treeRoots(Path file, String text) {
+    List<Example> out = new ArrayList<>();
+    List<String> lines = TextFiles.lines(text);
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).isBlank()) {
+        continue;
+      }
+      SstTree t = SstTree.parse(lines.get(i), file + " line " + (i + 1));
+      int polarity = t.polarity();
+      if (polarity >= 0) {
+        out.add(new Example(Tokenizer.tokenize(String.join(" ", t.leaves())), polarity));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Every distinct non-neutral phrase of the trees (whole sentences included): the phrase-level
+   * training data the strongest published SST results use.
+   */
+  public static List<Example> phrases(Path file) throws IOException {
+    String text = TextFiles.read(file);
+    Map<List<String>, Integer> seen = new LinkedHashMap<>();
+    List<String> lines = TextFiles.lines(text);
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).isBlank()) {
+        continue;
+      }
+      SstTree root = SstTree.parse(lines.get(i), file + " line " + (i + 1));
+      root.visit(node -> {
+        int polarity = node.polarity();
+        if (polarity >= 0) {
+          seen.putIfAbsent(Tokenizer.tokenize(String.join(" ", node.leaves())), polarity);
+        }
+      });
+    }
+    List<Example> out = new ArrayList<>();
+    seen.forEach((tokens, label) -> out.add(new Example(tokens, label)));
+    return out;
+  }
+
+  /** MR's two files: one snippet per line, split on '\n' only, Windows-1252 by default. */
+  public static List<Example> positiveNegative(Path pos, Path neg, Charset charset) throws IOException {
+    List<Example> out = new ArrayList<>();
+    for (Path f : new Path[] {pos, neg}) {
+      int label = f == pos ? 1 : 0;
+      List<String> lines = TextFiles.lines(TextFiles.read(f, charset));
+      for (int i = 0; i < lines.size(); i++) {
+        List<String> tokens = Tokenizer.tokenize(lines.get(i));
+        if (tokens.isEmpty()) {
+          throw new IllegalArgumentException(f + " line " + (i + 1) + ": empty snippet");
+        }
+        out.add(new Example(tokens, label));
+      }
+    }
+    return out;
+  }
+
+  public static Charset windows1252() {
+    return Charset.forName("windows-1252");
+  }
+
+  static String abbreviate(String s) {
+    return s.length() > 60 ? s.substring(0, 60) + "..." : s;
+  }
+
+  public static final Charset UTF8 = StandardCharsets.UTF_8;
+}

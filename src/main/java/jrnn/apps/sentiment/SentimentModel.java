@@ -1,0 +1,180 @@
+package jrnn.apps.sentiment;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import jrnn.cells.CellType;
+import jrnn.data.Batch;
+import jrnn.data.Vocabulary;
+import jrnn.io.ConfigProperties;
+import jrnn.io.ModelFile;
+import jrnn.io.ModelFileException;
+import jrnn.kernels.Kernels;
+import jrnn.layers.Bidirectional;
+import jrnn.models.LossStats;
+import jrnn.models.ModelConfig;
+import jrnn.models.OutputKind;
+import jrnn.models.Readout;
+import jrnn.models.SequenceModel;
+import jrnn.params.Parameters;
+import jrnn.tensor.Tensor;
+import jrnn.util.Rng;
+
+/**
+ * A sentence classifier (SPEC 6.1): embedding, a (stacked, bidirectional) recurrent encoder,
+ * the last state or a state pooled over the valid steps, dropout, softmax over
+ * {negative, positive}. Sentences of different lengths share padded, masked batches.
+ */
+public final class SentimentModel {
+  public static final String APP = "sentiment";
+  public static final String[] LABELS = {"negative", "positive"};
+
+  private final SentimentSettings settings;
+  private final Vocabulary vocab;
+  private final SequenceModel model;
+
+  public SentimentModel(SentimentSettings settings, Vocabulary vocab, SequenceModel model) {
+    this.settings = settings;
+    this.vocab = vocab;
+    this.model = model;
+  }
+
+  /** The vocabulary of the training examples: words seen at least min-count times, and {@code <unk>}. */
+  public static Vocabulary vocabulary(List<Example> train, int minCount) {
+    Map<String, Integer> counts = new HashMap<>();
+    List<String> order = new ArrayList<>();
+    for (Example e : train) {
+      for (String t : e.tokens()) {
+        if (counts.merge(t, 1, Integer::sum) == 1) {
+          order.add(t);
+        }
+      }
+    }
+    List<String> keep = new ArrayList<>();
+    keep.add("<pad>");
+    keep.add(Vocabulary.UNKNOWN);
+    for (String t : order) {
+      if (counts.get(t) >= minCount && !t.equals(Vocabulary.UNKNOWN) && !t.equals("<pad>")) {
+        keep.add(t);
+      }
+    }
+    return new Vocabulary(keep);
+  }
+
+  public static SentimentModel create(SentimentSettings s, Vocabulary vocab) {
+    ModelConfig cfg = new ModelConfig(vocab.size(), s.embedding(), CellType.parse(s.cell()),
+        s.hidden(), s.layers(), Bidirectional.parse(s.bidirectional()), s.dropout(),
+        Readout.parse(s.readout()), 2, OutputKind.SOFTMAX);
+    SequenceModel m = new SequenceModel(cfg);
+    m.initialize(new Rng(s.seed()), 0, 1.0);
+    return new SentimentModel(s, vocab, m);
+  }
+
+  public SentimentSettings settings() {
+    return settings;
+  }
+
+  public Vocabulary vocabulary() {
+    return vocab;
+  }
+
+  public SequenceModel model() {
+    return model;
+  }
+
+  /** A padded, time-major batch of examples (padding id 0, {@code <pad>}). */
+  public Batch batch(List<Example> examples, boolean withTargets) {
+    int size = examples.size();
+    int steps = 1;
+    for (Example e : examples) {
+      steps = Math.max(steps, e.tokens().size());
+    }
+    int[] tokens = new int[steps * size];
+    int[] lengths = new int[size];
+    int[] targets = new int[size];
+    for (int b = 0; b < size; b++) {
+      List<String> t = examples.get(b).tokens();
+      lengths[b] = Math.max(1, t.size());
+      for (int i = 0; i < t.size(); i++) {
+        tokens[i * size + b] = vocab.id(t.get(i));
+      }
+      if (t.isEmpty()) {
+        tokens[b] = vocab.id(Vocabulary.UNKNOWN);
+      }
+      targets[b] = examples.get(b).label();
+    }
+    return Batch.ofTokens(steps, size, tokens, lengths, withTargets ? targets : null);
+  }
+
+  /** Accuracy and loss on examples, in batches, no dropout. */
+  public LossStats evaluate(List<Example> examples, int batchSize) {
+    LossStats total = LossStats.NONE;
+    for (int i = 0; i < examples.size(); i += batchSize) {
+      total = total.plus(model.forward(batch(examples.subList(i, Math.min(examples.size(), i + batchSize)), true),
+          null, false, null));
+    }
+    return total;
+  }
+
+  /** P(positive) of one token sequence. */
+  public double positive(List<String> tokens) {
+    model.forward(batch(List.of(new Example(tokens, 0)), false), null, false, null);
+    Tensor o = model.outputs();
+    double a = o.get(0);
+    double b = o.get(1);
+    double m = Math.max(a, b);
+    return Math.exp(b - m) / (Math.exp(a - m) + Math.exp(b - m));
+  }
+
+  /**
+   * P(positive) after each prefix of the sentence, so a user sees where the reading turns. For a
+   * unidirectional model with the last-state readout this is the model's own reading, word by
+   * word; otherwise each prefix is classified as a sentence of its own.
+   */
+  public double[] trace(List<String> tokens) {
+    double[] p = new double[tokens.size()];
+    for (int i = 0; i < tokens.size(); i++) {
+      p[i] = positive(tokens.subList(0, i + 1));
+    }
+    return p;
+  }
+
+  public ModelFile toFile() {
+    Map<String, String> meta = new java.util.TreeMap<>(ConfigProperties.of(model.config()));
+    meta.putAll(settings.toProperties());
+    meta.put("app", APP);
+    return new ModelFile().putProperties("meta", meta).putText("vocab", vocab.toText())
+        .putParameters(model.parameters());
+  }
+
+  public void save(Path path) throws IOException {
+    toFile().write(path);
+  }
+
+  public static SentimentModel load(Path path) throws IOException {
+    ModelFile f = ModelFile.read(path);
+    Map<String, String> meta = f.getProperties("meta");
+    if (!APP.equals(meta.get("app"))) {
+      throw new ModelFileException("model file " + path + " holds a '" + meta.get("app")
+          + "' model, not a sentiment classifier");
+    }
+    ModelConfig cfg = ConfigProperties.read(meta);
+    SentimentSettings settings;
+    try {
+      settings = SentimentSettings.fromProperties(meta);
+    } catch (RuntimeException e) {
+      throw new ModelFileException("model file " + path + " has invalid sentiment settings: " + e.getMessage());
+    }
+    Vocabulary vocab = Vocabulary.fromText(f.getText("vocab"));
+    if (vocab.size() != cfg.vocabSize()) {
+      throw new ModelFileException("model file " + path + " has " + vocab.size()
+          + " vocabulary entries, its configuration says " + cfg.vocabSize());
+    }
+    Parameters params = new Parameters(cfg.parameterLayout());
+    f.loadParameters(params);
+    return new SentimentModel(settings, vocab, new SequenceModel(cfg, params, Kernels.best()));
+  }
+}

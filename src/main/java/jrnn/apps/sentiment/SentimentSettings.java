@@ -1,0 +1,98 @@
+package jrnn.apps.sentiment;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Everything that defines a sentiment classifier's training run; presets reproduce the README's
+ * configurations and explicit options override them.
+ *
+ * @param readout {@code last}, {@code mean} or {@code max} over the valid steps
+ * @param minCount words seen fewer times in the training data map to {@code <unk>}
+ * @param phrases train on every labelled phrase of the SST trees, not only whole sentences
+ */
+public record SentimentSettings(String cell, int embedding, int hidden, int layers,
+    String bidirectional, String readout, double dropout, int minCount, int batch, int epochs,
+    String optimizer, double lr, double decay, double clipNorm, double weightDecay,
+    boolean phrases, long seed) {
+
+  public SentimentSettings {
+    for (int v : new int[] {embedding, hidden, layers, batch, epochs, minCount}) {
+      if (v <= 0) {
+        throw new IllegalArgumentException("sizes, batch, epochs and min count must be positive: " + this);
+      }
+    }
+  }
+
+  public static final Map<String, SentimentSettings> PRESETS = presets();
+
+  private static Map<String, SentimentSettings> presets() {
+    Map<String, SentimentSettings> m = new LinkedHashMap<>();
+    // SST-2: bidirectional LSTM over all labelled phrases of the training trees, max pooling.
+    m.put("sst2", new SentimentSettings("lstm", 300, 168, 1, "concat", "max", 0.5, 1, 50, 6,
+        "adam", 1e-3, 0.85, 5, 0, true, 1));
+    // MR: the same architecture on the snippets alone (MR has no phrase labels).
+    m.put("mr", new SentimentSettings("lstm", 300, 150, 1, "concat", "max", 0.5, 1, 50, 8,
+        "adam", 1e-3, 0.85, 5, 0, false, 1));
+    return m;
+  }
+
+  public static SentimentSettings preset(String name) {
+    SentimentSettings s = PRESETS.get(name);
+    if (s == null) {
+      throw new IllegalArgumentException("unknown preset '" + name + "'; presets: " + PRESETS.keySet());
+    }
+    return s;
+  }
+
+  public static SentimentSettings defaults() {
+    return PRESETS.get("mr");
+  }
+
+  public Map<String, String> toProperties() {
+    Map<String, String> m = new TreeMap<>();
+    m.put("sentiment.cell", cell);
+    m.put("sentiment.embedding", Integer.toString(embedding));
+    m.put("sentiment.hidden", Integer.toString(hidden));
+    m.put("sentiment.layers", Integer.toString(layers));
+    m.put("sentiment.bidirectional", bidirectional);
+    m.put("sentiment.readout", readout);
+    m.put("sentiment.dropout", Double.toString(dropout));
+    m.put("sentiment.min_count", Integer.toString(minCount));
+    m.put("sentiment.batch", Integer.toString(batch));
+    m.put("sentiment.epochs", Integer.toString(epochs));
+    m.put("sentiment.optimizer", optimizer);
+    m.put("sentiment.lr", Double.toString(lr));
+    m.put("sentiment.decay", Double.toString(decay));
+    m.put("sentiment.clip_norm", Double.toString(clipNorm));
+    m.put("sentiment.weight_decay", Double.toString(weightDecay));
+    m.put("sentiment.phrases", Boolean.toString(phrases));
+    m.put("sentiment.seed", Long.toString(seed));
+    return m;
+  }
+
+  public static SentimentSettings fromProperties(Map<String, String> m) {
+    return new SentimentSettings(m.get("sentiment.cell"), Integer.parseInt(m.get("sentiment.embedding")),
+        Integer.parseInt(m.get("sentiment.hidden")), Integer.parseInt(m.get("sentiment.layers")),
+        m.get("sentiment.bidirectional"), m.get("sentiment.readout"),
+        Double.parseDouble(m.get("sentiment.dropout")), Integer.parseInt(m.get("sentiment.min_count")),
+        Integer.parseInt(m.get("sentiment.batch")), Integer.parseInt(m.get("sentiment.epochs")),
+        m.get("sentiment.optimizer"), Double.parseDouble(m.get("sentiment.lr")),
+        Double.parseDouble(m.get("sentiment.decay")), Double.parseDouble(m.get("sentiment.clip_norm")),
+        Double.parseDouble(m.get("sentiment.weight_decay")),
+        Boolean.parseBoolean(m.get("sentiment.phrases")), Long.parseLong(m.get("sentiment.seed")));
+  }
+
+  /** These settings with some replaced, keys as in {@link #toProperties}. */
+  public SentimentSettings with(Map<String, String> overrides) {
+    Map<String, String> m = toProperties();
+    for (String k : overrides.keySet()) {
+      if (!m.containsKey(k)) {
+        throw new IllegalArgumentException("unknown setting '" + k + "'");
+      }
+    }
+    m.putAll(overrides);
+    return fromProperties(m);
+  }
+}

@@ -1,0 +1,130 @@
+package jrnn.apps.sentiment;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import jrnn.data.Batch;
+import jrnn.models.LossNormalization;
+import jrnn.models.LossStats;
+import jrnn.optim.LearningRateSchedule;
+import jrnn.training.Progress;
+import jrnn.training.Trainer;
+import jrnn.training.TrainingConfig;
+import jrnn.util.Rng;
+
+/**
+ * Trains a sentiment classifier: shuffled batches of sentences of similar length (to waste little
+ * on padding), validation accuracy after each epoch, the best model kept.
+ */
+public final class SentimentTraining {
+
+  /** One epoch's figures. */
+  public record Epoch(int epoch, double trainLoss, double trainAccuracy, double validAccuracy, double seconds) {}
+
+  private final SentimentModel model;
+  private final List<Example> train;
+  private final List<Example> valid;
+  private final PrintStream log;
+  private final List<Epoch> history = new ArrayList<>();
+  private double best = -1;
+  private int bestEpoch;
+
+  public SentimentTraining(SentimentModel model, List<Example> train, List<Example> valid, PrintStream log) {
+    this.model = model;
+    this.train = train;
+    this.valid = valid;
+    this.log = log;
+  }
+
+  public List<Epoch> history() {
+    return history;
+  }
+
+  public double bestValidationAccuracy() {
+    return best;
+  }
+
+  public int bestEpoch() {
+    return bestEpoch;
+  }
+
+  /**
+   * Batches for one epoch: shuffle, sort pools of 50 batches by length, cut into batches,
+   * shuffle the batches.
+   */
+  static List<List<Example>> batches(List<Example> data, int batch, Rng rng) {
+    int[] order = new int[data.size()];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    rng.shuffle(order);
+    List<List<Example>> out = new ArrayList<>();
+    int pool = batch * 50;
+    for (int p = 0; p < order.length; p += pool) {
+      List<Example> chunk = new ArrayList<>();
+      for (int i = p; i < Math.min(order.length, p + pool); i++) {
+        chunk.add(data.get(order[i]));
+      }
+      chunk.sort(Comparator.comparingInt(e -> e.tokens().size()));
+      for (int i = 0; i < chunk.size(); i += batch) {
+        out.add(chunk.subList(i, Math.min(chunk.size(), i + batch)));
+      }
+    }
+    int[] bo = new int[out.size()];
+    for (int i = 0; i < bo.length; i++) {
+      bo[i] = i;
+    }
+    rng.shuffle(bo);
+    List<List<Example>> shuffled = new ArrayList<>();
+    for (int i : bo) {
+      shuffled.add(out.get(i));
+    }
+    return shuffled;
+  }
+
+  /**
+   * Trains for the settings' epochs; after each, measures validation accuracy (when there is a
+   * validation set) and writes the model to {@code out} when it is the best so far (or, without
+   * validation, after the last epoch). {@code out} may be null.
+   */
+  public void run(Path out) throws IOException {
+    SentimentSettings s = model.settings();
+    Trainer trainer = new Trainer(model.model(), new TrainingConfig(s.optimizer(), 0,
+        new LearningRateSchedule(s.lr(), 1, s.decay()), s.clipNorm(), 0, s.weightDecay(),
+        LossNormalization.PER_OUTPUT), new Rng(s.seed()));
+    LearningRateSchedule schedule = new LearningRateSchedule(s.lr(), 1, s.decay());
+    for (int e = 0; e < s.epochs(); e++) {
+      Rng rng = new Rng(s.seed() * 1_000_003L + e + 1);
+      trainer.useRng(rng);
+      double lr = schedule.rate(e);
+      Progress progress = new Progress(log, String.format(Locale.ROOT, "epoch %d/%d", e + 1, s.epochs()),
+          train.size(), "sentences", loss -> String.format(Locale.ROOT, "loss %.4f", loss));
+      long t0 = System.nanoTime();
+      LossStats total = LossStats.NONE;
+      for (List<Example> b : batches(train, s.batch(), rng)) {
+        Batch batch = model.batch(b, true);
+        total = total.plus(trainer.step(batch, null, lr).loss());
+        progress.update(total.count(), total.mean());
+      }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      double acc = valid.isEmpty() ? Double.NaN : model.evaluate(valid, 200).accuracy();
+      history.add(new Epoch(e + 1, total.mean(), total.accuracy(), acc, seconds));
+      boolean improved = !valid.isEmpty() && acc > best;
+      if (improved) {
+        best = acc;
+        bestEpoch = e + 1;
+      }
+      if (out != null && (improved || (valid.isEmpty() && e == s.epochs() - 1))) {
+        model.save(out);
+      }
+      progress.finish(String.format(Locale.ROOT, "epoch %d/%d  lr %.3g  train loss %.4f accuracy %.2f%%%s  %.0f s%s",
+          e + 1, s.epochs(), lr, total.mean(), 100 * total.accuracy(),
+          valid.isEmpty() ? "" : String.format(Locale.ROOT, "  validation accuracy %.2f%%", 100 * acc), seconds,
+          improved ? "  best so far" + (out != null ? ": saved" : "") : ""));
+    }
+  }
+}

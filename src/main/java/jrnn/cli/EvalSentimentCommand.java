@@ -1,0 +1,51 @@
+package jrnn.cli;
+
+import java.nio.charset.Charset;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import jrnn.apps.sentiment.Example;
+import jrnn.apps.sentiment.SentimentData;
+import jrnn.apps.sentiment.SentimentModel;
+import jrnn.models.LossStats;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code jrnn eval sentiment}: accuracy of a classifier on labelled sentences. */
+@Command(name = "sentiment", mixinStandardHelpOptions = true,
+    description = {"Measures a sentiment classifier on SST-format data (--data, gzipped or not) or MR's"
+        + " --pos/--neg files. Prints, last, 'accuracy: <number>'."})
+final class EvalSentimentCommand implements Callable<Integer> {
+  @Option(names = "--model", required = true, description = "Model file.")
+  Path model;
+
+  @Option(names = "--data", description = "'label sentence' lines or SST trees (their roots).")
+  Path data;
+
+  @Option(names = "--pos", description = "Positive snippets.")
+  Path pos;
+
+  @Option(names = "--neg", description = "Negative snippets.")
+  Path neg;
+
+  @Option(names = "--encoding", defaultValue = "windows-1252", description = "Encoding of --pos/--neg (default ${DEFAULT-VALUE}).")
+  String encoding;
+
+  @Override
+  public Integer call() throws Exception {
+    List<Example> examples;
+    if (data != null) {
+      examples = SentimentData.sentences(data);
+    } else if (pos != null && neg != null) {
+      examples = SentimentData.positiveNegative(pos, neg, Charset.forName(encoding));
+    } else {
+      throw new IllegalArgumentException("give --data FILE, or --pos FILE and --neg FILE");
+    }
+    SentimentModel m = SentimentModel.load(model);
+    LossStats s = m.evaluate(examples, 200);
+    System.out.printf(Locale.ROOT, "%,d sentences, %,d correct, loss %.4f%n", s.count(), s.correct(), s.mean());
+    System.out.printf(Locale.ROOT, "accuracy: %.4f%n", s.accuracy());
+    return 0;
+  }
+}

@@ -1,0 +1,134 @@
+package jrnn.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import jrnn.apps.lm.LanguageModel;
+import jrnn.cells.CellType;
+import jrnn.data.Batch;
+import jrnn.data.SyntheticTasks;
+import jrnn.data.TextFiles;
+import jrnn.data.TokenStream;
+import jrnn.layers.Bidirectional;
+import jrnn.models.ModelConfig;
+import jrnn.models.OutputKind;
+import jrnn.models.Readout;
+import jrnn.models.SequenceModel;
+import jrnn.plot.LineChart;
+import jrnn.training.GradientFlow;
+import jrnn.util.Rng;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code jrnn gradient-flow}: ||dL_T/dh_k|| against the distance T - k, per cell type. */
+@Command(name = "gradient-flow", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Measures how the gradient of the last step's loss flows back through time:"
+        + " ||dL_T/dh_k|| for every step k, per cell, as a table and a log-scale plot.",
+        "Without --model: freshly initialised models on the adding problem. With --model and --data:"
+            + " a trained language model on the first batch of a text."})
+final class GradientFlowCommand implements Callable<Integer> {
+
+  @Option(names = "--cell", split = ",", defaultValue = "rnn-tanh,lstm,gru",
+      description = "Cell types, comma-separated (default ${DEFAULT-VALUE}).")
+  List<String> cells;
+
+  @Option(names = "--steps", defaultValue = "100", description = "Steps T (default ${DEFAULT-VALUE}).")
+  int steps;
+
+  @Option(names = "--hidden", defaultValue = "64", description = "Hidden units (default ${DEFAULT-VALUE}).")
+  int hidden;
+
+  @Option(names = "--layers", defaultValue = "1", description = "Stacked layers (default ${DEFAULT-VALUE}).")
+  int layers;
+
+  @Option(names = "--batch", defaultValue = "32", description = "Sequences (default ${DEFAULT-VALUE}).")
+  int batch;
+
+  @Option(names = "--seed", defaultValue = "1", description = "Seed (default ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--plot", description = "PNG file to write.")
+  Path plot;
+
+  @Option(names = "--model", description = "A trained language model to probe instead.")
+  Path model;
+
+  @Option(names = "--data", description = "Text for --model.")
+  Path data;
+
+  @Override
+  public Integer call() throws Exception {
+    Map<String, GradientFlow.Result> results = new LinkedHashMap<>();
+    if (model != null) {
+      if (data == null) {
+        throw new IllegalArgumentException("--model needs --data, a text to run it on");
+      }
+      LanguageModel lm = LanguageModel.load(model);
+      int[] ids = lm.encode(lm.tokenize(TextFiles.read(data)));
+      Batch first = new TokenStream(ids).batches(batch, steps).iterator().next();
+      if (first.steps() < steps) {
+        throw new IllegalArgumentException(data + " is too short for " + batch + " streams of " + steps + " steps");
+      }
+      results.put(lm.settings().cell() + " (" + model.getFileName() + ")",
+          GradientFlow.probe(lm.model(), first, null));
+    } else {
+      Batch b = SyntheticTasks.adding(new Rng(seed + 1), batch, steps);
+      for (String name : cells) {
+        CellType cell = CellType.parse(name);
+        ModelConfig cfg = new ModelConfig(0, 2, cell, hidden, layers, Bidirectional.NONE, 0, Readout.LAST, 1,
+            OutputKind.LINEAR);
+        SequenceModel m = new SequenceModel(cfg);
+        m.initialize(new Rng(seed), 0, 1.0);
+        results.put(cell.name(), GradientFlow.probe(m, b, null));
+      }
+    }
+    System.out.printf(Locale.ROOT, "||dL_T/dh_k|| of the top layer, root mean square over %d sequences, T = %d%n",
+        batch, steps);
+    List<String> names = new ArrayList<>(results.keySet());
+    StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%9s", "T - k"));
+    for (String n : names) {
+      head.append(String.format(Locale.ROOT, "  %18s", n.length() > 18 ? n.substring(0, 18) : n));
+    }
+    System.out.println(head);
+    List<Integer> distances = new ArrayList<>();
+    for (int d = 0; d < steps; d = d < 4 ? d + 1 : d * 2) {
+      distances.add(d);
+    }
+    if (distances.get(distances.size() - 1) != steps - 1) {
+      distances.add(steps - 1);
+    }
+    for (int d : distances) {
+      StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%9d", d));
+      for (String n : names) {
+        row.append(String.format(Locale.ROOT, "  %18.4e", results.get(n).top().atDistance(d)));
+      }
+      System.out.println(row);
+    }
+    StringBuilder g = new StringBuilder(String.format(Locale.ROOT, "%9s", "gamma"));
+    for (String n : names) {
+      g.append(String.format(Locale.ROOT, "  %18.4f", results.get(n).top().gamma(0, steps - 1)));
+    }
+    System.out.println(g + "   (per-step factor: (norm at T-1 / norm at 0)^(1/(T-1)))");
+    if (plot != null) {
+      LineChart chart = new LineChart("Gradient flow: ||dL_T/dh_k|| against T - k", "distance T - k",
+          "||dL_T / dh_k|| (log scale)").logY().withoutMarkers();
+      for (String n : names) {
+        GradientFlow.LayerFlow f = results.get(n).top();
+        double[] x = new double[steps];
+        double[] y = new double[steps];
+        for (int d = 0; d < steps; d++) {
+          x[d] = d;
+          y[d] = f.atDistance(d);
+        }
+        chart.line(n, x, y);
+      }
+      chart.write(plot, 900, 550);
+      System.out.println("plot: " + plot);
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,199 @@
+package jrnn.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import jrnn.apps.sentiment.Example;
+import jrnn.apps.sentiment.SentimentData;
+import jrnn.apps.sentiment.SentimentModel;
+import jrnn.apps.sentiment.SentimentSettings;
+import jrnn.apps.sentiment.SentimentTraining;
+import jrnn.data.TextFiles;
+import jrnn.data.Vocabulary;
+import jrnn.kernels.Kernels;
+import jrnn.kernels.Parallel;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code jrnn train sentiment}: trains a sentence polarity classifier. */
+@Command(name = "sentiment", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Trains a sentence classifier (positive / negative) with validation accuracy per epoch,"
+        + " keeping the best model.",
+        "Data: SST sentence files ('label sentence' lines) or SST trees (with --phrases, every labelled phrase"
+            + " trains), or MR's --pos/--neg files (Windows-1252). Gzipped files are read as they are.",
+        "--cv K reports K-fold cross-validated accuracy, then trains the final model on all the data.",
+        "Presets: sst2, mr; explicit options override a preset."})
+final class TrainSentimentCommand implements Callable<Integer> {
+
+  static final class Source {
+    @Option(names = "--train", description = "SST sentences or trees.")
+    Path train;
+
+    @ArgGroup(exclusive = false)
+    PosNeg mr;
+  }
+
+  static final class PosNeg {
+    @Option(names = "--pos", required = true, description = "Positive snippets, one per line.")
+    Path pos;
+
+    @Option(names = "--neg", required = true, description = "Negative snippets, one per line.")
+    Path neg;
+  }
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  Source source;
+
+  @Option(names = "--valid", description = "Validation sentences or trees.")
+  Path valid;
+
+  @Option(names = "--valid-pos", description = "Validation positive snippets (MR layout).")
+  Path validPos;
+
+  @Option(names = "--valid-neg", description = "Validation negative snippets (MR layout).")
+  Path validNeg;
+
+  @Option(names = "--cv", defaultValue = "0", description = "Folds of cross-validation (0: none).")
+  int folds;
+
+  @Option(names = "--encoding", defaultValue = "windows-1252", description = "Encoding of --pos/--neg files (default ${DEFAULT-VALUE}).")
+  String encoding;
+
+  @Option(names = "--out", required = true, description = "Model file to write.")
+  Path out;
+
+  @Option(names = "--preset", description = "sst2 or mr.")
+  String preset;
+
+  @Option(names = "--cell") String cell;
+  @Option(names = "--embedding") Integer embedding;
+  @Option(names = "--hidden") Integer hidden;
+  @Option(names = "--layers") Integer layers;
+  @Option(names = "--bidirectional", description = "none, concat or sum.") String bidirectional;
+  @Option(names = "--readout", description = "last, mean or max.") String readout;
+  @Option(names = "--dropout") Double dropout;
+  @Option(names = "--min-count", description = "Rarer training words become <unk>.") Integer minCount;
+  @Option(names = "--batch") Integer batch;
+  @Option(names = "--epochs") Integer epochs;
+  @Option(names = "--optimizer", description = "sgd, momentum, nesterov or adam.") String optimizer;
+  @Option(names = "--lr") Double lr;
+  @Option(names = "--decay", description = "Learning-rate factor per epoch after the first.") Double decay;
+  @Option(names = "--clip-norm") Double clipNorm;
+  @Option(names = "--weight-decay") Double weightDecay;
+  @Option(names = "--phrases", arity = "1", description = "true: train on every labelled phrase of SST trees.") Boolean phrases;
+  @Option(names = "--seed") Long seed;
+
+  SentimentSettings settings() {
+    SentimentSettings base = preset != null ? SentimentSettings.preset(preset) : SentimentSettings.defaults();
+    Map<String, String> o = new LinkedHashMap<>();
+    put(o, "sentiment.cell", cell);
+    put(o, "sentiment.embedding", embedding);
+    put(o, "sentiment.hidden", hidden);
+    put(o, "sentiment.layers", layers);
+    put(o, "sentiment.bidirectional", bidirectional);
+    put(o, "sentiment.readout", readout);
+    put(o, "sentiment.dropout", dropout);
+    put(o, "sentiment.min_count", minCount);
+    put(o, "sentiment.batch", batch);
+    put(o, "sentiment.epochs", epochs);
+    put(o, "sentiment.optimizer", optimizer);
+    put(o, "sentiment.lr", lr);
+    put(o, "sentiment.decay", decay);
+    put(o, "sentiment.clip_norm", clipNorm);
+    put(o, "sentiment.weight_decay", weightDecay);
+    put(o, "sentiment.phrases", phrases);
+    put(o, "sentiment.seed", seed);
+    return base.with(o);
+  }
+
+  private static void put(Map<String, String> m, String k, Object v) {
+    if (v != null) {
+      m.put(k, v.toString());
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    SentimentSettings s = settings();
+    List<Example> trainSet;
+    int[] fold = null;
+    if (source.train != null) {
+      boolean trees = TextFiles.read(source.train).stripLeading().startsWith("(");
+      if (s.phrases() && !trees) {
+        throw new IllegalArgumentException("phrase-level training needs SST trees, and " + source.train
+            + " holds sentences; pass the trees (trees/train.txt.gz) or --phrases false");
+      }
+      trainSet = s.phrases() ? SentimentData.phrases(source.train) : SentimentData.sentences(source.train);
+    } else {
+      java.nio.charset.Charset cs = java.nio.charset.Charset.forName(encoding);
+      trainSet = SentimentData.positiveNegative(source.mr.pos, source.mr.neg, cs);
+      fold = new int[trainSet.size()];
+      int[] perClass = new int[2];
+      for (int i = 0; i < fold.length; i++) {
+        fold[i] = perClass[trainSet.get(i).label()]++;
+      }
+    }
+    List<Example> validSet = new ArrayList<>();
+    if (valid != null) {
+      validSet = SentimentData.sentences(valid);
+    } else if (validPos != null && validNeg != null) {
+      validSet = SentimentData.positiveNegative(validPos, validNeg, java.nio.charset.Charset.forName(encoding));
+    }
+    System.out.printf(Locale.ROOT, "sentiment: %,d training %s, %,d validation sentences%n", trainSet.size(),
+        s.phrases() ? "phrases" : "sentences", validSet.size());
+    System.out.printf(Locale.ROOT, "model: embedding %d, %d x %s of %d units, bidirectional %s, %s readout,"
+        + " dropout %.2f; %s lr %.3g (x%.3g per epoch), clip %.3g, batch %d, %d epochs; %s kernels, %d threads%n",
+        s.embedding(), s.layers(), s.cell(), s.hidden(), s.bidirectional(), s.readout(), s.dropout(), s.optimizer(),
+        s.lr(), s.decay(), s.clipNorm(), s.batch(), s.epochs(), Kernels.best().getClass().getSimpleName(),
+        Parallel.threads());
+    long t0 = System.nanoTime();
+    if (folds > 1) {
+      double[] acc = new double[folds];
+      for (int k = 0; k < folds; k++) {
+        List<Example> tr = new ArrayList<>();
+        List<Example> te = new ArrayList<>();
+        for (int i = 0; i < trainSet.size(); i++) {
+          int f = fold != null ? fold[i] % folds : i % folds;
+          (f == k ? te : tr).add(trainSet.get(i));
+        }
+        SentimentModel m = SentimentModel.create(s, SentimentModel.vocabulary(tr, s.minCount()));
+        new SentimentTraining(m, tr, List.of(), System.out).run(null);
+        acc[k] = m.evaluate(te, 200).accuracy();
+        System.out.printf(Locale.ROOT, "fold %d/%d: trained on %,d, accuracy %.2f%% on %,d held out%n", k + 1,
+            folds, tr.size(), 100 * acc[k], te.size());
+      }
+      double mean = java.util.Arrays.stream(acc).average().orElse(0);
+      double sd = Math.sqrt(java.util.Arrays.stream(acc).map(a -> (a - mean) * (a - mean)).sum() / (folds - 1));
+      System.out.printf(Locale.ROOT, "%d-fold cross-validation: %.2f%% +- %.2f%% (standard deviation over folds), %s%n",
+          folds, 100 * mean, 100 * sd, jrnn.training.Progress.formatTime((System.nanoTime() - t0) / 1e9));
+      System.out.println("final model: trained on all " + trainSet.size() + " examples");
+      SentimentModel fin = SentimentModel.create(s, SentimentModel.vocabulary(trainSet, s.minCount()));
+      new SentimentTraining(fin, trainSet, validSet, System.out).run(out);
+      if (!validSet.isEmpty()) {
+        fin.save(out);
+      }
+      System.out.printf(Locale.ROOT, "cross-validated accuracy: %.4f%n", mean);
+      return 0;
+    }
+    Vocabulary vocab = SentimentModel.vocabulary(trainSet, s.minCount());
+    SentimentModel m = SentimentModel.create(s, vocab);
+    System.out.printf(Locale.ROOT, "vocabulary %,d; %,d parameters%n", vocab.size(),
+        m.model().parameters().layout().size());
+    SentimentTraining run = new SentimentTraining(m, trainSet, validSet, System.out);
+    run.run(out);
+    double secs = (System.nanoTime() - t0) / 1e9;
+    if (validSet.isEmpty()) {
+      System.out.printf(Locale.ROOT, "done in %s; model (last epoch) in %s%n", jrnn.training.Progress.formatTime(secs), out);
+    } else {
+      System.out.printf(Locale.ROOT, "done in %s; best validation accuracy %.2f%% at epoch %d; model in %s%n",
+          jrnn.training.Progress.formatTime(secs), 100 * run.bestValidationAccuracy(), run.bestEpoch(), out);
+      System.out.printf(Locale.ROOT, "validation accuracy: %.4f%n", run.bestValidationAccuracy());
+    }
+    return 0;
+  }
+}

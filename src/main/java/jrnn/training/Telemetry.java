@@ -1,0 +1,54 @@
+package jrnn.training;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import jrnn.plot.LineChart;
+
+/**
+ * Training telemetry: per update, the loss and the global gradient norm before and after
+ * clipping, kept in memory and written as a table (TSV) and a plot, so that an explosion (SPEC
+ * section 2) shows, and so does what clipping did about it.
+ */
+public final class Telemetry implements Trainer.StepListener {
+  private final List<Trainer.StepResult> steps = new ArrayList<>();
+
+  @Override
+  public void onStep(Trainer.StepResult r) {
+    steps.add(r);
+  }
+
+  public List<Trainer.StepResult> steps() {
+    return steps;
+  }
+
+  /** Writes {@code base}.tsv (update, loss, norm before, norm after, learning rate) and {@code base}.png. */
+  public void write(Path base) throws IOException {
+    Path tsv = base.resolveSibling(base.getFileName() + ".tsv");
+    Path tmp = tsv.resolveSibling(tsv.getFileName() + ".tmp");
+    try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(tmp))) {
+      w.println("update\tloss\tgrad_norm\tclipped_norm\tlr");
+      for (Trainer.StepResult r : steps) {
+        w.printf(Locale.ROOT, "%d\t%.6g\t%.6g\t%.6g\t%.6g%n", r.step(), r.loss().mean(), r.gradNorm(),
+            r.clippedNorm(), r.lr());
+      }
+    }
+    Files.move(tmp, tsv, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    int n = steps.size();
+    double[] x = new double[n];
+    double[] before = new double[n];
+    double[] after = new double[n];
+    for (int i = 0; i < n; i++) {
+      x[i] = steps.get(i).step();
+      before[i] = steps.get(i).gradNorm();
+      after[i] = steps.get(i).clippedNorm();
+    }
+    new LineChart("Global gradient norm per update", "update", "norm (log scale)").logY().withoutMarkers()
+        .line("before clipping", x, before).line("after clipping", x, after)
+        .write(base.resolveSibling(base.getFileName() + ".png"), 900, 500);
+  }
+}
