@@ -53,6 +53,12 @@ final class GruCell extends RecurrentCell {
     return (t * batch + b) * hidden;
   }
 
+  /** With the reset after the product, the n gate's bias must stay out of r's reach. */
+  @Override
+  protected boolean biasInProjection() {
+    return resetAfter;
+  }
+
   @Override
   public void beginForward() {
     int n = hidden;
@@ -70,20 +76,20 @@ final class GruCell extends RecurrentCell {
     int rows = b1 - b0;
     if (resetAfter) {
       kernels.multiply(h, stateOffset(prevSlot, b0), n, rows, forwardU, gh, b0 * gateWidth,
-          gateWidth, false);
+          gateWidth, false, null, 0);
       for (int b = b0; b < b1; b++) {
         kernels.gruForwardResetAfter(gates, gateOffset(t, b), gh, b * gateWidth, biasHn, h,
             stateOffset(prevSlot, b), saved, rowOffset(t, b), h, stateOffset(slot, b), n);
       }
     } else {
       kernels.multiply(h, stateOffset(prevSlot, b0), n, rows, forwardU, gates, gateOffset(t, b0),
-          gateWidth, true);
+          gateWidth, true, bias, 0);
       for (int b = b0; b < b1; b++) {
         kernels.gruForwardGates(gates, gateOffset(t, b), h, stateOffset(prevSlot, b), saved,
             rowOffset(t, b), n);
       }
       kernels.multiply(saved, rowOffset(t, b0), n, rows, forwardUn, gates,
-          gateOffset(t, b0) + 2 * n, gateWidth, true);
+          gateOffset(t, b0) + 2 * n, gateWidth, true, bias, 2 * n);
       for (int b = b0; b < b1; b++) {
         kernels.gruForwardCandidate(gates, gateOffset(t, b), h, stateOffset(prevSlot, b), h,
             stateOffset(slot, b), n);
@@ -112,19 +118,21 @@ final class GruCell extends RecurrentCell {
             stateOffset(prevSlot, b), dh, b * n, dGates, gateOffset(t, b), dGh, gateOffset(t, b),
             dhPrev, b * n, n);
       }
-      kernels.multiply(dGh, gateOffset(t, b0), gateWidth, rows, backwardU, dhPrev, b0 * n, n, true);
+      kernels.multiply(dGh, gateOffset(t, b0), gateWidth, rows, backwardU, dhPrev, b0 * n, n, true,
+          null, 0);
     } else {
       for (int b = b0; b < b1; b++) {
         kernels.gruBackwardCandidate(gates, gateOffset(t, b), h, stateOffset(prevSlot, b), dh,
             b * n, dGates, gateOffset(t, b), dhPrev, b * n, n);
       }
       kernels.multiply(dGates, gateOffset(t, b0) + 2 * n, gateWidth, rows, backwardUn, dRh,
-          b0 * n, n, false);
+          b0 * n, n, false, null, 0);
       for (int b = b0; b < b1; b++) {
         kernels.gruBackwardReset(gates, gateOffset(t, b), h, stateOffset(prevSlot, b), dRh, b * n,
             dGates, gateOffset(t, b), dhPrev, b * n, n);
       }
-      kernels.multiply(dGates, gateOffset(t, b0), gateWidth, rows, backwardU, dhPrev, b0 * n, n, true);
+      kernels.multiply(dGates, gateOffset(t, b0), gateWidth, rows, backwardU, dhPrev, b0 * n, n, true,
+          null, 0);
     }
   }
 

@@ -57,7 +57,7 @@ final class LstmCell extends RecurrentCell {
   @Override
   public void forwardStep(int t, int slot, int prevSlot, int b0, int b1) {
     kernels.multiply(h, stateOffset(prevSlot, b0), hidden, b1 - b0, forwardU, gates,
-        gateOffset(t, b0), gateWidth, true);
+        gateOffset(t, b0), gateWidth, true, bias, 0);
     for (int b = b0; b < b1; b++) {
       int s = stateOffset(slot, b);
       kernels.lstmForward(gates, gateOffset(t, b), c, stateOffset(prevSlot, b), c, s, tanhC,
@@ -78,7 +78,7 @@ final class LstmCell extends RecurrentCell {
           peepI, peepF, peepO, hidden, coupled);
     }
     kernels.multiply(dGates, gateOffset(t, b0), gateWidth, b1 - b0, backwardU, dhPrev,
-        b0 * hidden, hidden, false);
+        b0 * hidden, hidden, false, null, 0);
   }
 
   @Override

@@ -110,16 +110,27 @@ public abstract class RecurrentCell {
     return t.size() >= size ? t : Tensor.zeros(size);
   }
 
-  /** gates[t, b] = bias + W_ih x[t, b] for all steps at once; x rows have stride {@code xLd}. */
+  /**
+   * gates[t, b] = W_ih x[t, b] for all steps at once (x rows have stride {@code xLd}), plus the
+   * bias when {@link #biasInProjection}; otherwise the step's recurrent product adds it, which
+   * spares a pass over T*B rows of the gates.
+   */
   public void projectInputs(Tensor x, int xOff, int xLd) {
-    // Each thread writes the bias into its block of rows, then multiplies onto them.
+    boolean withBias = biasInProjection();
     Parallel.run(steps * batch, (r0, r1) -> {
-      for (int r = r0; r < r1; r++) {
-        gates.data().put(r * gateWidth, bias.data(), 0, gateWidth);
+      if (withBias) {
+        for (int r = r0; r < r1; r++) {
+          gates.data().put(r * gateWidth, bias.data(), 0, gateWidth);
+        }
       }
       Blas.gemm(false, true, r1 - r0, gateWidth, inputSize, 1f, x, xOff + r0 * xLd, xLd, wIh, 0,
-          inputSize, 1f, gates, r0 * gateWidth, gateWidth);
+          inputSize, withBias ? 1f : 0f, gates, r0 * gateWidth, gateWidth);
     });
+  }
+
+  /** Whether the bias joins the pre-activations in {@link #projectInputs} rather than in the step. */
+  protected boolean biasInProjection() {
+    return false;
   }
 
   /** Prepares the recurrent weights for the steps of a forward pass (packs them). */

@@ -28,7 +28,8 @@ final class SimpleRnnCell extends RecurrentCell {
   public void forwardStep(int t, int slot, int prevSlot, int b0, int b1) {
     int g = gateOffset(t, b0);
     int n = (b1 - b0) * hidden;
-    kernels.multiply(h, stateOffset(prevSlot, b0), hidden, b1 - b0, forwardU, gates, g, hidden, true);
+    kernels.multiply(h, stateOffset(prevSlot, b0), hidden, b1 - b0, forwardU, gates, g, hidden, true,
+        bias, 0);
     kernels.activate(f, gates, g, n);
     h.data().put(stateOffset(slot, b0), gates.data(), g, n);
   }
@@ -42,7 +43,8 @@ final class SimpleRnnCell extends RecurrentCell {
   public void backwardStep(int t, int slot, int prevSlot, int b0, int b1) {
     int g = gateOffset(t, b0);
     kernels.activationBackward(f, gates, g, dh, b0 * hidden, dGates, g, (b1 - b0) * hidden);
-    kernels.multiply(dGates, g, hidden, b1 - b0, backwardU, dhPrev, b0 * hidden, hidden, false);
+    kernels.multiply(dGates, g, hidden, b1 - b0, backwardU, dhPrev, b0 * hidden, hidden, false,
+        null, 0);
   }
 
   @Override

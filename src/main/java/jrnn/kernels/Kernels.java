@@ -37,12 +37,13 @@ public interface Kernels {
   Packed pack(Tensor w, int off, int ld, int k, int n, boolean transposed, Packed reuse);
 
   /**
-   * C[m x n] = A[m x k] B, or C += A B when {@code accumulate}; A and C are row-major with
-   * row strides lda and ldc. Runs on the calling thread: the recurrent layers call it from
-   * each of their row chunks.
+   * C[m x n] = A[m x k] B, or C += A B when {@code accumulate}, plus the row vector
+   * bias[biasOff .. biasOff + n) on every row unless {@code bias} is null; A and C are
+   * row-major with row strides lda and ldc. Runs on the calling thread: the recurrent layers
+   * call it from each of their row chunks.
    */
   void multiply(Tensor a, int aOff, int lda, int m, Packed b, Tensor c, int cOff, int ldc,
-      boolean accumulate);
+      boolean accumulate, Tensor bias, int biasOff);
 
   /** out[j] += sum over r < rows of a[aOff + r*lda + j] * b[bOff + r*ldb + j], for j < n. */
   void sumOfProducts(Tensor a, int aOff, int lda, Tensor b, int bOff, int ldb, int rows, int n,

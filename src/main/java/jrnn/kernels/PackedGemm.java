@@ -91,11 +91,14 @@ final class PackedGemm {
     return p;
   }
 
-  private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[NR * 8]});
+  private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[NR * 8], new float[NR]});
 
-  /** C[m x n] (=, or += when {@code accumulate}) A[m x k] B, A rows of stride lda from aOff. */
+  /**
+   * C[m x n] (=, or += when {@code accumulate}) A[m x k] B, plus bias[biasOff ..] on every row
+   * unless bias is null; A rows of stride lda from aOff.
+   */
   static void multiply(Tensor a, int aOff, int lda, int m, Panels b, Tensor c, int cOff, int ldc,
-      boolean accumulate) {
+      boolean accumulate, Tensor bias, int biasOff) {
     int k = b.k;
     float[][] scratch = SCRATCH.get();
     if (scratch[0].length < m * k) {
@@ -106,26 +109,31 @@ final class PackedGemm {
       a.data().get(aOff + r * lda, as, r * k, k);
     }
     float[] tmp = scratch[1];
+    float[] rowBias = scratch[2];
     for (int pan = 0; pan < b.panels; pan++) {
       int cols = Math.min(NR, b.n - pan * NR);
+      // The panel's bias, zero-padded, is added in flush with the accumulators.
+      for (int j = 0; j < NR; j++) {
+        rowBias[j] = bias != null && j < cols ? bias.get(biasOff + pan * NR + j) : 0f;
+      }
       // Blocks of 8 rows, then 6, 4, 2, 1, so that few rows fall to the slower small kernels:
       // 8q + 2 is done as 8(q - 1) + 6 + 4.
       int eights = m % 8 == 2 && m >= 10 ? m / 8 - 1 : m / 8;
       int r = 0;
       for (; r < 8 * eights; r += 8) {
-        kernel8(as, r * k, k, b.data, pan * k * NR, c, cOff + r * ldc + pan * NR, ldc, cols, accumulate, tmp);
+        kernel8(as, r * k, k, b.data, pan * k * NR, c, cOff + r * ldc + pan * NR, ldc, cols, accumulate, tmp, rowBias);
       }
       for (; r + 6 <= m; r += 6) {
-        kernel6(as, r * k, k, b.data, pan * k * NR, c, cOff + r * ldc + pan * NR, ldc, cols, accumulate, tmp);
+        kernel6(as, r * k, k, b.data, pan * k * NR, c, cOff + r * ldc + pan * NR, ldc, cols, accumulate, tmp, rowBias);
       }
       for (; r + 4 <= m; r += 4) {
-        kernel4(as, r * k, k, b.data, pan * k * NR, c, cOff + r * ldc + pan * NR, ldc, cols, accumulate, tmp);
+        kernel4(as, r * k, k, b.data, pan * k * NR, c, cOff + r * ldc + pan * NR, ldc, cols, accumulate, tmp, rowBias);
       }
       for (; r + 2 <= m; r += 2) {
-        kernel2(as, r * k, k, b.data, pan * k * NR, c, cOff + r * ldc + pan * NR, ldc, cols, accumulate, tmp);
+        kernel2(as, r * k, k, b.data, pan * k * NR, c, cOff + r * ldc + pan * NR, ldc, cols, accumulate, tmp, rowBias);
       }
       for (; r < m; r++) {
-        kernel1(as, r * k, k, b.data, pan * k * NR, c, cOff + r * ldc + pan * NR, ldc, cols, accumulate, tmp);
+        kernel1(as, r * k, k, b.data, pan * k * NR, c, cOff + r * ldc + pan * NR, ldc, cols, accumulate, tmp, rowBias);
       }
     }
   }
@@ -136,12 +144,14 @@ final class PackedGemm {
    * inlined is boxed, and the JIT then boxes the accumulators in the loop as well.)
    */
   private static void flush(float[] tmp, int rows, Tensor c, int c0, int ldc, int cols,
-      boolean accumulate) {
+      boolean accumulate, float[] rowBias) {
+    FloatVector bias0 = FloatVector.fromArray(S, rowBias, 0);
+    FloatVector bias1 = FloatVector.fromArray(S, rowBias, L);
     for (int r = 0; r < rows; r++) {
       int at = c0 + r * ldc;
       if (cols == NR) {
-        FloatVector v0 = FloatVector.fromArray(S, tmp, r * NR);
-        FloatVector v1 = FloatVector.fromArray(S, tmp, r * NR + L);
+        FloatVector v0 = FloatVector.fromArray(S, tmp, r * NR).add(bias0);
+        FloatVector v1 = FloatVector.fromArray(S, tmp, r * NR + L).add(bias1);
         if (accumulate) {
           v0 = v0.add(FloatVector.fromByteBuffer(S, c.bytes(), 4 * at, ORDER));
           v1 = v1.add(FloatVector.fromByteBuffer(S, c.bytes(), 4 * (at + L), ORDER));
@@ -150,14 +160,15 @@ final class PackedGemm {
         v1.intoByteBuffer(c.bytes(), 4 * (at + L), ORDER);
       } else {
         for (int j = 0; j < cols; j++) {
-          c.set(at + j, accumulate ? c.get(at + j) + tmp[r * NR + j] : tmp[r * NR + j]);
+          float v = tmp[r * NR + j] + rowBias[j];
+          c.set(at + j, accumulate ? c.get(at + j) + v : v);
         }
       }
     }
   }
 
   private static void kernel8(float[] a, int a0, int k, float[] b, int b0, Tensor c, int c0,
-      int ldc, int cols, boolean acc, float[] tmp) {
+      int ldc, int cols, boolean acc, float[] tmp, float[] rowBias) {
     FloatVector x00 = FloatVector.zero(S);
     FloatVector x01 = FloatVector.zero(S);
     FloatVector x10 = FloatVector.zero(S);
@@ -218,11 +229,11 @@ final class PackedGemm {
     x61.intoArray(tmp, 6 * NR + L);
     x70.intoArray(tmp, 7 * NR);
     x71.intoArray(tmp, 7 * NR + L);
-    flush(tmp, 8, c, c0, ldc, cols, acc);
+    flush(tmp, 8, c, c0, ldc, cols, acc, rowBias);
   }
 
   private static void kernel6(float[] a, int a0, int k, float[] b, int b0, Tensor c, int c0,
-      int ldc, int cols, boolean acc, float[] tmp) {
+      int ldc, int cols, boolean acc, float[] tmp, float[] rowBias) {
     FloatVector x00 = FloatVector.zero(S);
     FloatVector x01 = FloatVector.zero(S);
     FloatVector x10 = FloatVector.zero(S);
@@ -269,11 +280,11 @@ final class PackedGemm {
     x41.intoArray(tmp, 4 * NR + L);
     x50.intoArray(tmp, 5 * NR);
     x51.intoArray(tmp, 5 * NR + L);
-    flush(tmp, 6, c, c0, ldc, cols, acc);
+    flush(tmp, 6, c, c0, ldc, cols, acc, rowBias);
   }
 
   private static void kernel4(float[] a, int a0, int k, float[] b, int b0, Tensor c, int c0,
-      int ldc, int cols, boolean acc, float[] tmp) {
+      int ldc, int cols, boolean acc, float[] tmp, float[] rowBias) {
     FloatVector x00 = FloatVector.zero(S);
     FloatVector x01 = FloatVector.zero(S);
     FloatVector x10 = FloatVector.zero(S);
@@ -306,11 +317,11 @@ final class PackedGemm {
     x21.intoArray(tmp, 2 * NR + L);
     x30.intoArray(tmp, 3 * NR);
     x31.intoArray(tmp, 3 * NR + L);
-    flush(tmp, 4, c, c0, ldc, cols, acc);
+    flush(tmp, 4, c, c0, ldc, cols, acc, rowBias);
   }
 
   private static void kernel2(float[] a, int a0, int k, float[] b, int b0, Tensor c, int c0,
-      int ldc, int cols, boolean acc, float[] tmp) {
+      int ldc, int cols, boolean acc, float[] tmp, float[] rowBias) {
     FloatVector x00 = FloatVector.zero(S);
     FloatVector x01 = FloatVector.zero(S);
     FloatVector x10 = FloatVector.zero(S);
@@ -329,11 +340,11 @@ final class PackedGemm {
     x01.intoArray(tmp, 0 * NR + L);
     x10.intoArray(tmp, 1 * NR);
     x11.intoArray(tmp, 1 * NR + L);
-    flush(tmp, 2, c, c0, ldc, cols, acc);
+    flush(tmp, 2, c, c0, ldc, cols, acc, rowBias);
   }
 
   private static void kernel1(float[] a, int a0, int k, float[] b, int b0, Tensor c, int c0,
-      int ldc, int cols, boolean acc, float[] tmp) {
+      int ldc, int cols, boolean acc, float[] tmp, float[] rowBias) {
     FloatVector x00 = FloatVector.zero(S);
     FloatVector x01 = FloatVector.zero(S);
     for (int i = 0; i < k; i++) {
@@ -343,6 +354,6 @@ final class PackedGemm {
     }
     x00.intoArray(tmp, 0 * NR);
     x01.intoArray(tmp, 0 * NR + L);
-    flush(tmp, 1, c, c0, ldc, cols, acc);
+    flush(tmp, 1, c, c0, ldc, cols, acc, rowBias);
   }
 }

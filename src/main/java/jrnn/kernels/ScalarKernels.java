@@ -60,10 +60,17 @@ public final class ScalarKernels implements Kernels {
 
   @Override
   public void multiply(Tensor a, int aOff, int lda, int m, Packed b, Tensor c, int cOff, int ldc,
-      boolean accumulate) {
+      boolean accumulate, Tensor bias, int biasOff) {
     BlasOperand op = (BlasOperand) b;
     Blas.gemm(false, op.transposed(), m, op.n(), op.k(), 1f, a, aOff, lda, op.w(), op.off(),
         op.ld(), accumulate ? 1f : 0f, c, cOff, ldc);
+    if (bias != null) {
+      for (int r = 0; r < m; r++) {
+        for (int j = 0; j < op.n(); j++) {
+          c.add(cOff + r * ldc + j, bias.get(biasOff + j));
+        }
+      }
+    }
   }
 
   @Override

@@ -47,8 +47,8 @@ public final class VectorKernels implements Kernels {
 
   @Override
   public void multiply(Tensor a, int aOff, int lda, int m, Packed b, Tensor c, int cOff, int ldc,
-      boolean accumulate) {
-    PackedGemm.multiply(a, aOff, lda, m, (PackedGemm.Panels) b, c, cOff, ldc, accumulate);
+      boolean accumulate, Tensor bias, int biasOff) {
+    PackedGemm.multiply(a, aOff, lda, m, (PackedGemm.Panels) b, c, cOff, ldc, accumulate, bias, biasOff);
   }
 
   @Override
@@ -117,6 +117,16 @@ public final class VectorKernels implements Kernels {
     VectorMath.tanhInto(x, off, x, off, m, true);
   }
 
+  /** sigmoid over the r and z blocks of a GRU row: one pass when they are whole vectors. */
+  private static void sigmoidR(Tensor gates, int gOff, int n, int m) {
+    if (m == n) {
+      sigmoidInPlace(gates, gOff, 2 * m);
+    } else {
+      sigmoidInPlace(gates, gOff, m);
+      sigmoidInPlace(gates, gOff + n, m);
+    }
+  }
+
   /** y = tanh(x) over m elements (y may be x). */
   private static void tanhInto(Tensor x, int xOff, Tensor y, int yOff, int m) {
     VectorMath.tanhInto(x, xOff, y, yOff, m, false);
@@ -144,9 +154,13 @@ public final class VectorKernels implements Kernels {
         addProduct(gates, iB, peepI, cPrev, cpOff, m);                       // 8-32
       }
     }
-    sigmoidInPlace(gates, fB, m);                                            // 8-25
-    if (!coupled) {
-      sigmoidInPlace(gates, iB, m);                                          // 8-26
+    if (coupled) {
+      sigmoidInPlace(gates, fB, m);                                          // 8-25
+    } else if (m == n) {
+      sigmoidInPlace(gates, iB, 2 * m);                                      // 8-26, 8-25: i, f adjacent
+    } else {
+      sigmoidInPlace(gates, iB, m);
+      sigmoidInPlace(gates, fB, m);
     }
     tanhInto(gates, gB, gates, gB, m);                                       // 8-27
     if (coupled) {
@@ -240,8 +254,7 @@ public final class VectorKernels implements Kernels {
       store(load(gates, gOff + n + j).add(load(gh, ghOff + n + j)), gates, gOff + n + j);
       store(load(gh, ghOff + 2 * n + j).add(load(biasHn, j)), hn, hnOff + j);
     }
-    sigmoidInPlace(gates, gOff, m);                                          // 8-36
-    sigmoidInPlace(gates, gOff + n, m);                                      // 8-35
+    sigmoidR(gates, gOff, n, m);                                             // 8-36, 8-35
     for (int j = 0; j < m; j += L) {
       int at = gOff + 2 * n + j;
       store(load(gates, gOff + j).fma(load(hn, hnOff + j), load(gates, at)), gates, at);
@@ -288,8 +301,7 @@ public final class VectorKernels implements Kernels {
   public void gruForwardGates(Tensor gates, int gOff, Tensor hPrev, int hpOff, Tensor rh,
       int rhOff, int n) {
     int m = full(n);
-    sigmoidInPlace(gates, gOff, m);                                          // 8-36
-    sigmoidInPlace(gates, gOff + n, m);                                      // 8-35
+    sigmoidR(gates, gOff, n, m);                                             // 8-36, 8-35
     for (int j = 0; j < m; j += L) {
       store(load(gates, gOff + j).mul(load(hPrev, hpOff + j)), rh, rhOff + j);
     }

@@ -142,9 +142,10 @@ class KernelEquivalenceTest {
             Tensor w = random(rng, (transposed ? n : k) * ldw + 6, 1);
             Tensor c = random(rng, m * ldc + 7, 1);
             Tensor cFast = copy(c);
+            Tensor bias = accumulate ? random(rng, n + 2, 1) : null;  // with and without a row bias
             Kernels v = vector();
-            SCALAR.multiply(a, 4, lda, m, SCALAR.pack(w, 6, ldw, k, n, transposed, null), c, 7, ldc, accumulate);
-            v.multiply(a, 4, lda, m, v.pack(w, 6, ldw, k, n, transposed, null), cFast, 7, ldc, accumulate);
+            SCALAR.multiply(a, 4, lda, m, SCALAR.pack(w, 6, ldw, k, n, transposed, null), c, 7, ldc, accumulate, bias, 2);
+            v.multiply(a, 4, lda, m, v.pack(w, 6, ldw, k, n, transposed, null), cFast, 7, ldc, accumulate, bias, 2);
             for (int i = 0; i < c.size(); i++) {
               float p = c.get(i);
               float f = cFast.get(i);
