@@ -23,6 +23,7 @@ final class KernelSelection {
       try {
         Kernels k = (Kernels) Class.forName("jrnn.kernels.VectorKernels").getDeclaredConstructor().newInstance();
         if (forced.equals("vector") || VectorKernels.lanes() >= 4) {
+          KernelWarmup.run(k);
           return k;
         }
       } catch (ReflectiveOperationException | LinkageError e) {

@@ -121,54 +121,81 @@ final class PackedGemm {
       int eights = m % 8 == 2 && m >= 10 ? m / 8 - 1 : m / 8;
       int r = 0;
       for (; r < 8 * eights; r += 8) {
-        kernel8(as, r * k, k, b.data, pan * k * NR, c, cOff + r * ldc + pan * NR, ldc, cols, accumulate, tmp, rowBias);
+        kernel8(as, r * k, k, b.data, pan * k * NR, tmp);
+        flush(tmp, 8, c, cOff + r * ldc + pan * NR, ldc, cols, accumulate, rowBias);
       }
       for (; r + 6 <= m; r += 6) {
-        kernel6(as, r * k, k, b.data, pan * k * NR, c, cOff + r * ldc + pan * NR, ldc, cols, accumulate, tmp, rowBias);
+        kernel6(as, r * k, k, b.data, pan * k * NR, tmp);
+        flush(tmp, 6, c, cOff + r * ldc + pan * NR, ldc, cols, accumulate, rowBias);
       }
       for (; r + 4 <= m; r += 4) {
-        kernel4(as, r * k, k, b.data, pan * k * NR, c, cOff + r * ldc + pan * NR, ldc, cols, accumulate, tmp, rowBias);
+        kernel4(as, r * k, k, b.data, pan * k * NR, tmp);
+        flush(tmp, 4, c, cOff + r * ldc + pan * NR, ldc, cols, accumulate, rowBias);
       }
       for (; r + 2 <= m; r += 2) {
-        kernel2(as, r * k, k, b.data, pan * k * NR, c, cOff + r * ldc + pan * NR, ldc, cols, accumulate, tmp, rowBias);
+        kernel2(as, r * k, k, b.data, pan * k * NR, tmp);
+        flush(tmp, 2, c, cOff + r * ldc + pan * NR, ldc, cols, accumulate, rowBias);
       }
       for (; r < m; r++) {
-        kernel1(as, r * k, k, b.data, pan * k * NR, c, cOff + r * ldc + pan * NR, ldc, cols, accumulate, tmp, rowBias);
+        kernel1(as, r * k, k, b.data, pan * k * NR, tmp);
+        flush(tmp, 1, c, cOff + r * ldc + pan * NR, ldc, cols, accumulate, rowBias);
       }
     }
   }
 
   /**
-   * Writes (or adds) {@code rows} rows of accumulators, parked in {@code tmp} by the kernel, to
-   * C. (The kernels park them rather than pass them: a vector handed to a method that is not
-   * inlined is boxed, and the JIT then boxes the accumulators in the loop as well.)
+   * Writes (or adds) {@code rows} rows of accumulators, parked in {@code tmp} by a kernel, and
+   * the panel's bias to C. The kernels park them rather than write them, and have no branches:
+   * a vector handed to a method that is not inlined is boxed, and a branch first taken after the
+   * JIT compiled a kernel would send it back to slow code.
    */
   private static void flush(float[] tmp, int rows, Tensor c, int c0, int ldc, int cols,
       boolean accumulate, float[] rowBias) {
+    if (cols < NR) {
+      flushPartial(tmp, rows, c, c0, ldc, cols, accumulate, rowBias);
+    } else if (accumulate) {
+      flushAdd(tmp, rows, c, c0, ldc, rowBias);
+    } else {
+      flushStore(tmp, rows, c, c0, ldc, rowBias);
+    }
+  }
+
+  private static void flushAdd(float[] tmp, int rows, Tensor c, int c0, int ldc, float[] rowBias) {
     FloatVector bias0 = FloatVector.fromArray(S, rowBias, 0);
     FloatVector bias1 = FloatVector.fromArray(S, rowBias, L);
     for (int r = 0; r < rows; r++) {
+      int at = 4 * (c0 + r * ldc);
+      FloatVector v0 = FloatVector.fromArray(S, tmp, r * NR).add(bias0)
+          .add(FloatVector.fromByteBuffer(S, c.bytes(), at, ORDER));
+      FloatVector v1 = FloatVector.fromArray(S, tmp, r * NR + L).add(bias1)
+          .add(FloatVector.fromByteBuffer(S, c.bytes(), at + 4 * L, ORDER));
+      v0.intoByteBuffer(c.bytes(), at, ORDER);
+      v1.intoByteBuffer(c.bytes(), at + 4 * L, ORDER);
+    }
+  }
+
+  private static void flushStore(float[] tmp, int rows, Tensor c, int c0, int ldc, float[] rowBias) {
+    FloatVector bias0 = FloatVector.fromArray(S, rowBias, 0);
+    FloatVector bias1 = FloatVector.fromArray(S, rowBias, L);
+    for (int r = 0; r < rows; r++) {
+      int at = 4 * (c0 + r * ldc);
+      FloatVector.fromArray(S, tmp, r * NR).add(bias0).intoByteBuffer(c.bytes(), at, ORDER);
+      FloatVector.fromArray(S, tmp, r * NR + L).add(bias1).intoByteBuffer(c.bytes(), at + 4 * L, ORDER);
+    }
+  }
+
+  private static void flushPartial(float[] tmp, int rows, Tensor c, int c0, int ldc, int cols,
+      boolean accumulate, float[] rowBias) {
+    for (int r = 0; r < rows; r++) {
       int at = c0 + r * ldc;
-      if (cols == NR) {
-        FloatVector v0 = FloatVector.fromArray(S, tmp, r * NR).add(bias0);
-        FloatVector v1 = FloatVector.fromArray(S, tmp, r * NR + L).add(bias1);
-        if (accumulate) {
-          v0 = v0.add(FloatVector.fromByteBuffer(S, c.bytes(), 4 * at, ORDER));
-          v1 = v1.add(FloatVector.fromByteBuffer(S, c.bytes(), 4 * (at + L), ORDER));
-        }
-        v0.intoByteBuffer(c.bytes(), 4 * at, ORDER);
-        v1.intoByteBuffer(c.bytes(), 4 * (at + L), ORDER);
-      } else {
-        for (int j = 0; j < cols; j++) {
-          float v = tmp[r * NR + j] + rowBias[j];
-          c.set(at + j, accumulate ? c.get(at + j) + v : v);
-        }
+      for (int j = 0; j < cols; j++) {
+        float v = tmp[r * NR + j] + rowBias[j];
+        c.set(at + j, accumulate ? c.get(at + j) + v : v);
       }
     }
   }
 
-  private static void kernel8(float[] a, int a0, int k, float[] b, int b0, Tensor c, int c0,
-      int ldc, int cols, boolean acc, float[] tmp, float[] rowBias) {
+  private static void kernel8(float[] a, int a0, int k, float[] b, int b0, float[] tmp) {
     FloatVector x00 = FloatVector.zero(S);
     FloatVector x01 = FloatVector.zero(S);
     FloatVector x10 = FloatVector.zero(S);
@@ -229,11 +256,9 @@ final class PackedGemm {
     x61.intoArray(tmp, 6 * NR + L);
     x70.intoArray(tmp, 7 * NR);
     x71.intoArray(tmp, 7 * NR + L);
-    flush(tmp, 8, c, c0, ldc, cols, acc, rowBias);
   }
 
-  private static void kernel6(float[] a, int a0, int k, float[] b, int b0, Tensor c, int c0,
-      int ldc, int cols, boolean acc, float[] tmp, float[] rowBias) {
+  private static void kernel6(float[] a, int a0, int k, float[] b, int b0, float[] tmp) {
     FloatVector x00 = FloatVector.zero(S);
     FloatVector x01 = FloatVector.zero(S);
     FloatVector x10 = FloatVector.zero(S);
@@ -280,11 +305,9 @@ final class PackedGemm {
     x41.intoArray(tmp, 4 * NR + L);
     x50.intoArray(tmp, 5 * NR);
     x51.intoArray(tmp, 5 * NR + L);
-    flush(tmp, 6, c, c0, ldc, cols, acc, rowBias);
   }
 
-  private static void kernel4(float[] a, int a0, int k, float[] b, int b0, Tensor c, int c0,
-      int ldc, int cols, boolean acc, float[] tmp, float[] rowBias) {
+  private static void kernel4(float[] a, int a0, int k, float[] b, int b0, float[] tmp) {
     FloatVector x00 = FloatVector.zero(S);
     FloatVector x01 = FloatVector.zero(S);
     FloatVector x10 = FloatVector.zero(S);
@@ -317,11 +340,9 @@ final class PackedGemm {
     x21.intoArray(tmp, 2 * NR + L);
     x30.intoArray(tmp, 3 * NR);
     x31.intoArray(tmp, 3 * NR + L);
-    flush(tmp, 4, c, c0, ldc, cols, acc, rowBias);
   }
 
-  private static void kernel2(float[] a, int a0, int k, float[] b, int b0, Tensor c, int c0,
-      int ldc, int cols, boolean acc, float[] tmp, float[] rowBias) {
+  private static void kernel2(float[] a, int a0, int k, float[] b, int b0, float[] tmp) {
     FloatVector x00 = FloatVector.zero(S);
     FloatVector x01 = FloatVector.zero(S);
     FloatVector x10 = FloatVector.zero(S);
@@ -340,11 +361,9 @@ final class PackedGemm {
     x01.intoArray(tmp, 0 * NR + L);
     x10.intoArray(tmp, 1 * NR);
     x11.intoArray(tmp, 1 * NR + L);
-    flush(tmp, 2, c, c0, ldc, cols, acc, rowBias);
   }
 
-  private static void kernel1(float[] a, int a0, int k, float[] b, int b0, Tensor c, int c0,
-      int ldc, int cols, boolean acc, float[] tmp, float[] rowBias) {
+  private static void kernel1(float[] a, int a0, int k, float[] b, int b0, float[] tmp) {
     FloatVector x00 = FloatVector.zero(S);
     FloatVector x01 = FloatVector.zero(S);
     for (int i = 0; i < k; i++) {
@@ -354,6 +373,5 @@ final class PackedGemm {
     }
     x00.intoArray(tmp, 0 * NR);
     x01.intoArray(tmp, 0 * NR + L);
-    flush(tmp, 1, c, c0, ldc, cols, acc, rowBias);
   }
 }

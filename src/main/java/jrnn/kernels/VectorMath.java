@@ -90,10 +90,8 @@ final class VectorMath {
 
   /** The sum of exp(x - shift) over m elements, m a multiple of the vector length. */
   static double sumExp(Tensor x, int xOff, float shift, int m) {
-    FloatVector acc0 = FloatVector.zero(S);
-    FloatVector acc1 = FloatVector.zero(S);
-    int j = 0;
-    for (; j + 2 * L <= m; j += 2 * L) {
+    FloatVector acc = FloatVector.zero(S);
+    for (int j = 0; j < m; j += L) {
       FloatVector c0 = FloatVector.fromByteBuffer(S, x.bytes(), 4 * (xOff + j), ORDER).sub(shift)
           .max(-87.33654f).min(88.72283f);
       FloatVector t0 = c0.fma(1.44269504088896341f, 12582912f);
@@ -108,79 +106,14 @@ final class VectorMath {
       e0 = e0.fma(r0.mul(r0), r0).add(1f);
       IntVector b0 = ((IntVector) t0.reinterpretAsInts()).sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23);
       FloatVector v0 = e0.mul(b0.reinterpretAsFloats());
-      FloatVector c1 = FloatVector.fromByteBuffer(S, x.bytes(), 4 * (xOff + j + L), ORDER).sub(shift)
-          .max(-87.33654f).min(88.72283f);
-      FloatVector t1 = c1.fma(1.44269504088896341f, 12582912f);
-      FloatVector n1 = t1.sub(12582912f);
-      FloatVector r1 = n1.fma(FloatVector.broadcast(S, -0.693359375f), c1);
-      r1 = n1.fma(FloatVector.broadcast(S, 2.12194440e-4f), r1);
-      FloatVector e1 = r1.fma(1.9875691500E-4f, 1.3981999507E-3f);
-      e1 = e1.fma(r1, FloatVector.broadcast(S, 8.3334519073E-3f));
-      e1 = e1.fma(r1, FloatVector.broadcast(S, 4.1665795894E-2f));
-      e1 = e1.fma(r1, FloatVector.broadcast(S, 1.6666665459E-1f));
-      e1 = e1.fma(r1, FloatVector.broadcast(S, 5.0000001201E-1f));
-      e1 = e1.fma(r1.mul(r1), r1).add(1f);
-      IntVector b1 = ((IntVector) t1.reinterpretAsInts()).sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23);
-      FloatVector v1 = e1.mul(b1.reinterpretAsFloats());
-      acc0 = acc0.add(v0);
-      acc1 = acc1.add(v1);
+      acc = acc.add(v0);
     }
-    for (; j < m; j += L) {
-      FloatVector c0 = FloatVector.fromByteBuffer(S, x.bytes(), 4 * (xOff + j), ORDER).sub(shift)
-          .max(-87.33654f).min(88.72283f);
-      FloatVector t0 = c0.fma(1.44269504088896341f, 12582912f);
-      FloatVector n0 = t0.sub(12582912f);
-      FloatVector r0 = n0.fma(FloatVector.broadcast(S, -0.693359375f), c0);
-      r0 = n0.fma(FloatVector.broadcast(S, 2.12194440e-4f), r0);
-      FloatVector e0 = r0.fma(1.9875691500E-4f, 1.3981999507E-3f);
-      e0 = e0.fma(r0, FloatVector.broadcast(S, 8.3334519073E-3f));
-      e0 = e0.fma(r0, FloatVector.broadcast(S, 4.1665795894E-2f));
-      e0 = e0.fma(r0, FloatVector.broadcast(S, 1.6666665459E-1f));
-      e0 = e0.fma(r0, FloatVector.broadcast(S, 5.0000001201E-1f));
-      e0 = e0.fma(r0.mul(r0), r0).add(1f);
-      IntVector b0 = ((IntVector) t0.reinterpretAsInts()).sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23);
-      FloatVector v0 = e0.mul(b0.reinterpretAsFloats());
-      acc0 = acc0.add(v0);
-    }
-    return m > 0 ? acc0.add(acc1).reduceLanes(VectorOperators.ADD) : 0;
+    return m > 0 ? acc.reduceLanes(VectorOperators.ADD) : 0;
   }
 
   /** y = scale * exp(x - shift) over m elements, m a multiple of the vector length. */
   static void expInto(Tensor x, int xOff, float shift, float scale, Tensor y, int yOff, int m) {
-    int j = 0;
-    for (; j + 2 * L <= m; j += 2 * L) {
-      FloatVector c0 = FloatVector.fromByteBuffer(S, x.bytes(), 4 * (xOff + j), ORDER).sub(shift)
-          .max(-87.33654f).min(88.72283f);
-      FloatVector t0 = c0.fma(1.44269504088896341f, 12582912f);
-      FloatVector n0 = t0.sub(12582912f);
-      FloatVector r0 = n0.fma(FloatVector.broadcast(S, -0.693359375f), c0);
-      r0 = n0.fma(FloatVector.broadcast(S, 2.12194440e-4f), r0);
-      FloatVector e0 = r0.fma(1.9875691500E-4f, 1.3981999507E-3f);
-      e0 = e0.fma(r0, FloatVector.broadcast(S, 8.3334519073E-3f));
-      e0 = e0.fma(r0, FloatVector.broadcast(S, 4.1665795894E-2f));
-      e0 = e0.fma(r0, FloatVector.broadcast(S, 1.6666665459E-1f));
-      e0 = e0.fma(r0, FloatVector.broadcast(S, 5.0000001201E-1f));
-      e0 = e0.fma(r0.mul(r0), r0).add(1f);
-      IntVector b0 = ((IntVector) t0.reinterpretAsInts()).sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23);
-      FloatVector v0 = e0.mul(b0.reinterpretAsFloats());
-      FloatVector c1 = FloatVector.fromByteBuffer(S, x.bytes(), 4 * (xOff + j + L), ORDER).sub(shift)
-          .max(-87.33654f).min(88.72283f);
-      FloatVector t1 = c1.fma(1.44269504088896341f, 12582912f);
-      FloatVector n1 = t1.sub(12582912f);
-      FloatVector r1 = n1.fma(FloatVector.broadcast(S, -0.693359375f), c1);
-      r1 = n1.fma(FloatVector.broadcast(S, 2.12194440e-4f), r1);
-      FloatVector e1 = r1.fma(1.9875691500E-4f, 1.3981999507E-3f);
-      e1 = e1.fma(r1, FloatVector.broadcast(S, 8.3334519073E-3f));
-      e1 = e1.fma(r1, FloatVector.broadcast(S, 4.1665795894E-2f));
-      e1 = e1.fma(r1, FloatVector.broadcast(S, 1.6666665459E-1f));
-      e1 = e1.fma(r1, FloatVector.broadcast(S, 5.0000001201E-1f));
-      e1 = e1.fma(r1.mul(r1), r1).add(1f);
-      IntVector b1 = ((IntVector) t1.reinterpretAsInts()).sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23);
-      FloatVector v1 = e1.mul(b1.reinterpretAsFloats());
-      v0.mul(scale).intoByteBuffer(y.bytes(), 4 * (yOff + j), ORDER);
-      v1.mul(scale).intoByteBuffer(y.bytes(), 4 * (yOff + j + L), ORDER);
-    }
-    for (; j < m; j += L) {
+    for (int j = 0; j < m; j += L) {
       FloatVector c0 = FloatVector.fromByteBuffer(S, x.bytes(), 4 * (xOff + j), ORDER).sub(shift)
           .max(-87.33654f).min(88.72283f);
       FloatVector t0 = c0.fma(1.44269504088896341f, 12582912f);
