@@ -1,0 +1,158 @@
+package jrnn.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The jrnn command: each subcommand end to end, its last line and its exit code. */
+class CommandLineTest {
+  @TempDir
+  Path dir;
+
+  record Run(int exit, String out, String err) {
+    String lastLine() {
+      String[] lines = out.strip().split("\n");
+      return lines[lines.length - 1];
+    }
+  }
+
+  static synchronized Run run(String... args) {
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+      int code = Main.execute(args);
+      return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+  }
+
+  static double number(String line, String prefix) {
+    assertTrue(line.startsWith(prefix), "'" + line + "' should start with '" + prefix + "'");
+    return Double.parseDouble(line.substring(prefix.length()).trim());
+  }
+
+  @Test
+  void gradcheckPassesAndSaysSoLast() {
+    Run r = run("gradcheck", "--cell", "lstm-peephole", "--layers", "2", "--bidirectional", "concat");
+    assertEquals(0, r.exit(), r.out() + r.err());
+    assertTrue(number(r.lastLine(), "max relative error:") < 1e-5);
+    assertTrue(r.out().contains("rnn.weight_hh_l1_reverse") && r.out().contains("initial c"), r.out());
+  }
+
+  @Test
+  void gradcheckFailsAboveItsThreshold() {
+    Run r = run("gradcheck", "--cell", "gru", "--threshold", "1e-15");
+    assertEquals(1, r.exit());
+    assertTrue(number(r.lastLine(), "max relative error:") > 1e-15);
+  }
+
+  @Test
+  void unknownCellIsAClearError() {
+    Run r = run("gradcheck", "--cell", "lstmm");
+    assertEquals(1, r.exit());
+    assertTrue(r.err().contains("unknown cell type 'lstmm'") && r.err().contains("gru-reset-after"), r.err());
+  }
+
+  @Test
+  void benchEndsWithEfficiency() {
+    Run r = run("bench", "--cell", "gru", "--steps", "5", "--batch", "4", "--input", "8", "--hidden", "16",
+        "--repeats", "3", "--warmup", "0.1");
+    assertEquals(0, r.exit(), r.err());
+    double eff = number(r.lastLine(), "efficiency:");
+    assertTrue(eff > 0 && eff < 2, r.out());
+  }
+
+  @Test
+  void gradientFlowWritesTableAndPlot() {
+    Path png = dir.resolve("flow.png");
+    Run r = run("gradient-flow", "--cell", "rnn-tanh,lstm", "--steps", "20", "--hidden", "8", "--plot", png.toString());
+    assertEquals(0, r.exit(), r.err());
+    assertTrue(Files.exists(png));
+    assertTrue(r.out().contains("gamma") && r.out().contains("lstm"), r.out());
+  }
+
+  @Test
+  void longRangeWritesTableAndPlot() {
+    Path base = dir.resolve("lr");
+    Run r = run("long-range", "--cell", "lstm", "--lengths", "5", "--updates", "200", "--hidden", "8",
+        "--batch", "16", "--out", base.toString());
+    assertEquals(0, r.exit(), r.err());
+    assertTrue(Files.exists(dir.resolve("lr.png")) && Files.exists(dir.resolve("lr.tsv")));
+    assertTrue(r.out().contains("lstm, clipped") && r.out().contains("lstm, no clipping"), r.out());
+  }
+
+  @Test
+  void languageModelTrainEvalGenerateNext() throws IOException {
+    String text;
+    try (InputStream in = CommandLineTest.class.getResourceAsStream("/jrnn/demo/shakespeare.txt")) {
+      text = new String(in.readAllBytes(), StandardCharsets.UTF_8).substring(0, 40_000);
+    }
+    Path train = dir.resolve("train.txt");
+    Path valid = dir.resolve("valid.txt");
+    Files.writeString(train, text.substring(0, 36_000));
+    Files.writeString(valid, text.substring(36_000));
+    Path model = dir.resolve("m.jrnn");
+    Run t = run("train", "lm", "--train", train.toString(), "--valid", valid.toString(), "--level", "char",
+        "--hidden", "32", "--embedding", "16", "--layers", "1", "--epochs", "1", "--steps", "32", "--batch", "8",
+        "--out", model.toString());
+    assertEquals(0, t.exit(), t.err());
+    double trained = number(t.lastLine(), "bits per character:");
+    Run e = run("eval", "lm", "--model", model.toString(), "--data", valid.toString());
+    assertEquals(0, e.exit(), e.err());
+    assertEquals(trained, number(e.lastLine(), "bits per character:"), 1e-3);
+    Run g = run("generate", "--model", model.toString(), "--prime", "ROMEO:", "--length", "40", "--temperature", "0.7");
+    assertEquals(0, g.exit(), g.err());
+    assertTrue(g.out().startsWith("ROMEO:") && g.out().strip().length() >= 40, g.out());
+    Run n = run("next", "--model", model.toString(), "--count", "3", "the");
+    assertEquals(0, n.exit(), n.err());
+    assertEquals(4, n.out().strip().split("\n").length, n.out());
+    Run bad = run("eval", "lm", "--model", train.toString(), "--data", valid.toString());
+    assertEquals(1, bad.exit());
+    assertTrue(bad.err().contains("not a jrnn model file"), bad.err());
+  }
+
+  @Test
+  void sentimentTrainEvalClassify() throws IOException {
+    Path train = dir.resolve("train.txt");
+    StringBuilder sb = new StringBuilder();
+    String[] pos = {"a great and lovely film", "truly good acting", "fine , warm and funny"};
+    String[] neg = {"a dull and awful film", "truly bad acting", "poor , cold and boring"};
+    for (int i = 0; i < 60; i++) {
+      sb.append("1 ").append(pos[i % 3]).append('\n').append("0 ").append(neg[i % 3]).append('\n');
+    }
+    Files.writeString(train, sb.toString());
+    Path model = dir.resolve("s.jrnn");
+    Run t = run("train", "sentiment", "--train", train.toString(), "--valid", train.toString(), "--embedding", "16",
+        "--hidden", "16", "--epochs", "3", "--batch", "10", "--lr", "1e-2", "--out", model.toString());
+    assertEquals(0, t.exit(), t.err());
+    assertTrue(number(t.lastLine(), "validation accuracy:") > 0.9, t.out());
+    Run e = run("eval", "sentiment", "--model", model.toString(), "--data", train.toString());
+    assertEquals(0, e.exit(), e.err());
+    assertTrue(number(e.lastLine(), "accuracy:") > 0.9);
+    Run c = run("classify", "--model", model.toString(), "--trace", "a", "lovely", "film");
+    assertEquals(0, c.exit(), c.err());
+    assertTrue(c.lastLine().startsWith("positive"), c.out());
+    assertEquals(4, c.out().strip().split("\n").length, c.out());
+    Files.writeString(dir.resolve("broken.txt"), "1 fine\nnot a label\n");
+    Run bad = run("eval", "sentiment", "--model", model.toString(), "--data", dir.resolve("broken.txt").toString());
+    assertEquals(1, bad.exit());
+    assertTrue(bad.err().contains("broken.txt line 2"), bad.err());
+    assertTrue(List.of(bad.err().split("\n")).size() <= 2, "one clear line, no stack trace: " + bad.err());
+  }
+}
