@@ -62,6 +62,42 @@ final class BenchCommand implements Callable<Integer> {
   double warmup;
 
 
+  /** The highest heap use since the JVM started (all pools' peaks). */
+  static double peakHeapMb() {
+    long peak = 0;
+    for (var pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == java.lang.management.MemoryType.HEAP) {
+        peak += pool.getPeakUsage().getUsed();
+      }
+    }
+    return peak / 1e6;
+  }
+
+  /** Memory held by direct buffers, where jrnn keeps its tensors. */
+  static double directMb() {
+    for (var pool : java.lang.management.ManagementFactory.getPlatformMXBeans(
+        java.lang.management.BufferPoolMXBean.class)) {
+      if (pool.getName().equals("direct")) {
+        return pool.getMemoryUsed() / 1e6;
+      }
+    }
+    return Double.NaN;
+  }
+
+  /** The process's peak resident set (VmHWM), where the OS reports it. */
+  static String peakResident() {
+    try {
+      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmHWM:")) {
+          return String.format(Locale.ROOT, "%.0f MB", Long.parseLong(line.replaceAll("\\D", "")) / 1024.0);
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      // not Linux
+    }
+    return "unknown";
+  }
+
   @Override
   public Integer call() {
     boolean train;
@@ -128,6 +164,8 @@ final class BenchCommand implements Callable<Integer> {
     System.out.printf(Locale.ROOT, "sgemm 2048^3 in this process: %.1f GFLOP/s%n", gemm);
     System.out.printf(Locale.ROOT, "median %.2f ms per step (min %.2f, max %.2f over %d), %.1f GFLOP/s useful%n",
         median, ms[0], ms[repeats - 1], repeats, rate);
+    System.out.printf(Locale.ROOT, "memory: peak Java heap %.0f MB, off-heap tensors %.0f MB, peak resident %s%n",
+        peakHeapMb(), directMb(), peakResident());
     System.out.printf(Locale.ROOT, "efficiency: %.3f%n", rate / gemm);
     return 0;
   }

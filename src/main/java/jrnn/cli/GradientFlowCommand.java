@@ -51,6 +51,10 @@ final class GradientFlowCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", description = "Seed (default ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(names = "--recurrent-scale", defaultValue = "1",
+      description = "Multiplies the recurrent weights U after initialisation, to push gamma above or below 1 (default ${DEFAULT-VALUE}).")
+  double recurrentScale;
+
   @Option(names = "--plot", description = "PNG file to write.")
   Path plot;
 
@@ -83,11 +87,18 @@ final class GradientFlowCommand implements Callable<Integer> {
             OutputKind.LINEAR);
         SequenceModel m = new SequenceModel(cfg);
         m.initialize(new Rng(seed), 0, 1.0);
+        if (recurrentScale != 1) {
+          for (int l = 0; l < layers; l++) {
+            jrnn.tensor.Tensor u = m.parameters().value(
+                jrnn.cells.ParamNames.recurrent(ModelConfig.RNN_PREFIX, "weight_hh", l, 0));
+            jrnn.kernels.Blas.scale(u.size(), (float) recurrentScale, u, 0);
+          }
+        }
         results.put(cell.name(), GradientFlow.probe(m, b, null));
       }
     }
-    System.out.printf(Locale.ROOT, "||dL_T/dh_k|| of the top layer, root mean square over %d sequences, T = %d%n",
-        batch, steps);
+    System.out.printf(Locale.ROOT, "||dL_T/dh_k|| of the top layer, root mean square over %d sequences, T = %d%s%n",
+        batch, steps, recurrentScale != 1 ? ", recurrent weights scaled by " + recurrentScale : "");
     List<String> names = new ArrayList<>(results.keySet());
     StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%9s", "T - k"));
     for (String n : names) {

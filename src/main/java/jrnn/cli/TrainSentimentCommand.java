@@ -77,6 +77,7 @@ final class TrainSentimentCommand implements Callable<Integer> {
   @Option(names = "--bidirectional", description = "none, concat or sum.") String bidirectional;
   @Option(names = "--readout", description = "last, mean or max.") String readout;
   @Option(names = "--dropout") Double dropout;
+  @Option(names = "--word-dropout", description = "Probability of replacing a training word by <unk>.") Double wordDropout;
   @Option(names = "--min-count", description = "Rarer training words become <unk>.") Integer minCount;
   @Option(names = "--batch") Integer batch;
   @Option(names = "--epochs") Integer epochs;
@@ -86,6 +87,7 @@ final class TrainSentimentCommand implements Callable<Integer> {
   @Option(names = "--clip-norm") Double clipNorm;
   @Option(names = "--weight-decay") Double weightDecay;
   @Option(names = "--phrases", arity = "1", description = "true: train on every labelled phrase of SST trees.") Boolean phrases;
+  @Option(names = "--evals-per-epoch", description = "Validation checks per epoch (the best model is kept).") Integer evalsPerEpoch;
   @Option(names = "--seed") Long seed;
 
   SentimentSettings settings() {
@@ -98,6 +100,7 @@ final class TrainSentimentCommand implements Callable<Integer> {
     put(o, "sentiment.bidirectional", bidirectional);
     put(o, "sentiment.readout", readout);
     put(o, "sentiment.dropout", dropout);
+    put(o, "sentiment.word_dropout", wordDropout);
     put(o, "sentiment.min_count", minCount);
     put(o, "sentiment.batch", batch);
     put(o, "sentiment.epochs", epochs);
@@ -107,6 +110,7 @@ final class TrainSentimentCommand implements Callable<Integer> {
     put(o, "sentiment.clip_norm", clipNorm);
     put(o, "sentiment.weight_decay", weightDecay);
     put(o, "sentiment.phrases", phrases);
+    put(o, "sentiment.evals_per_epoch", evalsPerEpoch);
     put(o, "sentiment.seed", seed);
     return base.with(o);
   }

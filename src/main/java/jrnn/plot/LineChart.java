@@ -26,6 +26,7 @@ public final class LineChart {
   private final String yLabel;
   private final List<XYSeries> series = new ArrayList<>();
   private boolean logY;
+  private String logFormat = "0.#E0";
   private boolean shapes = true;
 
   public LineChart(String title, String xLabel, String yLabel) {
@@ -46,8 +47,16 @@ public final class LineChart {
     return this;
   }
 
+  /** A logarithmic y axis with ticks like 1E-3, for values spanning many decades. */
   public LineChart logY() {
     this.logY = true;
+    return this;
+  }
+
+  /** A logarithmic y axis whose ticks are written with {@code format} (a DecimalFormat pattern). */
+  public LineChart logY(String format) {
+    this.logY = true;
+    this.logFormat = format;
     return this;
   }
 
@@ -73,6 +82,7 @@ public final class LineChart {
     if (logY) {
       LogAxis axis = new LogAxis(yLabel);
       axis.setSmallestValue(1e-30);
+      axis.setNumberFormatOverride(new java.text.DecimalFormat(logFormat));
       plot.setRangeAxis(axis);
     } else {
       ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);

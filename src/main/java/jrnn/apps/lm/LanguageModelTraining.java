@@ -17,6 +17,7 @@ import jrnn.models.LossStats;
 import jrnn.optim.LearningRateSchedule;
 import jrnn.plot.LineChart;
 import jrnn.training.Progress;
+import jrnn.training.Telemetry;
 import jrnn.training.Trainer;
 import jrnn.training.TrainingConfig;
 import jrnn.util.Rng;
@@ -25,7 +26,8 @@ import jrnn.util.Rng;
  * Trains a language model epoch by epoch with truncated BPTT, measuring validation after each
  * epoch. The best model so far is written to the output file; a checkpoint of the last epoch
  * (model, optimizer state, history) to {@code OUT.ckpt}, from which an interrupted run resumes;
- * the loss curve to {@code OUT.loss.png}. Each epoch draws its dropout masks from a generator
+ * the loss curve to {@code OUT.loss.png}, and the global gradient norm of every update, before
+ * and after clipping, to {@code OUT.gradnorm.tsv} and {@code .png}. Each epoch draws its dropout masks from a generator
  * made from the seed and the epoch number, so a resumed run continues exactly as an
  * uninterrupted one would.
  */
@@ -41,6 +43,7 @@ public final class LanguageModelTraining {
   private final PrintStream log;
   private final Trainer trainer;
   private final List<Epoch> history = new ArrayList<>();
+  private final Telemetry telemetry = new Telemetry();
   private double best = Double.POSITIVE_INFINITY;
 
   public LanguageModelTraining(LanguageModel lm, int[] train, int[] valid, Path out, PrintStream log) {
@@ -54,6 +57,7 @@ public final class LanguageModelTraining {
         new LearningRateSchedule(s.lr(), s.decayStart(), s.decayFactor()), s.clipNorm(), 0, 0,
         s.normalization().equals("sequence") ? LossNormalization.PER_SEQUENCE : LossNormalization.PER_OUTPUT),
         new Rng(s.seed()));
+    this.trainer.addListener(telemetry);
   }
 
   public static Path checkpointPath(Path out) {
@@ -62,6 +66,11 @@ public final class LanguageModelTraining {
 
   public static Path curvePath(Path out) {
     return out.resolveSibling(out.getFileName() + ".loss.png");
+  }
+
+  /** Base name of the gradient-norm telemetry (.tsv and .png) of this process's updates. */
+  public static Path telemetryPath(Path out) {
+    return out.resolveSibling(out.getFileName() + ".gradnorm");
   }
 
   public List<Epoch> history() {
@@ -134,6 +143,7 @@ public final class LanguageModelTraining {
           improved ? "  best so far: saved" : ""));
       writeCheckpoint(e + 1);
       writeCurve();
+      telemetry.write(telemetryPath(out));
     }
   }
 
@@ -171,7 +181,7 @@ public final class LanguageModelTraining {
     LineChart chart = new LineChart("Language model: " + out.getFileName(), "epoch",
         words ? "perplexity" : "bits per character").line("training", x, tr).line("validation", x, va);
     if (words) {
-      chart.logY();
+      chart.logY("0");
     }
     chart.write(curvePath(out), 800, 500);
   }

@@ -87,6 +87,11 @@ public final class SentimentModel {
 
   /** A padded, time-major batch of examples (padding id 0, {@code <pad>}). */
   public Batch batch(List<Example> examples, boolean withTargets) {
+    return batch(examples, withTargets, 0, null);
+  }
+
+  /** As {@link #batch(List, boolean)}, each word replaced by {@code <unk>} with probability wordDropout. */
+  public Batch batch(List<Example> examples, boolean withTargets, double wordDropout, Rng rng) {
     int size = examples.size();
     int steps = 1;
     for (Example e : examples) {
@@ -98,8 +103,9 @@ public final class SentimentModel {
     for (int b = 0; b < size; b++) {
       List<String> t = examples.get(b).tokens();
       lengths[b] = Math.max(1, t.size());
+      int unknown = vocab.id(Vocabulary.UNKNOWN);
       for (int i = 0; i < t.size(); i++) {
-        tokens[i * size + b] = vocab.id(t.get(i));
+        tokens[i * size + b] = wordDropout > 0 && rng.nextDouble() < wordDropout ? unknown : vocab.id(t.get(i));
       }
       if (t.isEmpty()) {
         tokens[b] = vocab.id(Vocabulary.UNKNOWN);

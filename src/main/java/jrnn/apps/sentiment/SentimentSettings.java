@@ -9,19 +9,25 @@ import java.util.TreeMap;
  * configurations and explicit options override them.
  *
  * @param readout {@code last}, {@code mean} or {@code max} over the valid steps
+ * @param wordDropout in training, each word is replaced by {@code <unk>} with this probability
+ *     (Iyyer et al. 2015), so that no single word decides
  * @param minCount words seen fewer times in the training data map to {@code <unk>}
  * @param phrases train on every labelled phrase of the SST trees, not only whole sentences
+ * @param evalsPerEpoch how often per epoch to measure validation accuracy (and keep the best)
  */
 public record SentimentSettings(String cell, int embedding, int hidden, int layers,
-    String bidirectional, String readout, double dropout, int minCount, int batch, int epochs,
+    String bidirectional, String readout, double dropout, double wordDropout, int minCount, int batch, int epochs,
     String optimizer, double lr, double decay, double clipNorm, double weightDecay,
-    boolean phrases, long seed) {
+    boolean phrases, int evalsPerEpoch, long seed) {
 
   public SentimentSettings {
-    for (int v : new int[] {embedding, hidden, layers, batch, epochs, minCount}) {
+    for (int v : new int[] {embedding, hidden, layers, batch, epochs, minCount, evalsPerEpoch}) {
       if (v <= 0) {
         throw new IllegalArgumentException("sizes, batch, epochs and min count must be positive: " + this);
       }
+    }
+    if (!(wordDropout >= 0 && wordDropout < 1)) {
+      throw new IllegalArgumentException("word dropout must be in [0, 1), got " + wordDropout);
     }
   }
 
@@ -30,11 +36,11 @@ public record SentimentSettings(String cell, int embedding, int hidden, int laye
   private static Map<String, SentimentSettings> presets() {
     Map<String, SentimentSettings> m = new LinkedHashMap<>();
     // SST-2: bidirectional LSTM over all labelled phrases of the training trees, max pooling.
-    m.put("sst2", new SentimentSettings("lstm", 300, 168, 1, "concat", "max", 0.5, 1, 50, 6,
-        "adam", 1e-3, 0.85, 5, 0, true, 1));
+    m.put("sst2", new SentimentSettings("lstm", 300, 168, 1, "concat", "max", 0.5, 0.2, 1, 50, 5,
+        "adam", 1e-3, 0.85, 5, 0, true, 4, 1));
     // MR: the same architecture on the snippets alone (MR has no phrase labels).
-    m.put("mr", new SentimentSettings("lstm", 300, 150, 1, "concat", "max", 0.5, 1, 50, 8,
-        "adam", 1e-3, 0.85, 5, 0, false, 1));
+    m.put("mr", new SentimentSettings("lstm", 300, 150, 1, "concat", "max", 0.5, 0.0, 1, 50, 8,
+        "adam", 1e-3, 0.85, 5, 0, false, 1, 1));
     return m;
   }
 
@@ -59,6 +65,7 @@ public record SentimentSettings(String cell, int embedding, int hidden, int laye
     m.put("sentiment.bidirectional", bidirectional);
     m.put("sentiment.readout", readout);
     m.put("sentiment.dropout", Double.toString(dropout));
+    m.put("sentiment.word_dropout", Double.toString(wordDropout));
     m.put("sentiment.min_count", Integer.toString(minCount));
     m.put("sentiment.batch", Integer.toString(batch));
     m.put("sentiment.epochs", Integer.toString(epochs));
@@ -68,6 +75,7 @@ public record SentimentSettings(String cell, int embedding, int hidden, int laye
     m.put("sentiment.clip_norm", Double.toString(clipNorm));
     m.put("sentiment.weight_decay", Double.toString(weightDecay));
     m.put("sentiment.phrases", Boolean.toString(phrases));
+    m.put("sentiment.evals_per_epoch", Integer.toString(evalsPerEpoch));
     m.put("sentiment.seed", Long.toString(seed));
     return m;
   }
@@ -76,12 +84,14 @@ public record SentimentSettings(String cell, int embedding, int hidden, int laye
     return new SentimentSettings(m.get("sentiment.cell"), Integer.parseInt(m.get("sentiment.embedding")),
         Integer.parseInt(m.get("sentiment.hidden")), Integer.parseInt(m.get("sentiment.layers")),
         m.get("sentiment.bidirectional"), m.get("sentiment.readout"),
-        Double.parseDouble(m.get("sentiment.dropout")), Integer.parseInt(m.get("sentiment.min_count")),
+        Double.parseDouble(m.get("sentiment.dropout")),
+        Double.parseDouble(m.getOrDefault("sentiment.word_dropout", "0")), Integer.parseInt(m.get("sentiment.min_count")),
         Integer.parseInt(m.get("sentiment.batch")), Integer.parseInt(m.get("sentiment.epochs")),
         m.get("sentiment.optimizer"), Double.parseDouble(m.get("sentiment.lr")),
         Double.parseDouble(m.get("sentiment.decay")), Double.parseDouble(m.get("sentiment.clip_norm")),
         Double.parseDouble(m.get("sentiment.weight_decay")),
-        Boolean.parseBoolean(m.get("sentiment.phrases")), Long.parseLong(m.get("sentiment.seed")));
+        Boolean.parseBoolean(m.get("sentiment.phrases")),
+        Integer.parseInt(m.getOrDefault("sentiment.evals_per_epoch", "1")), Long.parseLong(m.get("sentiment.seed")));
   }
 
   /** These settings with some replaced, keys as in {@link #toProperties}. */

@@ -12,6 +12,7 @@ import jrnn.models.LossNormalization;
 import jrnn.models.LossStats;
 import jrnn.optim.LearningRateSchedule;
 import jrnn.training.Progress;
+import jrnn.training.Telemetry;
 import jrnn.training.Trainer;
 import jrnn.training.TrainingConfig;
 import jrnn.util.Rng;
@@ -87,9 +88,9 @@ public final class SentimentTraining {
   }
 
   /**
-   * Trains for the settings' epochs; after each, measures validation accuracy (when there is a
-   * validation set) and writes the model to {@code out} when it is the best so far (or, without
-   * validation, after the last epoch). {@code out} may be null.
+   * Trains for the settings' epochs; {@code evalsPerEpoch} times an epoch measures validation
+   * accuracy (when there is a validation set) and writes the model to {@code out} when it is the
+   * best so far (or, without validation, after the last epoch). {@code out} may be null.
    */
   public void run(Path out) throws IOException {
     SentimentSettings s = model.settings();
@@ -97,6 +98,8 @@ public final class SentimentTraining {
         new LearningRateSchedule(s.lr(), 1, s.decay()), s.clipNorm(), 0, s.weightDecay(),
         LossNormalization.PER_OUTPUT), new Rng(s.seed()));
     LearningRateSchedule schedule = new LearningRateSchedule(s.lr(), 1, s.decay());
+    Telemetry telemetry = new Telemetry();
+    trainer.addListener(telemetry);
     for (int e = 0; e < s.epochs(); e++) {
       Rng rng = new Rng(s.seed() * 1_000_003L + e + 1);
       trainer.useRng(rng);
@@ -105,26 +108,41 @@ public final class SentimentTraining {
           train.size(), "sentences", loss -> String.format(Locale.ROOT, "loss %.4f", loss));
       long t0 = System.nanoTime();
       LossStats total = LossStats.NONE;
-      for (List<Example> b : batches(train, s.batch(), rng)) {
-        Batch batch = model.batch(b, true);
+      List<List<Example>> batches = batches(train, s.batch(), rng);
+      int evals = valid.isEmpty() ? 1 : s.evalsPerEpoch();
+      double epochBest = Double.NaN;
+      boolean improvedInEpoch = false;
+      for (int i = 0; i < batches.size(); i++) {
+        Batch batch = model.batch(batches.get(i), true, s.wordDropout(), rng);
         total = total.plus(trainer.step(batch, null, lr).loss());
         progress.update(total.count(), total.mean());
+        boolean checkpoint = (long) (i + 1) * evals / batches.size() != (long) i * evals / batches.size();
+        if (checkpoint && !valid.isEmpty()) {
+          double acc = model.evaluate(valid, 200).accuracy();
+          epochBest = Double.isNaN(epochBest) ? acc : Math.max(epochBest, acc);
+          if (acc > best) {
+            best = acc;
+            bestEpoch = e + 1;
+            improvedInEpoch = true;
+            if (out != null) {
+              model.save(out);
+            }
+          }
+        }
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
-      double acc = valid.isEmpty() ? Double.NaN : model.evaluate(valid, 200).accuracy();
-      history.add(new Epoch(e + 1, total.mean(), total.accuracy(), acc, seconds));
-      boolean improved = !valid.isEmpty() && acc > best;
-      if (improved) {
-        best = acc;
-        bestEpoch = e + 1;
-      }
-      if (out != null && (improved || (valid.isEmpty() && e == s.epochs() - 1))) {
+      history.add(new Epoch(e + 1, total.mean(), total.accuracy(), epochBest, seconds));
+      if (out != null && valid.isEmpty() && e == s.epochs() - 1) {
         model.save(out);
+      }
+      if (out != null) {
+        telemetry.write(out.resolveSibling(out.getFileName() + ".gradnorm"));
       }
       progress.finish(String.format(Locale.ROOT, "epoch %d/%d  lr %.3g  train loss %.4f accuracy %.2f%%%s  %.0f s%s",
           e + 1, s.epochs(), lr, total.mean(), 100 * total.accuracy(),
-          valid.isEmpty() ? "" : String.format(Locale.ROOT, "  validation accuracy %.2f%%", 100 * acc), seconds,
-          improved ? "  best so far" + (out != null ? ": saved" : "") : ""));
+          valid.isEmpty() ? "" : String.format(Locale.ROOT, "  validation accuracy %.2f%%%s", 100 * epochBest,
+              evals > 1 ? " (best of " + evals + " checks)" : ""), seconds,
+          improvedInEpoch ? "  best so far" + (out != null ? ": saved" : "") : ""));
     }
   }
 }

@@ -1,0 +1,2 @@
+/** The adding problem against sequence length for every cell type (SPEC section 2). */
+package jrnn.apps.longrange;

@@ -1,0 +1,2 @@
+/** Sentence polarity classification (SPEC 6.1). */
+package jrnn.apps.sentiment;

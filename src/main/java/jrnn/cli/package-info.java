@@ -1,0 +1,2 @@
+/** The jrnn command. */
+package jrnn.cli;

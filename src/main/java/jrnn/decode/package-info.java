@@ -1,0 +1,2 @@
+/** Drawing outputs from a model: sampling with temperature and top-k. */
+package jrnn.decode;

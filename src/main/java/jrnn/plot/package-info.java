@@ -1,0 +1,2 @@
+/** Line charts written as PNG files. */
+package jrnn.plot;

@@ -1,0 +1,2 @@
+/** The one seeded random generator that every draw goes through. */
+package jrnn.util;

@@ -1,0 +1,95 @@
+package jrnn.bench;
+
+import java.util.concurrent.TimeUnit;
+import jrnn.kernels.Kernels;
+import jrnn.kernels.ScalarKernels;
+import jrnn.tensor.Tensor;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The kernels one at a time, each fast kernel beside its plain twin: the packed recurrent
+ * product against OpenBLAS, and the gate math and softmax on SIMD lanes against the scalar loops.
+ * Run with bin/jrnn-jmh.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector"})
+public class KernelBenchmarks {
+  @Param({"vector", "scalar"})
+  public String kernels;
+
+  /** Rows of a thread's block (B/2 for batch 64) and hidden units. */
+  @Param({"32"})
+  public int rows;
+
+  @Param({"512"})
+  public int hidden;
+
+  Kernels k;
+  Tensor h;
+  Tensor w;
+  Tensor gates;
+  Tensor c;
+  Tensor cNew;
+  Tensor tanhC;
+  Tensor out;
+  Tensor logits;
+  Tensor grad;
+  Kernels.Packed packed;
+
+  @Setup
+  public void setup() {
+    k = kernels.equals("scalar") ? new ScalarKernels() : Kernels.best();
+    h = Tensor.zeros(rows, hidden).fill(0.1f);
+    w = Tensor.zeros(4 * hidden, hidden).fill(0.01f);
+    gates = Tensor.zeros(rows, 4 * hidden).fill(0.2f);
+    c = Tensor.zeros(rows, hidden).fill(0.3f);
+    cNew = Tensor.zeros(rows, hidden);
+    tanhC = Tensor.zeros(rows, hidden);
+    out = Tensor.zeros(rows, hidden);
+    logits = Tensor.zeros(10000).fill(0.01f);
+    grad = Tensor.zeros(10000);
+    packed = k.pack(w, 0, hidden, hidden, 4 * hidden, true, null);
+  }
+
+  /** One thread's share of an LSTM step's recurrent product, [rows, H] x [H, 4H]. */
+  @Benchmark
+  public void recurrentProduct() {
+    k.multiply(h, 0, hidden, rows, packed, gates, 0, 4 * hidden, true, null, 0);
+  }
+
+  /** Packing the recurrent weights, once per pass. */
+  @Benchmark
+  public Object packWeights() {
+    return packed = k.pack(w, 0, hidden, hidden, 4 * hidden, true, packed);
+  }
+
+  /** The LSTM gate math of a step for the block's rows. */
+  @Benchmark
+  public void lstmGates() {
+    for (int r = 0; r < rows; r++) {
+      gates.data().put(r * 4 * hidden, w.data(), 0, 4 * hidden);
+      k.lstmForward(gates, r * 4 * hidden, c, r * hidden, cNew, r * hidden, tanhC, r * hidden, out,
+          r * hidden, null, null, null, hidden, false);
+    }
+  }
+
+  /** Softmax cross-entropy and its gradient over a 10,000-word vocabulary. */
+  @Benchmark
+  public double softmaxRow() {
+    return k.softmaxCrossEntropy(logits, 0, 10000, 17, grad, 0, 1f);
+  }
+}
