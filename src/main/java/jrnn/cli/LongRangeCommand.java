@@ -37,7 +37,10 @@ final class LongRangeCommand implements Callable<Integer> {
   @Option(names = "--updates", defaultValue = "3000", description = "Update budget per run (default ${DEFAULT-VALUE}).")
   int updates;
 
-  @Option(names = "--lr", defaultValue = "1e-3", description = "Adam learning rate (default ${DEFAULT-VALUE}).")
+  @Option(names = "--optimizer", defaultValue = "adam", description = "adam or momentum (SGD with momentum 0.9) (default ${DEFAULT-VALUE}).")
+  String optimizer;
+
+  @Option(names = "--lr", defaultValue = "1e-3", description = "Learning rate (default ${DEFAULT-VALUE}).")
   double lr;
 
   @Option(names = "--clip", defaultValue = "1.0", description = "Clipping threshold of the clipped runs (default ${DEFAULT-VALUE}).")
@@ -55,9 +58,9 @@ final class LongRangeCommand implements Callable<Integer> {
     for (String c : cells) {
       types.add(CellType.parse(c));
     }
-    System.out.printf(Locale.ROOT, "adding problem: %d hidden units, batch %d, Adam %.0e, up to %d updates, seed %d%n",
-        hidden, batch, lr, updates, seed);
-    LongRangeExperiment exp = new LongRangeExperiment(hidden, batch, updates, lr, clip, seed);
+    System.out.printf(Locale.ROOT, "adding problem: %d hidden units, batch %d, %s at %.0e, up to %d updates, seed %d%n",
+        hidden, batch, optimizer, lr, updates, seed);
+    LongRangeExperiment exp = new LongRangeExperiment(hidden, batch, updates, optimizer, lr, clip, seed);
     List<LongRangeExperiment.Run> runs = exp.runAll(types, lengths, System.out);
     System.out.println();
     StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-32s", "best validation MSE"));
@@ -67,7 +70,7 @@ final class LongRangeCommand implements Callable<Integer> {
     System.out.println(head);
     Path tsv = out.resolveSibling(out.getFileName() + ".tsv");
     try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(tsv))) {
-      w.println("cell\tclipping\tT\tbest_mse\tsolved\tupdates_to_solve\tupdates\tdiverged\tseconds");
+      w.println("cell\tclipping\tT\tbest_mse\tsolved\tupdates_to_solve\tupdates\tdiverged\tmax_grad_norm\tseconds");
       LineChart chart = new LineChart("Adding problem: best validation MSE against sequence length",
           "sequence length T", "mean squared error (log scale; predicting the mean: 0.167)").logY();
       for (CellType c : types) {
@@ -83,8 +86,9 @@ final class LongRangeCommand implements Callable<Integer> {
                     ? "diverged" : String.format(Locale.ROOT, "%.4f%s", r.bestMse(), r.solved() ? "*" : "")));
                 x[i] = lengths[i];
                 y[i] = r.bestMse();
-                w.printf(Locale.ROOT, "%s\t%s\t%d\t%.6f\t%s\t%d\t%d\t%s\t%.1f%n", r.cell(), clipped ? clip : "none",
-                    r.steps(), r.bestMse(), r.solved(), r.updatesToSolve(), r.updates(), r.diverged(), r.seconds());
+                w.printf(Locale.ROOT, "%s\t%s\t%d\t%.6f\t%s\t%d\t%d\t%s\t%.4g\t%.1f%n", r.cell(), clipped ? clip : "none",
+                    r.steps(), r.bestMse(), r.solved(), r.updatesToSolve(), r.updates(), r.diverged(), r.maxGradNorm(),
+                    r.seconds());
               }
             }
           }

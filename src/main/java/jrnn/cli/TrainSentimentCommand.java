@@ -67,6 +67,9 @@ final class TrainSentimentCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, description = "Model file to write.")
   Path out;
 
+  @Option(names = "--embeddings-from", description = "A language model whose word embeddings start those of the words both know.")
+  Path embeddingsFrom;
+
   @Option(names = "--preset", description = "sst2 or mr.")
   String preset;
 
@@ -113,6 +116,17 @@ final class TrainSentimentCommand implements Callable<Integer> {
     put(o, "sentiment.evals_per_epoch", evalsPerEpoch);
     put(o, "sentiment.seed", seed);
     return base.with(o);
+  }
+
+  /** A new classifier, its embeddings started from --embeddings-from when given. */
+  SentimentModel create(SentimentSettings s, Vocabulary vocab) throws java.io.IOException {
+    SentimentModel m = SentimentModel.create(s, vocab);
+    if (embeddingsFrom != null) {
+      jrnn.apps.lm.LanguageModel lm = jrnn.apps.lm.LanguageModel.load(embeddingsFrom);
+      int n = m.copyEmbeddings(lm.vocabulary(), lm.model().parameters().value(jrnn.models.ModelConfig.EMBEDDING));
+      System.out.printf(Locale.ROOT, "embeddings of %,d of %,d words taken from %s%n", n, vocab.size(), embeddingsFrom);
+    }
+    return m;
   }
 
   private static void put(Map<String, String> m, String k, Object v) {
@@ -165,7 +179,7 @@ final class TrainSentimentCommand implements Callable<Integer> {
           int f = fold != null ? fold[i] % folds : i % folds;
           (f == k ? te : tr).add(trainSet.get(i));
         }
-        SentimentModel m = SentimentModel.create(s, SentimentModel.vocabulary(tr, s.minCount()));
+        SentimentModel m = create(s, SentimentModel.vocabulary(tr, s.minCount()));
         new SentimentTraining(m, tr, List.of(), System.out).run(null);
         acc[k] = m.evaluate(te, 200).accuracy();
         System.out.printf(Locale.ROOT, "fold %d/%d: trained on %,d, accuracy %.2f%% on %,d held out%n", k + 1,
@@ -176,7 +190,7 @@ final class TrainSentimentCommand implements Callable<Integer> {
       System.out.printf(Locale.ROOT, "%d-fold cross-validation: %.2f%% +- %.2f%% (standard deviation over folds), %s%n",
           folds, 100 * mean, 100 * sd, jrnn.training.Progress.formatTime((System.nanoTime() - t0) / 1e9));
       System.out.println("final model: trained on all " + trainSet.size() + " examples");
-      SentimentModel fin = SentimentModel.create(s, SentimentModel.vocabulary(trainSet, s.minCount()));
+      SentimentModel fin = create(s, SentimentModel.vocabulary(trainSet, s.minCount()));
       new SentimentTraining(fin, trainSet, validSet, System.out).run(out);
       if (!validSet.isEmpty()) {
         fin.save(out);
@@ -185,7 +199,7 @@ final class TrainSentimentCommand implements Callable<Integer> {
       return 0;
     }
     Vocabulary vocab = SentimentModel.vocabulary(trainSet, s.minCount());
-    SentimentModel m = SentimentModel.create(s, vocab);
+    SentimentModel m = create(s, vocab);
     System.out.printf(Locale.ROOT, "vocabulary %,d; %,d parameters%n", vocab.size(),
         m.model().parameters().layout().size());
     SentimentTraining run = new SentimentTraining(m, trainSet, validSet, System.out);

@@ -12,9 +12,8 @@ import jrnn.data.TextFiles;
 import jrnn.data.TokenStream;
 import jrnn.data.Vocabulary;
 import jrnn.decode.Sampler;
-import jrnn.io.ConfigProperties;
 import jrnn.io.ModelFile;
-import jrnn.io.ModelFileException;
+import jrnn.io.TokenModelFile;
 import jrnn.layers.Bidirectional;
 import jrnn.layers.RecurrentState;
 import jrnn.models.LossStats;
@@ -22,7 +21,6 @@ import jrnn.models.ModelConfig;
 import jrnn.models.OutputKind;
 import jrnn.models.Readout;
 import jrnn.models.SequenceModel;
-import jrnn.params.Parameters;
 import jrnn.training.Trainer;
 import jrnn.util.Rng;
 
@@ -157,12 +155,7 @@ public final class LanguageModel {
 
   /** The model file's sections: configuration, settings, vocabulary and parameters. */
   public ModelFile toFile() {
-    Map<String, String> meta = new java.util.TreeMap<>(ConfigProperties.of(model.config()));
-    meta.putAll(settings.toProperties());
-    meta.put("app", APP);
-    return new ModelFile().putProperties("meta", meta)
-        .putText("vocab", vocab.toText())
-        .putParameters(model.parameters());
+    return TokenModelFile.of(APP, model, settings.toProperties(), vocab);
   }
 
   public void save(Path path) throws IOException {
@@ -174,26 +167,8 @@ public final class LanguageModel {
   }
 
   public static LanguageModel fromFile(ModelFile f, Path path) throws IOException {
-    Map<String, String> meta = f.getProperties("meta");
-    if (!APP.equals(meta.get("app"))) {
-      throw new ModelFileException("model file " + path + " holds a '" + meta.get("app")
-          + "' model, not a language model");
-    }
-    ModelConfig cfg = ConfigProperties.read(meta);
-    LmSettings settings;
-    try {
-      settings = LmSettings.fromProperties(meta);
-    } catch (RuntimeException e) {
-      throw new ModelFileException("model file " + path + " has invalid language-model settings: " + e.getMessage());
-    }
-    Vocabulary vocab = Vocabulary.fromText(f.getText("vocab"));
-    if (vocab.size() != cfg.vocabSize()) {
-      throw new ModelFileException("model file " + path + " has " + vocab.size()
-          + " vocabulary entries, its configuration says " + cfg.vocabSize());
-    }
-    Parameters params = new Parameters(cfg.parameterLayout());
-    f.loadParameters(params);
-    return new LanguageModel(settings, vocab, new SequenceModel(cfg, params,
-        jrnn.kernels.Kernels.best()));
+    TokenModelFile.Contents<LmSettings> c = TokenModelFile.read(f, path, APP, "language model",
+        LmSettings::fromProperties);
+    return new LanguageModel(c.settings(), c.vocabulary(), c.model());
   }
 }

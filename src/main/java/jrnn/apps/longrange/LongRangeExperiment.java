@@ -24,13 +24,14 @@ import jrnn.util.Rng;
  * problem of Hochreiter and Schmidhuber (1997), where the output after T steps is the sum of two
  * values marked somewhere in the sequence. Predicting the mean gives a mean squared error of
  * about 0.167; a network that carries the marked values across T steps drives it towards 0.
- * Each cell type is trained with the same budget and seed, with and without gradient clipping.
+ * Each cell type is trained with the same budget and seed, with and without gradient clipping
+ * (by global norm), by Adam or by plain SGD with momentum.
  */
 public final class LongRangeExperiment {
 
   /** How one (cell, T, clipping) run ended. */
   public record Run(String cell, int steps, boolean clipped, double bestMse, int updatesToSolve,
-      int updates, boolean diverged, double seconds) {
+      int updates, boolean diverged, double maxGradNorm, double seconds) {
     public boolean solved() {
       return bestMse < SOLVED;
     }
@@ -42,14 +43,17 @@ public final class LongRangeExperiment {
   private final int hidden;
   private final int batch;
   private final int updates;
+  private final String optimizer;
   private final double lr;
   private final double clip;
   private final long seed;
 
-  public LongRangeExperiment(int hidden, int batch, int updates, double lr, double clip, long seed) {
+  public LongRangeExperiment(int hidden, int batch, int updates, String optimizer, double lr, double clip,
+      long seed) {
     this.hidden = hidden;
     this.batch = batch;
     this.updates = updates;
+    this.optimizer = optimizer;
     this.lr = lr;
     this.clip = clip;
     this.seed = seed;
@@ -62,7 +66,7 @@ public final class LongRangeExperiment {
     SequenceModel model = new SequenceModel(cfg);
     Rng rng = new Rng(seed);
     model.initialize(rng, 0, 1.0);
-    Trainer trainer = new Trainer(model, new TrainingConfig("adam", 0, LearningRateSchedule.constant(lr),
+    Trainer trainer = new Trainer(model, new TrainingConfig(optimizer, 0.9, LearningRateSchedule.constant(lr),
         clipped ? clip : 0, 0, 0, LossNormalization.PER_OUTPUT), rng);
     Batch valid = SyntheticTasks.adding(new Rng(seed + 7919), 512, steps);
     double best = Double.POSITIVE_INFINITY;
@@ -70,9 +74,10 @@ public final class LongRangeExperiment {
     boolean diverged = false;
     long t0 = System.nanoTime();
     int done = 0;
+    double maxNorm = 0;
     for (int u = 1; u <= updates; u++) {
       try {
-        trainer.step(SyntheticTasks.adding(rng, batch, steps), null, lr);
+        maxNorm = Math.max(maxNorm, trainer.step(SyntheticTasks.adding(rng, batch, steps), null, lr).gradNorm());
       } catch (TrainingDivergedException e) {
         diverged = true;
         break;
@@ -91,11 +96,12 @@ public final class LongRangeExperiment {
         }
       }
     }
-    Run r = new Run(cell.name(), steps, clipped, best, solvedAt, done, diverged, (System.nanoTime() - t0) / 1e9);
+    Run r = new Run(cell.name(), steps, clipped, best, solvedAt, done, diverged, maxNorm,
+        (System.nanoTime() - t0) / 1e9);
     if (log != null) {
-      log.printf(Locale.ROOT, "  %-20s T=%-4d %-11s best MSE %.4f %s after %d updates, %.0f s%n", cell.name(), steps,
-          clipped ? "clipped" : "no clipping", r.bestMse(), r.diverged() ? "DIVERGED" : r.solved() ? "solved" : "not solved",
-          r.updates(), r.seconds());
+      log.printf(Locale.ROOT, "  %-20s T=%-4d %-11s best MSE %.4f %s after %d updates, largest gradient norm %.3g, %.0f s%n",
+          cell.name(), steps, clipped ? "clipped" : "no clipping", r.bestMse(),
+          r.diverged() ? "DIVERGED" : r.solved() ? "solved" : "not solved", r.updates(), r.maxGradNorm(), r.seconds());
     }
     return r;
   }

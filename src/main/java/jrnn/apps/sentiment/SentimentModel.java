@@ -9,17 +9,14 @@ import java.util.Map;
 import jrnn.cells.CellType;
 import jrnn.data.Batch;
 import jrnn.data.Vocabulary;
-import jrnn.io.ConfigProperties;
 import jrnn.io.ModelFile;
-import jrnn.io.ModelFileException;
-import jrnn.kernels.Kernels;
+import jrnn.io.TokenModelFile;
 import jrnn.layers.Bidirectional;
 import jrnn.models.LossStats;
 import jrnn.models.ModelConfig;
 import jrnn.models.OutputKind;
 import jrnn.models.Readout;
 import jrnn.models.SequenceModel;
-import jrnn.params.Parameters;
 import jrnn.tensor.Tensor;
 import jrnn.util.Rng;
 
@@ -71,6 +68,29 @@ public final class SentimentModel {
     SequenceModel m = new SequenceModel(cfg);
     m.initialize(new Rng(s.seed()), 0, 1.0);
     return new SentimentModel(s, vocab, m);
+  }
+
+  /**
+   * Copies the embedding rows of the words this model shares with {@code source} (for instance a
+   * language model trained on more text); returns how many words were copied. The widths must
+   * agree.
+   */
+  public int copyEmbeddings(Vocabulary sourceVocab, Tensor sourceTable) {
+    Tensor table = model.parameters().value(ModelConfig.EMBEDDING);
+    int width = table.dim(1);
+    if (sourceTable.dim(1) != width) {
+      throw new IllegalArgumentException("embeddings to copy are " + sourceTable.dim(1)
+          + " wide, this model's are " + width + " (set --embedding " + sourceTable.dim(1) + ")");
+    }
+    int copied = 0;
+    for (int id = 0; id < vocab.size(); id++) {
+      String w = vocab.token(id);
+      if (!w.equals(Vocabulary.UNKNOWN) && sourceVocab.contains(w)) {
+        table.data().put(id * width, sourceTable.data(), sourceVocab.id(w) * width, width);
+        copied++;
+      }
+    }
+    return copied;
   }
 
   public SentimentSettings settings() {
@@ -149,11 +169,7 @@ public final class SentimentModel {
   }
 
   public ModelFile toFile() {
-    Map<String, String> meta = new java.util.TreeMap<>(ConfigProperties.of(model.config()));
-    meta.putAll(settings.toProperties());
-    meta.put("app", APP);
-    return new ModelFile().putProperties("meta", meta).putText("vocab", vocab.toText())
-        .putParameters(model.parameters());
+    return TokenModelFile.of(APP, model, settings.toProperties(), vocab);
   }
 
   public void save(Path path) throws IOException {
@@ -161,26 +177,8 @@ public final class SentimentModel {
   }
 
   public static SentimentModel load(Path path) throws IOException {
-    ModelFile f = ModelFile.read(path);
-    Map<String, String> meta = f.getProperties("meta");
-    if (!APP.equals(meta.get("app"))) {
-      throw new ModelFileException("model file " + path + " holds a '" + meta.get("app")
-          + "' model, not a sentiment classifier");
-    }
-    ModelConfig cfg = ConfigProperties.read(meta);
-    SentimentSettings settings;
-    try {
-      settings = SentimentSettings.fromProperties(meta);
-    } catch (RuntimeException e) {
-      throw new ModelFileException("model file " + path + " has invalid sentiment settings: " + e.getMessage());
-    }
-    Vocabulary vocab = Vocabulary.fromText(f.getText("vocab"));
-    if (vocab.size() != cfg.vocabSize()) {
-      throw new ModelFileException("model file " + path + " has " + vocab.size()
-          + " vocabulary entries, its configuration says " + cfg.vocabSize());
-    }
-    Parameters params = new Parameters(cfg.parameterLayout());
-    f.loadParameters(params);
-    return new SentimentModel(settings, vocab, new SequenceModel(cfg, params, Kernels.best()));
+    TokenModelFile.Contents<SentimentSettings> c = TokenModelFile.read(ModelFile.read(path), path, APP,
+        "sentiment classifier", SentimentSettings::fromProperties);
+    return new SentimentModel(c.settings(), c.vocabulary(), c.model());
   }
 }
