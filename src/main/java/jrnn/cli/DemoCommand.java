@@ -108,7 +108,7 @@ final class DemoCommand implements Callable<Integer> {
       LossStats total = LossStats.NONE;
       carry = null;
       for (Batch b : train.batches(batch, steps)) {
-        Trainer.StepResult r = trainer.step(b, carry, lr);
+        Trainer.StepResult r = trainer.step(b, carry);
         carry = carry == null ? model.finalState().copy() : carry.copyFrom(model.finalState());
         total = total.plus(r.loss());
         updates++;

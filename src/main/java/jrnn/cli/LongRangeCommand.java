@@ -83,7 +83,8 @@ final class LongRangeCommand implements Callable<Integer> {
             for (LongRangeExperiment.Run r : runs) {
               if (r.cell().equals(c.name()) && r.clipped() == clipped && r.steps() == lengths[i]) {
                 row.append(String.format(Locale.ROOT, "  %9s", r.diverged() && !Double.isFinite(r.bestMse())
-                    ? "diverged" : String.format(Locale.ROOT, "%.4f%s", r.bestMse(), r.solved() ? "*" : "")));
+                    ? "diverged" : String.format(Locale.ROOT, "%.4f%s", r.bestMse(),
+                        r.solved() ? "*" : r.diverged() ? "!" : "")));
                 x[i] = lengths[i];
                 y[i] = r.bestMse();
                 w.printf(Locale.ROOT, "%s\t%s\t%d\t%.6f\t%s\t%d\t%d\t%s\t%.4g\t%.1f%n", r.cell(), clipped ? clip : "none",
@@ -98,7 +99,8 @@ final class LongRangeCommand implements Callable<Integer> {
       }
       chart.write(out.resolveSibling(out.getFileName() + ".png"), 1000, 600);
     }
-    System.out.println("(* solved: MSE below " + LongRangeExperiment.SOLVED + ")");
+    System.out.println("(* solved: MSE below " + LongRangeExperiment.SOLVED
+        + "; ! diverged: the loss or the gradient stopped being finite, best MSE before that)");
     System.out.println("table: " + tsv + ", plot: " + out.resolveSibling(out.getFileName() + ".png"));
     return 0;
   }

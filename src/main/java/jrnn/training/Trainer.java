@@ -26,6 +26,7 @@ public final class Trainer {
   private Rng rng;
   private final List<StepListener> listeners = new ArrayList<>();
   private long step;
+  private int epoch;
   private RecurrentState carry;
 
   /** What one update did, for telemetry: loss and the global gradient norm before and after clipping. */
@@ -69,8 +70,22 @@ public final class Trainer {
     this.step = steps;
   }
 
-  /** One update on {@code batch} from {@code initial} (null for zero states). */
-  public StepResult step(Batch batch, RecurrentState initial, double lr) {
+  /** The updates that follow belong to epoch {@code epoch} (from 0): the schedule's rate for it applies. */
+  public void startEpoch(int epoch) {
+    if (epoch < 0) {
+      throw new IllegalArgumentException("epoch must not be negative, got " + epoch);
+    }
+    this.epoch = epoch;
+  }
+
+  /** The learning rate of the current epoch, from the configuration's schedule. */
+  public double learningRate() {
+    return config.schedule().rate(epoch);
+  }
+
+  /** One update on {@code batch} from {@code initial} (null for zero states), at the current epoch's rate. */
+  public StepResult step(Batch batch, RecurrentState initial) {
+    double lr = learningRate();
     Parameters params = model.parameters();
     params.zeroGrads();
     LossStats loss = model.forward(batch, initial, true, rng);
@@ -105,11 +120,11 @@ public final class Trainer {
    * One epoch of truncated BPTT over a stream: windows of {@code steps} for {@code batch}
    * parallel streams, the state carried across windows (and not across epochs).
    */
-  public LossStats trainStream(TokenStream stream, int batch, int steps, double lr, Progress progress) {
+  public LossStats trainStream(TokenStream stream, int batch, int steps, Progress progress) {
     LossStats total = LossStats.NONE;
     RecurrentState state = null;
     for (Batch b : stream.batches(batch, steps)) {
-      StepResult r = step(b, state, lr);
+      StepResult r = step(b, state);
       total = total.plus(r.loss());
       state = carryOver(model.finalState());
       if (progress != null) {
@@ -139,24 +154,5 @@ public final class Trainer {
     return total;
   }
 
-  /** One epoch over a list of batches of whole sequences, in the given order. */
-  public LossStats trainBatches(List<Batch> batches, double lr, Progress progress) {
-    LossStats total = LossStats.NONE;
-    for (Batch b : batches) {
-      total = total.plus(step(b, null, lr).loss());
-      if (progress != null) {
-        progress.update(total.sequences(), total.mean());
-      }
-    }
-    return total;
-  }
 
-  /** The loss of {@code model} over batches of whole sequences, no dropout. */
-  public static LossStats evaluateBatches(SequenceModel model, List<Batch> batches) {
-    LossStats total = LossStats.NONE;
-    for (Batch b : batches) {
-      total = total.plus(model.forward(b, null, false, null));
-    }
-    return total;
-  }
 }

@@ -48,6 +48,16 @@ class CommandLineTest {
   }
 
   @Test
+  void demoTrainsAndTheValidationLossFalls() {
+    Run r = run("demo", "--seconds", "2", "--hidden", "32");
+    assertEquals(0, r.exit(), r.err());
+    java.util.regex.Matcher m = java.util.regex.Pattern
+        .compile("validation ([0-9.]+) bits per character \\(was ([0-9.]+)\\)").matcher(r.out());
+    assertTrue(m.find(), r.out());
+    assertTrue(Double.parseDouble(m.group(1)) < Double.parseDouble(m.group(2)) - 0.5, m.group());
+  }
+
+  @Test
   void gradcheckPassesAndSaysSoLast() {
     Run r = run("gradcheck", "--cell", "lstm-peephole", "--layers", "2", "--bidirectional", "concat");
     assertEquals(0, r.exit(), r.out() + r.err());

@@ -43,7 +43,7 @@ class MemoryTaskTest {
             LearningRateSchedule.constant(0.02), 1.0, 0, 0, LossNormalization.PER_OUTPUT), rng);
         LossStats eval = null;
         for (int i = 1; i <= 400; i++) {
-          trainer.step(SyntheticTasks.echo(rng, 32, STEPS, SYMBOLS, DELAY), null, 0.02);
+          trainer.step(SyntheticTasks.echo(rng, 32, STEPS, SYMBOLS, DELAY), null);
           if (i % 50 == 0) {
             Batch fresh = SyntheticTasks.echo(new Rng(7), 256, STEPS, SYMBOLS, DELAY);
             eval = model.forward(fresh, null, false, null);

@@ -36,10 +36,10 @@ class MemoryTest {
     m.initialize(rng, 0, 0);
     Trainer t = new Trainer(m, new TrainingConfig("adam", 0, LearningRateSchedule.constant(1e-3), 1, 0, 0,
         LossNormalization.PER_OUTPUT), rng);
-    t.step(SyntheticTasks.echo(rng, 16, 20, 4, 2), null, 1e-3);
+    t.step(SyntheticTasks.echo(rng, 16, 20, 4, 2), null);
     long after1 = direct();
     for (int i = 0; i < 30; i++) {
-      t.step(SyntheticTasks.echo(rng, 16, 20, 4, 2), null, 1e-3);
+      t.step(SyntheticTasks.echo(rng, 16, 20, 4, 2), null);
     }
     // The batches themselves are new tensors each time ([T, B, X] inputs); the model's are not.
     long perBatch = 20L * 16 * 4 * 4 + 2 * 64 + 64;

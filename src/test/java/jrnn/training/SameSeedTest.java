@@ -32,7 +32,7 @@ class SameSeedTest {
     Trainer t = new Trainer(m, new TrainingConfig("adam", 0, LearningRateSchedule.constant(0.01), 1, 0,
         1e-4, LossNormalization.PER_OUTPUT), rng);
     for (int i = 0; i < 20; i++) {
-      t.step(SyntheticTasks.echo(rng, 9, 11, 4, 2), null, 0.01);
+      t.step(SyntheticTasks.echo(rng, 9, 11, 4, 2), null);
     }
     return m.parameters().values().toArray();
   }

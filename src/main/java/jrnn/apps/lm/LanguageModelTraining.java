@@ -121,15 +121,15 @@ public final class LanguageModelTraining {
   public void runUntil(int first, int end) throws IOException {
     LmSettings s = lm.settings();
     TokenStream trainStream = new TokenStream(train);
-    LearningRateSchedule schedule = new LearningRateSchedule(s.lr(), s.decayStart(), s.decayFactor());
     for (int e = first; e < Math.min(end, s.epochs()); e++) {
-      double lr = schedule.rate(e);
+      trainer.startEpoch(e);
+      double lr = trainer.learningRate();
       trainer.useRng(new Rng(s.seed() * 1_000_003L + e + 1));
       String unit = s.wordLevel() ? "words" : "chars";
       Progress progress = new Progress(log, String.format(Locale.ROOT, "epoch %d/%d", e + 1, s.epochs()),
           trainStream.predictions(s.batch()), unit, this::metric);
       long t0 = System.nanoTime();
-      LossStats tr = trainer.trainStream(trainStream, s.batch(), s.steps(), lr, progress);
+      LossStats tr = trainer.trainStream(trainStream, s.batch(), s.steps(), progress);
       double seconds = (System.nanoTime() - t0) / 1e9;
       LossStats va = lm.evaluate(valid, s.steps());
       history.add(new Epoch(e + 1, lr, tr.mean(), va.mean(), seconds));

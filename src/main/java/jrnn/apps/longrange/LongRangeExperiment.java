@@ -77,7 +77,7 @@ public final class LongRangeExperiment {
     double maxNorm = 0;
     for (int u = 1; u <= updates; u++) {
       try {
-        maxNorm = Math.max(maxNorm, trainer.step(SyntheticTasks.adding(rng, batch, steps), null, lr).gradNorm());
+        maxNorm = Math.max(maxNorm, trainer.step(SyntheticTasks.adding(rng, batch, steps), null).gradNorm());
       } catch (TrainingDivergedException e) {
         diverged = true;
         break;

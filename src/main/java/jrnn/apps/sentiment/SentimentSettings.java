@@ -38,9 +38,11 @@ public record SentimentSettings(String cell, int embedding, int hidden, int laye
     // SST-2: bidirectional LSTM over all labelled phrases of the training trees, max pooling.
     m.put("sst2", new SentimentSettings("lstm", 300, 168, 1, "concat", "max", 0.5, 0.2, 1, 50, 5,
         "adam", 1e-3, 0.85, 5, 0, true, 4, 1));
-    // MR: the same architecture on the snippets alone (MR has no phrase labels).
-    m.put("mr", new SentimentSettings("lstm", 300, 150, 1, "concat", "max", 0.5, 0.0, 1, 50, 8,
-        "adam", 1e-3, 0.85, 5, 0, false, 1, 1));
+    // MR: the same architecture on the snippets alone (MR has no phrase labels). With ten times
+    // fewer examples than SST's phrases it needs a higher rate and more epochs (tuned on a tenth
+    // of the training folds held out: 78.0% at epoch 11 of 12, against 73.8% with 1e-3 over 8).
+    m.put("mr", new SentimentSettings("lstm", 300, 150, 1, "concat", "max", 0.5, 0.2, 1, 50, 12,
+        "adam", 3e-3, 0.9, 5, 0, false, 1, 1));
     return m;
   }
 

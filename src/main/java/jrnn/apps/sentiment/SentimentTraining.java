@@ -97,13 +97,13 @@ public final class SentimentTraining {
     Trainer trainer = new Trainer(model.model(), new TrainingConfig(s.optimizer(), 0,
         new LearningRateSchedule(s.lr(), 1, s.decay()), s.clipNorm(), 0, s.weightDecay(),
         LossNormalization.PER_OUTPUT), new Rng(s.seed()));
-    LearningRateSchedule schedule = new LearningRateSchedule(s.lr(), 1, s.decay());
     Telemetry telemetry = new Telemetry();
     trainer.addListener(telemetry);
     for (int e = 0; e < s.epochs(); e++) {
       Rng rng = new Rng(s.seed() * 1_000_003L + e + 1);
       trainer.useRng(rng);
-      double lr = schedule.rate(e);
+      trainer.startEpoch(e);
+      double lr = trainer.learningRate();
       Progress progress = new Progress(log, String.format(Locale.ROOT, "epoch %d/%d", e + 1, s.epochs()),
           train.size(), "sentences", loss -> String.format(Locale.ROOT, "loss %.4f", loss));
       long t0 = System.nanoTime();
@@ -114,7 +114,7 @@ public final class SentimentTraining {
       boolean improvedInEpoch = false;
       for (int i = 0; i < batches.size(); i++) {
         Batch batch = model.batch(batches.get(i), true, s.wordDropout(), rng);
-        total = total.plus(trainer.step(batch, null, lr).loss());
+        total = total.plus(trainer.step(batch, null).loss());
         progress.update(total.count(), total.mean());
         boolean checkpoint = (long) (i + 1) * evals / batches.size() != (long) i * evals / batches.size();
         if (checkpoint && !valid.isEmpty()) {
