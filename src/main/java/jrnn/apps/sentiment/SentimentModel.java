@@ -27,6 +27,8 @@ import jrnn.util.Rng;
  */
 public final class SentimentModel {
   public static final String APP = "sentiment";
+  /** Id 0: the token that pads shorter sentences in a batch (masked, never read as a word). */
+  public static final String PAD = "<pad>";
   public static final String[] LABELS = {"negative", "positive"};
 
   private final SentimentSettings settings;
@@ -51,10 +53,10 @@ public final class SentimentModel {
       }
     }
     List<String> keep = new ArrayList<>();
-    keep.add("<pad>");
+    keep.add(PAD);
     keep.add(Vocabulary.UNKNOWN);
     for (String t : order) {
-      if (counts.get(t) >= minCount && !t.equals(Vocabulary.UNKNOWN) && !t.equals("<pad>")) {
+      if (counts.get(t) >= minCount && !t.equals(Vocabulary.UNKNOWN) && !t.equals(PAD)) {
         keep.add(t);
       }
     }
@@ -72,7 +74,8 @@ public final class SentimentModel {
 
   /**
    * Copies the embedding rows of the words this model shares with {@code source} (for instance a
-   * language model trained on more text); returns how many words were copied. The widths must
+   * language model trained on more text); returns how many words were copied
+   * ({@code <unk>} and the padding token never are). The widths must
    * agree.
    */
   public int copyEmbeddings(Vocabulary sourceVocab, Tensor sourceTable) {
@@ -85,7 +88,7 @@ public final class SentimentModel {
     int copied = 0;
     for (int id = 0; id < vocab.size(); id++) {
       String w = vocab.token(id);
-      if (!w.equals(Vocabulary.UNKNOWN) && sourceVocab.contains(w)) {
+      if (!w.equals(Vocabulary.UNKNOWN) && !w.equals(PAD) && sourceVocab.contains(w)) {
         table.data().put(id * width, sourceTable.data(), sourceVocab.id(w) * width, width);
         copied++;
       }
@@ -120,15 +123,15 @@ public final class SentimentModel {
     int[] tokens = new int[steps * size];
     int[] lengths = new int[size];
     int[] targets = new int[size];
+    int unknown = vocab.id(Vocabulary.UNKNOWN);
     for (int b = 0; b < size; b++) {
       List<String> t = examples.get(b).tokens();
       lengths[b] = Math.max(1, t.size());
-      int unknown = vocab.id(Vocabulary.UNKNOWN);
       for (int i = 0; i < t.size(); i++) {
         tokens[i * size + b] = wordDropout > 0 && rng.nextDouble() < wordDropout ? unknown : vocab.id(t.get(i));
       }
       if (t.isEmpty()) {
-        tokens[b] = vocab.id(Vocabulary.UNKNOWN);
+        tokens[b] = unknown;
       }
       targets[b] = examples.get(b).label();
     }

@@ -31,6 +31,34 @@ class SentimentTest {
       "sentiment.decay", "0.85"));
 
   @Test
+  void embeddingsOfSharedWordsAreCopiedAndOthersKept() {
+    Vocabulary from = SentimentModel.vocabulary(List.of(new Example(List.of("good", "film", "dull"), 1)), 1);
+    Vocabulary to = SentimentModel.vocabulary(List.of(new Example(List.of("good", "plot", "dull"), 0)), 1);
+    SentimentModel source = SentimentModel.create(SMALL, from);
+    SentimentModel target = SentimentModel.create(SMALL.with(Map.of("sentiment.seed", "9")), to);
+    jrnn.tensor.Tensor src = source.model().parameters().value(jrnn.models.ModelConfig.EMBEDDING);
+    jrnn.tensor.Tensor dst = target.model().parameters().value(jrnn.models.ModelConfig.EMBEDDING);
+    int width = dst.dim(1);
+    float[] plotBefore = row(dst, to.id("plot"), width);
+    assertEquals(2, target.copyEmbeddings(from, src), "good and dull are shared; <unk> is never copied");
+    for (String w : List.of("good", "dull")) {
+      assertTrue(java.util.Arrays.equals(row(src, from.id(w), width), row(dst, to.id(w), width)), w);
+    }
+    assertTrue(java.util.Arrays.equals(plotBefore, row(dst, to.id("plot"), width)), "a word the source lacks keeps its row");
+    SentimentModel narrow = SentimentModel.create(SMALL.with(Map.of("sentiment.embedding", "8")), to);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> narrow.copyEmbeddings(from, src));
+    assertTrue(e.getMessage().contains("32 wide"), e.getMessage());
+  }
+
+  private static float[] row(jrnn.tensor.Tensor t, int r, int width) {
+    float[] out = new float[width];
+    for (int i = 0; i < width; i++) {
+      out[i] = t.data().get(r * width + i);
+    }
+    return out;
+  }
+
+  @Test
   void tokenizerMeetsTheSstSpelling() {
     assertEquals(List.of("i", "do", "n't", "like", "the", "film", "'s", "ending", ",", "but", "-lrb-",
         "mostly", "-rrb-", "it", "works", "."), Tokenizer.tokenize("I don't like the film's ending, but (mostly) it works."));
