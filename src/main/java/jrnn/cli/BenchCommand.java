@@ -173,7 +173,8 @@ final class BenchCommand implements Callable<Integer> {
     // The peak counts garbage not yet collected (the heap may grow to -Xmx); the live heap does not.
     System.out.printf(Locale.ROOT, "memory: peak Java heap %.0f MB (live after GC %.0f MB), off-heap tensors %.0f MB,"
         + " peak resident %s%n", peakHeapMb(), liveHeapMb(), directMb(), peakResident());
-    System.out.printf(Locale.ROOT, "efficiency: %.3f%n", rate / gemm);
+    // Three significant digits, so that a tiny workload on a busy machine still prints above zero.
+    System.out.printf(Locale.ROOT, "efficiency: %.3g%n", rate / gemm);
     return 0;
   }
 }

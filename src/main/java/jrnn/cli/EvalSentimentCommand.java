@@ -2,6 +2,7 @@ package jrnn.cli;
 
 import java.nio.charset.Charset;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -15,10 +16,12 @@ import picocli.CommandLine.Option;
 /** {@code jrnn eval sentiment}: accuracy of a classifier on labelled sentences. */
 @Command(name = "sentiment", mixinStandardHelpOptions = true,
     description = {"Measures a sentiment classifier on SST-format data (--data, gzipped or not) or MR's"
-        + " --pos/--neg files. Prints, last, 'accuracy: <number>'."})
+        + " --pos/--neg files. Prints, last, 'accuracy: <number>'.",
+    "Several --model options evaluate an ensemble: each model's accuracy, then that of their"
+        + " mean P(positive)."})
 final class EvalSentimentCommand implements Callable<Integer> {
-  @Option(names = "--model", required = true, description = "Model file.")
-  Path model;
+  @Option(names = "--model", required = true, description = "Model file; repeat for an ensemble.")
+  List<Path> models;
 
   @Option(names = "--data", description = "'label sentence' lines or SST trees (their roots).")
   Path data;
@@ -32,6 +35,8 @@ final class EvalSentimentCommand implements Callable<Integer> {
   @Option(names = "--encoding", defaultValue = "windows-1252", description = "Encoding of --pos/--neg (default ${DEFAULT-VALUE}).")
   String encoding;
 
+  private static final int BATCH = 200;
+
   @Override
   public Integer call() throws Exception {
     List<Example> examples;
@@ -42,10 +47,22 @@ final class EvalSentimentCommand implements Callable<Integer> {
     } else {
       throw new IllegalArgumentException("give --data FILE, or --pos FILE and --neg FILE");
     }
-    SentimentModel m = SentimentModel.load(model);
-    LossStats s = m.evaluate(examples, 200);
-    System.out.printf(Locale.ROOT, "%,d sentences, %,d correct, loss %.4f%n", s.count(), s.correct(), s.mean());
-    System.out.printf(Locale.ROOT, "accuracy: %.4f%n", s.accuracy());
+    if (models.size() == 1) {
+      LossStats s = SentimentModel.load(models.get(0)).evaluate(examples, BATCH);
+      System.out.printf(Locale.ROOT, "%,d sentences, %,d correct, loss %.4f%n", s.count(), s.correct(), s.mean());
+      System.out.printf(Locale.ROOT, "accuracy: %.4f%n", s.accuracy());
+      return 0;
+    }
+    List<double[]> perModel = new ArrayList<>();
+    for (Path p : models) {
+      double[] positives = SentimentModel.load(p).positives(examples, BATCH);
+      System.out.printf(Locale.ROOT, "%s: accuracy %.4f%n", p, SentimentModel.accuracy(positives, examples));
+      perModel.add(positives);
+    }
+    double[] mean = SentimentModel.mean(perModel);
+    System.out.printf(Locale.ROOT, "%,d sentences; ensemble of %d models (mean P(positive))%n",
+        examples.size(), perModel.size());
+    System.out.printf(Locale.ROOT, "accuracy: %.4f%n", SentimentModel.accuracy(mean, examples));
     return 0;
   }
 }

@@ -155,6 +155,12 @@ class CommandLineTest {
     Run e = run("eval", "sentiment", "--model", model.toString(), "--data", train.toString());
     assertEquals(0, e.exit(), e.err());
     assertTrue(number(e.lastLine(), "accuracy:") > 0.9);
+    Run ensemble = run("eval", "sentiment", "--model", model.toString(), "--model", model.toString(),
+        "--data", train.toString());
+    assertEquals(0, ensemble.exit(), ensemble.err());
+    assertTrue(ensemble.out().contains("ensemble of 2 models"), ensemble.out());
+    assertEquals(number(e.lastLine(), "accuracy:"), number(ensemble.lastLine(), "accuracy:"), 1e-9,
+        "a model averaged with itself: " + ensemble.out());
     Run c = run("classify", "--model", model.toString(), "--trace", "a", "lovely", "film");
     assertEquals(0, c.exit(), c.err());
     assertTrue(c.lastLine().startsWith("positive"), c.out());

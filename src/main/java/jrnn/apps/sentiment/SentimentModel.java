@@ -150,12 +150,54 @@ public final class SentimentModel {
 
   /** P(positive) of one token sequence. */
   public double positive(List<String> tokens) {
-    model.forward(batch(List.of(new Example(tokens, 0)), false), null, false, null);
-    Tensor o = model.outputs();
-    double a = o.get(0);
-    double b = o.get(1);
-    double m = Math.max(a, b);
-    return Math.exp(b - m) / (Math.exp(a - m) + Math.exp(b - m));
+    return positives(List.of(new Example(tokens, 0)), 1)[0];
+  }
+
+  /** P(positive) of each example (labels unread), in batches, no dropout. */
+  public double[] positives(List<Example> examples, int batchSize) {
+    double[] p = new double[examples.size()];
+    for (int i = 0; i < examples.size(); i += batchSize) {
+      List<Example> part = examples.subList(i, Math.min(examples.size(), i + batchSize));
+      model.forward(batch(part, false), null, false, null);
+      Tensor o = model.outputs();
+      for (int b = 0; b < part.size(); b++) {
+        // softmax over the two logits: P(positive) = 1 / (1 + e^(negative - positive))
+        p[i + b] = 1 / (1 + Math.exp((double) o.get(2 * b) - o.get(2 * b + 1)));
+      }
+    }
+    return p;
+  }
+
+  /**
+   * The mean of several classifiers' P(positive) for the same examples (an ensemble); each
+   * model reads the words through its own vocabulary.
+   */
+  public static double[] mean(List<double[]> positivesPerModel) {
+    if (positivesPerModel.isEmpty()) {
+      throw new IllegalArgumentException("an ensemble needs at least one model");
+    }
+    int n = positivesPerModel.get(0).length;
+    double[] mean = new double[n];
+    for (double[] p : positivesPerModel) {
+      if (p.length != n) {
+        throw new IllegalArgumentException("every model must score the same " + n + " examples, got " + p.length);
+      }
+      for (int i = 0; i < n; i++) {
+        mean[i] += p[i] / positivesPerModel.size();
+      }
+    }
+    return mean;
+  }
+
+  /** The fraction of examples whose label is the side of 0.5 that P(positive) falls on. */
+  public static double accuracy(double[] positives, List<Example> examples) {
+    int correct = 0;
+    for (int i = 0; i < positives.length; i++) {
+      if ((positives[i] >= 0.5 ? 1 : 0) == examples.get(i).label()) {
+        correct++;
+      }
+    }
+    return examples.isEmpty() ? 0 : (double) correct / examples.size();
   }
 
   /**

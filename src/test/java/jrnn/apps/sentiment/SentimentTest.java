@@ -1,5 +1,6 @@
 package jrnn.apps.sentiment;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -161,6 +162,25 @@ class SentimentTest {
     double pNotGood = back.positive(List.of("the", "film", "was", "not", "good"));
     assertTrue(pGood > 0.5 && pNotGood < 0.5, "good " + pGood + ", not good " + pNotGood);
     assertEquals(4, back.trace(List.of("not", "good", "and", "fine")).length);
+
+    // Batched probabilities agree with the loss's count of correct answers and with one sentence alone.
+    double[] p = back.positives(valid, 64);
+    assertEquals(acc, SentimentModel.accuracy(p, valid), 1e-12);
+    for (int i = 0; i < 5; i++) {
+      assertEquals(back.positive(valid.get(i).tokens()), p[i], 1e-5, "example " + i);
+    }
+    // An ensemble averages: a model with itself is itself; with its mirror image it is undecided.
+    assertArrayEquals(p, SentimentModel.mean(List.of(p, p)), 1e-12);
+    double[] mirror = new double[p.length];
+    for (int i = 0; i < p.length; i++) {
+      mirror[i] = 1 - p[i];
+    }
+    for (double v : SentimentModel.mean(List.of(p, mirror))) {
+      assertEquals(0.5, v, 1e-12);
+    }
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> SentimentModel.mean(List.of(p, new double[3])));
+    assertTrue(e.getMessage().contains(p.length + " examples, got 3"), e.getMessage());
   }
 
   @Test
