@@ -32,7 +32,7 @@ final class KernelSelection {
           KernelWarmup.run(k);
           return k;
         }
-      } catch (ReflectiveOperationException | LinkageError e) {
+      } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
         System.err.println("jrnn: the vector kernels cannot run on Java " + Runtime.version().feature()
             + " (" + e.getClass().getSimpleName() + ": " + e.getMessage() + "); using the scalar kernels,"
             + " which run a layer 2 to 3 times slower. JDK 17 or 18 runs them.");

@@ -1,5 +1,6 @@
 package jrnn.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -9,6 +10,7 @@ import jrnn.tensor.Tensor;
 import jrnn.util.Rng;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
@@ -24,7 +26,18 @@ class KernelEquivalenceTest {
   static Kernels vector() {
     Assumptions.assumeTrue(KernelSelection.vectorApiAvailable(),
         "skipped: the JVM runs without the Vector API module (--add-modules=jdk.incubator.vector)");
+    Assumptions.assumeTrue(Runtime.version().feature() <= 18,
+        "skipped: the vector kernels read byte buffers, which the Vector API of Java "
+            + Runtime.version().feature() + " no longer offers");
     return new VectorKernels();
+  }
+
+  /** No silent slow path: where the vector kernels can run, they are the ones chosen. */
+  @Test
+  void theVectorKernelsAreChosenWhereTheyCanRun() {
+    vector();
+    Assumptions.assumeTrue(VectorKernels.lanes() >= 4, "skipped: SIMD registers narrower than 4 floats");
+    assertInstanceOf(VectorKernels.class, Kernels.best());
   }
 
   static Tensor random(Rng rng, int n, double scale) {
