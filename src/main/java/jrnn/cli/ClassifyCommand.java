@@ -1,6 +1,7 @@
 package jrnn.cli;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -12,10 +13,11 @@ import picocli.CommandLine.Parameters;
 
 /** {@code jrnn classify}: the polarity of a sentence, optionally word by word. */
 @Command(name = "classify", mixinStandardHelpOptions = true,
-    description = "Classifies a sentence as positive or negative; --trace shows P(positive) after each word.")
+    description = {"Classifies a sentence as positive or negative; --trace shows P(positive) after each word.",
+        "Several --model options classify with an ensemble: the mean of their P(positive)."})
 final class ClassifyCommand implements Callable<Integer> {
-  @Option(names = "--model", required = true, description = "Model file.")
-  Path model;
+  @Option(names = "--model", required = true, description = "Model file; repeat for an ensemble.")
+  List<Path> models;
 
   @Option(names = "--trace", description = "Print P(positive) after each word.")
   boolean trace;
@@ -25,19 +27,30 @@ final class ClassifyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    SentimentModel m = SentimentModel.load(model);
     List<String> tokens = Tokenizer.tokenize(String.join(" ", words));
     if (tokens.isEmpty()) {
       throw new IllegalArgumentException("the sentence has no words");
     }
+    List<SentimentModel> ensemble = new ArrayList<>();
+    for (Path model : models) {
+      ensemble.add(SentimentModel.load(model));
+    }
     if (trace) {
-      double[] p = m.trace(tokens);
+      List<double[]> traces = new ArrayList<>();
+      for (SentimentModel m : ensemble) {
+        traces.add(m.trace(tokens));
+      }
+      double[] mean = SentimentModel.mean(traces);
       for (int i = 0; i < tokens.size(); i++) {
-        int bar = (int) Math.round(p[i] * 30);
-        System.out.printf(Locale.ROOT, "  %-16s %.3f  %s%n", tokens.get(i), p[i], "#".repeat(bar));
+        int bar = (int) Math.round(mean[i] * 30);
+        System.out.printf(Locale.ROOT, "  %-16s %.3f  %s%n", tokens.get(i), mean[i], "#".repeat(bar));
       }
     }
-    double p = m.positive(tokens);
+    List<double[]> sentence = new ArrayList<>();
+    for (SentimentModel m : ensemble) {
+      sentence.add(new double[] {m.positive(tokens)});
+    }
+    double p = SentimentModel.mean(sentence)[0];
     String label = p >= 0.5 ? "positive" : "negative";
     System.out.printf(Locale.ROOT, "%s %.4f%n", label, p >= 0.5 ? p : 1 - p);
     return 0;

@@ -165,6 +165,9 @@ class CommandLineTest {
     assertEquals(0, c.exit(), c.err());
     assertTrue(c.lastLine().startsWith("positive"), c.out());
     assertEquals(4, c.out().strip().split("\n").length, c.out());
+    Run pair = run("classify", "--model", model.toString(), "--model", model.toString(), "--trace", "a", "lovely", "film");
+    assertEquals(0, pair.exit(), pair.err());
+    assertEquals(c.out(), pair.out(), "a model averaged with itself classifies as it does alone");
     Files.writeString(dir.resolve("broken.txt"), "1 fine\nnot a label\n");
     Run bad = run("eval", "sentiment", "--model", model.toString(), "--data", dir.resolve("broken.txt").toString());
     assertEquals(1, bad.exit());
