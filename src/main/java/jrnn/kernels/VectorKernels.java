@@ -1,5 +1,6 @@
 package jrnn.kernels;
 
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -15,6 +16,13 @@ import jrnn.tensor.Tensor;
  * <p>No vector value may be chosen by a branch inside a loop (a ?: or an if that reassigns it):
  * where two vector values merge, JDK 17's JIT boxes them, allocating on every iteration and
  * running the operations unintrinsified. Branches therefore choose between whole loops.
+ *
+ * <p>Loads and stores are written out as the Vector API's own {@code fromByteBuffer} and
+ * {@code intoByteBuffer}, never through a helper of ours. The gate methods are large, and once a
+ * compilation grows past C2's node budget (NodeCountInliningCutoff) it stops inlining ordinary
+ * calls; a helper left as a call returns a boxed vector, allocating on every iteration. With
+ * such helpers, JFR found most of bench's allocation in lstmForward's last loop, and the LSTM
+ * gate math ran about a quarter slower. The JDK's own methods are always inlined.
  */
 public final class VectorKernels implements Kernels {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -24,14 +32,6 @@ public final class VectorKernels implements Kernels {
   /** Floats per SIMD register. */
   static int lanes() {
     return L;
-  }
-
-  private static FloatVector load(Tensor t, int i) {
-    return FloatVector.fromByteBuffer(S, t.bytes(), 4 * i, ORDER);
-  }
-
-  private static void store(FloatVector v, Tensor t, int i) {
-    v.intoByteBuffer(t.bytes(), 4 * i, ORDER);
   }
 
   /** Units [0, full(n)) are done in vectors, the rest by the scalar twin. */
@@ -48,7 +48,8 @@ public final class VectorKernels implements Kernels {
   @Override
   public void multiply(Tensor a, int aOff, int lda, int m, Packed b, Tensor c, int cOff, int ldc,
       boolean accumulate, Tensor bias, int biasOff) {
-    PackedGemm.multiply(a, aOff, lda, m, (PackedGemm.Panels) b, c, cOff, ldc, accumulate, bias, biasOff);
+    PackedGemm.multiply(
+        a, aOff, lda, m, (PackedGemm.Panels) b, c, cOff, ldc, accumulate, bias, biasOff);
   }
 
   @Override
@@ -58,9 +59,12 @@ public final class VectorKernels implements Kernels {
     for (int j = 0; j < m; j += L) {
       FloatVector s = FloatVector.zero(S);
       for (int r = 0; r < rows; r++) {
-        s = load(a, aOff + r * lda + j).fma(load(b, bOff + r * ldb + j), s);
+        s =
+            FloatVector.fromByteBuffer(S, a.bytes(), 4 * (aOff + r * lda + j), ORDER)
+                .fma(FloatVector.fromByteBuffer(S, b.bytes(), 4 * (bOff + r * ldb + j), ORDER), s);
       }
-      store(s.add(load(out, outOff + j)), out, outOff + j);
+      s.add(FloatVector.fromByteBuffer(S, out.bytes(), 4 * (outOff + j), ORDER))
+          .intoByteBuffer(out.bytes(), 4 * (outOff + j), ORDER);
     }
     ScalarKernels.sumOfProducts(a, aOff, lda, b, bOff, ldb, rows, out, outOff, m, n);
   }
@@ -77,7 +81,9 @@ public final class VectorKernels implements Kernels {
         break;
       default:
         for (int j = 0; j < m; j += L) {
-          store(load(x, off + j).max(0f), x, off + j);
+          FloatVector.fromByteBuffer(S, x.bytes(), 4 * (off + j), ORDER)
+              .max(0f)
+              .intoByteBuffer(x.bytes(), 4 * (off + j), ORDER);
         }
     }
     ScalarKernels.activate(f, x, off, m, n);
@@ -90,19 +96,28 @@ public final class VectorKernels implements Kernels {
     switch (f) {
       case TANH:
         for (int j = 0; j < m; j += L) {
-          FloatVector hv = load(h, hOff + j);
-          store(load(dh, dhOff + j).mul(hv.mul(hv).neg().add(1f)), dz, dzOff + j);
+          FloatVector hv = FloatVector.fromByteBuffer(S, h.bytes(), 4 * (hOff + j), ORDER);
+          FloatVector.fromByteBuffer(S, dh.bytes(), 4 * (dhOff + j), ORDER)
+              .mul(hv.mul(hv).neg().add(1f))
+              .intoByteBuffer(dz.bytes(), 4 * (dzOff + j), ORDER);
         }
         break;
       case SIGMOID:
         for (int j = 0; j < m; j += L) {
-          FloatVector hv = load(h, hOff + j);
-          store(load(dh, dhOff + j).mul(hv.mul(hv.neg().add(1f))), dz, dzOff + j);
+          FloatVector hv = FloatVector.fromByteBuffer(S, h.bytes(), 4 * (hOff + j), ORDER);
+          FloatVector.fromByteBuffer(S, dh.bytes(), 4 * (dhOff + j), ORDER)
+              .mul(hv.mul(hv.neg().add(1f)))
+              .intoByteBuffer(dz.bytes(), 4 * (dzOff + j), ORDER);
         }
         break;
       default:
         for (int j = 0; j < m; j += L) {
-          store(load(dh, dhOff + j).blend(0f, load(h, hOff + j).compare(VectorOperators.LE, 0f)), dz, dzOff + j);
+          FloatVector.fromByteBuffer(S, dh.bytes(), 4 * (dhOff + j), ORDER)
+              .blend(
+                  0f,
+                  FloatVector.fromByteBuffer(S, h.bytes(), 4 * (hOff + j), ORDER)
+                      .compare(VectorOperators.LE, 0f))
+              .intoByteBuffer(dz.bytes(), 4 * (dzOff + j), ORDER);
         }
     }
     ScalarKernels.activationBackward(f, h, hOff, dh, dhOff, dz, dzOff, m, n);
@@ -135,7 +150,11 @@ public final class VectorKernels implements Kernels {
   /** x += p * c (a peephole term) over m elements. */
   private static void addProduct(Tensor x, int xOff, Tensor p, Tensor c, int cOff, int m) {
     for (int j = 0; j < m; j += L) {
-      store(load(p, j).fma(load(c, cOff + j), load(x, xOff + j)), x, xOff + j);
+      FloatVector.fromByteBuffer(S, p.bytes(), 4 * j, ORDER)
+          .fma(
+              FloatVector.fromByteBuffer(S, c.bytes(), 4 * (cOff + j), ORDER),
+              FloatVector.fromByteBuffer(S, x.bytes(), 4 * (xOff + j), ORDER))
+          .intoByteBuffer(x.bytes(), 4 * (xOff + j), ORDER);
     }
   }
 
@@ -157,23 +176,30 @@ public final class VectorKernels implements Kernels {
     if (coupled) {
       sigmoidInPlace(gates, fB, m);                                          // 8-25
     } else if (m == n) {
-      sigmoidInPlace(gates, iB, 2 * m);                                      // 8-26, 8-25: i, f adjacent
+      sigmoidInPlace(gates, iB, 2 * m); // 8-26, 8-25: i, f adjacent
     } else {
       sigmoidInPlace(gates, iB, m);
       sigmoidInPlace(gates, fB, m);
     }
     tanhInto(gates, gB, gates, gB, m);                                       // 8-27
+    ByteBuffer g = gates.bytes();
+    ByteBuffer cp = cPrev.bytes();
+    ByteBuffer cb = c.bytes();
     if (coupled) {
       for (int j = 0; j < m; j += L) {
-        FloatVector f = load(gates, fB + j);
+        FloatVector f = FloatVector.fromByteBuffer(S, g, 4 * (fB + j), ORDER);
         FloatVector i = f.neg().add(1f);                                     // 8-34
-        store(f.mul(load(cPrev, cpOff + j)).add(i.mul(load(gates, gB + j))), c, cOff + j);   // 8-28
+        FloatVector cand = FloatVector.fromByteBuffer(S, g, 4 * (gB + j), ORDER);
+        FloatVector before = FloatVector.fromByteBuffer(S, cp, 4 * (cpOff + j), ORDER);
+        f.mul(before).add(i.mul(cand)).intoByteBuffer(cb, 4 * (cOff + j), ORDER);   // 8-28
       }
     } else {
       for (int j = 0; j < m; j += L) {
-        FloatVector f = load(gates, fB + j);
-        FloatVector i = load(gates, iB + j);
-        store(f.mul(load(cPrev, cpOff + j)).add(i.mul(load(gates, gB + j))), c, cOff + j);   // 8-28
+        FloatVector f = FloatVector.fromByteBuffer(S, g, 4 * (fB + j), ORDER);
+        FloatVector i = FloatVector.fromByteBuffer(S, g, 4 * (iB + j), ORDER);
+        FloatVector cand = FloatVector.fromByteBuffer(S, g, 4 * (gB + j), ORDER);
+        FloatVector before = FloatVector.fromByteBuffer(S, cp, 4 * (cpOff + j), ORDER);
+        f.mul(before).add(i.mul(cand)).intoByteBuffer(cb, 4 * (cOff + j), ORDER);   // 8-28
       }
     }
     if (peepO != null) {
@@ -181,8 +207,12 @@ public final class VectorKernels implements Kernels {
     }
     sigmoidInPlace(gates, oB, m);                                            // 8-29
     tanhInto(c, cOff, tanhC, tcOff, m);
+    ByteBuffer tc = tanhC.bytes();
+    ByteBuffer hb = h.bytes();
     for (int j = 0; j < m; j += L) {
-      store(load(gates, oB + j).mul(load(tanhC, tcOff + j)), h, hOff + j);   // 8-30
+      FloatVector o = FloatVector.fromByteBuffer(S, g, 4 * (oB + j), ORDER);
+      FloatVector t = FloatVector.fromByteBuffer(S, tc, 4 * (tcOff + j), ORDER);
+      o.mul(t).intoByteBuffer(hb, 4 * (hOff + j), ORDER);                    // 8-30
     }
     ScalarKernels.lstmForward(gates, gOff, cPrev, cpOff, c, cOff, tanhC, tcOff, h, hOff, peepI,
         peepF, peepO, n, coupled, m, n);
@@ -203,37 +233,55 @@ public final class VectorKernels implements Kernels {
     int m = full(n);
     // dc becomes dL/dc_t in full: what came from step t + 1, through h_t, and through o's peephole.
     for (int j = 0; j < m; j += L) {
-      FloatVector o = load(gates, oB + j);
-      FloatVector tc = load(tanhC, tcOff + j);
-      FloatVector d = load(dh, dhOff + j);
-      store(d.mul(tc).mul(o).mul(o.neg().add(1f)), dGates, doB + j);
-      store(d.mul(o).mul(tc.mul(tc).neg().add(1f)).add(load(dc, dcOff + j)), dc, dcOff + j);
+      FloatVector o = FloatVector.fromByteBuffer(S, gates.bytes(), 4 * (oB + j), ORDER);
+      FloatVector tc = FloatVector.fromByteBuffer(S, tanhC.bytes(), 4 * (tcOff + j), ORDER);
+      FloatVector d = FloatVector.fromByteBuffer(S, dh.bytes(), 4 * (dhOff + j), ORDER);
+      d.mul(tc).mul(o).mul(o.neg().add(1f)).intoByteBuffer(dGates.bytes(), 4 * (doB + j), ORDER);
+      d.mul(o)
+          .mul(tc.mul(tc).neg().add(1f))
+          .add(FloatVector.fromByteBuffer(S, dc.bytes(), 4 * (dcOff + j), ORDER))
+          .intoByteBuffer(dc.bytes(), 4 * (dcOff + j), ORDER);
     }
     if (peepO != null) {
       addProduct(dc, dcOff, peepO, dGates, doB, m);
     }
     if (coupled) {
       for (int j = 0; j < m; j += L) {
-        FloatVector dC = load(dc, dcOff + j);
-        FloatVector f = load(gates, fB + j);
-        FloatVector cand = load(gates, gB + j);
-        store(dC.mul(f.neg().add(1f)).mul(cand.mul(cand).neg().add(1f)), dGates, dgB + j);
-        store(dC.mul(load(cPrev, cpOff + j).sub(cand)).mul(f).mul(f.neg().add(1f)), dGates, dfB + j);
+        FloatVector dC = FloatVector.fromByteBuffer(S, dc.bytes(), 4 * (dcOff + j), ORDER);
+        FloatVector f = FloatVector.fromByteBuffer(S, gates.bytes(), 4 * (fB + j), ORDER);
+        FloatVector cand = FloatVector.fromByteBuffer(S, gates.bytes(), 4 * (gB + j), ORDER);
+        dC.mul(f.neg().add(1f))
+            .mul(cand.mul(cand).neg().add(1f))
+            .intoByteBuffer(dGates.bytes(), 4 * (dgB + j), ORDER);
+        dC.mul(FloatVector.fromByteBuffer(S, cPrev.bytes(), 4 * (cpOff + j), ORDER).sub(cand))
+            .mul(f)
+            .mul(f.neg().add(1f))
+            .intoByteBuffer(dGates.bytes(), 4 * (dfB + j), ORDER);
       }
     } else {
       for (int j = 0; j < m; j += L) {
-        FloatVector dC = load(dc, dcOff + j);
-        FloatVector f = load(gates, fB + j);
-        FloatVector i = load(gates, iB + j);
-        FloatVector cand = load(gates, gB + j);
-        store(dC.mul(i).mul(cand.mul(cand).neg().add(1f)), dGates, dgB + j);
-        store(dC.mul(load(cPrev, cpOff + j)).mul(f).mul(f.neg().add(1f)), dGates, dfB + j);
-        store(dC.mul(cand).mul(i).mul(i.neg().add(1f)), dGates, diB + j);
+        FloatVector dC = FloatVector.fromByteBuffer(S, dc.bytes(), 4 * (dcOff + j), ORDER);
+        FloatVector f = FloatVector.fromByteBuffer(S, gates.bytes(), 4 * (fB + j), ORDER);
+        FloatVector i = FloatVector.fromByteBuffer(S, gates.bytes(), 4 * (iB + j), ORDER);
+        FloatVector cand = FloatVector.fromByteBuffer(S, gates.bytes(), 4 * (gB + j), ORDER);
+        dC.mul(i)
+            .mul(cand.mul(cand).neg().add(1f))
+            .intoByteBuffer(dGates.bytes(), 4 * (dgB + j), ORDER);
+        dC.mul(FloatVector.fromByteBuffer(S, cPrev.bytes(), 4 * (cpOff + j), ORDER))
+            .mul(f)
+            .mul(f.neg().add(1f))
+            .intoByteBuffer(dGates.bytes(), 4 * (dfB + j), ORDER);
+        dC.mul(cand)
+            .mul(i)
+            .mul(i.neg().add(1f))
+            .intoByteBuffer(dGates.bytes(), 4 * (diB + j), ORDER);
       }
     }
     // dc becomes dL/dc_{t-1}: through the forget gate and the peepholes of f and i.
     for (int j = 0; j < m; j += L) {
-      store(load(dc, dcOff + j).mul(load(gates, fB + j)), dc, dcOff + j);
+      FloatVector.fromByteBuffer(S, dc.bytes(), 4 * (dcOff + j), ORDER)
+          .mul(FloatVector.fromByteBuffer(S, gates.bytes(), 4 * (fB + j), ORDER))
+          .intoByteBuffer(dc.bytes(), 4 * (dcOff + j), ORDER);
     }
     if (peepF != null) {
       addProduct(dc, dcOff, peepF, dGates, dfB, m);
@@ -250,20 +298,31 @@ public final class VectorKernels implements Kernels {
       Tensor hPrev, int hpOff, Tensor hn, int hnOff, Tensor h, int hOff, int n) {
     int m = full(n);
     for (int j = 0; j < m; j += L) {
-      store(load(gates, gOff + j).add(load(gh, ghOff + j)), gates, gOff + j);
-      store(load(gates, gOff + n + j).add(load(gh, ghOff + n + j)), gates, gOff + n + j);
-      store(load(gh, ghOff + 2 * n + j).add(load(biasHn, j)), hn, hnOff + j);
+      FloatVector.fromByteBuffer(S, gates.bytes(), 4 * (gOff + j), ORDER)
+          .add(FloatVector.fromByteBuffer(S, gh.bytes(), 4 * (ghOff + j), ORDER))
+          .intoByteBuffer(gates.bytes(), 4 * (gOff + j), ORDER);
+      FloatVector.fromByteBuffer(S, gates.bytes(), 4 * (gOff + n + j), ORDER)
+          .add(FloatVector.fromByteBuffer(S, gh.bytes(), 4 * (ghOff + n + j), ORDER))
+          .intoByteBuffer(gates.bytes(), 4 * (gOff + n + j), ORDER);
+      FloatVector.fromByteBuffer(S, gh.bytes(), 4 * (ghOff + 2 * n + j), ORDER)
+          .add(FloatVector.fromByteBuffer(S, biasHn.bytes(), 4 * j, ORDER))
+          .intoByteBuffer(hn.bytes(), 4 * (hnOff + j), ORDER);
     }
     sigmoidR(gates, gOff, n, m);                                             // 8-36, 8-35
     for (int j = 0; j < m; j += L) {
       int at = gOff + 2 * n + j;
-      store(load(gates, gOff + j).fma(load(hn, hnOff + j), load(gates, at)), gates, at);
+      FloatVector.fromByteBuffer(S, gates.bytes(), 4 * (gOff + j), ORDER)
+          .fma(
+              FloatVector.fromByteBuffer(S, hn.bytes(), 4 * (hnOff + j), ORDER),
+              FloatVector.fromByteBuffer(S, gates.bytes(), 4 * at, ORDER))
+          .intoByteBuffer(gates.bytes(), 4 * at, ORDER);
     }
     tanhInto(gates, gOff + 2 * n, gates, gOff + 2 * n, m);
     for (int j = 0; j < m; j += L) {
-      FloatVector z = load(gates, gOff + n + j);
-      FloatVector hp = load(hPrev, hpOff + j);
-      store(z.fma(load(gates, gOff + 2 * n + j).sub(hp), hp), h, hOff + j);  // 8-38
+      FloatVector z = FloatVector.fromByteBuffer(S, gates.bytes(), 4 * (gOff + n + j), ORDER);
+      FloatVector hp = FloatVector.fromByteBuffer(S, hPrev.bytes(), 4 * (hpOff + j), ORDER);
+      z.fma(FloatVector.fromByteBuffer(S, gates.bytes(), 4 * (gOff + 2 * n + j), ORDER).sub(hp), hp)
+          .intoByteBuffer(h.bytes(), 4 * (hOff + j), ORDER); // 8-38
     }
     // The rest of the row, from the original sums: undo nothing, the scalar twin starts at m.
     ScalarKernels.gruForwardResetAfter(gates, gOff, gh, ghOff, biasHn, hPrev, hpOff, hn, hnOff,
@@ -276,22 +335,25 @@ public final class VectorKernels implements Kernels {
       Tensor dhPrev, int dhpOff, int n) {
     int m = full(n);
     for (int j = 0; j < m; j += L) {
-      FloatVector r = load(gates, gOff + j);
-      FloatVector z = load(gates, gOff + n + j);
-      FloatVector nv = load(gates, gOff + 2 * n + j);
-      FloatVector hp = load(hPrev, hpOff + j);
-      FloatVector d = load(dh, dhOff + j);
+      FloatVector r = FloatVector.fromByteBuffer(S, gates.bytes(), 4 * (gOff + j), ORDER);
+      FloatVector z = FloatVector.fromByteBuffer(S, gates.bytes(), 4 * (gOff + n + j), ORDER);
+      FloatVector nv = FloatVector.fromByteBuffer(S, gates.bytes(), 4 * (gOff + 2 * n + j), ORDER);
+      FloatVector hp = FloatVector.fromByteBuffer(S, hPrev.bytes(), 4 * (hpOff + j), ORDER);
+      FloatVector d = FloatVector.fromByteBuffer(S, dh.bytes(), 4 * (dhOff + j), ORDER);
       FloatVector dNz = d.mul(z).mul(nv.mul(nv).neg().add(1f));
       FloatVector dZz = d.mul(nv.sub(hp)).mul(z).mul(z.neg().add(1f));
-      FloatVector dRz = dNz.mul(load(hn, hnOff + j)).mul(r).mul(r.neg().add(1f));
+      FloatVector dRz =
+          dNz.mul(FloatVector.fromByteBuffer(S, hn.bytes(), 4 * (hnOff + j), ORDER))
+              .mul(r)
+              .mul(r.neg().add(1f));
       FloatVector dHn = dNz.mul(r);
-      store(dRz, dGates, dgOff + j);
-      store(dZz, dGates, dgOff + n + j);
-      store(dNz, dGates, dgOff + 2 * n + j);
-      store(dRz, dGh, dghOff + j);
-      store(dZz, dGh, dghOff + n + j);
-      store(dHn, dGh, dghOff + 2 * n + j);
-      store(d.mul(z.neg().add(1f)), dhPrev, dhpOff + j);
+      dRz.intoByteBuffer(dGates.bytes(), 4 * (dgOff + j), ORDER);
+      dZz.intoByteBuffer(dGates.bytes(), 4 * (dgOff + n + j), ORDER);
+      dNz.intoByteBuffer(dGates.bytes(), 4 * (dgOff + 2 * n + j), ORDER);
+      dRz.intoByteBuffer(dGh.bytes(), 4 * (dghOff + j), ORDER);
+      dZz.intoByteBuffer(dGh.bytes(), 4 * (dghOff + n + j), ORDER);
+      dHn.intoByteBuffer(dGh.bytes(), 4 * (dghOff + 2 * n + j), ORDER);
+      d.mul(z.neg().add(1f)).intoByteBuffer(dhPrev.bytes(), 4 * (dhpOff + j), ORDER);
     }
     ScalarKernels.gruBackwardResetAfter(gates, gOff, hn, hnOff, hPrev, hpOff, dh, dhOff, dGates,
         dgOff, dGh, dghOff, dhPrev, dhpOff, n, m, n);
@@ -303,7 +365,9 @@ public final class VectorKernels implements Kernels {
     int m = full(n);
     sigmoidR(gates, gOff, n, m);                                             // 8-36, 8-35
     for (int j = 0; j < m; j += L) {
-      store(load(gates, gOff + j).mul(load(hPrev, hpOff + j)), rh, rhOff + j);
+      FloatVector.fromByteBuffer(S, gates.bytes(), 4 * (gOff + j), ORDER)
+          .mul(FloatVector.fromByteBuffer(S, hPrev.bytes(), 4 * (hpOff + j), ORDER))
+          .intoByteBuffer(rh.bytes(), 4 * (rhOff + j), ORDER);
     }
     ScalarKernels.gruForwardGates(gates, gOff, hPrev, hpOff, rh, rhOff, n, m, n);
   }
@@ -314,9 +378,10 @@ public final class VectorKernels implements Kernels {
     int m = full(n);
     tanhInto(gates, gOff + 2 * n, gates, gOff + 2 * n, m);                   // 8-37
     for (int j = 0; j < m; j += L) {
-      FloatVector z = load(gates, gOff + n + j);
-      FloatVector hp = load(hPrev, hpOff + j);
-      store(z.fma(load(gates, gOff + 2 * n + j).sub(hp), hp), h, hOff + j);  // 8-38
+      FloatVector z = FloatVector.fromByteBuffer(S, gates.bytes(), 4 * (gOff + n + j), ORDER);
+      FloatVector hp = FloatVector.fromByteBuffer(S, hPrev.bytes(), 4 * (hpOff + j), ORDER);
+      z.fma(FloatVector.fromByteBuffer(S, gates.bytes(), 4 * (gOff + 2 * n + j), ORDER).sub(hp), hp)
+          .intoByteBuffer(h.bytes(), 4 * (hOff + j), ORDER); // 8-38
     }
     ScalarKernels.gruForwardCandidate(gates, gOff, hPrev, hpOff, h, hOff, n, m, n);
   }
@@ -326,12 +391,17 @@ public final class VectorKernels implements Kernels {
       int dhOff, Tensor dGates, int dgOff, Tensor dhPrev, int dhpOff, int n) {
     int m = full(n);
     for (int j = 0; j < m; j += L) {
-      FloatVector z = load(gates, gOff + n + j);
-      FloatVector nv = load(gates, gOff + 2 * n + j);
-      FloatVector d = load(dh, dhOff + j);
-      store(d.mul(nv.sub(load(hPrev, hpOff + j))).mul(z).mul(z.neg().add(1f)), dGates, dgOff + n + j);
-      store(d.mul(z).mul(nv.mul(nv).neg().add(1f)), dGates, dgOff + 2 * n + j);
-      store(d.mul(z.neg().add(1f)), dhPrev, dhpOff + j);
+      FloatVector z = FloatVector.fromByteBuffer(S, gates.bytes(), 4 * (gOff + n + j), ORDER);
+      FloatVector nv = FloatVector.fromByteBuffer(S, gates.bytes(), 4 * (gOff + 2 * n + j), ORDER);
+      FloatVector d = FloatVector.fromByteBuffer(S, dh.bytes(), 4 * (dhOff + j), ORDER);
+      d.mul(nv.sub(FloatVector.fromByteBuffer(S, hPrev.bytes(), 4 * (hpOff + j), ORDER)))
+          .mul(z)
+          .mul(z.neg().add(1f))
+          .intoByteBuffer(dGates.bytes(), 4 * (dgOff + n + j), ORDER);
+      d.mul(z)
+          .mul(nv.mul(nv).neg().add(1f))
+          .intoByteBuffer(dGates.bytes(), 4 * (dgOff + 2 * n + j), ORDER);
+      d.mul(z.neg().add(1f)).intoByteBuffer(dhPrev.bytes(), 4 * (dhpOff + j), ORDER);
     }
     ScalarKernels.gruBackwardCandidate(gates, gOff, hPrev, hpOff, dh, dhOff, dGates, dgOff,
         dhPrev, dhpOff, n, m, n);
@@ -342,10 +412,14 @@ public final class VectorKernels implements Kernels {
       int drOff, Tensor dGates, int dgOff, Tensor dhPrev, int dhpOff, int n) {
     int m = full(n);
     for (int j = 0; j < m; j += L) {
-      FloatVector r = load(gates, gOff + j);
-      FloatVector drh = load(dRh, drOff + j);
-      store(drh.mul(load(hPrev, hpOff + j)).mul(r).mul(r.neg().add(1f)), dGates, dgOff + j);
-      store(drh.fma(r, load(dhPrev, dhpOff + j)), dhPrev, dhpOff + j);
+      FloatVector r = FloatVector.fromByteBuffer(S, gates.bytes(), 4 * (gOff + j), ORDER);
+      FloatVector drh = FloatVector.fromByteBuffer(S, dRh.bytes(), 4 * (drOff + j), ORDER);
+      drh.mul(FloatVector.fromByteBuffer(S, hPrev.bytes(), 4 * (hpOff + j), ORDER))
+          .mul(r)
+          .mul(r.neg().add(1f))
+          .intoByteBuffer(dGates.bytes(), 4 * (dgOff + j), ORDER);
+      drh.fma(r, FloatVector.fromByteBuffer(S, dhPrev.bytes(), 4 * (dhpOff + j), ORDER))
+          .intoByteBuffer(dhPrev.bytes(), 4 * (dhpOff + j), ORDER);
     }
     ScalarKernels.gruBackwardReset(gates, gOff, hPrev, hpOff, dRh, drOff, dGates, dgOff, dhPrev,
         dhpOff, m, n);
@@ -376,7 +450,7 @@ public final class VectorKernels implements Kernels {
     int m = full(n);
     FloatVector v = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
     for (int k = 0; k < m; k += L) {
-      v = v.max(load(x, off + k));
+      v = v.max(FloatVector.fromByteBuffer(S, x.bytes(), 4 * (off + k), ORDER));
     }
     float start = m > 0 ? v.reduceLanes(VectorOperators.MAX) : Float.NEGATIVE_INFINITY;
     return ScalarKernels.max(x, off, start, m, n);
@@ -387,7 +461,9 @@ public final class VectorKernels implements Kernels {
     float value = x.get(off + target);
     int m = full(n);
     for (int k = 0; k < m; k += L) {
-      if (load(x, off + k).compare(VectorOperators.GT, value).anyTrue()) {
+      if (FloatVector.fromByteBuffer(S, x.bytes(), 4 * (off + k), ORDER)
+          .compare(VectorOperators.GT, value)
+          .anyTrue()) {
         return false;
       }
     }
@@ -398,7 +474,9 @@ public final class VectorKernels implements Kernels {
   public void add(Tensor a, int aOff, Tensor b, int bOff, Tensor y, int yOff, int n) {
     int m = full(n);
     for (int j = 0; j < m; j += L) {
-      store(load(a, aOff + j).add(load(b, bOff + j)), y, yOff + j);
+      FloatVector.fromByteBuffer(S, a.bytes(), 4 * (aOff + j), ORDER)
+          .add(FloatVector.fromByteBuffer(S, b.bytes(), 4 * (bOff + j), ORDER))
+          .intoByteBuffer(y.bytes(), 4 * (yOff + j), ORDER);
     }
     ScalarKernels.add(a, aOff, b, bOff, y, yOff, m, n);
   }
