@@ -11,8 +11,8 @@ import java.util.Locale;
  * <p>The vector kernels read tensors through the Vector API's ByteBuffer access, which JDK 19
  * replaced with MemorySegment access (a preview API until JDK 22). On those JDKs the module is
  * present but the kernels cannot link: jrnn then runs the scalar kernels and says so on stderr
- * once, since a layer runs 2 to 3 times slower on them (2.7 times on bench's C2 LSTM inference,
- * JDK 25 against JDK 17).
+ * once, since a layer runs 2 to 3 times slower on them (2.3 to 2.7 times on bench's C2 LSTM
+ * inference, JDK 25 against JDK 17).
  */
 final class KernelSelection {
   private KernelSelection() {}
@@ -33,9 +33,10 @@ final class KernelSelection {
           return k;
         }
       } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-        System.err.println("jrnn: the vector kernels cannot run on Java " + Runtime.version().feature()
-            + " (" + e.getClass().getSimpleName() + ": " + e.getMessage() + "); using the scalar kernels,"
-            + " which run a layer 2 to 3 times slower. JDK 17 or 18 runs them.");
+        System.err.println("jrnn: the vector kernels cannot run on Java "
+            + Runtime.version().feature() + " (" + e.getClass().getSimpleName() + ": "
+            + e.getMessage() + "); using the scalar kernels, which run a layer 2 to 3 times"
+            + " slower. JDK 17 or 18 runs them.");
         return new ScalarKernels();
       }
     }
