@@ -31,26 +31,21 @@ final class ClassifyCommand implements Callable<Integer> {
     if (tokens.isEmpty()) {
       throw new IllegalArgumentException("the sentence has no words");
     }
-    List<SentimentModel> ensemble = new ArrayList<>();
+    // Per model, P(positive) after each word (--trace) or of the whole sentence; the trace's last
+    // entry is the whole sentence's, so either way the answer is the mean's last entry.
+    List<double[]> perModel = new ArrayList<>();
     for (Path model : models) {
-      ensemble.add(SentimentModel.load(model));
+      SentimentModel m = SentimentModel.load(model);
+      perModel.add(trace ? m.trace(tokens) : new double[] {m.positive(tokens)});
     }
+    double[] mean = SentimentModel.mean(perModel);
     if (trace) {
-      List<double[]> traces = new ArrayList<>();
-      for (SentimentModel m : ensemble) {
-        traces.add(m.trace(tokens));
-      }
-      double[] mean = SentimentModel.mean(traces);
       for (int i = 0; i < tokens.size(); i++) {
         int bar = (int) Math.round(mean[i] * 30);
         System.out.printf(Locale.ROOT, "  %-16s %.3f  %s%n", tokens.get(i), mean[i], "#".repeat(bar));
       }
     }
-    List<double[]> sentence = new ArrayList<>();
-    for (SentimentModel m : ensemble) {
-      sentence.add(new double[] {m.positive(tokens)});
-    }
-    double p = SentimentModel.mean(sentence)[0];
+    double p = mean[mean.length - 1];
     String label = p >= 0.5 ? "positive" : "negative";
     System.out.printf(Locale.ROOT, "%s %.4f%n", label, p >= 0.5 ? p : 1 - p);
     return 0;

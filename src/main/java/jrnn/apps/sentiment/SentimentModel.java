@@ -191,6 +191,9 @@ public final class SentimentModel {
 
   /** The fraction of examples whose label is the side of 0.5 that P(positive) falls on. */
   public static double accuracy(double[] positives, List<Example> examples) {
+    if (positives.length != examples.size()) {
+      throw new IllegalArgumentException(positives.length + " probabilities for " + examples.size() + " examples");
+    }
     int correct = 0;
     for (int i = 0; i < positives.length; i++) {
       if ((positives[i] >= 0.5 ? 1 : 0) == examples.get(i).label()) {
