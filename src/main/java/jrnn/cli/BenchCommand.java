@@ -22,11 +22,13 @@ import picocli.CommandLine.Option;
 /**
  * Times one recurrent layer's training step (forward, then backward with the gradients of the
  * inputs and all weights) or inference (forward), and reports it against the rate of a 2048^3
- * sgemm measured in the same process with the same threads.
+ * sgemm measured in the same process with the same threads, in turn with the steps: efficiency
+ * is the median step's rate over the median product's.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = {"Times a recurrent layer and prints the median ms per step, GFLOP/s and, last,"
-        + " 'efficiency: <fraction>' of the sgemm rate measured in the same run.",
+        + " 'efficiency: <fraction>' of the sgemm rate measured in the same run (medians of"
+        + " products and steps taken in turn).",
         "Useful work: 2*T*B*(X+H)*G*H FLOPs forward (G = 4 LSTM, 3 GRU, 1 RNN); a training step counts 3 times that."})
 final class BenchCommand implements Callable<Integer> {
 
@@ -104,6 +106,22 @@ final class BenchCommand implements Callable<Integer> {
     return "unknown";
   }
 
+  /**
+   * OpenBLAS's worker threads spin for about 2^28 cycles after a threaded call before they sleep
+   * (its THREAD_TIMEOUT); a step timed in that window shares the cores with them and measured
+   * twice as slow here. jrnn itself calls OpenBLAS with one thread, so only the reference does.
+   */
+  private static final int STEPS_PER_ROUND = 5;
+
+  private static void waitForOpenBlasWorkersToSleep() {
+    try {
+      Thread.sleep(300);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting between measurements", e);
+    }
+  }
+
   @Override
   public Integer call() {
     boolean train;
@@ -133,27 +151,46 @@ final class BenchCommand implements Callable<Integer> {
     Tensor dx = Tensor.zeros(steps, batch, input);
     int[] lengths = Batch.fullLengths(steps, batch);
 
-    double gemm = Blas.openBlasRate(2048, Parallel.threads());
+    Blas.SgemmReference reference = new Blas.SgemmReference(2048, Parallel.threads());
+    reference.measure();
+    Runnable step = () -> {
+      stack.forward(x, steps, batch, lengths, null, train, rng);
+      if (train) {
+        stack.backward(dTop, null, dx);
+      }
+    };
     long warmEnd = System.nanoTime() + (long) (warmup * 1e9);
     int warmed = 0;
     while (warmed < 3 || System.nanoTime() < warmEnd) {
-      stack.forward(x, steps, batch, lengths, null, train, rng);
-      if (train) {
-        stack.backward(dTop, null, dx);
-      }
+      step.run();
       warmed++;
     }
+    // Rounds of three sgemm products and then five timed steps, so that the two rates are taken
+    // in the same minutes of a shared host, whose speed drifts by tens of percent. Before its
+    // timed steps a round runs untimed ones for 0.2 s: they bring the layer's weights back into
+    // the caches that the 48 MB products evicted and wake jrnn's threads, as steady work finds them.
+    int rounds = (repeats + STEPS_PER_ROUND - 1) / STEPS_PER_ROUND;
+    double[] gemmRates = new double[3 * rounds];
     double[] ms = new double[repeats];
-    for (int i = 0; i < repeats; i++) {
-      long t0 = System.nanoTime();
-      stack.forward(x, steps, batch, lengths, null, train, rng);
-      if (train) {
-        stack.backward(dTop, null, dx);
+    for (int round = 0, timed = 0; round < rounds; round++) {
+      for (int g = 0; g < 3; g++) {
+        gemmRates[3 * round + g] = reference.measure();
       }
-      ms[i] = (System.nanoTime() - t0) / 1e6;
+      waitForOpenBlasWorkersToSleep();
+      long rewarmEnd = System.nanoTime() + 200_000_000L;
+      do {
+        step.run();
+      } while (System.nanoTime() < rewarmEnd);
+      for (int j = 0; j < STEPS_PER_ROUND && timed < repeats; j++, timed++) {
+        long t0 = System.nanoTime();
+        step.run();
+        ms[timed] = (System.nanoTime() - t0) / 1e6;
+      }
     }
     Arrays.sort(ms);
+    Arrays.sort(gemmRates);
     double median = ms[repeats / 2];
+    double gemm = gemmRates[gemmRates.length / 2];
     double flops = 0;
     for (int l = 0; l < layers; l++) {
       flops += 2.0 * steps * batch * (cfg.layerInputSize(l) + hidden) * type.gates() * hidden * cfg.directions();
@@ -167,7 +204,8 @@ final class BenchCommand implements Callable<Integer> {
         type.name(), train ? "training step" : "inference", steps, batch, input, hidden, layers,
         cfg.directions() == 2 ? ", bidirectional" : "", Kernels.best().getClass().getSimpleName(),
         rt.availableProcessors());
-    System.out.printf(Locale.ROOT, "sgemm 2048^3 in this process: %.1f GFLOP/s%n", gemm);
+    System.out.printf(Locale.ROOT, "sgemm 2048^3 in this process, in turn with the steps: median %.1f GFLOP/s"
+        + " (best %.1f)%n", gemm, gemmRates[gemmRates.length - 1]);
     System.out.printf(Locale.ROOT, "median %.2f ms per step (min %.2f, max %.2f over %d), %.1f GFLOP/s useful%n",
         median, ms[0], ms[repeats - 1], repeats, rate);
     // The peak counts garbage not yet collected (the heap may grow to -Xmx); the live heap does not.

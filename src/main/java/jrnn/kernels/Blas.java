@@ -154,26 +154,37 @@ public final class Blas {
   }
 
   /**
-   * GFLOP/s of an n^3 sgemm by OpenBLAS alone with {@code threads} threads of its own, the best
-   * of a few runs: the reference against which jrnn's efficiency is measured. OpenBLAS returns
-   * to one thread afterwards.
+   * OpenBLAS's sgemm alone on an n^3 product, with {@code threads} threads of its own: the
+   * reference against which benchmarks measure jrnn's efficiency. Each {@link #measure} times
+   * one product, so that a benchmark can interleave them with its own steps and both see the same
+   * moments of a shared host, whose speed drifts by tens of percent over seconds.
    */
-  public static double openBlasRate(int n, int threads) {
-    Tensor a = Tensor.zeros(n, n).fill(0.5f);
-    Tensor b = Tensor.zeros(n, n).fill(0.25f);
-    Tensor c = Tensor.zeros(n, n);
-    double best = 0;
-    org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(threads);
-    try {
-      for (int i = 0; i < 6; i++) {
+  public static final class SgemmReference {
+    private final int n;
+    private final int threads;
+    private final Tensor a;
+    private final Tensor b;
+    private final Tensor c;
+
+    public SgemmReference(int n, int threads) {
+      this.n = n;
+      this.threads = threads;
+      this.a = Tensor.zeros(n, n).fill(0.5f);
+      this.b = Tensor.zeros(n, n).fill(0.25f);
+      this.c = Tensor.zeros(n, n);
+    }
+
+    /** GFLOP/s of one product; OpenBLAS returns to one thread afterwards. */
+    public double measure() {
+      org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(threads);
+      try {
         long t0 = System.nanoTime();
         sgemm(false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n);
-        best = Math.max(best, 2.0 * n * n * n / ((System.nanoTime() - t0) / 1e9) / 1e9);
+        return 2.0 * n * n * n / ((System.nanoTime() - t0) / 1e9) / 1e9;
+      } finally {
+        org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(1);
       }
-    } finally {
-      org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(1);
     }
-    return best;
   }
 
 }
