@@ -15,8 +15,6 @@ final class GruCell extends RecurrentCell {
   private final boolean resetAfter;
   private final Tensor biasHn;
   private final Tensor gBiasHn;
-  /** Reset after: [B, 3H] W_hh h_{t-1} of the current step. */
-  private Tensor gh = Tensor.zeros(0);
   /** Reset after: [T, B, H] W_hn h_{t-1} + b_hn. Reset before: [T, B, H] r * h_{t-1}. */
   private Tensor saved = Tensor.zeros(0);
   /** Reset after: [T, B, 3H] dL/d(recurrent pre-activations). */
@@ -42,7 +40,6 @@ final class GruCell extends RecurrentCell {
   protected void prepareExtra(int steps, int batch) {
     saved = grow(saved, steps * batch * hidden);
     if (resetAfter) {
-      gh = grow(gh, batch * gateWidth);
       dGh = grow(dGh, steps * batch * gateWidth);
     } else {
       dRh = grow(dRh, batch * hidden);
@@ -75,22 +72,25 @@ final class GruCell extends RecurrentCell {
     int n = hidden;
     int rows = b1 - b0;
     if (resetAfter) {
-      kernels.multiply(h, stateOffset(prevSlot, b0), n, rows, forwardU, gh, b0 * gateWidth,
-          gateWidth, false, null, 0);
+      // The recurrent product stays apart: r multiplies its candidate part (SPEC, reset after).
+      kernels.multiply(h, stateOffset(prevSlot, b0), n, rows, forwardU, stepProduct,
+          b0 * gateWidth, gateWidth, false, null, 0);
       for (int b = b0; b < b1; b++) {
-        kernels.gruForwardResetAfter(gates, gateOffset(t, b), gh, b * gateWidth, biasHn, h,
+        kernels.gruForwardResetAfter(gates, gateOffset(t, b), stepProduct, b * gateWidth, biasHn, h,
             stateOffset(prevSlot, b), saved, rowOffset(t, b), h, stateOffset(slot, b), n);
       }
     } else {
-      kernels.multiply(h, stateOffset(prevSlot, b0), n, rows, forwardU, gates, gateOffset(t, b0),
-          gateWidth, true, bias, 0);
+      kernels.multiply(h, stateOffset(prevSlot, b0), n, rows, forwardU, stepProduct,
+          b0 * gateWidth, gateWidth, false, bias, 0);
       for (int b = b0; b < b1; b++) {
+        addStepProduct(t, b, 0, 2 * n);
         kernels.gruForwardGates(gates, gateOffset(t, b), h, stateOffset(prevSlot, b), saved,
             rowOffset(t, b), n);
       }
-      kernels.multiply(saved, rowOffset(t, b0), n, rows, forwardUn, gates,
-          gateOffset(t, b0) + 2 * n, gateWidth, true, bias, 2 * n);
+      kernels.multiply(saved, rowOffset(t, b0), n, rows, forwardUn, stepProduct,
+          b0 * gateWidth + 2 * n, gateWidth, false, bias, 2 * n);
       for (int b = b0; b < b1; b++) {
+        addStepProduct(t, b, 2 * n, n);
         kernels.gruForwardCandidate(gates, gateOffset(t, b), h, stateOffset(prevSlot, b), h,
             stateOffset(slot, b), n);
       }

@@ -46,6 +46,13 @@ public abstract class RecurrentCell {
   protected Tensor gates = Tensor.zeros(0);
   /** [T, B, G*H]: dL/d(pre-activations). */
   protected Tensor dGates = Tensor.zeros(0);
+  /**
+   * [B, G*H]: the current step's recurrent product U h_{t-1} (+ b). It is written here, where it
+   * stays in cache, and then added to the step's rows of {@link #gates} just before the gate
+   * math reads them: accumulated straight into the [T, B, G*H] gates, the product read and wrote
+   * them 128 bytes per row at a time, scattered over megabytes, which cost more than the sum.
+   */
+  protected Tensor stepProduct = Tensor.zeros(0);
   /** [T + 1, B, H] hidden states by slot. */
   protected Tensor h = Tensor.zeros(0);
   /** [B, H]: dL/dh_t in, dL/dh_{t-1} out. */
@@ -94,6 +101,7 @@ public abstract class RecurrentCell {
     int rows = steps * batch;
     gates = grow(gates, rows * gateWidth);
     dGates = grow(dGates, rows * gateWidth);
+    stepProduct = grow(stepProduct, batch * gateWidth);
     h = grow(h, (steps + 1) * batch * hidden);
     dh = grow(dh, batch * hidden);
     dhPrev = grow(dhPrev, batch * hidden);
@@ -101,6 +109,12 @@ public abstract class RecurrentCell {
       ones = Tensor.zeros(rows).fill(1f);
     }
     prepareExtra(steps, batch);
+  }
+
+  /** gates[t, b, col0 .. col0 + width) += stepProduct[b, col0 .. col0 + width). */
+  protected void addStepProduct(int t, int b, int col0, int width) {
+    int g = gateOffset(t, b) + col0;
+    kernels.add(gates, g, stepProduct, b * gateWidth + col0, gates, g, width);
   }
 
   /** Buffers a particular cell needs besides the common ones. */

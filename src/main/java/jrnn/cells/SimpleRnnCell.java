@@ -28,8 +28,9 @@ final class SimpleRnnCell extends RecurrentCell {
   public void forwardStep(int t, int slot, int prevSlot, int b0, int b1) {
     int g = gateOffset(t, b0);
     int n = (b1 - b0) * hidden;
-    kernels.multiply(h, stateOffset(prevSlot, b0), hidden, b1 - b0, forwardU, gates, g, hidden, true,
-        bias, 0);
+    kernels.multiply(h, stateOffset(prevSlot, b0), hidden, b1 - b0, forwardU, stepProduct,
+        b0 * hidden, hidden, false, bias, 0);
+    kernels.add(gates, g, stepProduct, b0 * hidden, gates, g, n);
     kernels.activate(f, gates, g, n);
     h.data().put(stateOffset(slot, b0), gates.data(), g, n);
   }
