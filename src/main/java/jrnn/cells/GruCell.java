@@ -81,14 +81,14 @@ final class GruCell extends RecurrentCell {
       }
     } else {
       kernels.multiply(h, stateOffset(prevSlot, b0), n, rows, forwardU, stepProduct,
-          b0 * gateWidth, gateWidth, false, bias, 0);
+          b0 * gateWidth, gateWidth, false, forwardBias, 0);
       for (int b = b0; b < b1; b++) {
         addStepProduct(t, b, 0, 2 * n);
         kernels.gruForwardGates(gates, gateOffset(t, b), h, stateOffset(prevSlot, b), saved,
             rowOffset(t, b), n);
       }
       kernels.multiply(saved, rowOffset(t, b0), n, rows, forwardUn, stepProduct,
-          b0 * gateWidth + 2 * n, gateWidth, false, bias, 2 * n);
+          b0 * gateWidth + 2 * n, gateWidth, false, forwardBias, 2 * n);
       for (int b = b0; b < b1; b++) {
         addStepProduct(t, b, 2 * n, n);
         kernels.gruForwardCandidate(gates, gateOffset(t, b), h, stateOffset(prevSlot, b), h,

@@ -57,7 +57,7 @@ final class LstmCell extends RecurrentCell {
   @Override
   public void forwardStep(int t, int slot, int prevSlot, int b0, int b1) {
     kernels.multiply(h, stateOffset(prevSlot, b0), hidden, b1 - b0, forwardU, stepProduct,
-        b0 * gateWidth, gateWidth, false, bias, 0);
+        b0 * gateWidth, gateWidth, false, forwardBias, 0);
     for (int b = b0; b < b1; b++) {
       addStepProduct(t, b, 0, gateWidth);
       int s = stateOffset(slot, b);

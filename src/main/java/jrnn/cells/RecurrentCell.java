@@ -39,6 +39,11 @@ public abstract class RecurrentCell {
   protected final Tensor gWIh;
   protected final Tensor gWHh;
   protected final Tensor gBias;
+  /** The second bias b_hh of {@link jrnn.layers.RecurrentConfig#twoBiases}, else null. */
+  private final Tensor biasHh;
+  private final Tensor gBiasHh;
+  /** The bias the pre-activations see: {@link #bias}, or its sum with b_hh, set by {@link #projectInputs}. */
+  protected final Tensor forwardBias;
 
   protected int steps;
   protected int batch;
@@ -73,6 +78,10 @@ public abstract class RecurrentCell {
     this.gWIh = params.grad(ParamNames.recurrent(prefix, "weight_ih", layer, direction));
     this.gWHh = params.grad(ParamNames.recurrent(prefix, "weight_hh", layer, direction));
     this.gBias = params.grad(ParamNames.recurrent(prefix, "bias", layer, direction));
+    String hh = ParamNames.recurrent(prefix, "bias_hh", layer, direction);
+    this.biasHh = params.layout().contains(hh) ? params.value(hh) : null;
+    this.gBiasHh = biasHh != null ? params.grad(hh) : null;
+    this.forwardBias = biasHh != null ? Tensor.zeros(gateWidth) : bias;
   }
 
   /** The fast cell of {@code type} for one layer and direction, on views of {@code params}. */
@@ -130,11 +139,14 @@ public abstract class RecurrentCell {
    * spares a pass over T*B rows of the gates.
    */
   public void projectInputs(Tensor x, int xOff, int xLd) {
+    if (biasHh != null) {
+      kernels.add(bias, 0, biasHh, 0, forwardBias, 0, gateWidth);
+    }
     boolean withBias = biasInProjection();
     Parallel.run(steps * batch, (r0, r1) -> {
       if (withBias) {
         for (int r = r0; r < r1; r++) {
-          gates.data().put(r * gateWidth, bias.data(), 0, gateWidth);
+          gates.data().put(r * gateWidth, forwardBias.data(), 0, gateWidth);
         }
       }
       Blas.gemm(false, true, r1 - r0, gateWidth, inputSize, 1f, x, xOff + r0 * xLd, xLd, wIh, 0,
@@ -172,6 +184,9 @@ public abstract class RecurrentCell {
     Blas.gemm(true, false, gateWidth, inputSize, rows, 1f, dGates, 0, gateWidth, x, xOff, xLd,
         1f, gWIh, 0, inputSize);
     columnSums(dGates, 0, gateWidth, gateWidth, gBias, 0);
+    if (gBiasHh != null) {
+      columnSums(dGates, 0, gateWidth, gateWidth, gBiasHh, 0);
+    }
     if (dx != null) {
       Blas.gemm(false, false, rows, inputSize, gateWidth, 1f, dGates, 0, gateWidth, wIh, 0,
           inputSize, accumulate ? 1f : 0f, dx, dxOff, dxLd);

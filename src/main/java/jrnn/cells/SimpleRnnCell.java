@@ -29,7 +29,7 @@ final class SimpleRnnCell extends RecurrentCell {
     int g = gateOffset(t, b0);
     int n = (b1 - b0) * hidden;
     kernels.multiply(h, stateOffset(prevSlot, b0), hidden, b1 - b0, forwardU, stepProduct,
-        b0 * hidden, hidden, false, bias, 0);
+        b0 * hidden, hidden, false, forwardBias, 0);
     kernels.add(gates, g, stepProduct, b0 * hidden, gates, g, n);
     kernels.activate(f, gates, g, n);
     h.data().put(stateOffset(slot, b0), gates.data(), g, n);

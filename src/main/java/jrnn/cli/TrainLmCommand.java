@@ -101,6 +101,13 @@ final class TrainLmCommand implements Callable<Integer> {
   @Option(names = "--seed", description = "Seed of initialisation and dropout.")
   Long seed;
 
+  @Option(names = "--checks-per-epoch", description = "Validations per epoch, evenly spaced; the best model of all is kept.")
+  Integer checksPerEpoch;
+
+  @Option(names = "--two-biases", negatable = true,
+      description = "Two bias vectors per recurrent layer, b_ih and b_hh, as cuDNN and PyTorch have (LSTM, simple RNN).")
+  Boolean twoBiases;
+
   LmSettings settings() {
     LmSettings base = preset != null ? LmSettings.preset(preset) : LmSettings.defaults();
     Map<String, String> o = new LinkedHashMap<>();
@@ -123,6 +130,8 @@ final class TrainLmCommand implements Callable<Integer> {
     put(o, "lm.forget_bias", forgetBias);
     put(o, "lm.normalization", normalization);
     put(o, "lm.seed", seed);
+    put(o, "lm.checks_per_epoch", checksPerEpoch);
+    put(o, "lm.two_biases", twoBiases);
     return base.with(o);
   }
 

@@ -25,6 +25,7 @@ public final class ConfigProperties {
     m.put("model.readout", c.readout().label());
     m.put("model.output_size", Integer.toString(c.outputSize()));
     m.put("model.output", c.output().name().toLowerCase(Locale.ROOT));
+    m.put("model.two_biases", Boolean.toString(c.twoBiases()));
     return m;
   }
 
@@ -35,10 +36,21 @@ public final class ConfigProperties {
           integer(m, "model.layers"), Bidirectional.parse(text(m, "model.bidirectional")),
           Double.parseDouble(text(m, "model.dropout")), Readout.parse(text(m, "model.readout")),
           integer(m, "model.output_size"),
-          OutputKind.valueOf(text(m, "model.output").toUpperCase(Locale.ROOT)));
+          OutputKind.valueOf(text(m, "model.output").toUpperCase(Locale.ROOT)),
+          twoBiases(m));
     } catch (IllegalArgumentException e) {
       throw new ModelFileException("model file has an invalid configuration: " + e.getMessage());
     }
+  }
+
+  /** Files written before the option existed have one bias per layer. */
+  static boolean twoBiases(Map<String, String> m) throws ModelFileException {
+    String v = m.getOrDefault("model.two_biases", "false");
+    if (!v.equals("true") && !v.equals("false")) {
+      throw new ModelFileException("model file's configuration has 'model.two_biases=" + v
+          + "', not true or false");
+    }
+    return v.equals("true");
   }
 
   static String text(Map<String, String> m, String key) throws ModelFileException {

@@ -14,7 +14,8 @@ import jrnn.layers.RecurrentConfig;
  *
  * <ul>
  *   <li>PyTorch keeps two bias vectors, {@code bias_ih} and {@code bias_hh}; the chapter, and
- *       jrnn, one: {@code bias = bias_ih + bias_hh}. The GRU's n gate is the exception, because
+ *       jrnn, one: {@code bias = bias_ih + bias_hh}, unless the stack has
+ *       {@link RecurrentConfig#twoBiases}, which keeps them apart. The GRU's n gate is the exception, because
  *       its recurrent bias sits inside the reset product: jrnn keeps it as {@code bias_hn}.</li>
  *   <li>PyTorch's GRU computes h = (1 - z) * n + z * h_{t-1}; the chapter (8-38) and jrnn
  *       h = (1 - z) * h_{t-1} + z * n. So jrnn's z is PyTorch's 1 - z, and since
@@ -59,7 +60,10 @@ public final class PyTorchWeights {
         double[] bHh = get(torch, torchName("bias_hh", l, d));
         double[] bias = new double[bIh.length];
         for (int k = 0; k < bias.length; k++) {
-          bias[k] = bIh[k] + (gru && k >= 2 * h ? 0 : bHh[k]);
+          bias[k] = bIh[k] + (cfg.twoBiases() || gru && k >= 2 * h ? 0 : bHh[k]);
+        }
+        if (cfg.twoBiases()) {
+          out.put(ParamNames.recurrent(prefix, "bias_hh", l, d), bHh.clone());
         }
         if (gru) {
           negateRows(wIh, h, 2 * h, cfg.layerInputSize(l));
@@ -79,7 +83,8 @@ public final class PyTorchWeights {
 
   /**
    * PyTorch's state dict of the stack from jrnn parameters: {@code bias_ih} takes the whole
-   * bias and {@code bias_hh} is zero, except the GRU's n rows, which take {@code bias_hn}.
+   * bias and {@code bias_hh} is zero, except the GRU's n rows, which take {@code bias_hn}; with
+   * two biases each goes to its namesake.
    */
   public static Map<String, double[]> toTorch(RecurrentConfig cfg, String prefix,
       Map<String, double[]> jrnn) {
@@ -92,7 +97,9 @@ public final class PyTorchWeights {
         double[] wIh = get(jrnn, ParamNames.recurrent(prefix, "weight_ih", l, d)).clone();
         double[] wHh = get(jrnn, ParamNames.recurrent(prefix, "weight_hh", l, d)).clone();
         double[] bIh = get(jrnn, ParamNames.recurrent(prefix, "bias", l, d)).clone();
-        double[] bHh = new double[bIh.length];
+        double[] bHh = cfg.twoBiases()
+            ? get(jrnn, ParamNames.recurrent(prefix, "bias_hh", l, d)).clone()
+            : new double[bIh.length];
         if (gru) {
           negateRows(wIh, h, 2 * h, cfg.layerInputSize(l));
           negateRows(wHh, h, 2 * h, h);

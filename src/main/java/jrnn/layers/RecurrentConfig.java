@@ -8,9 +8,21 @@ import jrnn.params.ParamLayout;
  * A stack of recurrent layers (SPEC 8-39), each optionally bidirectional (8-40 .. 8-42), with
  * dropout between layers. Layer l reads the merged output of layer l - 1; layer 0 reads the
  * input of width {@code inputSize}.
+ *
+ * @param twoBiases each layer has a second bias vector {@code bias_hh} beside {@code bias}, as
+ *     cuDNN, PyTorch and Zaremba et al.'s code have (b_ih and b_hh). The pre-activations see
+ *     only their sum, as in the chapter's single b, but both are trained: under SGD their sum
+ *     moves twice as fast, and drawn at random it starts twice as spread. LSTM and simple
+ *     RNN cells only; the GRU's recurrent bias is already its own ({@code bias_hn}).
  */
 public record RecurrentConfig(CellType cell, int inputSize, int hiddenSize, int layers,
-    Bidirectional bidirectional, double dropout) {
+    Bidirectional bidirectional, double dropout, boolean twoBiases) {
+
+  /** A stack with one bias vector per layer and direction. */
+  public RecurrentConfig(CellType cell, int inputSize, int hiddenSize, int layers,
+      Bidirectional bidirectional, double dropout) {
+    this(cell, inputSize, hiddenSize, layers, bidirectional, dropout, false);
+  }
 
   public RecurrentConfig {
     if (cell == null) {
@@ -30,6 +42,10 @@ public record RecurrentConfig(CellType cell, int inputSize, int hiddenSize, int 
     }
     if (!(dropout >= 0 && dropout < 1)) {
       throw new IllegalArgumentException("RecurrentConfig: dropout must be in [0, 1), got " + dropout);
+    }
+    if (twoBiases && cell instanceof CellType.Gru) {
+      throw new IllegalArgumentException("RecurrentConfig: two biases are for LSTM and simple RNN"
+          + " cells; the GRU keeps its recurrent bias as bias_hn (cell " + cell.name() + ")");
     }
   }
 
@@ -59,6 +75,9 @@ public record RecurrentConfig(CellType cell, int inputSize, int hiddenSize, int 
         b.add(ParamNames.recurrent(prefix, "weight_ih", l, d), g, layerInputSize(l));
         b.add(ParamNames.recurrent(prefix, "weight_hh", l, d), g, hiddenSize);
         b.add(ParamNames.recurrent(prefix, "bias", l, d), g);
+        if (twoBiases) {
+          b.add(ParamNames.recurrent(prefix, "bias_hh", l, d), g);
+        }
         if (cell instanceof CellType.Lstm lstm && lstm.peephole()) {
           if (!lstm.coupled()) {
             b.add(ParamNames.recurrent(prefix, "weight_ci", l, d), hiddenSize);

@@ -14,10 +14,20 @@ import jrnn.params.ParamLayout;
  * @param inputSize embedding width, or the width of real-valued inputs
  * @param dropout applied, as Zaremba et al. 2014 do, to every non-recurrent connection: the
  *     input of the first layer, between layers, and the input of the output layer
+ * @param twoBiases each recurrent layer has a second bias, {@code bias_hh}
+ *     ({@link RecurrentConfig#twoBiases})
  */
 public record ModelConfig(int vocabSize, int inputSize, CellType cell, int hiddenSize,
     int layers, Bidirectional bidirectional, double dropout, Readout readout, int outputSize,
-    OutputKind output) {
+    OutputKind output, boolean twoBiases) {
+
+  /** A model with one bias vector per recurrent layer and direction. */
+  public ModelConfig(int vocabSize, int inputSize, CellType cell, int hiddenSize, int layers,
+      Bidirectional bidirectional, double dropout, Readout readout, int outputSize,
+      OutputKind output) {
+    this(vocabSize, inputSize, cell, hiddenSize, layers, bidirectional, dropout, readout,
+        outputSize, output, false);
+  }
 
   public static final String RNN_PREFIX = "rnn.";
   public static final String EMBEDDING = "embedding.weight";
@@ -41,7 +51,7 @@ public record ModelConfig(int vocabSize, int inputSize, CellType cell, int hidde
       bidirectional = Bidirectional.NONE;
     }
     // Validates cell, sizes and dropout with messages of its own.
-    new RecurrentConfig(cell, inputSize, hiddenSize, layers, bidirectional, dropout);
+    new RecurrentConfig(cell, inputSize, hiddenSize, layers, bidirectional, dropout, twoBiases);
   }
 
   public boolean tokenInput() {
@@ -50,7 +60,8 @@ public record ModelConfig(int vocabSize, int inputSize, CellType cell, int hidde
 
   /** The recurrent stack; its own dropout is the between-layer part of {@link #dropout}. */
   public RecurrentConfig recurrent() {
-    return new RecurrentConfig(cell, inputSize, hiddenSize, layers, bidirectional, dropout);
+    return new RecurrentConfig(cell, inputSize, hiddenSize, layers, bidirectional, dropout,
+        twoBiases);
   }
 
   /** Width of the vector the output layer reads. */
@@ -71,6 +82,6 @@ public record ModelConfig(int vocabSize, int inputSize, CellType cell, int hidde
 
   public ModelConfig withDropout(double p) {
     return new ModelConfig(vocabSize, inputSize, cell, hiddenSize, layers, bidirectional, p,
-        readout, outputSize, output);
+        readout, outputSize, output, twoBiases);
   }
 }

@@ -22,6 +22,8 @@ public abstract class ReferenceCell {
   protected final int wIh;
   protected final int wHh;
   protected final int bias;
+  /** Offset of the second bias b_hh, or -1 when the layer has one bias. */
+  protected final int biasHh;
 
   /** What a step keeps for its backward pass. */
   public static class Step {
@@ -41,6 +43,8 @@ public abstract class ReferenceCell {
     this.wIh = layout.get(ParamNames.recurrent(prefix, "weight_ih", layer, direction)).offset();
     this.wHh = layout.get(ParamNames.recurrent(prefix, "weight_hh", layer, direction)).offset();
     this.bias = layout.get(ParamNames.recurrent(prefix, "bias", layer, direction)).offset();
+    String hh = ParamNames.recurrent(prefix, "bias_hh", layer, direction);
+    this.biasHh = layout.contains(hh) ? layout.get(hh).offset() : -1;
   }
 
   /** The cell of {@code type} for one layer and direction of a model with this layout. */
@@ -69,7 +73,8 @@ public abstract class ReferenceCell {
 
   /** b[row] + W_ih[row] . x + W_hh[row] . h (the chapter's W [h_{t-1}, x_t] + b). */
   protected double preactivation(int row, double[] x, double[] h) {
-    return p[bias + row] + dot(wIh, inputSize, row, x) + dot(wHh, hidden, row, h);
+    double b = p[bias + row] + (biasHh >= 0 ? p[biasHh + row] : 0);
+    return b + dot(wIh, inputSize, row, x) + dot(wHh, hidden, row, h);
   }
 
   protected double dot(int off, int cols, int row, double[] v) {
@@ -100,6 +105,9 @@ public abstract class ReferenceCell {
   /** Gradients of a pre-activation row r = b + W_ih x + W_hh h, given d = dL/dr. */
   protected void backPreactivation(int row, double d, Step s, double[] dx, double[] dhPrev) {
     g[bias + row] += d;
+    if (biasHh >= 0) {
+      g[biasHh + row] += d;
+    }
     addOuter(wIh, inputSize, row, d, s.x);
     addOuter(wHh, hidden, row, d, s.hPrev);
     addRow(wIh, inputSize, row, d, dx);

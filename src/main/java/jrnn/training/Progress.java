@@ -61,10 +61,16 @@ public final class Progress {
 
   /** Ends the line with a summary. */
   public void finish(String summary) {
+    print(summary);
+  }
+
+  /** Prints a line of its own in place of the bar, which the next update draws again. */
+  public void print(String line) {
     if (interactive && lastWidth > 0) {
       out.print("\r" + " ".repeat(lastWidth) + "\r");
+      lastWidth = 0;
     }
-    out.println(summary);
+    out.println(line);
     out.flush();
   }
 

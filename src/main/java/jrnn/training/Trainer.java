@@ -121,14 +121,32 @@ public final class Trainer {
    * parallel streams, the state carried across windows (and not across epochs).
    */
   public LossStats trainStream(TokenStream stream, int batch, int steps, Progress progress) {
+    return trainStream(stream, batch, steps, progress, 1, null);
+  }
+
+  /**
+   * As {@link #trainStream(TokenStream, int, int, Progress)}, and calls {@code check} {@code
+   * checks - 1} times within the epoch, evenly spaced by windows (the caller checks at its end).
+   * The check may run the model on other data: the stream's state is carried in a copy.
+   */
+  public LossStats trainStream(TokenStream stream, int batch, int steps, Progress progress,
+      int checks, Runnable check) {
     LossStats total = LossStats.NONE;
     RecurrentState state = null;
+    int windows = stream.windows(batch, steps);
+    int done = 0;
+    int nextCheck = 1;
     for (Batch b : stream.batches(batch, steps)) {
       StepResult r = step(b, state);
       total = total.plus(r.loss());
       state = carryOver(model.finalState());
+      done++;
       if (progress != null) {
         progress.update(total.count(), total.mean());
+      }
+      if (check != null && nextCheck < checks && done == (int) ((long) windows * nextCheck / checks)) {
+        check.run();
+        nextCheck++;
       }
     }
     return total;

@@ -27,7 +27,20 @@ class StackAgreesWithPyTorchTest {
   @TestFactory
   Iterable<DynamicTest> everyCase() throws Exception {
     return TorchReference.load().stream()
-        .map(c -> DynamicTest.dynamicTest(c.name(), () -> check(c)))
+        .map(c -> DynamicTest.dynamicTest(c.name(), () -> check(c, c.config())))
+        .toList();
+  }
+
+  /** PyTorch's b_ih and b_hh kept apart, as {@link RecurrentConfig#twoBiases}: the same figures. */
+  @TestFactory
+  Iterable<DynamicTest> everyCaseWithTwoBiases() throws Exception {
+    return TorchReference.load().stream()
+        .filter(c -> !(c.config().cell() instanceof jrnn.cells.CellType.Gru))
+        .map(c -> DynamicTest.dynamicTest(c.name() + " with two biases", () -> {
+          RecurrentConfig one = c.config();
+          check(c, new RecurrentConfig(one.cell(), one.inputSize(), one.hiddenSize(), one.layers(),
+              one.bidirectional(), one.dropout(), true));
+        }))
         .toList();
   }
 
@@ -35,8 +48,7 @@ class StackAgreesWithPyTorchTest {
     assertEquals(expected, actual, TOL * (1 + Math.abs(expected)), what);
   }
 
-  void check(Case c) {
-    RecurrentConfig cfg = c.config();
+  void check(Case c, RecurrentConfig cfg) {
     ParamLayout.Builder lb = ParamLayout.builder();
     cfg.declareParameters(lb, "rnn.");
     ParamLayout layout = lb.build();
@@ -104,7 +116,7 @@ class StackAgreesWithPyTorchTest {
         }
       }
     }
-    ReferenceAgreesWithPyTorchTest.assertTorchGradients(c, layout,
+    ReferenceAgreesWithPyTorchTest.assertTorchGradients(c, cfg, layout,
         params.grads().toDoubleArray(), TOL);
   }
 }

@@ -65,6 +65,23 @@ class EngineAgreesWithReferenceTest {
   }
 
   @TestFactory
+  List<DynamicTest> twoBiases() {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (Kernels k : kernels()) {
+      for (String cell : List.of("rnn-relu", "lstm", "lstm-peephole")) {
+        for (Structure s : List.of(STRUCTURES.get(1), STRUCTURES.get(4))) {
+          ModelConfig cfg = new ModelConfig(0, 3, CellType.parse(cell), 5, s.layers(), s.merge(), 0,
+              Readout.EVERY_STEP, 4, OutputKind.SOFTMAX, true);
+          tests.add(DynamicTest.dynamicTest(cell + " with two biases, " + s.label() + " ("
+              + k.getClass().getSimpleName() + ")",
+              () -> agree(cfg, 13, LossNormalization.PER_SEQUENCE, k)));
+        }
+      }
+    }
+    return tests;
+  }
+
+  @TestFactory
   List<DynamicTest> everyReadoutAndLoss() {
     List<DynamicTest> tests = new ArrayList<>();
     for (Readout ro : Readout.values()) {

@@ -11,6 +11,7 @@ import jrnn.io.PyTorchWeights;
 import jrnn.models.ModelConfig;
 import jrnn.models.OutputKind;
 import jrnn.models.Readout;
+import jrnn.layers.RecurrentConfig;
 import jrnn.params.ParamLayout;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -99,20 +100,26 @@ public class ReferenceAgreesWithPyTorchTest {
 
   /** Compares our flat gradients, mapped to PyTorch's parameters, with PyTorch's. */
   public static void assertTorchGradients(Case c, ParamLayout layout, double[] grads, double tol) {
+    assertTorchGradients(c, c.config(), layout, grads, tol);
+  }
+
+  /** As above, for jrnn parameters of {@code cfg}, which may keep PyTorch's two biases apart. */
+  public static void assertTorchGradients(Case c, RecurrentConfig cfg, ParamLayout layout,
+      double[] grads, double tol) {
     Map<String, double[]> ours = new LinkedHashMap<>();
     for (ParamLayout.Entry e : layout.entries()) {
       double[] g = new double[e.size()];
       System.arraycopy(grads, e.offset(), g, 0, e.size());
       ours.put(e.name(), g);
     }
-    Map<String, double[]> mapped = PyTorchWeights.toTorch(c.config(), ModelConfig.RNN_PREFIX, ours);
+    Map<String, double[]> mapped = PyTorchWeights.toTorch(cfg, ModelConfig.RNN_PREFIX, ours);
     boolean gru = c.config().cell() instanceof CellType.Gru;
     int h = c.config().hiddenSize();
     for (var e : c.gradWeights().entrySet()) {
       String name = e.getKey();
       double[] expected = e.getValue();
       double[] actual;
-      if (name.startsWith("bias_hh")) {
+      if (name.startsWith("bias_hh") && !cfg.twoBiases()) {
         // d/d bias_hh = d/d bias (their sum), but for the GRU's n rows, d/d bias_hn.
         double[] viaBias = mapped.get(name.replace("bias_hh", "bias_ih"));
         double[] viaHn = mapped.get(name);

@@ -77,6 +77,48 @@ class ReferenceGradientCheckTest {
     return tests;
   }
 
+  static ModelConfig twoBiases(CellType cell, Structure s) {
+    return new ModelConfig(0, 3, cell, 4, s.layers(), s.merge(), 0, Readout.EVERY_STEP, 3,
+        OutputKind.SOFTMAX, true);
+  }
+
+  @TestFactory
+  List<DynamicTest> twoBiasesInEveryStructure() {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (String cell : List.of("rnn-tanh", "lstm", "lstm-peephole-cifg")) {
+      for (Structure s : STRUCTURES) {
+        String name = cell + " with two biases " + s.label();
+        tests.add(DynamicTest.dynamicTest(name, () -> assertPasses(name,
+            ModelGradientCheck.run(twoBiases(CellType.parse(cell), s), 42,
+                LossNormalization.PER_OUTPUT, ReferenceModel.STANDARD_CELLS))));
+      }
+    }
+    return tests;
+  }
+
+  /** An LSTM whose backward leaves out the second bias's gradient. */
+  static final class OneBiasGradientLstm extends ReferenceCell.Lstm {
+    OneBiasGradientLstm(ModelConfig cfg, int inputSize, double[] p, double[] g,
+        jrnn.params.ParamLayout layout, int layer, int direction) {
+      super((CellType.Lstm) cfg.cell(), inputSize, cfg.hiddenSize(), p, g, layout,
+          ModelConfig.RNN_PREFIX, layer, direction);
+    }
+
+    @Override
+    protected void backPreactivation(int row, double d, Step s, double[] dx, double[] dhPrev) {
+      super.backPreactivation(row, d, s, dx, dhPrev);
+      g[biasHh + row] -= d;
+    }
+  }
+
+  @Test
+  void aLostSecondBiasGradientFailsTheCheck() {
+    ModelConfig cfg = twoBiases(CellType.parse("lstm"), STRUCTURES.get(0));
+    ModelGradientCheck.Report bad = ModelGradientCheck.run(cfg, 42, LossNormalization.PER_OUTPUT,
+        OneBiasGradientLstm::new);
+    assertTrue(bad.maxRelativeError() > 1e-3, "the planted bug is caught: " + bad.maxRelativeError());
+  }
+
   @Test
   void embeddingAndDropout() {
     for (CellType cell : List.of(CellType.parse("gru"), CellType.parse("lstm-peephole-cifg"))) {

@@ -48,7 +48,7 @@ public final class LanguageModel {
   public static LanguageModel create(LmSettings s, Vocabulary vocab) {
     ModelConfig cfg = new ModelConfig(vocab.size(), s.embedding(), CellType.parse(s.cell()),
         s.hidden(), s.layers(), Bidirectional.NONE, s.dropout(), Readout.EVERY_STEP, vocab.size(),
-        OutputKind.SOFTMAX);
+        OutputKind.SOFTMAX, s.twoBiases());
     SequenceModel m = new SequenceModel(cfg);
     m.initialize(new Rng(s.seed()), s.initRange(), s.forgetBias());
     return new LanguageModel(s, vocab, m);

@@ -2,6 +2,7 @@ package jrnn.apps.lm;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -129,15 +130,24 @@ public final class LanguageModelTraining {
       Progress progress = new Progress(log, String.format(Locale.ROOT, "epoch %d/%d", e + 1, s.epochs()),
           trainStream.predictions(s.batch()), unit, this::metric);
       long t0 = System.nanoTime();
-      LossStats tr = trainer.trainStream(trainStream, s.batch(), s.steps(), progress);
+      int epochIndex = e;
+      int[] checked = {0};
+      LossStats tr;
+      try {
+        tr = trainer.trainStream(trainStream, s.batch(), s.steps(), progress, s.checksPerEpoch(), () -> {
+          checked[0]++;
+          LossStats check = lm.evaluate(valid, s.steps());
+          boolean better = keepIfBest(check.mean());
+          progress.print(String.format(Locale.ROOT, "epoch %d/%d, check %d/%d  valid %s%s", epochIndex + 1,
+              s.epochs(), checked[0], s.checksPerEpoch(), metric(check.mean()), better ? "  best so far: saved" : ""));
+        });
+      } catch (UncheckedIOException ex) {
+        throw ex.getCause();
+      }
       double seconds = (System.nanoTime() - t0) / 1e9;
       LossStats va = lm.evaluate(valid, s.steps());
       history.add(new Epoch(e + 1, lr, tr.mean(), va.mean(), seconds));
-      boolean improved = va.mean() < best;
-      if (improved) {
-        best = va.mean();
-        lm.save(out);
-      }
+      boolean improved = keepIfBest(va.mean());
       progress.finish(String.format(Locale.ROOT, "epoch %d/%d  lr %.4g  train %s  valid %s  %.0f s (%,.0f %s/s)%s",
           e + 1, s.epochs(), lr, metric(tr.mean()), metric(va.mean()), seconds, tr.count() / seconds, unit,
           improved ? "  best so far: saved" : ""));
@@ -145,6 +155,20 @@ public final class LanguageModelTraining {
       writeCurve();
       telemetry.write(telemetryPath(out));
     }
+  }
+
+  /** Saves the model when {@code validLoss} is the best so far; says whether it did. */
+  private boolean keepIfBest(double validLoss) {
+    if (!(validLoss < best)) {
+      return false;
+    }
+    best = validLoss;
+    try {
+      lm.save(out);
+    } catch (IOException ex) {
+      throw new UncheckedIOException(ex);
+    }
+    return true;
   }
 
   /** "loss 4.812 ppl 123.0" or "loss 1.402 bpc 2.023". */

@@ -13,11 +13,25 @@ import java.util.TreeMap;
  * @param vocabCap largest vocabulary, {@code <unk>} included (0: every token of the training text)
  * @param normalization {@code sequence}: loss summed over the window, averaged over the batch
  *     (Zaremba et al.; right for their learning rate 1); {@code token}: averaged over tokens
+ * @param checksPerEpoch validation measurements per epoch, evenly spaced, the last at its end;
+ *     the best model of all of them is kept
+ * @param twoBiases recurrent layers with two bias vectors, b_ih and b_hh
+ *     ({@link jrnn.layers.RecurrentConfig#twoBiases})
  */
 public record LmSettings(String level, int vocabCap, String cell, int embedding, int hidden,
     int layers, double dropout, int batch, int steps, int epochs, String optimizer, double lr,
     int decayStart, double decayFactor, double clipNorm, double initRange, double forgetBias,
-    String normalization, long seed) {
+    String normalization, long seed, int checksPerEpoch, boolean twoBiases) {
+
+  /** A run with one validation per epoch and one bias per recurrent layer. */
+  public LmSettings(String level, int vocabCap, String cell, int embedding, int hidden,
+      int layers, double dropout, int batch, int steps, int epochs, String optimizer, double lr,
+      int decayStart, double decayFactor, double clipNorm, double initRange, double forgetBias,
+      String normalization, long seed) {
+    this(level, vocabCap, cell, embedding, hidden, layers, dropout, batch, steps, epochs,
+        optimizer, lr, decayStart, decayFactor, clipNorm, initRange, forgetBias, normalization,
+        seed, 1, false);
+  }
 
   public LmSettings {
     level = level.toLowerCase(Locale.ROOT);
@@ -27,9 +41,9 @@ public record LmSettings(String level, int vocabCap, String cell, int embedding,
     if (!normalization.equals("sequence") && !normalization.equals("token")) {
       throw new IllegalArgumentException("normalization must be sequence or token, got '" + normalization + "'");
     }
-    for (int v : new int[] {embedding, hidden, layers, batch, steps, epochs}) {
+    for (int v : new int[] {embedding, hidden, layers, batch, steps, epochs, checksPerEpoch}) {
       if (v <= 0) {
-        throw new IllegalArgumentException("sizes, batch, steps and epochs must be positive: " + this);
+        throw new IllegalArgumentException("sizes, batch, steps, epochs and checks per epoch must be positive: " + this);
       }
     }
   }
@@ -44,9 +58,10 @@ public record LmSettings(String level, int vocabCap, String cell, int embedding,
   private static Map<String, LmSettings> presets() {
     Map<String, LmSettings> m = new LinkedHashMap<>();
     // Zaremba et al. 2014, "small": 2 x 200 LSTM, 20 steps, batch 20, SGD 1 halved each epoch
-    // after the 4th, 13 epochs, clip 5, uniform init 0.1, no dropout.
+    // after the 4th, 13 epochs, clip 5, uniform init 0.1, no dropout; two biases per layer, as
+    // in their code (two nn.Linear) and in cuDNN; validation four times an epoch.
     m.put("ptb-small", new LmSettings("word", 10000, "lstm", 200, 200, 2, 0.0, 20, 20, 13,
-        "sgd", 1.0, 4, 0.5, 5, 0.1, 0, "sequence", 1));
+        "sgd", 1.0, 4, 0.5, 5, 0.1, 0, "sequence", 1, 4, true));
     // Zaremba et al.'s "medium" regularisation (2 x 650, dropout 0.5, 35 steps, init 0.05),
     // with its schedule compressed to fit about an hour here: rate decay 0.8 from epoch 6.
     m.put("ptb-medium", new LmSettings("word", 10000, "lstm", 650, 650, 2, 0.5, 20, 35, 12,
@@ -93,6 +108,8 @@ public record LmSettings(String level, int vocabCap, String cell, int embedding,
     m.put("lm.forget_bias", Double.toString(forgetBias));
     m.put("lm.normalization", normalization);
     m.put("lm.seed", Long.toString(seed));
+    m.put("lm.checks_per_epoch", Integer.toString(checksPerEpoch));
+    m.put("lm.two_biases", Boolean.toString(twoBiases));
     return m;
   }
 
@@ -117,6 +134,16 @@ public record LmSettings(String level, int vocabCap, String cell, int embedding,
         Integer.parseInt(m.get("lm.decay_start")), Double.parseDouble(m.get("lm.decay_factor")),
         Double.parseDouble(m.get("lm.clip_norm")), Double.parseDouble(m.get("lm.init_range")),
         Double.parseDouble(m.get("lm.forget_bias")), m.get("lm.normalization"),
-        Long.parseLong(m.get("lm.seed")));
+        Long.parseLong(m.get("lm.seed")),
+        // Files written before these settings existed validated once an epoch, with one bias.
+        Integer.parseInt(m.getOrDefault("lm.checks_per_epoch", "1")),
+        parseBoolean("lm.two_biases", m.getOrDefault("lm.two_biases", "false")));
+  }
+
+  private static boolean parseBoolean(String key, String v) {
+    if (!v.equals("true") && !v.equals("false")) {
+      throw new IllegalArgumentException(key + " must be true or false, got '" + v + "'");
+    }
+    return v.equals("true");
   }
 }

@@ -133,4 +133,49 @@ class LanguageModelTest {
     assertArrayEquals(whole.lm().model().parameters().values().toArray(),
         fresh.lm().model().parameters().values().toArray(), "same parameters at the end");
   }
+
+  @Test
+  void checksWithinAnEpochLeaveTheTrainingAsItIsAndKeepTheBest() throws IOException {
+    LmSettings once = TINY.with(Map.of("lm.epochs", "2"));
+    LmSettings fourTimes = once.with(Map.of("lm.checks_per_epoch", "4"));
+    Setup a = setup(once, 30_000);
+    LanguageModelTraining plain = new LanguageModelTraining(a.lm(), a.train(), a.valid(),
+        dir.resolve("once.jrnn"), quiet());
+    plain.run(0);
+    Setup b = setup(fourTimes, 30_000);
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    LanguageModelTraining checked = new LanguageModelTraining(b.lm(), b.train(), b.valid(),
+        dir.resolve("four.jrnn"), new PrintStream(log, true, StandardCharsets.UTF_8));
+    checked.run(0);
+    // The checks run the model on other data in between; the carried state and the updates are
+    // those of the run without them.
+    assertArrayEquals(a.lm().model().parameters().values().toArray(),
+        b.lm().model().parameters().values().toArray(), "same parameters at the end");
+    String out = log.toString(StandardCharsets.UTF_8);
+    assertEquals(6, out.split("check ", -1).length - 1, "three checks within each of 2 epochs:\n" + out);
+    assertTrue(checked.bestValidation() <= plain.bestValidation(), "the best over more checks is no worse");
+    double saved = LanguageModel.load(dir.resolve("four.jrnn")).evaluate(b.valid(), fourTimes.steps()).mean();
+    assertEquals(checked.bestValidation(), saved, 1e-6, "the file holds the best model of all checks");
+  }
+
+  @Test
+  void twoBiasesRoundTripAndOldFilesReadAsOne() throws IOException {
+    LmSettings two = TINY.with(Map.of("lm.two_biases", "true"));
+    Setup s = setup(two, 20_000);
+    assertTrue(s.lm().model().parameters().layout().contains("rnn.bias_hh_l0"), "a second bias");
+    s.lm().save(dir.resolve("two.jrnn"));
+    LanguageModel back = LanguageModel.load(dir.resolve("two.jrnn"));
+    assertEquals(two, back.settings());
+    assertTrue(back.model().config().twoBiases());
+    assertArrayEquals(s.lm().model().parameters().values().toArray(),
+        back.model().parameters().values().toArray());
+    // Settings written before the two new keys existed.
+    Map<String, String> old = new java.util.TreeMap<>(TINY.toProperties());
+    old.remove("lm.checks_per_epoch");
+    old.remove("lm.two_biases");
+    assertEquals(TINY, LmSettings.fromProperties(old));
+    old.put("lm.two_biases", "yes");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LmSettings.fromProperties(old));
+    assertTrue(e.getMessage().contains("lm.two_biases") && e.getMessage().contains("yes"), e.getMessage());
+  }
 }
