@@ -164,12 +164,13 @@ final class TrainLmCommand implements Callable<Integer> {
     int[] validIds = lm.encode(lm.tokenize(validText));
     System.out.printf(Locale.ROOT, "language model, %s level: %,d training and %,d validation tokens, vocabulary %,d%n",
         s.level(), trainIds.length, validIds.length, vocab.size());
-    System.out.printf(Locale.ROOT, "model: embedding %d, %d x %s of %d units, dropout %.2f: %,d parameters%n",
-        s.embedding(), s.layers(), s.cell(), s.hidden(), s.dropout(), lm.model().parameters().layout().size());
+    System.out.printf(Locale.ROOT, "model: embedding %d, %d x %s of %d units%s, dropout %.2f: %,d parameters%n",
+        s.embedding(), s.layers(), s.cell(), s.hidden(), s.twoBiases() ? " with two biases" : "", s.dropout(),
+        lm.model().parameters().layout().size());
     System.out.printf(Locale.ROOT, "training: %s, lr %.4g (x%.3g per epoch from epoch %d), clip %.3g, batch %d,"
-        + " %d steps, %d epochs, loss per %s; %s kernels, %d threads%n", s.optimizer(), s.lr(), s.decayFactor(),
-        s.decayStart() + 1, s.clipNorm(), s.batch(), s.steps(), s.epochs(), s.normalization(),
-        Kernels.best().getClass().getSimpleName(), Parallel.threads());
+        + " %d steps, %d epochs, loss per %s, validation %d time(s) an epoch; %s kernels, %d threads%n",
+        s.optimizer(), s.lr(), s.decayFactor(), s.decayStart() + 1, s.clipNorm(), s.batch(), s.steps(), s.epochs(),
+        s.normalization(), s.checksPerEpoch(), Kernels.best().getClass().getSimpleName(), Parallel.threads());
     LanguageModelTraining run = new LanguageModelTraining(lm, trainIds, validIds, out, System.out);
     int first = 0;
     if (resume) {

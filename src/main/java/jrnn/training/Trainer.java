@@ -144,7 +144,7 @@ public final class Trainer {
       if (progress != null) {
         progress.update(total.count(), total.mean());
       }
-      if (check != null && nextCheck < checks && done == (int) ((long) windows * nextCheck / checks)) {
+      if (check != null && nextCheck < checks && done >= (long) windows * nextCheck / checks) {
         check.run();
         nextCheck++;
       }

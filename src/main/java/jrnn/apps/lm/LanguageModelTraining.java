@@ -132,19 +132,24 @@ public final class LanguageModelTraining {
       long t0 = System.nanoTime();
       int epochIndex = e;
       int[] checked = {0};
+      long[] checkNanos = {0};
       LossStats tr;
       try {
         tr = trainer.trainStream(trainStream, s.batch(), s.steps(), progress, s.checksPerEpoch(), () -> {
+          long c0 = System.nanoTime();
           checked[0]++;
           LossStats check = lm.evaluate(valid, s.steps());
           boolean better = keepIfBest(check.mean());
-          progress.print(String.format(Locale.ROOT, "epoch %d/%d, check %d/%d  valid %s%s", epochIndex + 1,
-              s.epochs(), checked[0], s.checksPerEpoch(), metric(check.mean()), better ? "  best so far: saved" : ""));
+          checkNanos[0] += System.nanoTime() - c0;
+          progress.print(String.format(Locale.ROOT, "epoch %d/%d, check %d/%d  valid %s  %.1f s%s", epochIndex + 1,
+              s.epochs(), checked[0], s.checksPerEpoch(), metric(check.mean()), (System.nanoTime() - c0) / 1e9,
+              better ? "  best so far: saved" : ""));
         });
       } catch (UncheckedIOException ex) {
         throw ex.getCause();
       }
-      double seconds = (System.nanoTime() - t0) / 1e9;
+      // Training time alone: the checks print their own.
+      double seconds = (System.nanoTime() - t0 - checkNanos[0]) / 1e9;
       LossStats va = lm.evaluate(valid, s.steps());
       history.add(new Epoch(e + 1, lr, tr.mean(), va.mean(), seconds));
       boolean improved = keepIfBest(va.mean());
