@@ -174,6 +174,11 @@ public final class Blas {
       this.c = Tensor.zeros(n, n);
     }
 
+    /** The memory its three matrices hold. */
+    public double megabytes() {
+      return 3.0 * n * n * Float.BYTES / 1e6;
+    }
+
     /** GFLOP/s of one product; OpenBLAS returns to one thread afterwards. */
     public double measure() {
       org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(threads);
