@@ -41,9 +41,11 @@ public record LmSettings(String level, int vocabCap, String cell, int embedding,
     if (!normalization.equals("sequence") && !normalization.equals("token")) {
       throw new IllegalArgumentException("normalization must be sequence or token, got '" + normalization + "'");
     }
-    for (int v : new int[] {embedding, hidden, layers, batch, steps, epochs, checksPerEpoch}) {
-      if (v <= 0) {
-        throw new IllegalArgumentException("sizes, batch, steps, epochs and checks per epoch must be positive: " + this);
+    String[] names = {"embedding", "hidden", "layers", "batch", "steps", "epochs", "checks per epoch"};
+    int[] values = {embedding, hidden, layers, batch, steps, epochs, checksPerEpoch};
+    for (int i = 0; i < values.length; i++) {
+      if (values[i] <= 0) {
+        throw new IllegalArgumentException(names[i] + " must be positive, got " + values[i]);
       }
     }
   }

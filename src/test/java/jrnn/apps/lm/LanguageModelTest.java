@@ -174,6 +174,9 @@ class LanguageModelTest {
     old.remove("lm.checks_per_epoch");
     old.remove("lm.two_biases");
     assertEquals(TINY, LmSettings.fromProperties(old));
+    IllegalArgumentException zero = assertThrows(IllegalArgumentException.class,
+        () -> TINY.with(Map.of("lm.checks_per_epoch", "0")));
+    assertEquals("checks per epoch must be positive, got 0", zero.getMessage());
     old.put("lm.two_biases", "yes");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LmSettings.fromProperties(old));
     assertTrue(e.getMessage().contains("lm.two_biases") && e.getMessage().contains("yes"), e.getMessage());
