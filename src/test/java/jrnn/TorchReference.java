@@ -11,10 +11,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import jrnn.kernels.Activation;
 import jrnn.cells.CellType;
 import jrnn.layers.Bidirectional;
 import jrnn.layers.RecurrentConfig;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.function.ThrowingConsumer;
 
 /** The PyTorch reference cases of shared/data/reference, parsed. */
 public final class TorchReference {
@@ -26,8 +30,25 @@ public final class TorchReference {
       double[][][] r, double[][][] y, double[][][] hn, double[][][] cn, double loss,
       double[][][] gradX, double[][][] gradH0, double[][][] gradC0, Map<String, double[]> gradWeights) {}
 
+  static final String FILE = "reference/torch_rnn_reference.json";
+
+  /**
+   * A test named {@code name.apply(case)} for every case that {@code which} takes. Without the
+   * shared data, one test that reports itself skipped with the missing path, so that a fresh
+   * clone's test run says so rather than running nothing in silence.
+   */
+  public static List<DynamicTest> tests(Predicate<Case> which, Function<Case, String> name,
+      ThrowingConsumer<Case> check) throws IOException {
+    if (!Files.exists(SharedData.root().resolve(FILE))) {
+      return List.of(DynamicTest.dynamicTest("PyTorch reference cases", () -> SharedData.require(FILE)));
+    }
+    return load().stream().filter(which)
+        .map(c -> DynamicTest.dynamicTest(name.apply(c), () -> check.accept(c)))
+        .toList();
+  }
+
   public static List<Case> load() throws IOException {
-    Path f = SharedData.require("reference/torch_rnn_reference.json");
+    Path f = SharedData.require(FILE);
     JsonObject root = JsonParser.parseString(Files.readString(f)).getAsJsonObject();
     List<Case> cases = new ArrayList<>();
     for (JsonElement e : root.getAsJsonArray("cases")) {

@@ -26,22 +26,18 @@ class StackAgreesWithPyTorchTest {
 
   @TestFactory
   Iterable<DynamicTest> everyCase() throws Exception {
-    return TorchReference.load().stream()
-        .map(c -> DynamicTest.dynamicTest(c.name(), () -> check(c, c.config())))
-        .toList();
+    return TorchReference.tests(c -> true, Case::name, c -> check(c, c.config()));
   }
 
   /** PyTorch's b_ih and b_hh kept apart, as {@link RecurrentConfig#twoBiases}: the same figures. */
   @TestFactory
   Iterable<DynamicTest> everyCaseWithTwoBiases() throws Exception {
-    return TorchReference.load().stream()
-        .filter(c -> !(c.config().cell() instanceof jrnn.cells.CellType.Gru))
-        .map(c -> DynamicTest.dynamicTest(c.name() + " with two biases", () -> {
+    return TorchReference.tests(c -> !(c.config().cell() instanceof jrnn.cells.CellType.Gru),
+        c -> c.name() + " with two biases", c -> {
           RecurrentConfig one = c.config();
           check(c, new RecurrentConfig(one.cell(), one.inputSize(), one.hiddenSize(), one.layers(),
               one.bidirectional(), one.dropout(), true));
-        }))
-        .toList();
+        });
   }
 
   static void near(double expected, double actual, String what) {
