@@ -430,19 +430,30 @@ public final class VectorKernels implements Kernels {
       int gOff, float scale) {
     int m = full(n);
     float max = max(logits, off, n);
-    double sum = VectorMath.sumExp(logits, off, max, m);
-    for (int k = m; k < n; k++) {
-      sum += Math.exp(logits.get(off + k) - max);
-    }
-    float logZ = (float) (Math.log(sum) + max);
-    if (grad != null) {
-      VectorMath.expInto(logits, off, logZ, scale, grad, gOff, m);
+    if (grad == null) {
+      double sum = VectorMath.sumExp(logits, off, max, m);
       for (int k = m; k < n; k++) {
-        grad.set(gOff + k, scale * (float) Math.exp(logits.get(off + k) - logZ));
+        sum += Math.exp(logits.get(off + k) - max);
       }
-      grad.add(gOff + target, -scale);
+      return Math.log(sum) + max - logits.get(off + target);
     }
-    return logZ - logits.get(off + target);
+    // grad holds exp(x - max) until it is scaled by 1 / sum (SPEC 8-9)
+    double sum = VectorMath.expSumInto(logits, off, max, grad, gOff, m);
+    for (int k = m; k < n; k++) {
+      float e = (float) Math.exp(logits.get(off + k) - max);
+      grad.set(gOff + k, e);
+      sum += e;
+    }
+    float factor = (float) (scale / sum);
+    for (int k = 0; k < m; k += L) {
+      FloatVector.fromByteBuffer(S, grad.bytes(), 4 * (gOff + k), ORDER).mul(factor)
+          .intoByteBuffer(grad.bytes(), 4 * (gOff + k), ORDER);
+    }
+    for (int k = m; k < n; k++) {
+      grad.set(gOff + k, grad.get(gOff + k) * factor);
+    }
+    grad.add(gOff + target, -scale);
+    return Math.log(sum) + max - logits.get(off + target);
   }
 
   @Override
