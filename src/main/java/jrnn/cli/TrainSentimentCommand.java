@@ -90,6 +90,8 @@ final class TrainSentimentCommand implements Callable<Integer> {
   @Option(names = "--clip-norm") Double clipNorm;
   @Option(names = "--weight-decay") Double weightDecay;
   @Option(names = "--phrases", arity = "1", description = "true: train on every labelled phrase of SST trees.") Boolean phrases;
+  @Option(names = "--fine-grained", arity = "1", description = "true: train on the five SST labels, neutral"
+      + " phrases included, and read the polarity from them.") Boolean fineGrained;
   @Option(names = "--evals-per-epoch", description = "Validation checks per epoch (the best model is kept).") Integer evalsPerEpoch;
   @Option(names = "--seed") Long seed;
 
@@ -113,6 +115,7 @@ final class TrainSentimentCommand implements Callable<Integer> {
     put(o, "sentiment.clip_norm", clipNorm);
     put(o, "sentiment.weight_decay", weightDecay);
     put(o, "sentiment.phrases", phrases);
+    put(o, "sentiment.fine_grained", fineGrained);
     put(o, "sentiment.evals_per_epoch", evalsPerEpoch);
     put(o, "sentiment.seed", seed);
     return base.with(o);
@@ -141,13 +144,22 @@ final class TrainSentimentCommand implements Callable<Integer> {
     List<Example> trainSet;
     int[] fold = null;
     if (source.train != null) {
-      boolean trees = TextFiles.read(source.train).stripLeading().startsWith("(");
+      boolean trees = SentimentData.isTrees(TextFiles.read(source.train));
       if (s.phrases() && !trees) {
         throw new IllegalArgumentException("phrase-level training needs SST trees, and " + source.train
             + " holds sentences; pass the trees (trees/train.txt.gz) or --phrases false");
       }
-      trainSet = s.phrases() ? SentimentData.phrases(source.train) : SentimentData.sentences(source.train);
+      if (s.fineGrained() && !trees) {
+        throw new IllegalArgumentException("fine-grained training needs the five labels of SST trees, and "
+            + source.train + " holds sentences labelled 0 or 1; pass the trees or --fine-grained false");
+      }
+      trainSet = s.phrases() ? SentimentData.phrases(source.train, s.fineGrained())
+          : s.fineGrained() ? SentimentData.fineGrainedSentences(source.train) : SentimentData.sentences(source.train);
     } else {
+      if (s.fineGrained()) {
+        throw new IllegalArgumentException("fine-grained training needs the five labels of SST trees;"
+            + " --pos/--neg files have only polarity (--fine-grained false)");
+      }
       java.nio.charset.Charset cs = java.nio.charset.Charset.forName(encoding);
       trainSet = SentimentData.positiveNegative(source.mr.pos, source.mr.neg, cs);
       fold = new int[trainSet.size()];
@@ -162,8 +174,8 @@ final class TrainSentimentCommand implements Callable<Integer> {
     } else if (validPos != null && validNeg != null) {
       validSet = SentimentData.positiveNegative(validPos, validNeg, java.nio.charset.Charset.forName(encoding));
     }
-    System.out.printf(Locale.ROOT, "sentiment: %,d training %s, %,d validation sentences%n", trainSet.size(),
-        s.phrases() ? "phrases" : "sentences", validSet.size());
+    System.out.printf(Locale.ROOT, "sentiment: %,d training %s%s, %,d validation sentences%n", trainSet.size(),
+        s.phrases() ? "phrases" : "sentences", s.fineGrained() ? " (five labels)" : "", validSet.size());
     System.out.printf(Locale.ROOT, "model: embedding %d, %d x %s of %d units, bidirectional %s, %s readout,"
         + " dropout %.2f; %s lr %.3g (x%.3g per epoch), clip %.3g, batch %d, %d epochs; %s kernels, %d threads%n",
         s.embedding(), s.layers(), s.cell(), s.hidden(), s.bidirectional(), s.readout(), s.dropout(), s.optimizer(),

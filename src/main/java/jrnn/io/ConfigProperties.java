@@ -45,10 +45,24 @@ public final class ConfigProperties {
 
   /** Files written before the option existed have one bias per layer. */
   static boolean twoBiases(Map<String, String> m) throws ModelFileException {
-    String v = m.getOrDefault("model.two_biases", "false");
+    try {
+      return bool(m, "model.two_biases", false);
+    } catch (IllegalArgumentException e) {
+      throw new ModelFileException("model file's configuration: " + e.getMessage());
+    }
+  }
+
+  /**
+   * The setting {@code key} of {@code m}, which must be "true" or "false" (a typo must not read as
+   * false), or {@code absent} where files written before the setting existed lack it.
+   */
+  public static boolean bool(Map<String, String> m, String key, boolean absent) {
+    String v = m.get(key);
+    if (v == null) {
+      return absent;
+    }
     if (!v.equals("true") && !v.equals("false")) {
-      throw new ModelFileException("model file's configuration has 'model.two_biases=" + v
-          + "', not true or false");
+      throw new IllegalArgumentException(key + " must be true or false, got '" + v + "'");
     }
     return v.equals("true");
   }

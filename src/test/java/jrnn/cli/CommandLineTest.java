@@ -168,6 +168,11 @@ class CommandLineTest {
     Run pair = run("classify", "--model", model.toString(), "--model", model.toString(), "--trace", "a", "lovely", "film");
     assertEquals(0, pair.exit(), pair.err());
     assertEquals(c.out(), pair.out(), "a model averaged with itself classifies as it does alone");
+    Run fine = run("train", "sentiment", "--train", train.toString(), "--fine-grained", "true", "--out",
+        dir.resolve("f.jrnn").toString());
+    assertEquals(1, fine.exit());
+    assertTrue(fine.err().contains("fine-grained training needs the five labels of SST trees")
+        && fine.err().contains("train.txt"), fine.err());
     Files.writeString(dir.resolve("broken.txt"), "1 fine\nnot a label\n");
     Run bad = run("eval", "sentiment", "--model", model.toString(), "--data", dir.resolve("broken.txt").toString());
     assertEquals(1, bad.exit());

@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import jrnn.io.ConfigProperties;
 
 /**
  * Everything that defines a language-model training run. Presets reproduce the configurations
@@ -139,13 +140,7 @@ public record LmSettings(String level, int vocabCap, String cell, int embedding,
         Long.parseLong(m.get("lm.seed")),
         // Files written before these settings existed validated once an epoch, with one bias.
         Integer.parseInt(m.getOrDefault("lm.checks_per_epoch", "1")),
-        parseBoolean("lm.two_biases", m.getOrDefault("lm.two_biases", "false")));
+        ConfigProperties.bool(m, "lm.two_biases", false));
   }
 
-  private static boolean parseBoolean(String key, String v) {
-    if (!v.equals("true") && !v.equals("false")) {
-      throw new IllegalArgumentException(key + " must be true or false, got '" + v + "'");
-    }
-    return v.equals("true");
-  }
 }

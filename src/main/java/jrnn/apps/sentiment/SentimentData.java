@@ -22,8 +22,20 @@ public final class SentimentData {
   /** Sentences of a file, trees or "label sentence" lines, chosen by its first character. */
   public static List<Example> sentences(Path file) throws IOException {
     String text = TextFiles.read(file);
-    String first = text.stripLeading();
-    return first.startsWith("(") ? treeRoots(file, text) : labelled(file, text);
+    return isTrees(text) ? treeRoots(file, text, false) : labelled(file, text);
+  }
+
+  /** Whether a file's text is SST trees (it starts with a bracket) rather than "label sentence" lines. */
+  public static boolean isTrees(String text) {
+    return text.stripLeading().startsWith("(");
+  }
+
+  /**
+   * The sentences of SST trees with their five-way labels 0-4, neutral ones included (for
+   * fine-grained training).
+   */
+  public static List<Example> fineGrainedSentences(Path file) throws IOException {
+    return treeRoots(file, TextFiles.read(file), true);
   }
 
   /** "label sentence" lines. */
@@ -46,8 +58,8 @@ public final class SentimentData {
     return out;
   }
 
-  /** The root of every non-neutral tree. */
-  static List<Example> treeRoots(Path file, String text) {
+  /** The root of every non-neutral tree with its polarity, or of every tree with its label 0-4. */
+  static List<Example> treeRoots(Path file, String text, boolean fineGrained) {
     List<Example> out = new ArrayList<>();
     List<String> lines = TextFiles.lines(text);
     for (int i = 0; i < lines.size(); i++) {
@@ -55,19 +67,20 @@ public final class SentimentData {
         continue;
       }
       SstTree t = SstTree.parse(lines.get(i), file + " line " + (i + 1));
-      int polarity = t.polarity();
-      if (polarity >= 0) {
-        out.add(new Example(Tokenizer.tokenize(String.join(" ", t.leaves())), polarity));
+      int label = fineGrained ? t.label() : t.polarity();
+      if (label >= 0) {
+        out.add(new Example(Tokenizer.tokenize(String.join(" ", t.leaves())), label));
       }
     }
     return out;
   }
 
   /**
-   * Every distinct non-neutral phrase of the trees (whole sentences included): the phrase-level
-   * training data the strongest published SST results use.
+   * Every distinct non-neutral phrase of the trees (whole sentences included) with its polarity:
+   * the phrase-level training data the strongest published SST results use; or, fine-grained,
+   * every distinct phrase with its label 0-4, the neutral ones too.
    */
-  public static List<Example> phrases(Path file) throws IOException {
+  public static List<Example> phrases(Path file, boolean fineGrained) throws IOException {
     String text = TextFiles.read(file);
     Map<List<String>, Integer> seen = new LinkedHashMap<>();
     List<String> lines = TextFiles.lines(text);
@@ -77,9 +90,9 @@ public final class SentimentData {
       }
       SstTree root = SstTree.parse(lines.get(i), file + " line " + (i + 1));
       root.visit(node -> {
-        int polarity = node.polarity();
-        if (polarity >= 0) {
-          seen.putIfAbsent(Tokenizer.tokenize(String.join(" ", node.leaves())), polarity);
+        int label = fineGrained ? node.label() : node.polarity();
+        if (label >= 0) {
+          seen.putIfAbsent(Tokenizer.tokenize(String.join(" ", node.leaves())), label);
         }
       });
     }

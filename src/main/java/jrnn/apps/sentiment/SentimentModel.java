@@ -23,7 +23,8 @@ import jrnn.util.Rng;
 /**
  * A sentence classifier (SPEC 6.1): embedding, a (stacked, bidirectional) recurrent encoder,
  * the last state or a state pooled over the valid steps, dropout, softmax over
- * {negative, positive}. Sentences of different lengths share padded, masked batches.
+ * {negative, positive}, or over the five SST labels for a fine-grained model, which reads the
+ * polarity from them. Sentences of different lengths share padded, masked batches.
  */
 public final class SentimentModel {
   public static final String APP = "sentiment";
@@ -66,7 +67,7 @@ public final class SentimentModel {
   public static SentimentModel create(SentimentSettings s, Vocabulary vocab) {
     ModelConfig cfg = new ModelConfig(vocab.size(), s.embedding(), CellType.parse(s.cell()),
         s.hidden(), s.layers(), Bidirectional.parse(s.bidirectional()), s.dropout(),
-        Readout.parse(s.readout()), 2, OutputKind.SOFTMAX);
+        Readout.parse(s.readout()), classes(s), OutputKind.SOFTMAX);
     SequenceModel m = new SequenceModel(cfg);
     m.initialize(new Rng(s.seed()), 0, 1.0);
     return new SentimentModel(s, vocab, m);
@@ -94,6 +95,11 @@ public final class SentimentModel {
       }
     }
     return copied;
+  }
+
+  /** The classes of the softmax: negative and positive, or the SST labels 0-4. */
+  static int classes(SentimentSettings s) {
+    return s.fineGrained() ? 5 : 2;
   }
 
   public SentimentSettings settings() {
@@ -138,14 +144,23 @@ public final class SentimentModel {
     return Batch.ofTokens(steps, size, tokens, lengths, withTargets ? targets : null);
   }
 
-  /** Accuracy and loss on examples, in batches, no dropout. */
+  /**
+   * Polarity accuracy and loss (the cross-entropy of P(positive) against the label 0 or 1) on
+   * examples, in batches, no dropout. For a two-class model the loss is its training loss.
+   */
   public LossStats evaluate(List<Example> examples, int batchSize) {
-    LossStats total = LossStats.NONE;
-    for (int i = 0; i < examples.size(); i += batchSize) {
-      total = total.plus(model.forward(batch(examples.subList(i, Math.min(examples.size(), i + batchSize)), true),
-          null, false, null));
+    double[] p = positives(examples, batchSize);
+    double loss = 0;
+    int correct = 0;
+    for (int i = 0; i < p.length; i++) {
+      int label = examples.get(i).label();
+      if (label > 1) {
+        throw new IllegalArgumentException("polarity examples are labelled 0 or 1, example " + i + " has " + label);
+      }
+      loss -= Math.log(label == 1 ? p[i] : 1 - p[i]);
+      correct += (p[i] >= 0.5 ? 1 : 0) == label ? 1 : 0;
     }
-    return total;
+    return new LossStats(loss, p.length, correct, p.length);
   }
 
   /** P(positive) of one token sequence. */
@@ -161,11 +176,28 @@ public final class SentimentModel {
       model.forward(batch(part, false), null, false, null);
       Tensor o = model.outputs();
       for (int b = 0; b < part.size(); b++) {
-        // softmax over the two logits: P(positive) = 1 / (1 + e^(negative - positive))
-        p[i + b] = 1 / (1 + Math.exp((double) o.get(2 * b) - o.get(2 * b + 1)));
+        p[i + b] = polarity(o, b * classes(settings), classes(settings));
       }
     }
     return p;
+  }
+
+  /**
+   * P(positive) from one row of logits: with two classes 1 / (1 + e^(negative - positive)); with
+   * the five SST labels, the softmax's mass on 3 and 4 over its mass on 0, 1, 3 and 4 (the neutral
+   * label 2 takes no side).
+   */
+  static double polarity(Tensor logits, int off, int classes) {
+    if (classes == 2) {
+      return 1 / (1 + Math.exp((double) logits.get(off) - logits.get(off + 1)));
+    }
+    double max = Double.NEGATIVE_INFINITY;
+    for (int k : new int[] {0, 1, 3, 4}) {
+      max = Math.max(max, logits.get(off + k));
+    }
+    double negative = Math.exp(logits.get(off) - max) + Math.exp(logits.get(off + 1) - max);
+    double positive = Math.exp(logits.get(off + 3) - max) + Math.exp(logits.get(off + 4) - max);
+    return positive / (negative + positive);
   }
 
   /**

@@ -138,8 +138,8 @@ public final class SentimentTraining {
       if (out != null) {
         telemetry.write(out.resolveSibling(out.getFileName() + ".gradnorm"));
       }
-      progress.finish(String.format(Locale.ROOT, "epoch %d/%d  lr %.3g  train loss %.4f accuracy %.2f%%%s  %.0f s%s",
-          e + 1, s.epochs(), lr, total.mean(), 100 * total.accuracy(),
+      progress.finish(String.format(Locale.ROOT, "epoch %d/%d  lr %.3g  train loss %.4f accuracy %.2f%%%s%s  %.0f s%s",
+          e + 1, s.epochs(), lr, total.mean(), 100 * total.accuracy(), s.fineGrained() ? " (five labels)" : "",
           valid.isEmpty() ? "" : String.format(Locale.ROOT, "  validation accuracy %.2f%%%s", 100 * epochBest,
               evals > 1 ? " (best of " + evals + " checks)" : ""), seconds,
           improvedInEpoch ? "  best so far" + (out != null ? ": saved" : "") : ""));

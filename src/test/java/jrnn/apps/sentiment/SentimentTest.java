@@ -75,10 +75,79 @@ class SentimentTest {
     assertEquals(2, roots.size(), "the neutral root is dropped");
     assertEquals(new Example(List.of("it", "works", "."), 1), roots.get(0));
     assertEquals(new Example(List.of("awful", "film"), 0), roots.get(1));
-    List<Example> phrases = SentimentData.phrases(f);
+    List<Example> phrases = SentimentData.phrases(f, false);
     assertTrue(phrases.contains(new Example(List.of("works", "."), 1)));
     assertTrue(phrases.contains(new Example(List.of("awful"), 0)));
     assertEquals(5, phrases.size(), "distinct non-neutral phrases: " + phrases);
+
+    // Fine-grained: the five labels as they are, neutral phrases and roots included.
+    List<Example> fine = SentimentData.phrases(f, true);
+    assertTrue(fine.contains(new Example(List.of("works", "."), 4)), fine.toString());
+    assertTrue(fine.contains(new Example(List.of("so", "so"), 2)), fine.toString());
+    assertTrue(fine.contains(new Example(List.of("so"), 2)), "one 'so' for two leaves: " + fine);
+    assertEquals(10, fine.size(), "distinct phrases: " + fine);
+    assertEquals(List.of(new Example(List.of("it", "works", "."), 3), new Example(List.of("so", "so"), 2),
+        new Example(List.of("awful", "film"), 1)), SentimentData.fineGrainedSentences(f));
+  }
+
+  @Test
+  void aFineGrainedModelReadsPolarityFromTheFiveLabels() {
+    jrnn.tensor.Tensor logits = jrnn.tensor.Tensor.zeros(10);
+    float[] row = {0f, (float) Math.log(3), 9f, (float) Math.log(2), (float) Math.log(2)};
+    for (int k = 0; k < 5; k++) {
+      logits.set(5 + k, row[k]);
+    }
+    // masses 1, 3 (negative) and 2, 2 (positive): 4 / 8, whatever the neutral label's share
+    assertEquals(0.5, SentimentModel.polarity(logits, 5, 5), 1e-7);
+    logits.set(5 + 2, -9f);
+    assertEquals(0.5, SentimentModel.polarity(logits, 5, 5), 1e-7);
+    logits.set(5 + 4, (float) Math.log(6));
+    assertEquals(8.0 / 12, SentimentModel.polarity(logits, 5, 5), 1e-6);
+    logits.set(0, 1f);
+    logits.set(1, 3f);
+    assertEquals(1 / (1 + Math.exp(-2)), SentimentModel.polarity(logits, 0, 2), 1e-12, "two classes: a sigmoid");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Example(List.of("x"), 5));
+    assertTrue(e.getMessage().contains("got 5"), e.getMessage());
+  }
+
+  /** The toy data on the five SST labels: polarity strong or mild, and its filler words as neutral phrases. */
+  static List<Example> toyFiveLabels(Rng rng, int n) {
+    List<Example> out = new ArrayList<>();
+    for (Example e : toy(rng, n)) {
+      boolean strong = rng.nextInt(2) == 0;
+      out.add(new Example(e.tokens(), e.label() == 1 ? (strong ? 4 : 3) : (strong ? 0 : 1)));
+      out.add(new Example(e.tokens().stream().filter(t -> List.of(TOY_FILLER).contains(t)).limit(3).toList(), 2));
+    }
+    return out;
+  }
+
+  @Test
+  void fineGrainedTrainingLearnsPolarityAndRoundTrips() throws IOException {
+    List<Example> train = toyFiveLabels(new Rng(2), 1500);
+    List<Example> valid = toy(new Rng(3), 300);
+    SentimentSettings s = SMALL.with(Map.of("sentiment.bidirectional", "none", "sentiment.readout", "last",
+        "sentiment.dropout", "0.1", "sentiment.epochs", "6", "sentiment.lr", "5e-3", "sentiment.fine_grained", "true"));
+    SentimentModel m = SentimentModel.create(s, SentimentModel.vocabulary(train, 1));
+    assertEquals(5, m.model().config().outputSize());
+    Path out = dir.resolve("fine.jrnn");
+    SentimentTraining run = new SentimentTraining(m, train, valid, new PrintStream(new ByteArrayOutputStream()));
+    run.run(out);
+    assertTrue(run.bestValidationAccuracy() > 0.9, "polarity accuracy " + run.bestValidationAccuracy());
+    SentimentModel back = SentimentModel.load(out);
+    assertTrue(back.settings().fineGrained());
+    assertEquals(run.bestValidationAccuracy(), back.evaluate(valid, 64).accuracy(), 1e-12, "the saved model is the best one");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> back.evaluate(train.subList(0, 4), 4));
+    assertTrue(e.getMessage().contains("labelled 0 or 1"), e.getMessage());
+  }
+
+  @Test
+  void settingsWrittenBeforeFineGrainedReadAsTwoClasses() {
+    Map<String, String> old = new java.util.TreeMap<>(SMALL.toProperties());
+    old.remove("sentiment.fine_grained");
+    assertEquals(SMALL, SentimentSettings.fromProperties(old));
+    old.put("sentiment.fine_grained", "yes");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SentimentSettings.fromProperties(old));
+    assertTrue(e.getMessage().contains("sentiment.fine_grained") && e.getMessage().contains("'yes'"), e.getMessage());
   }
 
   @Test
@@ -98,18 +167,19 @@ class SentimentTest {
     assertEquals(List.of("\u00e9tait"), SentimentData.positiveNegative(latin, latin, SentimentData.windows1252()).get(1).tokens());
   }
 
+  static final String[] TOY_FILLER = {"the", "film", "was", "plot", "acting", "and", "really", "quite"};
+
   /** Toy polarity where order matters: "not" flips the next word, "but" makes the rest decide. */
   static List<Example> toy(Rng rng, int n) {
     String[] good = {"good", "great", "fine", "lovely"};
     String[] bad = {"bad", "awful", "dull", "poor"};
-    String[] filler = {"the", "film", "was", "plot", "acting", "and", "really", "quite"};
     List<Example> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       List<String> t = new ArrayList<>();
       int label = rng.nextInt(2);
       int len = 3 + rng.nextInt(10);
       for (int k = 0; k < len; k++) {
-        t.add(filler[rng.nextInt(filler.length)]);
+        t.add(TOY_FILLER[rng.nextInt(TOY_FILLER.length)]);
       }
       boolean negate = rng.nextInt(2) == 0;
       int pos = rng.nextInt(t.size());
