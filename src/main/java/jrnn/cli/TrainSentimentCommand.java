@@ -92,8 +92,6 @@ final class TrainSentimentCommand implements Callable<Integer> {
   @Option(names = "--phrases", arity = "1", description = "true: train on every labelled phrase of SST trees.") Boolean phrases;
   @Option(names = "--fine-grained", arity = "1", description = "true: train on the five SST labels, neutral"
       + " phrases included, and read the polarity from them.") Boolean fineGrained;
-  @Option(names = "--average", description = "Decay of a running average of the weights that validation"
-      + " reads and the saved model holds, e.g. 0.999 (0: none).") Double average;
   @Option(names = "--evals-per-epoch", description = "Validation checks per epoch (the best model is kept).") Integer evalsPerEpoch;
   @Option(names = "--seed") Long seed;
 
@@ -118,7 +116,6 @@ final class TrainSentimentCommand implements Callable<Integer> {
     put(o, "sentiment.weight_decay", weightDecay);
     put(o, "sentiment.phrases", phrases);
     put(o, "sentiment.fine_grained", fineGrained);
-    put(o, "sentiment.average", average);
     put(o, "sentiment.evals_per_epoch", evalsPerEpoch);
     put(o, "sentiment.seed", seed);
     return base.with(o);
@@ -180,11 +177,9 @@ final class TrainSentimentCommand implements Callable<Integer> {
     System.out.printf(Locale.ROOT, "sentiment: %,d training %s%s, %,d validation sentences%n", trainSet.size(),
         s.phrases() ? "phrases" : "sentences", s.fineGrained() ? " (five labels)" : "", validSet.size());
     System.out.printf(Locale.ROOT, "model: embedding %d, %d x %s of %d units, bidirectional %s, %s readout,"
-        + " dropout %.2f; %s lr %.3g (x%.3g per epoch), clip %.3g, batch %d, %d epochs%s; %s kernels, %d threads%n",
+        + " dropout %.2f; %s lr %.3g (x%.3g per epoch), clip %.3g, batch %d, %d epochs; %s kernels, %d threads%n",
         s.embedding(), s.layers(), s.cell(), s.hidden(), s.bidirectional(), s.readout(), s.dropout(), s.optimizer(),
-        s.lr(), s.decay(), s.clipNorm(), s.batch(), s.epochs(),
-        s.average() > 0 ? String.format(Locale.ROOT, ", weights averaged (decay %s)", s.average()) : "",
-        Kernels.best().getClass().getSimpleName(),
+        s.lr(), s.decay(), s.clipNorm(), s.batch(), s.epochs(), Kernels.best().getClass().getSimpleName(),
         Parallel.threads());
     long t0 = System.nanoTime();
     if (folds > 1) {

@@ -15,7 +15,6 @@ import jrnn.training.Progress;
 import jrnn.training.Telemetry;
 import jrnn.training.Trainer;
 import jrnn.training.TrainingConfig;
-import jrnn.training.WeightAverage;
 import jrnn.util.Rng;
 
 /**
@@ -100,7 +99,6 @@ public final class SentimentTraining {
         LossNormalization.PER_OUTPUT), new Rng(s.seed()));
     Telemetry telemetry = new Telemetry();
     trainer.addListener(telemetry);
-    WeightAverage average = s.average() > 0 ? new WeightAverage(model.model().parameters(), s.average(), 10) : null;
     for (int e = 0; e < s.epochs(); e++) {
       Rng rng = new Rng(s.seed() * 1_000_003L + e + 1);
       trainer.useRng(rng);
@@ -117,15 +115,9 @@ public final class SentimentTraining {
       for (int i = 0; i < batches.size(); i++) {
         Batch batch = model.batch(batches.get(i), true, s.wordDropout(), rng);
         total = total.plus(trainer.step(batch, null).loss());
-        if (average != null) {
-          average.afterStep();
-        }
         progress.update(total.count(), total.mean());
         boolean checkpoint = (long) (i + 1) * evals / batches.size() != (long) i * evals / batches.size();
         if (checkpoint && !valid.isEmpty()) {
-          if (average != null) {
-            average.swap();  // validate and save the average, then train on from the weights
-          }
           double acc = model.evaluate(valid, 200).accuracy();
           epochBest = Double.isNaN(epochBest) ? acc : Math.max(epochBest, acc);
           if (acc > best) {
@@ -136,20 +128,12 @@ public final class SentimentTraining {
               model.save(out);
             }
           }
-          if (average != null) {
-            average.swap();
-          }
         }
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
       history.add(new Epoch(e + 1, total.mean(), total.accuracy(), epochBest, seconds));
-      if (valid.isEmpty() && e == s.epochs() - 1) {
-        if (average != null) {
-          average.swap();  // without validation, the trained model is the average
-        }
-        if (out != null) {
-          model.save(out);
-        }
+      if (out != null && valid.isEmpty() && e == s.epochs() - 1) {
+        model.save(out);
       }
       if (out != null) {
         telemetry.write(out.resolveSibling(out.getFileName() + ".gradnorm"));

@@ -141,30 +141,9 @@ class SentimentTest {
   }
 
   @Test
-  void withWeightAveragingTheSavedModelIsTheBestAverage() throws IOException {
-    List<Example> train = toy(new Rng(2), 1500);
-    List<Example> valid = toy(new Rng(3), 300);
-    SentimentSettings s = SMALL.with(Map.of("sentiment.bidirectional", "none", "sentiment.readout", "last",
-        "sentiment.dropout", "0.1", "sentiment.epochs", "6", "sentiment.lr", "5e-3", "sentiment.average", "0.99"));
-    SentimentModel m = SentimentModel.create(s, SentimentModel.vocabulary(train, 1));
-    Path out = dir.resolve("averaged.jrnn");
-    SentimentTraining run = new SentimentTraining(m, train, valid, new PrintStream(new ByteArrayOutputStream()));
-    run.run(out);
-    assertTrue(run.bestValidationAccuracy() > 0.9, "validation accuracy " + run.bestValidationAccuracy());
-    SentimentModel back = SentimentModel.load(out);
-    assertEquals(0.99, back.settings().average());
-    assertEquals(run.bestValidationAccuracy(), back.evaluate(valid, 64).accuracy(), 1e-12, "the saved model is the best average");
-    assertTrue(!java.util.Arrays.equals(m.model().parameters().values().toArray(), back.model().parameters().values().toArray()),
-        "training went on from the weights, not from the average");
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SMALL.with(Map.of("sentiment.average", "1")));
-    assertTrue(e.getMessage().contains("got 1.0"), e.getMessage());
-  }
-
-  @Test
-  void settingsWrittenBeforeFineGrainedAndAveragingReadAsNeither() {
+  void settingsWrittenBeforeFineGrainedReadAsTwoClasses() {
     Map<String, String> old = new java.util.TreeMap<>(SMALL.toProperties());
     old.remove("sentiment.fine_grained");
-    old.remove("sentiment.average");
     assertEquals(SMALL, SentimentSettings.fromProperties(old));
     old.put("sentiment.fine_grained", "yes");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SentimentSettings.fromProperties(old));
