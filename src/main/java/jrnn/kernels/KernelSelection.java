@@ -9,10 +9,11 @@ import java.util.Locale;
  * overrides the choice.
  *
  * <p>The vector kernels read tensors through the Vector API's ByteBuffer access, which JDK 19
- * replaced with MemorySegment access (a preview API until JDK 22). On those JDKs the module is
- * present but the kernels cannot link: jrnn then runs the scalar kernels and says so on stderr
- * once, since a layer runs 2 to 3 times slower on them (2.3 to 2.7 times on bench's C2 LSTM
- * inference, JDK 25 against JDK 17).
+ * replaced with MemorySegment access (a preview API until JDK 22). Built on JDK 22 or later,
+ * jrnn compiles them with MemorySegment access instead (the Maven profile jdk22). A jar built on
+ * JDK 17 and run on JDK 19 or later has the module but kernels that cannot link: jrnn then runs
+ * the scalar kernels and says so on stderr once, since a layer runs 2 to 3 times slower on them
+ * (2.3 to 2.7 times on bench's C2 LSTM inference, JDK 25 against JDK 17).
  */
 final class KernelSelection {
   private KernelSelection() {}
@@ -36,7 +37,7 @@ final class KernelSelection {
         System.err.println("jrnn: the vector kernels cannot run on Java "
             + Runtime.version().feature() + " (" + e.getClass().getSimpleName() + ": "
             + e.getMessage() + "); using the scalar kernels, which run a layer 2 to 3 times"
-            + " slower. JDK 17 or 18 runs them.");
+            + " slower. JDK 17 or 18 runs them, and so does a jrnn built on JDK 22 or later.");
         return new ScalarKernels();
       }
     }

@@ -1,5 +1,9 @@
 package jrnn.tensor;
 
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.nio.Buffer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -13,8 +17,9 @@ import org.bytedeco.javacpp.Pointer;
  * garbage collector once the tensor and all its views are unreachable.
  *
  * <p>Element access from Java goes through {@link #data()} (a {@link FloatBuffer}) or
- * {@link #bytes()} (the same memory as bytes, for the vector kernels); {@link #address()} is
- * for native calls only.
+ * {@link #bytes()} (the same memory as bytes, for the vector kernels) or, on JDK 22 and later,
+ * {@link #segment()} (the same memory as a {@code MemorySegment}, for the vector kernels built
+ * for those JDKs); {@link #address()} is for native calls only.
  */
 public final class Tensor {
   private static final int ALIGN = 64;
@@ -24,6 +29,26 @@ public final class Tensor {
   private final ByteBuffer bytes;
   private final FloatBuffer data;
   private final long address;
+  private final Object segment;
+
+  /**
+   * {@code MemorySegment.ofBuffer}, looked up by name because this class is compiled for JDK 17,
+   * where the foreign-memory API does not exist (and on 19 to 21 it is a preview that does not
+   * link); null there.
+   */
+  private static final MethodHandle SEGMENT_OF_BUFFER = segmentOfBuffer();
+
+  private static MethodHandle segmentOfBuffer() {
+    if (Runtime.version().feature() < 22) {
+      return null;
+    }
+    try {
+      Class<?> segment = Class.forName("java.lang.foreign.MemorySegment");
+      return MethodHandles.publicLookup().findStatic(segment, "ofBuffer", MethodType.methodType(segment, Buffer.class));
+    } catch (ReflectiveOperationException e) {
+      return null;
+    }
+  }
 
   private Tensor(int[] shape, ByteBuffer bytes) {
     this.shape = shape;
@@ -31,6 +56,11 @@ public final class Tensor {
     this.bytes = bytes;
     this.data = bytes.asFloatBuffer();
     this.address = new Pointer(bytes).address();
+    try {
+      this.segment = SEGMENT_OF_BUFFER == null ? null : SEGMENT_OF_BUFFER.invoke((Buffer) bytes);
+    } catch (Throwable e) {
+      throw new IllegalStateException("MemorySegment.ofBuffer failed on a direct buffer", e);
+    }
   }
 
   /** A new tensor filled with zeros. */
@@ -124,6 +154,14 @@ public final class Tensor {
 
   public ByteBuffer bytes() {
     return bytes;
+  }
+
+  /**
+   * The same memory as a {@code java.lang.foreign.MemorySegment} on JDK 22 and later, made once
+   * with the tensor so that the kernels' loads and stores find it in a field; null on older JDKs.
+   */
+  public Object segment() {
+    return segment;
   }
 
   /** Native address of element 0; valid only while this tensor is reachable. */
