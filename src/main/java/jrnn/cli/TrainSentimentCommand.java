@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
     description = {"Trains a sentence classifier (positive / negative) with validation accuracy per epoch,"
         + " keeping the best model.",
         "Data: SST sentence files ('label sentence' lines) or SST trees (with --phrases, every labelled phrase"
-            + " trains), or MR's --pos/--neg files (Windows-1252). Gzipped files are read as they are.",
+            + " trains; with --fine-grained, on its five labels), or MR's --pos/--neg files (Windows-1252)."
+            + " Gzipped files are read as they are.",
         "--cv K reports K-fold cross-validated accuracy, then trains the final model on all the data.",
         "Presets: sst2, mr; explicit options override a preset."})
 final class TrainSentimentCommand implements Callable<Integer> {
