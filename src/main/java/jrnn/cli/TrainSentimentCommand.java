@@ -150,6 +150,10 @@ final class TrainSentimentCommand implements Callable<Integer> {
         throw new IllegalArgumentException("phrase-level training needs SST trees, and " + source.train
             + " holds sentences; pass the trees (trees/train.txt.gz) or --phrases false");
       }
+      if (s.fineGrained() && folds > 1) {
+        throw new IllegalArgumentException("cross-validation scores the held-out folds on polarity, and with"
+            + " --fine-grained they would hold the five labels; SST has its own validation split (--valid)");
+      }
       if (s.fineGrained() && !trees) {
         throw new IllegalArgumentException("fine-grained training needs the five labels of SST trees, and "
             + source.train + " holds sentences labelled 0 or 1; pass the trees or --fine-grained false");

@@ -173,6 +173,12 @@ class CommandLineTest {
     assertEquals(1, fine.exit());
     assertTrue(fine.err().contains("fine-grained training needs the five labels of SST trees")
         && fine.err().contains("train.txt"), fine.err());
+    Path trees = dir.resolve("trees.txt");
+    Files.writeString(trees, "(3 (2 It) (4 works))\n(1 (0 Awful) (2 film))\n");
+    Run fineCv = run("train", "sentiment", "--train", trees.toString(), "--fine-grained", "true", "--cv", "2",
+        "--out", dir.resolve("f.jrnn").toString());
+    assertEquals(1, fineCv.exit());
+    assertTrue(fineCv.err().contains("cross-validation scores the held-out folds on polarity"), fineCv.err());
     Files.writeString(dir.resolve("broken.txt"), "1 fine\nnot a label\n");
     Run bad = run("eval", "sentiment", "--model", model.toString(), "--data", dir.resolve("broken.txt").toString());
     assertEquals(1, bad.exit());
