@@ -46,8 +46,8 @@ final class ClassifyCommand implements Callable<Integer> {
       }
     }
     double p = mean[mean.length - 1];
-    String label = p >= 0.5 ? "positive" : "negative";
-    System.out.printf(Locale.ROOT, "%s %.4f%n", label, p >= 0.5 ? p : 1 - p);
+    int label = SentimentModel.label(p);
+    System.out.printf(Locale.ROOT, "%s %.4f%n", SentimentModel.LABELS[label], label == 1 ? p : 1 - p);
     return 0;
   }
 }

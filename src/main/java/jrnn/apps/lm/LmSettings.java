@@ -142,5 +142,4 @@ public record LmSettings(String level, int vocabCap, String cell, int embedding,
         Integer.parseInt(m.getOrDefault("lm.checks_per_epoch", "1")),
         ConfigProperties.bool(m, "lm.two_biases", false));
   }
-
 }

@@ -158,7 +158,7 @@ public final class SentimentModel {
         throw new IllegalArgumentException("polarity examples are labelled 0 or 1, example " + i + " has " + label);
       }
       loss -= Math.log(label == 1 ? p[i] : 1 - p[i]);
-      correct += (p[i] >= 0.5 ? 1 : 0) == label ? 1 : 0;
+      correct += label(p[i]) == label ? 1 : 0;
     }
     return new LossStats(loss, p.length, correct, p.length);
   }
@@ -221,6 +221,11 @@ public final class SentimentModel {
     return mean;
   }
 
+  /** The label a probability of "positive" decides: 1 (positive) from 0.5 up, else 0. */
+  public static int label(double positive) {
+    return positive >= 0.5 ? 1 : 0;
+  }
+
   /** The fraction of examples whose label is the side of 0.5 that P(positive) falls on. */
   public static double accuracy(double[] positives, List<Example> examples) {
     if (positives.length != examples.size()) {
@@ -228,7 +233,7 @@ public final class SentimentModel {
     }
     int correct = 0;
     for (int i = 0; i < positives.length; i++) {
-      if ((positives[i] >= 0.5 ? 1 : 0) == examples.get(i).label()) {
+      if (label(positives[i]) == examples.get(i).label()) {
         correct++;
       }
     }

@@ -98,7 +98,7 @@ public record SentimentSettings(String cell, int embedding, int hidden, int laye
         m.get("sentiment.optimizer"), Double.parseDouble(m.get("sentiment.lr")),
         Double.parseDouble(m.get("sentiment.decay")), Double.parseDouble(m.get("sentiment.clip_norm")),
         Double.parseDouble(m.get("sentiment.weight_decay")),
-        Boolean.parseBoolean(m.get("sentiment.phrases")),
+        ConfigProperties.bool(m, "sentiment.phrases", false),
         ConfigProperties.bool(m, "sentiment.fine_grained", false),
         Integer.parseInt(m.getOrDefault("sentiment.evals_per_epoch", "1")), Long.parseLong(m.get("sentiment.seed")));
   }

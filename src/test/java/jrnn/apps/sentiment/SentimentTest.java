@@ -148,6 +148,10 @@ class SentimentTest {
     old.put("sentiment.fine_grained", "yes");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SentimentSettings.fromProperties(old));
     assertTrue(e.getMessage().contains("sentiment.fine_grained") && e.getMessage().contains("'yes'"), e.getMessage());
+    old.put("sentiment.fine_grained", "false");
+    old.put("sentiment.phrases", "ture");
+    e = assertThrows(IllegalArgumentException.class, () -> SentimentSettings.fromProperties(old));
+    assertTrue(e.getMessage().contains("sentiment.phrases") && e.getMessage().contains("'ture'"), e.getMessage());
   }
 
   @Test
