@@ -76,6 +76,8 @@ final class TrainSentimentCommand implements Callable<Integer> {
 
   @Option(names = "--cell") String cell;
   @Option(names = "--embedding") Integer embedding;
+  @Option(names = "--embedding-std", description = "Standard deviation of the random word embeddings at the start.")
+  Double embeddingStd;
   @Option(names = "--hidden") Integer hidden;
   @Option(names = "--layers") Integer layers;
   @Option(names = "--bidirectional", description = "none, concat or sum.") String bidirectional;
@@ -101,6 +103,7 @@ final class TrainSentimentCommand implements Callable<Integer> {
     Map<String, String> o = new LinkedHashMap<>();
     put(o, "sentiment.cell", cell);
     put(o, "sentiment.embedding", embedding);
+    put(o, "sentiment.embedding_std", embeddingStd);
     put(o, "sentiment.hidden", hidden);
     put(o, "sentiment.layers", layers);
     put(o, "sentiment.bidirectional", bidirectional);
@@ -181,9 +184,9 @@ final class TrainSentimentCommand implements Callable<Integer> {
     }
     System.out.printf(Locale.ROOT, "sentiment: %,d training %s%s, %,d validation sentences%n", trainSet.size(),
         s.phrases() ? "phrases" : "sentences", s.fineGrained() ? " (five labels)" : "", validSet.size());
-    System.out.printf(Locale.ROOT, "model: embedding %d, %d x %s of %d units, bidirectional %s, %s readout,"
+    System.out.printf(Locale.ROOT, "model: embedding %d (start N(0, %.3g^2)), %d x %s of %d units, bidirectional %s, %s readout,"
         + " dropout %.2f; %s lr %.3g (x%.3g per epoch), clip %.3g, batch %d, %d epochs; %s kernels, %d threads%n",
-        s.embedding(), s.layers(), s.cell(), s.hidden(), s.bidirectional(), s.readout(), s.dropout(), s.optimizer(),
+        s.embedding(), s.embeddingStd(), s.layers(), s.cell(), s.hidden(), s.bidirectional(), s.readout(), s.dropout(), s.optimizer(),
         s.lr(), s.decay(), s.clipNorm(), s.batch(), s.epochs(), Kernels.best().getClass().getSimpleName(),
         Parallel.threads());
     long t0 = System.nanoTime();

@@ -97,12 +97,17 @@ public final class SequenceModel {
    * {@code forgetBias} is then added to the LSTM forget-gate biases.
    */
   public void initialize(Rng rng, double range, double forgetBias) {
+    initialize(rng, range, forgetBias, 1.0);
+  }
+
+  /** As {@link #initialize(Rng, double, double)}, with embeddings N(0, embeddingStd^2) when range is 0. */
+  public void initialize(Rng rng, double range, double forgetBias, double embeddingStd) {
     for (ParamLayout.Entry e : params.layout().entries()) {
       Tensor t = params.value(e.name());
       if (range > 0) {
         Init.uniform(t, rng, range);
       } else if (e.name().equals(ModelConfig.EMBEDDING)) {
-        Init.normal(t, rng, 1.0);
+        Init.normal(t, rng, embeddingStd);
       } else if (e.name().startsWith("head.")) {
         Init.uniform(t, rng, 1 / Math.sqrt(width));
       } else {

@@ -69,7 +69,7 @@ public final class SentimentModel {
         s.hidden(), s.layers(), Bidirectional.parse(s.bidirectional()), s.dropout(),
         Readout.parse(s.readout()), classes(s), OutputKind.SOFTMAX);
     SequenceModel m = new SequenceModel(cfg);
-    m.initialize(new Rng(s.seed()), 0, 1.0);
+    m.initialize(new Rng(s.seed()), 0, 1.0, s.embeddingStd());
     return new SentimentModel(s, vocab, m);
   }
 

@@ -9,6 +9,9 @@ import jrnn.io.ConfigProperties;
  * Everything that defines a sentiment classifier's training run; presets reproduce the README's
  * configurations and explicit options override them.
  *
+ * @param embeddingStd the word embeddings start as N(0, embeddingStd^2); PyTorch's default is
+ *     1, but with Adam's steps of about the learning rate a word's vector then moves slowly
+ *     against its own size, and rare words stay close to their random start
  * @param readout {@code last}, {@code mean} or {@code max} over the valid steps
  * @param wordDropout in training, each word is replaced by {@code <unk>} with this probability
  *     (Iyyer et al. 2015), so that no single word decides
@@ -19,7 +22,7 @@ import jrnn.io.ConfigProperties;
  *     then teach the network too
  * @param evalsPerEpoch how often per epoch to measure validation accuracy (and keep the best)
  */
-public record SentimentSettings(String cell, int embedding, int hidden, int layers,
+public record SentimentSettings(String cell, int embedding, double embeddingStd, int hidden, int layers,
     String bidirectional, String readout, double dropout, double wordDropout, int minCount, int batch, int epochs,
     String optimizer, double lr, double decay, double clipNorm, double weightDecay,
     boolean phrases, boolean fineGrained, int evalsPerEpoch, long seed) {
@@ -29,6 +32,9 @@ public record SentimentSettings(String cell, int embedding, int hidden, int laye
       if (v <= 0) {
         throw new IllegalArgumentException("sizes, batch, epochs and min count must be positive: " + this);
       }
+    }
+    if (!(embeddingStd > 0 && embeddingStd < Double.POSITIVE_INFINITY)) {
+      throw new IllegalArgumentException("embedding std must be positive and finite, got " + embeddingStd);
     }
     if (!(wordDropout >= 0 && wordDropout < 1)) {
       throw new IllegalArgumentException("word dropout must be in [0, 1), got " + wordDropout);
@@ -41,12 +47,12 @@ public record SentimentSettings(String cell, int embedding, int hidden, int laye
     Map<String, SentimentSettings> m = new LinkedHashMap<>();
     // SST-2: bidirectional LSTM over all labelled phrases of the training trees (the five labels,
     // neutral phrases included), max pooling.
-    m.put("sst2", new SentimentSettings("lstm", 300, 168, 1, "concat", "max", 0.5, 0.2, 1, 50, 5,
+    m.put("sst2", new SentimentSettings("lstm", 300, 1.0, 168, 1, "concat", "max", 0.5, 0.2, 1, 50, 5,
         "adam", 1e-3, 0.85, 5, 0, true, true, 4, 1));
     // MR: the same architecture on the snippets alone (MR has no phrase labels). With ten times
     // fewer examples than SST's phrases it needs a higher rate and more epochs (tuned on a tenth
     // of the training folds held out: 78.0% at epoch 11 of 12, against 73.8% with 1e-3 over 8).
-    m.put("mr", new SentimentSettings("lstm", 300, 150, 1, "concat", "max", 0.5, 0.2, 1, 50, 12,
+    m.put("mr", new SentimentSettings("lstm", 300, 1.0, 150, 1, "concat", "max", 0.5, 0.2, 1, 50, 12,
         "adam", 3e-3, 0.9, 5, 0, false, false, 1, 1));
     return m;
   }
@@ -67,6 +73,7 @@ public record SentimentSettings(String cell, int embedding, int hidden, int laye
     Map<String, String> m = new TreeMap<>();
     m.put("sentiment.cell", cell);
     m.put("sentiment.embedding", Integer.toString(embedding));
+    m.put("sentiment.embedding_std", Double.toString(embeddingStd));
     m.put("sentiment.hidden", Integer.toString(hidden));
     m.put("sentiment.layers", Integer.toString(layers));
     m.put("sentiment.bidirectional", bidirectional);
@@ -90,6 +97,7 @@ public record SentimentSettings(String cell, int embedding, int hidden, int laye
 
   public static SentimentSettings fromProperties(Map<String, String> m) {
     return new SentimentSettings(m.get("sentiment.cell"), Integer.parseInt(m.get("sentiment.embedding")),
+        Double.parseDouble(m.getOrDefault("sentiment.embedding_std", "1.0")),
         Integer.parseInt(m.get("sentiment.hidden")), Integer.parseInt(m.get("sentiment.layers")),
         m.get("sentiment.bidirectional"), m.get("sentiment.readout"),
         Double.parseDouble(m.get("sentiment.dropout")),

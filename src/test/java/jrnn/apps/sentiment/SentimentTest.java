@@ -29,7 +29,7 @@ class SentimentTest {
   static final SentimentSettings SMALL = SentimentSettings.preset("mr").with(Map.of(
       "sentiment.embedding", "32", "sentiment.hidden", "24", "sentiment.epochs", "3",
       "sentiment.lr", "3e-3", "sentiment.batch", "25", "sentiment.word_dropout", "0",
-      "sentiment.decay", "0.85"));
+      "sentiment.decay", "0.85", "sentiment.embedding_std", "1.0"));
 
   @Test
   void embeddingsOfSharedWordsAreCopiedAndOthersKept() {
@@ -138,6 +138,29 @@ class SentimentTest {
     assertEquals(run.bestValidationAccuracy(), back.evaluate(valid, 64).accuracy(), 1e-12, "the saved model is the best one");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> back.evaluate(train.subList(0, 4), 4));
     assertTrue(e.getMessage().contains("labelled 0 or 1"), e.getMessage());
+  }
+
+  @Test
+  void embeddingsStartWithTheirStandardDeviation() {
+    Vocabulary vocab = SentimentModel.vocabulary(List.of(new Example(List.of("good", "film", "dull"), 1)), 1);
+    jrnn.tensor.Tensor wide = SentimentModel.create(SMALL, vocab).model().parameters().value(jrnn.models.ModelConfig.EMBEDDING);
+    jrnn.tensor.Tensor narrow = SentimentModel.create(SMALL.with(Map.of("sentiment.embedding_std", "0.1")), vocab)
+        .model().parameters().value(jrnn.models.ModelConfig.EMBEDDING);
+    double sumSquares = 0;
+    for (int i = 0; i < wide.size(); i++) {
+      assertEquals(0.1f * wide.get(i), narrow.get(i), 1e-7, "the same draw, scaled, at " + i);
+      sumSquares += wide.get(i) * wide.get(i);
+    }
+    double std = Math.sqrt(sumSquares / wide.size());
+    assertTrue(std > 0.8 && std < 1.2, "N(0, 1) by default, measured std " + std);
+    Map<String, String> old = new java.util.TreeMap<>(SMALL.toProperties());
+    old.remove("sentiment.embedding_std");
+    assertEquals(1.0, SentimentSettings.fromProperties(old).embeddingStd(), "files written before the setting");
+    for (String bad : List.of("0.0", "-1.0", "NaN", "Infinity")) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> SMALL.with(Map.of("sentiment.embedding_std", bad)));
+      assertTrue(e.getMessage().contains("embedding std") && e.getMessage().contains("got " + bad), e.getMessage());
+    }
   }
 
   @Test
