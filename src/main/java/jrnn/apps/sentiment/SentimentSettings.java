@@ -9,9 +9,10 @@ import jrnn.io.ConfigProperties;
  * Everything that defines a sentiment classifier's training run; presets reproduce the README's
  * configurations and explicit options override them.
  *
- * @param embeddingStd the word embeddings start as N(0, embeddingStd^2); PyTorch's default is
- *     1, but with Adam's steps of about the learning rate a word's vector then moves slowly
- *     against its own size, and rare words stay close to their random start
+ * @param embeddingStd the word embeddings start as N(0, embeddingStd^2). PyTorch's default is
+ *     1; Adam's steps are about the learning rate whatever a weight's size, so vectors that
+ *     start at 0.1 move ten times faster against their size, and on SST-2 the network reached in
+ *     two epochs what took four or five from 1 (README)
  * @param readout {@code last}, {@code mean} or {@code max} over the valid steps
  * @param wordDropout in training, each word is replaced by {@code <unk>} with this probability
  *     (Iyyer et al. 2015), so that no single word decides
@@ -46,8 +47,9 @@ public record SentimentSettings(String cell, int embedding, double embeddingStd,
   private static Map<String, SentimentSettings> presets() {
     Map<String, SentimentSettings> m = new LinkedHashMap<>();
     // SST-2: bidirectional LSTM over all labelled phrases of the training trees (the five labels,
-    // neutral phrases included), max pooling.
-    m.put("sst2", new SentimentSettings("lstm", 300, 1.0, 168, 1, "concat", "max", 0.5, 0.2, 1, 50, 5,
+    // neutral phrases included), max pooling. Embeddings starting at N(0, 0.1^2) reach in two
+    // epochs what N(0, 1) did in four or five (seeds 1-3: 84.33% mean against 84.36%).
+    m.put("sst2", new SentimentSettings("lstm", 300, 0.1, 168, 1, "concat", "max", 0.5, 0.2, 1, 50, 3,
         "adam", 1e-3, 0.85, 5, 0, true, true, 4, 1));
     // MR: the same architecture on the snippets alone (MR has no phrase labels). With ten times
     // fewer examples than SST's phrases it needs a higher rate and more epochs (tuned on a tenth
