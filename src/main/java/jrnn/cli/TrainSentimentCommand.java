@@ -184,7 +184,7 @@ final class TrainSentimentCommand implements Callable<Integer> {
     }
     System.out.printf(Locale.ROOT, "sentiment: %,d training %s%s, %,d validation sentences%n", trainSet.size(),
         s.phrases() ? "phrases" : "sentences", s.fineGrained() ? " (five labels)" : "", validSet.size());
-    System.out.printf(Locale.ROOT, "model: embedding %d (start N(0, %.3g^2)), %d x %s of %d units, bidirectional %s, %s readout,"
+    System.out.printf(Locale.ROOT, "model: embedding %d (starting at N(0, %s^2)), %d x %s of %d units, bidirectional %s, %s readout,"
         + " dropout %.2f; %s lr %.3g (x%.3g per epoch), clip %.3g, batch %d, %d epochs; %s kernels, %d threads%n",
         s.embedding(), s.embeddingStd(), s.layers(), s.cell(), s.hidden(), s.bidirectional(), s.readout(), s.dropout(), s.optimizer(),
         s.lr(), s.decay(), s.clipNorm(), s.batch(), s.epochs(), Kernels.best().getClass().getSimpleName(),
