@@ -149,9 +149,12 @@ class CommandLineTest {
     Files.writeString(train, sb.toString());
     Path model = dir.resolve("s.jrnn");
     Run t = run("train", "sentiment", "--train", train.toString(), "--valid", train.toString(), "--embedding", "16",
-        "--hidden", "16", "--epochs", "3", "--batch", "10", "--lr", "1e-2", "--out", model.toString());
+        "--embedding-std", "0.25", "--hidden", "16", "--epochs", "3", "--batch", "10", "--lr", "1e-2", "--out",
+        model.toString());
     assertEquals(0, t.exit(), t.err());
     assertTrue(number(t.lastLine(), "validation accuracy:") > 0.9, t.out());
+    assertTrue(t.out().contains("starting at N(0, 0.25^2)"), t.out());
+    assertEquals(0.25, jrnn.apps.sentiment.SentimentModel.load(model).settings().embeddingStd(), "the model file keeps the spread");
     Run e = run("eval", "sentiment", "--model", model.toString(), "--data", train.toString());
     assertEquals(0, e.exit(), e.err());
     assertTrue(number(e.lastLine(), "accuracy:") > 0.9);
