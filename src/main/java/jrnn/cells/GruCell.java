@@ -57,7 +57,7 @@ final class GruCell extends RecurrentCell {
   }
 
   @Override
-  public void beginForward() {
+  protected void packForward() {
     int n = hidden;
     if (resetAfter) {
       forwardU = kernels.pack(wHh, 0, n, n, gateWidth, true, forwardU);

@@ -50,7 +50,7 @@ final class LstmCell extends RecurrentCell {
   }
 
   @Override
-  public void beginForward() {
+  protected void packForward() {
     forwardU = kernels.pack(wHh, 0, hidden, hidden, gateWidth, true, forwardU);
   }
 

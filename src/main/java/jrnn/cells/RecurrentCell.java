@@ -44,6 +44,9 @@ public abstract class RecurrentCell {
   private final Tensor gBiasHh;
   /** The bias the pre-activations see: {@link #bias}, or its sum with b_hh, set by {@link #projectInputs}. */
   protected final Tensor forwardBias;
+  private final Parameters params;
+  /** The freeze in which the forward steps' weights were last packed (0: none). */
+  private int packedInFreeze;
 
   protected int steps;
   protected int batch;
@@ -72,6 +75,7 @@ public abstract class RecurrentCell {
     this.hidden = hidden;
     this.gateWidth = type.gates() * hidden;
     this.kernels = kernels;
+    this.params = params;
     this.wIh = params.value(ParamNames.recurrent(prefix, "weight_ih", layer, direction));
     this.wHh = params.value(ParamNames.recurrent(prefix, "weight_hh", layer, direction));
     this.bias = params.value(ParamNames.recurrent(prefix, "bias", layer, direction));
@@ -159,8 +163,21 @@ public abstract class RecurrentCell {
     return false;
   }
 
-  /** Prepares the recurrent weights for the steps of a forward pass (packs them). */
-  public abstract void beginForward();
+  /**
+   * Prepares the recurrent weights for the steps of a forward pass: packs them, unless the
+   * parameters are frozen and were already packed in that freeze.
+   */
+  public final void beginForward() {
+    int freeze = params.freezeInForce();
+    if (freeze != 0 && freeze == packedInFreeze) {
+      return;
+    }
+    packForward();
+    packedInFreeze = freeze;
+  }
+
+  /** Packs the recurrent weights for the steps of a forward pass. */
+  protected abstract void packForward();
 
   /** Step t for rows [b0, b1): reads the state in {@code prevSlot}, writes it to {@code slot}. */
   public abstract void forwardStep(int t, int slot, int prevSlot, int b0, int b1);

@@ -20,7 +20,7 @@ final class SimpleRnnCell extends RecurrentCell {
   protected void prepareExtra(int steps, int batch) {}
 
   @Override
-  public void beginForward() {
+  protected void packForward() {
     forwardU = kernels.pack(wHh, 0, hidden, hidden, hidden, true, forwardU);
   }
 

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import jrnn.params.Parameters;
 import jrnn.cells.CellType;
 import jrnn.data.Batch;
 import jrnn.data.TokenStream;
@@ -141,6 +142,12 @@ final class DemoCommand implements Callable<Integer> {
 
   /** Feeds {@code prime}, then samples {@code length} characters one at a time, carrying the state. */
   static String sample(SequenceModel model, Vocabulary vocab, String prime, int length, Rng rng) {
+    try (Parameters.Frozen frozen = model.parameters().freeze()) {
+      return sampleFrozen(model, vocab, prime, length, rng);
+    }
+  }
+
+  private static String sampleFrozen(SequenceModel model, Vocabulary vocab, String prime, int length, Rng rng) {
     Sampler sampler = new Sampler(0.8, 0);
     StringBuilder out = new StringBuilder(prime);
     List<String> p = Vocabulary.characters(prime);

@@ -31,6 +31,7 @@ public final class Adam implements Optimizer {
 
   @Override
   public void step(Parameters params, double lr) {
+    params.requireUnfrozen("Adam.step");
     Tensor w = params.values();
     Tensor g = params.grads();
     int n = w.size();

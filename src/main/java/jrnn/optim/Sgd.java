@@ -28,6 +28,7 @@ public final class Sgd implements Optimizer {
 
   @Override
   public void step(Parameters params, double lr) {
+    params.requireUnfrozen("Sgd.step");
     Tensor w = params.values();
     Tensor g = params.grads();
     int n = w.size();

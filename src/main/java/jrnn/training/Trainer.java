@@ -165,9 +165,11 @@ public final class Trainer {
   public static LossStats evaluateStream(SequenceModel model, TokenStream stream, int batch, int steps) {
     LossStats total = LossStats.NONE;
     RecurrentState state = null;
-    for (Batch b : stream.batches(batch, steps)) {
-      total = total.plus(model.forward(b, state, false, null));
-      state = state == null ? model.finalState().copy() : state.copyFrom(model.finalState());
+    try (Parameters.Frozen frozen = model.parameters().freeze()) {
+      for (Batch b : stream.batches(batch, steps)) {
+        total = total.plus(model.forward(b, state, false, null));
+        state = state == null ? model.finalState().copy() : state.copyFrom(model.finalState());
+      }
     }
     return total;
   }

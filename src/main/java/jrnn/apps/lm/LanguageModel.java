@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import jrnn.params.Parameters;
 import jrnn.cells.CellType;
 import jrnn.data.Batch;
 import jrnn.data.TextFiles;
@@ -115,6 +116,12 @@ public final class LanguageModel {
   public String generate(String prompt, int length, double temperature, int topK, Rng rng) {
     int[] ids = encode(tokenizePrompt(prompt));
     Sampler sampler = new Sampler(temperature, topK);
+    try (Parameters.Frozen frozen = model.parameters().freeze()) {
+      return sample(ids, length, sampler, prompt, rng);
+    }
+  }
+
+  private String sample(int[] ids, int length, Sampler sampler, String prompt, Rng rng) {
     int v = vocab.size();
     RecurrentState state = prime(ids);
     int next = sampler.sample(model.outputs(), (ids.length - 1) * v, v, rng);

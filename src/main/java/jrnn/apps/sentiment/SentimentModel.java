@@ -17,6 +17,7 @@ import jrnn.models.ModelConfig;
 import jrnn.models.OutputKind;
 import jrnn.models.Readout;
 import jrnn.models.SequenceModel;
+import jrnn.params.Parameters;
 import jrnn.tensor.Tensor;
 import jrnn.util.Rng;
 
@@ -171,12 +172,14 @@ public final class SentimentModel {
   /** P(positive) of each example (labels unread), in batches, no dropout. */
   public double[] positives(List<Example> examples, int batchSize) {
     double[] p = new double[examples.size()];
-    for (int i = 0; i < examples.size(); i += batchSize) {
-      List<Example> part = examples.subList(i, Math.min(examples.size(), i + batchSize));
-      model.forward(batch(part, false), null, false, null);
-      Tensor o = model.outputs();
-      for (int b = 0; b < part.size(); b++) {
-        p[i + b] = polarity(o, b * classes(settings), classes(settings));
+    try (Parameters.Frozen frozen = model.parameters().freeze()) {
+      for (int i = 0; i < examples.size(); i += batchSize) {
+        List<Example> part = examples.subList(i, Math.min(examples.size(), i + batchSize));
+        model.forward(batch(part, false), null, false, null);
+        Tensor o = model.outputs();
+        for (int b = 0; b < part.size(); b++) {
+          p[i + b] = polarity(o, b * classes(settings), classes(settings));
+        }
       }
     }
     return p;
@@ -247,8 +250,10 @@ public final class SentimentModel {
    */
   public double[] trace(List<String> tokens) {
     double[] p = new double[tokens.size()];
-    for (int i = 0; i < tokens.size(); i++) {
-      p[i] = positive(tokens.subList(0, i + 1));
+    try (Parameters.Frozen frozen = model.parameters().freeze()) {
+      for (int i = 0; i < tokens.size(); i++) {
+        p[i] = positive(tokens.subList(0, i + 1));
+      }
     }
     return p;
   }
