@@ -161,36 +161,36 @@ final class BenchCommand implements Callable<Integer> {
     };
     // Inference runs on fixed weights, so they are packed for the per-step product once, as an
     // application's evaluation or sampling does (Parameters.freeze); training packs every pass.
-    Parameters.Frozen frozen = train ? () -> {} : params.freeze();
-    long warmEnd = System.nanoTime() + (long) (warmup * 1e9);
-    int warmed = 0;
-    while (warmed < 3 || System.nanoTime() < warmEnd) {
-      step.run();
-      warmed++;
-    }
-    // Rounds of three sgemm products and then five timed steps, so that the two rates are taken
-    // in the same minutes of a shared host, whose speed drifts by tens of percent. Before its
-    // timed steps a round runs untimed ones for 0.2 s: they bring the layer's weights back into
-    // the caches that the 48 MB products evicted and wake jrnn's threads, as steady work finds them.
     int rounds = (repeats + STEPS_PER_ROUND - 1) / STEPS_PER_ROUND;
     double[] gemmRates = new double[3 * rounds];
     double[] ms = new double[repeats];
-    for (int round = 0, timed = 0; round < rounds; round++) {
-      for (int g = 0; g < 3; g++) {
-        gemmRates[3 * round + g] = reference.measure();
+    try (Parameters.Frozen frozen = train ? () -> {} : params.freeze()) {
+      long warmEnd = System.nanoTime() + (long) (warmup * 1e9);
+      int warmed = 0;
+      while (warmed < 3 || System.nanoTime() < warmEnd) {
+        step.run();
+        warmed++;
       }
-      waitForOpenBlasWorkersToSleep();
-      long rewarmEnd = System.nanoTime() + 200_000_000L;
-      do {
-        step.run();
-      } while (System.nanoTime() < rewarmEnd);
-      for (int j = 0; j < STEPS_PER_ROUND && timed < repeats; j++, timed++) {
-        long t0 = System.nanoTime();
-        step.run();
-        ms[timed] = (System.nanoTime() - t0) / 1e6;
+      // Rounds of three sgemm products and then five timed steps, so that the two rates are taken
+      // in the same minutes of a shared host, whose speed drifts by tens of percent. Before its
+      // timed steps a round runs untimed ones for 0.2 s: they bring the layer's weights back into
+      // the caches that the 48 MB products evicted and wake jrnn's threads, as steady work finds them.
+      for (int round = 0, timed = 0; round < rounds; round++) {
+        for (int g = 0; g < 3; g++) {
+          gemmRates[3 * round + g] = reference.measure();
+        }
+        waitForOpenBlasWorkersToSleep();
+        long rewarmEnd = System.nanoTime() + 200_000_000L;
+        do {
+          step.run();
+        } while (System.nanoTime() < rewarmEnd);
+        for (int j = 0; j < STEPS_PER_ROUND && timed < repeats; j++, timed++) {
+          long t0 = System.nanoTime();
+          step.run();
+          ms[timed] = (System.nanoTime() - t0) / 1e6;
+        }
       }
     }
-    frozen.close();
     Arrays.sort(ms);
     Arrays.sort(gemmRates);
     double median = ms[repeats / 2];

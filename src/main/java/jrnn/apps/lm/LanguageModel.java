@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import jrnn.params.Parameters;
 import jrnn.cells.CellType;
 import jrnn.data.Batch;
 import jrnn.data.TextFiles;
@@ -22,6 +21,7 @@ import jrnn.models.ModelConfig;
 import jrnn.models.OutputKind;
 import jrnn.models.Readout;
 import jrnn.models.SequenceModel;
+import jrnn.params.Parameters;
 import jrnn.training.Trainer;
 import jrnn.util.Rng;
 
