@@ -92,6 +92,8 @@ final class TrainSentimentCommand implements Callable<Integer> {
   @Option(names = "--decay", description = "Learning-rate factor per epoch after the first.") Double decay;
   @Option(names = "--clip-norm") Double clipNorm;
   @Option(names = "--weight-decay") Double weightDecay;
+  @Option(names = "--adversarial", description = "Norm of the adversarial perturbation of each training"
+      + " sentence's word vectors (0: none).") Double adversarial;
   @Option(names = "--phrases", arity = "1", description = "true: train on every labelled phrase of SST trees.") Boolean phrases;
   @Option(names = "--fine-grained", arity = "1", description = "true: train on the five SST labels, neutral"
       + " phrases included, and read the polarity from them.") Boolean fineGrained;
@@ -118,6 +120,7 @@ final class TrainSentimentCommand implements Callable<Integer> {
     put(o, "sentiment.decay", decay);
     put(o, "sentiment.clip_norm", clipNorm);
     put(o, "sentiment.weight_decay", weightDecay);
+    put(o, "sentiment.adversarial", adversarial);
     put(o, "sentiment.phrases", phrases);
     put(o, "sentiment.fine_grained", fineGrained);
     put(o, "sentiment.evals_per_epoch", evalsPerEpoch);

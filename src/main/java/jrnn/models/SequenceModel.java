@@ -45,6 +45,8 @@ public final class SequenceModel {
   private int outputRows;
   private LossStats stats = LossStats.NONE;
   private Tensor embedded = Tensor.zeros(0);
+  private Tensor inputPerturbation;
+  private Tensor perturbed = Tensor.zeros(0);
   private Tensor stackIn = Tensor.zeros(0);
   private Tensor headRaw = Tensor.zeros(0);
   private Tensor headIn = Tensor.zeros(0);
@@ -76,6 +78,15 @@ public final class SequenceModel {
     this.inputDropout = new Dropout(config.dropout());
     this.headDropout = new Dropout(config.dropout());
     this.width = config.headInputSize();
+  }
+
+  /**
+   * Adds {@code r} ([T*B, X], row t*B + b) to the inputs of the training passes that follow,
+   * until called with null: to the embedded word vectors for token inputs, before input dropout.
+   * Evaluation passes are never perturbed. Used by adversarial training ({@code Trainer}).
+   */
+  public void perturbInputs(Tensor r) {
+    inputPerturbation = r;
   }
 
   public ModelConfig config() {
@@ -148,6 +159,16 @@ public final class SequenceModel {
       input = embedded;
     } else {
       input = batch.inputs();
+    }
+    if (training && inputPerturbation != null) {
+      if (inputPerturbation.size() < rows * x) {
+        throw new IllegalArgumentException("SequenceModel: the input perturbation holds " + inputPerturbation.size()
+            + " values, the batch's " + steps + " x " + size + " inputs of " + x + " need " + rows * x);
+      }
+      // Embedded vectors are this model's own buffer; real-valued inputs belong to the batch.
+      Tensor target = embedding != null ? embedded : (perturbed = grow(perturbed, rows * x));
+      kernels.add(input, 0, inputPerturbation, 0, target, 0, rows * x);
+      input = target;
     }
     if (inputDropout.active(training)) {
       stackIn = grow(stackIn, rows * x);
@@ -462,7 +483,10 @@ public final class SequenceModel {
     return stack.initialStateGradient();
   }
 
-  /** dL/d(inputs) [T, B, X] of the last backward pass (for real-valued inputs). */
+  /**
+   * dL/d(inputs) [T, B, X] of the last backward pass: for token inputs, the gradient of the
+   * embedded word vectors (before input dropout).
+   */
   public Tensor inputGradient() {
     return dInput;
   }

@@ -11,6 +11,7 @@ import jrnn.optim.GradientClipping;
 import jrnn.optim.Optimizer;
 import jrnn.optim.WeightDecay;
 import jrnn.params.Parameters;
+import jrnn.tensor.Tensor;
 import jrnn.util.Rng;
 
 /**
@@ -28,6 +29,7 @@ public final class Trainer {
   private long step;
   private int epoch;
   private RecurrentState carry;
+  private Tensor perturbation;
 
   /** What one update did, for telemetry: loss and the global gradient norm before and after clipping. */
   public record StepResult(long step, LossStats loss, double gradNorm, double clippedNorm, double lr) {}
@@ -83,18 +85,15 @@ public final class Trainer {
     return config.schedule().rate(epoch);
   }
 
-  /** One update on {@code batch} from {@code initial} (null for zero states), at the current epoch's rate. */
+  /**
+   * One update on {@code batch} from {@code initial} (null for zero states), at the current
+   * epoch's rate: the gradients of {@link #gradients}, then clipping, weight decay and the
+   * optimizer's step.
+   */
   public StepResult step(Batch batch, RecurrentState initial) {
     double lr = learningRate();
     Parameters params = model.parameters();
-    params.zeroGrads();
-    LossStats loss = model.forward(batch, initial, true, rng);
-    if (!Double.isFinite(loss.sum())) {
-      throw new TrainingDivergedException("loss is " + loss.sum() + " at update " + (step + 1)
-          + " (learning rate " + lr + "); the parameters are those before this update."
-          + " Try a lower learning rate or gradient clipping (--clip-norm).");
-    }
-    model.backward(config.normalization());
+    LossStats loss = gradients(batch, initial);
     double norm = config.clipNorm() > 0
         ? GradientClipping.clipGlobalNorm(params, config.clipNorm())
         : GradientClipping.globalNorm(params);
@@ -114,6 +113,72 @@ public final class Trainer {
       l.onStep(r);
     }
     return r;
+  }
+
+  /**
+   * Sets the parameters' gradients to those of the batch's loss, and returns the loss. With an
+   * adversarial norm eps in the configuration, the loss at inputs moved by r_adv is added to the
+   * objective (Goodfellow et al. 2015; for the embedded words of a text classifier, Miyato et al.
+   * 2017): r_adv = eps * g / ||g||, with g the gradient of the loss with respect to one
+   * sequence's inputs over its valid steps, the direction in which the loss grows fastest. r_adv
+   * is held constant, so the added gradient is that of a second pass at x + r_adv. The returned
+   * loss is the clean one.
+   */
+  public LossStats gradients(Batch batch, RecurrentState initial) {
+    model.parameters().zeroGrads();
+    LossStats loss = model.forward(batch, initial, true, rng);
+    if (!Double.isFinite(loss.sum())) {
+      throw new TrainingDivergedException("loss is " + loss.sum() + " at update " + (step + 1)
+          + " (learning rate " + learningRate() + "); the parameters are those before this update."
+          + " Try a lower learning rate or gradient clipping (--clip-norm).");
+    }
+    model.backward(config.normalization());
+    if (config.adversarialNorm() > 0) {
+      if (initial != null) {
+        // The second pass would leave its own final state where truncated BPTT carries it.
+        throw new IllegalArgumentException("adversarial training perturbs whole sequences that start from zero states;"
+            + " it does not apply to windows of a stream");
+      }
+      int rows = batch.steps() * batch.size() * model.config().inputSize();
+      if (perturbation == null || perturbation.size() < rows) {
+        perturbation = Tensor.zeros(rows);
+      }
+      adversarialPerturbation(model.inputGradient(), batch, model.config().inputSize(),
+          config.adversarialNorm(), perturbation);
+      model.perturbInputs(perturbation);
+      try {
+        model.forward(batch, null, true, rng);
+        model.backward(config.normalization());
+      } finally {
+        model.perturbInputs(null);
+      }
+    }
+    return loss;
+  }
+
+  /**
+   * Writes r = eps * g_b / ||g_b|| into the rows t*B + b (t < length of b) of {@code r}, for each
+   * sequence b, from its rows of {@code g} ([T*B, X]); padded rows, and a sequence whose
+   * gradient is zero, get zeros.
+   */
+  public static void adversarialPerturbation(Tensor g, Batch batch, int x, double eps, Tensor r) {
+    int size = batch.size();
+    for (int b = 0; b < size; b++) {
+      int len = batch.length(b);
+      double squares = 0;
+      for (int t = 0; t < len; t++) {
+        for (int j = 0, i = (t * size + b) * x; j < x; j++, i++) {
+          double v = g.get(i);
+          squares += v * v;
+        }
+      }
+      double scale = squares > 0 ? eps / Math.sqrt(squares) : 0;
+      for (int t = 0; t < batch.steps(); t++) {
+        for (int j = 0, i = (t * size + b) * x; j < x; j++, i++) {
+          r.set(i, t < len ? (float) (scale * g.get(i)) : 0f);
+        }
+      }
+    }
   }
 
   /**

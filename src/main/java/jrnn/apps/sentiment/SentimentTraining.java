@@ -96,7 +96,7 @@ public final class SentimentTraining {
     SentimentSettings s = model.settings();
     Trainer trainer = new Trainer(model.model(), new TrainingConfig(s.optimizer(), 0,
         new LearningRateSchedule(s.lr(), 1, s.decay()), s.clipNorm(), 0, s.weightDecay(),
-        LossNormalization.PER_OUTPUT), new Rng(s.seed()));
+        LossNormalization.PER_OUTPUT, s.adversarial()), new Rng(s.seed()));
     Telemetry telemetry = new Telemetry();
     trainer.addListener(telemetry);
     for (int e = 0; e < s.epochs(); e++) {

@@ -29,7 +29,7 @@ class SentimentTest {
   static final SentimentSettings SMALL = SentimentSettings.preset("mr").with(Map.of(
       "sentiment.embedding", "32", "sentiment.hidden", "24", "sentiment.epochs", "3",
       "sentiment.lr", "3e-3", "sentiment.batch", "25", "sentiment.word_dropout", "0",
-      "sentiment.decay", "0.85", "sentiment.embedding_std", "1.0"));
+      "sentiment.decay", "0.85", "sentiment.embedding_std", "1.0", "sentiment.adversarial", "0"));
 
   @Test
   void embeddingsOfSharedWordsAreCopiedAndOthersKept() {
@@ -280,6 +280,28 @@ class SentimentTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> SentimentModel.mean(List.of(p, new double[3])));
     assertTrue(e.getMessage().contains(p.length + " examples, got 3"), e.getMessage());
+  }
+
+  @Test
+  void adversarialTrainingLearnsAndTheModelFileKeepsItsNorm() throws IOException {
+    List<Example> train = toy(new Rng(2), 1500);
+    List<Example> valid = toy(new Rng(3), 300);
+    SentimentSettings s = SMALL.with(Map.of("sentiment.bidirectional", "none", "sentiment.readout", "last",
+        "sentiment.dropout", "0.1", "sentiment.epochs", "6", "sentiment.lr", "5e-3", "sentiment.adversarial", "1.0"));
+    SentimentModel m = SentimentModel.create(s, SentimentModel.vocabulary(train, 1));
+    Path out = dir.resolve("adversarial.jrnn");
+    SentimentTraining run = new SentimentTraining(m, train, valid, new PrintStream(new ByteArrayOutputStream()));
+    run.run(out);
+    assertTrue(run.bestValidationAccuracy() > 0.9, "validation accuracy " + run.bestValidationAccuracy());
+    assertEquals(1.0, SentimentModel.load(out).settings().adversarial());
+    Map<String, String> old = new java.util.TreeMap<>(s.toProperties());
+    old.remove("sentiment.adversarial");
+    assertEquals(0.0, SentimentSettings.fromProperties(old).adversarial(), "files written before the setting");
+    for (String bad : List.of("-1.0", "NaN", "Infinity")) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> s.with(Map.of("sentiment.adversarial", bad)));
+      assertTrue(e.getMessage().contains("adversarial norm") && e.getMessage().contains("got " + bad), e.getMessage());
+    }
   }
 
   @Test
