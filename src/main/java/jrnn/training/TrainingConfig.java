@@ -11,7 +11,7 @@ import jrnn.optim.Sgd;
  * How to train: optimizer ({@code sgd}, {@code momentum}, {@code nesterov} or {@code adam}),
  * learning-rate schedule, gradient clipping by global norm and by value (0 = off), weight decay
  * (L2, 0 = off), how the batch loss is normalized, and the norm of adversarial perturbations of
- * the inputs (0 = off; see {@link Trainer#step}).
+ * the inputs (0 = off; see {@link Trainer#gradients}).
  */
 public record TrainingConfig(String optimizer, double momentum, LearningRateSchedule schedule,
     double clipNorm, double clipValue, double weightDecay, LossNormalization normalization,
