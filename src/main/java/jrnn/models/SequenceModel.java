@@ -166,9 +166,13 @@ public final class SequenceModel {
             + " values, the batch's " + steps + " x " + size + " inputs of " + x + " need " + rows * x);
       }
       // Embedded vectors are this model's own buffer; real-valued inputs belong to the batch.
-      Tensor target = embedding != null ? embedded : (perturbed = grow(perturbed, rows * x));
-      kernels.add(input, 0, inputPerturbation, 0, target, 0, rows * x);
-      input = target;
+      if (embedding == null) {
+        perturbed = grow(perturbed, rows * x);
+        kernels.add(input, 0, inputPerturbation, 0, perturbed, 0, rows * x);
+        input = perturbed;
+      } else {
+        kernels.add(embedded, 0, inputPerturbation, 0, embedded, 0, rows * x);
+      }
     }
     if (inputDropout.active(training)) {
       stackIn = grow(stackIn, rows * x);
