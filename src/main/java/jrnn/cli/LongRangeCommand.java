@@ -1,6 +1,5 @@
 package jrnn.cli;
 
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,6 +8,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import jrnn.apps.longrange.LongRangeExperiment;
 import jrnn.cells.CellType;
+import jrnn.io.AtomicFiles;
 import jrnn.plot.LineChart;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -69,36 +69,36 @@ final class LongRangeCommand implements Callable<Integer> {
     }
     System.out.println(head);
     Path tsv = out.resolveSibling(out.getFileName() + ".tsv");
-    try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(tsv))) {
-      w.println("cell\tclipping\tT\tbest_mse\tsolved\tupdates_to_solve\tupdates\tdiverged\tmax_grad_norm\tseconds");
-      LineChart chart = new LineChart("Adding problem: best validation MSE against sequence length",
-          "sequence length T", "mean squared error (log scale; predicting the mean: 0.167)").logY();
-      for (CellType c : types) {
-        for (boolean clipped : new boolean[] {false, true}) {
-          String label = c.name() + (clipped ? ", clipped " + clip : ", no clipping");
-          StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-32s", label));
-          double[] x = new double[lengths.length];
-          double[] y = new double[lengths.length];
-          for (int i = 0; i < lengths.length; i++) {
-            for (LongRangeExperiment.Run r : runs) {
-              if (r.cell().equals(c.name()) && r.clipped() == clipped && r.steps() == lengths[i]) {
-                row.append(String.format(Locale.ROOT, "  %9s", r.diverged() && !Double.isFinite(r.bestMse())
-                    ? "diverged" : String.format(Locale.ROOT, "%.4f%s", r.bestMse(),
-                        r.solved() ? "*" : r.diverged() ? "!" : "")));
-                x[i] = lengths[i];
-                y[i] = r.bestMse();
-                w.printf(Locale.ROOT, "%s\t%s\t%d\t%.6f\t%s\t%d\t%d\t%s\t%.4g\t%.1f%n", r.cell(), clipped ? clip : "none",
-                    r.steps(), r.bestMse(), r.solved(), r.updatesToSolve(), r.updates(), r.diverged(), r.maxGradNorm(),
-                    r.seconds());
-              }
+    StringBuilder w = new StringBuilder(
+        "cell\tclipping\tT\tbest_mse\tsolved\tupdates_to_solve\tupdates\tdiverged\tmax_grad_norm\tseconds\n");
+    LineChart chart = new LineChart("Adding problem: best validation MSE against sequence length",
+        "sequence length T", "mean squared error (log scale; predicting the mean: 0.167)").logY();
+    for (CellType c : types) {
+      for (boolean clipped : new boolean[] {false, true}) {
+        String label = c.name() + (clipped ? ", clipped " + clip : ", no clipping");
+        StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-32s", label));
+        double[] x = new double[lengths.length];
+        double[] y = new double[lengths.length];
+        for (int i = 0; i < lengths.length; i++) {
+          for (LongRangeExperiment.Run r : runs) {
+            if (r.cell().equals(c.name()) && r.clipped() == clipped && r.steps() == lengths[i]) {
+              row.append(String.format(Locale.ROOT, "  %9s", r.diverged() && !Double.isFinite(r.bestMse())
+                  ? "diverged" : String.format(Locale.ROOT, "%.4f%s", r.bestMse(),
+                      r.solved() ? "*" : r.diverged() ? "!" : "")));
+              x[i] = lengths[i];
+              y[i] = r.bestMse();
+              w.append(String.format(Locale.ROOT, "%s\t%s\t%d\t%.6f\t%s\t%d\t%d\t%s\t%.4g\t%.1f\n", r.cell(),
+                  clipped ? clip : "none", r.steps(), r.bestMse(), r.solved(), r.updatesToSolve(), r.updates(),
+                  r.diverged(), r.maxGradNorm(), r.seconds()));
             }
           }
-          System.out.println(row);
-          chart.line(label, x, y);
         }
+        System.out.println(row);
+        chart.line(label, x, y);
       }
-      chart.write(out.resolveSibling(out.getFileName() + ".png"), 1000, 600);
     }
+    chart.write(out.resolveSibling(out.getFileName() + ".png"), 1000, 600);
+    AtomicFiles.writeString(tsv, w);
     System.out.println("(* solved: MSE below " + LongRangeExperiment.SOLVED
         + "; ! diverged: the loss or the gradient stopped being finite, best MSE before that)");
     System.out.println("table: " + tsv + ", plot: " + out.resolveSibling(out.getFileName() + ".png"));

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import jrnn.apps.sentiment.Example;
+import jrnn.apps.sentiment.HeldOutPredictions;
 import jrnn.apps.sentiment.SentimentData;
 import jrnn.apps.sentiment.SentimentModel;
 import jrnn.apps.sentiment.SentimentSettings;
@@ -61,6 +62,14 @@ final class TrainSentimentCommand implements Callable<Integer> {
 
   @Option(names = "--cv", defaultValue = "0", description = "Folds of cross-validation (0: none).")
   int folds;
+
+  @Option(names = "--cv-predictions", description = "With --cv: write each example's fold, label and held-out"
+      + " P(positive) to this file (tab-separated).")
+  Path cvPredictions;
+
+  @Option(names = "--cv-ensemble-with", description = "With --cv: also report the cross-validated accuracy of the"
+      + " mean P(positive) of this run and of earlier runs' --cv-predictions files; repeatable.")
+  List<Path> cvEnsembleWith = new ArrayList<>();
 
   @Option(names = "--encoding", defaultValue = "windows-1252", description = "Encoding of --pos/--neg files (default ${DEFAULT-VALUE}).")
   String encoding;
@@ -128,6 +137,16 @@ final class TrainSentimentCommand implements Callable<Integer> {
     return base.with(o);
   }
 
+  /** Prints the mean and spread of the per-fold accuracies; returns the mean. */
+  private static double printCrossValidation(String what, HeldOutPredictions p, int folds, long t0) {
+    double[] acc = p.foldAccuracies(folds);
+    double mean = java.util.Arrays.stream(acc).average().orElse(0);
+    double sd = Math.sqrt(java.util.Arrays.stream(acc).map(a -> (a - mean) * (a - mean)).sum() / (folds - 1));
+    System.out.printf(Locale.ROOT, "%s%d-fold cross-validation: %.2f%% +- %.2f%% (standard deviation over folds), %s%n",
+        what, folds, 100 * mean, 100 * sd, jrnn.training.Progress.formatTime((System.nanoTime() - t0) / 1e9));
+    return mean;
+  }
+
   /** A new classifier, its embeddings started from --embeddings-from when given. */
   SentimentModel create(SentimentSettings s, Vocabulary vocab) throws java.io.IOException {
     SentimentModel m = SentimentModel.create(s, vocab);
@@ -192,26 +211,70 @@ final class TrainSentimentCommand implements Callable<Integer> {
         s.embedding(), s.embeddingStd(), s.layers(), s.cell(), s.hidden(), s.bidirectional(), s.readout(), s.dropout(), s.optimizer(),
         s.lr(), s.decay(), s.clipNorm(), s.batch(), s.epochs(), Kernels.best().getClass().getSimpleName(),
         Parallel.threads());
+    if (folds <= 1 && (cvPredictions != null || !cvEnsembleWith.isEmpty())) {
+      throw new IllegalArgumentException("--cv-predictions and --cv-ensemble-with need --cv K with K >= 2, got --cv " + folds);
+    }
     long t0 = System.nanoTime();
     if (folds > 1) {
-      double[] acc = new double[folds];
+      int[] foldOf = new int[trainSet.size()];
+      int[] labels = new int[trainSet.size()];
+      double[] heldOut = new double[trainSet.size()];
+      for (int i = 0; i < foldOf.length; i++) {
+        foldOf[i] = fold != null ? fold[i] % folds : i % folds;
+        labels[i] = trainSet.get(i).label();
+      }
+      // Earlier runs are checked against this data now, not after the hour of training.
+      List<HeldOutPredictions> earlier = new ArrayList<>();
+      List<String> names = new ArrayList<>(List.of("this data"));
+      for (Path f : cvEnsembleWith) {
+        earlier.add(HeldOutPredictions.read(f));
+        names.add(f.toString());
+      }
+      if (!earlier.isEmpty()) {
+        List<HeldOutPredictions> check = new ArrayList<>(List.of(new HeldOutPredictions(foldOf, labels, heldOut)));
+        check.addAll(earlier);
+        HeldOutPredictions.mean(check, names);
+      }
       for (int k = 0; k < folds; k++) {
         List<Example> tr = new ArrayList<>();
-        List<Example> te = new ArrayList<>();
+        List<Integer> te = new ArrayList<>();
         for (int i = 0; i < trainSet.size(); i++) {
-          int f = fold != null ? fold[i] % folds : i % folds;
-          (f == k ? te : tr).add(trainSet.get(i));
+          if (foldOf[i] == k) {
+            te.add(i);
+          } else {
+            tr.add(trainSet.get(i));
+          }
         }
         SentimentModel m = create(s, SentimentModel.vocabulary(tr, s.minCount()));
         new SentimentTraining(m, tr, List.of(), System.out).run(null);
-        acc[k] = m.evaluate(te, 200).accuracy();
+        List<Example> held = te.stream().map(trainSet::get).toList();
+        double[] p = m.positives(held, 200);
+        for (int j = 0; j < p.length; j++) {
+          heldOut[te.get(j)] = p[j];
+        }
         System.out.printf(Locale.ROOT, "fold %d/%d: trained on %,d, accuracy %.2f%% on %,d held out%n", k + 1,
-            folds, tr.size(), 100 * acc[k], te.size());
+            folds, tr.size(), 100 * SentimentModel.accuracy(p, held), te.size());
       }
-      double mean = java.util.Arrays.stream(acc).average().orElse(0);
-      double sd = Math.sqrt(java.util.Arrays.stream(acc).map(a -> (a - mean) * (a - mean)).sum() / (folds - 1));
-      System.out.printf(Locale.ROOT, "%d-fold cross-validation: %.2f%% +- %.2f%% (standard deviation over folds), %s%n",
-          folds, 100 * mean, 100 * sd, jrnn.training.Progress.formatTime((System.nanoTime() - t0) / 1e9));
+      HeldOutPredictions run = new HeldOutPredictions(foldOf, labels, heldOut);
+      double mean = printCrossValidation("", run, folds, t0);
+      if (cvPredictions != null) {
+        run.write(cvPredictions);
+        System.out.println("held-out predictions written to " + cvPredictions);
+      }
+      if (!earlier.isEmpty()) {
+        List<HeldOutPredictions> runs = new ArrayList<>(List.of(run));
+        runs.addAll(earlier);
+        names.set(0, "this run");
+        HeldOutPredictions ensemble = HeldOutPredictions.mean(runs, names);
+        double[] acc = ensemble.foldAccuracies(folds);
+        StringBuilder perFold = new StringBuilder();
+        for (double a : acc) {
+          perFold.append(String.format(Locale.ROOT, " %.2f", 100 * a));
+        }
+        System.out.println("ensemble of this run and " + String.join(", ", cvEnsembleWith.stream().map(Path::toString)
+            .toList()) + ", per fold:" + perFold);
+        printCrossValidation("ensemble: ", ensemble, folds, t0);
+      }
       System.out.println("final model: trained on all " + trainSet.size() + " examples");
       SentimentModel fin = create(s, SentimentModel.vocabulary(trainSet, s.minCount()));
       new SentimentTraining(fin, trainSet, validSet, System.out).run(out);

@@ -184,24 +184,7 @@ public final class ModelFile {
     out.flush();
     byte[] body = buf.toByteArray();
     byte[] digest = sha256(body, body.length);
-    Path dir = path.toAbsolutePath().getParent();
-    if (dir != null) {
-      Files.createDirectories(dir);
-    }
-    Path tmp = path.resolveSibling(path.getFileName() + ".tmp");
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
-      OutputStream os = java.nio.channels.Channels.newOutputStream(ch);
-      os.write(body);
-      os.write(digest);
-      os.flush();
-      ch.force(true);
-    }
-    try {
-      Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING);
-    }
+    AtomicFiles.write(path, body, digest);
   }
 
   /** Reads and verifies a file; every problem is a {@link ModelFileException} naming the file. */

@@ -3,11 +3,10 @@ package jrnn.plot;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import jrnn.io.AtomicFiles;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
@@ -92,12 +91,8 @@ public final class LineChart {
       r.setSeriesStroke(i, new BasicStroke(2f));
     }
     plot.setRenderer(r);
-    Path dir = file.toAbsolutePath().getParent();
-    if (dir != null) {
-      Files.createDirectories(dir);
-    }
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    ChartUtils.saveChartAsPNG(tmp.toFile(), chart, width, height);
-    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+    java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+    ChartUtils.writeChartAsPNG(png, chart, width, height);
+    AtomicFiles.write(file, png.toByteArray());
   }
 }

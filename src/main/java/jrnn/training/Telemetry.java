@@ -1,12 +1,11 @@
 package jrnn.training;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import jrnn.io.AtomicFiles;
 import jrnn.plot.LineChart;
 
 /**
@@ -29,15 +28,12 @@ public final class Telemetry implements Trainer.StepListener {
   /** Writes {@code base}.tsv (update, loss, norm before, norm after, learning rate) and {@code base}.png. */
   public void write(Path base) throws IOException {
     Path tsv = base.resolveSibling(base.getFileName() + ".tsv");
-    Path tmp = tsv.resolveSibling(tsv.getFileName() + ".tmp");
-    try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(tmp))) {
-      w.println("update\tloss\tgrad_norm\tclipped_norm\tlr");
-      for (Trainer.StepResult r : steps) {
-        w.printf(Locale.ROOT, "%d\t%.6g\t%.6g\t%.6g\t%.6g%n", r.step(), r.loss().mean(), r.gradNorm(),
-            r.clippedNorm(), r.lr());
-      }
+    StringBuilder w = new StringBuilder("update\tloss\tgrad_norm\tclipped_norm\tlr\n");
+    for (Trainer.StepResult r : steps) {
+      w.append(String.format(Locale.ROOT, "%d\t%.6g\t%.6g\t%.6g\t%.6g\n", r.step(), r.loss().mean(), r.gradNorm(),
+          r.clippedNorm(), r.lr()));
     }
-    Files.move(tmp, tsv, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    AtomicFiles.writeString(tsv, w);
     int n = steps.size();
     double[] x = new double[n];
     double[] before = new double[n];

@@ -2,6 +2,7 @@ package jrnn.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import jrnn.apps.sentiment.HeldOutPredictions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -187,5 +189,63 @@ class CommandLineTest {
     assertEquals(1, bad.exit());
     assertTrue(bad.err().contains("broken.txt line 2"), bad.err());
     assertTrue(List.of(bad.err().split("\n")).size() <= 2, "one clear line, no stack trace: " + bad.err());
+  }
+
+  @Test
+  void crossValidationWritesHeldOutPredictionsAndEnsemblesRuns() throws IOException {
+    Path pos = dir.resolve("pos.txt");
+    Path neg = dir.resolve("neg.txt");
+    String[] good = {"a great and lovely film", "truly good acting", "fine , warm and funny", "a good , warm story"};
+    String[] bad = {"a dull and awful film", "truly bad acting", "poor , cold and boring", "a bad , cold story"};
+    StringBuilder p = new StringBuilder();
+    StringBuilder n = new StringBuilder();
+    for (int i = 0; i < 20; i++) {
+      p.append(good[i % 4]).append('\n');
+      n.append(bad[i % 4]).append('\n');
+    }
+    Files.writeString(pos, p.toString());
+    Files.writeString(neg, n.toString());
+    String[] common = {"train", "sentiment", "--pos", pos.toString(), "--neg", neg.toString(), "--cv", "2",
+        "--embedding", "8", "--hidden", "8", "--batch", "10", "--adversarial", "0",
+        "--out", dir.resolve("cv.jrnn").toString()};
+    Path a = dir.resolve("a.tsv");
+    Path b = dir.resolve("b.tsv");
+    Run first = run(concat(common, "--epochs", "2", "--cv-predictions", a.toString()));
+    assertEquals(0, first.exit(), first.err());
+    HeldOutPredictions pa = HeldOutPredictions.read(a);
+    assertEquals(40, pa.size());
+    double[] acc = pa.foldAccuracies(2);
+    assertEquals(number(first.lastLine(), "cross-validated accuracy:"), (acc[0] + acc[1]) / 2, 1e-4,
+        "the file holds what the run scored: " + first.out());
+    // Another configuration, so that the ensemble differs from either run (62.5%, 62.5% and 50% here).
+    Run second = run(concat(common, "--epochs", "8", "--lr", "1e-2", "--seed", "2", "--cv-predictions", b.toString(),
+        "--cv-ensemble-with", a.toString()));
+    assertEquals(0, second.exit(), second.err());
+    double[] both = HeldOutPredictions.mean(List.of(HeldOutPredictions.read(b), pa), List.of("b", "a"))
+        .foldAccuracies(2);
+    String expected = String.format(java.util.Locale.ROOT, "ensemble: 2-fold cross-validation: %.2f%%",
+        100 * (both[0] + both[1]) / 2);
+    assertTrue(second.out().contains(expected), "expected '" + expected + "' in " + second.out());
+    StringBuilder perFold = new StringBuilder("per fold:");
+    for (double f : both) {
+      perFold.append(String.format(java.util.Locale.ROOT, " %.2f", 100 * f));
+    }
+    assertTrue(second.out().contains(perFold), "expected '" + perFold + "' in " + second.out());
+    Path other = dir.resolve("other.tsv");
+    new HeldOutPredictions(new int[] {0, 1}, new int[] {1, 0}, new double[] {0.5, 0.5}).write(other);
+    Run mismatched = run(concat(common, "--cv-ensemble-with", other.toString()));
+    assertEquals(1, mismatched.exit());
+    assertTrue(mismatched.err().contains("other.tsv holds 2 examples"), mismatched.err());
+    assertFalse(mismatched.out().contains("fold 1/2"), "refused before any training: " + mismatched.out());
+    Run noCv = run("train", "sentiment", "--pos", pos.toString(), "--neg", neg.toString(), "--cv-predictions",
+        a.toString(), "--out", dir.resolve("x.jrnn").toString());
+    assertEquals(1, noCv.exit());
+    assertTrue(noCv.err().contains("need --cv K with K >= 2"), noCv.err());
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 }

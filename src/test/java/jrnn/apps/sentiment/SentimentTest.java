@@ -29,7 +29,8 @@ class SentimentTest {
   static final SentimentSettings SMALL = SentimentSettings.preset("mr").with(Map.of(
       "sentiment.embedding", "32", "sentiment.hidden", "24", "sentiment.epochs", "3",
       "sentiment.lr", "3e-3", "sentiment.batch", "25", "sentiment.word_dropout", "0",
-      "sentiment.decay", "0.85", "sentiment.embedding_std", "1.0", "sentiment.adversarial", "0"));
+      "sentiment.decay", "0.85", "sentiment.embedding_std", "1.0", "sentiment.adversarial", "0",
+      "sentiment.min_count", "1"));
 
   @Test
   void embeddingsOfSharedWordsAreCopiedAndOthersKept() {

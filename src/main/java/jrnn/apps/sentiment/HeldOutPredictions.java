@@ -1,0 +1,116 @@
+package jrnn.apps.sentiment;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import jrnn.data.TextFiles;
+import jrnn.io.AtomicFiles;
+
+/**
+ * What cross-validation predicted for each training example while it was held out: its fold, its
+ * label and P(positive). Saved as a tab-separated file ({@code example fold label positive}, one
+ * row per example in the order the data was read), so that runs of different configurations on
+ * the same data can be averaged into a cross-validated ensemble without training anything again.
+ */
+public record HeldOutPredictions(int[] fold, int[] label, double[] positive) {
+  static final String HEADER = "example\tfold\tlabel\tpositive";
+
+  public HeldOutPredictions {
+    if (fold.length != label.length || fold.length != positive.length) {
+      throw new IllegalArgumentException("folds, labels and probabilities differ in number: " + fold.length + ", "
+          + label.length + ", " + positive.length);
+    }
+  }
+
+  public int size() {
+    return fold.length;
+  }
+
+  /** The accuracy on each of folds 0 .. folds-1. */
+  public double[] foldAccuracies(int folds) {
+    int[] correct = new int[folds];
+    int[] total = new int[folds];
+    for (int i = 0; i < size(); i++) {
+      if (fold[i] < 0 || fold[i] >= folds) {
+        throw new IllegalArgumentException("example " + i + " is in fold " + fold[i] + ", outside 0.." + (folds - 1));
+      }
+      total[fold[i]]++;
+      correct[fold[i]] += SentimentModel.label(positive[i]) == label[i] ? 1 : 0;
+    }
+    double[] acc = new double[folds];
+    for (int k = 0; k < folds; k++) {
+      acc[k] = total[k] == 0 ? 0 : (double) correct[k] / total[k];
+    }
+    return acc;
+  }
+
+  /**
+   * The ensemble of several runs over the same examples: the mean P(positive). Every run must
+   * hold the same examples in the same folds with the same labels.
+   */
+  public static HeldOutPredictions mean(List<HeldOutPredictions> runs, List<String> names) {
+    HeldOutPredictions first = runs.get(0);
+    double[] p = new double[first.size()];
+    for (int r = 0; r < runs.size(); r++) {
+      HeldOutPredictions run = runs.get(r);
+      if (run.size() != first.size()) {
+        throw new IllegalArgumentException(names.get(r) + " holds " + run.size() + " examples, "
+            + names.get(0) + " " + first.size() + ": they are not predictions for the same data");
+      }
+      for (int i = 0; i < p.length; i++) {
+        if (run.fold[i] != first.fold[i] || run.label[i] != first.label[i]) {
+          throw new IllegalArgumentException(names.get(r) + ": example " + i + " is in fold " + run.fold[i]
+              + " with label " + run.label[i] + ", in " + names.get(0) + " in fold " + first.fold[i] + " with label "
+              + first.label[i] + ": they are not predictions for the same data and folds");
+        }
+        p[i] += run.positive[i] / runs.size();
+      }
+    }
+    return new HeldOutPredictions(first.fold.clone(), first.label.clone(), p);
+  }
+
+  public void write(Path path) throws IOException {
+    StringBuilder sb = new StringBuilder(HEADER).append('\n');
+    for (int i = 0; i < size(); i++) {
+      sb.append(String.format(Locale.ROOT, "%d\t%d\t%d\t%.9f\n", i, fold[i], label[i], positive[i]));
+    }
+    AtomicFiles.writeString(path, sb);
+  }
+
+  /** Reads a file {@link #write} wrote; a malformed line is an error naming the file and line. */
+  public static HeldOutPredictions read(Path path) throws IOException {
+    List<String> lines = TextFiles.lines(TextFiles.read(path));
+    if (lines.isEmpty() || !lines.get(0).equals(HEADER)) {
+      throw new IllegalArgumentException(path + ":1: expected the header '" + HEADER.replace('\t', ' ')
+          + "' of held-out predictions, got '" + (lines.isEmpty() ? "" : lines.get(0)) + "'");
+    }
+    int n = lines.size() - 1;
+    int[] fold = new int[n];
+    int[] label = new int[n];
+    double[] positive = new double[n];
+    for (int i = 0; i < n; i++) {
+      String line = lines.get(i + 1);
+      String where = path + ":" + (i + 2);
+      String[] f = line.split("\t", -1);
+      if (f.length != 4) {
+        throw new IllegalArgumentException(where + ": expected 4 tab-separated fields, got " + f.length + ": '" + line + "'");
+      }
+      try {
+        if (Integer.parseInt(f[0]) != i) {
+          throw new IllegalArgumentException(where + ": expected example " + i + ", got '" + f[0] + "'");
+        }
+        fold[i] = Integer.parseInt(f[1]);
+        label[i] = Integer.parseInt(f[2]);
+        positive[i] = Double.parseDouble(f[3]);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(where + ": not a number in '" + line + "'");
+      }
+      if (fold[i] < 0 || (label[i] != 0 && label[i] != 1) || !(positive[i] >= 0 && positive[i] <= 1)) {
+        throw new IllegalArgumentException(where + ": a fold must not be negative, a label must be 0 or 1 and a"
+            + " probability in [0, 1]: '" + line + "'");
+      }
+    }
+    return new HeldOutPredictions(fold, label, positive);
+  }
+}

@@ -1,0 +1,94 @@
+package jrnn.apps.sentiment;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HeldOutPredictionsTest {
+  @TempDir
+  Path dir;
+
+  static final HeldOutPredictions A = new HeldOutPredictions(new int[] {0, 0, 1, 1}, new int[] {1, 0, 1, 0},
+      new double[] {0.9, 0.6, 0.4, 0.2});
+  static final HeldOutPredictions B = new HeldOutPredictions(new int[] {0, 0, 1, 1}, new int[] {1, 0, 1, 0},
+      new double[] {0.9, 0.2, 0.8, 0.3});
+
+  @Test
+  void foldAccuraciesCountEachFoldApart() {
+    // Fold 0: 0.9 for a positive is right, 0.6 for a negative wrong; fold 1: 0.4 for a positive wrong, 0.2 right.
+    assertArrayEquals(new double[] {0.5, 0.5}, A.foldAccuracies(2), 1e-12);
+    assertArrayEquals(new double[] {1, 1}, B.foldAccuracies(2), 1e-12);
+    assertThrows(IllegalArgumentException.class, () -> A.foldAccuracies(1), "fold 1 is outside one fold");
+  }
+
+  @Test
+  void theEnsembleAveragesProbabilities() {
+    HeldOutPredictions m = HeldOutPredictions.mean(List.of(A, B), List.of("a", "b"));
+    assertArrayEquals(new double[] {0.9, 0.4, 0.6, 0.25}, m.positive(), 1e-12);
+    assertArrayEquals(new double[] {1, 1}, m.foldAccuracies(2), 1e-12);
+    assertArrayEquals(new int[] {0, 0, 1, 1}, m.fold());
+  }
+
+  @Test
+  void theEnsembleRefusesPredictionsForOtherDataNamingTheFile() {
+    HeldOutPredictions otherFolds = new HeldOutPredictions(new int[] {0, 1, 0, 1}, A.label(), A.positive());
+    HeldOutPredictions otherLabels = new HeldOutPredictions(A.fold(), new int[] {1, 1, 1, 0}, A.positive());
+    HeldOutPredictions fewer = new HeldOutPredictions(new int[] {0}, new int[] {1}, new double[] {0.5});
+    for (HeldOutPredictions other : List.of(otherFolds, otherLabels, fewer)) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> HeldOutPredictions.mean(List.of(A, other), List.of("a.tsv", "b.tsv")));
+      assertTrue(e.getMessage().contains("b.tsv") && e.getMessage().contains("not predictions for the same data"),
+          e.getMessage());
+    }
+  }
+
+  @Test
+  void aWrittenFileReadsBackAndReplacesTheOldOne() throws IOException {
+    Path f = dir.resolve("p.tsv");
+    B.write(f);
+    A.write(f);
+    HeldOutPredictions back = HeldOutPredictions.read(f);
+    assertArrayEquals(A.fold(), back.fold());
+    assertArrayEquals(A.label(), back.label());
+    assertArrayEquals(A.positive(), back.positive(), 1e-9);
+    assertFalse(Files.exists(dir.resolve("p.tsv.tmp")), "the temporary file is renamed, not left behind");
+  }
+
+  @Test
+  void malformedFilesAreRefusedWithFileAndLine() throws IOException {
+    String header = HeldOutPredictions.HEADER + "\n";
+    String[][] cases = {
+        {"", ":1:"},
+        {"fold\tlabel\n0\t1\n", ":1:"},
+        {header + "0\t0\t1\t0.5\n1\t0\t1\n", ":3:"},
+        {header + "0\t0\t1\tmany\n", ":2:"},
+        {header + "0\t0\t2\t0.5\n", ":2:"},
+        {header + "0\t0\t1\t1.5\n", ":2:"},
+        {header + "0\t-1\t1\t0.5\n", ":2:"},
+        {header + "0\t0\t1\t0.5\n5\t0\t1\t0.5\n", ":3:"},
+    };
+    for (String[] c : cases) {
+      Path f = dir.resolve("bad.tsv");
+      Files.writeString(f, c[0]);
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HeldOutPredictions.read(f),
+          "should refuse: " + c[0]);
+      assertTrue(e.getMessage().contains(f + c[1]), "'" + e.getMessage() + "' should name " + f + c[1]);
+    }
+  }
+
+  @Test
+  void numbersOfExamplesMustAgree() {
+    assertThrows(IllegalArgumentException.class,
+        () -> new HeldOutPredictions(new int[] {0, 1}, new int[] {1}, new double[] {0.5, 0.5}));
+    assertEquals(4, A.size());
+  }
+}
