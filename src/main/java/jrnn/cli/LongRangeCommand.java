@@ -97,8 +97,8 @@ final class LongRangeCommand implements Callable<Integer> {
         chart.line(label, x, y);
       }
     }
+    AtomicFiles.writeString(tsv, w); // first: the table outlives a failure to draw
     chart.write(out.resolveSibling(out.getFileName() + ".png"), 1000, 600);
-    AtomicFiles.writeString(tsv, w);
     System.out.println("(* solved: MSE below " + LongRangeExperiment.SOLVED
         + "; ! diverged: the loss or the gradient stopped being finite, best MSE before that)");
     System.out.println("table: " + tsv + ", plot: " + out.resolveSibling(out.getFileName() + ".png"));

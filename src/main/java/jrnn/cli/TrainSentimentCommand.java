@@ -1,5 +1,6 @@
 package jrnn.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -222,6 +223,22 @@ final class TrainSentimentCommand implements Callable<Integer> {
       for (int i = 0; i < foldOf.length; i++) {
         foldOf[i] = fold != null ? fold[i] % folds : i % folds;
         labels[i] = trainSet.get(i).label();
+      }
+      int[] foldSize = new int[folds];
+      for (int f : foldOf) {
+        foldSize[f]++;
+      }
+      for (int k = 0; k < folds; k++) {
+        if (foldSize[k] == 0) {
+          throw new IllegalArgumentException("--cv " + folds + " leaves fold " + (k + 1) + " without an example ("
+              + trainSet.size() + " examples); use fewer folds");
+        }
+      }
+      if (cvPredictions != null) {
+        Path parent = cvPredictions.toAbsolutePath().getParent();
+        if (parent != null && Files.isDirectory(parent) && !Files.isWritable(parent)) {
+          throw new IllegalArgumentException("--cv-predictions " + cvPredictions + ": cannot write in " + parent);
+        }
       }
       // Earlier runs are checked against this data now, not after the hour of training.
       List<HeldOutPredictions> earlier = new ArrayList<>();

@@ -12,8 +12,8 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Writes a file so that a crash mid-write leaves the previous version intact: the bytes go to a
- * sibling {@code .tmp} file, are forced to disk, and the temporary file is then renamed over the
- * target in one step.
+ * temporary file beside it ({@code name.*.tmp}), are forced to disk, and the temporary file is
+ * then renamed over the target in one step; a failed write removes its temporary file.
  */
 public final class AtomicFiles {
   private AtomicFiles() {}
@@ -24,21 +24,25 @@ public final class AtomicFiles {
     if (dir != null) {
       Files.createDirectories(dir);
     }
-    Path tmp = path.resolveSibling(path.getFileName() + ".tmp");
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
-      for (byte[] part : parts) {
-        ByteBuffer b = ByteBuffer.wrap(part);
-        while (b.hasRemaining()) {
-          ch.write(b);
-        }
-      }
-      ch.force(true);
-    }
+    // A name of its own, so that two writers of the same file never share a temporary file.
+    Path tmp = Files.createTempFile(dir != null ? dir : Path.of("."), path.getFileName() + ".", ".tmp");
     try {
-      Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING);
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        for (byte[] part : parts) {
+          ByteBuffer b = ByteBuffer.wrap(part);
+          while (b.hasRemaining()) {
+            ch.write(b);
+          }
+        }
+        ch.force(true);
+      }
+      try {
+        Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } finally {
+      Files.deleteIfExists(tmp);
     }
   }
 

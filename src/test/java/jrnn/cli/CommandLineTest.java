@@ -226,6 +226,12 @@ class CommandLineTest {
     String expected = String.format(java.util.Locale.ROOT, "ensemble: 2-fold cross-validation: %.2f%%",
         100 * (both[0] + both[1]) / 2);
     assertTrue(second.out().contains(expected), "expected '" + expected + "' in " + second.out());
+    double ensembleMean = (both[0] + both[1]) / 2;
+    for (Path run : List.of(a, b)) {
+      double[] own = HeldOutPredictions.read(run).foldAccuracies(2);
+      assertTrue(Math.abs((own[0] + own[1]) / 2 - ensembleMean) > 0.01,
+          "the ensemble must differ from " + run + " alone, or this test could not tell them apart");
+    }
     StringBuilder perFold = new StringBuilder("per fold:");
     for (double f : both) {
       perFold.append(String.format(java.util.Locale.ROOT, " %.2f", 100 * f));
@@ -237,6 +243,11 @@ class CommandLineTest {
     assertEquals(1, mismatched.exit());
     assertTrue(mismatched.err().contains("other.tsv holds 2 examples"), mismatched.err());
     assertFalse(mismatched.out().contains("fold 1/2"), "refused before any training: " + mismatched.out());
+    String[] many = common.clone();
+    many[List.of(common).indexOf("--cv") + 1] = "21"; // 20 snippets a class: the 21st fold would be empty
+    Run tooManyFolds = run(many);
+    assertTrue(tooManyFolds.exit() != 0 && tooManyFolds.err().contains("leaves fold 21 without an example"),
+        tooManyFolds.err());
     Run noCv = run("train", "sentiment", "--pos", pos.toString(), "--neg", neg.toString(), "--cv-predictions",
         a.toString(), "--out", dir.resolve("x.jrnn").toString());
     assertEquals(1, noCv.exit());

@@ -2,12 +2,13 @@ package jrnn.io;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,16 +22,22 @@ class AtomicFilesTest {
     AtomicFiles.writeString(f, "old version, longer than the new one");
     AtomicFiles.write(f, new byte[] {1, 2}, new byte[0], new byte[] {3});
     assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(f));
-    assertFalse(Files.exists(f.resolveSibling("out.bin.tmp")), "the temporary file is renamed, not left behind");
+    assertEquals(List.of("out.bin"), names(f.getParent()), "the temporary file is renamed, not left behind");
   }
 
   @Test
-  void aWriteThatFailsLeavesThePreviousVersion() throws IOException {
+  void aWriteThatFailsLeavesWhatWasThereAndNoTemporaryFile() throws IOException {
+    // The rename cannot replace a directory that holds a file: the write fails after the bytes went out.
     Path f = dir.resolve("model.jrnn");
-    AtomicFiles.writeString(f, "previous");
-    // The temporary file cannot be created (a directory is in its place): the write fails before the rename.
-    Files.createDirectories(dir.resolve("model.jrnn.tmp/blocker"));
+    AtomicFiles.writeString(f.resolve("inside.txt"), "previous");
     assertThrows(IOException.class, () -> AtomicFiles.writeString(f, "next"));
-    assertEquals("previous", Files.readString(f));
+    assertEquals("previous", Files.readString(f.resolve("inside.txt")));
+    assertEquals(List.of("model.jrnn"), names(dir), "the temporary file is removed");
+  }
+
+  private static List<String> names(Path d) throws IOException {
+    try (Stream<Path> s = Files.list(d)) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
   }
 }

@@ -40,7 +40,10 @@ public record HeldOutPredictions(int[] fold, int[] label, double[] positive) {
     }
     double[] acc = new double[folds];
     for (int k = 0; k < folds; k++) {
-      acc[k] = total[k] == 0 ? 0 : (double) correct[k] / total[k];
+      if (total[k] == 0) {
+        throw new IllegalArgumentException("fold " + k + " of " + folds + " holds no example");
+      }
+      acc[k] = (double) correct[k] / total[k];
     }
     return acc;
   }
@@ -62,7 +65,7 @@ public record HeldOutPredictions(int[] fold, int[] label, double[] positive) {
         if (run.fold[i] != first.fold[i] || run.label[i] != first.label[i]) {
           throw new IllegalArgumentException(names.get(r) + ": example " + i + " is in fold " + run.fold[i]
               + " with label " + run.label[i] + ", in " + names.get(0) + " in fold " + first.fold[i] + " with label "
-              + first.label[i] + ": they are not predictions for the same data and folds");
+              + first.label[i] + ": they are not predictions for the same data and folds (another --cv K, or other files?)");
         }
         p[i] += run.positive[i] / runs.size();
       }
@@ -80,10 +83,12 @@ public record HeldOutPredictions(int[] fold, int[] label, double[] positive) {
 
   /** Reads a file {@link #write} wrote; a malformed line is an error naming the file and line. */
   public static HeldOutPredictions read(Path path) throws IOException {
-    List<String> lines = TextFiles.lines(TextFiles.read(path));
+    // A file that passed through Windows ends its lines in \r\n.
+    List<String> lines = TextFiles.lines(TextFiles.read(path)).stream().map(l -> l.endsWith("\r")
+        ? l.substring(0, l.length() - 1) : l).toList();
     if (lines.isEmpty() || !lines.get(0).equals(HEADER)) {
-      throw new IllegalArgumentException(path + ":1: expected the header '" + HEADER.replace('\t', ' ')
-          + "' of held-out predictions, got '" + (lines.isEmpty() ? "" : lines.get(0)) + "'");
+      throw new IllegalArgumentException(path + ":1: expected the header '" + visible(HEADER)
+          + "' of held-out predictions, got '" + (lines.isEmpty() ? "" : visible(lines.get(0))) + "'");
     }
     int n = lines.size() - 1;
     int[] fold = new int[n];
@@ -112,5 +117,10 @@ public record HeldOutPredictions(int[] fold, int[] label, double[] positive) {
       }
     }
     return new HeldOutPredictions(fold, label, positive);
+  }
+
+  /** Tabs shown as \t, so that a header whose tabs became spaces does not read as the expected one. */
+  private static String visible(String line) {
+    return line.replace("\t", "\\t");
   }
 }

@@ -2,7 +2,6 @@ package jrnn.apps.sentiment;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,6 +27,8 @@ class HeldOutPredictionsTest {
     assertArrayEquals(new double[] {0.5, 0.5}, A.foldAccuracies(2), 1e-12);
     assertArrayEquals(new double[] {1, 1}, B.foldAccuracies(2), 1e-12);
     assertThrows(IllegalArgumentException.class, () -> A.foldAccuracies(1), "fold 1 is outside one fold");
+    IllegalArgumentException empty = assertThrows(IllegalArgumentException.class, () -> A.foldAccuracies(3));
+    assertTrue(empty.getMessage().contains("fold 2 of 3 holds no example"), empty.getMessage());
   }
 
   @Test
@@ -60,7 +61,9 @@ class HeldOutPredictionsTest {
     assertArrayEquals(A.fold(), back.fold());
     assertArrayEquals(A.label(), back.label());
     assertArrayEquals(A.positive(), back.positive(), 1e-9);
-    assertFalse(Files.exists(dir.resolve("p.tsv.tmp")), "the temporary file is renamed, not left behind");
+    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+      assertEquals(List.of("p.tsv"), files.map(x -> x.getFileName().toString()).toList(), "no temporary file is left");
+    }
   }
 
   @Test
@@ -69,6 +72,7 @@ class HeldOutPredictionsTest {
     String[][] cases = {
         {"", ":1:"},
         {"fold\tlabel\n0\t1\n", ":1:"},
+        {"example fold label positive\n0 0 1 0.5\n", ":1:"},
         {header + "0\t0\t1\t0.5\n1\t0\t1\n", ":3:"},
         {header + "0\t0\t1\tmany\n", ":2:"},
         {header + "0\t0\t2\t0.5\n", ":2:"},
@@ -83,6 +87,17 @@ class HeldOutPredictionsTest {
           "should refuse: " + c[0]);
       assertTrue(e.getMessage().contains(f + c[1]), "'" + e.getMessage() + "' should name " + f + c[1]);
     }
+  }
+
+  @Test
+  void windowsLineEndingsReadAndSpacesForTabsAreShown() throws IOException {
+    Path f = dir.resolve("crlf.tsv");
+    Files.writeString(f, HeldOutPredictions.HEADER + "\r\n0\t0\t1\t0.75\r\n");
+    assertArrayEquals(new double[] {0.75}, HeldOutPredictions.read(f).positive(), 1e-12);
+    Files.writeString(f, "example fold label positive\n");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HeldOutPredictions.read(f));
+    assertTrue(e.getMessage().contains("expected the header 'example\\tfold") && e.getMessage().contains(
+        "got 'example fold"), e.getMessage());
   }
 
   @Test
