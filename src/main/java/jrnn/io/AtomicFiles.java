@@ -24,10 +24,12 @@ public final class AtomicFiles {
     if (dir != null) {
       Files.createDirectories(dir);
     }
-    // A name of its own, so that two writers of the same file never share a temporary file.
-    Path tmp = Files.createTempFile(dir != null ? dir : Path.of("."), path.getFileName() + ".", ".tmp");
+    // A name of its own, so that two writers of the same file never share a temporary file; not
+    // Files.createTempFile, whose owner-only permissions the renamed file would keep.
+    Path tmp = path.resolveSibling(path.getFileName() + "." + ProcessHandle.current().pid() + "."
+        + Long.toHexString(System.nanoTime()) + ".tmp");
     try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         for (byte[] part : parts) {
           ByteBuffer b = ByteBuffer.wrap(part);
           while (b.hasRemaining()) {

@@ -26,6 +26,18 @@ class AtomicFilesTest {
   }
 
   @Test
+  void theFileGetsThePermissionsOfAnyNewFile() throws IOException {
+    org.junit.jupiter.api.Assumptions.assumeTrue(dir.getFileSystem().supportedFileAttributeViews().contains("posix"),
+        "skipped: this file system has no POSIX permissions");
+    Path plain = dir.resolve("plain.txt");
+    Files.writeString(plain, "x");
+    Path atomic = dir.resolve("atomic.txt");
+    AtomicFiles.writeString(atomic, "x");
+    assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(atomic),
+        "a model file others could read before must stay readable to them");
+  }
+
+  @Test
   void aWriteThatFailsLeavesWhatWasThereAndNoTemporaryFile() throws IOException {
     // The rename cannot replace a directory that holds a file: the write fails after the bytes went out.
     Path f = dir.resolve("model.jrnn");
