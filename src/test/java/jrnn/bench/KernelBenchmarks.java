@@ -7,6 +7,7 @@ import jrnn.tensor.Tensor;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -69,6 +70,36 @@ public class KernelBenchmarks {
   @Benchmark
   public void recurrentProduct() {
     k.multiply(h, 0, hidden, rows, packed, gates, 0, 4 * hidden, true, null, 0);
+  }
+
+  /**
+   * Reads 64 MB before each invocation of {@link #recurrentProductColdWeights}, twice the
+   * third-level cache here, so that the packed weights have left every cache, as they do when
+   * other programs share that cache.
+   */
+  @State(Scope.Thread)
+  public static class EvictedCaches {
+    final float[] elsewhere = new float[16 << 20];
+    float sink;
+
+    @Setup(Level.Invocation)
+    public void evict() {
+      float s = 0;
+      for (int i = 0; i < elsewhere.length; i += 16) {
+        s += elsewhere[i];
+      }
+      sink += s;
+    }
+  }
+
+  /**
+   * {@link #recurrentProduct} with the packed weights coming from main memory: the product is
+   * then bound by the memory's bandwidth rather than by the FMA units (docs/engine.md).
+   */
+  @Benchmark
+  public float recurrentProductColdWeights(EvictedCaches caches) {
+    k.multiply(h, 0, hidden, rows, packed, gates, 0, 4 * hidden, true, null, 0);
+    return caches.sink;
   }
 
   /** Packing the recurrent weights, once per pass. */
