@@ -1,5 +1,6 @@
 package jrnn.kernels;
 
+import java.io.PrintStream;
 import java.util.Locale;
 
 /**
@@ -8,39 +9,65 @@ import java.util.Locale;
  * least 4 floats, else the scalar ones. {@code -Djrnn.kernels=scalar} or {@code =vector}
  * overrides the choice.
  *
+ * <p>The scalar kernels run a layer 2 to 3 times slower, so every way of falling back to them
+ * says so on stderr, once, except when asked for by {@code -Djrnn.kernels=scalar}: a program
+ * that embeds jrnn and forgets the module should hear of it rather than find out by timing.
+ *
  * <p>The vector kernels read tensors through the Vector API's ByteBuffer access, which JDK 19
  * replaced with MemorySegment access (a preview API until JDK 22). Built on JDK 22 or later,
  * jrnn compiles them with MemorySegment access instead (the Maven profile jdk22). A jar built on
  * JDK 17 and run on JDK 19 or later has the module but kernels that cannot link: jrnn then runs
- * the scalar kernels and says so on stderr once, since a layer runs 2 to 3 times slower on them
- * (2.3 to 2.7 times on bench's C2 LSTM inference, JDK 25 against JDK 17).
+ * the scalar kernels (2.3 to 2.7 times slower on bench's C2 LSTM inference, JDK 25 against
+ * JDK 17).
  */
 final class KernelSelection {
   private KernelSelection() {}
 
-  static final Kernels BEST = choose();
+  static final Kernels BEST =
+      choose(System.getProperty("jrnn.kernels", ""), vectorApiAvailable(), System.err);
 
   static boolean vectorApiAvailable() {
     return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
   }
 
-  private static Kernels choose() {
-    String forced = System.getProperty("jrnn.kernels", "").toLowerCase(Locale.ROOT);
-    if (!forced.equals("scalar") && vectorApiAvailable()) {
-      try {
-        Kernels k = (Kernels) Class.forName("jrnn.kernels.VectorKernels").getDeclaredConstructor().newInstance();
-        if (forced.equals("vector") || VectorKernels.lanes() >= 4) {
-          KernelWarmup.run(k);
-          return k;
-        }
-      } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-        System.err.println("jrnn: the vector kernels cannot run on Java "
-            + Runtime.version().feature() + " (" + e.getClass().getSimpleName() + ": "
-            + e.getMessage() + "); using the scalar kernels, which run a layer 2 to 3 times"
-            + " slower. JDK 17 or 18 runs them, and so does a jrnn built on JDK 22 or later.");
-        return new ScalarKernels();
-      }
+  /**
+   * The kernels for {@code -Djrnn.kernels=<property>} ("" when unset) on a JVM with or without
+   * the Vector API module; why a fallback to the scalar kernels happened goes to {@code notices}.
+   */
+  static Kernels choose(String property, boolean moduleAvailable, PrintStream notices) {
+    String forced = property.trim().toLowerCase(Locale.ROOT);
+    if (!forced.isEmpty() && !forced.equals("scalar") && !forced.equals("vector")) {
+      notices.println("jrnn: -Djrnn.kernels=" + property + " is not a choice (scalar or vector);"
+          + " ignoring it.");
+      forced = "";
     }
-    return new ScalarKernels();
+    if (forced.equals("scalar")) {
+      return new ScalarKernels();
+    }
+    if (!moduleAvailable) {
+      notices.println("jrnn: the Vector API module is not loaded, so the scalar kernels run,"
+          + " 2 to 3 times slower a layer than the vector ones. Start java with"
+          + " --add-modules=jdk.incubator.vector (bin/jrnn does), or pass"
+          + " -Djrnn.kernels=scalar to choose them without this notice.");
+      return new ScalarKernels();
+    }
+    try {
+      Kernels k = (Kernels) Class.forName("jrnn.kernels.VectorKernels").getDeclaredConstructor().newInstance();
+      int lanes = VectorKernels.lanes();
+      if (forced.equals("vector") || lanes >= 4) {
+        KernelWarmup.run(k);
+        return k;
+      }
+      notices.println("jrnn: this processor's SIMD registers hold " + lanes + " floats, fewer"
+          + " than the 4 at which the vector kernels pay; using the scalar kernels"
+          + " (-Djrnn.kernels=vector runs the vector ones anyway).");
+      return new ScalarKernels();
+    } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+      notices.println("jrnn: the vector kernels cannot run on Java "
+          + Runtime.version().feature() + " (" + e.getClass().getSimpleName() + ": "
+          + e.getMessage() + "); using the scalar kernels, which run a layer 2 to 3 times"
+          + " slower. JDK 17 or 18 runs them, and so does a jrnn built on JDK 22 or later.");
+      return new ScalarKernels();
+    }
   }
 }
