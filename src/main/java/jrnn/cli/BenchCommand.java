@@ -53,6 +53,11 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--bidirectional", defaultValue = "none", description = "none, concat or sum (default ${DEFAULT-VALUE}).")
   String bidirectional;
 
+  @Option(names = "--ragged", description = "Sequences of lengths drawn from 1..T (one of them T)"
+      + " instead of all T long: the layer masks the steps past each end, and the padded steps are"
+      + " computed all the same, so the work counted is unchanged.")
+  boolean ragged;
+
   @Option(names = "--mode", defaultValue = "train", description = "train or infer (default ${DEFAULT-VALUE}).")
   String mode;
 
@@ -150,6 +155,11 @@ final class BenchCommand implements Callable<Integer> {
     Init.uniform(dTop, rng, 1);
     Tensor dx = Tensor.zeros(steps, batch, input);
     int[] lengths = Batch.fullLengths(steps, batch);
+    if (ragged) {
+      for (int b = 1; b < batch; b++) {
+        lengths[b] = 1 + rng.nextInt(steps);
+      }
+    }
 
     Blas.SgemmReference reference = new Blas.SgemmReference(2048, Parallel.threads());
     reference.measure();
@@ -204,9 +214,9 @@ final class BenchCommand implements Callable<Integer> {
     }
     double rate = flops / (median / 1e3) / 1e9;
     Runtime rt = Runtime.getRuntime();
-    System.out.printf(Locale.ROOT, "%s %s: T=%d B=%d X=%d H=%d, %d layer(s)%s; %s kernels, %d cores%n",
+    System.out.printf(Locale.ROOT, "%s %s: T=%d B=%d X=%d H=%d, %d layer(s)%s%s; %s kernels, %d cores%n",
         type.name(), train ? "training step" : "inference", steps, batch, input, hidden, layers,
-        cfg.directions() == 2 ? ", bidirectional" : "", Kernels.best().getClass().getSimpleName(),
+        cfg.directions() == 2 ? ", bidirectional" : "", ragged ? ", lengths 1.." + steps : "", Kernels.best().getClass().getSimpleName(),
         rt.availableProcessors());
     System.out.printf(Locale.ROOT, "sgemm 2048^3 in this process, in turn with the steps: median %.1f GFLOP/s"
         + " (best %.1f)%n", gemm, gemmRates[gemmRates.length - 1]);

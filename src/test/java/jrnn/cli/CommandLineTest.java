@@ -88,6 +88,12 @@ class CommandLineTest {
     assertEquals(0, r.exit(), r.err());
     double eff = number(r.lastLine(), "efficiency:");
     assertTrue(eff > 0 && eff < 2, r.out());
+    Run masked = run("bench", "--cell", "lstm-peephole", "--steps", "6", "--batch", "5", "--input", "8",
+        "--hidden", "16", "--layers", "2", "--bidirectional", "concat", "--ragged", "--repeats", "3",
+        "--warmup", "0.1");
+    assertEquals(0, masked.exit(), masked.err());
+    assertTrue(masked.out().contains("2 layer(s), bidirectional, lengths 1..6"), masked.out());
+    assertTrue(number(masked.lastLine(), "efficiency:") > 0, masked.out());
   }
 
   @Test
