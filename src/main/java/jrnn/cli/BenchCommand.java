@@ -69,6 +69,15 @@ final class BenchCommand implements Callable<Integer> {
   double warmup;
 
 
+  /** Lengths drawn from 1..steps for a batch, the first one steps long so that all T steps run. */
+  static int[] raggedLengths(int steps, int batch, Rng rng) {
+    int[] lengths = Batch.fullLengths(steps, batch);
+    for (int b = 1; b < batch; b++) {
+      lengths[b] = 1 + rng.nextInt(steps);
+    }
+    return lengths;
+  }
+
   /** The highest heap use since the JVM started (all pools' peaks). */
   static double peakHeapMb() {
     long peak = 0;
@@ -154,12 +163,7 @@ final class BenchCommand implements Callable<Integer> {
     Tensor dTop = Tensor.zeros(steps, batch, cfg.outputSize());
     Init.uniform(dTop, rng, 1);
     Tensor dx = Tensor.zeros(steps, batch, input);
-    int[] lengths = Batch.fullLengths(steps, batch);
-    if (ragged) {
-      for (int b = 1; b < batch; b++) {
-        lengths[b] = 1 + rng.nextInt(steps);
-      }
-    }
+    int[] lengths = ragged ? raggedLengths(steps, batch, rng) : Batch.fullLengths(steps, batch);
 
     Blas.SgemmReference reference = new Blas.SgemmReference(2048, Parallel.threads());
     reference.measure();
@@ -216,7 +220,7 @@ final class BenchCommand implements Callable<Integer> {
     Runtime rt = Runtime.getRuntime();
     System.out.printf(Locale.ROOT, "%s %s: T=%d B=%d X=%d H=%d, %d layer(s)%s%s; %s kernels, %d cores%n",
         type.name(), train ? "training step" : "inference", steps, batch, input, hidden, layers,
-        cfg.directions() == 2 ? ", bidirectional" : "", ragged ? ", lengths 1.." + steps : "",
+        cfg.directions() == 2 ? ", bidirectional" : "", ragged ? ", lengths " + Arrays.stream(lengths).min().getAsInt() + ".." + steps : "",
         Kernels.best().getClass().getSimpleName(), rt.availableProcessors());
     System.out.printf(Locale.ROOT, "sgemm 2048^3 in this process, in turn with the steps: median %.1f GFLOP/s"
         + " (best %.1f)%n", gemm, gemmRates[gemmRates.length - 1]);

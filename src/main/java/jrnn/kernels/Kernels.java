@@ -14,7 +14,11 @@ import jrnn.tensor.Tensor;
  */
 public interface Kernels {
 
-  /** The implementation in use: the vector one when the JVM has the Vector API, else scalar. */
+  /**
+   * The implementation in use: the vector one where it can run (the Vector API module loaded,
+   * SIMD registers of 4 floats or more, kernels that link), else the scalar one, with a notice
+   * on stderr saying why unless -Djrnn.kernels=scalar asked for it.
+   */
   static Kernels best() {
     return KernelSelection.BEST;
   }

@@ -92,8 +92,18 @@ class CommandLineTest {
         "--hidden", "16", "--layers", "2", "--bidirectional", "concat", "--ragged", "--repeats", "3",
         "--warmup", "0.1");
     assertEquals(0, masked.exit(), masked.err());
-    assertTrue(masked.out().contains("2 layer(s), bidirectional, lengths 1..6"), masked.out());
+    assertTrue(masked.out().contains("2 layer(s), bidirectional, lengths "), masked.out());
     assertTrue(number(masked.lastLine(), "efficiency:") > 0, masked.out());
+  }
+
+  @Test
+  void benchRaggedLengthsSpanOneToT() {
+    int[] lengths = BenchCommand.raggedLengths(25, 64, new jrnn.util.Rng(1));
+    assertEquals(25, lengths[0]);
+    int min = java.util.Arrays.stream(lengths).min().getAsInt();
+    int max = java.util.Arrays.stream(lengths).max().getAsInt();
+    assertTrue(min >= 1 && min < 25 && max == 25, java.util.Arrays.toString(lengths));
+    assertTrue(java.util.Arrays.stream(lengths).distinct().count() > 10, java.util.Arrays.toString(lengths));
   }
 
   @Test
