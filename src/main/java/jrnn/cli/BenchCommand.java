@@ -220,7 +220,8 @@ final class BenchCommand implements Callable<Integer> {
     Runtime rt = Runtime.getRuntime();
     System.out.printf(Locale.ROOT, "%s %s: T=%d B=%d X=%d H=%d, %d layer(s)%s%s; %s kernels, %d cores%n",
         type.name(), train ? "training step" : "inference", steps, batch, input, hidden, layers,
-        cfg.directions() == 2 ? ", bidirectional" : "", ragged ? ", lengths " + Arrays.stream(lengths).min().getAsInt() + ".." + steps : "",
+        cfg.directions() == 2 ? ", bidirectional" : "",
+        ragged ? ", lengths " + Arrays.stream(lengths).min().getAsInt() + ".." + steps : "",
         Kernels.best().getClass().getSimpleName(), rt.availableProcessors());
     System.out.printf(Locale.ROOT, "sgemm 2048^3 in this process, in turn with the steps: median %.1f GFLOP/s"
         + " (best %.1f)%n", gemm, gemmRates[gemmRates.length - 1]);

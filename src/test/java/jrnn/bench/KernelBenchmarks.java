@@ -107,7 +107,7 @@ public class KernelBenchmarks {
 
   /**
    * {@link #recurrentProduct} with the packed weights coming from main memory: the product is
-   * then bound by the memory's bandwidth rather than by the FMA units (docs/engine.md).
+   * then bound by the memory rather than by the FMA units (docs/engine.md).
    */
   @Benchmark
   public float recurrentProductColdWeights(EvictedCaches caches) {
