@@ -250,7 +250,7 @@ final class TrainSentimentCommand implements Callable<Integer> {
       if (!earlier.isEmpty()) {
         List<HeldOutPredictions> check = new ArrayList<>(List.of(new HeldOutPredictions(foldOf, labels, heldOut)));
         check.addAll(earlier);
-        HeldOutPredictions.mean(check, names);
+        HeldOutPredictions.requireSameExamples(check, names);
       }
       for (int k = 0; k < folds; k++) {
         List<Example> tr = new ArrayList<>();

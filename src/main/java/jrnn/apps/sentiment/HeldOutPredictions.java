@@ -49,24 +49,37 @@ public record HeldOutPredictions(int[] fold, int[] label, double[] positive) {
   }
 
   /**
-   * The ensemble of several runs over the same examples: the mean P(positive). Every run must
-   * hold the same examples in the same folds with the same labels.
+   * Refuses runs that are not over the same examples in the same folds with the same labels as
+   * the first; {@code names} name the runs in the error.
    */
-  public static HeldOutPredictions mean(List<HeldOutPredictions> runs, List<String> names) {
+  public static void requireSameExamples(List<HeldOutPredictions> runs, List<String> names) {
     HeldOutPredictions first = runs.get(0);
-    double[] p = new double[first.size()];
-    for (int r = 0; r < runs.size(); r++) {
+    for (int r = 1; r < runs.size(); r++) {
       HeldOutPredictions run = runs.get(r);
       if (run.size() != first.size()) {
         throw new IllegalArgumentException(names.get(r) + " holds " + run.size() + " examples, "
             + names.get(0) + " " + first.size() + ": they are not predictions for the same data");
       }
-      for (int i = 0; i < p.length; i++) {
+      for (int i = 0; i < first.size(); i++) {
         if (run.fold[i] != first.fold[i] || run.label[i] != first.label[i]) {
           throw new IllegalArgumentException(names.get(r) + ": example " + i + " is in fold " + run.fold[i]
               + " with label " + run.label[i] + ", in " + names.get(0) + " in fold " + first.fold[i] + " with label "
               + first.label[i] + ": they are not predictions for the same data and folds (another --cv K, or other files?)");
         }
+      }
+    }
+  }
+
+  /**
+   * The ensemble of several runs over the same examples ({@link #requireSameExamples}): the
+   * mean P(positive).
+   */
+  public static HeldOutPredictions mean(List<HeldOutPredictions> runs, List<String> names) {
+    requireSameExamples(runs, names);
+    HeldOutPredictions first = runs.get(0);
+    double[] p = new double[first.size()];
+    for (HeldOutPredictions run : runs) {
+      for (int i = 0; i < p.length; i++) {
         p[i] += run.positive[i] / runs.size();
       }
     }
