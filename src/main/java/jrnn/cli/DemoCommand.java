@@ -85,9 +85,10 @@ final class DemoCommand implements Callable<Integer> {
 
     System.out.printf(Locale.ROOT, "jrnn demo: a character-level %s language model on Shakespeare%n", cfg.cell().name());
     System.out.printf(Locale.ROOT, "data: %,d characters, %d distinct; %,d to train on, %,d to validate on%n",
-        chars.size(), vocab.size(), split, chars.size() - split);
-    System.out.printf(Locale.ROOT, "model: embedding %d, %s of %d units, softmax over %d: %,d parameters%n",
-        cfg.inputSize(), cfg.cell().name(), hidden, vocab.size(), model.parameters().layout().size());
+        chars.size(), vocab.size() - 1, split, chars.size() - split);
+    System.out.printf(Locale.ROOT, "model: embedding %d, %s of %d units, softmax over %d (%d characters and %s): %,d parameters%n",
+        cfg.inputSize(), cfg.cell().name(), hidden, vocab.size(), vocab.size() - 1, Vocabulary.UNKNOWN,
+        model.parameters().layout().size());
     System.out.printf(Locale.ROOT, "training: Adam, learning rate %.0e, gradient norm clipped at 5,"
         + " batches of %d x %d characters, for %.0f s (%s kernels, %d threads)%n",
         lr, batch, steps, seconds, Kernels.best().getClass().getSimpleName(), Parallel.threads());
@@ -157,7 +158,8 @@ final class DemoCommand implements Callable<Integer> {
     int next = sampler.sample(model.outputs(), (ids.length - 1) * v, v, rng);
     RecurrentState state = model.finalState().copy();
     for (int i = 0; i < length; i++) {
-      out.append(vocab.token(next));
+      String token = vocab.token(next);
+      out.append(token.equals(Vocabulary.UNKNOWN) ? Vocabulary.UNKNOWN_CHARACTER : token);
       model.forward(Batch.ofTokens(1, 1, new int[] {next}, new int[] {1}, null), state, false, null);
       state.copyFrom(model.finalState());
       next = sampler.sample(model.outputs(), 0, v, rng);

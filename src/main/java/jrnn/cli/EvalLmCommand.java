@@ -24,7 +24,12 @@ final class EvalLmCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     LanguageModel lm = LanguageModel.load(model);
-    int[] ids = lm.encode(lm.tokenize(TextFiles.read(data)));
+    java.util.List<String> tokens = lm.tokenize(TextFiles.read(data));
+    String unseen = lm.unseenNote(data.toString(), tokens);
+    if (!unseen.isEmpty()) {
+      System.out.println(unseen);
+    }
+    int[] ids = lm.encode(tokens);
     long t0 = System.nanoTime();
     LossStats s = lm.evaluate(ids, 100);
     System.out.printf(Locale.ROOT, "%,d tokens (%s level), %d streams, %.1f s: loss %.4f nats per token%n",

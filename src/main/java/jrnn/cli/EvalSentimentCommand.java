@@ -48,7 +48,12 @@ final class EvalSentimentCommand implements Callable<Integer> {
       throw new IllegalArgumentException("give --data FILE, or --pos FILE and --neg FILE");
     }
     if (models.size() == 1) {
-      LossStats s = SentimentModel.load(models.get(0)).evaluate(examples, BATCH);
+      SentimentModel m = SentimentModel.load(models.get(0));
+      String unseen = m.unseenNote(data != null ? data.toString() : "the snippets", examples);
+      if (!unseen.isEmpty()) {
+        System.out.println(unseen);
+      }
+      LossStats s = m.evaluate(examples, BATCH);
       System.out.printf(Locale.ROOT, "%,d sentences, %,d correct, loss %.4f%n", s.count(), s.correct(), s.mean());
       System.out.printf(Locale.ROOT, "accuracy: %.4f%n", s.accuracy());
       return 0;

@@ -36,6 +36,10 @@ final class GenerateCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--length must not be negative, got " + length);
     }
     LanguageModel lm = LanguageModel.load(model);
+    String unseen = lm.unseenNote("prompt", lm.tokenizePrompt(prime));
+    if (!unseen.isEmpty()) {
+      System.err.println(unseen);
+    }
     System.out.println(lm.generate(prime, length, temperature, topK, new Rng(seed)));
     return 0;
   }

@@ -161,9 +161,14 @@ final class TrainLmCommand implements Callable<Integer> {
     Vocabulary vocab = LanguageModelTraining.vocabulary(s, trainTokens);
     LanguageModel lm = LanguageModel.create(s, vocab);
     int[] trainIds = lm.encode(trainTokens);
-    int[] validIds = lm.encode(lm.tokenize(validText));
+    List<String> validTokens = lm.tokenize(validText);
+    int[] validIds = lm.encode(validTokens);
     System.out.printf(Locale.ROOT, "language model, %s level: %,d training and %,d validation tokens, vocabulary %,d%n",
         s.level(), trainIds.length, validIds.length, vocab.size());
+    String unseen = lm.unseenNote("validation", validTokens);
+    if (!unseen.isEmpty()) {
+      System.out.println(unseen);
+    }
     System.out.printf(Locale.ROOT, "model: embedding %d, %d x %s of %d units%s, dropout %.2f: %,d parameters%n",
         s.embedding(), s.layers(), s.cell(), s.hidden(), s.twoBiases() ? " with two biases" : "", s.dropout(),
         lm.model().parameters().layout().size());

@@ -303,6 +303,10 @@ final class TrainSentimentCommand implements Callable<Integer> {
     }
     Vocabulary vocab = SentimentModel.vocabulary(trainSet, s.minCount());
     SentimentModel m = create(s, vocab);
+    String unseen = m.unseenNote("validation", validSet);
+    if (!unseen.isEmpty()) {
+      System.out.println(unseen);
+    }
     System.out.printf(Locale.ROOT, "vocabulary %,d; %,d parameters%n", vocab.size(),
         m.model().parameters().layout().size());
     SentimentTraining run = new SentimentTraining(m, trainSet, validSet, System.out);

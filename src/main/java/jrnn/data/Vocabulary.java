@@ -12,6 +12,8 @@ import java.util.Map;
  */
 public final class Vocabulary {
   public static final String UNKNOWN = "<unk>";
+  /** How text sampled from a character model shows {@code <unk>}: the Unicode replacement character. */
+  public static final String UNKNOWN_CHARACTER = "\uFFFD";
 
   private final List<String> tokens;
   private final Map<String, Integer> ids;
@@ -29,8 +31,10 @@ public final class Vocabulary {
   }
 
   /**
-   * The vocabulary of {@code corpus}: at most {@code maxSize} tokens (0 = no cap) including
-   * {@code <unk>}, which is added when the cap drops tokens or when the corpus has it already.
+   * The vocabulary of {@code corpus}: at most {@code maxSize} tokens (0 = no cap), always with
+   * {@code <unk>}, which text read later maps its unseen tokens to (a name, an accent, an emoji
+   * the training text lacks). {@code <unk>} keeps its place by frequency when the corpus has it;
+   * otherwise it comes last, and takes the place of the rarest token when the cap is reached.
    */
   public static Vocabulary build(List<String> corpus, int maxSize) {
     Map<String, int[]> counts = new HashMap<>();
@@ -50,14 +54,38 @@ public final class Vocabulary {
       int[] cb = counts.get(b);
       return ca[0] != cb[0] ? Integer.compare(cb[0], ca[0]) : Integer.compare(ca[1], cb[1]);
     });
-    boolean capped = maxSize > 0 && sorted.size() > maxSize;
-    if (capped) {
-      sorted = new ArrayList<>(sorted.subList(0, maxSize - 1));
-      if (!sorted.contains(UNKNOWN)) {
+    boolean hasUnknown = counts.containsKey(UNKNOWN);
+    if (maxSize > 0 && sorted.size() + (hasUnknown ? 0 : 1) > maxSize) {
+      boolean unknownKept = sorted.subList(0, maxSize).contains(UNKNOWN);
+      sorted = new ArrayList<>(sorted.subList(0, unknownKept ? maxSize : maxSize - 1));
+      if (!unknownKept) {
         sorted.add(UNKNOWN);
       }
+    } else if (!hasUnknown) {
+      sorted.add(UNKNOWN);
     }
     return new Vocabulary(sorted);
+  }
+
+  /** How many of {@code text}'s tokens this vocabulary lacks (they read as {@code <unk>}). */
+  public int unseen(List<String> text) {
+    int n = 0;
+    for (String t : text) {
+      if (!ids.containsKey(t)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * "validation: 12 of 20,000 characters unseen in training, read as <unk>" for {@code what}
+   * "validation" and {@code unit} "characters"; empty when every token is known.
+   */
+  public String unseenNote(String what, List<String> text, String unit) {
+    int n = unseen(text);
+    return n == 0 ? "" : String.format(java.util.Locale.ROOT, "%s: %,d of %,d %s unseen in training, read as %s",
+        what, n, text.size(), unit, UNKNOWN);
   }
 
   public int size() {
@@ -84,7 +112,8 @@ public final class Vocabulary {
     }
     if (unknown < 0) {
       throw new IllegalArgumentException("token '" + token + "' is not in the vocabulary of "
-          + size() + " tokens, which has no " + UNKNOWN);
+          + size() + " tokens, which has no " + UNKNOWN + " (a model file written before every vocabulary"
+          + " had one: retrain it to read unseen tokens)");
     }
     return unknown;
   }

@@ -156,6 +156,45 @@ class CommandLineTest {
   }
 
   @Test
+  void charactersAndWordsUnseenInTrainingAreReadAsUnknownAndCounted() throws IOException {
+    String text;
+    try (InputStream in = CommandLineTest.class.getResourceAsStream("/jrnn/demo/shakespeare.txt")) {
+      text = new String(in.readAllBytes(), StandardCharsets.UTF_8).substring(0, 20_000);
+    }
+    Path train = dir.resolve("train.txt");
+    Path valid = dir.resolve("valid.txt");
+    Files.writeString(train, text.substring(0, 18_000).replace("Z", "").replace("z", ""));
+    String validText = text.substring(18_000) + "\nZounds, a zebra!\n";
+    Files.writeString(valid, validText);
+    long zs = validText.chars().filter(c -> c == 'Z' || c == 'z').count();
+    Path model = dir.resolve("c.jrnn");
+    Run t = run("train", "lm", "--train", train.toString(), "--valid", valid.toString(), "--level", "char",
+        "--hidden", "16", "--embedding", "8", "--layers", "1", "--epochs", "1", "--steps", "16", "--batch", "8",
+        "--out", model.toString());
+    assertEquals(0, t.exit(), t.err());
+    String note = String.format(java.util.Locale.ROOT, "validation: %d of %,d characters unseen in training, read as <unk>",
+        zs, validText.length());
+    assertTrue(t.out().contains(note), "expected '" + note + "' in " + t.out());
+    Run g = run("generate", "--model", model.toString(), "--prime", "Zebra", "--length", "20");
+    assertEquals(0, g.exit(), g.err());
+    assertTrue(g.out().startsWith("Zebra"), g.out());
+    assertTrue(g.err().contains("prompt: 1 of 5 characters unseen in training, read as <unk>"), g.err());
+    Run n = run("next", "--model", model.toString(), "--count", "3", "Zounds");
+    assertEquals(0, n.exit(), n.err());
+    assertTrue(n.err().contains("prompt: 1 of 6 characters unseen"), n.err());
+
+    Path words = dir.resolve("w.jrnn");
+    Run w = run("train", "lm", "--train", train.toString(), "--valid", valid.toString(), "--level", "word",
+        "--vocab-cap", "0", "--hidden", "16", "--embedding", "8", "--layers", "1", "--epochs", "1", "--steps", "8",
+        "--batch", "4", "--out", words.toString());
+    assertEquals(0, w.exit(), w.err());
+    assertTrue(w.out().contains("words unseen in training, read as <unk>"), w.out());
+    Run gw = run("generate", "--model", words.toString(), "--prime", "Zounds zebra", "--length", "5");
+    assertEquals(0, gw.exit(), gw.err());
+    assertTrue(gw.err().contains("prompt: 2 of 2 words unseen in training"), gw.err());
+  }
+
+  @Test
   void sentimentTrainEvalClassify() throws IOException {
     Path train = dir.resolve("train.txt");
     StringBuilder sb = new StringBuilder();
@@ -175,6 +214,16 @@ class CommandLineTest {
     assertEquals(0.25, jrnn.apps.sentiment.SentimentModel.load(model).settings().embeddingStd(), "the model file keeps the spread");
     Run e = run("eval", "sentiment", "--model", model.toString(), "--data", train.toString());
     assertEquals(0, e.exit(), e.err());
+    assertFalse(e.out().contains("unseen"), "every word was seen in training: " + e.out());
+    Path novel = dir.resolve("novel.txt");
+    Files.writeString(novel, "1 a splendid film\n0 a dreary , tedious film\n");
+    Run u = run("eval", "sentiment", "--model", model.toString(), "--data", novel.toString());
+    assertEquals(0, u.exit(), u.err());
+    assertTrue(u.out().contains("novel.txt: 3 of 8 words unseen in training, read as <unk>"), u.out());
+    Run tu = run("train", "sentiment", "--train", train.toString(), "--valid", novel.toString(), "--embedding", "8",
+        "--hidden", "8", "--epochs", "1", "--batch", "10", "--out", dir.resolve("u.jrnn").toString());
+    assertEquals(0, tu.exit(), tu.err());
+    assertTrue(tu.out().contains("validation: 3 of 8 words unseen in training, read as <unk>"), tu.out());
     assertTrue(number(e.lastLine(), "accuracy:") > 0.9);
     Run ensemble = run("eval", "sentiment", "--model", model.toString(), "--model", model.toString(),
         "--data", train.toString());

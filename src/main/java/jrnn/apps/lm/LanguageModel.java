@@ -86,6 +86,11 @@ public final class LanguageModel {
     return out;
   }
 
+  /** "prompt: 1 of 5 characters unseen in training, read as <unk>", or empty when all are known. */
+  public String unseenNote(String what, List<String> tokens) {
+    return vocab.unseenNote(what, tokens, settings.wordLevel() ? "words" : "characters");
+  }
+
   public int[] encode(List<String> tokens) {
     return vocab.encode(tokens);
   }
@@ -131,7 +136,7 @@ public final class LanguageModel {
       if (settings.wordLevel()) {
         out.append(tok.equals("<eos>") ? "\n" : (out.length() == 0 || out.charAt(out.length() - 1) == '\n' ? "" : " ") + tok);
       } else {
-        out.append(tok);
+        out.append(tok.equals(Vocabulary.UNKNOWN) ? Vocabulary.UNKNOWN_CHARACTER : tok);
       }
       model.forward(Batch.ofTokens(1, 1, new int[] {next}, new int[] {1}, null), state, false, null);
       state.copyFrom(model.finalState());

@@ -115,6 +115,15 @@ public final class SentimentModel {
     return model;
   }
 
+  /** "validation: 40 of 17,000 words unseen in training, read as <unk>", or empty when all are known. */
+  public String unseenNote(String what, List<Example> examples) {
+    List<String> words = new ArrayList<>();
+    for (Example e : examples) {
+      words.addAll(e.tokens());
+    }
+    return vocab.unseenNote(what, words, "words");
+  }
+
   /** A padded, time-major batch of examples (padding id 0, {@code <pad>}). */
   public Batch batch(List<Example> examples, boolean withTargets) {
     return batch(examples, withTargets, 0, null);

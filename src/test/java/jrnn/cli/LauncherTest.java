@@ -1,0 +1,75 @@
+package jrnn.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code bin/jrnn} as a user runs it, in a child process on this build's classes: standard error
+ * holds jrnn's own messages, the JVM's incubator notice only when JRNN_DEBUG asks for it, and
+ * every other line the JVM prints.
+ */
+class LauncherTest {
+  static final String NOTICE = "WARNING: Using incubator modules: jdk.incubator.vector";
+
+  @TempDir
+  Path dir;
+
+  record Result(int exit, String out, List<String> err) {}
+
+  Result launch(Map<String, String> env, String... args) throws IOException, InterruptedException {
+    List<String> command = new java.util.ArrayList<>(List.of(Path.of("bin/jrnn").toAbsolutePath().toString()));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
+    pb.environment().remove("JRNN_DEBUG");
+    pb.environment().remove("JAVA_TOOL_OPTIONS");
+    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    pb.environment().put("JRNN_CLASSPATH", System.getProperty("java.class.path"));
+    pb.environment().put("JRNN_JAVA_OPTS", "-Xmx256m");
+    pb.environment().putAll(env);
+    pb.redirectOutput(dir.resolve("out.txt").toFile());
+    pb.redirectError(dir.resolve("err.txt").toFile());
+    Process p = pb.start();
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "bin/jrnn did not finish");
+    String err = java.nio.file.Files.readString(dir.resolve("err.txt"), StandardCharsets.UTF_8);
+    return new Result(p.exitValue(), java.nio.file.Files.readString(dir.resolve("out.txt")),
+        err.isEmpty() ? List.of() : List.of(err.split("\n")));
+  }
+
+  @Test
+  void anErrorIsTheFirstLineOfStandardError() throws Exception {
+    Result r = launch(Map.of(), "eval", "lm", "--model", "missing.jrnn", "--data", "missing.txt");
+    assertEquals(1, r.exit(), r.err().toString());
+    assertFalse(r.err().isEmpty(), "an error message");
+    assertTrue(r.err().get(0).startsWith("error: ") && r.err().get(0).contains("missing.jrnn"), r.err().toString());
+    assertFalse(r.err().contains(NOTICE), r.err().toString());
+  }
+
+  @Test
+  void standardOutputAndTheExitCodeAreUntouched() throws Exception {
+    Result r = launch(Map.of(), "--version");
+    assertEquals(0, r.exit());
+    assertEquals("jrnn 0.1.0\n", r.out());
+    assertEquals(List.of(), r.err());
+  }
+
+  @Test
+  void theNoticeShowsWithJrnnDebugAndOtherJvmLinesAlways() throws Exception {
+    Result debug = launch(Map.of("JRNN_DEBUG", "1"), "--version");
+    assertEquals(0, debug.exit());
+    assertTrue(debug.err().contains(NOTICE), "JRNN_DEBUG shows the JVM's notice: " + debug.err());
+    Result other = launch(Map.of("JAVA_TOOL_OPTIONS", "-Djrnn.launcher.test=1"), "--version");
+    assertEquals(0, other.exit());
+    assertTrue(other.err().contains("Picked up JAVA_TOOL_OPTIONS: -Djrnn.launcher.test=1"), other.err().toString());
+    assertFalse(other.err().contains(NOTICE), other.err().toString());
+  }
+}
