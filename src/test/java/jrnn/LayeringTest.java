@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  */
 class LayeringTest {
   static final List<String> ORDER = List.of("util", "tensor", "params", "kernels", "cells", "layers",
-      "optim", "data", "models", "decode", "io", "plot", "training", "reference", "apps", "cli");
+      "optim", "data", "models", "decode", "io", "plot", "training", "reference", "frame", "apps", "cli");
 
   static int level(String pkg) {
     String top = pkg.split("\\.")[0];
@@ -46,10 +46,33 @@ class LayeringTest {
           if (!sameTop && level(target) >= level(pkg)) {
             violations.add(f.getFileName() + " (" + pkg + ") imports jrnn." + target);
           }
+          // Applications stand on the frame and the engine, never on one another.
+          if (pkg.startsWith("apps.") && target.startsWith("apps.") && !target.equals(pkg)) {
+            violations.add(f.getFileName() + " (" + pkg + ") imports another application, jrnn." + target);
+          }
         }
       }
     }
     assertTrue(files > 50, "read " + files + " source files");
     assertTrue(violations.isEmpty(), "imports against the layering: " + violations);
+  }
+
+  /** The train and eval commands read options and data and hand them to the frame and the applications. */
+  @Test
+  void commandLineClassesHoldNoTrainingLogic() throws IOException {
+    Path cli = Path.of("src/main/java/jrnn/cli");
+    Pattern training = Pattern.compile("^import jrnn\\.(training|optim)\\.|new Trainer\\(|\\.step\\(", Pattern.MULTILINE);
+    List<String> violations = new ArrayList<>();
+    int commands = 0;
+    try (Stream<Path> s = Files.list(cli)) {
+      for (Path f : s.filter(p -> p.getFileName().toString().matches("(Train|Eval).*Command\\.java")).toList()) {
+        commands++;
+        if (training.matcher(Files.readString(f)).find()) {
+          violations.add(f.getFileName().toString());
+        }
+      }
+    }
+    assertTrue(commands >= 6, "read " + commands + " train and eval commands");
+    assertTrue(violations.isEmpty(), "commands with training logic: " + violations);
   }
 }

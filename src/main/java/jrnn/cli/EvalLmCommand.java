@@ -33,7 +33,7 @@ final class EvalLmCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     LossStats s = lm.evaluate(ids, 100);
     System.out.printf(Locale.ROOT, "%,d tokens (%s level), %d streams, %.1f s: loss %.4f nats per token%n",
-        s.count(), lm.settings().level(), LanguageModel.EVAL_BATCH, (System.nanoTime() - t0) / 1e9, s.mean());
+        s.count(), lm.wordLevel() ? "word" : "char", LanguageModel.EVAL_BATCH, (System.nanoTime() - t0) / 1e9, s.mean());
     System.out.println(lm.figure(s.mean()));
     return 0;
   }

@@ -77,7 +77,7 @@ final class GradientFlowCommand implements Callable<Integer> {
       if (first.steps() < steps) {
         throw new IllegalArgumentException(data + " is too short for " + batch + " streams of " + steps + " steps");
       }
-      results.put(lm.settings().cell() + " (" + model.getFileName() + ")",
+      results.put(lm.model().config().cell().name() + " (" + model.getFileName() + ")",
           GradientFlow.probe(lm.model(), first, null));
     } else {
       Batch b = SyntheticTasks.adding(new Rng(seed + 1), batch, steps);

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     description = "Recurrent neural networks: simple RNN, LSTM (peephole, CIFG), GRU; stacked and"
         + " bidirectional; trained by backpropagation through time.",
     subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, GenerateCommand.class,
-        NextCommand.class, ClassifyCommand.class, GradientFlowCommand.class, LongRangeCommand.class,
+        NextCommand.class, ClassifyCommand.class, GradientFlowCommand.class, LongRangeCommand.class, InfoCommand.class,
         GradcheckCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
@@ -25,6 +25,7 @@ public final class Main implements Runnable {
   /** Runs the command line and returns the exit code; errors are one clear line, not a stack trace. */
   public static int execute(String... args) {
     CommandLine cl = new CommandLine(new Main());
+    SettingOptions.addAll(cl);
     cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
       PrintWriter err = cmd.getErr();
       err.println("error: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));

@@ -28,7 +28,6 @@ public final class Trainer {
   private final List<StepListener> listeners = new ArrayList<>();
   private long step;
   private int epoch;
-  private RecurrentState carry;
   private Tensor perturbation;
 
   /** What one update did, for telemetry: loss and the global gradient norm before and after clipping. */
@@ -186,44 +185,51 @@ public final class Trainer {
    * parallel streams, the state carried across windows (and not across epochs).
    */
   public LossStats trainStream(TokenStream stream, int batch, int steps, Progress progress) {
-    return trainStream(stream, batch, steps, progress, 1, null);
-  }
-
-  /**
-   * As {@link #trainStream(TokenStream, int, int, Progress)}, and calls {@code check} {@code
-   * checks - 1} times within the epoch, evenly spaced by windows (the caller checks at its end).
-   * The check may run the model on other data: the stream's state is carried in a copy.
-   */
-  public LossStats trainStream(TokenStream stream, int batch, int steps, Progress progress,
-      int checks, Runnable check) {
+    StreamEpoch epoch = new StreamEpoch(stream, batch, steps);
     LossStats total = LossStats.NONE;
-    RecurrentState state = null;
-    int windows = stream.windows(batch, steps);
-    int done = 0;
-    int nextCheck = 1;
-    for (Batch b : stream.batches(batch, steps)) {
-      StepResult r = step(b, state);
-      total = total.plus(r.loss());
-      state = carryOver(model.finalState());
-      done++;
+    while (epoch.hasNext()) {
+      total = total.plus(epoch.next(this).loss());
       if (progress != null) {
         progress.update(total.count(), total.mean());
-      }
-      if (check != null && nextCheck < checks && done >= (long) windows * nextCheck / checks) {
-        check.run();
-        nextCheck++;
       }
     }
     return total;
   }
 
-  private RecurrentState carryOver(RecurrentState fin) {
-    if (carry == null || carry.h().dim(1) != fin.h().dim(1)) {
-      carry = fin.copy();
-    } else {
-      carry.copyFrom(fin);
+  /**
+   * An epoch of truncated BPTT over a stream, an update at a time: each window starts from the
+   * final state of the one before (carried in a copy of its own, without its gradient, so that
+   * the model may run on other data between updates).
+   */
+  public static final class StreamEpoch {
+    private final java.util.Iterator<Batch> batches;
+    private final int windows;
+    private RecurrentState carry;
+
+    public StreamEpoch(TokenStream stream, int batch, int steps) {
+      this.batches = stream.batches(batch, steps).iterator();
+      this.windows = stream.windows(batch, steps);
     }
-    return carry;
+
+    public int windows() {
+      return windows;
+    }
+
+    public boolean hasNext() {
+      return batches.hasNext();
+    }
+
+    /** Trains on the next window. */
+    public StepResult next(Trainer trainer) {
+      StepResult r = trainer.step(batches.next(), carry);
+      RecurrentState fin = trainer.model.finalState();
+      if (carry == null || carry.h().dim(1) != fin.h().dim(1)) {
+        carry = fin.copy();
+      } else {
+        carry.copyFrom(fin);
+      }
+      return r;
+    }
   }
 
   /** The loss of {@code model} on a stream, state carried across windows, no dropout. */

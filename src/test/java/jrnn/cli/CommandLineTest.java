@@ -140,7 +140,7 @@ class CommandLineTest {
         "--hidden", "32", "--embedding", "16", "--layers", "1", "--epochs", "1", "--steps", "32", "--batch", "8",
         "--out", model.toString());
     assertEquals(0, t.exit(), t.err());
-    double trained = number(t.lastLine(), "bits per character:");
+    double trained = number(t.lastLine(), "validation bits per character:");
     Run e = run("eval", "lm", "--model", model.toString(), "--data", valid.toString());
     assertEquals(0, e.exit(), e.err());
     assertEquals(trained, number(e.lastLine(), "bits per character:"), 1e-3);
@@ -210,8 +210,11 @@ class CommandLineTest {
         model.toString());
     assertEquals(0, t.exit(), t.err());
     assertTrue(number(t.lastLine(), "validation accuracy:") > 0.9, t.out());
-    assertTrue(t.out().contains("starting at N(0, 0.25^2)"), t.out());
-    assertEquals(0.25, jrnn.apps.sentiment.SentimentModel.load(model).settings().embeddingStd(), "the model file keeps the spread");
+    assertTrue(t.out().matches("(?s).*\n  embedding_std +0\\.25 +option\n.*"),
+        "the effective configuration names the value and where it came from: " + t.out());
+    assertTrue(t.out().matches("(?s).*\n  epochs +3 +option\n.*") && t.out().matches("(?s).*\n  cell +lstm +default\n.*"),
+        t.out());
+    assertEquals(0.25, jrnn.apps.sentiment.SentimentModel.load(model).settings().get(jrnn.apps.sentiment.SentimentSettings.EMBEDDING_STD), "the model file keeps the spread");
     Run e = run("eval", "sentiment", "--model", model.toString(), "--data", train.toString());
     assertEquals(0, e.exit(), e.err());
     assertFalse(e.out().contains("unseen"), "every word was seen in training: " + e.out());

@@ -12,8 +12,9 @@ import jrnn.data.TextFiles;
 import jrnn.data.TokenStream;
 import jrnn.data.Vocabulary;
 import jrnn.decode.Sampler;
-import jrnn.io.ModelFile;
-import jrnn.io.TokenModelFile;
+import jrnn.frame.AppFile;
+import jrnn.frame.CommonSettings;
+import jrnn.frame.Settings;
 import jrnn.layers.Bidirectional;
 import jrnn.layers.RecurrentState;
 import jrnn.models.LossStats;
@@ -35,27 +36,27 @@ public final class LanguageModel {
   /** Streams evaluated side by side: the state is carried along each, so only this matters. */
   public static final int EVAL_BATCH = 10;
 
-  private final LmSettings settings;
+  private final Settings settings;
   private final Vocabulary vocab;
   private final SequenceModel model;
 
-  public LanguageModel(LmSettings settings, Vocabulary vocab, SequenceModel model) {
+  public LanguageModel(Settings settings, Vocabulary vocab, SequenceModel model) {
     this.settings = settings;
     this.vocab = vocab;
     this.model = model;
   }
 
   /** A new model for {@code settings} over {@code vocab}, initialised from the settings' seed. */
-  public static LanguageModel create(LmSettings s, Vocabulary vocab) {
-    ModelConfig cfg = new ModelConfig(vocab.size(), s.embedding(), CellType.parse(s.cell()),
-        s.hidden(), s.layers(), Bidirectional.NONE, s.dropout(), Readout.EVERY_STEP, vocab.size(),
-        OutputKind.SOFTMAX, s.twoBiases());
+  public static LanguageModel create(Settings s, Vocabulary vocab) {
+    ModelConfig cfg = new ModelConfig(vocab.size(), s.get(CommonSettings.EMBEDDING), CellType.parse(s.get(CommonSettings.CELL)),
+        s.get(CommonSettings.HIDDEN), s.get(CommonSettings.LAYERS), Bidirectional.NONE, s.get(CommonSettings.DROPOUT),
+        Readout.EVERY_STEP, vocab.size(), OutputKind.SOFTMAX, s.get(LmSettings.TWO_BIASES));
     SequenceModel m = new SequenceModel(cfg);
-    m.initialize(new Rng(s.seed()), s.initRange(), s.forgetBias());
+    m.initialize(new Rng(s.get(CommonSettings.SEED)), s.get(LmSettings.INIT_RANGE), s.get(LmSettings.FORGET_BIAS));
     return new LanguageModel(s, vocab, m);
   }
 
-  public LmSettings settings() {
+  public Settings settings() {
     return settings;
   }
 
@@ -67,14 +68,23 @@ public final class LanguageModel {
     return model;
   }
 
+  public boolean wordLevel() {
+    return LmSettings.wordLevel(settings);
+  }
+
   /** The tokens of a text: words with {@code <eos>} per line, or characters. */
   public List<String> tokenize(String text) {
-    return settings.wordLevel() ? TextFiles.words(text) : Vocabulary.characters(text);
+    return tokenize(settings, text);
+  }
+
+  /** The tokens of a text for a model of these settings. */
+  public static List<String> tokenize(Settings s, String text) {
+    return LmSettings.wordLevel(s) ? TextFiles.words(text) : Vocabulary.characters(text);
   }
 
   /** Tokens of a prompt: as {@link #tokenize}, but no {@code <eos>} after the last line. */
   public List<String> tokenizePrompt(String text) {
-    if (!settings.wordLevel()) {
+    if (!wordLevel()) {
       return Vocabulary.characters(text);
     }
     List<String> out = new ArrayList<>();
@@ -88,7 +98,7 @@ public final class LanguageModel {
 
   /** "prompt: 1 of 5 characters unseen in training, read as <unk>", or empty when all are known. */
   public String unseenNote(String what, List<String> tokens) {
-    return vocab.unseenNote(what, tokens, settings.wordLevel() ? "words" : "characters");
+    return vocab.unseenNote(what, tokens, wordLevel() ? "words" : "characters");
   }
 
   public int[] encode(List<String> tokens) {
@@ -103,7 +113,7 @@ public final class LanguageModel {
 
   /** The figure the README reports: perplexity for words, bits per character for characters. */
   public String figure(double nats) {
-    return settings.wordLevel()
+    return wordLevel()
         ? String.format(java.util.Locale.ROOT, "perplexity: %.2f", Math.exp(nats))
         : String.format(java.util.Locale.ROOT, "bits per character: %.4f", nats / Math.log(2));
   }
@@ -133,7 +143,7 @@ public final class LanguageModel {
     StringBuilder out = new StringBuilder(prompt);
     for (int i = 0; i < length; i++) {
       String tok = vocab.token(next);
-      if (settings.wordLevel()) {
+      if (wordLevel()) {
         out.append(tok.equals("<eos>") ? "\n" : (out.length() == 0 || out.charAt(out.length() - 1) == '\n' ? "" : " ") + tok);
       } else {
         out.append(tok.equals(Vocabulary.UNKNOWN) ? Vocabulary.UNKNOWN_CHARACTER : tok);
@@ -165,9 +175,9 @@ public final class LanguageModel {
 
   // ---- files ----
 
-  /** The model file's sections: configuration, settings, vocabulary and parameters. */
-  public ModelFile toFile() {
-    return TokenModelFile.of(APP, model, settings.toProperties(), vocab);
+  /** The model file: configuration, settings, vocabulary and parameters. */
+  public AppFile toFile() {
+    return AppFile.of(settings, model).putVocabulary("vocab", vocab);
   }
 
   public void save(Path path) throws IOException {
@@ -175,12 +185,10 @@ public final class LanguageModel {
   }
 
   public static LanguageModel load(Path path) throws IOException {
-    return fromFile(ModelFile.read(path), path);
+    return of(AppFile.read(path, LmSettings.SCHEMA, "language model"));
   }
 
-  public static LanguageModel fromFile(ModelFile f, Path path) throws IOException {
-    TokenModelFile.Contents<LmSettings> c = TokenModelFile.read(f, path, APP, "language model",
-        LmSettings::fromProperties);
-    return new LanguageModel(c.settings(), c.vocabulary(), c.model());
+  static LanguageModel of(AppFile.Contents c) throws IOException {
+    return new LanguageModel(c.settings(), c.vocabulary("vocab"), c.model());
   }
 }

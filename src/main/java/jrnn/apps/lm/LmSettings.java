@@ -1,145 +1,70 @@
 package jrnn.apps.lm;
 
-import java.util.LinkedHashMap;
-import java.util.Locale;
-import java.util.Map;
-import java.util.TreeMap;
-import jrnn.io.ConfigProperties;
+import java.util.List;
+import jrnn.frame.CommonSettings;
+import jrnn.frame.Setting;
+import jrnn.frame.Settings;
+import jrnn.frame.SettingsSchema;
 
 /**
- * Everything that defines a language-model training run. Presets reproduce the configurations
- * reported in the README; any field can be overridden.
- *
- * @param level {@code word} (whitespace tokens, {@code <eos>} per line) or {@code char}
- * @param vocabCap largest vocabulary, {@code <unk>} included (0: every token of the training text)
- * @param normalization {@code sequence}: loss summed over the window, averaged over the batch
- *     (Zaremba et al.; right for their learning rate 1); {@code token}: averaged over tokens
- * @param checksPerEpoch validation measurements per epoch, evenly spaced, the last at its end;
- *     the best model of all of them is kept
- * @param twoBiases recurrent layers with two bias vectors, b_ih and b_hh
- *     ({@link jrnn.layers.RecurrentConfig#twoBiases})
+ * The settings of a language model and its training, each declared once; presets reproduce the
+ * configurations the README reports, and explicit options override them.
  */
-public record LmSettings(String level, int vocabCap, String cell, int embedding, int hidden,
-    int layers, double dropout, int batch, int steps, int epochs, String optimizer, double lr,
-    int decayStart, double decayFactor, double clipNorm, double initRange, double forgetBias,
-    String normalization, long seed, int checksPerEpoch, boolean twoBiases) {
+public final class LmSettings {
+  private LmSettings() {}
 
-  /** A run with one validation per epoch and one bias per recurrent layer. */
-  public LmSettings(String level, int vocabCap, String cell, int embedding, int hidden,
-      int layers, double dropout, int batch, int steps, int epochs, String optimizer, double lr,
-      int decayStart, double decayFactor, double clipNorm, double initRange, double forgetBias,
-      String normalization, long seed) {
-    this(level, vocabCap, cell, embedding, hidden, layers, dropout, batch, steps, epochs,
-        optimizer, lr, decayStart, decayFactor, clipNorm, initRange, forgetBias, normalization,
-        seed, 1, false);
-  }
+  public static final SettingsSchema SCHEMA = new SettingsSchema(LanguageModel.APP);
 
-  public LmSettings {
-    level = level.toLowerCase(Locale.ROOT);
-    if (!level.equals("word") && !level.equals("char")) {
-      throw new IllegalArgumentException("level must be word or char, got '" + level + "'");
-    }
-    if (!normalization.equals("sequence") && !normalization.equals("token")) {
-      throw new IllegalArgumentException("normalization must be sequence or token, got '" + normalization + "'");
-    }
-    String[] names = {"embedding", "hidden", "layers", "batch", "steps", "epochs", "checks per epoch"};
-    int[] values = {embedding, hidden, layers, batch, steps, epochs, checksPerEpoch};
-    for (int i = 0; i < values.length; i++) {
-      if (values[i] <= 0) {
-        throw new IllegalArgumentException(names[i] + " must be positive, got " + values[i]);
-      }
-    }
-  }
+  public static final Setting<String> LEVEL = SCHEMA.choice("level", "word", List.of("word", "char"),
+      "word: whitespace-separated tokens, <eos> at each line end; char: characters.");
+  public static final Setting<Integer> VOCAB_CAP = SCHEMA.integer("vocab_cap", 10000, "[0, inf)",
+      "Largest vocabulary, <unk> included (0: every token of the training text).");
+  public static final Setting<Integer> STEPS = SCHEMA.integer("steps", 35, "[1, inf)", "Truncated BPTT window (time steps).");
+  public static final Setting<Double> INIT_RANGE = SCHEMA.real("init_range", 0, "[0, inf)",
+      "Uniform initialisation range (0: PyTorch's defaults).");
+  public static final Setting<Double> FORGET_BIAS = SCHEMA.real("forget_bias", 1, "(-inf, inf)",
+      "Added to the LSTM forget-gate biases at initialisation.");
+  public static final Setting<String> NORMALIZATION = SCHEMA.choice("normalization", "token", List.of("sequence", "token"),
+      "sequence: loss summed over the window, averaged over the batch (Zaremba et al.); token: averaged over tokens.");
+  public static final Setting<Boolean> TWO_BIASES = SCHEMA.flag("two_biases", false,
+      "Two bias vectors per recurrent layer, b_ih and b_hh, as cuDNN and PyTorch have (LSTM, simple RNN).");
 
-  public boolean wordLevel() {
-    return level.equals("word");
-  }
-
-  /** The presets, by name. */
-  public static final Map<String, LmSettings> PRESETS = presets();
-
-  private static Map<String, LmSettings> presets() {
-    Map<String, LmSettings> m = new LinkedHashMap<>();
-    // Zaremba et al. 2014, "small": 2 x 200 LSTM, 20 steps, batch 20, SGD 1 halved each epoch
-    // after the 4th, 13 epochs, clip 5, uniform init 0.1, no dropout; two biases per layer, as
-    // in their code (two nn.Linear) and in cuDNN; validation four times an epoch.
-    m.put("ptb-small", new LmSettings("word", 10000, "lstm", 200, 200, 2, 0.0, 20, 20, 13,
-        "sgd", 1.0, 4, 0.5, 5, 0.1, 0, "sequence", 1, 4, true));
-    // Zaremba et al.'s "medium" regularisation (2 x 650, dropout 0.5, 35 steps, init 0.05),
-    // with its schedule compressed to fit about an hour here: rate decay 0.8 from epoch 6.
-    m.put("ptb-medium", new LmSettings("word", 10000, "lstm", 650, 650, 2, 0.5, 20, 35, 12,
-        "sgd", 1.0, 6, 0.8, 5, 0.05, 0, "sequence", 1));
+  static {
+    // Defaults when no preset is given: a small word-level LSTM trained with Adam.
+    SCHEMA.include(CommonSettings.ALL, "embedding=200 cell=lstm hidden=200 layers=2 dropout=0 batch=20 epochs=10"
+        + " optimizer=adam lr=0.002 decay_start=4 decay_factor=0.5 clip_norm=5 weight_decay=0 seed=1"
+        + " checks_per_epoch=1 patience=0 max_minutes=0");
+    // Files written before validation checks within an epoch and second biases.
+    SCHEMA.absentInOldFiles("checks_per_epoch=1 two_biases=false");
+    // Zaremba et al. 2014, "small": 2 x 200 LSTM, 20 steps, batch 20, SGD 1 halved each epoch after
+    // the 4th, 13 epochs, clip 5, uniform init 0.1, no dropout; two biases per layer, as in their
+    // code (two nn.Linear) and in cuDNN; validation four times an epoch.
+    SCHEMA.preset("ptb-small", "Zaremba et al.'s small PTB model", "level=word vocab_cap=10000 cell=lstm"
+        + " embedding=200 hidden=200 layers=2 dropout=0 batch=20 steps=20 epochs=13 optimizer=sgd lr=1 decay_start=4"
+        + " decay_factor=0.5 clip_norm=5 init_range=0.1 forget_bias=0 normalization=sequence seed=1"
+        + " checks_per_epoch=4 two_biases=true");
+    // Zaremba et al.'s "medium" regularisation (2 x 650, dropout 0.5, 35 steps, init 0.05), with its
+    // schedule compressed to fit about an hour here: rate decay 0.8 from epoch 6.
+    SCHEMA.preset("ptb-medium", "Zaremba et al.'s medium PTB model, schedule compressed", "level=word"
+        + " vocab_cap=10000 cell=lstm embedding=650 hidden=650 layers=2 dropout=0.5 batch=20 steps=35 epochs=12"
+        + " optimizer=sgd lr=1 decay_start=6 decay_factor=0.8 clip_norm=5 init_range=0.05 forget_bias=0"
+        + " normalization=sequence seed=1");
     // Character level on Tiny Shakespeare: 2 x 512 LSTM, dropout 0.2, Adam.
-    m.put("shakespeare-char", new LmSettings("char", 0, "lstm", 64, 512, 2, 0.2, 64, 100, 20,
-        "adam", 2e-3, 10, 0.85, 5, 0, 1, "token", 1));
-    return m;
+    SCHEMA.preset("shakespeare-char", "characters of Tiny Shakespeare, 2 x 512 LSTM", "level=char vocab_cap=0"
+        + " cell=lstm embedding=64 hidden=512 layers=2 dropout=0.2 batch=64 steps=100 epochs=20 optimizer=adam"
+        + " lr=0.002 decay_start=10 decay_factor=0.85 clip_norm=5 init_range=0 forget_bias=1 normalization=token"
+        + " seed=1");
   }
 
-  public static LmSettings preset(String name) {
-    LmSettings s = PRESETS.get(name);
-    if (s == null) {
-      throw new IllegalArgumentException("unknown preset '" + name + "'; presets: " + PRESETS.keySet());
-    }
-    return s;
+  public static Settings defaults() {
+    return SCHEMA.defaults();
   }
 
-  /** Defaults when no preset is given: a small word-level LSTM trained with Adam. */
-  public static LmSettings defaults() {
-    return new LmSettings("word", 10000, "lstm", 200, 200, 2, 0.0, 20, 35, 10, "adam", 2e-3, 4,
-        0.5, 5, 0, 1, "token", 1);
+  public static Settings preset(String name) {
+    return SCHEMA.preset(name);
   }
 
-  /** As key=value properties (for model and checkpoint files). */
-  public Map<String, String> toProperties() {
-    Map<String, String> m = new TreeMap<>();
-    m.put("lm.level", level);
-    m.put("lm.vocab_cap", Integer.toString(vocabCap));
-    m.put("lm.cell", cell);
-    m.put("lm.embedding", Integer.toString(embedding));
-    m.put("lm.hidden", Integer.toString(hidden));
-    m.put("lm.layers", Integer.toString(layers));
-    m.put("lm.dropout", Double.toString(dropout));
-    m.put("lm.batch", Integer.toString(batch));
-    m.put("lm.steps", Integer.toString(steps));
-    m.put("lm.epochs", Integer.toString(epochs));
-    m.put("lm.optimizer", optimizer);
-    m.put("lm.lr", Double.toString(lr));
-    m.put("lm.decay_start", Integer.toString(decayStart));
-    m.put("lm.decay_factor", Double.toString(decayFactor));
-    m.put("lm.clip_norm", Double.toString(clipNorm));
-    m.put("lm.init_range", Double.toString(initRange));
-    m.put("lm.forget_bias", Double.toString(forgetBias));
-    m.put("lm.normalization", normalization);
-    m.put("lm.seed", Long.toString(seed));
-    m.put("lm.checks_per_epoch", Integer.toString(checksPerEpoch));
-    m.put("lm.two_biases", Boolean.toString(twoBiases));
-    return m;
-  }
-
-  /** This run with some fields replaced, given as properties (keys as {@link #toProperties}). */
-  public LmSettings with(Map<String, String> overrides) {
-    Map<String, String> m = toProperties();
-    for (String k : overrides.keySet()) {
-      if (!m.containsKey(k)) {
-        throw new IllegalArgumentException("unknown setting '" + k + "'");
-      }
-    }
-    m.putAll(overrides);
-    return fromProperties(m);
-  }
-
-  public static LmSettings fromProperties(Map<String, String> m) {
-    return new LmSettings(m.get("lm.level"), Integer.parseInt(m.get("lm.vocab_cap")), m.get("lm.cell"),
-        Integer.parseInt(m.get("lm.embedding")), Integer.parseInt(m.get("lm.hidden")),
-        Integer.parseInt(m.get("lm.layers")), Double.parseDouble(m.get("lm.dropout")),
-        Integer.parseInt(m.get("lm.batch")), Integer.parseInt(m.get("lm.steps")),
-        Integer.parseInt(m.get("lm.epochs")), m.get("lm.optimizer"), Double.parseDouble(m.get("lm.lr")),
-        Integer.parseInt(m.get("lm.decay_start")), Double.parseDouble(m.get("lm.decay_factor")),
-        Double.parseDouble(m.get("lm.clip_norm")), Double.parseDouble(m.get("lm.init_range")),
-        Double.parseDouble(m.get("lm.forget_bias")), m.get("lm.normalization"),
-        Long.parseLong(m.get("lm.seed")),
-        // Files written before these settings existed validated once an epoch, with one bias.
-        Integer.parseInt(m.getOrDefault("lm.checks_per_epoch", "1")),
-        ConfigProperties.bool(m, "lm.two_biases", false));
+  public static boolean wordLevel(Settings s) {
+    return s.get(LEVEL).equals("word");
   }
 }

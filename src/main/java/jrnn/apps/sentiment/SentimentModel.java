@@ -9,8 +9,9 @@ import java.util.Map;
 import jrnn.cells.CellType;
 import jrnn.data.Batch;
 import jrnn.data.Vocabulary;
-import jrnn.io.ModelFile;
-import jrnn.io.TokenModelFile;
+import jrnn.frame.AppFile;
+import jrnn.frame.CommonSettings;
+import jrnn.frame.Settings;
 import jrnn.layers.Bidirectional;
 import jrnn.models.LossStats;
 import jrnn.models.ModelConfig;
@@ -33,11 +34,11 @@ public final class SentimentModel {
   public static final String PAD = "<pad>";
   public static final String[] LABELS = {"negative", "positive"};
 
-  private final SentimentSettings settings;
+  private final Settings settings;
   private final Vocabulary vocab;
   private final SequenceModel model;
 
-  public SentimentModel(SentimentSettings settings, Vocabulary vocab, SequenceModel model) {
+  public SentimentModel(Settings settings, Vocabulary vocab, SequenceModel model) {
     this.settings = settings;
     this.vocab = vocab;
     this.model = model;
@@ -65,12 +66,13 @@ public final class SentimentModel {
     return new Vocabulary(keep);
   }
 
-  public static SentimentModel create(SentimentSettings s, Vocabulary vocab) {
-    ModelConfig cfg = new ModelConfig(vocab.size(), s.embedding(), CellType.parse(s.cell()),
-        s.hidden(), s.layers(), Bidirectional.parse(s.bidirectional()), s.dropout(),
-        Readout.parse(s.readout()), classes(s), OutputKind.SOFTMAX);
+  public static SentimentModel create(Settings s, Vocabulary vocab) {
+    ModelConfig cfg = new ModelConfig(vocab.size(), s.get(CommonSettings.EMBEDDING),
+        CellType.parse(s.get(CommonSettings.CELL)), s.get(CommonSettings.HIDDEN), s.get(CommonSettings.LAYERS),
+        Bidirectional.parse(s.get(SentimentSettings.BIDIRECTIONAL)), s.get(CommonSettings.DROPOUT),
+        Readout.parse(s.get(SentimentSettings.READOUT)), classes(s), OutputKind.SOFTMAX);
     SequenceModel m = new SequenceModel(cfg);
-    m.initialize(new Rng(s.seed()), 0, 1.0, s.embeddingStd());
+    m.initialize(new Rng(s.get(CommonSettings.SEED)), 0, 1.0, s.get(SentimentSettings.EMBEDDING_STD));
     return new SentimentModel(s, vocab, m);
   }
 
@@ -99,11 +101,11 @@ public final class SentimentModel {
   }
 
   /** The classes of the softmax: negative and positive, or the SST labels 0-4. */
-  static int classes(SentimentSettings s) {
-    return s.fineGrained() ? 5 : 2;
+  static int classes(Settings s) {
+    return s.get(SentimentSettings.FINE_GRAINED) ? 5 : 2;
   }
 
-  public SentimentSettings settings() {
+  public Settings settings() {
     return settings;
   }
 
@@ -267,8 +269,8 @@ public final class SentimentModel {
     return p;
   }
 
-  public ModelFile toFile() {
-    return TokenModelFile.of(APP, model, settings.toProperties(), vocab);
+  public AppFile toFile() {
+    return AppFile.of(settings, model).putVocabulary("vocab", vocab);
   }
 
   public void save(Path path) throws IOException {
@@ -276,8 +278,7 @@ public final class SentimentModel {
   }
 
   public static SentimentModel load(Path path) throws IOException {
-    TokenModelFile.Contents<SentimentSettings> c = TokenModelFile.read(ModelFile.read(path), path, APP,
-        "sentiment classifier", SentimentSettings::fromProperties);
-    return new SentimentModel(c.settings(), c.vocabulary(), c.model());
+    AppFile.Contents c = AppFile.read(path, SentimentSettings.SCHEMA, "sentiment classifier");
+    return new SentimentModel(c.settings(), c.vocabulary("vocab"), c.model());
   }
 }

@@ -15,6 +15,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import jrnn.data.Vocabulary;
+import jrnn.frame.Settings;
+import jrnn.frame.TrainingRun;
 import jrnn.io.ModelFileException;
 import jrnn.models.LossStats;
 import jrnn.util.Rng;
@@ -36,18 +38,23 @@ class LanguageModelTest {
     }
   }
 
-  static final LmSettings TINY = new LmSettings("char", 0, "lstm", 16, 64, 1, 0.1, 16, 32, 2,
-      "adam", 5e-3, 1, 0.5, 5, 0, 1, "token", 7);
+  static final Settings TINY = LmSettings.defaults().with(Map.of("level", "char", "vocab_cap", "0",
+      "embedding", "16", "hidden", "64", "layers", "1", "dropout", "0.1", "batch", "16", "steps", "32", "epochs", "2",
+      "lr", "5e-3")).with(Map.of("decay_start", "1", "seed", "7"));
 
-  record Setup(LanguageModel lm, int[] train, int[] valid) {}
+  record Setup(LanguageModel lm, int[] train, int[] valid) {
+    LanguageModelTask task() {
+      return new LanguageModelTask(lm, train, valid);
+    }
+  }
 
-  static Setup setup(LmSettings s, int chars) throws IOException {
+  static Setup setup(Settings s, int chars) throws IOException {
     String t = text().substring(0, chars);
     int cut = chars * 9 / 10;
-    List<String> trainTokens = Vocabulary.characters(t.substring(0, cut));
-    Vocabulary vocab = Vocabulary.build(Vocabulary.characters(t), 0);
-    LanguageModel lm = LanguageModel.create(s, vocab);
-    return new Setup(lm, lm.encode(trainTokens), lm.encode(Vocabulary.characters(t.substring(cut))));
+    LanguageModelTask task = LanguageModelTask.fromTexts(s, t.substring(0, cut), t.substring(cut), quiet());
+    LanguageModel lm = task.languageModel();
+    return new Setup(lm, lm.encode(Vocabulary.characters(t.substring(0, cut))),
+        lm.encode(Vocabulary.characters(t.substring(cut))));
   }
 
   static PrintStream quiet() {
@@ -58,14 +65,14 @@ class LanguageModelTest {
   void aSmokeRunLearnsCharacters() throws IOException {
     Setup s = setup(TINY, 60_000);
     double before = s.lm().evaluate(s.valid(), 32).mean();
-    LanguageModelTraining run = new LanguageModelTraining(s.lm(), s.train(), s.valid(), dir.resolve("m.jrnn"), quiet());
-    run.run(0);
+    TrainingRun run = new TrainingRun(s.task(), dir.resolve("m.jrnn"), quiet());
+    run.run();
     double after = s.lm().evaluate(s.valid(), 32).mean();
     // Uniform over ~60 characters is 4.1 nats; character frequencies alone give about 3.3.
     assertTrue(before > 3.9, "untrained: " + before);
     assertTrue(after < 2.6, "after two short epochs: " + after + " nats per character");
     assertTrue(Files.exists(dir.resolve("m.jrnn.loss.png")), "loss curve written");
-    assertEquals(2, run.history().size());
+    assertEquals(2, run.history().epochs().size());
   }
 
   @Test
@@ -107,60 +114,55 @@ class LanguageModelTest {
 
   @Test
   void aResumedRunContinuesExactly() throws IOException {
-    LmSettings s3 = TINY.with(Map.of("lm.epochs", "3"));
+    Settings s3 = TINY.with(Map.of("epochs", "3", "checks_per_epoch", "2"));
     Setup whole = setup(s3, 30_000);
-    LanguageModelTraining uninterrupted = new LanguageModelTraining(whole.lm(), whole.train(), whole.valid(),
-        dir.resolve("a.jrnn"), quiet());
-    uninterrupted.run(0);
+    TrainingRun uninterrupted = new TrainingRun(whole.task(), dir.resolve("a.jrnn"), quiet());
+    uninterrupted.run();
 
     // The same run stopped after one epoch, then resumed from its checkpoint as a new process would.
     Setup again = setup(s3, 30_000);
-    LanguageModelTraining stopped = new LanguageModelTraining(again.lm(), again.train(), again.valid(),
-        dir.resolve("c.jrnn"), quiet());
-    stopped.runUntil(0, 1);
+    new TrainingRun(again.task(), dir.resolve("c.jrnn"), quiet()).run(1);
     Setup fresh = setup(s3, 30_000);
-    LanguageModelTraining resumed = new LanguageModelTraining(fresh.lm(), fresh.train(), fresh.valid(),
-        dir.resolve("c.jrnn"), quiet());
-    int next = resumed.resume(LanguageModelTraining.checkpointPath(dir.resolve("c.jrnn")));
-    assertEquals(1, next);
-    resumed.run(next);
+    TrainingRun resumed = new TrainingRun(fresh.task(), dir.resolve("c.jrnn"), quiet());
+    resumed.resume();
+    assertEquals(1, resumed.nextEpoch());
+    resumed.run();
+    assertEquals(uninterrupted.history().checks(), resumed.history().checks(), "every validation check");
     for (int e = 0; e < 3; e++) {
-      assertEquals(uninterrupted.history().get(e).trainLoss(), resumed.history().get(e).trainLoss(), 0.0,
-          "training loss of epoch " + (e + 1));
-      assertEquals(uninterrupted.history().get(e).validLoss(), resumed.history().get(e).validLoss(), 0.0,
-          "validation loss of epoch " + (e + 1));
+      assertEquals(uninterrupted.history().epochs().get(e).trainLoss(), resumed.history().epochs().get(e).trainLoss(),
+          0.0, "training loss of epoch " + (e + 1));
     }
     assertArrayEquals(whole.lm().model().parameters().values().toArray(),
         fresh.lm().model().parameters().values().toArray(), "same parameters at the end");
+    assertEquals(uninterrupted.history().updates(), resumed.history().updates());
   }
 
   @Test
   void checksWithinAnEpochLeaveTheTrainingAsItIsAndKeepTheBest() throws IOException {
-    LmSettings once = TINY.with(Map.of("lm.epochs", "2"));
-    LmSettings fourTimes = once.with(Map.of("lm.checks_per_epoch", "4"));
+    Settings once = TINY.with(Map.of("epochs", "2"));
+    Settings fourTimes = once.with(Map.of("checks_per_epoch", "4"));
     Setup a = setup(once, 30_000);
-    LanguageModelTraining plain = new LanguageModelTraining(a.lm(), a.train(), a.valid(),
-        dir.resolve("once.jrnn"), quiet());
-    plain.run(0);
+    TrainingRun plain = new TrainingRun(a.task(), dir.resolve("once.jrnn"), quiet());
+    plain.run();
     Setup b = setup(fourTimes, 30_000);
     ByteArrayOutputStream log = new ByteArrayOutputStream();
-    LanguageModelTraining checked = new LanguageModelTraining(b.lm(), b.train(), b.valid(),
-        dir.resolve("four.jrnn"), new PrintStream(log, true, StandardCharsets.UTF_8));
-    checked.run(0);
+    TrainingRun checked = new TrainingRun(b.task(), dir.resolve("four.jrnn"), new PrintStream(log, true, StandardCharsets.UTF_8));
+    checked.run();
     // The checks run the model on other data in between; the carried state and the updates are
     // those of the run without them.
     assertArrayEquals(a.lm().model().parameters().values().toArray(),
         b.lm().model().parameters().values().toArray(), "same parameters at the end");
     String out = log.toString(StandardCharsets.UTF_8);
-    assertEquals(6, out.split("check ", -1).length - 1, "three checks within each of 2 epochs:\n" + out);
-    assertTrue(checked.bestValidation() <= plain.bestValidation(), "the best over more checks is no worse");
-    double saved = LanguageModel.load(dir.resolve("four.jrnn")).evaluate(b.valid(), fourTimes.steps()).mean();
-    assertEquals(checked.bestValidation(), saved, 1e-6, "the file holds the best model of all checks");
+    assertEquals(8, out.split(", check ", -1).length - 1, "four checks in each of 2 epochs:\n" + out);
+    assertEquals(8, checked.history().checks().size());
+    assertTrue(checked.best() <= plain.best(), "the best over more checks is no worse");
+    double saved = LanguageModel.load(dir.resolve("four.jrnn")).evaluate(b.valid(), fourTimes.get(LmSettings.STEPS)).mean();
+    assertEquals(Math.log(2) * checked.best(), saved, 1e-6, "the file holds the best model of all checks");
   }
 
   @Test
   void twoBiasesRoundTripAndOldFilesReadAsOne() throws IOException {
-    LmSettings two = TINY.with(Map.of("lm.two_biases", "true"));
+    Settings two = TINY.with(Map.of("two_biases", "true"));
     Setup s = setup(two, 20_000);
     assertTrue(s.lm().model().parameters().layout().contains("rnn.bias_hh_l0"), "a second bias");
     s.lm().save(dir.resolve("two.jrnn"));
@@ -169,16 +171,17 @@ class LanguageModelTest {
     assertTrue(back.model().config().twoBiases());
     assertArrayEquals(s.lm().model().parameters().values().toArray(),
         back.model().parameters().values().toArray());
-    // Settings written before the two new keys existed.
+    // Settings written before the two keys existed.
     Map<String, String> old = new java.util.TreeMap<>(TINY.toProperties());
     old.remove("lm.checks_per_epoch");
     old.remove("lm.two_biases");
-    assertEquals(TINY, LmSettings.fromProperties(old));
+    assertEquals(TINY, LmSettings.SCHEMA.fromProperties(old));
     IllegalArgumentException zero = assertThrows(IllegalArgumentException.class,
-        () -> TINY.with(Map.of("lm.checks_per_epoch", "0")));
-    assertEquals("checks per epoch must be positive, got 0", zero.getMessage());
+        () -> TINY.with(Map.of("checks_per_epoch", "0")));
+    assertEquals("lm.checks_per_epoch (--checks-per-epoch) must be a whole number in [1, inf), got '0'", zero.getMessage());
     old.put("lm.two_biases", "yes");
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LmSettings.fromProperties(old));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> LmSettings.SCHEMA.fromProperties(old));
     assertTrue(e.getMessage().contains("lm.two_biases") && e.getMessage().contains("yes"), e.getMessage());
   }
 }

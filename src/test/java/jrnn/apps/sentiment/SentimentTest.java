@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import jrnn.SharedData;
 import jrnn.data.Vocabulary;
+import jrnn.frame.Settings;
+import jrnn.frame.TrainingRun;
 import jrnn.util.Rng;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,18 +28,18 @@ class SentimentTest {
   Path dir;
 
   // Every setting a test relies on is pinned here, so that tuning the preset changes no test.
-  static final SentimentSettings SMALL = SentimentSettings.preset("mr").with(Map.of(
-      "sentiment.embedding", "32", "sentiment.hidden", "24", "sentiment.epochs", "3",
-      "sentiment.lr", "3e-3", "sentiment.batch", "25", "sentiment.word_dropout", "0",
-      "sentiment.decay", "0.85", "sentiment.embedding_std", "1.0", "sentiment.adversarial", "0",
-      "sentiment.min_count", "1"));
+  static final Settings SMALL = SentimentSettings.preset("mr").with(Map.of(
+      "embedding", "32", "hidden", "24", "epochs", "3",
+      "lr", "3e-3", "batch", "25", "word_dropout", "0",
+      "decay_factor", "0.85", "embedding_std", "1.0", "adversarial", "0",
+      "min_count", "1"));
 
   @Test
   void embeddingsOfSharedWordsAreCopiedAndOthersKept() {
     Vocabulary from = SentimentModel.vocabulary(List.of(new Example(List.of("good", "film", "dull"), 1)), 1);
     Vocabulary to = SentimentModel.vocabulary(List.of(new Example(List.of("good", "plot", "dull"), 0)), 1);
     SentimentModel source = SentimentModel.create(SMALL, from);
-    SentimentModel target = SentimentModel.create(SMALL.with(Map.of("sentiment.seed", "9")), to);
+    SentimentModel target = SentimentModel.create(SMALL.with(Map.of("seed", "9")), to);
     jrnn.tensor.Tensor src = source.model().parameters().value(jrnn.models.ModelConfig.EMBEDDING);
     jrnn.tensor.Tensor dst = target.model().parameters().value(jrnn.models.ModelConfig.EMBEDDING);
     int width = dst.dim(1);
@@ -47,7 +49,7 @@ class SentimentTest {
       assertTrue(java.util.Arrays.equals(row(src, from.id(w), width), row(dst, to.id(w), width)), w);
     }
     assertTrue(java.util.Arrays.equals(plotBefore, row(dst, to.id("plot"), width)), "a word the source lacks keeps its row");
-    SentimentModel narrow = SentimentModel.create(SMALL.with(Map.of("sentiment.embedding", "8")), to);
+    SentimentModel narrow = SentimentModel.create(SMALL.with(Map.of("embedding", "8")), to);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> narrow.copyEmbeddings(from, src));
     assertTrue(e.getMessage().contains("32 wide"), e.getMessage());
   }
@@ -126,17 +128,17 @@ class SentimentTest {
   void fineGrainedTrainingLearnsPolarityAndRoundTrips() throws IOException {
     List<Example> train = toyFiveLabels(new Rng(2), 1500);
     List<Example> valid = toy(new Rng(3), 300);
-    SentimentSettings s = SMALL.with(Map.of("sentiment.bidirectional", "none", "sentiment.readout", "last",
-        "sentiment.dropout", "0.1", "sentiment.epochs", "6", "sentiment.lr", "5e-3", "sentiment.fine_grained", "true"));
+    Settings s = SMALL.with(Map.of("bidirectional", "none", "readout", "last",
+        "dropout", "0.1", "epochs", "6", "lr", "5e-3", "fine_grained", "true"));
     SentimentModel m = SentimentModel.create(s, SentimentModel.vocabulary(train, 1));
     assertEquals(5, m.model().config().outputSize());
     Path out = dir.resolve("fine.jrnn");
-    SentimentTraining run = new SentimentTraining(m, train, valid, new PrintStream(new ByteArrayOutputStream()));
-    run.run(out);
-    assertTrue(run.bestValidationAccuracy() > 0.9, "polarity accuracy " + run.bestValidationAccuracy());
+    TrainingRun run = new TrainingRun(new SentimentTask(m, train, valid), out, new PrintStream(new ByteArrayOutputStream()));
+    run.run();
+    assertTrue(run.best() > 0.9, "polarity accuracy " + run.best());
     SentimentModel back = SentimentModel.load(out);
-    assertTrue(back.settings().fineGrained());
-    assertEquals(run.bestValidationAccuracy(), back.evaluate(valid, 64).accuracy(), 1e-12, "the saved model is the best one");
+    assertTrue(back.settings().get(SentimentSettings.FINE_GRAINED));
+    assertEquals(run.best(), back.evaluate(valid, 64).accuracy(), 1e-12, "the saved model is the best one");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> back.evaluate(train.subList(0, 4), 4));
     assertTrue(e.getMessage().contains("labelled 0 or 1"), e.getMessage());
   }
@@ -145,7 +147,7 @@ class SentimentTest {
   void embeddingsStartWithTheirStandardDeviation() {
     Vocabulary vocab = SentimentModel.vocabulary(List.of(new Example(List.of("good", "film", "dull"), 1)), 1);
     jrnn.tensor.Tensor wide = SentimentModel.create(SMALL, vocab).model().parameters().value(jrnn.models.ModelConfig.EMBEDDING);
-    jrnn.tensor.Tensor narrow = SentimentModel.create(SMALL.with(Map.of("sentiment.embedding_std", "0.1")), vocab)
+    jrnn.tensor.Tensor narrow = SentimentModel.create(SMALL.with(Map.of("embedding_std", "0.1")), vocab)
         .model().parameters().value(jrnn.models.ModelConfig.EMBEDDING);
     double sumSquares = 0;
     for (int i = 0; i < wide.size(); i++) {
@@ -156,13 +158,13 @@ class SentimentTest {
     assertTrue(std > 0.8 && std < 1.2, "N(0, 1) by default, measured std " + std);
     Map<String, String> old = new java.util.TreeMap<>(SMALL.toProperties());
     old.remove("sentiment.embedding_std");
-    assertEquals(1.0, SentimentSettings.fromProperties(old).embeddingStd(), "files written before the setting");
-    SentimentSettings narrowSettings = SMALL.with(Map.of("sentiment.embedding_std", "0.1"));
-    assertEquals(narrowSettings, SentimentSettings.fromProperties(narrowSettings.toProperties()), "a model file keeps it");
+    assertEquals(1.0, SentimentSettings.SCHEMA.fromProperties(old).get(SentimentSettings.EMBEDDING_STD), "files written before the setting");
+    Settings narrowSettings = SMALL.with(Map.of("embedding_std", "0.1"));
+    assertEquals(narrowSettings, SentimentSettings.SCHEMA.fromProperties(narrowSettings.toProperties()), "a model file keeps it");
     for (String bad : List.of("0.0", "-1.0", "NaN", "Infinity", "-Infinity")) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> SMALL.with(Map.of("sentiment.embedding_std", bad)));
-      assertTrue(e.getMessage().contains("embedding std") && e.getMessage().contains("got " + bad), e.getMessage());
+          () -> SMALL.with(Map.of("embedding_std", bad)));
+      assertTrue(e.getMessage().contains("sentiment.embedding_std") && e.getMessage().contains("got '" + bad + "'"), e.getMessage());
     }
   }
 
@@ -170,14 +172,14 @@ class SentimentTest {
   void settingsWrittenBeforeFineGrainedReadAsTwoClasses() {
     Map<String, String> old = new java.util.TreeMap<>(SMALL.toProperties());
     old.remove("sentiment.fine_grained");
-    assertEquals(SMALL, SentimentSettings.fromProperties(old));
+    assertEquals(SMALL, SentimentSettings.SCHEMA.fromProperties(old));
     old.put("sentiment.fine_grained", "yes");
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SentimentSettings.fromProperties(old));
-    assertTrue(e.getMessage().contains("sentiment.fine_grained") && e.getMessage().contains("'yes'"), e.getMessage());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SentimentSettings.SCHEMA.fromProperties(old));
+    assertTrue(e.getMessage().contains("fine_grained") && e.getMessage().contains("'yes'"), e.getMessage());
     old.put("sentiment.fine_grained", "false");
     old.put("sentiment.phrases", "ture");
-    e = assertThrows(IllegalArgumentException.class, () -> SentimentSettings.fromProperties(old));
-    assertTrue(e.getMessage().contains("sentiment.phrases") && e.getMessage().contains("'ture'"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> SentimentSettings.SCHEMA.fromProperties(old));
+    assertTrue(e.getMessage().contains("phrases") && e.getMessage().contains("'ture'"), e.getMessage());
   }
 
   @Test
@@ -226,9 +228,9 @@ class SentimentTest {
   @Test
   void aPaddedBatchClassifiesEverySentenceAsAlone() {
     List<Example> data = toy(new Rng(1), 13);
-    SentimentSettings bi = SMALL.with(Map.of("sentiment.bidirectional", "concat"));
+    Settings bi = SMALL.with(Map.of("bidirectional", "concat"));
     for (String readout : List.of("last", "mean", "max")) {
-      SentimentModel m = SentimentModel.create(bi.with(Map.of("sentiment.readout", readout)),
+      SentimentModel m = SentimentModel.create(bi.with(Map.of("readout", readout)),
           SentimentModel.vocabulary(data, 1));
       m.model().forward(m.batch(data, false), null, false, null);
       float[] together = m.model().outputs().toArray();
@@ -247,17 +249,17 @@ class SentimentTest {
   void learnsOrderDependentPolarityAndRoundTrips() throws IOException {
     List<Example> train = toy(new Rng(2), 1500);
     List<Example> valid = toy(new Rng(3), 300);
-    SentimentSettings s = SMALL.with(Map.of("sentiment.bidirectional", "none", "sentiment.readout", "last",
-        "sentiment.dropout", "0.1", "sentiment.epochs", "6", "sentiment.lr", "5e-3"));
+    Settings s = SMALL.with(Map.of("bidirectional", "none", "readout", "last",
+        "dropout", "0.1", "epochs", "6", "lr", "5e-3"));
     SentimentModel m = SentimentModel.create(s, SentimentModel.vocabulary(train, 1));
     Path out = dir.resolve("toy.jrnn");
-    SentimentTraining run = new SentimentTraining(m, train, valid, new PrintStream(new ByteArrayOutputStream()));
-    run.run(out);
+    TrainingRun run = new TrainingRun(new SentimentTask(m, train, valid), out, new PrintStream(new ByteArrayOutputStream()));
+    run.run();
     // A bag of words is at chance here: "not good" and "good" have the same words as "bad" plus "not".
-    assertTrue(run.bestValidationAccuracy() > 0.9, "validation accuracy " + run.bestValidationAccuracy());
+    assertTrue(run.best() > 0.9, "validation accuracy " + run.best());
     SentimentModel back = SentimentModel.load(out);
     double acc = back.evaluate(valid, 64).accuracy();
-    assertEquals(run.bestValidationAccuracy(), acc, 1e-12, "the saved model is the best one");
+    assertEquals(run.best(), acc, 1e-12, "the saved model is the best one");
     double pGood = back.positive(List.of("the", "film", "was", "good"));
     double pNotGood = back.positive(List.of("the", "film", "was", "not", "good"));
     assertTrue(pGood > 0.5 && pNotGood < 0.5, "good " + pGood + ", not good " + pNotGood);
@@ -287,21 +289,21 @@ class SentimentTest {
   void adversarialTrainingLearnsAndTheModelFileKeepsItsNorm() throws IOException {
     List<Example> train = toy(new Rng(2), 1500);
     List<Example> valid = toy(new Rng(3), 300);
-    SentimentSettings s = SMALL.with(Map.of("sentiment.bidirectional", "none", "sentiment.readout", "last",
-        "sentiment.dropout", "0.1", "sentiment.epochs", "6", "sentiment.lr", "5e-3", "sentiment.adversarial", "1.0"));
+    Settings s = SMALL.with(Map.of("bidirectional", "none", "readout", "last",
+        "dropout", "0.1", "epochs", "6", "lr", "5e-3", "adversarial", "1.0"));
     SentimentModel m = SentimentModel.create(s, SentimentModel.vocabulary(train, 1));
     Path out = dir.resolve("adversarial.jrnn");
-    SentimentTraining run = new SentimentTraining(m, train, valid, new PrintStream(new ByteArrayOutputStream()));
-    run.run(out);
-    assertTrue(run.bestValidationAccuracy() > 0.9, "validation accuracy " + run.bestValidationAccuracy());
-    assertEquals(1.0, SentimentModel.load(out).settings().adversarial());
+    TrainingRun run = new TrainingRun(new SentimentTask(m, train, valid), out, new PrintStream(new ByteArrayOutputStream()));
+    run.run();
+    assertTrue(run.best() > 0.9, "validation accuracy " + run.best());
+    assertEquals(1.0, SentimentModel.load(out).settings().get(SentimentSettings.ADVERSARIAL));
     Map<String, String> old = new java.util.TreeMap<>(s.toProperties());
     old.remove("sentiment.adversarial");
-    assertEquals(0.0, SentimentSettings.fromProperties(old).adversarial(), "files written before the setting");
+    assertEquals(0.0, SentimentSettings.SCHEMA.fromProperties(old).get(SentimentSettings.ADVERSARIAL), "files written before the setting");
     for (String bad : List.of("-1.0", "NaN", "Infinity")) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> s.with(Map.of("sentiment.adversarial", bad)));
-      assertTrue(e.getMessage().contains("adversarial norm") && e.getMessage().contains("got " + bad), e.getMessage());
+          () -> s.with(Map.of("adversarial", bad)));
+      assertTrue(e.getMessage().contains("sentiment.adversarial") && e.getMessage().contains("got '" + bad + "'"), e.getMessage());
     }
   }
 
@@ -312,10 +314,10 @@ class SentimentTest {
     List<Example> train = SentimentData.sentences(trainFile).subList(0, 2000);
     List<Example> dev = SentimentData.sentences(devFile);
     SentimentModel m = SentimentModel.create(SMALL, SentimentModel.vocabulary(train, 1));
-    SentimentTraining run = new SentimentTraining(m, train, dev, new PrintStream(new ByteArrayOutputStream()));
-    run.run(null);
+    TrainingRun run = new TrainingRun(new SentimentTask(m, train, dev), null, new PrintStream(new ByteArrayOutputStream()));
+    run.run();
     // Chance is 51% (444 of 872 positive); 2,000 sentences and three epochs give about 65-70%.
-    assertTrue(run.bestValidationAccuracy() > 0.6, "dev accuracy " + run.bestValidationAccuracy());
+    assertTrue(run.best() > 0.6, "dev accuracy " + run.best());
   }
 
   @Test

@@ -1,0 +1,145 @@
+package jrnn.apps.sentiment;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import jrnn.frame.AppFile;
+import jrnn.frame.CommonSettings;
+import jrnn.frame.Metric;
+import jrnn.frame.Settings;
+import jrnn.frame.TrainingTask;
+import jrnn.io.ModelFileException;
+import jrnn.models.LossNormalization;
+import jrnn.models.LossStats;
+import jrnn.models.SequenceModel;
+import jrnn.training.Trainer;
+import jrnn.training.TrainingConfig;
+import jrnn.util.Rng;
+
+/**
+ * A sentiment classifier's training for {@link jrnn.frame.TrainingRun}: shuffled batches of
+ * sentences of similar length (to waste little on padding), word dropout, validation by
+ * polarity accuracy.
+ */
+public final class SentimentTask implements TrainingTask {
+  /** Sentences a validation batch holds. */
+  static final int EVAL_BATCH = 200;
+
+  private final SentimentModel model;
+  private final List<Example> train;
+  private final List<Example> valid;
+
+  public SentimentTask(SentimentModel model, List<Example> train, List<Example> valid) {
+    this.model = model;
+    this.train = train;
+    this.valid = valid;
+  }
+
+  public SentimentModel classifier() {
+    return model;
+  }
+
+  @Override
+  public Settings settings() {
+    return model.settings();
+  }
+
+  @Override
+  public SequenceModel model() {
+    return model.model();
+  }
+
+  @Override
+  public TrainingConfig trainingConfig() {
+    return CommonSettings.trainingConfig(settings(), LossNormalization.PER_OUTPUT,
+        settings().get(SentimentSettings.ADVERSARIAL));
+  }
+
+  @Override
+  public Metric metric() {
+    return Metric.ACCURACY;
+  }
+
+  @Override
+  public String unit() {
+    return "sentences";
+  }
+
+  @Override
+  public long unitsPerEpoch() {
+    return train.size();
+  }
+
+  @Override
+  public Epoch epoch(int epoch, Rng rng) {
+    List<List<Example>> batches = batches(train, settings().get(CommonSettings.BATCH), rng);
+    double wordDropout = settings().get(SentimentSettings.WORD_DROPOUT);
+    return new Epoch() {
+      private int next;
+
+      @Override
+      public int updates() {
+        return batches.size();
+      }
+
+      @Override
+      public LossStats next(Trainer trainer) {
+        return trainer.step(model.batch(batches.get(next++), true, wordDropout, rng), null).loss();
+      }
+    };
+  }
+
+  /**
+   * Batches for one epoch: shuffle, sort pools of 50 batches by length, cut into batches,
+   * shuffle the batches.
+   */
+  static List<List<Example>> batches(List<Example> data, int batch, Rng rng) {
+    int[] order = new int[data.size()];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    rng.shuffle(order);
+    List<List<Example>> out = new ArrayList<>();
+    int pool = batch * 50;
+    for (int p = 0; p < order.length; p += pool) {
+      List<Example> chunk = new ArrayList<>();
+      for (int i = p; i < Math.min(order.length, p + pool); i++) {
+        chunk.add(data.get(order[i]));
+      }
+      chunk.sort(Comparator.comparingInt(e -> e.tokens().size()));
+      for (int i = 0; i < chunk.size(); i += batch) {
+        out.add(chunk.subList(i, Math.min(chunk.size(), i + batch)));
+      }
+    }
+    int[] bo = new int[out.size()];
+    for (int i = 0; i < bo.length; i++) {
+      bo[i] = i;
+    }
+    rng.shuffle(bo);
+    List<List<Example>> shuffled = new ArrayList<>();
+    for (int i : bo) {
+      shuffled.add(out.get(i));
+    }
+    return shuffled;
+  }
+
+  @Override
+  public boolean hasValidation() {
+    return !valid.isEmpty();
+  }
+
+  @Override
+  public LossStats validate() {
+    return model.evaluate(valid, EVAL_BATCH);
+  }
+
+  @Override
+  public AppFile file() {
+    return model.toFile();
+  }
+
+  @Override
+  public void checkResumable(AppFile.Contents checkpoint) throws ModelFileException {
+    checkpoint.requireVocabulary("vocab", model.vocabulary());
+  }
+}

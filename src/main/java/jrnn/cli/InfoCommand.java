@@ -1,0 +1,98 @@
+package jrnn.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import jrnn.frame.AppFile;
+import jrnn.frame.Metric;
+import jrnn.frame.RunHistory;
+import jrnn.io.ModelFile;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code jrnn info}: what any jrnn model or checkpoint file holds, read without knowing its
+ * application: kind and version, settings, parameters by layer, vocabularies, the training run.
+ */
+@Command(name = "info", mixinStandardHelpOptions = true,
+    description = {"Tells what a model or checkpoint file holds: its application and format version, its settings,"
+        + " its parameters by layer, its vocabularies and the training run that made it.",
+        "The checksum is verified first: a corrupt or truncated file is an error."})
+final class InfoCommand implements Callable<Integer> {
+  /** A recurrent parameter: prefix, name, layer, direction (PyTorch's naming). */
+  private static final Pattern RECURRENT = Pattern.compile("^(\\w+)\\.\\w+?_l(\\d+)(_reverse)?$");
+
+  @Option(names = "--model", required = true, description = "Model or checkpoint file.")
+  Path model;
+
+  @Override
+  public Integer call() throws Exception {
+    ModelFile f = ModelFile.read(model);
+    AppFile.Header header = AppFile.header(f, model);
+    System.out.printf(Locale.ROOT, "file: %s, %,d bytes, checksum verified%n", model, Files.size(model));
+    System.out.printf(Locale.ROOT, "kind: %s, version %d%s%n", header.kind(), header.version(),
+        header.version() < AppFile.VERSION ? " (written before the training frame; loads as it is)" : "");
+    Map<String, String> meta = f.getProperties("meta");
+    System.out.println("settings:");
+    meta.forEach((k, v) -> {
+      if (k.startsWith(header.kind() + ".")) {
+        System.out.printf(Locale.ROOT, "  %-28s %s%n", k.substring(header.kind().length() + 1), v);
+      }
+    });
+    System.out.println("model:");
+    meta.forEach((k, v) -> {
+      if (k.startsWith("model.")) {
+        System.out.printf(Locale.ROOT, "  %-28s %s%n", k.substring("model.".length()), v);
+      }
+    });
+    printParameters(f.getText("layout"));
+    if (f.has("vocab")) {
+      long entries = f.getText("vocab").lines().count();
+      System.out.printf(Locale.ROOT, "vocabulary: %,d entries%n", entries);
+    }
+    if (f.has(RunHistory.SECTION)) {
+      RunHistory h = RunHistory.parse(f.getText(RunHistory.SECTION), model);
+      Metric m = Metric.named(h.metric());
+      System.out.println("training: " + h.summary(m));
+      for (RunHistory.Epoch e : h.epochs()) {
+        System.out.printf(Locale.ROOT, "  epoch %d: lr %.4g, train loss %.4f, valid %s, %s%s%n", e.epoch(), e.lr(),
+            e.trainLoss(), Double.isNaN(e.validLast()) ? "-" : m.format(e.validLast()),
+            jrnn.training.Progress.formatTime(e.seconds()), e.whole() ? "" : " (stopped within the epoch)");
+      }
+    } else {
+      System.out.println("training: not recorded (a file written before the training frame)");
+    }
+    if (f.has("state")) {
+      System.out.println("checkpoint: " + f.getProperties("state"));
+    }
+    return 0;
+  }
+
+  /** Parameter counts by layer: the embedding, each recurrent layer and direction, the output layer. */
+  private static void printParameters(String layout) {
+    Map<String, Long> byLayer = new LinkedHashMap<>();
+    long total = 0;
+    for (String line : layout.split("\n")) {
+      if (line.isBlank()) {
+        continue;
+      }
+      String[] p = line.trim().split(" ");
+      long n = 1;
+      for (int i = 1; i < p.length; i++) {
+        n *= Long.parseLong(p[i]);
+      }
+      Matcher m = RECURRENT.matcher(p[0]);
+      String layer = m.matches() ? m.group(1) + " layer " + m.group(2) + (m.group(3) != null ? " reverse" : "")
+          : p[0].contains(".") ? p[0].substring(0, p[0].indexOf('.')) : p[0];
+      byLayer.merge(layer, n, Long::sum);
+      total += n;
+    }
+    System.out.printf(Locale.ROOT, "parameters: %,d%n", total);
+    byLayer.forEach((layer, n) -> System.out.printf(Locale.ROOT, "  %-28s %,d%n", layer, n));
+  }
+}

@@ -1,0 +1,153 @@
+package jrnn.frame;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import jrnn.data.Vocabulary;
+import jrnn.io.ConfigProperties;
+import jrnn.io.ModelFile;
+import jrnn.io.ModelFileException;
+import jrnn.kernels.Kernels;
+import jrnn.models.ModelConfig;
+import jrnn.models.SequenceModel;
+import jrnn.params.Parameters;
+
+/**
+ * The one model file of every application, in jrnn's checksummed container ({@link ModelFile}):
+ *
+ * <pre>
+ *   header    kind=lm, version=2: the application and the version of this layout
+ *   meta      the model configuration (model.*) and the application's settings (kind.*)
+ *   layout    one "name dims..." line per parameter
+ *   params    float32, little-endian, in layout order
+ *   ...       the application's own sections (vocab: one token per line)
+ *   training  the run that made it ({@link RunHistory}), when one did
+ * </pre>
+ *
+ * and, in checkpoints, {@code optimizer} and {@code state}. Version 1 files (written before the
+ * frame, without a header; their kind is meta's {@code app}) keep loading.
+ */
+public final class AppFile {
+  public static final int VERSION = 2;
+
+  private final ModelFile file = new ModelFile();
+
+  private AppFile() {}
+
+  /** A file of {@code model} trained with {@code settings}, of the settings' application. */
+  public static AppFile of(Settings settings, SequenceModel model) {
+    AppFile f = new AppFile();
+    String kind = settings.schema().kind();
+    f.file.putProperties("header", Map.of("kind", kind, "version", Integer.toString(VERSION)));
+    Map<String, String> meta = new TreeMap<>(ConfigProperties.of(model.config()));
+    meta.putAll(settings.toProperties());
+    meta.put("app", kind);
+    f.file.putProperties("meta", meta);
+    f.file.putParameters(model.parameters());
+    return f;
+  }
+
+  public AppFile putVocabulary(String section, Vocabulary vocab) {
+    file.putText(section, vocab.toText());
+    return this;
+  }
+
+  public AppFile putText(String section, String text) {
+    file.putText(section, text);
+    return this;
+  }
+
+  public AppFile putHistory(RunHistory history) {
+    file.putText(RunHistory.SECTION, history.toText());
+    return this;
+  }
+
+  /** The container, for the sections a checkpoint adds. */
+  public ModelFile container() {
+    return file;
+  }
+
+  public void write(Path path) throws IOException {
+    file.write(path);
+  }
+
+  /** The kind and layout version of a file. */
+  public record Header(String kind, int version) {}
+
+  public static Header header(ModelFile f, Path path) throws ModelFileException {
+    if (!f.has("header")) {
+      String app = f.has("meta") ? f.getProperties("meta").get("app") : null;
+      if (app == null) {
+        throw new ModelFileException("model file " + path + " names no application (no header, no app in meta)");
+      }
+      return new Header(app, 1);
+    }
+    Map<String, String> h = f.getProperties("header");
+    String kind = h.get("kind");
+    int version;
+    try {
+      version = Integer.parseInt(h.getOrDefault("version", ""));
+    } catch (NumberFormatException e) {
+      throw new ModelFileException("model file " + path + " has header version '" + h.get("version")
+          + "', not a whole number");
+    }
+    if (kind == null) {
+      throw new ModelFileException("model file " + path + "'s header names no kind");
+    }
+    if (version > VERSION || version < 1) {
+      throw new ModelFileException("model file " + path + " is a " + kind + " file of version " + version
+          + "; this jrnn reads versions 1 to " + VERSION + " (a newer jrnn wrote it)");
+    }
+    return new Header(kind, version);
+  }
+
+  /** What a file holds, read and checked. */
+  public record Contents(Header header, Settings settings, SequenceModel model, ModelFile file, Path path) {
+
+    /** The vocabulary in {@code section}, which must have as many entries as the model's input table. */
+    public Vocabulary vocabulary(String section) throws ModelFileException {
+      Vocabulary vocab = Vocabulary.fromText(file.getText(section));
+      if (vocab.size() != model.config().vocabSize()) {
+        throw new ModelFileException("model file " + path + " has " + vocab.size()
+            + " vocabulary entries, its configuration says " + model.config().vocabSize());
+      }
+      return vocab;
+    }
+
+    /** Refuses a file whose vocabulary in {@code section} is not {@code expected} (a resumed run on other data). */
+    public void requireVocabulary(String section, Vocabulary expected) throws ModelFileException {
+      if (!vocabulary(section).tokens().equals(expected.tokens())) {
+        throw new ModelFileException("model file " + path + " has another vocabulary than this run's training data");
+      }
+    }
+
+    /** The run that made the model, or null for a file written before runs were recorded. */
+    public RunHistory history() throws ModelFileException {
+      return file.has(RunHistory.SECTION) ? RunHistory.parse(file.getText(RunHistory.SECTION), path) : null;
+    }
+  }
+
+  /** Reads the model file at {@code path}, which must hold a model of {@code schema}'s application. */
+  public static Contents read(Path path, SettingsSchema schema, String what) throws IOException {
+    return read(ModelFile.read(path), path, schema, what);
+  }
+
+  public static Contents read(ModelFile f, Path path, SettingsSchema schema, String what) throws IOException {
+    Header header = header(f, path);
+    if (!header.kind().equals(schema.kind())) {
+      throw new ModelFileException("model file " + path + " holds a '" + header.kind() + "' model, not a " + what);
+    }
+    Map<String, String> meta = f.getProperties("meta");
+    ModelConfig cfg = ConfigProperties.read(meta);
+    Settings settings;
+    try {
+      settings = schema.fromProperties(meta);
+    } catch (IllegalArgumentException e) {
+      throw new ModelFileException("model file " + path + " has invalid " + what + " settings: " + e.getMessage());
+    }
+    Parameters params = new Parameters(cfg.parameterLayout());
+    f.loadParameters(params);
+    return new Contents(header, settings, new SequenceModel(cfg, params, Kernels.best()), f, path);
+  }
+}

@@ -1,0 +1,70 @@
+package jrnn.frame;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import jrnn.cells.CellType;
+import jrnn.models.LossNormalization;
+import jrnn.optim.LearningRateSchedule;
+import jrnn.training.TrainingConfig;
+
+/**
+ * The settings applications share, declared once: the recurrent stack, the optimization and the
+ * controls of a run. Each application includes those it uses, with its own defaults
+ * ({@link SettingsSchema#include}).
+ */
+public final class CommonSettings {
+  private CommonSettings() {}
+
+  public static final Setting<Integer> EMBEDDING = Setting.integer("embedding", "[1, inf)", "Embedding width.");
+  public static final Setting<String> CELL = Setting.text("cell", CellType::parse,
+      "Cell type: rnn-tanh, rnn-sigmoid, rnn-relu, lstm, lstm-peephole, lstm-cifg, lstm-peephole-cifg, gru,"
+          + " gru-reset-after.");
+  public static final Setting<Integer> HIDDEN = Setting.integer("hidden", "[1, inf)", "Hidden units per layer (and direction).");
+  public static final Setting<Integer> LAYERS = Setting.integer("layers", "[1, inf)", "Stacked recurrent layers.");
+  public static final Setting<Double> DROPOUT = Setting.real("dropout", "[0, 1)", "Dropout on non-recurrent connections.");
+  public static final Setting<Integer> BATCH = Setting.integer("batch", "[1, inf)", "Sequences (or parallel streams) per update.");
+  public static final Setting<Integer> EPOCHS = Setting.integer("epochs", "[1, inf)", "Epochs.");
+  public static final Setting<String> OPTIMIZER = Setting.choice("optimizer", List.of("sgd", "momentum", "nesterov",
+      "adam"), "Optimizer.");
+  public static final Setting<Double> LR = Setting.real("lr", "[0, inf)", "Learning rate.");
+  public static final Setting<Integer> DECAY_START = Setting.integer("decay_start", "[0, inf)",
+      "Epochs at the full learning rate before it decays.");
+  public static final Setting<Double> DECAY_FACTOR = Setting.real("decay_factor", "(0, 1]",
+      "Learning-rate factor per epoch after that.");
+  public static final Setting<Double> CLIP_NORM = Setting.real("clip_norm", "[0, inf)",
+      "Gradient clipping by global norm (0: off).");
+  public static final Setting<Double> WEIGHT_DECAY = Setting.real("weight_decay", "[0, inf)", "L2 weight decay (0: off).");
+  public static final Setting<Long> SEED = Setting.wholeLong("seed", "Seed of initialisation, shuffling and dropout.");
+  public static final Setting<Integer> CHECKS_PER_EPOCH = Setting.integer("checks_per_epoch", "[1, inf)",
+      "Validation checks per epoch, evenly spaced, the last at its end; the best model of all is kept.");
+  public static final Setting<Integer> PATIENCE = Setting.integer("patience", "[0, inf)",
+      "Stop after this many validation checks in a row without a new best (0: never).").runControl();
+  public static final Setting<Double> MAX_MINUTES = Setting.real("max_minutes", "[0, inf)",
+      "Time budget of this run in minutes: it stops at the next validation check after it and keeps the best"
+          + " model (0: none).").runControl();
+
+  /** Every shared setting, by name, for {@link SettingsSchema#include}. */
+  public static final Map<String, Setting<?>> ALL = byName(EMBEDDING, CELL, HIDDEN, LAYERS, DROPOUT, BATCH, EPOCHS,
+      OPTIMIZER, LR, DECAY_START, DECAY_FACTOR, CLIP_NORM, WEIGHT_DECAY, SEED, CHECKS_PER_EPOCH, PATIENCE,
+      MAX_MINUTES);
+
+  private static Map<String, Setting<?>> byName(Setting<?>... settings) {
+    Map<String, Setting<?>> m = new LinkedHashMap<>();
+    for (Setting<?> s : settings) {
+      m.put(s.name(), s);
+    }
+    return m;
+  }
+
+  /**
+   * How to train, from the shared settings: optimizer, the rate decayed by a factor an epoch
+   * after a start, and SPEC section 2's remedies for explosion, clipping by global norm and weight
+   * decay.
+   */
+  public static TrainingConfig trainingConfig(Settings s, LossNormalization normalization, double adversarialNorm) {
+    return new TrainingConfig(s.get(OPTIMIZER), 0,
+        new LearningRateSchedule(s.get(LR), s.get(DECAY_START), s.get(DECAY_FACTOR)), s.get(CLIP_NORM), 0,
+        s.get(WEIGHT_DECAY), normalization, adversarialNorm);
+  }
+}

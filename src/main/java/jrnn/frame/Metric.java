@@ -1,0 +1,60 @@
+package jrnn.frame;
+
+import java.util.Locale;
+import java.util.function.ToDoubleFunction;
+import jrnn.models.LossStats;
+
+/**
+ * The figure an application is judged by, computed from a tally of loss and correct outputs:
+ * perplexity, bits per character, accuracy (and BLEU or an error rate, which the application
+ * computes itself and hands over as the tally's figure). It says whether higher is better.
+ *
+ * @param name "perplexity", "bits per character", "accuracy"
+ * @param abbreviation its short form in progress lines: "ppl", "bpc", "acc"
+ * @param percent shown as a percentage
+ */
+public record Metric(String name, String abbreviation, boolean higherIsBetter, boolean percent, boolean logScale,
+    ToDoubleFunction<LossStats> figure) {
+
+  public static final Metric PERPLEXITY = new Metric("perplexity", "ppl", false, false, true,
+      s -> Math.exp(s.mean()));
+  public static final Metric BITS_PER_CHARACTER = new Metric("bits per character", "bpc", false, false, false,
+      s -> s.mean() / Math.log(2));
+  public static final Metric ACCURACY = new Metric("accuracy", "acc", true, true, false, LossStats::accuracy);
+
+  /** The metric of this name, for reading a run's history (one of another application reads as NaN). */
+  public static Metric named(String name) {
+    for (Metric m : new Metric[] {PERPLEXITY, BITS_PER_CHARACTER, ACCURACY}) {
+      if (m.name().equals(name)) {
+        return m;
+      }
+    }
+    return new Metric(name, name, false, false, false, s -> Double.NaN);
+  }
+
+  public double of(LossStats s) {
+    return figure.applyAsDouble(s);
+  }
+
+  /** Whether {@code a} is better than {@code b} (anything is better than NaN). */
+  public boolean better(double a, double b) {
+    return Double.isNaN(b) ? !Double.isNaN(a) : higherIsBetter ? a > b : a < b;
+  }
+
+  /** "ppl 123.4", "bpc 1.234", "acc 85.51%". */
+  public String format(double v) {
+    return percent ? String.format(Locale.ROOT, "%s %.2f%%", abbreviation, 100 * v)
+        : String.format(Locale.ROOT, "%s %.4g", abbreviation, v);
+  }
+
+  /** The running mean training loss, with the figure it gives where it gives one: "loss 1.402 bpc 2.023". */
+  public String describeLoss(double meanLoss) {
+    String loss = String.format(Locale.ROOT, "loss %.4f", meanLoss);
+    return percent ? loss : loss + " " + format(of(new LossStats(meanLoss, 1, 0, 1)));
+  }
+
+  /** The closing line scripts read: "perplexity: 123.45", "accuracy: 0.8551". */
+  public String closingLine(String prefix, double v) {
+    return String.format(Locale.ROOT, "%s%s: %.4f", prefix, name, v);
+  }
+}

@@ -1,0 +1,165 @@
+package jrnn.frame;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import jrnn.io.ModelFileException;
+
+/**
+ * What a training run did: each validation check, each epoch, the best figure and why the run
+ * stopped. Model files and checkpoints carry it (section {@value #SECTION}), so that {@code info}
+ * can tell it and a resumed run continues it.
+ */
+public final class RunHistory {
+  public static final String SECTION = "training";
+
+  /** A validation check after {@code update} of the epoch's {@code updates}. */
+  public record Check(int epoch, int update, int updates, double figure, double loss) {}
+
+  /**
+   * An epoch (from 1): its rate, training loss and figure, the last and the best of its checks (NaN
+   * without validation), its training seconds (checks not counted), and whether it ran whole.
+   */
+  public record Epoch(int epoch, double lr, double trainLoss, double trainFigure, double validLast,
+      double validBest, double seconds, boolean whole) {}
+
+  private final String metric;
+  private final List<Check> checks = new ArrayList<>();
+  private final List<Epoch> epochs = new ArrayList<>();
+  private String stopped = "running";
+  private long updates;
+
+  public RunHistory(String metric) {
+    this.metric = metric;
+  }
+
+  public String metric() {
+    return metric;
+  }
+
+  public List<Check> checks() {
+    return Collections.unmodifiableList(checks);
+  }
+
+  public List<Epoch> epochs() {
+    return Collections.unmodifiableList(epochs);
+  }
+
+  /** Why the run stopped: "finished", "patience", "time budget"; "running" while it runs. */
+  public String stopped() {
+    return stopped;
+  }
+
+  public long updates() {
+    return updates;
+  }
+
+  public double trainingSeconds() {
+    return epochs.stream().mapToDouble(Epoch::seconds).sum();
+  }
+
+  void add(Check c) {
+    checks.add(c);
+  }
+
+  void add(Epoch e, long updatesSoFar) {
+    epochs.add(e);
+    updates = updatesSoFar;
+  }
+
+  void stopped(String reason) {
+    stopped = reason;
+  }
+
+  /** A copy holding what a checkpoint after {@code epochsDone} whole epochs holds. */
+  RunHistory upToEpoch(int epochsDone, long updatesSoFar) {
+    RunHistory h = new RunHistory(metric);
+    checks.stream().filter(c -> c.epoch() <= epochsDone).forEach(h.checks::add);
+    epochs.stream().filter(e -> e.epoch() <= epochsDone).forEach(h.epochs::add);
+    h.updates = updatesSoFar;
+    h.stopped = stopped;
+    return h;
+  }
+
+  /** The best check by {@code m}, or null when there was none. */
+  public Check best(Metric m) {
+    Check best = null;
+    for (Check c : checks) {
+      if (best == null || m.better(c.figure(), best.figure())) {
+        best = c;
+      }
+    }
+    return best;
+  }
+
+  /** "13 epochs, 26 checks, 18,590 updates, 11:20 of training, best perplexity 120.3 (epoch 13, check 4); finished". */
+  public String summary(Metric m) {
+    Check b = best(m);
+    return String.format(Locale.ROOT, "%d epoch(s), %d check(s), %,d updates, %s of training%s; %s", epochs.size(),
+        checks.size(), updates, jrnn.training.Progress.formatTime(trainingSeconds()),
+        b == null ? "" : String.format(Locale.ROOT, ", best %s %s (epoch %d, after update %,d of %,d)", metric,
+            m.percent() ? String.format(Locale.ROOT, "%.2f%%", 100 * b.figure()) : String.format(Locale.ROOT, "%.4f",
+                b.figure()), b.epoch(), b.update(), b.updates()), stopped);
+  }
+
+  String toText() {
+    StringBuilder sb = new StringBuilder();
+    sb.append("metric ").append(metric.replace(' ', '_')).append('\n');
+    sb.append("updates ").append(updates).append('\n');
+    sb.append("stopped ").append(stopped.replace(' ', '_')).append('\n');
+    for (Epoch e : epochs) {
+      sb.append(String.format(Locale.ROOT, "epoch %d %s %s %s %s %s %s %b%n", e.epoch(), e.lr(), e.trainLoss(),
+          e.trainFigure(), e.validLast(), e.validBest(), e.seconds(), e.whole()));
+    }
+    for (Check c : checks) {
+      sb.append(String.format(Locale.ROOT, "check %d %d %d %s %s%n", c.epoch(), c.update(), c.updates(), c.figure(),
+          c.loss()));
+    }
+    return sb.toString();
+  }
+
+  public static RunHistory parse(String text, Path path) throws ModelFileException {
+    RunHistory h = null;
+    int n = 0;
+    for (String line : text.split("\n")) {
+      n++;
+      if (line.isBlank()) {
+        continue;
+      }
+      String[] p = line.trim().split(" ");
+      try {
+        switch (p[0]) {
+          case "metric":
+            h = new RunHistory(p[1].replace('_', ' '));
+            break;
+          case "updates":
+            h.updates = Long.parseLong(p[1]);
+            break;
+          case "stopped":
+            h.stopped = p[1].replace('_', ' ');
+            break;
+          case "epoch":
+            h.epochs.add(new Epoch(Integer.parseInt(p[1]), Double.parseDouble(p[2]), Double.parseDouble(p[3]),
+                Double.parseDouble(p[4]), Double.parseDouble(p[5]), Double.parseDouble(p[6]),
+                Double.parseDouble(p[7]), Boolean.parseBoolean(p[8])));
+            break;
+          case "check":
+            h.checks.add(new Check(Integer.parseInt(p[1]), Integer.parseInt(p[2]), Integer.parseInt(p[3]),
+                Double.parseDouble(p[4]), Double.parseDouble(p[5])));
+            break;
+          default:
+            throw new IllegalArgumentException("unknown entry '" + p[0] + "'");
+        }
+      } catch (RuntimeException e) {
+        throw new ModelFileException("model file " + path + ": line " + n + " of its training history is malformed ('"
+            + line + "'): " + e.getMessage());
+      }
+    }
+    if (h == null) {
+      throw new ModelFileException("model file " + path + ": its training history names no metric");
+    }
+    return h;
+  }
+}

@@ -1,0 +1,285 @@
+package jrnn.frame;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import jrnn.io.ModelFile;
+import jrnn.io.ModelFileException;
+import jrnn.models.LossStats;
+import jrnn.plot.LineChart;
+import jrnn.training.Progress;
+import jrnn.training.Telemetry;
+import jrnn.training.Trainer;
+import jrnn.util.Rng;
+
+/**
+ * One training run of any application: epochs of updates with the shared settings' optimizer,
+ * schedule and clipping; {@code checks_per_epoch} validation checks an epoch, evenly spaced (check
+ * k after the update that completes k/checks of the epoch), the best model written to the output
+ * file; after every whole epoch a checkpoint ({@code OUT.ckpt}: model, optimizer state, history)
+ * from which {@link #resume} continues bit for bit, the learning curve ({@code OUT.loss.png}) and
+ * the gradient norms ({@code OUT.gradnorm.tsv}, {@code .png}). It stops early after
+ * {@code patience} checks without a new best, or at the first check past {@code max_minutes}.
+ * Each epoch draws from a generator made from the seed and the epoch alone, which is what makes a
+ * resumed run equal to an uninterrupted one.
+ */
+public final class TrainingRun {
+  private final TrainingTask task;
+  private final Settings settings;
+  private final Path out;
+  private final PrintStream log;
+  private final Trainer trainer;
+  private final Telemetry telemetry = new Telemetry();
+  private RunHistory history;
+  private double best = Double.NaN;
+  private int checksSinceBest;
+  private int nextEpoch;
+
+  /** @param out the model file to write, or null to write no file at all */
+  public TrainingRun(TrainingTask task, Path out, PrintStream log) {
+    this.task = task;
+    this.settings = task.settings();
+    this.out = out;
+    this.log = log;
+    this.trainer = new Trainer(task.model(), task.trainingConfig(), new Rng(settings.get(CommonSettings.SEED)));
+    this.trainer.addListener(telemetry);
+    this.history = new RunHistory(task.metric().name());
+  }
+
+  public static Path checkpointPath(Path out) {
+    return out.resolveSibling(out.getFileName() + ".ckpt");
+  }
+
+  public static Path curvePath(Path out) {
+    return out.resolveSibling(out.getFileName() + ".loss.png");
+  }
+
+  /** Base name of the gradient-norm telemetry (.tsv and .png) of this process's updates. */
+  public static Path telemetryPath(Path out) {
+    return out.resolveSibling(out.getFileName() + ".gradnorm");
+  }
+
+  public RunHistory history() {
+    return history;
+  }
+
+  /** The best validation figure so far (NaN before the first check). */
+  public double best() {
+    return best;
+  }
+
+  public int nextEpoch() {
+    return nextEpoch;
+  }
+
+  /** Restores model, optimizer and history from {@code OUT.ckpt}; the run then goes on from the epoch after it. */
+  public void resume() throws IOException {
+    Path ckpt = checkpointPath(out);
+    ModelFile f = ModelFile.read(ckpt);
+    if (!f.has("state") || !f.has(RunHistory.SECTION)) {
+      throw new ModelFileException("checkpoint " + ckpt + " was written by an earlier jrnn, before every application"
+          + " shared one training run; it cannot be resumed by this one: start afresh without --resume (its best"
+          + " model, " + out + ", still loads)");
+    }
+    AppFile.Contents c = AppFile.read(f, ckpt, settings.schema(), settings.schema().kind() + " checkpoint");
+    List<String> differences = settings.differencesFrom(c.settings());
+    if (!differences.isEmpty()) {
+      throw new ModelFileException("checkpoint " + ckpt + " was made with other settings (checkpoint -> this run): "
+          + String.join(", ", differences));
+    }
+    task.checkResumable(c);
+    task.model().parameters().copyValuesFrom(c.model().parameters());
+    trainer.optimizer().restore(f.getFloats("optimizer"));
+    history = c.history();
+    Map<String, String> state = f.getProperties("state");
+    try {
+      best = Double.parseDouble(state.get("best"));
+      checksSinceBest = Integer.parseInt(state.get("checks_since_best"));
+      trainer.setSteps(Long.parseLong(state.get("updates")));
+      nextEpoch = Integer.parseInt(state.get("next_epoch"));
+    } catch (RuntimeException e) {
+      throw new ModelFileException("checkpoint " + ckpt + " has a malformed state section " + state);
+    }
+    log.printf(Locale.ROOT, "resumed from %s: %d epoch(s) done, best validation %s%n", ckpt, nextEpoch,
+        Double.isNaN(best) ? "none yet" : task.metric().format(best));
+  }
+
+  /**
+   * The run as a train command starts it: prints the effective configuration, resumes from the
+   * checkpoint when asked (or says that one exists), runs, and ends with the line scripts read,
+   * "validation perplexity: 120.3200".
+   */
+  public RunHistory execute(boolean resume) throws IOException {
+    log.println("settings (" + settings.schema().kind() + "):");
+    log.print(settings.describe());
+    if (resume) {
+      resume();
+    } else if (out != null && hasCheckpoint(out)) {
+      log.println("note: " + checkpointPath(out) + " exists; starting afresh (use --resume to continue from it)");
+    }
+    RunHistory h = run();
+    if (task.hasValidation()) {
+      log.println(task.metric().closingLine("validation ", best));
+    }
+    return h;
+  }
+
+  /** Runs to the last epoch, or until patience or the time budget stops it. */
+  public RunHistory run() throws IOException {
+    return run(settings.get(CommonSettings.EPOCHS));
+  }
+
+  /** As {@link #run()}, ending after epoch {@code end} as a run stopped there would (its checkpoint written). */
+  public RunHistory run(int end) throws IOException {
+    Metric metric = task.metric();
+    int epochs = settings.get(CommonSettings.EPOCHS);
+    int checks = settings.get(CommonSettings.CHECKS_PER_EPOCH);
+    int patience = settings.get(CommonSettings.PATIENCE);
+    double budgetNanos = settings.get(CommonSettings.MAX_MINUTES) * 60e9;
+    long start = System.nanoTime();
+    String stop = null;
+    for (int e = nextEpoch; e < Math.min(end, epochs) && stop == null; e++) {
+      trainer.startEpoch(e);
+      double lr = trainer.learningRate();
+      Rng rng = new Rng(settings.get(CommonSettings.SEED) * 1_000_003L + e + 1);
+      trainer.useRng(rng);
+      TrainingTask.Epoch epoch = task.epoch(e, rng);
+      int n = epoch.updates();
+      String label = String.format(Locale.ROOT, "epoch %d/%d", e + 1, epochs);
+      Progress progress = new Progress(log, label, task.unitsPerEpoch(), task.unit(), metric::describeLoss);
+      long t0 = System.nanoTime();
+      long checkNanos = 0;
+      LossStats total = LossStats.NONE;
+      int nextCheck = 1;
+      int done = 0;
+      double epochLast = Double.NaN;
+      double epochBest = Double.NaN;
+      while (done < n) {
+        total = total.plus(epoch.next(trainer));
+        done++;
+        progress.update(total.count(), total.mean());
+        if ((long) done * checks < (long) nextCheck * n) {
+          continue;
+        }
+        while (nextCheck <= checks && (long) done * checks >= (long) nextCheck * n) {
+          nextCheck++;
+        }
+        long c0 = System.nanoTime();
+        if (task.hasValidation()) {
+          LossStats v = task.validate();
+          double figure = metric.of(v);
+          history.add(new RunHistory.Check(e + 1, done, n, figure, v.mean()));
+          epochLast = figure;
+          epochBest = metric.better(figure, epochBest) ? figure : epochBest;
+          boolean better = metric.better(figure, best);
+          if (better) {
+            best = figure;
+            checksSinceBest = 0;
+            saveModel();
+          } else {
+            checksSinceBest++;
+          }
+          progress.print(String.format(Locale.ROOT, "%s, check %d/%d  valid %s  %.1f s%s", label, nextCheck - 1, checks,
+              metric.format(figure), (System.nanoTime() - c0) / 1e9, better ? "  best so far" + (out != null
+                  ? ": saved" : "") : ""));
+          if (patience > 0 && checksSinceBest >= patience) {
+            stop = "patience";
+          }
+        }
+        checkNanos += System.nanoTime() - c0;
+        if (stop == null && budgetNanos > 0 && System.nanoTime() - start >= budgetNanos) {
+          stop = "time budget";
+        }
+        if (stop != null) {
+          break;
+        }
+      }
+      double seconds = (System.nanoTime() - t0 - checkNanos) / 1e9;
+      boolean whole = done == n;
+      history.add(new RunHistory.Epoch(e + 1, lr, total.mean(), metric.of(total), epochLast, epochBest, seconds, whole),
+          trainer.steps());
+      if (!task.hasValidation()) {
+        saveModel(); // nothing to judge by: the latest model is the one kept
+      }
+      progress.finish(String.format(Locale.ROOT, "%s  lr %.4g  train %s%s  %.0f s (%s %s/s)%s", label, lr,
+          metric.describeLoss(total.mean()), Double.isNaN(epochLast) ? "" : "  valid " + metric.format(epochLast)
+              + (checks > 1 ? " (best of the epoch's checks: " + metric.format(epochBest) + ")" : ""),
+          seconds, formatRate(total.count() / seconds), task.unit(), whole ? "" : "  (stopped after update " + done
+              + " of " + n + ": " + stop + ")"));
+      nextEpoch = whole ? e + 1 : e;
+      if (out != null) {
+        if (whole) {
+          writeCheckpoint();
+        }
+        writeCurve();
+        telemetry.write(telemetryPath(out));
+      }
+    }
+    history.stopped(stop != null ? stop : nextEpoch >= epochs ? "finished" : "stopped after epoch " + nextEpoch);
+    if (out != null && Files.exists(out)) {
+      // The kept model's file tells the whole run, not the run up to the check that made it.
+      ModelFile f = ModelFile.read(out);
+      f.putText(RunHistory.SECTION, history.toText());
+      f.write(out);
+    }
+    log.printf(Locale.ROOT, "done in %s: %s%s%n", Progress.formatTime((System.nanoTime() - start) / 1e9),
+        history.summary(metric), out == null ? "" : "; model in " + out + ", learning curve in " + curvePath(out));
+    return history;
+  }
+
+  private static String formatRate(double v) {
+    return String.format(Locale.ROOT, "%,.0f", v);
+  }
+
+  private void saveModel() throws IOException {
+    if (out != null) {
+      task.file().putHistory(history).write(out);
+    }
+  }
+
+  private void writeCheckpoint() throws IOException {
+    AppFile f = task.file().putHistory(history);
+    ModelFile c = f.container();
+    c.putFloats("optimizer", trainer.optimizer().state());
+    c.putProperties("state", Map.of("next_epoch", Integer.toString(nextEpoch), "best", Double.toString(best),
+        "checks_since_best", Integer.toString(checksSinceBest), "updates", Long.toString(trainer.steps())));
+    c.write(checkpointPath(out));
+  }
+
+  /** The training figure per epoch and the validation figure at every check, against epochs. */
+  private void writeCurve() throws IOException {
+    Metric m = task.metric();
+    List<RunHistory.Epoch> eps = history.epochs();
+    double[] x = new double[eps.size()];
+    double[] tr = new double[eps.size()];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = eps.get(i).epoch();
+      tr[i] = eps.get(i).trainFigure();
+    }
+    List<RunHistory.Check> cs = history.checks();
+    double[] cx = new double[cs.size()];
+    double[] va = new double[cs.size()];
+    for (int i = 0; i < cx.length; i++) {
+      cx[i] = cs.get(i).epoch() - 1 + (double) cs.get(i).update() / cs.get(i).updates();
+      va[i] = cs.get(i).figure();
+    }
+    LineChart chart = new LineChart(settings.schema().kind() + ": " + out.getFileName(), "epoch", m.name())
+        .line("training", x, tr);
+    if (cx.length > 0) {
+      chart.line("validation", cx, va);
+    }
+    if (m.logScale()) {
+      chart.logY("0");
+    }
+    chart.write(curvePath(out), 800, 500);
+  }
+
+  /** True when a checkpoint exists for {@code out}. */
+  public static boolean hasCheckpoint(Path out) {
+    return Files.exists(checkpointPath(out));
+  }
+}

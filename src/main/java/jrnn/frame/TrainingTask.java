@@ -1,0 +1,53 @@
+package jrnn.frame;
+
+import jrnn.frame.AppFile.Contents;
+import jrnn.models.LossStats;
+import jrnn.models.SequenceModel;
+import jrnn.training.Trainer;
+import jrnn.training.TrainingConfig;
+import jrnn.util.Rng;
+
+/**
+ * What an application hands {@link TrainingRun}: its model, its batches an epoch at a time, how
+ * to train (loss normalization, adversarial inputs), its validation figure, and its model file.
+ */
+public interface TrainingTask {
+
+  /** One epoch's updates in order: {@link #next} runs the next one through the trainer. */
+  interface Epoch {
+    /** How many updates the epoch has. */
+    int updates();
+
+    /** Runs the next update and returns its loss. */
+    LossStats next(Trainer trainer);
+  }
+
+  Settings settings();
+
+  SequenceModel model();
+
+  TrainingConfig trainingConfig();
+
+  /** The figure validation is judged by, and training described in. */
+  Metric metric();
+
+  /** What the progress line counts ("words", "sentences") and how many an epoch holds. */
+  String unit();
+
+  long unitsPerEpoch();
+
+  /** Epoch {@code epoch}'s updates; shuffling and dropout draw from {@code rng}, made for this epoch alone. */
+  Epoch epoch(int epoch, Rng rng);
+
+  /** False when there is nothing to validate on (the folds of a cross-validation): no checks, the last model kept. */
+  boolean hasValidation();
+
+  /** The validation tally (no dropout, parameters unchanged, training state untouched). */
+  LossStats validate();
+
+  /** The model file of the model as it is now. */
+  AppFile file();
+
+  /** Checks that a checkpoint's contents belong to this run's data (a vocabulary, feature settings). */
+  void checkResumable(Contents checkpoint) throws jrnn.io.ModelFileException;
+}

@@ -1,0 +1,102 @@
+package jrnn.frame;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import jrnn.apps.lm.LanguageModelTask;
+import jrnn.apps.lm.LmSettings;
+import jrnn.apps.sentiment.Example;
+import jrnn.apps.sentiment.SentimentModel;
+import jrnn.apps.sentiment.SentimentSettings;
+import jrnn.apps.sentiment.SentimentTask;
+import jrnn.util.Rng;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The two applications moved onto the frame give, with the same seed and settings, the figures
+ * their own training loops gave before the move: recorded on 2026-12-04 with the build of
+ * commit f45e85c (the last before the frame), to the last bit, with the parameters' hash at the
+ * end. On other hardware the sums may round differently; this machine's kind is CI's.
+ */
+class SameResultsOnTheFrameTest {
+  @TempDir
+  Path dir;
+
+  static PrintStream quiet() {
+    return new PrintStream(new ByteArrayOutputStream());
+  }
+
+  @Test
+  void theLanguageModelTrainsAsBeforeTheMove() throws IOException {
+    String text;
+    try (InputStream in = getClass().getResourceAsStream("/jrnn/demo/shakespeare.txt")) {
+      text = new String(in.readAllBytes(), StandardCharsets.UTF_8).substring(0, 30_000);
+    }
+    Settings s = LmSettings.defaults().with(Map.of("level", "char", "vocab_cap", "0", "embedding", "16",
+        "hidden", "64", "layers", "1", "dropout", "0.1", "batch", "16", "steps", "32", "epochs", "2", "lr", "5e-3"))
+        .with(Map.of("decay_start", "1", "seed", "7", "checks_per_epoch", "2"));
+    LanguageModelTask task = LanguageModelTask.fromTexts(s, text.substring(0, 27_000), text.substring(27_000), quiet());
+    RunHistory h = new TrainingRun(task, dir.resolve("lm.jrnn"), quiet()).run();
+    assertEquals(3.144180728080432, h.epochs().get(0).trainLoss(), 0.0, "epoch 1 training loss");
+    assertEquals(2.690652218955613, h.epochs().get(1).trainLoss(), 0.0, "epoch 2 training loss");
+    List<Double> endOfEpoch = h.checks().stream().filter(c -> c.update() == c.updates()).map(RunHistory.Check::loss)
+        .toList();
+    assertEquals(List.of(2.7217768022950284, 2.5472797652313477), endOfEpoch, "validation loss at each epoch's end");
+    assertEquals(990851838, Arrays.hashCode(task.model().parameters().values().toArray()), "the parameters");
+  }
+
+  @Test
+  void theSentimentClassifierTrainsAsBeforeTheMove() throws IOException {
+    Settings s = SentimentSettings.preset("mr").with(Map.of("embedding", "16", "hidden", "12", "epochs", "3",
+        "lr", "1e-2", "batch", "25", "word_dropout", "0.1", "embedding_std", "1.0", "adversarial", "0",
+        "min_count", "1", "checks_per_epoch", "2"));
+    List<Example> train = toy(new Rng(2), 400);
+    List<Example> valid = toy(new Rng(3), 150);
+    SentimentModel m = SentimentModel.create(s, SentimentModel.vocabulary(train, 1));
+    RunHistory h = new TrainingRun(new SentimentTask(m, train, valid), dir.resolve("s.jrnn"), quiet()).run();
+    double[][] before = {{0.7188041161015788, 0.515, 0.5533333333333333}, {0.6921037732204635, 0.5325,
+        0.47333333333333333}, {0.6875517894917291, 0.5325, 0.5333333333333333}};
+    for (int e = 0; e < 3; e++) {
+      RunHistory.Epoch epoch = h.epochs().get(e);
+      assertEquals(before[e][0], epoch.trainLoss(), 0.0, "training loss of epoch " + (e + 1));
+      assertEquals(before[e][1], epoch.trainFigure(), 0.0, "training accuracy of epoch " + (e + 1));
+      assertEquals(before[e][2], epoch.validBest(), 0.0, "best validation accuracy of epoch " + (e + 1));
+    }
+    assertEquals(278338892, Arrays.hashCode(m.model().parameters().values().toArray()), "the parameters");
+  }
+
+  /** The toy polarity data of SentimentTest, as it was when the figures were recorded. */
+  static List<Example> toy(Rng rng, int n) {
+    String[] filler = {"the", "film", "was", "plot", "acting", "and", "really", "quite"};
+    String[] good = {"good", "great", "fine", "lovely"};
+    String[] bad = {"bad", "awful", "dull", "poor"};
+    List<Example> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      List<String> t = new ArrayList<>();
+      int label = rng.nextInt(2);
+      int len = 3 + rng.nextInt(10);
+      for (int k = 0; k < len; k++) {
+        t.add(filler[rng.nextInt(filler.length)]);
+      }
+      boolean negate = rng.nextInt(2) == 0;
+      int pos = rng.nextInt(t.size());
+      String w = (label == 1) != negate ? good[rng.nextInt(4)] : bad[rng.nextInt(4)];
+      t.add(pos, w);
+      if (negate) {
+        t.add(pos, "not");
+      }
+      out.add(new Example(t, label));
+    }
+    return out;
+  }
+}
