@@ -1,14 +1,8 @@
 package jrnn.cli;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code jrnn eval <application>}. */
 @Command(name = "eval", mixinStandardHelpOptions = true, description = "Evaluates a trained model on data.",
     subcommands = {EvalLmCommand.class, EvalSentimentCommand.class})
-final class EvalCommand implements Runnable {
-  @Override
-  public void run() {
-    new CommandLine(this).usage(System.out);
-  }
-}
+final class EvalCommand extends CommandGroup {}

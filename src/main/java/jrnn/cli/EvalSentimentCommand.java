@@ -20,20 +20,12 @@ import picocli.CommandLine.Option;
     "Several --model options evaluate an ensemble: each model's accuracy, then that of their"
         + " mean P(positive)."})
 final class EvalSentimentCommand implements Callable<Integer> {
-  @Option(names = "--model", required = true, description = "Model file; repeat for an ensemble.")
-  List<Path> models;
-
-  @Option(names = "--data", description = "'label sentence' lines or SST trees (their roots).")
-  Path data;
-
-  @Option(names = "--pos", description = "Positive snippets.")
-  Path pos;
-
-  @Option(names = "--neg", description = "Negative snippets.")
-  Path neg;
-
-  @Option(names = "--encoding", defaultValue = "windows-1252", description = "Encoding of --pos/--neg (default ${DEFAULT-VALUE}).")
-  String encoding;
+  @Option(names = "--model", required = true, description = "Model file; repeat for an ensemble.") List<Path> models;
+  @Option(names = "--data", description = "'label sentence' lines or SST trees (their roots).") Path data;
+  @Option(names = "--pos", description = "Positive snippets.") Path pos;
+  @Option(names = "--neg", description = "Negative snippets.") Path neg;
+  @Option(names = "--encoding", defaultValue = "windows-1252",
+      description = "Encoding of --pos/--neg (default ${DEFAULT-VALUE}).") String encoding;
 
   private static final int BATCH = 200;
 

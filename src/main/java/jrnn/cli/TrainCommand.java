@@ -1,14 +1,8 @@
 package jrnn.cli;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code jrnn train <application>}. */
 @Command(name = "train", mixinStandardHelpOptions = true, description = "Trains a model for an application.",
     subcommands = {TrainLmCommand.class, TrainSentimentCommand.class})
-final class TrainCommand implements Runnable {
-  @Override
-  public void run() {
-    new CommandLine(this).usage(System.out);
-  }
-}
+final class TrainCommand extends CommandGroup {}

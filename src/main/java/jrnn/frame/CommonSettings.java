@@ -27,7 +27,7 @@ public final class CommonSettings {
   public static final Setting<Integer> EPOCHS = Setting.integer("epochs", "[1, inf)", "Epochs.");
   public static final Setting<String> OPTIMIZER = Setting.choice("optimizer", List.of("sgd", "momentum", "nesterov",
       "adam"), "Optimizer.");
-  public static final Setting<Double> LR = Setting.real("lr", "[0, inf)", "Learning rate.");
+  public static final Setting<Double> LR = Setting.real("lr", "(0, inf)", "Learning rate.");
   public static final Setting<Integer> DECAY_START = Setting.integer("decay_start", "[0, inf)",
       "Epochs at the full learning rate before it decays.");
   public static final Setting<Double> DECAY_FACTOR = Setting.real("decay_factor", "(0, 1]",

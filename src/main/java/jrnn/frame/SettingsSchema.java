@@ -34,10 +34,12 @@ public final class SettingsSchema {
 
   /** Declares {@code setting} with its default here. */
   public <T> Setting<T> add(Setting<T> setting, String defaultValue) {
-    if (settings.putIfAbsent(setting.name(), setting) != null) {
+    if (settings.containsKey(setting.name())) {
       throw new IllegalArgumentException(kind + ": setting '" + setting.name() + "' declared twice");
     }
-    defaults.put(setting.name(), setting.format(setting.parse(key(setting), defaultValue)));
+    String checked = setting.format(setting.parse(key(setting), defaultValue));
+    settings.put(setting.name(), setting);
+    defaults.put(setting.name(), checked);
     return setting;
   }
 

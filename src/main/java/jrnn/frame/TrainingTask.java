@@ -22,9 +22,16 @@ public interface TrainingTask {
     LossStats next(Trainer trainer);
   }
 
-  Settings settings();
+  /** The model being trained. */
+  TrainedModel trained();
 
-  SequenceModel model();
+  default Settings settings() {
+    return trained().settings();
+  }
+
+  default SequenceModel model() {
+    return trained().model();
+  }
 
   TrainingConfig trainingConfig();
 
@@ -46,7 +53,9 @@ public interface TrainingTask {
   LossStats validate();
 
   /** The model file of the model as it is now. */
-  AppFile file();
+  default AppFile file() {
+    return trained().toFile();
+  }
 
   /** Checks that a checkpoint's contents belong to this run's data (a vocabulary, feature settings). */
   void checkResumable(Contents checkpoint) throws jrnn.io.ModelFileException;

@@ -195,6 +195,71 @@ class CommandLineTest {
   }
 
   @Test
+  void settingOptionsComeFromTheDeclarationsAndInfoTellsWhatAnyFileHolds() throws IOException {
+    String text;
+    try (InputStream in = CommandLineTest.class.getResourceAsStream("/jrnn/demo/shakespeare.txt")) {
+      text = new String(in.readAllBytes(), StandardCharsets.UTF_8).substring(0, 12_000);
+    }
+    Path train = dir.resolve("train.txt");
+    Files.writeString(train, text);
+    Path lm = dir.resolve("lm.jrnn");
+    String[] args = {"train", "lm", "--train", train.toString(), "--preset", "shakespeare-char", "--hidden", "16",
+        "--embedding", "8", "--layers", "1", "--epochs", "2", "--steps", "16", "--batch", "8", "--two-biases",
+        "--out", lm.toString()};
+    Run t = run(args);
+    assertEquals(0, t.exit(), t.err());
+    assertTrue(t.out().matches("(?s).*\n  hidden +16 +option\n.*"), t.out());
+    assertTrue(t.out().matches("(?s).*\n  dropout +0\\.2 +preset shakespeare-char\n.*"), "the preset's own value: " + t.out());
+    assertTrue(t.out().matches("(?s).*\n  two_biases +true +option\n.*"), t.out());
+    Run again = run(concat(args, "--resume"));
+    assertEquals(0, again.exit(), again.err());
+    assertTrue(again.out().contains("resumed from") && again.out().contains("2 epoch(s) done"), again.out());
+
+    Run bad = run("train", "lm", "--train", train.toString(), "--hidden", "0", "--out", lm.toString());
+    assertEquals(1, bad.exit());
+    assertTrue(bad.err().startsWith("error: lm.hidden (--hidden) must be a whole number in [1, inf), got '0'"), bad.err());
+    Run badPreset = run("train", "lm", "--train", train.toString(), "--preset", "ptb-large", "--out", lm.toString());
+    assertTrue(badPreset.exit() == 1 && badPreset.err().contains("unknown preset 'ptb-large'")
+        && badPreset.err().contains("ptb-small"), badPreset.err());
+    Run help = run("train", "sentiment", "--help");
+    assertTrue(help.out().contains("--word-dropout") && help.out().contains("--checks-per-epoch")
+        && help.out().contains("--max-minutes") && help.out().contains("sst2"), help.out());
+
+    Run info = run("info", "--model", lm.toString());
+    assertEquals(0, info.exit(), info.err());
+    assertTrue(info.out().contains("kind: lm, version 2"), info.out());
+    assertTrue(info.out().matches("(?s).*\n  hidden +16\n.*"), info.out());
+    assertTrue(info.out().contains("rnn layer 0") && info.out().contains("embedding") && info.out().contains("head"),
+        info.out());
+    long total = jrnn.apps.lm.LanguageModel.load(lm).model().parameters().layout().size();
+    assertTrue(info.out().contains(String.format(java.util.Locale.ROOT, "parameters: %,d", total)), info.out());
+    assertTrue(info.out().contains("training: 2 epoch(s)") && info.out().contains("best bits per character"),
+        info.out());
+    Run ckpt = run("info", "--model", dir.resolve("lm.jrnn.ckpt").toString());
+    assertEquals(0, ckpt.exit(), ckpt.err());
+    assertTrue(ckpt.out().contains("checkpoint: ") && ckpt.out().contains("next_epoch=2"), ckpt.out());
+
+    Path sentences = dir.resolve("s.txt");
+    Files.writeString(sentences, "1 a fine film\n0 a dull film\n1 truly fine\n0 truly dull\n");
+    Path cls = dir.resolve("s.jrnn");
+    Run ts = run("train", "sentiment", "--train", sentences.toString(), "--valid", sentences.toString(), "--embedding",
+        "4", "--hidden", "4", "--epochs", "1", "--batch", "2", "--out", cls.toString());
+    assertEquals(0, ts.exit(), ts.err());
+    Run si = run("info", "--model", cls.toString());
+    assertEquals(0, si.exit(), si.err());
+    assertTrue(si.out().contains("kind: sentiment, version 2") && si.out().contains("rnn layer 0 reverse")
+        && si.out().contains("best accuracy"), si.out());
+
+    byte[] bytes = Files.readAllBytes(lm);
+    bytes[bytes.length / 3] ^= 4;
+    Path corrupt = dir.resolve("corrupt.jrnn");
+    Files.write(corrupt, bytes);
+    Run ci = run("info", "--model", corrupt.toString());
+    assertEquals(1, ci.exit());
+    assertTrue(ci.err().contains("corrupt.jrnn is corrupt or truncated"), ci.err());
+  }
+
+  @Test
   void sentimentTrainEvalClassify() throws IOException {
     Path train = dir.resolve("train.txt");
     StringBuilder sb = new StringBuilder();

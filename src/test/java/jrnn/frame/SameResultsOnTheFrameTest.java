@@ -8,7 +8,6 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +17,7 @@ import jrnn.apps.sentiment.Example;
 import jrnn.apps.sentiment.SentimentModel;
 import jrnn.apps.sentiment.SentimentSettings;
 import jrnn.apps.sentiment.SentimentTask;
+import jrnn.apps.sentiment.ToyPolarity;
 import jrnn.util.Rng;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,7 +42,7 @@ class SameResultsOnTheFrameTest {
     try (InputStream in = getClass().getResourceAsStream("/jrnn/demo/shakespeare.txt")) {
       text = new String(in.readAllBytes(), StandardCharsets.UTF_8).substring(0, 30_000);
     }
-    Settings s = LmSettings.defaults().with(Map.of("level", "char", "vocab_cap", "0", "embedding", "16",
+    Settings s = LmSettings.SCHEMA.defaults().with(Map.of("level", "char", "vocab_cap", "0", "embedding", "16",
         "hidden", "64", "layers", "1", "dropout", "0.1", "batch", "16", "steps", "32", "epochs", "2", "lr", "5e-3"))
         .with(Map.of("decay_start", "1", "seed", "7", "checks_per_epoch", "2"));
     LanguageModelTask task = LanguageModelTask.fromTexts(s, text.substring(0, 27_000), text.substring(27_000), quiet());
@@ -57,7 +57,7 @@ class SameResultsOnTheFrameTest {
 
   @Test
   void theSentimentClassifierTrainsAsBeforeTheMove() throws IOException {
-    Settings s = SentimentSettings.preset("mr").with(Map.of("embedding", "16", "hidden", "12", "epochs", "3",
+    Settings s = SentimentSettings.SCHEMA.preset("mr").with(Map.of("embedding", "16", "hidden", "12", "epochs", "3",
         "lr", "1e-2", "batch", "25", "word_dropout", "0.1", "embedding_std", "1.0", "adversarial", "0",
         "min_count", "1", "checks_per_epoch", "2"));
     List<Example> train = toy(new Rng(2), 400);
@@ -75,28 +75,8 @@ class SameResultsOnTheFrameTest {
     assertEquals(278338892, Arrays.hashCode(m.model().parameters().values().toArray()), "the parameters");
   }
 
-  /** The toy polarity data of SentimentTest, as it was when the figures were recorded. */
+  /** The toy polarity data of the sentiment tests. */
   static List<Example> toy(Rng rng, int n) {
-    String[] filler = {"the", "film", "was", "plot", "acting", "and", "really", "quite"};
-    String[] good = {"good", "great", "fine", "lovely"};
-    String[] bad = {"bad", "awful", "dull", "poor"};
-    List<Example> out = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      List<String> t = new ArrayList<>();
-      int label = rng.nextInt(2);
-      int len = 3 + rng.nextInt(10);
-      for (int k = 0; k < len; k++) {
-        t.add(filler[rng.nextInt(filler.length)]);
-      }
-      boolean negate = rng.nextInt(2) == 0;
-      int pos = rng.nextInt(t.size());
-      String w = (label == 1) != negate ? good[rng.nextInt(4)] : bad[rng.nextInt(4)];
-      t.add(pos, w);
-      if (negate) {
-        t.add(pos, "not");
-      }
-      out.add(new Example(t, label));
-    }
-    return out;
+    return ToyPolarity.examples(rng, n);
   }
 }

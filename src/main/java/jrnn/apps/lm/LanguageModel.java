@@ -13,6 +13,7 @@ import jrnn.data.TokenStream;
 import jrnn.data.Vocabulary;
 import jrnn.decode.Sampler;
 import jrnn.frame.AppFile;
+import jrnn.frame.TokenModel;
 import jrnn.frame.CommonSettings;
 import jrnn.frame.Settings;
 import jrnn.layers.Bidirectional;
@@ -31,19 +32,13 @@ import jrnn.util.Rng;
  * embedding, a stack of recurrent layers with dropout between them, softmax over the vocabulary.
  * Word level (whitespace-separated tokens, {@code <eos>} at each line end) or character level.
  */
-public final class LanguageModel {
+public final class LanguageModel extends TokenModel {
   public static final String APP = "lm";
   /** Streams evaluated side by side: the state is carried along each, so only this matters. */
   public static final int EVAL_BATCH = 10;
 
-  private final Settings settings;
-  private final Vocabulary vocab;
-  private final SequenceModel model;
-
   public LanguageModel(Settings settings, Vocabulary vocab, SequenceModel model) {
-    this.settings = settings;
-    this.vocab = vocab;
-    this.model = model;
+    super(settings, vocab, model);
   }
 
   /** A new model for {@code settings} over {@code vocab}, initialised from the settings' seed. */
@@ -54,18 +49,6 @@ public final class LanguageModel {
     SequenceModel m = new SequenceModel(cfg);
     m.initialize(new Rng(s.get(CommonSettings.SEED)), s.get(LmSettings.INIT_RANGE), s.get(LmSettings.FORGET_BIAS));
     return new LanguageModel(s, vocab, m);
-  }
-
-  public Settings settings() {
-    return settings;
-  }
-
-  public Vocabulary vocabulary() {
-    return vocab;
-  }
-
-  public SequenceModel model() {
-    return model;
   }
 
   public boolean wordLevel() {
@@ -174,15 +157,6 @@ public final class LanguageModel {
   }
 
   // ---- files ----
-
-  /** The model file: configuration, settings, vocabulary and parameters. */
-  public AppFile toFile() {
-    return AppFile.of(settings, model).putVocabulary("vocab", vocab);
-  }
-
-  public void save(Path path) throws IOException {
-    toFile().write(path);
-  }
 
   public static LanguageModel load(Path path) throws IOException {
     return of(AppFile.read(path, LmSettings.SCHEMA, "language model"));

@@ -15,7 +15,6 @@ import jrnn.frame.TrainingTask;
 import jrnn.io.ModelFileException;
 import jrnn.models.LossNormalization;
 import jrnn.models.LossStats;
-import jrnn.models.SequenceModel;
 import jrnn.training.Trainer;
 import jrnn.training.TrainingConfig;
 import jrnn.util.Rng;
@@ -57,18 +56,9 @@ public final class LanguageModelTask implements TrainingTask {
     return new LanguageModelTask(lm, lm.encode(trainTokens), lm.encode(validTokens));
   }
 
-  public LanguageModel languageModel() {
+  @Override
+  public LanguageModel trained() {
     return lm;
-  }
-
-  @Override
-  public Settings settings() {
-    return lm.settings();
-  }
-
-  @Override
-  public SequenceModel model() {
-    return lm.model();
   }
 
   @Override
@@ -118,11 +108,6 @@ public final class LanguageModelTask implements TrainingTask {
   @Override
   public LossStats validate() {
     return lm.evaluate(valid, settings().get(LmSettings.STEPS));
-  }
-
-  @Override
-  public AppFile file() {
-    return lm.toFile();
   }
 
   @Override

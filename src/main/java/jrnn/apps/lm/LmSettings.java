@@ -56,13 +56,6 @@ public final class LmSettings {
         + " seed=1");
   }
 
-  public static Settings defaults() {
-    return SCHEMA.defaults();
-  }
-
-  public static Settings preset(String name) {
-    return SCHEMA.preset(name);
-  }
 
   public static boolean wordLevel(Settings s) {
     return s.get(LEVEL).equals("word");

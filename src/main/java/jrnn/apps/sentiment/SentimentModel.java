@@ -10,6 +10,7 @@ import jrnn.cells.CellType;
 import jrnn.data.Batch;
 import jrnn.data.Vocabulary;
 import jrnn.frame.AppFile;
+import jrnn.frame.TokenModel;
 import jrnn.frame.CommonSettings;
 import jrnn.frame.Settings;
 import jrnn.layers.Bidirectional;
@@ -28,20 +29,14 @@ import jrnn.util.Rng;
  * {negative, positive}, or over the five SST labels for a fine-grained model, which reads the
  * polarity from them. Sentences of different lengths share padded, masked batches.
  */
-public final class SentimentModel {
+public final class SentimentModel extends TokenModel {
   public static final String APP = "sentiment";
   /** Id 0: the token that pads shorter sentences in a batch (masked, never read as a word). */
   public static final String PAD = "<pad>";
   public static final String[] LABELS = {"negative", "positive"};
 
-  private final Settings settings;
-  private final Vocabulary vocab;
-  private final SequenceModel model;
-
   public SentimentModel(Settings settings, Vocabulary vocab, SequenceModel model) {
-    this.settings = settings;
-    this.vocab = vocab;
-    this.model = model;
+    super(settings, vocab, model);
   }
 
   /** The vocabulary of the training examples: words seen at least min-count times, and {@code <unk>}. */
@@ -103,18 +98,6 @@ public final class SentimentModel {
   /** The classes of the softmax: negative and positive, or the SST labels 0-4. */
   static int classes(Settings s) {
     return s.get(SentimentSettings.FINE_GRAINED) ? 5 : 2;
-  }
-
-  public Settings settings() {
-    return settings;
-  }
-
-  public Vocabulary vocabulary() {
-    return vocab;
-  }
-
-  public SequenceModel model() {
-    return model;
   }
 
   /** "validation: 40 of 17,000 words unseen in training, read as <unk>", or empty when all are known. */
@@ -267,14 +250,6 @@ public final class SentimentModel {
       }
     }
     return p;
-  }
-
-  public AppFile toFile() {
-    return AppFile.of(settings, model).putVocabulary("vocab", vocab);
-  }
-
-  public void save(Path path) throws IOException {
-    toFile().write(path);
   }
 
   public static SentimentModel load(Path path) throws IOException {

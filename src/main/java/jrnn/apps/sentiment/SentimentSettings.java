@@ -3,7 +3,6 @@ package jrnn.apps.sentiment;
 import java.util.List;
 import jrnn.frame.CommonSettings;
 import jrnn.frame.Setting;
-import jrnn.frame.Settings;
 import jrnn.frame.SettingsSchema;
 
 /**
@@ -69,11 +68,4 @@ public final class SentimentSettings {
         + " adversarial=0 phrases=true fine_grained=true checks_per_epoch=4 seed=1");
   }
 
-  public static Settings defaults() {
-    return SCHEMA.defaults();
-  }
-
-  public static Settings preset(String name) {
-    return SCHEMA.preset(name);
-  }
 }

@@ -6,12 +6,10 @@ import java.util.List;
 import jrnn.frame.AppFile;
 import jrnn.frame.CommonSettings;
 import jrnn.frame.Metric;
-import jrnn.frame.Settings;
 import jrnn.frame.TrainingTask;
 import jrnn.io.ModelFileException;
 import jrnn.models.LossNormalization;
 import jrnn.models.LossStats;
-import jrnn.models.SequenceModel;
 import jrnn.training.Trainer;
 import jrnn.training.TrainingConfig;
 import jrnn.util.Rng;
@@ -35,18 +33,9 @@ public final class SentimentTask implements TrainingTask {
     this.valid = valid;
   }
 
-  public SentimentModel classifier() {
+  @Override
+  public SentimentModel trained() {
     return model;
-  }
-
-  @Override
-  public Settings settings() {
-    return model.settings();
-  }
-
-  @Override
-  public SequenceModel model() {
-    return model.model();
   }
 
   @Override
@@ -131,11 +120,6 @@ public final class SentimentTask implements TrainingTask {
   @Override
   public LossStats validate() {
     return model.evaluate(valid, EVAL_BATCH);
-  }
-
-  @Override
-  public AppFile file() {
-    return model.toFile();
   }
 
   @Override

@@ -38,7 +38,7 @@ class LanguageModelTest {
     }
   }
 
-  static final Settings TINY = LmSettings.defaults().with(Map.of("level", "char", "vocab_cap", "0",
+  static final Settings TINY = LmSettings.SCHEMA.defaults().with(Map.of("level", "char", "vocab_cap", "0",
       "embedding", "16", "hidden", "64", "layers", "1", "dropout", "0.1", "batch", "16", "steps", "32", "epochs", "2",
       "lr", "5e-3")).with(Map.of("decay_start", "1", "seed", "7"));
 
@@ -52,7 +52,7 @@ class LanguageModelTest {
     String t = text().substring(0, chars);
     int cut = chars * 9 / 10;
     LanguageModelTask task = LanguageModelTask.fromTexts(s, t.substring(0, cut), t.substring(cut), quiet());
-    LanguageModel lm = task.languageModel();
+    LanguageModel lm = task.trained();
     return new Setup(lm, lm.encode(Vocabulary.characters(t.substring(0, cut))),
         lm.encode(Vocabulary.characters(t.substring(cut))));
   }

@@ -28,7 +28,7 @@ class SentimentTest {
   Path dir;
 
   // Every setting a test relies on is pinned here, so that tuning the preset changes no test.
-  static final Settings SMALL = SentimentSettings.preset("mr").with(Map.of(
+  static final Settings SMALL = SentimentSettings.SCHEMA.preset("mr").with(Map.of(
       "embedding", "32", "hidden", "24", "epochs", "3",
       "lr", "3e-3", "batch", "25", "word_dropout", "0",
       "decay_factor", "0.85", "embedding_std", "1.0", "adversarial", "0",
@@ -199,30 +199,11 @@ class SentimentTest {
     assertEquals(List.of("\u00e9tait"), SentimentData.positiveNegative(latin, latin, SentimentData.windows1252()).get(1).tokens());
   }
 
-  static final String[] TOY_FILLER = {"the", "film", "was", "plot", "acting", "and", "really", "quite"};
+  static final String[] TOY_FILLER = ToyPolarity.FILLER;
 
   /** Toy polarity where order matters: "not" flips the next word, "but" makes the rest decide. */
   static List<Example> toy(Rng rng, int n) {
-    String[] good = {"good", "great", "fine", "lovely"};
-    String[] bad = {"bad", "awful", "dull", "poor"};
-    List<Example> out = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      List<String> t = new ArrayList<>();
-      int label = rng.nextInt(2);
-      int len = 3 + rng.nextInt(10);
-      for (int k = 0; k < len; k++) {
-        t.add(TOY_FILLER[rng.nextInt(TOY_FILLER.length)]);
-      }
-      boolean negate = rng.nextInt(2) == 0;
-      int pos = rng.nextInt(t.size());
-      String w = (label == 1) != negate ? good[rng.nextInt(4)] : bad[rng.nextInt(4)];
-      t.add(pos, w);
-      if (negate) {
-        t.add(pos, "not");
-      }
-      out.add(new Example(t, label));
-    }
-    return out;
+    return ToyPolarity.examples(rng, n);
   }
 
   @Test

@@ -1,0 +1,160 @@
+package jrnn.frame;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import jrnn.apps.sentiment.Example;
+import jrnn.apps.sentiment.SentimentModel;
+import jrnn.apps.sentiment.SentimentSettings;
+import jrnn.apps.sentiment.SentimentTask;
+import jrnn.io.ModelFile;
+import jrnn.io.ModelFileException;
+import jrnn.util.Rng;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The one training run, on a small sentiment task: resume, early stopping, the time budget, files. */
+class TrainingRunTest {
+  @TempDir
+  Path dir;
+
+  static final List<Example> TRAIN = SameResultsOnTheFrameTest.toy(new Rng(2), 300);
+  static final List<Example> VALID = SameResultsOnTheFrameTest.toy(new Rng(3), 100);
+  static final Settings SMALL = SentimentSettings.SCHEMA.preset("mr").with(Map.of("embedding", "12", "hidden", "8",
+      "epochs", "3", "lr", "1e-2", "batch", "25", "word_dropout", "0.1", "adversarial", "0", "checks_per_epoch", "3"));
+
+  static SentimentTask task(Settings s) {
+    return new SentimentTask(SentimentModel.create(s, SentimentModel.vocabulary(TRAIN, 1)), TRAIN, VALID);
+  }
+
+  static PrintStream quiet() {
+    return new PrintStream(new ByteArrayOutputStream());
+  }
+
+  @Test
+  void aResumedRunEndsWhereAnUninterruptedOneDoesBitForBit() throws IOException {
+    SentimentTask whole = task(SMALL);
+    TrainingRun uninterrupted = new TrainingRun(whole, dir.resolve("a.jrnn"), quiet());
+    uninterrupted.run();
+    new TrainingRun(task(SMALL), dir.resolve("b.jrnn"), quiet()).run(2);
+    SentimentTask fresh = task(SMALL);
+    TrainingRun resumed = new TrainingRun(fresh, dir.resolve("b.jrnn"), quiet());
+    resumed.resume();
+    assertEquals(2, resumed.nextEpoch());
+    resumed.run();
+    assertArrayEquals(whole.model().parameters().values().toArray(), fresh.model().parameters().values().toArray());
+    assertEquals(uninterrupted.history().checks(), resumed.history().checks());
+    assertEquals(uninterrupted.history().epochs().size(), resumed.history().epochs().size());
+    assertEquals(uninterrupted.best(), resumed.best(), 0.0);
+    assertEquals("finished", resumed.history().stopped());
+    // Each keeps the best model of its run, and the same one.
+    assertArrayEquals(SentimentModel.load(dir.resolve("a.jrnn")).model().parameters().values().toArray(),
+        SentimentModel.load(dir.resolve("b.jrnn")).model().parameters().values().toArray());
+  }
+
+  @Test
+  void aCleanFinishLeavesTheModelItsCheckpointAndPlotsAndNothingElse() throws IOException {
+    new TrainingRun(task(SMALL), dir.resolve("m.jrnn"), quiet()).run();
+    try (Stream<Path> files = Files.list(dir)) {
+      Set<String> names = files.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
+      assertEquals(Set.of("m.jrnn", "m.jrnn.ckpt", "m.jrnn.loss.png", "m.jrnn.gradnorm.tsv", "m.jrnn.gradnorm.png"),
+          names);
+    }
+    AppFile.Contents c = AppFile.read(dir.resolve("m.jrnn"), SentimentSettings.SCHEMA, "sentiment classifier");
+    assertEquals(AppFile.VERSION, c.header().version());
+    RunHistory h = c.history();
+    assertNotNull(h, "the model file tells its run");
+    assertEquals(3, h.epochs().size());
+    assertEquals(9, h.checks().size());
+    assertEquals("finished", h.stopped());
+    assertEquals(SMALL, c.settings());
+  }
+
+  @Test
+  void patienceStopsARunThatNoLongerImproves() throws IOException {
+    // A rate of 1e-12 changes no prediction: the first check is the best there will be.
+    Settings still = SMALL.with(Map.of("lr", "1e-12", "patience", "2"));
+    TrainingRun run = new TrainingRun(task(still), dir.resolve("p.jrnn"), quiet());
+    RunHistory h = run.run();
+    assertEquals("patience", h.stopped());
+    assertEquals(3, h.checks().size(), "the first check and two without a new best");
+    assertEquals(1, h.epochs().size());
+    assertTrue(Files.exists(dir.resolve("p.jrnn")), "the best model is kept");
+  }
+
+  @Test
+  void theTimeBudgetStopsAtTheNextCheckAndKeepsTheBestModel() throws IOException {
+    Settings hurried = SMALL.with(Map.of("max_minutes", "1e-6"));
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    TrainingRun run = new TrainingRun(task(hurried), dir.resolve("t.jrnn"), new PrintStream(log, true,
+        StandardCharsets.UTF_8));
+    RunHistory h = run.run();
+    assertEquals("time budget", h.stopped());
+    assertEquals(1, h.checks().size(), "stopped at the first check");
+    assertEquals(false, h.epochs().get(0).whole());
+    assertTrue(log.toString(StandardCharsets.UTF_8).contains("time budget"), log.toString(StandardCharsets.UTF_8));
+    SentimentModel kept = SentimentModel.load(dir.resolve("t.jrnn"));
+    assertEquals(h.checks().get(0).figure(), kept.evaluate(VALID, 200).accuracy(), 0.0, "the file holds the checked model");
+    assertTrue(!Files.exists(TrainingRun.checkpointPath(dir.resolve("t.jrnn"))), "no checkpoint of a partial epoch");
+  }
+
+  @Test
+  void aCheckpointOfOtherSettingsOrAnOlderFormatIsRefusedSayingWhy() throws IOException {
+    Path out = dir.resolve("c.jrnn");
+    new TrainingRun(task(SMALL), out, quiet()).run(1);
+    TrainingRun other = new TrainingRun(task(SMALL.with(Map.of("hidden", "9"))), out, quiet());
+    ModelFileException e = assertThrows(ModelFileException.class, other::resume);
+    assertTrue(e.getMessage().contains("hidden 8 -> 9"), e.getMessage());
+    // A time budget is a control of the run: a resumed run may have another.
+    new TrainingRun(task(SMALL.with(Map.of("max_minutes", "30"))), out, quiet()).resume();
+
+    ModelFile older = new ModelFile();
+    ModelFile current = ModelFile.read(TrainingRun.checkpointPath(out));
+    for (String section : List.of("meta", "layout", "params", "vocab", "optimizer")) {
+      older.put(section, current.get(section));
+    }
+    older.putText("history", "1 0.01 0.69 0.5 3.0\n");
+    older.write(TrainingRun.checkpointPath(out));
+    e = assertThrows(ModelFileException.class, () -> new TrainingRun(task(SMALL), out, quiet()).resume());
+    assertTrue(e.getMessage().contains("earlier jrnn") && e.getMessage().contains("without --resume"), e.getMessage());
+  }
+
+  @Test
+  void aFileWrittenBeforeTheFrameStillLoads() throws IOException {
+    Path out = dir.resolve("v1.jrnn");
+    SentimentTask t = task(SMALL);
+    t.file().write(out);
+    ModelFile current = ModelFile.read(out);
+    ModelFile older = new ModelFile();
+    for (String section : List.of("meta", "layout", "params", "vocab")) {
+      older.put(section, current.get(section));
+    }
+    Map<String, String> meta = older.getProperties("meta");
+    meta.put("sentiment.decay", meta.remove("sentiment.decay_factor"));
+    meta.put("sentiment.evals_per_epoch", meta.remove("sentiment.checks_per_epoch"));
+    meta.remove("sentiment.decay_start");
+    meta.remove("sentiment.patience");
+    meta.remove("sentiment.max_minutes");
+    older.putProperties("meta", meta);
+    older.write(out);
+    AppFile.Contents c = AppFile.read(out, SentimentSettings.SCHEMA, "sentiment classifier");
+    assertEquals(1, c.header().version());
+    assertEquals(SMALL, c.settings(), "the old names and absent keys read as they meant");
+    assertEquals(null, c.history());
+    assertArrayEquals(t.model().parameters().values().toArray(), c.model().parameters().values().toArray());
+  }
+}
