@@ -24,7 +24,8 @@ public final class CommonSettings {
   public static final Setting<Integer> LAYERS = Setting.integer("layers", "[1, inf)", "Stacked recurrent layers.");
   public static final Setting<Double> DROPOUT = Setting.real("dropout", "[0, 1)", "Dropout on non-recurrent connections.");
   public static final Setting<Integer> BATCH = Setting.integer("batch", "[1, inf)", "Sequences (or parallel streams) per update.");
-  public static final Setting<Integer> EPOCHS = Setting.integer("epochs", "[1, inf)", "Epochs.");
+  // A run control: a finished run resumed with more epochs goes on as if it had been asked for them.
+  public static final Setting<Integer> EPOCHS = Setting.integer("epochs", "[1, inf)", "Epochs.").runControl();
   public static final Setting<String> OPTIMIZER = Setting.choice("optimizer", List.of("sgd", "momentum", "nesterov",
       "adam"), "Optimizer.");
   public static final Setting<Double> LR = Setting.real("lr", "(0, inf)", "Learning rate.");

@@ -119,8 +119,8 @@ class TrainingRunTest {
     TrainingRun other = new TrainingRun(task(SMALL.with(Map.of("hidden", "9"))), out, quiet());
     ModelFileException e = assertThrows(ModelFileException.class, other::resume);
     assertTrue(e.getMessage().contains("hidden 8 -> 9"), e.getMessage());
-    // A time budget is a control of the run: a resumed run may have another.
-    new TrainingRun(task(SMALL.with(Map.of("max_minutes", "30"))), out, quiet()).resume();
+    // A time budget and the number of epochs are controls of the run: a resumed run may have others.
+    new TrainingRun(task(SMALL.with(Map.of("max_minutes", "30", "epochs", "5"))), out, quiet()).resume();
 
     ModelFile older = new ModelFile();
     ModelFile current = ModelFile.read(TrainingRun.checkpointPath(out));
