@@ -13,9 +13,9 @@ import jrnn.data.TokenStream;
 import jrnn.data.Vocabulary;
 import jrnn.decode.Sampler;
 import jrnn.frame.AppFile;
-import jrnn.frame.TokenModel;
 import jrnn.frame.CommonSettings;
 import jrnn.frame.Settings;
+import jrnn.frame.TokenModel;
 import jrnn.layers.Bidirectional;
 import jrnn.layers.RecurrentState;
 import jrnn.models.LossStats;
@@ -156,13 +156,9 @@ public final class LanguageModel extends TokenModel {
     return out;
   }
 
-  // ---- files ----
-
+  /** Reads a language model's file (of any version this jrnn reads). */
   public static LanguageModel load(Path path) throws IOException {
-    return of(AppFile.read(path, LmSettings.SCHEMA, "language model"));
-  }
-
-  static LanguageModel of(AppFile.Contents c) throws IOException {
+    AppFile.Contents c = AppFile.read(path, LmSettings.SCHEMA, "language model");
     return new LanguageModel(c.settings(), c.vocabulary("vocab"), c.model());
   }
 }

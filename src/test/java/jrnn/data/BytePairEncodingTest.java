@@ -1,0 +1,97 @@
+package jrnn.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import jrnn.SharedData;
+import org.junit.jupiter.api.Test;
+
+/** Byte-pair encoding: the merges of Sennrich et al.'s example, raw text back out, unseen characters. */
+class BytePairEncodingTest {
+  static final String W = BytePairEncoding.WORD_START;
+
+  static List<String> repeat(String word, int times) {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < times; i++) {
+      out.add(word);
+    }
+    return out;
+  }
+
+  @Test
+  void theMostFrequentPairIsMergedFirstAndTiesGoToThePairThatSortsFirst() {
+    // Sennrich et al. 2016's example: low x5, lower x2, newest x6, widest x3.
+    List<String> lines = new ArrayList<>();
+    lines.addAll(repeat("low", 5));
+    lines.addAll(repeat("lower", 2));
+    lines.addAll(repeat("newest", 6));
+    lines.addAll(repeat("widest", 3));
+    BytePairEncoding bpe = BytePairEncoding.learn(lines, 4);
+    // (e, s) and (s, t) occur 9 times; then (es, t) 9; then (l, o), (o, w) and (start, l) 7.
+    List<String[]> merges = bpe.merges();
+    assertEquals(4, merges.size());
+    assertArrayEquals(new String[] {"e", "s"}, merges.get(0));
+    assertArrayEquals(new String[] {"es", "t"}, merges.get(1));
+    assertArrayEquals(new String[] {"l", "o"}, merges.get(2));
+    assertArrayEquals(new String[] {"lo", "w"}, merges.get(3));
+    assertEquals(List.of(W, "n", "e", "w", "est"), bpe.encode("newest"));
+    assertEquals(List.of(W, "low", "est"), bpe.encode("lowest"), "a word never seen, from learned pieces");
+    assertEquals(List.of(W, "l", "o"), BytePairEncoding.learn(lines, 2).encode("lo"));
+  }
+
+  @Test
+  void rawTextComesBackOutWhateverItHolds() {
+    List<String> train = List.of("Ein Mann fährt Fahrrad.", "Zwei Hunde spielen im Schnee.", "A man rides a bike.",
+        "Two dogs play in the snow, 3 of them!");
+    BytePairEncoding bpe = BytePairEncoding.learn(train, 50);
+    for (String line : List.of("Ein Mann fährt Fahrrad.", "Ünseen: ß, 東京, 😀 and \"quotes\" (brackets)...",
+        "numbers 3.14 and 1,000", "")) {
+      assertEquals(line, BytePairEncoding.decode(bpe.encode(line)), "round trip of '" + line + "'");
+    }
+    assertEquals("runs of spaces read as one", BytePairEncoding.decode(bpe.encode("  runs  of\tspaces read as one ")));
+    List<String> emoji = bpe.encode("😀");
+    assertEquals(List.of(W, "😀"), emoji, "a character outside the BMP stays one symbol");
+    assertTrue(bpe.encode("Fahrrad.").contains("."), "punctuation is cut from the word before it: " + bpe.encode("Fahrrad."));
+  }
+
+  @Test
+  void mergesRoundTripThroughTextAndMalformedLinesAreNamed() {
+    BytePairEncoding bpe = BytePairEncoding.learn(List.of("the cat sat on the mat", "the hat"), 10);
+    BytePairEncoding back = BytePairEncoding.fromText(bpe.toText());
+    assertEquals(bpe.toText(), back.toText());
+    assertEquals(bpe.encode("the matter"), back.encode("the matter"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> BytePairEncoding.fromText("a b\nabc\n"));
+    assertTrue(e.getMessage().contains("line 2") && e.getMessage().contains("'abc'"), e.getMessage());
+    assertEquals(0, BytePairEncoding.learn(List.of("x y"), 0).merges().size());
+    assertThrows(IllegalArgumentException.class, () -> BytePairEncoding.learn(List.of("x"), -1));
+  }
+
+  @Test
+  void onMulti30kFrequentWordsAreOneSymbolAndEveryValidationLineComesBack() throws IOException {
+    List<String> train = new ArrayList<>();
+    for (String lang : List.of("de", "en")) {
+      train.addAll(TextFiles.lines(TextFiles.read(SharedData.require("multi30k/raw/train." + lang + ".gz"))));
+    }
+    BytePairEncoding bpe = BytePairEncoding.learn(train, 8000);
+    assertEquals(8000, bpe.merges().size());
+    long symbols = 0;
+    long words = 0;
+    for (String lang : List.of("de", "en")) {
+      for (String line : TextFiles.lines(TextFiles.read(SharedData.require("multi30k/raw/val." + lang + ".gz")))) {
+        List<String> pieces = bpe.encode(line);
+        assertEquals(String.join(" ", line.trim().split("\\s+")), BytePairEncoding.decode(pieces));
+        symbols += pieces.size();
+        words += line.trim().split("\\s+").length;
+      }
+    }
+    double perWord = (double) symbols / words;
+    assertTrue(perWord < 1.6, "symbols per whitespace word on validation: " + perWord);
+    assertEquals(List.of(W + "Ein", W + "Mann"), bpe.encode("Ein Mann"));
+  }
+}
