@@ -57,15 +57,16 @@ final class InfoCommand implements Callable<Integer> {
     }
     if (f.has(RunHistory.SECTION)) {
       RunHistory h = RunHistory.parse(f.getText(RunHistory.SECTION), model);
-      Metric m = Metric.named(h.metric());
-      System.out.println("training: " + h.summary(m));
+      Metric m = h.metric();
+      System.out.println("training: " + h.summary());
       for (RunHistory.Epoch e : h.epochs()) {
         System.out.printf(Locale.ROOT, "  epoch %d: lr %.4g, train loss %.4f, valid %s, %s%s%n", e.epoch(), e.lr(),
             e.trainLoss(), Double.isNaN(e.validLast()) ? "-" : m.format(e.validLast()),
             jrnn.training.Progress.formatTime(e.seconds()), e.whole() ? "" : " (stopped within the epoch)");
       }
     } else {
-      System.out.println("training: not recorded (a file written before the training frame)");
+      System.out.println("training: not recorded (a model saved outside a training run, or a file written before"
+          + " the training frame)");
     }
     if (f.has("state")) {
       System.out.println("checkpoint: " + f.getProperties("state"));

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Subwords by byte-pair encoding (Sennrich et al. 2016): starting from characters, the most
@@ -20,7 +21,8 @@ import java.util.Set;
  * <p>Raw text in, raw text out: text is cut at whitespace and where letters or digits meet
  * punctuation (merges never cross those cuts), and the first piece of each whitespace-separated
  * chunk is marked with {@value #WORD_START} (as SentencePiece does), so that {@link #decode} puts
- * back exactly the spaces there were, up to runs of whitespace, which read as one space.
+ * back exactly the spaces there were, up to runs of whitespace, which read as one space (and
+ * that mark itself, which reads as a space too). One instance may encode from several threads.
  */
 public final class BytePairEncoding {
   /** Marks a symbol that starts a whitespace-separated chunk of the text (U+2581). */
@@ -28,7 +30,7 @@ public final class BytePairEncoding {
 
   private final List<String[]> merges;
   private final Map<String, Integer> rank = new HashMap<>();
-  private final Map<String, List<String>> cache = new HashMap<>();
+  private final Map<String, List<String>> cache = new ConcurrentHashMap<>();
 
   private BytePairEncoding(List<String[]> merges) {
     this.merges = List.copyOf(merges);
@@ -85,8 +87,8 @@ public final class BytePairEncoding {
       Set<String> changed = new HashSet<>();
       for (int w : new ArrayList<>(where.getOrDefault(best.pair(), Set.of()))) {
         List<String> symbols = words.get(w);
-        if (!symbols.contains(pair[0])) {
-          continue; // the word lost the pair to an earlier merge
+        if (!holds(symbols, pair[0], pair[1])) {
+          continue; // the word lost the pair to an earlier merge (the index keeps words it once held)
         }
         countPairs(symbols, freq[w], w, pairCount, where, -1, changed);
         words.set(w, apply(symbols, pair[0], pair[1]));
@@ -126,6 +128,15 @@ public final class BytePairEncoding {
         where.computeIfAbsent(k, x -> new HashSet<>()).add(word);
       }
     }
+  }
+
+  private static boolean holds(List<String> symbols, String a, String b) {
+    for (int i = 0; i + 1 < symbols.size(); i++) {
+      if (symbols.get(i).equals(a) && symbols.get(i + 1).equals(b)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** {@code symbols} with every non-overlapping occurrence of (a, b), left to right, merged. */

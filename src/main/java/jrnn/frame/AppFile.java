@@ -2,6 +2,7 @@ package jrnn.frame;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import jrnn.data.Vocabulary;
@@ -53,11 +54,6 @@ public final class AppFile {
     return this;
   }
 
-  public AppFile putText(String section, String text) {
-    file.putText(section, text);
-    return this;
-  }
-
   public AppFile putHistory(RunHistory history) {
     file.putText(RunHistory.SECTION, history.toText());
     return this;
@@ -85,9 +81,12 @@ public final class AppFile {
     }
     Map<String, String> h = f.getProperties("header");
     String kind = h.get("kind");
+    if (h.get("version") == null) {
+      throw new ModelFileException("model file " + path + "'s header gives no version: " + h);
+    }
     int version;
     try {
-      version = Integer.parseInt(h.getOrDefault("version", ""));
+      version = Integer.parseInt(h.get("version"));
     } catch (NumberFormatException e) {
       throw new ModelFileException("model file " + path + " has header version '" + h.get("version")
           + "', not a whole number");
@@ -95,9 +94,15 @@ public final class AppFile {
     if (kind == null) {
       throw new ModelFileException("model file " + path + "'s header names no kind");
     }
-    if (version > VERSION || version < 1) {
+    String app = f.has("meta") ? f.getProperties("meta").get("app") : null;
+    if (app != null && !app.equals(kind)) {
+      throw new ModelFileException("model file " + path + "'s header says it holds a '" + kind + "' model, its"
+          + " settings say '" + app + "'");
+    }
+    if (version > VERSION || version < 2) {
       throw new ModelFileException("model file " + path + " is a " + kind + " file of version " + version
-          + "; this jrnn reads versions 1 to " + VERSION + " (a newer jrnn wrote it)");
+          + "; this jrnn reads versions 1 (without a header) to " + VERSION + (version > VERSION
+          ? " (a newer jrnn wrote it)" : ""));
     }
     return new Header(kind, version);
   }
@@ -117,8 +122,16 @@ public final class AppFile {
 
     /** Refuses a file whose vocabulary in {@code section} is not {@code expected} (a resumed run on other data). */
     public void requireVocabulary(String section, Vocabulary expected) throws ModelFileException {
-      if (!vocabulary(section).tokens().equals(expected.tokens())) {
-        throw new ModelFileException("model file " + path + " has another vocabulary than this run's training data");
+      List<String> theirs = vocabulary(section).tokens();
+      List<String> ours = expected.tokens();
+      if (!theirs.equals(ours)) {
+        int i = 0;
+        while (i < Math.min(theirs.size(), ours.size()) && theirs.get(i).equals(ours.get(i))) {
+          i++;
+        }
+        throw new ModelFileException("model file " + path + " has another vocabulary than this run's training data: "
+            + theirs.size() + " entries against " + ours.size() + (i < Math.min(theirs.size(), ours.size())
+            ? ", entry " + i + " is '" + theirs.get(i) + "' against '" + ours.get(i) + "'" : ""));
       }
     }
 

@@ -17,7 +17,7 @@ public final class CommonSettings {
   private CommonSettings() {}
 
   public static final Setting<Integer> EMBEDDING = Setting.integer("embedding", "[1, inf)", "Embedding width.");
-  public static final Setting<String> CELL = Setting.text("cell", CellType::parse,
+  public static final Setting<String> CELL = Setting.text("cell", name -> CellType.parse(name).name(),
       "Cell type: rnn-tanh, rnn-sigmoid, rnn-relu, lstm, lstm-peephole, lstm-cifg, lstm-peephole-cifg, gru,"
           + " gru-reset-after.");
   public static final Setting<Integer> HIDDEN = Setting.integer("hidden", "[1, inf)", "Hidden units per layer (and direction).");

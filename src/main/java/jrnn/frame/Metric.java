@@ -5,9 +5,11 @@ import java.util.function.ToDoubleFunction;
 import jrnn.models.LossStats;
 
 /**
- * The figure an application is judged by, computed from a tally of loss and correct outputs:
- * perplexity, bits per character, accuracy (and BLEU or an error rate, which the application
- * computes itself and hands over as the tally's figure). It says whether higher is better.
+ * The figure an application is judged by, and whether higher is better: perplexity, bits per
+ * character and accuracy are made from a tally of loss and correct outputs ({@link #of}); a
+ * figure that is not (BLEU, an error rate) is a metric whose application computes it in its
+ * {@link TrainingTask#validate} and whose {@code figure} function serves only for the training
+ * figure (NaN where there is none).
  *
  * @param name "perplexity", "bits per character", "accuracy"
  * @param abbreviation its short form in progress lines: "ppl", "bpc", "acc"
@@ -22,14 +24,17 @@ public record Metric(String name, String abbreviation, boolean higherIsBetter, b
       s -> s.mean() / Math.log(2));
   public static final Metric ACCURACY = new Metric("accuracy", "acc", true, true, false, LossStats::accuracy);
 
-  /** The metric of this name, for reading a run's history (one of another application reads as NaN). */
-  public static Metric named(String name) {
+  /**
+   * The metric of this name, for reading a run's history; one this class does not define (an
+   * application's own) gets the direction the history recorded.
+   */
+  public static Metric named(String name, boolean higherIsBetter) {
     for (Metric m : new Metric[] {PERPLEXITY, BITS_PER_CHARACTER, ACCURACY}) {
       if (m.name().equals(name)) {
         return m;
       }
     }
-    return new Metric(name, name, false, false, false, s -> Double.NaN);
+    return new Metric(name, name, higherIsBetter, false, false, s -> Double.NaN);
   }
 
   public double of(LossStats s) {
@@ -53,7 +58,7 @@ public record Metric(String name, String abbreviation, boolean higherIsBetter, b
     return percent ? loss : loss + " " + format(of(new LossStats(meanLoss, 1, 0, 1)));
   }
 
-  /** The closing line scripts read: "perplexity: 123.45", "accuracy: 0.8551". */
+  /** The closing line scripts read: "validation perplexity: 123.4500" for the prefix "validation ". */
   public String closingLine(String prefix, double v) {
     return String.format(Locale.ROOT, "%s%s: %.4f", prefix, name, v);
   }

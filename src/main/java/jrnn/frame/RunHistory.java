@@ -25,17 +25,17 @@ public final class RunHistory {
   public record Epoch(int epoch, double lr, double trainLoss, double trainFigure, double validLast,
       double validBest, double seconds, boolean whole) {}
 
-  private final String metric;
+  private final Metric metric;
   private final List<Check> checks = new ArrayList<>();
   private final List<Epoch> epochs = new ArrayList<>();
   private String stopped = "running";
   private long updates;
 
-  public RunHistory(String metric) {
+  public RunHistory(Metric metric) {
     this.metric = metric;
   }
 
-  public String metric() {
+  public Metric metric() {
     return metric;
   }
 
@@ -73,53 +73,48 @@ public final class RunHistory {
     stopped = reason;
   }
 
-  /** A copy holding what a checkpoint after {@code epochsDone} whole epochs holds. */
-  RunHistory upToEpoch(int epochsDone, long updatesSoFar) {
-    RunHistory h = new RunHistory(metric);
-    checks.stream().filter(c -> c.epoch() <= epochsDone).forEach(h.checks::add);
-    epochs.stream().filter(e -> e.epoch() <= epochsDone).forEach(h.epochs::add);
-    h.updates = updatesSoFar;
-    h.stopped = stopped;
-    return h;
-  }
-
-  /** The best check by {@code m}, or null when there was none. */
-  public Check best(Metric m) {
+  /** The best check, or null when there was none. */
+  public Check best() {
     Check best = null;
     for (Check c : checks) {
-      if (best == null || m.better(c.figure(), best.figure())) {
+      if (best == null || metric.better(c.figure(), best.figure())) {
         best = c;
       }
     }
     return best;
   }
 
-  /** "13 epochs, 26 checks, 18,590 updates, 11:20 of training, best perplexity 120.3 (epoch 13, check 4); finished". */
-  public String summary(Metric m) {
-    Check b = best(m);
+  /**
+   * "13 epoch(s), 52 check(s), 30,199 updates, 17:28 of training, best perplexity 111.5800 (epoch 13,
+   * after update 1,743 of 2,323); finished".
+   */
+  public String summary() {
+    Check b = best();
     return String.format(Locale.ROOT, "%d epoch(s), %d check(s), %,d updates, %s of training%s; %s", epochs.size(),
         checks.size(), updates, jrnn.training.Progress.formatTime(trainingSeconds()),
-        b == null ? "" : String.format(Locale.ROOT, ", best %s %s (epoch %d, after update %,d of %,d)", metric,
-            m.percent() ? String.format(Locale.ROOT, "%.2f%%", 100 * b.figure()) : String.format(Locale.ROOT, "%.4f",
-                b.figure()), b.epoch(), b.update(), b.updates()), stopped);
+        b == null ? "" : String.format(Locale.ROOT, ", best %s %s (epoch %d, after update %,d of %,d)", metric.name(),
+            metric.percent() ? String.format(Locale.ROOT, "%.2f%%", 100 * b.figure())
+                : String.format(Locale.ROOT, "%.4f", b.figure()), b.epoch(), b.update(), b.updates()), stopped);
   }
 
   String toText() {
     StringBuilder sb = new StringBuilder();
-    sb.append("metric ").append(metric.replace(' ', '_')).append('\n');
+    sb.append("metric ").append(metric.name().replace(' ', '_')).append(' ')
+        .append(metric.higherIsBetter() ? "higher" : "lower").append('\n');
     sb.append("updates ").append(updates).append('\n');
     sb.append("stopped ").append(stopped.replace(' ', '_')).append('\n');
     for (Epoch e : epochs) {
-      sb.append(String.format(Locale.ROOT, "epoch %d %s %s %s %s %s %s %b%n", e.epoch(), e.lr(), e.trainLoss(),
-          e.trainFigure(), e.validLast(), e.validBest(), e.seconds(), e.whole()));
+      sb.append(String.format(Locale.ROOT, "epoch %d %s %s %s %s %s %s %b", e.epoch(), e.lr(), e.trainLoss(),
+          e.trainFigure(), e.validLast(), e.validBest(), e.seconds(), e.whole())).append('\n');
     }
     for (Check c : checks) {
-      sb.append(String.format(Locale.ROOT, "check %d %d %d %s %s%n", c.epoch(), c.update(), c.updates(), c.figure(),
-          c.loss()));
+      sb.append(String.format(Locale.ROOT, "check %d %d %d %s %s", c.epoch(), c.update(), c.updates(), c.figure(),
+          c.loss())).append('\n');
     }
     return sb.toString();
   }
 
+  /** Reads {@link #toText}; a malformed line is an error naming the file and the line. */
   public static RunHistory parse(String text, Path path) throws ModelFileException {
     RunHistory h = null;
     int n = 0;
@@ -130,29 +125,40 @@ public final class RunHistory {
       }
       String[] p = line.trim().split(" ");
       try {
+        if (h == null && !p[0].equals("metric")) {
+          throw new IllegalArgumentException("the history must start with its metric");
+        }
         switch (p[0]) {
           case "metric":
-            h = new RunHistory(p[1].replace('_', ' '));
+            fields(p, 3);
+            if (!p[2].equals("higher") && !p[2].equals("lower")) {
+              throw new IllegalArgumentException("better is 'higher' or 'lower', not '" + p[2] + "'");
+            }
+            h = new RunHistory(Metric.named(p[1].replace('_', ' '), p[2].equals("higher")));
             break;
           case "updates":
+            fields(p, 2);
             h.updates = Long.parseLong(p[1]);
             break;
           case "stopped":
+            fields(p, 2);
             h.stopped = p[1].replace('_', ' ');
             break;
           case "epoch":
+            fields(p, 9);
             h.epochs.add(new Epoch(Integer.parseInt(p[1]), Double.parseDouble(p[2]), Double.parseDouble(p[3]),
                 Double.parseDouble(p[4]), Double.parseDouble(p[5]), Double.parseDouble(p[6]),
-                Double.parseDouble(p[7]), Boolean.parseBoolean(p[8])));
+                Double.parseDouble(p[7]), bool(p[8])));
             break;
           case "check":
+            fields(p, 6);
             h.checks.add(new Check(Integer.parseInt(p[1]), Integer.parseInt(p[2]), Integer.parseInt(p[3]),
                 Double.parseDouble(p[4]), Double.parseDouble(p[5])));
             break;
           default:
             throw new IllegalArgumentException("unknown entry '" + p[0] + "'");
         }
-      } catch (RuntimeException e) {
+      } catch (IllegalArgumentException e) {
         throw new ModelFileException("model file " + path + ": line " + n + " of its training history is malformed ('"
             + line + "'): " + e.getMessage());
       }
@@ -161,5 +167,18 @@ public final class RunHistory {
       throw new ModelFileException("model file " + path + ": its training history names no metric");
     }
     return h;
+  }
+
+  private static void fields(String[] p, int count) {
+    if (p.length != count) {
+      throw new IllegalArgumentException("'" + p[0] + "' takes " + (count - 1) + " values, not " + (p.length - 1));
+    }
+  }
+
+  private static boolean bool(String s) {
+    if (!s.equals("true") && !s.equals("false")) {
+      throw new IllegalArgumentException("'" + s + "' is not true or false");
+    }
+    return s.equals("true");
   }
 }

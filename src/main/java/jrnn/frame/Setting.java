@@ -2,7 +2,7 @@ package jrnn.frame;
 
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * The declaration of one setting: name, type, the values it allows and one line of help. Its
@@ -19,11 +19,11 @@ public final class Setting<T> {
   private final Type type;
   private final Interval range;
   private final List<String> choices;
-  private final Consumer<String> check;
+  private final UnaryOperator<String> check;
   private final String help;
   private final boolean runControl;
 
-  private Setting(String name, Type type, Interval range, List<String> choices, Consumer<String> check,
+  private Setting(String name, Type type, Interval range, List<String> choices, UnaryOperator<String> check,
       String help, boolean runControl) {
     if (!name.matches("[a-z][a-z0-9_]*")) {
       throw new IllegalArgumentException("a setting's name is lower case with underscores, got '" + name + "'");
@@ -61,9 +61,12 @@ public final class Setting<T> {
     return new Setting<>(name, Type.CHOICE, null, List.copyOf(choices), null, help, false);
   }
 
-  /** Text that {@code check} accepts (it throws IllegalArgumentException saying why not). */
-  public static Setting<String> text(String name, Consumer<String> check, String help) {
-    return new Setting<>(name, Type.TEXT, null, null, check, help, false);
+  /**
+   * Text in the form {@code canonical} gives it (a cell type's own name for "LSTM"); {@code
+   * canonical} throws IllegalArgumentException saying why a text is not one.
+   */
+  public static Setting<String> text(String name, UnaryOperator<String> canonical, String help) {
+    return new Setting<>(name, Type.TEXT, null, null, canonical, help, false);
   }
 
   /**
@@ -146,11 +149,10 @@ public final class Setting<T> {
         }
         default:
           try {
-            check.accept(v);
+            return (T) check.apply(v);
           } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + ": " + e.getMessage());
           }
-          return (T) v;
       }
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(where + " must be " + (type == Type.REAL ? "a number" : "a whole number")

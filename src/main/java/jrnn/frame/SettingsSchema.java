@@ -5,7 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * The settings of one application: each declared once with its default, and the presets. From
@@ -59,8 +59,8 @@ public final class SettingsSchema {
     return add(Setting.choice(name, choices, help), defaultValue);
   }
 
-  public Setting<String> text(String name, String defaultValue, Consumer<String> check, String help) {
-    return add(Setting.text(name, check, help), defaultValue);
+  public Setting<String> text(String name, String defaultValue, UnaryOperator<String> canonical, String help) {
+    return add(Setting.text(name, canonical, help), defaultValue);
   }
 
   /**
@@ -83,12 +83,18 @@ public final class SettingsSchema {
    * an absent setting without such a value reads as its default.
    */
   public SettingsSchema absentInOldFiles(String values) {
-    pairs(values).forEach((name, value) -> absentInOldFiles.put(setting(name).name(), value));
+    pairs(values).forEach((name, value) -> {
+      Setting<?> s = setting(name);
+      absentInOldFiles.put(s.name(), s.format(s.parse(key(s), value)));
+    });
     return this;
   }
 
   /** Files written before {@code name} had its present name held it as {@code oldName}. */
   public SettingsSchema renamedFrom(String oldName, String name) {
+    if (settings.containsKey(oldName)) {
+      throw new IllegalArgumentException(kind + ": '" + oldName + "' is a setting of its own, not an old name");
+    }
     renamed.put(oldName, setting(name).name());
     return this;
   }
@@ -155,6 +161,10 @@ public final class SettingsSchema {
         continue;
       }
       String name = e.getKey().substring(prefix.length());
+      if (renamed.containsKey(name) && properties.containsKey(prefix + renamed.get(name))) {
+        throw new IllegalArgumentException("settings '" + e.getKey() + "' and '" + prefix + renamed.get(name)
+            + "' are one setting under its old and its new name; a file holds one of them");
+      }
       name = renamed.getOrDefault(name, name);
       if (!settings.containsKey(name)) {
         throw new IllegalArgumentException("setting '" + e.getKey() + "' is not one this version of jrnn knows"
@@ -168,6 +178,9 @@ public final class SettingsSchema {
   /** "a=1 b=x" as an ordered map; a value cannot hold spaces. */
   static Map<String, String> pairs(String text) {
     Map<String, String> m = new LinkedHashMap<>();
+    if (text.isBlank()) {
+      return m;
+    }
     for (String pair : text.trim().split("\\s+")) {
       int eq = pair.indexOf('=');
       if (eq <= 0) {
@@ -176,9 +189,5 @@ public final class SettingsSchema {
       m.put(pair.substring(0, eq), pair.substring(eq + 1));
     }
     return m;
-  }
-
-  List<String> names() {
-    return new ArrayList<>(settings.keySet());
   }
 }

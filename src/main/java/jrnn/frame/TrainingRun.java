@@ -38,6 +38,8 @@ public final class TrainingRun {
   private double best = Double.NaN;
   private int checksSinceBest;
   private int nextEpoch;
+  /** Whether the model file is this run's (written by it, or by the run it resumes). */
+  private boolean wroteModel;
 
   /** @param out the model file to write, or null to write no file at all */
   public TrainingRun(TrainingTask task, Path out, PrintStream log) {
@@ -47,7 +49,7 @@ public final class TrainingRun {
     this.log = log;
     this.trainer = new Trainer(task.model(), task.trainingConfig(), new Rng(settings.get(CommonSettings.SEED)));
     this.trainer.addListener(telemetry);
-    this.history = new RunHistory(task.metric().name());
+    this.history = new RunHistory(task.metric());
   }
 
   public static Path checkpointPath(Path out) {
@@ -78,7 +80,14 @@ public final class TrainingRun {
 
   /** Restores model, optimizer and history from {@code OUT.ckpt}; the run then goes on from the epoch after it. */
   public void resume() throws IOException {
+    if (out == null) {
+      throw new IllegalArgumentException("a run that writes no files has no checkpoint to resume from");
+    }
     Path ckpt = checkpointPath(out);
+    if (!Files.exists(ckpt)) {
+      throw new ModelFileException("there is no checkpoint " + ckpt + " to resume from: a run writes one after each"
+          + " whole epoch (one stopped within its first epoch has none); start without --resume");
+    }
     ModelFile f = ModelFile.read(ckpt);
     if (!f.has("state") || !f.has(RunHistory.SECTION)) {
       throw new ModelFileException("checkpoint " + ckpt + " was written by an earlier jrnn, before every application"
@@ -104,8 +113,15 @@ public final class TrainingRun {
     } catch (RuntimeException e) {
       throw new ModelFileException("checkpoint " + ckpt + " has a malformed state section " + state);
     }
+    wroteModel = true;
     log.printf(Locale.ROOT, "resumed from %s: %d epoch(s) done, best validation %s%n", ckpt, nextEpoch,
         Double.isNaN(best) ? "none yet" : task.metric().format(best));
+    int patience = settings.get(CommonSettings.PATIENCE);
+    if (patience > 0 && checksSinceBest >= patience) {
+      log.printf(Locale.ROOT, "note: the run had stopped after %d checks without a new best (--patience %d); it goes on"
+          + " to the next check and stops there unless that check is a new best (a larger --patience goes further)%n",
+          checksSinceBest, patience);
+    }
   }
 
   /**
@@ -170,9 +186,9 @@ public final class TrainingRun {
         }
         long c0 = System.nanoTime();
         if (task.hasValidation()) {
-          LossStats v = task.validate();
-          double figure = metric.of(v);
-          history.add(new RunHistory.Check(e + 1, done, n, figure, v.mean()));
+          TrainingTask.Validation v = task.validate();
+          double figure = v.figure();
+          history.add(new RunHistory.Check(e + 1, done, n, figure, v.loss()));
           epochLast = figure;
           epochBest = metric.better(figure, epochBest) ? figure : epochBest;
           boolean better = metric.better(figure, best);
@@ -220,14 +236,14 @@ public final class TrainingRun {
       }
     }
     history.stopped(stop != null ? stop : nextEpoch >= epochs ? "finished" : "stopped after epoch " + nextEpoch);
-    if (out != null && Files.exists(out)) {
+    if (out != null && wroteModel && Files.exists(out)) {
       // The kept model's file tells the whole run, not the run up to the check that made it.
       ModelFile f = ModelFile.read(out);
       f.putText(RunHistory.SECTION, history.toText());
       f.write(out);
     }
     log.printf(Locale.ROOT, "done in %s: %s%s%n", Progress.formatTime((System.nanoTime() - start) / 1e9),
-        history.summary(metric), out == null ? "" : "; model in " + out + ", learning curve in " + curvePath(out));
+        history.summary(), out == null ? "" : "; model in " + out + ", learning curve in " + curvePath(out));
     return history;
   }
 
@@ -238,6 +254,7 @@ public final class TrainingRun {
   private void saveModel() throws IOException {
     if (out != null) {
       task.file().putHistory(history).write(out);
+      wroteModel = true;
     }
   }
 

@@ -49,8 +49,19 @@ public interface TrainingTask {
   /** False when there is nothing to validate on (the folds of a cross-validation): no checks, the last model kept. */
   boolean hasValidation();
 
-  /** The validation tally (no dropout, parameters unchanged, training state untouched). */
-  LossStats validate();
+  /**
+   * A validation figure, by {@link #metric}, and the mean loss beside it (NaN where the figure is
+   * not made from a loss, as BLEU is not).
+   */
+  record Validation(double figure, double loss) {
+    /** The figure {@code metric} makes of a tally of loss and correct outputs, and its mean loss. */
+    public static Validation of(Metric metric, LossStats tally) {
+      return new Validation(metric.of(tally), tally.mean());
+    }
+  }
+
+  /** Measures the model on the validation data (no dropout, parameters unchanged, training state untouched). */
+  Validation validate();
 
   /** The model file of the model as it is now. */
   default AppFile file() {

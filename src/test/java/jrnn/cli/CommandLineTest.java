@@ -211,9 +211,23 @@ class CommandLineTest {
     assertTrue(t.out().matches("(?s).*\n  hidden +16 +option\n.*"), t.out());
     assertTrue(t.out().matches("(?s).*\n  dropout +0\\.2 +preset shakespeare-char\n.*"), "the preset's own value: " + t.out());
     assertTrue(t.out().matches("(?s).*\n  two_biases +true +option\n.*"), t.out());
-    Run again = run(concat(args, "--resume"));
+    // The same run stopped after one epoch, then resumed for the second: the same model at the end.
+    String[] first = args.clone();
+    first[List.of(args).indexOf("--epochs") + 1] = "1";
+    first[List.of(args).indexOf("--out") + 1] = dir.resolve("half.jrnn").toString();
+    Run half = run(first);
+    assertEquals(0, half.exit(), half.err());
+    String[] second = first.clone();
+    second[List.of(args).indexOf("--epochs") + 1] = "2";
+    Run again = run(concat(second, "--resume"));
     assertEquals(0, again.exit(), again.err());
-    assertTrue(again.out().contains("resumed from") && again.out().contains("2 epoch(s) done"), again.out());
+    assertTrue(again.out().contains("resumed from") && again.out().contains("1 epoch(s) done"), again.out());
+    assertTrue(again.out().contains("epoch 2/2") && !again.out().contains("epoch 1/2"), again.out());
+    assertEquals(t.lastLine(), again.lastLine(), "the resumed run ends where the uninterrupted one did");
+    org.junit.jupiter.api.Assertions.assertArrayEquals(
+        jrnn.apps.lm.LanguageModel.load(lm).model().parameters().values().toArray(),
+        jrnn.apps.lm.LanguageModel.load(dir.resolve("half.jrnn")).model().parameters().values().toArray(),
+        "both keep the same best model");
 
     Run bad = run("train", "lm", "--train", train.toString(), "--hidden", "0", "--out", lm.toString());
     assertEquals(1, bad.exit());

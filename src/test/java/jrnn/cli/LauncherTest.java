@@ -72,4 +72,30 @@ class LauncherTest {
     assertTrue(other.err().contains("Picked up JAVA_TOOL_OPTIONS: -Djrnn.launcher.test=1"), other.err().toString());
     assertFalse(other.err().contains(NOTICE), other.err().toString());
   }
+
+  @Test
+  void aSignalToTheLauncherStopsTheJvm() throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(Path.of("bin/jrnn").toAbsolutePath().toString(), "demo", "--seconds", "600")
+        .directory(dir.toFile());
+    pb.environment().remove("JRNN_DEBUG");
+    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    pb.environment().put("JRNN_CLASSPATH", System.getProperty("java.class.path"));
+    pb.environment().put("JRNN_JAVA_OPTS", "-Xmx512m");
+    pb.redirectOutput(dir.resolve("out.txt").toFile());
+    pb.redirectError(dir.resolve("err.txt").toFile());
+    Process launcher = pb.start();
+    List<ProcessHandle> jvms = List.of();
+    for (int i = 0; i < 600 && jvms.isEmpty(); i++) {
+      jvms = launcher.descendants().filter(h -> h.info().command().orElse("").endsWith("java")).toList();
+      Thread.sleep(100);
+    }
+    assertFalse(jvms.isEmpty(), "the launcher started a JVM");
+    launcher.destroy(); // SIGTERM, to the launcher alone, as a supervisor sends it
+    assertTrue(launcher.waitFor(120, TimeUnit.SECONDS), "the launcher ended");
+    for (ProcessHandle jvm : jvms) {
+      jvm.onExit().get(120, TimeUnit.SECONDS);
+      assertFalse(jvm.isAlive(), "the JVM ended with its launcher");
+    }
+    assertEquals(143, launcher.exitValue(), "the JVM's status after TERM");
+  }
 }

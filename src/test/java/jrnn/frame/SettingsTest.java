@@ -94,6 +94,25 @@ class SettingsTest {
   }
 
   @Test
+  void aFileHoldingAnOldAndANewNameOfOneSettingIsRefused() {
+    Map<String, String> both = new TreeMap<>(SCHEMA.defaults().toProperties());
+    both.put("toy.speed", "exact");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SCHEMA.fromProperties(both));
+    assertTrue(e.getMessage().contains("toy.speed") && e.getMessage().contains("toy.mode"), e.getMessage());
+  }
+
+  @Test
+  void aCellTypeIsKeptByItsOwnName() {
+    SettingsSchema s = new SettingsSchema("cells");
+    s.include(CommonSettings.ALL, "cell=LSTM");
+    assertEquals("lstm", s.defaults().get(CommonSettings.CELL));
+    assertEquals("rnn-tanh", s.defaults().with(Map.of("cell", "rnn")).get(CommonSettings.CELL));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> s.defaults().with(Map.of("cell", "transformer")));
+    assertTrue(e.getMessage().startsWith("cells.cell (--cell): unknown cell type 'transformer'"), e.getMessage());
+  }
+
+  @Test
   void runControlsDoNotCountAsDifferences() {
     Settings a = SCHEMA.defaults();
     assertEquals(List.of(), a.with(Map.of("max_minutes", "5")).differencesFrom(a));
@@ -108,5 +127,9 @@ class SettingsTest {
     assertThrows(IllegalArgumentException.class, () -> s.integer("n", 2, "[1, inf)", "twice"));
     assertThrows(IllegalArgumentException.class, () -> s.preset("p", "bad value", "n=0"));
     assertThrows(IllegalArgumentException.class, () -> Setting.integer("Bad-Name", "[0, 1]", "x"));
+    assertThrows(IllegalArgumentException.class, () -> s.absentInOldFiles("n=0"), "a value old files cannot have meant");
+    s.integer("m", 1, "[1, inf)", "another");
+    assertThrows(IllegalArgumentException.class, () -> s.renamedFrom("m", "n"), "a current name is no old name");
+    assertEquals(List.of(), new java.util.ArrayList<>(SettingsSchema.pairs("  ").keySet()));
   }
 }

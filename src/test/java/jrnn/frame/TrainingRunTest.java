@@ -134,6 +134,35 @@ class TrainingRunTest {
   }
 
   @Test
+  void resumingWithoutACheckpointSaysWhy() throws IOException {
+    ModelFileException e = assertThrows(ModelFileException.class,
+        () -> new TrainingRun(task(SMALL), dir.resolve("none.jrnn"), quiet()).resume());
+    assertTrue(e.getMessage().contains("none.jrnn.ckpt") && e.getMessage().contains("without --resume"), e.getMessage());
+    IllegalArgumentException noFiles = assertThrows(IllegalArgumentException.class,
+        () -> new TrainingRun(task(SMALL), null, quiet()).resume());
+    assertTrue(noFiles.getMessage().contains("no checkpoint"), noFiles.getMessage());
+  }
+
+  @Test
+  void aHistoryRoundTripsAndAMalformedOneIsNamedByLine() throws IOException {
+    Path out = dir.resolve("h.jrnn");
+    RunHistory h = new TrainingRun(task(SMALL.with(Map.of("epochs", "1"))), out, quiet()).run();
+    RunHistory back = RunHistory.parse(h.toText(), out);
+    assertEquals(h.checks(), back.checks());
+    assertEquals(h.epochs(), back.epochs());
+    assertEquals(h.summary(), back.summary());
+    assertEquals(Metric.ACCURACY, back.metric());
+    RunHistory own = RunHistory.parse("metric bleu higher\nupdates 3\nstopped finished\ncheck 1 3 3 21.5 NaN\n"
+        + "check 1 3 3 20.0 NaN\n", out);
+    assertEquals(21.5, own.best().figure(), "an application's own metric keeps its direction");
+    for (String bad : List.of("epoch 1 0.1\n", "metric accuracy higher\nepoch 1 1 1 1 1 1 1 maybe\n",
+        "metric accuracy sideways\n", "metric accuracy higher\ncheck 1 x 3 0.5 0.1\n")) {
+      ModelFileException e = assertThrows(ModelFileException.class, () -> RunHistory.parse(bad, out), bad);
+      assertTrue(e.getMessage().contains("h.jrnn") && e.getMessage().contains("line "), e.getMessage());
+    }
+  }
+
+  @Test
   void aFileWrittenBeforeTheFrameStillLoads() throws IOException {
     Path out = dir.resolve("v1.jrnn");
     SentimentTask t = task(SMALL);

@@ -106,8 +106,8 @@ public final class LanguageModelTask implements TrainingTask {
   }
 
   @Override
-  public LossStats validate() {
-    return lm.evaluate(valid, settings().get(LmSettings.STEPS));
+  public Validation validate() {
+    return Validation.of(metric(), lm.evaluate(valid, settings().get(LmSettings.STEPS)));
   }
 
   @Override

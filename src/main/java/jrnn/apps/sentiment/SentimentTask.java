@@ -118,8 +118,8 @@ public final class SentimentTask implements TrainingTask {
   }
 
   @Override
-  public LossStats validate() {
-    return model.evaluate(valid, EVAL_BATCH);
+  public Validation validate() {
+    return Validation.of(metric(), model.evaluate(valid, EVAL_BATCH));
   }
 
   @Override
