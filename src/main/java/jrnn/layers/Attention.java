@@ -1,0 +1,289 @@
+package jrnn.layers;
+
+import jrnn.kernels.Blas;
+import jrnn.tensor.Tensor;
+
+/**
+ * Attention of a decoder over the states of an encoder, one decoder step at a time, for a batch
+ * of sources of different lengths (steps past a source's length get no weight).
+ *
+ * <p>Encoder states h_s ([S, B, E], time-major: row s*B + b), a query q ([B, D], the decoder's
+ * state). Scores, then weights and the context:
+ *
+ * <pre>
+ *   additive (Bahdanau et al. 2015):      e_s = v . tanh(W_k h_s + W_q q + b)     (W_k [A, E], W_q [A, D], b, v [A])
+ *   multiplicative (Luong et al. 2015):   e_s = q . (W h_s) = (q W) . h_s         (W [D, E])
+ *   alpha_s = exp(e_s) / sum over valid s' of exp(e_s')
+ *   c = sum over valid s of alpha_s h_s
+ * </pre>
+ *
+ * <p>The keys W_k h_s do not depend on the decoder's step: {@link #attach} computes them for every
+ * source step in one product, and {@link #finishBackward} takes their gradient back through W_k
+ * in one product, after the decoder's steps have added theirs. Each step keeps what its backward
+ * pass needs in a {@link Step}.
+ */
+public final class Attention {
+  /** How a source state is scored against the query. */
+  public enum Score {
+    ADDITIVE, MULTIPLICATIVE;
+
+    public static Score parse(String s) {
+      switch (s.trim().toLowerCase(java.util.Locale.ROOT)) {
+        case "additive":
+        case "bahdanau":
+          return ADDITIVE;
+        case "multiplicative":
+        case "luong":
+        case "general":
+          return MULTIPLICATIVE;
+        default:
+          throw new IllegalArgumentException("unknown attention score '" + s
+              + "'; expected additive (bahdanau) or multiplicative (luong)");
+      }
+    }
+  }
+
+  /** The weights of one kind of score, with their gradients (additive: W_k, W_q, b, v; multiplicative: W). */
+  public record Weights(Tensor keyWeight, Tensor queryWeight, Tensor bias, Tensor vector,
+      Tensor gKeyWeight, Tensor gQueryWeight, Tensor gBias, Tensor gVector) {}
+
+  /** What one decoder step computed and its backward pass reads. */
+  public static final class Step {
+    final Tensor query;
+    /** alpha, [S*B]. */
+    public final Tensor weights;
+    /** c, [B, E]. */
+    public final Tensor context;
+    /** additive: tanh(W_k h + W_q q + b), [S*B, A]; multiplicative: q W, [B, E]. */
+    final Tensor hidden;
+
+    Step(Tensor query, int rows, int batch, int encoderSize, int hiddenSize) {
+      this.query = query;
+      this.weights = Tensor.zeros(rows);
+      this.context = Tensor.zeros(batch, encoderSize);
+      this.hidden = Tensor.zeros(hiddenSize);
+    }
+  }
+
+  private final Score score;
+  private final Weights w;
+  private final int encoderSize;
+  private final int querySize;
+  private final int attentionSize;
+  private Tensor encoder;
+  private int steps;
+  private int batch;
+  private int[] lengths;
+  private Tensor keys = Tensor.zeros(0);
+  private Tensor gKeys = Tensor.zeros(0);
+
+  /**
+   * @param w additive: keyWeight [A, E], queryWeight [A, D], bias [A], vector [A]; multiplicative:
+   *     keyWeight [D, E] (W) and the others null
+   */
+  public Attention(Score score, int encoderSize, int querySize, Weights w) {
+    this.score = score;
+    this.w = w;
+    this.encoderSize = encoderSize;
+    this.querySize = querySize;
+    if (score == Score.ADDITIVE) {
+      this.attentionSize = w.keyWeight().dim(0);
+      w.keyWeight().requireShape("attention W_k", attentionSize, encoderSize);
+      w.queryWeight().requireShape("attention W_q", attentionSize, querySize);
+      w.bias().requireShape("attention b", attentionSize);
+      w.vector().requireShape("attention v", attentionSize);
+    } else {
+      this.attentionSize = encoderSize;
+      w.keyWeight().requireShape("attention W", querySize, encoderSize);
+    }
+  }
+
+  /**
+   * Attends over {@code encoder} ([steps * batch, E]) from now on, each source b of
+   * {@code lengths[b]} steps (at least 1); computes the additive keys and clears their gradient.
+   */
+  public void attach(Tensor encoder, int steps, int batch, int[] lengths) {
+    if (lengths.length != batch) {
+      throw new IllegalArgumentException("attention: " + lengths.length + " source lengths for a batch of " + batch);
+    }
+    for (int b = 0; b < batch; b++) {
+      if (lengths[b] < 1 || lengths[b] > steps) {
+        throw new IllegalArgumentException("attention: source " + b + " has length " + lengths[b]
+            + ", not in [1, " + steps + "]");
+      }
+    }
+    if (encoder.size() < steps * batch * encoderSize) {
+      throw new IllegalArgumentException("attention: encoder states hold " + encoder.size() + " values, "
+          + steps + " x " + batch + " x " + encoderSize + " needed");
+    }
+    this.encoder = encoder;
+    this.steps = steps;
+    this.batch = batch;
+    this.lengths = lengths.clone();
+    if (score == Score.ADDITIVE) {
+      int rows = steps * batch;
+      if (keys.size() < rows * attentionSize) {
+        keys = Tensor.zeros(rows * attentionSize);
+        gKeys = Tensor.zeros(rows * attentionSize);
+      }
+      Blas.gemm(false, true, rows, attentionSize, encoderSize, 1f, encoder, 0, encoderSize, w.keyWeight(), 0,
+          encoderSize, 0f, keys, 0, attentionSize);
+      gKeys.zero();
+    }
+  }
+
+  /** One decoder step: the weights and context for {@code query} ([B, D]), kept with what backward needs. */
+  public Step forward(Tensor query) {
+    int rows = steps * batch;
+    Step st = new Step(query, rows, batch, encoderSize, score == Score.ADDITIVE ? rows * attentionSize
+        : batch * encoderSize);
+    float[] e = new float[rows];
+    if (score == Score.ADDITIVE) {
+      // W_q q + b for each b, then u = tanh(keys + that), e = v . u.
+      Tensor projected = Tensor.zeros(batch, attentionSize);
+      for (int b = 0; b < batch; b++) {
+        projected.data().put(b * attentionSize, w.bias().data(), 0, attentionSize);
+      }
+      Blas.gemm(false, true, batch, attentionSize, querySize, 1f, query, 0, querySize, w.queryWeight(), 0, querySize,
+          1f, projected, 0, attentionSize);
+      for (int s = 0; s < steps; s++) {
+        for (int b = 0; b < batch; b++) {
+          if (s >= lengths[b]) {
+            continue;
+          }
+          int r = s * batch + b;
+          double sum = 0;
+          for (int a = 0; a < attentionSize; a++) {
+            float u = (float) Math.tanh(keys.get(r * attentionSize + a) + projected.get(b * attentionSize + a));
+            st.hidden.set(r * attentionSize + a, u);
+            sum += (double) w.vector().get(a) * u;
+          }
+          e[r] = (float) sum;
+        }
+      }
+    } else {
+      // p = q W ([B, E]), e = p . h_s.
+      Blas.gemm(false, false, batch, encoderSize, querySize, 1f, query, 0, querySize, w.keyWeight(), 0, encoderSize,
+          0f, st.hidden, 0, encoderSize);
+      for (int s = 0; s < steps; s++) {
+        for (int b = 0; b < batch; b++) {
+          if (s < lengths[b]) {
+            int r = s * batch + b;
+            e[r] = dot(st.hidden, b * encoderSize, encoder, r * encoderSize, encoderSize);
+          }
+        }
+      }
+    }
+    for (int b = 0; b < batch; b++) {
+      softmaxOverSource(e, b, st.weights);
+      for (int s = 0; s < lengths[b]; s++) {
+        int r = s * batch + b;
+        Blas.axpy(encoderSize, st.weights.get(r), encoder, r * encoderSize, st.context, b * encoderSize);
+      }
+    }
+    return st;
+  }
+
+  private void softmaxOverSource(float[] e, int b, Tensor alpha) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (int s = 0; s < lengths[b]; s++) {
+      max = Math.max(max, e[s * batch + b]);
+    }
+    double sum = 0;
+    for (int s = 0; s < lengths[b]; s++) {
+      sum += Math.exp(e[s * batch + b] - max);
+    }
+    for (int s = 0; s < steps; s++) {
+      int r = s * batch + b;
+      alpha.set(r, s < lengths[b] ? (float) (Math.exp(e[r] - max) / sum) : 0f);
+    }
+  }
+
+  /**
+   * Back-propagates dL/dc ({@code dContext}, [B, E]) through one step: adds to the weights'
+   * gradients, to {@code dQuery} ([B, D]) and to {@code dEncoder} ([S*B, E]); the additive keys'
+   * part waits in their gradient for {@link #finishBackward}.
+   */
+  public void backward(Step st, Tensor dContext, Tensor dQuery, Tensor dEncoder) {
+    int rows = steps * batch;
+    float[] de = new float[rows];
+    for (int b = 0; b < batch; b++) {
+      // dalpha_s = dc . h_s; de_s = alpha_s (dalpha_s - sum alpha dalpha); dh_s += alpha_s dc.
+      double mean = 0;
+      float[] dAlpha = new float[lengths[b]];
+      for (int s = 0; s < lengths[b]; s++) {
+        int r = s * batch + b;
+        dAlpha[s] = dot(dContext, b * encoderSize, encoder, r * encoderSize, encoderSize);
+        mean += (double) st.weights.get(r) * dAlpha[s];
+        Blas.axpy(encoderSize, st.weights.get(r), dContext, b * encoderSize, dEncoder, r * encoderSize);
+      }
+      for (int s = 0; s < lengths[b]; s++) {
+        int r = s * batch + b;
+        de[r] = (float) (st.weights.get(r) * (dAlpha[s] - mean));
+      }
+    }
+    if (score == Score.ADDITIVE) {
+      // e = v . u, u = tanh(pre): dv += de u, dpre = de v (1 - u^2); dkeys += dpre; dprojected_b = sum_s dpre.
+      Tensor dProjected = Tensor.zeros(batch, attentionSize);
+      for (int s = 0; s < steps; s++) {
+        for (int b = 0; b < batch; b++) {
+          if (s >= lengths[b]) {
+            continue;
+          }
+          int r = s * batch + b;
+          for (int a = 0; a < attentionSize; a++) {
+            float u = st.hidden.get(r * attentionSize + a);
+            w.gVector().add(a, de[r] * u);
+            float dPre = de[r] * w.vector().get(a) * (1 - u * u);
+            gKeys.add(r * attentionSize + a, dPre);
+            dProjected.add(b * attentionSize + a, dPre);
+          }
+        }
+      }
+      for (int b = 0; b < batch; b++) {
+        Blas.axpy(attentionSize, 1f, dProjected, b * attentionSize, w.gBias(), 0);
+      }
+      Blas.gemm(true, false, attentionSize, querySize, batch, 1f, dProjected, 0, attentionSize, st.query, 0, querySize,
+          1f, w.gQueryWeight(), 0, querySize);
+      Blas.gemm(false, false, batch, querySize, attentionSize, 1f, dProjected, 0, attentionSize, w.queryWeight(), 0,
+          querySize, 1f, dQuery, 0, querySize);
+    } else {
+      // e_s = p . h_s, p = q W: dp_b = sum_s de h_s, dh_s += de p_b; dW += q^T dp, dq += dp W^T.
+      Tensor dp = Tensor.zeros(batch, encoderSize);
+      for (int s = 0; s < steps; s++) {
+        for (int b = 0; b < batch; b++) {
+          if (s < lengths[b]) {
+            int r = s * batch + b;
+            Blas.axpy(encoderSize, de[r], encoder, r * encoderSize, dp, b * encoderSize);
+            Blas.axpy(encoderSize, de[r], st.hidden, b * encoderSize, dEncoder, r * encoderSize);
+          }
+        }
+      }
+      Blas.gemm(true, false, querySize, encoderSize, batch, 1f, st.query, 0, querySize, dp, 0, encoderSize, 1f,
+          w.gKeyWeight(), 0, encoderSize);
+      Blas.gemm(false, true, batch, querySize, encoderSize, 1f, dp, 0, encoderSize, w.keyWeight(), 0, encoderSize, 1f,
+          dQuery, 0, querySize);
+    }
+  }
+
+  /** After every step's backward: the additive keys' gradient through W_k, dW_k += dK^T H and dH += dK W_k. */
+  public void finishBackward(Tensor dEncoder) {
+    if (score != Score.ADDITIVE) {
+      return;
+    }
+    int rows = steps * batch;
+    Blas.gemm(true, false, attentionSize, encoderSize, rows, 1f, gKeys, 0, attentionSize, encoder, 0, encoderSize, 1f,
+        w.gKeyWeight(), 0, encoderSize);
+    Blas.gemm(false, false, rows, encoderSize, attentionSize, 1f, gKeys, 0, attentionSize, w.keyWeight(), 0,
+        encoderSize, 1f, dEncoder, 0, encoderSize);
+    gKeys.zero();
+  }
+
+  private static float dot(Tensor x, int xOff, Tensor y, int yOff, int n) {
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+      sum += (double) x.get(xOff + i) * y.get(yOff + i);
+    }
+    return (float) sum;
+  }
+}
