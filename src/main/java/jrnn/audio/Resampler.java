@@ -1,0 +1,51 @@
+package jrnn.audio;
+
+/**
+ * Changes a recording's sample rate by band-limited interpolation: each output sample is a sum of
+ * input samples weighted by a sinc whose cut-off is the lower of the two Nyquist frequencies
+ * (so that downsampling first removes what the new rate cannot hold), windowed by a Hann window
+ * of {@value #ZEROS} zero crossings each side.
+ */
+public final class Resampler {
+  /** Zero crossings of the sinc on each side of a sample: the filter's length, and its sharpness. */
+  static final int ZEROS = 16;
+
+  private Resampler() {}
+
+  public static Wav.Audio resample(Wav.Audio audio, int rate) {
+    if (rate < 1) {
+      throw new IllegalArgumentException("a sample rate must be positive, got " + rate);
+    }
+    if (audio.sampleRate() == rate) {
+      return audio;
+    }
+    float[] in = audio.samples();
+    double ratio = (double) rate / audio.sampleRate();
+    int n = (int) Math.max(1, Math.round(in.length * ratio));
+    // Cut-off as a fraction of the input's Nyquist frequency.
+    double cutoff = Math.min(1.0, ratio);
+    double halfWidth = ZEROS / cutoff; // in input samples
+    float[] out = new float[n];
+    for (int j = 0; j < n; j++) {
+      double t = j / ratio; // the output sample's time, in input samples
+      int lo = (int) Math.ceil(t - halfWidth);
+      int hi = (int) Math.floor(t + halfWidth);
+      double sum = 0;
+      for (int i = Math.max(0, lo); i <= Math.min(in.length - 1, hi); i++) {
+        double x = i - t;
+        sum += in[i] * cutoff * sinc(cutoff * x) * hann(x / halfWidth);
+      }
+      out[j] = (float) sum;
+    }
+    return new Wav.Audio(out, rate);
+  }
+
+  private static double sinc(double x) {
+    return x == 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x);
+  }
+
+  /** The Hann window on [-1, 1]. */
+  private static double hann(double u) {
+    return Math.abs(u) >= 1 ? 0 : 0.5 * (1 + Math.cos(Math.PI * u));
+  }
+}
