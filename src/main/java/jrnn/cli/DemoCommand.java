@@ -158,8 +158,7 @@ final class DemoCommand implements Callable<Integer> {
     int next = sampler.sample(model.outputs(), (ids.length - 1) * v, v, rng);
     RecurrentState state = model.finalState().copy();
     for (int i = 0; i < length; i++) {
-      String token = vocab.token(next);
-      out.append(token.equals(Vocabulary.UNKNOWN) ? Vocabulary.UNKNOWN_CHARACTER : token);
+      out.append(vocab.characterText(next));
       model.forward(Batch.ofTokens(1, 1, new int[] {next}, new int[] {1}, null), state, false, null);
       state.copyFrom(model.finalState());
       next = sampler.sample(model.outputs(), 0, v, rng);

@@ -25,10 +25,7 @@ final class EvalLmCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     LanguageModel lm = LanguageModel.load(model);
     java.util.List<String> tokens = lm.tokenize(TextFiles.read(data));
-    String unseen = lm.unseenNote(data.toString(), tokens);
-    if (!unseen.isEmpty()) {
-      System.out.println(unseen);
-    }
+    lm.unseenNote(data.toString(), tokens).ifPresent(System.out::println);
     int[] ids = lm.encode(tokens);
     long t0 = System.nanoTime();
     LossStats s = lm.evaluate(ids, 100);

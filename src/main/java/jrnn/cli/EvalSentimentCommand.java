@@ -41,10 +41,7 @@ final class EvalSentimentCommand implements Callable<Integer> {
     }
     if (models.size() == 1) {
       SentimentModel m = SentimentModel.load(models.get(0));
-      String unseen = m.unseenNote(data != null ? data.toString() : "the snippets", examples);
-      if (!unseen.isEmpty()) {
-        System.out.println(unseen);
-      }
+      m.unseenNote(data != null ? data.toString() : "the snippets", examples).ifPresent(System.out::println);
       LossStats s = m.evaluate(examples, BATCH);
       System.out.printf(Locale.ROOT, "%,d sentences, %,d correct, loss %.4f%n", s.count(), s.correct(), s.mean());
       System.out.printf(Locale.ROOT, "accuracy: %.4f%n", s.accuracy());

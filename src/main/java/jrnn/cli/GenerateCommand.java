@@ -36,10 +36,7 @@ final class GenerateCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--length must not be negative, got " + length);
     }
     LanguageModel lm = LanguageModel.load(model);
-    String unseen = lm.unseenNote("prompt", lm.tokenizePrompt(prime));
-    if (!unseen.isEmpty()) {
-      System.err.println(unseen);
-    }
+    lm.unseenNote("prompt", lm.tokenizePrompt(prime)).ifPresent(System.err::println);
     System.out.println(lm.generate(prime, length, temperature, topK, new Rng(seed)));
     return 0;
   }

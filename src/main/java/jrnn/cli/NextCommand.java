@@ -28,10 +28,7 @@ final class NextCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     LanguageModel lm = LanguageModel.load(model);
     String text = String.join(" ", words);
-    String unseen = lm.unseenNote("prompt", lm.tokenizePrompt(text));
-    if (!unseen.isEmpty()) {
-      System.err.println(unseen);
-    }
+    lm.unseenNote("prompt", lm.tokenizePrompt(text)).ifPresent(System.err::println);
     System.out.println("after \"" + text + "\":");
     for (Map.Entry<String, Double> e : lm.next(text, count)) {
       System.out.printf(Locale.ROOT, "  %-20s %.4f%n", e.getKey().replace("\n", "\\n"), e.getValue());

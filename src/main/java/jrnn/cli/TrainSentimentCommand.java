@@ -157,10 +157,7 @@ final class TrainSentimentCommand implements Callable<Integer>, HasSettings {
     SentimentModel m = create.apply(SentimentModel.vocabulary(trainSet, s.get(SentimentSettings.MIN_COUNT)));
     System.out.printf(Locale.ROOT, "%svocabulary %,d; %,d parameters%n", folds > 1 ? "final model, trained on all "
         + trainSet.size() + " examples: " : "", m.vocabulary().size(), m.model().parameters().layout().size());
-    String unseen = m.unseenNote("validation", validSet);
-    if (!unseen.isEmpty()) {
-      System.out.println(unseen);
-    }
+    m.unseenNote("validation", validSet).ifPresent(System.out::println);
     new TrainingRun(new SentimentTask(m, trainSet, validSet), run.out, System.out).execute(run.resume);
     if (crossValidated != null) {
       System.out.printf(Locale.ROOT, "cross-validated accuracy: %.4f%n", crossValidated);

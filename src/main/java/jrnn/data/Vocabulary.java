@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Token strings to ids and back. Built from training text: the most frequent tokens first (ties
@@ -12,8 +13,6 @@ import java.util.Map;
  */
 public final class Vocabulary {
   public static final String UNKNOWN = "<unk>";
-  /** How text sampled from a character model shows {@code <unk>}: the Unicode replacement character. */
-  public static final String UNKNOWN_CHARACTER = "\uFFFD";
 
   private final List<String> tokens;
   private final Map<String, Integer> ids;
@@ -80,12 +79,17 @@ public final class Vocabulary {
 
   /**
    * "validation: 12 of 20,000 characters unseen in training, read as <unk>" for {@code what}
-   * "validation" and {@code unit} "characters"; empty when every token is known.
+   * "validation" and {@code unit} "characters"; nothing when every token is known.
    */
-  public String unseenNote(String what, List<String> text, String unit) {
+  public Optional<String> unseenNote(String what, List<String> text, String unit) {
     int n = unseen(text);
-    return n == 0 ? "" : String.format(java.util.Locale.ROOT, "%s: %,d of %,d %s unseen in training, read as %s",
-        what, n, text.size(), unit, UNKNOWN);
+    return n == 0 ? Optional.empty() : Optional.of(String.format(java.util.Locale.ROOT,
+        "%s: %,d of %,d %s unseen in training, read as %s", what, n, text.size(), unit, UNKNOWN));
+  }
+
+  /** Token {@code id} as the text of a character model: {@code <unk>} as U+FFFD, the replacement character. */
+  public String characterText(int id) {
+    return id == unknown ? "\uFFFD" : tokens.get(id);
   }
 
   public int size() {

@@ -28,6 +28,8 @@ public final class CommonSettings {
   public static final Setting<Integer> EPOCHS = Setting.integer("epochs", "[1, inf)", "Epochs.").runControl();
   public static final Setting<String> OPTIMIZER = Setting.choice("optimizer", List.of("sgd", "momentum", "nesterov",
       "adam"), "Optimizer.");
+  public static final Setting<Double> MOMENTUM = Setting.real("momentum", "[0, 1)",
+      "Momentum of the momentum and nesterov optimizers (the others ignore it).");
   public static final Setting<Double> LR = Setting.real("lr", "(0, inf)", "Learning rate.");
   public static final Setting<Integer> DECAY_START = Setting.integer("decay_start", "[0, inf)",
       "Epochs at the full learning rate before it decays.");
@@ -47,7 +49,7 @@ public final class CommonSettings {
 
   /** Every shared setting, by name, for {@link SettingsSchema#include}. */
   public static final Map<String, Setting<?>> ALL = byName(EMBEDDING, CELL, HIDDEN, LAYERS, DROPOUT, BATCH, EPOCHS,
-      OPTIMIZER, LR, DECAY_START, DECAY_FACTOR, CLIP_NORM, WEIGHT_DECAY, SEED, CHECKS_PER_EPOCH, PATIENCE,
+      OPTIMIZER, MOMENTUM, LR, DECAY_START, DECAY_FACTOR, CLIP_NORM, WEIGHT_DECAY, SEED, CHECKS_PER_EPOCH, PATIENCE,
       MAX_MINUTES);
 
   private static Map<String, Setting<?>> byName(Setting<?>... settings) {
@@ -64,7 +66,7 @@ public final class CommonSettings {
    * decay.
    */
   public static TrainingConfig trainingConfig(Settings s, LossNormalization normalization, double adversarialNorm) {
-    return new TrainingConfig(s.get(OPTIMIZER), 0,
+    return new TrainingConfig(s.get(OPTIMIZER), s.get(MOMENTUM),
         new LearningRateSchedule(s.get(LR), s.get(DECAY_START), s.get(DECAY_FACTOR)), s.get(CLIP_NORM), 0,
         s.get(WEIGHT_DECAY), normalization, adversarialNorm);
   }

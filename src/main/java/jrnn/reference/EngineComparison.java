@@ -48,11 +48,16 @@ public final class EngineComparison {
    */
   public static final double ATOL = 0.2;
 
+  /** |fast - reference| / (ATOL + |reference|), the measure every engine-against-reference test uses. */
+  public static double scaledDifference(double reference, double fast) {
+    return Math.abs(reference - fast) / (ATOL + Math.abs(reference));
+  }
+
   private static final class Collector {
     final Map<String, double[]> worst = new LinkedHashMap<>();
 
     void add(String group, double ref, double fast) {
-      double scaled = Math.abs(ref - fast) / (ATOL + Math.abs(ref));
+      double scaled = scaledDifference(ref, fast);
       double[] w = worst.computeIfAbsent(group, g -> new double[] {-1, 0, 0});
       if (!(scaled <= w[0])) {
         w[0] = Double.isNaN(scaled) ? Double.POSITIVE_INFINITY : scaled;

@@ -26,7 +26,8 @@ class LauncherTest {
 
   record Result(int exit, String out, List<String> err) {}
 
-  Result launch(Map<String, String> env, String... args) throws IOException, InterruptedException {
+  /** bin/jrnn with {@code args}, on this build's classes, its output and errors to files in {@code dir}. */
+  ProcessBuilder launcher(Map<String, String> env, String... args) {
     List<String> command = new java.util.ArrayList<>(List.of(Path.of("bin/jrnn").toAbsolutePath().toString()));
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
@@ -34,11 +35,15 @@ class LauncherTest {
     pb.environment().remove("JAVA_TOOL_OPTIONS");
     pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
     pb.environment().put("JRNN_CLASSPATH", System.getProperty("java.class.path"));
-    pb.environment().put("JRNN_JAVA_OPTS", "-Xmx256m");
+    pb.environment().put("JRNN_JAVA_OPTS", "-Xmx512m");
     pb.environment().putAll(env);
     pb.redirectOutput(dir.resolve("out.txt").toFile());
     pb.redirectError(dir.resolve("err.txt").toFile());
-    Process p = pb.start();
+    return pb;
+  }
+
+  Result launch(Map<String, String> env, String... args) throws IOException, InterruptedException {
+    Process p = launcher(env, args).start();
     assertTrue(p.waitFor(120, TimeUnit.SECONDS), "bin/jrnn did not finish");
     String err = java.nio.file.Files.readString(dir.resolve("err.txt"), StandardCharsets.UTF_8);
     return new Result(p.exitValue(), java.nio.file.Files.readString(dir.resolve("out.txt")),
@@ -75,15 +80,7 @@ class LauncherTest {
 
   @Test
   void aSignalToTheLauncherStopsTheJvm() throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(Path.of("bin/jrnn").toAbsolutePath().toString(), "demo", "--seconds", "600")
-        .directory(dir.toFile());
-    pb.environment().remove("JRNN_DEBUG");
-    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
-    pb.environment().put("JRNN_CLASSPATH", System.getProperty("java.class.path"));
-    pb.environment().put("JRNN_JAVA_OPTS", "-Xmx512m");
-    pb.redirectOutput(dir.resolve("out.txt").toFile());
-    pb.redirectError(dir.resolve("err.txt").toFile());
-    Process launcher = pb.start();
+    Process launcher = launcher(Map.of(), "demo", "--seconds", "600").start();
     List<ProcessHandle> jvms = List.of();
     for (int i = 0; i < 600 && jvms.isEmpty(); i++) {
       jvms = launcher.descendants().filter(h -> h.info().command().orElse("").endsWith("java")).toList();

@@ -44,6 +44,15 @@ class SettingOptionsTest {
   }
 
   @Test
+  void theMomentumReachesTheOptimizer() {
+    Settings s = parse("lm", LmSettings.SCHEMA, "--optimizer", "momentum", "--momentum", "0.5");
+    assertEquals(0.5, CommonSettings.trainingConfig(s, jrnn.models.LossNormalization.PER_OUTPUT, 0).momentum());
+    assertEquals(0.9, parse("lm", LmSettings.SCHEMA).get(CommonSettings.MOMENTUM), "the default");
+    Settings old = LmSettings.SCHEMA.fromProperties(java.util.Map.of("lm.optimizer", "momentum"));
+    assertEquals(0.0, old.get(CommonSettings.MOMENTUM), "files from before the setting trained without momentum");
+  }
+
+  @Test
   void anOptionOverridesThePresetAndEveryValueIsChecked() {
     Settings s = parse("sentiment", SentimentSettings.SCHEMA, "--preset", "sst2", "--epochs", "5", "--cell", "LSTM");
     assertEquals(5, s.get(CommonSettings.EPOCHS));

@@ -17,8 +17,10 @@ class VocabularyTest {
     assertEquals(chars.id(Vocabulary.UNKNOWN), chars.id("Z"));
     assertEquals(2, chars.unseen(Vocabulary.characters("aZbé")));
     assertEquals("validation: 2 of 4 characters unseen in training, read as <unk>",
-        chars.unseenNote("validation", Vocabulary.characters("aZbé"), "characters"));
-    assertEquals("", chars.unseenNote("validation", Vocabulary.characters("abba"), "characters"));
+        chars.unseenNote("validation", Vocabulary.characters("aZbé"), "characters").orElseThrow());
+    assertTrue(chars.unseenNote("validation", Vocabulary.characters("abba"), "characters").isEmpty());
+    assertEquals("\uFFFD", chars.characterText(chars.id("Z")), "a character model writes <unk> as U+FFFD");
+    assertEquals("b", chars.characterText(chars.id("b")));
     // A corpus that holds <unk> keeps it where its frequency puts it.
     Vocabulary words = Vocabulary.build(List.of("the", "<unk>", "the", "<unk>", "<unk>", "cat"), 0);
     assertEquals(List.of("<unk>", "the", "cat"), words.tokens());

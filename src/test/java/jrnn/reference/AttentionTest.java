@@ -187,14 +187,12 @@ class AttentionTest {
     assertThrows(IllegalArgumentException.class, () -> Score.parse("dot-product-ish"));
   }
 
+  /** Every element within {@code tolerance} by {@link EngineComparison#scaledDifference}, as the cells are held. */
   static void assertClose(String what, double[] expected, double[] actual, double tolerance) {
     assertEquals(expected.length, actual.length, what);
-    double scale = 0;
-    for (double x : expected) {
-      scale = Math.max(scale, Math.abs(x));
-    }
     for (int i = 0; i < expected.length; i++) {
-      assertEquals(expected[i], actual[i], tolerance * Math.max(1, scale), what + " element " + i);
+      double d = EngineComparison.scaledDifference(expected[i], actual[i]);
+      assertTrue(d < tolerance, what + " element " + i + ": reference " + expected[i] + ", layer " + actual[i]);
     }
   }
 }

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import jrnn.cells.CellType;
 import jrnn.data.Batch;
 import jrnn.data.TextFiles;
@@ -79,8 +80,8 @@ public final class LanguageModel extends TokenModel {
     return out;
   }
 
-  /** "prompt: 1 of 5 characters unseen in training, read as <unk>", or empty when all are known. */
-  public String unseenNote(String what, List<String> tokens) {
+  /** "prompt: 1 of 5 characters unseen in training, read as <unk>", or nothing when all are known. */
+  public Optional<String> unseenNote(String what, List<String> tokens) {
     return vocab.unseenNote(what, tokens, wordLevel() ? "words" : "characters");
   }
 
@@ -125,11 +126,11 @@ public final class LanguageModel extends TokenModel {
     int next = sampler.sample(model.outputs(), (ids.length - 1) * v, v, rng);
     StringBuilder out = new StringBuilder(prompt);
     for (int i = 0; i < length; i++) {
-      String tok = vocab.token(next);
       if (wordLevel()) {
+        String tok = vocab.token(next);
         out.append(tok.equals("<eos>") ? "\n" : (out.length() == 0 || out.charAt(out.length() - 1) == '\n' ? "" : " ") + tok);
       } else {
-        out.append(tok.equals(Vocabulary.UNKNOWN) ? Vocabulary.UNKNOWN_CHARACTER : tok);
+        out.append(vocab.characterText(next));
       }
       model.forward(Batch.ofTokens(1, 1, new int[] {next}, new int[] {1}, null), state, false, null);
       state.copyFrom(model.finalState());

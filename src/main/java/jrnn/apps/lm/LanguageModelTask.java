@@ -47,10 +47,7 @@ public final class LanguageModelTask implements TrainingTask {
     LanguageModel lm = LanguageModel.create(s, Vocabulary.build(trainTokens, s.get(LmSettings.VOCAB_CAP)));
     log.printf(Locale.ROOT, "language model, %s level: %,d training and %,d validation tokens, vocabulary %,d%n",
         s.get(LmSettings.LEVEL), trainTokens.size(), validTokens.size(), lm.vocabulary().size());
-    String unseen = lm.unseenNote("validation", validTokens);
-    if (!unseen.isEmpty()) {
-      log.println(unseen);
-    }
+    lm.unseenNote("validation", validTokens).ifPresent(log::println);
     log.printf(Locale.ROOT, "model: %,d parameters; %s kernels, %d threads%n", lm.model().parameters().layout().size(),
         Kernels.best().getClass().getSimpleName(), Parallel.threads());
     return new LanguageModelTask(lm, lm.encode(trainTokens), lm.encode(validTokens));

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import jrnn.cells.CellType;
 import jrnn.data.Batch;
 import jrnn.data.Vocabulary;
@@ -100,8 +101,8 @@ public final class SentimentModel extends TokenModel {
     return s.get(SentimentSettings.FINE_GRAINED) ? 5 : 2;
   }
 
-  /** "validation: 40 of 17,000 words unseen in training, read as <unk>", or empty when all are known. */
-  public String unseenNote(String what, List<Example> examples) {
+  /** "validation: 40 of 17,000 words unseen in training, read as <unk>", or nothing when all are known. */
+  public Optional<String> unseenNote(String what, List<Example> examples) {
     List<String> words = new ArrayList<>();
     for (Example e : examples) {
       words.addAll(e.tokens());
