@@ -158,6 +158,42 @@ public abstract class RecurrentCell {
     });
   }
 
+  /**
+   * As {@link #projectInputs}, for the B rows of step t alone, read from {@code xOff} with stride
+   * {@code xLd}: for a decoder whose input at step t is known only once step t - 1 has run (input
+   * feeding, or a layer above the first, stepped together with the layers below it).
+   */
+  public void projectInputsAt(int t, Tensor x, int xOff, int xLd) {
+    if (biasHh != null) {
+      kernels.add(bias, 0, biasHh, 0, forwardBias, 0, gateWidth);
+    }
+    boolean withBias = biasInProjection();
+    int g0 = gateOffset(t, 0);
+    Parallel.run(batch, (r0, r1) -> {
+      if (withBias) {
+        for (int r = r0; r < r1; r++) {
+          gates.data().put(g0 + r * gateWidth, forwardBias.data(), 0, gateWidth);
+        }
+      }
+      Blas.gemm(false, true, r1 - r0, gateWidth, inputSize, 1f, x, xOff + r0 * xLd, xLd, wIh, 0,
+          inputSize, withBias ? 1f : 0f, gates, g0 + r0 * gateWidth, gateWidth);
+    });
+  }
+
+  /**
+   * dL/dx of step t's B rows, dGates[t] W_ih, written (or added, when {@code accumulate}) to
+   * {@code dx} from {@code dxOff} with stride {@code dxLd}; valid after {@link #backwardStep} of
+   * step t. {@link #inputGradients} with a null dx then adds the weights' gradients for all steps.
+   */
+  public void inputGradientAt(int t, Tensor dx, int dxOff, int dxLd, boolean accumulate) {
+    Blas.gemm(false, false, batch, inputSize, gateWidth, 1f, dGates, gateOffset(t, 0), gateWidth, wIh, 0,
+        inputSize, accumulate ? 1f : 0f, dx, dxOff, dxLd);
+  }
+
+  public int inputSize() {
+    return inputSize;
+  }
+
   /** Whether the bias joins the pre-activations in {@link #projectInputs} rather than in the step. */
   protected boolean biasInProjection() {
     return false;

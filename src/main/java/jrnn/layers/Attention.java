@@ -49,19 +49,22 @@ public final class Attention {
 
   /** What one decoder step computed and its backward pass reads. */
   public static final class Step {
-    final Tensor query;
-    /** alpha, [S*B]. */
+    Tensor query;
+    /** alpha, [S*B] (the first S*B values). */
     public final Tensor weights;
-    /** c, [B, E]. */
+    /** c, [B, E] (the first B*E values). */
     public final Tensor context;
     /** additive: tanh(W_k h + W_q q + b), [S*B, A]; multiplicative: q W, [B, E]. */
     final Tensor hidden;
 
-    Step(Tensor query, int rows, int batch, int encoderSize, int hiddenSize) {
-      this.query = query;
+    Step(int rows, int batch, int encoderSize, int hiddenSize) {
       this.weights = Tensor.zeros(rows);
-      this.context = Tensor.zeros(batch, encoderSize);
+      this.context = Tensor.zeros(batch * encoderSize);
       this.hidden = Tensor.zeros(hiddenSize);
+    }
+
+    boolean holds(int rows, int batch, int encoderSize, int hiddenSize) {
+      return weights.size() >= rows && context.size() >= batch * encoderSize && hidden.size() >= hiddenSize;
     }
   }
 
@@ -76,6 +79,17 @@ public final class Attention {
   private int[] lengths;
   private Tensor keys = Tensor.zeros(0);
   private Tensor gKeys = Tensor.zeros(0);
+  /**
+   * The steps since {@link #attach}, whose buffers the next attach reuses: a decoder runs this
+   * layer at every target word of every batch, and off-heap buffers are slow to allocate.
+   */
+  private final java.util.List<Step> pool = new java.util.ArrayList<>();
+  private int used;
+  private Tensor projected = Tensor.zeros(0);
+  private Tensor dProjected = Tensor.zeros(0);
+  private Tensor dp = Tensor.zeros(0);
+  private float[] scores = new float[0];
+  private float[] dScores = new float[0];
 
   /**
    * @param w additive: keyWeight [A, E], queryWeight [A, D], bias [A], vector [A]; multiplicative:
@@ -120,6 +134,11 @@ public final class Attention {
     this.steps = steps;
     this.batch = batch;
     this.lengths = lengths.clone();
+    this.used = 0;
+    if (scores.length < steps * batch) {
+      scores = new float[steps * batch];
+      dScores = new float[steps * batch];
+    }
     if (score == Score.ADDITIVE) {
       int rows = steps * batch;
       if (keys.size() < rows * attentionSize) {
@@ -132,15 +151,42 @@ public final class Attention {
     }
   }
 
-  /** One decoder step: the weights and context for {@code query} ([B, D]), kept with what backward needs. */
+  /**
+   * Lets the next {@link #forward} reuse the buffers of the steps since {@link #attach}: for a
+   * decoder that runs step by step without a backward pass (a search), whose steps would
+   * otherwise each keep theirs.
+   */
+  public void rewind() {
+    used = 0;
+  }
+
+  /**
+   * One decoder step: the weights and context for {@code query} ([B, D]), kept with what backward
+   * needs. The step's buffers are reused after the next {@link #attach}.
+   */
   public Step forward(Tensor query) {
     int rows = steps * batch;
-    Step st = new Step(query, rows, batch, encoderSize, score == Score.ADDITIVE ? rows * attentionSize
-        : batch * encoderSize);
-    float[] e = new float[rows];
+    int hiddenSize = score == Score.ADDITIVE ? rows * attentionSize : batch * encoderSize;
+    if (used == pool.size() || !pool.get(used).holds(rows, batch, encoderSize, hiddenSize)) {
+      Step fresh = new Step(rows, batch, encoderSize, hiddenSize);
+      if (used == pool.size()) {
+        pool.add(fresh);
+      } else {
+        pool.set(used, fresh);
+      }
+    }
+    Step st = pool.get(used++);
+    st.query = query;
+    for (int i = 0; i < batch * encoderSize; i++) {
+      st.context.set(i, 0f);
+    }
+    float[] e = scores;
     if (score == Score.ADDITIVE) {
       // W_q q + b for each b, then u = tanh(keys + that), e = v . u.
-      Tensor projected = Tensor.zeros(batch, attentionSize);
+      if (projected.size() < batch * attentionSize) {
+        projected = Tensor.zeros(batch * attentionSize);
+        dProjected = Tensor.zeros(batch * attentionSize);
+      }
       for (int b = 0; b < batch; b++) {
         projected.data().put(b * attentionSize, w.bias().data(), 0, attentionSize);
       }
@@ -205,8 +251,7 @@ public final class Attention {
    * part waits in their gradient for {@link #finishBackward}.
    */
   public void backward(Step st, Tensor dContext, Tensor dQuery, Tensor dEncoder) {
-    int rows = steps * batch;
-    float[] de = new float[rows];
+    float[] de = dScores;
     for (int b = 0; b < batch; b++) {
       // dalpha_s = dc . h_s; de_s = alpha_s (dalpha_s - sum alpha dalpha); dh_s += alpha_s dc.
       double mean = 0;
@@ -224,7 +269,9 @@ public final class Attention {
     }
     if (score == Score.ADDITIVE) {
       // e = v . u, u = tanh(pre): dv += de u, dpre = de v (1 - u^2); dkeys += dpre; dprojected_b = sum_s dpre.
-      Tensor dProjected = Tensor.zeros(batch, attentionSize);
+      for (int i = 0; i < batch * attentionSize; i++) {
+        dProjected.set(i, 0f);
+      }
       for (int s = 0; s < steps; s++) {
         for (int b = 0; b < batch; b++) {
           if (s >= lengths[b]) {
@@ -249,7 +296,13 @@ public final class Attention {
           querySize, 1f, dQuery, 0, querySize);
     } else {
       // e_s = p . h_s, p = q W: dp_b = sum_s de h_s, dh_s += de p_b; dW += q^T dp, dq += dp W^T.
-      Tensor dp = Tensor.zeros(batch, encoderSize);
+      if (dp.size() < batch * encoderSize) {
+        dp = Tensor.zeros(batch * encoderSize);
+      }
+      Tensor dp = this.dp;
+      for (int i = 0; i < batch * encoderSize; i++) {
+        dp.set(i, 0f);
+      }
       for (int s = 0; s < steps; s++) {
         for (int b = 0; b < batch; b++) {
           if (s < lengths[b]) {

@@ -31,15 +31,31 @@ public final class Dropout {
 
   /** dst[i] = src[i] * mask[i] for n elements, drawing a fresh mask. */
   public void forward(Tensor src, Tensor dst, int n, Rng rng) {
+    draw(n, rng);
+    for (int i = 0; i < n; i++) {
+      dst.set(i, src.get(i) * mask.get(i));
+    }
+  }
+
+  /**
+   * Draws a fresh mask of n elements without applying it, for a layer that applies it piece by
+   * piece ({@link #apply}) as its steps produce what it drops.
+   */
+  public void draw(int n, Rng rng) {
     if (mask.size() < n) {
       mask = Tensor.zeros(n);
     }
     size = n;
     float keep = (float) (1 / (1 - p));
     for (int i = 0; i < n; i++) {
-      float m = rng.nextDouble() < p ? 0f : keep;
-      mask.set(i, m);
-      dst.set(i, src.get(i) * m);
+      mask.set(i, rng.nextDouble() < p ? 0f : keep);
+    }
+  }
+
+  /** dst[dstOff + i] = src[srcOff + i] * mask[maskOff + i] for i < n, with the drawn mask. */
+  public void apply(Tensor src, int srcOff, Tensor dst, int dstOff, int maskOff, int n) {
+    for (int i = 0; i < n; i++) {
+      dst.set(dstOff + i, src.get(srcOff + i) * mask.get(maskOff + i));
     }
   }
 

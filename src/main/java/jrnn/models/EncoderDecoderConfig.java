@@ -1,0 +1,135 @@
+package jrnn.models;
+
+import jrnn.cells.CellType;
+import jrnn.layers.Attention;
+import jrnn.layers.Bidirectional;
+import jrnn.layers.RecurrentConfig;
+import jrnn.params.ParamLayout;
+
+/**
+ * An encoder-decoder with attention (SPEC 8.5, machine translation): the encoder reads the whole
+ * source, the decoder then writes the target a word at a time from the encoder's final state
+ * (through a bridge) and, at every step, from an attention over all the encoder's states.
+ *
+ * @param sourceVocab source token ids
+ * @param targetVocab target token ids
+ * @param embedding width of both embeddings
+ * @param encoderHidden units of each encoder direction
+ * @param encoderLayers encoder layers; {@code bidirectional} gives each two directions, concatenated
+ * @param decoderHidden units of each decoder layer, also the width of the attentional vector
+ * @param attentionSize additive attention's hidden width (ignored for multiplicative)
+ * @param inputFeeding the attentional vector of step t - 1 joins the embedding of word t - 1 as
+ *     the decoder's input at step t (Luong et al. 2015)
+ * @param tied the output layer's weight is the target embedding table (needs embedding ==
+ *     decoderHidden)
+ * @param dropout on the embeddings, between encoder layers and on the attentional vector
+ * @param labelSmoothing epsilon of the smoothed target distribution (Szegedy et al. 2016)
+ */
+public record EncoderDecoderConfig(int sourceVocab, int targetVocab, int embedding, CellType cell,
+    int encoderHidden, int encoderLayers, boolean bidirectional, int decoderHidden, int decoderLayers,
+    Attention.Score attention, int attentionSize, boolean inputFeeding, boolean tied, double dropout,
+    double labelSmoothing) {
+
+  public static final String SOURCE_EMBEDDING = "source_embedding.weight";
+  public static final String TARGET_EMBEDDING = "target_embedding.weight";
+  public static final String ENCODER = "encoder.";
+  public static final String DECODER = "decoder.";
+  public static final String BRIDGE_H_WEIGHT = "bridge.h.weight";
+  public static final String BRIDGE_H_BIAS = "bridge.h.bias";
+  public static final String BRIDGE_C_WEIGHT = "bridge.c.weight";
+  public static final String BRIDGE_C_BIAS = "bridge.c.bias";
+  public static final String ATTENTION_KEY = "attention.key_weight";
+  public static final String ATTENTION_QUERY = "attention.query_weight";
+  public static final String ATTENTION_BIAS = "attention.bias";
+  public static final String ATTENTION_VECTOR = "attention.vector";
+  public static final String COMBINE_WEIGHT = "combine.weight";
+  public static final String COMBINE_BIAS = "combine.bias";
+  public static final String OUTPUT_WEIGHT = "output.weight";
+  public static final String OUTPUT_BIAS = "output.bias";
+
+  public EncoderDecoderConfig {
+    positive("source vocabulary", sourceVocab);
+    positive("target vocabulary", targetVocab);
+    positive("embedding", embedding);
+    positive("encoder hidden units", encoderHidden);
+    positive("encoder layers", encoderLayers);
+    positive("decoder hidden units", decoderHidden);
+    positive("decoder layers", decoderLayers);
+    if (cell == null || attention == null) {
+      throw new IllegalArgumentException("EncoderDecoderConfig: cell and attention must be given");
+    }
+    if (attention == Attention.Score.ADDITIVE) {
+      positive("attention size", attentionSize);
+    }
+    if (tied && embedding != decoderHidden) {
+      throw new IllegalArgumentException("EncoderDecoderConfig: tied embeddings need the embedding width ("
+          + embedding + ") equal to the decoder's hidden units (" + decoderHidden + ")");
+    }
+    if (!(dropout >= 0 && dropout < 1)) {
+      throw new IllegalArgumentException("EncoderDecoderConfig: dropout must be in [0, 1), got " + dropout);
+    }
+    if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
+      throw new IllegalArgumentException("EncoderDecoderConfig: label smoothing must be in [0, 1), got "
+          + labelSmoothing);
+    }
+  }
+
+  private static void positive(String what, int v) {
+    if (v <= 0) {
+      throw new IllegalArgumentException("EncoderDecoderConfig: " + what + " must be positive, got " + v);
+    }
+  }
+
+  public RecurrentConfig encoder() {
+    return new RecurrentConfig(cell, embedding, encoderHidden, encoderLayers,
+        bidirectional ? Bidirectional.CONCAT : Bidirectional.NONE, dropout);
+  }
+
+  public RecurrentConfig decoder() {
+    return new RecurrentConfig(cell, decoderInputSize(), decoderHidden, decoderLayers, Bidirectional.NONE, 0);
+  }
+
+  /** Width of an encoder state, what attention reads: 2H with two directions. */
+  public int encoderOutputSize() {
+    return encoder().outputSize();
+  }
+
+  /** The decoder's input: the previous word's embedding, and the previous attentional vector when fed. */
+  public int decoderInputSize() {
+    return embedding + (inputFeeding ? decoderHidden : 0);
+  }
+
+  /** What the bridge reads: the top encoder layer's final states, both directions side by side. */
+  public int bridgeInputSize() {
+    return encoderHidden * (bidirectional ? 2 : 1);
+  }
+
+  public ParamLayout parameterLayout() {
+    ParamLayout.Builder b = ParamLayout.builder();
+    b.add(SOURCE_EMBEDDING, sourceVocab, embedding);
+    b.add(TARGET_EMBEDDING, targetVocab, embedding);
+    encoder().declareParameters(b, ENCODER);
+    b.add(BRIDGE_H_WEIGHT, decoderLayers * decoderHidden, bridgeInputSize());
+    b.add(BRIDGE_H_BIAS, decoderLayers * decoderHidden);
+    if (cell.hasCellState()) {
+      b.add(BRIDGE_C_WEIGHT, decoderLayers * decoderHidden, bridgeInputSize());
+      b.add(BRIDGE_C_BIAS, decoderLayers * decoderHidden);
+    }
+    decoder().declareParameters(b, DECODER);
+    if (attention == Attention.Score.ADDITIVE) {
+      b.add(ATTENTION_KEY, attentionSize, encoderOutputSize());
+      b.add(ATTENTION_QUERY, attentionSize, decoderHidden);
+      b.add(ATTENTION_BIAS, attentionSize);
+      b.add(ATTENTION_VECTOR, attentionSize);
+    } else {
+      b.add(ATTENTION_KEY, decoderHidden, encoderOutputSize());
+    }
+    b.add(COMBINE_WEIGHT, decoderHidden, encoderOutputSize() + decoderHidden);
+    b.add(COMBINE_BIAS, decoderHidden);
+    if (!tied) {
+      b.add(OUTPUT_WEIGHT, targetVocab, decoderHidden);
+    }
+    b.add(OUTPUT_BIAS, targetVocab);
+    return b.build();
+  }
+}

@@ -1,0 +1,224 @@
+package jrnn.reference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import jrnn.cells.CellType;
+import jrnn.kernels.Kernels;
+import jrnn.layers.Attention.Score;
+import jrnn.models.EncoderDecoder;
+import jrnn.models.EncoderDecoderConfig;
+import jrnn.models.LossNormalization;
+import jrnn.models.LossStats;
+import jrnn.params.ParamLayout;
+import jrnn.params.Parameters;
+import jrnn.tensor.Tensor;
+import jrnn.util.Rng;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The encoder-decoder's backward pass against finite differences of its double-precision twin
+ * ({@link ReferenceEncoderDecoder}), for every parameter of the whole model (encoder, bridge,
+ * decoder stepped with input feeding, attention, combination, output, embeddings), over cells,
+ * attention scores, tied and untied outputs; its loss against the twin's; and the decoding step
+ * against teacher forcing.
+ */
+class EncoderDecoderTest {
+  static final int BOS = 1;
+  static final int EOS = 2;
+  static final int[][] SOURCES = {{3, 4, 5, 6}, {5}, {6, 3, 3}};
+  static final int[][] TARGETS = {{3, 4}, {5, 3, 4, 3}, {}};
+
+  static EncoderDecoderConfig config(CellType cell, Score score, boolean tied, boolean feed, int encLayers,
+      boolean bi, int decLayers) {
+    return new EncoderDecoderConfig(7, 6, 4, cell, 3, encLayers, bi, 4, decLayers, score, 5, feed, tied, 0, 0.1);
+  }
+
+  static List<EncoderDecoderConfig> configs() {
+    List<EncoderDecoderConfig> c = new ArrayList<>();
+    c.add(config(CellType.parse("lstm"), Score.MULTIPLICATIVE, false, true, 2, true, 2));
+    c.add(config(CellType.parse("gru-reset-after"), Score.ADDITIVE, true, true, 1, true, 1));
+    c.add(config(CellType.parse("rnn-tanh"), Score.MULTIPLICATIVE, true, false, 2, false, 2));
+    c.add(config(CellType.parse("lstm-peephole"), Score.ADDITIVE, false, false, 1, true, 1));
+    return c;
+  }
+
+  static double[] randomParameters(EncoderDecoderConfig cfg, long seed) {
+    Rng rng = new Rng(seed);
+    double[] p = new double[cfg.parameterLayout().size()];
+    for (int i = 0; i < p.length; i++) {
+      p[i] = rng.uniform(-0.6, 0.6);
+    }
+    // Values float32 holds exactly, so that the twin and the model see the same numbers.
+    for (int i = 0; i < p.length; i++) {
+      p[i] = (float) p[i];
+    }
+    return p;
+  }
+
+  static EncoderDecoder engine(EncoderDecoderConfig cfg, double[] p) {
+    Parameters params = new Parameters(cfg.parameterLayout());
+    for (int i = 0; i < p.length; i++) {
+      params.values().set(i, (float) p[i]);
+    }
+    return new EncoderDecoder(cfg, params, Kernels.best());
+  }
+
+  /** The model's gradient of the mean smoothed loss per target token. */
+  static double[] engineGradient(EncoderDecoder m) {
+    m.parameters().zeroGrads();
+    m.forward(EncoderDecoder.Batch.of(SOURCES, TARGETS, BOS, EOS), true, new Rng(1));
+    m.backward(LossNormalization.PER_OUTPUT);
+    return m.parameters().grads().toDoubleArray();
+  }
+
+  /** Per parameter: ||model - numeric|| / ||numeric||, the numeric gradient from the twin. */
+  static List<String> compare(EncoderDecoderConfig cfg, double[] p, double[] analytic, double tolerance) {
+    ReferenceEncoderDecoder twin = new ReferenceEncoderDecoder(cfg, p);
+    int tokens = twin.loss(SOURCES, TARGETS, BOS, EOS).tokens();
+    double[] numeric = new double[p.length];
+    for (int i = 0; i < p.length; i++) {
+      numeric[i] = derivative(p, i, () -> twin.loss(SOURCES, TARGETS, BOS, EOS).smoothed() / tokens);
+    }
+    List<String> failures = new ArrayList<>();
+    for (ParamLayout.Entry e : cfg.parameterLayout().entries()) {
+      double diff = 0;
+      double norm = 0;
+      for (int i = e.offset(); i < e.offset() + e.size(); i++) {
+        diff += (analytic[i] - numeric[i]) * (analytic[i] - numeric[i]);
+        norm += numeric[i] * numeric[i];
+      }
+      double rel = Math.sqrt(diff) / Math.max(Math.sqrt(norm), 1e-6);
+      if (!(rel < tolerance)) {
+        failures.add(e.name() + ": relative difference " + rel + " (numeric norm " + Math.sqrt(norm) + ")");
+      }
+    }
+    return failures;
+  }
+
+  static double derivative(double[] v, int i, java.util.function.DoubleSupplier f) {
+    double x = v[i];
+    double h = GradientCheck.STEP / 2;
+    v[i] = x + h;
+    double a = f.getAsDouble();
+    v[i] = x - h;
+    double b = f.getAsDouble();
+    v[i] = x + 2 * h;
+    double c = f.getAsDouble();
+    v[i] = x - 2 * h;
+    double d = f.getAsDouble();
+    v[i] = x;
+    return (8 * (a - b) - (c - d)) / (12 * h);
+  }
+
+  @Test
+  void everyGradientOfTheWholeModelAgreesWithFiniteDifferencesOfTheTwin() {
+    long seed = 10;
+    for (EncoderDecoderConfig cfg : configs()) {
+      double[] p = randomParameters(cfg, seed++);
+      double[] g = engineGradient(engine(cfg, p));
+      List<String> failures = compare(cfg, p, g, 1e-4);
+      assertTrue(failures.isEmpty(), cfg + ": " + failures);
+    }
+  }
+
+  @Test
+  void aPlantedGradientBugFailsTheCheck() {
+    EncoderDecoderConfig cfg = configs().get(0);
+    double[] p = randomParameters(cfg, 20);
+    double[] g = engineGradient(engine(cfg, p));
+    // One element of the bridge's gradient off by 2% of the largest in it.
+    ParamLayout.Entry e = cfg.parameterLayout().get(EncoderDecoderConfig.BRIDGE_H_WEIGHT);
+    double largest = 0;
+    for (int i = e.offset(); i < e.offset() + e.size(); i++) {
+      largest = Math.max(largest, Math.abs(g[i]));
+    }
+    g[e.offset() + 3] += 0.02 * largest;
+    List<String> failures = compare(cfg, p, g, 1e-4);
+    assertEquals(1, failures.size(), failures.toString());
+    assertTrue(failures.get(0).startsWith(EncoderDecoderConfig.BRIDGE_H_WEIGHT), failures.toString());
+  }
+
+  @Test
+  void theLossAgreesWithTheTwin() {
+    long seed = 30;
+    for (EncoderDecoderConfig cfg : configs()) {
+      double[] p = randomParameters(cfg, seed++);
+      EncoderDecoder m = engine(cfg, p);
+      LossStats fast = m.forward(EncoderDecoder.Batch.of(SOURCES, TARGETS, BOS, EOS), false, null);
+      ReferenceEncoderDecoder.Loss ref = new ReferenceEncoderDecoder(cfg, p).loss(SOURCES, TARGETS, BOS, EOS);
+      assertEquals(ref.tokens(), fast.count());
+      assertTrue(EngineComparison.scaledDifference(ref.crossEntropy(), fast.sum()) < 1e-5,
+          cfg + ": " + ref.crossEntropy() + " against " + fast.sum());
+    }
+  }
+
+  @Test
+  void decodingStepByStepGivesTheTeacherForcedDistributions() {
+    for (EncoderDecoderConfig cfg : configs()) {
+      double[] p = randomParameters(cfg, 40);
+      EncoderDecoder m = engine(cfg, p);
+      EncoderDecoder.Batch batch = EncoderDecoder.Batch.of(SOURCES, TARGETS, BOS, EOS);
+      m.forward(batch, false, null);
+      float[] logits = m.logits().toArray();
+      int v = cfg.targetVocab();
+      int n = SOURCES.length;
+      try (Parameters.Frozen f = m.parameters().freeze()) {
+        EncoderDecoder.Encoded enc = m.encode(SOURCES);
+        m.attend(enc, new int[] {0, 1, 2});
+        EncoderDecoder.DecoderState state = enc.start();
+        Tensor logProbs = Tensor.zeros(n, v);
+        for (int t = 0; t < batch.targetSteps(); t++) {
+          int[] previous = new int[n];
+          for (int b = 0; b < n; b++) {
+            previous[b] = batch.targetInputs()[t * n + b];
+          }
+          state = m.step(previous, state, logProbs);
+          for (int b = 0; b < n; b++) {
+            if (t >= batch.targetLengths()[b]) {
+              continue;
+            }
+            double[] expected = logSoftmax(logits, (t * n + b) * v, v);
+            for (int k = 0; k < v; k++) {
+              assertEquals(expected[k], logProbs.get(b * v + k), 1e-5, cfg + " step " + t + " row " + b);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  static double[] logSoftmax(float[] x, int off, int n) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (int k = 0; k < n; k++) {
+      max = Math.max(max, x[off + k]);
+    }
+    double sum = 0;
+    for (int k = 0; k < n; k++) {
+      sum += Math.exp(x[off + k] - max);
+    }
+    double[] y = new double[n];
+    for (int k = 0; k < n; k++) {
+      y[k] = x[off + k] - max - Math.log(sum);
+    }
+    return y;
+  }
+
+  @Test
+  void badInputIsRefusedWithTheValueNamed() {
+    EncoderDecoderConfig cfg = configs().get(1);
+    EncoderDecoder m = engine(cfg, randomParameters(cfg, 50));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> m.forward(EncoderDecoder.Batch.of(new int[][] {{3, 9}}, new int[][] {{3}}, BOS, EOS), false, null));
+    assertTrue(e.getMessage().contains("id 9"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> EncoderDecoder.Batch.of(new int[][] {{}}, new int[][] {{3}}, BOS, EOS));
+    assertTrue(e.getMessage().contains("empty"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> new EncoderDecoderConfig(7, 6, 4, CellType.parse("gru"),
+        3, 1, true, 5, 1, Score.ADDITIVE, 5, true, true, 0, 0.1));
+    assertTrue(e.getMessage().contains("(4)") && e.getMessage().contains("(5)"), e.getMessage());
+  }
+}
