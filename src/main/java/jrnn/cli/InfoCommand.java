@@ -44,16 +44,23 @@ final class InfoCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "  %-28s %s%n", k.substring(header.kind().length() + 1), v);
       }
     });
-    System.out.println("model:");
-    meta.forEach((k, v) -> {
-      if (k.startsWith("model.")) {
-        System.out.printf(Locale.ROOT, "  %-28s %s%n", k.substring("model.".length()), v);
-      }
-    });
+    if (meta.keySet().stream().anyMatch(k -> k.startsWith("model."))) {
+      System.out.println("model:");
+      meta.forEach((k, v) -> {
+        if (k.startsWith("model.")) {
+          System.out.printf(Locale.ROOT, "  %-28s %s%n", k.substring("model.".length()), v);
+        }
+      });
+    }
     printParameters(f.getText("layout"));
-    if (f.has("vocab")) {
-      long entries = f.getText("vocab").lines().count();
-      System.out.printf(Locale.ROOT, "vocabulary: %,d entries%n", entries);
+    for (String section : f.names()) {
+      if (section.startsWith("vocab")) {
+        String which = section.equals("vocab") ? "" : " (" + section.substring("vocab_".length()) + ")";
+        System.out.printf(Locale.ROOT, "vocabulary%s: %,d entries%n", which, f.getText(section).lines().count());
+      } else if (section.startsWith("bpe")) {
+        String which = section.substring("bpe_".length()) + (f.has("bpe_target") ? "" : " and target, joint");
+        System.out.printf(Locale.ROOT, "subword merges (%s): %,d%n", which, f.getText(section).lines().count());
+      }
     }
     if (f.has(RunHistory.SECTION)) {
       RunHistory h = RunHistory.parse(f.getText(RunHistory.SECTION), model);

@@ -12,6 +12,7 @@ import jrnn.io.ModelFileException;
 import jrnn.kernels.Kernels;
 import jrnn.models.ModelConfig;
 import jrnn.models.SequenceModel;
+import jrnn.params.ParamLayout;
 import jrnn.params.Parameters;
 
 /**
@@ -38,14 +39,26 @@ public final class AppFile {
 
   /** A file of {@code model} trained with {@code settings}, of the settings' application. */
   public static AppFile of(Settings settings, SequenceModel model) {
+    return of(settings, ConfigProperties.of(model.config()), model.parameters());
+  }
+
+  /**
+   * A file of a network that is not a {@link SequenceModel} (an encoder-decoder): its settings
+   * and the sizes of its own sections say everything its layout needs.
+   */
+  public static AppFile of(Settings settings, Parameters params) {
+    return of(settings, Map.of(), params);
+  }
+
+  private static AppFile of(Settings settings, Map<String, String> modelConfig, Parameters params) {
     AppFile f = new AppFile();
     String kind = settings.schema().kind();
     f.file.putProperties("header", Map.of("kind", kind, "version", Integer.toString(VERSION)));
-    Map<String, String> meta = new TreeMap<>(ConfigProperties.of(model.config()));
+    Map<String, String> meta = new TreeMap<>(modelConfig);
     meta.putAll(settings.toProperties());
     meta.put("app", kind);
     f.file.putProperties("meta", meta);
-    f.file.putParameters(model.parameters());
+    f.file.putParameters(params);
     return f;
   }
 
@@ -107,13 +120,29 @@ public final class AppFile {
     return new Header(kind, version);
   }
 
-  /** What a file holds, read and checked. */
+  /**
+   * What a file holds, read and checked; {@code model} is null for a network that is not a
+   * {@link SequenceModel}, whose application loads its parameters with {@link #parameters}.
+   */
   public record Contents(Header header, Settings settings, SequenceModel model, ModelFile file, Path path) {
 
-    /** The vocabulary in {@code section}, which must have as many entries as the model's input table. */
+    /** The parameters, in {@code layout}, which must be the file's. */
+    public Parameters parameters(ParamLayout layout) throws ModelFileException {
+      if (model != null) {
+        if (!model.parameters().layout().entries().toString().equals(layout.entries().toString())) {
+          throw new ModelFileException("model file " + path + " has another parameter layout than this model");
+        }
+        return model.parameters();
+      }
+      Parameters params = new Parameters(layout);
+      file.loadParameters(params);
+      return params;
+    }
+
+    /** The vocabulary in {@code section}, which must have as many entries as a sequence model's input table. */
     public Vocabulary vocabulary(String section) throws ModelFileException {
       Vocabulary vocab = Vocabulary.fromText(file.getText(section));
-      if (vocab.size() != model.config().vocabSize()) {
+      if (model != null && vocab.size() != model.config().vocabSize()) {
         throw new ModelFileException("model file " + path + " has " + vocab.size()
             + " vocabulary entries, its configuration says " + model.config().vocabSize());
       }
@@ -152,13 +181,16 @@ public final class AppFile {
       throw new ModelFileException("model file " + path + " holds a '" + header.kind() + "' model, not a " + what);
     }
     Map<String, String> meta = f.getProperties("meta");
-    ModelConfig cfg = ConfigProperties.read(meta);
     Settings settings;
     try {
       settings = schema.fromProperties(meta);
     } catch (IllegalArgumentException e) {
       throw new ModelFileException("model file " + path + " has invalid " + what + " settings: " + e.getMessage());
     }
+    if (!meta.containsKey("model.cell")) {
+      return new Contents(header, settings, null, f, path);
+    }
+    ModelConfig cfg = ConfigProperties.read(meta);
     Parameters params = new Parameters(cfg.parameterLayout());
     f.loadParameters(params);
     return new Contents(header, settings, new SequenceModel(cfg, params, Kernels.best()), f, path);

@@ -52,10 +52,14 @@ public record Metric(String name, String abbreviation, boolean higherIsBetter, b
         : String.format(Locale.ROOT, "%s %.4g", abbreviation, v);
   }
 
-  /** The running mean training loss, with the figure it gives where it gives one: "loss 1.402 bpc 2.023". */
+  /**
+   * The running mean training loss, with the figure it gives where it gives one: "loss 1.402 bpc
+   * 2.023"; "loss 3.120" alone for a figure not made from a loss (BLEU).
+   */
   public String describeLoss(double meanLoss) {
     String loss = String.format(Locale.ROOT, "loss %.4f", meanLoss);
-    return percent ? loss : loss + " " + format(of(new LossStats(meanLoss, 1, 0, 1)));
+    double figure = of(new LossStats(meanLoss, 1, 0, 1));
+    return percent || Double.isNaN(figure) ? loss : loss + " " + format(figure);
   }
 
   /** The closing line scripts read: "validation perplexity: 123.4500" for the prefix "validation ". */

@@ -2,6 +2,10 @@ package jrnn.frame;
 
 import jrnn.data.Vocabulary;
 import jrnn.models.SequenceModel;
+import jrnn.params.Parameters;
+import jrnn.training.Trainer;
+import jrnn.training.TrainingConfig;
+import jrnn.util.Rng;
 
 /**
  * A model that reads tokens through one vocabulary (a language model, a text classifier): its
@@ -27,9 +31,19 @@ public abstract class TokenModel implements TrainedModel {
     return vocab;
   }
 
-  @Override
   public SequenceModel model() {
     return model;
+  }
+
+  @Override
+  public Parameters parameters() {
+    return model.parameters();
+  }
+
+  /** A trainer that runs the updates of this model's batches ({@link Trainer#step}). */
+  @Override
+  public Trainer trainer(TrainingConfig config, Rng rng) {
+    return new Trainer(model, config, rng);
   }
 
   @Override

@@ -2,13 +2,22 @@ package jrnn.frame;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import jrnn.models.SequenceModel;
+import jrnn.params.Parameters;
+import jrnn.training.Trainer;
+import jrnn.training.TrainingConfig;
+import jrnn.util.Rng;
 
 /** A model of an application: its settings, the network, and the file it writes itself as. */
 public interface TrainedModel {
   Settings settings();
 
-  SequenceModel model();
+  /** The network's parameters, what training updates and the file holds. */
+  Parameters parameters();
+
+  /** A trainer of this model with {@code config}, drawing dropout from {@code rng}. */
+  default Trainer trainer(TrainingConfig config, Rng rng) {
+    return new Trainer(parameters(), config, rng);
+  }
 
   /** The model file of the model as it is now. */
   AppFile toFile();

@@ -13,6 +13,7 @@ import jrnn.models.LossStats;
 import jrnn.plot.LineChart;
 import jrnn.training.Progress;
 import jrnn.training.Telemetry;
+import jrnn.params.Parameters;
 import jrnn.training.Trainer;
 import jrnn.util.Rng;
 
@@ -47,7 +48,7 @@ public final class TrainingRun {
     this.settings = task.settings();
     this.out = out;
     this.log = log;
-    this.trainer = new Trainer(task.model(), task.trainingConfig(), new Rng(settings.get(CommonSettings.SEED)));
+    this.trainer = task.trained().trainer(task.trainingConfig(), new Rng(settings.get(CommonSettings.SEED)));
     this.trainer.addListener(telemetry);
     this.history = new RunHistory(task.metric());
   }
@@ -101,7 +102,8 @@ public final class TrainingRun {
           + String.join(", ", differences));
     }
     task.checkResumable(c);
-    task.model().parameters().copyValuesFrom(c.model().parameters());
+    Parameters params = task.trained().parameters();
+    params.copyValuesFrom(c.parameters(params.layout()));
     trainer.optimizer().restore(f.getFloats("optimizer"));
     history = c.history();
     Map<String, String> state = f.getProperties("state");
@@ -267,32 +269,52 @@ public final class TrainingRun {
     c.write(checkpointPath(out));
   }
 
-  /** The training figure per epoch and the validation figure at every check, against epochs. */
+  /**
+   * The training figure per epoch and the validation figure at every check, against epochs; for a
+   * metric not made from a loss (BLEU), the training loss per epoch and the validation loss at
+   * every check, with the figure at every check on a chart of its own beside.
+   */
   private void writeCurve() throws IOException {
     Metric m = task.metric();
     List<RunHistory.Epoch> eps = history.epochs();
+    boolean fromLoss = eps.stream().anyMatch(e -> !Double.isNaN(e.trainFigure()));
     double[] x = new double[eps.size()];
     double[] tr = new double[eps.size()];
     for (int i = 0; i < x.length; i++) {
       x[i] = eps.get(i).epoch();
-      tr[i] = eps.get(i).trainFigure();
+      tr[i] = fromLoss ? eps.get(i).trainFigure() : eps.get(i).trainLoss();
     }
     List<RunHistory.Check> cs = history.checks();
     double[] cx = new double[cs.size()];
     double[] va = new double[cs.size()];
+    double[] vl = new double[cs.size()];
     for (int i = 0; i < cx.length; i++) {
       cx[i] = cs.get(i).epoch() - 1 + (double) cs.get(i).update() / cs.get(i).updates();
       va[i] = cs.get(i).figure();
+      vl[i] = cs.get(i).loss();
     }
-    LineChart chart = new LineChart(settings.schema().kind() + ": " + out.getFileName(), "epoch", m.name())
-        .line("training", x, tr);
+    String title = settings.schema().kind() + ": " + out.getFileName();
+    LineChart chart = new LineChart(title, "epoch", fromLoss ? m.name() : "loss (nats per " + singular(task.unit())
+        + ")").line("training", x, tr);
     if (cx.length > 0) {
-      chart.line("validation", cx, va);
+      chart.line("validation", cx, fromLoss ? va : vl);
     }
-    if (m.logScale()) {
+    if (fromLoss && m.logScale()) {
       chart.logY("0");
     }
     chart.write(curvePath(out), 800, 500);
+    if (!fromLoss && cx.length > 0) {
+      new LineChart(title, "epoch", m.name()).line("validation", cx, va).write(figureCurvePath(out, m), 800, 500);
+    }
+  }
+
+  private static String singular(String unit) {
+    return unit.endsWith("s") ? unit.substring(0, unit.length() - 1) : unit;
+  }
+
+  /** The validation figure's own curve, for a metric not made from a loss: OUT.bleu.png for BLEU. */
+  public static Path figureCurvePath(Path out, Metric metric) {
+    return out.resolveSibling(out.getFileName() + "." + metric.abbreviation().toLowerCase(Locale.ROOT) + ".png");
   }
 
   /** True when a checkpoint exists for {@code out}. */

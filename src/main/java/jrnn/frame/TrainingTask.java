@@ -2,7 +2,6 @@ package jrnn.frame;
 
 import jrnn.frame.AppFile.Contents;
 import jrnn.models.LossStats;
-import jrnn.models.SequenceModel;
 import jrnn.training.Trainer;
 import jrnn.training.TrainingConfig;
 import jrnn.util.Rng;
@@ -29,9 +28,6 @@ public interface TrainingTask {
     return trained().settings();
   }
 
-  default SequenceModel model() {
-    return trained().model();
-  }
 
   TrainingConfig trainingConfig();
 

@@ -53,6 +53,11 @@ public final class ModelFile {
     return sections.containsKey(name);
   }
 
+  /** The names of the sections, in the order they were put. */
+  public java.util.List<String> names() {
+    return java.util.List.copyOf(sections.keySet());
+  }
+
   /** The bytes of a section; an error naming the file's sections when it is missing. */
   public byte[] get(String name) throws ModelFileException {
     byte[] b = sections.get(name);

@@ -130,6 +130,8 @@ public final class EncoderDecoder {
   private Tensor combineIn = Tensor.zeros(0);
   private Tensor attentional = Tensor.zeros(0);
   private Tensor attentionalDropped = Tensor.zeros(0);
+  /** What the output layer and the next step's input read: h~ after dropout in training, h~ itself otherwise. */
+  private Tensor attentionalOut = Tensor.zeros(0);
   private Tensor logits = Tensor.zeros(0);
   private Tensor dLogits = Tensor.zeros(0);
   private Tensor dAttentional = Tensor.zeros(0);
@@ -254,7 +256,10 @@ public final class EncoderDecoder {
     decoder.begin(steps, b, initial);
     combineIn = grow(combineIn, rowsT * combined);
     attentional = grow(attentional, rowsT * hid);
-    attentionalDropped = dropping ? grow(attentionalDropped, rowsT * hid) : attentional;
+    if (dropping) {
+      attentionalDropped = grow(attentionalDropped, rowsT * hid);
+    }
+    attentionalOut = dropping ? attentionalDropped : attentional;
     if (attentionSteps.length < steps) {
       attentionSteps = new Attention.Step[steps];
     }
@@ -268,7 +273,7 @@ public final class EncoderDecoder {
           if (t == 0) {
             zero(x, row * xw + emb, hid);
           } else {
-            x.data().put(row * xw + emb, attentionalDropped.data(), (row - b) * hid, hid);
+            x.data().put(row * xw + emb, attentionalOut.data(), (row - b) * hid, hid);
           }
         }
       }
@@ -279,7 +284,7 @@ public final class EncoderDecoder {
       }
     }
     logits = grow(logits, rowsT * vocab);
-    output.forward(attentionalDropped, rowsT, logits);
+    output.forward(attentionalOut, rowsT, logits);
     return loss(training);
   }
 
@@ -451,7 +456,7 @@ public final class EncoderDecoder {
     int rowsT = steps * b;
     float scale = (float) (1.0 / (normalization == LossNormalization.PER_SEQUENCE ? b : count));
     dAttentional = grow(dAttentional, rowsT * hid);
-    output.backward(attentionalDropped, dLogits, scale, rowsT, dAttentional);
+    output.backward(attentionalOut, dLogits, scale, rowsT, dAttentional);
     dPre = grow(dPre, rowsT * hid);
     dCombineIn = grow(dCombineIn, b * combined);
     dContext = grow(dContext, b * encOut);

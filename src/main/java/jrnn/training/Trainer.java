@@ -21,7 +21,9 @@ import jrnn.util.Rng;
  * A NaN or infinite loss or gradient stops training before the update, with the step named.
  */
 public final class Trainer {
+  /** The model whose batches {@link #step} trains; null for a trainer of {@link #update}s alone. */
   private final SequenceModel model;
+  private final Parameters params;
   private final TrainingConfig config;
   private final Optimizer optimizer;
   private Rng rng;
@@ -40,7 +42,20 @@ public final class Trainer {
   }
 
   public Trainer(SequenceModel model, TrainingConfig config, Rng rng) {
+    this(model, model.parameters(), config, rng);
+  }
+
+  /**
+   * A trainer of any network by its parameters: each {@link #update} is handed the pass that
+   * computes the loss and its gradients.
+   */
+  public Trainer(Parameters params, TrainingConfig config, Rng rng) {
+    this(null, params, config, rng);
+  }
+
+  private Trainer(SequenceModel model, Parameters params, TrainingConfig config, Rng rng) {
     this.model = model;
+    this.params = params;
     this.config = config;
     this.optimizer = config.newOptimizer();
     this.rng = rng;
@@ -90,9 +105,30 @@ public final class Trainer {
    * optimizer's step.
    */
   public StepResult step(Batch batch, RecurrentState initial) {
+    if (model == null) {
+      throw new IllegalStateException("this trainer was made for parameters alone; it trains them by update(pass)");
+    }
+    return update(r -> gradients(batch, initial));
+  }
+
+  /**
+   * Computes a batch's loss and the gradients of what it minimises, adding them to the
+   * parameters' gradient buffer (zeroed before); dropout draws from the {@link Rng} handed in.
+   */
+  @FunctionalInterface
+  public interface GradientPass {
+    LossStats run(Rng rng);
+  }
+
+  /**
+   * One update from the gradients {@code pass} computes, at the current epoch's rate: clipping,
+   * weight decay and the optimizer's step. A NaN or infinite loss or gradient stops before the update.
+   */
+  public StepResult update(GradientPass pass) {
     double lr = learningRate();
-    Parameters params = model.parameters();
-    LossStats loss = gradients(batch, initial);
+    params.zeroGrads();
+    LossStats loss = pass.run(rng);
+    requireFiniteLoss(loss);
     double norm = config.clipNorm() > 0
         ? GradientClipping.clipGlobalNorm(params, config.clipNorm())
         : GradientClipping.globalNorm(params);
@@ -126,11 +162,7 @@ public final class Trainer {
   public LossStats gradients(Batch batch, RecurrentState initial) {
     model.parameters().zeroGrads();
     LossStats loss = model.forward(batch, initial, true, rng);
-    if (!Double.isFinite(loss.sum())) {
-      throw new TrainingDivergedException("loss is " + loss.sum() + " at update " + (step + 1)
-          + " (learning rate " + learningRate() + "); the parameters are those before this update."
-          + " Try a lower learning rate or gradient clipping (--clip-norm).");
-    }
+    requireFiniteLoss(loss);
     model.backward(config.normalization());
     if (config.adversarialNorm() > 0) {
       if (initial != null) {
@@ -153,6 +185,14 @@ public final class Trainer {
       }
     }
     return loss;
+  }
+
+  private void requireFiniteLoss(LossStats loss) {
+    if (!Double.isFinite(loss.sum())) {
+      throw new TrainingDivergedException("loss is " + loss.sum() + " at update " + (step + 1)
+          + " (learning rate " + learningRate() + "); the parameters are those before this update."
+          + " Try a lower learning rate or gradient clipping (--clip-norm).");
+    }
   }
 
   /**

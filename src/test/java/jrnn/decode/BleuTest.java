@@ -41,6 +41,13 @@ class BleuTest {
     assertEquals(expected, Bleu.corpus(List.of("a b x d e f"), refs).bleu(), 1e-9);
     assertEquals(0.0, Bleu.corpus(List.of("x y z w"), refs).bleu(), "no match at all");
     assertEquals(0.0, Bleu.corpus(List.of("a b c"), refs).bleu(), "no 4-gram in the whole corpus");
+    // Two lines with punctuation, counted over the corpus: "The cat sat ." against "The cat sat on the
+    // mat ." and "A dog !" against "A dog barked !": 1-grams 7/7, 2-grams 3/5, 3-grams 1/3, 4-grams
+    // 0/1 smoothed to 1/(2*1); 7 words against 11, brevity penalty exp(1 - 11/7).
+    double twoLines = 100 * Math.exp(1 - 11.0 / 7)
+        * Math.exp((Math.log(1) + Math.log(3.0 / 5) + Math.log(1.0 / 3) + Math.log(1.0 / 2)) / 4);
+    assertEquals(twoLines, Bleu.corpus(List.of("The cat sat.", "A dog!"),
+        List.of("The cat sat on the mat.", "A dog barked!")).bleu(), 1e-9);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> Bleu.corpus(List.of("a", "b"), refs));
     assertEquals("BLEU: 2 hypotheses but a reference stream of 1 sentences", e.getMessage());

@@ -57,7 +57,7 @@ class SameResultsOnTheFrameTest {
     assertEquals(List.of(27, 53, 27, 53), checks.stream().map(RunHistory.Check::update).toList());
     assertEquals(List.of(3.033232239736079, 2.7217768022950284, 2.6236824885215397, 2.5472797652313477),
         checks.stream().map(RunHistory.Check::loss).toList(), "validation loss at every check");
-    assertEquals(990851838, Arrays.hashCode(task.model().parameters().values().toArray()), "the parameters");
+    assertEquals(990851838, Arrays.hashCode(task.trained().parameters().values().toArray()), "the parameters");
   }
 
   @Test

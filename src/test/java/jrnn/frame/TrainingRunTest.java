@@ -56,7 +56,7 @@ class TrainingRunTest {
     resumed.resume();
     assertEquals(2, resumed.nextEpoch());
     resumed.run();
-    assertArrayEquals(whole.model().parameters().values().toArray(), fresh.model().parameters().values().toArray());
+    assertArrayEquals(whole.trained().parameters().values().toArray(), fresh.trained().parameters().values().toArray());
     assertEquals(uninterrupted.history().checks(), resumed.history().checks());
     assertEquals(uninterrupted.history().epochs().size(), resumed.history().epochs().size());
     assertEquals(uninterrupted.best(), resumed.best(), 0.0);
@@ -184,6 +184,6 @@ class TrainingRunTest {
     assertEquals(1, c.header().version());
     assertEquals(SMALL, c.settings(), "the old names and absent keys read as they meant");
     assertEquals(null, c.history());
-    assertArrayEquals(t.model().parameters().values().toArray(), c.model().parameters().values().toArray());
+    assertArrayEquals(t.trained().parameters().values().toArray(), c.model().parameters().values().toArray());
   }
 }

@@ -1,0 +1,362 @@
+package jrnn.apps.translate;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import jrnn.cells.CellType;
+import jrnn.data.BytePairEncoding;
+import jrnn.data.Vocabulary;
+import jrnn.decode.BeamSearch;
+import jrnn.frame.AppFile;
+import jrnn.frame.CommonSettings;
+import jrnn.frame.Settings;
+import jrnn.frame.TrainedModel;
+import jrnn.io.ModelFileException;
+import jrnn.kernels.Kernels;
+import jrnn.layers.Attention;
+import jrnn.models.EncoderDecoder;
+import jrnn.models.EncoderDecoderConfig;
+import jrnn.params.Parameters;
+import jrnn.tensor.Tensor;
+import jrnn.util.Rng;
+
+/**
+ * A translator (SPEC 8.5): raw sentences of one language in, raw sentences of the other out.
+ * Text becomes subwords by byte-pair encoding learned from the training text, subwords become
+ * ids through each language's vocabulary (a subword training never saw reads as
+ * {@code <unk>}), and an {@link EncoderDecoder} reads the source and writes the target. The
+ * model file holds the merges and both vocabularies beside the settings and parameters.
+ */
+public final class TranslationModel implements TrainedModel {
+  public static final String APP = "translate";
+  public static final String BOS = "<s>";
+  public static final String EOS = "</s>";
+  /** Sources longer than this many subwords are refused: split such text into sentences. */
+  public static final int MAX_SOURCE_LENGTH = 400;
+  /** Sentences decoded together. */
+  static final int DECODE_BATCH = 64;
+
+  private final Settings settings;
+  private final BytePairEncoding sourceBpe;
+  private final BytePairEncoding targetBpe;
+  private final Vocabulary sourceVocab;
+  private final Vocabulary targetVocab;
+  private final EncoderDecoder net;
+  private final int bos;
+  private final int eos;
+
+  TranslationModel(Settings settings, BytePairEncoding sourceBpe, BytePairEncoding targetBpe, Vocabulary sourceVocab,
+      Vocabulary targetVocab, EncoderDecoder net) {
+    this.settings = settings;
+    this.sourceBpe = sourceBpe;
+    this.targetBpe = targetBpe;
+    this.sourceVocab = sourceVocab;
+    this.targetVocab = targetVocab;
+    this.net = net;
+    this.bos = targetVocab.id(BOS);
+    this.eos = targetVocab.id(EOS);
+  }
+
+  /** The network an encoder-decoder of these settings and vocabulary sizes has. */
+  public static EncoderDecoderConfig networkConfig(Settings s, int sourceVocab, int targetVocab) {
+    return new EncoderDecoderConfig(sourceVocab, targetVocab, s.get(CommonSettings.EMBEDDING),
+        CellType.parse(s.get(CommonSettings.CELL)), s.get(CommonSettings.HIDDEN), s.get(CommonSettings.LAYERS),
+        s.get(TranslateSettings.BIDIRECTIONAL), s.get(TranslateSettings.DECODER_HIDDEN),
+        s.get(TranslateSettings.DECODER_LAYERS), Attention.Score.parse(s.get(TranslateSettings.ATTENTION)),
+        s.get(TranslateSettings.ATTENTION_SIZE), s.get(TranslateSettings.INPUT_FEEDING),
+        s.get(TranslateSettings.TIED), s.get(CommonSettings.DROPOUT), s.get(TranslateSettings.LABEL_SMOOTHING));
+  }
+
+  /**
+   * A new, initialised translator for {@code s}: merges learned from the training text (both
+   * sides together when joint), and each side's vocabulary from its encoded training text.
+   */
+  public static TranslationModel create(Settings s, List<String> trainSource, List<String> trainTarget) {
+    int merges = s.get(TranslateSettings.BPE_MERGES);
+    BytePairEncoding src;
+    BytePairEncoding tgt;
+    if (s.get(TranslateSettings.JOINT_BPE)) {
+      List<String> both = new ArrayList<>(trainSource);
+      both.addAll(trainTarget);
+      src = BytePairEncoding.learn(both, merges);
+      tgt = src;
+    } else {
+      src = BytePairEncoding.learn(trainSource, merges);
+      tgt = BytePairEncoding.learn(trainTarget, merges);
+    }
+    Vocabulary sv = Vocabulary.build(subwords(src, trainSource), 0);
+    Vocabulary built = Vocabulary.build(subwords(tgt, trainTarget), 0);
+    List<String> tokens = new ArrayList<>(List.of(BOS, EOS));
+    for (String t : built.tokens()) {
+      if (!t.equals(BOS) && !t.equals(EOS)) {
+        tokens.add(t);
+      }
+    }
+    Vocabulary tv = new Vocabulary(tokens);
+    EncoderDecoder net = new EncoderDecoder(networkConfig(s, sv.size(), tv.size()));
+    net.initialize(new Rng(s.get(CommonSettings.SEED)), s.get(TranslateSettings.INIT_RANGE));
+    return new TranslationModel(s, src, tgt, sv, tv, net);
+  }
+
+  private static List<String> subwords(BytePairEncoding bpe, List<String> lines) {
+    List<String> out = new ArrayList<>();
+    for (String line : lines) {
+      out.addAll(bpe.encode(line));
+    }
+    return out;
+  }
+
+  @Override
+  public Settings settings() {
+    return settings;
+  }
+
+  @Override
+  public Parameters parameters() {
+    return net.parameters();
+  }
+
+  public EncoderDecoder network() {
+    return net;
+  }
+
+  public Vocabulary sourceVocabulary() {
+    return sourceVocab;
+  }
+
+  public Vocabulary targetVocabulary() {
+    return targetVocab;
+  }
+
+  public boolean jointSubwords() {
+    return sourceBpe == targetBpe;
+  }
+
+  @Override
+  public AppFile toFile() {
+    AppFile f = AppFile.of(settings, net.parameters());
+    f.container().putText("bpe_source", sourceBpe.toText());
+    if (!jointSubwords()) {
+      f.container().putText("bpe_target", targetBpe.toText());
+    }
+    return f.putVocabulary("vocab_source", sourceVocab).putVocabulary("vocab_target", targetVocab);
+  }
+
+  /** Reads a translator's model file (or checkpoint). */
+  public static TranslationModel load(Path path) throws IOException {
+    AppFile.Contents c = AppFile.read(path, TranslateSettings.SCHEMA, "translator");
+    return of(c);
+  }
+
+  static TranslationModel of(AppFile.Contents c) throws IOException {
+    BytePairEncoding src = bpe(c, "bpe_source");
+    BytePairEncoding tgt = c.file().has("bpe_target") ? bpe(c, "bpe_target") : src;
+    Vocabulary sv = Vocabulary.fromText(c.file().getText("vocab_source"));
+    Vocabulary tv = Vocabulary.fromText(c.file().getText("vocab_target"));
+    if (!tv.contains(BOS) || !tv.contains(EOS)) {
+      throw new ModelFileException("model file " + c.path() + ": the target vocabulary lacks " + BOS + " or " + EOS);
+    }
+    EncoderDecoderConfig cfg;
+    try {
+      cfg = networkConfig(c.settings(), sv.size(), tv.size());
+    } catch (IllegalArgumentException e) {
+      throw new ModelFileException("model file " + c.path() + " has settings no translator can have: " + e.getMessage());
+    }
+    Parameters params = c.parameters(cfg.parameterLayout());
+    return new TranslationModel(c.settings(), src, tgt, sv, tv, new EncoderDecoder(cfg, params, Kernels.best()));
+  }
+
+  private static BytePairEncoding bpe(AppFile.Contents c, String section) throws IOException {
+    try {
+      return BytePairEncoding.fromText(c.file().getText(section));
+    } catch (IllegalArgumentException e) {
+      throw new ModelFileException("model file " + c.path() + " has a malformed " + section + " section: "
+          + e.getMessage());
+    }
+  }
+
+  /** The subwords of a source line. */
+  public List<String> sourceSubwords(String line) {
+    return sourceBpe.encode(line);
+  }
+
+  /** The ids of a source line ({@code <unk>} for subwords training never saw). */
+  public int[] encodeSource(String line) {
+    return sourceVocab.encode(sourceBpe.encode(line));
+  }
+
+  /** The ids of a target line, without markers. */
+  public int[] encodeTarget(String line) {
+    return targetVocab.encode(targetBpe.encode(line));
+  }
+
+  /** Raw text of target ids (markers dropped). */
+  public String decodeTarget(int[] ids) {
+    return BytePairEncoding.decode(targetSubwords(ids));
+  }
+
+  public List<String> targetSubwords(int[] ids) {
+    List<String> out = new ArrayList<>();
+    for (int id : ids) {
+      if (id != bos && id != eos) {
+        out.add(targetVocab.token(id));
+      }
+    }
+    return out;
+  }
+
+  /** How many subwords of {@code lines} the source vocabulary does not know, as a note. */
+  public java.util.Optional<String> unseenNote(String what, List<String> lines) {
+    List<String> all = new ArrayList<>();
+    for (String line : lines) {
+      all.addAll(sourceBpe.encode(line));
+    }
+    return sourceVocab.unseenNote(what, all, "subwords");
+  }
+
+  /**
+   * Translations of {@code lines}, in order: greedy when {@code beam} is 1, else beam search. An
+   * empty (or blank) line translates to an empty line; a line of more than
+   * {@link #MAX_SOURCE_LENGTH} subwords is refused before anything is translated.
+   */
+  public List<String> translate(List<String> lines, int beam) {
+    int n = lines.size();
+    int[][] sources = new int[n][];
+    for (int i = 0; i < n; i++) {
+      sources[i] = encodeSource(lines.get(i));
+      if (sources[i].length > MAX_SOURCE_LENGTH) {
+        throw new IllegalArgumentException(String.format(Locale.ROOT, "line %d has %,d subwords; at most %d are"
+            + " translated at once: split it into sentences", i + 1, sources[i].length, MAX_SOURCE_LENGTH));
+      }
+    }
+    String[] out = new String[n];
+    Arrays.fill(out, "");
+    // Sentences of similar length decode together, so that few rows wait on the longest.
+    Integer[] order = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, (a, b) -> Integer.compare(sources[a].length, sources[b].length));
+    List<Integer> pending = new ArrayList<>();
+    for (int i : order) {
+      if (sources[i].length > 0) {
+        pending.add(i);
+      }
+    }
+    try (Parameters.Frozen frozen = net.parameters().freeze()) {
+      for (int from = 0; from < pending.size(); from += DECODE_BATCH) {
+        List<Integer> chunk = pending.subList(from, Math.min(pending.size(), from + DECODE_BATCH));
+        int[][] batch = new int[chunk.size()][];
+        for (int k = 0; k < batch.length; k++) {
+          batch[k] = sources[chunk.get(k)];
+        }
+        int[][] words = decode(batch, beam);
+        for (int k = 0; k < batch.length; k++) {
+          out[chunk.get(k)] = decodeTarget(words[k]);
+        }
+      }
+    }
+    return Arrays.asList(out);
+  }
+
+  /** Target ids of each source (no markers), by greedy decoding or beam search. */
+  int[][] decode(int[][] sources, int beam) {
+    int[] maxLength = new int[sources.length];
+    for (int i = 0; i < sources.length; i++) {
+      maxLength[i] = TranslateSettings.maxOutputLength(settings, sources[i].length);
+    }
+    Search search = new Search(net, net.encode(sources));
+    if (beam == 1) {
+      return BeamSearch.greedy(search, sources.length, bos, eos, maxLength);
+    }
+    BeamSearch.Hypothesis[] best = BeamSearch.search(search, sources.length, bos, eos, beam, maxLength,
+        settings.get(TranslateSettings.LENGTH_PENALTY));
+    int[][] words = new int[sources.length][];
+    for (int i = 0; i < best.length; i++) {
+      words[i] = best[i].words();
+    }
+    return words;
+  }
+
+  /** One translation with its attention: weights[t][s] of target subword t over source subword s. */
+  public record Alignment(List<String> source, List<String> target, double[][] weights, String text) {}
+
+  /** Translates one sentence and reads, for each subword written, the attention it paid the source. */
+  public Alignment align(String line, int beam) {
+    int[] src = encodeSource(line);
+    if (src.length == 0) {
+      throw new IllegalArgumentException("an empty sentence has nothing to align");
+    }
+    if (src.length > MAX_SOURCE_LENGTH) {
+      throw new IllegalArgumentException(String.format(Locale.ROOT, "the sentence has %,d subwords; at most %d",
+          src.length, MAX_SOURCE_LENGTH));
+    }
+    try (Parameters.Frozen frozen = net.parameters().freeze()) {
+      int[] words = decode(new int[][] {src}, beam)[0];
+      // Teacher-forced over the chosen words (and </s>), reading each step's attention.
+      EncoderDecoder.Encoded enc = net.encode(new int[][] {src});
+      net.attend(enc, new int[] {0});
+      EncoderDecoder.DecoderState state = enc.start();
+      Tensor logProbs = Tensor.zeros(1, targetVocab.size());
+      double[][] weights = new double[words.length + 1][src.length];
+      int previous = bos;
+      for (int t = 0; t <= words.length; t++) {
+        state = net.step(new int[] {previous}, state, logProbs);
+        Tensor alpha = net.lastAttention();
+        for (int s = 0; s < src.length; s++) {
+          weights[t][s] = alpha.get(s);
+        }
+        previous = t < words.length ? words[t] : eos;
+      }
+      List<String> target = new ArrayList<>(targetSubwords(words));
+      target.add(EOS);
+      return new Alignment(sourceBpe.encode(line), target, weights, decodeTarget(words));
+    }
+  }
+
+  /** The search's view of the network: rows of hypotheses, each reading one encoded sentence. */
+  private static final class Search implements BeamSearch.StepModel {
+    private final EncoderDecoder net;
+    private final EncoderDecoder.Encoded encoded;
+    private int[] sentenceOfRow;
+    private EncoderDecoder.DecoderState state;
+
+    Search(EncoderDecoder net, EncoderDecoder.Encoded encoded) {
+      this.net = net;
+      this.encoded = encoded;
+    }
+
+    @Override
+    public int vocabulary() {
+      return net.config().targetVocab();
+    }
+
+    @Override
+    public void begin(int[] rows) {
+      sentenceOfRow = rows.clone();
+      net.attend(encoded, sentenceOfRow);
+      state = encoded.start().select(sentenceOfRow);
+    }
+
+    @Override
+    public void step(int[] previous, Tensor logProbs) {
+      state = net.step(previous, state, logProbs);
+    }
+
+    @Override
+    public void select(int[] from) {
+      int[] rows = new int[from.length];
+      for (int r = 0; r < from.length; r++) {
+        rows[r] = sentenceOfRow[from[r]];
+      }
+      state = state.select(from);
+      if (!Arrays.equals(rows, sentenceOfRow)) {
+        sentenceOfRow = rows;
+        net.attend(encoded, sentenceOfRow);
+      }
+    }
+  }
+}

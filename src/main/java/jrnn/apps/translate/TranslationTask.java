@@ -1,0 +1,248 @@
+package jrnn.apps.translate;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import jrnn.decode.Bleu;
+import jrnn.frame.AppFile;
+import jrnn.frame.CommonSettings;
+import jrnn.frame.Metric;
+import jrnn.frame.Settings;
+import jrnn.frame.TrainingTask;
+import jrnn.io.ModelFileException;
+import jrnn.kernels.Kernels;
+import jrnn.kernels.Parallel;
+import jrnn.models.EncoderDecoder;
+import jrnn.models.LossNormalization;
+import jrnn.models.LossStats;
+import jrnn.params.Parameters;
+import jrnn.training.Trainer;
+import jrnn.training.TrainingConfig;
+import jrnn.util.Rng;
+
+/**
+ * A translator's training for {@link jrnn.frame.TrainingRun}: teacher forcing on batches of
+ * sentence pairs of similar length, the loss averaged over target subwords; validation by
+ * translating the validation sources and scoring them against their references with corpus
+ * BLEU as SacreBLEU computes it, on raw, detokenized text.
+ */
+public final class TranslationTask implements TrainingTask {
+  /** The metric: SacreBLEU's corpus BLEU, 0 to 100, higher is better. */
+  public static final Metric BLEU = Metric.named("BLEU", true);
+  /** Pairs a sorting pool holds, in batches: batches come from pools of pairs sorted by length. */
+  static final int POOL_BATCHES = 50;
+
+  private final TranslationModel model;
+  private final int[][] sources;
+  private final int[][] targets;
+  private final List<String> validSources;
+  private final List<String> validReferences;
+  private final EncoderDecoder.Batch[] validBatches;
+  private final long targetTokens;
+
+  TranslationTask(TranslationModel model, int[][] sources, int[][] targets, List<String> validSources,
+      List<String> validReferences) {
+    this.model = model;
+    this.sources = sources;
+    this.targets = targets;
+    this.validSources = validSources;
+    this.validReferences = validReferences;
+    long n = 0;
+    for (int[] t : targets) {
+      n += t.length + 1;
+    }
+    this.targetTokens = n;
+    this.validBatches = teacherForcedBatches(model, validSources, validReferences);
+  }
+
+  /**
+   * The task of training a new translator for {@code s} on the pairs of lines of the training
+   * files, validated on the validation pairs (empty lists: none); says on {@code log} what the
+   * data are and the model's size.
+   */
+  public static TranslationTask fromTexts(Settings s, List<String> trainSource, List<String> trainTarget,
+      List<String> validSource, List<String> validTarget, PrintStream log) {
+    requireSameCount("training", trainSource, trainTarget);
+    requireSameCount("validation", validSource, validTarget);
+    long t0 = System.nanoTime();
+    TranslationModel m = TranslationModel.create(s, trainSource, trainTarget);
+    int max = s.get(TranslateSettings.MAX_TRAIN_LENGTH);
+    List<int[]> src = new ArrayList<>();
+    List<int[]> tgt = new ArrayList<>();
+    int dropped = 0;
+    for (int i = 0; i < trainSource.size(); i++) {
+      int[] a = m.encodeSource(trainSource.get(i));
+      int[] b = m.encodeTarget(trainTarget.get(i));
+      if (a.length == 0 || a.length > max || b.length > max) {
+        dropped++;
+        continue;
+      }
+      src.add(a);
+      tgt.add(b);
+    }
+    if (src.isEmpty()) {
+      throw new IllegalArgumentException("no training pair is left: every one has an empty source or a side longer"
+          + " than max_train_length (" + max + ") subwords");
+    }
+    log.printf(Locale.ROOT, "translation: %,d training pairs (%,d left out: empty source or over %d subwords),"
+        + " %,d validation pairs; %s subwords (%,d merges, %.1f s), vocabularies %,d and %,d%n", src.size(), dropped,
+        max, validSource.size(), m.jointSubwords() ? "joint" : "separate", s.get(TranslateSettings.BPE_MERGES),
+        (System.nanoTime() - t0) / 1e9, m.sourceVocabulary().size(), m.targetVocabulary().size());
+    m.unseenNote("validation", validSource).ifPresent(log::println);
+    log.printf(Locale.ROOT, "model: %,d parameters; %s kernels, %d threads%n", m.parameters().layout().size(),
+        Kernels.best().getClass().getSimpleName(), Parallel.threads());
+    return new TranslationTask(m, src.toArray(new int[0][]), tgt.toArray(new int[0][]), validSource, validTarget);
+  }
+
+  static void requireSameCount(String what, List<String> a, List<String> b) {
+    if (a.size() != b.size()) {
+      throw new IllegalArgumentException(String.format(Locale.ROOT, "the %s source has %,d lines and its target %,d;"
+          + " line i of one must translate line i of the other", what, a.size(), b.size()));
+    }
+  }
+
+  private static EncoderDecoder.Batch[] teacherForcedBatches(TranslationModel m, List<String> src, List<String> tgt) {
+    List<EncoderDecoder.Batch> out = new ArrayList<>();
+    int b = TranslationModel.DECODE_BATCH;
+    List<int[]> s = new ArrayList<>();
+    List<int[]> t = new ArrayList<>();
+    for (int i = 0; i < src.size(); i++) {
+      int[] a = m.encodeSource(src.get(i));
+      if (a.length == 0 || a.length > TranslationModel.MAX_SOURCE_LENGTH) {
+        continue;
+      }
+      s.add(a);
+      t.add(m.encodeTarget(tgt.get(i)));
+      if (s.size() == b || i == src.size() - 1) {
+        out.add(batch(m, s, t));
+        s.clear();
+        t.clear();
+      }
+    }
+    if (!s.isEmpty()) {
+      out.add(batch(m, s, t));
+    }
+    return out.toArray(new EncoderDecoder.Batch[0]);
+  }
+
+  private static EncoderDecoder.Batch batch(TranslationModel m, List<int[]> s, List<int[]> t) {
+    return EncoderDecoder.Batch.of(s.toArray(new int[0][]), t.toArray(new int[0][]),
+        m.targetVocabulary().id(TranslationModel.BOS), m.targetVocabulary().id(TranslationModel.EOS));
+  }
+
+  @Override
+  public TranslationModel trained() {
+    return model;
+  }
+
+  @Override
+  public TrainingConfig trainingConfig() {
+    return CommonSettings.trainingConfig(settings(), LossNormalization.PER_OUTPUT, 0);
+  }
+
+  @Override
+  public Metric metric() {
+    return BLEU;
+  }
+
+  @Override
+  public String unit() {
+    return "tokens";
+  }
+
+  @Override
+  public long unitsPerEpoch() {
+    return targetTokens;
+  }
+
+  /**
+   * Batches of pairs of similar source length: the pairs shuffled, cut into pools of
+   * {@link #POOL_BATCHES} batches, each pool sorted by length and cut into batches, and the
+   * batches shuffled.
+   */
+  @Override
+  public Epoch epoch(int epoch, Rng rng) {
+    int n = sources.length;
+    int size = settings().get(CommonSettings.BATCH);
+    int[] order = new int[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    rng.shuffle(order);
+    List<int[]> batches = new ArrayList<>();
+    int pool = size * POOL_BATCHES;
+    for (int p = 0; p < n; p += pool) {
+      Integer[] chunk = new Integer[Math.min(pool, n - p)];
+      for (int k = 0; k < chunk.length; k++) {
+        chunk[k] = order[p + k];
+      }
+      java.util.Arrays.sort(chunk, (a, b) -> sources[a].length != sources[b].length
+          ? Integer.compare(sources[a].length, sources[b].length) : Integer.compare(targets[a].length, targets[b].length));
+      for (int k = 0; k < chunk.length; k += size) {
+        int[] ids = new int[Math.min(size, chunk.length - k)];
+        for (int j = 0; j < ids.length; j++) {
+          ids[j] = chunk[k + j];
+        }
+        batches.add(ids);
+      }
+    }
+    int[] batchOrder = new int[batches.size()];
+    for (int i = 0; i < batchOrder.length; i++) {
+      batchOrder[i] = i;
+    }
+    rng.shuffle(batchOrder);
+    EncoderDecoder net = model.network();
+    LossNormalization norm = trainingConfig().normalization();
+    return new Epoch() {
+      private int next;
+
+      @Override
+      public int updates() {
+        return batchOrder.length;
+      }
+
+      @Override
+      public LossStats next(Trainer trainer) {
+        int[] ids = batches.get(batchOrder[next++]);
+        int[][] s = new int[ids.length][];
+        int[][] t = new int[ids.length][];
+        for (int j = 0; j < ids.length; j++) {
+          s[j] = sources[ids[j]];
+          t[j] = targets[ids[j]];
+        }
+        EncoderDecoder.Batch b = batch(model, List.of(s), List.of(t));
+        return trainer.update(r -> {
+          LossStats loss = net.forward(b, true, r);
+          net.backward(norm);
+          return loss;
+        }).loss();
+      }
+    };
+  }
+
+  @Override
+  public boolean hasValidation() {
+    return !validSources.isEmpty();
+  }
+
+  /** BLEU of the validation translations (beam {@code check_beam}), beside the teacher-forced loss per subword. */
+  @Override
+  public Validation validate() {
+    EncoderDecoder net = model.network();
+    LossStats loss = LossStats.NONE;
+    try (Parameters.Frozen frozen = net.parameters().freeze()) {
+      for (EncoderDecoder.Batch b : validBatches) {
+        loss = loss.plus(net.forward(b, false, null));
+      }
+    }
+    List<String> hypotheses = model.translate(validSources, settings().get(TranslateSettings.CHECK_BEAM));
+    return new Validation(Bleu.corpus(hypotheses, validReferences).bleu(), loss.mean());
+  }
+
+  @Override
+  public void checkResumable(AppFile.Contents checkpoint) throws ModelFileException {
+    checkpoint.requireVocabulary("vocab_source", model.sourceVocabulary());
+    checkpoint.requireVocabulary("vocab_target", model.targetVocabulary());
+  }
+}

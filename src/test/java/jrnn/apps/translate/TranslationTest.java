@@ -1,0 +1,144 @@
+package jrnn.apps.translate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import jrnn.frame.Settings;
+import jrnn.frame.TrainingRun;
+import jrnn.util.Rng;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The translator end to end on a synthetic transduction small enough to learn in seconds:
+ * reversing a sequence of symbols, which a network can only do by reading the whole source
+ * before writing (and which attention makes easy). Then its file, and bad input.
+ */
+class TranslationTest {
+  static final String SYMBOLS = "abcdefghij";
+  static TranslationModel trained;
+  static List<String> heldOutSources;
+  static List<String> heldOutTargets;
+  static String log;
+
+  @TempDir
+  Path dir;
+
+  /** Lines of 3 to 7 random symbols, space-separated, and their reversals. */
+  static List<String[]> reversals(Rng rng, int n) {
+    List<String[]> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      int len = 3 + rng.nextInt(5);
+      String[] s = new String[len];
+      for (int k = 0; k < len; k++) {
+        s[k] = String.valueOf(SYMBOLS.charAt(rng.nextInt(SYMBOLS.length())));
+      }
+      String[] r = new String[len];
+      for (int k = 0; k < len; k++) {
+        r[k] = s[len - 1 - k];
+      }
+      out.add(new String[] {String.join(" ", s), String.join(" ", r)});
+    }
+    return out;
+  }
+
+  static Settings smallSettings(Map<String, String> more) {
+    Map<String, String> m = new HashMap<>(Map.of("bpe_merges", "0", "embedding", "32", "hidden", "64",
+        "decoder_hidden", "64", "dropout", "0", "batch", "32", "epochs", "6", "lr", "0.01", "label_smoothing", "0"));
+    m.putAll(more);
+    return TranslateSettings.SCHEMA.defaults().with(m);
+  }
+
+  @BeforeAll
+  static void trainOnReversal() throws Exception {
+    Rng rng = new Rng(7);
+    List<String[]> train = reversals(rng, 3000);
+    List<String[]> valid = reversals(rng, 100);
+    heldOutSources = valid.stream().map(p -> p[0]).toList();
+    heldOutTargets = valid.stream().map(p -> p[1]).toList();
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(bytes, true, "UTF-8");
+    TranslationTask task = TranslationTask.fromTexts(smallSettings(Map.of()), train.stream().map(p -> p[0]).toList(),
+        train.stream().map(p -> p[1]).toList(), heldOutSources, heldOutTargets, out);
+    new TrainingRun(task, null, out).run();
+    trained = task.trained();
+    log = bytes.toString("UTF-8");
+  }
+
+  static double exactMatches(List<String> hyps, List<String> refs) {
+    int n = 0;
+    for (int i = 0; i < refs.size(); i++) {
+      n += hyps.get(i).equals(refs.get(i)) ? 1 : 0;
+    }
+    return (double) n / refs.size();
+  }
+
+  @Test
+  void aSmokeRunLearnsToReverseSequencesNearPerfectly() {
+    double greedy = exactMatches(trained.translate(heldOutSources, 1), heldOutTargets);
+    double beam = exactMatches(trained.translate(heldOutSources, 4), heldOutTargets);
+    assertTrue(greedy >= 0.9, "greedy exact matches " + greedy + "\n" + log);
+    assertTrue(beam >= 0.9, "beam exact matches " + beam);
+    assertTrue(log.contains("validation BLEU: ") || log.contains("BLEU"), log);
+  }
+
+  @Test
+  void aModelFileRoundTripsToIdenticalTranslations() throws Exception {
+    Path file = dir.resolve("reverse.jrnn");
+    trained.save(file);
+    TranslationModel loaded = TranslationModel.load(file);
+    assertEquals(trained.translate(heldOutSources, 1), loaded.translate(heldOutSources, 1));
+    assertEquals(trained.translate(heldOutSources, 3), loaded.translate(heldOutSources, 3));
+  }
+
+  @Test
+  void badInputGetsAClearAnswer() {
+    // An empty or blank line translates to an empty line, in its place.
+    List<String> out = trained.translate(List.of("a b c", "", "   ", "c b a"), 2);
+    assertEquals(4, out.size());
+    assertEquals("", out.get(1));
+    assertEquals("", out.get(2));
+    assertEquals("c b a", out.get(0));
+    // Characters training never saw are read as <unk>, counted, and do not crash.
+    assertEquals(List.of("validation: 2 of 5 subwords unseen in training, read as <unk>"),
+        trained.unseenNote("validation", List.of("a Z ☃ b c")).stream().toList());
+    assertEquals(1, trained.translate(List.of("a Z ☃ b c"), 3).size());
+    // A line too long to translate at once is refused before anything is translated, by its number.
+    String longLine = String.join(" ", java.util.Collections.nCopies(TranslationModel.MAX_SOURCE_LENGTH + 1, "a"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> trained.translate(List.of("a b", longLine), 1));
+    assertTrue(e.getMessage().startsWith("line 2 has 401 subwords") && e.getMessage().contains("split it"),
+        e.getMessage());
+    // Source and target files of different lengths.
+    e = assertThrows(IllegalArgumentException.class, () -> TranslationTask.fromTexts(smallSettings(Map.of()),
+        List.of("a b", "c"), List.of("b a"), List.of(), List.of(), new PrintStream(new ByteArrayOutputStream())));
+    assertEquals("the training source has 2 lines and its target 1; line i of one must translate line i of the other",
+        e.getMessage());
+  }
+
+  @Test
+  void theAttentionOfAReversalRunsAgainstTheDiagonal() {
+    TranslationModel.Alignment a = trained.align("a b c d e", 1);
+    assertEquals("e d c b a", a.text());
+    // Target word t is source word 4 - t: its attention should lie there more than anywhere else.
+    for (int t = 0; t < 5; t++) {
+      double[] w = a.weights()[t];
+      int best = 0;
+      for (int s = 1; s < w.length; s++) {
+        best = w[s] > w[best] ? s : best;
+      }
+      double sum = java.util.Arrays.stream(w).sum();
+      assertEquals(1.0, sum, 1e-5, "weights of step " + t + " sum to 1");
+      assertEquals(4 - t, best, "step " + t + " attends to " + java.util.Arrays.toString(w));
+    }
+  }
+}
