@@ -29,6 +29,15 @@ final class EvalTranslateCommand implements Callable<Integer> {
   @Option(names = "--beam", description = "Beam width (1: greedy; default: the model's beam setting).")
   Integer beam;
 
+  @Option(names = "--length-penalty", paramLabel = "ALPHA", description = "Beam search ranks finished translations"
+      + " by log-probability / length^ALPHA (default: the model's length_penalty setting; 0: unnormalized).")
+  Double lengthPenalty;
+
+  private double alpha(TranslationModel m) {
+    return lengthPenalty == null ? m.settings().get(jrnn.apps.translate.TranslateSettings.LENGTH_PENALTY)
+        : lengthPenalty;
+  }
+
   @Override
   public Integer call() throws Exception {
     TranslationModel m = TranslationModel.load(model);
@@ -41,10 +50,11 @@ final class EvalTranslateCommand implements Callable<Integer> {
     BleuCommand.requireSameCount(src, sources.size(), ref, refs.size());
     m.unseenNote(src.toString(), sources).ifPresent(System.out::println);
     long t0 = System.nanoTime();
-    List<String> hyps = m.translate(sources, k);
+    List<String> hyps = m.translate(sources, k, alpha(m));
     double seconds = (System.nanoTime() - t0) / 1e9;
     Bleu.Score score = Bleu.corpus(hyps, refs);
-    System.out.printf(Locale.ROOT, "%,d sentences, beam %d, %.1f s (%.1f sentences/s)%n", sources.size(), k, seconds,
+    System.out.printf(Locale.ROOT, "%,d sentences, %s, %.1f s (%.1f sentences/s)%n", sources.size(),
+        k == 1 ? "greedy" : String.format(Locale.ROOT, "beam %d, length penalty %.2f", k, alpha(m)), seconds,
         sources.size() / seconds);
     System.out.println(score);
     System.out.printf(Locale.ROOT, "BLEU: %.2f%n", score.bleu());

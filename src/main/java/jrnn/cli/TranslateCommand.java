@@ -25,12 +25,21 @@ final class TranslateCommand implements Callable<Integer> {
   @Option(names = "--beam", description = "Beam width (1: greedy; default: the model's beam setting).")
   Integer beam;
 
+  @Option(names = "--length-penalty", paramLabel = "ALPHA", description = "Beam search ranks finished translations"
+      + " by log-probability / length^ALPHA (default: the model's length_penalty setting; 0: unnormalized).")
+  Double lengthPenalty;
+
   @Option(names = "--input", description = "Sentences to translate (default: standard input).")
   Path input;
 
   @Option(names = "--attention-plot", paramLabel = "FILE.png",
       description = "Draws the attention weights of the one input sentence as a heat map, subwords on the axes.")
   Path plot;
+
+  private double alpha(TranslationModel m) {
+    return lengthPenalty == null ? m.settings().get(jrnn.apps.translate.TranslateSettings.LENGTH_PENALTY)
+        : lengthPenalty;
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -57,7 +66,7 @@ final class TranslateCommand implements Callable<Integer> {
       System.err.printf(Locale.ROOT, "attention plot: %s%n", plot);
       return 0;
     }
-    for (String t : m.translate(lines, k)) {
+    for (String t : m.translate(lines, k, alpha(m))) {
       out.write(t);
       out.newLine();
     }

@@ -57,13 +57,13 @@ public final class TranslateSettings {
     SCHEMA.preset("multi30k-de-en", "German to English on Multi30k, within 90 minutes on 2 cores", "bpe_merges=8000"
         + " joint_bpe=true embedding=256 cell=lstm hidden=256 layers=1 bidirectional=true decoder_hidden=512"
         + " decoder_layers=1 attention=multiplicative input_feeding=true tied=false label_smoothing=0.1 dropout=0.3"
-        + " batch=64 epochs=12 optimizer=adam lr=0.001 decay_start=8 decay_factor=0.5 clip_norm=5 checks_per_epoch=1"
-        + " max_minutes=90 beam=5 length_penalty=1 max_train_length=80 seed=1");
+        + " batch=64 epochs=20 optimizer=adam lr=0.001 decay_start=9 decay_factor=0.7 clip_norm=5 checks_per_epoch=1"
+        + " patience=4 max_minutes=90 beam=5 length_penalty=1 max_train_length=80 seed=1");
     SCHEMA.preset("multi30k-en-de", "English to German on Multi30k, within 90 minutes on 2 cores", "bpe_merges=8000"
         + " joint_bpe=true embedding=256 cell=lstm hidden=256 layers=1 bidirectional=true decoder_hidden=512"
         + " decoder_layers=1 attention=multiplicative input_feeding=true tied=false label_smoothing=0.1 dropout=0.3"
-        + " batch=64 epochs=12 optimizer=adam lr=0.001 decay_start=8 decay_factor=0.5 clip_norm=5 checks_per_epoch=1"
-        + " max_minutes=90 beam=5 length_penalty=1 max_train_length=80 seed=1");
+        + " batch=64 epochs=20 optimizer=adam lr=0.001 decay_start=9 decay_factor=0.7 clip_norm=5 checks_per_epoch=1"
+        + " patience=4 max_minutes=90 beam=5 length_penalty=1 max_train_length=80 seed=1");
   }
 
   /** The largest number of subwords a translation of an n-subword source may have. */

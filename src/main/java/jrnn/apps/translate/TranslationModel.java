@@ -223,6 +223,17 @@ public final class TranslationModel implements TrainedModel {
    * {@link #MAX_SOURCE_LENGTH} subwords is refused before anything is translated.
    */
   public List<String> translate(List<String> lines, int beam) {
+    return translate(lines, beam, settings.get(TranslateSettings.LENGTH_PENALTY));
+  }
+
+  /** As {@link #translate(List, int)}, beam search ranking by log-probability / length^{@code lengthPenalty}. */
+  public List<String> translate(List<String> lines, int beam, double lengthPenalty) {
+    if (beam < 1) {
+      throw new IllegalArgumentException("beam width must be at least 1, got " + beam);
+    }
+    if (!(lengthPenalty >= 0)) {
+      throw new IllegalArgumentException("length penalty must be 0 or more, got " + lengthPenalty);
+    }
     int n = lines.size();
     int[][] sources = new int[n][];
     for (int i = 0; i < n; i++) {
@@ -253,7 +264,7 @@ public final class TranslationModel implements TrainedModel {
         for (int k = 0; k < batch.length; k++) {
           batch[k] = sources[chunk.get(k)];
         }
-        int[][] words = decode(batch, beam);
+        int[][] words = decode(batch, beam, lengthPenalty);
         for (int k = 0; k < batch.length; k++) {
           out[chunk.get(k)] = decodeTarget(words[k]);
         }
@@ -263,7 +274,7 @@ public final class TranslationModel implements TrainedModel {
   }
 
   /** Target ids of each source (no markers), by greedy decoding or beam search. */
-  int[][] decode(int[][] sources, int beam) {
+  int[][] decode(int[][] sources, int beam, double lengthPenalty) {
     int[] maxLength = new int[sources.length];
     for (int i = 0; i < sources.length; i++) {
       maxLength[i] = TranslateSettings.maxOutputLength(settings, sources[i].length);
@@ -273,7 +284,7 @@ public final class TranslationModel implements TrainedModel {
       return BeamSearch.greedy(search, sources.length, bos, eos, maxLength);
     }
     BeamSearch.Hypothesis[] best = BeamSearch.search(search, sources.length, bos, eos, beam, maxLength,
-        settings.get(TranslateSettings.LENGTH_PENALTY));
+        lengthPenalty);
     int[][] words = new int[sources.length][];
     for (int i = 0; i < best.length; i++) {
       words[i] = best[i].words();
@@ -295,7 +306,7 @@ public final class TranslationModel implements TrainedModel {
           src.length, MAX_SOURCE_LENGTH));
     }
     try (Parameters.Frozen frozen = net.parameters().freeze()) {
-      int[] words = decode(new int[][] {src}, beam)[0];
+      int[] words = decode(new int[][] {src}, beam, settings.get(TranslateSettings.LENGTH_PENALTY))[0];
       // Teacher-forced over the chosen words (and </s>), reading each step's attention.
       EncoderDecoder.Encoded enc = net.encode(new int[][] {src});
       net.attend(enc, new int[] {0});
