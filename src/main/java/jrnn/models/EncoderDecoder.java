@@ -1,5 +1,6 @@
 package jrnn.models;
 
+import jrnn.kernels.Activation;
 import jrnn.kernels.Blas;
 import jrnn.kernels.Kernels;
 import jrnn.kernels.Parallel;
@@ -357,14 +358,10 @@ public final class EncoderDecoder {
   private void bridge(Dense layer, int b, Tensor out, Tensor state) {
     layer.forward(bridgeIn, b, out);
     int layers = config.decoderLayers();
+    kernels.activate(Activation.TANH, out, 0, b * layers * hid);
     for (int r = 0; r < b; r++) {
       for (int l = 0; l < layers; l++) {
-        for (int j = 0; j < hid; j++) {
-          int i = r * layers * hid + l * hid + j;
-          float v = (float) Math.tanh(out.get(i));
-          out.set(i, v);
-          state.set((l * b + r) * hid + j, v);
-        }
+        state.data().put((l * b + r) * hid, out.data(), r * layers * hid + l * hid, hid);
       }
     }
   }
@@ -389,9 +386,7 @@ public final class EncoderDecoder {
     }
     Blas.gemm(false, true, b, hid, combined, 1f, comb, row0 * combined, combined, w, 0, combined, 1f, attn,
         row0 * hid, hid);
-    for (int i = row0 * hid; i < (row0 + b) * hid; i++) {
-      attn.set(i, (float) Math.tanh(attn.get(i)));
-    }
+    kernels.activate(Activation.TANH, attn, row0 * hid, b * hid);
     return st;
   }
 

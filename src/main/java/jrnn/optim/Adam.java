@@ -1,5 +1,6 @@
 package jrnn.optim;
 
+import jrnn.kernels.Parallel;
 import jrnn.params.Parameters;
 import jrnn.tensor.Tensor;
 
@@ -46,14 +47,19 @@ public final class Adam implements Optimizer {
     // Bias corrections folded into the step size.
     float a = (float) (lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t)));
     float eHat = (float) (eps * Math.sqrt(1 - Math.pow(beta2, t)));
-    for (int i = 0; i < n; i++) {
-      float gi = g.get(i);
-      float mi = b1 * m.get(i) + (1 - b1) * gi;
-      float vi = b2 * v.get(i) + (1 - b2) * gi * gi;
-      m.set(i, mi);
-      v.set(i, vi);
-      w.set(i, w.get(i) - a * mi / ((float) Math.sqrt(vi) + eHat));
-    }
+    Tensor mt = m;
+    Tensor vt = v;
+    // Element by element, so the threads' blocks give the same values as one loop.
+    Parallel.run(n, (i0, i1) -> {
+      for (int i = i0; i < i1; i++) {
+        float gi = g.get(i);
+        float mi = b1 * mt.get(i) + (1 - b1) * gi;
+        float vi = b2 * vt.get(i) + (1 - b2) * gi * gi;
+        mt.set(i, mi);
+        vt.set(i, vi);
+        w.set(i, w.get(i) - a * mi / ((float) Math.sqrt(vi) + eHat));
+      }
+    });
   }
 
   @Override
