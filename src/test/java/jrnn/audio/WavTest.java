@@ -4,15 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.zip.GZIPInputStream;
-import jrnn.SharedData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -148,36 +143,6 @@ class WavTest {
     for (int i = 300; i < 21700; i++) {
       assertEquals(upExpected[i], up.samples()[i], 2e-3, "upsampled sample " + i);
     }
-  }
-
-  @Test
-  void everyFsddRecordingReads() throws IOException {
-    Path archive = SharedData.require("fsdd/fsdd_train_jackson-nicolas-theo-yweweler_idx5-49.tar.gz");
-    java.util.Map<String, Integer> manifest = new java.util.HashMap<>();
-    for (String line : Files.readAllLines(SharedData.require("fsdd/manifest_train.tsv")).subList(1, 1801)) {
-      String[] f = line.split("\t");
-      manifest.put(f[0], Integer.parseInt(f[5]));
-    }
-    int files = 0;
-    long samples = 0;
-    try (InputStream in = new GZIPInputStream(Files.newInputStream(archive))) {
-      byte[] header = new byte[512];
-      while (in.readNBytes(header, 0, 512) == 512 && header[0] != 0) {
-        String name = new String(header, 0, 100, java.nio.charset.StandardCharsets.US_ASCII).trim().replace("\0", "");
-        long size = Long.parseLong(new String(header, 124, 11, java.nio.charset.StandardCharsets.US_ASCII).trim(), 8);
-        byte[] body = in.readNBytes((int) size);
-        in.skipNBytes((512 - size % 512) % 512);
-        if (name.endsWith(".wav")) {
-          Wav.Audio a = Wav.read(body, name);
-          assertEquals(8000, a.sampleRate(), name);
-          assertEquals(manifest.get(name), a.samples().length, name + ": samples, as the manifest says");
-          files++;
-          samples += a.samples().length;
-        }
-      }
-    }
-    assertEquals(1800, files);
-    assertEquals(728.7, samples / 8000.0, 0.05, "seconds of audio, as the data's README says");
   }
 
   static void assertArrayClose(float[] expected, float[] actual) {
