@@ -1,0 +1,2 @@
+/** Machine translation (SPEC 8.5): an encoder-decoder with attention on subwords, judged by BLEU. */
+package jrnn.apps.translate;
