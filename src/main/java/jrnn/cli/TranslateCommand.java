@@ -58,7 +58,7 @@ final class TranslateCommand implements Callable<Integer> {
             + " line(s)" + (lines.size() == 1 ? ", and it is blank" : ""));
       }
       TranslationModel.Alignment a = m.align(lines.get(0), k);
-      HeatMap.write(plot, a.weights(), a.target(), a.source(), "attention of each target subword over the source",
+      HeatMap.write(plot, a.weights(), a.target(), a.source(), "attention weights",
           "source subwords", "target subwords");
       out.write(a.text());
       out.newLine();

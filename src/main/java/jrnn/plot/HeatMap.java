@@ -88,7 +88,7 @@ public final class HeatMap {
     int width = 200 + 28 * columns.size();
     int height = 160 + 24 * rows.size();
     java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
-    ChartUtils.writeChartAsPNG(png, chart, Math.max(width, 480), Math.max(height, 360));
+    ChartUtils.writeChartAsPNG(png, chart, Math.max(width, 560), Math.max(height, 400));
     AtomicFiles.write(file, png.toByteArray());
   }
 }
