@@ -4,11 +4,11 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import jrnn.apps.translate.TranslateSettings;
 import jrnn.apps.translate.TranslationModel;
 import jrnn.data.TextFiles;
 import jrnn.decode.Bleu;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jrnn eval translate}: translates a file and scores it against references with BLEU. */
@@ -26,35 +26,24 @@ final class EvalTranslateCommand implements Callable<Integer> {
   @Option(names = "--ref", required = true, description = "Their reference translations.")
   Path ref;
 
-  @Option(names = "--beam", description = "Beam width (1: greedy; default: the model's beam setting).")
-  Integer beam;
-
-  @Option(names = "--length-penalty", paramLabel = "ALPHA", description = "Beam search ranks finished translations"
-      + " by log-probability / length^ALPHA (default: the model's length_penalty setting; 0: unnormalized).")
-  Double lengthPenalty;
-
-  private double alpha(TranslationModel m) {
-    return lengthPenalty == null ? m.settings().get(jrnn.apps.translate.TranslateSettings.LENGTH_PENALTY)
-        : lengthPenalty;
-  }
+  @Mixin
+  DecodeOptions decoding;
 
   @Override
   public Integer call() throws Exception {
     TranslationModel m = TranslationModel.load(model);
-    int k = beam == null ? m.settings().get(TranslateSettings.BEAM) : beam;
-    if (k < 1) {
-      throw new IllegalArgumentException("--beam must be at least 1, got " + k);
-    }
+    int k = decoding.beam(m);
     List<String> sources = TextFiles.lines(TextFiles.read(src));
     List<String> refs = TextFiles.lines(TextFiles.read(ref));
     BleuCommand.requireSameCount(src, sources.size(), ref, refs.size());
     m.unseenNote(src.toString(), sources).ifPresent(System.out::println);
+    double alpha = decoding.lengthPenalty(m);
     long t0 = System.nanoTime();
-    List<String> hyps = m.translate(sources, k, alpha(m));
+    List<String> hyps = m.translate(sources, k, alpha);
     double seconds = (System.nanoTime() - t0) / 1e9;
     Bleu.Score score = Bleu.corpus(hyps, refs);
     System.out.printf(Locale.ROOT, "%,d sentences, %s, %.1f s (%.1f sentences/s)%n", sources.size(),
-        k == 1 ? "greedy" : String.format(Locale.ROOT, "beam %d, length penalty %.2f", k, alpha(m)), seconds,
+        k == 1 ? "greedy" : String.format(Locale.ROOT, "beam %d, length penalty %.2f", k, alpha), seconds,
         sources.size() / seconds);
     System.out.println(score);
     System.out.printf(Locale.ROOT, "BLEU: %.2f%n", score.bleu());

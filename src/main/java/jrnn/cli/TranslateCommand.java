@@ -11,6 +11,7 @@ import jrnn.apps.translate.TranslationModel;
 import jrnn.data.TextFiles;
 import jrnn.plot.HeatMap;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jrnn translate}: sentences in, translations out, one a line, in order. */
@@ -22,12 +23,8 @@ final class TranslateCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, description = "Translator model file.")
   Path model;
 
-  @Option(names = "--beam", description = "Beam width (1: greedy; default: the model's beam setting).")
-  Integer beam;
-
-  @Option(names = "--length-penalty", paramLabel = "ALPHA", description = "Beam search ranks finished translations"
-      + " by log-probability / length^ALPHA (default: the model's length_penalty setting; 0: unnormalized).")
-  Double lengthPenalty;
+  @Mixin
+  DecodeOptions decoding;
 
   @Option(names = "--input", description = "Sentences to translate (default: standard input).")
   Path input;
@@ -36,18 +33,10 @@ final class TranslateCommand implements Callable<Integer> {
       description = "Draws the attention weights of the one input sentence as a heat map, subwords on the axes.")
   Path plot;
 
-  private double alpha(TranslationModel m) {
-    return lengthPenalty == null ? m.settings().get(jrnn.apps.translate.TranslateSettings.LENGTH_PENALTY)
-        : lengthPenalty;
-  }
-
   @Override
   public Integer call() throws Exception {
     TranslationModel m = TranslationModel.load(model);
-    int k = beam == null ? m.settings().get(jrnn.apps.translate.TranslateSettings.BEAM) : beam;
-    if (k < 1) {
-      throw new IllegalArgumentException("--beam must be at least 1, got " + k);
-    }
+    int k = decoding.beam(m);
     String text = input == null ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
         : TextFiles.read(input);
     List<String> lines = TextFiles.lines(text);
@@ -66,7 +55,7 @@ final class TranslateCommand implements Callable<Integer> {
       System.err.printf(Locale.ROOT, "attention plot: %s%n", plot);
       return 0;
     }
-    for (String t : m.translate(lines, k, alpha(m))) {
+    for (String t : m.translate(lines, k, decoding.lengthPenalty(m))) {
       out.write(t);
       out.newLine();
     }

@@ -1,5 +1,7 @@
 package jrnn.decode;
 
+import static jrnn.layers.Ctc.logAdd;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -117,15 +119,5 @@ public final class CtcDecoding {
     }
     return Arrays.compare(a.stream().mapToInt(Integer::intValue).toArray(),
         b.stream().mapToInt(Integer::intValue).toArray());
-  }
-
-  static double logAdd(double a, double b) {
-    if (a == Double.NEGATIVE_INFINITY) {
-      return b;
-    }
-    if (b == Double.NEGATIVE_INFINITY) {
-      return a;
-    }
-    return Math.max(a, b) + Math.log1p(Math.exp(-Math.abs(a - b)));
   }
 }

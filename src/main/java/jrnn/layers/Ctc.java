@@ -179,7 +179,7 @@ public final class Ctc {
   }
 
   /** log(e^a + e^b), exact where either is -infinity. */
-  static double logAdd(double a, double b) {
+  public static double logAdd(double a, double b) {
     if (a == Double.NEGATIVE_INFINITY) {
       return b;
     }

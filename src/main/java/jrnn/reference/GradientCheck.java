@@ -75,7 +75,11 @@ public final class GradientCheck {
     return check(name, values, 0, values.length, analytic, 0, loss);
   }
 
-  private static double derivative(double[] v, int i, double h, DoubleSupplier loss) {
+  /**
+   * The fourth-order central difference of {@code loss} in {@code v[i]} with step {@code h};
+   * {@code v[i]} is restored.
+   */
+  public static double derivative(double[] v, int i, double h, DoubleSupplier loss) {
     double x = v[i];
     try {
       v[i] = x + h;

@@ -81,7 +81,8 @@ class EncoderDecoderTest {
     int tokens = twin.loss(SOURCES, TARGETS, BOS, EOS).tokens();
     double[] numeric = new double[p.length];
     for (int i = 0; i < p.length; i++) {
-      numeric[i] = derivative(p, i, () -> twin.loss(SOURCES, TARGETS, BOS, EOS).smoothed() / tokens);
+      numeric[i] = GradientCheck.derivative(p, i, GradientCheck.STEP / 2,
+          () -> twin.loss(SOURCES, TARGETS, BOS, EOS).smoothed() / tokens);
     }
     List<String> failures = new ArrayList<>();
     for (ParamLayout.Entry e : cfg.parameterLayout().entries()) {
@@ -97,21 +98,6 @@ class EncoderDecoderTest {
       }
     }
     return failures;
-  }
-
-  static double derivative(double[] v, int i, java.util.function.DoubleSupplier f) {
-    double x = v[i];
-    double h = GradientCheck.STEP / 2;
-    v[i] = x + h;
-    double a = f.getAsDouble();
-    v[i] = x - h;
-    double b = f.getAsDouble();
-    v[i] = x + 2 * h;
-    double c = f.getAsDouble();
-    v[i] = x - 2 * h;
-    double d = f.getAsDouble();
-    v[i] = x;
-    return (8 * (a - b) - (c - d)) / (12 * h);
   }
 
   @Test
