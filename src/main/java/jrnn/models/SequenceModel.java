@@ -376,13 +376,46 @@ public final class SequenceModel {
     int outSize = config.outputSize();
     int size = batch.size();
     int steps = batch.steps();
-    int rows = steps * size;
     // The normalizer scales the output layer's products rather than dOut itself: one pass
     // fewer over what, for a language model, is T*B rows of the vocabulary's width.
     float scale = (float) (1.0 / (normalization == LossNormalization.PER_SEQUENCE ? size : stats.count()));
     if (fromStep > 0 && config.readout() == Readout.EVERY_STEP) {
       zero(dOut, 0, Math.min(fromStep, steps) * size * outSize);
     }
+    backwardFromHead(scale);
+  }
+
+  /**
+   * Back-propagates a loss the model does not compute itself (CTC over per-step outputs):
+   * {@code dOutputs} holds dL/d(outputs) in the layout of {@link #outputs()} ([rows, L]: t*B + b
+   * per step, b per sequence), after a training forward pass, with or without targets. Rows past
+   * a sequence's end are ignored. Gradients are added, as {@link #backward} adds them.
+   */
+  public void backwardFromOutputs(Tensor dOutputs) {
+    if (!training || batch == null) {
+      throw new IllegalStateException("SequenceModel.backwardFromOutputs needs a training forward pass");
+    }
+    int outSize = config.outputSize();
+    if (dOutputs.size() < outputRows * outSize) {
+      throw new ShapeMismatchException("SequenceModel.backwardFromOutputs: " + dOutputs.size() + " output gradients,"
+          + " the last pass had " + outputRows + " x " + outSize);
+    }
+    dOut = grow(dOut, outputRows * outSize);
+    for (int r = 0; r < outputRows; r++) {
+      if (validRow(r)) {
+        dOut.data().put(r * outSize, dOutputs.data(), r * outSize, outSize);
+      } else {
+        zero(dOut, r * outSize, outSize);
+      }
+    }
+    backwardFromHead(1f);
+  }
+
+  /** From dL/d(outputs) = scale * dOut down through the head, the readout, the stack and the embedding. */
+  private void backwardFromHead(float scale) {
+    int size = batch.size();
+    int steps = batch.steps();
+    int rows = steps * size;
     dHead = grow(dHead, outputRows * width);
     Tensor headInput = headDropout.active(training) ? headIn : headRaw;
     head.backward(headInput, dOut, scale, outputRows, dHead);
