@@ -29,6 +29,9 @@ import jrnn.util.Rng;
  * ids through each language's vocabulary (a subword training never saw reads as
  * {@code <unk>}), and an {@link EncoderDecoder} reads the source and writes the target. The
  * model file holds the merges and both vocabularies beside the settings and parameters.
+ *
+ * <p>A model translates one batch at a time: the network keeps its buffers between calls, so
+ * threads that share a model must take turns (or load a model each).
  */
 public final class TranslationModel implements TrainedModel {
   public static final String APP = "translate";
