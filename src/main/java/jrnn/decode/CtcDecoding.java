@@ -96,7 +96,7 @@ public final class CtcDecoding {
     return new Labelling(best.stream().mapToInt(Integer::intValue).toArray(), bestScore);
   }
 
-  /** The {@code beam} likeliest prefixes (ties: the shorter, then the smaller labels, so that runs repeat). */
+  /** The {@code beam} likeliest prefixes (ties: the shorter, then the smaller labels, so that a run gives the same result every time). */
   private static Map<List<Integer>, Prefix> prune(Map<List<Integer>, Prefix> all, int beam) {
     if (all.size() <= beam) {
       return all;

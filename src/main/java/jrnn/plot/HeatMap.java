@@ -68,8 +68,7 @@ public final class HeatMap {
     GrayPaintScale scale = new GrayPaintScale(0, 1) {
       @Override
       public java.awt.Paint getPaint(double value) {
-        Color c = (Color) super.getPaint(1 - Math.max(0, Math.min(1, value)));
-        return c;
+        return super.getPaint(1 - Math.max(0, Math.min(1, value)));
       }
     };
     renderer.setPaintScale(scale);

@@ -119,6 +119,7 @@ class TranslateCommandsTest {
     // info knows the file.
     Run info = CommandLineTest.run("info", "--model", model.toString());
     assertEquals(0, info.exit(), info.err());
-    assertTrue(info.out().contains("translate"), info.out());
+    assertTrue(info.out().contains("kind: translate, version 2") && info.out().contains("vocabulary (target): ")
+        && info.out().contains("subword merges (source and target, joint): 0"), info.out());
   }
 }
