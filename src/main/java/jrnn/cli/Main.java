@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     description = "Recurrent neural networks: simple RNN, LSTM (peephole, CIFG), GRU; stacked and"
         + " bidirectional; trained by backpropagation through time.",
     subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, GenerateCommand.class,
-        NextCommand.class, ClassifyCommand.class, TranslateCommand.class, BleuCommand.class, FeaturesCommand.class, GradientFlowCommand.class, LongRangeCommand.class, InfoCommand.class,
+        NextCommand.class, ClassifyCommand.class, TranslateCommand.class, BleuCommand.class, TranscribeCommand.class, FeaturesCommand.class, GradientFlowCommand.class, LongRangeCommand.class, InfoCommand.class,
         GradcheckCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

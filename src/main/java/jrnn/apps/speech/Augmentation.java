@@ -1,0 +1,116 @@
+package jrnn.apps.speech;
+
+import jrnn.audio.Resampler;
+import jrnn.audio.Wav;
+import jrnn.frame.Settings;
+import jrnn.util.Rng;
+
+/**
+ * The augmentations of a training recording a speech practitioner would use, each drawn afresh
+ * every epoch and each switched off by its setting at 0: speed perturbation (Ko et al. 2015),
+ * added white noise at a random signal-to-noise ratio, a time shift, and SpecAugment's frequency
+ * and time masks (Park et al. 2019) on the normalized features.
+ */
+public record Augmentation(double speed, double noiseSnrDb, double shiftMs, int freqMasks, int freqMaskWidth,
+    int timeMasks, int timeMaskWidth) {
+
+  public static final Augmentation NONE = new Augmentation(0, 0, 0, 0, 1, 0, 1);
+
+  public static Augmentation of(Settings s) {
+    return new Augmentation(s.get(SpeechSettings.SPEED), s.get(SpeechSettings.NOISE_SNR),
+        s.get(SpeechSettings.SHIFT_MS), s.get(SpeechSettings.FREQ_MASKS), s.get(SpeechSettings.FREQ_MASK_WIDTH),
+        s.get(SpeechSettings.TIME_MASKS), s.get(SpeechSettings.TIME_MASK_WIDTH));
+  }
+
+  public boolean any() {
+    return speed > 0 || noiseSnrDb > 0 || shiftMs > 0 || freqMasks > 0 || timeMasks > 0;
+  }
+
+  /** The recording with speed, shift and noise applied, in that order; the same rate. */
+  public Wav.Audio samples(Wav.Audio audio, Rng rng) {
+    float[] x = audio.samples();
+    int rate = audio.sampleRate();
+    if (speed > 0) {
+      x = speed(audio, rng.uniform(1 - speed, 1 + speed)).samples();
+    }
+    if (shiftMs > 0) {
+      int max = (int) Math.round(shiftMs * rate / 1000);
+      x = shift(x, rng.nextInt(2 * max + 1) - max, rng);
+    }
+    if (noiseSnrDb > 0) {
+      x = noise(x, rng.uniform(noiseSnrDb, noiseSnrDb + 20), rng);
+    }
+    return new Wav.Audio(x, rate);
+  }
+
+  /**
+   * The recording played {@code factor} times as fast: read as if sampled at rate * factor, then
+   * resampled to the rate, so it lasts 1/factor as long and its pitch moves by the same factor.
+   */
+  public static Wav.Audio speed(Wav.Audio audio, double factor) {
+    int rate = audio.sampleRate();
+    int asIf = (int) Math.round(rate * factor);
+    if (asIf == rate) {
+      return audio;
+    }
+    return new Wav.Audio(Resampler.resample(new Wav.Audio(audio.samples(), asIf), rate).samples(), rate);
+  }
+
+  /**
+   * Shifted by {@code by} samples: later by that much faint noise in front, or earlier with that
+   * much cut from the start (never more than half the recording).
+   */
+  static float[] shift(float[] x, int by, Rng rng) {
+    if (by >= 0) {
+      float[] y = new float[x.length + by];
+      for (int i = 0; i < by; i++) {
+        y[i] = (float) (1e-4 * rng.gaussian());
+      }
+      System.arraycopy(x, 0, y, by, x.length);
+      return y;
+    }
+    int cut = Math.min(-by, x.length / 2);
+    float[] y = new float[x.length - cut];
+    System.arraycopy(x, cut, y, 0, y.length);
+    return y;
+  }
+
+  /** x plus white Gaussian noise at {@code snrDb} dB below the recording's mean power. */
+  static float[] noise(float[] x, double snrDb, Rng rng) {
+    double power = 0;
+    for (float v : x) {
+      power += (double) v * v;
+    }
+    power /= Math.max(1, x.length);
+    double sigma = Math.sqrt(power / Math.pow(10, snrDb / 10));
+    float[] y = new float[x.length];
+    for (int i = 0; i < x.length; i++) {
+      y[i] = (float) (x[i] + sigma * rng.gaussian());
+    }
+    return y;
+  }
+
+  /**
+   * SpecAugment's masks, in place, on normalized features [frames][d]: freqMasks bands of up to
+   * freqMaskWidth features and timeMasks runs of up to timeMaskWidth frames (at most a fifth of
+   * the recording) set to 0, the features' mean.
+   */
+  public void mask(float[][] x, Rng rng) {
+    int frames = x.length;
+    int d = frames == 0 ? 0 : x[0].length;
+    for (int m = 0; m < freqMasks; m++) {
+      int w = rng.nextInt(Math.min(freqMaskWidth, d) + 1);
+      int f0 = rng.nextInt(d - w + 1);
+      for (float[] row : x) {
+        java.util.Arrays.fill(row, f0, f0 + w, 0f);
+      }
+    }
+    for (int m = 0; m < timeMasks; m++) {
+      int w = rng.nextInt(Math.min(timeMaskWidth, frames / 5) + 1);
+      int t0 = rng.nextInt(frames - w + 1);
+      for (int t = t0; t < t0 + w; t++) {
+        java.util.Arrays.fill(x[t], 0f);
+      }
+    }
+  }
+}

@@ -1,0 +1,186 @@
+package jrnn.apps.speech;
+
+import java.util.Arrays;
+import java.util.List;
+import jrnn.audio.FrontEnd;
+import jrnn.audio.Wav;
+import jrnn.frame.Settings;
+import jrnn.kernels.Parallel;
+import jrnn.util.Rng;
+
+/**
+ * What a recogniser reads of a recording: the front end's features at its rate, normalized per
+ * recording or by the training data's statistics, with {@code stride} consecutive frames stacked
+ * into one step. Immutable; may be shared between threads.
+ */
+public final class SpeechFeatures {
+  /** Per-feature mean and standard deviation of the training recordings (global normalization). */
+  public record Statistics(float[] mean, float[] std) {
+    public Statistics {
+      if (mean.length != std.length) {
+        throw new IllegalArgumentException("normalization: " + mean.length + " means and " + std.length + " deviations");
+      }
+      for (int j = 0; j < std.length; j++) {
+        if (!(std[j] > 0) || !Float.isFinite(mean[j]) || !Float.isFinite(std[j])) {
+          throw new IllegalArgumentException("normalization: feature " + j + " has mean " + mean[j] + " and deviation "
+              + std[j] + "; a deviation must be positive and finite");
+        }
+      }
+    }
+
+    /** Over every frame of every recording (deviations floored at 1e-5). */
+    public static Statistics of(List<float[][]> recordings) {
+      int d = recordings.get(0)[0].length;
+      double[] sum = new double[d];
+      double[] sq = new double[d];
+      long n = 0;
+      for (float[][] x : recordings) {
+        for (float[] row : x) {
+          for (int j = 0; j < d; j++) {
+            sum[j] += row[j];
+            sq[j] += (double) row[j] * row[j];
+          }
+          n++;
+        }
+      }
+      float[] mean = new float[d];
+      float[] std = new float[d];
+      for (int j = 0; j < d; j++) {
+        double m = sum[j] / n;
+        mean[j] = (float) m;
+        std[j] = (float) Math.max(1e-5, Math.sqrt(Math.max(0, sq[j] / n - m * m)));
+      }
+      return new Statistics(mean, std);
+    }
+  }
+
+  private final FrontEnd frontEnd;
+  private final int stride;
+  private final Statistics statistics;
+
+  /** The features {@code s} describes; {@code statistics} for global normalization, else null. */
+  public SpeechFeatures(Settings s, Statistics statistics) {
+    this.frontEnd = new FrontEnd(frontEndConfig(s));
+    this.stride = s.get(SpeechSettings.STRIDE);
+    boolean global = s.get(SpeechSettings.NORMALIZATION).equals("global");
+    if (global != (statistics != null)) {
+      throw new IllegalArgumentException(global ? "global normalization needs the training data's statistics"
+          : "per-recording normalization takes no statistics");
+    }
+    if (statistics != null && statistics.mean().length != frontEnd.dimension()) {
+      throw new IllegalArgumentException("normalization statistics of " + statistics.mean().length
+          + " features for a front end of " + frontEnd.dimension());
+    }
+    this.statistics = statistics;
+  }
+
+  /** The statistics global normalization takes from the training recordings, or null for per-recording. */
+  public static Statistics statisticsFor(Settings s, List<Utterance> train) {
+    if (!s.get(SpeechSettings.NORMALIZATION).equals("global")) {
+      return null;
+    }
+    FrontEnd f = new FrontEnd(frontEndConfig(s));
+    int rate = f.config().sampleRate();
+    float[][][] raw = new float[train.size()][][];
+    Parallel.run(raw.length, (a, b) -> {
+      for (int i = a; i < b; i++) {
+        raw[i] = f.features(SpeechData.atRate(train.get(i).audio(), rate).samples());
+      }
+    });
+    return Statistics.of(Arrays.asList(raw));
+  }
+
+  public static FrontEnd.Config frontEndConfig(Settings s) {
+    int rate = s.get(SpeechSettings.SAMPLE_RATE);
+    FrontEnd.Kind kind = FrontEnd.Kind.parse(s.get(SpeechSettings.FEATURES));
+    return new FrontEnd.Config(rate, s.get(SpeechSettings.FRAME_MS), s.get(SpeechSettings.HOP_MS), 0.97,
+        s.get(SpeechSettings.MEL_BINS), 20, rate / 2.0, kind, kind == FrontEnd.Kind.MFCC ? s.get(SpeechSettings.CEPS) : 0,
+        kind == FrontEnd.Kind.MFCC ? 22 : 0, s.get(SpeechSettings.DELTAS));
+  }
+
+  public FrontEnd frontEnd() {
+    return frontEnd;
+  }
+
+  public Statistics statistics() {
+    return statistics;
+  }
+
+  /** Values per step: the front end's features times the stride. */
+  public int dimension() {
+    return frontEnd.dimension() * stride;
+  }
+
+  /** The front end's features of a recording at the recogniser's rate, not normalized. */
+  public float[][] raw(Wav.Audio audio) {
+    return frontEnd.features(SpeechData.atRate(audio, frontEnd.config().sampleRate()).samples());
+  }
+
+  /** What the recogniser reads of a recording: [steps][dimension()]. */
+  public float[][] of(Wav.Audio audio) {
+    return stack(normalize(raw(audio)));
+  }
+
+  /** What the recogniser reads of each recording, computed on the engine's threads. */
+  public List<float[][]> of(List<Utterance> utterances) {
+    float[][][] out = new float[utterances.size()][][];
+    Parallel.run(out.length, (a, b) -> {
+      for (int i = a; i < b; i++) {
+        out[i] = of(utterances.get(i).audio());
+      }
+    });
+    return Arrays.asList(out);
+  }
+
+  /**
+   * Each recording augmented afresh, from a seed drawn from {@code rng} in order (so the result does
+   * not depend on the threads), computed on the engine's threads.
+   */
+  public List<float[][]> augmented(List<Utterance> utterances, Augmentation augmentation, Rng rng) {
+    long[] seeds = new long[utterances.size()];
+    for (int i = 0; i < seeds.length; i++) {
+      seeds[i] = rng.nextLong();
+    }
+    float[][][] out = new float[utterances.size()][][];
+    Parallel.run(out.length, (a, b) -> {
+      for (int i = a; i < b; i++) {
+        out[i] = augmented(utterances.get(i).audio(), augmentation, new Rng(seeds[i]));
+      }
+    });
+    return Arrays.asList(out);
+  }
+
+  /** As {@link #of}, the recording augmented first and its normalized features masked. */
+  public float[][] augmented(Wav.Audio audio, Augmentation augmentation, Rng rng) {
+    Wav.Audio at = SpeechData.atRate(audio, frontEnd.config().sampleRate());
+    float[][] x = normalize(frontEnd.features(augmentation.samples(at, rng).samples()));
+    augmentation.mask(x, rng);
+    return stack(x);
+  }
+
+  float[][] normalize(float[][] x) {
+    if (statistics == null) {
+      return FrontEnd.normalizePerUtterance(x);
+    }
+    for (float[] row : x) {
+      for (int j = 0; j < row.length; j++) {
+        row[j] = (row[j] - statistics.mean()[j]) / statistics.std()[j];
+      }
+    }
+    return x;
+  }
+
+  /** Frames [t*stride, (t+1)*stride) side by side in step t; the last step padded with zeros. */
+  float[][] stack(float[][] x) {
+    if (stride == 1) {
+      return x;
+    }
+    int d = x[0].length;
+    int steps = (x.length + stride - 1) / stride;
+    float[][] y = new float[steps][d * stride];
+    for (int t = 0; t < x.length; t++) {
+      System.arraycopy(x[t], 0, y[t / stride], (t % stride) * d, d);
+    }
+    return y;
+  }
+}

@@ -1,0 +1,446 @@
+package jrnn.apps.speech;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.TreeSet;
+import jrnn.audio.DynamicTimeWarping.TemplateMatcher;
+import jrnn.cells.CellType;
+import jrnn.data.Batch;
+import jrnn.data.Vocabulary;
+import jrnn.decode.CtcDecoding;
+import jrnn.frame.AppFile;
+import jrnn.frame.CommonSettings;
+import jrnn.frame.Settings;
+import jrnn.frame.TrainedModel;
+import jrnn.io.ModelFileException;
+import jrnn.kernels.Parallel;
+import jrnn.layers.Bidirectional;
+import jrnn.models.LossStats;
+import jrnn.models.ModelConfig;
+import jrnn.models.OutputKind;
+import jrnn.models.Readout;
+import jrnn.models.SequenceModel;
+import jrnn.params.ParamLayout;
+import jrnn.params.Parameters;
+import jrnn.tensor.Tensor;
+import jrnn.training.Trainer;
+import jrnn.training.TrainingConfig;
+import jrnn.util.Rng;
+
+/**
+ * A speech recogniser (SPEC 8.5): the front end's features of a recording read by a (stacked,
+ * bidirectional) recurrent network, which names one word (softmax over the words, read from the
+ * last or a pooled state) or, trained by CTC, a word sequence (a blank and the words at every
+ * step); or the chapter's recogniser, which keeps templates of each word and names the nearest by
+ * dynamic time warping. Its file holds the settings (front end included), the words, the
+ * normalization statistics when they are global, and the network or the templates.
+ */
+public final class SpeechModel implements TrainedModel {
+  public static final String APP = "speech";
+  /** Class 0 of a CTC recogniser: no word at this step. */
+  public static final String BLANK = "<blank>";
+  static final int EVAL_BATCH = 64;
+
+  /** A stored example of a word: its normalized features. */
+  public record Template(String word, float[][] features) {}
+
+  private final Settings settings;
+  private final Vocabulary labels;
+  private final SpeechFeatures features;
+  private final SequenceModel network;
+  private final List<Template> templates;
+  private final TemplateMatcher matcher;
+
+  private SpeechModel(Settings settings, Vocabulary labels, SpeechFeatures features, SequenceModel network,
+      List<Template> templates) {
+    this.settings = settings;
+    this.labels = labels;
+    this.features = features;
+    this.network = network;
+    this.templates = templates;
+    if (templates != null) {
+      matcher = new TemplateMatcher(settings.get(SpeechSettings.DTW_BAND));
+      for (Template t : templates) {
+        matcher.add(t.word(), t.features());
+      }
+    } else {
+      matcher = null;
+    }
+    if (network != null && network.config().inputSize() != features.dimension()) {
+      throw new IllegalArgumentException("the network reads " + network.config().inputSize()
+          + " values per step, the front end gives " + features.dimension());
+    }
+  }
+
+  public boolean sequences() {
+    return settings.get(SpeechSettings.TASK).equals("ctc");
+  }
+
+  public boolean usesTemplates() {
+    return network == null;
+  }
+
+  /** The classes: the words of a word classifier; the blank (id 0) and the words of a CTC recogniser. */
+  public static Vocabulary labels(Settings s, List<Utterance> train) {
+    TreeSet<String> words = new TreeSet<>();
+    for (Utterance u : train) {
+      words.addAll(u.words());
+    }
+    List<String> l = new ArrayList<>();
+    if (s.get(SpeechSettings.TASK).equals("ctc")) {
+      l.add(BLANK);
+    }
+    l.addAll(words);
+    return new Vocabulary(l);
+  }
+
+  /** A new recurrent recogniser of these words, initialised from the seed. */
+  public static SpeechModel create(Settings s, Vocabulary labels, SpeechFeatures.Statistics statistics) {
+    if (s.get(SpeechSettings.METHOD).equals("template")) {
+      throw new IllegalArgumentException("method template keeps templates; it has no network to create");
+    }
+    SpeechFeatures f = new SpeechFeatures(s, statistics);
+    boolean ctc = s.get(SpeechSettings.TASK).equals("ctc");
+    ModelConfig cfg = new ModelConfig(0, f.dimension(), CellType.parse(s.get(CommonSettings.CELL)),
+        s.get(CommonSettings.HIDDEN), s.get(CommonSettings.LAYERS),
+        Bidirectional.parse(s.get(SpeechSettings.BIDIRECTIONAL)), s.get(CommonSettings.DROPOUT),
+        ctc ? Readout.EVERY_STEP : Readout.parse(s.get(SpeechSettings.READOUT)), labels.size(),
+        ctc ? OutputKind.LINEAR : OutputKind.SOFTMAX);
+    SequenceModel m = new SequenceModel(cfg);
+    m.initialize(new Rng(s.get(CommonSettings.SEED)), 0, 1.0);
+    return new SpeechModel(s, labels, f, m, null);
+  }
+
+  /**
+   * The chapter's recogniser: templates_per_word templates of each word (0: all), spread evenly
+   * over its training recordings in their order.
+   */
+  public static SpeechModel templates(Settings s, List<Utterance> train, SpeechFeatures.Statistics statistics) {
+    if (s.get(SpeechSettings.TASK).equals("ctc")) {
+      throw new IllegalArgumentException("the template matcher recognises isolated words (task words), not sequences");
+    }
+    SpeechFeatures f = new SpeechFeatures(s, statistics);
+    Vocabulary labels = labels(s, train);
+    int perWord = s.get(SpeechSettings.TEMPLATES_PER_WORD);
+    List<Utterance> kept = new ArrayList<>();
+    for (String w : labels.tokens()) {
+      List<Utterance> of = train.stream().filter(u -> u.word().equals(w)).toList();
+      int k = perWord == 0 ? of.size() : Math.min(perWord, of.size());
+      for (int i = 0; i < k; i++) {
+        kept.add(of.get((int) ((long) i * of.size() / k)));
+      }
+    }
+    List<float[][]> x = f.of(kept);
+    List<Template> t = new ArrayList<>();
+    for (int i = 0; i < kept.size(); i++) {
+      t.add(new Template(kept.get(i).word(), x.get(i)));
+    }
+    return new SpeechModel(s, labels, f, null, t);
+  }
+
+  @Override
+  public Settings settings() {
+    return settings;
+  }
+
+  public Vocabulary labels() {
+    return labels;
+  }
+
+  public SpeechFeatures features() {
+    return features;
+  }
+
+  /** The recurrent network; an error for a template recogniser. */
+  public SequenceModel network() {
+    if (network == null) {
+      throw new IllegalStateException("a template recogniser has no network");
+    }
+    return network;
+  }
+
+  public List<Template> templates() {
+    return templates == null ? List.of() : templates;
+  }
+
+  /** A trainer of the network: a word classifier's batches by {@link Trainer#step}, CTC's by {@link Trainer#update}. */
+  @Override
+  public Trainer trainer(TrainingConfig config, Rng rng) {
+    return new Trainer(network(), config, rng);
+  }
+
+  @Override
+  public Parameters parameters() {
+    return network != null ? network.parameters() : new Parameters(ParamLayout.builder().build());
+  }
+
+  /** The words in this recogniser's classes ("<blank>" excluded). */
+  public List<String> words() {
+    return sequences() ? labels.tokens().subList(1, labels.size()) : labels.tokens();
+  }
+
+  /** A padded, time-major batch [T, B, X] of feature sequences; word ids as targets when given. */
+  public static Batch batch(List<float[][]> xs, int[] targets) {
+    int size = xs.size();
+    int steps = 1;
+    for (float[][] x : xs) {
+      steps = Math.max(steps, x.length);
+    }
+    int d = xs.get(0)[0].length;
+    Tensor in = Tensor.zeros(steps, size, d);
+    int[] lengths = new int[size];
+    float[] data = new float[steps * size * d];
+    for (int b = 0; b < size; b++) {
+      float[][] x = xs.get(b);
+      lengths[b] = x.length;
+      for (int t = 0; t < x.length; t++) {
+        System.arraycopy(x[t], 0, data, (t * size + b) * d, d);
+      }
+    }
+    in.data().put(0, data, 0, data.length);
+    return Batch.ofInputs(in, lengths, targets);
+  }
+
+  /** Each sequence's word ids, for CTC. */
+  public int[] ids(List<String> words) {
+    int[] ids = new int[words.size()];
+    for (int i = 0; i < ids.length; i++) {
+      if (!labels.contains(words.get(i)) || words.get(i).equals(BLANK)) {
+        throw new IllegalArgumentException("'" + words.get(i) + "' is not a word this recogniser knows " + words());
+      }
+      ids[i] = labels.id(words.get(i));
+    }
+    return ids;
+  }
+
+  /** What is said in each recording. */
+  public List<List<String>> recognize(List<Utterance> utterances, int beam) {
+    return recognizeFeatures(features.of(utterances), beam);
+  }
+
+  /** What is said, from the features {@link SpeechFeatures#of} gives; beam for CTC (1: greedy). */
+  public List<List<String>> recognizeFeatures(List<float[][]> xs, int beam) {
+    List<List<String>> out = new ArrayList<>(java.util.Collections.nCopies(xs.size(), List.of()));
+    if (matcher != null) {
+      Parallel.run(xs.size(), (a, b) -> {
+        for (int i = a; i < b; i++) {
+          out.set(i, List.of(matcher.classify(xs.get(i)).label()));
+        }
+      });
+      return out;
+    }
+    forEachBatch(xs, null, (ids, batch, none) -> {
+      Tensor o = network.outputs();
+      int c = labels.size();
+      for (int b = 0; b < ids.length; b++) {
+        if (!sequences()) {
+          int best = 0;
+          for (int k = 1; k < c; k++) {
+            best = o.get(b * c + k) > o.get(b * c + best) ? k : best;
+          }
+          out.set(ids[b], List.of(labels.token(best)));
+        } else {
+          double[][] logP = logSoftmax(o, batch.steps(), batch.size(), b, batch.length(b), c);
+          int[] l = beam <= 1 ? CtcDecoding.greedy(logP, 0) : CtcDecoding.prefixBeamSearch(logP, 0, beam).labels();
+          List<String> words = new ArrayList<>();
+          for (int k : l) {
+            words.add(labels.token(k));
+          }
+          out.set(ids[b], words);
+        }
+      }
+    });
+    return out;
+  }
+
+  /** Sequence b's per-step log-softmax over the classes, from time-major scores. */
+  static double[][] logSoftmax(Tensor scores, int steps, int batch, int b, int frames, int classes) {
+    double[][] out = new double[frames][classes];
+    for (int t = 0; t < frames; t++) {
+      int off = (t * batch + b) * classes;
+      double max = Double.NEGATIVE_INFINITY;
+      for (int k = 0; k < classes; k++) {
+        max = Math.max(max, scores.get(off + k));
+      }
+      double sum = 0;
+      for (int k = 0; k < classes; k++) {
+        sum += Math.exp(scores.get(off + k) - max);
+      }
+      double log = max + Math.log(sum);
+      for (int k = 0; k < classes; k++) {
+        out[t][k] = scores.get(off + k) - log;
+      }
+    }
+    return out;
+  }
+
+  interface BatchBody {
+    /** After the forward pass of the recordings at {@code ids}; {@code loss} is the batch's when it has targets. */
+    void run(int[] ids, Batch batch, LossStats loss);
+  }
+
+  /**
+   * Runs the network (no dropout) over batches of recordings of similar length, handing each
+   * batch's positions in {@code xs} to {@code body} after its forward pass; with {@code targets},
+   * the batches carry them.
+   */
+  void forEachBatch(List<float[][]> xs, int[] targets, BatchBody body) {
+    Integer[] order = new Integer[xs.size()];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, Comparator.comparingInt(i -> xs.get(i).length));
+    try (Parameters.Frozen frozen = network.parameters().freeze()) {
+      for (int s = 0; s < order.length; s += EVAL_BATCH) {
+        int n = Math.min(EVAL_BATCH, order.length - s);
+        int[] ids = new int[n];
+        List<float[][]> part = new ArrayList<>();
+        int[] t = targets == null ? null : new int[n];
+        for (int j = 0; j < n; j++) {
+          ids[j] = order[s + j];
+          part.add(xs.get(ids[j]));
+          if (t != null) {
+            t[j] = targets[ids[j]];
+          }
+        }
+        Batch batch = batch(part, t);
+        LossStats loss = network.forward(batch, null, false, null);
+        body.run(ids, batch, loss);
+      }
+    }
+  }
+
+  /** The mean loss of a word classifier's cross-entropy or a CTC recogniser's, over recordings. */
+  public LossStats loss(List<float[][]> xs, List<List<String>> words) {
+    if (network == null) {
+      return LossStats.NONE;
+    }
+    LossStats[] total = {LossStats.NONE};
+    if (!sequences()) {
+      int[] targets = new int[xs.size()];
+      for (int i = 0; i < targets.length; i++) {
+        targets[i] = ids(words.get(i))[0];
+      }
+      forEachBatch(xs, targets, (ids, batch, loss) -> total[0] = total[0].plus(loss));
+      return total[0];
+    }
+    forEachBatch(xs, null, (ids, batch, none) -> {
+      int[][] l = new int[ids.length][];
+      for (int b = 0; b < ids.length; b++) {
+        l[b] = ids(words.get(ids[b]));
+      }
+      total[0] = total[0].plus(SpeechTask.ctcLoss(network, batch, l, null));
+    });
+    return total[0];
+  }
+
+  @Override
+  public AppFile toFile() {
+    AppFile f = network != null ? AppFile.of(settings, network) : AppFile.of(settings, parameters());
+    f.putVocabulary("labels", labels);
+    if (features.statistics() != null) {
+      SpeechFeatures.Statistics st = features.statistics();
+      float[] both = new float[2 * st.mean().length];
+      System.arraycopy(st.mean(), 0, both, 0, st.mean().length);
+      System.arraycopy(st.std(), 0, both, st.mean().length, st.std().length);
+      f.container().putFloats("normalization", both);
+    }
+    if (templates != null) {
+      StringBuilder index = new StringBuilder();
+      int total = 0;
+      for (Template t : templates) {
+        index.append(t.word()).append('\t').append(t.features().length).append('\n');
+        total += t.features().length * t.features()[0].length;
+      }
+      float[] all = new float[total];
+      int at = 0;
+      for (Template t : templates) {
+        for (float[] row : t.features()) {
+          System.arraycopy(row, 0, all, at, row.length);
+          at += row.length;
+        }
+      }
+      f.container().putText("templates", index.toString()).putFloats("template_features", all);
+    }
+    return f;
+  }
+
+  public static SpeechModel load(Path path) throws IOException {
+    AppFile.Contents c = AppFile.read(path, SpeechSettings.SCHEMA, "speech recogniser");
+    Settings s = c.settings();
+    Vocabulary labels = c.vocabulary("labels");
+    SpeechFeatures.Statistics statistics = null;
+    SpeechFeatures f;
+    try {
+      if (c.file().has("normalization")) {
+        float[] both = c.file().getFloats("normalization");
+        int d = both.length / 2;
+        statistics = new SpeechFeatures.Statistics(Arrays.copyOfRange(both, 0, d), Arrays.copyOfRange(both, d, 2 * d));
+      }
+      f = new SpeechFeatures(s, statistics);
+    } catch (IllegalArgumentException e) {
+      throw new ModelFileException("model file " + path + ": " + e.getMessage());
+    }
+    boolean ctc = s.get(SpeechSettings.TASK).equals("ctc");
+    if (ctc && (labels.size() < 2 || !labels.token(0).equals(BLANK))) {
+      throw new ModelFileException("model file " + path + ": a CTC recogniser's first label must be " + BLANK);
+    }
+    if (s.get(SpeechSettings.METHOD).equals("template")) {
+      if (!c.file().has("templates")) {
+        throw new ModelFileException("model file " + path + " is a template recogniser without templates");
+      }
+      return new SpeechModel(s, labels, f, null, readTemplates(c, f.dimension(), labels));
+    }
+    if (c.model() == null) {
+      throw new ModelFileException("model file " + path + " is a recurrent recogniser without a network");
+    }
+    if (c.model().config().outputSize() != labels.size()) {
+      throw new ModelFileException("model file " + path + " has " + labels.size() + " labels, its network "
+          + c.model().config().outputSize() + " outputs");
+    }
+    try {
+      return new SpeechModel(s, labels, f, c.model(), null);
+    } catch (IllegalArgumentException e) {
+      throw new ModelFileException("model file " + path + ": " + e.getMessage());
+    }
+  }
+
+  private static List<Template> readTemplates(AppFile.Contents c, int d, Vocabulary labels) throws ModelFileException {
+    String[] lines = c.file().getText("templates").split("\n");
+    float[] all = c.file().getFloats("template_features");
+    List<Template> out = new ArrayList<>();
+    int at = 0;
+    for (int i = 0; i < lines.length; i++) {
+      String[] f = lines[i].split("\t");
+      int frames;
+      try {
+        frames = f.length == 2 ? Integer.parseInt(f[1]) : -1;
+      } catch (NumberFormatException e) {
+        frames = -1;
+      }
+      if (frames < 1 || !labels.contains(f[0])) {
+        throw new ModelFileException("model file " + c.path() + ": template line " + (i + 1) + " '" + lines[i]
+            + "' is not 'word<TAB>frames' of a known word and a positive count");
+      }
+      if ((long) at + (long) frames * d > all.length) {
+        throw new ModelFileException("model file " + c.path() + ": template " + (i + 1) + " needs more features than"
+            + " the file's " + all.length);
+      }
+      float[][] x = new float[frames][d];
+      for (int t = 0; t < frames; t++) {
+        System.arraycopy(all, at, x[t], 0, d);
+        at += d;
+      }
+      out.add(new Template(f[0], x));
+    }
+    if (at != all.length) {
+      throw new ModelFileException("model file " + c.path() + ": the templates use " + at + " of its " + all.length
+          + " feature values");
+    }
+    return out;
+  }
+}

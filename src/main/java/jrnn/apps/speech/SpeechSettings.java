@@ -1,0 +1,123 @@
+package jrnn.apps.speech;
+
+import java.util.List;
+import jrnn.frame.CommonSettings;
+import jrnn.frame.Setting;
+import jrnn.frame.SettingsSchema;
+
+/**
+ * The settings of a speech recogniser and its training, each declared once: what it recognises
+ * (isolated words or word sequences), how (a recurrent network or the chapter's templates), its
+ * front end, its augmentation, and the data it makes (connected digit strings).
+ */
+public final class SpeechSettings {
+  private SpeechSettings() {}
+
+  public static final SettingsSchema SCHEMA = new SettingsSchema(SpeechModel.APP);
+
+  public static final Setting<String> TASK = SCHEMA.choice("task", "words", List.of("words", "ctc"),
+      "words: one word per recording (manifest column 'digit' or 'label'); ctc: a word sequence per recording"
+          + " (column 'transcript'), trained by CTC.");
+  public static final Setting<String> METHOD = SCHEMA.choice("method", "rnn", List.of("rnn", "template"),
+      "rnn: a recurrent network; template: the chapter's recogniser, the nearest stored template by dynamic"
+          + " time warping (isolated words).");
+
+  // Front end (jrnn.audio.FrontEnd).
+  public static final Setting<Integer> SAMPLE_RATE = SCHEMA.integer("sample_rate", 8000, "[1000, 192000]",
+      "Samples per second the recogniser reads; recordings at other rates are resampled.");
+  public static final Setting<String> FEATURES = SCHEMA.choice("features", "log-mel", List.of("log-mel", "mfcc"),
+      "Log-mel filter bank energies or MFCC.");
+  public static final Setting<Integer> MEL_BINS = SCHEMA.integer("mel_bins", 40, "[1, 256]", "Mel filters.");
+  public static final Setting<Integer> CEPS = SCHEMA.integer("ceps", 13, "[1, 256]",
+      "MFCC coefficients kept, c0 included (MFCC only; at most mel_bins).");
+  public static final Setting<Integer> DELTAS = SCHEMA.integer("deltas", 0, "[0, 2]",
+      "0, 1 (deltas) or 2 (deltas and their deltas) appended to each frame.");
+  public static final Setting<Double> FRAME_MS = SCHEMA.real("frame_ms", 25, "(0, 1000]", "Frame length, ms.");
+  public static final Setting<Double> HOP_MS = SCHEMA.real("hop_ms", 10, "(0, 1000]", "Frame shift, ms.");
+  public static final Setting<String> NORMALIZATION = SCHEMA.choice("normalization", "utterance",
+      List.of("utterance", "global"), "Each feature to mean 0 and variance 1 per recording, or by the training"
+          + " data's statistics (saved with the model).");
+  public static final Setting<Integer> STRIDE = SCHEMA.integer("stride", 1, "[1, 16]",
+      "Consecutive frames stacked into one step of the network (fewer, wider steps).");
+
+  // The recurrent recogniser (the shared settings give the cell, its size and the training).
+  public static final Setting<String> BIDIRECTIONAL = SCHEMA.choice("bidirectional", "concat",
+      List.of("none", "concat", "sum"), "Directions: none, or both with their states concatenated or summed.");
+  public static final Setting<String> READOUT = SCHEMA.choice("readout", "mean", List.of("last", "mean", "max"),
+      "A word's state (task words): the last, or the mean or maximum over its frames.");
+  public static final Setting<Integer> BEAM = SCHEMA.integer("beam", 1, "[1, inf)",
+      "CTC decoding: 1 takes the best label per frame (greedy), more runs a prefix beam search this wide.");
+
+  // The template recogniser.
+  public static final Setting<Integer> TEMPLATES_PER_WORD = SCHEMA.integer("templates_per_word", 0, "[0, inf)",
+      "Templates kept per word, spread evenly over its training recordings (0: every one).");
+  public static final Setting<Integer> DTW_BAND = SCHEMA.integer("dtw_band", 0, "[0, inf)",
+      "Sakoe-Chiba band of the time warping, in frames (0: none); it widens to the two lengths' difference.");
+
+  // Augmentation of the training recordings, each drawn afresh every epoch.
+  public static final Setting<Double> SPEED = SCHEMA.real("speed", 0, "[0, 0.5]",
+      "Speed perturbation: each recording played at a factor drawn from [1 - s, 1 + s] (0: off).");
+  public static final Setting<Double> NOISE_SNR = SCHEMA.real("noise_snr", 0, "[0, inf)",
+      "White noise added at a signal-to-noise ratio drawn from [this, this + 20] dB (0: off).");
+  public static final Setting<Double> SHIFT_MS = SCHEMA.real("shift_ms", 0, "[0, inf)",
+      "Time shift: up to this many ms of silence added before the recording or cut from its start (0: off).");
+  public static final Setting<Integer> FREQ_MASKS = SCHEMA.integer("freq_masks", 0, "[0, inf)",
+      "SpecAugment: bands of features set to 0 (their mean) per recording.");
+  public static final Setting<Integer> FREQ_MASK_WIDTH = SCHEMA.integer("freq_mask_width", 8, "[1, inf)",
+      "SpecAugment: widest feature band masked.");
+  public static final Setting<Integer> TIME_MASKS = SCHEMA.integer("time_masks", 0, "[0, inf)",
+      "SpecAugment: runs of frames set to 0 per recording.");
+  public static final Setting<Integer> TIME_MASK_WIDTH = SCHEMA.integer("time_mask_width", 10, "[1, inf)",
+      "SpecAugment: longest run of frames masked (at most a fifth of the recording).");
+
+  // Data.
+  public static final Setting<String> VALID_SPLIT = SCHEMA.text("valid_split", "none", s -> Split.parse(s).toString(),
+      "Which recordings validate: none, index:A-B (manifest column 'index', or the file name's last number),"
+          + " speaker:NAME[+NAME...] (column 'speaker', or the name's middle part), or fold:K/N (every N-th"
+          + " recording from the K-th, in manifest order).");
+  public static final Setting<Integer> DIGIT_STRINGS = SCHEMA.integer("digit_strings", 0, "[0, inf)",
+      "Task ctc on isolated words: training utterances made by joining the training recordings into strings"
+          + " (0: the recordings as they are).");
+  public static final Setting<Integer> DIGIT_STRINGS_VALID = SCHEMA.integer("digit_strings_valid", 300, "[0, inf)",
+      "Validation strings made from the validation recordings, when digit_strings is on.");
+  public static final Setting<Integer> MIN_WORDS = SCHEMA.integer("min_words", 2, "[1, inf)",
+      "Fewest words in a generated string.");
+  public static final Setting<Integer> MAX_WORDS = SCHEMA.integer("max_words", 7, "[1, inf)",
+      "Most words in a generated string.");
+  public static final Setting<Double> PAUSE_MIN_MS = SCHEMA.real("pause_min_ms", 50, "[0, inf)",
+      "Shortest pause between the words of a generated string (and before and after it).");
+  public static final Setting<Double> PAUSE_MAX_MS = SCHEMA.real("pause_max_ms", 400, "[0, inf)",
+      "Longest pause between the words of a generated string.");
+
+  static {
+    SCHEMA.include(CommonSettings.ALL, "cell=gru hidden=128 layers=2 dropout=0.2 batch=32 epochs=30"
+        + " optimizer=adam momentum=0.9 lr=0.002 decay_start=15 decay_factor=0.85 clip_norm=5 weight_decay=0 seed=1"
+        + " checks_per_epoch=1 patience=0 max_minutes=0");
+    // FSDD, speakers heard in training: recordings 10-49 train, 5-9 validate (the data's README).
+    // Log-mel filter banks per recording normalized, two bidirectional GRU layers averaged over the
+    // frames, and the augmentations a speech practitioner would use, all on.
+    SCHEMA.preset("fsdd", "Spoken digits (FSDD): a recurrent word classifier with augmentation", "task=words"
+        + " method=rnn features=log-mel mel_bins=40 deltas=0 normalization=utterance stride=1 cell=gru hidden=128"
+        + " layers=2 bidirectional=concat readout=mean dropout=0.2 speed=0.1 noise_snr=15 shift_ms=100 freq_masks=1"
+        + " freq_mask_width=8 time_masks=1 time_mask_width=10 batch=32 epochs=30 optimizer=adam lr=0.002"
+        + " decay_start=15 decay_factor=0.85 clip_norm=5 valid_split=index:5-9 seed=1");
+    // The chapter's recogniser on the same split: MFCC with deltas, every training recording a template.
+    SCHEMA.preset("fsdd-template", "Spoken digits (FSDD): the chapter's template matcher", "task=words"
+        + " method=template features=mfcc mel_bins=26 ceps=13 deltas=2 normalization=utterance stride=1"
+        + " templates_per_word=0 dtw_band=0 valid_split=index:5-9");
+    // Yes/no: 30 sentences of eight words; a fifth validates. Frames stacked by three (30 ms steps).
+    SCHEMA.preset("yesno", "Yes/no sentences: a CTC recogniser", "task=ctc method=rnn features=log-mel"
+        + " mel_bins=40 deltas=0 normalization=utterance stride=3 cell=gru hidden=64 layers=2"
+        + " bidirectional=concat dropout=0.1 speed=0.1 noise_snr=15 shift_ms=0 freq_masks=1 freq_mask_width=8"
+        + " time_masks=0 batch=4 epochs=60 optimizer=adam lr=0.003 decay_start=30 decay_factor=0.9 clip_norm=5"
+        + " valid_split=fold:0/5 beam=1 seed=1");
+    // Connected digits: strings of 2-7 FSDD recordings with pauses, made from recordings 10-49 for
+    // training and 5-9 for validation.
+    SCHEMA.preset("digit-strings", "Connected digit strings made from FSDD: a CTC recogniser", "task=ctc"
+        + " method=rnn features=log-mel mel_bins=40 deltas=0 normalization=utterance stride=2 cell=gru hidden=128"
+        + " layers=2 bidirectional=concat dropout=0.2 speed=0.1 noise_snr=15 shift_ms=0 freq_masks=1"
+        + " freq_mask_width=8 time_masks=2 time_mask_width=10 digit_strings=3000 digit_strings_valid=300"
+        + " min_words=2 max_words=7 pause_min_ms=50 pause_max_ms=400 batch=16 epochs=15 optimizer=adam lr=0.002"
+        + " decay_start=8 decay_factor=0.8 clip_norm=5 valid_split=index:5-9 beam=1 seed=1");
+  }
+}

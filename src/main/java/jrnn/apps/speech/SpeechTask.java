@@ -1,0 +1,196 @@
+package jrnn.apps.speech;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import jrnn.data.Batch;
+import jrnn.decode.WordErrorRate;
+import jrnn.frame.AppFile;
+import jrnn.frame.CommonSettings;
+import jrnn.frame.Metric;
+import jrnn.frame.TrainingTask;
+import jrnn.io.ModelFileException;
+import jrnn.layers.Ctc;
+import jrnn.models.LossNormalization;
+import jrnn.models.LossStats;
+import jrnn.models.SequenceModel;
+import jrnn.tensor.Tensor;
+import jrnn.training.Trainer;
+import jrnn.training.TrainingConfig;
+import jrnn.util.Rng;
+
+/**
+ * A recurrent recogniser's training for {@link jrnn.frame.TrainingRun}: each epoch the training
+ * recordings augmented afresh (when augmentation is on), batches of recordings of similar length,
+ * and validation by word accuracy (a word classifier) or word error rate (a CTC recogniser,
+ * decoded as the setting {@code beam} says).
+ */
+public final class SpeechTask implements TrainingTask {
+  /** The error rate over the reference words; lower is better. */
+  public static final Metric WER = new Metric("WER", "WER", false, true, false, s -> Double.NaN);
+  /** Batches of a pool sorted by length before they are cut. */
+  static final int POOL_BATCHES = 20;
+
+  private final SpeechModel model;
+  private final List<Utterance> train;
+  private final List<Utterance> valid;
+  private final Augmentation augmentation;
+  private final List<float[][]> trainFeatures;
+  private final List<float[][]> validFeatures;
+  private final int[][] trainLabels;
+
+  public SpeechTask(SpeechModel model, List<Utterance> train, List<Utterance> valid) {
+    if (model.usesTemplates()) {
+      throw new IllegalArgumentException("a template recogniser is not trained by updates; it keeps its templates");
+    }
+    this.model = model;
+    this.train = train;
+    this.valid = valid;
+    this.augmentation = Augmentation.of(model.settings());
+    this.trainFeatures = augmentation.any() ? null : model.features().of(train);
+    this.validFeatures = model.features().of(valid);
+    this.trainLabels = new int[train.size()][];
+    for (int i = 0; i < train.size(); i++) {
+      trainLabels[i] = model.ids(train.get(i).words());
+    }
+  }
+
+  @Override
+  public SpeechModel trained() {
+    return model;
+  }
+
+  @Override
+  public TrainingConfig trainingConfig() {
+    return CommonSettings.trainingConfig(settings(), LossNormalization.PER_SEQUENCE, 0);
+  }
+
+  @Override
+  public Metric metric() {
+    return model.sequences() ? WER : Metric.ACCURACY;
+  }
+
+  @Override
+  public String unit() {
+    return "recordings";
+  }
+
+  @Override
+  public long unitsPerEpoch() {
+    return train.size();
+  }
+
+  @Override
+  public Epoch epoch(int epoch, Rng rng) {
+    List<float[][]> xs = trainFeatures != null ? trainFeatures : model.features().augmented(train, augmentation, rng);
+    List<int[]> batches = batches(xs, settings().get(CommonSettings.BATCH), rng);
+    SequenceModel net = model.network();
+    return new Epoch() {
+      private int next;
+
+      @Override
+      public int updates() {
+        return batches.size();
+      }
+
+      @Override
+      public LossStats next(Trainer trainer) {
+        int[] ids = batches.get(next++);
+        List<float[][]> part = new ArrayList<>();
+        int[][] labels = new int[ids.length][];
+        int[] targets = new int[ids.length];
+        for (int j = 0; j < ids.length; j++) {
+          part.add(xs.get(ids[j]));
+          labels[j] = trainLabels[ids[j]];
+          targets[j] = labels[j][0];
+        }
+        if (!model.sequences()) {
+          return trainer.step(SpeechModel.batch(part, targets), null).loss();
+        }
+        Batch batch = SpeechModel.batch(part, null);
+        return trainer.update(r -> {
+          net.forward(batch, null, true, r);
+          Tensor grad = Tensor.zeros(batch.steps() * batch.size() * net.config().outputSize());
+          LossStats loss = ctcLoss(net, batch, labels, grad);
+          net.backwardFromOutputs(grad);
+          return loss;
+        }).loss();
+      }
+    };
+  }
+
+  /**
+   * The CTC loss of the network's last forward pass over {@code batch} (SPEC 8.5's connected words;
+   * jrnn.layers.Ctc), summed over the sequences it can align; with {@code grad}, the gradient of
+   * the loss's mean over the batch added to it. A labelling longer than its recording can hold
+   * (more labels, with the blanks that must separate repeats, than steps) has no alignment: it
+   * adds nothing and is counted apart.
+   */
+  static LossStats ctcLoss(SequenceModel net, Batch batch, int[][] labels, Tensor grad) {
+    int b = batch.size();
+    Ctc.Result[] r = Ctc.batch(net.outputs(), batch.steps(), b, net.config().outputSize(), 0, batch.lengths(), labels,
+        grad, 1.0 / b);
+    double sum = 0;
+    int feasible = 0;
+    for (Ctc.Result x : r) {
+      if (x.feasible()) {
+        sum += x.loss();
+        feasible++;
+      }
+    }
+    return new LossStats(sum, feasible, 0, b);
+  }
+
+  /** Batches of one epoch: shuffled, pools of POOL_BATCHES batches sorted by length, the batches shuffled. */
+  static List<int[]> batches(List<float[][]> xs, int size, Rng rng) {
+    int n = xs.size();
+    int[] order = new int[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    rng.shuffle(order);
+    List<int[]> out = new ArrayList<>();
+    int pool = size * POOL_BATCHES;
+    for (int p = 0; p < n; p += pool) {
+      List<Integer> chunk = new ArrayList<>();
+      for (int k = p; k < Math.min(n, p + pool); k++) {
+        chunk.add(order[k]);
+      }
+      chunk.sort(Comparator.comparingInt(i -> xs.get(i).length));
+      for (int k = 0; k < chunk.size(); k += size) {
+        out.add(chunk.subList(k, Math.min(chunk.size(), k + size)).stream().mapToInt(Integer::intValue).toArray());
+      }
+    }
+    int[] bo = new int[out.size()];
+    for (int i = 0; i < bo.length; i++) {
+      bo[i] = i;
+    }
+    rng.shuffle(bo);
+    List<int[]> shuffled = new ArrayList<>();
+    for (int i : bo) {
+      shuffled.add(out.get(i));
+    }
+    return shuffled;
+  }
+
+  @Override
+  public boolean hasValidation() {
+    return !valid.isEmpty();
+  }
+
+  @Override
+  public Validation validate() {
+    List<List<String>> refs = valid.stream().map(Utterance::words).toList();
+    LossStats loss = model.loss(validFeatures, refs);
+    if (!model.sequences()) {
+      return Validation.of(Metric.ACCURACY, loss);
+    }
+    List<List<String>> hyps = model.recognizeFeatures(validFeatures, settings().get(SpeechSettings.BEAM));
+    return new Validation(WordErrorRate.corpus(hyps, refs).rate(), loss.mean());
+  }
+
+  @Override
+  public void checkResumable(AppFile.Contents checkpoint) throws ModelFileException {
+    checkpoint.requireVocabulary("labels", model.labels());
+  }
+}
