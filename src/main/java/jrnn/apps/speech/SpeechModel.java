@@ -233,25 +233,45 @@ public final class SpeechModel implements TrainedModel {
       });
       return out;
     }
+    if (sequences()) {
+      List<double[][]> logP = logProbabilities(xs);
+      for (int i = 0; i < xs.size(); i++) {
+        int[] l = beam <= 1 ? CtcDecoding.greedy(logP.get(i), 0)
+            : CtcDecoding.prefixBeamSearch(logP.get(i), 0, beam).labels();
+        List<String> words = new ArrayList<>();
+        for (int k : l) {
+          words.add(labels.token(k));
+        }
+        out.set(i, words);
+      }
+      return out;
+    }
     forEachBatch(xs, null, (ids, batch, none) -> {
       Tensor o = network.outputs();
       int c = labels.size();
       for (int b = 0; b < ids.length; b++) {
-        if (!sequences()) {
-          int best = 0;
-          for (int k = 1; k < c; k++) {
-            best = o.get(b * c + k) > o.get(b * c + best) ? k : best;
-          }
-          out.set(ids[b], List.of(labels.token(best)));
-        } else {
-          double[][] logP = logSoftmax(o, batch.steps(), batch.size(), b, batch.length(b), c);
-          int[] l = beam <= 1 ? CtcDecoding.greedy(logP, 0) : CtcDecoding.prefixBeamSearch(logP, 0, beam).labels();
-          List<String> words = new ArrayList<>();
-          for (int k : l) {
-            words.add(labels.token(k));
-          }
-          out.set(ids[b], words);
+        int best = 0;
+        for (int k = 1; k < c; k++) {
+          best = o.get(b * c + k) > o.get(b * c + best) ? k : best;
         }
+        out.set(ids[b], List.of(labels.token(best)));
+      }
+    });
+    return out;
+  }
+
+  /**
+   * A CTC recogniser's log-probabilities of its labels (blank first) at every step of each
+   * recording's features, [steps][labels].
+   */
+  public List<double[][]> logProbabilities(List<float[][]> xs) {
+    if (!sequences() || network == null) {
+      throw new IllegalStateException("per-step label probabilities come from a CTC recogniser");
+    }
+    List<double[][]> out = new ArrayList<>(java.util.Collections.nCopies(xs.size(), (double[][]) null));
+    forEachBatch(xs, null, (ids, batch, none) -> {
+      for (int b = 0; b < ids.length; b++) {
+        out.set(ids[b], logSoftmax(network.outputs(), batch.steps(), batch.size(), b, batch.length(b), labels.size()));
       }
     });
     return out;
@@ -372,7 +392,8 @@ public final class SpeechModel implements TrainedModel {
   public static SpeechModel load(Path path) throws IOException {
     AppFile.Contents c = AppFile.read(path, SpeechSettings.SCHEMA, "speech recogniser");
     Settings s = c.settings();
-    Vocabulary labels = c.vocabulary("labels");
+    // The labels are the outputs' names, not an input vocabulary: checked against the network below.
+    Vocabulary labels = Vocabulary.fromText(c.file().getText("labels"));
     SpeechFeatures.Statistics statistics = null;
     SpeechFeatures f;
     try {
