@@ -61,6 +61,8 @@ public final class SpeechSettings {
       "White noise added at a signal-to-noise ratio drawn from [this, this + 20] dB (0: off).");
   public static final Setting<Double> SHIFT_MS = SCHEMA.real("shift_ms", 0, "[0, inf)",
       "Time shift: up to this many ms of silence added before the recording or cut from its start (0: off).");
+  public static final Setting<Double> CROP_END = SCHEMA.real("crop_end", 0, "[0, 0.9]",
+      "End cropping: up to this fraction of each recording cut from its end, as in a take stopped early (0: off).");
   public static final Setting<Integer> FREQ_MASKS = SCHEMA.integer("freq_masks", 0, "[0, inf)",
       "SpecAugment: bands of features set to 0 (their mean) per recording.");
   public static final Setting<Integer> FREQ_MASK_WIDTH = SCHEMA.integer("freq_mask_width", 8, "[1, inf)",

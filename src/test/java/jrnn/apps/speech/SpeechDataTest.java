@@ -159,6 +159,16 @@ class SpeechDataTest {
     assertEquals(x.length - 100, earlier.length);
     assertEquals(x[150], earlier[50]);
     assertEquals(5, Augmentation.shift(new float[10], -8, new Rng(3)).length, "at most half is cut");
+    Augmentation crop = new Augmentation(0, 0, 0, 0.5, 0, 1, 0, 1);
+    Rng rng = new Rng(4);
+    Set<Integer> lengths = new HashSet<>();
+    for (int i = 0; i < 20; i++) {
+      float[] c = crop.samples(new Wav.Audio(x, 8000), rng).samples();
+      assertTrue(c.length >= x.length / 2 && c.length <= x.length, c.length + " samples");
+      assertArrayEquals(java.util.Arrays.copyOf(x, c.length), c, "only the end is cut");
+      lengths.add(c.length);
+    }
+    assertTrue(lengths.size() > 10, "cuts are drawn: " + lengths);
   }
 
   @Test
@@ -167,7 +177,7 @@ class SpeechDataTest {
     for (float[] row : x) {
       java.util.Arrays.fill(row, 1f);
     }
-    new Augmentation(0, 0, 0, 1, 20, 0, 1).mask(x, new Rng(5));
+    new Augmentation(0, 0, 0, 0, 1, 20, 0, 1).mask(x, new Rng(5));
     int zeroColumns = 0;
     for (int j = 0; j < 20; j++) {
       boolean all = true;
@@ -188,7 +198,7 @@ class SpeechDataTest {
     for (float[] row : y) {
       java.util.Arrays.fill(row, 1f);
     }
-    new Augmentation(0, 0, 0, 0, 1, 3, 10).mask(y, new Rng(6));
+    new Augmentation(0, 0, 0, 0, 0, 1, 3, 10).mask(y, new Rng(6));
     int zeroRows = 0;
     for (float[] row : y) {
       zeroRows += row[0] == 0 && row[19] == 0 ? 1 : 0;
