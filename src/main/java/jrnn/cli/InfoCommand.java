@@ -60,6 +60,13 @@ final class InfoCommand implements Callable<Integer> {
       } else if (section.startsWith("bpe")) {
         String which = section.substring("bpe_".length()) + (f.has("bpe_target") ? "" : " and target, joint");
         System.out.printf(Locale.ROOT, "subword merges (%s): %,d%n", which, f.getText(section).lines().count());
+      } else if (section.equals("labels")) {
+        System.out.println("labels: " + String.join(" ", f.getText(section).lines().toList()));
+      } else if (section.equals("templates")) {
+        System.out.printf(Locale.ROOT, "templates: %,d%n", f.getText(section).lines().count());
+      } else if (section.equals("normalization")) {
+        System.out.printf(Locale.ROOT, "normalization: mean and deviation of %d features%n",
+            f.getFloats(section).length / 2);
       }
     }
     if (f.has(RunHistory.SECTION)) {

@@ -70,6 +70,10 @@ class SpeechCommandsTest {
     assertEquals(0, tt.exit(), tt.err());
     assertTrue(tt.out().contains("6 templates of 2 words"), tt.out());
     double templateValid = number(tt.lastLine(), "validation accuracy:");
+    Run info = CommandLineTest.run("info", "--model", templates.toString());
+    assertEquals(0, info.exit(), info.err());
+    assertTrue(info.out().contains("kind: speech") && info.out().contains("labels: down up")
+        && info.out().contains("templates: 6"), info.out());
     Run te = CommandLineTest.run("eval", "speech", "--model", templates.toString(), "--method", "template",
         "--manifest", manifest.toString(), "--audio", audio, "--select", "index:0-11");
     assertEquals(0, te.exit(), te.err());
