@@ -101,9 +101,24 @@ public final class FrontEnd {
   private final float[][] weights;
   private final double[][] dct;
   private final double[] lift;
+  private final double warp;
 
   public FrontEnd(Config config) {
+    this(config, 1);
+  }
+
+  /**
+   * A front end whose filter bank reads the spectrum with its frequency axis warped by {@code warp}
+   * (vocal tract length perturbation, Jaitly and Hinton 2013): frequency f is read as if it were
+   * {@link #warped}(f), so a voice's formants move as a longer or shorter vocal tract would move
+   * them. 1 leaves the axis as it is.
+   */
+  public FrontEnd(Config config, double warp) {
+    if (!(warp >= 0.5 && warp <= 2)) {
+      throw new IllegalArgumentException("front end: frequency warp must be in [0.5, 2], got " + warp);
+    }
     this.config = config;
+    this.warp = warp;
     this.frameLength = Math.max(1, (int) Math.round(config.sampleRate() * config.frameMs() / 1000));
     this.hop = Math.max(1, (int) Math.round(config.sampleRate() * config.hopMs() / 1000));
     int n = 1;
@@ -130,7 +145,7 @@ public final class FrontEnd {
       float[] w = new float[bins];
       int last = -1;
       for (int k = 0; k < bins; k++) {
-        double km = mel((double) k * config.sampleRate() / fftSize);
+        double km = mel(warped((double) k * config.sampleRate() / fftSize));
         double v = km > left && km < right ? km <= center ? (km - left) / step : (right - km) / step : 0;
         if (v > 0) {
           if (first < 0) {
@@ -170,6 +185,24 @@ public final class FrontEnd {
 
   public Config config() {
     return config;
+  }
+
+  /**
+   * Frequency f under the warp a, piecewise linear as Kaldi's VTLN warps it: a f up to the
+   * boundary b = 0.85 N min(a, 1) / a (N: half the sample rate), then a straight line to N, so
+   * that the band's top stays where it is.
+   */
+  public double warped(double f) {
+    if (warp == 1) {
+      return f;
+    }
+    double nyquist = config.sampleRate() / 2.0;
+    double high = 0.85 * nyquist * Math.min(warp, 1);
+    double boundary = high / warp;
+    if (f <= boundary) {
+      return warp * f;
+    }
+    return nyquist - (nyquist - high) / (nyquist - boundary) * (nyquist - f);
   }
 
   public static double mel(double hz) {

@@ -21,6 +21,37 @@ class FrontEndTest {
   }
 
   @Test
+  void aWarpedFrontEndHearsAToneWhereTheWarpMovesIt() {
+    FrontEnd.Config c = new FrontEnd.Config(8000, 25, 10, 0.97, 40, 20, 4000, FrontEnd.Kind.LOG_MEL, 0, 0, 0);
+    for (double warp : new double[] {0.9, 1.1}) {
+      FrontEnd warped = new FrontEnd(c, warp);
+      FrontEnd plain = new FrontEnd(c);
+      assertEquals(4000, warped.warped(4000), 1e-9, "the band's top stays");
+      // Below the boundary a tone at f is heard as one at warp * f.
+      for (double hz : new double[] {500, 1200, 2000}) {
+        assertEquals(warp * hz, warped.warped(hz), 1e-9);
+        float[] heard = warped.features(tone(hz, 8000, 4000, 0.5))[10];
+        float[] moved = plain.features(tone(warp * hz, 8000, 4000, 0.5))[10];
+        int a = 0;
+        int b = 0;
+        for (int m = 1; m < 40; m++) {
+          a = heard[m] > heard[a] ? m : a;
+          b = moved[m] > moved[b] ? m : b;
+        }
+        assertTrue(Math.abs(a - b) <= 1, "warp " + warp + ", " + hz + " Hz: loudest filter " + a + ", " + b
+            + " for a tone at " + warp * hz + " Hz");
+      }
+      double previous = -1;
+      for (double f = 0; f <= 4000; f += 50) {
+        assertTrue(warped.warped(f) > previous, "the warp keeps frequencies in order");
+        previous = warped.warped(f);
+      }
+    }
+    assertEquals(1234.5, new FrontEnd(c).warped(1234.5));
+    assertThrows(IllegalArgumentException.class, () -> new FrontEnd(c, 3));
+  }
+
+  @Test
   void aPureToneLandsInTheFilterNearestItsFrequency() {
     for (int rate : new int[] {8000, 16000}) {
       FrontEnd fe = logMelWithoutDeltas(rate);

@@ -8,23 +8,29 @@ import jrnn.util.Rng;
 /**
  * The augmentations of a training recording a speech practitioner would use, each drawn afresh
  * every epoch and each switched off by its setting at 0: speed perturbation (Ko et al. 2015),
+ * vocal tract length perturbation (Jaitly and Hinton 2013, drawn here, applied by the front end),
  * added white noise at a random signal-to-noise ratio, a time shift, a random cut of the end
  * (FSDD holds takes stopped before the word's last sound), and SpecAugment's frequency
  * and time masks (Park et al. 2019) on the normalized features.
  */
-public record Augmentation(double speed, double noiseSnrDb, double shiftMs, double cropEnd, int freqMasks,
-    int freqMaskWidth, int timeMasks, int timeMaskWidth) {
+public record Augmentation(double speed, double vtlp, double noiseSnrDb, double shiftMs, double cropEnd,
+    int freqMasks, int freqMaskWidth, int timeMasks, int timeMaskWidth) {
 
-  public static final Augmentation NONE = new Augmentation(0, 0, 0, 0, 0, 1, 0, 1);
+  public static final Augmentation NONE = new Augmentation(0, 0, 0, 0, 0, 0, 1, 0, 1);
 
   public static Augmentation of(Settings s) {
-    return new Augmentation(s.get(SpeechSettings.SPEED), s.get(SpeechSettings.NOISE_SNR),
+    return new Augmentation(s.get(SpeechSettings.SPEED), s.get(SpeechSettings.VTLP), s.get(SpeechSettings.NOISE_SNR),
         s.get(SpeechSettings.SHIFT_MS), s.get(SpeechSettings.CROP_END), s.get(SpeechSettings.FREQ_MASKS), s.get(SpeechSettings.FREQ_MASK_WIDTH),
         s.get(SpeechSettings.TIME_MASKS), s.get(SpeechSettings.TIME_MASK_WIDTH));
   }
 
   public boolean any() {
-    return speed > 0 || noiseSnrDb > 0 || shiftMs > 0 || cropEnd > 0 || freqMasks > 0 || timeMasks > 0;
+    return speed > 0 || vtlp > 0 || noiseSnrDb > 0 || shiftMs > 0 || cropEnd > 0 || freqMasks > 0 || timeMasks > 0;
+  }
+
+  /** The frequency warp of one recording's filter bank: 1, or a factor from [1 - vtlp, 1 + vtlp]. */
+  public double warp(Rng rng) {
+    return vtlp > 0 ? rng.uniform(1 - vtlp, 1 + vtlp) : 1;
   }
 
   /** The recording with speed, end cropping, shift and noise applied, in that order; the same rate. */

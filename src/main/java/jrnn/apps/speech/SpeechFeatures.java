@@ -153,7 +153,9 @@ public final class SpeechFeatures {
   /** As {@link #of}, the recording augmented first and its normalized features masked. */
   public float[][] augmented(Wav.Audio audio, Augmentation augmentation, Rng rng) {
     Wav.Audio at = SpeechData.atRate(audio, frontEnd.config().sampleRate());
-    float[][] x = normalize(frontEnd.features(augmentation.samples(at, rng).samples()));
+    double warp = augmentation.warp(rng);
+    FrontEnd heard = warp == 1 ? frontEnd : new FrontEnd(frontEnd.config(), warp);
+    float[][] x = normalize(heard.features(augmentation.samples(at, rng).samples()));
     augmentation.mask(x, rng);
     return stack(x);
   }

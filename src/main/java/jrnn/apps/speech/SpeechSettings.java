@@ -57,6 +57,9 @@ public final class SpeechSettings {
   // Augmentation of the training recordings, each drawn afresh every epoch.
   public static final Setting<Double> SPEED = SCHEMA.real("speed", 0, "[0, 0.5]",
       "Speed perturbation: each recording played at a factor drawn from [1 - s, 1 + s] (0: off).");
+  public static final Setting<Double> VTLP = SCHEMA.real("vtlp", 0, "[0, 0.3]",
+      "Vocal tract length perturbation: the filter bank's frequency axis warped by a factor drawn from"
+          + " [1 - v, 1 + v] (0: off).");
   public static final Setting<Double> NOISE_SNR = SCHEMA.real("noise_snr", 0, "[0, inf)",
       "White noise added at a signal-to-noise ratio drawn from [this, this + 20] dB (0: off).");
   public static final Setting<Double> SHIFT_MS = SCHEMA.real("shift_ms", 0, "[0, inf)",

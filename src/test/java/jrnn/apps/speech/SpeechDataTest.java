@@ -159,7 +159,7 @@ class SpeechDataTest {
     assertEquals(x.length - 100, earlier.length);
     assertEquals(x[150], earlier[50]);
     assertEquals(5, Augmentation.shift(new float[10], -8, new Rng(3)).length, "at most half is cut");
-    Augmentation crop = new Augmentation(0, 0, 0, 0.5, 0, 1, 0, 1);
+    Augmentation crop = new Augmentation(0, 0, 0, 0, 0.5, 0, 1, 0, 1);
     Rng rng = new Rng(4);
     Set<Integer> lengths = new HashSet<>();
     for (int i = 0; i < 20; i++) {
@@ -177,7 +177,7 @@ class SpeechDataTest {
     for (float[] row : x) {
       java.util.Arrays.fill(row, 1f);
     }
-    new Augmentation(0, 0, 0, 0, 1, 20, 0, 1).mask(x, new Rng(5));
+    new Augmentation(0, 0, 0, 0, 0, 1, 20, 0, 1).mask(x, new Rng(5));
     int zeroColumns = 0;
     for (int j = 0; j < 20; j++) {
       boolean all = true;
@@ -198,7 +198,7 @@ class SpeechDataTest {
     for (float[] row : y) {
       java.util.Arrays.fill(row, 1f);
     }
-    new Augmentation(0, 0, 0, 0, 0, 1, 3, 10).mask(y, new Rng(6));
+    new Augmentation(0, 0, 0, 0, 0, 0, 1, 3, 10).mask(y, new Rng(6));
     int zeroRows = 0;
     for (float[] row : y) {
       zeroRows += row[0] == 0 && row[19] == 0 ? 1 : 0;
@@ -209,7 +209,7 @@ class SpeechDataTest {
 
   @Test
   void augmentedFeaturesDependOnTheSeedAloneNotOnTheThreads() {
-    jrnn.frame.Settings s = SpeechTest.settings("speed=0.1 noise_snr=10 shift_ms=50 freq_masks=1 time_masks=1");
+    jrnn.frame.Settings s = SpeechTest.settings("speed=0.1 vtlp=0.1 noise_snr=10 shift_ms=50 crop_end=0.2 freq_masks=1 time_masks=1");
     SpeechFeatures f = new SpeechFeatures(s, null);
     List<Utterance> u = Chirps.words(9, 1);
     List<float[][]> a = f.augmented(u, Augmentation.of(s), new Rng(3));
