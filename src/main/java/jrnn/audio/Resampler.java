@@ -20,11 +20,54 @@ public final class Resampler {
       return audio;
     }
     float[] in = audio.samples();
-    double ratio = (double) rate / audio.sampleRate();
+    int from = audio.sampleRate();
+    double ratio = (double) rate / from;
     int n = (int) Math.max(1, Math.round(in.length * ratio));
     // Cut-off as a fraction of the input's Nyquist frequency.
     double cutoff = Math.min(1.0, ratio);
     double halfWidth = ZEROS / cutoff; // in input samples
+    // Output sample j lies at t = j * from / rate input samples, whose fraction takes only
+    // rate / gcd values: the filter's weights for each are computed once, not once per sample.
+    long g = gcd(from, rate);
+    int phases = (int) (rate / g);
+    if (phases > Math.min(n, MAX_PHASES)) {
+      return direct(in, n, ratio, cutoff, halfWidth, rate);
+    }
+    int first = (int) Math.ceil(-halfWidth) - 1;
+    int taps = (int) Math.floor(1 + halfWidth) - first + 1;
+    double[][] weights = new double[phases][taps];
+    for (int p = 0; p < phases; p++) {
+      double frac = (double) p * g / rate;
+      for (int k = 0; k < taps; k++) {
+        double x = first + k - frac;
+        weights[p][k] = Math.abs(x) > halfWidth ? 0 : cutoff * sinc(cutoff * x) * hann(x / halfWidth);
+      }
+    }
+    float[] out = new float[n];
+    for (int j = 0; j < n; j++) {
+      long num = (long) j * from;
+      int base = (int) (num / rate);
+      double[] w = weights[(int) (num % rate / g)];
+      double sum = 0;
+      int lo = Math.max(0, base + first);
+      int hi = Math.min(in.length - 1, base + first + taps - 1);
+      for (int i = lo; i <= hi; i++) {
+        sum += in[i] * w[i - base - first];
+      }
+      out[j] = (float) sum;
+    }
+    return new Wav.Audio(out, rate);
+  }
+
+  /** Most filter phases tabulated; rates whose ratio needs more are computed sample by sample. */
+  static final int MAX_PHASES = 4096;
+
+  private static long gcd(long a, long b) {
+    return b == 0 ? a : gcd(b, a % b);
+  }
+
+  /** Each output sample's weights computed as it is made. */
+  static Wav.Audio direct(float[] in, int n, double ratio, double cutoff, double halfWidth, int rate) {
     float[] out = new float[n];
     for (int j = 0; j < n; j++) {
       double t = j / ratio; // the output sample's time, in input samples

@@ -126,6 +126,27 @@ class WavTest {
   }
 
   @Test
+  void tabulatedResamplingEqualsTheFilterComputedSampleBySample() {
+    jrnn.util.Rng rng = new jrnn.util.Rng(9);
+    float[] x = new float[3000];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) rng.uniform(-1, 1);
+    }
+    for (int[] rates : new int[][] {{8000, 7200}, {8800, 8000}, {44100, 8000}, {8000, 16000}, {16000, 8000},
+        {8000, 11025}}) {
+      Wav.Audio tabulated = Resampler.resample(new Wav.Audio(x, rates[0]), rates[1]);
+      double ratio = (double) rates[1] / rates[0];
+      double cutoff = Math.min(1.0, ratio);
+      int n = (int) Math.max(1, Math.round(x.length * ratio));
+      Wav.Audio direct = Resampler.direct(x, n, ratio, cutoff, Resampler.ZEROS / cutoff, rates[1]);
+      assertEquals(direct.samples().length, tabulated.samples().length);
+      for (int j = 0; j < n; j++) {
+        assertEquals(direct.samples()[j], tabulated.samples()[j], 1e-5, rates[0] + " to " + rates[1] + ", sample " + j);
+      }
+    }
+  }
+
+  @Test
   void resamplingKeepsWhatTheNewRateHoldsAndRemovesWhatItCannot() {
     Wav.Audio low = Resampler.resample(new Wav.Audio(tone(440, 16000, 16000), 16000), 8000);
     assertEquals(8000, low.samples().length);

@@ -38,7 +38,8 @@ public record Augmentation(double speed, double vtlp, double noiseSnrDb, double 
     float[] x = audio.samples();
     int rate = audio.sampleRate();
     if (speed > 0) {
-      x = speed(audio, rng.uniform(1 - speed, 1 + speed)).samples();
+      // In steps of 0.5%: the resampler then tabulates its filter (rates with a large common divisor).
+      x = speed(audio, 1 + Math.round(rng.uniform(-speed, speed) * 200) / 200.0).samples();
     }
     if (cropEnd > 0) {
       x = java.util.Arrays.copyOf(x, Math.max(1, (int) Math.round(x.length * (1 - rng.uniform(0, cropEnd)))));
