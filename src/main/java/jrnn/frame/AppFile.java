@@ -151,7 +151,8 @@ public final class AppFile {
 
     /** Refuses a file whose vocabulary in {@code section} is not {@code expected} (a resumed run on other data). */
     public void requireVocabulary(String section, Vocabulary expected) throws ModelFileException {
-      List<String> theirs = vocabulary(section).tokens();
+      // Read as it is: a section of labels (a speech model's words) is not the network's input table.
+      List<String> theirs = Vocabulary.fromText(file.getText(section)).tokens();
       List<String> ours = expected.tokens();
       if (!theirs.equals(ours)) {
         int i = 0;

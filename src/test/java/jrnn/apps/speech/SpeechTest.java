@@ -1,5 +1,6 @@
 package jrnn.apps.speech;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -89,6 +90,24 @@ class SpeechTest {
     }
     assertEquals(greedyWords, loaded.recognize(valid, 1));
     assertEquals(loaded.recognize(valid, 4), SpeechModel.load(out).recognize(valid, 4));
+  }
+
+  @Test
+  void aResumedRunEndsWhereAnUninterruptedOneDoesWithEveryAugmentationOn() throws Exception {
+    Settings s = settings("task=ctc cell=lstm hidden=8 layers=1 bidirectional=concat dropout=0.1 stride=2 batch=4"
+        + " epochs=3 lr=0.01 speed=0.1 vtlp=0.1 noise_snr=20 shift_ms=30 crop_end=0.1 freq_masks=1 time_masks=1");
+    List<Utterance> train = Chirps.sentences(12, 9);
+    List<Utterance> valid = Chirps.sentences(4, 10);
+    SpeechTask whole = new SpeechTask(SpeechModel.create(s, SpeechModel.labels(s, train), null), train, valid);
+    new TrainingRun(whole, dir.resolve("a.jrnn"), new PrintStream(new ByteArrayOutputStream())).run();
+    new TrainingRun(new SpeechTask(SpeechModel.create(s, SpeechModel.labels(s, train), null), train, valid),
+        dir.resolve("b.jrnn"), new PrintStream(new ByteArrayOutputStream())).run(2);
+    SpeechTask fresh = new SpeechTask(SpeechModel.create(s, SpeechModel.labels(s, train), null), train, valid);
+    TrainingRun resumed = new TrainingRun(fresh, dir.resolve("b.jrnn"), new PrintStream(new ByteArrayOutputStream()));
+    resumed.resume();
+    assertEquals(2, resumed.nextEpoch());
+    resumed.run();
+    assertArrayEquals(whole.trained().parameters().values().toArray(), fresh.trained().parameters().values().toArray());
   }
 
   @Test
