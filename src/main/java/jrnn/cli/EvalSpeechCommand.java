@@ -111,7 +111,8 @@ final class EvalSpeechCommand implements Callable<Integer> {
           }
         }
         HeatMap.write(plot, rows, e.labels(), e.labels(), String.format(Locale.ROOT,
-            "%s: accuracy %.2f%%", model.getFileName(), 100 * e.accuracy()), "recognised", "said");
+            "%s: accuracy %.2f%%", model.getFileName(), 100 * e.accuracy()), "recognised", "said",
+            "fraction of the word's recordings");
         System.out.println("confusion matrix drawn to " + plot);
       }
       System.out.printf(Locale.ROOT, "%,d of %,d correct%n", Math.round(e.accuracy() * utterances.size()),

@@ -48,7 +48,7 @@ final class TranslateCommand implements Callable<Integer> {
       }
       TranslationModel.Alignment a = m.align(lines.get(0), k);
       HeatMap.write(plot, a.weights(), a.target(), a.source(), "attention weights",
-          "source subwords", "target subwords");
+          "source subwords", "target subwords", "weight");
       out.write(a.text());
       out.newLine();
       out.flush();

@@ -19,17 +19,18 @@ import org.jfree.data.xy.DefaultXYZDataset;
 
 /**
  * A matrix drawn as a heat map with a label for every row and column (JFreeChart, headless):
- * attention weights, darker where higher, with the rows read from the top down.
+ * attention weights or a confusion matrix, darker where higher, with the rows read from the top down.
  */
 public final class HeatMap {
   private HeatMap() {}
 
   /**
    * Writes {@code values[r][c]} (in [0, 1]) as a PNG: columns labelled {@code columns} along the
-   * bottom, rows labelled {@code rows} down the side, the first row at the top.
+   * bottom, rows labelled {@code rows} down the side, the first row at the top; the shade scale is
+   * named {@code scaleLabel}.
    */
   public static void write(Path file, double[][] values, List<String> rows, List<String> columns, String title,
-      String columnAxis, String rowAxis) throws IOException {
+      String columnAxis, String rowAxis, String scaleLabel) throws IOException {
     if (values.length != rows.size()) {
       throw new IllegalArgumentException("HeatMap: " + values.length + " rows of values, " + rows.size() + " labels");
     }
@@ -77,7 +78,7 @@ public final class HeatMap {
     plot.setDomainGridlinesVisible(false);
     plot.setRangeGridlinesVisible(false);
     JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, false);
-    NumberAxis legendAxis = new NumberAxis("weight");
+    NumberAxis legendAxis = new NumberAxis(scaleLabel);
     legendAxis.setRange(0, 1);
     PaintScaleLegend legend = new PaintScaleLegend(scale, legendAxis);
     legend.setPosition(RectangleEdge.RIGHT);
