@@ -3,6 +3,7 @@ package jrnn.apps.sentiment;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import jrnn.data.LengthBatches;
 import jrnn.frame.AppFile;
 import jrnn.frame.CommonSettings;
 import jrnn.frame.Metric;
@@ -20,6 +21,8 @@ import jrnn.util.Rng;
  * polarity accuracy.
  */
 public final class SentimentTask implements TrainingTask {
+  /** Batches of a pool sorted by length before they are cut. */
+  static final int POOL_BATCHES = 50;
   /** Sentences a validation batch holds. */
   static final int EVAL_BATCH = 200;
 
@@ -83,33 +86,16 @@ public final class SentimentTask implements TrainingTask {
    * shuffle the batches.
    */
   static List<List<Example>> batches(List<Example> data, int batch, Rng rng) {
-    int[] order = new int[data.size()];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = i;
-    }
-    rng.shuffle(order);
     List<List<Example>> out = new ArrayList<>();
-    int pool = batch * 50;
-    for (int p = 0; p < order.length; p += pool) {
-      List<Example> chunk = new ArrayList<>();
-      for (int i = p; i < Math.min(order.length, p + pool); i++) {
-        chunk.add(data.get(order[i]));
+    for (int[] ids : LengthBatches.shuffled(data.size(), Comparator.comparingInt(i -> data.get(i).tokens().size()),
+        batch, POOL_BATCHES, rng)) {
+      List<Example> b = new ArrayList<>();
+      for (int i : ids) {
+        b.add(data.get(i));
       }
-      chunk.sort(Comparator.comparingInt(e -> e.tokens().size()));
-      for (int i = 0; i < chunk.size(); i += batch) {
-        out.add(chunk.subList(i, Math.min(chunk.size(), i + batch)));
-      }
+      out.add(b);
     }
-    int[] bo = new int[out.size()];
-    for (int i = 0; i < bo.length; i++) {
-      bo[i] = i;
-    }
-    rng.shuffle(bo);
-    List<List<Example>> shuffled = new ArrayList<>();
-    for (int i : bo) {
-      shuffled.add(out.get(i));
-    }
-    return shuffled;
+    return out;
   }
 
   @Override

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import jrnn.data.Batch;
+import jrnn.data.LengthBatches;
 import jrnn.decode.WordErrorRate;
 import jrnn.frame.AppFile;
 import jrnn.frame.CommonSettings;
@@ -83,7 +84,8 @@ public final class SpeechTask implements TrainingTask {
   @Override
   public Epoch epoch(int epoch, Rng rng) {
     List<float[][]> xs = trainFeatures != null ? trainFeatures : model.features().augmented(train, augmentation, rng);
-    List<int[]> batches = batches(xs, settings().get(CommonSettings.BATCH), rng);
+    List<int[]> batches = LengthBatches.shuffled(xs.size(), Comparator.comparingInt(i -> xs.get(i).length),
+        settings().get(CommonSettings.BATCH), POOL_BATCHES, rng);
     SequenceModel net = model.network();
     return new Epoch() {
       private int next;
@@ -139,38 +141,6 @@ public final class SpeechTask implements TrainingTask {
       }
     }
     return new LossStats(sum, feasible, 0, b);
-  }
-
-  /** Batches of one epoch: shuffled, pools of POOL_BATCHES batches sorted by length, the batches shuffled. */
-  static List<int[]> batches(List<float[][]> xs, int size, Rng rng) {
-    int n = xs.size();
-    int[] order = new int[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    rng.shuffle(order);
-    List<int[]> out = new ArrayList<>();
-    int pool = size * POOL_BATCHES;
-    for (int p = 0; p < n; p += pool) {
-      List<Integer> chunk = new ArrayList<>();
-      for (int k = p; k < Math.min(n, p + pool); k++) {
-        chunk.add(order[k]);
-      }
-      chunk.sort(Comparator.comparingInt(i -> xs.get(i).length));
-      for (int k = 0; k < chunk.size(); k += size) {
-        out.add(chunk.subList(k, Math.min(chunk.size(), k + size)).stream().mapToInt(Integer::intValue).toArray());
-      }
-    }
-    int[] bo = new int[out.size()];
-    for (int i = 0; i < bo.length; i++) {
-      bo[i] = i;
-    }
-    rng.shuffle(bo);
-    List<int[]> shuffled = new ArrayList<>();
-    for (int i : bo) {
-      shuffled.add(out.get(i));
-    }
-    return shuffled;
   }
 
   @Override

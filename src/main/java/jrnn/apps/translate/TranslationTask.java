@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import jrnn.data.LengthBatches;
 import jrnn.decode.Bleu;
 import jrnn.frame.AppFile;
 import jrnn.frame.CommonSettings;
@@ -163,35 +164,9 @@ public final class TranslationTask implements TrainingTask {
    */
   @Override
   public Epoch epoch(int epoch, Rng rng) {
-    int n = sources.length;
-    int size = settings().get(CommonSettings.BATCH);
-    int[] order = new int[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    rng.shuffle(order);
-    List<int[]> batches = new ArrayList<>();
-    int pool = size * POOL_BATCHES;
-    for (int p = 0; p < n; p += pool) {
-      Integer[] chunk = new Integer[Math.min(pool, n - p)];
-      for (int k = 0; k < chunk.length; k++) {
-        chunk[k] = order[p + k];
-      }
-      java.util.Arrays.sort(chunk, (a, b) -> sources[a].length != sources[b].length
-          ? Integer.compare(sources[a].length, sources[b].length) : Integer.compare(targets[a].length, targets[b].length));
-      for (int k = 0; k < chunk.length; k += size) {
-        int[] ids = new int[Math.min(size, chunk.length - k)];
-        for (int j = 0; j < ids.length; j++) {
-          ids[j] = chunk[k + j];
-        }
-        batches.add(ids);
-      }
-    }
-    int[] batchOrder = new int[batches.size()];
-    for (int i = 0; i < batchOrder.length; i++) {
-      batchOrder[i] = i;
-    }
-    rng.shuffle(batchOrder);
+    List<int[]> batches = LengthBatches.shuffled(sources.length, (a, b) -> sources[a].length != sources[b].length
+        ? Integer.compare(sources[a].length, sources[b].length) : Integer.compare(targets[a].length, targets[b].length),
+        settings().get(CommonSettings.BATCH), POOL_BATCHES, rng);
     EncoderDecoder net = model.network();
     LossNormalization norm = trainingConfig().normalization();
     return new Epoch() {
@@ -199,12 +174,12 @@ public final class TranslationTask implements TrainingTask {
 
       @Override
       public int updates() {
-        return batchOrder.length;
+        return batches.size();
       }
 
       @Override
       public LossStats next(Trainer trainer) {
-        int[] ids = batches.get(batchOrder[next++]);
+        int[] ids = batches.get(next++);
         int[][] s = new int[ids.length][];
         int[][] t = new int[ids.length][];
         for (int j = 0; j < ids.length; j++) {
