@@ -157,7 +157,7 @@ public final class FrontEnd {
       }
       // A filter narrower than the bins' spacing catches none: it takes the bin nearest its centre.
       if (first < 0) {
-        int k = (int) Math.round(hz(center) * fftSize / config.sampleRate());
+        int k = (int) Math.round(unwarped(hz(center)) * fftSize / config.sampleRate());
         first = last = Math.min(bins - 1, k);
         w[first] = 1f;
       }
@@ -188,7 +188,8 @@ public final class FrontEnd {
   }
 
   /**
-   * Frequency f under the warp a, piecewise linear as Kaldi's VTLN warps it: a f up to the
+   * Frequency f under the warp a, piecewise linear after Kaldi's VTLN (without its segment below a low
+   * cut-off): a f up to the
    * boundary b = 0.85 N min(a, 1) / a (N: half the sample rate), then a straight line to N, so
    * that the band's top stays where it is.
    */
@@ -203,6 +204,20 @@ public final class FrontEnd {
       return warp * f;
     }
     return nyquist - (nyquist - high) / (nyquist - boundary) * (nyquist - f);
+  }
+
+  /** The frequency that {@link #warped} takes to g. */
+  double unwarped(double g) {
+    if (warp == 1) {
+      return g;
+    }
+    double nyquist = config.sampleRate() / 2.0;
+    double high = 0.85 * nyquist * Math.min(warp, 1);
+    double boundary = high / warp;
+    if (g <= high) {
+      return g / warp;
+    }
+    return nyquist - (nyquist - g) * (nyquist - boundary) / (nyquist - high);
   }
 
   public static double mel(double hz) {

@@ -115,8 +115,7 @@ final class EvalSpeechCommand implements Callable<Integer> {
             "fraction of the word's recordings");
         System.out.println("confusion matrix drawn to " + plot);
       }
-      System.out.printf(Locale.ROOT, "%,d of %,d correct%n", Math.round(e.accuracy() * utterances.size()),
-          utterances.size());
+      System.out.printf(Locale.ROOT, "%,d of %,d correct%n", e.correct(), utterances.size());
       System.out.printf(Locale.ROOT, "accuracy: %.4f%n", e.accuracy());
       return 0;
     }

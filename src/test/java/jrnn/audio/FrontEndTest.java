@@ -41,6 +41,9 @@ class FrontEndTest {
         assertTrue(Math.abs(a - b) <= 1, "warp " + warp + ", " + hz + " Hz: loudest filter " + a + ", " + b
             + " for a tone at " + warp * hz + " Hz");
       }
+      for (double f = 0; f <= 4000; f += 125) {
+        assertEquals(f, warped.unwarped(warped.warped(f)), 1e-9, "unwarped undoes warped");
+      }
       double previous = -1;
       for (double f = 0; f <= 4000; f += 50) {
         assertTrue(warped.warped(f) > previous, "the warp keeps frequencies in order");

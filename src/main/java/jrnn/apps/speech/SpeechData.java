@@ -54,7 +54,7 @@ public final class SpeechData {
     List<Utterance> valid = new ArrayList<>();
     for (int i = 0; i < recordings.size(); i++) {
       Recording r = recordings.get(i);
-      Utterance u = new Utterance(r.path(), atRate(r.audio(), rate), words(r, sequence));
+      Utterance u = new Utterance(r.path(), Resampler.resample(r.audio(), rate), words(r, sequence));
       (split.validates(i, r.path(), r.fields()) ? valid : train).add(u);
     }
     if (train.isEmpty()) {
@@ -62,10 +62,6 @@ public final class SpeechData {
           + " to train on");
     }
     return new Splits(train, valid);
-  }
-
-  public static Wav.Audio atRate(Wav.Audio audio, int rate) {
-    return audio.sampleRate() == rate ? audio : Resampler.resample(audio, rate);
   }
 
   /**

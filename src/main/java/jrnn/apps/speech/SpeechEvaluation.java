@@ -17,21 +17,22 @@ public record SpeechEvaluation(List<List<String>> hypotheses, List<List<String>>
     long t0 = System.nanoTime();
     List<List<String>> hyps = model.recognize(utterances, beam);
     double seconds = (System.nanoTime() - t0) / 1e9;
-    double audio = 0;
-    for (Utterance u : utterances) {
-      audio += u.audio().seconds();
-    }
-    return new SpeechEvaluation(hyps, utterances.stream().map(Utterance::words).toList(), model.words(), audio,
-        seconds);
+    return new SpeechEvaluation(hyps, utterances.stream().map(Utterance::words).toList(), model.words(),
+        SpeechData.seconds(utterances), seconds);
   }
 
-  /** The fraction of recordings whose one word is recognised. */
-  public double accuracy() {
+  /** Recordings whose words are recognised, every one. */
+  public int correct() {
     int correct = 0;
     for (int i = 0; i < hypotheses.size(); i++) {
       correct += hypotheses.get(i).equals(references.get(i)) ? 1 : 0;
     }
-    return hypotheses.isEmpty() ? 0 : (double) correct / hypotheses.size();
+    return correct;
+  }
+
+  /** The fraction of recordings whose one word is recognised. */
+  public double accuracy() {
+    return hypotheses.isEmpty() ? 0 : (double) correct() / hypotheses.size();
   }
 
   public WordErrorRate.Tally wordErrors() {

@@ -3,6 +3,7 @@ package jrnn.apps.speech;
 import java.util.Arrays;
 import java.util.List;
 import jrnn.audio.FrontEnd;
+import jrnn.audio.Resampler;
 import jrnn.audio.Wav;
 import jrnn.frame.Settings;
 import jrnn.kernels.Parallel;
@@ -57,15 +58,18 @@ public final class SpeechFeatures {
   private final FrontEnd frontEnd;
   private final int stride;
   private final Statistics statistics;
+  /** Each recording's mean removed before the training data's deviation divides (normalization utterance-mean). */
+  private final boolean meanPerRecording;
 
   /** The features {@code s} describes; {@code statistics} for global normalization, else null. */
   public SpeechFeatures(Settings s, Statistics statistics) {
     this.frontEnd = new FrontEnd(frontEndConfig(s));
     this.stride = s.get(SpeechSettings.STRIDE);
-    boolean global = s.get(SpeechSettings.NORMALIZATION).equals("global");
+    this.meanPerRecording = s.get(SpeechSettings.NORMALIZATION).equals("utterance-mean");
+    boolean global = !s.get(SpeechSettings.NORMALIZATION).equals("utterance");
     if (global != (statistics != null)) {
-      throw new IllegalArgumentException(global ? "global normalization needs the training data's statistics"
-          : "per-recording normalization takes no statistics");
+      throw new IllegalArgumentException(global ? s.get(SpeechSettings.NORMALIZATION) + " normalization needs the"
+          + " training data's statistics" : "per-recording normalization takes no statistics");
     }
     if (statistics != null && statistics.mean().length != frontEnd.dimension()) {
       throw new IllegalArgumentException("normalization statistics of " + statistics.mean().length
@@ -76,15 +80,20 @@ public final class SpeechFeatures {
 
   /** The statistics global normalization takes from the training recordings, or null for per-recording. */
   public static Statistics statisticsFor(Settings s, List<Utterance> train) {
-    if (!s.get(SpeechSettings.NORMALIZATION).equals("global")) {
+    String normalization = s.get(SpeechSettings.NORMALIZATION);
+    if (normalization.equals("utterance")) {
       return null;
     }
+    boolean meanPerRecording = normalization.equals("utterance-mean");
     FrontEnd f = new FrontEnd(frontEndConfig(s));
     int rate = f.config().sampleRate();
     float[][][] raw = new float[train.size()][][];
     Parallel.run(raw.length, (a, b) -> {
       for (int i = a; i < b; i++) {
-        raw[i] = f.features(SpeechData.atRate(train.get(i).audio(), rate).samples());
+        raw[i] = f.features(Resampler.resample(train.get(i).audio(), rate).samples());
+        if (meanPerRecording) {
+          removeMean(raw[i]);
+        }
       }
     });
     return Statistics.of(Arrays.asList(raw));
@@ -113,7 +122,7 @@ public final class SpeechFeatures {
 
   /** The front end's features of a recording at the recogniser's rate, not normalized. */
   public float[][] raw(Wav.Audio audio) {
-    return frontEnd.features(SpeechData.atRate(audio, frontEnd.config().sampleRate()).samples());
+    return frontEnd.features(Resampler.resample(audio, frontEnd.config().sampleRate()).samples());
   }
 
   /** What the recogniser reads of a recording: [steps][dimension()]. */
@@ -152,7 +161,7 @@ public final class SpeechFeatures {
 
   /** As {@link #of}, the recording augmented first and its normalized features masked. */
   public float[][] augmented(Wav.Audio audio, Augmentation augmentation, Rng rng) {
-    Wav.Audio at = SpeechData.atRate(audio, frontEnd.config().sampleRate());
+    Wav.Audio at = Resampler.resample(audio, frontEnd.config().sampleRate());
     double warp = augmentation.warp(rng);
     FrontEnd heard = warp == 1 ? frontEnd : new FrontEnd(frontEnd.config(), warp);
     float[][] x = normalize(heard.features(augmentation.samples(at, rng).samples()));
@@ -164,12 +173,30 @@ public final class SpeechFeatures {
     if (statistics == null) {
       return FrontEnd.normalizePerUtterance(x);
     }
+    if (meanPerRecording) {
+      removeMean(x);
+    }
     for (float[] row : x) {
       for (int j = 0; j < row.length; j++) {
         row[j] = (row[j] - statistics.mean()[j]) / statistics.std()[j];
       }
     }
     return x;
+  }
+
+  /** Each feature's mean over the recording's frames subtracted (cepstral mean normalization), in place. */
+  static void removeMean(float[][] x) {
+    int d = x[0].length;
+    for (int j = 0; j < d; j++) {
+      double m = 0;
+      for (float[] row : x) {
+        m += row[j];
+      }
+      m /= x.length;
+      for (float[] row : x) {
+        row[j] -= (float) m;
+      }
+    }
   }
 
   /** Frames [t*stride, (t+1)*stride) side by side in step t; the last step padded with zeros. */

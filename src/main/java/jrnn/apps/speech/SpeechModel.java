@@ -363,11 +363,7 @@ public final class SpeechModel implements TrainedModel {
     AppFile f = network != null ? AppFile.of(settings, network) : AppFile.of(settings, parameters());
     f.putVocabulary("labels", labels);
     if (features.statistics() != null) {
-      SpeechFeatures.Statistics st = features.statistics();
-      float[] both = new float[2 * st.mean().length];
-      System.arraycopy(st.mean(), 0, both, 0, st.mean().length);
-      System.arraycopy(st.std(), 0, both, st.mean().length, st.std().length);
-      f.container().putFloats("normalization", both);
+      f.container().putFloats("normalization", flat(features.statistics()));
     }
     if (templates != null) {
       StringBuilder index = new StringBuilder();
@@ -389,6 +385,14 @@ public final class SpeechModel implements TrainedModel {
     return f;
   }
 
+  /** The statistics as the file holds them: the means, then the deviations. */
+  static float[] flat(SpeechFeatures.Statistics st) {
+    float[] both = new float[2 * st.mean().length];
+    System.arraycopy(st.mean(), 0, both, 0, st.mean().length);
+    System.arraycopy(st.std(), 0, both, st.mean().length, st.std().length);
+    return both;
+  }
+
   public static SpeechModel load(Path path) throws IOException {
     AppFile.Contents c = AppFile.read(path, SpeechSettings.SCHEMA, "speech recogniser");
     Settings s = c.settings();
@@ -399,6 +403,10 @@ public final class SpeechModel implements TrainedModel {
     try {
       if (c.file().has("normalization")) {
         float[] both = c.file().getFloats("normalization");
+        if (both.length % 2 != 0) {
+          throw new ModelFileException("model file " + path + ": normalization holds " + both.length
+              + " values, not a mean and a deviation per feature");
+        }
         int d = both.length / 2;
         statistics = new SpeechFeatures.Statistics(Arrays.copyOfRange(both, 0, d), Arrays.copyOfRange(both, d, 2 * d));
       }
@@ -411,6 +419,10 @@ public final class SpeechModel implements TrainedModel {
       throw new ModelFileException("model file " + path + ": a CTC recogniser's first label must be " + BLANK);
     }
     if (s.get(SpeechSettings.METHOD).equals("template")) {
+      if (ctc) {
+        throw new ModelFileException("model file " + path + " is a template recogniser of task ctc; templates"
+            + " recognise isolated words");
+      }
       if (!c.file().has("templates")) {
         throw new ModelFileException("model file " + path + " is a template recogniser without templates");
       }
@@ -418,6 +430,14 @@ public final class SpeechModel implements TrainedModel {
     }
     if (c.model() == null) {
       throw new ModelFileException("model file " + path + " is a recurrent recogniser without a network");
+    }
+    ModelConfig cfg = c.model().config();
+    boolean fits = ctc ? cfg.readout() == Readout.EVERY_STEP && cfg.output() == OutputKind.LINEAR
+        : cfg.readout().perSequence() && cfg.output() == OutputKind.SOFTMAX;
+    if (!fits) {
+      throw new ModelFileException("model file " + path + ": a " + (ctc ? "CTC recogniser needs scores at every step"
+          : "word classifier needs one softmax per recording") + ", its network has readout "
+          + cfg.readout().label() + " and output " + cfg.output());
     }
     if (c.model().config().outputSize() != labels.size()) {
       throw new ModelFileException("model file " + path + " has " + labels.size() + " labels, its network "

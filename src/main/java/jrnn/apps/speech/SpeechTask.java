@@ -54,6 +54,15 @@ public final class SpeechTask implements TrainingTask {
     for (int i = 0; i < train.size(); i++) {
       trainLabels[i] = model.ids(train.get(i).words());
     }
+    // Now, not after the first epoch's updates: a validation word the training data never says.
+    for (Utterance u : valid) {
+      for (String w : u.words()) {
+        if (!model.words().contains(w)) {
+          throw new IllegalArgumentException(u.name() + ": says '" + w + "', a word no training recording says ("
+              + model.words() + ")");
+        }
+      }
+    }
   }
 
   @Override
@@ -126,7 +135,8 @@ public final class SpeechTask implements TrainingTask {
    * jrnn.layers.Ctc), summed over the sequences it can align; with {@code grad}, the gradient of
    * the loss's mean over the batch added to it. A labelling longer than its recording can hold
    * (more labels, with the blanks that must separate repeats, than steps) has no alignment: it
-   * adds nothing and is counted apart.
+   * adds nothing to the loss and is left out of its count (the tally's sequences hold it), while the
+   * gradient's mean is still over the whole batch.
    */
   static LossStats ctcLoss(SequenceModel net, Batch batch, int[][] labels, Tensor grad) {
     int b = batch.size();
@@ -162,5 +172,11 @@ public final class SpeechTask implements TrainingTask {
   @Override
   public void checkResumable(AppFile.Contents checkpoint) throws ModelFileException {
     checkpoint.requireVocabulary("labels", model.labels());
+    SpeechFeatures.Statistics ours = model.features().statistics();
+    float[] theirs = checkpoint.file().has("normalization") ? checkpoint.file().getFloats("normalization") : null;
+    if ((ours == null) != (theirs == null) || ours != null && !java.util.Arrays.equals(theirs, SpeechModel.flat(ours))) {
+      throw new ModelFileException("model file " + checkpoint.path() + " was normalized by other statistics than this"
+          + " run's training data gives: it was trained on other recordings");
+    }
   }
 }

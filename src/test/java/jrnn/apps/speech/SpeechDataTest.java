@@ -193,7 +193,7 @@ class SpeechDataTest {
       }
     }
     assertEquals(zeros, 50 * zeroColumns, "only whole bands masked");
-    assertTrue(zeroColumns <= 20);
+    assertTrue(zeroColumns >= 1 && zeroColumns <= 20, zeroColumns + " bands masked");
     float[][] y = new float[50][20];
     for (float[] row : y) {
       java.util.Arrays.fill(row, 1f);
@@ -205,10 +205,20 @@ class SpeechDataTest {
     }
     assertTrue(zeroRows > 0 && zeroRows <= 30, zeroRows + " frames masked");
     assertTrue(!Augmentation.NONE.any());
+    float[][] z = new float[50][20];
+    for (float[] row : z) {
+      java.util.Arrays.fill(row, 1f);
+    }
+    Augmentation.NONE.mask(z, new Rng(7));
+    for (float[] row : z) {
+      for (float v : row) {
+        assertEquals(1f, v, "no masks, nothing masked");
+      }
+    }
   }
 
   @Test
-  void augmentedFeaturesDependOnTheSeedAloneNotOnTheThreads() {
+  void augmentedFeaturesAreTheSameForTheSameSeedAndChangeWithIt() {
     jrnn.frame.Settings s = SpeechTest.settings("speed=0.1 vtlp=0.1 noise_snr=10 shift_ms=50 crop_end=0.2 freq_masks=1 time_masks=1");
     SpeechFeatures f = new SpeechFeatures(s, null);
     List<Utterance> u = Chirps.words(9, 1);
@@ -220,7 +230,42 @@ class SpeechDataTest {
         assertArrayEquals(a.get(i)[t], b.get(i)[t]);
       }
     }
-    assertNotEquals(f.of(u.get(0).audio()).length + 0.5, a.get(0).length + 0.5);
+    List<float[][]> other = f.augmented(u, Augmentation.of(s), new Rng(4));
+    int differ = 0;
+    for (int i = 0; i < a.size(); i++) {
+      differ += a.get(i).length != other.get(i).length || !java.util.Arrays.equals(a.get(i)[0], other.get(i)[0]) ? 1 : 0;
+    }
+    assertEquals(a.size(), differ, "another seed, other augmentations");
+  }
+
+  @Test
+  void meanNormalizationPerRecordingForgetsTheLoudnessThatGlobalStatisticsKeep() {
+    List<Utterance> train = Chirps.words(10, 12);
+    Wav.Audio quiet = train.get(0).audio();
+    float[] loud = quiet.samples().clone();
+    for (int i = 0; i < loud.length; i++) {
+      loud[i] *= 4;
+    }
+    for (String normalization : new String[] {"utterance-mean", "global"}) {
+      jrnn.frame.Settings s = SpeechTest.settings("normalization=" + normalization);
+      SpeechFeatures f = new SpeechFeatures(s, SpeechFeatures.statisticsFor(s, train));
+      float[][] a = f.of(quiet);
+      float[][] b = f.of(new Wav.Audio(loud, quiet.sampleRate()));
+      double most = 0;
+      for (int t = 0; t < a.length; t++) {
+        for (int j = 0; j < a[t].length; j++) {
+          most = Math.max(most, Math.abs(a[t][j] - b[t][j]));
+        }
+      }
+      if (normalization.equals("global")) {
+        assertTrue(most > 0.1, "global statistics keep a fourfold gain: " + most);
+      } else {
+        assertTrue(most < 1e-3, "a gain is a constant in log energy, removed with the mean: " + most);
+      }
+    }
+    Exception e = assertThrows(IllegalArgumentException.class,
+        () -> new SpeechFeatures(SpeechTest.settings("normalization=utterance-mean"), null));
+    assertTrue(e.getMessage().contains("utterance-mean"), e.getMessage());
   }
 
   @Test

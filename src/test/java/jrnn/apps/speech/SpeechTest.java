@@ -53,8 +53,12 @@ class SpeechTest {
     SpeechModel loaded = SpeechModel.load(out);
     SpeechEvaluation e = SpeechEvaluation.run(loaded, valid, 1);
     assertTrue(e.accuracy() >= 0.95, "accuracy " + e.accuracy() + "\n" + e.confusionText());
+    // The model as it is in memory, written and read back, recognises as it does.
     List<Utterance> fresh = Chirps.words(10, 3);
-    assertEquals(loaded.recognize(fresh, 1), SpeechModel.load(out).recognize(fresh, 1));
+    Path again = dir.resolve("again.jrnn");
+    m.save(again);
+    assertEquals(m.recognize(fresh, 1), SpeechModel.load(again).recognize(fresh, 1));
+    assertArrayEquals(m.parameters().values().toArray(), SpeechModel.load(again).parameters().values().toArray());
     assertEquals(List.of("down", "up"), loaded.words());
   }
 
@@ -89,7 +93,9 @@ class SpeechTest {
           + ", greedy " + greedyWords.get(i) + " at " + greedyLoss);
     }
     assertEquals(greedyWords, loaded.recognize(valid, 1));
-    assertEquals(loaded.recognize(valid, 4), SpeechModel.load(out).recognize(valid, 4));
+    Path again = dir.resolve("again.jrnn");
+    m.save(again);
+    assertEquals(m.recognize(valid, 4), SpeechModel.load(again).recognize(valid, 4));
   }
 
   @Test
@@ -124,7 +130,6 @@ class SpeechTest {
     SpeechModel loaded = SpeechModel.load(out);
     assertEquals(m.recognize(valid, 1), loaded.recognize(valid, 1));
     assertEquals(m.templates().get(3).features()[5][7], loaded.templates().get(3).features()[5][7]);
-    assertTrue(SpeechSettings.SCHEMA.defaults().get(SpeechSettings.NORMALIZATION).equals("utterance"));
 
     ModelFile f = ModelFile.read(out);
     f.putText("templates", "up\t12\nsideways\t3\n");
@@ -132,6 +137,48 @@ class SpeechTest {
     f.write(bad);
     ModelFileException e = assertThrows(ModelFileException.class, () -> SpeechModel.load(bad));
     assertTrue(e.getMessage().contains(bad.toString()) && e.getMessage().contains("sideways"), e.getMessage());
+  }
+
+  @Test
+  void aModelFileWhosePartsDoNotFitIsRefusedWithItsProblemNamed() throws Exception {
+    Settings s = settings("task=words hidden=4 layers=1 normalization=global");
+    List<Utterance> train = Chirps.words(6, 11);
+    SpeechModel m = SpeechModel.create(s, SpeechModel.labels(s, train), SpeechFeatures.statisticsFor(s, train));
+    Path good = dir.resolve("good.jrnn");
+    m.save(good);
+    assertEquals(m.recognize(train, 1), SpeechModel.load(good).recognize(train, 1));
+    String[][] lies = {
+        {"labels", "down\nup\nsideways\n", "3 labels, its network 2 outputs"},
+        {"normalization", null, "not a mean and a deviation"},
+        {"meta", "speech.task=ctc", "needs scores at every step"},
+    };
+    for (String[] lie : lies) {
+      jrnn.io.ModelFile f = ModelFile.read(good);
+      if (lie[0].equals("normalization")) {
+        f.putFloats("normalization", new float[] {1, 2, 3});
+      } else if (lie[0].equals("meta")) {
+        Map<String, String> meta = new LinkedHashMap<>(f.getProperties("meta"));
+        meta.put("speech.task", "ctc");
+        f.putProperties("meta", meta);
+        f.putText("labels", SpeechModel.BLANK + "\ndown\n");
+      } else {
+        f.putText(lie[0], lie[1].replace("\\n", "\n"));
+      }
+      Path bad = dir.resolve(lie[0] + ".jrnn");
+      f.write(bad);
+      ModelFileException e = assertThrows(ModelFileException.class, () -> SpeechModel.load(bad), lie[0]);
+      assertTrue(e.getMessage().contains(bad.toString()) && e.getMessage().contains(lie[2]), e.getMessage());
+    }
+  }
+
+  @Test
+  void aValidationWordNoTrainingRecordingSaysIsNamedBeforeTraining() {
+    Settings s = settings("task=words hidden=4 layers=1");
+    List<Utterance> train = Chirps.words(4, 12).stream().filter(u -> u.word().equals("up")).toList();
+    List<Utterance> valid = Chirps.words(4, 13);
+    SpeechModel m = SpeechModel.create(s, SpeechModel.labels(s, train), null);
+    Exception e = assertThrows(IllegalArgumentException.class, () -> new SpeechTask(m, train, valid));
+    assertTrue(e.getMessage().contains("w1") && e.getMessage().contains("'down'"), e.getMessage());
   }
 
   @Test
