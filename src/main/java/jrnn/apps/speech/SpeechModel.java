@@ -271,14 +271,14 @@ public final class SpeechModel implements TrainedModel {
     List<double[][]> out = new ArrayList<>(java.util.Collections.nCopies(xs.size(), (double[][]) null));
     forEachBatch(xs, null, (ids, batch, none) -> {
       for (int b = 0; b < ids.length; b++) {
-        out.set(ids[b], logSoftmax(network.outputs(), batch.steps(), batch.size(), b, batch.length(b), labels.size()));
+        out.set(ids[b], logSoftmax(network.outputs(), batch.size(), b, batch.length(b), labels.size()));
       }
     });
     return out;
   }
 
   /** Sequence b's per-step log-softmax over the classes, from time-major scores. */
-  static double[][] logSoftmax(Tensor scores, int steps, int batch, int b, int frames, int classes) {
+  static double[][] logSoftmax(Tensor scores, int batch, int b, int frames, int classes) {
     double[][] out = new double[frames][classes];
     for (int t = 0; t < frames; t++) {
       int off = (t * batch + b) * classes;
