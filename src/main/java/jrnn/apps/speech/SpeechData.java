@@ -54,7 +54,8 @@ public final class SpeechData {
     List<Utterance> valid = new ArrayList<>();
     for (int i = 0; i < recordings.size(); i++) {
       Recording r = recordings.get(i);
-      Utterance u = new Utterance(r.path(), Resampler.resample(r.audio(), rate), words(r, sequence));
+      Utterance u = new Utterance(r.path(), Resampler.resample(r.audio(), rate), words(r, sequence),
+          Split.speakerOrNone(r.path(), r.fields()));
       (split.validates(i, r.path(), r.fields()) ? valid : train).add(u);
     }
     if (train.isEmpty()) {

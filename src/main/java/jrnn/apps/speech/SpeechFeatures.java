@@ -60,13 +60,16 @@ public final class SpeechFeatures {
   private final Statistics statistics;
   /** Each recording's mean removed before the training data's deviation divides (normalization utterance-mean). */
   private final boolean meanPerRecording;
+  /** Recordings read together normalized by their speaker's statistics (normalization speaker). */
+  private final boolean bySpeaker;
 
   /** The features {@code s} describes; {@code statistics} for global normalization, else null. */
   public SpeechFeatures(Settings s, Statistics statistics) {
     this.frontEnd = new FrontEnd(frontEndConfig(s));
     this.stride = s.get(SpeechSettings.STRIDE);
     this.meanPerRecording = s.get(SpeechSettings.NORMALIZATION).equals("utterance-mean");
-    boolean global = !s.get(SpeechSettings.NORMALIZATION).equals("utterance");
+    this.bySpeaker = s.get(SpeechSettings.NORMALIZATION).equals("speaker");
+    boolean global = !s.get(SpeechSettings.NORMALIZATION).equals("utterance") && !bySpeaker;
     if (global != (statistics != null)) {
       throw new IllegalArgumentException(global ? s.get(SpeechSettings.NORMALIZATION) + " normalization needs the"
           + " training data's statistics" : "per-recording normalization takes no statistics");
@@ -81,7 +84,7 @@ public final class SpeechFeatures {
   /** The statistics global normalization takes from the training recordings, or null for per-recording. */
   public static Statistics statisticsFor(Settings s, List<Utterance> train) {
     String normalization = s.get(SpeechSettings.NORMALIZATION);
-    if (normalization.equals("utterance")) {
+    if (normalization.equals("utterance") || normalization.equals("speaker")) {
       return null;
     }
     boolean meanPerRecording = normalization.equals("utterance-mean");
@@ -125,9 +128,9 @@ public final class SpeechFeatures {
     return frontEnd.features(Resampler.resample(audio, frontEnd.config().sampleRate()).samples());
   }
 
-  /** What the recogniser reads of a recording: [steps][dimension()]. */
+  /** What the recogniser reads of a recording (by speaker: a speaker of its own): [steps][dimension()]. */
   public float[][] of(Wav.Audio audio) {
-    return stack(normalize(raw(audio)));
+    return of(List.of(new Utterance("", audio, List.of()))).get(0);
   }
 
   /** What the recogniser reads of each recording, computed on the engine's threads. */
@@ -135,38 +138,65 @@ public final class SpeechFeatures {
     float[][][] out = new float[utterances.size()][][];
     Parallel.run(out.length, (a, b) -> {
       for (int i = a; i < b; i++) {
-        out[i] = of(utterances.get(i).audio());
+        out[i] = raw(utterances.get(i).audio());
       }
     });
+    normalize(out, utterances);
+    for (int i = 0; i < out.length; i++) {
+      out[i] = stack(out[i]);
+    }
     return Arrays.asList(out);
   }
 
   /**
    * Each recording augmented afresh, from a seed drawn from {@code rng} in order (so the result does
-   * not depend on the threads), computed on the engine's threads.
+   * not depend on the threads), computed on the engine's threads; its normalized features masked.
    */
   public List<float[][]> augmented(List<Utterance> utterances, Augmentation augmentation, Rng rng) {
-    long[] seeds = new long[utterances.size()];
-    for (int i = 0; i < seeds.length; i++) {
-      seeds[i] = rng.nextLong();
+    Rng[] own = new Rng[utterances.size()];
+    for (int i = 0; i < own.length; i++) {
+      own[i] = new Rng(rng.nextLong());
     }
     float[][][] out = new float[utterances.size()][][];
+    int rate = frontEnd.config().sampleRate();
     Parallel.run(out.length, (a, b) -> {
       for (int i = a; i < b; i++) {
-        out[i] = augmented(utterances.get(i).audio(), augmentation, new Rng(seeds[i]));
+        Wav.Audio at = Resampler.resample(utterances.get(i).audio(), rate);
+        double warp = augmentation.warp(own[i]);
+        FrontEnd heard = warp == 1 ? frontEnd : new FrontEnd(frontEnd.config(), warp);
+        out[i] = heard.features(augmentation.samples(at, own[i]).samples());
       }
     });
+    normalize(out, utterances);
+    for (int i = 0; i < out.length; i++) {
+      augmentation.mask(out[i], own[i]);
+      out[i] = stack(out[i]);
+    }
     return Arrays.asList(out);
   }
 
-  /** As {@link #of}, the recording augmented first and its normalized features masked. */
-  public float[][] augmented(Wav.Audio audio, Augmentation augmentation, Rng rng) {
-    Wav.Audio at = Resampler.resample(audio, frontEnd.config().sampleRate());
-    double warp = augmentation.warp(rng);
-    FrontEnd heard = warp == 1 ? frontEnd : new FrontEnd(frontEnd.config(), warp);
-    float[][] x = normalize(heard.features(augmentation.samples(at, rng).samples()));
-    augmentation.mask(x, rng);
-    return stack(x);
+  /** The recordings' features normalized as the settings say, in place; by speaker, each speaker's together. */
+  void normalize(float[][][] x, List<Utterance> utterances) {
+    if (!bySpeaker) {
+      for (int i = 0; i < x.length; i++) {
+        x[i] = normalize(x[i]);
+      }
+      return;
+    }
+    java.util.Map<String, List<Integer>> groups = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < x.length; i++) {
+      groups.computeIfAbsent(utterances.get(i).speaker(), k -> new java.util.ArrayList<>()).add(i);
+    }
+    for (List<Integer> group : groups.values()) {
+      Statistics st = Statistics.of(group.stream().map(i -> x[i]).toList());
+      for (int i : group) {
+        for (float[] row : x[i]) {
+          for (int j = 0; j < row.length; j++) {
+            row[j] = (row[j] - st.mean()[j]) / st.std()[j];
+          }
+        }
+      }
+    }
   }
 
   float[][] normalize(float[][] x) {

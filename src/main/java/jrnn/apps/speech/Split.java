@@ -116,6 +116,15 @@ public record Split(Kind kind, int from, int to, List<String> speakers) {
     return parts[1];
   }
 
+  /** The speaker as {@link #speaker} finds it, or "" where neither a column nor the name says. */
+  static String speakerOrNone(String path, Map<String, String> fields) {
+    try {
+      return speaker(path, fields);
+    } catch (IllegalArgumentException e) {
+      return "";
+    }
+  }
+
   private static String baseName(String path) {
     String name = path.substring(path.lastIndexOf('/') + 1);
     int dot = name.lastIndexOf('.');

@@ -5,11 +5,18 @@ import jrnn.audio.Wav;
 
 /**
  * One recording and what is said in it: a single word for a word classifier, a sequence for a
- * CTC recogniser (empty when unknown, as for a file to transcribe).
+ * CTC recogniser (empty when unknown, as for a file to transcribe); and who says it, where known
+ * ("" otherwise), for normalization by speaker.
  */
-public record Utterance(String name, Wav.Audio audio, List<String> words) {
+public record Utterance(String name, Wav.Audio audio, List<String> words, String speaker) {
   public Utterance {
     words = List.copyOf(words);
+    speaker = speaker == null ? "" : speaker;
+  }
+
+  /** A recording whose speaker is not known. */
+  public Utterance(String name, Wav.Audio audio, List<String> words) {
+    this(name, audio, words, "");
   }
 
   /** The single word of an isolated-word recording. */

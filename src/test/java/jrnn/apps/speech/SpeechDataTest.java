@@ -269,6 +269,44 @@ class SpeechDataTest {
   }
 
   @Test
+  void normalizationBySpeakerTakesEachSpeakersStatisticsFromTheirRecordings() {
+    List<Utterance> quiet = new ArrayList<>();
+    List<Utterance> both = new ArrayList<>();
+    for (Utterance u : Chirps.words(6, 14)) {
+      float[] loud = u.audio().samples().clone();
+      for (int i = 0; i < loud.length; i++) {
+        loud[i] *= 4;
+      }
+      quiet.add(new Utterance(u.name(), u.audio(), u.words(), "a"));
+      both.add(new Utterance(u.name(), u.audio(), u.words(), "a"));
+      both.add(new Utterance(u.name() + "-loud", new Wav.Audio(loud, u.audio().sampleRate()), u.words(), "b"));
+    }
+    SpeechFeatures f = new SpeechFeatures(SpeechTest.settings("normalization=speaker"), null);
+    List<float[][]> x = f.of(both);
+    // Speaker b is speaker a four times as loud: a constant in log energy, which b's own mean removes.
+    for (int k = 0; k < 6; k++) {
+      float[][] a = x.get(2 * k);
+      float[][] b = x.get(2 * k + 1);
+      for (int t = 0; t < a.length; t++) {
+        for (int j = 0; j < a[t].length; j++) {
+          assertEquals(a[t][j], b[t][j], 1e-3, "recording " + k + ", frame " + t + ", feature " + j);
+        }
+      }
+    }
+    // Each speaker's features have mean 0 over all of that speaker's frames.
+    List<float[][]> alone = f.of(quiet);
+    double sum = 0;
+    long n = 0;
+    for (float[][] r : alone) {
+      for (float[] row : r) {
+        sum += row[3];
+        n++;
+      }
+    }
+    assertEquals(0, sum / n, 1e-4);
+  }
+
+  @Test
   void stackedFramesSitSideBySide() {
     SpeechFeatures f = new SpeechFeatures(SpeechTest.settings("stride=3"), null);
     float[][] x = new float[7][2];
