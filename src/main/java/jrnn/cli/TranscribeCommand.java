@@ -3,9 +3,11 @@ package jrnn.cli;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import jrnn.apps.speech.SpeechModel;
 import jrnn.apps.speech.SpeechSettings;
+import jrnn.apps.speech.Split;
 import jrnn.apps.speech.Utterance;
 import jrnn.audio.Wav;
 import picocli.CommandLine.Command;
@@ -35,7 +37,7 @@ final class TranscribeCommand implements Callable<Integer> {
     }
     List<Utterance> utterances = new ArrayList<>();
     for (Path f : files) {
-      utterances.add(new Utterance(f.toString(), Wav.read(f), List.of()));
+      utterances.add(new Utterance(f.toString(), Wav.read(f), List.of(), Split.speakerOrNone(f.toString(), Map.of())));
     }
     for (List<String> words : m.recognize(utterances, k)) {
       System.out.println(String.join(" ", words));

@@ -139,11 +139,16 @@ public final class SpeechFeatures {
     Parallel.run(out.length, (a, b) -> {
       for (int i = a; i < b; i++) {
         out[i] = raw(utterances.get(i).audio());
+        if (!bySpeaker) {
+          out[i] = stack(normalize(out[i]));
+        }
       }
     });
-    normalize(out, utterances);
-    for (int i = 0; i < out.length; i++) {
-      out[i] = stack(out[i]);
+    if (bySpeaker) {
+      normalizeBySpeaker(out, utterances);
+      for (int i = 0; i < out.length; i++) {
+        out[i] = stack(out[i]);
+      }
     }
     return Arrays.asList(out);
   }
@@ -165,24 +170,28 @@ public final class SpeechFeatures {
         double warp = augmentation.warp(own[i]);
         FrontEnd heard = warp == 1 ? frontEnd : new FrontEnd(frontEnd.config(), warp);
         out[i] = heard.features(augmentation.samples(at, own[i]).samples());
+        if (!bySpeaker) {
+          out[i] = normalize(out[i]);
+          augmentation.mask(out[i], own[i]);
+          out[i] = stack(out[i]);
+        }
       }
     });
-    normalize(out, utterances);
-    for (int i = 0; i < out.length; i++) {
-      augmentation.mask(out[i], own[i]);
-      out[i] = stack(out[i]);
+    if (bySpeaker) {
+      normalizeBySpeaker(out, utterances);
+      for (int i = 0; i < out.length; i++) {
+        augmentation.mask(out[i], own[i]);
+        out[i] = stack(out[i]);
+      }
     }
     return Arrays.asList(out);
   }
 
-  /** The recordings' features normalized as the settings say, in place; by speaker, each speaker's together. */
-  void normalize(float[][][] x, List<Utterance> utterances) {
-    if (!bySpeaker) {
-      for (int i = 0; i < x.length; i++) {
-        x[i] = normalize(x[i]);
-      }
-      return;
-    }
+  /**
+   * Each speaker's recordings normalized together by that speaker's statistics, in place; recordings
+   * whose speaker is not known ("") form one group.
+   */
+  void normalizeBySpeaker(float[][][] x, List<Utterance> utterances) {
     java.util.Map<String, List<Integer>> groups = new java.util.LinkedHashMap<>();
     for (int i = 0; i < x.length; i++) {
       groups.computeIfAbsent(utterances.get(i).speaker(), k -> new java.util.ArrayList<>()).add(i);

@@ -126,18 +126,26 @@ public final class SpeechModel implements TrainedModel {
     SpeechFeatures f = new SpeechFeatures(s, statistics);
     Vocabulary labels = labels(s, train);
     int perWord = s.get(SpeechSettings.TEMPLATES_PER_WORD);
-    List<Utterance> kept = new ArrayList<>();
+    List<Integer> kept = new ArrayList<>();
     for (String w : labels.tokens()) {
-      List<Utterance> of = train.stream().filter(u -> u.word().equals(w)).toList();
+      List<Integer> of = new ArrayList<>();
+      for (int i = 0; i < train.size(); i++) {
+        if (train.get(i).word().equals(w)) {
+          of.add(i);
+        }
+      }
       int k = perWord == 0 ? of.size() : Math.min(perWord, of.size());
       for (int i = 0; i < k; i++) {
         kept.add(of.get((int) ((long) i * of.size() / k)));
       }
     }
-    List<float[][]> x = f.of(kept);
+    // By speaker, a speaker's statistics come from all of their training recordings, not the kept few.
+    boolean bySpeaker = s.get(SpeechSettings.NORMALIZATION).equals("speaker");
+    List<float[][]> x = f.of(bySpeaker ? train : kept.stream().map(train::get).toList());
     List<Template> t = new ArrayList<>();
-    for (int i = 0; i < kept.size(); i++) {
-      t.add(new Template(kept.get(i).word(), x.get(i)));
+    for (int j = 0; j < kept.size(); j++) {
+      int i = kept.get(j);
+      t.add(new Template(train.get(i).word(), x.get(bySpeaker ? i : j)));
     }
     return new SpeechModel(s, labels, f, null, t);
   }

@@ -38,8 +38,8 @@ public final class SpeechSettings {
       List.of("utterance", "global", "utterance-mean", "speaker"), "Each feature to mean 0 and variance 1 per"
           + " recording; by the training data's statistics (saved with the model); its mean removed per recording"
           + " and divided by the training data's deviation of what remains (saved with the model); or by the"
-          + " statistics of each speaker's recordings among those read together (transcribe: its files are one"
-          + " speaker).");
+          + " statistics of each speaker's recordings among those read together (the speaker from the column"
+          + " 'speaker' or a name label_speaker_index; unknown speakers pooled).");
   public static final Setting<Integer> STRIDE = SCHEMA.integer("stride", 1, "[1, 16]",
       "Consecutive frames stacked into one step of the network (fewer, wider steps).");
 
@@ -115,7 +115,7 @@ public final class SpeechSettings {
     // FSDD, speakers never heard: train on three speakers, validate on all of the fourth's
     // recordings (valid_split speaker:NAME, in turn). Statistics of three speakers do not carry to
     // a fourth (global normalization: 16-28% on nicolas); each speaker's own statistics, taken from
-    // the recordings read together as Kaldi's per-speaker CMVN takes them, do: 90.67% mean after the
+    // the recordings read together as Kaldi's per-speaker CMVN (with variance) takes them, do: 90.67% mean after the
     // last epoch against 83.56% normalizing each recording alone. MFCC (a smoothed spectral envelope)
     // carried better than log-mel filters, and the voice is varied by speed and vocal tract length
     // perturbation (2026-12-04, docs/speech.md).

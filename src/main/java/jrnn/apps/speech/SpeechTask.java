@@ -47,13 +47,6 @@ public final class SpeechTask implements TrainingTask {
     this.model = model;
     this.train = train;
     this.valid = valid;
-    this.augmentation = Augmentation.of(model.settings());
-    this.trainFeatures = augmentation.any() ? null : model.features().of(train);
-    this.validFeatures = model.features().of(valid);
-    this.trainLabels = new int[train.size()][];
-    for (int i = 0; i < train.size(); i++) {
-      trainLabels[i] = model.ids(train.get(i).words());
-    }
     // Now, not after the first epoch's updates: a validation word the training data never says.
     for (Utterance u : valid) {
       for (String w : u.words()) {
@@ -62,6 +55,13 @@ public final class SpeechTask implements TrainingTask {
               + model.words() + ")");
         }
       }
+    }
+    this.augmentation = Augmentation.of(model.settings());
+    this.trainFeatures = augmentation.any() ? null : model.features().of(train);
+    this.validFeatures = model.features().of(valid);
+    this.trainLabels = new int[train.size()][];
+    for (int i = 0; i < train.size(); i++) {
+      trainLabels[i] = model.ids(train.get(i).words());
     }
   }
 

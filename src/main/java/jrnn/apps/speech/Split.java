@@ -117,7 +117,7 @@ public record Split(Kind kind, int from, int to, List<String> speakers) {
   }
 
   /** The speaker as {@link #speaker} finds it, or "" where neither a column nor the name says. */
-  static String speakerOrNone(String path, Map<String, String> fields) {
+  public static String speakerOrNone(String path, Map<String, String> fields) {
     try {
       return speaker(path, fields);
     } catch (IllegalArgumentException e) {

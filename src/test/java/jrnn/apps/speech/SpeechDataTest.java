@@ -304,6 +304,23 @@ class SpeechDataTest {
       }
     }
     assertEquals(0, sum / n, 1e-4);
+    // Pooled, not each recording alone: one recording's own mean is not 0, and differs from what
+    // per-recording normalization makes of it.
+    float[][] pooled = alone.get(0);
+    float[][] own = new SpeechFeatures(SpeechTest.settings("normalization=utterance"), null).of(quiet.get(0).audio());
+    double mean = 0;
+    double most = 0;
+    for (int t = 0; t < pooled.length; t++) {
+      mean += pooled[t][3] / pooled.length;
+      for (int j = 0; j < pooled[t].length; j++) {
+        most = Math.max(most, Math.abs(pooled[t][j] - own[t][j]));
+      }
+    }
+    assertTrue(Math.abs(mean) > 0.05, "a recording's mean under its speaker's statistics: " + mean);
+    assertTrue(most > 0.1, "pooled and per-recording normalization differ by " + most);
+    // Splitting a corpus gives each recording its speaker, from the column or the name.
+    assertEquals("theo", SpeechData.split(List.of(fsddLike("3", "theo", 7)), Split.NONE, false, 8000).train().get(0)
+        .speaker());
   }
 
   @Test

@@ -117,6 +117,21 @@ class SpeechTest {
   }
 
   @Test
+  void aRunIsNotResumedOnRecordingsWithOtherStatistics() throws Exception {
+    Settings s = settings("task=words hidden=4 layers=1 epochs=2 normalization=global");
+    List<Utterance> train = Chirps.words(8, 15);
+    List<Utterance> other = Chirps.words(8, 16);
+    Path out = dir.resolve("stats.jrnn");
+    new TrainingRun(new SpeechTask(SpeechModel.create(s, SpeechModel.labels(s, train),
+        SpeechFeatures.statisticsFor(s, train)), train, List.of()), out,
+        new PrintStream(new ByteArrayOutputStream())).run(1);
+    TrainingRun resumed = new TrainingRun(new SpeechTask(SpeechModel.create(s, SpeechModel.labels(s, other),
+        SpeechFeatures.statisticsFor(s, other)), other, List.of()), out, new PrintStream(new ByteArrayOutputStream()));
+    ModelFileException e = assertThrows(ModelFileException.class, resumed::resume);
+    assertTrue(e.getMessage().contains("other statistics"), e.getMessage());
+  }
+
+  @Test
   void theTemplateMatcherKeepsTemplatesAndReadsThemBack() throws Exception {
     Settings s = settings("task=words method=template features=mfcc mel_bins=26 ceps=13 deltas=2"
         + " templates_per_word=2 dtw_band=20 normalization=global");
