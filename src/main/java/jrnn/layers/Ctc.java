@@ -37,21 +37,7 @@ public final class Ctc {
     check(frames, classes, blank, labels);
     int u = labels.length;
     int s = 2 * u + 1;
-    double[][] logP = new double[frames][classes];
-    for (int t = 0; t < frames; t++) {
-      double max = Double.NEGATIVE_INFINITY;
-      for (int k = 0; k < classes; k++) {
-        max = Math.max(max, z[off + t * ld + k]);
-      }
-      double sum = 0;
-      for (int k = 0; k < classes; k++) {
-        sum += Math.exp(z[off + t * ld + k] - max);
-      }
-      double logZ = max + Math.log(sum);
-      for (int k = 0; k < classes; k++) {
-        logP[t][k] = z[off + t * ld + k] - logZ;
-      }
-    }
+    double[][] logP = logProbabilities(z, off, ld, frames, classes);
     int[] ext = new int[s];
     for (int i = 0; i < s; i++) {
       ext[i] = i % 2 == 0 ? blank : labels[i / 2];
@@ -124,6 +110,40 @@ public final class Ctc {
     return new Result(-logLikelihood, true);
   }
 
+  /** log p_t(k) = log softmax(z_t)_k of each frame's scores (laid out as in {@link #loss}), [frames][classes]. */
+  public static double[][] logProbabilities(double[] z, int off, int ld, int frames, int classes) {
+    double[][] logP = new double[frames][classes];
+    for (int t = 0; t < frames; t++) {
+      double max = Double.NEGATIVE_INFINITY;
+      for (int k = 0; k < classes; k++) {
+        max = Math.max(max, z[off + t * ld + k]);
+      }
+      double sum = 0;
+      for (int k = 0; k < classes; k++) {
+        sum += Math.exp(z[off + t * ld + k] - max);
+      }
+      double logZ = max + Math.log(sum);
+      for (int k = 0; k < classes; k++) {
+        logP[t][k] = z[off + t * ld + k] - logZ;
+      }
+    }
+    return logP;
+  }
+
+  /**
+   * Sequence b's scores in a time-major batch of float32 scores ([T*B, C], row t*B + b), its
+   * first {@code frames} frames, in double precision: frame t's at [t*C, (t+1)*C).
+   */
+  public static double[] sequence(Tensor z, int batch, int b, int frames, int classes) {
+    double[] local = new double[frames * classes];
+    for (int t = 0; t < frames; t++) {
+      for (int k = 0; k < classes; k++) {
+        local[t * classes + k] = z.get((t * batch + b) * classes + k);
+      }
+    }
+    return local;
+  }
+
   /**
    * The float32 scores of a batch, time-major ([T*B, C], row t*B + b), sequence b of
    * {@code frames[b]} frames with {@code labels[b]}: the summed loss of the feasible sequences,
@@ -143,12 +163,7 @@ public final class Ctc {
         if (n < 1 || n > steps) {
           throw new IllegalArgumentException("CTC: sequence " + b + " has " + n + " frames, not in [1, " + steps + "]");
         }
-        double[] local = new double[n * classes];
-        for (int t = 0; t < n; t++) {
-          for (int k = 0; k < classes; k++) {
-            local[t * classes + k] = z.get((t * batch + b) * classes + k);
-          }
-        }
+        double[] local = sequence(z, batch, b, n, classes);
         double[] g = grad == null ? null : new double[n * classes];
         out[b] = loss(local, 0, classes, n, classes, blank, labels[b], g, scale);
         if (g != null) {

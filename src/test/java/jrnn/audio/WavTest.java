@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** WAV files of every layout jrnn reads, the errors for those it does not, and the resampler. */
-class WavTest {
+public class WavTest {
   @TempDir
   Path dir;
 
@@ -31,6 +31,15 @@ class WavTest {
     b.put(extra);
     b.put("data".getBytes()).putInt(data.length).put(data);
     return b.array();
+  }
+
+  /** A 16-bit mono PCM file's bytes of samples in [-1, 1] (clipped), the helper other tests write recordings with. */
+  public static byte[] pcm16(float[] x, int rate) {
+    int[] v = new int[x.length];
+    for (int i = 0; i < x.length; i++) {
+      v[i] = Math.round(32767 * Math.max(-1, Math.min(1, x[i])));
+    }
+    return wav(1, 1, rate, 16, samples16(v), false, new byte[0]);
   }
 
   static byte[] samples16(int... values) {

@@ -3,8 +3,6 @@ package jrnn.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import jrnn.cli.CommandLineTest.Run;
@@ -18,15 +16,11 @@ class FeaturesCommandTest {
 
   /** A 16-bit mono WAV file of a tone. */
   static byte[] toneWav(double hz, int rate, int n) {
-    ByteBuffer b = ByteBuffer.allocate(44 + 2 * n).order(ByteOrder.LITTLE_ENDIAN);
-    b.put("RIFF".getBytes()).putInt(36 + 2 * n).put("WAVE".getBytes());
-    b.put("fmt ".getBytes()).putInt(16).putShort((short) 1).putShort((short) 1).putInt(rate).putInt(2 * rate)
-        .putShort((short) 2).putShort((short) 16);
-    b.put("data".getBytes()).putInt(2 * n);
+    float[] x = new float[n];
     for (int i = 0; i < n; i++) {
-      b.putShort((short) Math.round(8000 * Math.sin(2 * Math.PI * hz * i / rate)));
+      x[i] = (float) (8000 / 32767.0 * Math.sin(2 * Math.PI * hz * i / rate));
     }
-    return b.array();
+    return jrnn.audio.WavTest.pcm16(x, rate);
   }
 
   @Test

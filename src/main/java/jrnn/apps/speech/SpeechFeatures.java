@@ -105,9 +105,11 @@ public final class SpeechFeatures {
   public static FrontEnd.Config frontEndConfig(Settings s) {
     int rate = s.get(SpeechSettings.SAMPLE_RATE);
     FrontEnd.Kind kind = FrontEnd.Kind.parse(s.get(SpeechSettings.FEATURES));
-    return new FrontEnd.Config(rate, s.get(SpeechSettings.FRAME_MS), s.get(SpeechSettings.HOP_MS), 0.97,
-        s.get(SpeechSettings.MEL_BINS), 20, rate / 2.0, kind, kind == FrontEnd.Kind.MFCC ? s.get(SpeechSettings.CEPS) : 0,
-        kind == FrontEnd.Kind.MFCC ? 22 : 0, s.get(SpeechSettings.DELTAS));
+    // The front end's own defaults (pre-emphasis, band, lifter), with the sizes the settings give.
+    FrontEnd.Config d = kind == FrontEnd.Kind.MFCC ? FrontEnd.Config.mfcc(rate) : FrontEnd.Config.logMel(rate);
+    return new FrontEnd.Config(rate, s.get(SpeechSettings.FRAME_MS), s.get(SpeechSettings.HOP_MS), d.preemphasis(),
+        s.get(SpeechSettings.MEL_BINS), d.lowHz(), d.highHz(), kind,
+        kind == FrontEnd.Kind.MFCC ? s.get(SpeechSettings.CEPS) : 0, d.lifter(), s.get(SpeechSettings.DELTAS));
   }
 
   public FrontEnd frontEnd() {

@@ -19,6 +19,7 @@ import jrnn.frame.TrainedModel;
 import jrnn.io.ModelFileException;
 import jrnn.kernels.Parallel;
 import jrnn.layers.Bidirectional;
+import jrnn.layers.Ctc;
 import jrnn.models.LossStats;
 import jrnn.models.ModelConfig;
 import jrnn.models.OutputKind;
@@ -279,30 +280,12 @@ public final class SpeechModel implements TrainedModel {
     List<double[][]> out = new ArrayList<>(java.util.Collections.nCopies(xs.size(), (double[][]) null));
     forEachBatch(xs, null, (ids, batch, none) -> {
       for (int b = 0; b < ids.length; b++) {
-        out.set(ids[b], logSoftmax(network.outputs(), batch.size(), b, batch.length(b), labels.size()));
+        int frames = batch.length(b);
+        int c = labels.size();
+        out.set(ids[b], Ctc.logProbabilities(Ctc.sequence(network.outputs(), batch.size(), b, frames, c), 0, c,
+            frames, c));
       }
     });
-    return out;
-  }
-
-  /** Sequence b's per-step log-softmax over the classes, from time-major scores. */
-  static double[][] logSoftmax(Tensor scores, int batch, int b, int frames, int classes) {
-    double[][] out = new double[frames][classes];
-    for (int t = 0; t < frames; t++) {
-      int off = (t * batch + b) * classes;
-      double max = Double.NEGATIVE_INFINITY;
-      for (int k = 0; k < classes; k++) {
-        max = Math.max(max, scores.get(off + k));
-      }
-      double sum = 0;
-      for (int k = 0; k < classes; k++) {
-        sum += Math.exp(scores.get(off + k) - max);
-      }
-      double log = max + Math.log(sum);
-      for (int k = 0; k < classes; k++) {
-        out[t][k] = scores.get(off + k) - log;
-      }
-    }
     return out;
   }
 

@@ -137,7 +137,8 @@ public final class SpeechSettings {
         + " valid_split=fold:0/5 beam=1 seed=1");
     // Connected digits: strings of 2-7 FSDD recordings with pauses, made from recordings 10-49 for
     // training and 5-9 for validation. Normalized by the training data's statistics, as the word
-    // classifier of the same speakers: 2.1% WER against 7.3% per string (2026-12-04, docs/speech.md).
+    // classifier of the same speakers: 2.1% WER against 7.3% normalizing each string alone (2026-12-04,
+    // docs/speech.md).
     SCHEMA.preset("digit-strings", "Connected digit strings made from FSDD: a CTC recogniser", "task=ctc"
         + " method=rnn features=log-mel mel_bins=40 deltas=0 normalization=global stride=2 cell=gru hidden=128"
         + " layers=2 bidirectional=concat dropout=0.2 speed=0.1 noise_snr=15 shift_ms=0 freq_masks=1"

@@ -1,13 +1,12 @@
 package jrnn.apps.speech;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import jrnn.audio.Wav;
+import jrnn.audio.WavTest;
 import jrnn.util.Rng;
 
 /**
@@ -84,14 +83,6 @@ public final class Chirps {
 
   /** A 16-bit mono WAV file of samples in [-1, 1]. */
   public static void write(Path file, float[] x, int rate) throws IOException {
-    ByteBuffer b = ByteBuffer.allocate(44 + 2 * x.length).order(ByteOrder.LITTLE_ENDIAN);
-    b.put("RIFF".getBytes()).putInt(36 + 2 * x.length).put("WAVE".getBytes());
-    b.put("fmt ".getBytes()).putInt(16).putShort((short) 1).putShort((short) 1).putInt(rate).putInt(2 * rate)
-        .putShort((short) 2).putShort((short) 16);
-    b.put("data".getBytes()).putInt(2 * x.length);
-    for (float v : x) {
-      b.putShort((short) Math.round(32767 * Math.max(-1, Math.min(1, v))));
-    }
-    Files.write(file, b.array());
+    Files.write(file, WavTest.pcm16(x, rate));
   }
 }
