@@ -1,15 +1,10 @@
 package jrnn.cli;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import jrnn.apps.speech.SpeechModel;
 import jrnn.apps.speech.SpeechSettings;
-import jrnn.apps.speech.Split;
-import jrnn.apps.speech.Utterance;
-import jrnn.audio.Wav;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -35,11 +30,7 @@ final class TranscribeCommand implements Callable<Integer> {
     if (k < 1) {
       throw new IllegalArgumentException("--beam must be at least 1, got " + k);
     }
-    List<Utterance> utterances = new ArrayList<>();
-    for (Path f : files) {
-      utterances.add(new Utterance(f.toString(), Wav.read(f), List.of(), Split.speakerOrNone(f.toString(), Map.of())));
-    }
-    for (List<String> words : m.recognize(utterances, k)) {
+    for (List<String> words : m.transcribe(files, k)) {
       System.out.println(String.join(" ", words));
     }
     return 0;

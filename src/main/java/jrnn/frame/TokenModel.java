@@ -2,6 +2,7 @@ package jrnn.frame;
 
 import jrnn.data.Vocabulary;
 import jrnn.models.SequenceModel;
+import jrnn.models.Workspaces;
 import jrnn.params.Parameters;
 import jrnn.training.Trainer;
 import jrnn.training.TrainingConfig;
@@ -10,16 +11,25 @@ import jrnn.util.Rng;
 /**
  * A model that reads tokens through one vocabulary (a language model, a text classifier): its
  * file holds the vocabulary in section {@code vocab} beside the settings and parameters.
+ *
+ * <p>Threads: the inference methods of the applications (scoring, classifying, predicting,
+ * sampling) may be called from any number of threads at once; each pass runs on a workspace of
+ * {@link #workspaces} over the shared parameters. Training ({@link #trainer}) runs on
+ * {@link #model()} and must not overlap with inference.
  */
 public abstract class TokenModel implements TrainedModel {
   protected final Settings settings;
   protected final Vocabulary vocab;
+  /** The network training updates. */
   protected final SequenceModel model;
+  /** Workspaces over {@link #model}'s parameters for inference passes, one per concurrent caller. */
+  protected final Workspaces<SequenceModel> workspaces;
 
   protected TokenModel(Settings settings, Vocabulary vocab, SequenceModel model) {
     this.settings = settings;
     this.vocab = vocab;
     this.model = model;
+    this.workspaces = new Workspaces<>(model::newWorkspace);
   }
 
   @Override

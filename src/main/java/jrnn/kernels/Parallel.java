@@ -11,8 +11,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * defaults right without environment variables.
  *
  * <p>Workers spin for a few tens of microseconds after a region, so that back-to-back regions
- * hand over quickly, then park. A region started from inside a region, or while another thread
- * holds the team, runs serially on the calling thread.
+ * hand over quickly, then park. A region started from inside a region runs serially on the
+ * calling thread.
+ *
+ * <p><b>Concurrent callers.</b> The team serves one region at a time. A thread that starts a
+ * region while another thread holds the team does not wait: it runs the same chunks itself, one
+ * after another, in order. The split of the work depends only on its size and {@link #threads()},
+ * never on who else is running, so every caller gets results equal to the bit to those of a run
+ * alone (the chunk boundaries decide which rows each BLAS call sees, and with them the last bit
+ * of a sum). With many callers the throughput is that of the cores, the team's threads helping
+ * whichever caller holds it.
  *
  * <p>Threads: {@code -Djrnn.threads=N} or the environment variable {@code JRNN_THREADS}; by
  * default the number of available processors.
@@ -74,9 +82,16 @@ public final class Parallel {
    */
   public static void run(int n, int chunks, Range body) {
     int k = Math.min(Math.min(chunks, THREADS), n);
-    if (k <= 1 || INSIDE.get() || !TEAM.tryLock()) {
+    if (k <= 1 || INSIDE.get()) {
       if (n > 0) {
         body.run(0, n);
+      }
+      return;
+    }
+    if (!TEAM.tryLock()) {
+      // Another caller holds the team: the same chunks, in turn, on this thread.
+      for (int c = 0; c < k; c++) {
+        runChunk(body, c, n, k);
       }
       return;
     }

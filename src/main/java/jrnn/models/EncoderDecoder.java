@@ -39,6 +39,9 @@ import static jrnn.models.EncoderDecoderConfig.*;
  * projections of every target step run as single products over all rows (the decoder's input
  * projection per step, as input feeding needs). The loss reported is the plain cross-entropy
  * (nats per target token), whatever the smoothing, so that training and validation compare.
+ *
+ * <p><b>Threads.</b> As for {@link SequenceModel}: an instance is one caller's workspace, and
+ * {@link #newWorkspace()} makes another over the same parameters for another thread.
  */
 public final class EncoderDecoder {
   /**
@@ -183,6 +186,14 @@ public final class EncoderDecoder {
     this.sourceDropout = new Dropout(config.dropout());
     this.targetDropout = new Dropout(config.dropout());
     this.attentionalDropout = new Dropout(config.dropout());
+  }
+
+  /**
+   * Another workspace over the same parameters and kernels, for another thread (see
+   * {@link Workspaces}): one instance must not run passes from two threads at once.
+   */
+  public EncoderDecoder newWorkspace() {
+    return new EncoderDecoder(config, params, kernels);
   }
 
   private Dense dense(String weight, String bias) {

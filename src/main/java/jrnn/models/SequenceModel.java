@@ -27,6 +27,13 @@ import jrnn.util.Rng;
  * <p>Use: {@link #forward} a batch (computing the loss when it has targets), then
  * {@link #backward} to add the gradients of the normalized loss to {@link #parameters()}'s
  * gradient buffer. Rows of {@link #outputs()} are t*B + b per step, or b per sequence.
+ *
+ * <p><b>Threads.</b> An instance is one caller's workspace: a pass writes its activations,
+ * states, packed weights and outputs into the instance's own buffers, so one instance must not
+ * run passes from two threads at once. The parameters can be shared: {@link #newWorkspace()}
+ * makes another instance over the same {@link Parameters} for another thread, and
+ * {@link Workspaces} pools them. Passes on different workspaces give results equal to the bit
+ * to serial ones.
  */
 public final class SequenceModel {
   private final ModelConfig config;
@@ -78,6 +85,14 @@ public final class SequenceModel {
     this.inputDropout = new Dropout(config.dropout());
     this.headDropout = new Dropout(config.dropout());
     this.width = config.headInputSize();
+  }
+
+  /**
+   * Another workspace over the same parameters and kernels, for another thread: its passes read
+   * this model's parameters (and see every change to them) and write only its own buffers.
+   */
+  public SequenceModel newWorkspace() {
+    return new SequenceModel(config, params, kernels);
   }
 
   /**

@@ -1,18 +1,28 @@
 package jrnn.params;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import jrnn.tensor.Tensor;
 
 /**
  * A model's parameters and their gradients: two flat float32 buffers laid out by a
  * {@link ParamLayout}, with a named view of each.
+ *
+ * <p>Threads: any number of threads may read the values at once (inference, each through its
+ * own workspace: {@link jrnn.models.SequenceModel#newWorkspace()}), and {@link #freeze()} may be
+ * taken and closed from any of them. Changing the values (an optimizer step, a copy) while
+ * another thread reads them is the caller's error, which a freeze in force turns into an
+ * exception.
  */
 public final class Parameters {
   private final ParamLayout layout;
   private final Tensor values;
   private final Tensor grads;
   /** The number of the freeze in force, 0 when the values may change. */
-  private int freeze;
+  private volatile int freeze;
+  /** Guarded by {@link #freezeLock}: the freezes numbered so far, and the open scopes of the one in force. */
   private int freezes;
+  private int holders;
+  private final Object freezeLock = new Object();
 
   public Parameters(ParamLayout layout) {
     this.layout = layout;
@@ -58,15 +68,26 @@ public final class Parameters {
    * Promises that the values do not change until the returned scope is closed, so that what
    * is derived from them (the recurrent weights packed for the per-step product) is made once
    * for all the forward passes inside, not once a pass: evaluation over many batches, sampling
-   * one token at a time. Optimizers refuse to step while it is in force. Inside a freeze, a
-   * further freeze changes nothing.
+   * one token at a time. Optimizers refuse to step while it is in force. A freeze taken while
+   * one is in force (nested, or from another thread) joins it: the values stay frozen, under the
+   * same number, until every scope is closed. Closing a scope twice changes nothing.
    */
   public Frozen freeze() {
-    if (freeze != 0) {
-      return () -> {};
+    synchronized (freezeLock) {
+      if (holders++ == 0) {
+        freeze = ++freezes;
+      }
     }
-    freeze = ++freezes;
-    return () -> freeze = 0;
+    AtomicBoolean open = new AtomicBoolean(true);
+    return () -> {
+      if (open.compareAndSet(true, false)) {
+        synchronized (freezeLock) {
+          if (--holders == 0) {
+            freeze = 0;
+          }
+        }
+      }
+    };
   }
 
   /**

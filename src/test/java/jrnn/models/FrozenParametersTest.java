@@ -102,6 +102,22 @@ class FrozenParametersTest {
   }
 
   @Test
+  void freezesFromTwoThreadsJoinAndTheLastToCloseEndsThem() throws Exception {
+    Parameters params = new Parameters(jrnn.params.ParamLayout.builder().add("a.weight", 3).build());
+    Parameters.Frozen first = params.freeze();
+    int n = params.freezeInForce();
+    java.util.concurrent.CompletableFuture<Parameters.Frozen> other =
+        java.util.concurrent.CompletableFuture.supplyAsync(params::freeze);
+    Parameters.Frozen second = other.get();
+    assertEquals(n, params.freezeInForce(), "a freeze taken in another thread joins the one in force");
+    first.close();
+    first.close();
+    assertEquals(n, params.freezeInForce(), "closing one scope (twice) ended the other thread's");
+    java.util.concurrent.CompletableFuture.runAsync(second::close).get();
+    assertEquals(0, params.freezeInForce());
+  }
+
+  @Test
   void nothingChangesFrozenParameters() {
     Parameters params = new Parameters(jrnn.params.ParamLayout.builder().add("a.weight", 3).build());
     params.grads().fill(1f);

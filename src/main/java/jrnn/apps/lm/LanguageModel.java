@@ -91,8 +91,21 @@ public final class LanguageModel extends TokenModel {
 
   /** The loss per token (nats) of the model on a token sequence, no dropout, state carried. */
   public LossStats evaluate(int[] ids, int steps) {
-    return Trainer.evaluateStream(model, new TokenStream(ids), Math.min(EVAL_BATCH,
-        Math.max(1, (ids.length - 1) / 2)), steps);
+    return workspaces.apply(network -> Trainer.evaluateStream(network, new TokenStream(ids),
+        Math.min(EVAL_BATCH, Math.max(1, (ids.length - 1) / 2)), steps));
+  }
+
+  /**
+   * The perplexity of the model on {@code text}, read as training read its text (words with
+   * {@code <eos>} at each line end, or characters): e to the mean loss per predicted token.
+   * Tokens unseen in training read as {@code <unk>}. The text needs two tokens or more.
+   */
+  public double perplexity(String text) {
+    int[] ids = encode(tokenize(text));
+    if (ids.length < 2) {
+      throw new IllegalArgumentException("perplexity needs a text of two tokens or more, got " + ids.length);
+    }
+    return Math.exp(evaluate(ids, 35).mean());
   }
 
   /** The figure the README reports: perplexity for words, bits per character for characters. */
@@ -102,13 +115,49 @@ public final class LanguageModel extends TokenModel {
         : String.format(java.util.Locale.ROOT, "bits per character: %.4f", nats / Math.log(2));
   }
 
-  /** Runs the prompt and returns the logits after its last token, keeping the state in {@code state}. */
-  private RecurrentState prime(int[] ids) {
+  /**
+   * Runs the prompt on {@code network} from the zero state; afterwards its outputs hold the logits
+   * after each prompt token (the last row predicting the token after the prompt). Returns a copy
+   * of the state after the prompt, for the steps that follow.
+   */
+  private static RecurrentState prime(SequenceModel network, int[] ids) {
     if (ids.length == 0) {
       throw new IllegalArgumentException("the prompt is empty");
     }
-    model.forward(Batch.ofTokens(ids.length, 1, ids, new int[] {ids.length}, null), null, false, null);
-    return model.finalState().copy();
+    network.forward(Batch.ofTokens(ids.length, 1, ids, new int[] {ids.length}, null), null, false, null);
+    return network.finalState().copy();
+  }
+
+  /** How {@link #generate(String, Generation)} samples: the number of tokens, temperature, top-k and seed. */
+  public record Generation(int length, double temperature, int topK, long seed) {
+    public Generation {
+      if (length < 0) {
+        throw new IllegalArgumentException("generation length must be 0 or more, got " + length);
+      }
+      new Sampler(temperature, topK);
+    }
+
+    /** {@code length} tokens at temperature 1, from the whole distribution, seed 1. */
+    public static Generation of(int length) {
+      return new Generation(length, 1.0, 0, 1);
+    }
+
+    public Generation withTemperature(double t) {
+      return new Generation(length, t, topK, seed);
+    }
+
+    public Generation withTopK(int k) {
+      return new Generation(length, temperature, k, seed);
+    }
+
+    public Generation withSeed(long s) {
+      return new Generation(length, temperature, topK, s);
+    }
+  }
+
+  /** The prompt followed by {@code options.length()} sampled tokens; the same options give the same text. */
+  public String generate(String prompt, Generation options) {
+    return generate(prompt, options.length(), options.temperature(), options.topK(), new Rng(options.seed()));
   }
 
   /** Samples {@code length} tokens after the prompt. */
@@ -116,14 +165,14 @@ public final class LanguageModel extends TokenModel {
     int[] ids = encode(tokenizePrompt(prompt));
     Sampler sampler = new Sampler(temperature, topK);
     try (Parameters.Frozen frozen = model.parameters().freeze()) {
-      return sample(ids, length, sampler, prompt, rng);
+      return workspaces.apply(network -> sample(network, ids, length, sampler, prompt, rng));
     }
   }
 
-  private String sample(int[] ids, int length, Sampler sampler, String prompt, Rng rng) {
+  private String sample(SequenceModel network, int[] ids, int length, Sampler sampler, String prompt, Rng rng) {
     int v = vocab.size();
-    RecurrentState state = prime(ids);
-    int next = sampler.sample(model.outputs(), (ids.length - 1) * v, v, rng);
+    RecurrentState state = prime(network, ids);
+    int next = sampler.sample(network.outputs(), (ids.length - 1) * v, v, rng);
     StringBuilder out = new StringBuilder(prompt);
     for (int i = 0; i < length; i++) {
       if (wordLevel()) {
@@ -132,19 +181,21 @@ public final class LanguageModel extends TokenModel {
       } else {
         out.append(vocab.characterText(next));
       }
-      model.forward(Batch.ofTokens(1, 1, new int[] {next}, new int[] {1}, null), state, false, null);
-      state.copyFrom(model.finalState());
-      next = sampler.sample(model.outputs(), 0, v, rng);
+      network.forward(Batch.ofTokens(1, 1, new int[] {next}, new int[] {1}, null), state, false, null);
+      state.copyFrom(network.finalState());
+      next = sampler.sample(network.outputs(), 0, v, rng);
     }
     return out.toString();
   }
 
-  /** The {@code k} most likely next tokens after {@code prompt}, with their probabilities. */
+  /** The {@code k} most likely next tokens after {@code prompt}, with their probabilities, most likely first. */
   public List<Map.Entry<String, Double>> next(String prompt, int k) {
     int[] ids = encode(tokenizePrompt(prompt));
-    prime(ids);
     int v = vocab.size();
-    double[] p = new Sampler(1.0, 0).probabilities(model.outputs(), (ids.length - 1) * v, v);
+    double[] p = workspaces.apply(network -> {
+      prime(network, ids);
+      return new Sampler(1.0, 0).probabilities(network.outputs(), (ids.length - 1) * v, v);
+    });
     Integer[] order = new Integer[v];
     for (int i = 0; i < v; i++) {
       order[i] = i;

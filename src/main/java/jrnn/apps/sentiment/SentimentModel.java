@@ -168,16 +168,18 @@ public final class SentimentModel extends TokenModel {
   public double[] positives(List<Example> examples, int batchSize) {
     double[] p = new double[examples.size()];
     try (Parameters.Frozen frozen = model.parameters().freeze()) {
-      for (int i = 0; i < examples.size(); i += batchSize) {
-        List<Example> part = examples.subList(i, Math.min(examples.size(), i + batchSize));
-        model.forward(batch(part, false), null, false, null);
-        Tensor o = model.outputs();
-        for (int b = 0; b < part.size(); b++) {
-          p[i + b] = polarity(o, b * classes(settings), classes(settings));
+      return workspaces.apply(network -> {
+        for (int i = 0; i < examples.size(); i += batchSize) {
+          List<Example> part = examples.subList(i, Math.min(examples.size(), i + batchSize));
+          network.forward(batch(part, false), null, false, null);
+          Tensor o = network.outputs();
+          for (int b = 0; b < part.size(); b++) {
+            p[i + b] = polarity(o, b * classes(settings), classes(settings));
+          }
         }
-      }
+        return p;
+      });
     }
-    return p;
   }
 
   /**

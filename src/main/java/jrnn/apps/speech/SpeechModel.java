@@ -6,8 +6,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 import jrnn.audio.DynamicTimeWarping.TemplateMatcher;
+import jrnn.audio.Wav;
 import jrnn.cells.CellType;
 import jrnn.data.Batch;
 import jrnn.data.Vocabulary;
@@ -25,6 +27,7 @@ import jrnn.models.ModelConfig;
 import jrnn.models.OutputKind;
 import jrnn.models.Readout;
 import jrnn.models.SequenceModel;
+import jrnn.models.Workspaces;
 import jrnn.params.ParamLayout;
 import jrnn.params.Parameters;
 import jrnn.tensor.Tensor;
@@ -55,6 +58,8 @@ public final class SpeechModel implements TrainedModel {
   private final SequenceModel network;
   private final List<Template> templates;
   private final TemplateMatcher matcher;
+  /** Workspaces over the network's parameters for recognition passes, one per concurrent caller. */
+  private final Workspaces<SequenceModel> workspaces;
 
   private SpeechModel(Settings settings, Vocabulary labels, SpeechFeatures features, SequenceModel network,
       List<Template> templates) {
@@ -63,6 +68,7 @@ public final class SpeechModel implements TrainedModel {
     this.features = features;
     this.network = network;
     this.templates = templates;
+    this.workspaces = network != null ? new Workspaces<>(network::newWorkspace) : null;
     if (templates != null) {
       matcher = new TemplateMatcher(settings.get(SpeechSettings.DTW_BAND));
       for (Template t : templates) {
@@ -226,6 +232,33 @@ public final class SpeechModel implements TrainedModel {
     return ids;
   }
 
+  /**
+   * The words of each WAV file (any rate, mono or stereo), with the model's own CTC beam. With
+   * per-speaker normalization, files whose names carry the same speaker (FSDD's
+   * {@code digit_speaker_index.wav}) are normalized together, as {@code jrnn transcribe} does.
+   * Thread-safe.
+   */
+  public List<List<String>> transcribe(List<Path> wavFiles) throws IOException {
+    return transcribe(wavFiles, settings.get(SpeechSettings.BEAM));
+  }
+
+  /** As {@link #transcribe(List)}, with CTC beam width {@code beam} (1: greedy). */
+  public List<List<String>> transcribe(List<Path> wavFiles, int beam) throws IOException {
+    if (beam < 1) {
+      throw new IllegalArgumentException("the beam width must be at least 1, got " + beam);
+    }
+    List<Utterance> utterances = new ArrayList<>();
+    for (Path f : wavFiles) {
+      utterances.add(new Utterance(f.toString(), Wav.read(f), List.of(), Split.speakerOrNone(f.toString(), Map.of())));
+    }
+    return recognize(utterances, beam);
+  }
+
+  /** The words of one WAV file, as {@link #transcribe(List)}. */
+  public List<String> transcribe(Path wavFile) throws IOException {
+    return transcribe(List.of(wavFile)).get(0);
+  }
+
   /** What is said in each recording. */
   public List<List<String>> recognize(List<Utterance> utterances, int beam) {
     return recognizeFeatures(features.of(utterances), beam);
@@ -255,8 +288,8 @@ public final class SpeechModel implements TrainedModel {
       }
       return out;
     }
-    forEachBatch(xs, null, (ids, batch, none) -> {
-      Tensor o = network.outputs();
+    forEachBatch(xs, null, (net, ids, batch, none) -> {
+      Tensor o = net.outputs();
       int c = labels.size();
       for (int b = 0; b < ids.length; b++) {
         int best = 0;
@@ -278,11 +311,11 @@ public final class SpeechModel implements TrainedModel {
       throw new IllegalStateException("per-step label probabilities come from a CTC recogniser");
     }
     List<double[][]> out = new ArrayList<>(java.util.Collections.nCopies(xs.size(), (double[][]) null));
-    forEachBatch(xs, null, (ids, batch, none) -> {
+    forEachBatch(xs, null, (net, ids, batch, none) -> {
       for (int b = 0; b < ids.length; b++) {
         int frames = batch.length(b);
         int c = labels.size();
-        out.set(ids[b], Ctc.logProbabilities(Ctc.sequence(network.outputs(), batch.size(), b, frames, c), 0, c,
+        out.set(ids[b], Ctc.logProbabilities(Ctc.sequence(net.outputs(), batch.size(), b, frames, c), 0, c,
             frames, c));
       }
     });
@@ -290,8 +323,11 @@ public final class SpeechModel implements TrainedModel {
   }
 
   interface BatchBody {
-    /** After the forward pass of the recordings at {@code ids}; {@code loss} is the batch's when it has targets. */
-    void run(int[] ids, Batch batch, LossStats loss);
+    /**
+     * After the forward pass on {@code network} (a workspace this thread holds) of the recordings
+     * at {@code ids}; {@code loss} is the batch's when it has targets.
+     */
+    void run(SequenceModel network, int[] ids, Batch batch, LossStats loss);
   }
 
   /**
@@ -306,22 +342,25 @@ public final class SpeechModel implements TrainedModel {
     }
     Arrays.sort(order, Comparator.comparingInt(i -> xs.get(i).length));
     try (Parameters.Frozen frozen = network.parameters().freeze()) {
-      for (int s = 0; s < order.length; s += EVAL_BATCH) {
-        int n = Math.min(EVAL_BATCH, order.length - s);
-        int[] ids = new int[n];
-        List<float[][]> part = new ArrayList<>();
-        int[] t = targets == null ? null : new int[n];
-        for (int j = 0; j < n; j++) {
-          ids[j] = order[s + j];
-          part.add(xs.get(ids[j]));
-          if (t != null) {
-            t[j] = targets[ids[j]];
+      workspaces.apply(net -> {
+        for (int s = 0; s < order.length; s += EVAL_BATCH) {
+          int n = Math.min(EVAL_BATCH, order.length - s);
+          int[] ids = new int[n];
+          List<float[][]> part = new ArrayList<>();
+          int[] t = targets == null ? null : new int[n];
+          for (int j = 0; j < n; j++) {
+            ids[j] = order[s + j];
+            part.add(xs.get(ids[j]));
+            if (t != null) {
+              t[j] = targets[ids[j]];
+            }
           }
+          Batch batch = batch(part, t);
+          LossStats loss = net.forward(batch, null, false, null);
+          body.run(net, ids, batch, loss);
         }
-        Batch batch = batch(part, t);
-        LossStats loss = network.forward(batch, null, false, null);
-        body.run(ids, batch, loss);
-      }
+        return null;
+      });
     }
   }
 
@@ -336,15 +375,15 @@ public final class SpeechModel implements TrainedModel {
       for (int i = 0; i < targets.length; i++) {
         targets[i] = ids(words.get(i))[0];
       }
-      forEachBatch(xs, targets, (ids, batch, loss) -> total[0] = total[0].plus(loss));
+      forEachBatch(xs, targets, (net, ids, batch, loss) -> total[0] = total[0].plus(loss));
       return total[0];
     }
-    forEachBatch(xs, null, (ids, batch, none) -> {
+    forEachBatch(xs, null, (net, ids, batch, none) -> {
       int[][] l = new int[ids.length][];
       for (int b = 0; b < ids.length; b++) {
         l[b] = ids(words.get(ids[b]));
       }
-      total[0] = total[0].plus(SpeechTask.ctcLoss(network, batch, l, null));
+      total[0] = total[0].plus(SpeechTask.ctcLoss(net, batch, l, null));
     });
     return total[0];
   }

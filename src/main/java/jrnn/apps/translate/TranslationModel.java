@@ -18,6 +18,7 @@ import jrnn.io.ModelFileException;
 import jrnn.kernels.Kernels;
 import jrnn.layers.Attention;
 import jrnn.models.EncoderDecoder;
+import jrnn.models.Workspaces;
 import jrnn.models.EncoderDecoderConfig;
 import jrnn.params.Parameters;
 import jrnn.tensor.Tensor;
@@ -30,8 +31,10 @@ import jrnn.util.Rng;
  * {@code <unk>}), and an {@link EncoderDecoder} reads the source and writes the target. The
  * model file holds the merges and both vocabularies beside the settings and parameters.
  *
- * <p>A model translates one batch at a time: the network keeps its buffers between calls, so
- * threads that share a model must take turns (or load a model each).
+ * <p>Threads: {@link #translate} and {@link #align} may be called from any number of threads at
+ * once; each call decodes on a workspace of its own over the shared parameters
+ * ({@link Workspaces}), with the result a lone caller gets. Training runs on {@link #network()}
+ * and must not overlap with them.
  */
 public final class TranslationModel implements TrainedModel {
   public static final String APP = "translate";
@@ -48,6 +51,8 @@ public final class TranslationModel implements TrainedModel {
   private final Vocabulary sourceVocab;
   private final Vocabulary targetVocab;
   private final EncoderDecoder net;
+  /** Workspaces over {@link #net}'s parameters for decoding, one per concurrent caller. */
+  private final Workspaces<EncoderDecoder> workspaces;
   private final int bos;
   private final int eos;
 
@@ -59,6 +64,7 @@ public final class TranslationModel implements TrainedModel {
     this.sourceVocab = sourceVocab;
     this.targetVocab = targetVocab;
     this.net = net;
+    this.workspaces = new Workspaces<>(net::newWorkspace);
     this.bos = targetVocab.id(BOS);
     this.eos = targetVocab.id(EOS);
   }
@@ -229,6 +235,16 @@ public final class TranslationModel implements TrainedModel {
     return translate(lines, beam, settings.get(TranslateSettings.LENGTH_PENALTY));
   }
 
+  /** One sentence's translation, by beam search of the model's own beam width and length penalty. */
+  public String translate(String line) {
+    return translate(List.of(line), settings.get(TranslateSettings.BEAM)).get(0);
+  }
+
+  /** Several sentences' translations, as {@link #translate(String)} each, decoded in batches. */
+  public List<String> translate(List<String> lines) {
+    return translate(lines, settings.get(TranslateSettings.BEAM));
+  }
+
   /** As {@link #translate(List, int)}, beam search ranking by log-probability / length^{@code lengthPenalty}. */
   public List<String> translate(List<String> lines, int beam, double lengthPenalty) {
     if (beam < 1) {
@@ -261,23 +277,26 @@ public final class TranslationModel implements TrainedModel {
       }
     }
     try (Parameters.Frozen frozen = net.parameters().freeze()) {
-      for (int from = 0; from < pending.size(); from += DECODE_BATCH) {
-        List<Integer> chunk = pending.subList(from, Math.min(pending.size(), from + DECODE_BATCH));
-        int[][] batch = new int[chunk.size()][];
-        for (int k = 0; k < batch.length; k++) {
-          batch[k] = sources[chunk.get(k)];
+      workspaces.apply(w -> {
+        for (int from = 0; from < pending.size(); from += DECODE_BATCH) {
+          List<Integer> chunk = pending.subList(from, Math.min(pending.size(), from + DECODE_BATCH));
+          int[][] batch = new int[chunk.size()][];
+          for (int k = 0; k < batch.length; k++) {
+            batch[k] = sources[chunk.get(k)];
+          }
+          int[][] words = decode(w, batch, beam, lengthPenalty);
+          for (int k = 0; k < batch.length; k++) {
+            out[chunk.get(k)] = decodeTarget(words[k]);
+          }
         }
-        int[][] words = decode(batch, beam, lengthPenalty);
-        for (int k = 0; k < batch.length; k++) {
-          out[chunk.get(k)] = decodeTarget(words[k]);
-        }
-      }
+        return null;
+      });
     }
     return Arrays.asList(out);
   }
 
-  /** Target ids of each source (no markers), by greedy decoding or beam search. */
-  int[][] decode(int[][] sources, int beam, double lengthPenalty) {
+  /** Target ids of each source (no markers), by greedy decoding or beam search on workspace {@code net}. */
+  private int[][] decode(EncoderDecoder net, int[][] sources, int beam, double lengthPenalty) {
     int[] maxLength = new int[sources.length];
     for (int i = 0; i < sources.length; i++) {
       maxLength[i] = TranslateSettings.maxOutputLength(settings, sources[i].length);
@@ -309,25 +328,27 @@ public final class TranslationModel implements TrainedModel {
           src.length, MAX_SOURCE_LENGTH));
     }
     try (Parameters.Frozen frozen = net.parameters().freeze()) {
-      int[] words = decode(new int[][] {src}, beam, settings.get(TranslateSettings.LENGTH_PENALTY))[0];
-      // Teacher-forced over the chosen words (and </s>), reading each step's attention.
-      EncoderDecoder.Encoded enc = net.encode(new int[][] {src});
-      net.attend(enc, new int[] {0});
-      EncoderDecoder.DecoderState state = enc.start();
-      Tensor logProbs = Tensor.zeros(1, targetVocab.size());
-      double[][] weights = new double[words.length + 1][src.length];
-      int previous = bos;
-      for (int t = 0; t <= words.length; t++) {
-        state = net.step(new int[] {previous}, state, logProbs);
-        Tensor alpha = net.lastAttention();
-        for (int s = 0; s < src.length; s++) {
-          weights[t][s] = alpha.get(s);
+      return workspaces.apply(w -> {
+        int[] words = decode(w, new int[][] {src}, beam, settings.get(TranslateSettings.LENGTH_PENALTY))[0];
+        // Teacher-forced over the chosen words (and </s>), reading each step's attention.
+        EncoderDecoder.Encoded enc = w.encode(new int[][] {src});
+        w.attend(enc, new int[] {0});
+        EncoderDecoder.DecoderState state = enc.start();
+        Tensor logProbs = Tensor.zeros(1, targetVocab.size());
+        double[][] weights = new double[words.length + 1][src.length];
+        int previous = bos;
+        for (int t = 0; t <= words.length; t++) {
+          state = w.step(new int[] {previous}, state, logProbs);
+          Tensor alpha = w.lastAttention();
+          for (int s = 0; s < src.length; s++) {
+            weights[t][s] = alpha.get(s);
+          }
+          previous = t < words.length ? words[t] : eos;
         }
-        previous = t < words.length ? words[t] : eos;
-      }
-      List<String> target = new ArrayList<>(targetSubwords(words));
-      target.add(EOS);
-      return new Alignment(sourceBpe.encode(line), target, weights, decodeTarget(words));
+        List<String> target = new ArrayList<>(targetSubwords(words));
+        target.add(EOS);
+        return new Alignment(sourceBpe.encode(line), target, weights, decodeTarget(words));
+      });
     }
   }
 
