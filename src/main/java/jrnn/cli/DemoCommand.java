@@ -6,22 +6,17 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import jrnn.cells.CellType;
 import jrnn.data.Batch;
 import jrnn.data.TokenStream;
 import jrnn.data.Vocabulary;
 import jrnn.decode.Sampler;
 import jrnn.kernels.Kernels;
 import jrnn.kernels.Parallel;
-import jrnn.layers.Bidirectional;
 import jrnn.layers.RecurrentState;
-import jrnn.models.LossNormalization;
 import jrnn.models.LossStats;
 import jrnn.models.ModelConfig;
-import jrnn.models.OutputKind;
-import jrnn.models.Readout;
 import jrnn.models.SequenceModel;
-import jrnn.optim.LearningRateSchedule;
+import jrnn.optim.Optimizers;
 import jrnn.params.Parameters;
 import jrnn.training.Progress;
 import jrnn.training.Trainer;
@@ -72,16 +67,16 @@ final class DemoCommand implements Callable<Integer> {
     int[] ids = vocab.encode(chars);
     TokenStream train = new TokenStream(java.util.Arrays.copyOfRange(ids, 0, split));
     TokenStream valid = new TokenStream(java.util.Arrays.copyOfRange(ids, split, ids.length));
-    ModelConfig cfg = new ModelConfig(vocab.size(), 32, CellType.parse(cell), hidden, 1,
-        Bidirectional.NONE, 0, Readout.EVERY_STEP, vocab.size(), OutputKind.SOFTMAX);
+    ModelConfig cfg = ModelConfig.builder().tokens(vocab.size(), 32).cell(cell).hidden(hidden)
+        .softmax(vocab.size()).build();
     SequenceModel model = new SequenceModel(cfg);
     Rng rng = new Rng(seed);
     model.initialize(rng, 0, 1.0);
     int batch = 32;
     int steps = 64;
     double lr = 2e-3;
-    Trainer trainer = new Trainer(model, new TrainingConfig("adam", 0,
-        LearningRateSchedule.constant(lr), 5.0, 0, 0, LossNormalization.PER_OUTPUT), rng);
+    Trainer trainer = new Trainer(model, TrainingConfig.builder().optimizer(Optimizers.adam(lr)).clipNorm(5.0).build(),
+        rng);
 
     System.out.printf(Locale.ROOT, "jrnn demo: a character-level %s language model on Shakespeare%n", cfg.cell().name());
     System.out.printf(Locale.ROOT, "data: %,d characters, %d distinct; %,d to train on, %,d to validate on%n",

@@ -91,4 +91,69 @@ public record RecurrentConfig(CellType cell, int inputSize, int hiddenSize, int 
       }
     }
   }
+
+  /** A builder with the defaults: one layer, one direction, no dropout, one bias. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builds a {@link RecurrentConfig} by named fields; {@link #build()} checks it as the record does. */
+  public static final class Builder {
+    private CellType cell;
+    private int inputSize;
+    private int hiddenSize;
+    private int layers = 1;
+    private Bidirectional bidirectional = Bidirectional.NONE;
+    private double dropout;
+    private boolean twoBiases;
+
+    private Builder() {}
+
+    public Builder cell(CellType type) {
+      this.cell = type;
+      return this;
+    }
+
+    /** The cell by name ({@link CellType#parse}). */
+    public Builder cell(String name) {
+      return cell(CellType.parse(name));
+    }
+
+    /** Width of the first layer's input. */
+    public Builder input(int width) {
+      this.inputSize = width;
+      return this;
+    }
+
+    /** Hidden units of each layer and direction. */
+    public Builder hidden(int units) {
+      this.hiddenSize = units;
+      return this;
+    }
+
+    public Builder layers(int n) {
+      this.layers = n;
+      return this;
+    }
+
+    public Builder bidirectional(Bidirectional merge) {
+      this.bidirectional = merge;
+      return this;
+    }
+
+    /** Dropout between layers, in [0, 1). */
+    public Builder dropout(double p) {
+      this.dropout = p;
+      return this;
+    }
+
+    public Builder twoBiases(boolean on) {
+      this.twoBiases = on;
+      return this;
+    }
+
+    public RecurrentConfig build() {
+      return new RecurrentConfig(cell, inputSize, hiddenSize, layers, bidirectional, dropout, twoBiases);
+    }
+  }
 }

@@ -132,4 +132,112 @@ public record EncoderDecoderConfig(int sourceVocab, int targetVocab, int embeddi
     b.add(OUTPUT_BIAS, targetVocab);
     return b.build();
   }
+
+  /**
+   * A builder with the translation preset's shape: one bidirectional encoder layer, one decoder
+   * layer, multiplicative attention with input feeding, untied output, no dropout or smoothing.
+   * Vocabularies, widths and the cell must be set.
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builds an {@link EncoderDecoderConfig} by named fields; {@link #build()} checks it as the record does. */
+  public static final class Builder {
+    private int sourceVocab;
+    private int targetVocab;
+    private int embedding;
+    private CellType cell;
+    private int encoderHidden;
+    private int encoderLayers = 1;
+    private boolean bidirectional = true;
+    private int decoderHidden;
+    private int decoderLayers = 1;
+    private Attention.Score attention = Attention.Score.MULTIPLICATIVE;
+    private int attentionSize;
+    private boolean inputFeeding = true;
+    private boolean tied;
+    private double dropout;
+    private double labelSmoothing;
+
+    private Builder() {}
+
+    /** Sizes of the source and target vocabularies. */
+    public Builder vocabularies(int source, int target) {
+      this.sourceVocab = source;
+      this.targetVocab = target;
+      return this;
+    }
+
+    /** Width of both embeddings. */
+    public Builder embedding(int width) {
+      this.embedding = width;
+      return this;
+    }
+
+    public Builder cell(CellType type) {
+      this.cell = type;
+      return this;
+    }
+
+    /** The cell by name ({@link CellType#parse}). */
+    public Builder cell(String name) {
+      return cell(CellType.parse(name));
+    }
+
+    /** Encoder units per direction, layers, and whether each layer reads both ways. */
+    public Builder encoder(int hidden, int layers, boolean bothDirections) {
+      this.encoderHidden = hidden;
+      this.encoderLayers = layers;
+      this.bidirectional = bothDirections;
+      return this;
+    }
+
+    /** Decoder units per layer (also the attentional vector's width) and layers. */
+    public Builder decoder(int hidden, int layers) {
+      this.decoderHidden = hidden;
+      this.decoderLayers = layers;
+      return this;
+    }
+
+    /** Multiplicative attention (Luong et al. 2015). */
+    public Builder multiplicativeAttention() {
+      this.attention = Attention.Score.MULTIPLICATIVE;
+      return this;
+    }
+
+    /** Additive attention (Bahdanau et al. 2015) with a hidden layer of {@code size}. */
+    public Builder additiveAttention(int size) {
+      this.attention = Attention.Score.ADDITIVE;
+      this.attentionSize = size;
+      return this;
+    }
+
+    public Builder inputFeeding(boolean on) {
+      this.inputFeeding = on;
+      return this;
+    }
+
+    /** The output layer's weight is the target embedding (needs embedding width == decoder units). */
+    public Builder tied(boolean on) {
+      this.tied = on;
+      return this;
+    }
+
+    public Builder dropout(double p) {
+      this.dropout = p;
+      return this;
+    }
+
+    public Builder labelSmoothing(double epsilon) {
+      this.labelSmoothing = epsilon;
+      return this;
+    }
+
+    public EncoderDecoderConfig build() {
+      return new EncoderDecoderConfig(sourceVocab, targetVocab, embedding, cell, encoderHidden, encoderLayers,
+          bidirectional, decoderHidden, decoderLayers, attention, attentionSize, inputFeeding, tied, dropout,
+          labelSmoothing);
+    }
+  }
 }

@@ -88,6 +88,57 @@ public final class SequenceModel {
   }
 
   /**
+   * A builder of a new model, its parameters initialised: the fields of {@link ModelConfig#builder()}
+   * and how to draw the weights.
+   *
+   * <pre>{@code
+   * SequenceModel model = SequenceModel.builder()
+   *     .inputs(4).cell("lstm").hidden(64).layers(2).softmax(4)
+   *     .seed(1).forgetBias(1.0)
+   *     .build();
+   * }</pre>
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builds a {@link SequenceModel} with freshly initialised parameters ({@link #initialize}). */
+  public static final class Builder extends ModelConfig.Fields<Builder> {
+    private long seed = 1;
+    private double initRange;
+    private double forgetBias;
+
+    private Builder() {}
+
+    /** The seed of the initial weights (default 1). */
+    public Builder seed(long s) {
+      this.seed = s;
+      return this;
+    }
+
+    /** All weights uniform in [-range, range]; 0 (the default) for PyTorch's default ranges. */
+    public Builder initRange(double range) {
+      if (!(range >= 0 && range < Double.POSITIVE_INFINITY)) {
+        throw new IllegalArgumentException("SequenceModel: the initial range must be 0 or more and finite, got " + range);
+      }
+      this.initRange = range;
+      return this;
+    }
+
+    /** Added to the LSTM forget-gate biases after drawing them (default 0). */
+    public Builder forgetBias(double b) {
+      this.forgetBias = b;
+      return this;
+    }
+
+    public SequenceModel build() {
+      SequenceModel m = new SequenceModel(config());
+      m.initialize(new Rng(seed), initRange, forgetBias);
+      return m;
+    }
+  }
+
+  /**
    * Another workspace over the same parameters and kernels, for another thread: its passes read
    * this model's parameters (and see every change to them) and write only its own buffers.
    */

@@ -2,16 +2,21 @@ package jrnn.training;
 
 import java.util.Locale;
 import jrnn.models.LossNormalization;
-import jrnn.optim.Adam;
 import jrnn.optim.LearningRateSchedule;
 import jrnn.optim.Optimizer;
-import jrnn.optim.Sgd;
+import jrnn.optim.Optimizers;
 
 /**
  * How to train: optimizer ({@code sgd}, {@code momentum}, {@code nesterov} or {@code adam}),
  * learning-rate schedule, gradient clipping by global norm and by value (0 = off), weight decay
  * (L2, 0 = off), how the batch loss is normalized, and the norm of adversarial perturbations of
- * the inputs (0 = off; see {@link Trainer#gradients}).
+ * the inputs (0 = off; see {@link Trainer#gradients}). {@link #builder()} names each field:
+ *
+ * <pre>{@code
+ * TrainingConfig config = TrainingConfig.builder()
+ *     .optimizer(Optimizers.adam(1e-3)).clipNorm(1.0)
+ *     .build();
+ * }</pre>
  */
 public record TrainingConfig(String optimizer, double momentum, LearningRateSchedule schedule,
     double clipNorm, double clipValue, double weightDecay, LossNormalization normalization,
@@ -45,16 +50,74 @@ public record TrainingConfig(String optimizer, double momentum, LearningRateSche
     }
   }
 
+  /** The optimizer as a value: kind, momentum (where it has one) and schedule. */
+  public Optimizers.Spec optimizerSpec() {
+    boolean withMomentum = optimizer.equals("momentum") || optimizer.equals("nesterov");
+    return new Optimizers.Spec(optimizer, withMomentum ? momentum : 0, schedule);
+  }
+
   public Optimizer newOptimizer() {
-    switch (optimizer) {
-      case "adam":
-        return new Adam();
-      case "momentum":
-        return new Sgd(momentum, false);
-      case "nesterov":
-        return new Sgd(momentum, true);
-      default:
-        return new Sgd();
+    return optimizerSpec().create();
+  }
+
+  /** A builder with the defaults: no clipping, no weight decay, loss per output, no adversarial training. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builds a {@link TrainingConfig} by named fields; {@link #build()} checks it as the record does. */
+  public static final class Builder {
+    private Optimizers.Spec optimizer;
+    private double clipNorm;
+    private double clipValue;
+    private double weightDecay;
+    private LossNormalization normalization = LossNormalization.PER_OUTPUT;
+    private double adversarialNorm;
+
+    private Builder() {}
+
+    /** The optimizer and its learning rate, such as {@code Optimizers.adam(1e-3)}. */
+    public Builder optimizer(Optimizers.Spec spec) {
+      this.optimizer = spec;
+      return this;
+    }
+
+    /** Clip the gradient to this global norm (SPEC 8-23); 0 for no clipping. */
+    public Builder clipNorm(double norm) {
+      this.clipNorm = norm;
+      return this;
+    }
+
+    /** Clip each gradient element to [-value, value]; 0 for no clipping. */
+    public Builder clipValue(double value) {
+      this.clipValue = value;
+      return this;
+    }
+
+    /** L2 weight decay (SPEC 8-22); 0 for none. */
+    public Builder weightDecay(double lambda) {
+      this.weightDecay = lambda;
+      return this;
+    }
+
+    /** How the batch loss is divided: per output (token) or per sequence. */
+    public Builder normalization(LossNormalization n) {
+      this.normalization = n;
+      return this;
+    }
+
+    /** The norm of adversarial perturbations of the inputs (Miyato et al. 2017); 0 for none. */
+    public Builder adversarialNorm(double norm) {
+      this.adversarialNorm = norm;
+      return this;
+    }
+
+    public TrainingConfig build() {
+      if (optimizer == null) {
+        throw new IllegalArgumentException("TrainingConfig: the optimizer is not set: call optimizer(Optimizers.adam(1e-3)) or another");
+      }
+      return new TrainingConfig(optimizer.name(), optimizer.momentum(), optimizer.schedule(), clipNorm, clipValue,
+          weightDecay, normalization, adversarialNorm);
     }
   }
 }
