@@ -34,9 +34,12 @@ public interface Kernels {
 
   /**
    * Prepares B [k x n] for {@link #multiply}: B[i][j] = w[off + j*ld + i] when
-   * {@code transposed} (w holds W [n x k] row-major, B = W^T), else w[off + i*ld + j]. The
-   * weights are read now: pack again after they change. {@code reuse} (or null) is a previous
-   * result whose memory may be refilled.
+   * {@code transposed} (w holds W [n x k] row-major, B = W^T), else w[off + i*ld + j].
+   * {@code reuse} (or null) is a previous result whose memory may be refilled. Whether the
+   * weights are copied now is the implementation's: {@link VectorKernels} copies them into
+   * panels (a later change to w is not seen until the next pack), {@link ScalarKernels} keeps a
+   * reference to w and reads it at every product. So pack again after the weights change, and
+   * do not change them while a pack of them is in use.
    */
   Packed pack(Tensor w, int off, int ld, int k, int n, boolean transposed, Packed reuse);
 
