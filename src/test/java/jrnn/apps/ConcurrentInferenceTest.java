@@ -19,6 +19,13 @@ import jrnn.apps.sentiment.Example;
 import jrnn.apps.sentiment.SentimentClassifier;
 import jrnn.apps.sentiment.SentimentModel;
 import jrnn.apps.sentiment.SentimentSettings;
+import jrnn.apps.speech.SpeechFeatures;
+import jrnn.apps.speech.SpeechModel;
+import jrnn.apps.speech.SpeechSettings;
+import jrnn.apps.speech.Utterance;
+import jrnn.apps.translate.TranslateSettings;
+import jrnn.apps.translate.TranslationModel;
+import jrnn.audio.Wav;
 import jrnn.data.Vocabulary;
 import jrnn.frame.Settings;
 import jrnn.util.Rng;
@@ -27,8 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * One loaded model serves many threads: 16 threads each send the same 1,000 requests of mixed
- * lengths (in an order of their own) to one language model and one sentiment classifier, and
- * every answer must equal, to the bit, the answer a lone caller got before.
+ * lengths (in an order of their own) to one language model and one sentiment classifier (200 to
+ * a translator, 100 to a speech recogniser), and every answer must equal, to the bit, the answer
+ * a lone caller got before.
  */
 class ConcurrentInferenceTest {
   static final int THREADS = 16;
@@ -83,6 +91,55 @@ class ConcurrentInferenceTest {
       }
     }
     assertSameAnswers(classifier, requests);
+  }
+
+  @Test
+  void aTranslatorAnswersEveryThreadAsItAnswersOne() throws Exception {
+    Settings s = TranslateSettings.SCHEMA.defaults().with(Map.of("bpe_merges", "20", "embedding", "16",
+        "hidden", "24", "decoder_hidden", "24", "layers", "2", "beam", "3", "seed", "5"));
+    Rng rng = new Rng(13);
+    List<String> source = new ArrayList<>();
+    List<String> target = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      source.add(sentence(rng, 1 + rng.nextInt(12)));
+      target.add(sentence(rng, 1 + rng.nextInt(12)));
+    }
+    TranslationModel.create(s, source, target).save(dir.resolve("translate.jrnn"));
+    TranslationModel translator = TranslationModel.load(dir.resolve("translate.jrnn"));
+    List<Function<TranslationModel, String>> requests = new ArrayList<>();
+    for (int i = 0; i < REQUESTS / 5; i++) {
+      String line = sentence(rng, 1 + rng.nextInt(25));
+      requests.add(i % 4 == 3 ? m -> m.translate(List.of(line, "the film"), 1).toString() : m -> m.translate(line));
+    }
+    assertSameAnswers(translator, requests);
+  }
+
+  @Test
+  void aSpeechRecogniserAnswersEveryThreadAsItAnswersOne() throws Exception {
+    Settings s = SpeechSettings.SCHEMA.preset("yesno").with(Map.of("hidden", "24", "layers", "2", "seed", "4"));
+    Rng rng = new Rng(14);
+    List<Utterance> train = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      train.add(new Utterance("t" + i, noise(rng, 4000), List.of(i % 2 == 0 ? "yes" : "no", "no")));
+    }
+    SpeechModel.create(s, SpeechModel.labels(s, train), SpeechFeatures.statisticsFor(s, train))
+        .save(dir.resolve("speech.jrnn"));
+    SpeechModel recogniser = SpeechModel.load(dir.resolve("speech.jrnn"));
+    List<Function<SpeechModel, String>> requests = new ArrayList<>();
+    for (int i = 0; i < REQUESTS / 10; i++) {
+      Utterance u = new Utterance("r" + i, noise(rng, 800 + rng.nextInt(8000)), List.of());
+      requests.add(m -> m.recognize(List.of(u), 1 + u.audio().samples().length % 3).toString()
+          + java.util.Arrays.deepToString(m.logProbabilities(m.features().of(List.of(u))).toArray()));
+    }
+    assertSameAnswers(recogniser, requests);
+  }
+
+  private static Wav.Audio noise(Rng rng, int samples) {
+    float[] x = new float[samples];
+    for (int i = 0; i < samples; i++) {
+      x[i] = (float) (0.3 * Math.sin(i * (0.05 + 0.001 * (samples % 17))) + 0.05 * rng.gaussian());
+    }
+    return new Wav.Audio(x, 8000);
   }
 
   /** Serial answers first, then THREADS threads each sending every request in its own order. */
