@@ -30,7 +30,13 @@ import jrnn.data.TextFiles;
 public final class AudioCorpus {
   private AudioCorpus() {}
 
-  /** One recording: its path as listed, its samples, and the manifest's other columns. */
+  /**
+   * One recording: its path as listed, its samples, and the manifest's other columns.
+   *
+   * @param path the path as the manifest lists it
+   * @param audio the samples
+   * @param fields the manifest's other columns, by name
+   */
   public record Recording(String path, Wav.Audio audio, Map<String, String> fields) {
     /** The manifest column {@code name}; an error naming the recording when it has none. */
     public String field(String name) {

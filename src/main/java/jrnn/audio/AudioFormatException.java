@@ -6,6 +6,7 @@ import java.io.IOException;
 public final class AudioFormatException extends IOException {
   private static final long serialVersionUID = 1L;
 
+  /** An exception with {@code message}, which names the file and the problem. */
   public AudioFormatException(String message) {
     super(message);
   }

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Dynamic time warping and the chapter's template matcher (SPEC 8.5, speech recognition): in
+ * Dynamic time warping and the chapter's template matcher (SPEC 6.2, speech recognition): in
  * training each word is said once (or a few times) and its feature vectors kept as templates;
  * in recognition the input is compared with every template and the nearest wins.
  *
@@ -76,6 +76,7 @@ public final class DynamicTimeWarping {
     private final List<String> labels = new ArrayList<>();
     private final List<float[][]> templates = new ArrayList<>();
 
+    /** A matcher without templates, comparing within a Sakoe-Chiba band of {@code band} frames (0: none). */
     public TemplateMatcher(int band) {
       this.band = band;
     }
@@ -90,13 +91,20 @@ public final class DynamicTimeWarping {
       return this;
     }
 
+    /** The number of templates kept. */
     public int size() {
       return templates.size();
     }
 
-    /** The label of the nearest template, and its distance. */
+    /**
+     * The label of the nearest template, and its distance.
+     *
+     * @param label the label of the nearest template
+     * @param distance its normalized distance (see {@link DynamicTimeWarping#distance})
+     */
     public record Match(String label, double distance) {}
 
+    /** The nearest template to {@code features} ([frames][values]); throws when there are no templates. */
     public Match classify(float[][] features) {
       if (templates.isEmpty()) {
         throw new IllegalStateException("the template matcher has no templates");

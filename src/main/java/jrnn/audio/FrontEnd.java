@@ -23,8 +23,12 @@ public final class FrontEnd {
 
   /** What the front end computes. */
   public enum Kind {
-    LOG_MEL, MFCC;
+    /** Log energies of the mel filter bank. */
+    LOG_MEL,
+    /** Mel-frequency cepstral coefficients: the DCT of the log-mel vector. */
+    MFCC;
 
+    /** The kind named {@code s}: {@code log-mel} (or {@code fbank}) or {@code mfcc}, case-insensitive. */
     public static Kind parse(String s) {
       switch (s.trim().toLowerCase(java.util.Locale.ROOT).replace('-', '_')) {
         case "log_mel":
@@ -46,12 +50,14 @@ public final class FrontEnd {
    * @param melBins filters of the mel bank
    * @param lowHz lowest frequency of the bank
    * @param highHz highest (at most half the sample rate)
+   * @param kind log-mel energies or MFCC
    * @param ceps MFCC coefficients kept (MFCC only)
    * @param lifter L of the cepstral lifter 1 + (L/2) sin(pi k / L) (0: none; MFCC only)
    * @param deltas 0, 1 (deltas) or 2 (deltas and their deltas) appended
    */
   public record Config(int sampleRate, double frameMs, double hopMs, double preemphasis, int melBins, double lowHz,
       double highHz, Kind kind, int ceps, int lifter, int deltas) {
+    /** Checks every field's range; an {@link IllegalArgumentException} names the first one out of range. */
     public Config {
       if (sampleRate <= 0) {
         throw new IllegalArgumentException("front end: sample rate must be positive, got " + sampleRate);
@@ -103,6 +109,7 @@ public final class FrontEnd {
   private final double[] lift;
   private final double warp;
 
+  /** A front end computing {@code config}'s features, its frequency axis unwarped. */
   public FrontEnd(Config config) {
     this(config, 1);
   }
@@ -183,6 +190,7 @@ public final class FrontEnd {
     }
   }
 
+  /** The configuration this front end computes. */
   public Config config() {
     return config;
   }
@@ -220,10 +228,12 @@ public final class FrontEnd {
     return nyquist - (nyquist - g) * (nyquist - boundary) / (nyquist - high);
   }
 
+  /** Frequency {@code hz} on the mel scale: 2595 log10(1 + hz / 700). */
   public static double mel(double hz) {
     return 2595 * Math.log10(1 + hz / 700);
   }
 
+  /** The frequency in Hz of {@code mel} mels, the inverse of {@link #mel}. */
   public static double hz(double mel) {
     return 700 * (Math.pow(10, mel / 2595) - 1);
   }

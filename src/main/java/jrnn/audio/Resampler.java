@@ -12,6 +12,10 @@ public final class Resampler {
 
   private Resampler() {}
 
+  /**
+   * {@code audio} at {@code rate} samples per second (at least one sample); {@code audio} itself
+   * when already at that rate.
+   */
   public static Wav.Audio resample(Wav.Audio audio, int rate) {
     if (rate < 1) {
       throw new IllegalArgumentException("a sample rate must be positive, got " + rate);

@@ -18,8 +18,14 @@ import java.util.Locale;
 public final class Wav {
   private Wav() {}
 
-  /** Mono samples in [-1, 1] at {@code sampleRate} per second. */
+  /**
+   * Mono samples in [-1, 1] at {@code sampleRate} per second.
+   *
+   * @param samples the mono samples, in [-1, 1]
+   * @param sampleRate samples per second
+   */
   public record Audio(float[] samples, int sampleRate) {
+    /** The duration, in seconds. */
     public double seconds() {
       return (double) samples.length / sampleRate;
     }
@@ -31,6 +37,10 @@ public final class Wav {
   /** The data size a writer that could not seek back puts in: "to the end of the file". */
   private static final long STREAMING = 0xFFFFFFFFL;
 
+  /**
+   * The recording in {@code file}, mixed down to mono; an {@link AudioFormatException} naming the
+   * file and the problem when it cannot be read.
+   */
   public static Audio read(Path file) throws IOException {
     byte[] bytes;
     try {

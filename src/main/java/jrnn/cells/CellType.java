@@ -27,8 +27,13 @@ public sealed interface CellType permits CellType.Simple, CellType.Lstm, CellTyp
     return false;
   }
 
-  /** Simple recurrent network, h_t = f(U h_{t-1} + W x_t + b) (SPEC 8-1, 8-2). */
+  /**
+   * Simple recurrent network, h_t = f(U h_{t-1} + W x_t + b) (SPEC 8-1, 8-2).
+   *
+   * @param activation the nonlinearity f (tanh, sigmoid or ReLU)
+   */
   record Simple(Activation activation) implements CellType {
+    /** Requires an activation. */
     public Simple {
       if (activation == null) {
         throw new IllegalArgumentException("CellType.Simple: activation must be given");
@@ -50,6 +55,9 @@ public sealed interface CellType permits CellType.Simple, CellType.Lstm, CellTyp
    * LSTM (SPEC 8-25 .. 8-30), optionally with peephole connections (8-31 .. 8-33) and with the
    * forget and input gates coupled, i = 1 - f (CIFG, 8-34). Gate blocks: i, f, g, o; with CIFG
    * the input gate has no weights and the blocks are f, g, o.
+   *
+   * @param peephole whether the gates also read the cell state (8-31 .. 8-33)
+   * @param coupled whether the input gate is 1 - f (CIFG, 8-34)
    */
   record Lstm(boolean peephole, boolean coupled) implements CellType {
     @Override
@@ -73,6 +81,9 @@ public sealed interface CellType permits CellType.Simple, CellType.Lstm, CellTyp
    * multiplies the recurrent product, n = tanh(W_in x + b_n + r * (W_hn h + b_hn)), as PyTorch
    * and cuDNN compute it; without, it multiplies the state first, n = tanh(W_in x + b_n +
    * W_hn (r * h)), as the chapter writes it.
+   *
+   * @param resetAfter whether the reset gate multiplies the recurrent product (PyTorch, cuDNN)
+   *     rather than the state
    */
   record Gru(boolean resetAfter) implements CellType {
     @Override

@@ -9,6 +9,10 @@ package jrnn.cells;
 public final class ParamNames {
   private ParamNames() {}
 
+  /**
+   * The name of parameter {@code kind} of layer {@code layer}, direction {@code direction} (0
+   * forward, 1 reverse).
+   */
   public static String recurrent(String prefix, String kind, int layer, int direction) {
     return prefix + kind + "_l" + layer + (direction == 1 ? "_reverse" : "");
   }

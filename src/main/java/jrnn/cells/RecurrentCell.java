@@ -27,17 +27,27 @@ import jrnn.tensor.Tensor;
  * largest batch seen and are reused: nothing is allocated in the time loop.
  */
 public abstract class RecurrentCell {
+  /** The kind of cell. */
   protected final CellType type;
+  /** X, the width of an input row. */
   protected final int inputSize;
+  /** H, the hidden units. */
   protected final int hidden;
   /** G * H, the width of a pre-activation row. */
   protected final int gateWidth;
+  /** The element-wise kernels the gate math runs on. */
   protected final Kernels kernels;
+  /** W_ih [G*H, X], a view of the parameters. */
   protected final Tensor wIh;
+  /** W_hh [G*H, H], a view of the parameters. */
   protected final Tensor wHh;
+  /** The bias [G*H], a view of the parameters. */
   protected final Tensor bias;
+  /** The gradient of {@link #wIh}. */
   protected final Tensor gWIh;
+  /** The gradient of {@link #wHh}. */
   protected final Tensor gWHh;
+  /** The gradient of {@link #bias}. */
   protected final Tensor gBias;
   /** The second bias b_hh of {@link jrnn.layers.RecurrentConfig#twoBiases}, else null. */
   private final Tensor biasHh;
@@ -48,7 +58,9 @@ public abstract class RecurrentCell {
   /** The freeze in which the forward steps' weights were last packed (0: none). */
   private int packedInFreeze;
 
+  /** T of the pass being run, set by {@link #prepare}. */
   protected int steps;
+  /** B of the pass being run, set by {@link #prepare}. */
   protected int batch;
   /** [T, B, G*H]: pre-activations, then (after a step) the gate activations. */
   protected Tensor gates = Tensor.zeros(0);
@@ -65,9 +77,14 @@ public abstract class RecurrentCell {
   protected Tensor h = Tensor.zeros(0);
   /** [B, H]: dL/dh_t in, dL/dh_{t-1} out. */
   protected Tensor dh = Tensor.zeros(0);
+  /** [B, H]: dL/dh_{t-1}, written by {@link #backwardStep}. */
   protected Tensor dhPrev = Tensor.zeros(0);
   private Tensor ones = Tensor.zeros(0);
 
+  /**
+   * A cell of {@code type} over the views of its layer's and direction's parameters in {@code
+   * params}, named by {@code prefix} (see {@link ParamNames}).
+   */
   protected RecurrentCell(CellType type, int inputSize, int hidden, Parameters params,
       String prefix, int layer, int direction, Kernels kernels) {
     this.type = type;
@@ -99,10 +116,12 @@ public abstract class RecurrentCell {
     return new GruCell((CellType.Gru) type, inputSize, hidden, params, prefix, layer, direction, kernels);
   }
 
+  /** The kind of cell. */
   public CellType type() {
     return type;
   }
 
+  /** H, the hidden units. */
   public int hiddenSize() {
     return hidden;
   }
@@ -133,6 +152,7 @@ public abstract class RecurrentCell {
   /** Buffers a particular cell needs besides the common ones. */
   protected abstract void prepareExtra(int steps, int batch);
 
+  /** {@code t} when it holds {@code size} elements, else a new zeroed tensor of that size. */
   protected static Tensor grow(Tensor t, int size) {
     return t.size() >= size ? t : Tensor.zeros(size);
   }
@@ -190,6 +210,7 @@ public abstract class RecurrentCell {
         inputSize, accumulate ? 1f : 0f, dx, dxOff, dxLd);
   }
 
+  /** X, the width of an input row. */
   public int inputSize() {
     return inputSize;
   }
@@ -246,7 +267,7 @@ public abstract class RecurrentCell {
     }
   }
 
-  /** out[j] += sum over the T*B rows of m[off + r*ld + j], j < n. */
+  /** out[j] += sum over the T*B rows of m[off + r*ld + j], j &lt; n. */
   protected void columnSums(Tensor m, int off, int ld, int n, Tensor out, int outOff) {
     Blas.gemv(true, steps * batch, n, 1f, m, off, ld, ones, 0, 1f, out, outOff);
   }
@@ -308,18 +329,22 @@ public abstract class RecurrentCell {
     return null;
   }
 
+  /** [B, H]: dL/dh_t, the input of {@link #backwardStep}. */
   public Tensor dh() {
     return dh;
   }
 
+  /** [B, H]: dL/dh_{t-1}, written by {@link #backwardStep}. */
   public Tensor dhPrev() {
     return dhPrev;
   }
 
+  /** [B, H]: dL/dc_t for cells with a cell state; null here. */
   public Tensor dc() {
     return null;
   }
 
+  /** [B, H]: dL/dc_{t-1} for cells with a cell state; null here. */
   public Tensor dcPrev() {
     return null;
   }

@@ -82,42 +82,55 @@ public final class Batch {
     return l;
   }
 
+  /** T, the padded number of time steps. */
   public int steps() {
     return steps;
   }
 
+  /** B, the number of sequences. */
   public int size() {
     return size;
   }
 
+  /** A copy of the valid steps of each sequence, each in [1, T]. */
   public int[] lengths() {
     return lengths.clone();
   }
 
+  /** The valid steps of sequence {@code b}. */
   public int length(int b) {
     return lengths[b];
   }
 
+  /** Whether the inputs are token ids rather than real vectors. */
   public boolean hasTokens() {
     return tokens != null;
   }
 
+  /** The token ids, time-major [T*B] (the batch's own array); null for real-valued inputs. */
   public int[] tokens() {
     return tokens;
   }
 
+  /** The real input vectors [T, B, X]; null for token inputs. */
   public Tensor inputs() {
     return inputs;
   }
 
+  /**
+   * The class targets, per step [T*B] or per sequence [B] (the batch's own array); null when there
+   * are none.
+   */
   public int[] targets() {
     return targets;
   }
 
+  /** The real targets, [T*B, L] per step or [B, L] per sequence; null when there are none. */
   public Tensor targetValues() {
     return targetValues;
   }
 
+  /** Whether the batch has class or real targets. */
   public boolean hasTargets() {
     return targets != null || targetValues != null;
   }

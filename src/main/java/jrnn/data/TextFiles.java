@@ -61,6 +61,7 @@ public final class TextFiles {
     }
   }
 
+  /** The text of a file in UTF-8, strictly decoded (see {@link #read(Path, java.nio.charset.Charset)}). */
   public static String read(Path path) throws IOException {
     return read(path, StandardCharsets.UTF_8);
   }

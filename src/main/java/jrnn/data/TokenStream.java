@@ -14,6 +14,7 @@ import java.util.NoSuchElementException;
 public final class TokenStream {
   private final int[] tokens;
 
+  /** A stream over {@code tokens} (at least 2; the array is kept, not copied). */
   public TokenStream(int[] tokens) {
     if (tokens.length < 2) {
       throw new IllegalArgumentException("TokenStream: need at least 2 tokens, got " + tokens.length);
@@ -21,10 +22,12 @@ public final class TokenStream {
     this.tokens = tokens;
   }
 
+  /** The number of tokens. */
   public int length() {
     return tokens.length;
   }
 
+  /** The token ids (the stream's own array). */
   public int[] tokens() {
     return tokens;
   }

@@ -12,12 +12,14 @@ import java.util.Optional;
  * in order of first appearance), up to a size cap, with an unknown-word token for the rest.
  */
 public final class Vocabulary {
+  /** The unknown-word token, {@value}. */
   public static final String UNKNOWN = "<unk>";
 
   private final List<String> tokens;
   private final Map<String, Integer> ids;
   private final int unknown;
 
+  /** A vocabulary whose ids are the positions in {@code tokens}, which must be distinct. */
   public Vocabulary(List<String> tokens) {
     this.tokens = List.copyOf(tokens);
     this.ids = new HashMap<>();
@@ -78,7 +80,7 @@ public final class Vocabulary {
   }
 
   /**
-   * "validation: 12 of 20,000 characters unseen in training, read as <unk>" for {@code what}
+   * "validation: 12 of 20,000 characters unseen in training, read as {@code <unk>}" for {@code what}
    * "validation" and {@code unit} "characters"; nothing when every token is known.
    */
   public Optional<String> unseenNote(String what, List<String> text, String unit) {
@@ -92,18 +94,22 @@ public final class Vocabulary {
     return id == unknown ? "\uFFFD" : tokens.get(id);
   }
 
+  /** The number of tokens; ids run from 0 to size() - 1. */
   public int size() {
     return tokens.size();
   }
 
+  /** The tokens in id order (unmodifiable). */
   public List<String> tokens() {
     return Collections.unmodifiableList(tokens);
   }
 
+  /** The token of {@code id}. */
   public String token(int id) {
     return tokens.get(id);
   }
 
+  /** Whether {@code token} has an id of its own. */
   public boolean contains(String token) {
     return ids.containsKey(token);
   }
@@ -122,6 +128,7 @@ public final class Vocabulary {
     return unknown;
   }
 
+  /** The ids of {@code text}'s tokens, unseen ones as {@code <unk>} (see {@link #id}). */
   public int[] encode(List<String> text) {
     int[] out = new int[text.size()];
     for (int i = 0; i < out.length; i++) {

@@ -36,7 +36,13 @@ public final class BeamSearch {
     void select(int[] from);
   }
 
-  /** A finished output: its words (without the markers), summed log-probability and normalized score. */
+  /**
+   * A finished output: its words (without the markers), summed log-probability and normalized score.
+   *
+   * @param words the words, without the begin and end markers
+   * @param logProb the summed log-probability (natural log)
+   * @param score {@code logProb} divided by the length to the power alpha (see above)
+   */
   public record Hypothesis(int[] words, double logProb, double score) {}
 
   /** The likeliest next word at each step, for every sentence at once. */

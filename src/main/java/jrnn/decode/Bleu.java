@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
  * precision with no match (each such order in turn halves what one match would give).
  */
 public final class Bleu {
+  /** The longest n-gram counted. */
   public static final int ORDER = 4;
 
   private static final Pattern PUNCTUATION = Pattern.compile("([\\{-\\~\\[-\\` -\\&\\(-\\+\\:-\\@\\/])");
@@ -29,6 +30,12 @@ public final class Bleu {
   /**
    * The score (0 to 100) with what it is made of: the precisions of each order (percent), the
    * brevity penalty, and the lengths in tokens.
+   *
+   * @param bleu the score, 0 to 100
+   * @param precisions the clipped n-gram precision of each order 1 to {@link #ORDER}, percent
+   * @param brevityPenalty the brevity penalty, in [0, 1]
+   * @param hypothesisLength tokens in the hypotheses
+   * @param referenceLength tokens in the closest references
    */
   public record Score(double bleu, double[] precisions, double brevityPenalty, long hypothesisLength,
       long referenceLength) {

@@ -35,7 +35,12 @@ public final class CtcDecoding {
     return out.stream().mapToInt(Integer::intValue).toArray();
   }
 
-  /** A labelling and the log-probability of all its alignments. */
+  /**
+   * A labelling and the log-probability of all its alignments.
+   *
+   * @param labels the labels, blanks and repeats collapsed
+   * @param logProb the natural log of the summed probability of its alignments
+   */
   public record Labelling(int[] labels, double logProb) {}
 
   private static final class Prefix {

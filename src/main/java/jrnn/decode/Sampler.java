@@ -8,6 +8,7 @@ public final class Sampler {
   private final double temperature;
   private final int topK;
 
+  /** A sampler at {@code temperature} &gt; 0, over the {@code topK} likeliest classes (0: all). */
   public Sampler(double temperature, int topK) {
     if (!(temperature > 0)) {
       throw new IllegalArgumentException("temperature must be positive, got " + temperature);
@@ -44,6 +45,10 @@ public final class Sampler {
     return p;
   }
 
+  /**
+   * A class in [0, n) drawn from {@link #probabilities} of row {@code off..off+n}, with one draw of
+   * {@code rng}.
+   */
   public int sample(Tensor logits, int off, int n, Rng rng) {
     double[] p = probabilities(logits, off, n);
     double u = rng.nextDouble();

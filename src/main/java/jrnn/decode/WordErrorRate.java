@@ -8,11 +8,22 @@ import java.util.List;
  * words. WER = (S + D + I) / N; it exceeds 1 when a recogniser inserts more than the references hold.
  */
 public final class WordErrorRate {
-  /** Counts over a corpus: substitutions, deletions, insertions, reference words, sentences wrong. */
+  /**
+   * Counts over a corpus: substitutions, deletions, insertions, reference words, sentences wrong.
+   *
+   * @param substitutions words substituted (S)
+   * @param deletions reference words deleted (D)
+   * @param insertions words inserted (I)
+   * @param referenceWords words in the references (N)
+   * @param sentences sentences counted
+   * @param sentencesWrong sentences with at least one error
+   */
   public record Tally(int substitutions, int deletions, int insertions, int referenceWords, int sentences,
       int sentencesWrong) {
+    /** The empty tally, zero everywhere. */
     public static final Tally NONE = new Tally(0, 0, 0, 0, 0, 0);
 
+    /** S + D + I. */
     public int errors() {
       return substitutions + deletions + insertions;
     }
@@ -22,6 +33,7 @@ public final class WordErrorRate {
       return referenceWords == 0 ? (errors() == 0 ? 0 : Double.POSITIVE_INFINITY) : (double) errors() / referenceWords;
     }
 
+    /** The sum of this tally and {@code o}, count by count. */
     public Tally plus(Tally o) {
       return new Tally(substitutions + o.substitutions, deletions + o.deletions, insertions + o.insertions,
           referenceWords + o.referenceWords, sentences + o.sentences, sentencesWrong + o.sentencesWrong);

@@ -31,6 +31,7 @@ import jrnn.params.Parameters;
  * frame, without a header; their kind is meta's {@code app}) keep loading.
  */
 public final class AppFile {
+  /** The layout version this class writes; it reads 1 (without a header) and 2. */
   public static final int VERSION = 2;
 
   private final ModelFile file = new ModelFile();
@@ -62,11 +63,13 @@ public final class AppFile {
     return f;
   }
 
+  /** Stores {@code vocab} in {@code section}, one token per line. */
   public AppFile putVocabulary(String section, Vocabulary vocab) {
     file.putText(section, vocab.toText());
     return this;
   }
 
+  /** Stores the run that made the model in the {@code training} section. */
   public AppFile putHistory(RunHistory history) {
     file.putText(RunHistory.SECTION, history.toText());
     return this;
@@ -77,13 +80,24 @@ public final class AppFile {
     return file;
   }
 
+  /** Writes the file to {@code path}, replacing it only once the new file is complete. */
   public void write(Path path) throws IOException {
     file.write(path);
   }
 
-  /** The kind and layout version of a file. */
+  /**
+   * The kind and layout version of a file.
+   *
+   * @param kind the application, e.g. {@code lm}
+   * @param version the layout version, 1 for a file without a header
+   */
   public record Header(String kind, int version) {}
 
+  /**
+   * The kind and version of {@code f} (read from {@code path}); a version 1 file without a header
+   * reads as meta's {@code app}. An error when neither names the kind, when the header is
+   * malformed or contradicts the settings, or when its version is not one this jrnn reads.
+   */
   public static Header header(ModelFile f, Path path) throws ModelFileException {
     if (!f.has("header")) {
       String app = f.has("meta") ? f.getProperties("meta").get("app") : null;
@@ -123,6 +137,12 @@ public final class AppFile {
   /**
    * What a file holds, read and checked; {@code model} is null for a network that is not a
    * {@link SequenceModel}, whose application loads its parameters with {@link #parameters}.
+   *
+   * @param header the file's kind and version
+   * @param settings the application's settings
+   * @param model the sequence model, or null for another network
+   * @param file the container, for the application's own sections
+   * @param path where the file was read from, for messages
    */
   public record Contents(Header header, Settings settings, SequenceModel model, ModelFile file, Path path) {
 
@@ -176,6 +196,10 @@ public final class AppFile {
     return read(ModelFile.read(path), path, schema, what);
   }
 
+  /**
+   * Reads the model of {@code schema}'s application from {@code f}; {@code what} names it in errors
+   * (such as "language model").
+   */
   public static Contents read(ModelFile f, Path path, SettingsSchema schema, String what) throws IOException {
     Header header = header(f, path);
     if (!header.kind().equals(schema.kind())) {

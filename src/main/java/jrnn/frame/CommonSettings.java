@@ -16,33 +16,70 @@ import jrnn.training.TrainingConfig;
 public final class CommonSettings {
   private CommonSettings() {}
 
+  /** {@code embedding}: Embedding width. Range [1, inf). */
   public static final Setting<Integer> EMBEDDING = Setting.integer("embedding", "[1, inf)", "Embedding width.");
+  /**
+   * {@code cell}: Cell type: rnn-tanh, rnn-sigmoid, rnn-relu, lstm, lstm-peephole, lstm-cifg,
+   * lstm-peephole-cifg, gru, gru-reset-after.
+   */
   public static final Setting<String> CELL = Setting.text("cell", name -> CellType.parse(name).name(),
       "Cell type: rnn-tanh, rnn-sigmoid, rnn-relu, lstm, lstm-peephole, lstm-cifg, lstm-peephole-cifg, gru,"
           + " gru-reset-after.");
+  /** {@code hidden}: Hidden units per layer (and direction). Range [1, inf). */
   public static final Setting<Integer> HIDDEN = Setting.integer("hidden", "[1, inf)", "Hidden units per layer (and direction).");
+  /** {@code layers}: Stacked recurrent layers. Range [1, inf). */
   public static final Setting<Integer> LAYERS = Setting.integer("layers", "[1, inf)", "Stacked recurrent layers.");
+  /** {@code dropout}: Dropout on non-recurrent connections. Range [0, 1). */
   public static final Setting<Double> DROPOUT = Setting.real("dropout", "[0, 1)", "Dropout on non-recurrent connections.");
+  /** {@code batch}: Sequences (or parallel streams) per update. Range [1, inf). */
   public static final Setting<Integer> BATCH = Setting.integer("batch", "[1, inf)", "Sequences (or parallel streams) per update.");
   // A run control: a finished run resumed with more epochs goes on as if it had been asked for them.
+  /** {@code epochs}: Epochs. Range [1, inf). A run control: a resumed run may change it. */
   public static final Setting<Integer> EPOCHS = Setting.integer("epochs", "[1, inf)", "Epochs.").runControl();
+  /** {@code optimizer}: Optimizer. One of sgd, momentum, nesterov, adam. */
   public static final Setting<String> OPTIMIZER = Setting.choice("optimizer", List.of("sgd", "momentum", "nesterov",
       "adam"), "Optimizer.");
+  /**
+   * {@code momentum}: Momentum of the momentum and nesterov optimizers (the others ignore it).
+   * Range [0, 1).
+   */
   public static final Setting<Double> MOMENTUM = Setting.real("momentum", "[0, 1)",
       "Momentum of the momentum and nesterov optimizers (the others ignore it).");
+  /** {@code lr}: Learning rate. Range (0, inf). */
   public static final Setting<Double> LR = Setting.real("lr", "(0, inf)", "Learning rate.");
+  /** {@code decay_start}: Epochs at the full learning rate before it decays. Range [0, inf). */
   public static final Setting<Integer> DECAY_START = Setting.integer("decay_start", "[0, inf)",
       "Epochs at the full learning rate before it decays.");
+  /**
+   * {@code decay_factor}: Learning-rate factor per epoch after the first {@code decay_start}
+   * epochs. Range (0, 1].
+   */
   public static final Setting<Double> DECAY_FACTOR = Setting.real("decay_factor", "(0, 1]",
       "Learning-rate factor per epoch after that.");
+  /** {@code clip_norm}: Gradient clipping by global norm (0: off). Range [0, inf). */
   public static final Setting<Double> CLIP_NORM = Setting.real("clip_norm", "[0, inf)",
       "Gradient clipping by global norm (0: off).");
+  /** {@code weight_decay}: L2 weight decay (0: off). Range [0, inf). */
   public static final Setting<Double> WEIGHT_DECAY = Setting.real("weight_decay", "[0, inf)", "L2 weight decay (0: off).");
+  /** {@code seed}: Seed of initialisation, shuffling and dropout. */
   public static final Setting<Long> SEED = Setting.wholeLong("seed", "Seed of initialisation, shuffling and dropout.");
+  /**
+   * {@code checks_per_epoch}: Validation checks per epoch, evenly spaced, the last at its end; the
+   * best model of all is kept. Range [1, inf).
+   */
   public static final Setting<Integer> CHECKS_PER_EPOCH = Setting.integer("checks_per_epoch", "[1, inf)",
       "Validation checks per epoch, evenly spaced, the last at its end; the best model of all is kept.");
+  /**
+   * {@code patience}: Stop after this many validation checks in a row without a new best (0:
+   * never). Range [0, inf). A run control: a resumed run may change it.
+   */
   public static final Setting<Integer> PATIENCE = Setting.integer("patience", "[0, inf)",
       "Stop after this many validation checks in a row without a new best (0: never).").runControl();
+  /**
+   * {@code max_minutes}: Time budget of this run in minutes: it stops at the next validation check
+   * after it and keeps the best model (0: none). Range [0, inf). A run control: a resumed run may
+   * change it.
+   */
   public static final Setting<Double> MAX_MINUTES = Setting.real("max_minutes", "[0, inf)",
       "Time budget of this run in minutes: it stops at the next validation check after it and keeps the best"
           + " model (0: none).").runControl();

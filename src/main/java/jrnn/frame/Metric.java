@@ -13,15 +13,21 @@ import jrnn.models.LossStats;
  *
  * @param name "perplexity", "bits per character", "accuracy"
  * @param abbreviation its short form in progress lines: "ppl", "bpc", "acc"
+ * @param higherIsBetter whether a higher figure is better (accuracy, BLEU) rather than lower
  * @param percent shown as a percentage
+ * @param logScale whether its training curve is drawn on a logarithmic axis (perplexity)
+ * @param figure the figure of a tally of loss and correct outputs (NaN for one not made so)
  */
 public record Metric(String name, String abbreviation, boolean higherIsBetter, boolean percent, boolean logScale,
     ToDoubleFunction<LossStats> figure) {
 
+  /** Perplexity, e^(mean loss in nats); lower is better. */
   public static final Metric PERPLEXITY = new Metric("perplexity", "ppl", false, false, true,
       s -> Math.exp(s.mean()));
+  /** Bits per character, the mean loss over ln 2; lower is better. */
   public static final Metric BITS_PER_CHARACTER = new Metric("bits per character", "bpc", false, false, false,
       s -> s.mean() / Math.log(2));
+  /** The fraction of outputs predicted correctly, shown as a percentage; higher is better. */
   public static final Metric ACCURACY = new Metric("accuracy", "acc", true, true, false, LossStats::accuracy);
 
   /**
@@ -37,6 +43,7 @@ public record Metric(String name, String abbreviation, boolean higherIsBetter, b
     return new Metric(name, name, higherIsBetter, false, false, s -> Double.NaN);
   }
 
+  /** The figure of the tally {@code s}. */
   public double of(LossStats s) {
     return figure.applyAsDouble(s);
   }

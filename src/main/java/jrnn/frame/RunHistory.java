@@ -13,14 +13,32 @@ import jrnn.io.ModelFileException;
  * can tell it and a resumed run continues it.
  */
 public final class RunHistory {
+  /** The model-file section that holds the history, {@value}. */
   public static final String SECTION = "training";
 
-  /** A validation check after {@code update} of the epoch's {@code updates}. */
+  /**
+   * A validation check after {@code update} of the epoch's {@code updates}.
+   *
+   * @param epoch the epoch, from 1
+   * @param update updates of the epoch done at the check
+   * @param updates updates in the epoch
+   * @param figure the validation figure
+   * @param loss the mean validation loss (NaN where the figure is not made from a loss)
+   */
   public record Check(int epoch, int update, int updates, double figure, double loss) {}
 
   /**
    * An epoch (from 1): its rate, training loss and figure, the last and the best of its checks (NaN
    * without validation), its training seconds (checks not counted), and whether it ran whole.
+   *
+   * @param epoch the epoch, from 1
+   * @param lr its learning rate
+   * @param trainLoss its mean training loss
+   * @param trainFigure the figure of that training loss
+   * @param validLast the figure of its last check
+   * @param validBest the best figure of its checks
+   * @param seconds its training seconds, checks not counted
+   * @param whole whether it ran to its end
    */
   public record Epoch(int epoch, double lr, double trainLoss, double trainFigure, double validLast,
       double validBest, double seconds, boolean whole) {}
@@ -31,18 +49,22 @@ public final class RunHistory {
   private String stopped = "running";
   private long updates;
 
+  /** An empty history of a run judged by {@code metric}. */
   public RunHistory(Metric metric) {
     this.metric = metric;
   }
 
+  /** The metric the run is judged by. */
   public Metric metric() {
     return metric;
   }
 
+  /** The validation checks, in order (unmodifiable). */
   public List<Check> checks() {
     return Collections.unmodifiableList(checks);
   }
 
+  /** The epochs, in order (unmodifiable). */
   public List<Epoch> epochs() {
     return Collections.unmodifiableList(epochs);
   }
@@ -52,10 +74,12 @@ public final class RunHistory {
     return stopped;
   }
 
+  /** The updates done by the end of the last epoch recorded. */
   public long updates() {
     return updates;
   }
 
+  /** The training seconds of all epochs, checks not counted. */
   public double trainingSeconds() {
     return epochs.stream().mapToDouble(Epoch::seconds).sum();
   }

@@ -42,6 +42,7 @@ public final class Setting<T> {
     return new Setting<>(name, Type.INTEGER, Interval.parse(range), null, null, help, false);
   }
 
+  /** Any long whole number. */
   public static Setting<Long> wholeLong(String name, String help) {
     return new Setting<>(name, Type.LONG, Interval.parse("(-inf, inf)"), null, null, help, false);
   }
@@ -78,18 +79,22 @@ public final class Setting<T> {
     return new Setting<>(name, type, range, choices, check, help, true);
   }
 
+  /** The name: lower case with underscores, as in model files. */
   public String name() {
     return name;
   }
 
+  /** The one line of help. */
   public String help() {
     return help;
   }
 
+  /** Whether this is a run control ({@link #runControl()}). */
   public boolean isRunControl() {
     return runControl;
   }
 
+  /** Whether the value is true or false. */
   public boolean isFlag() {
     return type == Type.FLAG;
   }

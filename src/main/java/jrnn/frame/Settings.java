@@ -31,6 +31,7 @@ public final class Settings {
     return new Settings(schema, Collections.unmodifiableMap(v), Map.copyOf(sources));
   }
 
+  /** The application's declarations these values follow. */
   public SettingsSchema schema() {
     return schema;
   }

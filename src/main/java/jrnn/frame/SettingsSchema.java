@@ -13,7 +13,13 @@ import java.util.function.UnaryOperator;
  * check of every value and the effective configuration a run prints.
  */
 public final class SettingsSchema {
-  /** A named preset: what it is for, and the settings it gives (the rest keep their defaults). */
+  /**
+   * A named preset: what it is for, and the settings it gives (the rest keep their defaults).
+   *
+   * @param name the name, as {@code --preset} takes it
+   * @param description what it is for
+   * @param values the settings it gives, by name
+   */
   public record Preset(String name, String description, Map<String, String> values) {}
 
   private final String kind;
@@ -28,6 +34,7 @@ public final class SettingsSchema {
     this.kind = kind;
   }
 
+  /** The application's kind, e.g. {@code lm}. */
   public String kind() {
     return kind;
   }
@@ -43,22 +50,27 @@ public final class SettingsSchema {
     return setting;
   }
 
+  /** Declares a whole-number setting in {@code range} with its default. */
   public Setting<Integer> integer(String name, int defaultValue, String range, String help) {
     return add(Setting.integer(name, range, help), Integer.toString(defaultValue));
   }
 
+  /** Declares a real setting in {@code range} with its default. */
   public Setting<Double> real(String name, double defaultValue, String range, String help) {
     return add(Setting.real(name, range, help), Double.toString(defaultValue));
   }
 
+  /** Declares a true-or-false setting with its default. */
   public Setting<Boolean> flag(String name, boolean defaultValue, String help) {
     return add(Setting.flag(name, help), Boolean.toString(defaultValue));
   }
 
+  /** Declares a setting of one of {@code choices} with its default. */
   public Setting<String> choice(String name, String defaultValue, List<String> choices, String help) {
     return add(Setting.choice(name, choices, help), defaultValue);
   }
 
+  /** Declares a text setting, put in canonical form by {@code canonical}, with its default. */
   public Setting<String> text(String name, String defaultValue, UnaryOperator<String> canonical, String help) {
     return add(Setting.text(name, canonical, help), defaultValue);
   }
@@ -107,14 +119,17 @@ public final class SettingsSchema {
     return this;
   }
 
+  /** The presets by name, in declaration order (unmodifiable). */
   public Map<String, Preset> presets() {
     return Collections.unmodifiableMap(presets);
   }
 
+  /** Every setting, in declaration order. */
   public List<Setting<?>> settings() {
     return List.copyOf(settings.values());
   }
 
+  /** The setting named {@code name}; an error listing the settings when there is none. */
   public Setting<?> setting(String name) {
     Setting<?> s = settings.get(name);
     if (s == null) {

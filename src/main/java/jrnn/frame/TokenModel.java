@@ -18,13 +18,19 @@ import jrnn.util.Rng;
  * {@link #model()} and must not overlap with inference.
  */
 public abstract class TokenModel implements TrainedModel {
+  /** The application's settings. */
   protected final Settings settings;
+  /** The vocabulary of the model's input tokens. */
   protected final Vocabulary vocab;
   /** The network training updates. */
   protected final SequenceModel model;
   /** Workspaces over {@link #model}'s parameters for inference passes, one per concurrent caller. */
   protected final Workspaces<SequenceModel> workspaces;
 
+  /**
+   * A model of {@code settings} reading {@code vocab} through {@code model}, with a workspace pool
+   * over its parameters.
+   */
   protected TokenModel(Settings settings, Vocabulary vocab, SequenceModel model) {
     this.settings = settings;
     this.vocab = vocab;
@@ -37,10 +43,12 @@ public abstract class TokenModel implements TrainedModel {
     return settings;
   }
 
+  /** The vocabulary of the model's input tokens. */
   public Vocabulary vocabulary() {
     return vocab;
   }
 
+  /** The network training updates (not for concurrent inference: see {@link #workspaces}). */
   public SequenceModel model() {
     return model;
   }

@@ -9,6 +9,7 @@ import jrnn.util.Rng;
 
 /** A model of an application: its settings, the network, and the file it writes itself as. */
 public interface TrainedModel {
+  /** The application's settings the model was made with. */
   Settings settings();
 
   /** The network's parameters, what training updates and the file holds. */

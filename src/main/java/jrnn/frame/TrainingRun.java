@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import jrnn.io.AtomicFiles;
 import jrnn.io.ModelFile;
 import jrnn.io.ModelFileException;
 import jrnn.models.LossStats;
@@ -53,10 +54,12 @@ public final class TrainingRun {
     this.history = new RunHistory(task.metric());
   }
 
+  /** The checkpoint of the model file {@code out}: OUT.ckpt beside it. */
   public static Path checkpointPath(Path out) {
     return out.resolveSibling(out.getFileName() + ".ckpt");
   }
 
+  /** The training curve of the model file {@code out}: OUT.loss.png beside it. */
   public static Path curvePath(Path out) {
     return out.resolveSibling(out.getFileName() + ".loss.png");
   }
@@ -66,6 +69,7 @@ public final class TrainingRun {
     return out.resolveSibling(out.getFileName() + ".gradnorm");
   }
 
+  /** The history of the run, resumed runs included. */
   public RunHistory history() {
     return history;
   }
@@ -75,6 +79,7 @@ public final class TrainingRun {
     return best;
   }
 
+  /** The epoch (from 0) the run goes on with: the number of whole epochs done. */
   public int nextEpoch() {
     return nextEpoch;
   }
@@ -153,6 +158,15 @@ public final class TrainingRun {
 
   /** As {@link #run()}, ending after epoch {@code end} as a run stopped there would (its checkpoint written). */
   public RunHistory run(int end) throws IOException {
+    if (out != null) {
+      // A run killed while writing one of its files (a crash, the OOM killer) left a temporary file.
+      Path dir = out.toAbsolutePath().getParent();
+      List<String> stale = AtomicFiles.removeStale(dir, out.getFileName().toString());
+      if (!stale.isEmpty()) {
+        log.println("removed " + stale.size() + " temporary file(s) that an interrupted run left: "
+            + String.join(", ", stale));
+      }
+    }
     Metric metric = task.metric();
     int epochs = settings.get(CommonSettings.EPOCHS);
     int checks = settings.get(CommonSettings.CHECKS_PER_EPOCH);

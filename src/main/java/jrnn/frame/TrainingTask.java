@@ -24,11 +24,16 @@ public interface TrainingTask {
   /** The model being trained. */
   TrainedModel trained();
 
+  /** The application's settings: those of the trained model. */
   default Settings settings() {
     return trained().settings();
   }
 
 
+  /**
+   * How to train: the shared settings' optimization, with the task's loss normalization and
+   * adversarial norm.
+   */
   TrainingConfig trainingConfig();
 
   /** The figure validation is judged by, and training described in. */
@@ -37,6 +42,7 @@ public interface TrainingTask {
   /** What the progress line counts ("words", "sentences") and how many an epoch holds. */
   String unit();
 
+  /** The units (see {@link #unit()}) an epoch holds. */
   long unitsPerEpoch();
 
   /** Epoch {@code epoch}'s updates; shuffling and dropout draw from {@code rng}, made for this epoch alone. */
@@ -48,6 +54,9 @@ public interface TrainingTask {
   /**
    * A validation figure, by {@link #metric}, and the mean loss beside it (NaN where the figure is
    * not made from a loss, as BLEU is not).
+   *
+   * @param figure the validation figure by the task's {@link #metric()}
+   * @param loss the mean validation loss beside it (NaN where the figure is not made from a loss)
    */
   record Validation(double figure, double loss) {
     /** The figure {@code metric} makes of a tally of loss and correct outputs, and its mean loss. */

@@ -5,15 +5,21 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Writes a file so that a crash mid-write leaves the previous version intact: the bytes go to a
  * temporary file beside it ({@code name.*.tmp}), are forced to disk, and the temporary file is
- * then renamed over the target in one step; a failed write removes its temporary file.
+ * then renamed over the target in one step; a failed write removes its temporary file. A
+ * process killed mid-write cannot remove it: {@link #removeStale} clears such leftovers.
  */
 public final class AtomicFiles {
   private AtomicFiles() {}
@@ -51,5 +57,39 @@ public final class AtomicFiles {
   /** Replaces {@code path} with {@code text} in UTF-8. */
   public static void writeString(Path path, CharSequence text) throws IOException {
     write(path, text.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** A temporary file of {@link #write}: NAME.PID.HEX.tmp. */
+  private static final Pattern TEMPORARY = Pattern.compile("(.+)\\.(\\d+)\\.[0-9a-f]+\\.tmp");
+
+  /**
+   * Deletes the temporary files that writers of files in {@code dir} whose names start with
+   * {@code prefix} left behind when they were killed mid-write: those of processes no longer
+   * running (a live writer's, this process's included, are kept). Returns their names.
+   */
+  public static List<String> removeStale(Path dir, String prefix) throws IOException {
+    List<String> removed = new ArrayList<>();
+    if (!Files.isDirectory(dir)) {
+      return removed;
+    }
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+      for (Path f : files) {
+        Matcher m = TEMPORARY.matcher(f.getFileName().toString());
+        if (!m.matches() || !m.group(1).startsWith(prefix)) {
+          continue;
+        }
+        long pid;
+        try {
+          pid = Long.parseLong(m.group(2));
+        } catch (NumberFormatException e) {
+          continue;
+        }
+        boolean running = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        if (!running && Files.deleteIfExists(f)) {
+          removed.add(f.getFileName().toString());
+        }
+      }
+    }
+    return removed;
   }
 }

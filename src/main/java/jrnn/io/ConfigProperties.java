@@ -13,6 +13,7 @@ import jrnn.models.Readout;
 public final class ConfigProperties {
   private ConfigProperties() {}
 
+  /** The {@code model.*} properties of {@code c}, in a fixed order. */
   public static Map<String, String> of(ModelConfig c) {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("model.vocab_size", Integer.toString(c.vocabSize()));
@@ -29,6 +30,10 @@ public final class ConfigProperties {
     return m;
   }
 
+  /**
+   * The configuration the {@code model.*} properties of {@code m} describe; a {@link
+   * ModelFileException} when one is missing or invalid.
+   */
   public static ModelConfig read(Map<String, String> m) throws ModelFileException {
     try {
       return new ModelConfig(integer(m, "model.vocab_size"), integer(m, "model.input_size"),

@@ -39,16 +39,19 @@ import jrnn.tensor.Tensor;
  * checkpoints {@code optimizer} (float32) and {@code history}.
  */
 public final class ModelFile {
+  /** The format version this class writes. */
   public static final int VERSION = 1;
   private static final byte[] MAGIC = "JRNNMODL".getBytes(StandardCharsets.US_ASCII);
 
   private final Map<String, byte[]> sections = new LinkedHashMap<>();
 
+  /** Sets section {@code name} to {@code bytes}, replacing any section of that name; returns this file. */
   public ModelFile put(String name, byte[] bytes) {
     sections.put(name, bytes);
     return this;
   }
 
+  /** Whether there is a section named {@code name}. */
   public boolean has(String name) {
     return sections.containsKey(name);
   }
@@ -69,10 +72,12 @@ public final class ModelFile {
 
   // ---- typed sections ----
 
+  /** Stores {@code text} as UTF-8 in section {@code name}. */
   public ModelFile putText(String name, String text) {
     return put(name, text.getBytes(StandardCharsets.UTF_8));
   }
 
+  /** Section {@code name} read as UTF-8 text. */
   public String getText(String name) throws ModelFileException {
     return new String(get(name), StandardCharsets.UTF_8);
   }
@@ -89,6 +94,7 @@ public final class ModelFile {
     return putText(name, sb.toString());
   }
 
+  /** The key=value lines of section {@code name}, in file order; an error on a line without {@code =}. */
   public Map<String, String> getProperties(String name) throws ModelFileException {
     Map<String, String> m = new LinkedHashMap<>();
     for (String line : getText(name).split("\n")) {
@@ -104,12 +110,14 @@ public final class ModelFile {
     return m;
   }
 
+  /** Stores {@code values} as float32 little-endian in section {@code name}. */
   public ModelFile putFloats(String name, float[] values) {
     ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
     b.asFloatBuffer().put(values);
     return put(name, b.array());
   }
 
+  /** Section {@code name} read as float32 little-endian values. */
   public float[] getFloats(String name) throws ModelFileException {
     byte[] bytes = get(name);
     if (bytes.length % 4 != 0) {

@@ -6,6 +6,7 @@ import java.io.IOException;
 public final class ModelFileException extends IOException {
   private static final long serialVersionUID = 1L;
 
+  /** An exception with {@code message}, which says what is wrong with the file. */
   public ModelFileException(String message) {
     super(message);
   }

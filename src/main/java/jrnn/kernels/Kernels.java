@@ -52,7 +52,7 @@ public interface Kernels {
   void multiply(Tensor a, int aOff, int lda, int m, Packed b, Tensor c, int cOff, int ldc,
       boolean accumulate, Tensor bias, int biasOff);
 
-  /** out[j] += sum over r < rows of a[aOff + r*lda + j] * b[bOff + r*ldb + j], for j < n. */
+  /** out[j] += sum over r &lt; rows of a[aOff + r*lda + j] * b[bOff + r*ldb + j], for j &lt; n. */
   void sumOfProducts(Tensor a, int aOff, int lda, Tensor b, int bOff, int ldb, int rows, int n,
       Tensor out, int outOff);
 

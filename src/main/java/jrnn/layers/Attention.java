@@ -25,8 +25,15 @@ import jrnn.tensor.Tensor;
 public final class Attention {
   /** How a source state is scored against the query. */
   public enum Score {
-    ADDITIVE, MULTIPLICATIVE;
+    /** Bahdanau et al. (2015): e_s = v . tanh(W_k h_s + W_q q + b). */
+    ADDITIVE,
+    /** Luong et al. (2015): e_s = q . (W h_s). */
+    MULTIPLICATIVE;
 
+    /**
+     * The score named {@code s}, case-insensitive: {@code additive} ({@code bahdanau}) or
+     * {@code multiplicative} ({@code luong}, {@code general}).
+     */
     public static Score parse(String s) {
       switch (s.trim().toLowerCase(java.util.Locale.ROOT)) {
         case "additive":
@@ -43,7 +50,18 @@ public final class Attention {
     }
   }
 
-  /** The weights of one kind of score, with their gradients (additive: W_k, W_q, b, v; multiplicative: W). */
+  /**
+   * The weights of one kind of score, with their gradients (additive: W_k, W_q, b, v; multiplicative: W).
+   *
+   * @param keyWeight W_k [A, E] (additive) or W [D, E] (multiplicative)
+   * @param queryWeight W_q [A, D] (additive; null for multiplicative)
+   * @param bias b [A] (additive; null for multiplicative)
+   * @param vector v [A] (additive; null for multiplicative)
+   * @param gKeyWeight the gradient of {@code keyWeight}
+   * @param gQueryWeight the gradient of {@code queryWeight}
+   * @param gBias the gradient of {@code bias}
+   * @param gVector the gradient of {@code vector}
+   */
   public record Weights(Tensor keyWeight, Tensor queryWeight, Tensor bias, Tensor vector,
       Tensor gKeyWeight, Tensor gQueryWeight, Tensor gBias, Tensor gVector) {}
 

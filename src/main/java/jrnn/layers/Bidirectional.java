@@ -7,10 +7,14 @@ import java.util.Locale;
  * outputs are merged (SPEC 8-40 .. 8-42): concatenated (width 2H) or summed (width H).
  */
 public enum Bidirectional {
+  /** Forward only. */
   NONE,
+  /** Both directions, outputs concatenated: [forward, backward], width 2H. */
   CONCAT,
+  /** Both directions, outputs summed, width H. */
   SUM;
 
+  /** 1 for {@link #NONE}, else 2. */
   public int directions() {
     return this == NONE ? 1 : 2;
   }
@@ -32,6 +36,7 @@ public enum Bidirectional {
     }
   }
 
+  /** The name {@link #parse} reads: {@code none}, {@code concat} or {@code sum}. */
   public String label() {
     return name().toLowerCase(Locale.ROOT);
   }

@@ -19,13 +19,18 @@ import jrnn.tensor.Tensor;
  * </pre>
  *
  * all in log space, so that long inputs do not underflow. A label sequence that no alignment of
- * T frames can read (T < U + the number of repeated neighbours) has probability 0: its loss is
+ * T frames can read (T &lt; U + the number of repeated neighbours) has probability 0: its loss is
  * infinite and its gradient is left at zero, and {@link #loss} says so in {@link Result}.
  */
 public final class Ctc {
   private Ctc() {}
 
-  /** A sequence's loss (-log p(y | x), natural log) and whether any alignment exists. */
+  /**
+   * A sequence's loss (-log p(y | x), natural log) and whether any alignment exists.
+   *
+   * @param loss -log p(y | x), natural log; infinite when no alignment exists
+   * @param feasible whether any alignment of the frames reads the labels
+   */
   public record Result(double loss, boolean feasible) {}
 
   /**

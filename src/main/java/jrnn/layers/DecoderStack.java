@@ -43,6 +43,10 @@ public final class DecoderStack {
   private Tensor dInput = Tensor.zeros(0);
   private RecurrentState initialGradient;
 
+  /**
+   * A stack of {@code config}'s layers (unidirectional only) on the parameters of {@code params}
+   * named from {@code prefix}.
+   */
   public DecoderStack(RecurrentConfig config, Parameters params, String prefix, Kernels kernels) {
     if (config.directions() != 1) {
       throw new IllegalArgumentException("DecoderStack: a decoder runs forward in time only; got "
@@ -63,10 +67,12 @@ public final class DecoderStack {
     }
   }
 
+  /** The stack's configuration. */
   public RecurrentConfig config() {
     return config;
   }
 
+  /** X, the width of the first layer's input rows. */
   public int inputSize() {
     return config.inputSize();
   }

@@ -14,6 +14,7 @@ public final class Dense {
   private final int out;
   private Tensor ones = Tensor.zeros(0);
 
+  /** A layer over the views {@code weight} [out, in] and {@code bias} [out], with their gradients. */
   public Dense(Tensor weight, Tensor bias, Tensor gWeight, Tensor gBias) {
     this.weight = weight;
     this.bias = bias;

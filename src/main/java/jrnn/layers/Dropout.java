@@ -13,6 +13,7 @@ public final class Dropout {
   private Tensor mask = Tensor.zeros(0);
   private int size;
 
+  /** Dropout that zeroes each element with probability {@code p} in [0, 1). */
   public Dropout(double p) {
     if (!(p >= 0 && p < 1)) {
       throw new IllegalArgumentException("Dropout: probability must be in [0, 1), got " + p);
@@ -20,6 +21,7 @@ public final class Dropout {
     this.p = p;
   }
 
+  /** p, the probability of dropping an element. */
   public double probability() {
     return p;
   }
@@ -52,7 +54,7 @@ public final class Dropout {
     }
   }
 
-  /** dst[dstOff + i] = src[srcOff + i] * mask[maskOff + i] for i < n, with the drawn mask. */
+  /** dst[dstOff + i] = src[srcOff + i] * mask[maskOff + i] for i &lt; n, with the drawn mask. */
   public void apply(Tensor src, int srcOff, Tensor dst, int dstOff, int maskOff, int n) {
     for (int i = 0; i < n; i++) {
       dst.set(dstOff + i, src.get(srcOff + i) * mask.get(maskOff + i));

@@ -9,6 +9,7 @@ public final class Embedding {
   private final int vocab;
   private final int width;
 
+  /** An embedding over the view {@code table} [V, E] and its gradient {@code grad}. */
   public Embedding(Tensor table, Tensor grad) {
     this.table = table;
     this.grad = grad;
@@ -39,6 +40,7 @@ public final class Embedding {
     }
   }
 
+  /** E, the width of an embedding vector. */
   public int width() {
     return width;
   }

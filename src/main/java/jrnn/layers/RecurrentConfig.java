@@ -9,6 +9,13 @@ import jrnn.params.ParamLayout;
  * dropout between layers. Layer l reads the merged output of layer l - 1; layer 0 reads the
  * input of width {@code inputSize}.
  *
+ * @param cell the kind of cell of every layer
+ * @param inputSize X, the width of layer 0's input
+ * @param hiddenSize H, the hidden units of each layer and direction
+ * @param layers the number of stacked layers
+ * @param bidirectional whether each layer also reads backwards, and how the directions merge
+ *     (null reads as {@link Bidirectional#NONE})
+ * @param dropout dropout on the input of every layer above the first, in [0, 1)
  * @param twoBiases each layer has a second bias vector {@code bias_hh} beside {@code bias}, as
  *     cuDNN, PyTorch and Zaremba et al.'s code have (b_ih and b_hh). The pre-activations see
  *     only their sum, as in the chapter's single b, but both are trained: under SGD their sum
@@ -24,6 +31,7 @@ public record RecurrentConfig(CellType cell, int inputSize, int hiddenSize, int 
     this(cell, inputSize, hiddenSize, layers, bidirectional, dropout, false);
   }
 
+  /** Checks every field's range; a null {@code bidirectional} becomes {@link Bidirectional#NONE}. */
   public RecurrentConfig {
     if (cell == null) {
       throw new IllegalArgumentException("RecurrentConfig: cell type must be given");
@@ -49,6 +57,7 @@ public record RecurrentConfig(CellType cell, int inputSize, int hiddenSize, int 
     }
   }
 
+  /** 1, or 2 when bidirectional. */
   public int directions() {
     return bidirectional.directions();
   }
@@ -58,6 +67,7 @@ public record RecurrentConfig(CellType cell, int inputSize, int hiddenSize, int 
     return bidirectional == Bidirectional.CONCAT ? 2 * hiddenSize : hiddenSize;
   }
 
+  /** The input width of layer {@code layer}: {@code inputSize} for layer 0, else {@link #outputSize()}. */
   public int layerInputSize(int layer) {
     return layer == 0 ? inputSize : outputSize();
   }
@@ -109,6 +119,7 @@ public record RecurrentConfig(CellType cell, int inputSize, int hiddenSize, int 
 
     private Builder() {}
 
+    /** The cell type of every layer. */
     public Builder cell(CellType type) {
       this.cell = type;
       return this;
@@ -131,11 +142,13 @@ public record RecurrentConfig(CellType cell, int inputSize, int hiddenSize, int 
       return this;
     }
 
+    /** The number of stacked layers (default 1). */
     public Builder layers(int n) {
       this.layers = n;
       return this;
     }
 
+    /** Whether each layer also reads backwards, and how the directions merge (default none). */
     public Builder bidirectional(Bidirectional merge) {
       this.bidirectional = merge;
       return this;
@@ -147,11 +160,13 @@ public record RecurrentConfig(CellType cell, int inputSize, int hiddenSize, int 
       return this;
     }
 
+    /** A second bias {@code bias_hh} per layer and direction (see the record's {@code twoBiases}). */
     public Builder twoBiases(boolean on) {
       this.twoBiases = on;
       return this;
     }
 
+    /** The configuration, checked as the record checks it. */
     public RecurrentConfig build() {
       return new RecurrentConfig(cell, inputSize, hiddenSize, layers, bidirectional, dropout, twoBiases);
     }

@@ -43,6 +43,7 @@ public final class RecurrentLayer {
     void afterStep(RecurrentLayer layer, int t, Tensor dh);
   }
 
+  /** Sets the probe that watches backward passes; null removes it. */
   public void setProbe(StepProbe probe) {
     this.probe = probe;
   }
@@ -57,18 +58,22 @@ public final class RecurrentLayer {
     return cell.inputGradientNormAt(t, x, xOff, xLd);
   }
 
+  /** H, the hidden units. */
   public int hiddenSize() {
     return hidden;
   }
 
+  /** B of the last pass. */
   public int batch() {
     return batch;
   }
 
+  /** T of the last pass. */
   public int steps() {
     return steps;
   }
 
+  /** A layer running {@code cell} forwards in time, or backwards when {@code reverse}. */
   public RecurrentLayer(RecurrentCell cell, Kernels kernels, boolean reverse) {
     this.cell = cell;
     this.kernels = kernels;
@@ -76,6 +81,7 @@ public final class RecurrentLayer {
     this.hidden = cell.hiddenSize();
   }
 
+  /** Whether the layer reads the sequence backwards. */
   public boolean reverse() {
     return reverse;
   }

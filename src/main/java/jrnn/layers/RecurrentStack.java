@@ -37,6 +37,10 @@ public final class RecurrentStack {
   private RecurrentState finalState;
   private RecurrentState initialGradient;
 
+  /**
+   * A stack of {@code config}'s layers on the parameters of {@code params} named from {@code
+   * prefix} (e.g. {@code rnn.}).
+   */
   public RecurrentStack(RecurrentConfig config, Parameters params, String prefix, Kernels kernels) {
     this.config = config;
     this.component = "RecurrentStack(" + config.cell().name() + ", " + config.layers() + " layers"
@@ -62,6 +66,7 @@ public final class RecurrentStack {
     Arrays.fill(dOutputs, Tensor.zeros(0));
   }
 
+  /** The stack's configuration. */
   public RecurrentConfig config() {
     return config;
   }
@@ -213,10 +218,12 @@ public final class RecurrentStack {
     return dropouts[layer].mask();
   }
 
+  /** T of the last forward pass. */
   public int steps() {
     return steps;
   }
 
+  /** B of the last forward pass. */
   public int batch() {
     return batch;
   }

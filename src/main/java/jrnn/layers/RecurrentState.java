@@ -6,9 +6,16 @@ import jrnn.tensor.Tensor;
  * The state of a recurrent stack for a batch: h [layers*D, B, H] and, for LSTMs, c of the same
  * shape (null otherwise). Slot l*D + d holds layer l, direction d (0 forward, 1 backward), as in
  * PyTorch's h0/hn. Used for initial states, final states and their gradients.
+ *
+ * @param h hidden states [layers*D, B, H]
+ * @param c cell states of the same shape (LSTM), else null
  */
 public record RecurrentState(Tensor h, Tensor c) {
 
+  /**
+   * A zero state for {@code batch} sequences of a stack of {@code cfg}; c only for cells with a
+   * cell state.
+   */
   public static RecurrentState zeros(RecurrentConfig cfg, int batch) {
     int slots = cfg.stateSlots();
     int hidden = cfg.hiddenSize();

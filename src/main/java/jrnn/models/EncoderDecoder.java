@@ -22,7 +22,7 @@ import jrnn.util.Rng;
 import static jrnn.models.EncoderDecoderConfig.*;
 
 /**
- * The encoder-decoder of an {@link EncoderDecoderConfig}, float32 (SPEC 8.5). For a source x and
+ * The encoder-decoder of an {@link EncoderDecoderConfig}, float32 (SPEC 6.3). For a source x and
  * a target y_1 .. y_n:
  *
  * <pre>
@@ -47,6 +47,15 @@ public final class EncoderDecoder {
   /**
    * A batch of B sentence pairs, time-major: source token s of pair b at s*B + b; the decoder's
    * inputs (&lt;s&gt; y_1 .. y_n) and targets (y_1 .. y_n &lt;/s&gt;) likewise, T = longest n + 1.
+   *
+   * @param size B, the number of sentence pairs
+   * @param sourceSteps S, the longest source
+   * @param sources source ids [S*B], padded with each source's last token
+   * @param sourceLengths the length of each source [B]
+   * @param targetSteps T, the longest target plus one
+   * @param targetInputs decoder inputs [T*B]: &lt;s&gt; y_1 .. y_n, then &lt;/s&gt; as padding
+   * @param targets targets [T*B]: y_1 .. y_n &lt;/s&gt;, then &lt;/s&gt; as padding
+   * @param targetLengths n + 1 for each pair [B], the steps the loss counts
    */
   public record Batch(int size, int sourceSteps, int[] sources, int[] sourceLengths, int targetSteps,
       int[] targetInputs, int[] targets, int[] targetLengths) {
@@ -152,10 +161,12 @@ public final class EncoderDecoder {
   private Tensor dEncoderIn = Tensor.zeros(0);
   private RecurrentState dEncoderFinal;
 
+  /** A model with new, zeroed parameters and the best kernels; call {@link #initialize} before training. */
   public EncoderDecoder(EncoderDecoderConfig config) {
     this(config, new Parameters(config.parameterLayout()), Kernels.best());
   }
 
+  /** A workspace over {@code params}, which must have {@code config}'s layout. */
   public EncoderDecoder(EncoderDecoderConfig config, Parameters params, Kernels kernels) {
     if (!params.layout().entries().toString().equals(config.parameterLayout().entries().toString())) {
       throw new IllegalArgumentException("EncoderDecoder: the parameters do not have the layout of " + config);
@@ -200,10 +211,15 @@ public final class EncoderDecoder {
     return new Dense(params.value(weight), params.value(bias), params.grad(weight), params.grad(bias));
   }
 
+  /** The model's configuration. */
   public EncoderDecoderConfig config() {
     return config;
   }
 
+  /**
+   * The parameters this workspace reads and whose gradients it writes (shared with its other
+   * workspaces).
+   */
   public Parameters parameters() {
     return params;
   }
@@ -403,7 +419,7 @@ public final class EncoderDecoder {
 
   /**
    * Cross-entropy over the valid target rows; in training dLogits = p - q, the gradient of the
-   * smoothed loss (8-21 with q for the one-hot target).
+   * smoothed loss (the cross-entropy of 8-9 .. 8-20 with q for the one-hot target).
    */
   private LossStats loss(boolean withGradient) {
     int b = batch.size();
@@ -571,6 +587,9 @@ public final class EncoderDecoder {
    * What a decoding step starts from and hands on, for R rows: the decoder's recurrent state
    * [layers, R, H] and the attentional vector h~ of the step before ([R, H], fed to the next
    * step's input when the model feeds it).
+   *
+   * @param recurrent the decoder's recurrent state, [layers, R, H]
+   * @param attentional h~ of the step before, [R, H]
    */
   public record DecoderState(RecurrentState recurrent, Tensor attentional) {
 
@@ -595,13 +614,22 @@ public final class EncoderDecoder {
       return new DecoderState(new RecurrentState(nh, nc), na);
     }
 
+    /** R, the number of rows. */
     public int rows() {
       return attentional.dim(0);
     }
   }
 
-  /** Encoded sources: the encoder's states [S, N, E] (a copy), their lengths and the decoder's first state. */
+  /**
+   * Encoded sources: the encoder's states [S, N, E] (a copy), their lengths and the decoder's first state.
+   *
+   * @param states the encoder's states [S, N, E], row s*N + n
+   * @param steps S, the longest source
+   * @param lengths each source's length [N]
+   * @param start the decoder's first state: the bridge's output, h~ zero
+   */
   public record Encoded(Tensor states, int steps, int[] lengths, DecoderState start) {
+    /** N, the number of sources. */
     public int sentences() {
       return lengths.length;
     }

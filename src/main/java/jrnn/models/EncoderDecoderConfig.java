@@ -7,16 +7,20 @@ import jrnn.layers.RecurrentConfig;
 import jrnn.params.ParamLayout;
 
 /**
- * An encoder-decoder with attention (SPEC 8.5, machine translation): the encoder reads the whole
+ * An encoder-decoder with attention (SPEC 6.3, machine translation): the encoder reads the whole
  * source, the decoder then writes the target a word at a time from the encoder's final state
  * (through a bridge) and, at every step, from an attention over all the encoder's states.
  *
  * @param sourceVocab source token ids
  * @param targetVocab target token ids
  * @param embedding width of both embeddings
+ * @param cell the cell of every encoder and decoder layer
  * @param encoderHidden units of each encoder direction
  * @param encoderLayers encoder layers; {@code bidirectional} gives each two directions, concatenated
+ * @param bidirectional whether each encoder layer also reads the source backwards
  * @param decoderHidden units of each decoder layer, also the width of the attentional vector
+ * @param decoderLayers decoder layers
+ * @param attention how a source state is scored against the decoder's state
  * @param attentionSize additive attention's hidden width (ignored for multiplicative)
  * @param inputFeeding the attentional vector of step t - 1 joins the embedding of word t - 1 as
  *     the decoder's input at step t (Luong et al. 2015)
@@ -30,23 +34,43 @@ public record EncoderDecoderConfig(int sourceVocab, int targetVocab, int embeddi
     Attention.Score attention, int attentionSize, boolean inputFeeding, boolean tied, double dropout,
     double labelSmoothing) {
 
+  /** The source embedding table [sourceVocab, embedding]. */
   public static final String SOURCE_EMBEDDING = "source_embedding.weight";
+  /** The target embedding table [targetVocab, embedding], also the output weight when tied. */
   public static final String TARGET_EMBEDDING = "target_embedding.weight";
+  /** Prefix of the encoder stack's parameters, e.g. {@code encoder.weight_ih_l0}. */
   public static final String ENCODER = "encoder.";
+  /** Prefix of the decoder stack's parameters. */
   public static final String DECODER = "decoder.";
+  /** W_b of the bridge to the decoder's initial h [decoderLayers*decoderHidden, bridgeInputSize]. */
   public static final String BRIDGE_H_WEIGHT = "bridge.h.weight";
+  /** b_b of the bridge to the decoder's initial h. */
   public static final String BRIDGE_H_BIAS = "bridge.h.bias";
+  /** The bridge's weight to the decoder's initial c (LSTM only). */
   public static final String BRIDGE_C_WEIGHT = "bridge.c.weight";
+  /** The bridge's bias to the decoder's initial c (LSTM only). */
   public static final String BRIDGE_C_BIAS = "bridge.c.bias";
+  /** W_k [attentionSize, E] (additive) or W [decoderHidden, E] (multiplicative). */
   public static final String ATTENTION_KEY = "attention.key_weight";
+  /** W_q [attentionSize, decoderHidden], additive attention only. */
   public static final String ATTENTION_QUERY = "attention.query_weight";
+  /** b [attentionSize], additive attention only. */
   public static final String ATTENTION_BIAS = "attention.bias";
+  /** v [attentionSize], additive attention only. */
   public static final String ATTENTION_VECTOR = "attention.vector";
+  /** W_c [decoderHidden, E + decoderHidden], which makes the attentional vector of [c_t; s_t]. */
   public static final String COMBINE_WEIGHT = "combine.weight";
+  /** b_c [decoderHidden] of the attentional vector. */
   public static final String COMBINE_BIAS = "combine.bias";
+  /** W_o [targetVocab, decoderHidden]; absent when tied. */
   public static final String OUTPUT_WEIGHT = "output.weight";
+  /** b_o [targetVocab]. */
   public static final String OUTPUT_BIAS = "output.bias";
 
+  /**
+   * Checks the sizes (positive), the cell and attention (given), tying (embedding ==
+   * decoderHidden), dropout and smoothing (in [0, 1)).
+   */
   public EncoderDecoderConfig {
     positive("source vocabulary", sourceVocab);
     positive("target vocabulary", targetVocab);
@@ -80,11 +104,16 @@ public record EncoderDecoderConfig(int sourceVocab, int targetVocab, int embeddi
     }
   }
 
+  /**
+   * The encoder stack: reads embeddings, concatenates its two directions when bidirectional,
+   * dropout between layers.
+   */
   public RecurrentConfig encoder() {
     return new RecurrentConfig(cell, embedding, encoderHidden, encoderLayers,
         bidirectional ? Bidirectional.CONCAT : Bidirectional.NONE, dropout);
   }
 
+  /** The decoder stack: unidirectional, reads {@link #decoderInputSize()} wide rows, no dropout inside. */
   public RecurrentConfig decoder() {
     return new RecurrentConfig(cell, decoderInputSize(), decoderHidden, decoderLayers, Bidirectional.NONE, 0);
   }
@@ -104,6 +133,7 @@ public record EncoderDecoderConfig(int sourceVocab, int targetVocab, int embeddi
     return encoderHidden * (bidirectional ? 2 : 1);
   }
 
+  /** Every parameter of the model, named by the constants above, in a fixed order. */
   public ParamLayout parameterLayout() {
     ParamLayout.Builder b = ParamLayout.builder();
     b.add(SOURCE_EMBEDDING, sourceVocab, embedding);
@@ -175,6 +205,7 @@ public record EncoderDecoderConfig(int sourceVocab, int targetVocab, int embeddi
       return this;
     }
 
+    /** The cell of every encoder and decoder layer. */
     public Builder cell(CellType type) {
       this.cell = type;
       return this;
@@ -213,6 +244,7 @@ public record EncoderDecoderConfig(int sourceVocab, int targetVocab, int embeddi
       return this;
     }
 
+    /** Whether the previous attentional vector joins the decoder's input (default on). */
     public Builder inputFeeding(boolean on) {
       this.inputFeeding = on;
       return this;
@@ -224,16 +256,19 @@ public record EncoderDecoderConfig(int sourceVocab, int targetVocab, int embeddi
       return this;
     }
 
+    /** Dropout on the embeddings, between encoder layers and on the attentional vector, in [0, 1). */
     public Builder dropout(double p) {
       this.dropout = p;
       return this;
     }
 
+    /** Epsilon of the smoothed target distribution, in [0, 1) (default 0). */
     public Builder labelSmoothing(double epsilon) {
       this.labelSmoothing = epsilon;
       return this;
     }
 
+    /** The configuration, checked as the record checks it. */
     public EncoderDecoderConfig build() {
       return new EncoderDecoderConfig(sourceVocab, targetVocab, embedding, cell, encoderHidden, encoderLayers,
           bidirectional, decoderHidden, decoderLayers, attention, attentionSize, inputFeeding, tied, dropout,

@@ -20,8 +20,17 @@ import jrnn.params.ParamLayout;
  * @param vocabSize number of token ids when the inputs are tokens (read through an embedding
  *     of width {@code inputSize}); 0 when the inputs are real vectors of width {@code inputSize}
  * @param inputSize embedding width, or the width of real-valued inputs
+ * @param cell the cell of every recurrent layer
+ * @param hiddenSize H, hidden units of each layer and direction
+ * @param layers number of stacked recurrent layers
+ * @param bidirectional whether each layer also reads backwards, and how the directions merge
+ *     (null reads as {@link Bidirectional#NONE})
  * @param dropout applied, as Zaremba et al. 2014 do, to every non-recurrent connection: the
  *     input of the first layer, between layers, and the input of the output layer
+ * @param readout where the output layer reads the stack (null reads as
+ *     {@link Readout#EVERY_STEP})
+ * @param outputSize classes of the softmax, or width of the linear output
+ * @param output softmax or linear output (null reads as {@link OutputKind#SOFTMAX})
  * @param twoBiases each recurrent layer has a second bias, {@code bias_hh}
  *     ({@link RecurrentConfig#twoBiases})
  */
@@ -37,11 +46,16 @@ public record ModelConfig(int vocabSize, int inputSize, CellType cell, int hidde
         outputSize, output, false);
   }
 
+  /** Prefix of the recurrent stack's parameters, e.g. {@code rnn.weight_ih_l0}. */
   public static final String RNN_PREFIX = "rnn.";
+  /** The embedding table [vocabSize, inputSize] (token inputs only). */
   public static final String EMBEDDING = "embedding.weight";
+  /** The output layer's weight V [outputSize, headInputSize]. */
   public static final String HEAD_WEIGHT = "head.weight";
+  /** The output layer's bias c [outputSize]. */
   public static final String HEAD_BIAS = "head.bias";
 
+  /** Checks the sizes and dropout; null readout, output and bidirectional take their defaults. */
   public ModelConfig {
     if (vocabSize < 0) {
       throw new IllegalArgumentException("ModelConfig: vocabulary size must not be negative, got " + vocabSize);
@@ -62,6 +76,7 @@ public record ModelConfig(int vocabSize, int inputSize, CellType cell, int hidde
     new RecurrentConfig(cell, inputSize, hiddenSize, layers, bidirectional, dropout, twoBiases);
   }
 
+  /** Whether the inputs are token ids (vocabSize &gt; 0) rather than real vectors. */
   public boolean tokenInput() {
     return vocabSize > 0;
   }
@@ -77,6 +92,7 @@ public record ModelConfig(int vocabSize, int inputSize, CellType cell, int hidde
     return recurrent().outputSize();
   }
 
+  /** Every parameter: the embedding (token inputs), the stack's under {@link #RNN_PREFIX}, then the head. */
   public ParamLayout parameterLayout() {
     ParamLayout.Builder b = ParamLayout.builder();
     if (tokenInput()) {
@@ -97,6 +113,7 @@ public record ModelConfig(int vocabSize, int inputSize, CellType cell, int hidde
   public static final class Builder extends Fields<Builder> {
     private Builder() {}
 
+    /** The configuration, checked as the record checks it. */
     public ModelConfig build() {
       return config();
     }
@@ -121,6 +138,7 @@ public record ModelConfig(int vocabSize, int inputSize, CellType cell, int hidde
     private OutputKind output = OutputKind.SOFTMAX;
     private boolean twoBiases;
 
+    /** Fields with the defaults: one layer, one direction, no dropout, a softmax read at every step. */
     protected Fields() {}
 
     @SuppressWarnings("unchecked")
@@ -162,6 +180,7 @@ public record ModelConfig(int vocabSize, int inputSize, CellType cell, int hidde
       return self();
     }
 
+    /** Number of stacked recurrent layers (default 1). */
     public B layers(int n) {
       this.layers = n;
       return self();
@@ -218,6 +237,7 @@ public record ModelConfig(int vocabSize, int inputSize, CellType cell, int hidde
     }
   }
 
+  /** This configuration with dropout {@code p}. */
   public ModelConfig withDropout(double p) {
     return new ModelConfig(vocabSize, inputSize, cell, hiddenSize, layers, bidirectional, p,
         readout, outputSize, output, twoBiases);

@@ -19,10 +19,15 @@ public enum Readout {
   /** One output from the element-wise maximum of the top layer's outputs over the valid steps. */
   MAX;
 
+  /** Whether there is one output per sequence rather than per step. */
   public boolean perSequence() {
     return this != EVERY_STEP;
   }
 
+  /**
+   * The readout named {@code s}: {@code every_step} (or {@code every-step}), {@code last}, {@code
+   * mean} or {@code max}.
+   */
   public static Readout parse(String s) {
     String n = s == null ? "" : s.trim().toLowerCase(Locale.ROOT).replace('-', '_');
     for (Readout r : values()) {
@@ -34,6 +39,7 @@ public enum Readout {
         "unknown readout '" + s + "'; expected every_step, last, mean or max");
   }
 
+  /** The name {@link #parse} reads. */
   public String label() {
     return name().toLowerCase(Locale.ROOT);
   }

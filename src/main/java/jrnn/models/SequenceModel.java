@@ -65,10 +65,18 @@ public final class SequenceModel {
   private int[] argmax = new int[0];
   private RecurrentState dFinal;
 
+  /**
+   * A model with new, zeroed parameters and the best kernels; call {@link #initialize} (or use
+   * {@link #builder()}) before training.
+   */
   public SequenceModel(ModelConfig config) {
     this(config, new Parameters(config.parameterLayout()), Kernels.best());
   }
 
+  /**
+   * A workspace over {@code params}, which must have {@code config}'s layout, running on {@code
+   * kernels}.
+   */
   public SequenceModel(ModelConfig config, Parameters params, Kernels kernels) {
     this.config = config;
     this.rnn = config.recurrent();
@@ -131,6 +139,7 @@ public final class SequenceModel {
       return this;
     }
 
+    /** A model of the fields set, its parameters drawn with the seed, range and forget bias set. */
     public SequenceModel build() {
       SequenceModel m = new SequenceModel(config());
       m.initialize(new Rng(seed), initRange, forgetBias);
@@ -155,14 +164,20 @@ public final class SequenceModel {
     inputPerturbation = r;
   }
 
+  /** The model's configuration. */
   public ModelConfig config() {
     return config;
   }
 
+  /**
+   * The parameters this workspace reads and whose gradients it writes (shared with its other
+   * workspaces).
+   */
   public Parameters parameters() {
     return params;
   }
 
+  /** The workspace's recurrent stack (its layers, states and dropout masks of the last pass). */
   public RecurrentStack stack() {
     return stack;
   }
@@ -594,7 +609,7 @@ public final class SequenceModel {
     return dInput;
   }
 
-  /** The dropout masks of the last training pass: site l < layers on the input of layer l, site layers on the output layer's input. */
+  /** The dropout masks of the last training pass: site l &lt; layers on the input of layer l, site layers on the output layer's input. */
   public Tensor dropoutMask(int site) {
     if (site == 0) {
       return inputDropout.mask();

@@ -5,8 +5,8 @@ import jrnn.params.Parameters;
 import jrnn.tensor.Tensor;
 
 /**
- * Adam (Kingma and Ba 2015): m <- b1 m + (1 - b1) g, v <- b2 v + (1 - b2) g^2,
- * w <- w - lr * m_hat / (sqrt(v_hat) + eps), with bias-corrected m_hat, v_hat.
+ * Adam (Kingma and Ba 2015): {@code m <- b1 m + (1 - b1) g}, {@code v <- b2 v + (1 - b2) g^2},
+ * {@code w <- w - lr * m_hat / (sqrt(v_hat) + eps)}, with bias-corrected m_hat, v_hat.
  */
 public final class Adam implements Optimizer {
   private final double beta1;
@@ -16,10 +16,12 @@ public final class Adam implements Optimizer {
   private Tensor v;
   private long t;
 
+  /** Adam with the published defaults: beta1 0.9, beta2 0.999, eps 1e-8. */
   public Adam() {
     this(0.9, 0.999, 1e-8);
   }
 
+  /** Adam with decay rates {@code beta1}, {@code beta2} in [0, 1) and {@code eps} &gt; 0. */
   public Adam(double beta1, double beta2, double eps) {
     if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(eps > 0)) {
       throw new IllegalArgumentException("Adam: need 0 <= beta1, beta2 < 1 and eps > 0, got "

@@ -4,9 +4,17 @@ package jrnn.optim;
  * Learning-rate decay by epoch: the base rate for the first {@code decayStart} epochs, then
  * multiplied by {@code factor} once per epoch (Zaremba et al. 2014: rate 1, halved every epoch
  * after the 4th). Epochs count from 0.
+ *
+ * @param base learning rate of the first epochs, positive and finite
+ * @param decayStart epochs run at the base rate before decay starts, 0 or more
+ * @param factor multiplier applied once per epoch after that, in (0, 1]
  */
 public record LearningRateSchedule(double base, int decayStart, double factor) {
 
+  /**
+   * Checks that {@code base} is positive and finite, {@code decayStart} &gt;= 0 and {@code factor}
+   * in (0, 1].
+   */
   public LearningRateSchedule {
     if (!(base > 0) || Double.isInfinite(base)) {
       throw new IllegalArgumentException("learning rate must be positive and finite, got " + base);
@@ -19,6 +27,7 @@ public record LearningRateSchedule(double base, int decayStart, double factor) {
     }
   }
 
+  /** The same {@code rate} for every epoch. */
   public static LearningRateSchedule constant(double rate) {
     return new LearningRateSchedule(rate, 0, 1);
   }

@@ -3,7 +3,7 @@ package jrnn.optim;
 import jrnn.params.Parameters;
 
 /**
- * Updates parameters from their gradients: w <- w - lr * step(grad). Implementations keep their
+ * Updates parameters from their gradients: {@code w <- w - lr * step(grad)}. Implementations keep their
  * own state (velocities, moments) sized to the parameters.
  */
 public interface Optimizer {

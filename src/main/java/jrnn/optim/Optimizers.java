@@ -17,8 +17,16 @@ public final class Optimizers {
   /**
    * An optimizer by name ({@code sgd}, {@code momentum}, {@code nesterov}, {@code adam}), its
    * momentum (momentum and nesterov only) and its learning-rate schedule.
+   *
+   * @param name {@code sgd}, {@code momentum}, {@code nesterov} or {@code adam} (case-insensitive)
+   * @param momentum momentum in [0, 1) for momentum and nesterov; 0 otherwise
+   * @param schedule the learning rate per epoch
    */
   public record Spec(String name, double momentum, LearningRateSchedule schedule) {
+    /**
+     * Lower-cases {@code name} and checks it, the schedule and the momentum (0 unless momentum or
+     * nesterov).
+     */
     public Spec {
       name = name == null ? "" : name.toLowerCase(Locale.ROOT);
       if (!name.matches("sgd|momentum|nesterov|adam")) {
@@ -49,11 +57,12 @@ public final class Optimizers {
     }
   }
 
-  /** Plain stochastic gradient descent (SPEC 8-21) at a constant rate. */
+  /** Plain stochastic gradient descent (SPEC section 1) at a constant rate. */
   public static Spec sgd(double learningRate) {
     return sgd(LearningRateSchedule.constant(learningRate));
   }
 
+  /** Plain stochastic gradient descent following {@code schedule}. */
   public static Spec sgd(LearningRateSchedule schedule) {
     return new Spec("sgd", 0, schedule);
   }
@@ -73,6 +82,7 @@ public final class Optimizers {
     return adam(LearningRateSchedule.constant(learningRate));
   }
 
+  /** Adam with its published betas and epsilon, following {@code schedule}. */
   public static Spec adam(LearningRateSchedule schedule) {
     return new Spec("adam", 0, schedule);
   }

@@ -6,18 +6,21 @@ import jrnn.params.Parameters;
 import jrnn.tensor.Tensor;
 
 /**
- * Stochastic gradient descent, the chapter's update w <- w - lr * dL/dw (8-9 .. 8-20), with
- * optional momentum: v <- mu v + g, w <- w - lr v (or, Nesterov, w <- w - lr (g + mu v)).
+ * Stochastic gradient descent, the chapter's update {@code w <- w - lr * dL/dw} (8-9 .. 8-20), with
+ * optional momentum: {@code v <- mu v + g}, {@code w <- w - lr v} (or, Nesterov,
+ * {@code w <- w - lr (g + mu v)}).
  */
 public final class Sgd implements Optimizer {
   private final double momentum;
   private final boolean nesterov;
   private Tensor velocity;
 
+  /** Plain SGD, without momentum. */
   public Sgd() {
     this(0, false);
   }
 
+  /** SGD with {@code momentum} in [0, 1), classical or (when {@code nesterov}) Nesterov. */
   public Sgd(double momentum, boolean nesterov) {
     if (!(momentum >= 0 && momentum < 1)) {
       throw new IllegalArgumentException("Sgd: momentum must be in [0, 1), got " + momentum);

@@ -15,7 +15,14 @@ import java.util.Map;
  */
 public final class ParamLayout {
 
-  /** One parameter: its name, shape and first element in the flat buffer. */
+  /**
+   * One parameter: its name, shape and first element in the flat buffer.
+   *
+   * @param name the parameter's name, e.g. {@code rnn.weight_ih_l0}
+   * @param shape its shape
+   * @param offset index of its first element in the flat buffer
+   * @param size its number of elements
+   */
   public record Entry(String name, int[] shape, int offset, int size) {
     @Override
     public String toString() {
@@ -38,6 +45,7 @@ public final class ParamLayout {
     this.size = n;
   }
 
+  /** The parameters in declaration order (unmodifiable). */
   public List<Entry> entries() {
     return entries;
   }
@@ -47,10 +55,15 @@ public final class ParamLayout {
     return size;
   }
 
+  /** Whether there is a parameter named {@code name}. */
   public boolean contains(String name) {
     return byName.containsKey(name);
   }
 
+  /**
+   * The parameter named {@code name}; throws {@link IllegalArgumentException} listing the names
+   * when there is none.
+   */
   public Entry get(String name) {
     Entry e = byName.get(name);
     if (e == null) {
@@ -60,6 +73,7 @@ public final class ParamLayout {
     return e;
   }
 
+  /** An empty builder. */
   public static Builder builder() {
     return new Builder();
   }
@@ -70,6 +84,10 @@ public final class ParamLayout {
     private final Map<String, Entry> seen = new LinkedHashMap<>();
     private long next;
 
+    /**
+     * Appends parameter {@code name} of {@code shape} (positive dimensions) after the previous
+     * ones; names must be unique.
+     */
     public Builder add(String name, int... shape) {
       if (seen.containsKey(name)) {
         throw new IllegalArgumentException("parameter '" + name + "' declared twice");
@@ -93,6 +111,7 @@ public final class ParamLayout {
       return this;
     }
 
+    /** The layout of the parameters added so far. */
     public ParamLayout build() {
       return new ParamLayout(new ArrayList<>(entries));
     }

@@ -24,12 +24,14 @@ public final class Parameters {
   private int holders;
   private final Object freezeLock = new Object();
 
+  /** Zeroed values and gradients laid out by {@code layout}. */
   public Parameters(ParamLayout layout) {
     this.layout = layout;
     this.values = Tensor.zeros(layout.size());
     this.grads = Tensor.zeros(layout.size());
   }
 
+  /** The names, shapes and offsets of the parameters. */
   public ParamLayout layout() {
     return layout;
   }
@@ -44,16 +46,19 @@ public final class Parameters {
     return grads;
   }
 
+  /** A view of parameter {@code name}'s values, in its shape; writes go to the flat buffer. */
   public Tensor value(String name) {
     ParamLayout.Entry e = layout.get(name);
     return values.view(e.offset(), e.shape());
   }
 
+  /** A view of parameter {@code name}'s gradient, in its shape. */
   public Tensor grad(String name) {
     ParamLayout.Entry e = layout.get(name);
     return grads.view(e.offset(), e.shape());
   }
 
+  /** Sets every gradient to 0. */
   public void zeroGrads() {
     grads.zero();
   }

@@ -27,16 +27,28 @@ import jrnn.util.Rng;
 public final class EngineComparison {
   private EngineComparison() {}
 
-  /** The largest difference in one group, scaled as |fast - ref| / (atol + |ref|). */
+  /**
+   * The largest difference in one group, scaled as |fast - ref| / (atol + |ref|).
+   *
+   * @param name the group: the loss, an output, a final state or a gradient
+   * @param worstScaled its largest scaled difference (infinite for a NaN)
+   * @param reference the reference value there
+   * @param fast the fast engine's value there
+   */
   public record Difference(String name, double worstScaled, double reference, double fast) {}
 
-  /** All groups compared. */
+  /**
+   * All groups compared.
+   *
+   * @param differences the worst difference of each group, in the order compared
+   */
   public record Report(List<Difference> differences) {
     /** The largest |fast - reference| / (atol + |reference|) over all groups. */
     public double worst() {
       return differences.stream().mapToDouble(Difference::worstScaled).max().orElse(0);
     }
 
+    /** The group with the largest scaled difference. */
     public Difference worstDifference() {
       return differences.stream().max((a, b) -> Double.compare(a.worstScaled, b.worstScaled)).orElseThrow();
     }
@@ -44,7 +56,7 @@ public final class EngineComparison {
 
   /**
    * Differences are measured as |fast - reference| / (ATOL + |reference|): a value below
-   * {@code rtol} means |fast - reference| <= rtol * (ATOL + |reference|).
+   * {@code rtol} means |fast - reference| &lt;= rtol * (ATOL + |reference|).
    */
   public static final double ATOL = 0.2;
 
@@ -73,6 +85,10 @@ public final class EngineComparison {
     }
   }
 
+  /**
+   * The comparison on a batch of sequences of lengths {@link ModelGradientCheck#LENGTHS},
+   * everything drawn from {@code seed}.
+   */
   public static Report compare(ModelConfig cfg, long seed, LossNormalization norm, Kernels kernels) {
     return compare(cfg, ModelGradientCheck.LENGTHS, seed, norm, kernels);
   }

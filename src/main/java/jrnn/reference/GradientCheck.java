@@ -15,26 +15,47 @@ import java.util.function.DoubleSupplier;
  * skipped rather than reported as an error.
  */
 public final class GradientCheck {
+  /**
+   * The larger finite-difference step; the derivative reported uses half of it, and the two
+   * disagreeing marks a kink.
+   */
   public static final double STEP = 1e-3;
+  /**
+   * The floor of the relative error's denominator, so that two near-zero derivatives do not count
+   * as far apart.
+   */
   public static final double FLOOR = 1e-6;
 
   private GradientCheck() {}
 
-  /** The worst element of a check, and how many elements were checked or skipped at kinks. */
+  /**
+   * The worst element of a check, and how many elements were checked or skipped at kinks.
+   *
+   * @param name what was checked
+   * @param maxRelativeError the largest relative error of an element checked
+   * @param worstIndex that element's index within the checked range; -1 when none was checked
+   * @param analytic its analytic derivative
+   * @param numeric its numeric derivative
+   * @param checked the number of elements checked
+   * @param skippedAtKinks the number of elements skipped at kinks
+   */
   public record Result(String name, double maxRelativeError, int worstIndex, double analytic,
       double numeric, int checked, int skippedAtKinks) {
 
+    /** The worse of this and {@code other}, with their counts added. */
     public Result merge(Result other) {
       Result worse = other.maxRelativeError > maxRelativeError ? other : this;
       return new Result(worse.name, worse.maxRelativeError, worse.worstIndex, worse.analytic,
           worse.numeric, checked + other.checked, skippedAtKinks + other.skippedAtKinks);
     }
 
+    /** A result of nothing checked yet. */
     public static Result empty(String name) {
       return new Result(name, 0, -1, 0, 0, 0, 0);
     }
   }
 
+  /** |a - n| / max(|a| + |n|, {@link #FLOOR}). */
   public static double relativeError(double analytic, double numeric) {
     return Math.abs(analytic - numeric) / Math.max(Math.abs(analytic) + Math.abs(numeric), FLOOR);
   }

@@ -17,16 +17,23 @@ import jrnn.util.Rng;
 public final class ModelGradientCheck {
   private ModelGradientCheck() {}
 
-  /** The worst element of each checked group (one per parameter, plus inputs and states). */
+  /**
+   * The worst element of each checked group (one per parameter, plus inputs and states).
+   *
+   * @param results the worst element of each group checked
+   */
   public record Report(List<GradientCheck.Result> results) {
+    /** The largest relative error over all groups. */
     public double maxRelativeError() {
       return results.stream().mapToDouble(GradientCheck.Result::maxRelativeError).max().orElse(0);
     }
 
+    /** The number of elements checked, over all groups. */
     public int checked() {
       return results.stream().mapToInt(GradientCheck.Result::checked).sum();
     }
 
+    /** The number of elements skipped at kinks, over all groups. */
     public int skippedAtKinks() {
       return results.stream().mapToInt(GradientCheck.Result::skippedAtKinks).sum();
     }

@@ -11,15 +11,24 @@ import jrnn.layers.Attention.Score;
  * weights W_k [A, E], W_q [A, D], b [A], v [A]; multiplicative W [D, E] (in {@code keyWeight}).
  */
 public final class ReferenceAttention {
+  /** How a source state is scored. */
   public final Score score;
+  /** E, the width of an encoder state. */
   public final int encoderSize;
+  /** D, the width of a query. */
   public final int querySize;
+  /** A, the additive score's hidden width. */
   public final int attentionSize;
+  /** W_k [A, E] (additive) or W [D, E] (multiplicative), row-major. */
   public final double[] keyWeight;
+  /** W_q [A, D]; null for multiplicative. */
   public final double[] queryWeight;
+  /** b [A]; null for multiplicative. */
   public final double[] bias;
+  /** v [A]; null for multiplicative. */
   public final double[] vector;
 
+  /** Attention of {@code score} over the given weights (kept, not copied; null where the score has none). */
   public ReferenceAttention(Score score, int encoderSize, int querySize, int attentionSize, double[] keyWeight,
       double[] queryWeight, double[] bias, double[] vector) {
     this.score = score;
@@ -32,7 +41,16 @@ public final class ReferenceAttention {
     this.vector = vector;
   }
 
-  /** The gradients of L. */
+  /**
+   * The gradients of L.
+   *
+   * @param keyWeight dL/dW_k (or dL/dW)
+   * @param queryWeight dL/dW_q; null for multiplicative
+   * @param bias dL/db; null for multiplicative
+   * @param vector dL/dv; null for multiplicative
+   * @param encoder dL/d(encoder states) [S*B, E]
+   * @param queries dL/dq_t [B, D] for each step t
+   */
   public record Gradients(double[] keyWeight, double[] queryWeight, double[] bias, double[] vector,
       double[] encoder, double[][] queries) {}
 

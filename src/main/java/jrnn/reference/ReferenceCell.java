@@ -15,25 +15,41 @@ import jrnn.params.ParamLayout;
  * o + r * cols + c; gate blocks are rows [k*H, (k+1)*H) in PyTorch's order.
  */
 public abstract class ReferenceCell {
+  /** X, the width of the input. */
   protected final int inputSize;
+  /** H, the hidden units. */
   protected final int hidden;
+  /** All parameter values, flat (the model's array, not a copy). */
   protected final double[] p;
+  /** All parameter gradients, flat; backward adds to them. */
   protected final double[] g;
+  /** Offset of W_ih [G*H, X] in the flat arrays. */
   protected final int wIh;
+  /** Offset of W_hh [G*H, H] in the flat arrays. */
   protected final int wHh;
+  /** Offset of the bias [G*H] in the flat arrays. */
   protected final int bias;
   /** Offset of the second bias b_hh, or -1 when the layer has one bias. */
   protected final int biasHh;
 
   /** What a step keeps for its backward pass. */
   public static class Step {
+    /** The step's input x_t [X]. */
     public double[] x;
+    /** The state read, h_{t-1} [H]. */
     public double[] hPrev;
+    /** The cell state read, c_{t-1} [H]; null for cells without one. */
     public double[] cPrev;
+    /** The state written, h_t [H]. */
     public double[] h;
+    /** The cell state written, c_t [H]; null for cells without one. */
     public double[] c;
   }
 
+  /**
+   * A cell reading layer {@code layer}, direction {@code direction} of the parameters named from
+   * {@code prefix} in {@code layout}.
+   */
   protected ReferenceCell(int inputSize, int hidden, double[] params, double[] grads,
       ParamLayout layout, String prefix, int layer, int direction) {
     this.inputSize = inputSize;
@@ -77,6 +93,7 @@ public abstract class ReferenceCell {
     return b + dot(wIh, inputSize, row, x) + dot(wHh, hidden, row, h);
   }
 
+  /** W[row] . v for the matrix W of {@code cols} columns at offset {@code off}. */
   protected double dot(int off, int cols, int row, double[] v) {
     double s = 0;
     int base = off + row * cols;
@@ -114,6 +131,7 @@ public abstract class ReferenceCell {
     addRow(wHh, hidden, row, d, dhPrev);
   }
 
+  /** The logistic function 1 / (1 + e^-z). */
   protected static double sigmoid(double z) {
     return 1.0 / (1.0 + Math.exp(-z));
   }
@@ -124,6 +142,10 @@ public abstract class ReferenceCell {
   public static class SimpleRnn extends ReferenceCell {
     private final Activation f;
 
+    /**
+     * A simple RNN cell with activation {@code f} on the named parameters (see {@link
+     * ReferenceCell#of}).
+     */
     public SimpleRnn(Activation f, int inputSize, int hidden, double[] params, double[] grads,
         ParamLayout layout, String prefix, int layer, int direction) {
       super(inputSize, hidden, params, grads, layout, prefix, layer, direction);
@@ -175,6 +197,7 @@ public abstract class ReferenceCell {
       double[] tanhC;
     }
 
+    /** An LSTM cell, with peepholes and CIFG as {@code type} says, on the named parameters. */
     public Lstm(CellType.Lstm type, int inputSize, int hidden, double[] params, double[] grads,
         ParamLayout layout, String prefix, int layer, int direction) {
       super(inputSize, hidden, params, grads, layout, prefix, layer, direction);
@@ -283,6 +306,7 @@ public abstract class ReferenceCell {
       double[] hn;     // W_hn h_{t-1} + b_hn (reset after the product)
     }
 
+    /** A GRU cell, the reset before or after the product as {@code type} says, on the named parameters. */
     public Gru(CellType.Gru type, int inputSize, int hidden, double[] params, double[] grads,
         ParamLayout layout, String prefix, int layer, int direction) {
       super(inputSize, hidden, params, grads, layout, prefix, layer, direction);

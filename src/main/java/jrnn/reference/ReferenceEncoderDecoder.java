@@ -19,9 +19,19 @@ public final class ReferenceEncoderDecoder {
   private final ParamLayout layout;
   private final double[] p;
 
-  /** The loss of a batch: the cross-entropy summed over target tokens, and the smoothed loss the model trains. */
+  /**
+   * The loss of a batch: the cross-entropy summed over target tokens, and the smoothed loss the model trains.
+   *
+   * @param crossEntropy the cross-entropy summed over target tokens, in nats
+   * @param smoothed the summed loss against the label-smoothed targets
+   * @param tokens the target tokens counted, &lt;/s&gt; included
+   */
   public record Loss(double crossEntropy, double smoothed, int tokens) {}
 
+  /**
+   * The model of {@code config} over {@code params}, laid out as {@link
+   * EncoderDecoderConfig#parameterLayout()} (kept, not copied).
+   */
   public ReferenceEncoderDecoder(EncoderDecoderConfig config, double[] params) {
     this.config = config;
     this.layout = config.parameterLayout();

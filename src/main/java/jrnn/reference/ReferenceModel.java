@@ -27,10 +27,18 @@ public final class ReferenceModel {
   /** Makes the cells; tests replace it to plant a wrong gradient. */
   @FunctionalInterface
   public interface ReferenceCellFactory {
+    /**
+     * The cell of layer {@code layer}, direction {@code direction}, reading {@code inputSize} wide
+     * inputs.
+     */
     ReferenceCell make(ModelConfig config, int inputSize, double[] params, double[] grads,
         ParamLayout layout, int layer, int direction);
   }
 
+  /**
+   * The cells of {@link ReferenceCell#of} for the configuration's cell type, on the {@code rnn.}
+   * parameters.
+   */
   public static final ReferenceCellFactory STANDARD_CELLS = (config, inputSize, params, grads,
       layout, layer, direction) -> ReferenceCell.of(config.cell(), inputSize, config.hiddenSize(),
       params, grads, layout, ModelConfig.RNN_PREFIX, layer, direction);
@@ -44,12 +52,13 @@ public final class ReferenceModel {
    * @param targetValues real targets [L][out] or [1][out] for a linear output, else null
    * @param h0 initial states [layers*D][H] or null for zeros
    * @param c0 initial cell states (LSTM) or null for zeros
-   * @param dropout multiplicative masks per site, or null: site l < layers is the input of
+   * @param dropout multiplicative masks per site, or null: site l &lt; layers is the input of
    *     layer l ([L][width]), site {@code layers} the input of the output layer ([L][W] per
    *     step, [1][W] per sequence)
    */
   public record Sample(int[] tokens, double[][] inputs, int[] targets, double[][] targetValues,
       double[][] h0, double[][] c0, double[][][] dropout) {
+    /** L, the number of steps. */
     public int length() {
       return tokens != null ? tokens.length : inputs.length;
     }
@@ -61,23 +70,35 @@ public final class ReferenceModel {
     public double loss;
     /** The summed loss over all outputs. */
     public double lossSum;
+    /** The number of outputs with targets, over all samples. */
     public int outputs;
+    /** dL/d(parameters) of the normalized loss, in the model's layout. */
     public double[] grads;
     /** Per sample: logits (softmax) or outputs (linear), [L][out] or [1][out]. */
     public List<double[][]> outputValues = new ArrayList<>();
     /** Per sample: merged outputs of the top layer [L][W]. */
     public List<double[][]> topOutputs = new ArrayList<>();
+    /** Per sample: the final states h [layers*D][H]. */
     public List<double[][]> finalH = new ArrayList<>();
+    /** Per sample: the final cell states c [layers*D][H] (LSTM). */
     public List<double[][]> finalC = new ArrayList<>();
+    /** Per sample: dL/d(inputs) [L][inputSize], the embedded vectors for token models. */
     public List<double[][]> dInputs = new ArrayList<>();
+    /** Per sample: dL/dh0 [layers*D][H]. */
     public List<double[][]> dH0 = new ArrayList<>();
+    /** Per sample: dL/dc0 [layers*D][H] (LSTM). */
     public List<double[][]> dC0 = new ArrayList<>();
   }
 
+  /**
+   * The model of {@code config} over {@code params} in its layout (kept, not copied), with the
+   * standard cells.
+   */
   public ReferenceModel(ModelConfig config, double[] params) {
     this(config, params, STANDARD_CELLS);
   }
 
+  /** The same, with cells made by {@code cellFactory}. */
   public ReferenceModel(ModelConfig config, double[] params, ReferenceCellFactory cellFactory) {
     this.config = config;
     this.rnn = config.recurrent();
@@ -90,6 +111,7 @@ public final class ReferenceModel {
     this.cellFactory = cellFactory;
   }
 
+  /** The layout of the parameters, {@link ModelConfig#parameterLayout()}. */
   public ParamLayout layout() {
     return layout;
   }
@@ -138,7 +160,16 @@ public final class ReferenceModel {
     return res;
   }
 
-  /** Outputs and gradients of the recurrent stack alone on one sequence. */
+  /**
+   * Outputs and gradients of the recurrent stack alone on one sequence.
+   *
+   * @param top merged outputs of the top layer [L][W]
+   * @param hn final states [layers*D][H]
+   * @param cn final cell states [layers*D][H]
+   * @param dInputs dL/d(inputs) [L][inputSize]
+   * @param dH0 dL/dh0 [layers*D][H]
+   * @param dC0 dL/dc0 [layers*D][H]
+   */
   public record StackRun(double[][] top, double[][] hn, double[][] cn, double[][] dInputs,
       double[][] dH0, double[][] dC0) {}
 

@@ -7,6 +7,7 @@ package jrnn.tensor;
 public final class ShapeMismatchException extends IllegalArgumentException {
   private static final long serialVersionUID = 1L;
 
+  /** An exception with {@code message}, which names the component and both shapes or sizes. */
   public ShapeMismatchException(String message) {
     super(message);
   }

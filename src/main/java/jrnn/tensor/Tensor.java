@@ -132,26 +132,35 @@ public final class Tensor {
     return new Tensor(shape.clone(), bytes);
   }
 
+  /** A copy of the shape. */
   public int[] shape() {
     return shape.clone();
   }
 
+  /** The extent of dimension {@code i}. */
   public int dim(int i) {
     return shape[i];
   }
 
+  /** The number of dimensions. */
   public int rank() {
     return shape.length;
   }
 
+  /** The number of elements (the product of the shape). */
   public int size() {
     return size;
   }
 
+  /**
+   * The elements, row-major, as a native-order buffer over this tensor's memory; use absolute get
+   * and put.
+   */
   public FloatBuffer data() {
     return data;
   }
 
+  /** The same memory as native-order bytes, {@code 4 * size()} of them. */
   public ByteBuffer bytes() {
     return bytes;
   }
@@ -169,18 +178,22 @@ public final class Tensor {
     return address;
   }
 
+  /** Element {@code i} in row-major order. */
   public float get(int i) {
     return data.get(i);
   }
 
+  /** Sets element {@code i} to {@code v}. */
   public void set(int i, float v) {
     data.put(i, v);
   }
 
+  /** Adds {@code v} to element {@code i}. */
   public void add(int i, float v) {
     data.put(i, data.get(i) + v);
   }
 
+  /** Sets every element to {@code v}; returns this tensor. */
   public Tensor fill(float v) {
     for (int i = 0; i < size; i++) {
       data.put(i, v);
@@ -201,12 +214,14 @@ public final class Tensor {
     return this;
   }
 
+  /** A copy of the elements in a new array. */
   public float[] toArray() {
     float[] out = new float[size];
     data.get(0, out);
     return out;
   }
 
+  /** A copy of the elements widened to double. */
   public double[] toDoubleArray() {
     double[] out = new double[size];
     for (int i = 0; i < size; i++) {

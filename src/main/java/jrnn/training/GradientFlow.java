@@ -16,8 +16,8 @@ import jrnn.util.Rng;
  * Measures how the gradient of the last step's loss L_T flows back through time (SPEC section 2,
  * 8-21, 8-22): for every step k, the norm of dL_T/dh_k in each layer, and the norm of step k's
  * own terms in the gradients of the recurrent weights U (8-17) and the input weights W (8-18).
- * Where ||dL_T/dh_k|| ~ gamma^(T-k), gamma > 1 means the gradient explodes with distance and
- * gamma < 1 that it vanishes.
+ * Where ||dL_T/dh_k|| ~ gamma^(T-k), gamma &gt; 1 means the gradient explodes with distance and
+ * gamma &lt; 1 that it vanishes.
  */
 public final class GradientFlow {
   private GradientFlow() {}
@@ -25,6 +25,11 @@ public final class GradientFlow {
   /**
    * One layer and direction: per step k (time order), the root mean square over the batch's
    * sequences of ||dL_T/dh_k||, and the norms of step k's terms in dL/dU and dL/dW.
+   *
+   * @param name the layer and direction, e.g. {@code layer 0 forward}
+   * @param hidden per step k, the RMS over sequences of ||dL_T/dh_k||
+   * @param recurrentWeights per step k, the norm of its term in dL/dU (8-17)
+   * @param inputWeights per step k, the norm of its term in dL/dW (8-18)
    */
   public record LayerFlow(String name, double[] hidden, double[] recurrentWeights, double[] inputWeights) {
     /** ||dL_T/dh_{T-1-d}||, the norm at distance d from the last step. */
@@ -41,7 +46,13 @@ public final class GradientFlow {
     }
   }
 
-  /** The flow through every layer of a model on one batch, and the loss L_T. */
+  /**
+   * The flow through every layer of a model on one batch, and the loss L_T.
+   *
+   * @param steps T, the steps of the batch
+   * @param loss L_T per sequence for a per-sequence readout; NaN for a per-step readout
+   * @param layers the flow of each layer and direction, bottom layer first, forward before backward
+   */
   public record Result(int steps, double loss, List<LayerFlow> layers) {
     /** The top layer's forward direction, the one whose state the output reads. */
     public LayerFlow top() {

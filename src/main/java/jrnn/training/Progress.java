@@ -22,6 +22,9 @@ public final class Progress {
   private int lastWidth;
 
   /**
+   * A progress line on {@code out}, redrawn in place on a console and printed every 10 seconds
+   * otherwise.
+   *
    * @param total units of work (tokens, sequences) to do
    * @param metric renders the running mean loss, e.g. as "loss 4.21 ppl 67.4"
    */
@@ -30,6 +33,10 @@ public final class Progress {
     this(out, label, total, unit, metric, System.console() != null, 10);
   }
 
+  /**
+   * A progress line drawn in place every quarter second when {@code interactive}, else printed
+   * every {@code intervalSeconds}.
+   */
   public Progress(PrintStream out, String label, long total, String unit,
       DoubleFunction<String> metric, boolean interactive, double intervalSeconds) {
     this.out = out;
@@ -74,6 +81,7 @@ public final class Progress {
     out.flush();
   }
 
+  /** Seconds since this progress line was made. */
   public double elapsedSeconds() {
     return (System.nanoTime() - start) / 1e9;
   }

@@ -21,6 +21,7 @@ public final class Telemetry implements Trainer.StepListener {
     steps.add(r);
   }
 
+  /** The updates seen so far, in order (the live list). */
   public List<Trainer.StepResult> steps() {
     return steps;
   }

@@ -32,15 +32,28 @@ public final class Trainer {
   private int epoch;
   private Tensor perturbation;
 
-  /** What one update did, for telemetry: loss and the global gradient norm before and after clipping. */
+  /**
+   * What one update did, for telemetry: loss and the global gradient norm before and after clipping.
+   *
+   * @param step the number of the update, from 1
+   * @param loss the loss of the update's batch (before the update)
+   * @param gradNorm the global gradient norm before clipping
+   * @param clippedNorm the global gradient norm after clipping
+   * @param lr the learning rate of the update
+   */
   public record StepResult(long step, LossStats loss, double gradNorm, double clippedNorm, double lr) {}
 
   /** Told about every update. */
   @FunctionalInterface
   public interface StepListener {
+    /** Called after each update, with what it did. */
     void onStep(StepResult result);
   }
 
+  /**
+   * A trainer of {@code model}'s parameters on batches ({@link #step}), dropout drawing from {@code
+   * rng}.
+   */
   public Trainer(SequenceModel model, TrainingConfig config, Rng rng) {
     this(model, model.parameters(), config, rng);
   }
@@ -61,6 +74,7 @@ public final class Trainer {
     this.rng = rng;
   }
 
+  /** The optimizer, with its state. */
   public Optimizer optimizer() {
     return optimizer;
   }
@@ -73,6 +87,7 @@ public final class Trainer {
     this.rng = rng;
   }
 
+  /** Tells {@code l} about every update from now on. */
   public void addListener(StepListener l) {
     listeners.add(l);
   }
@@ -82,6 +97,7 @@ public final class Trainer {
     return step;
   }
 
+  /** Sets the number of updates done (when resuming a run). */
   public void setSteps(long steps) {
     this.step = steps;
   }
@@ -117,6 +133,7 @@ public final class Trainer {
    */
   @FunctionalInterface
   public interface GradientPass {
+    /** Runs the pass, dropout drawing from {@code rng}; returns the batch's loss. */
     LossStats run(Rng rng);
   }
 
@@ -196,7 +213,7 @@ public final class Trainer {
   }
 
   /**
-   * Writes r = eps * g_b / ||g_b|| into the rows t*B + b (t < length of b) of {@code r}, for each
+   * Writes r = eps * g_b / ||g_b|| into the rows t*B + b (t &lt; length of b) of {@code r}, for each
    * sequence b, from its rows of {@code g} ([T*B, X]); padded rows, and a sequence whose
    * gradient is zero, get zeros.
    */
@@ -246,15 +263,18 @@ public final class Trainer {
     private final int windows;
     private RecurrentState carry;
 
+    /** An epoch over {@code stream} in windows of {@code steps} steps of {@code batch} parallel streams. */
     public StreamEpoch(TokenStream stream, int batch, int steps) {
       this.batches = stream.batches(batch, steps).iterator();
       this.windows = stream.windows(batch, steps);
     }
 
+    /** The number of windows, hence of updates, in the epoch. */
     public int windows() {
       return windows;
     }
 
+    /** Whether a window remains. */
     public boolean hasNext() {
       return batches.hasNext();
     }

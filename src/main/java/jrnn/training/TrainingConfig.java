@@ -17,6 +17,16 @@ import jrnn.optim.Optimizers;
  *     .optimizer(Optimizers.adam(1e-3)).clipNorm(1.0)
  *     .build();
  * }</pre>
+ *
+ * @param optimizer {@code sgd}, {@code momentum}, {@code nesterov} or {@code adam}
+ *     (case-insensitive; null reads as sgd)
+ * @param momentum momentum of {@code momentum} and {@code nesterov}; ignored by the others
+ * @param schedule the learning rate per epoch
+ * @param clipNorm global-norm clipping threshold, 0 for none
+ * @param clipValue element-wise clipping threshold, 0 for none
+ * @param weightDecay L2 weight decay lambda, 0 for none
+ * @param normalization how the batch loss is divided (null reads as per output)
+ * @param adversarialNorm norm eps of adversarial input perturbations, 0 for none
  */
 public record TrainingConfig(String optimizer, double momentum, LearningRateSchedule schedule,
     double clipNorm, double clipValue, double weightDecay, LossNormalization normalization,
@@ -28,6 +38,7 @@ public record TrainingConfig(String optimizer, double momentum, LearningRateSche
     this(optimizer, momentum, schedule, clipNorm, clipValue, weightDecay, normalization, 0);
   }
 
+  /** Checks the optimizer's name, the thresholds (not negative) and the schedule (given). */
   public TrainingConfig {
     optimizer = optimizer == null ? "sgd" : optimizer.toLowerCase(Locale.ROOT);
     if (!optimizer.matches("sgd|momentum|nesterov|adam")) {
@@ -56,6 +67,7 @@ public record TrainingConfig(String optimizer, double momentum, LearningRateSche
     return new Optimizers.Spec(optimizer, withMomentum ? momentum : 0, schedule);
   }
 
+  /** A new optimizer of this configuration, its state empty. */
   public Optimizer newOptimizer() {
     return optimizerSpec().create();
   }
@@ -82,7 +94,7 @@ public record TrainingConfig(String optimizer, double momentum, LearningRateSche
       return this;
     }
 
-    /** Clip the gradient to this global norm (SPEC 8-23); 0 for no clipping. */
+    /** Clip the gradient to this global norm (a remedy of SPEC section 2); 0 for no clipping. */
     public Builder clipNorm(double norm) {
       this.clipNorm = norm;
       return this;
@@ -94,7 +106,7 @@ public record TrainingConfig(String optimizer, double momentum, LearningRateSche
       return this;
     }
 
-    /** L2 weight decay (SPEC 8-22); 0 for none. */
+    /** L2 weight decay (a remedy of SPEC section 2); 0 for none. */
     public Builder weightDecay(double lambda) {
       this.weightDecay = lambda;
       return this;
@@ -112,6 +124,7 @@ public record TrainingConfig(String optimizer, double momentum, LearningRateSche
       return this;
     }
 
+    /** The configuration, checked as the record checks it; the optimizer must be set. */
     public TrainingConfig build() {
       if (optimizer == null) {
         throw new IllegalArgumentException("TrainingConfig: the optimizer is not set: call optimizer(Optimizers.adam(1e-3)) or another");

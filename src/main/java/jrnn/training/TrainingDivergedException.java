@@ -7,6 +7,7 @@ package jrnn.training;
 public final class TrainingDivergedException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  /** An exception with {@code message}, which names the update and the value. */
   public TrainingDivergedException(String message) {
     super(message);
   }

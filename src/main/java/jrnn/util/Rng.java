@@ -10,6 +10,7 @@ import java.util.SplittableRandom;
 public final class Rng {
   private final SplittableRandom random;
 
+  /** A generator seeded with {@code seed}; equal seeds give equal sequences. */
   public Rng(long seed) {
     this.random = new SplittableRandom(seed);
   }
@@ -28,6 +29,7 @@ public final class Rng {
     return random.nextDouble();
   }
 
+  /** Uniform in [0, 1), as a float. */
   public float nextFloat() {
     return (float) random.nextDouble();
   }
@@ -42,6 +44,7 @@ public final class Rng {
     return random.nextInt(bound);
   }
 
+  /** Uniform over all 2^64 long values. */
   public long nextLong() {
     return random.nextLong();
   }

@@ -47,6 +47,25 @@ class AtomicFilesTest {
     assertEquals(List.of("model.jrnn"), names(dir), "the temporary file is removed");
   }
 
+  @Test
+  void theTemporaryFilesOfKilledWritersAreRemovedAndLiveOnesKept() throws Exception {
+    Process ended = new ProcessBuilder("true").start();
+    ended.waitFor();
+    long dead = ended.pid();
+    long alive = ProcessHandle.current().pid();
+    Files.writeString(dir.resolve("m.jrnn"), "model");
+    Files.writeString(dir.resolve("m.jrnn.ckpt." + dead + ".1a2b.tmp"), "half a checkpoint");
+    Files.writeString(dir.resolve("m.jrnn." + dead + ".ff.tmp"), "half a model");
+    Files.writeString(dir.resolve("m.jrnn." + alive + ".ff.tmp"), "a write in progress");
+    Files.writeString(dir.resolve("other.jrnn." + dead + ".ff.tmp"), "another run's");
+    Files.writeString(dir.resolve("m.jrnn.notes.tmp"), "not one of ours");
+    assertEquals(List.of("m.jrnn." + dead + ".ff.tmp", "m.jrnn.ckpt." + dead + ".1a2b.tmp"),
+        AtomicFiles.removeStale(dir, "m.jrnn").stream().sorted().toList());
+    assertEquals(List.of("m.jrnn", "m.jrnn." + alive + ".ff.tmp", "m.jrnn.notes.tmp", "other.jrnn." + dead + ".ff.tmp"),
+        names(dir));
+    assertEquals(List.of(), AtomicFiles.removeStale(dir.resolve("absent"), "m.jrnn"));
+  }
+
   private static List<String> names(Path d) throws IOException {
     try (Stream<Path> s = Files.list(d)) {
       return s.map(p -> p.getFileName().toString()).sorted().toList();

@@ -34,10 +34,12 @@ import jrnn.util.Rng;
  * Word level (whitespace-separated tokens, {@code <eos>} at each line end) or character level.
  */
 public final class LanguageModel extends TokenModel {
+  /** The application's kind, {@value}: its settings' prefix and its model files' kind. */
   public static final String APP = "lm";
   /** Streams evaluated side by side: the state is carried along each, so only this matters. */
   public static final int EVAL_BATCH = 10;
 
+  /** A language model of {@code settings} over {@code vocab}, running {@code model} (trained or loaded). */
   public LanguageModel(Settings settings, Vocabulary vocab, SequenceModel model) {
     super(settings, vocab, model);
   }
@@ -52,6 +54,7 @@ public final class LanguageModel extends TokenModel {
     return new LanguageModel(s, vocab, m);
   }
 
+  /** Whether the tokens are words rather than characters. */
   public boolean wordLevel() {
     return LmSettings.wordLevel(settings);
   }
@@ -80,11 +83,12 @@ public final class LanguageModel extends TokenModel {
     return out;
   }
 
-  /** "prompt: 1 of 5 characters unseen in training, read as <unk>", or nothing when all are known. */
+  /** "prompt: 1 of 5 characters unseen in training, read as {@code <unk>}", or nothing when all are known. */
   public Optional<String> unseenNote(String what, List<String> tokens) {
     return vocab.unseenNote(what, tokens, wordLevel() ? "words" : "characters");
   }
 
+  /** The ids of {@code tokens}, unseen ones as {@code <unk>}. */
   public int[] encode(List<String> tokens) {
     return vocab.encode(tokens);
   }
@@ -128,8 +132,16 @@ public final class LanguageModel extends TokenModel {
     return network.finalState().copy();
   }
 
-  /** How {@link #generate(String, Generation)} samples: the number of tokens, temperature, top-k and seed. */
+  /**
+   * How {@link #generate(String, Generation)} samples: the number of tokens, temperature, top-k and seed.
+   *
+   * @param length tokens to sample, 0 or more
+   * @param temperature the softmax temperature, positive
+   * @param topK sample among the k likeliest tokens only; 0 for all
+   * @param seed the seed of the draws
+   */
   public record Generation(int length, double temperature, int topK, long seed) {
+    /** Checks the length (0 or more), temperature (positive) and top-k (0 or more). */
     public Generation {
       if (length < 0) {
         throw new IllegalArgumentException("generation length must be 0 or more, got " + length);
@@ -142,14 +154,17 @@ public final class LanguageModel extends TokenModel {
       return new Generation(length, 1.0, 0, 1);
     }
 
+    /** These options at temperature {@code t}. */
     public Generation withTemperature(double t) {
       return new Generation(length, t, topK, seed);
     }
 
+    /** These options sampling among the {@code k} likeliest tokens (0: all). */
     public Generation withTopK(int k) {
       return new Generation(length, temperature, k, seed);
     }
 
+    /** These options with seed {@code s}. */
     public Generation withSeed(long s) {
       return new Generation(length, temperature, topK, s);
     }

@@ -30,6 +30,7 @@ public final class LanguageModelTask implements TrainingTask {
   private final TokenStream train;
   private final int[] valid;
 
+  /** The task of training {@code lm} on the token ids {@code train}, validated on {@code valid}. */
   public LanguageModelTask(LanguageModel lm, int[] train, int[] valid) {
     this.lm = lm;
     this.train = new TokenStream(train);

@@ -13,19 +13,45 @@ import jrnn.frame.SettingsSchema;
 public final class LmSettings {
   private LmSettings() {}
 
+  /** The language model's settings, the shared ones included, and its presets. */
   public static final SettingsSchema SCHEMA = new SettingsSchema(LanguageModel.APP);
 
+  /**
+   * {@code level}: word: whitespace-separated tokens, {@code <eos>} at each line end; char:
+   * characters. One of word, char; default word.
+   */
   public static final Setting<String> LEVEL = SCHEMA.choice("level", "word", List.of("word", "char"),
       "word: whitespace-separated tokens, <eos> at each line end; char: characters.");
+  /**
+   * {@code vocab_cap}: Largest vocabulary, {@code <unk>} included (0: every token of the training
+   * text). Range [0, inf), default 10000.
+   */
   public static final Setting<Integer> VOCAB_CAP = SCHEMA.integer("vocab_cap", 10000, "[0, inf)",
       "Largest vocabulary, <unk> included (0: every token of the training text).");
+  /** {@code steps}: Truncated BPTT window (time steps). Range [1, inf), default 35. */
   public static final Setting<Integer> STEPS = SCHEMA.integer("steps", 35, "[1, inf)", "Truncated BPTT window (time steps).");
+  /**
+   * {@code init_range}: Uniform initialisation range (0: PyTorch's defaults). Range [0, inf),
+   * default 0.
+   */
   public static final Setting<Double> INIT_RANGE = SCHEMA.real("init_range", 0, "[0, inf)",
       "Uniform initialisation range (0: PyTorch's defaults).");
+  /**
+   * {@code forget_bias}: Added to the LSTM forget-gate biases at initialisation. Range
+   * (-inf, inf), default 1.
+   */
   public static final Setting<Double> FORGET_BIAS = SCHEMA.real("forget_bias", 1, "(-inf, inf)",
       "Added to the LSTM forget-gate biases at initialisation.");
+  /**
+   * {@code normalization}: sequence: loss summed over the window, averaged over the batch (Zaremba
+   * et al.); token: averaged over tokens. One of sequence, token; default token.
+   */
   public static final Setting<String> NORMALIZATION = SCHEMA.choice("normalization", "token", List.of("sequence", "token"),
       "sequence: loss summed over the window, averaged over the batch (Zaremba et al.); token: averaged over tokens.");
+  /**
+   * {@code two_biases}: Two bias vectors per recurrent layer, b_ih and b_hh, as cuDNN and PyTorch
+   * have (LSTM, simple RNN). Default false.
+   */
   public static final Setting<Boolean> TWO_BIASES = SCHEMA.flag("two_biases", false,
       "Two bias vectors per recurrent layer, b_ih and b_hh, as cuDNN and PyTorch have (LSTM, simple RNN).");
 
@@ -57,6 +83,7 @@ public final class LmSettings {
   }
 
 
+  /** Whether {@code s} models words rather than characters. */
   public static boolean wordLevel(Settings s) {
     return s.get(LEVEL).equals("word");
   }

@@ -12,10 +12,15 @@ import jrnn.io.AtomicFiles;
  * label and P(positive). Saved as a tab-separated file ({@code example fold label positive}, one
  * row per example in the order the data was read), so that runs of different configurations on
  * the same data can be averaged into a cross-validated ensemble without training anything again.
+ *
+ * @param fold the fold each example was held out in
+ * @param label each example's label
+ * @param positive each example's P(positive) while held out
  */
 public record HeldOutPredictions(int[] fold, int[] label, double[] positive) {
   static final String HEADER = "example\tfold\tlabel\tpositive";
 
+  /** Checks that the three arrays have one entry per example. */
   public HeldOutPredictions {
     if (fold.length != label.length || fold.length != positive.length) {
       throw new IllegalArgumentException("folds, labels and probabilities differ in number: " + fold.length + ", "
@@ -23,6 +28,7 @@ public record HeldOutPredictions(int[] fold, int[] label, double[] positive) {
     }
   }
 
+  /** The number of examples. */
   public int size() {
     return fold.length;
   }
@@ -86,6 +92,7 @@ public record HeldOutPredictions(int[] fold, int[] label, double[] positive) {
     return new HeldOutPredictions(first.fold.clone(), first.label.clone(), p);
   }
 
+  /** Writes the tab-separated file (header, then one row per example) atomically. */
   public void write(Path path) throws IOException {
     StringBuilder sb = new StringBuilder(HEADER).append('\n');
     for (int i = 0; i < size(); i++) {

@@ -22,7 +22,13 @@ import java.util.List;
 public final class SentimentClassifier {
   private final List<SentimentModel> models;
 
-  /** One sentence's reading. */
+  /**
+   * One sentence's reading.
+   *
+   * @param words the sentence's tokens
+   * @param positive P(positive), the mean over the models
+   * @param trace P(positive) after each word when asked for; else empty
+   */
   public record Sentiment(List<String> words, double positive, double[] trace) {
     /** "positive" when P(positive) is 0.5 or more, else "negative". */
     public String label() {
@@ -35,6 +41,7 @@ public final class SentimentClassifier {
     }
   }
 
+  /** A classifier answering with the mean P(positive) of {@code models} (one or more). */
   public SentimentClassifier(List<SentimentModel> models) {
     if (models.isEmpty()) {
       throw new IllegalArgumentException("a classifier needs at least one model");

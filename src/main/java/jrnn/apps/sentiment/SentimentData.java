@@ -118,6 +118,7 @@ public final class SentimentData {
     return out;
   }
 
+  /** Windows-1252, the encoding of MR's files. */
   public static Charset windows1252() {
     return Charset.forName("windows-1252");
   }
@@ -126,5 +127,6 @@ public final class SentimentData {
     return s.length() > 60 ? s.substring(0, 60) + "..." : s;
   }
 
+  /** UTF-8, the charset for data files that are not in Windows-1252. */
   public static final Charset UTF8 = StandardCharsets.UTF_8;
 }

@@ -31,11 +31,14 @@ import jrnn.util.Rng;
  * polarity from them. Sentences of different lengths share padded, masked batches.
  */
 public final class SentimentModel extends TokenModel {
+  /** The application's kind, {@value}: its settings' prefix and its model files' kind. */
   public static final String APP = "sentiment";
   /** Id 0: the token that pads shorter sentences in a batch (masked, never read as a word). */
   public static final String PAD = "<pad>";
+  /** The polarity labels by class: 0 negative, 1 positive. */
   public static final String[] LABELS = {"negative", "positive"};
 
+  /** A classifier of {@code settings} over {@code vocab}, running {@code model} (trained or loaded). */
   public SentimentModel(Settings settings, Vocabulary vocab, SequenceModel model) {
     super(settings, vocab, model);
   }
@@ -62,6 +65,7 @@ public final class SentimentModel extends TokenModel {
     return new Vocabulary(keep);
   }
 
+  /** A new model for {@code s} over {@code vocab}, initialised from the settings' seed. */
   public static SentimentModel create(Settings s, Vocabulary vocab) {
     ModelConfig cfg = new ModelConfig(vocab.size(), s.get(CommonSettings.EMBEDDING),
         CellType.parse(s.get(CommonSettings.CELL)), s.get(CommonSettings.HIDDEN), s.get(CommonSettings.LAYERS),
@@ -101,7 +105,7 @@ public final class SentimentModel extends TokenModel {
     return s.get(SentimentSettings.FINE_GRAINED) ? 5 : 2;
   }
 
-  /** "validation: 40 of 17,000 words unseen in training, read as <unk>", or nothing when all are known. */
+  /** "validation: 40 of 17,000 words unseen in training, read as {@code <unk>}", or nothing when all are known. */
   public Optional<String> unseenNote(String what, List<Example> examples) {
     List<String> words = new ArrayList<>();
     for (Example e : examples) {
@@ -255,6 +259,7 @@ public final class SentimentModel extends TokenModel {
     return p;
   }
 
+  /** The sentiment classifier in the model file at {@code path}. */
   public static SentimentModel load(Path path) throws IOException {
     AppFile.Contents c = AppFile.read(path, SentimentSettings.SCHEMA, "sentiment classifier");
     return new SentimentModel(c.settings(), c.vocabulary("vocab"), c.model());

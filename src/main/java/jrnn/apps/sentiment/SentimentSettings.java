@@ -12,29 +12,62 @@ import jrnn.frame.SettingsSchema;
 public final class SentimentSettings {
   private SentimentSettings() {}
 
+  /** The sentiment classifier's settings, the shared ones included, and its presets. */
   public static final SettingsSchema SCHEMA = new SettingsSchema(SentimentModel.APP);
 
   // PyTorch's default spread is 1; Adam's steps are about the learning rate whatever a weight's
   // size, so vectors that start at 0.1 move ten times faster against their size, and on SST-2
   // the network reached in two epochs what took four or five from 1 (README).
+  /**
+   * {@code embedding_std}: Standard deviation of the random word embeddings at the start. Range
+   * (0, inf), default 1.
+   */
   public static final Setting<Double> EMBEDDING_STD = SCHEMA.real("embedding_std", 1, "(0, inf)",
       "Standard deviation of the random word embeddings at the start.");
+  /**
+   * {@code bidirectional}: Directions: none, or both with their states concatenated or summed. One
+   * of none, concat, sum; default concat.
+   */
   public static final Setting<String> BIDIRECTIONAL = SCHEMA.choice("bidirectional", "concat",
       List.of("none", "concat", "sum"), "Directions: none, or both with their states concatenated or summed.");
+  /**
+   * {@code readout}: The sentence's state: the last, or the mean or maximum over its valid steps.
+   * One of last, mean, max; default max.
+   */
   public static final Setting<String> READOUT = SCHEMA.choice("readout", "max", List.of("last", "mean", "max"),
       "The sentence's state: the last, or the mean or maximum over its valid steps.");
   // Iyyer et al. 2015: so that no single word decides.
+  /**
+   * {@code word_dropout}: Probability of replacing a training word by {@code <unk>}. Range [0, 1),
+   * default 0.2.
+   */
   public static final Setting<Double> WORD_DROPOUT = SCHEMA.real("word_dropout", 0.2, "[0, 1)",
       "Probability of replacing a training word by <unk>.");
+  /**
+   * {@code min_count}: Words seen fewer times in the training data read as {@code <unk>}. Range
+   * [1, inf), default 1.
+   */
   public static final Setting<Integer> MIN_COUNT = SCHEMA.integer("min_count", 1, "[1, inf)",
       "Words seen fewer times in the training data read as <unk>.");
   // A regularizer for data sets as small as MR, at the cost of a second pass per batch
   // (jrnn.training.Trainer#gradients).
+  /**
+   * {@code adversarial}: Norm of the adversarial perturbation of each training sentence's word
+   * vectors (0: none). Range [0, inf), default 3.
+   */
   public static final Setting<Double> ADVERSARIAL = SCHEMA.real("adversarial", 3, "[0, inf)",
       "Norm of the adversarial perturbation of each training sentence's word vectors (0: none).");
+  /**
+   * {@code phrases}: Train on every labelled phrase of SST trees, not only whole sentences. Default
+   * false.
+   */
   public static final Setting<Boolean> PHRASES = SCHEMA.flag("phrases", false,
       "Train on every labelled phrase of SST trees, not only whole sentences.");
   // The neutral phrases, about half of SST's, then teach the network too.
+  /**
+   * {@code fine_grained}: Train on the five SST labels, neutral phrases included, and read the
+   * polarity as P(3) + P(4) against P(0) + P(1). Default false.
+   */
   public static final Setting<Boolean> FINE_GRAINED = SCHEMA.flag("fine_grained", false,
       "Train on the five SST labels, neutral phrases included, and read the polarity as P(3) + P(4) against"
           + " P(0) + P(1).");

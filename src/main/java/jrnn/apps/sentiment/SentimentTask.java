@@ -30,6 +30,7 @@ public final class SentimentTask implements TrainingTask {
   private final List<Example> train;
   private final List<Example> valid;
 
+  /** The task of training {@code model} on {@code train}, validated on {@code valid}. */
   public SentimentTask(SentimentModel model, List<Example> train, List<Example> valid) {
     this.model = model;
     this.train = train;

@@ -21,10 +21,12 @@ public final class SstTree {
     return label > 2 ? 1 : label < 2 ? 0 : -1;
   }
 
+  /** The node's SST label, 0 (very negative) to 4 (very positive). */
   public int label() {
     return label;
   }
 
+  /** The words under this node, left to right. */
   public List<String> leaves() {
     List<String> out = new ArrayList<>();
     collect(out);

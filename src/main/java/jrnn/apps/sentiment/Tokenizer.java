@@ -19,6 +19,7 @@ public final class Tokenizer {
   private static final Pattern CANT = Pattern.compile("(?i)\\b(ca|wo|ai|do|does|did|is|are|was|were|have|has|had|could|would|should|must|need)(n't)\\b");
   private static final Pattern PUNCT = Pattern.compile("([,!?;:\"()]|\\.\\.\\.|(?<![a-z0-9])\\.|\\.(?![a-z0-9]))");
 
+  /** The tokens of {@code text}, by the rules above. */
   public static List<String> tokenize(String text) {
     String s = text.toLowerCase(Locale.ROOT)
         .replace("``", "\"").replace("''", "\"")

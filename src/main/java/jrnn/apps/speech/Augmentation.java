@@ -12,18 +12,31 @@ import jrnn.util.Rng;
  * added white noise at a random signal-to-noise ratio, a time shift, a random cut of the end
  * (FSDD holds takes stopped before the word's last sound), and SpecAugment's frequency
  * and time masks (Park et al. 2019) on the normalized features.
+ *
+ * @param speed s: speed factor drawn from [1 - s, 1 + s] (0: off)
+ * @param vtlp v: frequency warp drawn from [1 - v, 1 + v] (0: off)
+ * @param noiseSnrDb white noise at an SNR drawn from [this, this + 20] dB (0: off)
+ * @param shiftMs time shift of up to this many ms (0: off)
+ * @param cropEnd up to this fraction cut from the end (0: off)
+ * @param freqMasks SpecAugment frequency masks per recording
+ * @param freqMaskWidth widest frequency band masked
+ * @param timeMasks SpecAugment time masks per recording
+ * @param timeMaskWidth longest run of frames masked
  */
 public record Augmentation(double speed, double vtlp, double noiseSnrDb, double shiftMs, double cropEnd,
     int freqMasks, int freqMaskWidth, int timeMasks, int timeMaskWidth) {
 
+  /** No augmentation at all. */
   public static final Augmentation NONE = new Augmentation(0, 0, 0, 0, 0, 0, 1, 0, 1);
 
+  /** The augmentation the settings {@code s} ask for. */
   public static Augmentation of(Settings s) {
     return new Augmentation(s.get(SpeechSettings.SPEED), s.get(SpeechSettings.VTLP), s.get(SpeechSettings.NOISE_SNR),
         s.get(SpeechSettings.SHIFT_MS), s.get(SpeechSettings.CROP_END), s.get(SpeechSettings.FREQ_MASKS), s.get(SpeechSettings.FREQ_MASK_WIDTH),
         s.get(SpeechSettings.TIME_MASKS), s.get(SpeechSettings.TIME_MASK_WIDTH));
   }
 
+  /** Whether any augmentation is on. */
   public boolean any() {
     return speed > 0 || vtlp > 0 || noiseSnrDb > 0 || shiftMs > 0 || cropEnd > 0 || freqMasks > 0 || timeMasks > 0;
   }

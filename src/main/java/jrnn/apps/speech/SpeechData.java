@@ -21,7 +21,12 @@ import jrnn.util.Rng;
 public final class SpeechData {
   private SpeechData() {}
 
-  /** Training and validation utterances. */
+  /**
+   * Training and validation utterances.
+   *
+   * @param train the training utterances
+   * @param valid the validation utterances (empty when none)
+   */
   public record Splits(List<Utterance> train, List<Utterance> valid) {}
 
   /**
@@ -158,6 +163,7 @@ public final class SpeechData {
     return new Splits(train, valid);
   }
 
+  /** The total duration of {@code utterances}, in seconds. */
   public static double seconds(List<Utterance> utterances) {
     double t = 0;
     for (Utterance u : utterances) {

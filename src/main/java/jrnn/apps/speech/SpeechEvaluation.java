@@ -8,6 +8,12 @@ import jrnn.decode.WordErrorRate;
 /**
  * A recogniser measured on labelled recordings: its hypotheses, word accuracy and the confusion
  * matrix (isolated words) or the word error rate (sequences), and how fast it ran.
+ *
+ * @param hypotheses the words recognised in each recording
+ * @param references the words each recording says
+ * @param words the recogniser's words
+ * @param audioSeconds the duration of the recordings
+ * @param seconds the time recognition took, front end included
  */
 public record SpeechEvaluation(List<List<String>> hypotheses, List<List<String>> references, List<String> words,
     double audioSeconds, double seconds) {
@@ -35,6 +41,7 @@ public record SpeechEvaluation(List<List<String>> hypotheses, List<List<String>>
     return hypotheses.isEmpty() ? 0 : (double) correct() / hypotheses.size();
   }
 
+  /** The word errors of the hypotheses against the references. */
   public WordErrorRate.Tally wordErrors() {
     return WordErrorRate.corpus(hypotheses, references);
   }

@@ -15,8 +15,14 @@ import jrnn.util.Rng;
  * into one step. Immutable; may be shared between threads.
  */
 public final class SpeechFeatures {
-  /** Per-feature mean and standard deviation of the training recordings (global normalization). */
+  /**
+   * Per-feature mean and standard deviation of the training recordings (global normalization).
+   *
+   * @param mean the mean of each feature
+   * @param std the standard deviation of each feature, positive
+   */
   public record Statistics(float[] mean, float[] std) {
+    /** Checks one finite mean and one positive, finite deviation per feature. */
     public Statistics {
       if (mean.length != std.length) {
         throw new IllegalArgumentException("normalization: " + mean.length + " means and " + std.length + " deviations");
@@ -102,6 +108,10 @@ public final class SpeechFeatures {
     return Statistics.of(Arrays.asList(raw));
   }
 
+  /**
+   * The front end the settings {@code s} describe: their sizes, the front end's own defaults for
+   * the rest.
+   */
   public static FrontEnd.Config frontEndConfig(Settings s) {
     int rate = s.get(SpeechSettings.SAMPLE_RATE);
     FrontEnd.Kind kind = FrontEnd.Kind.parse(s.get(SpeechSettings.FEATURES));
@@ -112,10 +122,12 @@ public final class SpeechFeatures {
         kind == FrontEnd.Kind.MFCC ? s.get(SpeechSettings.CEPS) : 0, d.lifter(), s.get(SpeechSettings.DELTAS));
   }
 
+  /** The front end that computes the features. */
   public FrontEnd frontEnd() {
     return frontEnd;
   }
 
+  /** The training data's statistics for global normalization; null otherwise. */
   public Statistics statistics() {
     return statistics;
   }

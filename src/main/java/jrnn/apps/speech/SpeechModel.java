@@ -36,7 +36,7 @@ import jrnn.training.TrainingConfig;
 import jrnn.util.Rng;
 
 /**
- * A speech recogniser (SPEC 8.5): the front end's features of a recording read by a (stacked,
+ * A speech recogniser (SPEC 6.2): the front end's features of a recording read by a (stacked,
  * bidirectional) recurrent network, which names one word (softmax over the words, read from the
  * last or a pooled state) or, trained by CTC, a word sequence (a blank and the words at every
  * step); or the chapter's recogniser, which keeps templates of each word and names the nearest by
@@ -44,12 +44,18 @@ import jrnn.util.Rng;
  * normalization statistics when they are global, and the network or the templates.
  */
 public final class SpeechModel implements TrainedModel {
+  /** The application's kind, {@value}: its settings' prefix and its model files' kind. */
   public static final String APP = "speech";
   /** Class 0 of a CTC recogniser: no word at this step. */
   public static final String BLANK = "<blank>";
   static final int EVAL_BATCH = 64;
 
-  /** A stored example of a word: its normalized features. */
+  /**
+   * A stored example of a word: its normalized features.
+   *
+   * @param word the word said
+   * @param features its normalized features [frames][values]
+   */
   public record Template(String word, float[][] features) {}
 
   private final Settings settings;
@@ -83,10 +89,12 @@ public final class SpeechModel implements TrainedModel {
     }
   }
 
+  /** Whether the recogniser names word sequences (task ctc) rather than one word. */
   public boolean sequences() {
     return settings.get(SpeechSettings.TASK).equals("ctc");
   }
 
+  /** Whether this is the template recogniser rather than a recurrent network. */
   public boolean usesTemplates() {
     return network == null;
   }
@@ -162,10 +170,12 @@ public final class SpeechModel implements TrainedModel {
     return settings;
   }
 
+  /** The classes: the words, after the blank for a CTC recogniser. */
   public Vocabulary labels() {
     return labels;
   }
 
+  /** What the recogniser reads of a recording. */
   public SpeechFeatures features() {
     return features;
   }
@@ -178,6 +188,7 @@ public final class SpeechModel implements TrainedModel {
     return network;
   }
 
+  /** The templates of a template recogniser; empty for a network. */
   public List<Template> templates() {
     return templates == null ? List.of() : templates;
   }
@@ -193,7 +204,7 @@ public final class SpeechModel implements TrainedModel {
     return network != null ? network.parameters() : new Parameters(ParamLayout.builder().build());
   }
 
-  /** The words in this recogniser's classes ("<blank>" excluded). */
+  /** The words in this recogniser's classes ({@code "<blank>"} excluded). */
   public List<String> words() {
     return sequences() ? labels.tokens().subList(1, labels.size()) : labels.tokens();
   }
@@ -423,6 +434,7 @@ public final class SpeechModel implements TrainedModel {
     return both;
   }
 
+  /** The speech recogniser in the model file at {@code path}. */
   public static SpeechModel load(Path path) throws IOException {
     AppFile.Contents c = AppFile.read(path, SpeechSettings.SCHEMA, "speech recogniser");
     Settings s = c.settings();

@@ -40,6 +40,10 @@ public final class SpeechTask implements TrainingTask {
   private final List<float[][]> validFeatures;
   private final int[][] trainLabels;
 
+  /**
+   * The task of training the network of {@code model} on {@code train}, validated on {@code valid};
+   * not for a template recogniser.
+   */
   public SpeechTask(SpeechModel model, List<Utterance> train, List<Utterance> valid) {
     if (model.usesTemplates()) {
       throw new IllegalArgumentException("a template recogniser is not trained by updates; it keeps its templates");
@@ -131,7 +135,7 @@ public final class SpeechTask implements TrainingTask {
   }
 
   /**
-   * The CTC loss of the network's last forward pass over {@code batch} (SPEC 8.5's connected words;
+   * The CTC loss of the network's last forward pass over {@code batch} (SPEC 6.2's connected words;
    * jrnn.layers.Ctc), summed over the sequences it can align; with {@code grad}, the gradient of
    * the loss's mean over the batch added to it. A labelling longer than its recording can hold
    * (more labels, with the blanks that must separate repeats, than steps) has no alignment: it

@@ -8,12 +8,32 @@ import java.util.Map;
  * Which recordings of a corpus validate; the rest train. Written as the setting {@code
  * valid_split} reads it: {@code none}, {@code index:A-B}, {@code speaker:NAME[+NAME...]} or
  * {@code fold:K/N}.
+ *
+ * @param kind how the validation recordings are chosen
+ * @param from A of index:A-B, or K of fold:K/N
+ * @param to B of index:A-B, or N of fold:K/N
+ * @param speakers the names of speaker:NAME+NAME
  */
 public record Split(Kind kind, int from, int to, List<String> speakers) {
-  public enum Kind { NONE, INDEX, SPEAKER, FOLD }
+  /** How the validation recordings are chosen. */
+  public enum Kind {
+    /** None validates. */
+    NONE,
+    /** Those whose index is in [from, to]. */
+    INDEX,
+    /** Those of the speakers named. */
+    SPEAKER,
+    /** Every to-th recording from the from-th, in manifest order. */
+    FOLD
+  }
 
+  /** No validation: every recording trains. */
   public static final Split NONE = new Split(Kind.NONE, 0, 0, List.of());
 
+  /**
+   * The split {@code text} writes: {@code none}, {@code index:A-B}, {@code speaker:NAME[+NAME...]}
+   * or {@code fold:K/N}.
+   */
   public static Split parse(String text) {
     String s = text == null ? "" : text.trim();
     String problem = "valid split '" + text + "': expected none, index:A-B, speaker:NAME[+NAME...] or fold:K/N";

@@ -14,39 +14,98 @@ import jrnn.frame.SettingsSchema;
 public final class TranslateSettings {
   private TranslateSettings() {}
 
+  /** The translator's settings, the shared ones included, and its presets. */
   public static final SettingsSchema SCHEMA = new SettingsSchema(TranslationModel.APP);
 
+  /**
+   * {@code bpe_merges}: Byte-pair merges learned from the training text (0: characters only). Range
+   * [0, inf), default 8000.
+   */
   public static final Setting<Integer> BPE_MERGES = SCHEMA.integer("bpe_merges", 8000, "[0, inf)",
       "Byte-pair merges learned from the training text (0: characters only).");
+  /**
+   * {@code joint_bpe}: Learn one set of merges from both languages' training text (else one per
+   * language). Default true.
+   */
   public static final Setting<Boolean> JOINT_BPE = SCHEMA.flag("joint_bpe", true,
       "Learn one set of merges from both languages' training text (else one per language).");
+  /**
+   * {@code bidirectional}: Each encoder layer reads the source both ways, its two states
+   * concatenated. Default true.
+   */
   public static final Setting<Boolean> BIDIRECTIONAL = SCHEMA.flag("bidirectional", true,
       "Each encoder layer reads the source both ways, its two states concatenated.");
+  /**
+   * {@code decoder_hidden}: Hidden units of each decoder layer, also the width of the attentional
+   * vector. Range [1, inf), default 512.
+   */
   public static final Setting<Integer> DECODER_HIDDEN = SCHEMA.integer("decoder_hidden", 512, "[1, inf)",
       "Hidden units of each decoder layer, also the width of the attentional vector.");
+  /** {@code decoder_layers}: Stacked decoder layers. Range [1, inf), default 1. */
   public static final Setting<Integer> DECODER_LAYERS = SCHEMA.integer("decoder_layers", 1, "[1, inf)",
       "Stacked decoder layers.");
+  /**
+   * {@code attention}: Score of a source state against the decoder's: Luong's multiplicative
+   * (general) or Bahdanau's additive. One of multiplicative, additive; default multiplicative.
+   */
   public static final Setting<String> ATTENTION = SCHEMA.choice("attention", "multiplicative",
       List.of("multiplicative", "additive"), "Score of a source state against the decoder's: Luong's"
           + " multiplicative (general) or Bahdanau's additive.");
+  /** {@code attention_size}: Hidden width of additive attention. Range [1, inf), default 256. */
   public static final Setting<Integer> ATTENTION_SIZE = SCHEMA.integer("attention_size", 256, "[1, inf)",
       "Hidden width of additive attention.");
+  /**
+   * {@code input_feeding}: The attentional vector of each step joins the next step's input (Luong
+   * et al. 2015). Default true.
+   */
   public static final Setting<Boolean> INPUT_FEEDING = SCHEMA.flag("input_feeding", true,
       "The attentional vector of each step joins the next step's input (Luong et al. 2015).");
+  /**
+   * {@code tied}: The output layer's weight is the target embedding (needs embedding =
+   * decoder_hidden). Default false.
+   */
   public static final Setting<Boolean> TIED = SCHEMA.flag("tied", false,
       "The output layer's weight is the target embedding (needs embedding = decoder_hidden).");
+  /**
+   * {@code label_smoothing}: Weight of the uniform distribution mixed into each target word's.
+   * Range [0, 1), default 0.1.
+   */
   public static final Setting<Double> LABEL_SMOOTHING = SCHEMA.real("label_smoothing", 0.1, "[0, 1)",
       "Weight of the uniform distribution mixed into each target word's.");
+  /**
+   * {@code init_range}: Uniform initialisation range (0: 1/sqrt(fan-in), embeddings N(0,
+   * 1/embedding)). Range [0, inf), default 0.
+   */
   public static final Setting<Double> INIT_RANGE = SCHEMA.real("init_range", 0, "[0, inf)",
       "Uniform initialisation range (0: 1/sqrt(fan-in), embeddings N(0, 1/embedding)).");
+  /**
+   * {@code max_train_length}: Training pairs with a side longer than this many subwords are left
+   * out. Range [1, inf), default 80.
+   */
   public static final Setting<Integer> MAX_TRAIN_LENGTH = SCHEMA.integer("max_train_length", 80, "[1, inf)",
       "Training pairs with a side longer than this many subwords are left out.");
+  /**
+   * {@code beam}: Beam width of translate and eval translate unless --beam says otherwise. Range
+   * [1, inf), default 5.
+   */
   public static final Setting<Integer> BEAM = SCHEMA.integer("beam", 5, "[1, inf)",
       "Beam width of translate and eval translate unless --beam says otherwise.");
+  /**
+   * {@code check_beam}: Beam width of the validation checks during training (1: greedy, the
+   * fastest). Range [1, inf), default 1.
+   */
   public static final Setting<Integer> CHECK_BEAM = SCHEMA.integer("check_beam", 1, "[1, inf)",
       "Beam width of the validation checks during training (1: greedy, the fastest).");
+  /**
+   * {@code length_penalty}: Beam search ranks finished translations by log-probability /
+   * length^this (0: unnormalized). Range [0, inf), default 1.
+   */
   public static final Setting<Double> LENGTH_PENALTY = SCHEMA.real("length_penalty", 1, "[0, inf)",
       "Beam search ranks finished translations by log-probability / length^this (0: unnormalized).");
+  /**
+   * {@code max_length_ratio}: A translation has at most this many subwords per source subword, plus
+   * 10. Range (0, inf), default 2.
+   */
   public static final Setting<Double> MAX_LENGTH_RATIO = SCHEMA.real("max_length_ratio", 2, "(0, inf)",
       "A translation has at most this many subwords per source subword, plus 10.");
 

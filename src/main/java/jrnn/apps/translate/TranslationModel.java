@@ -25,7 +25,7 @@ import jrnn.tensor.Tensor;
 import jrnn.util.Rng;
 
 /**
- * A translator (SPEC 8.5): raw sentences of one language in, raw sentences of the other out.
+ * A translator (SPEC 6.3): raw sentences of one language in, raw sentences of the other out.
  * Text becomes subwords by byte-pair encoding learned from the training text, subwords become
  * ids through each language's vocabulary (a subword training never saw reads as
  * {@code <unk>}), and an {@link EncoderDecoder} reads the source and writes the target. The
@@ -37,8 +37,11 @@ import jrnn.util.Rng;
  * and must not overlap with them.
  */
 public final class TranslationModel implements TrainedModel {
+  /** The application's kind, {@value}: its settings' prefix and its model files' kind. */
   public static final String APP = "translate";
+  /** The begin-of-sentence marker, the decoder's first input: {@value}. */
   public static final String BOS = "<s>";
+  /** The end-of-sentence marker, the last target of every sentence: {@value}. */
   public static final String EOS = "</s>";
   /** Sources longer than this many subwords are refused: split such text into sentences. */
   public static final int MAX_SOURCE_LENGTH = 400;
@@ -128,18 +131,22 @@ public final class TranslationModel implements TrainedModel {
     return net.parameters();
   }
 
+  /** The encoder-decoder training updates (not for concurrent decoding). */
   public EncoderDecoder network() {
     return net;
   }
 
+  /** The source side's subword vocabulary. */
   public Vocabulary sourceVocabulary() {
     return sourceVocab;
   }
 
+  /** The target side's subword vocabulary, {@link #BOS} and {@link #EOS} first. */
   public Vocabulary targetVocabulary() {
     return targetVocab;
   }
 
+  /** Whether both languages share one set of merges. */
   public boolean jointSubwords() {
     return sourceBpe == targetBpe;
   }
@@ -207,6 +214,7 @@ public final class TranslationModel implements TrainedModel {
     return BytePairEncoding.decode(targetSubwords(ids));
   }
 
+  /** The target subwords of {@code ids}, markers dropped. */
   public List<String> targetSubwords(int[] ids) {
     List<String> out = new ArrayList<>();
     for (int id : ids) {
@@ -314,7 +322,14 @@ public final class TranslationModel implements TrainedModel {
     return words;
   }
 
-  /** One translation with its attention: weights[t][s] of target subword t over source subword s. */
+  /**
+   * One translation with its attention: weights[t][s] of target subword t over source subword s.
+   *
+   * @param source the source subwords
+   * @param target the target subwords written, {@link #EOS} last
+   * @param weights the attention weights [target][source]
+   * @param text the translation as raw text
+   */
   public record Alignment(List<String> source, List<String> target, double[][] weights, String text) {}
 
   /** Translates one sentence and reads, for each subword written, the attention it paid the source. */
