@@ -56,6 +56,7 @@ class KillTest {
     Random random = new Random(KILLS);
     int kills = 0;
     int finishedEarly = 0;
+    int midWrite = 0;
     while (kills < KILLS) {
       Process p = train(out, TrainingRun.hasCheckpoint(out));
       // The first seconds go to starting the JVM; the epochs then close every few tenths of a second.
@@ -69,6 +70,9 @@ class KillTest {
       }
       kill(p);
       kills++;
+      if (names("killed.jrnn").stream().anyMatch(n -> n.endsWith(".tmp"))) {
+        midWrite++;
+      }
       if (Files.exists(out)) {
         LanguageModel.load(out);
       }
@@ -76,6 +80,8 @@ class KillTest {
         AppFile.read(TrainingRun.checkpointPath(out), LmSettings.SCHEMA, "language model checkpoint");
       }
     }
+    // How many kills landed inside a file's write (its temporary file there), for docs/reliability.md.
+    System.out.printf("KillTest: %d kills, %d of them during a write%n", kills, midWrite);
     Process last = train(out, TrainingRun.hasCheckpoint(out));
     assertTrue(last.waitFor(300, TimeUnit.SECONDS), "the resumed run finishes");
     assertEquals(0, last.exitValue(), Files.readString(dir.resolve("err.txt")));
