@@ -19,6 +19,10 @@ import jrnn.util.Rng;
  * weight decay and the optimizer's step. Streams are trained by truncated BPTT, the final state
  * of each window carried (without its gradient) into the next; sets of sequences batch by batch.
  * A NaN or infinite loss or gradient stops training before the update, with the step named.
+ *
+ * <p>Threads: a trainer and the model it trains belong to one thread at a time (its own thread
+ * team splits each step's work); inference on the same parameters from other threads must wait
+ * until training is done.
  */
 public final class Trainer {
   /** The model whose batches {@link #step} trains; null for a trainer of {@link #update}s alone. */

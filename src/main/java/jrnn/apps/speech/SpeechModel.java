@@ -42,6 +42,11 @@ import jrnn.util.Rng;
  * step); or the chapter's recogniser, which keeps templates of each word and names the nearest by
  * dynamic time warping. Its file holds the settings (front end included), the words, the
  * normalization statistics when they are global, and the network or the templates.
+ *
+ * <p>Threads: {@link #transcribe}, {@link #recognize}, {@link #logProbabilities} and
+ * {@link #loss} may be called from any number of threads at once; each call runs on a workspace
+ * of its own over the shared parameters ({@link jrnn.models.Workspaces}). Training runs on
+ * {@link #network()} and must not overlap with them.
  */
 public final class SpeechModel implements TrainedModel {
   /** The application's kind, {@value}: its settings' prefix and its model files' kind. */
