@@ -1,17 +1,24 @@
 package jrnn.cli;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code jrnn} command. */
 @Command(name = "jrnn", mixinStandardHelpOptions = true, version = "jrnn 0.1.0",
-    description = "Recurrent neural networks: simple RNN, LSTM (peephole, CIFG), GRU; stacked and"
+    description = {"Recurrent neural networks: simple RNN, LSTM (peephole, CIFG), GRU; stacked and"
         + " bidirectional; trained by backpropagation through time.",
+        "An error is one line on standard error, 'jrnn: <command>: <problem>', and exit status 2;"
+            + " --debug (anywhere on the line) or JRNN_DEBUG adds the stack trace."},
     subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, GenerateCommand.class,
-        NextCommand.class, ClassifyCommand.class, TranslateCommand.class, BleuCommand.class, TranscribeCommand.class, FeaturesCommand.class, GradientFlowCommand.class, LongRangeCommand.class, InfoCommand.class,
+        NextCommand.class, ClassifyCommand.class, TranslateCommand.class, BleuCommand.class, TranscribeCommand.class,
+        FeaturesCommand.class, GradientFlowCommand.class, LongRangeCommand.class, InfoCommand.class,
         GradcheckCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
+  /** The exit status of every error: bad input, a file that cannot be read or written, a failed run. */
+  public static final int ERROR = 2;
 
   @Override
   public void run() {
@@ -22,19 +29,47 @@ public final class Main implements Runnable {
     System.exit(execute(args));
   }
 
-  /** Runs the command line and returns the exit code; errors are one clear line, not a stack trace. */
+  /**
+   * Runs the command line and returns the exit code. An error, whatever raised it, is one line on
+   * standard error, {@code jrnn: <command>: <problem>} (with the stack trace under {@code --debug}
+   * or JRNN_DEBUG), and exit status {@link #ERROR}.
+   */
   public static int execute(String... args) {
+    boolean debug = System.getenv("JRNN_DEBUG") != null;
+    List<String> rest = new ArrayList<>();
+    boolean operands = false;
+    for (String a : args) {
+      operands |= a.equals("--");
+      if (!operands && a.equals("--debug")) {
+        debug = true;
+      } else {
+        rest.add(a);
+      }
+    }
+    boolean withTrace = debug;
     CommandLine cl = new CommandLine(new Main());
     SettingOptions.addAll(cl);
-    cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-      PrintWriter err = cmd.getErr();
-      err.println("error: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
-      if (System.getenv("JRNN_DEBUG") != null) {
-        ex.printStackTrace(err);
-      }
-      err.flush();
-      return 1;
-    });
-    return cl.execute(args);
+    cl.setExecutionExceptionHandler((ex, cmd, parsed) -> report(cmd, ex, withTrace));
+    cl.setParameterExceptionHandler((ex, given) -> report(ex.getCommandLine(), ex, withTrace));
+    try {
+      return cl.execute(rest.toArray(String[]::new));
+    } catch (OutOfMemoryError | StackOverflowError e) {
+      return report(cl, e, withTrace);
+    }
+  }
+
+  private static int report(CommandLine cmd, Throwable ex, boolean withTrace) {
+    PrintWriter err = cmd.getErr();
+    String where = cmd.getCommandSpec().qualifiedName(" ").replaceFirst("^jrnn ?", "");
+    String problem = ErrorMessages.describe(ex);
+    if (ex instanceof CommandLine.ParameterException) {
+      problem += " (see jrnn " + (where.isEmpty() ? "" : where + " ") + "--help)";
+    }
+    err.println("jrnn: " + (where.isEmpty() ? "" : where + ": ") + problem);
+    if (withTrace) {
+      ex.printStackTrace(err);
+    }
+    err.flush();
+    return ERROR;
   }
 }

@@ -70,14 +70,14 @@ class CommandLineTest {
   @Test
   void gradcheckFailsAboveItsThreshold() {
     Run r = run("gradcheck", "--cell", "gru", "--threshold", "1e-15");
-    assertEquals(1, r.exit());
+    assertEquals(1, r.exit(), "a result, not an error");
     assertTrue(number(r.lastLine(), "max relative error:") > 1e-15);
   }
 
   @Test
   void unknownCellIsAClearError() {
     Run r = run("gradcheck", "--cell", "lstmm");
-    assertEquals(1, r.exit());
+    assertEquals(2, r.exit());
     assertTrue(r.err().contains("unknown cell type 'lstmm'") && r.err().contains("gru-reset-after"), r.err());
   }
 
@@ -151,7 +151,7 @@ class CommandLineTest {
     assertEquals(0, n.exit(), n.err());
     assertEquals(4, n.out().strip().split("\n").length, n.out());
     Run bad = run("eval", "lm", "--model", train.toString(), "--data", valid.toString());
-    assertEquals(1, bad.exit());
+    assertEquals(2, bad.exit());
     assertTrue(bad.err().contains("not a jrnn model file"), bad.err());
   }
 
@@ -230,10 +230,10 @@ class CommandLineTest {
         "both keep the same best model");
 
     Run bad = run("train", "lm", "--train", train.toString(), "--hidden", "0", "--out", lm.toString());
-    assertEquals(1, bad.exit());
-    assertTrue(bad.err().startsWith("error: lm.hidden (--hidden) must be a whole number in [1, inf), got '0'"), bad.err());
+    assertEquals(2, bad.exit());
+    assertTrue(bad.err().startsWith("jrnn: train lm: lm.hidden (--hidden) must be a whole number in [1, inf), got '0'"), bad.err());
     Run badPreset = run("train", "lm", "--train", train.toString(), "--preset", "ptb-large", "--out", lm.toString());
-    assertTrue(badPreset.exit() == 1 && badPreset.err().contains("unknown preset 'ptb-large'")
+    assertTrue(badPreset.exit() == 2 && badPreset.err().contains("unknown preset 'ptb-large'")
         && badPreset.err().contains("ptb-small"), badPreset.err());
     Run help = run("train", "sentiment", "--help");
     assertTrue(help.out().contains("--word-dropout") && help.out().contains("--checks-per-epoch")
@@ -269,7 +269,7 @@ class CommandLineTest {
     Path corrupt = dir.resolve("corrupt.jrnn");
     Files.write(corrupt, bytes);
     Run ci = run("info", "--model", corrupt.toString());
-    assertEquals(1, ci.exit());
+    assertEquals(2, ci.exit());
     assertTrue(ci.err().contains("corrupt.jrnn is corrupt or truncated"), ci.err());
   }
 
@@ -322,18 +322,18 @@ class CommandLineTest {
     assertEquals(c.out(), pair.out(), "a model averaged with itself classifies as it does alone");
     Run fine = run("train", "sentiment", "--train", train.toString(), "--fine-grained", "true", "--out",
         dir.resolve("f.jrnn").toString());
-    assertEquals(1, fine.exit());
+    assertEquals(2, fine.exit());
     assertTrue(fine.err().contains("fine-grained training needs the five labels of SST trees")
         && fine.err().contains("train.txt"), fine.err());
     Path trees = dir.resolve("trees.txt");
     Files.writeString(trees, "(3 (2 It) (4 works))\n(1 (0 Awful) (2 film))\n");
     Run fineCv = run("train", "sentiment", "--train", trees.toString(), "--fine-grained", "true", "--cv", "2",
         "--out", dir.resolve("f.jrnn").toString());
-    assertEquals(1, fineCv.exit());
+    assertEquals(2, fineCv.exit());
     assertTrue(fineCv.err().contains("cross-validation scores the held-out folds on polarity"), fineCv.err());
     Files.writeString(dir.resolve("broken.txt"), "1 fine\nnot a label\n");
     Run bad = run("eval", "sentiment", "--model", model.toString(), "--data", dir.resolve("broken.txt").toString());
-    assertEquals(1, bad.exit());
+    assertEquals(2, bad.exit());
     assertTrue(bad.err().contains("broken.txt line 2"), bad.err());
     assertTrue(List.of(bad.err().split("\n")).size() <= 2, "one clear line, no stack trace: " + bad.err());
   }
@@ -387,7 +387,7 @@ class CommandLineTest {
     Path other = dir.resolve("other.tsv");
     new HeldOutPredictions(new int[] {0, 1}, new int[] {1, 0}, new double[] {0.5, 0.5}).write(other);
     Run mismatched = run(concat(common, "--cv-ensemble-with", other.toString()));
-    assertEquals(1, mismatched.exit());
+    assertEquals(2, mismatched.exit());
     assertTrue(mismatched.err().contains("other.tsv holds 2 examples"), mismatched.err());
     assertFalse(mismatched.out().contains("fold 1/2"), "refused before any training: " + mismatched.out());
     String[] many = common.clone();
@@ -397,7 +397,7 @@ class CommandLineTest {
         tooManyFolds.err());
     Run noCv = run("train", "sentiment", "--pos", pos.toString(), "--neg", neg.toString(), "--cv-predictions",
         a.toString(), "--out", dir.resolve("x.jrnn").toString());
-    assertEquals(1, noCv.exit());
+    assertEquals(2, noCv.exit());
     assertTrue(noCv.err().contains("need --cv K with K >= 2"), noCv.err());
   }
 

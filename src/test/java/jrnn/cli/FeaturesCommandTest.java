@@ -43,7 +43,7 @@ class FeaturesCommandTest {
 
     Files.write(dir.resolve("bad.wav"), "RIFF0000WAVEnothing".getBytes());
     Run bad = CommandLineTest.run("features", dir.resolve("bad.wav").toString());
-    assertEquals(1, bad.exit());
-    assertTrue(bad.err().startsWith("error: ") && bad.err().contains("bad.wav"), bad.err());
+    assertEquals(2, bad.exit());
+    assertTrue(bad.err().startsWith("jrnn: features: ") && bad.err().contains("bad.wav"), bad.err());
   }
 }

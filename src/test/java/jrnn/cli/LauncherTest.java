@@ -53,9 +53,9 @@ class LauncherTest {
   @Test
   void anErrorIsTheFirstLineOfStandardError() throws Exception {
     Result r = launch(Map.of(), "eval", "lm", "--model", "missing.jrnn", "--data", "missing.txt");
-    assertEquals(1, r.exit(), r.err().toString());
+    assertEquals(2, r.exit(), r.err().toString());
     assertFalse(r.err().isEmpty(), "an error message");
-    assertTrue(r.err().get(0).startsWith("error: ") && r.err().get(0).contains("missing.jrnn"), r.err().toString());
+    assertTrue(r.err().get(0).startsWith("jrnn: eval lm: ") && r.err().get(0).contains("missing.jrnn"), r.err().toString());
     assertFalse(r.err().contains(NOTICE), r.err().toString());
   }
 

@@ -80,7 +80,7 @@ class SpeechCommandsTest {
     assertEquals(templateValid, number(te.lastLine(), "accuracy:"), 1e-4);
     Run mismatch = CommandLineTest.run("eval", "speech", "--model", templates.toString(), "--method", "rnn",
         "--manifest", manifest.toString(), "--audio", audio);
-    assertEquals(1, mismatch.exit());
+    assertEquals(2, mismatch.exit());
     assertTrue(mismatch.err().contains("template matcher"), mismatch.err());
   }
 
@@ -110,7 +110,7 @@ class SpeechCommandsTest {
     Files.write(wav, Arrays.copyOf(whole, 30));
     Run t = CommandLineTest.run("train", "speech", "--manifest", manifest.toString(), "--audio",
         dir.resolve("audio").toString(), "--out", dir.resolve("m.jrnn").toString());
-    assertEquals(1, t.exit());
+    assertEquals(2, t.exit());
     assertTrue(t.err().contains("b2.wav"), t.err());
     assertTrue(!Files.exists(dir.resolve("m.jrnn")));
   }

@@ -95,11 +95,11 @@ class TranslateCommandsTest {
     // Line counts that differ are named.
     Run bad = CommandLineTest.run("bleu", "--hyp", dir.resolve("in.txt").toString(), "--ref",
         dir.resolve("ref.gz").toString());
-    assertEquals(1, bad.exit());
+    assertEquals(2, bad.exit());
     assertTrue(bad.err().contains("in.txt has 3 lines and ") && bad.err().contains("ref.gz has 60"), bad.err());
     Run badEval = CommandLineTest.run("eval", "translate", "--model", model.toString(), "--src",
         dir.resolve("in.txt").toString(), "--ref", dir.resolve("valid.tgt").toString());
-    assertEquals(1, badEval.exit());
+    assertEquals(2, badEval.exit());
     assertTrue(badEval.err().contains("has 3 lines"), badEval.err());
 
     // The attention plot of one sentence is a PNG.
@@ -113,7 +113,7 @@ class TranslateCommandsTest {
     assertEquals("\u0089PNG", new String(head, StandardCharsets.ISO_8859_1));
     Run two = CommandLineTest.run("translate", "--model", model.toString(), "--input", dir.resolve("in.txt").toString(),
         "--attention-plot", png.toString());
-    assertEquals(1, two.exit());
+    assertEquals(2, two.exit());
     assertTrue(two.err().contains("draws one sentence: the input has 3 line(s)"), two.err());
 
     // info knows the file.
