@@ -60,6 +60,9 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    if (!(seconds > 0 && seconds < Double.POSITIVE_INFINITY)) {
+      throw new IllegalArgumentException("--seconds must be positive, got " + seconds);
+    }
     String text = loadText();
     List<String> chars = Vocabulary.characters(text);
     Vocabulary vocab = Vocabulary.build(chars, 0);

@@ -46,13 +46,13 @@ final class TrainLmCommand implements Callable<Integer>, HasSettings {
   public Integer call() throws Exception {
     Settings s = SettingOptions.settings(spec, schema());
     String trainText = TextFiles.read(train);
+    if (!(validSplit > 0 && validSplit < 1)) {
+      throw new IllegalArgumentException("--valid-split must be in (0, 1), got " + validSplit);
+    }
     String validText;
     if (valid != null) {
       validText = TextFiles.read(valid);
     } else {
-      if (!(validSplit > 0 && validSplit < 1)) {
-        throw new IllegalArgumentException("--valid-split must be in (0, 1), got " + validSplit);
-      }
       int cut = (int) (trainText.length() * (1 - validSplit));
       validText = trainText.substring(cut);
       trainText = trainText.substring(0, cut);

@@ -14,24 +14,40 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
+import jrnn.util.MemoryLimits;
 
 /** Reads text files, gzipped or not (by their first bytes, not their name), strictly decoded. */
 public final class TextFiles {
   private TextFiles() {}
 
-  /** The bytes of a file, decompressed when it is gzip. */
+  /**
+   * The bytes of a file, decompressed when it is gzip; a file (or its decompressed bytes) larger
+   * than {@link MemoryLimits#maxInputBytes()} is refused with its size before it is read whole.
+   */
   public static byte[] readBytes(Path path) throws IOException {
+    return readBytes(path, MemoryLimits.maxInputBytes());
+  }
+
+  /** As {@link #readBytes(Path)}, with at most {@code limit} bytes (the file's and its decompressed). */
+  static byte[] readBytes(Path path, long limit) throws IOException {
     byte[] raw;
     try {
+      MemoryLimits.require(path.toString(), Files.size(path), limit);
       raw = Files.readAllBytes(path);
     } catch (NoSuchFileException e) {
       throw new NoSuchFileException(path.toString(), null, "file does not exist");
     }
     if (raw.length >= 2 && (raw[0] & 0xff) == 0x1f && (raw[1] & 0xff) == 0x8b) {
       try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(raw))) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length * 4);
-        in.transferTo(out);
+        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(limit, raw.length * 4L));
+        byte[] buf = new byte[1 << 16];
+        for (int n; (n = in.read(buf)) > 0; ) {
+          MemoryLimits.require(path + " decompressed", out.size() + (long) n, limit);
+          out.write(buf, 0, n);
+        }
         return out.toByteArray();
+      } catch (MemoryLimits.InputTooLargeException e) {
+        throw e;
       } catch (IOException e) {
         throw new IOException(path + " is a damaged gzip file: " + e.getMessage(), e);
       }
@@ -40,11 +56,14 @@ public final class TextFiles {
   }
 
   /**
-   * The text of a file in {@code charset}; a byte sequence that is not valid in it is an error
-   * naming the file and the line.
+   * The text of a file in {@code charset}; an empty file, or a byte sequence that is not valid in
+   * it, is an error naming the file (and the line).
    */
   public static String read(Path path, Charset charset) throws IOException {
     byte[] bytes = readBytes(path);
+    if (bytes.length == 0) {
+      throw new IOException(path + " is empty");
+    }
     try {
       return charset.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();

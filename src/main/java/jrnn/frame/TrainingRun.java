@@ -159,6 +159,7 @@ public final class TrainingRun {
   /** As {@link #run()}, ending after epoch {@code end} as a run stopped there would (its checkpoint written). */
   public RunHistory run(int end) throws IOException {
     if (out != null) {
+      AtomicFiles.requireWritable(out);
       // A run killed while writing one of its files (a crash, the OOM killer) left a temporary file.
       Path dir = out.toAbsolutePath().getParent();
       List<String> stale = AtomicFiles.removeStale(dir, out.getFileName().toString());

@@ -32,8 +32,7 @@ public final class AtomicFiles {
     }
     // A name of its own, so that two writers of the same file never share a temporary file; not
     // Files.createTempFile, whose owner-only permissions the renamed file would keep.
-    Path tmp = path.resolveSibling(path.getFileName() + "." + ProcessHandle.current().pid() + "."
-        + Long.toHexString(System.nanoTime()) + ".tmp");
+    Path tmp = temporary(path);
     try {
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         for (byte[] part : parts) {
@@ -57,6 +56,29 @@ public final class AtomicFiles {
   /** Replaces {@code path} with {@code text} in UTF-8. */
   public static void writeString(Path path, CharSequence text) throws IOException {
     write(path, text.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Fails now, naming the path, when {@link #write} could not write {@code path} (its folder cannot
+   * be made or written to, or the path is a folder): for runs that would otherwise find out after
+   * hours of work.
+   */
+  public static void requireWritable(Path path) throws IOException {
+    if (Files.isDirectory(path)) {
+      throw new IOException(path + " is a folder; a file name is needed");
+    }
+    Path dir = path.toAbsolutePath().getParent();
+    if (dir != null) {
+      Files.createDirectories(dir);
+    }
+    Path probe = temporary(path);
+    Files.createFile(probe);
+    Files.delete(probe);
+  }
+
+  private static Path temporary(Path path) {
+    return path.resolveSibling(path.getFileName() + "." + ProcessHandle.current().pid() + "."
+        + Long.toHexString(System.nanoTime()) + ".tmp");
   }
 
   /** A temporary file of {@link #write}: NAME.PID.HEX.tmp. */

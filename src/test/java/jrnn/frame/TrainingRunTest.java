@@ -134,6 +134,17 @@ class TrainingRunTest {
   }
 
   @Test
+  void anOutputThatCannotBeWrittenStopsTheRunBeforeItsFirstUpdate() throws IOException {
+    Files.writeString(dir.resolve("plain.txt"), "a file, not a folder");
+    TrainingRun run = new TrainingRun(task(SMALL), dir.resolve("plain.txt").resolve("m.jrnn"), quiet());
+    assertThrows(IOException.class, run::run);
+    assertEquals(0, run.history().epochs().size(), "no epoch ran");
+    TrainingRun onFolder = new TrainingRun(task(SMALL), dir, quiet());
+    IOException e = assertThrows(IOException.class, onFolder::run);
+    assertTrue(e.getMessage().contains("is a folder"), e.getMessage());
+  }
+
+  @Test
   void resumingWithoutACheckpointSaysWhy() throws IOException {
     ModelFileException e = assertThrows(ModelFileException.class,
         () -> new TrainingRun(task(SMALL), dir.resolve("none.jrnn"), quiet()).resume());

@@ -205,6 +205,9 @@ public final class LanguageModel extends TokenModel {
 
   /** The {@code k} most likely next tokens after {@code prompt}, with their probabilities, most likely first. */
   public List<Map.Entry<String, Double>> next(String prompt, int k) {
+    if (k < 1) {
+      throw new IllegalArgumentException("the number of next tokens asked for must be at least 1, got " + k);
+    }
     int[] ids = encode(tokenizePrompt(prompt));
     int v = vocab.size();
     double[] p = workspaces.apply(network -> {

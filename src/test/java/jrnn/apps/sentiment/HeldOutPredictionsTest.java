@@ -69,8 +69,11 @@ class HeldOutPredictionsTest {
   @Test
   void malformedFilesAreRefusedWithFileAndLine() throws IOException {
     String header = HeldOutPredictions.HEADER + "\n";
+    Path empty = dir.resolve("empty.tsv");
+    Files.writeString(empty, "");
+    IOException none = assertThrows(IOException.class, () -> HeldOutPredictions.read(empty));
+    assertTrue(none.getMessage().contains("empty.tsv is empty"), none.getMessage());
     String[][] cases = {
-        {"", ":1:"},
         {"fold\tlabel\n0\t1\n", ":1:"},
         {"example fold label positive\n0 0 1 0.5\n", ":1:"},
         {header + "0\t0\t1\t0.5\n1\t0\t1\n", ":3:"},

@@ -1,0 +1,54 @@
+package jrnn.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.GZIPOutputStream;
+import jrnn.util.MemoryLimits;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Text files: too large for memory (or lying about it) refused with the size before reading; empty ones refused. */
+class TextFilesTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void aFileLargerThanTheJvmMayHoldIsRefusedWithItsSizeBeforeItIsRead() throws IOException {
+    Path huge = dir.resolve("huge.txt");
+    try (RandomAccessFile f = new RandomAccessFile(huge.toFile(), "rw")) {
+      f.setLength(MemoryLimits.maxInputBytes() + 1);   // sparse: nothing is written
+    }
+    MemoryLimits.InputTooLargeException e = assertThrows(MemoryLimits.InputTooLargeException.class,
+        () -> TextFiles.read(huge));
+    assertTrue(e.getMessage().contains("huge.txt") && e.getMessage().contains("would take")
+        && e.getMessage().contains("-Xmx"), e.getMessage());
+  }
+
+  @Test
+  void aGzipThatInflatesBeyondTheLimitIsStoppedThere() throws IOException {
+    ByteArrayOutputStream gz = new ByteArrayOutputStream();
+    try (GZIPOutputStream z = new GZIPOutputStream(gz)) {
+      z.write(new byte[4 << 20]);   // 4 MB of zeros in a few kB
+    }
+    Path bomb = dir.resolve("bomb.txt.gz");
+    Files.write(bomb, gz.toByteArray());
+    assertEquals(4 << 20, TextFiles.readBytes(bomb, 8 << 20).length);
+    MemoryLimits.InputTooLargeException e = assertThrows(MemoryLimits.InputTooLargeException.class,
+        () -> TextFiles.readBytes(bomb, 1 << 20));
+    assertTrue(e.getMessage().contains("bomb.txt.gz decompressed") && e.getMessage().contains("1.0 MB"), e.getMessage());
+  }
+
+  @Test
+  void anEmptyFileIsAnErrorNamingIt() throws IOException {
+    Path empty = Files.createFile(dir.resolve("empty.txt"));
+    IOException e = assertThrows(IOException.class, () -> TextFiles.read(empty));
+    assertEquals(empty + " is empty", e.getMessage());
+  }
+}
