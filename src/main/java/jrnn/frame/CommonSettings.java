@@ -84,10 +84,26 @@ public final class CommonSettings {
       "Time budget of this run in minutes: it stops at the next validation check after it and keeps the best"
           + " model (0: none).").runControl();
 
+  /**
+   * {@code on_divergence}: what a NaN or infinite loss or gradient does (the update is never
+   * made): {@code stop} the run, the files written so far kept; or {@code rollback}: reload the
+   * last checkpoint (before the first, the run's start), multiply the learning rate by
+   * {@link #DIVERGENCE_LR_FACTOR} and go on, at most {@link #MAX_ROLLBACKS} times. A run control.
+   */
+  public static final Setting<String> ON_DIVERGENCE = Setting.choice("on_divergence", List.of("stop", "rollback"),
+      "A NaN or infinite loss or gradient: stop the run, or roll back to the last checkpoint with a lower learning"
+          + " rate and go on.").runControl();
+  /** {@code divergence_lr_factor}: the learning rate's factor at each rollback. Range (0, 1). A run control. */
+  public static final Setting<Double> DIVERGENCE_LR_FACTOR = Setting.real("divergence_lr_factor", "(0, 1)",
+      "The learning rate's factor at each rollback.").runControl();
+  /** {@code max_rollbacks}: rollbacks at most; the next divergence stops the run. Range [1, inf). A run control. */
+  public static final Setting<Integer> MAX_ROLLBACKS = Setting.integer("max_rollbacks", "[1, inf)",
+      "Rollbacks at most; the next divergence stops the run.").runControl();
+
   /** Every shared setting, by name, for {@link SettingsSchema#include}. */
   public static final Map<String, Setting<?>> ALL = byName(EMBEDDING, CELL, HIDDEN, LAYERS, DROPOUT, BATCH, EPOCHS,
       OPTIMIZER, MOMENTUM, LR, DECAY_START, DECAY_FACTOR, CLIP_NORM, WEIGHT_DECAY, SEED, CHECKS_PER_EPOCH, PATIENCE,
-      MAX_MINUTES);
+      MAX_MINUTES, ON_DIVERGENCE, DIVERGENCE_LR_FACTOR, MAX_ROLLBACKS);
 
   private static Map<String, Setting<?>> byName(Setting<?>... settings) {
     Map<String, Setting<?>> m = new LinkedHashMap<>();

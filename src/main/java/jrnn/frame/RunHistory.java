@@ -138,6 +138,16 @@ public final class RunHistory {
     return sb.toString();
   }
 
+  /** A copy that later additions to either do not change. */
+  public RunHistory copy() {
+    RunHistory c = new RunHistory(metric);
+    c.checks.addAll(checks);
+    c.epochs.addAll(epochs);
+    c.stopped = stopped;
+    c.updates = updates;
+    return c;
+  }
+
   /** Reads {@link #toText}; a malformed line is an error naming the file and the line. */
   public static RunHistory parse(String text, Path path) throws ModelFileException {
     RunHistory h = null;

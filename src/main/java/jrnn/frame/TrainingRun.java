@@ -12,10 +12,12 @@ import jrnn.io.ModelFile;
 import jrnn.io.ModelFileException;
 import jrnn.models.LossStats;
 import jrnn.plot.LineChart;
+import jrnn.tensor.Tensor;
 import jrnn.training.Progress;
 import jrnn.training.Telemetry;
 import jrnn.params.Parameters;
 import jrnn.training.Trainer;
+import jrnn.training.TrainingDivergedException;
 import jrnn.util.Rng;
 
 /**
@@ -42,6 +44,9 @@ public final class TrainingRun {
   private int nextEpoch;
   /** Whether the model file is this run's (written by it, or by the run it resumes). */
   private boolean wroteModel;
+  /** Whether the checkpoint is this run's (written by it, or the one it resumed from): what a rollback reloads. */
+  private boolean ownCheckpoint;
+  private int rollbacks;
 
   /** @param out the model file to write, or null to write no file at all */
   public TrainingRun(TrainingTask task, Path out, PrintStream log) {
@@ -117,10 +122,12 @@ public final class TrainingRun {
       checksSinceBest = Integer.parseInt(state.get("checks_since_best"));
       trainer.setSteps(Long.parseLong(state.get("updates")));
       nextEpoch = Integer.parseInt(state.get("next_epoch"));
+      trainer.setLearningRateScale(Double.parseDouble(state.getOrDefault("lr_scale", "1")));
     } catch (RuntimeException e) {
       throw new ModelFileException("checkpoint " + ckpt + " has a malformed state section " + state);
     }
     wroteModel = true;
+    ownCheckpoint = true;
     log.printf(Locale.ROOT, "resumed from %s: %d epoch(s) done, best validation %s%n", ckpt, nextEpoch,
         Double.isNaN(best) ? "none yet" : task.metric().format(best));
     int patience = settings.get(CommonSettings.PATIENCE);
@@ -175,81 +182,87 @@ public final class TrainingRun {
     double budgetNanos = settings.get(CommonSettings.MAX_MINUTES) * 60e9;
     long start = System.nanoTime();
     String stop = null;
+    Snapshot atStart = settings.get(CommonSettings.ON_DIVERGENCE).equals("rollback") ? new Snapshot() : null;
     for (int e = nextEpoch; e < Math.min(end, epochs) && stop == null; e++) {
-      trainer.startEpoch(e);
-      double lr = trainer.learningRate();
-      Rng rng = new Rng(settings.get(CommonSettings.SEED) * 1_000_003L + e + 1);
-      trainer.useRng(rng);
-      TrainingTask.Epoch epoch = task.epoch(e, rng);
-      int n = epoch.updates();
-      String label = String.format(Locale.ROOT, "epoch %d/%d", e + 1, epochs);
-      Progress progress = new Progress(log, label, task.unitsPerEpoch(), task.unit(), metric::describeLoss);
-      long t0 = System.nanoTime();
-      long checkNanos = 0;
-      LossStats total = LossStats.NONE;
-      int nextCheck = 1;
-      int done = 0;
-      double epochLast = Double.NaN;
-      double epochBest = Double.NaN;
-      while (done < n) {
-        total = total.plus(epoch.next(trainer));
-        done++;
-        progress.update(total.count(), total.mean());
-        if ((long) done * checks < (long) nextCheck * n) {
-          continue;
-        }
-        while (nextCheck <= checks && (long) done * checks >= (long) nextCheck * n) {
-          nextCheck++;
-        }
-        long c0 = System.nanoTime();
-        if (task.hasValidation()) {
-          TrainingTask.Validation v = task.validate();
-          double figure = v.figure();
-          history.add(new RunHistory.Check(e + 1, done, n, figure, v.loss()));
-          epochLast = figure;
-          epochBest = metric.better(figure, epochBest) ? figure : epochBest;
-          boolean better = metric.better(figure, best);
-          if (better) {
-            best = figure;
-            checksSinceBest = 0;
-            saveModel();
-          } else {
-            checksSinceBest++;
+      try {
+        trainer.startEpoch(e);
+        double lr = trainer.learningRate();
+        Rng rng = new Rng(settings.get(CommonSettings.SEED) * 1_000_003L + e + 1);
+        trainer.useRng(rng);
+        TrainingTask.Epoch epoch = task.epoch(e, rng);
+        int n = epoch.updates();
+        String label = String.format(Locale.ROOT, "epoch %d/%d", e + 1, epochs);
+        Progress progress = new Progress(log, label, task.unitsPerEpoch(), task.unit(), metric::describeLoss);
+        long t0 = System.nanoTime();
+        long checkNanos = 0;
+        LossStats total = LossStats.NONE;
+        int nextCheck = 1;
+        int done = 0;
+        double epochLast = Double.NaN;
+        double epochBest = Double.NaN;
+        while (done < n) {
+          total = total.plus(epoch.next(trainer));
+          done++;
+          progress.update(total.count(), total.mean());
+          if ((long) done * checks < (long) nextCheck * n) {
+            continue;
           }
-          progress.print(String.format(Locale.ROOT, "%s, check %d/%d  valid %s  %.1f s%s", label, nextCheck - 1, checks,
-              metric.format(figure), (System.nanoTime() - c0) / 1e9, better ? "  best so far" + (out != null
-                  ? ": saved" : "") : ""));
-          if (patience > 0 && checksSinceBest >= patience) {
-            stop = "patience";
+          while (nextCheck <= checks && (long) done * checks >= (long) nextCheck * n) {
+            nextCheck++;
+          }
+          long c0 = System.nanoTime();
+          if (task.hasValidation()) {
+            TrainingTask.Validation v = task.validate();
+            double figure = v.figure();
+            history.add(new RunHistory.Check(e + 1, done, n, figure, v.loss()));
+            epochLast = figure;
+            epochBest = metric.better(figure, epochBest) ? figure : epochBest;
+            boolean better = metric.better(figure, best);
+            if (better) {
+              best = figure;
+              checksSinceBest = 0;
+              saveModel();
+            } else {
+              checksSinceBest++;
+            }
+            progress.print(String.format(Locale.ROOT, "%s, check %d/%d  valid %s  %.1f s%s", label, nextCheck - 1,
+                checks, metric.format(figure), (System.nanoTime() - c0) / 1e9, better ? "  best so far" + (out != null
+                    ? ": saved" : "") : ""));
+            if (patience > 0 && checksSinceBest >= patience) {
+              stop = "patience";
+            }
+          }
+          checkNanos += System.nanoTime() - c0;
+          if (stop == null && budgetNanos > 0 && System.nanoTime() - start >= budgetNanos) {
+            stop = "time budget";
+          }
+          if (stop != null) {
+            break;
           }
         }
-        checkNanos += System.nanoTime() - c0;
-        if (stop == null && budgetNanos > 0 && System.nanoTime() - start >= budgetNanos) {
-          stop = "time budget";
+        double seconds = (System.nanoTime() - t0 - checkNanos) / 1e9;
+        boolean whole = done == n;
+        history.add(new RunHistory.Epoch(e + 1, lr, total.mean(), metric.of(total), epochLast, epochBest, seconds,
+            whole), trainer.steps());
+        if (!task.hasValidation()) {
+          saveModel(); // nothing to judge by: the latest model is the one kept
         }
-        if (stop != null) {
-          break;
+        progress.finish(String.format(Locale.ROOT, "%s  lr %.4g  train %s%s  %.0f s (%s %s/s)%s", label, lr,
+            metric.describeLoss(total.mean()), Double.isNaN(epochLast) ? "" : "  valid " + metric.format(epochLast)
+                + (checks > 1 ? " (best of the epoch's checks: " + metric.format(epochBest) + ")" : ""),
+            seconds, formatRate(total.count() / seconds), task.unit(), whole ? "" : "  (stopped after update " + done
+                + " of " + n + ": " + stop + ")"));
+        nextEpoch = whole ? e + 1 : e;
+        if (out != null) {
+          if (whole) {
+            writeCheckpoint();
+          }
+          writeCurve();
+          telemetry.write(telemetryPath(out));
         }
-      }
-      double seconds = (System.nanoTime() - t0 - checkNanos) / 1e9;
-      boolean whole = done == n;
-      history.add(new RunHistory.Epoch(e + 1, lr, total.mean(), metric.of(total), epochLast, epochBest, seconds, whole),
-          trainer.steps());
-      if (!task.hasValidation()) {
-        saveModel(); // nothing to judge by: the latest model is the one kept
-      }
-      progress.finish(String.format(Locale.ROOT, "%s  lr %.4g  train %s%s  %.0f s (%s %s/s)%s", label, lr,
-          metric.describeLoss(total.mean()), Double.isNaN(epochLast) ? "" : "  valid " + metric.format(epochLast)
-              + (checks > 1 ? " (best of the epoch's checks: " + metric.format(epochBest) + ")" : ""),
-          seconds, formatRate(total.count() / seconds), task.unit(), whole ? "" : "  (stopped after update " + done
-              + " of " + n + ": " + stop + ")"));
-      nextEpoch = whole ? e + 1 : e;
-      if (out != null) {
-        if (whole) {
-          writeCheckpoint();
-        }
-        writeCurve();
-        telemetry.write(telemetryPath(out));
+      } catch (TrainingDivergedException d) {
+        rollBack(d, atStart);
+        e = nextEpoch - 1;
       }
     }
     history.stopped(stop != null ? stop : nextEpoch >= epochs ? "finished" : "stopped after epoch " + nextEpoch);
@@ -262,6 +275,63 @@ public final class TrainingRun {
     log.printf(Locale.ROOT, "done in %s: %s%s%n", Progress.formatTime((System.nanoTime() - start) / 1e9),
         history.summary(), out == null ? "" : "; model in " + out + ", learning curve in " + curvePath(out));
     return history;
+  }
+
+  /** The state a rollback returns to before the run's first checkpoint: the run's start. */
+  private final class Snapshot {
+    final float[] parameters = task.trained().parameters().values().toArray();
+    final float[] optimizer = trainer.optimizer().state();
+    final long steps = trainer.steps();
+    final int epoch = nextEpoch;
+    final RunHistory runHistory = history.copy();
+    final double bestFigure = best;
+    final int checksWithoutBest = checksSinceBest;
+
+    void restore() {
+      task.trained().parameters().values().copyFrom(Tensor.of(parameters, parameters.length));
+      trainer.optimizer().restore(optimizer);
+      trainer.setSteps(steps);
+      nextEpoch = epoch;
+      history = runHistory.copy();
+      best = bestFigure;
+      checksSinceBest = checksWithoutBest;
+    }
+  }
+
+  /**
+   * After a divergence: with {@code on_divergence=rollback} (and rollbacks left), reloads this
+   * run's last checkpoint, or {@code atStart} before its first, and lowers the learning rate;
+   * otherwise rethrows. The best model already written stays the best.
+   */
+  private void rollBack(TrainingDivergedException d, Snapshot atStart) throws IOException {
+    int allowed = settings.get(CommonSettings.MAX_ROLLBACKS);
+    if (atStart == null || rollbacks >= allowed) {
+      if (atStart != null) {
+        throw new TrainingDivergedException(d.getMessage() + " (after " + rollbacks + " rollbacks, --max-rollbacks "
+            + allowed + ")");
+      }
+      throw d;
+    }
+    rollbacks++;
+    double scale = trainer.learningRateScale() * settings.get(CommonSettings.DIVERGENCE_LR_FACTOR);
+    double bestBefore = best;
+    int checksBefore = checksSinceBest;
+    String from;
+    if (out != null && ownCheckpoint && hasCheckpoint(out)) {
+      resume();
+      from = "the checkpoint after epoch " + nextEpoch;
+    } else {
+      atStart.restore();
+      from = "the run's start" + (nextEpoch > 0 ? " (after epoch " + nextEpoch + ")" : "");
+    }
+    if (task.metric().better(bestBefore, best)) {
+      // The model file holds the better figure of the rolled-back epochs: keep judging against it.
+      best = bestBefore;
+      checksSinceBest = checksBefore;
+    }
+    trainer.setLearningRateScale(scale);
+    log.printf(Locale.ROOT, "divergence: %s%nrollback %d of %d: back to %s, learning rate scaled by %s, going on%n",
+        d.getMessage(), rollbacks, allowed, from, scale);
   }
 
   private static String formatRate(double v) {
@@ -280,8 +350,10 @@ public final class TrainingRun {
     ModelFile c = f.container();
     c.putFloats("optimizer", trainer.optimizer().state());
     c.putProperties("state", Map.of("next_epoch", Integer.toString(nextEpoch), "best", Double.toString(best),
-        "checks_since_best", Integer.toString(checksSinceBest), "updates", Long.toString(trainer.steps())));
+        "checks_since_best", Integer.toString(checksSinceBest), "updates", Long.toString(trainer.steps()),
+        "lr_scale", Double.toString(trainer.learningRateScale())));
     c.write(checkpointPath(out));
+    ownCheckpoint = true;
   }
 
   /**

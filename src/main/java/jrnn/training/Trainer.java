@@ -31,6 +31,7 @@ public final class Trainer {
   private final TrainingConfig config;
   private final Optimizer optimizer;
   private Rng rng;
+  private double rateScale = 1;
   private final List<StepListener> listeners = new ArrayList<>();
   private long step;
   private int epoch;
@@ -114,9 +115,22 @@ public final class Trainer {
     this.epoch = epoch;
   }
 
-  /** The learning rate of the current epoch, from the configuration's schedule. */
+  /** The learning rate of the current epoch: the configuration's schedule, times {@link #learningRateScale()}. */
   public double learningRate() {
-    return config.schedule().rate(epoch);
+    return config.schedule().rate(epoch) * rateScale;
+  }
+
+  /** What the schedule's rates are multiplied by: 1, less after a divergence was rolled back. */
+  public double learningRateScale() {
+    return rateScale;
+  }
+
+  /** Sets {@link #learningRateScale()} (after a rollback, or when resuming a run that had one). */
+  public void setLearningRateScale(double scale) {
+    if (!(scale > 0 && scale <= 1)) {
+      throw new IllegalArgumentException("the learning rate's scale must be in (0, 1], got " + scale);
+    }
+    this.rateScale = scale;
   }
 
   /**
@@ -155,7 +169,8 @@ public final class Trainer {
         : GradientClipping.globalNorm(params);
     if (!Double.isFinite(norm)) {
       throw new TrainingDivergedException("gradient norm is " + norm + " at update " + (step + 1)
-          + " (loss " + loss.mean() + "); the parameters are those before this update.");
+          + " (loss " + loss.mean() + ", learning rate " + learningRate() + "), first in " + firstNonFinite()
+          + "; the parameters are those before this update.");
     }
     double after = config.clipNorm() > 0 ? Math.min(norm, config.clipNorm()) : norm;
     if (config.clipValue() > 0 && GradientClipping.clipValue(params, config.clipValue()) > 0) {
@@ -206,6 +221,20 @@ public final class Trainer {
       }
     }
     return loss;
+  }
+
+  /** The first parameter whose gradient holds a NaN or infinity, and where: "rnn.weight_hh_l0[17] = NaN". */
+  private String firstNonFinite() {
+    Tensor g = params.grads();
+    for (jrnn.params.ParamLayout.Entry e : params.layout().entries()) {
+      for (int i = 0; i < e.size(); i++) {
+        float v = g.get(e.offset() + i);
+        if (!Float.isFinite(v)) {
+          return "the gradient of " + e.name() + "[" + i + "] = " + v;
+        }
+      }
+    }
+    return "no single gradient (their squares overflow)";
   }
 
   private void requireFiniteLoss(LossStats loss) {

@@ -59,7 +59,8 @@ public final class LmSettings {
     // Defaults when no preset is given: a small word-level LSTM trained with Adam.
     SCHEMA.include(CommonSettings.ALL, "embedding=200 cell=lstm hidden=200 layers=2 dropout=0 batch=20 epochs=10"
         + " optimizer=adam momentum=0.9 lr=0.002 decay_start=4 decay_factor=0.5 clip_norm=5 weight_decay=0 seed=1"
-        + " checks_per_epoch=1 patience=0 max_minutes=0");
+        + " checks_per_epoch=1 patience=0 max_minutes=0 on_divergence=stop"
+        + " divergence_lr_factor=0.5 max_rollbacks=3");
     // Files written before validation checks within an epoch and second biases.
     SCHEMA.absentInOldFiles("checks_per_epoch=1 two_biases=false momentum=0");
     // Zaremba et al. 2014, "small": 2 x 200 LSTM, 20 steps, batch 20, SGD 1 halved each epoch after

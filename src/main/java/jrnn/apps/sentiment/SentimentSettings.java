@@ -82,7 +82,8 @@ public final class SentimentSettings {
     // ahead on every fold (README, 2026-11-28).
     SCHEMA.include(CommonSettings.ALL, "embedding=300 cell=lstm hidden=150 layers=1 dropout=0.5 batch=50 epochs=12"
         + " optimizer=adam momentum=0.9 lr=0.003 decay_start=1 decay_factor=0.9 clip_norm=5 weight_decay=0 seed=1"
-        + " checks_per_epoch=1 patience=0 max_minutes=0");
+        + " checks_per_epoch=1 patience=0 max_minutes=0 on_divergence=stop"
+        + " divergence_lr_factor=0.5 max_rollbacks=3");
     // Files written before these settings existed, or under their old names.
     SCHEMA.absentInOldFiles("embedding_std=1 word_dropout=0 adversarial=0 phrases=false fine_grained=false"
         + " checks_per_epoch=1 decay_start=1 momentum=0");

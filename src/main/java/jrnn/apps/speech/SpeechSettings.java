@@ -217,7 +217,8 @@ public final class SpeechSettings {
   static {
     SCHEMA.include(CommonSettings.ALL, "cell=gru hidden=128 layers=2 dropout=0.2 batch=32 epochs=30"
         + " optimizer=adam momentum=0.9 lr=0.002 decay_start=15 decay_factor=0.85 clip_norm=5 weight_decay=0 seed=1"
-        + " checks_per_epoch=1 patience=0 max_minutes=0");
+        + " checks_per_epoch=1 patience=0 max_minutes=0 on_divergence=stop"
+        + " divergence_lr_factor=0.5 max_rollbacks=3");
     // FSDD, speakers heard in training: recordings 10-49 train, 5-9 validate (the data's README).
     // Log-mel filter banks normalized by the training data's statistics, two bidirectional GRU
     // layers averaged over the frames, time shifts, end cropping and SpecAugment masks. Tuned on

@@ -112,7 +112,8 @@ public final class TranslateSettings {
   static {
     SCHEMA.include(CommonSettings.ALL, "embedding=256 cell=lstm hidden=256 layers=1 dropout=0.3 batch=64 epochs=10"
         + " optimizer=adam momentum=0.9 lr=0.001 decay_start=0 decay_factor=1 clip_norm=5 weight_decay=0 seed=1"
-        + " checks_per_epoch=1 patience=0 max_minutes=0");
+        + " checks_per_epoch=1 patience=0 max_minutes=0 on_divergence=stop"
+        + " divergence_lr_factor=0.5 max_rollbacks=3");
     SCHEMA.preset("multi30k-de-en", "German to English on Multi30k, within 90 minutes on 2 cores", "bpe_merges=8000"
         + " joint_bpe=true embedding=256 cell=lstm hidden=256 layers=1 bidirectional=true decoder_hidden=512"
         + " decoder_layers=1 attention=multiplicative input_feeding=true tied=false label_smoothing=0.1 dropout=0.3"
