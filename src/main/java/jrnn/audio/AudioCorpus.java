@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import jrnn.data.TextFiles;
+import jrnn.util.MemoryLimits;
 
 /**
  * Recordings and what is known of them, read the three ways speech data comes: a manifest (a
@@ -56,7 +57,12 @@ public final class AudioCorpus {
       files = new HashMap<>();
       for (int i = 0; i < rows.size(); i++) {
         String p = rows.get(i).get("path");
-        Path f = audio.resolve(p);
+        Path f;
+        try {
+          f = audio.resolve(p);
+        } catch (java.nio.file.InvalidPathException e) {
+          throw new IOException(manifest + " line " + (i + 2) + ": '" + p + "' is not a valid path (" + e.getReason() + ")");
+        }
         if (!Files.isRegularFile(f)) {
           throw new NoSuchFileException(f.toString(), null, "listed on line " + (i + 2) + " of " + manifest
               + ", not in " + audio);
@@ -168,6 +174,7 @@ public final class AudioCorpus {
       InputStream in = gzip ? new GZIPInputStream(raw, 1 << 16) : raw;
       byte[] header = new byte[512];
       String longName = null;
+      long kept = 0;
       while (true) {
         int n = in.readNBytes(header, 0, 512);
         if (n == 0 || isZero(header)) {
@@ -178,14 +185,26 @@ public final class AudioCorpus {
         }
         long size = octal(header, 124, 12, archive);
         char type = (char) header[156];
-        byte[] body = readBody(in, size, archive);
         String name = longName != null ? longName : ustarName(header);
         longName = null;
+        boolean names = type == 'L' || type == 'x';
+        if (names && size > 1 << 16) {
+          throw new IOException(archive + " has a long-name entry of " + size + " bytes; at most 65536 are read");
+        }
+        if (!names && !((type == '0' || type == '\0') && wanted.contains(name))) {
+          skip(in, size, archive);
+          continue;
+        }
+        if (!names) {
+          kept += size;
+          MemoryLimits.require(archive + "'s recordings", kept);
+        }
+        byte[] body = readBody(in, size, archive);
         if (type == 'L') {
           longName = new String(body, StandardCharsets.UTF_8).replace("\0", "");
         } else if (type == 'x') {
           longName = paxPath(body);
-        } else if ((type == '0' || type == '\0') && wanted.contains(name)) {
+        } else {
           out.put(name, body);
         }
       }
@@ -203,6 +222,7 @@ public final class AudioCorpus {
     if (size > Integer.MAX_VALUE - 1024) {
       throw new IOException(archive + " has an entry of " + size + " bytes, too large to read");
     }
+    // Read as it comes (readNBytes grows its buffer with the data): a size that lies costs nothing.
     byte[] body = in.readNBytes((int) size);
     if (body.length < size) {
       throw new EOFException(archive + " is truncated: an entry of " + size + " bytes ends after " + body.length);
@@ -212,6 +232,16 @@ public final class AudioCorpus {
       throw new EOFException(archive + " is truncated within an entry's padding");
     }
     return body;
+  }
+
+  /** Passes over an entry of {@code size} bytes and its padding without keeping it. */
+  private static void skip(InputStream in, long size, Path archive) throws IOException {
+    long padded = size + (512 - size % 512) % 512;
+    try {
+      in.skipNBytes(padded);
+    } catch (EOFException e) {
+      throw new EOFException(archive + " is truncated: an entry of " + size + " bytes runs past the end");
+    }
   }
 
   private static boolean isZero(byte[] b) {
@@ -241,6 +271,9 @@ public final class AudioCorpus {
   private static long octal(byte[] h, int off, int len, Path archive) throws IOException {
     String s = field(h, off, len).trim();
     try {
+      if (!s.matches("[0-7]*")) {
+        throw new NumberFormatException(s);
+      }
       return s.isEmpty() ? 0 : Long.parseLong(s, 8);
     } catch (NumberFormatException e) {
       throw new IOException(archive + " is not a tar archive (or is damaged): an entry's size reads '" + s + "'");
@@ -261,6 +294,9 @@ public final class AudioCorpus {
         len = Integer.parseInt(s.substring(i, sp));
       } catch (NumberFormatException e) {
         break;
+      }
+      if (len <= sp - i) {
+        break;   // a record at least as long as its own length field, or the loop would not advance
       }
       String record = s.substring(sp + 1, Math.min(s.length(), i + len)).stripTrailing();
       if (record.startsWith("path=")) {

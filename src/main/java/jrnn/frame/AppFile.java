@@ -154,6 +154,7 @@ public final class AppFile {
         }
         return model.parameters();
       }
+      file.requireLayout(layout);
       Parameters params = new Parameters(layout);
       file.loadParameters(params);
       return params;
@@ -191,6 +192,33 @@ public final class AppFile {
     }
   }
 
+  /** A reading of a model file, by an application's {@code load}. */
+  @FunctionalInterface
+  public interface Loader<T> {
+    /** Reads the file. */
+    T load() throws IOException;
+  }
+
+  /**
+   * Runs {@code loader}, an application's reading of the model file at {@code path}, so that every
+   * way the file can be wrong ends as a {@link ModelFileException} that names it: a problem found
+   * deep in a section (a malformed vocabulary line, a configuration out of range) gets the path,
+   * and an unchecked exception from a value no check foresaw becomes "malformed" with its cause.
+   */
+  public static <T> T loading(Path path, Loader<T> loader) throws IOException {
+    try {
+      return loader.load();
+    } catch (ModelFileException e) {
+      if (e.getMessage() != null && e.getMessage().contains(path.toString())) {
+        throw e;
+      }
+      throw new ModelFileException("model file " + path + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      throw new ModelFileException("model file " + path + " is malformed: " + (e.getMessage() == null
+          ? e.getClass().getSimpleName() : e.getMessage()), e);
+    }
+  }
+
   /** Reads the model file at {@code path}, which must hold a model of {@code schema}'s application. */
   public static Contents read(Path path, SettingsSchema schema, String what) throws IOException {
     return read(ModelFile.read(path), path, schema, what);
@@ -216,6 +244,7 @@ public final class AppFile {
       return new Contents(header, settings, null, f, path);
     }
     ModelConfig cfg = ConfigProperties.read(meta);
+    f.requireLayout(cfg.parameterLayout());
     Parameters params = new Parameters(cfg.parameterLayout());
     f.loadParameters(params);
     return new Contents(header, settings, new SequenceModel(cfg, params, Kernels.best()), f, path);

@@ -44,6 +44,13 @@ public final class ModelFile {
   private static final byte[] MAGIC = "JRNNMODL".getBytes(StandardCharsets.US_ASCII);
 
   private final Map<String, byte[]> sections = new LinkedHashMap<>();
+  /** Where the file was read from, for messages; null for a file made in memory. */
+  private Path source;
+
+  /** "model file PATH", or "model file" for one made in memory: how errors name it. */
+  public String where() {
+    return source == null ? "model file" : "model file " + source;
+  }
 
   /** Sets section {@code name} to {@code bytes}, replacing any section of that name; returns this file. */
   public ModelFile put(String name, byte[] bytes) {
@@ -65,7 +72,7 @@ public final class ModelFile {
   public byte[] get(String name) throws ModelFileException {
     byte[] b = sections.get(name);
     if (b == null) {
-      throw new ModelFileException("model file has no section '" + name + "'; it has " + sections.keySet());
+      throw new ModelFileException(where() + " has no section '" + name + "'; it has " + sections.keySet());
     }
     return b;
   }
@@ -103,7 +110,7 @@ public final class ModelFile {
       }
       int eq = line.indexOf('=');
       if (eq < 0) {
-        throw new ModelFileException("model file section '" + name + "' has a malformed line: '" + line + "'");
+        throw new ModelFileException(where() + ": section '" + name + "' has a malformed line: '" + line + "'");
       }
       m.put(line.substring(0, eq), line.substring(eq + 1));
     }
@@ -121,7 +128,7 @@ public final class ModelFile {
   public float[] getFloats(String name) throws ModelFileException {
     byte[] bytes = get(name);
     if (bytes.length % 4 != 0) {
-      throw new ModelFileException("model file section '" + name + "' has " + bytes.length
+      throw new ModelFileException(where() + ": section '" + name + "' has " + bytes.length
           + " bytes, not a whole number of float32 values");
     }
     float[] out = new float[bytes.length / 4];
@@ -144,12 +151,13 @@ public final class ModelFile {
   }
 
   /**
-   * Loads stored parameter values into {@code params}, whose layout (from the stored
-   * configuration) must be the stored one, name by name and shape by shape.
+   * Refuses a file whose stored layout (names and shapes) or number of stored values is not
+   * {@code layout}'s: checked before any memory is given to the parameters, so that a
+   * configuration that lies about the sizes costs nothing.
    */
-  public void loadParameters(Parameters params) throws ModelFileException {
+  public void requireLayout(ParamLayout layout) throws ModelFileException {
     StringBuilder expected = new StringBuilder();
-    for (ParamLayout.Entry e : params.layout().entries()) {
+    for (ParamLayout.Entry e : layout.entries()) {
       expected.append(e.name());
       for (int d : e.shape()) {
         expected.append(' ').append(d);
@@ -158,17 +166,31 @@ public final class ModelFile {
     }
     String stored = getText("layout");
     if (!stored.equals(expected.toString())) {
-      throw new ModelFileException("model file's parameter layout does not match its configuration:\n"
-          + "stored:\n" + stored + "expected:\n" + expected);
+      throw new ModelFileException(where() + ": the parameter layout does not match the configuration: stored "
+          + oneLine(stored) + "; expected " + oneLine(expected.toString()));
     }
+    long values = get("params").length / Float.BYTES;
+    if (values != layout.size()) {
+      throw new ModelFileException(where() + " holds " + values + " parameter values, the layout needs "
+          + layout.size());
+    }
+  }
+
+  private static String oneLine(String layout) {
+    String s = layout.strip().replace('\n', ',');
+    return s.length() > 300 ? s.substring(0, 300) + "..." : s;
+  }
+
+  /**
+   * Loads stored parameter values into {@code params}, whose layout (from the stored
+   * configuration) must be the stored one, name by name and shape by shape.
+   */
+  public void loadParameters(Parameters params) throws ModelFileException {
+    requireLayout(params.layout());
     float[] v = getFloats("params");
-    if (v.length != params.layout().size()) {
-      throw new ModelFileException("model file holds " + v.length + " parameter values, the layout needs "
-          + params.layout().size());
-    }
     for (int i = 0; i < v.length; i++) {
       if (!Float.isFinite(v[i])) {
-        throw new ModelFileException("model file parameter value " + i + " is " + v[i]);
+        throw new ModelFileException(where() + ": parameter value " + i + " is " + v[i]);
       }
     }
     Tensor t = params.values();
@@ -222,9 +244,24 @@ public final class ModelFile {
           + HexFormat.of().formatHex(actual) + ", the file says " + HexFormat.of().formatHex(stored));
     }
     ModelFile f = new ModelFile();
+    f.source = path;
+    if (in.remaining() < 4) {
+      throw new ModelFileException(where + " is malformed: it ends before its section count");
+    }
     int count = in.getInt();
+    if (count < 0 || count > in.remaining() / 10) {
+      throw new ModelFileException(where + " is malformed: it claims " + count + " sections in " + in.remaining()
+          + " bytes");
+    }
     for (int i = 0; i < count; i++) {
+      if (in.remaining() < 2) {
+        throw new ModelFileException(where + " is malformed: it ends inside the header of section " + i);
+      }
       int nameLength = in.getShort() & 0xffff;
+      if (nameLength + 8 > in.remaining()) {
+        throw new ModelFileException(where + " is malformed: section " + i + "'s name of " + nameLength
+            + " bytes runs past the end");
+      }
       byte[] name = new byte[nameLength];
       in.get(name);
       long length = in.getLong();

@@ -10,4 +10,9 @@ public final class ModelFileException extends IOException {
   public ModelFileException(String message) {
     super(message);
   }
+
+  /** An exception with {@code message} and the error that revealed the problem. */
+  public ModelFileException(String message, Throwable cause) {
+    super(message, cause);
+  }
 }

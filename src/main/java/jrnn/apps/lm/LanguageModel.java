@@ -228,7 +228,9 @@ public final class LanguageModel extends TokenModel {
 
   /** Reads a language model's file (of any version this jrnn reads). */
   public static LanguageModel load(Path path) throws IOException {
-    AppFile.Contents c = AppFile.read(path, LmSettings.SCHEMA, "language model");
-    return new LanguageModel(c.settings(), c.vocabulary("vocab"), c.model());
+    return AppFile.loading(path, () -> {
+      AppFile.Contents c = AppFile.read(path, LmSettings.SCHEMA, "language model");
+      return new LanguageModel(c.settings(), c.vocabulary("vocab"), c.model());
+    });
   }
 }

@@ -261,7 +261,9 @@ public final class SentimentModel extends TokenModel {
 
   /** The sentiment classifier in the model file at {@code path}. */
   public static SentimentModel load(Path path) throws IOException {
-    AppFile.Contents c = AppFile.read(path, SentimentSettings.SCHEMA, "sentiment classifier");
-    return new SentimentModel(c.settings(), c.vocabulary("vocab"), c.model());
+    return AppFile.loading(path, () -> {
+      AppFile.Contents c = AppFile.read(path, SentimentSettings.SCHEMA, "sentiment classifier");
+      return new SentimentModel(c.settings(), c.vocabulary("vocab"), c.model());
+    });
   }
 }

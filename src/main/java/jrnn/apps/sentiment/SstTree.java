@@ -54,7 +54,7 @@ public final class SstTree {
   /** Parses "(3 (2 It) (4 ...))"; {@code where} names the file and line in errors. */
   public static SstTree parse(String s, String where) {
     int[] pos = {0};
-    SstTree t = node(s, pos, where);
+    SstTree t = node(s, pos, where, 0);
     skipSpace(s, pos);
     if (pos[0] != s.length()) {
       throw new IllegalArgumentException(where + ": unexpected text after the tree at column " + (pos[0] + 1));
@@ -62,20 +62,28 @@ public final class SstTree {
     return t;
   }
 
-  private static SstTree node(String s, int[] pos, String where) {
+  /** Deeper than any sentence's tree (SST's binarized trees are at most as deep as the sentence is long). */
+  static final int MAX_DEPTH = 1000;
+
+  private static SstTree node(String s, int[] pos, String where, int depth) {
+    if (depth > MAX_DEPTH) {
+      throw new IllegalArgumentException(where + ": the tree nests deeper than " + MAX_DEPTH + " at column "
+          + (pos[0] + 1));
+    }
     skipSpace(s, pos);
     expect(s, pos, '(', where);
     int start = pos[0];
-    while (pos[0] < s.length() && Character.isDigit(s.charAt(pos[0]))) {
+    while (pos[0] < s.length() && s.charAt(pos[0]) >= '0' && s.charAt(pos[0]) <= '9') {
       pos[0]++;
     }
     if (start == pos[0]) {
       throw new IllegalArgumentException(where + ": expected a 0-4 label at column " + (start + 1));
     }
-    int label = Integer.parseInt(s.substring(start, pos[0]));
-    if (label > 4) {
-      throw new IllegalArgumentException(where + ": label " + label + " at column " + (start + 1) + " is not in 0-4");
+    String digits = s.substring(start, pos[0]);
+    if (digits.length() > 1 || digits.charAt(0) > '4') {
+      throw new IllegalArgumentException(where + ": label " + digits + " at column " + (start + 1) + " is not in 0-4");
     }
+    int label = digits.charAt(0) - '0';
     skipSpace(s, pos);
     if (pos[0] < s.length() && s.charAt(pos[0]) == '(') {
       List<SstTree> kids = new ArrayList<>();
@@ -85,7 +93,7 @@ public final class SstTree {
           pos[0]++;
           return new SstTree(label, null, kids);
         }
-        kids.add(node(s, pos, where));
+        kids.add(node(s, pos, where, depth + 1));
       }
     }
     int w = pos[0];

@@ -441,6 +441,10 @@ public final class SpeechModel implements TrainedModel {
 
   /** The speech recogniser in the model file at {@code path}. */
   public static SpeechModel load(Path path) throws IOException {
+    return AppFile.loading(path, () -> read(path));
+  }
+
+  private static SpeechModel read(Path path) throws IOException {
     AppFile.Contents c = AppFile.read(path, SpeechSettings.SCHEMA, "speech recogniser");
     Settings s = c.settings();
     // The labels are the outputs' names, not an input vocabulary: checked against the network below.

@@ -163,8 +163,7 @@ public final class TranslationModel implements TrainedModel {
 
   /** Reads a translator's model file (or checkpoint). */
   public static TranslationModel load(Path path) throws IOException {
-    AppFile.Contents c = AppFile.read(path, TranslateSettings.SCHEMA, "translator");
-    return of(c);
+    return AppFile.loading(path, () -> of(AppFile.read(path, TranslateSettings.SCHEMA, "translator")));
   }
 
   static TranslationModel of(AppFile.Contents c) throws IOException {
