@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
+import jrnn.util.MemoryLimits;
 
 /**
  * WAV recordings read as mono samples in [-1, 1]: PCM of 8 (unsigned), 16, 24 or 32 bits, or
@@ -44,6 +45,8 @@ public final class Wav {
   public static Audio read(Path file) throws IOException {
     byte[] bytes;
     try {
+      // Its bytes, then its samples as floats (twice the bytes of 16-bit PCM): refused before reading if too large.
+      MemoryLimits.require(file.toString(), 3 * Files.size(file));
       bytes = Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
       throw new AudioFormatException(file + ": no such file");

@@ -18,6 +18,7 @@ import java.util.TreeMap;
 import jrnn.params.ParamLayout;
 import jrnn.params.Parameters;
 import jrnn.tensor.Tensor;
+import jrnn.util.MemoryLimits;
 
 /**
  * jrnn's model and checkpoint files: named sections in a versioned container, sealed by a
@@ -221,6 +222,8 @@ public final class ModelFile {
   public static ModelFile read(Path path) throws IOException {
     byte[] all;
     try {
+      // Read whole, then its sections copied out: twice the file's size.
+      MemoryLimits.require("model file " + path, 2 * Files.size(path));
       all = Files.readAllBytes(path);
     } catch (NoSuchFileException e) {
       throw new ModelFileException("model file " + path + " does not exist");
