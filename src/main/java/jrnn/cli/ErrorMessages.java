@@ -46,8 +46,14 @@ final class ErrorMessages {
     if (e instanceof StackOverflowError) {
       return "the input nests too deeply to read (stack overflow)";
     }
-    if (e instanceof ZipException || e instanceof EOFException) {
-      return "corrupt or truncated compressed data" + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")");
+    if (e instanceof ExceptionInInitializerError && e.getCause() != null) {
+      return text(e.getCause());
+    }
+    if (e instanceof ZipException) {
+      return "corrupt compressed data" + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")");
+    }
+    if (e instanceof EOFException) {
+      return e.getMessage() == null ? "the data ends early (truncated)" : e.getMessage();
     }
     String m = e.getMessage();
     if (m == null || m.isBlank()) {

@@ -53,9 +53,23 @@ public final class Main implements Runnable {
     cl.setParameterExceptionHandler((ex, given) -> report(ex.getCommandLine(), ex, withTrace));
     try {
       return cl.execute(rest.toArray(String[]::new));
-    } catch (OutOfMemoryError | StackOverflowError e) {
-      return report(cl, e, withTrace);
+    } catch (Error e) {
+      // Out of memory, a stack overflow, a class that failed to initialise (JRNN_THREADS=abc):
+      // picocli handles exceptions only.
+      return report(deepest(cl), e, withTrace);
     }
+  }
+
+  /** The subcommand that was running, or {@code cl} when none was parsed. */
+  private static CommandLine deepest(CommandLine cl) {
+    CommandLine.ParseResult r = cl.getParseResult();
+    if (r == null) {
+      return cl;
+    }
+    while (r.hasSubcommand()) {
+      r = r.subcommand();
+    }
+    return r.commandSpec().commandLine();
   }
 
   private static int report(CommandLine cmd, Throwable ex, boolean withTrace) {

@@ -30,6 +30,7 @@ public final class TextFiles {
 
   /** As {@link #readBytes(Path)}, with at most {@code limit} bytes (the file's and its decompressed). */
   static byte[] readBytes(Path path, long limit) throws IOException {
+    limit = Math.min(limit, Integer.MAX_VALUE - 8);   // the most one byte array holds
     byte[] raw;
     try {
       MemoryLimits.require(path.toString(), Files.size(path), limit);

@@ -301,7 +301,8 @@ public final class TrainingRun {
   /**
    * After a divergence: with {@code on_divergence=rollback} (and rollbacks left), reloads this
    * run's last checkpoint, or {@code atStart} before its first, and lowers the learning rate;
-   * otherwise rethrows. The best model already written stays the best.
+   * otherwise rethrows. The best model already written stays the best, and the history keeps the
+   * abandoned epoch's checks.
    */
   private void rollBack(TrainingDivergedException d, Snapshot atStart) throws IOException {
     int allowed = settings.get(CommonSettings.MAX_ROLLBACKS);
@@ -316,6 +317,9 @@ public final class TrainingRun {
     double scale = trainer.learningRateScale() * settings.get(CommonSettings.DIVERGENCE_LR_FACTOR);
     double bestBefore = best;
     int checksBefore = checksSinceBest;
+    // The history keeps what happened, the checks of the abandoned epoch included (among them,
+    // perhaps, the one that made the best model).
+    RunHistory whole = history;
     String from;
     if (out != null && ownCheckpoint && hasCheckpoint(out)) {
       resume();
@@ -328,6 +332,10 @@ public final class TrainingRun {
       // The model file holds the better figure of the rolled-back epochs: keep judging against it.
       best = bestBefore;
       checksSinceBest = checksBefore;
+    }
+    history = whole;
+    if (!(scale > 0)) {
+      throw new TrainingDivergedException(d.getMessage() + " (the learning rate cannot be lowered further)");
     }
     trainer.setLearningRateScale(scale);
     log.printf(Locale.ROOT, "divergence: %s%nrollback %d of %d: back to %s, learning rate scaled by %s, going on%n",

@@ -81,13 +81,25 @@ public final class AtomicFiles {
         + Long.toHexString(System.nanoTime()) + ".tmp");
   }
 
+  /**
+   * Whether process {@code pid} may still be writing a file last modified at {@code modified}:
+   * it runs, and started before then (a process that started later only reuses a dead writer's
+   * number, as a restarted container's does).
+   */
+  private static boolean writing(long pid, java.time.Instant modified) {
+    return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+        .map(h -> h.info().startInstant().map(start -> !start.isAfter(modified)).orElse(true))
+        .orElse(false);
+  }
+
   /** A temporary file of {@link #write}: NAME.PID.HEX.tmp. */
   private static final Pattern TEMPORARY = Pattern.compile("(.+)\\.(\\d+)\\.[0-9a-f]+\\.tmp");
 
   /**
-   * Deletes the temporary files that writers of files in {@code dir} whose names start with
-   * {@code prefix} left behind when they were killed mid-write: those of processes no longer
-   * running (a live writer's, this process's included, are kept). Returns their names.
+   * Deletes the temporary files that writers of {@code prefix} and of files named {@code prefix.*}
+   * in {@code dir} left behind when they were killed mid-write: those of processes no longer
+   * running, or whose number a later process took (a live writer's, this process's included, are
+   * kept). Returns their names.
    */
   public static List<String> removeStale(Path dir, String prefix) throws IOException {
     List<String> removed = new ArrayList<>();
@@ -97,7 +109,7 @@ public final class AtomicFiles {
     try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
       for (Path f : files) {
         Matcher m = TEMPORARY.matcher(f.getFileName().toString());
-        if (!m.matches() || !m.group(1).startsWith(prefix)) {
+        if (!m.matches() || !(m.group(1).equals(prefix) || m.group(1).startsWith(prefix + "."))) {
           continue;
         }
         long pid;
@@ -106,8 +118,7 @@ public final class AtomicFiles {
         } catch (NumberFormatException e) {
           continue;
         }
-        boolean running = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-        if (!running && Files.deleteIfExists(f)) {
+        if (!writing(pid, Files.getLastModifiedTime(f).toInstant()) && Files.deleteIfExists(f)) {
           removed.add(f.getFileName().toString());
         }
       }

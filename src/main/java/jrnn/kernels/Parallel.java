@@ -16,10 +16,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>Concurrent callers.</b> The team serves one region at a time. A thread that starts a
  * region while another thread holds the team does not wait: it runs the same chunks itself, one
- * after another, in order. The split of the work depends only on its size and {@link #threads()},
- * never on who else is running, so every caller gets results equal to the bit to those of a run
- * alone (the chunk boundaries decide which rows each BLAS call sees, and with them the last bit
- * of a sum). With many callers the throughput is that of the cores, the team's threads helping
+ * after another, in order, each running the regions it starts whole, as a chunk on the team
+ * does. The split of the work depends only on its size and {@link #threads()}, never on who else
+ * is running, so every caller gets results equal to the bit to those of a run alone (the chunk
+ * boundaries decide which rows each BLAS call sees, and with them the last bit of a sum). With many callers the throughput is that of the cores, the team's threads helping
  * whichever caller holds it.
  *
  * <p>Threads: {@code -Djrnn.threads=N} or the environment variable {@code JRNN_THREADS}; by
@@ -89,9 +89,15 @@ public final class Parallel {
       return;
     }
     if (!TEAM.tryLock()) {
-      // Another caller holds the team: the same chunks, in turn, on this thread.
-      for (int c = 0; c < k; c++) {
-        runChunk(body, c, n, k);
+      // Another caller holds the team: the same chunks, in turn, on this thread, each of them
+      // (as on the team) running the regions it starts whole.
+      INSIDE.set(true);
+      try {
+        for (int c = 0; c < k; c++) {
+          runChunk(body, c, n, k);
+        }
+      } finally {
+        INSIDE.set(false);
       }
       return;
     }

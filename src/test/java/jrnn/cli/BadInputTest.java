@@ -62,34 +62,34 @@ class BadInputTest {
    * Training runs are tiny: a case that wrongly got through would still end.
    */
   static final List<Row> TABLE = List.of(
-      new Row("demo", "demo --seconds 1 --hidden 8", List.of("--seconds -1", "--hidden 0")),
+      new Row("demo", "demo --seconds 1 --hidden 8", List.of("--seconds -3", "--hidden -7")),
       new Row("train lm", "train lm --train {text} --valid {text} --level char --hidden 8 --embedding 4 --epochs 1"
-          + " --steps 8 --batch 4 --out {out:m.jrnn}", List.of("--hidden 0", "--dropout 1.5", "--valid-split 2")),
+          + " --steps 8 --batch 4 --out {out:m.jrnn}", List.of("--hidden -7", "--dropout 1.5", "--valid-split 2.5")),
       new Row("train sentiment", "train sentiment --pos {pos} --neg {neg} --valid-pos {pos} --valid-neg {neg}"
-          + " --hidden 4 --embedding 4 --epochs 1 --min-count 1 --out {out:s.jrnn}", List.of("--epochs 0", "--lr -1")),
+          + " --hidden 4 --embedding 4 --epochs 1 --min-count 1 --out {out:s.jrnn}", List.of("--epochs -2", "--lr -4")),
       new Row("train translate", "train translate --train-src {src} --train-tgt {tgt} --valid-src {src} --valid-tgt {tgt}"
           + " --bpe-merges 0 --embedding 4 --hidden 4 --decoder-hidden 4 --epochs 1 --out {out:t.jrnn}",
-          List.of("--beam 0", "--label-smoothing 1")),
+          List.of("--beam -2", "--label-smoothing 1.5")),
       new Row("train speech", "train speech --manifest {manifest} --audio {audio} --hidden 4 --layers 1 --epochs 1"
           + " --valid-split index:0-3 --out {out:sp.jrnn}", List.of("--hidden -4", "--valid-split index:9-2")),
       new Row("eval lm", "eval lm --model {lm} --data {text}", List.of()),
       new Row("eval sentiment", "eval sentiment --model {sentiment} --pos {pos} --neg {neg}", List.of()),
-      new Row("eval translate", "eval translate --model {translate} --src {src} --ref {tgt}", List.of("--beam 0")),
+      new Row("eval translate", "eval translate --model {translate} --src {src} --ref {tgt}", List.of("--beam -2")),
       new Row("eval speech", "eval speech --model {speech} --manifest {manifest} --audio {audio} --plot {out:c.png}",
-          List.of("--beam 0", "--select index:5-1")),
-      new Row("generate", "generate --model {lm} --prime ROMEO --length 5", List.of("--temperature -1", "--length -3")),
-      new Row("next", "next --model {lm} the", List.of("--count 0")),
+          List.of("--beam -2", "--select index:5-1")),
+      new Row("generate", "generate --model {lm} --prime ROMEO --length 5", List.of("--temperature -1.5", "--length -3")),
+      new Row("next", "next --model {lm} the", List.of("--count -5")),
       new Row("classify", "classify --model {sentiment} a fine film", List.of()),
-      new Row("translate", "translate --model {translate} --input {src}", List.of("--beam 0")),
+      new Row("translate", "translate --model {translate} --input {src}", List.of("--beam -2")),
       new Row("bleu", "bleu --hyp {tgt} --ref {tgt}", List.of()),
-      new Row("transcribe", "transcribe --model {speech} {wav}", List.of("--beam 0")),
-      new Row("features", "features {wav} --plot {out:f.png}", List.of("--deltas 7", "--rate 0")),
-      new Row("gradient-flow", "gradient-flow --model {lm} --data {text} --plot {out:g.png}", List.of("--steps 0")),
-      new Row("long-range", "long-range --lengths 5 --updates 2 --out {out:lr/curve}", List.of("--hidden 0", "--lr 0")),
+      new Row("transcribe", "transcribe --model {speech} {wav}", List.of("--beam -2")),
+      new Row("features", "features {wav} --plot {out:f.png}", List.of("--deltas 7", "--rate -8000")),
+      new Row("gradient-flow", "gradient-flow --model {lm} --data {text} --plot {out:g.png}", List.of("--steps -6")),
+      new Row("long-range", "long-range --lengths 5 --updates 2 --out {out:lr/curve}", List.of("--hidden -9", "--lr -0.5")),
       new Row("info", "info --model {lm}", List.of()),
-      new Row("gradcheck", "gradcheck --cell lstm", List.of("--hidden 0", "--cell lstmm")),
+      new Row("gradcheck", "gradcheck --cell lstm", List.of("--hidden -3", "--cell lstmm")),
       new Row("bench", "bench --steps 2 --batch 2 --input 4 --hidden 4 --repeats 1 --warmup 0",
-          List.of("--steps 0", "--mode fly")));
+          List.of("--steps -5", "--mode fly")));
 
   record Row(String command, String args, List<String> outOfRange) {}
 
@@ -155,7 +155,8 @@ class BadInputTest {
         cases += check(row, Map.of("out", dir.resolve("text.txt").resolve("sub")), "text.txt", failures);
       }
       for (String option : row.outOfRange()) {
-        // The message names the value given (the option's name too, where the check knows it).
+        // The message names the value given (the option's name too, where the check knows it);
+        // the values are chosen so that no range in a message ("[1, inf)") can hold them by chance.
         cases += check(row, Map.of("option", Path.of(option)), option.split(" ")[1], failures);
       }
     }

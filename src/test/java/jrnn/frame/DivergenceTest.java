@@ -159,6 +159,46 @@ class DivergenceTest {
   }
 
   @Test
+  void aRolledBackRunEndsWhereARunResumedFromThatCheckpointAtTheLowerRateDoesBitForBit() throws IOException {
+    Settings s = TrainingRunTest.SMALL.with(Map.of("on_divergence", "rollback", "divergence_lr_factor", "0.25"));
+    TrainingTask faulty = faulty(s, new Fault(1, 3, false, 1), new float[1][]);
+    new TrainingRun(faulty, dir.resolve("rolled.jrnn"), log).run();
+    float[] rolled = faulty.trained().parameters().values().toArray();
+
+    // The same run stopped after its first epoch; its checkpoint given the lowered rate; resumed.
+    Path out = dir.resolve("resumed.jrnn");
+    new TrainingRun(TrainingRunTest.task(s), out, log).run(1);
+    Path ckpt = TrainingRun.checkpointPath(out);
+    jrnn.io.ModelFile f = jrnn.io.ModelFile.read(ckpt);
+    Map<String, String> state = new java.util.TreeMap<>(f.getProperties("state"));
+    state.put("lr_scale", "0.25");
+    f.putProperties("state", state).write(ckpt);
+    SentimentTask fresh = TrainingRunTest.task(s);
+    TrainingRun resumed = new TrainingRun(fresh, out, log);
+    resumed.resume();
+    resumed.run();
+    assertArrayEquals(fresh.trained().parameters().values().toArray(), rolled,
+        "parameters, optimizer state, update count and generators all came back");
+  }
+
+  @Test
+  void theBestModelOfAnAbandonedEpochStaysTheOneToBeatAndInTheHistory() throws IOException {
+    // Checks 3 times an epoch: the first check of epoch 2 (after its 4th update) is made before
+    // the fault at its 5th; with a rate of 1e-12 after the rollback nothing improves on it.
+    Settings s = TrainingRunTest.SMALL.with(Map.of("on_divergence", "rollback", "divergence_lr_factor", "1e-12"));
+    TrainingTask task = faulty(s, new Fault(1, 5, false, 1), new float[1][]);
+    TrainingRun run = new TrainingRun(task, dir.resolve("m.jrnn"), log);
+    RunHistory h = run.run();
+    RunHistory.Check first = h.checks().stream().filter(c -> c.epoch() == 2).findFirst().orElseThrow();
+    assertEquals(4, first.update(), h.checks().toString());
+    double bestInHistory = h.checks().stream().mapToDouble(RunHistory.Check::figure).reduce(
+        (a, b) -> task.metric().better(a, b) ? a : b).orElseThrow();
+    assertEquals(bestInHistory, run.best(), 0.0, "the best figure is one the history holds");
+    assertTrue(h.checks().stream().filter(c -> c.epoch() == 2).count() > 3,
+        "the abandoned epoch's check is kept beside the epoch run again: " + h.checks());
+  }
+
+  @Test
   void beforeTheFirstCheckpointARollbackGoesBackToTheStartAndTheLimitHolds() throws IOException {
     Settings s = TrainingRunTest.SMALL.with(Map.of("on_divergence", "rollback", "max_rollbacks", "2"));
     TrainingRun once = new TrainingRun(faulty(s, new Fault(0, 4, false, 1), new float[1][]), null, log);

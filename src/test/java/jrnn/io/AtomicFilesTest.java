@@ -58,11 +58,16 @@ class AtomicFilesTest {
     Files.writeString(dir.resolve("m.jrnn." + dead + ".ff.tmp"), "half a model");
     Files.writeString(dir.resolve("m.jrnn." + alive + ".ff.tmp"), "a write in progress");
     Files.writeString(dir.resolve("other.jrnn." + dead + ".ff.tmp"), "another run's");
+    Files.writeString(dir.resolve("m.jrnn2." + dead + ".ff.tmp"), "another output's");
     Files.writeString(dir.resolve("m.jrnn.notes.tmp"), "not one of ours");
-    assertEquals(List.of("m.jrnn." + dead + ".ff.tmp", "m.jrnn.ckpt." + dead + ".1a2b.tmp"),
-        AtomicFiles.removeStale(dir, "m.jrnn").stream().sorted().toList());
-    assertEquals(List.of("m.jrnn", "m.jrnn." + alive + ".ff.tmp", "m.jrnn.notes.tmp", "other.jrnn." + dead + ".ff.tmp"),
-        names(dir));
+    // Written before this process started: its number was a dead writer's, now reused.
+    Path reused = dir.resolve("m.jrnn.loss.png." + alive + ".ab.tmp");
+    Files.writeString(reused, "a dead writer's, under a number a later process took");
+    Files.setLastModifiedTime(reused, java.nio.file.attribute.FileTime.fromMillis(946_684_800_000L));
+    assertEquals(List.of("m.jrnn." + dead + ".ff.tmp", "m.jrnn.ckpt." + dead + ".1a2b.tmp",
+        "m.jrnn.loss.png." + alive + ".ab.tmp"), AtomicFiles.removeStale(dir, "m.jrnn").stream().sorted().toList());
+    assertEquals(List.of("m.jrnn", "m.jrnn." + alive + ".ff.tmp", "m.jrnn.notes.tmp", "m.jrnn2." + dead + ".ff.tmp",
+        "other.jrnn." + dead + ".ff.tmp"), names(dir));
     assertEquals(List.of(), AtomicFiles.removeStale(dir.resolve("absent"), "m.jrnn"));
   }
 

@@ -50,7 +50,10 @@ class KillTest {
     Files.writeString(dir.resolve("valid.txt"), text.substring(10_000));
 
     Path reference = dir.resolve("reference.jrnn");
+    long t0 = System.nanoTime();
     assertEquals(0, train(reference, false).waitFor(), "the uninterrupted run");
+    // Kills land anywhere in a run's life, whatever this machine's speed: JVM start, epochs, writes.
+    int runMillis = (int) Math.max(200, (System.nanoTime() - t0) / 1_000_000);
 
     Path out = dir.resolve("killed.jrnn");
     Random random = new Random(KILLS);
@@ -59,8 +62,7 @@ class KillTest {
     int midWrite = 0;
     while (kills < KILLS) {
       Process p = train(out, TrainingRun.hasCheckpoint(out));
-      // The first seconds go to starting the JVM; the epochs then close every few tenths of a second.
-      long wait = 700 + random.nextInt(3000);
+      long wait = runMillis / 10 + random.nextInt(runMillis * 8 / 10);
       if (p.waitFor(wait, TimeUnit.MILLISECONDS)) {
         // The run finished before the kill: start again from scratch for the next one.
         finishedEarly++;
