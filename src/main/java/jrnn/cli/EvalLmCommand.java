@@ -28,7 +28,7 @@ final class EvalLmCommand implements Callable<Integer> {
     lm.unseenNote(data.toString(), tokens).ifPresent(System.out::println);
     int[] ids = lm.encode(tokens);
     long t0 = System.nanoTime();
-    LossStats s = lm.evaluate(ids, 100);
+    LossStats s = lm.evaluate(ids, LanguageModel.EVAL_STEPS);
     System.out.printf(Locale.ROOT, "%,d tokens (%s level), %d streams, %.1f s: loss %.4f nats per token%n",
         s.count(), lm.wordLevel() ? "word" : "char", LanguageModel.EVAL_BATCH, (System.nanoTime() - t0) / 1e9, s.mean());
     System.out.println(lm.figure(s.mean()));

@@ -144,6 +144,9 @@ class CommandLineTest {
     Run e = run("eval", "lm", "--model", model.toString(), "--data", valid.toString());
     assertEquals(0, e.exit(), e.err());
     assertEquals(trained, number(e.lastLine(), "bits per character:"), 1e-3);
+    double perplexity = jrnn.apps.lm.LanguageModel.load(model).perplexity(Files.readString(valid));
+    assertEquals(number(e.lastLine(), "bits per character:"), Math.log(perplexity) / Math.log(2), 1e-4,
+        "the library's perplexity is the command's figure");
     Run g = run("generate", "--model", model.toString(), "--prime", "ROMEO:", "--length", "40", "--temperature", "0.7");
     assertEquals(0, g.exit(), g.err());
     assertTrue(g.out().startsWith("ROMEO:") && g.out().strip().length() >= 40, g.out());

@@ -38,6 +38,8 @@ public final class LanguageModel extends TokenModel {
   public static final String APP = "lm";
   /** Streams evaluated side by side: the state is carried along each, so only this matters. */
   public static final int EVAL_BATCH = 10;
+  /** Steps per window when a text is scored (the state carries over, so only speed depends on it). */
+  public static final int EVAL_STEPS = 100;
 
   /** A language model of {@code settings} over {@code vocab}, running {@code model} (trained or loaded). */
   public LanguageModel(Settings settings, Vocabulary vocab, SequenceModel model) {
@@ -102,14 +104,15 @@ public final class LanguageModel extends TokenModel {
   /**
    * The perplexity of the model on {@code text}, read as training read its text (words with
    * {@code <eos>} at each line end, or characters): e to the mean loss per predicted token.
-   * Tokens unseen in training read as {@code <unk>}. The text needs two tokens or more.
+   * Tokens unseen in training read as {@code <unk>}. The text needs two tokens or more. The figure
+   * {@code jrnn eval lm} gives for a file of this text.
    */
   public double perplexity(String text) {
     int[] ids = encode(tokenize(text));
     if (ids.length < 2) {
       throw new IllegalArgumentException("perplexity needs a text of two tokens or more, got " + ids.length);
     }
-    return Math.exp(evaluate(ids, 35).mean());
+    return Math.exp(evaluate(ids, EVAL_STEPS).mean());
   }
 
   /** The figure the README reports: perplexity for words, bits per character for characters. */
