@@ -149,7 +149,7 @@ public final class LanguageModel extends TokenModel {
       if (length < 0) {
         throw new IllegalArgumentException("generation length must be 0 or more, got " + length);
       }
-      new Sampler(temperature, topK);
+      new Sampler(temperature, topK);   // refuses a temperature or top-k out of range, in its own words
     }
 
     /** {@code length} tokens at temperature 1, from the whole distribution, seed 1. */
