@@ -3,6 +3,7 @@ package jrnn.cli;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import jrnn.kernels.ThreadCount;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -47,6 +48,14 @@ public final class Main implements Runnable {
       }
     }
     boolean withTrace = debug;
+    try {
+      // Read once, when the thread team starts: a bad value would otherwise surface as a class
+      // that failed to initialise, its own words lost.
+      ThreadCount.configured();
+    } catch (IllegalArgumentException e) {
+      System.err.println("jrnn: " + e.getMessage());
+      return ERROR;
+    }
     CommandLine cl = new CommandLine(new Main());
     SettingOptions.addAll(cl);
     cl.setExecutionExceptionHandler((ex, cmd, parsed) -> report(cmd, ex, withTrace));

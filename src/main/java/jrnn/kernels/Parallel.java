@@ -34,7 +34,7 @@ public final class Parallel {
     void run(int from, int to);
   }
 
-  private static final int THREADS = configuredThreads();
+  private static final int THREADS = ThreadCount.configured();
   private static final long SPIN_NANOS = 50_000;
   private static final ReentrantLock TEAM = new ReentrantLock();
   private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> false);
@@ -53,22 +53,6 @@ public final class Parallel {
       WORKERS[i] = new Worker(i + 1);
       WORKERS[i].start();
     }
-  }
-
-  private static int configuredThreads() {
-    String s = System.getProperty("jrnn.threads");
-    if (s == null || s.isBlank()) {
-      s = System.getenv("JRNN_THREADS");
-    }
-    int n = Runtime.getRuntime().availableProcessors();
-    if (s != null && !s.isBlank()) {
-      try {
-        n = Integer.parseInt(s.trim());
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("jrnn.threads / JRNN_THREADS must be a whole number, got '" + s + "'");
-      }
-    }
-    return Math.max(1, Math.min(n, 256));
   }
 
   /** Number of threads a region uses. */

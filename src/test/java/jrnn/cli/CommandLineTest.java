@@ -75,6 +75,18 @@ class CommandLineTest {
   }
 
   @Test
+  void aThreadCountThatIsNoNumberIsAClearError() {
+    System.setProperty("jrnn.threads", "abc");
+    try {
+      Run r = run("gradcheck", "--cell", "gru");
+      assertEquals(2, r.exit());
+      assertEquals("jrnn: jrnn.threads / JRNN_THREADS must be a whole number, got 'abc'", r.err().strip());
+    } finally {
+      System.clearProperty("jrnn.threads");
+    }
+  }
+
+  @Test
   void unknownCellIsAClearError() {
     Run r = run("gradcheck", "--cell", "lstmm");
     assertEquals(2, r.exit());
