@@ -206,12 +206,17 @@ public final class FrontEnd {
       return f;
     }
     double nyquist = config.sampleRate() / 2.0;
-    double high = 0.85 * nyquist * Math.min(warp, 1);
+    double high = warpedBoundary();
     double boundary = high / warp;
     if (f <= boundary) {
       return warp * f;
     }
     return nyquist - (nyquist - high) / (nyquist - boundary) * (nyquist - f);
+  }
+
+  /** Where the boundary b lands once warped: 0.85 N min(a, 1); the line to N starts there. */
+  private double warpedBoundary() {
+    return 0.85 * (config.sampleRate() / 2.0) * Math.min(warp, 1);
   }
 
   /** The frequency that {@link #warped} takes to g. */
@@ -220,7 +225,7 @@ public final class FrontEnd {
       return g;
     }
     double nyquist = config.sampleRate() / 2.0;
-    double high = 0.85 * nyquist * Math.min(warp, 1);
+    double high = warpedBoundary();
     double boundary = high / warp;
     if (g <= high) {
       return g / warp;

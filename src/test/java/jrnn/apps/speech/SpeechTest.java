@@ -105,11 +105,11 @@ class SpeechTest {
     List<Utterance> train = Chirps.sentences(12, 9);
     List<Utterance> valid = Chirps.sentences(4, 10);
     SpeechTask whole = new SpeechTask(SpeechModel.create(s, SpeechModel.labels(s, train), null), train, valid);
-    new TrainingRun(whole, dir.resolve("a.jrnn"), new PrintStream(new ByteArrayOutputStream())).run();
-    new TrainingRun(new SpeechTask(SpeechModel.create(s, SpeechModel.labels(s, train), null), train, valid),
-        dir.resolve("b.jrnn"), new PrintStream(new ByteArrayOutputStream())).run(2);
+    quietRun(whole, dir.resolve("a.jrnn")).run();
+    quietRun(new SpeechTask(SpeechModel.create(s, SpeechModel.labels(s, train), null), train, valid),
+        dir.resolve("b.jrnn")).run(2);
     SpeechTask fresh = new SpeechTask(SpeechModel.create(s, SpeechModel.labels(s, train), null), train, valid);
-    TrainingRun resumed = new TrainingRun(fresh, dir.resolve("b.jrnn"), new PrintStream(new ByteArrayOutputStream()));
+    TrainingRun resumed = quietRun(fresh, dir.resolve("b.jrnn"));
     resumed.resume();
     assertEquals(2, resumed.nextEpoch());
     resumed.run();
@@ -122,11 +122,10 @@ class SpeechTest {
     List<Utterance> train = Chirps.words(8, 15);
     List<Utterance> other = Chirps.words(8, 16);
     Path out = dir.resolve("stats.jrnn");
-    new TrainingRun(new SpeechTask(SpeechModel.create(s, SpeechModel.labels(s, train),
-        SpeechFeatures.statisticsFor(s, train)), train, List.of()), out,
-        new PrintStream(new ByteArrayOutputStream())).run(1);
-    TrainingRun resumed = new TrainingRun(new SpeechTask(SpeechModel.create(s, SpeechModel.labels(s, other),
-        SpeechFeatures.statisticsFor(s, other)), other, List.of()), out, new PrintStream(new ByteArrayOutputStream()));
+    quietRun(new SpeechTask(SpeechModel.create(s, SpeechModel.labels(s, train),
+        SpeechFeatures.statisticsFor(s, train)), train, List.of()), out).run(1);
+    TrainingRun resumed = quietRun(new SpeechTask(SpeechModel.create(s, SpeechModel.labels(s, other),
+        SpeechFeatures.statisticsFor(s, other)), other, List.of()), out);
     ModelFileException e = assertThrows(ModelFileException.class, resumed::resume);
     assertTrue(e.getMessage().contains("other statistics"), e.getMessage());
   }
