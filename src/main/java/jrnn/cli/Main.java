@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
     subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, GenerateCommand.class,
         NextCommand.class, ClassifyCommand.class, TranslateCommand.class, BleuCommand.class, TranscribeCommand.class,
         FeaturesCommand.class, GradientFlowCommand.class, LongRangeCommand.class, InfoCommand.class,
+        ImportCommand.class, ExportCommand.class,
         GradcheckCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   /** The exit status of every error: bad input, a file that cannot be read or written, a failed run. */

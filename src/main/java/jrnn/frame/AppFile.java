@@ -51,7 +51,12 @@ public final class AppFile {
     return of(settings, Map.of(), params);
   }
 
-  private static AppFile of(Settings settings, Map<String, String> modelConfig, Parameters params) {
+  /**
+   * A file of {@code params} whose configuration is the properties {@code modelConfig} (keys
+   * outside the settings' kind), for networks that are neither a {@link SequenceModel} nor an
+   * application's own.
+   */
+  public static AppFile of(Settings settings, Map<String, String> modelConfig, Parameters params) {
     AppFile f = new AppFile();
     String kind = settings.schema().kind();
     f.file.putProperties("header", Map.of("kind", kind, "version", Integer.toString(VERSION)));

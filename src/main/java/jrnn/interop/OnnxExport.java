@@ -73,7 +73,7 @@ public final class OnnxExport {
     stateOutputs(g, cfg, s);
     return g.model("jrnn_recurrent_stack", IR_VERSION, OPSET, "A jrnn recurrent stack of " + cfg.layers()
         + " " + cfg.cell().name() + " layer(s), " + cfg.hiddenSize() + " units, directions " + cfg.bidirectional().label()
-        + ".", metadata(stackProperties(cfg)));
+        + ".", metadata(ConfigProperties.of(cfg)));
   }
 
   /**
@@ -131,18 +131,6 @@ public final class OnnxExport {
     Map<String, String> m = new LinkedHashMap<>();
     config.forEach((key, value) -> m.put("jrnn." + key, value));
     m.put("jrnn.layout", "time-major: inputs [T, B, ...], states [layers*directions, B, H]");
-    return m;
-  }
-
-  /** The stack's configuration as the properties a {@code stack} file holds. */
-  static Map<String, String> stackProperties(RecurrentConfig cfg) {
-    Map<String, String> m = new LinkedHashMap<>();
-    m.put("rnn.cell", cfg.cell().name());
-    m.put("rnn.input_size", Integer.toString(cfg.inputSize()));
-    m.put("rnn.hidden_size", Integer.toString(cfg.hiddenSize()));
-    m.put("rnn.layers", Integer.toString(cfg.layers()));
-    m.put("rnn.bidirectional", cfg.bidirectional().label());
-    m.put("rnn.two_biases", Boolean.toString(cfg.twoBiases()));
     return m;
   }
 

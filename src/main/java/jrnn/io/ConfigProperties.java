@@ -5,11 +5,12 @@ import java.util.Locale;
 import java.util.Map;
 import jrnn.cells.CellType;
 import jrnn.layers.Bidirectional;
+import jrnn.layers.RecurrentConfig;
 import jrnn.models.ModelConfig;
 import jrnn.models.OutputKind;
 import jrnn.models.Readout;
 
-/** A {@link ModelConfig} as key=value properties, the form it takes in a model file. */
+/** A {@link ModelConfig} (or a bare {@link RecurrentConfig}) as key=value properties, the form it takes in a model file. */
 public final class ConfigProperties {
   private ConfigProperties() {}
 
@@ -45,6 +46,32 @@ public final class ConfigProperties {
           twoBiases(m));
     } catch (IllegalArgumentException e) {
       throw new ModelFileException("model file has an invalid configuration: " + e.getMessage());
+    }
+  }
+
+  /**
+   * The {@code rnn.*} properties of a bare recurrent stack (a {@code stack} file: weights
+   * imported from a PyTorch nn.RNN, nn.LSTM or nn.GRU), in a fixed order.
+   */
+  public static Map<String, String> of(RecurrentConfig c) {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("rnn.cell", c.cell().name());
+    m.put("rnn.input_size", Integer.toString(c.inputSize()));
+    m.put("rnn.hidden_size", Integer.toString(c.hiddenSize()));
+    m.put("rnn.layers", Integer.toString(c.layers()));
+    m.put("rnn.bidirectional", c.bidirectional().label());
+    m.put("rnn.two_biases", Boolean.toString(c.twoBiases()));
+    return m;
+  }
+
+  /** The stack the {@code rnn.*} properties of {@code m} describe. */
+  public static RecurrentConfig readRecurrent(Map<String, String> m) throws ModelFileException {
+    try {
+      return new RecurrentConfig(CellType.parse(text(m, "rnn.cell")), integer(m, "rnn.input_size"),
+          integer(m, "rnn.hidden_size"), integer(m, "rnn.layers"), Bidirectional.parse(text(m, "rnn.bidirectional")),
+          0, bool(m, "rnn.two_biases", false));
+    } catch (IllegalArgumentException e) {
+      throw new ModelFileException("model file has an invalid stack configuration: " + e.getMessage());
     }
   }
 

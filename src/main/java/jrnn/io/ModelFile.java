@@ -177,6 +177,33 @@ public final class ModelFile {
     }
   }
 
+  /**
+   * The parameter layout the file stores ("name dims..." per line), read without knowing the
+   * model: for tools that handle the parameters of any kind of model by name.
+   */
+  public ParamLayout storedLayout() throws ModelFileException {
+    ParamLayout.Builder b = ParamLayout.builder();
+    int line = 0;
+    for (String l : getText("layout").split("\n")) {
+      line++;
+      if (l.isBlank()) {
+        continue;
+      }
+      String[] f = l.trim().split(" +");
+      int[] dims = new int[f.length - 1];
+      try {
+        for (int i = 1; i < f.length; i++) {
+          dims[i - 1] = Integer.parseInt(f[i]);
+        }
+        b.add(f[0], dims);
+      } catch (IllegalArgumentException e) {
+        throw new ModelFileException(where() + ": layout line " + line + " '" + l + "' is not 'name dims...': "
+            + e.getMessage());
+      }
+    }
+    return b.build();
+  }
+
   private static String oneLine(String layout) {
     String s = layout.strip().replace('\n', ',');
     return s.length() > 300 ? s.substring(0, 300) + "..." : s;

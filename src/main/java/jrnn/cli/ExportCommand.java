@@ -1,0 +1,34 @@
+package jrnn.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import jrnn.interop.ModelExport;
+import jrnn.io.AtomicFiles;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code jrnn export}: a jrnn model's weights as safetensors, or its network as ONNX. */
+@Command(name = "export", mixinStandardHelpOptions = true,
+    description = {"Exports a jrnn model file: --format safetensors writes its weights with PyTorch's names and"
+        + " layout (jrnn's own for cells PyTorch lacks); --format onnx writes its network as an ONNX graph"
+        + " (opset 17) for any ONNX runtime.",
+        "The ONNX graph is time-major: tokens [T, B] (int64) or x [T, B, X], sequence_lens [B] (int32), h0 and (LSTM)"
+            + " c0 [layers*directions, B, H] in; logits and probabilities (or outputs), hn and cn out."})
+final class ExportCommand implements Callable<Integer> {
+  @Option(names = "--model", required = true, description = "The jrnn model file.")
+  Path model;
+
+  @Option(names = "--format", required = true, description = "safetensors or onnx.")
+  String format;
+
+  @Option(names = "--out", required = true, description = "The file to write.")
+  Path out;
+
+  @Override
+  public Integer call() throws Exception {
+    ModelExport.Format f = ModelExport.Format.parse(format);
+    AtomicFiles.requireWritable(out);
+    System.out.println("wrote " + out + ": " + ModelExport.export(model, f, out));
+    return 0;
+  }
+}

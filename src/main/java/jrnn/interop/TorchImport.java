@@ -1,0 +1,135 @@
+package jrnn.interop;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import jrnn.cells.CellType;
+import jrnn.kernels.Kernels;
+import jrnn.layers.RecurrentConfig;
+import jrnn.models.ModelConfig;
+import jrnn.models.OutputKind;
+import jrnn.models.Readout;
+import jrnn.models.SequenceModel;
+import jrnn.params.Parameters;
+
+/**
+ * Imports a PyTorch state dict saved as safetensors into a jrnn model file: a bare recurrent
+ * stack (kind {@code stack}), or, with the embedding and output layer around it, a whole
+ * sequence model (kind {@code network}). Sizes, layers and directions come from the tensors;
+ * files that jrnn exported carry their configuration and import without options.
+ */
+public final class TorchImport {
+  private TorchImport() {}
+
+  /**
+   * What to import.
+   *
+   * @param prefix the recurrent module's prefix, such as {@code rnn.}; null to take the file's one
+   *     stack
+   * @param cell the cell (PyTorch's GRU is {@code gru-reset-after}); null when the file names it
+   * @param embedding the embedding module (its tensor is {@code embedding.weight}); null for
+   *     {@code embedding} when the file has it, "none" for real-valued inputs
+   * @param head the output layer module ({@code head.weight}, {@code head.bias}); null for {@code head}
+   *     when the file has it, "none" for a bare stack
+   * @param readout where the output layer reads the stack
+   * @param output softmax or linear output
+   * @param twoBiases keep PyTorch's b_ih and b_hh apart rather than summed
+   */
+  public record Options(String prefix, CellType cell, String embedding, String head, Readout readout,
+      OutputKind output, boolean twoBiases) {
+    /** Everything from the file: its one stack, its embedding and head where it has them. */
+    public static Options fromFile(CellType cell) {
+      return new Options(null, cell, null, null, Readout.EVERY_STEP, OutputKind.SOFTMAX, false);
+    }
+  }
+
+  /** A stack or a network, as imported. */
+  public sealed interface Imported permits ImportedStack, ImportedNetwork {
+    /** One line saying what it is. */
+    String describe();
+  }
+
+  /**
+   * A bare stack.
+   *
+   * @param stack its configuration and parameters
+   */
+  public record ImportedStack(NetworkFiles.Stack stack) implements Imported {
+    @Override
+    public String describe() {
+      RecurrentConfig c = stack.config();
+      return "recurrent stack: " + c.layers() + " " + c.cell().name() + " layer(s), " + c.inputSize() + " inputs, "
+          + c.hiddenSize() + " hidden units, directions " + c.bidirectional().label();
+    }
+  }
+
+  /**
+   * A whole network.
+   *
+   * @param model the sequence model
+   */
+  public record ImportedNetwork(SequenceModel model) implements Imported {
+    @Override
+    public String describe() {
+      ModelConfig c = model.config();
+      return "network: " + (c.tokenInput() ? "embedding " + c.vocabSize() + " x " + c.inputSize() : c.inputSize()
+          + " inputs") + ", " + c.layers() + " " + c.cell().name() + " layer(s) of " + c.hiddenSize() + " units, directions "
+          + c.bidirectional().label() + ", " + c.output().name().toLowerCase(java.util.Locale.ROOT) + " output of "
+          + c.outputSize() + " read " + c.readout().label();
+    }
+  }
+
+  /** Reads the state dict {@code st} as {@code options} say. */
+  public static Imported read(Safetensors st, Options options) throws IOException {
+    String prefix = options.prefix();
+    if (prefix == null) {
+      List<String> found = TorchStateDict.stackPrefixes(st);
+      if (found.size() != 1) {
+        throw new IllegalArgumentException("safetensors file holds " + (found.isEmpty() ? "no recurrent stack"
+            + " (no tensor named ...weight_ih_l0)" : "recurrent stacks under " + found + ": choose one with --prefix"));
+      }
+      prefix = found.get(0);
+    } else if (!prefix.isEmpty() && !prefix.endsWith(".")) {
+      prefix = prefix + ".";
+    }
+    RecurrentConfig rnn = TorchStateDict.stackConfig(st, prefix, options.cell(), options.twoBiases());
+    String embedding = module(st, options.embedding(), "embedding");
+    String head = module(st, options.head(), "head");
+    if (head == null) {
+      if (embedding != null) {
+        throw new IllegalArgumentException("an embedding (" + embedding + ".weight) without an output layer is not a"
+            + " jrnn network: name the output layer with --head, or leave out the embedding with --embedding none");
+      }
+      NetworkFiles.Stack stack = NetworkFiles.Stack.zeros(rnn);
+      TorchStateDict.loadStack(st, prefix, rnn, stack.parameters(), NetworkFiles.STACK_PREFIX);
+      return new ImportedStack(stack);
+    }
+    ModelConfig cfg = TorchStateDict.modelConfig(st, rnn, embedding, head, options.readout(), options.output());
+    Parameters params = TorchStateDict.loadModel(st, prefix, embedding, head, cfg);
+    return new ImportedNetwork(new SequenceModel(cfg, params, Kernels.best()));
+  }
+
+  /** The module's name: the one given, or {@code standard} when the file has it; null for none. */
+  private static String module(Safetensors st, String given, String standard) {
+    if ("none".equals(given)) {
+      return null;
+    }
+    if (given != null) {
+      String name = given.endsWith(".") ? given.substring(0, given.length() - 1) : given;
+      st.entry(name + ".weight");
+      return name;
+    }
+    return st.has(standard + ".weight") ? standard : null;
+  }
+
+  /** Imports {@code from} into the model file {@code out}; returns one line saying what it holds. */
+  public static String importFile(Path from, Options options, Path out) throws IOException {
+    Imported imported = read(Safetensors.read(from), options);
+    if (imported instanceof ImportedStack s) {
+      NetworkFiles.write(out, s.stack());
+    } else {
+      NetworkFiles.write(out, ((ImportedNetwork) imported).model());
+    }
+    return imported.describe();
+  }
+}
