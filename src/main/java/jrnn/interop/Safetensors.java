@@ -237,18 +237,16 @@ public final class Safetensors {
       throw new SafetensorsException(t + " has data_offsets " + o.get("data_offsets") + "; expected [begin, end]");
     }
     long elements = 1;
-    boolean tooMany = false;
     int[] dims = new int[shape.length];
     for (int i = 0; i < shape.length; i++) {
       if (shape[i] < 0 || shape[i] > Integer.MAX_VALUE) {
         throw new SafetensorsException(t + " has dimension " + shape[i] + " in shape " + o.get("shape"));
       }
       dims[i] = (int) shape[i];
-      elements *= shape[i];
-      tooMany |= elements > Integer.MAX_VALUE;
-      elements = Math.min(elements, Integer.MAX_VALUE + 1L);
+      // Capped just past an array's reach, so that the product cannot overflow.
+      elements = Math.min(elements * shape[i], Integer.MAX_VALUE + 1L);
     }
-    if (tooMany && elements > 0) {
+    if (elements > Integer.MAX_VALUE) {
       throw new SafetensorsException(t + " has shape " + o.get("shape") + ", more elements than one array holds");
     }
     long begin = offsets[0];

@@ -172,7 +172,7 @@ public final class TorchStateDict {
     boolean recordedTwo = meta.containsKey("jrnn.rnn.two_biases") ? Boolean.parseBoolean(meta.get("jrnn.rnn.two_biases"))
         : Boolean.parseBoolean(meta.getOrDefault("jrnn.model.two_biases", "false"));
     RecurrentConfig cfg = new RecurrentConfig(cell, ih.shape()[1], hidden, layers, merge, 0,
-        jrnnConvention(st) ? recordedTwo : twoBiases);
+        recordedTwo || !jrnnConvention(st) && twoBiases);
     for (int l = 0; l < layers; l++) {
       for (int d = 0; d < directions; d++) {
         String name = prefix + PyTorchWeights.torchName("weight_ih", l, d);

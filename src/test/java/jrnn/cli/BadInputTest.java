@@ -55,7 +55,8 @@ class BadInputTest {
   static final Map<String, String> KIND = Map.ofEntries(
       Map.entry("lm", "model"), Map.entry("sentiment", "model"), Map.entry("translate", "model"),
       Map.entry("speech", "model"), Map.entry("text", "text"), Map.entry("pos", "text"), Map.entry("neg", "text"),
-      Map.entry("src", "text"), Map.entry("tgt", "text"), Map.entry("manifest", "text"), Map.entry("wav", "wav"));
+      Map.entry("src", "text"), Map.entry("tgt", "text"), Map.entry("manifest", "text"), Map.entry("wav", "wav"),
+      Map.entry("weights", "safetensors"));
 
   /**
    * Each command: its arguments ({text} an input, {out:x.png} an output) and options out of range.
@@ -87,6 +88,9 @@ class BadInputTest {
       new Row("gradient-flow", "gradient-flow --model {lm} --data {text} --plot {out:g.png}", List.of("--steps -6")),
       new Row("long-range", "long-range --lengths 5 --updates 2 --out {out:lr/curve}", List.of("--hidden -9", "--lr -0.5")),
       new Row("info", "info --model {lm}", List.of()),
+      new Row("import", "import --from {weights} --cell lstm --out {out:i.jrnn}", List.of("--readout sideways",
+          "--cell lstmm", "--output logistic")),
+      new Row("export", "export --model {lm} --format onnx --out {out:e.onnx}", List.of("--format tflite")),
       new Row("gradcheck", "gradcheck --cell lstm", List.of("--hidden -3", "--cell lstmm")),
       new Row("bench", "bench --steps 2 --batch 2 --input 4 --hidden 4 --repeats 1 --warmup 0",
           List.of("--steps -5", "--mode fly")));
@@ -132,6 +136,11 @@ class BadInputTest {
     SpeechModel.create(speech, SpeechModel.labels(speech, words), SpeechFeatures.statisticsFor(speech, words))
         .save(dir.resolve("speech.jrnn"));
     GOOD.put("speech", dir.resolve("speech.jrnn"));
+    jrnn.interop.NetworkFiles.Stack stack = jrnn.interop.NetworkFiles.Stack.zeros(
+        new jrnn.layers.RecurrentConfig(jrnn.cells.CellType.parse("lstm"), 3, 2, 1, null, 0));
+    jrnn.interop.Safetensors.write(dir.resolve("weights.safetensors"),
+        jrnn.interop.TorchStateDict.of(stack.config(), stack.parameters(), "rnn.", ""), Map.of());
+    GOOD.put("weights", dir.resolve("weights.safetensors"));
   }
 
   @Test
@@ -141,7 +150,7 @@ class BadInputTest {
     for (Row row : TABLE) {
       for (String input : placeholders(row.args())) {
         // info reads any jrnn model file: the wrong kind for it is a file that is no model.
-        boolean anyModel = row.command().equals("info");
+        boolean anyModel = row.command().equals("info") || row.command().equals("export");
         if (input.equals("audio")) {
           cases += check(row, Map.of(input, dir.resolve("no-such-folder")), "no-such-folder", failures);
           continue;
@@ -243,7 +252,12 @@ class BadInputTest {
   /** Bad stand-ins for an input of {@code input}'s kind, by file. */
   private static Map<String, Path> badFiles(String input, boolean anyModel) throws IOException {
     Map<String, Path> out = new LinkedHashMap<>();
-    String ext = KIND.get(input).equals("model") ? ".jrnn" : KIND.get(input).equals("wav") ? ".wav" : ".txt";
+    String ext = switch (KIND.get(input)) {
+      case "model" -> ".jrnn";
+      case "wav" -> ".wav";
+      case "safetensors" -> ".safetensors";
+      default -> ".txt";
+    };
     out.put("missing", dir.resolve("missing-" + input + ext));
     out.put("empty", write("empty-" + input + ext, ""));
     byte[] noise = new byte[4096];
@@ -258,6 +272,7 @@ class BadInputTest {
     switch (KIND.get(input)) {
       case "model" -> out.put("wrong", GOOD.get(anyModel ? "text" : input.equals("lm") ? "sentiment" : "lm"));
       case "text" -> out.put("wrong", GOOD.get("wav"));
+      case "safetensors" -> out.put("wrong", GOOD.get("lm"));
       default -> out.put("wrong", GOOD.get("text"));
     }
     return out;

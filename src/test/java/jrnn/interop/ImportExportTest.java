@@ -1,0 +1,121 @@
+package jrnn.interop;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import jrnn.cells.CellType;
+import jrnn.layers.Bidirectional;
+import jrnn.models.ModelConfig;
+import jrnn.models.OutputKind;
+import jrnn.models.Readout;
+import jrnn.models.SequenceModel;
+import jrnn.params.ParamLayout;
+import jrnn.tensor.Tensor;
+import jrnn.util.Rng;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Weights out and back in: every cell type, as a whole network, exported to safetensors and
+ * imported without options gives the same parameters to the bit; a PyTorch module with names of
+ * its own ({@code encoder}, {@code rnn}, {@code decoder}) imports with options and runs the
+ * same in ONNX Runtime; models that cannot go somewhere say why.
+ */
+class ImportExportTest {
+  @TempDir
+  Path dir;
+
+  @TestFactory
+  List<DynamicTest> everyCellRoundTrips() {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (CellType cell : CellType.all()) {
+      tests.add(DynamicTest.dynamicTest(cell.name(), () -> {
+        ModelConfig cfg = new ModelConfig(13, 6, cell, 5, 2, Bidirectional.SUM, 0, Readout.MAX, 3,
+            OutputKind.SOFTMAX, !(cell instanceof CellType.Gru) && cell.gates() == 4);
+        SequenceModel m = new SequenceModel(cfg);
+        m.initialize(new Rng(5), 0.3, 0);
+        Path model = dir.resolve(cell.name() + ".jrnn");
+        NetworkFiles.write(model, m);
+        Path weights = dir.resolve(cell.name() + ".safetensors");
+        ModelExport.export(model, ModelExport.Format.SAFETENSORS, weights);
+        Safetensors st = Safetensors.read(weights);
+        assertEquals(TorchStateDict.hasTorchCounterpart(cell) ? "pytorch" : "jrnn", st.metadata().get(TorchStateDict.CONVENTION));
+        Path back = dir.resolve(cell.name() + ".back.jrnn");
+        TorchImport.importFile(weights, TorchImport.Options.fromFile(null), back);
+        SequenceModel imported = NetworkFiles.readNetwork(back);
+        assertEquals(cfg.withDropout(0), imported.config(), "configuration");
+        // PyTorch's names carry one bias as bias_ih plus a zero bias_hh: their sum is exact.
+        assertArrayEquals(m.parameters().values().toArray(), imported.parameters().values().toArray(), "parameters");
+      }));
+    }
+    return tests;
+  }
+
+  /** A PyTorch language model as word_language_model names it: encoder (embedding), rnn, decoder (linear). */
+  @Test
+  void aPyTorchModuleWithItsOwnNamesImportsAndRunsTheSameInOnnxRuntime() throws Exception {
+    ModelConfig cfg = new ModelConfig(17, 6, CellType.parse("gru-reset-after"), 5, 2, Bidirectional.NONE, 0,
+        Readout.EVERY_STEP, 17, OutputKind.SOFTMAX);
+    SequenceModel m = new SequenceModel(cfg);
+    m.initialize(new Rng(9), 0.4, 0);
+    Map<String, Tensor> renamed = new LinkedHashMap<>();
+    TorchStateDict.of(cfg, m.parameters()).forEach((name, t) -> renamed.put(name
+        .replace("embedding.", "encoder.").replace("head.", "decoder."), t));
+    Path weights = dir.resolve("torch.safetensors");
+    Safetensors.write(weights, renamed, Map.of("format", "pt"));
+
+    // Without options the file's one stack is found, but nothing says what encoder/decoder are.
+    TorchImport.Imported bare = TorchImport.read(Safetensors.read(weights),
+        TorchImport.Options.fromFile(CellType.parse("gru-reset-after")));
+    assertTrue(bare instanceof TorchImport.ImportedStack, bare.describe());
+    IllegalArgumentException noCell = assertThrows(IllegalArgumentException.class,
+        () -> TorchImport.read(Safetensors.read(weights), TorchImport.Options.fromFile(null)));
+    assertTrue(noCell.getMessage().contains("cell type is not recorded"), noCell.getMessage());
+    IllegalArgumentException wrongCell = assertThrows(IllegalArgumentException.class,
+        () -> TorchImport.read(Safetensors.read(weights), TorchImport.Options.fromFile(CellType.parse("lstm"))));
+    assertTrue(wrongCell.getMessage().contains("rnn.weight_hh_l0") && wrongCell.getMessage().contains("is the cell right"),
+        wrongCell.getMessage());
+
+    Path model = dir.resolve("lm.jrnn");
+    TorchImport.importFile(weights, new TorchImport.Options("rnn", CellType.parse("gru-reset-after"), "encoder",
+        "decoder", Readout.EVERY_STEP, OutputKind.SOFTMAX, false), model);
+    SequenceModel imported = NetworkFiles.readNetwork(model);
+    assertEquals(cfg, imported.config());
+    assertArrayEquals(m.parameters().values().toArray(), imported.parameters().values().toArray());
+    Path onnx = dir.resolve("lm.onnx");
+    ModelExport.export(model, ModelExport.Format.ONNX, onnx);
+    try (OnnxRuntimeRunner ort = new OnnxRuntimeRunner(Files.readAllBytes(onnx))) {
+      assertEquals(List.of("tokens", "sequence_lens", "h0"), ort.inputNames());
+    }
+    OnnxExportTest.checkModel(imported.config(), 4);
+  }
+
+  @Test
+  void aTranslationModelExportsItsWeightsAndSaysWhyNotOnnx() throws Exception {
+    jrnn.frame.Settings s = jrnn.apps.translate.TranslateSettings.SCHEMA.defaults().with(Map.of("bpe_merges", "0",
+        "embedding", "4", "hidden", "4", "decoder_hidden", "4"));
+    Path model = dir.resolve("t.jrnn");
+    jrnn.apps.translate.TranslationModel.create(s, List.of("a b c", "b c d"), List.of("c b a", "d c b")).save(model);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ModelExport.export(model, ModelExport.Format.ONNX, dir.resolve("t.onnx")));
+    assertTrue(e.getMessage().contains("no ONNX export yet") && e.getMessage().contains("--format safetensors"),
+        e.getMessage());
+    assertTrue(Files.notExists(dir.resolve("t.onnx")));
+    Path weights = dir.resolve("t.safetensors");
+    ModelExport.export(model, ModelExport.Format.SAFETENSORS, weights);
+    Safetensors st = Safetensors.read(weights);
+    ParamLayout layout = jrnn.io.ModelFile.read(model).storedLayout();
+    assertEquals(layout.entries().stream().map(ParamLayout.Entry::name).toList(), List.copyOf(st.entries().keySet()));
+    assertEquals("translate", st.metadata().get("jrnn.kind"));
+  }
+}
