@@ -23,6 +23,19 @@ public final class CustomModel {
 
   /** Trains for {@code steps} updates and returns the accuracy on a fresh batch. */
   public static double train(int steps) {
+    return trained(steps).accuracy();
+  }
+
+  /**
+   * A trained model and its accuracy on a fresh batch.
+   *
+   * @param model the model
+   * @param accuracy its accuracy on 500 new sequences
+   */
+  public record Trained(SequenceModel model, double accuracy) {}
+
+  /** Trains for {@code steps} updates. */
+  public static Trained trained(int steps) {
     // tag::custom-model[]
     SequenceModel model = SequenceModel.builder()
         .inputs(1).cell("lstm").hidden(16).readout(Readout.LAST).softmax(2)
@@ -38,7 +51,7 @@ public final class CustomModel {
     }
     LossStats check = model.forward(majorityBatch(data, 500), null, false, null);
     // end::custom-model[]
-    return check.accuracy();
+    return new Trained(model, check.accuracy());
   }
 
   /**

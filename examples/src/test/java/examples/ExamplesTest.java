@@ -31,6 +31,21 @@ class ExamplesTest {
   }
 
   @Test
+  void theExportedModelGivesJrnnsProbabilitiesInOnnxRuntime() throws Exception {
+    jrnn.models.SequenceModel model = CustomModel.trained(100).model();
+    java.nio.file.Path onnx = OnnxExample.export(model, dir);
+    float[] values = {1, -1, 1, 1, -1, -1, 1};
+    float[][] p = OnnxExample.run(onnx, values, values.length);
+    model.forward(jrnn.data.Batch.ofInputs(jrnn.tensor.Tensor.of(values, values.length, 1, 1),
+        new int[] {values.length}, null), null, false, null);
+    double a = model.outputs().get(0);
+    double b = model.outputs().get(1);
+    double positive = 1 / (1 + Math.exp(a - b));
+    assertEquals(positive, p[0][1], 1e-5, "P(class 1)");
+    assertEquals(1, p[0][0] + p[0][1], 1e-5);
+  }
+
+  @Test
   void theLanguageModelLearnsShakespearesCharacters() throws Exception {
     Path model = LanguageModelExample.train(dir.resolve("lm.jrnn"), log);
     double perplexity = LanguageModelExample.use(model, log);

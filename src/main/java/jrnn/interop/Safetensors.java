@@ -86,6 +86,11 @@ public final class Safetensors {
     this.data = data;
   }
 
+  /** "safetensors file PATH", for messages. */
+  public String where() {
+    return "safetensors file " + path;
+  }
+
   /** The tensors, in the header's order. */
   public Map<String, Entry> entries() {
     return entries;
@@ -105,7 +110,7 @@ public final class Safetensors {
   public Entry entry(String name) {
     Entry e = entries.get(name);
     if (e == null) {
-      throw new IllegalArgumentException("safetensors file " + path + " has no tensor '" + name + "'; it has "
+      throw new IllegalArgumentException(where() + " has no tensor '" + name + "'; it has "
           + (entries.size() <= 40 ? entries.keySet() : entries.size() + " tensors"));
     }
     return e;
@@ -115,7 +120,7 @@ public final class Safetensors {
   public float[] floats(String name) {
     Entry e = entry(name);
     if (!FLOATS.contains(e.dtype())) {
-      throw new IllegalArgumentException("safetensors file " + path + ": tensor '" + name + "' is " + e.dtype()
+      throw new IllegalArgumentException(where() + ": tensor '" + name + "' is " + e.dtype()
           + "; weights must be floating point (F32, F64, F16 or BF16)");
     }
     int n = e.elements();

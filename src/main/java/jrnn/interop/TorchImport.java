@@ -85,7 +85,7 @@ public final class TorchImport {
     if (prefix == null) {
       List<String> found = TorchStateDict.stackPrefixes(st);
       if (found.size() != 1) {
-        throw new IllegalArgumentException("safetensors file holds " + (found.isEmpty() ? "no recurrent stack"
+        throw new IllegalArgumentException(st.where() + " holds " + (found.isEmpty() ? "no recurrent stack"
             + " (no tensor named ...weight_ih_l0)" : "recurrent stacks under " + found + ": choose one with --prefix"));
       }
       prefix = found.get(0);
@@ -97,7 +97,7 @@ public final class TorchImport {
     String head = module(st, options.head(), "head");
     if (head == null) {
       if (embedding != null) {
-        throw new IllegalArgumentException("an embedding (" + embedding + ".weight) without an output layer is not a"
+        throw new IllegalArgumentException(st.where() + ": an embedding (" + embedding + ".weight) without an output layer is not a"
             + " jrnn network: name the output layer with --head, or leave out the embedding with --embedding none");
       }
       NetworkFiles.Stack stack = NetworkFiles.Stack.zeros(rnn);

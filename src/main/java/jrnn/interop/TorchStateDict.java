@@ -122,7 +122,7 @@ public final class TorchStateDict {
    * PyTorch's b_ih and b_hh stay apart ({@link RecurrentConfig#twoBiases}).
    */
   public static RecurrentConfig stackConfig(Safetensors st, String prefix, CellType cell, boolean twoBiases) {
-    String where = "safetensors file: ";
+    String where = st.where() + ": ";
     Map<String, String> meta = st.metadata();
     if (meta.containsKey("jrnn.rnn.cell") || meta.containsKey("jrnn.model.cell")) {
       String key = meta.containsKey("jrnn.rnn.cell") ? "jrnn.rnn." : "jrnn.model.";
@@ -220,7 +220,7 @@ public final class TorchStateDict {
       return;
     }
     if (!hasTorchCounterpart(cfg.cell())) {
-      throw new IllegalArgumentException("safetensors file: PyTorch has no " + cfg.cell().name() + " cell; its"
+      throw new IllegalArgumentException(st.where() + ": PyTorch has no " + cfg.cell().name() + " cell; its"
           + " weights are PyTorch's rnn-tanh, rnn-relu, lstm or gru-reset-after");
     }
     Map<String, double[]> torch = new LinkedHashMap<>();
@@ -270,14 +270,14 @@ public final class TorchStateDict {
     if (embedding != null) {
       Safetensors.Entry e = st.entry(embedding + ".weight");
       if (e.shape().length != 2 || e.shape()[1] != rnn.inputSize()) {
-        throw new IllegalArgumentException("safetensors file: '" + e.name() + "' is " + e + "; the stack reads "
+        throw new IllegalArgumentException(st.where() + ": '" + e.name() + "' is " + e + "; the stack reads "
             + rnn.inputSize() + " values per step, so the embedding must be [vocabulary, " + rnn.inputSize() + "]");
       }
       vocab = e.shape()[0];
     }
     Safetensors.Entry w = st.entry(head + ".weight");
     if (w.shape().length != 2 || w.shape()[1] != rnn.outputSize()) {
-      throw new IllegalArgumentException("safetensors file: '" + w.name() + "' is " + w + "; the stack's output has "
+      throw new IllegalArgumentException(st.where() + ": '" + w.name() + "' is " + w + "; the stack's output has "
           + rnn.outputSize() + " values, so the output layer must be [outputs, " + rnn.outputSize() + "]");
     }
     Map<String, String> meta = st.metadata();
@@ -294,14 +294,14 @@ public final class TorchStateDict {
   private static double[] values(Safetensors st, String name, int[] shape) {
     Safetensors.Entry e = st.entry(name);
     if (!java.util.Arrays.equals(e.shape(), shape)) {
-      throw new IllegalArgumentException("safetensors file: '" + name + "' is " + e + ", expected shape "
+      throw new IllegalArgumentException(st.where() + ": '" + name + "' is " + e + ", expected shape "
           + java.util.Arrays.toString(shape));
     }
     float[] f = st.floats(name);
     double[] d = new double[f.length];
     for (int i = 0; i < f.length; i++) {
       if (!Float.isFinite(f[i])) {
-        throw new IllegalArgumentException("safetensors file: '" + name + "' holds " + f[i] + " at " + i);
+        throw new IllegalArgumentException(st.where() + ": '" + name + "' holds " + f[i] + " at " + i);
       }
       d[i] = f[i];
     }

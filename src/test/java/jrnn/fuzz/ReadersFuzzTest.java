@@ -121,6 +121,23 @@ class ReadersFuzzTest {
   }
 
   @FuzzTest
+  void safetensors(byte[] bytes) throws Exception {
+    check(bytes, file -> {
+      jrnn.interop.Safetensors st = jrnn.interop.Safetensors.read(file);
+      for (String name : st.entries().keySet()) {
+        try {
+          st.floats(name);
+        } catch (IllegalArgumentException e) {
+          if (!e.getMessage().contains(file.toString())) {
+            throw e;
+          }
+        }
+      }
+      jrnn.interop.TorchImport.read(st, jrnn.interop.TorchImport.Options.fromFile(jrnn.cells.CellType.parse("lstm")));
+    });
+  }
+
+  @FuzzTest
   void wav(byte[] bytes) throws Exception {
     check(bytes, Wav::read);
   }

@@ -62,6 +62,11 @@ public final class SeedCorpus {
         default -> "speechModelFile";
       }, app, body);
     }
+    jrnn.interop.NetworkFiles.Stack stack = jrnn.interop.NetworkFiles.Stack.zeros(
+        new jrnn.layers.RecurrentConfig(jrnn.cells.CellType.parse("lstm"), 2, 1, 2, jrnn.layers.Bidirectional.CONCAT, 0));
+    jrnn.interop.Safetensors.write(tmp.resolve("weights"),
+        jrnn.interop.TorchStateDict.of(stack.config(), stack.parameters(), "rnn.", ""), Map.of("format", "pt"));
+    write(root, "safetensors", "lstm", Files.readAllBytes(tmp.resolve("weights")));
     float[] chirp = Arrays.copyOf(words.get(0).audio().samples(), 800);
     byte[] wav = WavTest.pcm16(chirp, Chirps.RATE);
     write(root, "wav", "chirp", wav);

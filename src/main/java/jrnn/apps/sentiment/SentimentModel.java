@@ -191,7 +191,7 @@ public final class SentimentModel extends TokenModel {
    * the five SST labels, the softmax's mass on 3 and 4 over its mass on 0, 1, 3 and 4 (the neutral
    * label 2 takes no side).
    */
-  static double polarity(Tensor logits, int off, int classes) {
+  public static double polarity(Tensor logits, int off, int classes) {
     if (classes == 2) {
       return 1 / (1 + Math.exp((double) logits.get(off) - logits.get(off + 1)));
     }
