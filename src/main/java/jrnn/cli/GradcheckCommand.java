@@ -65,12 +65,7 @@ final class GradcheckCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    OutputKind out;
-    try {
-      out = OutputKind.valueOf(output.trim().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("unknown output '" + output + "'; expected softmax or linear");
-    }
+    OutputKind out = OutputKind.parse(output);
     ModelConfig cfg = new ModelConfig(0, 3, CellType.parse(cell), hidden, layers,
         Bidirectional.parse(bidirectional), 0, Readout.parse(readout), 3, out);
     System.out.printf(Locale.ROOT, "gradient check: %s, %d layer(s), bidirectional %s, readout %s, %s output%n",

@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
         "Layers, directions, input and hidden sizes are read from the tensors (weight_ih_l0, weight_hh_l0,"
             + " ..._reverse). With an embedding (embedding.weight) and an output layer (head.weight, head.bias) the"
             + " file is a whole network (kind 'network'); without, a recurrent stack (kind 'stack').",
-        "Files written by 'jrnn export --format safetensors' carry their configuration and need no options."})
+        "Networks and stacks written by 'jrnn export --format safetensors' carry their configuration and need no"
+            + " options."})
 final class ImportCommand implements Callable<Integer> {
   @Option(names = "--from", required = true, description = "The safetensors file.")
   Path from;
@@ -41,12 +42,11 @@ final class ImportCommand implements Callable<Integer> {
       + " 'none' for a bare stack).")
   String head;
 
-  @Option(names = "--readout", defaultValue = "every_step", description = "Where the output layer reads: every_step,"
-      + " last, mean or max (default ${DEFAULT-VALUE}).")
+  @Option(names = "--readout", description = "Where the output layer reads: every_step, last, mean or max"
+      + " (default: the file's record, else every_step).")
   String readout;
 
-  @Option(names = "--output", defaultValue = "softmax", description = "softmax or linear output (default"
-      + " ${DEFAULT-VALUE}).")
+  @Option(names = "--output", description = "softmax or linear output (default: the file's record, else softmax).")
   String output;
 
   @Option(names = "--two-biases", description = "Keep PyTorch's bias_ih and bias_hh apart (for further training as"
@@ -55,13 +55,9 @@ final class ImportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    OutputKind kind = switch (output.trim().toLowerCase(java.util.Locale.ROOT)) {
-      case "softmax" -> OutputKind.SOFTMAX;
-      case "linear" -> OutputKind.LINEAR;
-      default -> throw new IllegalArgumentException("--output must be softmax or linear, got '" + output + "'");
-    };
     TorchImport.Options options = new TorchImport.Options(prefix, cell == null ? null : CellType.parse(cell),
-        embedding, head, Readout.parse(readout), kind, twoBiases);
+        embedding, head, readout == null ? null : Readout.parse(readout), output == null ? null : OutputKind.parse(output),
+        twoBiases);
     AtomicFiles.requireWritable(out);
     System.out.println("wrote " + out + ": " + TorchImport.importFile(from, options, out));
     return 0;

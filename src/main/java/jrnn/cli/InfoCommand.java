@@ -52,6 +52,14 @@ final class InfoCommand implements Callable<Integer> {
         }
       });
     }
+    if (meta.keySet().stream().anyMatch(k -> k.startsWith("rnn."))) {
+      System.out.println("recurrent stack:");
+      meta.forEach((k, v) -> {
+        if (k.startsWith("rnn.")) {
+          System.out.printf(Locale.ROOT, "  %-28s %s%n", k.substring("rnn.".length()), v);
+        }
+      });
+    }
     printParameters(f.getText("layout"));
     for (String section : f.names()) {
       if (section.startsWith("vocab")) {

@@ -11,6 +11,7 @@ import jrnn.io.ModelFile;
 import jrnn.io.ModelFileException;
 import jrnn.layers.RecurrentConfig;
 import jrnn.models.ModelConfig;
+import jrnn.models.OutputKind;
 import jrnn.params.ParamLayout;
 import jrnn.params.Parameters;
 import jrnn.tensor.Tensor;
@@ -46,59 +47,85 @@ public final class ModelExport {
   /** Exports the model file {@code model} to {@code out}; returns one line saying what was written. */
   public static String export(Path model, Format format, Path out) throws IOException {
     ModelFile f = ModelFile.read(model);
+    // What the file says about itself fails as the file's error, naming it; writing does not.
+    Read read = AppFile.loading(model, () -> read(f, model));
+    return switch (read.what) {
+      case NETWORK -> exportNetwork(read, format, out);
+      case STACK -> exportStack(read, format, out);
+      case OTHER -> exportOther(read, format, model, out);
+    };
+  }
+
+  private enum What { NETWORK, STACK, OTHER }
+
+  /** A model file read: its kind, its configuration (one of the two, or neither) and its parameters. */
+  private record Read(What what, String kind, ModelConfig network, RecurrentConfig stack, Parameters params) {}
+
+  private static Read read(ModelFile f, Path model) throws IOException {
     AppFile.Header header = AppFile.header(f, model);
     Map<String, String> meta = f.getProperties("meta");
     if (meta.containsKey("model.cell")) {
       ModelConfig cfg = ConfigProperties.read(meta);
-      Parameters params = parameters(f, cfg.parameterLayout());
-      if (format == Format.ONNX) {
-        OnnxExport.write(out, OnnxExport.model(cfg, params));
-        return "ONNX graph (opset " + OnnxExport.OPSET + ") of the " + header.kind() + " model's network: "
-            + (cfg.tokenInput() ? "tokens" : "x") + ", sequence_lens, h0" + (cfg.cell().hasCellState() ? ", c0" : "")
-            + " -> " + (cfg.output() == jrnn.models.OutputKind.SOFTMAX ? "logits, probabilities" : "outputs")
-            + ", hn" + (cfg.cell().hasCellState() ? ", cn" : "");
-      }
-      Map<String, Tensor> tensors = TorchStateDict.of(cfg, params);
-      Map<String, String> metadata = TorchStateDict.metadata(cfg);
-      metadata.put("jrnn.kind", header.kind());
-      Safetensors.write(out, tensors, metadata);
-      return tensors.size() + " tensors of the " + header.kind() + " model, " + metadata.get(TorchStateDict.CONVENTION)
-          + " names and layout";
+      return new Read(What.NETWORK, header.kind(), cfg, null, parameters(f, cfg.parameterLayout()));
     }
     if (header.kind().equals(NetworkFiles.STACK)) {
       RecurrentConfig cfg = ConfigProperties.readRecurrent(meta);
-      NetworkFiles.Stack stack = NetworkFiles.Stack.zeros(cfg);
-      Parameters params = parameters(f, stack.parameters().layout());
-      if (format == Format.ONNX) {
-        OnnxExport.write(out, OnnxExport.stack(cfg, params, NetworkFiles.STACK_PREFIX));
-        return "ONNX graph (opset " + OnnxExport.OPSET + ") of the recurrent stack: x, sequence_lens, h0"
-            + (cfg.cell().hasCellState() ? ", c0 -> y, hn, cn" : " -> y, hn");
-      }
-      Map<String, Tensor> tensors = TorchStateDict.of(cfg, params, NetworkFiles.STACK_PREFIX, "");
-      Safetensors.write(out, tensors, TorchStateDict.metadata(cfg));
-      return tensors.size() + " tensors of the recurrent stack, " + TorchStateDict.metadata(cfg).get(TorchStateDict.CONVENTION)
-          + " names and layout";
+      return new Read(What.STACK, header.kind(), null, cfg, parameters(f, NetworkFiles.layout(cfg)));
     }
+    return new Read(What.OTHER, header.kind(), null, null, parameters(f, f.storedLayout()));
+  }
+
+  private static String exportNetwork(Read r, Format format, Path out) throws IOException {
+    ModelConfig cfg = r.network;
     if (format == Format.ONNX) {
-      throw new IllegalArgumentException("model file " + model + " holds a " + header.kind() + " model, whose network"
+      OnnxExport.write(out, OnnxExport.model(cfg, r.params));
+      return "ONNX graph (opset " + OnnxExport.OPSET + ") of the " + r.kind + " model's network: "
+          + (cfg.tokenInput() ? "tokens" : "x") + ", sequence_lens, h0" + (cfg.cell().hasCellState() ? ", c0" : "")
+          + " -> " + (cfg.output() == OutputKind.SOFTMAX ? "logits, probabilities" : "outputs")
+          + ", hn" + (cfg.cell().hasCellState() ? ", cn" : "");
+    }
+    Map<String, Tensor> tensors = TorchStateDict.of(cfg, r.params);
+    Map<String, String> metadata = TorchStateDict.metadata(cfg, r.kind);
+    Safetensors.write(out, tensors, metadata);
+    return tensors.size() + " tensors of the " + r.kind + " model, " + metadata.get(TorchStateDict.CONVENTION)
+        + " names and layout";
+  }
+
+  private static String exportStack(Read r, Format format, Path out) throws IOException {
+    RecurrentConfig cfg = r.stack;
+    if (format == Format.ONNX) {
+      OnnxExport.write(out, OnnxExport.stack(cfg, r.params, NetworkFiles.STACK_PREFIX));
+      return "ONNX graph (opset " + OnnxExport.OPSET + ") of the recurrent stack: x, sequence_lens, h0"
+          + (cfg.cell().hasCellState() ? ", c0 -> y, hn, cn" : " -> y, hn");
+    }
+    Map<String, Tensor> tensors = TorchStateDict.of(cfg, r.params, NetworkFiles.STACK_PREFIX, "");
+    Map<String, String> metadata = TorchStateDict.metadata(cfg, r.kind);
+    Safetensors.write(out, tensors, metadata);
+    return tensors.size() + " tensors of the recurrent stack, " + metadata.get(TorchStateDict.CONVENTION)
+        + " names and layout";
+  }
+
+  private static String exportOther(Read r, Format format, Path model, Path out) throws IOException {
+    if (format == Format.ONNX) {
+      throw new IllegalArgumentException("model file " + model + " holds a " + r.kind + " model, whose network"
           + " is not one sequence model (an encoder-decoder with attention): it has no ONNX export yet;"
           + " --format safetensors exports its weights");
     }
-    ParamLayout layout = f.storedLayout();
-    Parameters params = parameters(f, layout);
     Map<String, Tensor> tensors = new LinkedHashMap<>();
-    for (ParamLayout.Entry e : layout.entries()) {
-      tensors.put(e.name(), params.value(e.name()));
+    for (ParamLayout.Entry e : r.params.layout().entries()) {
+      tensors.put(e.name(), r.params.value(e.name()));
     }
     Map<String, String> metadata = new LinkedHashMap<>();
     metadata.put("format", "pt");
     metadata.put(TorchStateDict.CONVENTION, "jrnn");
-    metadata.put("jrnn.kind", header.kind());
+    metadata.put("jrnn.kind", r.kind);
     Safetensors.write(out, tensors, metadata);
-    return tensors.size() + " tensors of the " + header.kind() + " model, jrnn's names and layout";
+    return tensors.size() + " tensors of the " + r.kind + " model, jrnn's names and layout";
   }
 
+  /** The stored parameters, their layout checked before memory is given to them. */
   private static Parameters parameters(ModelFile f, ParamLayout layout) throws ModelFileException {
+    f.requireLayout(layout);
     Parameters params = new Parameters(layout);
     f.loadParameters(params);
     return params;

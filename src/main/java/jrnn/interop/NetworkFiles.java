@@ -42,10 +42,15 @@ public final class NetworkFiles {
   public record Stack(RecurrentConfig config, Parameters parameters) {
     /** A parameter set of {@code config}'s layout, all zero. */
     public static Stack zeros(RecurrentConfig config) {
-      ParamLayout.Builder b = ParamLayout.builder();
-      config.declareParameters(b, STACK_PREFIX);
-      return new Stack(config, new Parameters(b.build()));
+      return new Stack(config, new Parameters(layout(config)));
     }
+  }
+
+  /** The parameter layout of a bare stack of {@code config}, named under {@link #STACK_PREFIX}. */
+  public static ParamLayout layout(RecurrentConfig config) {
+    ParamLayout.Builder b = ParamLayout.builder();
+    config.declareParameters(b, STACK_PREFIX);
+    return b.build();
   }
 
   /** Writes a bare stack to {@code path}. */
@@ -63,8 +68,7 @@ public final class NetworkFiles {
     return AppFile.loading(path, () -> {
       AppFile.Contents c = AppFile.read(path, STACK_SCHEMA, "recurrent stack");
       RecurrentConfig cfg = ConfigProperties.readRecurrent(c.file().getProperties("meta"));
-      Stack empty = Stack.zeros(cfg);
-      return new Stack(cfg, c.parameters(empty.parameters().layout()));
+      return new Stack(cfg, c.parameters(layout(cfg)));
     });
   }
 

@@ -70,7 +70,7 @@ final class OnnxGraph {
   /**
    * A node of {@code op} reading {@code in} (an empty string for an optional input left out) and
    * writing {@code out}, with {@code attributes} (values: Long, Integer, Float, String, long[],
-   * float[], String[]).
+   * String[]).
    */
   void node(String op, List<String> in, List<String> out, Map<String, Object> attributes) {
     Proto n = new Proto();

@@ -5,6 +5,10 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import java.io.StringReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -34,8 +38,8 @@ import jrnn.util.MemoryLimits;
  * <p>{@link #read} checks the whole layout first: a header longer than the file, a byte range
  * outside the data or overlapping another, a shape that does not match its byte count, a dtype
  * safetensors does not define; each error names the file and the tensor. Values convert on
- * access: F32 as it is, F64, F16 and BF16 rounded to float32 ({@link #tensor}); integer and
- * boolean tensors are named but not converted. {@link #write} writes float32 tensors and string
+ * access: F32 as it is, F64, F16 and BF16 rounded to float32 ({@link #floats}); integer and
+ * boolean tensors are listed but not converted. {@link #write} writes float32 tensors and string
  * metadata, atomically.
  */
 public final class Safetensors {
@@ -48,6 +52,8 @@ public final class Safetensors {
       Map.entry("U32", 4), Map.entry("U16", 2), Map.entry("U8", 1), Map.entry("BOOL", 1),
       Map.entry("F8_E4M3", 1), Map.entry("F8_E5M2", 1));
   private static final Set<String> FLOATS = Set.of("F64", "F32", "F16", "BF16");
+  /** The largest file read or written: one Java array holds it. */
+  private static final long MAX_BYTES = Integer.MAX_VALUE - 8;
 
   /**
    * One tensor of the file.
@@ -154,17 +160,14 @@ public final class Safetensors {
     return Float.intBitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
   }
 
-  /** Tensor {@code name} in float32, with its shape (a scalar as [1]). */
-  public Tensor tensor(String name) {
-    Entry e = entry(name);
-    float[] v = floats(name);
-    return Tensor.of(v, e.shape().length == 0 ? new int[] {1} : e.shape());
-  }
-
   /** Reads and checks the file at {@code path}. */
   public static Safetensors read(Path path) throws IOException {
     long size = Files.size(path);
     MemoryLimits.require("safetensors file " + path, size);
+    if (size > MAX_BYTES) {
+      throw new SafetensorsException("safetensors file " + path + " has " + MemoryLimits.size(size)
+          + "; jrnn reads files of up to " + MemoryLimits.size(MAX_BYTES) + " (split larger checkpoints)");
+    }
     byte[] bytes = Files.readAllBytes(path);
     return parse(bytes, path);
   }
@@ -187,16 +190,7 @@ public final class Safetensors {
     } catch (CharacterCodingException e) {
       throw new SafetensorsException(where + ": the header is not UTF-8");
     }
-    JsonObject header;
-    try {
-      JsonElement root = JsonParser.parseString(json);
-      if (!root.isJsonObject()) {
-        throw new SafetensorsException(where + ": the header is not a JSON object");
-      }
-      header = root.getAsJsonObject();
-    } catch (JsonParseException e) {
-      throw new SafetensorsException(where + ": the header is not valid JSON (" + e.getMessage() + ")");
-    }
+    Map<String, JsonElement> header = header(json, where);
     long dataSize = bytes.length - 8 - headerLength;
     Map<String, Entry> entries = new LinkedHashMap<>();
     Map<String, String> metadata = new LinkedHashMap<>();
@@ -210,6 +204,40 @@ public final class Safetensors {
     requireTiled(entries, dataSize, where);
     ByteBuffer data = ByteBuffer.wrap(bytes, (int) (8 + headerLength), (int) dataSize).slice();
     return new Safetensors(path, entries, metadata, data);
+  }
+
+  /**
+   * The header's members, parsed as strict JSON (no comments, unquoted names or single quotes,
+   * nothing after the object) and refused when a name comes twice, which would hide a tensor.
+   */
+  private static Map<String, JsonElement> header(String json, String where) throws SafetensorsException {
+    Map<String, JsonElement> members = new LinkedHashMap<>();
+    try (JsonReader r = new JsonReader(new StringReader(json))) {
+      r.setStrictness(Strictness.STRICT);
+      if (r.peek() != JsonToken.BEGIN_OBJECT) {
+        throw new SafetensorsException(where + ": the header is not a JSON object");
+      }
+      r.beginObject();
+      while (r.hasNext()) {
+        String name = r.nextName();
+        if (members.containsKey(name)) {
+          throw new SafetensorsException(where + ": the header names '" + name + "' twice");
+        }
+        members.put(name, JsonParser.parseReader(r));
+      }
+      r.endObject();
+      if (r.peek() != JsonToken.END_DOCUMENT) {
+        throw new SafetensorsException(where + ": the header has more after its JSON object");
+      }
+    } catch (IOException | JsonParseException | IllegalStateException e) {
+      if (e instanceof SafetensorsException se) {
+        throw se;
+      }
+      // Gson's messages end with a link to its troubleshooting page, which says nothing about this file.
+      String why = String.valueOf(e.getMessage()).replaceAll("\\s*See https?://\\S+", "");
+      throw new SafetensorsException(where + ": the header is not valid JSON (" + why + ")");
+    }
+    return members;
   }
 
   private static void readMetadata(JsonElement value, Map<String, String> metadata, String where)
@@ -345,6 +373,10 @@ public final class Safetensors {
       header.add(kv.getKey(), o);
     }
     MemoryLimits.require("safetensors file " + path, offset);
+    if (offset > MAX_BYTES - 1024) {
+      throw new IllegalArgumentException("Safetensors.write: " + MemoryLimits.size(offset) + " of tensors for " + path
+          + "; jrnn writes files of up to " + MemoryLimits.size(MAX_BYTES));
+    }
     byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
     // Padded with spaces to a multiple of 8, so that the data of a mapped file is aligned.
     int padded = (json.length + 7) / 8 * 8;

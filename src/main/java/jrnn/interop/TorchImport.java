@@ -31,15 +31,15 @@ public final class TorchImport {
    *     {@code embedding} when the file has it, "none" for real-valued inputs
    * @param head the output layer module ({@code head.weight}, {@code head.bias}); null for {@code head}
    *     when the file has it, "none" for a bare stack
-   * @param readout where the output layer reads the stack
-   * @param output softmax or linear output
+   * @param readout where the output layer reads the stack; null for the file's record, else every step
+   * @param output softmax or linear output; null for the file's record, else softmax
    * @param twoBiases keep PyTorch's b_ih and b_hh apart rather than summed
    */
   public record Options(String prefix, CellType cell, String embedding, String head, Readout readout,
       OutputKind output, boolean twoBiases) {
     /** Everything from the file: its one stack, its embedding and head where it has them. */
     public static Options fromFile(CellType cell) {
-      return new Options(null, cell, null, null, Readout.EVERY_STEP, OutputKind.SOFTMAX, false);
+      return new Options(null, cell, null, null, null, null, false);
     }
   }
 
@@ -79,14 +79,29 @@ public final class TorchImport {
     }
   }
 
-  /** Reads the state dict {@code st} as {@code options} say. */
+  /**
+   * Reads the state dict {@code st} as {@code options} say; every error names the file, those of
+   * the configuration its tensors or metadata describe included.
+   */
   public static Imported read(Safetensors st, Options options) throws IOException {
+    try {
+      return readChecked(st, options);
+    } catch (IllegalArgumentException e) {
+      if (e.getMessage() != null && e.getMessage().contains(st.where())) {
+        throw e;
+      }
+      throw new IllegalArgumentException(st.where() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static Imported readChecked(Safetensors st, Options options) throws IOException {
     String prefix = options.prefix();
     if (prefix == null) {
       List<String> found = TorchStateDict.stackPrefixes(st);
       if (found.size() != 1) {
         throw new IllegalArgumentException(st.where() + " holds " + (found.isEmpty() ? "no recurrent stack"
-            + " (no tensor named ...weight_ih_l0)" : "recurrent stacks under " + found + ": choose one with --prefix"));
+            + " (no tensor named ...weight_ih_l0)" : "recurrent stacks under the prefixes "
+            + found.stream().map(p -> "'" + p + "'").toList() + ": choose one with --prefix"));
       }
       prefix = found.get(0);
     } else if (!prefix.isEmpty() && !prefix.endsWith(".")) {

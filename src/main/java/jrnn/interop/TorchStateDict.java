@@ -9,7 +9,6 @@ import jrnn.cells.CellType;
 import jrnn.io.ConfigProperties;
 import jrnn.io.ModelFileException;
 import jrnn.io.PyTorchWeights;
-import jrnn.kernels.Activation;
 import jrnn.layers.Bidirectional;
 import jrnn.layers.RecurrentConfig;
 import jrnn.models.ModelConfig;
@@ -39,12 +38,6 @@ public final class TorchStateDict {
 
   private TorchStateDict() {}
 
-  /** Whether PyTorch has this cell, so that its weights can take PyTorch's names and layout. */
-  public static boolean hasTorchCounterpart(CellType cell) {
-    return cell.equals(new CellType.Simple(Activation.TANH)) || cell.equals(new CellType.Simple(Activation.RELU))
-        || cell.equals(new CellType.Lstm(false, false)) || cell.equals(new CellType.Gru(true));
-  }
-
   /**
    * A whole model's state dict: {@code embedding.weight} (token models), the stack under
    * {@code rnn.}, {@code head.weight} and {@code head.bias}, as a PyTorch module with members
@@ -67,7 +60,7 @@ public final class TorchStateDict {
    */
   public static Map<String, Tensor> of(RecurrentConfig cfg, Parameters params, String prefix, String torchPrefix) {
     Map<String, Tensor> out = new LinkedHashMap<>();
-    if (!hasTorchCounterpart(cfg.cell())) {
+    if (!PyTorchWeights.hasCounterpart(cfg.cell())) {
       for (ParamLayout.Entry e : params.layout().entries()) {
         if (e.name().startsWith(prefix)) {
           out.put(torchPrefix + e.name().substring(prefix.length()), params.value(e.name()));
@@ -97,21 +90,22 @@ public final class TorchStateDict {
     return Integer.parseInt(end < 0 ? s : s.substring(0, end));
   }
 
-  /** The metadata of a whole model's export: the convention and the configuration. */
-  public static Map<String, String> metadata(ModelConfig cfg) {
-    Map<String, String> m = new LinkedHashMap<>();
-    m.put("format", "pt");
-    m.put(CONVENTION, hasTorchCounterpart(cfg.cell()) ? "pytorch" : "jrnn");
-    ConfigProperties.of(cfg).forEach((k, v) -> m.put("jrnn." + k, v));
-    return m;
+  /** The metadata of a whole model's export, of application {@code kind}: the convention and the configuration. */
+  public static Map<String, String> metadata(ModelConfig cfg, String kind) {
+    return metadata(cfg.cell(), ConfigProperties.of(cfg), kind);
   }
 
   /** The metadata of a stack's export. */
-  public static Map<String, String> metadata(RecurrentConfig cfg) {
+  public static Map<String, String> metadata(RecurrentConfig cfg, String kind) {
+    return metadata(cfg.cell(), ConfigProperties.of(cfg), kind);
+  }
+
+  private static Map<String, String> metadata(CellType cell, Map<String, String> config, String kind) {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("format", "pt");
-    m.put(CONVENTION, hasTorchCounterpart(cfg.cell()) ? "pytorch" : "jrnn");
-    ConfigProperties.of(cfg).forEach((k, v) -> m.put("jrnn." + k, v));
+    m.put(CONVENTION, PyTorchWeights.hasCounterpart(cell) ? "pytorch" : "jrnn");
+    m.put("jrnn.kind", kind);
+    config.forEach((k, v) -> m.put("jrnn." + k, v));
     return m;
   }
 
@@ -139,7 +133,8 @@ public final class TorchStateDict {
     }
     if (!st.has(prefix + "weight_ih_l0")) {
       throw new IllegalArgumentException(where + "no tensor '" + prefix + "weight_ih_l0'; recurrent stacks in"
-          + " this file are under " + stackPrefixes(st) + " (choose one with --prefix)");
+          + " this file are under the prefixes " + stackPrefixes(st).stream().map(p -> "'" + p + "'").toList()
+          + " (choose one with --prefix)");
     }
     if (st.has(prefix + "weight_hr_l0")) {
       throw new IllegalArgumentException(where + "'" + prefix + "weight_hr_l0' is an LSTM projection"
@@ -166,11 +161,20 @@ public final class TorchStateDict {
     }
     Bidirectional merge = directions == 2 ? Bidirectional.CONCAT : Bidirectional.NONE;
     String mergeKey = meta.containsKey("jrnn.rnn.bidirectional") ? "jrnn.rnn.bidirectional" : "jrnn.model.bidirectional";
-    if (directions == 2 && meta.containsKey(mergeKey)) {
-      merge = Bidirectional.parse(meta.get(mergeKey));
+    if (meta.containsKey(mergeKey)) {
+      Bidirectional recorded = Bidirectional.parse(meta.get(mergeKey));
+      if (recorded.directions() != directions) {
+        throw new IllegalArgumentException(where + "its metadata says " + mergeKey + "=" + meta.get(mergeKey)
+            + ", its tensors have " + directions + " direction(s)");
+      }
+      merge = recorded;
     }
-    boolean recordedTwo = meta.containsKey("jrnn.rnn.two_biases") ? Boolean.parseBoolean(meta.get("jrnn.rnn.two_biases"))
-        : Boolean.parseBoolean(meta.getOrDefault("jrnn.model.two_biases", "false"));
+    String twoKey = meta.containsKey("jrnn.rnn.two_biases") ? "jrnn.rnn.two_biases" : "jrnn.model.two_biases";
+    boolean recordedTwo = ConfigProperties.bool(meta, twoKey, false);
+    if (jrnnConvention(st) && twoBiases && !recordedTwo) {
+      throw new IllegalArgumentException(where + "its weights are in jrnn's convention with one bias per layer;"
+          + " two biases cannot be made of them");
+    }
     RecurrentConfig cfg = new RecurrentConfig(cell, ih.shape()[1], hidden, layers, merge, 0,
         recordedTwo || !jrnnConvention(st) && twoBiases);
     for (int l = 0; l < layers; l++) {
@@ -194,7 +198,7 @@ public final class TorchStateDict {
     return "jrnn".equals(st.metadata().get(CONVENTION));
   }
 
-  /** The prefixes under which the file holds recurrent stacks ("" for a bare module). */
+  /** The prefixes under which the file holds recurrent stacks ("" for a bare module's names). */
   public static List<String> stackPrefixes(Safetensors st) {
     TreeSet<String> p = new TreeSet<>();
     for (String name : st.entries().keySet()) {
@@ -219,7 +223,7 @@ public final class TorchStateDict {
       }
       return;
     }
-    if (!hasTorchCounterpart(cfg.cell())) {
+    if (!PyTorchWeights.hasCounterpart(cfg.cell())) {
       throw new IllegalArgumentException(st.where() + ": PyTorch has no " + cfg.cell().name() + " cell; its"
           + " weights are PyTorch's rnn-tanh, rnn-relu, lstm or gru-reset-after");
     }
@@ -263,6 +267,8 @@ public final class TorchStateDict {
   /**
    * The configuration of a model whose stack is {@code rnn}, with an embedding (the tensor
    * {@code embedding}.weight; null for real-valued inputs) and an output layer {@code head}.weight.
+   * The readout and output kind are those given, or the file's metadata's, or every step and
+   * softmax; given ones that contradict the metadata are an error.
    */
   public static ModelConfig modelConfig(Safetensors st, RecurrentConfig rnn, String embedding, String head,
       Readout readout, OutputKind output) {
@@ -281,12 +287,18 @@ public final class TorchStateDict {
           + rnn.outputSize() + " values, so the output layer must be [outputs, " + rnn.outputSize() + "]");
     }
     Map<String, String> meta = st.metadata();
-    if (meta.containsKey("jrnn.model.readout")) {
-      readout = Readout.parse(meta.get("jrnn.model.readout"));
+    Readout recordedReadout = meta.containsKey("jrnn.model.readout") ? Readout.parse(meta.get("jrnn.model.readout")) : null;
+    OutputKind recordedOutput = meta.containsKey("jrnn.model.output") ? OutputKind.parse(meta.get("jrnn.model.output")) : null;
+    if (readout != null && recordedReadout != null && readout != recordedReadout) {
+      throw new IllegalArgumentException(st.where() + ": its metadata says the readout is " + recordedReadout.label()
+          + ", not " + readout.label());
     }
-    if (meta.containsKey("jrnn.model.output")) {
-      output = OutputKind.valueOf(meta.get("jrnn.model.output").toUpperCase(java.util.Locale.ROOT));
+    if (output != null && recordedOutput != null && output != recordedOutput) {
+      throw new IllegalArgumentException(st.where() + ": its metadata says the output is " + recordedOutput.label()
+          + ", not " + output.label());
     }
+    readout = readout != null ? readout : recordedReadout != null ? recordedReadout : Readout.EVERY_STEP;
+    output = output != null ? output : recordedOutput != null ? recordedOutput : OutputKind.SOFTMAX;
     return new ModelConfig(vocab, rnn.inputSize(), rnn.cell(), rnn.hiddenSize(), rnn.layers(), rnn.bidirectional(),
         0, readout, w.shape()[0], output, rnn.twoBiases());
   }

@@ -26,7 +26,7 @@ public final class ConfigProperties {
     m.put("model.dropout", Double.toString(c.dropout()));
     m.put("model.readout", c.readout().label());
     m.put("model.output_size", Integer.toString(c.outputSize()));
-    m.put("model.output", c.output().name().toLowerCase(Locale.ROOT));
+    m.put("model.output", c.output().label());
     m.put("model.two_biases", Boolean.toString(c.twoBiases()));
     return m;
   }
@@ -42,7 +42,7 @@ public final class ConfigProperties {
           integer(m, "model.layers"), Bidirectional.parse(text(m, "model.bidirectional")),
           Double.parseDouble(text(m, "model.dropout")), Readout.parse(text(m, "model.readout")),
           integer(m, "model.output_size"),
-          OutputKind.valueOf(text(m, "model.output").toUpperCase(Locale.ROOT)),
+          OutputKind.parse(text(m, "model.output")),
           twoBiases(m));
     } catch (IllegalArgumentException e) {
       throw new ModelFileException("model file has an invalid configuration: " + e.getMessage());

@@ -186,10 +186,8 @@ public final class ModelFile {
     int line = 0;
     for (String l : getText("layout").split("\n")) {
       line++;
-      if (l.isBlank()) {
-        continue;
-      }
-      String[] f = l.trim().split(" +");
+      // Written as putParameters writes it: single spaces, nothing around; requireLayout compares the text.
+      String[] f = l.split(" ", -1);
       int[] dims = new int[f.length - 1];
       try {
         for (int i = 1; i < f.length; i++) {

@@ -28,13 +28,17 @@ import jrnn.layers.RecurrentConfig;
 public final class PyTorchWeights {
   private PyTorchWeights() {}
 
-  /** Throws unless PyTorch has this cell type. */
-  public static void requireCounterpart(CellType cell) {
-    boolean ok = cell.equals(new CellType.Simple(Activation.TANH))
+  /** Whether PyTorch has this cell type: rnn-tanh, rnn-relu, lstm or gru-reset-after. */
+  public static boolean hasCounterpart(CellType cell) {
+    return cell.equals(new CellType.Simple(Activation.TANH))
         || cell.equals(new CellType.Simple(Activation.RELU))
         || cell.equals(new CellType.Lstm(false, false))
         || cell.equals(new CellType.Gru(true));
-    if (!ok) {
+  }
+
+  /** Throws unless PyTorch has this cell type. */
+  public static void requireCounterpart(CellType cell) {
+    if (!hasCounterpart(cell)) {
       throw new IllegalArgumentException("PyTorchWeights: cell '" + cell.name()
           + "' has no PyTorch counterpart; convertible cells are rnn-tanh, rnn-relu, lstm, gru-reset-after");
     }

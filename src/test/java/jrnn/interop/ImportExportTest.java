@@ -49,7 +49,8 @@ class ImportExportTest {
         Path weights = dir.resolve(cell.name() + ".safetensors");
         ModelExport.export(model, ModelExport.Format.SAFETENSORS, weights);
         Safetensors st = Safetensors.read(weights);
-        assertEquals(TorchStateDict.hasTorchCounterpart(cell) ? "pytorch" : "jrnn", st.metadata().get(TorchStateDict.CONVENTION));
+        assertEquals(jrnn.io.PyTorchWeights.hasCounterpart(cell) ? "pytorch" : "jrnn",
+            st.metadata().get(TorchStateDict.CONVENTION));
         Path back = dir.resolve(cell.name() + ".back.jrnn");
         TorchImport.importFile(weights, TorchImport.Options.fromFile(null), back);
         SequenceModel imported = NetworkFiles.readNetwork(back);
@@ -97,7 +98,31 @@ class ImportExportTest {
     try (OnnxRuntimeRunner ort = new OnnxRuntimeRunner(Files.readAllBytes(onnx))) {
       assertEquals(List.of("tokens", "sequence_lens", "h0"), ort.inputNames());
     }
-    OnnxExportTest.checkModel(imported.config(), 4);
+    OnnxExportTest.checkModel(imported, 4);
+  }
+
+  @Test
+  void optionsThatContradictTheFilesRecordAreRefused() throws Exception {
+    ModelConfig cfg = new ModelConfig(7, 4, CellType.parse("lstm"), 3, 1, Bidirectional.CONCAT, 0, Readout.LAST, 2,
+        OutputKind.SOFTMAX);
+    SequenceModel m = new SequenceModel(cfg);
+    m.initialize(new Rng(2), 0.3, 0);
+    Path model = dir.resolve("c.jrnn");
+    NetworkFiles.write(model, m);
+    Path weights = dir.resolve("c.safetensors");
+    ModelExport.export(model, ModelExport.Format.SAFETENSORS, weights);
+    Safetensors st = Safetensors.read(weights);
+    IllegalArgumentException readout = assertThrows(IllegalArgumentException.class, () -> TorchImport.read(st,
+        new TorchImport.Options(null, null, null, null, Readout.MEAN, null, false)));
+    assertTrue(readout.getMessage().contains(st.where()) && readout.getMessage().contains("readout is last, not mean"),
+        readout.getMessage());
+    IllegalArgumentException cell = assertThrows(IllegalArgumentException.class,
+        () -> TorchImport.read(st, TorchImport.Options.fromFile(CellType.parse("gru-reset-after"))));
+    assertTrue(cell.getMessage().contains("cell is lstm, not gru-reset-after"), cell.getMessage());
+    // Given options that agree with the record are fine.
+    TorchImport.Imported ok = TorchImport.read(st, new TorchImport.Options("rnn.", CellType.parse("lstm"), "embedding",
+        "head", Readout.LAST, OutputKind.SOFTMAX, false));
+    assertEquals(cfg, ((TorchImport.ImportedNetwork) ok).model().config());
   }
 
   @Test

@@ -161,9 +161,15 @@ class OnnxExportTest {
   }
 
   static void checkModel(ModelConfig cfg, long seed) throws Exception {
-    Rng rng = new Rng(seed);
     SequenceModel m = new SequenceModel(cfg);
     m.initialize(new Rng(seed), 0.5, 0);
+    checkModel(m, seed);
+  }
+
+  /** {@code m} run in jrnn and, exported, in ONNX Runtime on random tokens or inputs, lengths and states. */
+  static void checkModel(SequenceModel m, long seed) throws Exception {
+    ModelConfig cfg = m.config();
+    Rng rng = new Rng(seed);
     int steps = 6;
     int batch = 4;
     int[] lengths = lengths(steps, batch, rng);

@@ -124,6 +124,12 @@ class SafetensorsTest {
     says(lie(file("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", eight)),
         "end at byte 4", "8 data bytes");
     says(lie(file("{" + good + ",\"__metadata__\":{\"epoch\":3}}", eight)), "metadata 'epoch'", "not a string");
+    says(lie(file("{" + good + "," + good + "}", eight)), "names 'w' twice");
+    says(lie(file("{" + good.replace("\"w\"", "w") + "}", eight)), "not valid JSON");
+    says(lie(file("{" + good + "} /* more */", eight)), "not valid JSON");
+    String twoObjects = lie(file("{" + good + "}{}", eight));
+    says(twoObjects, "not valid JSON");
+    assertTrue(!twoObjects.contains("http"), twoObjects);
   }
 
   @Test
