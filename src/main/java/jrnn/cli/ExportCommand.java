@@ -2,7 +2,10 @@ package jrnn.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import jrnn.apps.translate.TranslationModel;
+import jrnn.frame.AppFile;
 import jrnn.interop.ModelExport;
+import jrnn.io.ModelFile;
 import jrnn.io.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -13,7 +16,9 @@ import picocli.CommandLine.Option;
         + " layout (jrnn's own for cells PyTorch lacks); --format onnx writes its network as an ONNX graph"
         + " (opset 17) for any ONNX runtime.",
         "The ONNX graph is time-major: tokens [T, B] (int64) or x [T, B, X], sequence_lens [B] (int32), h0 and (LSTM)"
-            + " c0 [layers*directions, B, H] in; logits and probabilities (or outputs), hn and cn out."})
+            + " c0 [layers*directions, B, H] in; logits and probabilities (or outputs), hn and cn out.",
+        "A translation model exports as two graphs, OUT.encoder.onnx and OUT.decoder.onnx (one decoding step), with"
+            + " its subword vocabularies and BPE merges as text files beside them."})
 final class ExportCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, description = "The jrnn model file.")
   Path model;
@@ -28,6 +33,14 @@ final class ExportCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     ModelExport.Format f = ModelExport.Format.parse(format);
     AtomicFiles.requireWritable(out);
+    if (f == ModelExport.Format.ONNX
+        && AppFile.header(ModelFile.read(model), model).kind().equals(TranslationModel.APP)) {
+      // An encoder-decoder is two graphs; the translator knows its vocabularies and subwords.
+      for (Path p : TranslationModel.load(model).exportOnnx(out)) {
+        System.out.println("wrote " + p);
+      }
+      return 0;
+    }
     System.out.println("wrote " + out + ": " + ModelExport.export(model, f, out));
     return 0;
   }

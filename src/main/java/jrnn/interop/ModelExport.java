@@ -20,8 +20,9 @@ import jrnn.tensor.Tensor;
  * Exports any jrnn model file: its weights as safetensors (PyTorch's names and layout where
  * PyTorch has the cell, {@link TorchStateDict}), or the network as an ONNX graph
  * ({@link OnnxExport}). Files of every application with a sequence model (language model,
- * sentiment, speech) and imported networks and stacks export both ways; a translation model
- * (an encoder-decoder with attention and beam search) exports its weights only.
+ * sentiment, speech) and imported networks and stacks export both ways; a translation model's
+ * weights export here, its network as two graphs through
+ * {@code jrnn.apps.translate.TranslationModel.exportOnnx}.
  */
 public final class ModelExport {
   private ModelExport() {}
@@ -108,8 +109,9 @@ public final class ModelExport {
   private static String exportOther(Read r, Format format, Path model, Path out) throws IOException {
     if (format == Format.ONNX) {
       throw new IllegalArgumentException("model file " + model + " holds a " + r.kind + " model, whose network"
-          + " is not one sequence model (an encoder-decoder with attention): it has no ONNX export yet;"
-          + " --format safetensors exports its weights");
+          + " is not one sequence model" + (r.kind.equals("translate") ? ": a translator exports as two graphs, its"
+          + " encoder and one decoder step (TranslationModel.exportOnnx; jrnn export does it)"
+          : ": it has no ONNX export; --format safetensors exports its weights"));
     }
     Map<String, Tensor> tensors = new LinkedHashMap<>();
     for (ParamLayout.Entry e : r.params.layout().entries()) {

@@ -10,8 +10,10 @@ import jrnn.cells.CellType;
 import jrnn.cells.ParamNames;
 import jrnn.io.AtomicFiles;
 import jrnn.io.ConfigProperties;
+import jrnn.layers.Attention;
 import jrnn.layers.Bidirectional;
 import jrnn.layers.RecurrentConfig;
+import jrnn.models.EncoderDecoderConfig;
 import jrnn.models.ModelConfig;
 import jrnn.models.OutputKind;
 import jrnn.models.Readout;
@@ -68,7 +70,7 @@ public final class OnnxExport {
     g.input("x", OnnxGraph.FLOAT, "T", "B", cfg.inputSize());
     g.input("sequence_lens", OnnxGraph.INT32, "B");
     stateInputs(g, cfg);
-    Stack s = recurrent(g, cfg, params, prefix, "x", "y");
+    Stack s = recurrent(g, cfg, params, prefix, "x", "y", "sequence_lens", "h0", "c0");
     g.output("y", OnnxGraph.FLOAT, "T", "B", cfg.outputSize());
     stateOutputs(g, cfg, s);
     return g.model("jrnn_recurrent_stack", IR_VERSION, OPSET, "A jrnn recurrent stack of " + cfg.layers()
@@ -97,7 +99,7 @@ public final class OnnxExport {
     g.input("sequence_lens", OnnxGraph.INT32, "B");
     RecurrentConfig rc = cfg.recurrent();
     stateInputs(g, rc);
-    Stack s = recurrent(g, rc, params, ModelConfig.RNN_PREFIX, input, g.fresh("top"));
+    Stack s = recurrent(g, rc, params, ModelConfig.RNN_PREFIX, input, g.fresh("top"), "sequence_lens", "h0", "c0");
     String features = readout(g, cfg, s);
     int width = cfg.headInputSize();
     int k = cfg.outputSize();
@@ -120,6 +122,170 @@ public final class OnnxExport {
         + rc.cell().name() + " layer(s) of " + rc.hiddenSize() + " units, readout " + cfg.readout().label()
         + ", " + cfg.output().name().toLowerCase(java.util.Locale.ROOT) + " output of " + k + ".",
         metadata(ConfigProperties.of(cfg)));
+  }
+
+  /**
+   * A translation model's encoder ({@link jrnn.models.EncoderDecoder#encode}): inputs
+   * {@code source} [S, N] (int64 subword ids) and {@code source_lens} [N] (int32); outputs
+   * {@code memory} [S, N, E], the encoder's states that attention reads, and the decoder's first
+   * state from the bridge, {@code h0} and (LSTM) {@code c0} [decoder layers, N, H_d]. The first
+   * attentional vector is zero.
+   */
+  public static byte[] translationEncoder(EncoderDecoderConfig cfg, Parameters params) {
+    OnnxGraph g = new OnnxGraph();
+    g.input("source", OnnxGraph.INT64, "S", "N");
+    g.input("source_lens", OnnxGraph.INT32, "N");
+    String table = g.floats(EncoderDecoderConfig.SOURCE_EMBEDDING,
+        params.value(EncoderDecoderConfig.SOURCE_EMBEDDING).toArray(), cfg.sourceVocab(), cfg.embedding());
+    String embedded = g.node("Gather", List.of(table, "source"), Map.of());
+    RecurrentConfig ec = cfg.encoder();
+    Stack s = recurrent(g, ec, params, EncoderDecoderConfig.ENCODER, embedded, "memory", "source_lens", null, null);
+    g.output("memory", OnnxGraph.FLOAT, "S", "N", cfg.encoderOutputSize());
+    // The bridge reads the top layer's final states side by side, forward first: [N, D*H_e].
+    String ndh = g.node("Transpose", List.of(s.lastYh), Map.of("perm", new long[] {1, 0, 2}));
+    String z = g.node("Reshape", List.of(ndh, g.int64s(g.fresh("shape"), new long[] {0, -1}, 2)), Map.of());
+    bridge(g, cfg, params, z, EncoderDecoderConfig.BRIDGE_H_WEIGHT, EncoderDecoderConfig.BRIDGE_H_BIAS, "h0");
+    int layers = cfg.decoderLayers();
+    g.output("h0", OnnxGraph.FLOAT, layers, "N", cfg.decoderHidden());
+    if (cfg.cell().hasCellState()) {
+      bridge(g, cfg, params, z, EncoderDecoderConfig.BRIDGE_C_WEIGHT, EncoderDecoderConfig.BRIDGE_C_BIAS, "c0");
+      g.output("c0", OnnxGraph.FLOAT, layers, "N", cfg.decoderHidden());
+    }
+    return g.model("jrnn_translation_encoder", IR_VERSION, OPSET, "The encoder and bridge of a jrnn translation"
+        + " model: " + ec.layers() + " " + ec.cell().name() + " layer(s), directions " + ec.bidirectional().label()
+        + ".", translationMetadata(cfg));
+  }
+
+  /** tanh(W z + b) [N, L*H] laid out as a state [L, N, H], named {@code name}. */
+  private static void bridge(OnnxGraph g, EncoderDecoderConfig cfg, Parameters params, String z, String weight,
+      String bias, String name) {
+    int width = cfg.decoderLayers() * cfg.decoderHidden();
+    String w = g.floats(weight, params.value(weight).toArray(), width, cfg.bridgeInputSize());
+    String b = g.floats(bias, params.value(bias).toArray(), width);
+    String pre = g.node("Gemm", List.of(z, w, b), Map.of("transB", 1L));
+    String out = g.node("Tanh", List.of(pre), Map.of());
+    String nlh = g.node("Reshape", List.of(out, g.int64s(g.fresh("shape"),
+        new long[] {0, cfg.decoderLayers(), cfg.decoderHidden()}, 3)), Map.of());
+    g.node("Transpose", List.of(nlh), List.of(name), Map.of("perm", new long[] {1, 0, 2}));
+  }
+
+  /**
+   * One decoding step of a translation model ({@link jrnn.models.EncoderDecoder#step}), for R
+   * rows (sentences, or beams): inputs {@code previous} [R] (int64, the previous subword, &lt;s&gt;
+   * first), {@code h} and (LSTM) {@code c} [decoder layers, R, H_d], {@code attentional} [R, H_d]
+   * (the previous step's attentional vector, zero first), {@code memory} [S, R, E] and
+   * {@code source_lens} [R] from the encoder (rows repeated per beam); outputs
+   * {@code log_probs} [R, V], {@code h_next}, (LSTM) {@code c_next}, {@code attentional_next}
+   * and the attention weights {@code attention} [S, R]. The search (greedy or beam) is the
+   * caller's.
+   */
+  public static byte[] translationDecoderStep(EncoderDecoderConfig cfg, Parameters params) {
+    OnnxGraph g = new OnnxGraph();
+    int hd = cfg.decoderHidden();
+    int e = cfg.encoderOutputSize();
+    int layers = cfg.decoderLayers();
+    boolean lstm = cfg.cell().hasCellState();
+    g.input("previous", OnnxGraph.INT64, "R");
+    g.input("h", OnnxGraph.FLOAT, layers, "R", hd);
+    if (lstm) {
+      g.input("c", OnnxGraph.FLOAT, layers, "R", hd);
+    }
+    g.input("attentional", OnnxGraph.FLOAT, "R", hd);
+    g.input("memory", OnnxGraph.FLOAT, "S", "R", e);
+    g.input("source_lens", OnnxGraph.INT32, "R");
+    String table = g.floats(EncoderDecoderConfig.TARGET_EMBEDDING,
+        params.value(EncoderDecoderConfig.TARGET_EMBEDDING).toArray(), cfg.targetVocab(), cfg.embedding());
+    String x = g.node("Gather", List.of(table, "previous"), Map.of());
+    if (cfg.inputFeeding()) {
+      x = g.node("Concat", List.of(x, "attentional"), Map.of("axis", 1L));
+    }
+    String step = g.node("Unsqueeze", List.of(x, g.int64s(g.fresh("axis"), new long[] {0}, 1)), Map.of());
+    RecurrentConfig dc = cfg.decoder();
+    Stack s = recurrent(g, dc, params, EncoderDecoderConfig.DECODER, step, g.fresh("top"), null, "h",
+        lstm ? "c" : null);
+    concatStates(g, s.hn, "h_next");
+    if (lstm) {
+      concatStates(g, s.cn, "c_next");
+    }
+    String query = g.node("Squeeze", List.of(s.top, g.int64s(g.fresh("axis"), new long[] {0}, 1)), Map.of());
+    // Scores e [S, R] (jrnn.layers.Attention), weights over the valid source steps, context [R, E].
+    String scores;
+    if (cfg.attention() == Attention.Score.ADDITIVE) {
+      int a = cfg.attentionSize();
+      String wk = g.floats(EncoderDecoderConfig.ATTENTION_KEY, params.value(EncoderDecoderConfig.ATTENTION_KEY).toArray(),
+          a, e);
+      String keys = g.node("MatMul", List.of("memory", g.node("Transpose", List.of(wk), Map.of("perm",
+          new long[] {1, 0}))), Map.of());
+      String wq = g.floats(EncoderDecoderConfig.ATTENTION_QUERY,
+          params.value(EncoderDecoderConfig.ATTENTION_QUERY).toArray(), a, hd);
+      String b = g.floats(EncoderDecoderConfig.ATTENTION_BIAS, params.value(EncoderDecoderConfig.ATTENTION_BIAS).toArray(),
+          a);
+      String projected = g.node("Gemm", List.of(query, wq, b), Map.of("transB", 1L));
+      String u = g.node("Tanh", List.of(g.node("Add", List.of(keys, projected), Map.of())), Map.of());
+      String v = g.floats(EncoderDecoderConfig.ATTENTION_VECTOR,
+          params.value(EncoderDecoderConfig.ATTENTION_VECTOR).toArray(), a, 1);
+      scores = g.node("Squeeze", List.of(g.node("MatMul", List.of(u, v), Map.of()),
+          g.int64s(g.fresh("axis"), new long[] {2}, 1)), Map.of());
+    } else {
+      String w = g.floats(EncoderDecoderConfig.ATTENTION_KEY, params.value(EncoderDecoderConfig.ATTENTION_KEY).toArray(),
+          hd, e);
+      String qw = g.node("MatMul", List.of(query, w), Map.of());
+      scores = g.node("ReduceSum", List.of(g.node("Mul", List.of("memory", qw), Map.of()),
+          g.int64s(g.fresh("axis"), new long[] {2}, 1)), Map.of("keepdims", 0L));
+    }
+    String valid = validSteps(g, scores, "source_lens");
+    String lowest = g.floats(g.fresh("lowest"), new float[] {Float.NEGATIVE_INFINITY}, new long[0]);
+    String masked = g.node("Where", List.of(valid, scores, lowest), Map.of());
+    g.node("Softmax", List.of(masked), List.of("attention"), Map.of("axis", 0L));
+    String weighted = g.node("Mul", List.of("memory", g.node("Unsqueeze", List.of("attention",
+        g.int64s(g.fresh("axis"), new long[] {2}, 1)), Map.of())), Map.of());
+    String context = g.node("ReduceSum", List.of(weighted, g.int64s(g.fresh("axis"), new long[] {0}, 1)),
+        Map.of("keepdims", 0L));
+    // The attentional vector tanh(W_c [c; s] + b_c), then log p(next subword).
+    String combined = g.node("Concat", List.of(context, query), Map.of("axis", 1L));
+    String wc = g.floats(EncoderDecoderConfig.COMBINE_WEIGHT, params.value(EncoderDecoderConfig.COMBINE_WEIGHT).toArray(),
+        hd, e + hd);
+    String bc = g.floats(EncoderDecoderConfig.COMBINE_BIAS, params.value(EncoderDecoderConfig.COMBINE_BIAS).toArray(), hd);
+    g.node("Tanh", List.of(g.node("Gemm", List.of(combined, wc, bc), Map.of("transB", 1L))),
+        List.of("attentional_next"), Map.of());
+    String wo = cfg.tied() ? table : g.floats(EncoderDecoderConfig.OUTPUT_WEIGHT,
+        params.value(EncoderDecoderConfig.OUTPUT_WEIGHT).toArray(), cfg.targetVocab(), hd);
+    String bo = g.floats(EncoderDecoderConfig.OUTPUT_BIAS, params.value(EncoderDecoderConfig.OUTPUT_BIAS).toArray(),
+        cfg.targetVocab());
+    String logits = g.node("Gemm", List.of("attentional_next", wo, bo), Map.of("transB", 1L));
+    g.node("LogSoftmax", List.of(logits), List.of("log_probs"), Map.of("axis", 1L));
+    g.output("log_probs", OnnxGraph.FLOAT, "R", cfg.targetVocab());
+    g.output("h_next", OnnxGraph.FLOAT, layers, "R", hd);
+    if (lstm) {
+      g.output("c_next", OnnxGraph.FLOAT, layers, "R", hd);
+    }
+    g.output("attentional_next", OnnxGraph.FLOAT, "R", hd);
+    g.output("attention", OnnxGraph.FLOAT, "S", "R");
+    return g.model("jrnn_translation_decoder_step", IR_VERSION, OPSET, "One decoding step of a jrnn translation"
+        + " model: " + dc.layers() + " " + dc.cell().name() + " layer(s), " + cfg.attention().name()
+        .toLowerCase(java.util.Locale.ROOT) + " attention" + (cfg.inputFeeding() ? ", input feeding" : "") + ".",
+        translationMetadata(cfg));
+  }
+
+  private static Map<String, String> translationMetadata(EncoderDecoderConfig cfg) {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("jrnn.translate.cell", cfg.cell().name());
+    m.put("jrnn.translate.source_vocabulary", Integer.toString(cfg.sourceVocab()));
+    m.put("jrnn.translate.target_vocabulary", Integer.toString(cfg.targetVocab()));
+    m.put("jrnn.layout", "time-major: source [S, N], memory [S, R, E], states [layers, R, H]");
+    return m;
+  }
+
+  /** A [T, B] mask of the valid steps, t &lt; lengths[b], for values [T, B, ...]. */
+  private static String validSteps(OnnxGraph g, String values, String lengths) {
+    String shape = g.node("Shape", List.of(values), Map.of());
+    String steps = g.node("Gather", List.of(shape, g.int64s(g.fresh("index"), new long[] {0}, new long[0])),
+        Map.of());
+    String range = g.node("Range", List.of(g.int64s(g.fresh("start"), new long[] {0}, new long[0]), steps,
+        g.int64s(g.fresh("delta"), new long[] {1}, new long[0])), Map.of());
+    String column = g.node("Unsqueeze", List.of(range, g.int64s(g.fresh("axis"), new long[] {1}, 1)), Map.of());
+    String cast = g.node("Cast", List.of(lengths), Map.of("to", (long) OnnxGraph.INT64));
+    return g.node("Less", List.of(column, cast), Map.of());
   }
 
   /** Writes an exported graph to {@code path}, replacing it only once the new file is complete. */
@@ -158,8 +324,13 @@ public final class OnnxExport {
   /** The stack's nodes: the merged top output (named {@code top}), each layer's final states, the last layer's Y_h. */
   private record Stack(String top, List<String> hn, List<String> cn, String lastYh) {}
 
+  /**
+   * The stack's nodes reading {@code input} [T, B, X]; the merged top output is named {@code top}.
+   * {@code lengths} ([B] int32), {@code h0} and {@code c0} ([L*D, B, H]) name graph values, or
+   * are null: every sequence is T long, the states start at zero.
+   */
   private static Stack recurrent(OnnxGraph g, RecurrentConfig cfg, Parameters params, String prefix,
-      String input, String top) {
+      String input, String top, String lengths, String h0State, String c0State) {
     int dirs = cfg.directions();
     int h = cfg.hiddenSize();
     CellType cell = cfg.cell();
@@ -170,11 +341,11 @@ public final class OnnxExport {
     for (int l = 0; l < cfg.layers(); l++) {
       LayerWeights w = LayerWeights.of(cfg, params, prefix, l);
       int onnxGates = cell instanceof CellType.Lstm ? 4 : cell.gates();
-      String wName = g.floats("W_l" + l, w.w, dirs, (long) onnxGates * h, cfg.layerInputSize(l));
-      String rName = g.floats("R_l" + l, w.r, dirs, (long) onnxGates * h, h);
-      String bName = g.floats("B_l" + l, w.b, dirs, 2L * onnxGates * h);
-      String h0 = slice(g, "h0", cfg, l);
-      List<String> in = new ArrayList<>(List.of(x, wName, rName, bName, "sequence_lens", h0));
+      String wName = g.floats(prefix + "W_l" + l, w.w, dirs, (long) onnxGates * h, cfg.layerInputSize(l));
+      String rName = g.floats(prefix + "R_l" + l, w.r, dirs, (long) onnxGates * h, h);
+      String bName = g.floats(prefix + "B_l" + l, w.b, dirs, 2L * onnxGates * h);
+      String h0 = h0State == null ? "" : slice(g, h0State, cfg, l);
+      List<String> in = new ArrayList<>(List.of(x, wName, rName, bName, lengths == null ? "" : lengths, h0));
       String y = g.fresh("Y_l" + l);
       String yh = g.fresh("Y_h_l" + l);
       List<String> out = new ArrayList<>(List.of(y, yh));
@@ -184,8 +355,8 @@ public final class OnnxExport {
       String op;
       if (cell instanceof CellType.Lstm lstm) {
         op = "LSTM";
-        in.add(slice(g, "c0", cfg, l));
-        in.add(lstm.peephole() ? g.floats("P_l" + l, w.p, dirs, 3L * h) : "");
+        in.add(c0State == null ? "" : slice(g, c0State, cfg, l));
+        in.add(lstm.peephole() ? g.floats(prefix + "P_l" + l, w.p, dirs, 3L * h) : "");
         String yc = g.fresh("Y_c_l" + l);
         out.add(yc);
         cn.add(yc);
@@ -258,14 +429,7 @@ public final class OnnxExport {
       return g.node("Reshape", List.of(bdh, g.int64s(g.fresh("shape"), new long[] {0, -1}, 2)), Map.of());
     }
     // Valid steps: t < sequence_lens[b], as a [T, B, 1] mask over the top output [T, B, W].
-    String shape = g.node("Shape", List.of(s.top), Map.of());
-    String steps = g.node("Gather", List.of(shape, g.int64s(g.fresh("index"), new long[] {0}, new long[0])),
-        Map.of());
-    String range = g.node("Range", List.of(g.int64s(g.fresh("start"), new long[] {0}, new long[0]), steps,
-        g.int64s(g.fresh("delta"), new long[] {1}, new long[0])), Map.of());
-    String column = g.node("Unsqueeze", List.of(range, g.int64s(g.fresh("axis"), new long[] {1}, 1)), Map.of());
-    String lengths = g.node("Cast", List.of("sequence_lens"), Map.of("to", (long) OnnxGraph.INT64));
-    String valid = g.node("Less", List.of(column, lengths), Map.of());
+    String valid = validSteps(g, s.top, "sequence_lens");
     String mask = g.node("Unsqueeze", List.of(valid, g.int64s(g.fresh("axis"), new long[] {2}, 1)), Map.of());
     if (r == Readout.MEAN) {
       String zeros = g.floats(g.fresh("zero"), new float[] {0}, new long[0]);

@@ -14,6 +14,8 @@ import jrnn.frame.AppFile;
 import jrnn.frame.CommonSettings;
 import jrnn.frame.Settings;
 import jrnn.frame.TrainedModel;
+import jrnn.interop.OnnxExport;
+import jrnn.io.AtomicFiles;
 import jrnn.io.ModelFileException;
 import jrnn.kernels.Kernels;
 import jrnn.layers.Attention;
@@ -159,6 +161,39 @@ public final class TranslationModel implements TrainedModel {
       f.container().putText("bpe_target", targetBpe.toText());
     }
     return f.putVocabulary("vocab_source", sourceVocab).putVocabulary("vocab_target", targetVocab);
+  }
+
+  /**
+   * Exports the network as two ONNX graphs ({@link OnnxExport#translationEncoder},
+   * {@link OnnxExport#translationDecoderStep}) to {@code BASE.encoder.onnx} and
+   * {@code BASE.decoder.onnx}, with what a runtime without jrnn needs beside them: the subword
+   * vocabularies ({@code BASE.vocab_source.txt}, {@code BASE.vocab_target.txt}, one subword per
+   * line, the line number its id; {@link #BOS} is target id 0, {@link #EOS} id 1) and the BPE
+   * merges ({@code BASE.bpe_source.txt}, and {@code BASE.bpe_target.txt} when the sides have
+   * their own). Returns the files written.
+   */
+  public List<Path> exportOnnx(Path base) throws IOException {
+    Parameters params = net.parameters();
+    EncoderDecoderConfig cfg = net.config();
+    String name = base.getFileName().toString().replaceFirst("\\.onnx$", "");
+    List<Path> written = new ArrayList<>();
+    Path encoder = base.resolveSibling(name + ".encoder.onnx");
+    OnnxExport.write(encoder, OnnxExport.translationEncoder(cfg, params));
+    written.add(encoder);
+    Path decoder = base.resolveSibling(name + ".decoder.onnx");
+    OnnxExport.write(decoder, OnnxExport.translationDecoderStep(cfg, params));
+    written.add(decoder);
+    AppFile file = toFile();
+    List<String> sections = new ArrayList<>(List.of("vocab_source", "vocab_target", "bpe_source"));
+    if (!jointSubwords()) {
+      sections.add("bpe_target");
+    }
+    for (String section : sections) {
+      Path text = base.resolveSibling(name + "." + section + ".txt");
+      AtomicFiles.writeString(text, file.container().getText(section));
+      written.add(text);
+    }
+    return written;
   }
 
   /** Reads a translator's model file (or checkpoint). */
