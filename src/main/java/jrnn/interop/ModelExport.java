@@ -88,8 +88,7 @@ public final class ModelExport {
     Map<String, Tensor> tensors = TorchStateDict.of(cfg, r.params);
     Map<String, String> metadata = TorchStateDict.metadata(cfg, r.kind);
     Safetensors.write(out, tensors, metadata);
-    return tensors.size() + " tensors of the " + r.kind + " model, " + metadata.get(TorchStateDict.CONVENTION)
-        + " names and layout";
+    return tensors.size() + " tensors of the " + r.kind + " model, " + convention(metadata);
   }
 
   private static String exportStack(Read r, Format format, Path out) throws IOException {
@@ -102,8 +101,7 @@ public final class ModelExport {
     Map<String, Tensor> tensors = TorchStateDict.of(cfg, r.params, NetworkFiles.STACK_PREFIX, "");
     Map<String, String> metadata = TorchStateDict.metadata(cfg, r.kind);
     Safetensors.write(out, tensors, metadata);
-    return tensors.size() + " tensors of the recurrent stack, " + metadata.get(TorchStateDict.CONVENTION)
-        + " names and layout";
+    return tensors.size() + " tensors of the recurrent stack, " + convention(metadata);
   }
 
   private static String exportOther(Read r, Format format, Path model, Path out) throws IOException {
@@ -123,6 +121,11 @@ public final class ModelExport {
     metadata.put("jrnn.kind", r.kind);
     Safetensors.write(out, tensors, metadata);
     return tensors.size() + " tensors of the " + r.kind + " model, jrnn's names and layout";
+  }
+
+  private static String convention(Map<String, String> metadata) {
+    return metadata.get(TorchStateDict.CONVENTION).equals("pytorch") ? "PyTorch's names and layout"
+        : "jrnn's own names and layout (PyTorch has no such cell)";
   }
 
   /** The stored parameters, their layout checked before memory is given to them. */

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import jrnn.apps.translate.TranslateSettings;
 import jrnn.apps.translate.TranslationModel;
+import jrnn.apps.translate.TranslationTask;
+import jrnn.frame.TrainingRun;
 import jrnn.cells.CellType;
 import jrnn.decode.BeamSearch;
 import jrnn.frame.Settings;
@@ -42,16 +44,35 @@ class TranslationOnnxTest {
    */
   @Test
   void anExportedTranslatorTranslatesAsJrnnDoes() throws Exception {
-    Settings s = TranslateSettings.SCHEMA.defaults().with(Map.of("bpe_merges", "10", "embedding", "8",
-        "hidden", "8", "decoder_hidden", "8", "cell", "lstm"));
-    List<String> src = List.of("one two three", "four five", "six seven eight nine", "two four six", "three one");
-    List<String> tgt = List.of("eins zwei drei", "vier fünf", "sechs sieben acht neun", "zwei vier sechs", "drei eins");
-    TranslationModel model = TranslationModel.create(s, src, tgt);
+    // Trained for seconds on number words, English to German: far from perfect, so beams differ.
+    String[] english = {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"};
+    String[] german = {"null", "eins", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun"};
+    java.util.Random random = new java.util.Random(1);
+    List<String> src = new ArrayList<>();
+    List<String> tgt = new ArrayList<>();
+    for (int i = 0; i < 800; i++) {
+      List<String> e = new ArrayList<>();
+      List<String> g = new ArrayList<>();
+      for (int k = 1 + random.nextInt(5); k > 0; k--) {
+        int d = random.nextInt(10);
+        e.add(english[d]);
+        g.add(german[d]);
+      }
+      src.add(String.join(" ", e));
+      tgt.add(String.join(" ", g));
+    }
+    Settings s = TranslateSettings.SCHEMA.defaults().with(Map.of("bpe_merges", "20", "embedding", "16",
+        "hidden", "24", "decoder_hidden", "24", "dropout", "0", "label_smoothing", "0", "batch", "32", "epochs", "3",
+        "lr", "3e-3", "cell", "lstm"));
+    Path trained = dir.resolve("numbers.jrnn");
+    new TrainingRun(TranslationTask.fromTexts(s, src.subList(0, 700), tgt.subList(0, 700), src.subList(700, 800),
+        tgt.subList(700, 800), ExportedApplicationsTest.QUIET), trained, ExportedApplicationsTest.QUIET).execute(false);
+    TranslationModel model = TranslationModel.load(trained);
     List<Path> files = model.exportOnnx(dir.resolve("numbers.onnx"));
     assertEquals(List.of("numbers.encoder.onnx", "numbers.decoder.onnx", "numbers.vocab_source.txt",
         "numbers.vocab_target.txt", "numbers.bpe_source.txt"), files.stream().map(p -> p.getFileName().toString()).toList());
     assertEquals(model.targetVocabulary().tokens(), Files.readAllLines(files.get(3)), "target vocabulary file");
-    List<String> lines = List.of("one two three", "six seven", "four five six seven eight");
+    List<String> lines = List.of("one two three", "six seven", "four five six seven eight", "nine", "zero zero two");
     int[][] sources = new int[lines.size()][];
     int[] maxLength = new int[lines.size()];
     for (int i = 0; i < sources.length; i++) {
