@@ -38,7 +38,9 @@ final class InfoCommand implements Callable<Integer> {
     System.out.printf(Locale.ROOT, "kind: %s, version %d%s%n", header.kind(), header.version(),
         header.version() < AppFile.VERSION ? " (written before the training frame; loads as it is)" : "");
     Map<String, String> meta = f.getProperties("meta");
-    System.out.println("settings:");
+    if (meta.keySet().stream().anyMatch(k -> k.startsWith(header.kind() + "."))) {
+      System.out.println("settings:");
+    }
     meta.forEach((k, v) -> {
       if (k.startsWith(header.kind() + ".")) {
         System.out.printf(Locale.ROOT, "  %-28s %s%n", k.substring(header.kind().length() + 1), v);
