@@ -149,10 +149,11 @@ class OnnxExportTest {
       for (Readout readout : Readout.values()) {
         for (Bidirectional merge : Bidirectional.values()) {
           for (boolean tokens : new boolean[] {true, false}) {
-            ModelConfig cfg = new ModelConfig(tokens ? 11 : 0, 5, cell, 4, 2, merge, 0, readout, 3,
-                tokens ? OutputKind.SOFTMAX : OutputKind.LINEAR);
-            tests.add(DynamicTest.dynamicTest(cell.name() + ", " + readout.label() + ", " + merge.label()
-                + (tokens ? ", tokens, softmax" : ", real inputs, linear"), () -> checkModel(cfg, 3)));
+            for (OutputKind output : OutputKind.values()) {
+              ModelConfig cfg = new ModelConfig(tokens ? 11 : 0, 5, cell, 4, 2, merge, 0, readout, 3, output);
+              tests.add(DynamicTest.dynamicTest(cell.name() + ", " + readout.label() + ", " + merge.label()
+                  + (tokens ? ", tokens, " : ", real inputs, ") + output.label(), () -> checkModel(cfg, 3)));
+            }
           }
         }
       }
