@@ -109,12 +109,14 @@ final class OnnxScoring {
         LanguageModel lm = LanguageModel.load(model);
         int[] ids = lm.encode(lm.tokenize(TextFiles.read(data)));
         long t0 = System.nanoTime();
-        double jrnn = lm.evaluate(ids, LanguageModel.EVAL_STEPS).mean();
+        jrnn.models.LossStats ours = lm.evaluate(ids, LanguageModel.EVAL_STEPS);
+        double jrnn = ours.mean();
         long t1 = System.nanoTime();
         double onnxLoss = languageModelLoss(ort, lm.model().config(), ids);
         long t2 = System.nanoTime();
-        System.out.printf(Locale.ROOT, "%,d tokens; jrnn eval: loss %.6f, %s (%.1f s); ONNX Runtime: loss %.6f, %s"
-            + " (%.1f s); relative difference of the perplexities %.2e%n", ids.length - 1, jrnn, lm.figure(jrnn),
+        System.out.printf(Locale.ROOT, "%,d predicted tokens; jrnn eval: loss %.6f, %s (%.1f s); ONNX Runtime: loss %.6f, %s"
+            + " (%.1f s, with the log-softmax over the vocabulary in Java); relative difference of the perplexities"
+            + " %.2e%n", ours.count(), jrnn, lm.figure(jrnn),
             (t1 - t0) / 1e9, onnxLoss, lm.figure(onnxLoss), (t2 - t1) / 1e9, Math.abs(Math.expm1(onnxLoss - jrnn)));
       } else {
         SentimentModel m = SentimentModel.load(model);
