@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import jrnn.io.AtomicFiles;
 import jrnn.io.ModelFile;
 import jrnn.io.ModelFileException;
@@ -55,8 +56,25 @@ public final class TrainingRun {
     this.out = out;
     this.log = log;
     this.trainer = task.trained().trainer(task.trainingConfig(), new Rng(settings.get(CommonSettings.SEED)));
+    Function<Trainer, Trainer.BatchGradients> elsewhere = distributedGradients;
+    if (elsewhere != null) {
+      trainer.computeGradientsWith(elsewhere.apply(trainer));
+    }
     this.trainer.addListener(telemetry);
     this.history = new RunHistory(task.metric());
+  }
+
+  /** Where the runs this JVM starts take their batches' gradients; null: their own trainers (the default). */
+  private static volatile Function<Trainer, Trainer.BatchGradients> distributedGradients;
+
+  /**
+   * Makes every run started from now on in this JVM take its batches' gradients from what
+   * {@code source} makes of its trainer (null: back to the trainers' own): how a launcher that
+   * owns a cluster (jrnn-spark's {@code spark-train}) runs an application's own training, with its
+   * options, presets, checks, checkpoints and model file, on the cluster's workers.
+   */
+  public static void distributeGradients(Function<Trainer, Trainer.BatchGradients> source) {
+    distributedGradients = source;
   }
 
   /** The checkpoint of the model file {@code out}: OUT.ckpt beside it. */
@@ -72,6 +90,14 @@ public final class TrainingRun {
   /** Base name of the gradient-norm telemetry (.tsv and .png) of this process's updates. */
   public static Path telemetryPath(Path out) {
     return out.resolveSibling(out.getFileName() + ".gradnorm");
+  }
+
+  /**
+   * The run's trainer: a run whose batches' gradients are computed elsewhere (on a cluster)
+   * hands it its {@link Trainer.BatchGradients} before it starts.
+   */
+  public Trainer trainer() {
+    return trainer;
   }
 
   /** The history of the run, resumed runs included. */

@@ -36,6 +36,8 @@ public final class Trainer {
   private long step;
   private int epoch;
   private Tensor perturbation;
+  /** Where {@link #step} gets a batch's gradients; null: this trainer's model, here. */
+  private BatchGradients batchGradients;
 
   /**
    * What one update did, for telemetry: loss and the global gradient norm before and after clipping.
@@ -142,7 +144,47 @@ public final class Trainer {
     if (model == null) {
       throw new IllegalStateException("this trainer was made for parameters alone; it trains them by update(pass)");
     }
-    return update(r -> gradients(batch, initial));
+    BatchGradients elsewhere = batchGradients;
+    return update(r -> elsewhere == null ? gradients(batch, initial) : elsewhere.compute(batch, initial, r));
+  }
+
+  /**
+   * Computes a batch's gradients in place of this trainer's model, for instance split over the
+   * workers of a cluster: it must leave in the parameters' gradient buffer what
+   * {@link #gradients} would, and return the batch's loss.
+   */
+  public interface BatchGradients {
+    /** The gradients of {@code batch}'s loss from {@code initial}, dropout drawing from {@code rng}; returns the loss. */
+    LossStats compute(Batch batch, RecurrentState initial, Rng rng);
+
+    /** The final states of the last batch computed, [layers*D, B, H], for the next window to start from. */
+    RecurrentState finalState();
+  }
+
+  /**
+   * From now on {@link #step} takes each batch's gradients from {@code source} (null: computes
+   * them here); clipping, weight decay and the optimizer's step stay with this trainer.
+   */
+  public void computeGradientsWith(BatchGradients source) {
+    this.batchGradients = source;
+  }
+
+  /** How this trainer trains: optimizer, clipping, decay, loss normalization, adversarial norm. */
+  public TrainingConfig config() {
+    return config;
+  }
+
+  /** The model this trainer's {@link #step}s train (null for a trainer of {@link #update}s alone). */
+  public SequenceModel model() {
+    return model;
+  }
+
+  /**
+   * The final states of the last {@link #step}'s batch: the model's, or those the batch's
+   * gradient source reports (reused buffers: copy to keep them).
+   */
+  public RecurrentState finalState() {
+    return batchGradients == null ? model.finalState() : batchGradients.finalState();
   }
 
   /**
@@ -315,7 +357,7 @@ public final class Trainer {
     /** Trains on the next window. */
     public StepResult next(Trainer trainer) {
       StepResult r = trainer.step(batches.next(), carry);
-      RecurrentState fin = trainer.model.finalState();
+      RecurrentState fin = trainer.finalState();
       if (carry == null || carry.h().dim(1) != fin.h().dim(1)) {
         carry = fin.copy();
       } else {

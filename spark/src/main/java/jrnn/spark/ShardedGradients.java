@@ -1,0 +1,166 @@
+package jrnn.spark;
+
+import java.io.Serializable;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import jrnn.data.Batch;
+import jrnn.io.ConfigProperties;
+import jrnn.io.ModelFileException;
+import jrnn.kernels.Kernels;
+import jrnn.layers.RecurrentState;
+import jrnn.models.LossNormalization;
+import jrnn.models.LossStats;
+import jrnn.models.ModelConfig;
+import jrnn.models.SequenceModel;
+import jrnn.params.Parameters;
+import jrnn.tensor.Tensor;
+import jrnn.optim.Optimizers;
+import jrnn.training.Trainer;
+import jrnn.training.TrainingConfig;
+import jrnn.util.Rng;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.Function;
+import org.apache.spark.broadcast.Broadcast;
+
+/**
+ * Synchronous data-parallel gradients on Spark, for a {@link Trainer} on the driver
+ * ({@link Trainer#computeGradientsWith}): each update's global batch is cut into shards of
+ * consecutive sequences, one Spark task each; the parameters go out as a broadcast; each task
+ * computes its shard's gradient with jrnn's engine (adversarial pass included) and Spark's
+ * {@code treeAggregate} sums them; the driver's trainer then clips on the global norm, decays and
+ * steps its optimizer, as on one machine. The shards' gradients are weighted by the divisor of
+ * their loss's normalization, so the sum is the global batch's gradient: 1, 2 or 4 partitions
+ * give the parameters one machine gives, to float rounding. Dropout masks are drawn per shard
+ * (from the update's seed and the shard's place), so runs repeat for a given partitioning but
+ * differ in their masks between partitionings. A failed task is Spark's to retry: a task
+ * computes from its inputs alone, so a retry gives the same part.
+ */
+public final class ShardedGradients implements Trainer.BatchGradients {
+  private final JavaSparkContext spark;
+  private final SequenceModel model;
+  private final Map<String, String> config;
+  private final String normalization;
+  private final double adversarialNorm;
+  private final int partitions;
+  private final Function<Task, GradientPart> compute;
+
+  /** One shard with what its task needs besides the broadcast parameters. */
+  record Task(Shard shard, Map<String, String> config, String normalization, double adversarialNorm,
+      Broadcast<float[]> parameters) implements Serializable {}
+
+  /**
+   * Gradients of {@code model}'s batches (trained as {@code training} says) over {@code partitions}
+   * Spark tasks of {@code spark}.
+   */
+  public ShardedGradients(JavaSparkContext spark, SequenceModel model, TrainingConfig training, int partitions) {
+    this(spark, model, training, partitions, ShardedGradients::computePart);
+  }
+
+  /** As above, each task's part computed by {@code compute} (a test injects failures through it). */
+  ShardedGradients(JavaSparkContext spark, SequenceModel model, TrainingConfig training, int partitions,
+      Function<Task, GradientPart> compute) {
+    if (partitions < 1) {
+      throw new IllegalArgumentException("partitions must be at least 1, got " + partitions);
+    }
+    this.spark = spark;
+    this.model = model;
+    this.config = new HashMap<>(ConfigProperties.of(model.config()));
+    this.normalization = training.normalization().name();
+    this.adversarialNorm = training.adversarialNorm();
+    this.partitions = partitions;
+    this.compute = compute;
+  }
+
+  private RecurrentState finalState;
+
+  @Override
+  public LossStats compute(Batch batch, RecurrentState initial, Rng rng) {
+    Parameters params = model.parameters();
+    List<Shard> shards = Shard.split(batch, initial, partitions, rng.nextLong());
+    Broadcast<float[]> values = spark.broadcast(params.values().toArray());
+    try {
+      List<Task> tasks = shards.stream().map(s -> new Task(s, config, normalization, adversarialNorm, values)).toList();
+      int n = params.layout().size();
+      GradientPart total = spark.parallelize(tasks, tasks.size()).map(compute)
+          .treeAggregate(new GradientPart(n), GradientPart::add, GradientPart::add);
+      Tensor g = params.grads();
+      for (int i = 0; i < n; i++) {
+        g.set(i, (float) (total.weightedGradient[i] / total.divisor));
+      }
+      finalState = assemble(total.finalStates, shards, batch.size());
+      return new LossStats(total.lossSum, (int) total.count, (int) total.correct, (int) total.sequences);
+    } finally {
+      values.destroy();
+    }
+  }
+
+  @Override
+  public RecurrentState finalState() {
+    if (finalState == null) {
+      throw new IllegalStateException("ShardedGradients: no batch computed yet");
+    }
+    return finalState;
+  }
+
+  /** The shards' final states side by side, in the global batch's order: [slots, B, H]. */
+  private RecurrentState assemble(Map<Integer, float[][]> parts, List<Shard> shards, int batch) {
+    RecurrentState out = RecurrentState.zeros(model.config().recurrent(), batch);
+    int slots = out.h().dim(0);
+    int hidden = out.h().dim(2);
+    int column = 0;
+    for (Shard shard : shards) {
+      float[][] p = parts.get(shard.index());
+      int width = shard.size() * hidden;
+      for (int s = 0; s < slots; s++) {
+        out.h().data().put((s * batch + column) * hidden, p[0], s * width, width);
+        if (out.c() != null) {
+          out.c().data().put((s * batch + column) * hidden, p[1], s * width, width);
+        }
+      }
+      column += shard.size();
+    }
+    return out;
+  }
+
+  /** An executor thread's model of one configuration and the trainer whose gradient pass it runs. */
+  private record Worker(SequenceModel model, Trainer trainer) {}
+
+  /** Each executor thread's workers, by configuration and training: made once, their parameters overwritten by every task. */
+  private static final ThreadLocal<Map<String, Worker>> WORKERS = ThreadLocal.withInitial(HashMap::new);
+
+  /** One shard's part, on an executor: the gradient of its loss, weighted by its normalization's divisor. */
+  static GradientPart computePart(Task task) throws ModelFileException {
+    String key = task.config() + " " + task.normalization() + " " + task.adversarialNorm();
+    LossNormalization normalization = LossNormalization.valueOf(task.normalization());
+    Worker w = WORKERS.get().get(key);
+    if (w == null) {
+      ModelConfig cfg = ConfigProperties.read(task.config());
+      SequenceModel m = new SequenceModel(cfg, new Parameters(cfg.parameterLayout()), Kernels.best());
+      // The optimizer is never stepped here: the driver's trainer updates; this one takes gradients.
+      TrainingConfig training = TrainingConfig.builder().optimizer(Optimizers.sgd(1)).normalization(normalization)
+          .adversarialNorm(task.adversarialNorm()).build();
+      w = new Worker(m, new Trainer(m, training, new Rng(0)));
+      WORKERS.get().put(key, w);
+    }
+    SequenceModel m = w.model();
+    m.parameters().values().data().put(0, task.parameters().value());
+    Shard shard = task.shard();
+    w.trainer().useRng(new Rng(shard.seed()));
+    GradientPart part = new GradientPart(m.parameters().layout().size());
+    LossStats loss = w.trainer().gradients(shard.batch(), shard.initialState());
+    RecurrentState fin = m.finalState();
+    part.finalStates.put(shard.index(), new float[][] {fin.h().toArray(), fin.c() == null ? null : fin.c().toArray()});
+    double divisor = normalization == LossNormalization.PER_SEQUENCE ? shard.size() : loss.count();
+    Tensor g = m.parameters().grads();
+    for (int i = 0; i < g.size(); i++) {
+      part.weightedGradient[i] = g.get(i) * divisor;
+    }
+    part.divisor = divisor;
+    part.lossSum = loss.sum();
+    part.count = loss.count();
+    part.correct = loss.correct();
+    part.sequences = loss.sequences();
+    return part;
+  }
+}

@@ -1,0 +1,182 @@
+package jrnn.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import jrnn.data.Batch;
+import jrnn.layers.Bidirectional;
+import jrnn.models.LossStats;
+import jrnn.models.Readout;
+import jrnn.models.SequenceModel;
+import jrnn.optim.Optimizers;
+import jrnn.training.Trainer;
+import jrnn.training.TrainingConfig;
+import jrnn.util.Rng;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.Function;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Synchronous data-parallel training in Spark's local mode against one machine: the same global
+ * batches, seed and shard order give the same parameters with 1, 2 and 4 partitions (float
+ * rounding: the gradients are summed in another order), adversarial training and clipping on the
+ * global norm included; a task that fails once is retried by Spark and the update is unchanged.
+ */
+class ExactDataParallelTest {
+  static SparkSession session;
+  static JavaSparkContext spark;
+
+  @BeforeAll
+  static void start() {
+    // Four task threads; a task may fail twice before its job does (the retry test needs one).
+    session = SparkSession.builder().master("local[4,2]").appName("jrnn-spark-test")
+        .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1").getOrCreate();
+    spark = JavaSparkContext.fromSparkContext(session.sparkContext());
+  }
+
+  @AfterAll
+  static void stop() {
+    session.stop();
+  }
+
+  static SequenceModel model() {
+    return SequenceModel.builder().tokens(20, 8).cell("lstm").hidden(8).bidirectional(Bidirectional.CONCAT)
+        .readout(Readout.MAX).softmax(2).seed(7).build();
+  }
+
+  static final TrainingConfig TRAINING = TrainingConfig.builder().optimizer(Optimizers.momentum(0.5, 0.9))
+      .clipNorm(0.5).adversarialNorm(0.3).build();
+
+  /** Batches of 13 sequences of 2 to 9 tokens; the label says whether token 3 occurs before token 4. */
+  static List<Batch> batches(int count) {
+    Rng rng = new Rng(11);
+    List<Batch> out = new ArrayList<>();
+    for (int k = 0; k < count; k++) {
+      int size = 13;
+      int steps = 9;
+      int[] tokens = new int[steps * size];
+      int[] lengths = new int[size];
+      int[] labels = new int[size];
+      for (int b = 0; b < size; b++) {
+        lengths[b] = 2 + rng.nextInt(steps - 1);
+        int first3 = steps;
+        int first4 = steps;
+        for (int t = 0; t < lengths[b]; t++) {
+          int id = rng.nextInt(20);
+          tokens[t * size + b] = id;
+          first3 = id == 3 ? Math.min(first3, t) : first3;
+          first4 = id == 4 ? Math.min(first4, t) : first4;
+        }
+        labels[b] = first3 < first4 ? 1 : 0;
+      }
+      out.add(Batch.ofTokens(steps, size, tokens, lengths, labels));
+    }
+    return out;
+  }
+
+  /** Trains a fresh model on the batches, its gradients from {@code source} (null: this JVM); returns the parameters. */
+  static float[] train(List<Batch> batches, int partitions, Function<ShardedGradients.Task, GradientPart> compute,
+      List<LossStats> losses) {
+    SequenceModel m = model();
+    Trainer trainer = new Trainer(m, TRAINING, new Rng(3));
+    if (partitions > 0) {
+      trainer.computeGradientsWith(new ShardedGradients(spark, m, TRAINING, partitions, compute));
+    }
+    for (Batch b : batches) {
+      losses.add(trainer.step(b, null).loss());
+    }
+    return m.parameters().values().toArray();
+  }
+
+  static void assertNear(float[] expected, float[] actual, double tol, String what) {
+    assertEquals(expected.length, actual.length);
+    double worst = 0;
+    for (int i = 0; i < expected.length; i++) {
+      worst = Math.max(worst, Math.abs(expected[i] - actual[i]) / (1 + Math.abs(expected[i])));
+    }
+    assertTrue(worst < tol, what + ": largest difference " + worst);
+  }
+
+  @Test
+  void onePartitionTwoAndFourGiveTheParametersOfOneMachine() {
+    List<Batch> batches = batches(12);
+    List<LossStats> alone = new ArrayList<>();
+    float[] expected = train(batches, 0, null, alone);
+    float[] untrained = model().parameters().values().toArray();
+    assertNear(untrained, expected, Double.POSITIVE_INFINITY, "sanity");
+    for (int partitions : new int[] {1, 2, 4}) {
+      List<LossStats> sharded = new ArrayList<>();
+      float[] actual = train(batches, partitions, ShardedGradients::computePart, sharded);
+      assertNear(expected, actual, 1e-5, partitions + " partition(s)");
+      for (int i = 0; i < alone.size(); i++) {
+        assertEquals(alone.get(i).sum(), sharded.get(i).sum(), 1e-5 * Math.abs(alone.get(i).sum()), "loss of update " + i);
+        assertEquals(alone.get(i).count(), sharded.get(i).count());
+      }
+    }
+    // The updates moved the parameters: equality is not that of two untouched models.
+    double moved = 0;
+    for (int i = 0; i < untrained.length; i++) {
+      moved = Math.max(moved, Math.abs(untrained[i] - expected[i]));
+    }
+    assertTrue(moved > 1e-2, "largest change " + moved);
+  }
+
+  /**
+   * A language model trained by truncated BPTT over 6 parallel streams, each window starting from
+   * the states the last one ended in: the shards hand theirs back, and the driver carries them.
+   */
+  @Test
+  void aLanguageModelsCarriedStatesGoThroughTheShards() {
+    Rng rng = new Rng(5);
+    int[] ids = new int[600];
+    for (int i = 0; i < ids.length; i++) {
+      // A walk that a model can learn a little of: mostly the next id, sometimes a jump.
+      ids[i] = i == 0 ? 0 : rng.nextDouble() < 0.7 ? (ids[i - 1] + 1) % 17 : rng.nextInt(17);
+    }
+    TrainingConfig training = TrainingConfig.builder().optimizer(Optimizers.sgd(0.5)).clipNorm(5)
+        .normalization(jrnn.models.LossNormalization.PER_SEQUENCE).build();
+    float[] expected = null;
+    for (int partitions : new int[] {0, 1, 2, 4}) {
+      SequenceModel m = SequenceModel.builder().tokens(17, 6).cell("gru-reset-after").hidden(8).layers(2).softmax(17)
+          .seed(2).build();
+      Trainer trainer = new Trainer(m, training, new Rng(1));
+      if (partitions > 0) {
+        trainer.computeGradientsWith(new ShardedGradients(spark, m, training, partitions));
+      }
+      Trainer.StreamEpoch epoch = new Trainer.StreamEpoch(new jrnn.data.TokenStream(ids), 6, 7);
+      while (epoch.hasNext()) {
+        epoch.next(trainer);
+      }
+      float[] actual = m.parameters().values().toArray();
+      if (expected == null) {
+        expected = actual;
+      } else {
+        assertNear(expected, actual, 1e-5, "language model, " + partitions + " partition(s)");
+      }
+    }
+  }
+
+  static final AtomicBoolean FAILED = new AtomicBoolean();
+
+  @Test
+  void aTaskThatFailsOnceIsRetriedAndTheUpdateIsUnchanged() {
+    List<Batch> batches = batches(3);
+    float[] expected = train(batches, 4, ShardedGradients::computePart, new ArrayList<>());
+    FAILED.set(false);
+    Function<ShardedGradients.Task, GradientPart> failingOnce = task -> {
+      if (task.shard().index() == 2 && FAILED.compareAndSet(false, true)) {
+        throw new IllegalStateException("injected failure of shard 2");
+      }
+      return ShardedGradients.computePart(task);
+    };
+    float[] actual = train(batches, 4, failingOnce, new ArrayList<>());
+    assertTrue(FAILED.get(), "the failure was injected");
+    assertNear(expected, actual, 1e-6, "after a retried task");
+  }
+}
