@@ -77,7 +77,10 @@ public final class ShardedGradients implements Trainer.BatchGradients {
   @Override
   public LossStats compute(Batch batch, RecurrentState initial, Rng rng) {
     Parameters params = model.parameters();
-    List<Shard> shards = Shard.split(batch, initial, partitions, rng.nextLong());
+    // The generator is the run's (its batches and word dropout draw from it too): a model without
+    // dropout takes nothing from it, so that the run's draws are those of one machine.
+    long seed = model.config().dropout() > 0 ? rng.nextLong() : 0;
+    List<Shard> shards = Shard.split(batch, initial, partitions, seed);
     Broadcast<float[]> values = spark.broadcast(params.values().toArray());
     try {
       List<Task> tasks = shards.stream().map(s -> new Task(s, config, normalization, adversarialNorm, values)).toList();
