@@ -56,7 +56,7 @@ public final class TrainingRun {
     this.out = out;
     this.log = log;
     this.trainer = task.trained().trainer(task.trainingConfig(), new Rng(settings.get(CommonSettings.SEED)));
-    Function<Trainer, Trainer.BatchGradients> elsewhere = distributedGradients;
+    Function<Trainer, Trainer.BatchGradients> elsewhere = DISTRIBUTED_GRADIENTS.get();
     if (elsewhere != null) {
       trainer.computeGradientsWith(elsewhere.apply(trainer));
     }
@@ -64,17 +64,23 @@ public final class TrainingRun {
     this.history = new RunHistory(task.metric());
   }
 
-  /** Where the runs this JVM starts take their batches' gradients; null: their own trainers (the default). */
-  private static volatile Function<Trainer, Trainer.BatchGradients> distributedGradients;
+  /** Where the runs a thread starts take their batches' gradients; unset: their own trainers (the default). */
+  private static final ThreadLocal<Function<Trainer, Trainer.BatchGradients>> DISTRIBUTED_GRADIENTS =
+      new ThreadLocal<>();
 
   /**
-   * Makes every run started from now on in this JVM take its batches' gradients from what
+   * Makes every run this thread starts from now on take its batches' gradients from what
    * {@code source} makes of its trainer (null: back to the trainers' own): how a launcher that
    * owns a cluster (jrnn-spark's {@code spark-train}) runs an application's own training, with its
-   * options, presets, checks, checkpoints and model file, on the cluster's workers.
+   * options, presets, checks, checkpoints and model file, on the cluster's workers. Runs of other
+   * threads are not touched.
    */
   public static void distributeGradients(Function<Trainer, Trainer.BatchGradients> source) {
-    distributedGradients = source;
+    if (source == null) {
+      DISTRIBUTED_GRADIENTS.remove();
+    } else {
+      DISTRIBUTED_GRADIENTS.set(source);
+    }
   }
 
   /** The checkpoint of the model file {@code out}: OUT.ckpt beside it. */

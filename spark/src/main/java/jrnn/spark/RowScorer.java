@@ -27,8 +27,10 @@ import jrnn.io.ModelFile;
  */
 public final class RowScorer implements Serializable {
   private static final long serialVersionUID = 1L;
-  /** Models loaded in this JVM, by the SHA-256 of their file. */
+  /** Models loaded in this JVM, by the SHA-256 of their file (a job scores with one or two). */
   private static final Map<String, Function<List<String>, double[]>> LOADED = new ConcurrentHashMap<>();
+  /** How many times this JVM has loaded a model file. */
+  private static final java.util.concurrent.atomic.AtomicInteger LOADS = new java.util.concurrent.atomic.AtomicInteger();
 
   private final String kind;
   private final String digest;
@@ -58,20 +60,24 @@ public final class RowScorer implements Serializable {
 
   /** The scores of {@code rows}, in order, with the model of {@code bytes} (loaded once per JVM). */
   public double[] score(List<String> rows, byte[] bytes) throws IOException {
-    Function<List<String>, double[]> model = LOADED.get(digest);
-    if (model == null) {
-      synchronized (LOADED) {
-        model = LOADED.get(digest);
-        if (model == null) {
-          model = load(bytes);
-          LOADED.put(digest, model);
+    Function<List<String>, double[]> model;
+    try {
+      // The first task of an executor loads the model; its other tasks wait for that one load.
+      model = LOADED.computeIfAbsent(digest, d -> {
+        try {
+          return load(bytes);
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
         }
-      }
+      });
+    } catch (java.io.UncheckedIOException e) {
+      throw e.getCause();
     }
     return model.apply(rows);
   }
 
   private Function<List<String>, double[]> load(byte[] bytes) throws IOException {
+    LOADS.incrementAndGet();
     Path file = Files.createTempFile("jrnn-model", ".jrnn");
     try {
       Files.write(file, bytes);
@@ -93,9 +99,9 @@ public final class RowScorer implements Serializable {
     }
   }
 
-  /** How many scorers this JVM has loaded: one per model, however many rows and tasks. */
-  static int loadedModels() {
-    return LOADED.size();
+  /** How many times this JVM has loaded a model file: once per model, however many rows and tasks. */
+  static int loads() {
+    return LOADS.get();
   }
 
   private static String sha256(byte[] bytes) {

@@ -17,8 +17,10 @@ import jrnn.params.Parameters;
 import jrnn.tensor.Tensor;
 import jrnn.optim.Optimizers;
 import jrnn.training.Trainer;
+import jrnn.training.TrainingDivergedException;
 import jrnn.training.TrainingConfig;
 import jrnn.util.Rng;
+import org.apache.spark.SparkException;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function;
 import org.apache.spark.broadcast.Broadcast;
@@ -85,8 +87,23 @@ public final class ShardedGradients implements Trainer.BatchGradients {
     try {
       List<Task> tasks = shards.stream().map(s -> new Task(s, config, normalization, adversarialNorm, values)).toList();
       int n = params.layout().size();
-      GradientPart total = spark.parallelize(tasks, tasks.size()).map(compute)
-          .treeAggregate(new GradientPart(n), GradientPart::add, GradientPart::add);
+      GradientPart total;
+      try {
+        total = spark.parallelize(tasks, tasks.size()).map(compute)
+            .treeAggregate(new GradientPart(n), GradientPart::add, GradientPart::add);
+      } catch (Exception e) {
+        // Scala's checked exceptions are undeclared; a failed job's message carries the failed
+        // task's remote stack trace, whose first line says what failed.
+        if (!(e instanceof SparkException)) {
+          throw e;
+        }
+        String what = String.valueOf(e.getMessage()).lines().findFirst().orElse(e.toString());
+        throw new IllegalStateException("the Spark job of this update's gradients failed: " + what, e);
+      }
+      if (!Double.isFinite(total.lossSum)) {
+        // The driver's trainer stops (or rolls back) on it, before any gradient is used.
+        return new LossStats(total.lossSum, (int) total.count, (int) total.correct, (int) total.sequences);
+      }
       Tensor g = params.grads();
       for (int i = 0; i < n; i++) {
         g.set(i, (float) (total.weightedGradient[i] / total.divisor));
@@ -126,6 +143,9 @@ public final class ShardedGradients implements Trainer.BatchGradients {
     return out;
   }
 
+  /** Parts computed in this JVM (tests check that the work went through Spark's tasks). */
+  static final java.util.concurrent.atomic.AtomicLong PARTS = new java.util.concurrent.atomic.AtomicLong();
+
   /** An executor thread's model of one configuration and the trainer whose gradient pass it runs. */
   private record Worker(SequenceModel model, Trainer trainer) {}
 
@@ -134,7 +154,8 @@ public final class ShardedGradients implements Trainer.BatchGradients {
 
   /** One shard's part, on an executor: the gradient of its loss, weighted by its normalization's divisor. */
   static GradientPart computePart(Task task) throws ModelFileException {
-    String key = task.config() + " " + task.normalization() + " " + task.adversarialNorm();
+    PARTS.incrementAndGet();
+    String key = new java.util.TreeMap<>(task.config()) + " " + task.normalization() + " " + task.adversarialNorm();
     LossNormalization normalization = LossNormalization.valueOf(task.normalization());
     Worker w = WORKERS.get().get(key);
     if (w == null) {
@@ -151,7 +172,16 @@ public final class ShardedGradients implements Trainer.BatchGradients {
     Shard shard = task.shard();
     w.trainer().useRng(new Rng(shard.seed()));
     GradientPart part = new GradientPart(m.parameters().layout().size());
-    LossStats loss = w.trainer().gradients(shard.batch(), shard.initialState());
+    LossStats loss;
+    try {
+      loss = w.trainer().gradients(shard.batch(), shard.initialState());
+    } catch (TrainingDivergedException e) {
+      // A NaN or infinite loss is the driver's to judge (stop, or roll back and lower the rate),
+      // with the run's own update number; a Spark retry would only meet it again.
+      part.lossSum = Double.NaN;
+      part.divisor = 1;
+      return part;
+    }
     RecurrentState fin = m.finalState();
     part.finalStates.put(shard.index(), new float[][] {fin.h().toArray(), fin.c() == null ? null : fin.c().toArray()});
     double divisor = normalization == LossNormalization.PER_SEQUENCE ? shard.size() : loss.count();

@@ -57,7 +57,9 @@ public final class SparkMain {
         }
       };
     } catch (Exception e) {
-      System.err.println("jrnn: " + command + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+      // One line: a failed Spark job's message goes on with the remote task's stack trace.
+      String message = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+      System.err.println("jrnn: " + command + ": " + message);
       if (System.getenv("JRNN_DEBUG") != null) {
         e.printStackTrace();
       }
@@ -120,7 +122,13 @@ public final class SparkMain {
       JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       int k = partitions == null ? sc.defaultParallelism() : partitions;
       System.out.printf(Locale.ROOT, "spark: master %s, %d partition(s) per update%n", sc.master(), k);
-      TrainingRun.distributeGradients(trainer -> new ShardedGradients(sc, trainer.model(), trainer.config(), k));
+      TrainingRun.distributeGradients(trainer -> {
+        if (trainer.model() == null) {
+          throw new IllegalArgumentException("this application trains by gradient passes of its own, which are not"
+              + " sharded");
+        }
+        return new ShardedGradients(sc, trainer.model(), trainer.config(), k);
+      });
       List<String> train = new ArrayList<>(List.of("train"));
       train.addAll(rest);
       return Main.execute(train.toArray(String[]::new));

@@ -128,6 +128,42 @@ class ExactDataParallelTest {
   }
 
   /**
+   * An output at every step of sequences of different lengths, the loss averaged over the valid
+   * steps (PER_OUTPUT): each shard's gradient is weighted by its own count of steps, not of
+   * sequences, or the sum is not the global mean.
+   */
+  @Test
+  void anOutputAtEveryStepIsWeightedByTheShardsSteps() {
+    TrainingConfig training = TrainingConfig.builder().optimizer(Optimizers.sgd(0.5))
+        .normalization(jrnn.models.LossNormalization.PER_OUTPUT).build();
+    List<Batch> batches = new ArrayList<>();
+    for (Batch b : batches(8)) {
+      int[] perStep = new int[b.steps() * b.size()];
+      for (int i = 0; i < perStep.length; i++) {
+        perStep[i] = b.tokens()[i] == 3 || b.tokens()[i] == 4 ? 1 : 0;
+      }
+      batches.add(Batch.ofTokens(b.steps(), b.size(), b.tokens(), b.lengths(), perStep));
+    }
+    float[] expected = null;
+    for (int partitions : new int[] {0, 2, 4}) {
+      SequenceModel m = SequenceModel.builder().tokens(20, 8).cell("rnn-tanh").hidden(8).softmax(2).seed(4).build();
+      Trainer trainer = new Trainer(m, training, new Rng(3));
+      if (partitions > 0) {
+        trainer.computeGradientsWith(new ShardedGradients(spark, m, training, partitions));
+      }
+      for (Batch b : batches) {
+        trainer.step(b, null);
+      }
+      float[] actual = m.parameters().values().toArray();
+      if (expected == null) {
+        expected = actual;
+      } else {
+        assertNear(expected, actual, 1e-5, "every step, " + partitions + " partitions");
+      }
+    }
+  }
+
+  /**
    * A language model trained by truncated BPTT over 6 parallel streams, each window starting from
    * the states the last one ended in: the shards hand theirs back, and the driver carries them.
    */
@@ -160,6 +196,18 @@ class ExactDataParallelTest {
         assertNear(expected, actual, 1e-5, "language model, " + partitions + " partition(s)");
       }
     }
+  }
+
+  /** A NaN loss on an executor is the driver's trainer's to report, as on one machine (and to roll back). */
+  @Test
+  void aNanLossOnAnExecutorStopsTheUpdateOnTheDriver() {
+    SequenceModel m = model();
+    m.parameters().values().set(0, Float.NaN);
+    Trainer trainer = new Trainer(m, TRAINING, new Rng(3));
+    trainer.computeGradientsWith(new ShardedGradients(spark, m, TRAINING, 2));
+    jrnn.training.TrainingDivergedException e = org.junit.jupiter.api.Assertions.assertThrows(
+        jrnn.training.TrainingDivergedException.class, () -> trainer.step(batches(1).get(0), null));
+    assertTrue(e.getMessage().startsWith("loss is NaN at update 1"), e.getMessage());
   }
 
   static final AtomicBoolean FAILED = new AtomicBoolean();
