@@ -3,7 +3,7 @@ package jrnn.spark;
 import java.io.Serializable;
 
 /**
- * What shards send back, summed by Spark's {@code treeAggregate}: the gradient times the
+ * What shards send back, summed by Spark's {@code treeReduce}: the gradient times the
  * divisor the shard's loss was normalized by (so that the sum divided by the summed divisors is
  * the global batch's gradient), in double precision, so that the order in which Spark combines
  * the parts changes nothing that float32 parameters can hold; the loss tallies; and each

@@ -30,7 +30,7 @@ import org.apache.spark.broadcast.Broadcast;
  * ({@link Trainer#computeGradientsWith}): each update's global batch is cut into shards of
  * consecutive sequences, one Spark task each; the parameters go out as a broadcast; each task
  * computes its shard's gradient with jrnn's engine (adversarial pass included) and Spark's
- * {@code treeAggregate} sums them; the driver's trainer then clips on the global norm, decays and
+ * {@code treeReduce} sums them; the driver's trainer then clips on the global norm, decays and
  * steps its optimizer, as on one machine. The shards' gradients are weighted by the divisor of
  * their loss's normalization, so the sum is the global batch's gradient: 1, 2 or 4 partitions
  * give the parameters one machine gives, to float rounding. Dropout masks are drawn per shard
@@ -89,8 +89,8 @@ public final class ShardedGradients implements Trainer.BatchGradients {
       int n = params.layout().size();
       GradientPart total;
       try {
-        total = spark.parallelize(tasks, tasks.size()).map(compute)
-            .treeAggregate(new GradientPart(n), GradientPart::add, GradientPart::add);
+        // treeReduce, not treeAggregate: a zero value would travel to every task, as large as a gradient.
+        total = spark.parallelize(tasks, tasks.size()).map(compute).treeReduce(GradientPart::add);
       } catch (Exception e) {
         // Scala's checked exceptions are undeclared; a failed job's message carries the failed
         // task's remote stack trace, whose first line says what failed.
