@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
         + " (opset 17) for any ONNX runtime.",
         "The ONNX graph is time-major: tokens [T, B] (int64) or x [T, B, X], sequence_lens [B] (int32), h0 and (LSTM)"
             + " c0 [layers*directions, B, H] in; logits and probabilities (or outputs), hn and cn out.",
-        "A translation model exports as two graphs, OUT.encoder.onnx and OUT.decoder.onnx (one decoding step), with"
+        "A translation model exports as two graphs, NAME.encoder.onnx and NAME.decoder.onnx (one decoding step; NAME is"
+            + " OUT without .onnx), with"
             + " its subword vocabularies and BPE merges as text files beside them."})
 final class ExportCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, description = "The jrnn model file.")

@@ -98,14 +98,6 @@ public final class TrainingRun {
     return out.resolveSibling(out.getFileName() + ".gradnorm");
   }
 
-  /**
-   * The run's trainer: a run whose batches' gradients are computed elsewhere (on a cluster)
-   * hands it its {@link Trainer.BatchGradients} before it starts.
-   */
-  public Trainer trainer() {
-    return trainer;
-  }
-
   /** The history of the run, resumed runs included. */
   public RunHistory history() {
     return history;

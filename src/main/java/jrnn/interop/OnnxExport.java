@@ -42,8 +42,8 @@ import jrnn.params.Parameters;
  * </ul>
  *
  * <p>ONNX's layer output is [T, D, B, H]; between layers it becomes [T, B, 2H] (concatenated
- * directions) or [T, B, H] (summed), as jrnn merges them. Every graph takes
- * {@code sequence_lens} [B] (int32): the reverse direction of each sequence starts at its last
+ * directions) or [T, B, H] (summed), as jrnn merges them. Every stack and network graph takes
+ * {@code sequence_lens} [B] (int32) (a translator's graphs, {@code source_lens}): the reverse direction of each sequence starts at its last
  * valid step, and the final states are those at each sequence's end, as in jrnn.
  *
  * <p>Opset {@value #OPSET} (IR version {@value #IR_VERSION}): the recurrent operators as they

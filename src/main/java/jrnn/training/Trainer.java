@@ -166,6 +166,10 @@ public final class Trainer {
    * them here); clipping, weight decay and the optimizer's step stay with this trainer.
    */
   public void computeGradientsWith(BatchGradients source) {
+    if (model == null) {
+      throw new IllegalStateException("this trainer was made for parameters alone; it trains by update(pass),"
+          + " whose passes compute their own gradients");
+    }
     this.batchGradients = source;
   }
 

@@ -52,6 +52,27 @@ class TranslateCommandsTest {
     return List.of(src, tgt);
   }
 
+  /** jrnn export --format onnx of a translator: the two graphs, its vocabularies and merges, and what it says. */
+  @Test
+  void exportWritesTheTranslatorsGraphsAndWhatTheyNeed() throws Exception {
+    jrnn.frame.Settings s = jrnn.apps.translate.TranslateSettings.SCHEMA.defaults().with(java.util.Map.of(
+        "bpe_merges", "4", "embedding", "4", "hidden", "4", "decoder_hidden", "4"));
+    jrnn.apps.translate.TranslationModel model = jrnn.apps.translate.TranslationModel.create(s,
+        List.of("a b c", "b c d"), List.of("c b a", "d c b"));
+    Path file = dir.resolve("t.jrnn");
+    model.save(file);
+    CommandLineTest.Run r = CommandLineTest.run("export", "--model", file.toString(), "--format", "onnx", "--out",
+        dir.resolve("t.onnx").toString());
+    assertEquals(0, r.exit(), r.err());
+    for (String name : List.of("t.encoder.onnx", "t.decoder.onnx", "t.vocab_source.txt", "t.vocab_target.txt",
+        "t.bpe_source.txt")) {
+      assertTrue(Files.size(dir.resolve(name)) > 0, name);
+      assertTrue(r.out().contains(dir.resolve(name).toString()), "says it wrote " + name + ": " + r.out());
+    }
+    assertTrue(Files.notExists(dir.resolve("t.onnx")), "no file under the name given itself");
+    assertEquals(model.targetVocabulary().toText(), Files.readString(dir.resolve("t.vocab_target.txt")));
+  }
+
   @Test
   void trainTranslateEvaluateAndScore() throws Exception {
     Rng rng = new Rng(3);
