@@ -1,0 +1,69 @@
+package jrnn.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import jrnn.apps.sentiment.SentimentClassifier;
+import jrnn.cli.Main;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Spark ML transformer: a column of P(positive) equal to the classifier's own, the other columns kept. */
+class JrnnScorerTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void addsTheClassifiersProbabilityAsAColumn() throws Exception {
+    Random random = new Random(6);
+    Path pos = dir.resolve("pos.txt");
+    Path neg = dir.resolve("neg.txt");
+    Files.write(pos, SparkCommandsTest.reviews(random, 100, 1));
+    Files.write(neg, SparkCommandsTest.reviews(random, 100, 0));
+    Path model = dir.resolve("m.jrnn");
+    assertEquals(0, Main.execute("train", "sentiment", "--pos", pos.toString(), "--neg", neg.toString(),
+        "--embedding", "8", "--hidden", "8", "--epochs", "1", "--min-count", "1", "--adversarial", "0",
+        "--encoding", "UTF-8", "--out", model.toString()));
+    List<String> texts = SparkCommandsTest.reviews(random, 600, 0);
+    SparkSession spark = SparkSession.builder().master("local[2]").appName("jrnn-scorer-test")
+        .config("spark.ui.enabled", "false").getOrCreate();
+    try {
+      List<Row> rows = new ArrayList<>();
+      for (int i = 0; i < texts.size(); i++) {
+        rows.add(RowFactory.create(i, texts.get(i)));
+      }
+      StructType schema = new StructType().add("id", DataTypes.IntegerType).add("review", DataTypes.StringType);
+      Dataset<Row> df = spark.createDataFrame(rows, schema).repartition(3);
+      int loadsBefore = RowScorer.loads();
+      JrnnScorer scorer = new JrnnScorer(spark, model).setInputCol("review").setOutputCol("positive");
+      Dataset<Row> scored = scorer.transform(df);
+      assertEquals(List.of("id", "review", "positive"), List.of(scored.schema().fieldNames()));
+      double[] expected = SentimentClassifier.load(model).positives(texts);
+      List<Row> out = scored.collectAsList();
+      assertEquals(texts.size(), out.size());
+      for (Row r : out) {
+        int id = r.getInt(0);
+        assertEquals(texts.get(id), r.getString(1));
+        assertEquals(expected[id], r.getDouble(2), 1e-6, "row " + id);
+      }
+      assertEquals(1, RowScorer.loads() - loadsBefore, "loaded once for three partitions");
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> scorer.setInputCol("text").transform(df));
+      assertTrue(e.getMessage().contains("no column 'text'") && e.getMessage().contains("review"), e.getMessage());
+    } finally {
+      spark.stop();
+    }
+  }
+}
