@@ -74,20 +74,13 @@ public final class TorchStateDict {
         jrnn.put(e.name(), params.value(e.name()).toDoubleArray());
       }
     }
-    int h = cfg.hiddenSize();
-    int rows = cfg.cell().gates() * h;
+    int rows = cfg.cell().gates() * cfg.hiddenSize();
     PyTorchWeights.toTorch(cfg, prefix, jrnn).forEach((name, v) -> {
-      int[] shape = name.startsWith("weight_ih") ? new int[] {rows, cfg.layerInputSize(layer(name))}
-          : name.startsWith("weight_hh") ? new int[] {rows, h} : new int[] {rows};
+      // The weights keep jrnn's shapes (and names); the biases are vectors of the gate rows.
+      int[] shape = name.startsWith("weight") ? params.layout().get(prefix + name).shape() : new int[] {rows};
       out.put(torchPrefix + name, Tensor.of(v, shape));
     });
     return out;
-  }
-
-  private static int layer(String torchName) {
-    String s = torchName.substring(torchName.indexOf("_l") + 2);
-    int end = s.indexOf('_');
-    return Integer.parseInt(end < 0 ? s : s.substring(0, end));
   }
 
   /** The metadata of a whole model's export, of application {@code kind}: the convention and the configuration. */

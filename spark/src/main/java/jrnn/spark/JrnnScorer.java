@@ -26,8 +26,8 @@ import org.apache.spark.sql.types.StructType;
  * {@code new JrnnScorer(spark, model).setInputCol("text").setOutputCol("positive").transform(df)}
  * adds a double column, P(positive) for a sentiment model, perplexity for a language model
  * (NaN for a text too short to have one). The model file's bytes travel once, as a broadcast, and
- * each executor loads the model once ({@link RowScorer}); rows are scored in batches of
- * {@value SparkMain#SCORE_BATCH}, partition by partition.
+ * each executor loads the model once ({@link RowScorer}); each partition's rows are scored
+ * together, in the classifier's own batches.
  */
 public final class JrnnScorer extends Transformer {
   private static final long serialVersionUID = 1L;
@@ -99,13 +99,7 @@ public final class JrnnScorer extends Transformer {
       for (Row r : all) {
         texts.add(r.isNullAt(column) ? "" : r.getString(column));
       }
-      double[] scores = new double[all.size()];
-      int at = 0;
-      for (List<String> chunk : RowScorer.chunks(texts, SparkMain.SCORE_BATCH)) {
-        double[] c = s.score(chunk, bytes.value());
-        System.arraycopy(c, 0, scores, at, c.length);
-        at += c.length;
-      }
+      double[] scores = s.score(texts, bytes.value());
       List<Row> result = new ArrayList<>(all.size());
       for (int i = 0; i < all.size(); i++) {
         Object[] values = new Object[all.get(i).length() + 1];

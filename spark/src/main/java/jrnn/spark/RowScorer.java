@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -115,14 +114,5 @@ public final class RowScorer implements Serializable {
   /** A score as the output's text: NaN for a row without one. */
   static String format(double v) {
     return Double.isNaN(v) ? "NaN" : String.format(Locale.ROOT, "%.6f", v);
-  }
-
-  /** Rows of a partition in batches of {@code size}, for the classifier's batched passes. */
-  static List<List<String>> chunks(List<String> rows, int size) {
-    List<List<String>> out = new ArrayList<>();
-    for (int i = 0; i < rows.size(); i += size) {
-      out.add(rows.subList(i, Math.min(rows.size(), i + size)));
-    }
-    return out;
   }
 }

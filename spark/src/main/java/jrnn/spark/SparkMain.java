@@ -31,9 +31,6 @@ import org.apache.spark.sql.SparkSession;
  * </ul>
  */
 public final class SparkMain {
-  /** Rows a classifier scores in one batched pass. */
-  static final int SCORE_BATCH = 256;
-
   private SparkMain() {}
 
   public static void main(String[] args) {
@@ -171,12 +168,11 @@ public final class SparkMain {
       throws java.io.IOException {
     List<String> all = new ArrayList<>();
     rows.forEachRemaining(all::add);
+    // The classifier reads the partition's rows in batches of its own.
+    double[] s = scorer.score(all, model);
     List<String> out = new ArrayList<>(all.size());
-    for (List<String> chunk : RowScorer.chunks(all, SCORE_BATCH)) {
-      double[] s = scorer.score(chunk, model);
-      for (int i = 0; i < s.length; i++) {
-        out.add(RowScorer.format(s[i]) + "\t" + chunk.get(i));
-      }
+    for (int i = 0; i < s.length; i++) {
+      out.add(RowScorer.format(s[i]) + "\t" + all.get(i));
     }
     return out.iterator();
   }

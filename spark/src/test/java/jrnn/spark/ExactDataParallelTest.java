@@ -109,7 +109,6 @@ class ExactDataParallelTest {
     List<LossStats> alone = new ArrayList<>();
     float[] expected = train(batches, 0, null, alone);
     float[] untrained = model().parameters().values().toArray();
-    assertNear(untrained, expected, Double.POSITIVE_INFINITY, "sanity");
     for (int partitions : new int[] {1, 2, 4}) {
       List<LossStats> sharded = new ArrayList<>();
       float[] actual = train(batches, partitions, ShardedGradients::computePart, sharded);
