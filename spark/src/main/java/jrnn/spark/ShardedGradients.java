@@ -1,6 +1,8 @@
 package jrnn.spark;
 
 import java.io.Serializable;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +16,6 @@ import jrnn.models.LossStats;
 import jrnn.models.ModelConfig;
 import jrnn.models.SequenceModel;
 import jrnn.params.Parameters;
-import jrnn.tensor.Tensor;
 import jrnn.optim.Optimizers;
 import jrnn.training.Trainer;
 import jrnn.training.TrainingDivergedException;
@@ -30,7 +31,8 @@ import org.apache.spark.broadcast.Broadcast;
  * ({@link Trainer#computeGradientsWith}): each update's global batch is cut into shards of
  * consecutive sequences, one Spark task each; the parameters go out as a broadcast; each task
  * computes its shard's gradient with jrnn's engine (adversarial pass included) and Spark's
- * {@code treeReduce} sums them; the driver's trainer then clips on the global norm, decays and
+ * {@code treeReduce} sums them; of the embedding table, only the rows a shard reads travel, in its
+ * task, and only their gradients come back ({@link ParameterSplit}); the driver's trainer then clips on the global norm, decays and
  * steps its optimizer, as on one machine. The shards' gradients are weighted by the divisor of
  * their loss's normalization, so the sum is the global batch's gradient: 1, 2 or 4 partitions
  * give the parameters one machine gives, to float rounding. Dropout masks are drawn per shard
@@ -45,11 +47,16 @@ public final class ShardedGradients implements Trainer.BatchGradients {
   private final String normalization;
   private final double adversarialNorm;
   private final int partitions;
+  private final ParameterSplit split;
   private final Function<Task, GradientPart> compute;
 
-  /** One shard with what its task needs besides the broadcast parameters. */
+  /**
+   * One shard with what its task needs: the parameters outside the embedding table (a broadcast)
+   * and the table's rows that the shard reads ({@code rows}, their values one after another in
+   * {@code rowValues}).
+   */
   record Task(Shard shard, Map<String, String> config, String normalization, double adversarialNorm,
-      Broadcast<float[]> parameters) implements Serializable {}
+      Broadcast<float[]> dense, int[] rows, float[] rowValues) implements Serializable {}
 
   /**
    * Gradients of {@code model}'s batches (trained as {@code training} says) over {@code partitions}
@@ -71,6 +78,7 @@ public final class ShardedGradients implements Trainer.BatchGradients {
     this.normalization = training.normalization().name();
     this.adversarialNorm = training.adversarialNorm();
     this.partitions = partitions;
+    this.split = ParameterSplit.of(model.parameters().layout());
     this.compute = compute;
   }
 
@@ -83,10 +91,14 @@ public final class ShardedGradients implements Trainer.BatchGradients {
     // dropout takes nothing from it, so that the run's draws are those of one machine.
     long seed = model.config().dropout() > 0 ? rng.nextLong() : 0;
     List<Shard> shards = Shard.split(batch, initial, partitions, seed);
-    Broadcast<float[]> values = spark.broadcast(params.values().toArray());
+    FloatBuffer all = params.values().data();
+    Broadcast<float[]> values = spark.broadcast(split.dense(all));
     try {
-      List<Task> tasks = shards.stream().map(s -> new Task(s, config, normalization, adversarialNorm, values)).toList();
-      int n = params.layout().size();
+      List<Task> tasks = new ArrayList<>();
+      for (Shard s : shards) {
+        int[] rows = split.rowsRead(s.tokens());
+        tasks.add(new Task(s, config, normalization, adversarialNorm, values, rows, split.rowValues(rows, all)));
+      }
       GradientPart total;
       try {
         // treeReduce, not treeAggregate: a zero value would travel to every task, as large as a gradient.
@@ -104,10 +116,25 @@ public final class ShardedGradients implements Trainer.BatchGradients {
         // The driver's trainer stops (or rolls back) on it, before any gradient is used.
         return new LossStats(total.lossSum, (int) total.count, (int) total.correct, (int) total.sequences);
       }
-      Tensor g = params.grads();
-      for (int i = 0; i < n; i++) {
-        g.set(i, (float) (total.weightedGradient[i] / total.divisor));
+      float[] dense = new float[total.dense.length];
+      for (int i = 0; i < dense.length; i++) {
+        dense[i] = (float) (total.dense[i] / total.divisor);
       }
+      // The trainer zeroed the buffer: the rows no shard read keep a zero gradient.
+      FloatBuffer g = params.grads().data();
+      split.putDense(dense, g);
+      int[] rows = new int[total.rows.size()];
+      float[] rowValues = new float[rows.length * split.width()];
+      int k = 0;
+      for (Map.Entry<Integer, double[]> row : total.rows.entrySet()) {
+        rows[k] = row.getKey();
+        double[] v = row.getValue();
+        for (int j = 0; j < v.length; j++) {
+          rowValues[k * v.length + j] = (float) (v[j] / total.divisor);
+        }
+        k++;
+      }
+      split.putRows(rows, rowValues, g);
       finalState = assemble(total.finalStates, shards, batch.size());
       return new LossStats(total.lossSum, (int) total.count, (int) total.correct, (int) total.sequences);
     } finally {
@@ -168,10 +195,14 @@ public final class ShardedGradients implements Trainer.BatchGradients {
       WORKERS.get().put(key, w);
     }
     SequenceModel m = w.model();
-    m.parameters().values().data().put(0, task.parameters().value());
+    ParameterSplit split = ParameterSplit.of(m.parameters().layout());
+    // Rows of the table that the shard does not read keep stale values: nothing reads them.
+    FloatBuffer values = m.parameters().values().data();
+    split.putDense(task.dense().value(), values);
+    split.putRows(task.rows(), task.rowValues(), values);
     Shard shard = task.shard();
     w.trainer().useRng(new Rng(shard.seed()));
-    GradientPart part = new GradientPart(m.parameters().layout().size());
+    GradientPart part = new GradientPart(split.denseSize());
     LossStats loss;
     try {
       loss = w.trainer().gradients(shard.batch(), shard.initialState());
@@ -185,9 +216,19 @@ public final class ShardedGradients implements Trainer.BatchGradients {
     RecurrentState fin = m.finalState();
     part.finalStates.put(shard.index(), new float[][] {fin.h().toArray(), fin.c() == null ? null : fin.c().toArray()});
     double divisor = normalization == LossNormalization.PER_SEQUENCE ? shard.size() : loss.count();
-    Tensor g = m.parameters().grads();
-    for (int i = 0; i < g.size(); i++) {
-      part.weightedGradient[i] = g.get(i) * divisor;
+    FloatBuffer g = m.parameters().grads().data();
+    float[] dense = split.dense(g);
+    for (int i = 0; i < dense.length; i++) {
+      part.dense[i] = dense[i] * divisor;
+    }
+    float[] rowGradients = split.rowValues(task.rows(), g);
+    int width = split.width();
+    for (int k = 0; k < task.rows().length; k++) {
+      double[] row = new double[width];
+      for (int j = 0; j < width; j++) {
+        row[j] = rowGradients[k * width + j] * divisor;
+      }
+      part.rows.put(task.rows()[k], row);
     }
     part.divisor = divisor;
     part.lossSum = loss.sum();

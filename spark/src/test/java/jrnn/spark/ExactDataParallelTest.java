@@ -201,13 +201,68 @@ class ExactDataParallelTest {
   @Test
   void aNanLossOnAnExecutorStopsTheUpdateOnTheDriver() {
     SequenceModel m = model();
-    m.parameters().values().set(0, Float.NaN);
+    // A weight outside the embedding table, which every shard reads.
+    m.parameters().values().set(m.parameters().layout().size() - 1, Float.NaN);
     Trainer trainer = new Trainer(m, TRAINING, new Rng(3));
     trainer.computeGradientsWith(new ShardedGradients(spark, m, TRAINING, 2));
     jrnn.training.TrainingDivergedException e = org.junit.jupiter.api.Assertions.assertThrows(
         jrnn.training.TrainingDivergedException.class, () -> trainer.step(batches(1).get(0), null));
     assertTrue(e.getMessage().startsWith("loss is NaN at update 1"), e.getMessage());
   }
+
+  /**
+   * A vocabulary of 400 words of which each batch reads a few dozen: a shard's task carries the
+   * embedding rows its tokens read and no other, and the parameters still equal one machine's
+   * (the rows no shard read get a zero gradient, and the optimizer's momentum still moves them).
+   */
+  @Test
+  void onlyTheEmbeddingRowsAShardReadsTravelAndTheUpdateIsUnchanged() {
+    List<Batch> batches = new ArrayList<>();
+    Rng rng = new Rng(8);
+    for (Batch b : batches(6)) {
+      int[] tokens = b.tokens().clone();
+      int offset = 20 * rng.nextInt(20);
+      for (int i = 0; i < tokens.length; i++) {
+        tokens[i] += offset;
+      }
+      batches.add(Batch.ofTokens(b.steps(), b.size(), tokens, b.lengths(), b.targets()));
+    }
+    java.util.function.Supplier<SequenceModel> fresh = () -> SequenceModel.builder().tokens(400, 8).cell("lstm")
+        .hidden(8).bidirectional(Bidirectional.CONCAT).readout(Readout.MAX).softmax(2).seed(7).build();
+    float[] expected = null;
+    // Static: Spark hands the task a deserialized copy of the function and what it captures.
+    MISFITS.clear();
+    TASKS.set(0);
+    Function<ShardedGradients.Task, GradientPart> checked = task -> {
+      int[] read = java.util.Arrays.stream(task.shard().tokens()).distinct().sorted().toArray();
+      if (!java.util.Arrays.equals(read, task.rows()) || task.rowValues().length != read.length * 8 || read.length > 60) {
+        MISFITS.add("shard " + task.shard().index() + " carries rows " + java.util.Arrays.toString(task.rows()));
+      }
+      TASKS.incrementAndGet();
+      return ShardedGradients.computePart(task);
+    };
+    for (int partitions : new int[] {0, 1, 3}) {
+      SequenceModel m = fresh.get();
+      Trainer trainer = new Trainer(m, TRAINING, new Rng(3));
+      if (partitions > 0) {
+        trainer.computeGradientsWith(new ShardedGradients(spark, m, TRAINING, partitions, checked));
+      }
+      for (Batch b : batches) {
+        trainer.step(b, null);
+      }
+      float[] actual = m.parameters().values().toArray();
+      if (expected == null) {
+        expected = actual;
+      } else {
+        assertNear(expected, actual, 1e-5, "400 words, " + partitions + " partition(s)");
+      }
+    }
+    assertEquals(6 * (1 + 3), TASKS.get());
+    assertTrue(MISFITS.isEmpty(), String.join("; ", MISFITS));
+  }
+
+  static final List<String> MISFITS = new java.util.concurrent.CopyOnWriteArrayList<>();
+  static final java.util.concurrent.atomic.AtomicInteger TASKS = new java.util.concurrent.atomic.AtomicInteger();
 
   static final AtomicBoolean FAILED = new AtomicBoolean();
 

@@ -84,6 +84,26 @@ class SparkCommandsTest {
     // The file is an ordinary model file: jrnn's commands read it.
     assertEquals(0, Main.execute("eval", "sentiment", "--model", spread.toString(), "--pos", validPos.toString(),
         "--neg", validNeg.toString(), "--encoding", "UTF-8"));
+
+    // A job stopped after its first epoch and restarted with --resume goes on from the driver's
+    // checkpoint (OUT.ckpt, written through the frame) and ends with the uninterrupted run's model.
+    Path restarted = dir.resolve("restarted.jrnn");
+    List<String> first = new ArrayList<>(b.subList(0, b.size() - 1));
+    first.set(first.indexOf("--epochs") + 1, "1");
+    first.add(restarted.toString());
+    long before = ShardedGradients.PARTS.get();
+    assertEquals(0, SparkMain.execute(first.toArray(String[]::new)));
+    long firstEpochParts = ShardedGradients.PARTS.get() - before;
+    assertTrue(Files.exists(restarted.resolveSibling("restarted.jrnn.ckpt")), "the driver wrote a checkpoint");
+    List<String> second = new ArrayList<>(b.subList(0, b.size() - 1));
+    second.add(restarted.toString());
+    second.add("--resume");
+    before = ShardedGradients.PARTS.get();
+    assertEquals(0, SparkMain.execute(second.toArray(String[]::new)));
+    // It computed the second epoch only (a run that ignored --resume would have computed two).
+    assertEquals(firstEpochParts, ShardedGradients.PARTS.get() - before);
+    ExactDataParallelTest.assertNear(expected, SentimentModel.load(restarted).parameters().values().toArray(), 1e-5,
+        "a restarted spark-train against one uninterrupted train");
   }
 
   @Test
