@@ -24,8 +24,10 @@ import org.apache.spark.sql.types.StructType;
 /**
  * A Spark ML {@link Transformer} that scores a text column with a jrnn model, for pipelines:
  * {@code new JrnnScorer(spark, model).setInputCol("text").setOutputCol("positive").transform(df)}
- * adds a double column, P(positive) for a sentiment model, perplexity for a language model
- * (NaN for a text too short to have one). The model file's bytes travel once, as a broadcast, and
+ * adds a column: a double, P(positive) for a sentiment model or perplexity for a language model
+ * (NaN for a text too short to have one); a string, the translation of a translation model or, for
+ * a speech model whose input column holds paths of WAV files, what each says. The model file's
+ * bytes travel once, as a broadcast, and
  * each executor loads the model once ({@link RowScorer}); each partition's rows are scored
  * together, in the classifier's own batches.
  */
@@ -83,7 +85,8 @@ public final class JrnnScorer extends Transformer {
     if (names.contains(outputCol)) {
       throw new IllegalArgumentException("JrnnScorer: column '" + outputCol + "' exists already");
     }
-    return schema.add(new StructField(outputCol, DataTypes.DoubleType, false, org.apache.spark.sql.types.Metadata.empty()));
+    return schema.add(new StructField(outputCol, scorer.numeric() ? DataTypes.DoubleType : DataTypes.StringType, false,
+        org.apache.spark.sql.types.Metadata.empty()));
   }
 
   @Override
@@ -99,14 +102,14 @@ public final class JrnnScorer extends Transformer {
       for (Row r : all) {
         texts.add(r.isNullAt(column) ? "" : r.getString(column));
       }
-      double[] scores = s.score(texts, bytes.value());
+      List<?> results = s.results(texts, bytes.value());
       List<Row> result = new ArrayList<>(all.size());
       for (int i = 0; i < all.size(); i++) {
         Object[] values = new Object[all.get(i).length() + 1];
         for (int k = 0; k < values.length - 1; k++) {
           values[k] = all.get(i).get(k);
         }
-        values[values.length - 1] = scores[i];
+        values[values.length - 1] = results.get(i);
         result.add(RowFactory.create(values));
       }
       return result.iterator();

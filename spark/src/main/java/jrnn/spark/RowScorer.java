@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -15,19 +16,24 @@ import java.util.function.Function;
 import jrnn.apps.lm.LanguageModel;
 import jrnn.apps.sentiment.SentimentClassifier;
 import jrnn.apps.sentiment.SentimentModel;
+import jrnn.apps.speech.SpeechModel;
+import jrnn.apps.translate.TranslationModel;
 import jrnn.frame.AppFile;
 import jrnn.io.ModelFile;
 
 /**
- * Scores rows of text with a jrnn model, as Spark's executors run it: the model file's bytes
- * travel once (a broadcast), and each executor JVM loads the model once, on its first row, and
- * shares it between its task threads (the task-level classes are thread-safe). A sentiment
- * model gives each row its P(positive); a language model its perplexity.
+ * Scores rows with a jrnn model, as Spark's executors run it: the model file's bytes travel once
+ * (a broadcast), and each executor JVM loads the model once, on its first row, and shares it
+ * between its task threads (the applications' inference calls are thread-safe). What a row gets
+ * depends on the model: a sentiment model gives a text its P(positive), a language model its
+ * perplexity (numbers); a translation model gives a sentence its translation, with the model's own
+ * beam, and a speech model gives a WAV file (a row is its path, readable where the executors run)
+ * the words it hears (texts).
  */
 public final class RowScorer implements Serializable {
-  private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 2L;
   /** Models loaded in this JVM, by the SHA-256 of their file (a job scores with one or two). */
-  private static final Map<String, Function<List<String>, double[]>> LOADED = new ConcurrentHashMap<>();
+  private static final Map<String, Function<List<String>, List<?>>> LOADED = new ConcurrentHashMap<>();
   /** How many times this JVM has loaded a model file. */
   private static final java.util.concurrent.atomic.AtomicInteger LOADS = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -41,25 +47,39 @@ public final class RowScorer implements Serializable {
 
   /**
    * A scorer of the model file {@code file} (read and checked: checksum, kind); an error unless
-   * it holds a sentiment or language model.
+   * it holds a sentiment, language, translation or speech model.
    */
   public static RowScorer of(Path file) throws IOException {
     String kind = AppFile.header(ModelFile.read(file), file).kind();
-    if (!kind.equals(SentimentModel.APP) && !kind.equals(LanguageModel.APP)) {
+    if (!List.of(SentimentModel.APP, LanguageModel.APP, TranslationModel.APP, SpeechModel.APP).contains(kind)) {
       throw new IllegalArgumentException("model file " + file + " holds a " + kind + " model; rows are scored by"
-          + " sentiment models (P(positive)) and language models (perplexity)");
+          + " sentiment models (P(positive)), language models (perplexity), translation models (the translation)"
+          + " and speech models (what a WAV file says)");
     }
     return new RowScorer(kind, sha256(Files.readAllBytes(file)));
   }
 
-  /** What the score of a row is: "positive" (P(positive)) or "perplexity". */
+  /** What a row gets: "positive" (P(positive)), "perplexity", "translation" or "transcription". */
   public String scoreName() {
-    return kind.equals(SentimentModel.APP) ? "positive" : "perplexity";
+    return switch (kind) {
+      case SentimentModel.APP -> "positive";
+      case LanguageModel.APP -> "perplexity";
+      case TranslationModel.APP -> "translation";
+      default -> "transcription";
+    };
   }
 
-  /** The scores of {@code rows}, in order, with the model of {@code bytes} (loaded once per JVM). */
-  public double[] score(List<String> rows, byte[] bytes) throws IOException {
-    Function<List<String>, double[]> model;
+  /** Whether rows get numbers ({@link #score}), or texts ({@link #results} only). */
+  public boolean numeric() {
+    return kind.equals(SentimentModel.APP) || kind.equals(LanguageModel.APP);
+  }
+
+  /**
+   * What each of {@code rows} gets, in order, with the model of {@code bytes} (loaded once per
+   * JVM): a Double (NaN for a text too short to have a perplexity) or a String.
+   */
+  public List<?> results(List<String> rows, byte[] bytes) throws IOException {
+    Function<List<String>, List<?>> model;
     try {
       // The first task of an executor loads the model; its other tasks wait for that one load.
       model = LOADED.computeIfAbsent(digest, d -> {
@@ -72,27 +92,53 @@ public final class RowScorer implements Serializable {
     } catch (java.io.UncheckedIOException e) {
       throw e.getCause();
     }
-    return model.apply(rows);
+    try {
+      return model.apply(rows);
+    } catch (java.io.UncheckedIOException e) {
+      throw e.getCause();
+    }
   }
 
-  private Function<List<String>, double[]> load(byte[] bytes) throws IOException {
+  /** The numbers of {@code rows} (sentiment and language models), as {@link #results}. */
+  public double[] score(List<String> rows, byte[] bytes) throws IOException {
+    if (!numeric()) {
+      throw new IllegalStateException("a " + kind + " model gives rows texts (" + scoreName() + "), not numbers");
+    }
+    return results(rows, bytes).stream().mapToDouble(v -> (Double) v).toArray();
+  }
+
+  private Function<List<String>, List<?>> load(byte[] bytes) throws IOException {
     LOADS.incrementAndGet();
     Path file = Files.createTempFile("jrnn-model", ".jrnn");
     try {
       Files.write(file, bytes);
-      if (kind.equals(SentimentModel.APP)) {
-        SentimentClassifier classifier = SentimentClassifier.load(file);
-        return classifier::positives;
-      }
-      LanguageModel lm = LanguageModel.load(file);
-      return rows -> {
-        double[] out = new double[rows.size()];
-        for (int i = 0; i < out.length; i++) {
-          // A row too short to predict anything (under two tokens) has no perplexity.
-          out[i] = lm.encode(lm.tokenize(rows.get(i))).length < 2 ? Double.NaN : lm.perplexity(rows.get(i));
+      switch (kind) {
+        case SentimentModel.APP -> {
+          SentimentClassifier classifier = SentimentClassifier.load(file);
+          return rows -> Arrays.stream(classifier.positives(rows)).boxed().toList();
         }
-        return out;
-      };
+        case LanguageModel.APP -> {
+          LanguageModel lm = LanguageModel.load(file);
+          // A row too short to predict anything (under two tokens) has no perplexity.
+          return rows -> rows.stream().map(r -> lm.encode(lm.tokenize(r)).length < 2 ? Double.NaN : lm.perplexity(r))
+              .toList();
+        }
+        case TranslationModel.APP -> {
+          TranslationModel translator = TranslationModel.load(file);
+          return translator::translate;
+        }
+        default -> {
+          SpeechModel recogniser = SpeechModel.load(file);
+          return rows -> {
+            try {
+              return recogniser.transcribe(rows.stream().map(Path::of).toList()).stream()
+                  .map(words -> String.join(" ", words)).toList();
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          };
+        }
+      }
     } finally {
       Files.deleteIfExists(file);
     }
@@ -111,8 +157,11 @@ public final class RowScorer implements Serializable {
     }
   }
 
-  /** A score as the output's text: NaN for a row without one. */
-  static String format(double v) {
-    return Double.isNaN(v) ? "NaN" : String.format(Locale.ROOT, "%.6f", v);
+  /** What a row got, as the output's text: a number to 6 decimals (NaN for a row without one), or the text. */
+  static String format(Object v) {
+    if (v instanceof Double d) {
+      return d.isNaN() ? "NaN" : String.format(Locale.ROOT, "%.6f", d);
+    }
+    return v.toString();
   }
 }

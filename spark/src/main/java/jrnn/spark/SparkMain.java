@@ -173,11 +173,11 @@ public final class SparkMain {
       throws java.io.IOException {
     List<String> all = new ArrayList<>();
     rows.forEachRemaining(all::add);
-    // The classifier reads the partition's rows in batches of its own.
-    double[] s = scorer.score(all, model);
+    // The model reads the partition's rows in batches of its own.
+    List<?> results = scorer.results(all, model);
     List<String> out = new ArrayList<>(all.size());
-    for (int i = 0; i < s.length; i++) {
-      out.add(RowScorer.format(s[i]) + "\t" + all.get(i));
+    for (int i = 0; i < all.size(); i++) {
+      out.add(RowScorer.format(results.get(i)) + "\t" + all.get(i));
     }
     return out.iterator();
   }

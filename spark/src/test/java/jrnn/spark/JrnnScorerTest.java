@@ -66,4 +66,34 @@ class JrnnScorerTest {
       spark.stop();
     }
   }
+
+  /** A translation model's column is a string: each row's translation, as the model gives it in one process. */
+  @Test
+  void addsATranslationModelsTranslationsAsATextColumn() throws Exception {
+    List<String> sentences = List.of("a b c", "c d", "e f g a", "b", "d d e", "g f e d c", "a c e", "f");
+    jrnn.frame.Settings ts = jrnn.apps.translate.TranslateSettings.SCHEMA.defaults().with(java.util.Map.of(
+        "bpe_merges", "4", "embedding", "8", "hidden", "8", "decoder_hidden", "8"));
+    Path model = dir.resolve("t.jrnn");
+    jrnn.apps.translate.TranslationModel.create(ts, sentences, sentences).save(model);
+    SparkSession spark = SparkSession.builder().master("local[2]").appName("jrnn-scorer-test")
+        .config("spark.ui.enabled", "false").getOrCreate();
+    try {
+      List<Row> rows = new ArrayList<>();
+      for (int i = 0; i < sentences.size(); i++) {
+        rows.add(RowFactory.create(i, sentences.get(i)));
+      }
+      StructType schema = new StructType().add("id", DataTypes.IntegerType).add("de", DataTypes.StringType);
+      Dataset<Row> df = spark.createDataFrame(rows, schema).repartition(2);
+      Dataset<Row> out = new JrnnScorer(spark, model).setInputCol("de").setOutputCol("en").transform(df);
+      assertEquals(DataTypes.StringType, out.schema().apply("en").dataType());
+      List<String> expected = jrnn.apps.translate.TranslationModel.load(model).translate(sentences);
+      List<Row> got = out.collectAsList();
+      assertEquals(sentences.size(), got.size());
+      for (Row r : got) {
+        assertEquals(expected.get(r.getInt(0)), r.getString(2), "row " + r.getInt(0));
+      }
+    } finally {
+      spark.stop();
+    }
+  }
 }

@@ -139,6 +139,110 @@ class SparkCommandsTest {
     assertEquals(1, RowScorer.loads() - loadsBefore, "the model loaded once in this JVM, for all four tasks");
   }
 
+  /** The output rows of {@code spark-score}, part by part, split into what the row got and the row. */
+  static List<String[]> scored(Path output) throws IOException {
+    List<String[]> out = new ArrayList<>();
+    try (Stream<Path> parts = Files.list(output)) {
+      for (Path p : parts.filter(p -> p.getFileName().toString().startsWith("part-")).sorted().toList()) {
+        for (String line : Files.readAllLines(p, StandardCharsets.UTF_8)) {
+          out.add(line.split("\t", 2));
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A translation model's rows get their translations, and a speech model's rows (paths of WAV
+   * files) the words heard in them: the same, row by row and in order, as the models give in one
+   * process. The models are untrained (random weights), which makes their outputs varied.
+   */
+  @Test
+  void sparkScoreTranslatesSentencesAndTranscribesRecordings() throws Exception {
+    Random random = new Random(6);
+    String[] words = {"a", "b", "c", "d", "e", "f", "g"};
+    List<String> sentences = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      List<String> w = new ArrayList<>();
+      for (int k = 1 + random.nextInt(6); k > 0; k--) {
+        w.add(words[random.nextInt(words.length)]);
+      }
+      sentences.add(String.join(" ", w));
+    }
+    jrnn.frame.Settings ts = jrnn.apps.translate.TranslateSettings.SCHEMA.defaults().with(java.util.Map.of(
+        "bpe_merges", "4", "embedding", "8", "hidden", "8", "decoder_hidden", "8", "beam", "3"));
+    Path translator = dir.resolve("t.jrnn");
+    jrnn.apps.translate.TranslationModel.create(ts, sentences, sentences).save(translator);
+    Path input = write("sentences.txt", sentences);
+    Path output = dir.resolve("translations");
+    assertEquals(0, SparkMain.execute("spark-score", "--model", translator.toString(), "--input", input.toString(),
+        "--output", output.toString(), "--master", "local[2]", "--partitions", "3"));
+    List<String> expected = jrnn.apps.translate.TranslationModel.load(translator).translate(sentences);
+    List<String[]> got = scored(output);
+    assertEquals(sentences.size(), got.size());
+    for (int i = 0; i < sentences.size(); i++) {
+      assertEquals(sentences.get(i), got.get(i)[1], "row " + i + " in order");
+      assertEquals(expected.get(i), got.get(i)[0], "translation of row " + i);
+    }
+    assertTrue(new java.util.HashSet<>(expected).size() >= 3, "varied translations to compare: " + expected);
+
+    // Recordings: tones sweeping up or down, written as WAV files; the rows are their paths.
+    List<Path> wavs = new ArrayList<>();
+    List<jrnn.apps.speech.Utterance> said = new ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      float[] x = sweep(random, i % 2 == 0);
+      Path wav = dir.resolve("w" + i + ".wav");
+      writeWav(wav, x);
+      wavs.add(wav);
+      said.add(new jrnn.apps.speech.Utterance("w" + i, new jrnn.audio.Wav.Audio(x, 8000), List.of(i % 2 == 0 ? "up" : "down")));
+    }
+    jrnn.frame.Settings ss = jrnn.apps.speech.SpeechSettings.SCHEMA.defaults().with(java.util.Map.of(
+        "task", "ctc", "cell", "gru", "hidden", "8", "layers", "1", "beam", "2"));
+    Path recogniser = dir.resolve("s.jrnn");
+    jrnn.apps.speech.SpeechModel.create(ss, jrnn.apps.speech.SpeechModel.labels(ss, said), null).save(recogniser);
+    Path paths = write("recordings.txt", wavs.stream().map(Path::toString).toList());
+    Path heard = dir.resolve("heard");
+    assertEquals(0, SparkMain.execute("spark-score", "--model", recogniser.toString(), "--input", paths.toString(),
+        "--output", heard.toString(), "--master", "local[2]", "--partitions", "3"));
+    List<String> transcripts = jrnn.apps.speech.SpeechModel.load(recogniser).transcribe(wavs).stream()
+        .map(w -> String.join(" ", w)).toList();
+    List<String[]> rows = scored(heard);
+    assertEquals(wavs.size(), rows.size());
+    for (int i = 0; i < wavs.size(); i++) {
+      assertEquals(wavs.get(i).toString(), rows.get(i)[1], "row " + i + " in order");
+      assertEquals(transcripts.get(i), rows.get(i)[0], "transcription of row " + i);
+    }
+    assertTrue(new java.util.HashSet<>(transcripts).size() >= 2, "varied transcriptions to compare: " + transcripts);
+  }
+
+  /** A quarter to half a second of a tone sweeping between 300 and 1,500 Hz at 8 kHz. */
+  static float[] sweep(Random random, boolean up) {
+    int n = 2000 + random.nextInt(2000);
+    float[] x = new float[n];
+    double phase = 0;
+    for (int i = 0; i < n; i++) {
+      double f = up ? 300 + 1200.0 * i / n : 1500 - 1200.0 * i / n;
+      phase += 2 * Math.PI * f / 8000;
+      x[i] = (float) (0.5 * Math.sin(phase) + 0.01 * random.nextGaussian());
+    }
+    return x;
+  }
+
+  /** {@code x} as a 16-bit mono WAV file at 8 kHz (the JDK's own writer). */
+  static void writeWav(Path file, float[] x) throws IOException {
+    byte[] pcm = new byte[2 * x.length];
+    for (int i = 0; i < x.length; i++) {
+      int v = (int) Math.round(Math.max(-1, Math.min(1, x[i])) * 32767);
+      pcm[2 * i] = (byte) v;
+      pcm[2 * i + 1] = (byte) (v >> 8);
+    }
+    javax.sound.sampled.AudioFormat format = new javax.sound.sampled.AudioFormat(8000, 16, 1, true, false);
+    try (javax.sound.sampled.AudioInputStream in = new javax.sound.sampled.AudioInputStream(
+        new java.io.ByteArrayInputStream(pcm), format, x.length)) {
+      javax.sound.sampled.AudioSystem.write(in, javax.sound.sampled.AudioFileFormat.Type.WAVE, file.toFile());
+    }
+  }
+
   @Test
   void badCommandsAreOneLineErrors() {
     Path missing = dir.resolve("none.jrnn");
