@@ -14,7 +14,7 @@ import java.util.Locale;
  * in the order PyTorch uses for its weights (LSTM i,f,g,o; GRU r,z,n), so that
  * {@code weight_ih} is [gates*H, X] and {@code weight_hh} is [gates*H, H].
  */
-public sealed interface CellType permits CellType.Simple, CellType.Lstm, CellType.Gru {
+public sealed interface CellType extends java.io.Serializable permits CellType.Simple, CellType.Lstm, CellType.Gru {
 
   /** The cell's name, as {@link #parse} reads it. */
   String name();

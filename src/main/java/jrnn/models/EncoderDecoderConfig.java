@@ -32,7 +32,7 @@ import jrnn.params.ParamLayout;
 public record EncoderDecoderConfig(int sourceVocab, int targetVocab, int embedding, CellType cell,
     int encoderHidden, int encoderLayers, boolean bidirectional, int decoderHidden, int decoderLayers,
     Attention.Score attention, int attentionSize, boolean inputFeeding, boolean tied, double dropout,
-    double labelSmoothing) {
+    double labelSmoothing) implements java.io.Serializable {
 
   /** The source embedding table [sourceVocab, embedding]. */
   public static final String SOURCE_EMBEDDING = "source_embedding.weight";

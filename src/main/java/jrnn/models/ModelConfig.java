@@ -36,7 +36,7 @@ import jrnn.params.ParamLayout;
  */
 public record ModelConfig(int vocabSize, int inputSize, CellType cell, int hiddenSize,
     int layers, Bidirectional bidirectional, double dropout, Readout readout, int outputSize,
-    OutputKind output, boolean twoBiases) {
+    OutputKind output, boolean twoBiases) implements java.io.Serializable {
 
   /** A model with one bias vector per recurrent layer and direction. */
   public ModelConfig(int vocabSize, int inputSize, CellType cell, int hiddenSize, int layers,

@@ -159,23 +159,34 @@ public final class Trainer {
 
     /** The final states of the last batch computed, [layers*D, B, H], for the next window to start from. */
     RecurrentState finalState();
+
+    /**
+     * The gradients of {@code pass}'s examples, as {@code pass.run} would leave them, dropout
+     * drawing from {@code rng}; returns the loss. Sources that compute batches of sequences only
+     * need not support it.
+     */
+    default LossStats compute(ShardablePass<?> pass, Rng rng) {
+      throw new UnsupportedOperationException(getClass().getSimpleName() + " computes batches of sequences only");
+    }
   }
 
   /**
-   * From now on {@link #step} takes each batch's gradients from {@code source} (null: computes
-   * them here); clipping, weight decay and the optimizer's step stay with this trainer.
+   * From now on {@link #step} and {@link #update(ShardablePass, Object)} take each update's
+   * gradients from {@code source} (null: computes them here); clipping, weight decay and the
+   * optimizer's step stay with this trainer.
    */
   public void computeGradientsWith(BatchGradients source) {
-    if (model == null) {
-      throw new IllegalStateException("this trainer was made for parameters alone; it trains by update(pass),"
-          + " whose passes compute their own gradients");
-    }
     this.batchGradients = source;
   }
 
   /** How this trainer trains: optimizer, clipping, decay, loss normalization, adversarial norm. */
   public TrainingConfig config() {
     return config;
+  }
+
+  /** The parameters this trainer updates. */
+  public Parameters parameters() {
+    return params;
   }
 
   /** The model this trainer's {@link #step}s train (null for a trainer of {@link #update}s alone). */
@@ -230,6 +241,16 @@ public final class Trainer {
       l.onStep(r);
     }
     return r;
+  }
+
+  /**
+   * One update on {@code pass}'s examples, run on {@code network}, as {@link #update(GradientPass)};
+   * after {@link #computeGradientsWith}, the examples' gradients come from that source (which may
+   * cut them into parts computed elsewhere).
+   */
+  public <N> StepResult update(ShardablePass<N> pass, N network) {
+    BatchGradients elsewhere = batchGradients;
+    return update(r -> elsewhere == null ? pass.run(network, r) : elsewhere.compute(pass, r));
   }
 
   /**

@@ -31,8 +31,50 @@ public final class GradientPart implements Serializable {
     dense = new double[denseSize];
   }
 
+  /** A shard whose loss was not finite: the driver's trainer stops or rolls back on it. */
+  static GradientPart diverged() {
+    GradientPart part = new GradientPart(0);
+    part.lossSum = Double.NaN;
+    part.divisor = 1;
+    return part;
+  }
+
+  /**
+   * The part of a shard whose loss was normalized by {@code divisor}: the gradient in
+   * {@code params}' buffer outside the embedding table, and of the table rows {@code rows}
+   * (ascending), each times the divisor; the loss's tallies.
+   */
+  static GradientPart of(jrnn.params.Parameters params, ParameterSplit split, int[] rows, double divisor,
+      jrnn.models.LossStats loss) {
+    java.nio.FloatBuffer g = params.grads().data();
+    GradientPart part = new GradientPart(split.denseSize());
+    float[] dense = split.dense(g);
+    for (int i = 0; i < dense.length; i++) {
+      part.dense[i] = dense[i] * divisor;
+    }
+    float[] rowGradients = split.rowValues(rows, g);
+    int width = split.width();
+    for (int k = 0; k < rows.length; k++) {
+      double[] row = new double[width];
+      for (int j = 0; j < width; j++) {
+        row[j] = rowGradients[k * width + j] * divisor;
+      }
+      part.rows.put(rows[k], row);
+    }
+    part.divisor = divisor;
+    part.lossSum = loss.sum();
+    part.count = loss.count();
+    part.correct = loss.correct();
+    part.sequences = loss.sequences();
+    return part;
+  }
+
   /** Adds {@code other} into this part; returns this. */
   GradientPart add(GradientPart other) {
+    if (!Double.isFinite(lossSum) || !Double.isFinite(other.lossSum)) {
+      lossSum = Double.NaN;
+      return this;
+    }
     for (int i = 0; i < dense.length; i++) {
       dense[i] += other.dense[i];
     }

@@ -20,9 +20,15 @@ import jrnn.params.ParamLayout;
  */
 record ParameterSplit(int offset, int rows, int width, int total) implements Serializable {
 
+  /** {@code total} parameters, all dense. */
+  static ParameterSplit of(int total) {
+    return new ParameterSplit(0, 0, 0, total);
+  }
+
+  /** The layout's embedding table (if it has one) and the rest. */
   static ParameterSplit of(ParamLayout layout) {
     if (!layout.contains(ModelConfig.EMBEDDING)) {
-      return new ParameterSplit(0, 0, 0, layout.size());
+      return of(layout.size());
     }
     ParamLayout.Entry e = layout.get(ModelConfig.EMBEDDING);
     return new ParameterSplit(e.offset(), e.shape()[0], e.shape()[1], layout.size());

@@ -43,10 +43,15 @@ public record Shard(int index, int steps, int size, int[] tokens, float[] inputs
     int first = 0;
     for (int k = 0; k < n; k++) {
       int size = b / n + (k < b % n ? 1 : 0);
-      out.add(of(batch, initial, k, first, size, seed ^ (0x9E3779B97F4A7C15L * (k + 1))));
+      out.add(of(batch, initial, k, first, size, seedOf(seed, k)));
       first += size;
     }
     return out;
+  }
+
+  /** The dropout seed of shard {@code k} of an update whose seed is {@code seed}. */
+  static long seedOf(long seed, int k) {
+    return seed ^ (0x9E3779B97F4A7C15L * (k + 1));
   }
 
   private static Shard of(Batch batch, RecurrentState initial, int index, int first, int size, long seed) {

@@ -115,22 +115,20 @@ public final class SparkMain {
   }
 
   private static int train(List<String> rest, String master, Integer partitions) {
-    if (rest.isEmpty() || !(rest.get(0).equals("lm") || rest.get(0).equals("sentiment"))) {
-      throw new IllegalArgumentException("spark-train trains lm or sentiment (the applications that train on"
-          + " batches of sequences), got " + (rest.isEmpty() ? "nothing" : "'" + rest.get(0) + "'"));
+    List<String> apps = List.of("lm", "sentiment", "translate", "speech");
+    if (rest.isEmpty() || !apps.contains(rest.get(0))) {
+      throw new IllegalArgumentException("spark-train trains " + String.join(", ", apps) + "; got "
+          + (rest.isEmpty() ? "nothing" : "'" + rest.get(0) + "'"));
     }
     SparkSession spark = session(master, "spark-train " + rest.get(0));
     try {
       JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       int k = partitions == null ? sc.defaultParallelism() : partitions;
       System.out.printf(Locale.ROOT, "spark: master %s, %d partition(s) per update%n", sc.master(), k);
-      TrainingRun.distributeGradients(trainer -> {
-        if (trainer.model() == null) {
-          throw new IllegalArgumentException("this application trains by gradient passes of its own, which are not"
-              + " sharded");
-        }
-        return new ShardedGradients(sc, trainer.model(), trainer.config(), k);
-      });
+      // Trainers of a SequenceModel shard its batches; the others (translation) shard their passes.
+      TrainingRun.distributeGradients(trainer -> trainer.model() != null
+          ? new ShardedGradients(sc, trainer.model(), trainer.config(), k)
+          : new ShardedGradients(sc, trainer.parameters(), trainer.config(), k));
       List<String> train = new ArrayList<>(List.of("train"));
       train.addAll(rest);
       return Main.execute(train.toArray(String[]::new));

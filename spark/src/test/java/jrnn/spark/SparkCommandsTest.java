@@ -139,6 +139,85 @@ class SparkCommandsTest {
     assertEquals(1, RowScorer.loads() - loadsBefore, "the model loaded once in this JVM, for all four tasks");
   }
 
+  /** {@code jrnn train APP OPTIONS --out alone} and {@code spark-train APP} over 3 partitions; returns the two model files. */
+  Path[] trainBothWays(String app, List<String> options) {
+    Path alone = dir.resolve(app + "-alone.jrnn");
+    Path spread = dir.resolve(app + "-spark.jrnn");
+    List<String> a = new ArrayList<>(List.of("train", app));
+    a.addAll(options);
+    a.addAll(List.of("--out", alone.toString()));
+    assertEquals(0, Main.execute(a.toArray(String[]::new)));
+    List<String> b = new ArrayList<>(List.of("spark-train", app, "--master", "local[3]", "--partitions", "3"));
+    b.addAll(options);
+    b.addAll(List.of("--out", spread.toString()));
+    long partsBefore = ShardedGradients.PARTS.get();
+    assertEquals(0, SparkMain.execute(b.toArray(String[]::new)));
+    assertTrue(ShardedGradients.PARTS.get() - partsBefore >= 3 * 4, "the updates' gradients came from Spark tasks");
+    return new Path[] {alone, spread};
+  }
+
+  /**
+   * The applications that train by passes of their own go through Spark too: a translator (sentence
+   * pairs: reversals of letter sequences) and a CTC recogniser (recordings of sweeps up and down,
+   * said in sentences), each trained by {@code spark-train} over 3 partitions, end with the
+   * parameters of {@code jrnn train} with the same options.
+   */
+  @Test
+  void sparkTrainTranslatesAndRecognisesAsOneMachineDoes() throws Exception {
+    Random random = new Random(9);
+    String[] letters = {"a", "b", "c", "d", "e", "f"};
+    List<String> src = new ArrayList<>();
+    List<String> tgt = new ArrayList<>();
+    for (int i = 0; i < 160; i++) {
+      List<String> w = new ArrayList<>();
+      for (int k = 2 + random.nextInt(5); k > 0; k--) {
+        w.add(letters[random.nextInt(letters.length)]);
+      }
+      src.add(String.join(" ", w));
+      java.util.Collections.reverse(w);
+      tgt.add(String.join(" ", w));
+    }
+    Path[] translators = trainBothWays("translate", List.of("--train-src", write("train.src", src.subList(0, 140)).toString(),
+        "--train-tgt", write("train.tgt", tgt.subList(0, 140)).toString(),
+        "--valid-src", write("valid.src", src.subList(140, 160)).toString(),
+        "--valid-tgt", write("valid.tgt", tgt.subList(140, 160)).toString(), "--bpe-merges", "0", "--embedding", "12",
+        "--hidden", "12", "--decoder-hidden", "12", "--dropout", "0", "--batch", "20", "--epochs", "2", "--lr", "0.01"));
+    ExactDataParallelTest.assertNear(
+        jrnn.apps.translate.TranslationModel.load(translators[0]).parameters().values().toArray(),
+        jrnn.apps.translate.TranslationModel.load(translators[1]).parameters().values().toArray(), 1e-5,
+        "spark-train translate against train translate");
+
+    Path audio = Files.createDirectories(dir.resolve("audio"));
+    List<String> manifest = new ArrayList<>(List.of("path\ttranscript\tindex"));
+    for (int i = 0; i < 32; i++) {
+      List<String> said = new ArrayList<>();
+      List<float[]> pieces = new ArrayList<>();
+      for (int k = 1 + random.nextInt(3); k > 0; k--) {
+        boolean up = random.nextBoolean();
+        said.add(up ? "up" : "down");
+        pieces.add(new float[800 + random.nextInt(800)]);
+        pieces.add(sweep(random, up));
+      }
+      pieces.add(new float[800]);
+      int n = pieces.stream().mapToInt(p -> p.length).sum();
+      float[] x = new float[n];
+      int at = 0;
+      for (float[] p : pieces) {
+        System.arraycopy(p, 0, x, at, p.length);
+        at += p.length;
+      }
+      writeWav(audio.resolve("s" + i + ".wav"), x);
+      manifest.add("s" + i + ".wav\t" + String.join(" ", said) + "\t" + i);
+    }
+    Path[] recognisers = trainBothWays("speech", List.of("--manifest", write("s.tsv", manifest).toString(), "--audio",
+        audio.toString(), "--task", "ctc", "--hidden", "8", "--layers", "1", "--stride", "2", "--dropout", "0",
+        "--epochs", "2", "--lr", "0.01", "--batch", "8", "--valid-split", "fold:0/4"));
+    ExactDataParallelTest.assertNear(
+        jrnn.apps.speech.SpeechModel.load(recognisers[0]).parameters().values().toArray(),
+        jrnn.apps.speech.SpeechModel.load(recognisers[1]).parameters().values().toArray(), 1e-5,
+        "spark-train speech (CTC) against train speech");
+  }
+
   /** The output rows of {@code spark-score}, part by part, split into what the row got and the row. */
   static List<String[]> scored(Path output) throws IOException {
     List<String[]> out = new ArrayList<>();
@@ -247,12 +326,12 @@ class SparkCommandsTest {
   void badCommandsAreOneLineErrors() {
     Path missing = dir.resolve("none.jrnn");
     String[][] cases = {
-        {"spark-train", "translate", "--master", "local[1]"},
+        {"spark-train", "longrange", "--master", "local[1]"},
         {"spark-score", "--model", missing.toString(), "--input", "x", "--output", "y"},
         {"spark-score", "--model", missing.toString()},
         {"spark-train", "sentiment", "--partitions", "0", "--master", "local[1]"},
         {"spark-fly"}};
-    String[] named = {"translate", missing.toString(), "--input", "0", "spark-fly"};
+    String[] named = {"longrange", missing.toString(), "--input", "0", "spark-fly"};
     java.io.PrintStream err = System.err;
     for (int i = 0; i < cases.length; i++) {
       java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();

@@ -122,14 +122,7 @@ public final class SpeechTask implements TrainingTask {
         if (!model.sequences()) {
           return trainer.step(SpeechModel.batch(part, targets), null).loss();
         }
-        Batch batch = SpeechModel.batch(part, null);
-        return trainer.update(r -> {
-          net.forward(batch, null, true, r);
-          Tensor grad = Tensor.zeros(batch.steps() * batch.size() * net.config().outputSize());
-          LossStats loss = ctcLoss(net, batch, labels, grad);
-          net.backwardFromOutputs(grad);
-          return loss;
-        }).loss();
+        return trainer.update(new CtcPass(net.config(), part.toArray(new float[0][][]), labels), net).loss();
       }
     };
   }

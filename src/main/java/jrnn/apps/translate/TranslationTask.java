@@ -169,6 +169,8 @@ public final class TranslationTask implements TrainingTask {
         settings().get(CommonSettings.BATCH), POOL_BATCHES, rng);
     EncoderDecoder net = model.network();
     LossNormalization norm = trainingConfig().normalization();
+    int bos = model.targetVocabulary().id(TranslationModel.BOS);
+    int eos = model.targetVocabulary().id(TranslationModel.EOS);
     return new Epoch() {
       private int next;
 
@@ -186,12 +188,7 @@ public final class TranslationTask implements TrainingTask {
           s[j] = sources[ids[j]];
           t[j] = targets[ids[j]];
         }
-        EncoderDecoder.Batch b = batch(model, List.of(s), List.of(t));
-        return trainer.update(r -> {
-          LossStats loss = net.forward(b, true, r);
-          net.backward(norm);
-          return loss;
-        }).loss();
+        return trainer.update(new TranslationPass(net.config(), bos, eos, s, t, norm), net).loss();
       }
     };
   }
