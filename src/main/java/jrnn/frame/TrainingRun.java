@@ -64,12 +64,12 @@ public final class TrainingRun {
     this.history = new RunHistory(task.metric());
   }
 
-  /** Where the runs a thread starts take their batches' gradients; unset: their own trainers (the default). */
+  /** Where the runs a thread starts take their updates' gradients; unset: their own trainers (the default). */
   private static final ThreadLocal<Function<Trainer, Trainer.BatchGradients>> DISTRIBUTED_GRADIENTS =
       new ThreadLocal<>();
 
   /**
-   * Makes every run this thread starts from now on take its batches' gradients from what
+   * Makes every run this thread starts from now on take its updates' gradients from what
    * {@code source} makes of its trainer (null: back to the trainers' own): how a launcher that
    * owns a cluster (jrnn-spark's {@code spark-train}) runs an application's own training, with its
    * options, presets, checks, checkpoints and model file, on the cluster's workers. Runs of other

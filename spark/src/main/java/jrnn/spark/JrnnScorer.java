@@ -10,7 +10,16 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.Transformer;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.DefaultParamsReader$;
+import org.apache.spark.ml.util.DefaultParamsWriter$;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.ml.util.Identifiable$;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -29,9 +38,11 @@ import org.apache.spark.sql.types.StructType;
  * a speech model whose input column holds paths of WAV files, what each says. The model file's
  * bytes travel once, as a broadcast, and
  * each executor loads the model once ({@link RowScorer}); each partition's rows are scored
- * together, in the classifier's own batches.
+ * together, in the model's own batches. A pipeline holding it saves and loads it
+ * ({@link MLWritable}): the model file's bytes are saved with the pipeline, beside Spark's
+ * metadata of the stage.
  */
-public final class JrnnScorer extends Transformer {
+public final class JrnnScorer extends Transformer implements MLWritable {
   private static final long serialVersionUID = 1L;
 
   private final String uid;
@@ -39,8 +50,10 @@ public final class JrnnScorer extends Transformer {
   private final Broadcast<byte[]> model;
   /** The model file, for toString (a String: a transformer is Serializable, a Path is not). */
   private final String file;
-  private String inputCol = "text";
-  private String outputCol = "score";
+  private final Param<String> inputCol;
+  private final Param<String> outputCol;
+  /** The model file's name inside a saved stage's folder. */
+  private static final String MODEL = "model.jrnn";
 
   /** A scorer of the model file {@code file}, its bytes broadcast over {@code spark}'s context. */
   public JrnnScorer(SparkSession spark, Path file) throws IOException {
@@ -53,17 +66,32 @@ public final class JrnnScorer extends Transformer {
     this.scorer = scorer;
     this.model = model;
     this.file = file;
+    // Made here, not where declared: a Param takes its parent's uid, which must be set first.
+    this.inputCol = new Param<>(this, "inputCol", "the column of texts (or WAV paths) to score");
+    this.outputCol = new Param<>(this, "outputCol", "the column the results go to");
+    setDefault(inputCol, "text");
+    setDefault(outputCol, "score");
   }
 
-  /** The column of texts to score (default "text"). */
+  /** The column of texts (or, for a speech model, WAV paths) to score; default "text". */
+  public Param<String> inputCol() {
+    return inputCol;
+  }
+
+  /** The column the results go to; default "score". */
+  public Param<String> outputCol() {
+    return outputCol;
+  }
+
+  /** Sets {@link #inputCol()}. */
   public JrnnScorer setInputCol(String column) {
-    this.inputCol = column;
+    set(inputCol, column);
     return this;
   }
 
-  /** The column the scores go to (default "score"). */
+  /** Sets {@link #outputCol()}. */
   public JrnnScorer setOutputCol(String column) {
-    this.outputCol = column;
+    set(outputCol, column);
     return this;
   }
 
@@ -74,6 +102,8 @@ public final class JrnnScorer extends Transformer {
 
   @Override
   public StructType transformSchema(StructType schema) {
+    String inputCol = $(this.inputCol);
+    String outputCol = $(this.outputCol);
     List<String> names = Arrays.asList(schema.fieldNames());
     if (!names.contains(inputCol)) {
       throw new IllegalArgumentException("JrnnScorer: no column '" + inputCol + "' to score; the columns are " + names);
@@ -92,7 +122,7 @@ public final class JrnnScorer extends Transformer {
   @Override
   public Dataset<Row> transform(Dataset<?> dataset) {
     StructType out = transformSchema(dataset.schema());
-    int column = dataset.schema().fieldIndex(inputCol);
+    int column = dataset.schema().fieldIndex($(inputCol));
     RowScorer s = scorer;
     Broadcast<byte[]> bytes = model;
     MapPartitionsFunction<Row, Row> score = rows -> {
@@ -119,11 +149,72 @@ public final class JrnnScorer extends Transformer {
 
   @Override
   public JrnnScorer copy(ParamMap extra) {
-    return new JrnnScorer(uid, scorer, model, file).setInputCol(inputCol).setOutputCol(outputCol);
+    return copyValues(new JrnnScorer(uid, scorer, model, file), extra);
   }
 
   @Override
   public String toString() {
-    return "JrnnScorer(" + file + ": " + inputCol + " -> " + outputCol + ", " + scorer.scoreName() + ")";
+    return "JrnnScorer(" + file + ": " + $(inputCol) + " -> " + $(outputCol) + ", " + scorer.scoreName() + ")";
+  }
+
+  /** Saves the stage: Spark's metadata (class, uid, columns) and the model file's bytes. */
+  @Override
+  public MLWriter write() {
+    return new MLWriter() {
+      @Override
+      public void saveImpl(String path) {
+        DefaultParamsWriter$.MODULE$.saveMetadata(JrnnScorer.this, path, sparkSession());
+        org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(path, MODEL);
+        try (FSDataOutputStream out = target.getFileSystem(sc().hadoopConfiguration()).create(target, true)) {
+          out.write(model.value());
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException("JrnnScorer: could not save the model to " + target, e);
+        }
+      }
+    };
+  }
+
+  @Override
+  public void save(String path) throws IOException {
+    write().save(path);
+  }
+
+  /** Reads a stage that {@link #write()} saved (what a saved pipeline's loader calls). */
+  public static MLReader<JrnnScorer> read() {
+    return new MLReader<>() {
+      @Override
+      public JrnnScorer load(String path) {
+        DefaultParamsReader.Metadata metadata = DefaultParamsReader$.MODULE$.loadMetadata(path, sparkSession(),
+            JrnnScorer.class.getName());
+        org.apache.hadoop.fs.Path source = new org.apache.hadoop.fs.Path(path, MODEL);
+        try {
+          byte[] bytes;
+          try (FSDataInputStream in = source.getFileSystem(sc().hadoopConfiguration()).open(source)) {
+            bytes = in.readAllBytes();
+          }
+          // The model is checked (checksum, kind) as a file is: through a local copy.
+          Path local = Files.createTempFile("jrnn-stage", ".jrnn");
+          RowScorer scorer;
+          try {
+            Files.write(local, bytes);
+            scorer = RowScorer.of(local);
+          } finally {
+            Files.deleteIfExists(local);
+          }
+          JrnnScorer stage = new JrnnScorer(metadata.uid(), scorer,
+              JavaSparkContext.fromSparkContext(sc()).broadcast(bytes), source.toString());
+          metadata.getAndSetParams(stage, scala.Option.empty());
+          return stage;
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException("JrnnScorer: could not load the stage saved in " + path + ": "
+              + e.getMessage(), e);
+        }
+      }
+    };
+  }
+
+  /** As {@code read().load(path)}. */
+  public static JrnnScorer load(String path) {
+    return read().load(path);
   }
 }

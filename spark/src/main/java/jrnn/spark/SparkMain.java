@@ -22,12 +22,13 @@ import org.apache.spark.sql.SparkSession;
  *   <li>{@code spark-train APP [--partitions K] OPTIONS...}: {@code jrnn train APP OPTIONS...}, the
  *       application's own options and presets, checks, checkpoints, {@code --resume} and model
  *       file, with every update's gradients computed over K Spark tasks
- *       ({@link ShardedGradients}; K defaults to Spark's default parallelism). For the
- *       applications that train on batches of sequences: {@code lm} and {@code sentiment}.</li>
- *   <li>{@code spark-score --model MODEL --input TEXT --output DIR}: each line of TEXT scored
- *       (P(positive) of a sentiment model, perplexity of a language model), written as
- *       tab-separated {@code score, line} rows to the folder DIR (one part per partition); the
- *       model loaded once per executor ({@link RowScorer}).</li>
+ *       ({@link ShardedGradients}; K defaults to Spark's default parallelism); APP is {@code lm},
+ *       {@code sentiment}, {@code translate} or {@code speech}.</li>
+ *   <li>{@code spark-score --model MODEL --input TEXT --output DIR}: each line of TEXT given its
+ *       result (P(positive) of a sentiment model, perplexity of a language model, the translation
+ *       of a translation model, the words a speech model hears in the WAV file the line names),
+ *       written as tab-separated {@code result, line} rows to the folder DIR (one part per
+ *       partition); the model loaded once per executor ({@link RowScorer}).</li>
  * </ul>
  */
 public final class SparkMain {

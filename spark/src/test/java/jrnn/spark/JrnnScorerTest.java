@@ -59,6 +59,21 @@ class JrnnScorerTest {
         assertEquals(expected[id], r.getDouble(2), 1e-6, "row " + id);
       }
       assertEquals(1, RowScorer.loads() - loadsBefore, "loaded once for three partitions");
+      // Saved with a pipeline and loaded back (the model's bytes travel with it; the file is deleted
+      // first): the same stage, the same columns, the same scores.
+      org.apache.spark.ml.PipelineModel pipeline = new org.apache.spark.ml.Pipeline()
+          .setStages(new org.apache.spark.ml.PipelineStage[] {scorer}).fit(df);
+      Path saved = dir.resolve("pipeline");
+      pipeline.save(saved.toString());
+      Files.delete(model);
+      org.apache.spark.ml.PipelineModel loaded = org.apache.spark.ml.PipelineModel.load(saved.toString());
+      JrnnScorer stage = (JrnnScorer) loaded.stages()[0];
+      assertEquals(scorer.uid(), stage.uid());
+      assertEquals("review", stage.getOrDefault(stage.inputCol()));
+      assertEquals("positive", stage.getOrDefault(stage.outputCol()));
+      for (Row r : loaded.transform(df).collectAsList()) {
+        assertEquals(expected[r.getInt(0)], r.getDouble(2), 1e-6, "row " + r.getInt(0) + " after loading");
+      }
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
           () -> scorer.setInputCol("text").transform(df));
       assertTrue(e.getMessage().contains("no column 'text'") && e.getMessage().contains("review"), e.getMessage());
