@@ -145,7 +145,7 @@ public final class Trainer {
       throw new IllegalStateException("this trainer was made for parameters alone; it trains them by update(pass)");
     }
     BatchGradients elsewhere = batchGradients;
-    return update(r -> elsewhere == null ? gradients(batch, initial) : elsewhere.compute(batch, initial, r));
+    return apply(r -> elsewhere == null ? gradients(batch, initial) : elsewhere.compute(batch, initial, r));
   }
 
   /**
@@ -215,8 +215,18 @@ public final class Trainer {
   /**
    * One update from the gradients {@code pass} computes, at the current epoch's rate: clipping,
    * weight decay and the optimizer's step. A NaN or infinite loss or gradient stops before the update.
+   * Refused after {@link #computeGradientsWith}: the pass runs here, and could not be sent there.
    */
   public StepResult update(GradientPass pass) {
+    if (batchGradients != null) {
+      // A pass of the caller's own cannot be sent elsewhere: it would quietly run here.
+      throw new IllegalStateException("this trainer takes its gradients from " + batchGradients.getClass().getSimpleName()
+          + "; hand it batches (step) or a ShardablePass (update(pass, network)), which it can send there");
+    }
+    return apply(pass);
+  }
+
+  private StepResult apply(GradientPass pass) {
     double lr = learningRate();
     params.zeroGrads();
     LossStats loss = pass.run(rng);
@@ -250,7 +260,7 @@ public final class Trainer {
    */
   public <N> StepResult update(ShardablePass<N> pass, N network) {
     BatchGradients elsewhere = batchGradients;
-    return update(r -> elsewhere == null ? pass.run(network, r) : elsewhere.compute(pass, r));
+    return apply(r -> elsewhere == null ? pass.run(network, r) : elsewhere.compute(pass, r));
   }
 
   /**
@@ -308,7 +318,7 @@ public final class Trainer {
     if (!Double.isFinite(loss.sum())) {
       throw new TrainingDivergedException("loss is " + loss.sum() + " at update " + (step + 1)
           + " (learning rate " + learningRate() + "); the parameters are those before this update."
-          + " Try a lower learning rate or gradient clipping (--clip-norm).");
+          + " Try a lower learning rate or gradient clipping (--clip-norm).", loss.sum());
     }
   }
 

@@ -31,10 +31,10 @@ public final class GradientPart implements Serializable {
     dense = new double[denseSize];
   }
 
-  /** A shard whose loss was not finite: the driver's trainer stops or rolls back on it. */
-  static GradientPart diverged() {
+  /** A shard whose loss was {@code loss}, NaN or infinite: the driver's trainer stops or rolls back on it. */
+  static GradientPart diverged(double loss) {
     GradientPart part = new GradientPart(0);
-    part.lossSum = Double.NaN;
+    part.lossSum = loss;
     part.divisor = 1;
     return part;
   }
@@ -72,7 +72,8 @@ public final class GradientPart implements Serializable {
   /** Adds {@code other} into this part; returns this. */
   GradientPart add(GradientPart other) {
     if (!Double.isFinite(lossSum) || !Double.isFinite(other.lossSum)) {
-      lossSum = Double.NaN;
+      // A diverged part carries no gradient; the sum keeps what the driver reports (NaN or infinity).
+      lossSum += other.lossSum;
       return this;
     }
     for (int i = 0; i < dense.length; i++) {

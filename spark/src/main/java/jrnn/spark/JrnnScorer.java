@@ -35,15 +35,14 @@ import org.apache.spark.sql.types.StructType;
  * {@code new JrnnScorer(spark, model).setInputCol("text").setOutputCol("positive").transform(df)}
  * adds a column: a double, P(positive) for a sentiment model or perplexity for a language model
  * (NaN for a text too short to have one); a string, the translation of a translation model or, for
- * a speech model whose input column holds paths of WAV files, what each says. The model file's
- * bytes travel once, as a broadcast, and
- * each executor loads the model once ({@link RowScorer}); each partition's rows are scored
- * together, in the model's own batches. A pipeline holding it saves and loads it
- * ({@link MLWritable}): the model file's bytes are saved with the pipeline, beside Spark's
- * metadata of the stage.
+ * a speech model whose input column holds paths of WAV files, what each says; null for a null
+ * input. The model file's bytes travel once, as a broadcast, and each executor loads the model
+ * once ({@link RowScorer}); each partition's rows are scored together, in the model's own batches.
+ * A pipeline holding it saves and loads it ({@link MLWritable}): the model file's bytes are saved
+ * with the pipeline, beside Spark's metadata of the stage.
  */
 public final class JrnnScorer extends Transformer implements MLWritable {
-  private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 2L;
 
   private final String uid;
   private final RowScorer scorer;
@@ -115,7 +114,7 @@ public final class JrnnScorer extends Transformer implements MLWritable {
     if (names.contains(outputCol)) {
       throw new IllegalArgumentException("JrnnScorer: column '" + outputCol + "' exists already");
     }
-    return schema.add(new StructField(outputCol, scorer.numeric() ? DataTypes.DoubleType : DataTypes.StringType, false,
+    return schema.add(new StructField(outputCol, scorer.numeric() ? DataTypes.DoubleType : DataTypes.StringType, true,
         org.apache.spark.sql.types.Metadata.empty()));
   }
 
@@ -128,18 +127,21 @@ public final class JrnnScorer extends Transformer implements MLWritable {
     MapPartitionsFunction<Row, Row> score = rows -> {
       List<Row> all = new ArrayList<>();
       rows.forEachRemaining(all::add);
+      // A null input gets a null result (Spark's way), and is not scored.
       List<String> texts = new ArrayList<>(all.size());
       for (Row r : all) {
-        texts.add(r.isNullAt(column) ? "" : r.getString(column));
-      }
-      List<?> results = s.results(texts, bytes.value());
-      List<Row> result = new ArrayList<>(all.size());
-      for (int i = 0; i < all.size(); i++) {
-        Object[] values = new Object[all.get(i).length() + 1];
-        for (int k = 0; k < values.length - 1; k++) {
-          values[k] = all.get(i).get(k);
+        if (!r.isNullAt(column)) {
+          texts.add(r.getString(column));
         }
-        values[values.length - 1] = results.get(i);
+      }
+      java.util.Iterator<?> results = s.results(texts, bytes.value()).iterator();
+      List<Row> result = new ArrayList<>(all.size());
+      for (Row r : all) {
+        Object[] values = new Object[r.length() + 1];
+        for (int k = 0; k < values.length - 1; k++) {
+          values[k] = r.get(k);
+        }
+        values[values.length - 1] = r.isNullAt(column) ? null : results.next();
         result.add(RowFactory.create(values));
       }
       return result.iterator();

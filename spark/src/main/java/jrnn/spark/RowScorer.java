@@ -125,7 +125,18 @@ public final class RowScorer implements Serializable {
         }
         case TranslationModel.APP -> {
           TranslationModel translator = TranslationModel.load(file);
-          return translator::translate;
+          return rows -> {
+            // translate() would number a long row by its place in this partition; name it instead.
+            for (String row : rows) {
+              int subwords = translator.encodeSource(row).length;
+              if (subwords > TranslationModel.MAX_SOURCE_LENGTH) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "the row '%s' has %,d subwords; at most"
+                    + " %d are translated at once: split it into sentences", excerpt(row), subwords,
+                    TranslationModel.MAX_SOURCE_LENGTH));
+              }
+            }
+            return translator.translate(rows);
+          };
         }
         default -> {
           SpeechModel recogniser = SpeechModel.load(file);
@@ -142,6 +153,11 @@ public final class RowScorer implements Serializable {
     } finally {
       Files.deleteIfExists(file);
     }
+  }
+
+  /** The first 60 characters of {@code row}, for an error message. */
+  private static String excerpt(String row) {
+    return row.length() <= 60 ? row : row.substring(0, 60) + "...";
   }
 
   /** How many times this JVM has loaded a model file: once per model, however many rows and tasks. */

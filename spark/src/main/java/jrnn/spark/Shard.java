@@ -37,14 +37,22 @@ public record Shard(int index, int steps, int size, int[] tokens, float[] inputs
    * be (the first ones one longer); shard k's dropout draws from a seed made of {@code seed} and k.
    */
   public static List<Shard> split(Batch batch, RecurrentState initial, int parts, long seed) {
-    int b = batch.size();
-    int n = Math.min(parts, b);
     List<Shard> out = new ArrayList<>();
     int first = 0;
+    int[] sizes = sizes(batch.size(), parts);
+    for (int k = 0; k < sizes.length; k++) {
+      out.add(of(batch, initial, k, first, sizes[k], seedOf(seed, k)));
+      first += sizes[k];
+    }
+    return out;
+  }
+
+  /** {@code examples} cut into at most {@code parts} consecutive shards, as even as can be (the first ones one longer). */
+  static int[] sizes(int examples, int parts) {
+    int n = Math.min(parts, examples);
+    int[] out = new int[n];
     for (int k = 0; k < n; k++) {
-      int size = b / n + (k < b % n ? 1 : 0);
-      out.add(of(batch, initial, k, first, size, seedOf(seed, k)));
-      first += size;
+      out[k] = examples / n + (k < examples % n ? 1 : 0);
     }
     return out;
   }

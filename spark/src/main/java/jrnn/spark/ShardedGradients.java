@@ -131,16 +131,14 @@ public final class ShardedGradients implements Trainer.BatchGradients {
   @Override
   public LossStats compute(ShardablePass<?> pass, Rng rng) {
     long seed = pass.usesRandomness() ? rng.nextLong() : 0;
-    int b = pass.examples();
-    int n = Math.min(partitions, b);
     Broadcast<float[]> values = spark.broadcast(params.values().toArray());
     try {
       List<PassTask> tasks = new ArrayList<>();
       int first = 0;
-      for (int k = 0; k < n; k++) {
-        int size = b / n + (k < b % n ? 1 : 0);
-        tasks.add(new PassTask(pass.slice(first, first + size), Shard.seedOf(seed, k), values));
-        first += size;
+      int[] sizes = Shard.sizes(pass.examples(), partitions);
+      for (int k = 0; k < sizes.length; k++) {
+        tasks.add(new PassTask(pass.slice(first, first + sizes[k]), Shard.seedOf(seed, k), values));
+        first += sizes[k];
       }
       GradientPart total = sum(spark.parallelize(tasks, tasks.size()).map(ShardedGradients::computePassPart));
       return apply(total, ParameterSplit.of(params.layout().size()));
@@ -155,13 +153,11 @@ public final class ShardedGradients implements Trainer.BatchGradients {
       // treeReduce, not treeAggregate: a zero value would travel to every task, as large as a gradient.
       return parts.treeReduce(GradientPart::add);
     } catch (Exception e) {
-      // Scala's checked exceptions are undeclared; a failed job's message carries the failed
-      // task's remote stack trace, whose first line says what failed.
+      // Scala's checked exceptions are undeclared.
       if (!(e instanceof SparkException)) {
         throw e;
       }
-      String what = String.valueOf(e.getMessage()).lines().findFirst().orElse(e.toString());
-      throw new IllegalStateException("the Spark job of this update's gradients failed: " + what, e);
+      throw new IllegalStateException("the Spark job of this update's gradients failed: " + SparkFailures.reason(e), e);
     }
   }
 
@@ -233,7 +229,7 @@ public final class ShardedGradients implements Trainer.BatchGradients {
   /** Each executor thread's workers, by configuration and training: made once, their parameters overwritten by every task. */
   private static final ThreadLocal<Map<String, Worker>> WORKERS = ThreadLocal.withInitial(HashMap::new);
 
-  /** Each executor thread's networks for passes, by {@link ShardablePass#networkKey}. */
+  /** Each executor thread's networks for passes, by the pass's class and {@link ShardablePass#networkKey}. */
   private static final ThreadLocal<Map<String, Object>> NETWORKS = ThreadLocal.withInitial(HashMap::new);
 
   /** One batch shard's part, on an executor: the gradient of its loss, weighted by its normalization's divisor. */
@@ -265,7 +261,7 @@ public final class ShardedGradients implements Trainer.BatchGradients {
     } catch (TrainingDivergedException e) {
       // A NaN or infinite loss is the driver's to judge (stop, or roll back and lower the rate),
       // with the run's own update number; a Spark retry would only meet it again.
-      return GradientPart.diverged();
+      return GradientPart.diverged(e.loss());
     }
     double divisor = normalization == LossNormalization.PER_SEQUENCE ? shard.size() : loss.count();
     GradientPart part = GradientPart.of(m.parameters(), split, task.rows(), divisor, loss);
@@ -282,13 +278,14 @@ public final class ShardedGradients implements Trainer.BatchGradients {
 
   private static <N> GradientPart runPass(ShardablePass<N> pass, float[] values, long seed) {
     @SuppressWarnings("unchecked")
-    N network = (N) NETWORKS.get().computeIfAbsent(pass.networkKey(), k -> pass.newNetwork());
+    N network = (N) NETWORKS.get().computeIfAbsent(pass.getClass().getName() + " " + pass.networkKey(),
+        k -> pass.newNetwork());
     Parameters p = pass.parameters(network);
     p.values().data().put(0, values);
     p.zeroGrads();
     LossStats loss = pass.run(network, new Rng(seed));
     if (!Double.isFinite(loss.sum())) {
-      return GradientPart.diverged();
+      return GradientPart.diverged(loss.sum());
     }
     return GradientPart.of(p, ParameterSplit.of(p.layout().size()), new int[0], pass.divisor(loss), loss);
   }

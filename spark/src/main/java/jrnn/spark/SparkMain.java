@@ -56,8 +56,7 @@ public final class SparkMain {
       };
     } catch (Exception e) {
       // One line: a failed Spark job's message goes on with the remote task's stack trace.
-      String message = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
-      System.err.println("jrnn: " + command + ": " + message);
+      System.err.println("jrnn: " + command + ": " + SparkFailures.reason(e));
       if (System.getenv("JRNN_DEBUG") != null) {
         e.printStackTrace();
       }

@@ -234,8 +234,16 @@ class ExactDataParallelTest {
     MISFITS.clear();
     TASKS.set(0);
     Function<ShardedGradients.Task, GradientPart> checked = task -> {
-      int[] read = java.util.Arrays.stream(task.shard().tokens()).distinct().sorted().toArray();
-      if (!java.util.Arrays.equals(read, task.rows()) || task.rowValues().length != read.length * 8 || read.length > 60) {
+      java.util.BitSet read = new java.util.BitSet();
+      for (int t : task.shard().tokens()) {
+        read.set(t);
+      }
+      java.util.BitSet carried = new java.util.BitSet();
+      for (int r : task.rows()) {
+        carried.set(r);
+      }
+      if (!read.equals(carried) || task.rows().length != read.cardinality()
+          || task.rowValues().length != read.cardinality() * 8 || read.cardinality() > 60) {
         MISFITS.add("shard " + task.shard().index() + " carries rows " + java.util.Arrays.toString(task.rows()));
       }
       TASKS.incrementAndGet();
@@ -263,6 +271,88 @@ class ExactDataParallelTest {
 
   static final List<String> MISFITS = new java.util.concurrent.CopyOnWriteArrayList<>();
   static final java.util.concurrent.atomic.AtomicInteger TASKS = new java.util.concurrent.atomic.AtomicInteger();
+
+  /** Passes of 13 sequences of the batches above, the labels theirs. */
+  static List<ClassifierPass> passes(jrnn.models.ModelConfig config, int count, double poison) {
+    List<ClassifierPass> out = new ArrayList<>();
+    for (Batch b : batches(count)) {
+      int[][] sequences = new int[b.size()][];
+      for (int j = 0; j < b.size(); j++) {
+        sequences[j] = new int[b.length(j)];
+        for (int t = 0; t < b.length(j); t++) {
+          sequences[j][t] = b.tokens()[t * b.size() + j];
+        }
+      }
+      out.add(new ClassifierPass(config, sequences, b.targets().clone(), poison));
+    }
+    return out;
+  }
+
+  /**
+   * An application's own passes (as translation and CTC speech recognition hand them) go through
+   * the shards too: eight updates of a classifier's passes over 1, 2 and 4 partitions give the
+   * parameters of the same passes run on one machine.
+   */
+  @Test
+  void passesGiveTheParametersOfOneMachine() {
+    TrainingConfig training = TrainingConfig.builder().optimizer(Optimizers.momentum(0.5, 0.9)).clipNorm(0.5).build();
+    float[] expected = null;
+    for (int partitions : new int[] {0, 1, 2, 4}) {
+      SequenceModel m = model();
+      Trainer trainer = new Trainer(m.parameters(), training, new Rng(3));
+      if (partitions > 0) {
+        trainer.computeGradientsWith(new ShardedGradients(spark, m.parameters(), training, partitions));
+      }
+      for (ClassifierPass pass : passes(m.config(), 8, 0)) {
+        trainer.update(pass, m);
+      }
+      float[] actual = m.parameters().values().toArray();
+      if (expected == null) {
+        expected = actual;
+        float[] untrained = model().parameters().values().toArray();
+        double moved = 0;
+        for (int i = 0; i < untrained.length; i++) {
+          moved = Math.max(moved, Math.abs(untrained[i] - expected[i]));
+        }
+        assertTrue(moved > 1e-2, "the passes moved the parameters: largest change " + moved);
+      } else {
+        assertNear(expected, actual, 1e-5, "passes, " + partitions + " partition(s)");
+      }
+    }
+  }
+
+  /**
+   * A pass whose loss is infinite on an executor stops the update on the driver, which names the
+   * value; a pass of the caller's own (a lambda) is refused once the gradients come from Spark,
+   * since it would quietly run on the driver.
+   */
+  @Test
+  void aDivergedPassStopsTheUpdateAndAnUnshardablePassIsRefused() {
+    SequenceModel m = model();
+    Trainer trainer = new Trainer(m.parameters(), TRAINING, new Rng(3));
+    trainer.computeGradientsWith(new ShardedGradients(spark, m.parameters(), TRAINING, 2));
+    jrnn.training.TrainingDivergedException e = org.junit.jupiter.api.Assertions.assertThrows(
+        jrnn.training.TrainingDivergedException.class,
+        () -> trainer.update(passes(m.config(), 1, Double.POSITIVE_INFINITY).get(0), m));
+    assertTrue(e.getMessage().startsWith("loss is Infinity at update 1"), e.getMessage());
+    IllegalStateException refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> trainer.update(r -> jrnn.models.LossStats.NONE));
+    assertTrue(refused.getMessage().contains("ShardablePass"), refused.getMessage());
+  }
+
+  /** A task that fails every time fails the update with the task's own error, in one line. */
+  @Test
+  void aTaskThatAlwaysFailsFailsTheUpdateWithItsOwnError() {
+    SequenceModel m = model();
+    Trainer trainer = new Trainer(m, TRAINING, new Rng(3));
+    trainer.computeGradientsWith(new ShardedGradients(spark, m, TRAINING, 2, task -> {
+      throw new IllegalArgumentException("shard " + task.shard().index() + " cannot be computed");
+    }));
+    IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> trainer.step(batches(1).get(0), null));
+    assertTrue(e.getMessage().matches("the Spark job of this update's gradients failed: shard \\d cannot be computed"),
+        e.getMessage());
+  }
 
   static final AtomicBoolean FAILED = new AtomicBoolean();
 

@@ -97,15 +97,20 @@ class JrnnScorerTest {
       for (int i = 0; i < sentences.size(); i++) {
         rows.add(RowFactory.create(i, sentences.get(i)));
       }
+      rows.add(RowFactory.create(sentences.size(), null));
       StructType schema = new StructType().add("id", DataTypes.IntegerType).add("de", DataTypes.StringType);
       Dataset<Row> df = spark.createDataFrame(rows, schema).repartition(2);
       Dataset<Row> out = new JrnnScorer(spark, model).setInputCol("de").setOutputCol("en").transform(df);
       assertEquals(DataTypes.StringType, out.schema().apply("en").dataType());
       List<String> expected = jrnn.apps.translate.TranslationModel.load(model).translate(sentences);
       List<Row> got = out.collectAsList();
-      assertEquals(sentences.size(), got.size());
+      assertEquals(sentences.size() + 1, got.size());
       for (Row r : got) {
-        assertEquals(expected.get(r.getInt(0)), r.getString(2), "row " + r.getInt(0));
+        if (r.getInt(0) == sentences.size()) {
+          assertTrue(r.isNullAt(2), "a null text gets a null translation");
+        } else {
+          assertEquals(expected.get(r.getInt(0)), r.getString(2), "row " + r.getInt(0));
+        }
       }
     } finally {
       spark.stop();

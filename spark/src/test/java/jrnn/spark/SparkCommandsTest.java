@@ -85,8 +85,9 @@ class SparkCommandsTest {
     assertEquals(0, Main.execute("eval", "sentiment", "--model", spread.toString(), "--pos", validPos.toString(),
         "--neg", validNeg.toString(), "--encoding", "UTF-8"));
 
-    // A job stopped after its first epoch and restarted with --resume goes on from the driver's
-    // checkpoint (OUT.ckpt, written through the frame) and ends with the uninterrupted run's model.
+    // A job that ended after its first epoch (a job killed during its second leaves the same
+    // checkpoint, OUT.ckpt, written through the frame after each whole epoch), started again with
+    // --resume and two epochs, goes on from the checkpoint and ends with the uninterrupted run's model.
     Path restarted = dir.resolve("restarted.jrnn");
     List<String> first = new ArrayList<>(b.subList(0, b.size() - 1));
     first.set(first.indexOf("--epochs") + 1, "1");
@@ -264,6 +265,22 @@ class SparkCommandsTest {
       assertEquals(expected.get(i), got.get(i)[0], "translation of row " + i);
     }
     assertTrue(new java.util.HashSet<>(expected).size() >= 3, "varied translations to compare: " + expected);
+    // A row too long to translate at once is named by its text, not by its place in a partition.
+    Path longRow = write("long.txt", List.of("a b", String.join(" ", java.util.Collections.nCopies(450, "g a"))));
+    java.io.ByteArrayOutputStream stderr = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream err = System.err;
+    System.setErr(new java.io.PrintStream(stderr, true, StandardCharsets.UTF_8));
+    int status;
+    try {
+      status = SparkMain.execute("spark-score", "--model", translator.toString(), "--input", longRow.toString(),
+          "--output", dir.resolve("long-out").toString(), "--master", "local[2]");
+    } finally {
+      System.setErr(err);
+    }
+    String message = stderr.toString(StandardCharsets.UTF_8).strip();
+    assertEquals(Main.ERROR, status, message);
+    assertTrue(message.startsWith("jrnn: ") && !message.contains("\n") && message.contains("the row 'g a g a")
+        && message.contains("subwords; at most 400"), message);
 
     // Recordings: tones sweeping up or down, written as WAV files; the rows are their paths.
     List<Path> wavs = new ArrayList<>();
