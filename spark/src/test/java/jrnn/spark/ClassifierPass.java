@@ -2,13 +2,11 @@ package jrnn.spark;
 
 import java.util.Arrays;
 import jrnn.data.Batch;
-import jrnn.kernels.Kernels;
 import jrnn.models.LossNormalization;
 import jrnn.models.LossStats;
 import jrnn.models.ModelConfig;
 import jrnn.models.SequenceModel;
-import jrnn.params.Parameters;
-import jrnn.training.ShardablePass;
+import jrnn.training.SequenceModelPass;
 import jrnn.util.Rng;
 
 /**
@@ -17,7 +15,7 @@ import jrnn.util.Rng;
  * {@link #run} reports as its loss, as a diverged network would (0: the true loss).
  */
 record ClassifierPass(ModelConfig config, int[][] sequences, int[] labels, double poison)
-    implements ShardablePass<SequenceModel> {
+    implements SequenceModelPass {
 
   @Override
   public int examples() {
@@ -28,26 +26,6 @@ record ClassifierPass(ModelConfig config, int[][] sequences, int[] labels, doubl
   public ClassifierPass slice(int from, int to) {
     return new ClassifierPass(config, Arrays.copyOfRange(sequences, from, to), Arrays.copyOfRange(labels, from, to),
         poison);
-  }
-
-  @Override
-  public String networkKey() {
-    return config.toString();
-  }
-
-  @Override
-  public SequenceModel newNetwork() {
-    return new SequenceModel(config, new Parameters(config.parameterLayout()), Kernels.best());
-  }
-
-  @Override
-  public Parameters parameters(SequenceModel network) {
-    return network.parameters();
-  }
-
-  @Override
-  public boolean usesRandomness() {
-    return config.dropout() > 0;
   }
 
   @Override

@@ -3,13 +3,11 @@ package jrnn.apps.speech;
 import java.util.Arrays;
 import java.util.List;
 import jrnn.data.Batch;
-import jrnn.kernels.Kernels;
 import jrnn.models.LossStats;
 import jrnn.models.ModelConfig;
 import jrnn.models.SequenceModel;
-import jrnn.params.Parameters;
 import jrnn.tensor.Tensor;
-import jrnn.training.ShardablePass;
+import jrnn.training.SequenceModelPass;
 import jrnn.util.Rng;
 
 /**
@@ -21,7 +19,7 @@ import jrnn.util.Rng;
  * @param features each recording's feature frames
  * @param labels each recording's label ids
  */
-record CtcPass(ModelConfig config, float[][][] features, int[][] labels) implements ShardablePass<SequenceModel> {
+record CtcPass(ModelConfig config, float[][][] features, int[][] labels) implements SequenceModelPass {
 
   @Override
   public int examples() {
@@ -31,26 +29,6 @@ record CtcPass(ModelConfig config, float[][][] features, int[][] labels) impleme
   @Override
   public CtcPass slice(int from, int to) {
     return new CtcPass(config, Arrays.copyOfRange(features, from, to), Arrays.copyOfRange(labels, from, to));
-  }
-
-  @Override
-  public String networkKey() {
-    return config.toString();
-  }
-
-  @Override
-  public SequenceModel newNetwork() {
-    return new SequenceModel(config, new Parameters(config.parameterLayout()), Kernels.best());
-  }
-
-  @Override
-  public Parameters parameters(SequenceModel network) {
-    return network.parameters();
-  }
-
-  @Override
-  public boolean usesRandomness() {
-    return config.dropout() > 0;
   }
 
   @Override
