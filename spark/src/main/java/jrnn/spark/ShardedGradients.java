@@ -48,7 +48,7 @@ public final class ShardedGradients implements Trainer.BatchGradients {
   private final Parameters params;
   /** The model whose batches are sharded; null for a trainer of passes only. */
   private final SequenceModel model;
-  private final String normalization;
+  private final LossNormalization normalization;
   private final double adversarialNorm;
   private final int partitions;
   private final ParameterSplit split;
@@ -59,7 +59,7 @@ public final class ShardedGradients implements Trainer.BatchGradients {
    * broadcast) and the table's rows that the shard reads ({@code rows}, their values one after
    * another in {@code rowValues}).
    */
-  record Task(Shard shard, ModelConfig config, String normalization, double adversarialNorm,
+  record Task(Shard shard, ModelConfig config, LossNormalization normalization, double adversarialNorm,
       Broadcast<float[]> dense, int[] rows, float[] rowValues) implements Serializable {}
 
   /** One shard of a pass: its examples, its dropout seed, and every parameter (a broadcast). */
@@ -92,7 +92,7 @@ public final class ShardedGradients implements Trainer.BatchGradients {
     this.spark = spark;
     this.params = params;
     this.model = model;
-    this.normalization = training.normalization().name();
+    this.normalization = training.normalization();
     this.adversarialNorm = training.adversarialNorm();
     this.partitions = partitions;
     this.split = ParameterSplit.of(params.layout());
@@ -236,7 +236,7 @@ public final class ShardedGradients implements Trainer.BatchGradients {
   static GradientPart computePart(Task task) {
     PARTS.incrementAndGet();
     String key = task.config() + " " + task.normalization() + " " + task.adversarialNorm();
-    LossNormalization normalization = LossNormalization.valueOf(task.normalization());
+    LossNormalization normalization = task.normalization();
     Worker w = WORKERS.get().get(key);
     if (w == null) {
       ModelConfig cfg = task.config();

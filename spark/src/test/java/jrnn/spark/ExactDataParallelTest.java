@@ -103,6 +103,27 @@ class ExactDataParallelTest {
     assertTrue(worst < tol, what + ": largest difference " + worst);
   }
 
+  /**
+   * {@code trainWith(0)} (one machine) against {@code trainWith(k)} for each k of {@code partitions}:
+   * the same parameters to 1e-5; returns one machine's.
+   */
+  static float[] assertSameForEach(int[] partitions, java.util.function.IntFunction<float[]> trainWith, String what) {
+    float[] expected = trainWith.apply(0);
+    for (int k : partitions) {
+      assertNear(expected, trainWith.apply(k), 1e-5, what + ", " + k + " partition(s)");
+    }
+    return expected;
+  }
+
+  /** The training moved the parameters: an equality is not that of two untouched models. */
+  static void assertMoved(float[] untrained, float[] trained) {
+    double moved = 0;
+    for (int i = 0; i < untrained.length; i++) {
+      moved = Math.max(moved, Math.abs(untrained[i] - trained[i]));
+    }
+    assertTrue(moved > 1e-2, "largest change " + moved);
+  }
+
   @Test
   void onePartitionTwoAndFourGiveTheParametersOfOneMachine() {
     List<Batch> batches = batches(12);
@@ -118,12 +139,7 @@ class ExactDataParallelTest {
         assertEquals(alone.get(i).count(), sharded.get(i).count());
       }
     }
-    // The updates moved the parameters: equality is not that of two untouched models.
-    double moved = 0;
-    for (int i = 0; i < untrained.length; i++) {
-      moved = Math.max(moved, Math.abs(untrained[i] - expected[i]));
-    }
-    assertTrue(moved > 1e-2, "largest change " + moved);
+    assertMoved(untrained, expected);
   }
 
   /**
@@ -143,8 +159,7 @@ class ExactDataParallelTest {
       }
       batches.add(Batch.ofTokens(b.steps(), b.size(), b.tokens(), b.lengths(), perStep));
     }
-    float[] expected = null;
-    for (int partitions : new int[] {0, 2, 4}) {
+    assertSameForEach(new int[] {2, 4}, partitions -> {
       SequenceModel m = SequenceModel.builder().tokens(20, 8).cell("rnn-tanh").hidden(8).softmax(2).seed(4).build();
       Trainer trainer = new Trainer(m, training, new Rng(3));
       if (partitions > 0) {
@@ -153,13 +168,8 @@ class ExactDataParallelTest {
       for (Batch b : batches) {
         trainer.step(b, null);
       }
-      float[] actual = m.parameters().values().toArray();
-      if (expected == null) {
-        expected = actual;
-      } else {
-        assertNear(expected, actual, 1e-5, "every step, " + partitions + " partitions");
-      }
-    }
+      return m.parameters().values().toArray();
+    }, "every step");
   }
 
   /**
@@ -176,8 +186,7 @@ class ExactDataParallelTest {
     }
     TrainingConfig training = TrainingConfig.builder().optimizer(Optimizers.sgd(0.5)).clipNorm(5)
         .normalization(jrnn.models.LossNormalization.PER_SEQUENCE).build();
-    float[] expected = null;
-    for (int partitions : new int[] {0, 1, 2, 4}) {
+    assertSameForEach(new int[] {1, 2, 4}, partitions -> {
       SequenceModel m = SequenceModel.builder().tokens(17, 6).cell("gru-reset-after").hidden(8).layers(2).softmax(17)
           .seed(2).build();
       Trainer trainer = new Trainer(m, training, new Rng(1));
@@ -188,13 +197,8 @@ class ExactDataParallelTest {
       while (epoch.hasNext()) {
         epoch.next(trainer);
       }
-      float[] actual = m.parameters().values().toArray();
-      if (expected == null) {
-        expected = actual;
-      } else {
-        assertNear(expected, actual, 1e-5, "language model, " + partitions + " partition(s)");
-      }
-    }
+      return m.parameters().values().toArray();
+    }, "language model");
   }
 
   /** A NaN loss on an executor is the driver's trainer's to report, as on one machine (and to roll back). */
@@ -229,7 +233,6 @@ class ExactDataParallelTest {
     }
     java.util.function.Supplier<SequenceModel> fresh = () -> SequenceModel.builder().tokens(400, 8).cell("lstm")
         .hidden(8).bidirectional(Bidirectional.CONCAT).readout(Readout.MAX).softmax(2).seed(7).build();
-    float[] expected = null;
     // Static: Spark hands the task a deserialized copy of the function and what it captures.
     MISFITS.clear();
     TASKS.set(0);
@@ -249,7 +252,7 @@ class ExactDataParallelTest {
       TASKS.incrementAndGet();
       return ShardedGradients.computePart(task);
     };
-    for (int partitions : new int[] {0, 1, 3}) {
+    assertSameForEach(new int[] {1, 3}, partitions -> {
       SequenceModel m = fresh.get();
       Trainer trainer = new Trainer(m, TRAINING, new Rng(3));
       if (partitions > 0) {
@@ -258,13 +261,8 @@ class ExactDataParallelTest {
       for (Batch b : batches) {
         trainer.step(b, null);
       }
-      float[] actual = m.parameters().values().toArray();
-      if (expected == null) {
-        expected = actual;
-      } else {
-        assertNear(expected, actual, 1e-5, "400 words, " + partitions + " partition(s)");
-      }
-    }
+      return m.parameters().values().toArray();
+    }, "400 words");
     assertEquals(6 * (1 + 3), TASKS.get());
     assertTrue(MISFITS.isEmpty(), String.join("; ", MISFITS));
   }
@@ -296,8 +294,7 @@ class ExactDataParallelTest {
   @Test
   void passesGiveTheParametersOfOneMachine() {
     TrainingConfig training = TrainingConfig.builder().optimizer(Optimizers.momentum(0.5, 0.9)).clipNorm(0.5).build();
-    float[] expected = null;
-    for (int partitions : new int[] {0, 1, 2, 4}) {
+    float[] trained = assertSameForEach(new int[] {1, 2, 4}, partitions -> {
       SequenceModel m = model();
       Trainer trainer = new Trainer(m.parameters(), training, new Rng(3));
       if (partitions > 0) {
@@ -306,19 +303,9 @@ class ExactDataParallelTest {
       for (ClassifierPass pass : passes(m.config(), 8, 0)) {
         trainer.update(pass, m);
       }
-      float[] actual = m.parameters().values().toArray();
-      if (expected == null) {
-        expected = actual;
-        float[] untrained = model().parameters().values().toArray();
-        double moved = 0;
-        for (int i = 0; i < untrained.length; i++) {
-          moved = Math.max(moved, Math.abs(untrained[i] - expected[i]));
-        }
-        assertTrue(moved > 1e-2, "the passes moved the parameters: largest change " + moved);
-      } else {
-        assertNear(expected, actual, 1e-5, "passes, " + partitions + " partition(s)");
-      }
-    }
+      return m.parameters().values().toArray();
+    }, "passes");
+    assertMoved(model().parameters().values().toArray(), trained);
   }
 
   /**
