@@ -5,6 +5,10 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import jrnn.cells.CellType;
 import jrnn.data.Batch;
+import jrnn.device.Device;
+import jrnn.device.DeviceRecurrentStack;
+import jrnn.device.Gpu;
+import jrnn.device.GpuBackend;
 import jrnn.kernels.Blas;
 import jrnn.kernels.Kernels;
 import jrnn.kernels.Parallel;
@@ -67,6 +71,10 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--warmup", defaultValue = "3", description = "Seconds of untimed repetitions first,"
       + " so that the JIT has compiled the vector kernels (default ${DEFAULT-VALUE}).")
   double warmup;
+
+  @Option(names = "--device", defaultValue = "cpu", description = "cpu, or gpu: the layer in the GPU"
+      + " backend (cuDNN), timed on data resident there, against the GPU's own sgemm rate (default ${DEFAULT-VALUE}).")
+  String device;
 
 
   /** Lengths drawn from 1..steps for a batch, the first one steps long so that all T steps run. */
@@ -158,12 +166,15 @@ final class BenchCommand implements Callable<Integer> {
     Rng rng = new Rng(1);
     Init.uniform(params.values(), rng, 1 / Math.sqrt(hidden));
     RecurrentStack stack = new RecurrentStack(cfg, params, "rnn.", Kernels.best());
+    int[] lengths = ragged ? raggedLengths(steps, batch, rng) : Batch.fullLengths(steps, batch);
+    if (Device.parse(device) == Device.GPU) {
+      return benchOnGpu(cfg, params, lengths, train);
+    }
     Tensor x = Tensor.zeros(steps, batch, input);
     Init.uniform(x, rng, 1);
     Tensor dTop = Tensor.zeros(steps, batch, cfg.outputSize());
     Init.uniform(dTop, rng, 1);
     Tensor dx = Tensor.zeros(steps, batch, input);
-    int[] lengths = ragged ? raggedLengths(steps, batch, rng) : Batch.fullLengths(steps, batch);
 
     Blas.SgemmReference reference = new Blas.SgemmReference(2048, Parallel.threads());
     reference.measure();
@@ -209,19 +220,9 @@ final class BenchCommand implements Callable<Integer> {
     Arrays.sort(gemmRates);
     double median = ms[repeats / 2];
     double gemm = gemmRates[gemmRates.length / 2];
-    double flops = 0;
-    for (int l = 0; l < layers; l++) {
-      flops += 2.0 * steps * batch * (cfg.layerInputSize(l) + hidden) * type.gates() * hidden * cfg.directions();
-    }
-    if (train) {
-      flops *= 3;
-    }
-    double rate = flops / (median / 1e3) / 1e9;
+    double rate = usefulFlops(cfg, train) / (median / 1e3) / 1e9;
     Runtime rt = Runtime.getRuntime();
-    System.out.printf(Locale.ROOT, "%s %s: T=%d B=%d X=%d H=%d, %d layer(s)%s%s; %s kernels, %d cores%n",
-        type.name(), train ? "training step" : "inference", steps, batch, input, hidden, layers,
-        cfg.directions() == 2 ? ", bidirectional" : "",
-        ragged ? ", lengths " + Arrays.stream(lengths).min().getAsInt() + ".." + steps : "",
+    System.out.printf(Locale.ROOT, "%s; %s kernels, %d cores%n", workload(cfg, lengths, train),
         Kernels.best().getClass().getSimpleName(), rt.availableProcessors());
     System.out.printf(Locale.ROOT, "sgemm 2048^3 in this process, in turn with the steps: median %.1f GFLOP/s"
         + " (best %.1f)%n", gemm, gemmRates[gemmRates.length - 1]);
@@ -232,6 +233,53 @@ final class BenchCommand implements Callable<Integer> {
         + " peak resident %s%n", peakHeapMb(), liveHeapMb(), directMb() - reference.megabytes(), peakResident());
     // Three significant digits, so that a tiny workload on a busy machine still prints above zero.
     System.out.printf(Locale.ROOT, "efficiency: %.3g%n", rate / gemm);
+    return 0;
+  }
+
+  /** The FLOPs the help text counts: 2*T*B*(X+H)*G*H per layer and direction, 3 times for training. */
+  private double usefulFlops(RecurrentConfig cfg, boolean train) {
+    double flops = 0;
+    for (int l = 0; l < layers; l++) {
+      flops += 2.0 * steps * batch * (cfg.layerInputSize(l) + hidden) * cfg.cell().gates() * hidden * cfg.directions();
+    }
+    return train ? 3 * flops : flops;
+  }
+
+  private String workload(RecurrentConfig cfg, int[] lengths, boolean train) {
+    return String.format(Locale.ROOT, "%s %s: T=%d B=%d X=%d H=%d, %d layer(s)%s%s", cfg.cell().name(),
+        train ? "training step" : "inference", steps, batch, input, hidden, layers,
+        cfg.directions() == 2 ? ", bidirectional" : "",
+        ragged ? ", lengths " + Arrays.stream(lengths).min().getAsInt() + ".." + steps : "");
+  }
+
+  /**
+   * The same layer in the GPU backend, its data resident on the device: each step is waited for,
+   * and the reference is the device's fp32 sgemm (8192^3), measured before and after the steps.
+   */
+  private int benchOnGpu(RecurrentConfig cfg, Parameters params, int[] lengths, boolean train) {
+    GpuBackend gpu = Gpu.backend();
+    String unsupported = gpu.unsupportedReason(cfg);
+    if (unsupported != null) {
+      throw new IllegalArgumentException("bench --device gpu: " + unsupported);
+    }
+    double[] gemm = new double[2];
+    double[] ms;
+    gemm[0] = gpu.sgemmGflops(8192);
+    try (DeviceRecurrentStack stack = gpu.recurrentStack(cfg, params, "rnn.")) {
+      ms = stack.timeSteps(steps, batch, lengths, train, Math.max(10, repeats / 2), repeats);
+    }
+    gemm[1] = gpu.sgemmGflops(8192);
+    Arrays.sort(ms);
+    double median = ms[ms.length / 2];
+    double rate = usefulFlops(cfg, train) / (median / 1e3) / 1e9;
+    double reference = Math.min(gemm[0], gemm[1]);
+    System.out.printf(Locale.ROOT, "%s; GPU: %s%n", workload(cfg, lengths, train), gpu.describe());
+    System.out.printf(Locale.ROOT, "sgemm 8192^3 fp32 on the GPU in this process: %.1f GFLOP/s before the steps,"
+        + " %.1f after%n", gemm[0], gemm[1]);
+    System.out.printf(Locale.ROOT, "median %.3f ms per step (min %.3f, max %.3f over %d), %.1f GFLOP/s useful%n",
+        median, ms[0], ms[ms.length - 1], ms.length, rate);
+    // Against the lower of the two products' rates: a clock that fell during the run counts against the steps' rate, not for it.
+    System.out.printf(Locale.ROOT, "efficiency: %.3g%n", rate / reference);
     return 0;
   }
 }

@@ -119,6 +119,44 @@ public final class PyTorchWeights {
     return out;
   }
 
+  /**
+   * The gradients of jrnn's parameters from the gradients of PyTorch's (or cuDNN's, which keeps
+   * PyTorch's layout) for the weights {@link #toTorch} made: the adjoint of that linear map, so
+   * the whole bias takes {@code bias_ih}'s gradient, {@code bias_hn} the n rows of
+   * {@code bias_hh}'s, and the GRU's z rows change sign again. (Not {@link #toJrnn}, which sums
+   * the two biases' values: their gradients would count twice.)
+   */
+  public static Map<String, double[]> gradientsToJrnn(RecurrentConfig cfg, String prefix,
+      Map<String, double[]> torchGradients) {
+    requireCounterpart(cfg.cell());
+    int h = cfg.hiddenSize();
+    boolean gru = cfg.cell() instanceof CellType.Gru;
+    Map<String, double[]> out = new LinkedHashMap<>();
+    for (int l = 0; l < cfg.layers(); l++) {
+      for (int d = 0; d < cfg.directions(); d++) {
+        double[] wIh = get(torchGradients, torchName("weight_ih", l, d)).clone();
+        double[] wHh = get(torchGradients, torchName("weight_hh", l, d)).clone();
+        double[] bias = get(torchGradients, torchName("bias_ih", l, d)).clone();
+        double[] bHh = get(torchGradients, torchName("bias_hh", l, d));
+        if (gru) {
+          negateRows(wIh, h, 2 * h, cfg.layerInputSize(l));
+          negateRows(wHh, h, 2 * h, h);
+          negateRows(bias, h, 2 * h, 1);
+          double[] biasHn = new double[h];
+          System.arraycopy(bHh, 2 * h, biasHn, 0, h);
+          out.put(ParamNames.recurrent(prefix, "bias_hn", l, d), biasHn);
+        }
+        if (cfg.twoBiases()) {
+          out.put(ParamNames.recurrent(prefix, "bias_hh", l, d), bHh.clone());
+        }
+        out.put(ParamNames.recurrent(prefix, "weight_ih", l, d), wIh);
+        out.put(ParamNames.recurrent(prefix, "weight_hh", l, d), wHh);
+        out.put(ParamNames.recurrent(prefix, "bias", l, d), bias);
+      }
+    }
+    return out;
+  }
+
   private static double[] get(Map<String, double[]> m, String name) {
     double[] v = m.get(name);
     if (v == null) {

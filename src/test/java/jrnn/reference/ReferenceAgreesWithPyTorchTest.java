@@ -94,6 +94,29 @@ public class ReferenceAgreesWithPyTorchTest {
     }
     assertEquals(c.loss(), loss, TOL, c.name() + " loss");
     assertTorchGradients(c, layout, grads, TOL);
+    assertGradientsFromTorch(c, layout, grads);
+  }
+
+  /**
+   * PyTorch's gradients mapped to jrnn's parameters ({@link PyTorchWeights#gradientsToJrnn}, the
+   * map the GPU backend reads cuDNN's gradients with) equal ours.
+   */
+  static void assertGradientsFromTorch(Case c, ParamLayout layout, double[] grads) {
+    Map<String, double[]> fromTorch = PyTorchWeights.gradientsToJrnn(c.config(), ModelConfig.RNN_PREFIX, c.gradWeights());
+    int checked = 0;
+    for (ParamLayout.Entry e : layout.entries()) {
+      if (!e.name().startsWith(ModelConfig.RNN_PREFIX)) {
+        continue;
+      }
+      double[] g = fromTorch.get(e.name());
+      assertEquals(e.size(), g.length, c.name() + " " + e.name());
+      for (int k = 0; k < g.length; k++) {
+        assertEquals(grads[e.offset() + k], g[k], TOL * Math.max(1, Math.abs(g[k])),
+            c.name() + " " + e.name() + "[" + k + "] from PyTorch's gradient");
+      }
+      checked++;
+    }
+    assertEquals(checked, fromTorch.size(), c.name() + ": every mapped gradient is one of jrnn's parameters");
   }
 
   /** Compares our flat gradients, mapped to PyTorch's parameters, with PyTorch's. */

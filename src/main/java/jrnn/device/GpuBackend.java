@@ -1,0 +1,36 @@
+package jrnn.device;
+
+import jrnn.layers.RecurrentConfig;
+import jrnn.params.Parameters;
+
+/**
+ * A GPU backend, provided by the module {@code jrnn-gpu} as a {@link java.util.ServiceLoader}
+ * service. A provider's constructor loads its native libraries and opens the device, and throws
+ * {@link GpuUnavailableException} when it cannot.
+ */
+public interface GpuBackend {
+
+  /** The device in use: its name, memory, and the driver's, runtime's and libraries' versions. */
+  String describe();
+
+  /**
+   * Whether {@link #recurrentStack} runs stacks of {@code cfg} on the GPU; when not, the reason
+   * (a cell the GPU library lacks, a merge it does not do), else null.
+   */
+  String unsupportedReason(RecurrentConfig cfg);
+
+  /**
+   * A recurrent stack of {@code cfg} on the GPU, whose weights are read from {@code params}
+   * under {@code prefix} (jrnn's layout, as the CPU engine's {@code RecurrentStack} reads them)
+   * and whose weight gradients are added to {@code params.grads()}.
+   *
+   * @throws IllegalArgumentException when {@link #unsupportedReason} names a reason
+   */
+  DeviceRecurrentStack recurrentStack(RecurrentConfig cfg, Parameters params, String prefix);
+
+  /**
+   * The rate of an fp32 matrix product n x n x n on the GPU (GFLOP/s, the median of a few), the
+   * reference the GPU bench reports its efficiency against, as the CPU bench uses OpenBLAS's.
+   */
+  double sgemmGflops(int n);
+}
