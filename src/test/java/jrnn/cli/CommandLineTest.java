@@ -108,6 +108,15 @@ class CommandLineTest {
     assertTrue(number(masked.lastLine(), "efficiency:") > 0, masked.out());
   }
 
+  /** The core's tests run without the GPU module: asking for the GPU says so, and how to build it. */
+  @Test
+  void benchOnTheGpuWithoutItsModuleSaysHowToBuildIt() {
+    Run r = run("bench", "--device", "gpu", "--steps", "2", "--batch", "2", "--input", "4", "--hidden", "4");
+    assertEquals(2, r.exit(), r.out());
+    assertTrue(r.err().contains("cannot use the GPU: the GPU backend (jrnn-gpu) is not on the class path"), r.err());
+    assertEquals("", r.out());
+  }
+
   @Test
   void benchRaggedLengthsSpanOneToT() {
     int[] lengths = BenchCommand.raggedLengths(25, 64, new jrnn.util.Rng(1));

@@ -1,0 +1,101 @@
+package jrnn.gpu;
+
+import static jrnn.gpu.Cuda.checkCublas;
+import static org.bytedeco.cuda.global.cublas.CUBLAS_DEFAULT_MATH;
+import static org.bytedeco.cuda.global.cublas.CUBLAS_OP_N;
+import static org.bytedeco.cuda.global.cublas.cublasSetMathMode;
+import static org.bytedeco.cuda.global.cublas.cublasSgemm_v2;
+
+import java.util.Arrays;
+import java.util.Locale;
+import jrnn.device.DeviceRecurrentStack;
+import jrnn.device.GpuBackend;
+import jrnn.layers.RecurrentConfig;
+import jrnn.params.Parameters;
+import org.bytedeco.javacpp.FloatPointer;
+
+/**
+ * The GPU backend on an NVIDIA GPU, found by {@link jrnn.device.Gpu#backend()} through
+ * {@link java.util.ServiceLoader}. Making it loads CUDA, cuDNN and cuBLAS and opens device 0.
+ *
+ * <p>cuDNN's math for the recurrent stacks is its default unless the system property
+ * {@code jrnn.gpu.math} says {@code fp32}: the default lets Ampere and later GPUs run fp32
+ * products on TF32 tensor cores, as PyTorch's cuDNN RNNs do by default
+ * ({@code torch.backends.cudnn.allow_tf32}); {@code fp32} keeps every product in fp32, which the
+ * tests use to agree with the CPU engine to fp32's tolerance.
+ */
+public final class CudaBackend implements GpuBackend {
+  /** The system property that picks cuDNN's math: {@code default} or {@code fp32}. */
+  public static final String MATH_PROPERTY = "jrnn.gpu.math";
+
+  private final Cuda cuda;
+  private long dropoutSeeds = 1;
+
+  /**
+   * Opens the GPU.
+   *
+   * @throws jrnn.device.GpuUnavailableException when it cannot, saying why
+   */
+  public CudaBackend() {
+    this.cuda = Cuda.open();
+  }
+
+  static CudnnRecurrentStack.MathMode mathMode() {
+    String v = System.getProperty(MATH_PROPERTY, "default").trim().toLowerCase(Locale.ROOT);
+    switch (v) {
+      case "default":
+      case "tf32":
+        return CudnnRecurrentStack.MathMode.DEFAULT;
+      case "fp32":
+        return CudnnRecurrentStack.MathMode.FP32;
+      default:
+        throw new IllegalArgumentException(MATH_PROPERTY + " is '" + v + "'; expected default or fp32");
+    }
+  }
+
+  @Override
+  public String describe() {
+    return cuda.description + ", cuDNN math " + mathMode().name().toLowerCase(Locale.ROOT);
+  }
+
+  @Override
+  public String unsupportedReason(RecurrentConfig cfg) {
+    return CudnnRecurrentStack.unsupportedReason(cfg);
+  }
+
+  @Override
+  public synchronized DeviceRecurrentStack recurrentStack(RecurrentConfig cfg, Parameters params, String prefix) {
+    return new CudnnRecurrentStack(cuda, cfg, params, prefix, mathMode(), dropoutSeeds++);
+  }
+
+  @Override
+  public synchronized double sgemmGflops(int n) {
+    long floats = (long) n * n;
+    FloatPointer a = Cuda.allocateFloats(floats, "sgemm A");
+    FloatPointer b = Cuda.allocateFloats(floats, "sgemm B");
+    FloatPointer c = Cuda.allocateFloats(floats, "sgemm C");
+    FloatPointer one = new FloatPointer(1).put(1f);
+    FloatPointer zero = new FloatPointer(1).put(0f);
+    try {
+      checkCublas(cublasSetMathMode(cuda.cublasHandle, CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
+      double[] rates = new double[5];
+      for (int i = -2; i < rates.length; i++) {
+        long t0 = System.nanoTime();
+        checkCublas(cublasSgemm_v2(cuda.cublasHandle, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, one, a, n, b, n, zero, c, n),
+            "cublasSgemm");
+        Cuda.synchronize("cublasSgemm");
+        if (i >= 0) {
+          rates[i] = 2.0 * n * n * n / ((System.nanoTime() - t0) / 1e9) / 1e9;
+        }
+      }
+      Arrays.sort(rates);
+      return rates[rates.length / 2];
+    } finally {
+      Cuda.free(a);
+      Cuda.free(b);
+      Cuda.free(c);
+      one.close();
+      zero.close();
+    }
+  }
+}

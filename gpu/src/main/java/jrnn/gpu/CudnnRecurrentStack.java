@@ -1,0 +1,518 @@
+package jrnn.gpu;
+
+import static jrnn.gpu.Cuda.check;
+import static jrnn.gpu.Cuda.checkCudnn;
+import static org.bytedeco.cuda.global.cudart.cudaMemcpy;
+import static org.bytedeco.cuda.global.cudart.cudaMemcpyDeviceToHost;
+import static org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice;
+import static org.bytedeco.cuda.global.cudart.cudaMemset;
+import static org.bytedeco.cuda.global.cudnn.*;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import jrnn.cells.CellType;
+import jrnn.device.DeviceRecurrentStack;
+import jrnn.io.PyTorchWeights;
+import jrnn.kernels.Activation;
+import jrnn.layers.Bidirectional;
+import jrnn.layers.RecurrentConfig;
+import jrnn.layers.RecurrentState;
+import jrnn.params.ParamLayout;
+import jrnn.params.Parameters;
+import jrnn.tensor.Tensor;
+import jrnn.util.Rng;
+import org.bytedeco.cuda.cudnn.cudnnDropoutStruct;
+import org.bytedeco.cuda.cudnn.cudnnRNNDataStruct;
+import org.bytedeco.cuda.cudnn.cudnnRNNStruct;
+import org.bytedeco.cuda.cudnn.cudnnTensorStruct;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerPointer;
+import org.bytedeco.javacpp.SizeTPointer;
+
+/**
+ * A recurrent stack in cuDNN's RNN API (cudnnRNNForward, cudnnRNNBackwardData_v8,
+ * cudnnRNNBackwardWeights_v8), with jrnn's semantics ({@link DeviceRecurrentStack}).
+ *
+ * <p>cuDNN's cells are PyTorch's: the same gate order (LSTM i,f,g,o; GRU r,z,n with the reset
+ * after the product), two bias vectors, and a packed weight space in which each gate's block of
+ * {@code weight_ih}, {@code weight_hh}, {@code bias_ih}, {@code bias_hh} sits where
+ * {@code cudnnGetRNNWeightParams} says. So the weights go up as {@link PyTorchWeights#toTorch}
+ * writes them and the gradients come back through its adjoint,
+ * {@link PyTorchWeights#gradientsToJrnn} (both proven on PyTorch's reference cases). Sequences of
+ * different lengths use the padded sequence-major layout with per-sequence lengths, which gives
+ * jrnn's masking: outputs zero past an end, final states at each sequence's last step, the
+ * backward direction starting there.
+ */
+final class CudnnRecurrentStack implements DeviceRecurrentStack {
+  /** cuDNN's math: pure fp32 FMA, or its default, which lets Ampere and later use TF32 tensor cores. */
+  enum MathMode {
+    FP32(CUDNN_FMA_MATH),
+    DEFAULT(CUDNN_DEFAULT_MATH);
+
+    final int cudnn;
+
+    MathMode(int cudnn) {
+      this.cudnn = cudnn;
+    }
+  }
+
+  private final Cuda cuda;
+  private final RecurrentConfig config;
+  private final Parameters params;
+  private final String prefix;
+  private final int directions;
+  private final int hidden;
+  private final int width;
+  private final cudnnRNNStruct rnn = new cudnnRNNStruct();
+  private final cudnnDropoutStruct dropout = new cudnnDropoutStruct();
+  private final cudnnRNNDataStruct xDesc = new cudnnRNNDataStruct();
+  private final cudnnRNNDataStruct yDesc = new cudnnRNNDataStruct();
+  private final cudnnTensorStruct hDesc = new cudnnTensorStruct();
+  private final cudnnTensorStruct cDesc = new cudnnTensorStruct();
+  private final FloatPointer paddingFill = new FloatPointer(1).put(0f);
+  private final Pointer dropoutStates;
+  private final long weightBytes;
+  private final FloatPointer weights;
+  private final FloatPointer weightGradients;
+  /** Where each PyTorch-named tensor's gate blocks sit in the weight space: name -> offsets (in floats) of its gates. */
+  private final Map<String, long[]> blockOffsets = new LinkedHashMap<>();
+  private final Map<String, Integer> blockSizes = new HashMap<>();
+  private final float[] weightImage;
+
+  // Per-shape buffers, grown as needed.
+  private int steps;
+  private int batch;
+  private int[] lengths;
+  private boolean trained;
+  private final Buffers buffers = new Buffers();
+  private RecurrentState finalState;
+  private RecurrentState initialGradient;
+
+  /** The cuDNN cell mode of a jrnn cell, or -1 when cuDNN has no such cell. */
+  static int cellMode(CellType cell) {
+    if (cell.equals(new CellType.Simple(Activation.TANH))) {
+      return CUDNN_RNN_TANH;
+    }
+    if (cell.equals(new CellType.Simple(Activation.RELU))) {
+      return CUDNN_RNN_RELU;
+    }
+    if (cell.equals(new CellType.Lstm(false, false))) {
+      return CUDNN_LSTM;
+    }
+    if (cell.equals(new CellType.Gru(true))) {
+      return CUDNN_GRU;
+    }
+    return -1;
+  }
+
+  /** Why cuDNN cannot run a stack of {@code cfg}, or null. */
+  static String unsupportedReason(RecurrentConfig cfg) {
+    if (cellMode(cfg.cell()) < 0) {
+      return "cuDNN has no " + cfg.cell().name() + " cell (it has rnn-tanh, rnn-relu, lstm and gru-reset-after);"
+          + " stacks of " + cfg.cell().name() + " run on the CPU (docs/gpu.md)";
+    }
+    if (cfg.bidirectional() == Bidirectional.SUM) {
+      return "cuDNN's bidirectional layers pass the concatenation of both directions to the next layer;"
+          + " a stack that sums them (--bidirectional sum) runs on the CPU; use concat for the GPU";
+    }
+    return null;
+  }
+
+  CudnnRecurrentStack(Cuda cuda, RecurrentConfig config, Parameters params, String prefix, MathMode math, long dropoutSeed) {
+    String reason = unsupportedReason(config);
+    if (reason != null) {
+      throw new IllegalArgumentException(reason);
+    }
+    this.cuda = cuda;
+    this.config = config;
+    this.params = params;
+    this.prefix = prefix;
+    this.directions = config.directions();
+    this.hidden = config.hiddenSize();
+    this.width = config.outputSize();
+    checkCudnn(cudnnCreateRNNDescriptor(rnn), "cudnnCreateRNNDescriptor");
+    checkCudnn(cudnnCreateDropoutDescriptor(dropout), "cudnnCreateDropoutDescriptor");
+    checkCudnn(cudnnCreateRNNDataDescriptor(xDesc), "cudnnCreateRNNDataDescriptor");
+    checkCudnn(cudnnCreateRNNDataDescriptor(yDesc), "cudnnCreateRNNDataDescriptor");
+    checkCudnn(cudnnCreateTensorDescriptor(hDesc), "cudnnCreateTensorDescriptor");
+    checkCudnn(cudnnCreateTensorDescriptor(cDesc), "cudnnCreateTensorDescriptor");
+    SizeTPointer size = new SizeTPointer(1);
+    checkCudnn(cudnnDropoutGetStatesSize(cuda.cudnnHandle, size), "cudnnDropoutGetStatesSize");
+    dropoutStates = Cuda.allocateFloats((size.get() + 3) / 4, "dropout states");
+    // Dropout on the input of every layer above the first, as jrnn's (its masks are cuDNN's own draws).
+    checkCudnn(cudnnSetDropoutDescriptor(dropout, cuda.cudnnHandle, (float) config.dropout(), dropoutStates, size.get(),
+        dropoutSeed), "cudnnSetDropoutDescriptor");
+    checkCudnn(cudnnSetRNNDescriptor_v8(rnn, CUDNN_RNN_ALGO_STANDARD, cellMode(config.cell()), CUDNN_RNN_DOUBLE_BIAS,
+        directions == 2 ? CUDNN_BIDIRECTIONAL : CUDNN_UNIDIRECTIONAL, CUDNN_LINEAR_INPUT, CUDNN_DATA_FLOAT,
+        CUDNN_DATA_FLOAT, math.cudnn, config.inputSize(), hidden, hidden, config.layers(), dropout,
+        CUDNN_RNN_PADDED_IO_ENABLED), "cudnnSetRNNDescriptor_v8 for " + config);
+    checkCudnn(cudnnGetRNNWeightSpaceSize(cuda.cudnnHandle, rnn, size), "cudnnGetRNNWeightSpaceSize");
+    weightBytes = size.get();
+    weights = Cuda.allocateFloats(weightBytes / 4, "weights");
+    weightGradients = Cuda.allocateFloats(weightBytes / 4, "weight gradients");
+    weightImage = new float[(int) (weightBytes / 4)];
+    mapWeightSpace();
+    uploadWeights();
+  }
+
+  /**
+   * Asks cuDNN where each gate block of each layer and direction sits (linear layer ids 0..G-1
+   * are the input weights of the gates in PyTorch's order, G..2G-1 the recurrent ones), and checks
+   * each block's shape against the one jrnn expects.
+   */
+  private void mapWeightSpace() {
+    int gates = config.cell().gates();
+    cudnnTensorStruct mDesc = new cudnnTensorStruct();
+    cudnnTensorStruct bDesc = new cudnnTensorStruct();
+    checkCudnn(cudnnCreateTensorDescriptor(mDesc), "cudnnCreateTensorDescriptor");
+    checkCudnn(cudnnCreateTensorDescriptor(bDesc), "cudnnCreateTensorDescriptor");
+    PointerPointer<Pointer> mAddr = new PointerPointer<>(1);
+    PointerPointer<Pointer> bAddr = new PointerPointer<>(1);
+    try {
+      for (int l = 0; l < config.layers(); l++) {
+        for (int d = 0; d < directions; d++) {
+          int pseudoLayer = l * directions + d;
+          for (int lin = 0; lin < 2 * gates; lin++) {
+            checkCudnn(cudnnGetRNNWeightParams(cuda.cudnnHandle, rnn, pseudoLayer, weightBytes, weights, lin, mDesc, mAddr,
+                bDesc, bAddr), "cudnnGetRNNWeightParams(layer " + pseudoLayer + ", id " + lin + ")");
+            boolean input = lin < gates;
+            int gate = input ? lin : lin - gates;
+            int columns = input ? config.layerInputSize(l) : hidden;
+            record(PyTorchWeights.torchName(input ? "weight_ih" : "weight_hh", l, d), gates, gate,
+                offsetOf(mAddr.get(0)), hidden * columns, mDesc);
+            record(PyTorchWeights.torchName(input ? "bias_ih" : "bias_hh", l, d), gates, gate,
+                offsetOf(bAddr.get(0)), hidden, bDesc);
+          }
+        }
+      }
+    } finally {
+      cudnnDestroyTensorDescriptor(mDesc);
+      cudnnDestroyTensorDescriptor(bDesc);
+    }
+  }
+
+  private long offsetOf(Pointer p) {
+    long bytes = p.address() - weights.address();
+    if (p.isNull() || bytes < 0 || bytes >= weightBytes || bytes % 4 != 0) {
+      throw new IllegalStateException("cuDNN gave a weight block outside the weight space (offset " + bytes + " of "
+          + weightBytes + " bytes)");
+    }
+    return bytes / 4;
+  }
+
+  private void record(String name, int gates, int gate, long offset, int size, cudnnTensorStruct desc) {
+    int[] dataType = new int[1];
+    int[] nbDims = new int[1];
+    int[] dims = new int[3];
+    int[] strides = new int[3];
+    checkCudnn(cudnnGetTensorNdDescriptor(desc, 3, dataType, nbDims, dims, strides), "cudnnGetTensorNdDescriptor");
+    long elements = 1;
+    for (int i = 0; i < nbDims[0]; i++) {
+      elements *= dims[i];
+    }
+    if (elements != size) {
+      throw new IllegalStateException("cuDNN's block " + gate + " of " + name + " has " + elements
+          + " elements (dims " + Arrays.toString(Arrays.copyOf(dims, nbDims[0])) + "); jrnn expects " + size);
+    }
+    blockOffsets.computeIfAbsent(name, k -> new long[gates])[gate] = offset;
+    blockSizes.put(name, size);
+  }
+
+  @Override
+  public void uploadWeights() {
+    Map<String, double[]> jrnn = new LinkedHashMap<>();
+    for (ParamLayout.Entry e : params.layout().entries()) {
+      if (e.name().startsWith(prefix)) {
+        jrnn.put(e.name(), params.value(e.name()).toDoubleArray());
+      }
+    }
+    Map<String, double[]> torch = PyTorchWeights.toTorch(config, prefix, jrnn);
+    blockOffsets.forEach((name, offsets) -> {
+      double[] v = torch.get(name);
+      int block = blockSizes.get(name);
+      for (int g = 0; g < offsets.length; g++) {
+        for (int k = 0; k < block; k++) {
+          weightImage[(int) offsets[g] + k] = (float) v[g * block + k];
+        }
+      }
+    });
+    check(cudaMemcpy(weights, new FloatPointer(weightImage), weightBytes, cudaMemcpyHostToDevice), "upload of the weights");
+  }
+
+  /** Adds the weight gradients cuDNN accumulated to the parameters' gradients, in jrnn's layout. */
+  private void addWeightGradients() {
+    FloatPointer host = new FloatPointer(weightImage.length);
+    check(cudaMemcpy(host, weightGradients, weightBytes, cudaMemcpyDeviceToHost), "download of the weight gradients");
+    host.get(weightImage);
+    host.close();
+    Map<String, double[]> torch = new LinkedHashMap<>();
+    blockOffsets.forEach((name, offsets) -> {
+      int block = blockSizes.get(name);
+      double[] v = new double[offsets.length * block];
+      for (int g = 0; g < offsets.length; g++) {
+        for (int k = 0; k < block; k++) {
+          v[g * block + k] = weightImage[(int) offsets[g] + k];
+        }
+      }
+      torch.put(name, v);
+    });
+    PyTorchWeights.gradientsToJrnn(config, prefix, torch).forEach((name, g) -> {
+      Tensor grad = params.grad(name);
+      for (int k = 0; k < g.length; k++) {
+        grad.add(k, (float) g[k]);
+      }
+    });
+  }
+
+  /** Sets the data descriptors for a batch and makes the buffers it needs. */
+  private void shape(int steps, int batch, int[] lengths, boolean training) {
+    if (lengths.length != batch) {
+      throw new IllegalArgumentException("CudnnRecurrentStack: " + lengths.length + " lengths for a batch of " + batch);
+    }
+    for (int len : lengths) {
+      if (len < 1 || len > steps) {
+        throw new IllegalArgumentException("CudnnRecurrentStack: a sequence length of " + len + " is outside 1.." + steps);
+      }
+    }
+    this.steps = steps;
+    this.batch = batch;
+    this.lengths = lengths.clone();
+    checkCudnn(cudnnSetRNNDataDescriptor(xDesc, CUDNN_DATA_FLOAT, CUDNN_RNN_DATA_LAYOUT_SEQ_MAJOR_UNPACKED, steps, batch,
+        config.inputSize(), this.lengths, paddingFill), "cudnnSetRNNDataDescriptor(x)");
+    checkCudnn(cudnnSetRNNDataDescriptor(yDesc, CUDNN_DATA_FLOAT, CUDNN_RNN_DATA_LAYOUT_SEQ_MAJOR_UNPACKED, steps, batch,
+        width, this.lengths, paddingFill), "cudnnSetRNNDataDescriptor(y)");
+    int[] dims = {config.stateSlots(), batch, hidden};
+    int[] strides = {batch * hidden, hidden, 1};
+    checkCudnn(cudnnSetTensorNdDescriptor(hDesc, CUDNN_DATA_FLOAT, 3, dims, strides), "cudnnSetTensorNdDescriptor(h)");
+    checkCudnn(cudnnSetTensorNdDescriptor(cDesc, CUDNN_DATA_FLOAT, 3, dims, strides), "cudnnSetTensorNdDescriptor(c)");
+    SizeTPointer work = new SizeTPointer(1);
+    SizeTPointer reserve = new SizeTPointer(1);
+    checkCudnn(cudnnGetRNNTempSpaceSizes(cuda.cudnnHandle, rnn, training ? CUDNN_FWD_MODE_TRAINING : CUDNN_FWD_MODE_INFERENCE,
+        xDesc, work, reserve), "cudnnGetRNNTempSpaceSizes");
+    long state = (long) config.stateSlots() * batch * hidden;
+    buffers.x = buffers.grow(buffers.x, (long) steps * batch * config.inputSize(), "x");
+    buffers.dx = buffers.grow(buffers.dx, (long) steps * batch * config.inputSize(), "dx");
+    buffers.y = buffers.grow(buffers.y, (long) steps * batch * width, "y");
+    buffers.dy = buffers.grow(buffers.dy, (long) steps * batch * width, "dy");
+    for (int i = 0; i < 8; i++) {
+      buffers.states[i] = buffers.grow(buffers.states[i], state, "states");
+    }
+    buffers.work = buffers.grow(buffers.work, (work.get() + 3) / 4, "workspace");
+    buffers.reserve = buffers.grow(buffers.reserve, (reserve.get() + 3) / 4, "reserve space");
+    buffers.workBytes = work.get();
+    buffers.reserveBytes = reserve.get();
+    buffers.seqLengths = buffers.growInts(buffers.seqLengths, batch);
+    check(cudaMemcpy(buffers.seqLengths, new IntPointer(this.lengths), 4L * batch, cudaMemcpyHostToDevice),
+        "upload of the sequence lengths");
+  }
+
+  private void runForward(boolean training) {
+    Pointer hx = buffers.states[0];
+    Pointer cx = buffers.states[1];
+    Pointer hy = buffers.states[2];
+    Pointer cy = buffers.states[3];
+    boolean lstm = config.cell().hasCellState();
+    checkCudnn(cudnnRNNForward(cuda.cudnnHandle, rnn, training ? CUDNN_FWD_MODE_TRAINING : CUDNN_FWD_MODE_INFERENCE,
+        buffers.seqLengths, xDesc, buffers.x, yDesc, buffers.y, hDesc, hx, hy, cDesc, lstm ? cx : null,
+        lstm ? cy : null, weightBytes, weights, buffers.workBytes, buffers.work,
+        training ? buffers.reserveBytes : 0, training ? buffers.reserve : null), "cudnnRNNForward");
+    trained = training;
+  }
+
+  private void runBackward() {
+    boolean lstm = config.cell().hasCellState();
+    Pointer[] s = buffers.states;
+    // s[4], s[5]: gradients of the final h and c; s[6], s[7]: of the initial ones.
+    checkCudnn(cudnnRNNBackwardData_v8(cuda.cudnnHandle, rnn, buffers.seqLengths, yDesc, buffers.y, buffers.dy, xDesc,
+        buffers.dx, hDesc, s[0], s[4], s[6], cDesc, lstm ? s[1] : null, lstm ? s[5] : null, lstm ? s[7] : null,
+        weightBytes, weights, buffers.workBytes, buffers.work, buffers.reserveBytes, buffers.reserve),
+        "cudnnRNNBackwardData_v8");
+    checkCudnn(cudnnRNNBackwardWeights_v8(cuda.cudnnHandle, rnn, CUDNN_WGRAD_MODE_ADD, buffers.seqLengths, xDesc, buffers.x,
+        hDesc, s[0], yDesc, buffers.y, weightBytes, weightGradients, buffers.workBytes, buffers.work,
+        buffers.reserveBytes, buffers.reserve), "cudnnRNNBackwardWeights_v8");
+  }
+
+  @Override
+  public Tensor forward(Tensor x, int steps, int batch, int[] lengths, RecurrentState initial, boolean training) {
+    long xSize = (long) steps * batch * config.inputSize();
+    if (x.size() < xSize) {
+      throw new IllegalArgumentException("CudnnRecurrentStack: x has " + x.size() + " elements; T=" + steps + " B=" + batch
+          + " X=" + config.inputSize() + " needs " + xSize);
+    }
+    if (initial != null) {
+      initial.requireShape(config, batch, "CudnnRecurrentStack");
+    }
+    shape(steps, batch, lengths, training);
+    upload(buffers.x, x, xSize);
+    long state = (long) config.stateSlots() * batch * hidden;
+    if (initial == null) {
+      zero(buffers.states[0], state);
+      zero(buffers.states[1], state);
+    } else {
+      upload(buffers.states[0], initial.h(), state);
+      if (initial.c() != null) {
+        upload(buffers.states[1], initial.c(), state);
+      }
+    }
+    runForward(training);
+    Tensor y = Tensor.zeros(steps, batch, width);
+    download(y, buffers.y, (long) steps * batch * width);
+    finalState = RecurrentState.zeros(config, batch);
+    download(finalState.h(), buffers.states[2], state);
+    if (finalState.c() != null) {
+      download(finalState.c(), buffers.states[3], state);
+    }
+    return y;
+  }
+
+  @Override
+  public RecurrentState finalState() {
+    return finalState;
+  }
+
+  @Override
+  public void backward(Tensor dTop, RecurrentState dFinal, Tensor dx) {
+    if (!trained) {
+      throw new IllegalStateException("CudnnRecurrentStack.backward: the last forward was not a training one");
+    }
+    long ySize = (long) steps * batch * width;
+    long state = (long) config.stateSlots() * batch * hidden;
+    upload(buffers.dy, dTop, ySize);
+    if (dFinal == null) {
+      zero(buffers.states[4], state);
+      zero(buffers.states[5], state);
+    } else {
+      dFinal.requireShape(config, batch, "CudnnRecurrentStack final state gradient");
+      upload(buffers.states[4], dFinal.h(), state);
+      if (dFinal.c() != null) {
+        upload(buffers.states[5], dFinal.c(), state);
+      }
+    }
+    long xSize = (long) steps * batch * config.inputSize();
+    // Steps past an end get a zero gradient, as on the CPU (cuDNN leaves them alone).
+    zero(buffers.dx, xSize);
+    zero(weightGradients, weightBytes / 4);
+    runBackward();
+    if (dx != null) {
+      download(dx, buffers.dx, xSize);
+    }
+    initialGradient = RecurrentState.zeros(config, batch);
+    download(initialGradient.h(), buffers.states[6], state);
+    if (initialGradient.c() != null) {
+      download(initialGradient.c(), buffers.states[7], state);
+    }
+    addWeightGradients();
+  }
+
+  @Override
+  public RecurrentState initialStateGradient() {
+    return initialGradient;
+  }
+
+  @Override
+  public double[] timeSteps(int steps, int batch, int[] lengths, boolean training, int warmup, int repeats) {
+    shape(steps, batch, lengths, training);
+    Rng rng = new Rng(1);
+    fillRandom(buffers.x, (long) steps * batch * config.inputSize(), rng);
+    fillRandom(buffers.dy, (long) steps * batch * width, rng);
+    long state = (long) config.stateSlots() * batch * hidden;
+    for (int i = 0; i < 8; i++) {
+      zero(buffers.states[i], state);
+    }
+    double[] ms = new double[repeats];
+    for (int i = -warmup; i < repeats; i++) {
+      long t0 = System.nanoTime();
+      runForward(training);
+      if (training) {
+        runBackward();
+      }
+      Cuda.synchronize("a timed step");
+      if (i >= 0) {
+        ms[i] = (System.nanoTime() - t0) / 1e6;
+      }
+    }
+    return ms;
+  }
+
+  private static void fillRandom(Pointer device, long n, Rng rng) {
+    float[] host = new float[(int) n];
+    for (int i = 0; i < host.length; i++) {
+      host[i] = rng.nextFloat() * 2 - 1;
+    }
+    check(cudaMemcpy(device, new FloatPointer(host), 4 * n, cudaMemcpyHostToDevice), "upload of random data");
+  }
+
+  private static void upload(Pointer device, Tensor host, long n) {
+    check(cudaMemcpy(device, new Pointer(host.bytes()), 4 * n, cudaMemcpyHostToDevice), "upload of " + n + " floats");
+  }
+
+  private static void download(Tensor host, Pointer device, long n) {
+    check(cudaMemcpy(new Pointer(host.bytes()), device, 4 * n, cudaMemcpyDeviceToHost), "download of " + n + " floats");
+  }
+
+  private static void zero(Pointer device, long floats) {
+    check(cudaMemset(device, 0, 4 * floats), "cudaMemset");
+  }
+
+  @Override
+  public void close() {
+    buffers.close();
+    Cuda.free(weights);
+    Cuda.free(weightGradients);
+    Cuda.free(dropoutStates);
+    cudnnDestroyRNNDataDescriptor(xDesc);
+    cudnnDestroyRNNDataDescriptor(yDesc);
+    cudnnDestroyTensorDescriptor(hDesc);
+    cudnnDestroyTensorDescriptor(cDesc);
+    cudnnDestroyRNNDescriptor(rnn);
+    cudnnDestroyDropoutDescriptor(dropout);
+  }
+
+  /** Device buffers that grow to the largest batch seen and are reused. */
+  private static final class Buffers implements AutoCloseable {
+    FloatPointer x;
+    FloatPointer dx;
+    FloatPointer y;
+    FloatPointer dy;
+    /** h0, c0, hy, cy, dhy, dcy, dh0, dc0. */
+    final FloatPointer[] states = new FloatPointer[8];
+    FloatPointer work;
+    FloatPointer reserve;
+    long workBytes;
+    long reserveBytes;
+    IntPointer seqLengths;
+
+    FloatPointer grow(FloatPointer p, long floats, String what) {
+      if (p != null && p.capacity() >= floats) {
+        return p;
+      }
+      Cuda.free(p);
+      return Cuda.allocateFloats(floats, what);
+    }
+
+    IntPointer growInts(IntPointer p, int n) {
+      if (p != null && p.capacity() >= n) {
+        return p;
+      }
+      Cuda.free(p);
+      IntPointer q = new IntPointer();
+      check(org.bytedeco.cuda.global.cudart.cudaMalloc(q, 4L * n), "cudaMalloc of the sequence lengths");
+      q.capacity(n);
+      return q;
+    }
+
+    @Override
+    public void close() {
+      for (Pointer p : new Pointer[] {x, dx, y, dy, work, reserve, seqLengths}) {
+        Cuda.free(p);
+      }
+      for (Pointer p : states) {
+        Cuda.free(p);
+      }
+    }
+  }
+}
