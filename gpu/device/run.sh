@@ -1,0 +1,62 @@
+#!/bin/bash
+# Runs on the GPU machine, from the repository root, with gpu/target/device.tar.xz (made by
+# gpu/device/prepare.sh) carried there: the GPU tests, then the bench cases C1-C4 in jrnn and in
+# PyTorch's cuDNN RNNs, each in turn on the same device. Writes $OUT/gpu-results.txt (and the
+# tests' reports under $OUT/junit); each part has its own time limit, so that the whole stays
+# under 8 minutes.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+out=${OUT:-$root/gpu/target/out}
+mkdir -p "$out"
+results=$out/gpu-results.txt
+work=$(mktemp -d)
+tar -C "$work" -xJf "$root/gpu/target/device.tar.xz"
+d=$work/device
+# CUDA's, cuDNN's and cuBLAS's libraries are PyTorch's (site-packages/nvidia/*/lib).
+site=$(python3 -c 'import site; print(site.getsitepackages()[0])' 2> /dev/null || true)
+if [ -n "$site" ] && [ -d "$site/nvidia" ]; then
+  LD_LIBRARY_PATH=$(find "$site/nvidia" -name 'lib*.so*' -printf '%h\n' | sort -u | paste -sd:)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+  export LD_LIBRARY_PATH
+fi
+java=("$d/jre/bin/java" --add-modules=jdk.incubator.vector -Xmx8g -cp "$d/lib/*")
+section() { printf '\n## %s\n' "$*" >> "$results"; }
+{
+  echo "# jrnn on the GPU: $(date -u '+%Y-%m-%d %H:%M UTC'), $(git -C "$root" rev-parse --short HEAD 2> /dev/null || echo 'no git')"
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 || echo "nvidia-smi: not found"
+  echo "host: $(nproc) cores"
+} > "$results"
+
+section "tests (cuDNN against the CPU engine, the double reference and PyTorch's cases)"
+timeout 240 "${java[@]}" -Djrnn.data="$d" org.junit.platform.console.ConsoleLauncher execute \
+  --disable-banner --details=summary --details-theme=ascii --reports-dir="$out/junit" \
+  --select-class=jrnn.gpu.WithoutAGpuTest --select-class=jrnn.gpu.CudnnAgreesWithCpuTest \
+  --select-class=jrnn.gpu.CudnnAgreesWithPyTorchTest >> "$results" 2>&1
+echo "tests: exit status $?" >> "$results"
+
+# The issue's cases: cell T B X H, training steps (forward, the input's and every weight's gradient).
+cases=("C1 lstm 50 32 256 256" "C2 lstm 25 64 512 512" "C3 gru 50 32 512 512" "C4 tanh 50 32 1024 1024")
+section "bench: jrnn (bench --device gpu, median ms of a training step, each waited for)"
+for math in default fp32; do
+  for c in "${cases[@]}"; do
+    read -r name cell steps batch input hidden <<< "$c"
+    jcell=$cell
+    [ "$cell" = gru ] && jcell=gru-reset-after
+    [ "$cell" = tanh ] && jcell=rnn-tanh
+    log=$(timeout 60 "${java[@]}" -Djrnn.gpu.math=$math jrnn.cli.Main bench --device gpu --cell "$jcell" \
+      --steps "$steps" --batch "$batch" --input "$input" --hidden "$hidden" --repeats 50 2>&1)
+    echo "$log" >> "$out/bench.log"
+    ms=$(echo "$log" | sed -n 's/^median \([0-9.]*\) ms.*/\1/p')
+    echo "jrnn $name $math ${ms:-failed: $(echo "$log" | tail -1)}" >> "$results"
+  done
+done
+section "bench: PyTorch's cuDNN RNNs on the same device (same cases, same timing)"
+timeout 120 python3 "$root/gpu/device/torch_bench.py" "${cases[@]}" >> "$results" 2>&1 || echo "torch bench: failed or absent" >> "$results"
+
+section "ratios (jrnn / PyTorch, median ms; the bar is at most 1.0)"
+awk '$1 == "jrnn" { j[$2 " " $3] = $4 } $1 == "torch" { t[$2 " " $3] = $4 }
+  END { for (k in j) if (k in t && j[k] + 0 > 0) printf "%s: jrnn %s ms, PyTorch %s ms, ratio %.2f\n", k, j[k], t[k], j[k] / t[k] }' \
+  "$results" | sort >> "$results"
+
+section "PTB small end to end"
+echo "not run: training whole models on the GPU is not built yet (docs/gpu.md)" >> "$results"
+cat "$results"
