@@ -12,31 +12,31 @@ mvn -q -DskipTests -Dinvoker.skip=true install
 stage=gpu/target/device
 rm -rf "$stage" gpu/target/device.tar.xz
 mkdir -p "$stage/lib" "$stage/reference"
-# The libraries the CPU engine, the GPU backend and the tests use; the plotting, FFT and
-# statistics libraries are left out (no command run there needs them).
-cp target/jrnn.jar target/jrnn-tests.jar gpu/target/jrnn-gpu.jar gpu/target/jrnn-gpu-tests.jar "$stage/lib/"
-for jar in target/lib/*.jar gpu/target/lib/*.jar; do
-  case "$(basename "$jar")" in
-    jfreechart-*|JTransforms-*|JLargeArrays-*|commons-math3-*) ;;
-    *) cp "$jar" "$stage/lib/" ;;
-  esac
-done
+# jrnn, its libraries, the GPU backend and the tests.
+cp target/jrnn.jar target/jrnn-tests.jar gpu/target/jrnn-gpu.jar gpu/target/jrnn-gpu-tests.jar target/lib/*.jar \
+  gpu/target/lib/*.jar "$stage/lib/"
 m2=${MAVEN_REPO:-$HOME/.m2/repository}
 console=$m2/org/junit/platform/junit-platform-console-standalone/1.14.4/junit-platform-console-standalone-1.14.4.jar
 [ -f "$console" ] || mvn -q dependency:get -Dartifact=org.junit.platform:junit-platform-console-standalone:1.14.4
 cp "$console" "$stage/lib/"
-# Only the JNI glue of the three libraries jrnn calls (the bindings' jar holds 14 more).
+# Only the JNI glue of the four libraries jrnn calls (the bindings' jar holds 13 more).
 glue=$(ls "$stage"/lib/cuda-*-linux-x86_64.jar)
 mkdir -p "$stage/glue" && (cd "$stage/glue" && unzip -q "$root/$glue" && \
-  find org/bytedeco/cuda/linux-x86_64 -name '*.so*' ! -name 'libjnicudart.so' ! -name 'libjnicudnn.so' ! -name 'libjnicublas.so' -delete && \
+  find org/bytedeco/cuda/linux-x86_64 -name '*.so*' ! -name 'libjnicudart.so' ! -name 'libjnicudnn.so' ! -name 'libjnicublas.so' \
+    ! -name 'libjninvrtc.so' -delete && \
   rm "$root/$glue" && zip -q -r -9 "$root/$glue" .) && rm -rf "$stage/glue"
+# The PyTorch reference cases and PTB, for the tests and the end-to-end run there.
 if [ -f ../shared/data/reference/torch_rnn_reference.json ]; then
   cp ../shared/data/reference/torch_rnn_reference.json "$stage/reference/"
 fi
-jlink --add-modules java.base,jdk.unsupported,jdk.incubator.vector,java.management,java.logging,java.xml \
+if [ -f ../shared/data/ptb/ptb.train.txt.gz ]; then
+  mkdir -p "$stage/ptb" && cp ../shared/data/ptb/ptb.train.txt.gz ../shared/data/ptb/ptb.valid.txt.gz "$stage/ptb/"
+fi
+# The modules jdeps finds in jrnn (java.desktop: the learning curves' PNGs), JUnit's, and jdk.unsupported for JavaCPP.
+jlink --add-modules java.base,jdk.unsupported,jdk.incubator.vector,java.management,java.logging,java.xml,java.desktop,java.sql \
   --strip-debug --no-header-files --no-man-pages --compress=2 --output "$stage/jre" 2> /dev/null
 strip --strip-unneeded "$stage/jre/lib/server/libjvm.so"
-tar -C gpu/target -cJf gpu/target/device.tar.xz device
+XZ_OPT=-9e tar -C gpu/target -cJf gpu/target/device.tar.xz device
 size=$(stat -c %s gpu/target/device.tar.xz)
 echo "gpu/target/device.tar.xz: $((size / 1048576)) MiB (carry it: the device tool takes 64 MiB)"
 [ "$size" -lt $((60 * 1048576)) ] || { echo "too large to carry" >&2; exit 1; }

@@ -7,7 +7,6 @@ import jrnn.apps.lm.LmSettings;
 import jrnn.data.TextFiles;
 import jrnn.frame.Settings;
 import jrnn.frame.SettingsSchema;
-import jrnn.frame.TrainingRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -44,6 +43,7 @@ final class TrainLmCommand implements Callable<Integer>, HasSettings {
 
   @Override
   public Integer call() throws Exception {
+    run.checkDevice();
     Settings s = SettingOptions.settings(spec, schema());
     String trainText = TextFiles.read(train);
     if (!(validSplit > 0 && validSplit < 1)) {
@@ -58,7 +58,7 @@ final class TrainLmCommand implements Callable<Integer>, HasSettings {
       trainText = trainText.substring(0, cut);
     }
     LanguageModelTask task = LanguageModelTask.fromTexts(s, trainText, validText, System.out);
-    new TrainingRun(task, run.out, System.out).execute(run.resume);
+    run.execute(task);
     return 0;
   }
 }

@@ -1,6 +1,12 @@
 package jrnn.cli;
 
+import java.io.IOException;
 import java.nio.file.Path;
+import jrnn.device.Device;
+import jrnn.device.Gpu;
+import jrnn.device.GpuBackend;
+import jrnn.frame.TrainingRun;
+import jrnn.frame.TrainingTask;
 import picocli.CommandLine.Option;
 
 /** The options every train command has besides its settings. */
@@ -10,4 +16,40 @@ final class TrainOptions {
 
   @Option(names = "--resume", description = "Continue from OUT.ckpt, the checkpoint of the last whole epoch.")
   boolean resume;
+
+  @Option(names = "--device", defaultValue = "cpu", description = "cpu, or gpu: each update's forward and backward"
+      + " pass in the GPU backend, the optimizer's step here (language models; docs/gpu.md) (default ${DEFAULT-VALUE}).")
+  String device;
+
+  /**
+   * Checks {@link #device} before the data are read: its name, and for the GPU that it can be
+   * used (the backend is made once and kept).
+   */
+  void checkDevice() {
+    if (Device.parse(device) == Device.GPU) {
+      Gpu.backend();
+    }
+  }
+
+  /** Runs {@code task}'s training, writing {@link #out}, its updates' gradients computed on {@link #device}. */
+  void execute(TrainingTask task) throws IOException {
+    if (Device.parse(device) == Device.CPU) {
+      new TrainingRun(task, out, System.out).execute(resume);
+      return;
+    }
+    GpuBackend gpu = Gpu.backend();
+    System.out.println("device: " + gpu.describe());
+    TrainingRun.distributeGradients(trainer -> {
+      if (trainer.model() == null) {
+        throw new IllegalArgumentException("--device gpu: the GPU computes the updates of sequence models"
+            + " (language models); this application's model trains on the CPU");
+      }
+      return gpu.gradients(trainer.model(), trainer.config());
+    });
+    try {
+      new TrainingRun(task, out, System.out).execute(resume);
+    } finally {
+      TrainingRun.distributeGradients(null);
+    }
+  }
 }

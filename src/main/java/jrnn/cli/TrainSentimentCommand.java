@@ -21,7 +21,6 @@ import jrnn.data.TextFiles;
 import jrnn.data.Vocabulary;
 import jrnn.frame.Settings;
 import jrnn.frame.SettingsSchema;
-import jrnn.frame.TrainingRun;
 import jrnn.kernels.Kernels;
 import jrnn.kernels.Parallel;
 import jrnn.models.ModelConfig;
@@ -113,6 +112,7 @@ final class TrainSentimentCommand implements Callable<Integer>, HasSettings {
 
   @Override
   public Integer call() throws Exception {
+    run.checkDevice();
     Settings s = SettingOptions.settings(spec, schema());
     boolean phrases = s.get(SentimentSettings.PHRASES);
     boolean fineGrained = s.get(SentimentSettings.FINE_GRAINED);
@@ -158,7 +158,7 @@ final class TrainSentimentCommand implements Callable<Integer>, HasSettings {
     System.out.printf(Locale.ROOT, "%svocabulary %,d; %,d parameters%n", folds > 1 ? "final model, trained on all "
         + trainSet.size() + " examples: " : "", m.vocabulary().size(), m.model().parameters().layout().size());
     m.unseenNote("validation", validSet).ifPresent(System.out::println);
-    new TrainingRun(new SentimentTask(m, trainSet, validSet), run.out, System.out).execute(run.resume);
+    run.execute(new SentimentTask(m, trainSet, validSet));
     if (crossValidated != null) {
       System.out.printf(Locale.ROOT, "cross-validated accuracy: %.4f%n", crossValidated);
     }

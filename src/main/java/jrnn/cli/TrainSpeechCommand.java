@@ -12,7 +12,6 @@ import jrnn.apps.speech.SpeechTask;
 import jrnn.apps.speech.Utterance;
 import jrnn.frame.Settings;
 import jrnn.frame.SettingsSchema;
-import jrnn.frame.TrainingRun;
 import jrnn.kernels.Parallel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -44,6 +43,7 @@ final class TrainSpeechCommand implements Callable<Integer>, HasSettings {
 
   @Override
   public Integer call() throws Exception {
+    run.checkDevice();
     Settings s = SettingOptions.settings(spec, schema());
     System.out.println("speech: reading " + audio.describe());
     SpeechData.Splits data = SpeechData.prepare(s, audio.read(), System.out);
@@ -70,7 +70,7 @@ final class TrainSpeechCommand implements Callable<Integer>, HasSettings {
     System.out.printf(Locale.ROOT, "%s recogniser of %d words: %d features per step, %,d parameters; %d threads%n",
         m.sequences() ? "CTC" : "word", m.words().size(), m.features().dimension(), m.parameters().layout().size(),
         Parallel.threads());
-    new TrainingRun(new SpeechTask(m, data.train(), data.valid()), run.out, System.out).execute(run.resume);
+    run.execute(new SpeechTask(m, data.train(), data.valid()));
     return 0;
   }
 }

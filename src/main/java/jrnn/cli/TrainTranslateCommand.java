@@ -8,7 +8,6 @@ import jrnn.apps.translate.TranslationTask;
 import jrnn.data.TextFiles;
 import jrnn.frame.Settings;
 import jrnn.frame.SettingsSchema;
-import jrnn.frame.TrainingRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -48,6 +47,7 @@ final class TrainTranslateCommand implements Callable<Integer>, HasSettings {
 
   @Override
   public Integer call() throws Exception {
+    run.checkDevice();
     if ((validSrc == null) != (validTgt == null)) {
       throw new IllegalArgumentException("--valid-src and --valid-tgt go together: give both or neither");
     }
@@ -56,7 +56,7 @@ final class TrainTranslateCommand implements Callable<Integer>, HasSettings {
     List<String> vt = validTgt == null ? List.of() : TextFiles.lines(TextFiles.read(validTgt));
     TranslationTask task = TranslationTask.fromTexts(s, TextFiles.lines(TextFiles.read(trainSrc)),
         TextFiles.lines(TextFiles.read(trainTgt)), vs, vt, System.out);
-    new TrainingRun(task, run.out, System.out).execute(run.resume);
+    run.execute(task);
     return 0;
   }
 }

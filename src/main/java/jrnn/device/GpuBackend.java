@@ -1,7 +1,11 @@
 package jrnn.device;
 
 import jrnn.layers.RecurrentConfig;
+import jrnn.models.ModelConfig;
+import jrnn.models.SequenceModel;
 import jrnn.params.Parameters;
+import jrnn.training.Trainer;
+import jrnn.training.TrainingConfig;
 
 /**
  * A GPU backend, provided by the module {@code jrnn-gpu} as a {@link java.util.ServiceLoader}
@@ -27,6 +31,21 @@ public interface GpuBackend {
    * @throws IllegalArgumentException when {@link #unsupportedReason} names a reason
    */
   DeviceRecurrentStack recurrentStack(RecurrentConfig cfg, Parameters params, String prefix);
+
+  /**
+   * Whether {@link #gradients} computes the updates of a model of {@code model} trained as
+   * {@code training} says on the GPU; when not, the reason, else null.
+   */
+  String unsupportedReason(ModelConfig model, TrainingConfig training);
+
+  /**
+   * Each update's forward and backward pass of {@code model} on the GPU, for
+   * {@link Trainer#computeGradientsWith}: the parameters go up before each pass and the gradients
+   * come back into {@code model.parameters().grads()}, where the trainer clips them and steps.
+   *
+   * @throws IllegalArgumentException when {@link #unsupportedReason} names a reason
+   */
+  Trainer.BatchGradients gradients(SequenceModel model, TrainingConfig training);
 
   /**
    * The rate of an fp32 matrix product n x n x n on the GPU (GFLOP/s, the median of a few), the

@@ -118,6 +118,16 @@ class CommandLineTest {
   }
 
   @Test
+  void trainingOnTheGpuWithoutItsModuleSaysSoBeforeReadingData() {
+    Run r = run("train", "lm", "--device", "gpu", "--train", "no-such-file.txt", "--out", dir.resolve("g.jrnn").toString());
+    assertEquals(2, r.exit(), r.out());
+    assertTrue(r.err().contains("cannot use the GPU: the GPU backend (jrnn-gpu) is not on the class path"), r.err());
+    Run bad = run("train", "sentiment", "--device", "tpu", "--train", "no-such-file.txt", "--out", dir.resolve("g.jrnn").toString());
+    assertEquals(2, bad.exit());
+    assertTrue(bad.err().contains("unknown device 'tpu'; expected cpu or gpu"), bad.err());
+  }
+
+  @Test
   void benchRaggedLengthsSpanOneToT() {
     int[] lengths = BenchCommand.raggedLengths(25, 64, new jrnn.util.Rng(1));
     assertEquals(25, lengths[0]);

@@ -31,11 +31,14 @@ final class Cuda {
   final cudnnContext cudnnHandle;
   final cublasContext cublasHandle;
   final String description;
+  /** The device's compute capability, major * 10 + minor (90 for an H100 or H200). */
+  final int computeCapability;
 
-  private Cuda(cudnnContext cudnnHandle, cublasContext cublasHandle, String description) {
+  private Cuda(cudnnContext cudnnHandle, cublasContext cublasHandle, String description, int computeCapability) {
     this.cudnnHandle = cudnnHandle;
     this.cublasHandle = cublasHandle;
     this.description = description;
+    this.computeCapability = computeCapability;
   }
 
   /**
@@ -71,7 +74,7 @@ final class Cuda {
     String description = String.format(Locale.ROOT, "%s (%.0f GiB, compute %d.%d), driver %s, runtime %s, cuDNN %d",
         prop.name().getString(), prop.totalGlobalMem() / (double) (1L << 30), prop.major(), prop.minor(),
         version(driver[0]), version(runtime[0]), cudnn.cudnnGetVersion());
-    return new Cuda(cudnnHandle, cublasHandle, description);
+    return new Cuda(cudnnHandle, cublasHandle, description, 10 * prop.major() + prop.minor());
   }
 
   private static void load(Class<?> library, String what) {

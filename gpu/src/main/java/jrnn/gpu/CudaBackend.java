@@ -11,7 +11,11 @@ import java.util.Locale;
 import jrnn.device.DeviceRecurrentStack;
 import jrnn.device.GpuBackend;
 import jrnn.layers.RecurrentConfig;
+import jrnn.models.ModelConfig;
+import jrnn.models.SequenceModel;
 import jrnn.params.Parameters;
+import jrnn.training.Trainer;
+import jrnn.training.TrainingConfig;
 import org.bytedeco.javacpp.FloatPointer;
 
 /**
@@ -30,6 +34,8 @@ public final class CudaBackend implements GpuBackend {
 
   private final Cuda cuda;
   private long dropoutSeeds = 1;
+  /** The kernels, compiled when gradients are first asked for. */
+  private CudaOps ops;
 
   /**
    * Opens the GPU.
@@ -38,6 +44,11 @@ public final class CudaBackend implements GpuBackend {
    */
   public CudaBackend() {
     this.cuda = Cuda.open();
+  }
+
+  /** The opened device (for the tests of its kernels). */
+  Cuda cuda() {
+    return cuda;
   }
 
   static CudnnRecurrentStack.MathMode mathMode() {
@@ -66,6 +77,26 @@ public final class CudaBackend implements GpuBackend {
   @Override
   public synchronized DeviceRecurrentStack recurrentStack(RecurrentConfig cfg, Parameters params, String prefix) {
     return new CudnnRecurrentStack(cuda, cfg, params, prefix, mathMode(), dropoutSeeds++);
+  }
+
+  @Override
+  public String unsupportedReason(ModelConfig model, TrainingConfig training) {
+    return DeviceGradients.unsupportedReason(model, training);
+  }
+
+  @Override
+  public synchronized Trainer.BatchGradients gradients(SequenceModel model, TrainingConfig training) {
+    String reason = unsupportedReason(model.config(), training);
+    if (reason != null) {
+      throw new IllegalArgumentException(reason);
+    }
+    if (ops == null) {
+      ops = new CudaOps(cuda);
+    }
+    ModelConfig cfg = model.config();
+    CudnnRecurrentStack stack = new CudnnRecurrentStack(cuda, cfg.recurrent(), model.parameters(), ModelConfig.RNN_PREFIX,
+        mathMode(), dropoutSeeds++);
+    return new DeviceGradients(ops, stack, cfg, model.parameters(), training);
   }
 
   @Override

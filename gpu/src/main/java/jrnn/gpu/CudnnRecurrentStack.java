@@ -47,7 +47,7 @@ import org.bytedeco.javacpp.SizeTPointer;
  * jrnn's masking: outputs zero past an end, final states at each sequence's last step, the
  * backward direction starting there.
  */
-final class CudnnRecurrentStack implements DeviceRecurrentStack {
+final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
   /** cuDNN's math: pure fp32 FMA, or its default, which lets Ampere and later use TF32 tensor cores. */
   enum MathMode {
     FP32(CUDNN_FMA_MATH),
@@ -244,7 +244,8 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack {
   }
 
   /** Adds the weight gradients cuDNN accumulated to the parameters' gradients, in jrnn's layout. */
-  private void addWeightGradients() {
+  @Override
+  public void addWeightGradients() {
     FloatPointer host = new FloatPointer(weightImage.length);
     check(cudaMemcpy(host, weightGradients, weightBytes, cudaMemcpyDeviceToHost), "download of the weight gradients");
     host.get(weightImage);
@@ -367,6 +368,58 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack {
       download(finalState.c(), buffers.states[3], state);
     }
     return y;
+  }
+
+  @Override
+  public Ops.Floats forward(Ops.Floats x, int steps, int batch, int[] lengths, Ops.Floats h0, Ops.Floats c0,
+      boolean training) {
+    shape(steps, batch, lengths, training);
+    long xSize = (long) steps * batch * config.inputSize();
+    long state = (long) config.stateSlots() * batch * hidden;
+    copy(buffers.x, x, xSize);
+    if (h0 == null) {
+      zero(buffers.states[0], state);
+      zero(buffers.states[1], state);
+    } else {
+      copy(buffers.states[0], h0, state);
+      if (c0 != null) {
+        copy(buffers.states[1], c0, state);
+      }
+    }
+    runForward(training);
+    return new CudaOps.CudaFloats(buffers.y, (long) steps * batch * width);
+  }
+
+  @Override
+  public Ops.Floats finalH() {
+    return new CudaOps.CudaFloats(buffers.states[2], (long) config.stateSlots() * batch * hidden);
+  }
+
+  @Override
+  public Ops.Floats finalC() {
+    return config.cell().hasCellState()
+        ? new CudaOps.CudaFloats(buffers.states[3], (long) config.stateSlots() * batch * hidden) : null;
+  }
+
+  @Override
+  public Ops.Floats backward(Ops.Floats dy) {
+    if (!trained) {
+      throw new IllegalStateException("CudnnRecurrentStack.backward: the last forward was not a training one");
+    }
+    long state = (long) config.stateSlots() * batch * hidden;
+    long xSize = (long) steps * batch * config.inputSize();
+    copy(buffers.dy, dy, (long) steps * batch * width);
+    zero(buffers.states[4], state);
+    zero(buffers.states[5], state);
+    zero(buffers.dx, xSize);
+    zero(weightGradients, weightBytes / 4);
+    runBackward();
+    return new CudaOps.CudaFloats(buffers.dx, xSize);
+  }
+
+  private static void copy(Pointer to, Ops.Floats from, long n) {
+    check(cudaMemcpy(to, ((CudaOps.CudaFloats) from).p(), 4 * n, org.bytedeco.cuda.global.cudart.cudaMemcpyDeviceToDevice),
+        "device copy of " + n + " floats");
   }
 
   @Override

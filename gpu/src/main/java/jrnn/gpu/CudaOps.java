@@ -1,0 +1,350 @@
+package jrnn.gpu;
+
+import static jrnn.gpu.Cuda.check;
+import static jrnn.gpu.Cuda.checkCublas;
+import static org.bytedeco.cuda.global.cublas.CUBLAS_OP_N;
+import static org.bytedeco.cuda.global.cublas.CUBLAS_OP_T;
+import static org.bytedeco.cuda.global.cublas.cublasSgemm_v2;
+import static org.bytedeco.cuda.global.cudart.cudaMemcpy;
+import static org.bytedeco.cuda.global.cudart.cudaMemcpyDeviceToHost;
+import static org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice;
+import static org.bytedeco.cuda.global.cudart.cudaMemset;
+
+import java.util.HashMap;
+import java.util.Map;
+import jrnn.tensor.Tensor;
+import org.bytedeco.cuda.cudart.CUfunc_st;
+import org.bytedeco.cuda.cudart.CUmod_st;
+import org.bytedeco.cuda.global.cudart;
+import org.bytedeco.cuda.global.nvrtc;
+import org.bytedeco.cuda.nvrtc._nvrtcProgram;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerPointer;
+import org.bytedeco.javacpp.SizeTPointer;
+
+/**
+ * {@link Ops} on the GPU: products in cuBLAS (fp32), the rest in kernels of jrnn's own
+ * ({@link #SOURCE}), compiled for the device when the first instance is made (NVRTC) and
+ * launched through the driver API. {@link HostOps} is their twin in Java.
+ */
+final class CudaOps implements Ops {
+  /** The kernels, one per {@link Ops} method that is not a product or a copy. */
+  static final String SOURCE = """
+      #define GRID_STRIDE(i, n) for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; \\
+          i < (n); i += (long long) gridDim.x * blockDim.x)
+
+      extern "C" __global__ void gather_rows(const float* table, int width, const int* ids, int rows, float* out) {
+        GRID_STRIDE(i, (long long) rows * width) {
+          long long r = i / width;
+          out[i] = table[(long long) ids[r] * width + i % width];
+        }
+      }
+
+      extern "C" __global__ void scatter_add_rows(float* table, int width, const int* ids, int rows, const float* in) {
+        GRID_STRIDE(i, (long long) rows * width) {
+          long long r = i / width;
+          atomicAdd(&table[(long long) ids[r] * width + i % width], in[i]);
+        }
+      }
+
+      extern "C" __global__ void add_to_rows(float* m, int rows, int cols, const float* v) {
+        GRID_STRIDE(i, (long long) rows * cols) {
+          m[i] += v[i % cols];
+        }
+      }
+
+      extern "C" __global__ void add_column_sums(const float* m, int rows, int cols, float scale, float* out) {
+        int c = blockIdx.x * blockDim.x + threadIdx.x;
+        if (c < cols) {
+          double s = 0;
+          for (int r = 0; r < rows; r++) {
+            s += m[(long long) r * cols + c];
+          }
+          out[c] += (float) (scale * s);
+        }
+      }
+
+      // Ops.uniform: splitmix64 of seed + (i + 1) * golden ratio, its top 24 bits.
+      extern "C" __global__ void dropout_mask(float* mask, long long n, float p, unsigned long long seed) {
+        float keep = 1.0f / (1.0f - p);
+        GRID_STRIDE(i, n) {
+          unsigned long long z = seed + (unsigned long long) (i + 1) * 0x9E3779B97F4A7C15ULL;
+          z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+          z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+          z = z ^ (z >> 31);
+          float u = (float) (z >> 40) * 5.9604644775390625e-8f;
+          mask[i] = u >= p ? keep : 0.0f;
+        }
+      }
+
+      extern "C" __global__ void multiply(float* a, const float* m, long long n) {
+        GRID_STRIDE(i, n) {
+          a[i] *= m[i];
+        }
+      }
+
+      // One block of 256 threads per row.
+      extern "C" __global__ void softmax_xent(const float* logits, int rows, int classes, const int* targets,
+          const int* valid, float* loss, float* correct, float* dlogits) {
+        __shared__ float red[256];
+        int r = blockIdx.x;
+        int tid = threadIdx.x;
+        const float* x = logits + (long long) r * classes;
+        float* d = dlogits + (long long) r * classes;
+        if (!valid[r]) {
+          for (int c = tid; c < classes; c += blockDim.x) d[c] = 0.0f;
+          if (tid == 0) { loss[r] = 0.0f; correct[r] = 0.0f; }
+          return;
+        }
+        float m = __int_as_float(0xff800000);
+        for (int c = tid; c < classes; c += blockDim.x) m = fmaxf(m, x[c]);
+        red[tid] = m;
+        __syncthreads();
+        for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+          if (tid < s) red[tid] = fmaxf(red[tid], red[tid + s]);
+          __syncthreads();
+        }
+        float max = red[0];
+        __syncthreads();
+        float sum = 0.0f;
+        for (int c = tid; c < classes; c += blockDim.x) sum += expf(x[c] - max);
+        red[tid] = sum;
+        __syncthreads();
+        for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+          if (tid < s) red[tid] += red[tid + s];
+          __syncthreads();
+        }
+        float total = red[0];
+        int t = targets[r];
+        for (int c = tid; c < classes; c += blockDim.x) d[c] = expf(x[c] - max) / total - (c == t ? 1.0f : 0.0f);
+        if (tid == 0) {
+          loss[r] = logf(total) + max - x[t];
+          correct[r] = x[t] >= max ? 1.0f : 0.0f;
+        }
+      }
+      """;
+
+  private static final int THREADS = 256;
+
+  private final Cuda cuda;
+  private final Map<String, CUfunc_st> functions = new HashMap<>();
+
+  record CudaFloats(FloatPointer p, long size) implements Floats {}
+
+  record CudaInts(IntPointer p, int size) implements Ints {}
+
+  CudaOps(Cuda cuda) {
+    this.cuda = cuda;
+    CUmod_st module = compile(cuda);
+    for (String name : new String[] {"gather_rows", "scatter_add_rows", "add_to_rows", "add_column_sums",
+        "dropout_mask", "multiply", "softmax_xent"}) {
+      CUfunc_st f = new CUfunc_st();
+      checkDriver(cudart.cuModuleGetFunction(f, module, name), "cuModuleGetFunction(" + name + ")");
+      functions.put(name, f);
+    }
+  }
+
+  /** Compiles {@link #SOURCE} for the device's architecture with NVRTC and loads it. */
+  private static CUmod_st compile(Cuda cuda) {
+    try {
+      Loader.load(nvrtc.class);
+    } catch (LinkageError e) {
+      throw new IllegalStateException("NVRTC (libnvrtc.so.13), which compiles jrnn's kernels for the GPU, could not be"
+          + " loaded (" + e + "); put its directory on LD_LIBRARY_PATH (docs/gpu.md)", e);
+    }
+    _nvrtcProgram program = new _nvrtcProgram();
+    checkNvrtc(nvrtc.nvrtcCreateProgram(program, new BytePointer(SOURCE), new BytePointer("jrnn_kernels.cu"), 0,
+        (PointerPointer<?>) null, (PointerPointer<?>) null), "nvrtcCreateProgram");
+    try {
+      String arch = "--gpu-arch=compute_" + cuda.computeCapability;
+      PointerPointer<BytePointer> options = new PointerPointer<>(new BytePointer(arch), new BytePointer("--std=c++17"));
+      int rc = nvrtc.nvrtcCompileProgram(program, 2, options);
+      if (rc != nvrtc.NVRTC_SUCCESS) {
+        SizeTPointer logSize = new SizeTPointer(1);
+        nvrtc.nvrtcGetProgramLogSize(program, logSize);
+        BytePointer log = new BytePointer(logSize.get());
+        nvrtc.nvrtcGetProgramLog(program, log);
+        throw new IllegalStateException("NVRTC could not compile jrnn's kernels for " + arch + ": "
+            + nvrtc.nvrtcGetErrorString(rc).getString() + "\n" + log.getString());
+      }
+      SizeTPointer ptxSize = new SizeTPointer(1);
+      checkNvrtc(nvrtc.nvrtcGetPTXSize(program, ptxSize), "nvrtcGetPTXSize");
+      BytePointer ptx = new BytePointer(ptxSize.get());
+      checkNvrtc(nvrtc.nvrtcGetPTX(program, ptx), "nvrtcGetPTX");
+      CUmod_st module = new CUmod_st();
+      checkDriver(cudart.cuModuleLoadData(module, ptx), "cuModuleLoadData of jrnn's kernels");
+      return module;
+    } finally {
+      nvrtc.nvrtcDestroyProgram(program);
+    }
+  }
+
+  private static void checkNvrtc(int rc, String call) {
+    if (rc != nvrtc.NVRTC_SUCCESS) {
+      throw new IllegalStateException("NVRTC: " + call + " failed: " + nvrtc.nvrtcGetErrorString(rc).getString());
+    }
+  }
+
+  static void checkDriver(int rc, String call) {
+    if (rc != 0) {
+      PointerPointer<BytePointer> text = new PointerPointer<>(1);
+      String words = cudart.cuGetErrorString(rc, text) == 0 && !text.get(0).isNull()
+          ? text.get(BytePointer.class, 0).getString() : "unknown error";
+      throw new IllegalStateException("CUDA driver: " + call + " failed: " + words + " (" + rc + ")");
+    }
+  }
+
+  private static FloatPointer p(Floats f) {
+    return ((CudaFloats) f).p();
+  }
+
+  private static IntPointer p(Ints i) {
+    return ((CudaInts) i).p();
+  }
+
+  @Override
+  public Floats floats(long n, String what) {
+    return new CudaFloats(Cuda.allocateFloats(n, what), n);
+  }
+
+  @Override
+  public Ints ints(int n, String what) {
+    IntPointer p = new IntPointer();
+    check(cudart.cudaMalloc(p, 4L * Math.max(1, n)), "cudaMalloc of " + n + " ints for " + what);
+    return new CudaInts(p, n);
+  }
+
+  @Override
+  public void free(Object buffer) {
+    if (buffer instanceof CudaFloats f) {
+      Cuda.free(f.p());
+    } else if (buffer instanceof CudaInts i) {
+      Cuda.free(i.p());
+    }
+  }
+
+  @Override
+  public void upload(Floats dst, Tensor src, long n) {
+    check(cudaMemcpy(p(dst), new Pointer(src.bytes()), 4 * n, cudaMemcpyHostToDevice), "upload of " + n + " floats");
+  }
+
+  @Override
+  public void download(Tensor dst, Floats src, long n) {
+    check(cudaMemcpy(new Pointer(dst.bytes()), p(src), 4 * n, cudaMemcpyDeviceToHost), "download of " + n + " floats");
+  }
+
+  @Override
+  public void upload(Ints dst, int[] src) {
+    IntPointer host = new IntPointer(src);
+    try {
+      check(cudaMemcpy(p(dst), host, 4L * src.length, cudaMemcpyHostToDevice), "upload of " + src.length + " ints");
+    } finally {
+      host.close();
+    }
+  }
+
+  @Override
+  public void copy(Floats dst, Floats src, long n) {
+    check(cudaMemcpy(p(dst), p(src), 4 * n, cudart.cudaMemcpyDeviceToDevice), "device copy of " + n + " floats");
+  }
+
+  @Override
+  public void zero(Floats b, long n) {
+    check(cudaMemset(p(b), 0, 4 * n), "cudaMemset");
+  }
+
+  @Override
+  public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Floats a, int lda,
+      Floats b, int ldb, float beta, Floats c, int ldc) {
+    // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: the operands swap.
+    try (FloatPointer al = new FloatPointer(1).put(alpha); FloatPointer be = new FloatPointer(1).put(beta)) {
+      checkCublas(cublasSgemm_v2(cuda.cublasHandle, transB ? CUBLAS_OP_T : CUBLAS_OP_N, transA ? CUBLAS_OP_T : CUBLAS_OP_N,
+          n, m, k, al, p(b), ldb, p(a), lda, be, p(c), ldc), "cublasSgemm");
+    }
+  }
+
+  /** Launches {@code name} on {@code grid} blocks of {@code threads} with its arguments in order. */
+  private void launch(String name, long grid, int threads, Object... args) {
+    Pointer[] values = new Pointer[args.length];
+    for (int i = 0; i < args.length; i++) {
+      Object a = args[i];
+      if (a instanceof CudaFloats f) {
+        values[i] = new LongPointer(1).put(f.p().address());
+      } else if (a instanceof CudaInts v) {
+        values[i] = new LongPointer(1).put(v.p().address());
+      } else if (a instanceof Integer v) {
+        values[i] = new IntPointer(1).put(v);
+      } else if (a instanceof Long v) {
+        values[i] = new LongPointer(1).put(v);
+      } else if (a instanceof Float v) {
+        values[i] = new FloatPointer(1).put(v);
+      } else {
+        throw new IllegalArgumentException("launch " + name + ": argument " + i + " is a " + a.getClass());
+      }
+    }
+    try (PointerPointer<Pointer> params = new PointerPointer<>(values)) {
+      int blocks = (int) Math.max(1, Math.min(grid, 65_535L * 32));
+      checkDriver(cudart.cuLaunchKernel(functions.get(name), blocks, 1, 1, threads, 1, 1, 0, null, params,
+          (PointerPointer<?>) null), "cuLaunchKernel(" + name + ")");
+    } finally {
+      for (Pointer v : values) {
+        v.close();
+      }
+    }
+  }
+
+  private static long blocksFor(long n) {
+    return Math.min((n + THREADS - 1) / THREADS, 8192);
+  }
+
+  @Override
+  public void gatherRows(Floats table, int width, Ints ids, int rows, Floats out) {
+    launch("gather_rows", blocksFor((long) rows * width), THREADS, table, width, ids, rows, out);
+  }
+
+  @Override
+  public void scatterAddRows(Floats table, int width, Ints ids, int rows, Floats in) {
+    launch("scatter_add_rows", blocksFor((long) rows * width), THREADS, table, width, ids, rows, in);
+  }
+
+  @Override
+  public void addToRows(Floats m, int rows, int cols, Floats v) {
+    launch("add_to_rows", blocksFor((long) rows * cols), THREADS, m, rows, cols, v);
+  }
+
+  @Override
+  public void addColumnSums(Floats m, int rows, int cols, float scale, Floats out) {
+    launch("add_column_sums", (cols + THREADS - 1) / THREADS, THREADS, m, rows, cols, scale, out);
+  }
+
+  @Override
+  public void dropoutMask(Floats mask, long n, float p, long seed) {
+    launch("dropout_mask", blocksFor(n), THREADS, mask, n, p, seed);
+  }
+
+  @Override
+  public void multiply(Floats a, Floats m, long n) {
+    launch("multiply", blocksFor(n), THREADS, a, m, n);
+  }
+
+  @Override
+  public void softmaxCrossEntropy(Floats logits, int rows, int classes, Ints targets, Ints valid, Floats loss,
+      Floats correct, Floats dLogits) {
+    launch("softmax_xent", rows, THREADS, logits, rows, classes, targets, valid, loss, correct, dLogits);
+  }
+
+  @Override
+  public void synchronize() {
+    Cuda.synchronize("jrnn's kernels");
+  }
+
+  @Override
+  public void close() {
+    // The module lives as long as the process's context.
+  }
+}

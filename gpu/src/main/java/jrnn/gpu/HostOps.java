@@ -1,0 +1,198 @@
+package jrnn.gpu;
+
+import jrnn.tensor.Tensor;
+
+/**
+ * {@link Ops} on the host in plain Java, one loop per operation: the twin of {@link CudaOps}, with
+ * which passes built on {@code Ops} are tested on a machine without a GPU. Sums are taken in
+ * double. Slow: for tests.
+ */
+final class HostOps implements Ops {
+
+  record HostFloats(Tensor t) implements Floats {
+    @Override
+    public long size() {
+      return t.size();
+    }
+  }
+
+  record HostInts(int[] v) implements Ints {
+    @Override
+    public int size() {
+      return v.length;
+    }
+  }
+
+  private static Tensor t(Floats f) {
+    return ((HostFloats) f).t();
+  }
+
+  private static int[] v(Ints i) {
+    return ((HostInts) i).v();
+  }
+
+  @Override
+  public Floats floats(long n, String what) {
+    return new HostFloats(Tensor.zeros((int) Math.max(1, n)));
+  }
+
+  @Override
+  public Ints ints(int n, String what) {
+    return new HostInts(new int[n]);
+  }
+
+  @Override
+  public void free(Object buffer) {
+    // the garbage collector's
+  }
+
+  @Override
+  public void upload(Floats dst, Tensor src, long n) {
+    for (int i = 0; i < n; i++) {
+      t(dst).set(i, src.get(i));
+    }
+  }
+
+  @Override
+  public void download(Tensor dst, Floats src, long n) {
+    for (int i = 0; i < n; i++) {
+      dst.set(i, t(src).get(i));
+    }
+  }
+
+  @Override
+  public void upload(Ints dst, int[] src) {
+    System.arraycopy(src, 0, v(dst), 0, src.length);
+  }
+
+  @Override
+  public void copy(Floats dst, Floats src, long n) {
+    for (int i = 0; i < n; i++) {
+      t(dst).set(i, t(src).get(i));
+    }
+  }
+
+  @Override
+  public void zero(Floats b, long n) {
+    for (int i = 0; i < n; i++) {
+      t(b).set(i, 0f);
+    }
+  }
+
+  @Override
+  public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Floats a, int lda,
+      Floats b, int ldb, float beta, Floats c, int ldc) {
+    Tensor ta = t(a);
+    Tensor tb = t(b);
+    Tensor tc = t(c);
+    for (int i = 0; i < m; i++) {
+      for (int j = 0; j < n; j++) {
+        double s = 0;
+        for (int p = 0; p < k; p++) {
+          float x = transA ? ta.get(p * lda + i) : ta.get(i * lda + p);
+          float y = transB ? tb.get(j * ldb + p) : tb.get(p * ldb + j);
+          s += (double) x * y;
+        }
+        int at = i * ldc + j;
+        tc.set(at, (float) (alpha * s + (beta == 0 ? 0 : beta * tc.get(at))));
+      }
+    }
+  }
+
+  @Override
+  public void gatherRows(Floats table, int width, Ints ids, int rows, Floats out) {
+    for (int r = 0; r < rows; r++) {
+      int from = v(ids)[r] * width;
+      for (int c = 0; c < width; c++) {
+        t(out).set(r * width + c, t(table).get(from + c));
+      }
+    }
+  }
+
+  @Override
+  public void scatterAddRows(Floats table, int width, Ints ids, int rows, Floats in) {
+    for (int r = 0; r < rows; r++) {
+      int to = v(ids)[r] * width;
+      for (int c = 0; c < width; c++) {
+        t(table).add(to + c, t(in).get(r * width + c));
+      }
+    }
+  }
+
+  @Override
+  public void addToRows(Floats m, int rows, int cols, Floats v) {
+    for (int r = 0; r < rows; r++) {
+      for (int c = 0; c < cols; c++) {
+        t(m).add(r * cols + c, t(v).get(c));
+      }
+    }
+  }
+
+  @Override
+  public void addColumnSums(Floats m, int rows, int cols, float scale, Floats out) {
+    for (int c = 0; c < cols; c++) {
+      double s = 0;
+      for (int r = 0; r < rows; r++) {
+        s += t(m).get(r * cols + c);
+      }
+      t(out).add(c, (float) (scale * s));
+    }
+  }
+
+  @Override
+  public void dropoutMask(Floats mask, long n, float p, long seed) {
+    float keep = 1f / (1f - p);
+    for (int i = 0; i < n; i++) {
+      t(mask).set(i, Ops.uniform(seed, i) >= p ? keep : 0f);
+    }
+  }
+
+  @Override
+  public void multiply(Floats a, Floats m, long n) {
+    for (int i = 0; i < n; i++) {
+      t(a).set(i, t(a).get(i) * t(m).get(i));
+    }
+  }
+
+  @Override
+  public void softmaxCrossEntropy(Floats logits, int rows, int classes, Ints targets, Ints valid, Floats loss,
+      Floats correct, Floats dLogits) {
+    Tensor x = t(logits);
+    Tensor d = t(dLogits);
+    for (int r = 0; r < rows; r++) {
+      int o = r * classes;
+      if (v(valid)[r] == 0) {
+        t(loss).set(r, 0f);
+        t(correct).set(r, 0f);
+        for (int c = 0; c < classes; c++) {
+          d.set(o + c, 0f);
+        }
+        continue;
+      }
+      float max = Float.NEGATIVE_INFINITY;
+      for (int c = 0; c < classes; c++) {
+        max = Math.max(max, x.get(o + c));
+      }
+      double sum = 0;
+      for (int c = 0; c < classes; c++) {
+        sum += Math.exp(x.get(o + c) - max);
+      }
+      int target = v(targets)[r];
+      t(loss).set(r, (float) (Math.log(sum) + max - x.get(o + target)));
+      t(correct).set(r, x.get(o + target) >= max ? 1f : 0f);
+      for (int c = 0; c < classes; c++) {
+        d.set(o + c, (float) (Math.exp(x.get(o + c) - max) / sum) - (c == target ? 1f : 0f));
+      }
+    }
+  }
+
+  @Override
+  public void synchronize() {
+    // nothing runs behind the host's back
+  }
+
+  @Override
+  public void close() {
+    // nothing held
+  }
+}

@@ -1,0 +1,97 @@
+package jrnn.gpu;
+
+import jrnn.kernels.Kernels;
+import jrnn.layers.RecurrentConfig;
+import jrnn.layers.RecurrentStack;
+import jrnn.layers.RecurrentState;
+import jrnn.params.ParamLayout;
+import jrnn.params.Parameters;
+import jrnn.tensor.Tensor;
+import jrnn.util.Rng;
+
+/**
+ * The twin of {@link CudnnRecurrentStack} as an {@link OpsStack} of {@link HostOps}: jrnn's CPU
+ * stack over a copy of the weights (the "device's"), so that a pass built on {@code OpsStack} runs,
+ * and is tested, on a machine without a GPU. Dropout between layers draws from its own generator.
+ */
+final class HostStack implements OpsStack {
+  private final RecurrentConfig config;
+  private final Parameters host;
+  private final Parameters device;
+  private final String prefix;
+  private final RecurrentStack stack;
+  private final Rng rng = new Rng(1);
+  private int steps;
+  private int batch;
+
+  HostStack(RecurrentConfig config, Parameters params, String prefix) {
+    this.config = config;
+    this.host = params;
+    this.prefix = prefix;
+    this.device = new Parameters(params.layout());
+    this.stack = new RecurrentStack(config, device, prefix, Kernels.best());
+    uploadWeights();
+  }
+
+  private static Tensor t(Ops.Floats f) {
+    return ((HostOps.HostFloats) f).t();
+  }
+
+  @Override
+  public void uploadWeights() {
+    device.copyValuesFrom(host);
+  }
+
+  @Override
+  public Ops.Floats forward(Ops.Floats x, int steps, int batch, int[] lengths, Ops.Floats h0, Ops.Floats c0,
+      boolean training) {
+    this.steps = steps;
+    this.batch = batch;
+    RecurrentState initial = null;
+    if (h0 != null) {
+      int[] shape = {config.stateSlots(), batch, config.hiddenSize()};
+      initial = new RecurrentState(t(h0).view(0, shape), c0 == null ? null : t(c0).view(0, shape));
+    }
+    Tensor y = stack.forward(t(x), steps, batch, lengths, initial, training, rng);
+    Tensor out = Tensor.zeros(steps * batch * config.outputSize());
+    out.data().put(0, y.data(), 0, out.size());
+    return new HostOps.HostFloats(out);
+  }
+
+  @Override
+  public Ops.Floats finalH() {
+    return new HostOps.HostFloats(stack.finalState().copy().h());
+  }
+
+  @Override
+  public Ops.Floats finalC() {
+    RecurrentState s = stack.finalState();
+    return s.c() == null ? null : new HostOps.HostFloats(s.copy().c());
+  }
+
+  @Override
+  public Ops.Floats backward(Ops.Floats dy) {
+    device.zeroGrads();
+    Tensor dx = Tensor.zeros(steps * batch * config.inputSize());
+    stack.backward(t(dy), null, dx);
+    return new HostOps.HostFloats(dx);
+  }
+
+  @Override
+  public void addWeightGradients() {
+    for (ParamLayout.Entry e : device.layout().entries()) {
+      if (e.name().startsWith(prefix)) {
+        Tensor from = device.grad(e.name());
+        Tensor to = host.grad(e.name());
+        for (int i = 0; i < e.size(); i++) {
+          to.add(i, from.get(i));
+        }
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    // nothing held
+  }
+}

@@ -1,0 +1,103 @@
+package jrnn.gpu;
+
+import jrnn.tensor.Tensor;
+
+/**
+ * The operations a training pass needs on one kind of memory, with buffers of that memory:
+ * {@link CudaOps} on the GPU (cuBLAS and kernels compiled at run time) and {@link HostOps}, its
+ * twin in plain Java on the host, which runs the same passes on a machine without a GPU so that
+ * what is built from these operations is tested there (docs/gpu.md). Matrices are row-major.
+ */
+interface Ops extends AutoCloseable {
+
+  /** A buffer of floats in this memory. */
+  interface Floats {
+    /** How many floats it holds. */
+    long size();
+  }
+
+  /** A buffer of ints in this memory. */
+  interface Ints {
+    /** How many ints it holds. */
+    int size();
+  }
+
+  /** {@code n} zeroed floats, for {@code what} (named in an error). */
+  Floats floats(long n, String what);
+
+  /** {@code n} ints, for {@code what}. */
+  Ints ints(int n, String what);
+
+  /** Frees a buffer (null: nothing). */
+  void free(Object buffer);
+
+  /** Copies the first {@code n} floats of {@code src} into {@code dst}. */
+  void upload(Floats dst, Tensor src, long n);
+
+  /** Copies the first {@code n} floats of {@code src} into {@code dst}. */
+  void download(Tensor dst, Floats src, long n);
+
+  /** Copies {@code src} into {@code dst}. */
+  void upload(Ints dst, int[] src);
+
+  /** Copies the first {@code n} floats of {@code src} into {@code dst}, both in this memory. */
+  void copy(Floats dst, Floats src, long n);
+
+  /** Sets the first {@code n} floats to zero. */
+  void zero(Floats b, long n);
+
+  /**
+   * C[m x n] = alpha op(A) op(B) + beta C, where op(A) is m x k (A itself, or A's transpose when
+   * {@code transA}), op(B) k x n, and lda, ldb, ldc the row strides of A, B, C as stored.
+   */
+  void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Floats a, int lda,
+      Floats b, int ldb, float beta, Floats c, int ldc);
+
+  /** out[r] = table[ids[r]] for r < rows, rows of {@code width}: the embedding's forward. */
+  void gatherRows(Floats table, int width, Ints ids, int rows, Floats out);
+
+  /** table[ids[r]] += in[r] for r < rows: the embedding's gradient (a row read twice gets both). */
+  void scatterAddRows(Floats table, int width, Ints ids, int rows, Floats in);
+
+  /** m[r][c] += v[c]. */
+  void addToRows(Floats m, int rows, int cols, Floats v);
+
+  /** out[c] += scale * sum over r of m[r][c]. */
+  void addColumnSums(Floats m, int rows, int cols, float scale, Floats out);
+
+  /**
+   * An inverted-dropout mask: mask[i] = 1/(1-p) where the hash of (seed, i) drawn uniform in
+   * [0, 1) is at least p, else 0. The same seed gives the same mask in every implementation.
+   */
+  void dropoutMask(Floats mask, long n, float p, long seed);
+
+  /** a[i] *= m[i]. */
+  void multiply(Floats a, Floats m, long n);
+
+  /**
+   * Softmax cross-entropy of each row of logits [rows x classes] against targets[r], for rows
+   * with valid[r] != 0: loss[r] = -log softmax(row)[target], correct[r] = 1 when the target's
+   * logit is the row's largest, dLogits[r] = softmax(row) - onehot(target). Other rows get 0 in
+   * all three.
+   */
+  void softmaxCrossEntropy(Floats logits, int rows, int classes, Ints targets, Ints valid, Floats loss,
+      Floats correct, Floats dLogits);
+
+  /** Waits for the work handed to the device (nothing on the host). */
+  void synchronize();
+
+  @Override
+  void close();
+
+  /**
+   * The uniform draw in [0, 1) of element {@code i} for {@code seed}: splitmix64 of
+   * seed + (i + 1) * golden ratio, its top 24 bits. The kernels compute the same.
+   */
+  static float uniform(long seed, long i) {
+    long z = seed + (i + 1) * 0x9E3779B97F4A7C15L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    z = z ^ (z >>> 31);
+    return (z >>> 40) * 0x1.0p-24f;
+  }
+}

@@ -1,0 +1,154 @@
+package jrnn.gpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.ArrayList;
+import java.util.List;
+import jrnn.params.Init;
+import jrnn.tensor.Tensor;
+import jrnn.util.Rng;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Every operation of {@link CudaOps} (cuBLAS and the kernels compiled at run time) against its
+ * twin in {@link HostOps}, on random data with shapes that are not multiples of the launch's
+ * blocks: products in all four transpositions, the embedding's gather and scatter-add (repeated
+ * ids), row and column sums, dropout masks (equal to the bit: the same hash), the softmax
+ * cross-entropy with invalid rows and ties. On a GPU only.
+ */
+class CudaOpsAgreeWithHostOpsTest {
+
+  @TestFactory
+  List<DynamicTest> everyOperation() {
+    return GpuTests.onGpu("CUDA's kernels against their host twins", () -> {
+      GpuTests.backendOrSkip();
+      CudaOps gpu = new CudaOps(((CudaBackend) jrnn.device.Gpu.backend()).cuda());
+      HostOps host = new HostOps();
+      List<DynamicTest> tests = new ArrayList<>();
+      for (boolean ta : new boolean[] {false, true}) {
+        for (boolean tb : new boolean[] {false, true}) {
+          tests.add(DynamicTest.dynamicTest("gemm " + (ta ? "T" : "N") + (tb ? "T" : "N"),
+              () -> gemm(gpu, host, ta, tb, 37, 29, 53)));
+        }
+      }
+      tests.add(DynamicTest.dynamicTest("gather and scatter-add rows", () -> rows(gpu, host)));
+      tests.add(DynamicTest.dynamicTest("row vector and column sums", () -> sums(gpu, host)));
+      tests.add(DynamicTest.dynamicTest("dropout mask and multiply", () -> dropout(gpu, host)));
+      tests.add(DynamicTest.dynamicTest("softmax cross-entropy", () -> softmax(gpu, host)));
+      return tests;
+    });
+  }
+
+  private static Tensor random(int n, long seed) {
+    Tensor t = Tensor.zeros(n);
+    Init.uniform(t, new Rng(seed), 2);
+    return t;
+  }
+
+  private record Pair(Ops.Floats gpu, Ops.Floats host) {}
+
+  private static Pair both(CudaOps gpu, HostOps host, Tensor values) {
+    Pair p = new Pair(gpu.floats(values.size(), "test"), host.floats(values.size(), "test"));
+    gpu.upload(p.gpu(), values, values.size());
+    host.upload(p.host(), values, values.size());
+    return p;
+  }
+
+  private static void same(CudaOps gpu, Pair p, int n, double tol, String what) {
+    Tensor a = Tensor.zeros(n);
+    gpu.download(a, p.gpu(), n);
+    Tensor e = ((HostOps.HostFloats) p.host()).t();
+    for (int i = 0; i < n; i++) {
+      assertEquals(e.get(i), a.get(i), tol * (1 + Math.abs(e.get(i))), what + "[" + i + "]");
+    }
+  }
+
+  private static void gemm(CudaOps gpu, HostOps host, boolean ta, boolean tb, int m, int n, int k) {
+    Pair a = both(gpu, host, random(m * k, 1));
+    Pair b = both(gpu, host, random(k * n, 2));
+    Pair c = both(gpu, host, random(m * n, 3));
+    int lda = ta ? m : k;
+    int ldb = tb ? k : n;
+    gpu.gemm(ta, tb, m, n, k, 0.7f, a.gpu(), lda, b.gpu(), ldb, 0.5f, c.gpu(), n);
+    host.gemm(ta, tb, m, n, k, 0.7f, a.host(), lda, b.host(), ldb, 0.5f, c.host(), n);
+    same(gpu, c, m * n, 1e-5, "C");
+  }
+
+  private static void rows(CudaOps gpu, HostOps host) {
+    int width = 13;
+    int vocab = 17;
+    int rows = 300;
+    Pair table = both(gpu, host, random(vocab * width, 4));
+    int[] ids = new int[rows];
+    Rng rng = new Rng(5);
+    for (int r = 0; r < rows; r++) {
+      ids[r] = rng.nextInt(vocab);
+    }
+    Ops.Ints gIds = gpu.ints(rows, "ids");
+    Ops.Ints hIds = host.ints(rows, "ids");
+    gpu.upload(gIds, ids);
+    host.upload(hIds, ids);
+    Pair out = both(gpu, host, Tensor.zeros(rows * width));
+    gpu.gatherRows(table.gpu(), width, gIds, rows, out.gpu());
+    host.gatherRows(table.host(), width, hIds, rows, out.host());
+    same(gpu, out, rows * width, 0, "gathered");
+    Pair in = both(gpu, host, random(rows * width, 6));
+    gpu.scatterAddRows(table.gpu(), width, gIds, rows, in.gpu());
+    host.scatterAddRows(table.host(), width, hIds, rows, in.host());
+    same(gpu, table, vocab * width, 1e-5, "scattered");
+  }
+
+  private static void sums(CudaOps gpu, HostOps host) {
+    int rows = 41;
+    int cols = 300;
+    Pair m = both(gpu, host, random(rows * cols, 7));
+    Pair v = both(gpu, host, random(cols, 8));
+    gpu.addToRows(m.gpu(), rows, cols, v.gpu());
+    host.addToRows(m.host(), rows, cols, v.host());
+    same(gpu, m, rows * cols, 1e-6, "rows plus v");
+    Pair out = both(gpu, host, random(cols, 9));
+    gpu.addColumnSums(m.gpu(), rows, cols, 0.25f, out.gpu());
+    host.addColumnSums(m.host(), rows, cols, 0.25f, out.host());
+    same(gpu, out, cols, 1e-5, "column sums");
+  }
+
+  private static void dropout(CudaOps gpu, HostOps host) {
+    int n = 100_003;
+    Pair mask = both(gpu, host, Tensor.zeros(n));
+    gpu.dropoutMask(mask.gpu(), n, 0.35f, 1234567890123L);
+    host.dropoutMask(mask.host(), n, 0.35f, 1234567890123L);
+    same(gpu, mask, n, 0, "mask");
+    Pair a = both(gpu, host, random(n, 10));
+    gpu.multiply(a.gpu(), mask.gpu(), n);
+    host.multiply(a.host(), mask.host(), n);
+    same(gpu, a, n, 0, "masked");
+  }
+
+  private static void softmax(CudaOps gpu, HostOps host) {
+    int rows = 9;
+    int classes = 1001;
+    Tensor x = random(rows * classes, 11);
+    x.set(2 * classes + 5, 3f);
+    x.set(2 * classes + 7, 3f); // a tie for the largest logit in row 2
+    Pair logits = both(gpu, host, x);
+    int[] targets = {0, 5, 7, 1000, 3, 3, 999, 500, 2};
+    int[] valid = {1, 1, 1, 0, 1, 1, 1, 0, 1};
+    Ops.Ints gt = gpu.ints(rows, "targets");
+    Ops.Ints ht = host.ints(rows, "targets");
+    Ops.Ints gv = gpu.ints(rows, "valid");
+    Ops.Ints hv = host.ints(rows, "valid");
+    gpu.upload(gt, targets);
+    host.upload(ht, targets);
+    gpu.upload(gv, valid);
+    host.upload(hv, valid);
+    Pair loss = both(gpu, host, Tensor.zeros(rows));
+    Pair correct = both(gpu, host, Tensor.zeros(rows));
+    Pair d = both(gpu, host, random(rows * classes, 12));
+    gpu.softmaxCrossEntropy(logits.gpu(), rows, classes, gt, gv, loss.gpu(), correct.gpu(), d.gpu());
+    host.softmaxCrossEntropy(logits.host(), rows, classes, ht, hv, loss.host(), correct.host(), d.host());
+    same(gpu, loss, rows, 1e-5, "loss");
+    same(gpu, correct, rows, 0, "correct");
+    same(gpu, d, rows * classes, 1e-5, "dLogits");
+  }
+}

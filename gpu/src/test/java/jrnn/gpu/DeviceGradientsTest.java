@@ -1,0 +1,282 @@
+package jrnn.gpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import jrnn.apps.lm.LanguageModel;
+import jrnn.apps.lm.LanguageModelTask;
+import jrnn.apps.lm.LmSettings;
+import jrnn.data.Batch;
+import jrnn.data.Vocabulary;
+import jrnn.device.GpuBackend;
+import jrnn.frame.Settings;
+import jrnn.frame.TrainingRun;
+import jrnn.layers.RecurrentState;
+import jrnn.models.LossNormalization;
+import jrnn.models.LossStats;
+import jrnn.models.ModelConfig;
+import jrnn.models.SequenceModel;
+import jrnn.params.Init;
+import jrnn.params.Parameters;
+import jrnn.tensor.Tensor;
+import jrnn.training.Trainer;
+import jrnn.training.TrainingConfig;
+import jrnn.util.Rng;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A language model's update gradients computed by {@link DeviceGradients} equal the CPU engine's:
+ * on the host twins ({@link HostOps}, {@link HostStack}) here, on any machine, and on the GPU
+ * (CUDA's kernels and cuDNN, fp32 math) where there is one. Loss, counts, final states and every
+ * parameter's gradient, for LSTM (one and two biases, 2 layers) and GRU, both loss normalizations,
+ * with carried states and sequences of different lengths; the masks of dropout applied in both
+ * directions (a directional derivative against finite differences); and a whole training run on
+ * the frame whose updates' gradients come from the device ends with the CPU run's model.
+ */
+class DeviceGradientsTest {
+  static final double TOL = 1e-4;
+  @TempDir
+  Path dir;
+
+  static DeviceGradients onHost(SequenceModel m, TrainingConfig training) {
+    return new DeviceGradients(new HostOps(), new HostStack(m.config().recurrent(), m.parameters(), ModelConfig.RNN_PREFIX),
+        m.config(), m.parameters(), training);
+  }
+
+  static Trainer.BatchGradients onGpu(SequenceModel m, TrainingConfig training) {
+    GpuBackend gpu = GpuTests.backendOrSkip();
+    return gpu.gradients(m, training);
+  }
+
+  record Case(String name, String cell, int layers, boolean twoBiases, LossNormalization norm) {}
+
+  static final List<Case> CASES = List.of(
+      new Case("lstm, 2 layers, per sequence", "lstm", 2, false, LossNormalization.PER_SEQUENCE),
+      new Case("lstm two biases, per output", "lstm", 1, true, LossNormalization.PER_OUTPUT),
+      new Case("gru-reset-after, 2 layers, per output", "gru-reset-after", 2, false, LossNormalization.PER_OUTPUT),
+      new Case("rnn-tanh, per sequence", "rnn-tanh", 1, false, LossNormalization.PER_SEQUENCE));
+
+  @TestFactory
+  List<DynamicTest> onTheHostTwinsTheGradientsAreTheCpuEngines() {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (Case c : CASES) {
+      tests.add(DynamicTest.dynamicTest(c.name(), () -> agree(c, DeviceGradientsTest::onHost)));
+    }
+    return tests;
+  }
+
+  @TestFactory
+  List<DynamicTest> onTheGpuTheGradientsAreTheCpuEngines() {
+    return GpuTests.onGpu("device gradients on the GPU", () -> {
+      List<DynamicTest> tests = new ArrayList<>();
+      for (Case c : CASES) {
+        tests.add(DynamicTest.dynamicTest(c.name(), () -> agree(c, DeviceGradientsTest::onGpu)));
+      }
+      return tests;
+    });
+  }
+
+  interface Maker {
+    Trainer.BatchGradients make(SequenceModel m, TrainingConfig training);
+  }
+
+  static SequenceModel model(String cell, int layers, boolean twoBiases, double dropout, long seed) {
+    ModelConfig cfg = new ModelConfig(23, 6, jrnn.cells.CellType.parse(cell), 7, layers, null, dropout, null, 23, null,
+        twoBiases);
+    SequenceModel m = new SequenceModel(cfg);
+    m.initialize(new Rng(seed), 0.3, 0);
+    return m;
+  }
+
+  static TrainingConfig training(LossNormalization norm) {
+    return TrainingConfig.builder().optimizer(jrnn.optim.Optimizers.sgd(1)).normalization(norm).build();
+  }
+
+  static Batch batch(Rng rng, int steps, int size, int[] lengths) {
+    int[] tokens = new int[steps * size];
+    int[] targets = new int[steps * size];
+    for (int i = 0; i < tokens.length; i++) {
+      tokens[i] = rng.nextInt(23);
+      targets[i] = rng.nextInt(23);
+    }
+    return Batch.ofTokens(steps, size, tokens, lengths, targets);
+  }
+
+  static void agree(Case c, Maker device) {
+    SequenceModel cpu = model(c.cell(), c.layers(), c.twoBiases(), 0, 3);
+    Parameters params = cpu.parameters();
+    TrainingConfig training = training(c.norm());
+    Trainer.BatchGradients gpu = device.make(cpu, training);
+    Rng rng = new Rng(11);
+    RecurrentState carried = null;
+    // Two windows, the second from the first's final state, then one of ragged lengths.
+    int[][] lengths = {{5, 5, 5}, {5, 5, 5}, {5, 2, 4}};
+    for (int w = 0; w < lengths.length; w++) {
+      Batch b = batch(rng, 5, 3, lengths[w]);
+      RecurrentState initial = w == 2 ? null : carried;
+      params.zeroGrads();
+      LossStats expected = cpu.forward(b, initial, true, new Rng(1));
+      cpu.backward(c.norm());
+      Tensor cpuGrads = copy(params.grads());
+      RecurrentState cpuFinal = cpu.finalState().copy();
+      params.zeroGrads();
+      LossStats actual = gpu.compute(b, initial, new Rng(1));
+      String at = c.name() + ", window " + w;
+      assertEquals(expected.count(), actual.count(), at + " count");
+      assertEquals(expected.sequences(), actual.sequences(), at + " sequences");
+      assertEquals(expected.correct(), actual.correct(), at + " correct");
+      assertEquals(expected.sum(), actual.sum(), TOL * (1 + Math.abs(expected.sum())), at + " loss");
+      for (var e : params.layout().entries()) {
+        for (int k = 0; k < e.size(); k++) {
+          double g = cpuGrads.get(e.offset() + k);
+          assertEquals(g, params.grads().get(e.offset() + k), TOL * (1 + Math.abs(g)),
+              at + " gradient of " + e.name() + "[" + k + "]");
+        }
+      }
+      near(cpuFinal.h(), gpu.finalState().h(), at + " final h");
+      if (cpuFinal.c() != null) {
+        near(cpuFinal.c(), gpu.finalState().c(), at + " final c");
+      }
+      carried = cpuFinal;
+      // The host's optimizer moves the parameters between updates: the pass must read them again.
+      Init.uniform(params.values(), new Rng(100 + w), 0.3);
+    }
+  }
+
+  /**
+   * With dropout on the input and the output layer's input (one layer: no dropout between
+   * layers, whose masks the stack draws), the gradient's component along a random direction
+   * equals the loss's central difference along it with the same masks.
+   */
+  @Test
+  void theDropoutMasksAreAppliedInBothDirections() {
+    SequenceModel m = model("lstm", 1, false, 0.4, 5);
+    Parameters params = m.parameters();
+    DeviceGradients pass = onHost(m, training(LossNormalization.PER_SEQUENCE));
+    Batch b = batch(new Rng(2), 4, 3, new int[] {4, 4, 4});
+    params.zeroGrads();
+    pass.compute(b, null, new Rng(9));
+    Tensor g = copy(params.grads());
+    Tensor w0 = copy(params.values());
+    Tensor v = Tensor.zeros(w0.size());
+    Init.uniform(v, new Rng(4), 1);
+    double eps = 1e-2;
+    double[] losses = new double[2];
+    for (int s = 0; s < 2; s++) {
+      for (int i = 0; i < w0.size(); i++) {
+        params.values().set(i, (float) (w0.get(i) + (s == 0 ? eps : -eps) * v.get(i)));
+      }
+      losses[s] = pass.compute(b, null, new Rng(9)).sum() / 3;
+    }
+    double directional = 0;
+    for (int i = 0; i < g.size(); i++) {
+      directional += (double) g.get(i) * v.get(i);
+    }
+    double difference = (losses[0] - losses[1]) / (2 * eps);
+    assertEquals(difference, directional, 0.02 * Math.abs(difference), "d/d eps of the loss along v");
+    // And the masks do something: without dropout the loss differs.
+    params.values().copyFrom(w0);
+    double withDropout = pass.compute(b, null, new Rng(9)).sum();
+    SequenceModel plain = model("lstm", 1, false, 0, 5);
+    double without = onHost(plain, training(LossNormalization.PER_SEQUENCE)).compute(b, null, new Rng(9)).sum();
+    assertTrue(Math.abs(withDropout - without) > 1e-3, withDropout + " vs " + without);
+  }
+
+  @Test
+  void theDropoutMaskKeepsOneMinusPOfTheUnitsScaledUp() {
+    HostOps ops = new HostOps();
+    Ops.Floats mask = ops.floats(100_000, "mask");
+    ops.dropoutMask(mask, 100_000, 0.3f, 42);
+    Tensor t = ((HostOps.HostFloats) mask).t();
+    int kept = 0;
+    for (int i = 0; i < t.size(); i++) {
+      float v = t.get(i);
+      assertTrue(v == 0f || Math.abs(v - 1 / 0.7f) < 1e-6, "mask value " + v);
+      kept += v > 0 ? 1 : 0;
+    }
+    assertEquals(0.7, kept / 100_000.0, 0.005);
+    ops.dropoutMask(mask, 100_000, 0.3f, 43);
+    int same = 0;
+    for (int i = 0; i < t.size(); i++) {
+      same += (t.get(i) > 0) == (Ops.uniform(42, i) >= 0.3f) ? 1 : 0;
+    }
+    assertTrue(same < 70_000, "another seed, another mask: " + same + " of 100,000 agree");
+  }
+
+  /** A run on the frame with the updates' gradients from the host twins ends as the CPU's run does. */
+  @Test
+  void aTrainingRunOnTheHostTwinsEndsWithTheCpuRunsModel() throws Exception {
+    sameRun(DeviceGradientsTest::onHost, 1e-5, 1e-6);
+  }
+
+  /** The same on the GPU, to fp32's agreement between cuBLAS's sums and the CPU's. */
+  @TestFactory
+  List<DynamicTest> aTrainingRunOnTheGpuEndsWithTheCpuRunsModel() {
+    return GpuTests.onGpu("a training run on the GPU", () -> List.of(DynamicTest.dynamicTest("char LM, 2 epochs",
+        () -> sameRun(DeviceGradientsTest::onGpu, 1e-3, 1e-4))));
+  }
+
+  private void sameRun(Maker device, double parameterTolerance, double figureTolerance) throws Exception {
+    String text;
+    try (InputStream in = DeviceGradientsTest.class.getResourceAsStream("/jrnn/demo/shakespeare.txt")) {
+      text = new String(in.readAllBytes(), StandardCharsets.UTF_8).substring(0, 6000);
+    }
+    Settings s = LmSettings.SCHEMA.defaults().with(Map.of("level", "char", "vocab_cap", "0", "hidden", "12",
+        "embedding", "8", "layers", "2", "steps", "10", "batch", "4", "epochs", "2", "lr", "0.3", "clip_norm", "5"))
+        .with(Map.of("normalization", "sequence", "optimizer", "sgd", "dropout", "0"));
+    double[][] finals = new double[2][];
+    List<List<jrnn.frame.RunHistory.Check>> checks = new ArrayList<>();
+    for (int run = 0; run < 2; run++) {
+      List<String> tokens = LanguageModel.tokenize(s, text);
+      LanguageModel lm = LanguageModel.create(s, Vocabulary.build(tokens, 0));
+      int[] ids = lm.encode(tokens);
+      LanguageModelTask task = new LanguageModelTask(lm, java.util.Arrays.copyOf(ids, 5000),
+          java.util.Arrays.copyOfRange(ids, 5000, ids.length));
+      Path out = dir.resolve("run" + run + ".jrnn");
+      if (run == 1) {
+        TrainingRun.distributeGradients(trainer -> device.make(trainer.model(), trainer.config()));
+      }
+      try {
+        TrainingRun training = new TrainingRun(task, out, new PrintStream(java.io.OutputStream.nullOutputStream()));
+        checks.add(training.execute(false).checks());
+      } finally {
+        TrainingRun.distributeGradients(null);
+      }
+      finals[run] = LanguageModel.load(out).model().parameters().values().toDoubleArray();
+    }
+    assertEquals(finals[0].length, finals[1].length);
+    double worst = 0;
+    for (int i = 0; i < finals[0].length; i++) {
+      worst = Math.max(worst, Math.abs(finals[0][i] - finals[1][i]) / (1 + Math.abs(finals[0][i])));
+    }
+    assertTrue(worst < parameterTolerance, "largest difference in a parameter: " + worst);
+    assertEquals(checks.get(0).size(), checks.get(1).size(), "the same checks");
+    assertTrue(checks.get(0).size() >= 2, checks.get(0).toString());
+    for (int i = 0; i < checks.get(0).size(); i++) {
+      double expected = checks.get(0).get(i).figure();
+      assertEquals(expected, checks.get(1).get(i).figure(), figureTolerance * expected, "validation figure of check " + i);
+    }
+  }
+
+  static Tensor copy(Tensor t) {
+    Tensor c = Tensor.zeros(t.size());
+    c.copyFrom(t);
+    return c;
+  }
+
+  static void near(Tensor expected, Tensor actual, String what) {
+    for (int i = 0; i < expected.size(); i++) {
+      assertEquals(expected.get(i), actual.get(i), TOL * (1 + Math.abs(expected.get(i))), what + "[" + i + "]");
+    }
+  }
+}
