@@ -139,6 +139,7 @@ public final class TrainingRun {
     Parameters params = task.trained().parameters();
     params.copyValuesFrom(c.parameters(params.layout()));
     trainer.optimizer().restore(f.getFloats("optimizer"));
+    trainer.parametersFromHost();
     history = c.history();
     Map<String, String> state = f.getProperties("state");
     try {
@@ -236,6 +237,7 @@ public final class TrainingRun {
           }
           long c0 = System.nanoTime();
           if (task.hasValidation()) {
+            trainer.parametersToHost();
             TrainingTask.Validation v = task.validate();
             double figure = v.figure();
             history.add(new RunHistory.Check(e + 1, done, n, figure, v.loss()));
@@ -303,6 +305,11 @@ public final class TrainingRun {
 
   /** The state a rollback returns to before the run's first checkpoint: the run's start. */
   private final class Snapshot {
+    {
+      // Parameters a device updates come back first (before the fields below read them).
+      trainer.parametersToHost();
+    }
+
     final float[] parameters = task.trained().parameters().values().toArray();
     final float[] optimizer = trainer.optimizer().state();
     final long steps = trainer.steps();
@@ -314,6 +321,7 @@ public final class TrainingRun {
     void restore() {
       task.trained().parameters().values().copyFrom(Tensor.of(parameters, parameters.length));
       trainer.optimizer().restore(optimizer);
+      trainer.parametersFromHost();
       trainer.setSteps(steps);
       nextEpoch = epoch;
       history = runHistory.copy();
@@ -372,12 +380,14 @@ public final class TrainingRun {
 
   private void saveModel() throws IOException {
     if (out != null) {
+      trainer.parametersToHost();
       task.file().putHistory(history).write(out);
       wroteModel = true;
     }
   }
 
   private void writeCheckpoint() throws IOException {
+    trainer.parametersToHost();
     AppFile f = task.file().putHistory(history);
     ModelFile c = f.container();
     c.putFloats("optimizer", trainer.optimizer().state());

@@ -69,6 +69,21 @@ public final class Adam implements Optimizer {
     return "adam b1=" + beta1 + " b2=" + beta2;
   }
 
+  /** The first moment's decay rate. */
+  public double beta1() {
+    return beta1;
+  }
+
+  /** The second moment's decay rate. */
+  public double beta2() {
+    return beta2;
+  }
+
+  /** The denominator's epsilon. */
+  public double eps() {
+    return eps;
+  }
+
   @Override
   public float[] state() {
     if (m == null) {

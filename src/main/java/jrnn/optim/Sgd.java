@@ -52,6 +52,16 @@ public final class Sgd implements Optimizer {
     }
   }
 
+  /** The momentum mu, 0 for plain SGD. */
+  public double momentum() {
+    return momentum;
+  }
+
+  /** Whether the momentum is Nesterov's. */
+  public boolean nesterov() {
+    return nesterov;
+  }
+
   @Override
   public String describe() {
     return momentum == 0 ? "sgd" : (nesterov ? "nesterov" : "momentum") + " " + momentum;

@@ -231,6 +231,15 @@ public final class Trainer {
     params.zeroGrads();
     LossStats loss = pass.run(rng);
     requireFiniteLoss(loss);
+    if (batchGradients instanceof DeviceUpdates device) {
+      double[] norms = device.update(config, optimizer, lr);
+      if (!Double.isFinite(norms[0])) {
+        throw new TrainingDivergedException("gradient norm is " + norms[0] + " at update " + (step + 1)
+            + " (loss " + loss.mean() + ", learning rate " + learningRate() + "), on the device"
+            + "; the parameters are those before this update.");
+      }
+      return stepped(loss, norms[0], norms[1], lr);
+    }
     double norm = config.clipNorm() > 0
         ? GradientClipping.clipGlobalNorm(params, config.clipNorm())
         : GradientClipping.globalNorm(params);
@@ -245,12 +254,56 @@ public final class Trainer {
     }
     WeightDecay.apply(params, config.weightDecay());
     optimizer.step(params, lr);
+    return stepped(loss, norm, after, lr);
+  }
+
+  private StepResult stepped(LossStats loss, double norm, double after, double lr) {
     step++;
     StepResult r = new StepResult(step, loss, norm, after, lr);
     for (StepListener l : listeners) {
       l.onStep(r);
     }
     return r;
+  }
+
+  /**
+   * A gradient source that also applies the update where the gradients are (a GPU), so that the
+   * parameters stay there between updates: clipping, weight decay and the optimizer's step as
+   * this trainer would take them, with the optimizer's state kept there too. The host's
+   * parameters and the optimizer's state are then behind until {@link #parametersToHost} brings
+   * them back (before validation, model files and checkpoints), and a change made to them on the
+   * host (a resumed checkpoint, a rollback) reaches the device by {@link #parametersFromHost}.
+   */
+  public interface DeviceUpdates {
+    /**
+     * Clips, decays and steps as {@code config} says, with {@code optimizer}'s kind and
+     * settings, at rate {@code lr}; returns the global gradient norm before and after clipping.
+     * With a norm that is not finite nothing is changed.
+     */
+    double[] update(TrainingConfig config, Optimizer optimizer, double lr);
+
+    /** Copies the device's parameters to the host's, and its optimizer state into {@code optimizer}. */
+    void toHost(Optimizer optimizer);
+
+    /** Sends the host's parameters and {@code optimizer}'s state to the device. */
+    void fromHost(Optimizer optimizer);
+  }
+
+  /**
+   * Brings the parameters (and the optimizer's state) back from the device that updates them
+   * ({@link DeviceUpdates}); nothing when they are updated here.
+   */
+  public void parametersToHost() {
+    if (batchGradients instanceof DeviceUpdates device) {
+      device.toHost(optimizer);
+    }
+  }
+
+  /** Sends parameters changed on the host (and the optimizer's state) to the device that updates them; nothing otherwise. */
+  public void parametersFromHost() {
+    if (batchGradients instanceof DeviceUpdates device) {
+      device.fromHost(optimizer);
+    }
   }
 
   /**

@@ -19,6 +19,7 @@ import org.bytedeco.cuda.global.cudart;
 import org.bytedeco.cuda.global.nvrtc;
 import org.bytedeco.cuda.nvrtc._nvrtcProgram;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Loader;
@@ -88,6 +89,63 @@ final class CudaOps implements Ops {
         }
       }
 
+      // Each block's partial sum in double, added to *out.
+      extern "C" __global__ void sum_of_squares(const float* a, long long n, double* out) {
+        __shared__ double red[256];
+        double s = 0;
+        GRID_STRIDE(i, n) {
+          double v = a[i];
+          s += v * v;
+        }
+        red[threadIdx.x] = s;
+        __syncthreads();
+        for (int k = blockDim.x / 2; k > 0; k >>= 1) {
+          if (threadIdx.x < k) red[threadIdx.x] += red[threadIdx.x + k];
+          __syncthreads();
+        }
+        if (threadIdx.x == 0) atomicAdd(out, red[0]);
+      }
+
+      extern "C" __global__ void scale(float* a, long long n, float s) {
+        GRID_STRIDE(i, n) {
+          a[i] *= s;
+        }
+      }
+
+      extern "C" __global__ void clamp(float* a, long long n, float limit) {
+        GRID_STRIDE(i, n) {
+          a[i] = fmaxf(-limit, fminf(limit, a[i]));
+        }
+      }
+
+      extern "C" __global__ void axpy(float* y, float alpha, const float* x, const float* mask, long long n) {
+        GRID_STRIDE(i, n) {
+          y[i] += alpha * x[i] * (mask == 0 ? 1.0f : mask[i]);
+        }
+      }
+
+      extern "C" __global__ void momentum_step(float* w, const float* g, float* v, long long n, float lr, float mu,
+          int nesterov) {
+        GRID_STRIDE(i, n) {
+          float gi = g[i];
+          float vi = mu * v[i] + gi;
+          v[i] = vi;
+          w[i] -= lr * (nesterov ? gi + mu * vi : vi);
+        }
+      }
+
+      extern "C" __global__ void adam_step(float* w, const float* g, float* m, float* v, long long n, float a,
+          float b1, float b2, float eHat) {
+        GRID_STRIDE(i, n) {
+          float gi = g[i];
+          float mi = b1 * m[i] + (1.0f - b1) * gi;
+          float vi = b2 * v[i] + (1.0f - b2) * gi * gi;
+          m[i] = mi;
+          v[i] = vi;
+          w[i] -= a * mi / (sqrtf(vi) + eHat);
+        }
+      }
+
       // One block of 256 threads per row.
       extern "C" __global__ void softmax_xent(const float* logits, int rows, int classes, const int* targets,
           const int* valid, float* loss, float* correct, float* dlogits) {
@@ -130,6 +188,8 @@ final class CudaOps implements Ops {
       """;
 
   private static final int THREADS = 256;
+  /** A null device pointer argument. */
+  private static final Object NULL = new Object();
 
   private final Cuda cuda;
   private final Map<String, CUfunc_st> functions = new HashMap<>();
@@ -138,11 +198,16 @@ final class CudaOps implements Ops {
 
   record CudaInts(IntPointer p, int size) implements Ints {}
 
+  /** A device double that sum_of_squares adds into. */
+  private final DoublePointer sum = new DoublePointer();
+
   CudaOps(Cuda cuda) {
     this.cuda = cuda;
+    check(cudart.cudaMalloc(sum, 8), "cudaMalloc of a sum");
     CUmod_st module = compile(cuda);
     for (String name : new String[] {"gather_rows", "scatter_add_rows", "add_to_rows", "add_column_sums",
-        "dropout_mask", "multiply", "softmax_xent"}) {
+        "dropout_mask", "multiply", "softmax_xent", "sum_of_squares", "scale", "clamp", "axpy", "momentum_step",
+        "adam_step"}) {
       CUfunc_st f = new CUfunc_st();
       checkDriver(cudart.cuModuleGetFunction(f, module, name), "cuModuleGetFunction(" + name + ")");
       functions.put(name, f);
@@ -273,14 +338,16 @@ final class CudaOps implements Ops {
     Pointer[] values = new Pointer[args.length];
     for (int i = 0; i < args.length; i++) {
       Object a = args[i];
-      if (a instanceof CudaFloats f) {
+      if (a == NULL) {
+        values[i] = new LongPointer(1).put(0L);
+      } else if (a instanceof CudaFloats f) {
         values[i] = new LongPointer(1).put(f.p().address());
       } else if (a instanceof CudaInts v) {
         values[i] = new LongPointer(1).put(v.p().address());
       } else if (a instanceof Integer v) {
         values[i] = new IntPointer(1).put(v);
       } else if (a instanceof Long v) {
-        values[i] = new LongPointer(1).put(v);
+        values[i] = new LongPointer(1).put(v.longValue());
       } else if (a instanceof Float v) {
         values[i] = new FloatPointer(1).put(v);
       } else {
@@ -336,6 +403,43 @@ final class CudaOps implements Ops {
   public void softmaxCrossEntropy(Floats logits, int rows, int classes, Ints targets, Ints valid, Floats loss,
       Floats correct, Floats dLogits) {
     launch("softmax_xent", rows, THREADS, logits, rows, classes, targets, valid, loss, correct, dLogits);
+  }
+
+  @Override
+  public double sumOfSquares(Floats a, long n) {
+    check(cudaMemset(sum, 0, 8), "cudaMemset");
+    launch("sum_of_squares", blocksFor(n), THREADS, a, n, sum);
+    double[] host = new double[1];
+    try (DoublePointer h = new DoublePointer(1)) {
+      check(cudaMemcpy(h, sum, 8, cudaMemcpyDeviceToHost), "download of a sum");
+      h.get(host);
+    }
+    return host[0];
+  }
+
+  @Override
+  public void scale(Floats a, long n, float s) {
+    launch("scale", blocksFor(n), THREADS, a, n, s);
+  }
+
+  @Override
+  public void clamp(Floats a, long n, float limit) {
+    launch("clamp", blocksFor(n), THREADS, a, n, limit);
+  }
+
+  @Override
+  public void axpy(Floats y, float alpha, Floats x, Floats mask, long n) {
+    launch("axpy", blocksFor(n), THREADS, y, alpha, x, mask == null ? NULL : mask, n);
+  }
+
+  @Override
+  public void momentumStep(Floats w, Floats g, Floats v, long n, float lr, float mu, boolean nesterov) {
+    launch("momentum_step", blocksFor(n), THREADS, w, g, v, n, lr, mu, nesterov ? 1 : 0);
+  }
+
+  @Override
+  public void adamStep(Floats w, Floats g, Floats m, Floats v, long n, float a, float b1, float b2, float eHat) {
+    launch("adam_step", blocksFor(n), THREADS, w, g, m, v, n, a, b1, b2, eHat);
   }
 
   @Override

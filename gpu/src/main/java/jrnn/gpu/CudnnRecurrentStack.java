@@ -78,6 +78,8 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
   private final long weightBytes;
   private final FloatPointer weights;
   private final FloatPointer weightGradients;
+  private final FloatPointer gradientMask;
+  private final FloatPointer decayMask;
   /** Where each PyTorch-named tensor's gate blocks sit in the weight space: name -> offsets (in floats) of its gates. */
   private final Map<String, long[]> blockOffsets = new LinkedHashMap<>();
   private final Map<String, Integer> blockSizes = new HashMap<>();
@@ -154,8 +156,11 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
     weightBytes = size.get();
     weights = Cuda.allocateFloats(weightBytes / 4, "weights");
     weightGradients = Cuda.allocateFloats(weightBytes / 4, "weight gradients");
+    gradientMask = Cuda.allocateFloats(weightBytes / 4, "the weight space's gradient mask");
+    decayMask = Cuda.allocateFloats(weightBytes / 4, "the weight space's decay mask");
     weightImage = new float[(int) (weightBytes / 4)];
     mapWeightSpace();
+    makeMasks();
     uploadWeights();
   }
 
@@ -224,30 +229,40 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
 
   @Override
   public void uploadWeights() {
+    uploadImage(PyTorchWeights.toTorch(config, prefix, jrnnVectors(params.values())), weights, true);
+  }
+
+  /** The stack's entries of {@code flat} (a vector of the whole layout), by name. */
+  private Map<String, double[]> jrnnVectors(Tensor flat) {
     Map<String, double[]> jrnn = new LinkedHashMap<>();
     for (ParamLayout.Entry e : params.layout().entries()) {
       if (e.name().startsWith(prefix)) {
-        jrnn.put(e.name(), params.value(e.name()).toDoubleArray());
+        jrnn.put(e.name(), flat.view(e.offset(), e.size()).toDoubleArray());
       }
     }
-    Map<String, double[]> torch = PyTorchWeights.toTorch(config, prefix, jrnn);
+    return jrnn;
+  }
+
+  /** Writes PyTorch-named blocks into the weight space's image and sends it to {@code to}; unsigned: magnitudes. */
+  private void uploadImage(Map<String, double[]> torch, Pointer to, boolean signed) {
+    java.util.Arrays.fill(weightImage, 0f);
     blockOffsets.forEach((name, offsets) -> {
       double[] v = torch.get(name);
       int block = blockSizes.get(name);
       for (int g = 0; g < offsets.length; g++) {
         for (int k = 0; k < block; k++) {
-          weightImage[(int) offsets[g] + k] = (float) v[g * block + k];
+          double x = v[g * block + k];
+          weightImage[(int) offsets[g] + k] = (float) (signed ? x : Math.abs(x));
         }
       }
     });
-    check(cudaMemcpy(weights, new FloatPointer(weightImage), weightBytes, cudaMemcpyHostToDevice), "upload of the weights");
+    check(cudaMemcpy(to, new FloatPointer(weightImage), weightBytes, cudaMemcpyHostToDevice), "upload to the weight space");
   }
 
-  /** Adds the weight gradients cuDNN accumulated to the parameters' gradients, in jrnn's layout. */
-  @Override
-  public void addWeightGradients() {
+  /** The PyTorch-named blocks of a vector parallel to the weight space. */
+  private Map<String, double[]> downloadImage(Pointer from) {
     FloatPointer host = new FloatPointer(weightImage.length);
-    check(cudaMemcpy(host, weightGradients, weightBytes, cudaMemcpyDeviceToHost), "download of the weight gradients");
+    check(cudaMemcpy(host, from, weightBytes, cudaMemcpyDeviceToHost), "download from the weight space");
     host.get(weightImage);
     host.close();
     Map<String, double[]> torch = new LinkedHashMap<>();
@@ -261,7 +276,90 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
       }
       torch.put(name, v);
     });
-    PyTorchWeights.gradientsToJrnn(config, prefix, torch).forEach((name, g) -> {
+    return torch;
+  }
+
+  @Override
+  public Ops.Floats weights() {
+    return new CudaOps.CudaFloats(weights, weightBytes / 4);
+  }
+
+  @Override
+  public Ops.Floats weightGradients() {
+    return new CudaOps.CudaFloats(weightGradients, weightBytes / 4);
+  }
+
+  @Override
+  public long weightCount() {
+    return weightBytes / 4;
+  }
+
+  @Override
+  public Ops.Floats gradientMask() {
+    return new CudaOps.CudaFloats(gradientMask, weightBytes / 4);
+  }
+
+  @Override
+  public Ops.Floats decayMask() {
+    return new CudaOps.CudaFloats(decayMask, weightBytes / 4);
+  }
+
+  /**
+   * The masks of the weight space: gradients are kept on jrnn's parameters only (not on cuDNN's
+   * second bias where jrnn has one bias, the GRU's n rows excepted, nor on padding), and decay
+   * applies to the weight matrices.
+   */
+  private void makeMasks() {
+    float[] gradient = new float[weightImage.length];
+    float[] decay = new float[weightImage.length];
+    boolean gru = config.cell() instanceof CellType.Gru;
+    blockOffsets.forEach((name, offsets) -> {
+      int block = blockSizes.get(name);
+      boolean weight = name.startsWith("weight");
+      for (int g = 0; g < offsets.length; g++) {
+        // bias_hh is jrnn's parameter only with two biases, and for the GRU's n gate (bias_hn).
+        boolean parameter = !name.startsWith("bias_hh") || config.twoBiases() || gru && g == 2;
+        for (int k = 0; k < block; k++) {
+          gradient[(int) offsets[g] + k] = parameter ? 1f : 0f;
+          decay[(int) offsets[g] + k] = weight ? 1f : 0f;
+        }
+      }
+    });
+    check(cudaMemcpy(gradientMask, new FloatPointer(gradient), weightBytes, cudaMemcpyHostToDevice), "upload of a mask");
+    check(cudaMemcpy(decayMask, new FloatPointer(decay), weightBytes, cudaMemcpyHostToDevice), "upload of a mask");
+  }
+
+  @Override
+  public void weightsToHost() {
+    PyTorchWeights.toJrnn(config, prefix, downloadImage(weights)).forEach((name, v) -> {
+      Tensor t = params.value(name);
+      for (int k = 0; k < v.length; k++) {
+        t.set(k, (float) v[k]);
+      }
+    });
+  }
+
+  @Override
+  public void vectorToHost(Ops.Floats vector, Tensor flat, boolean signed) {
+    // A vector on jrnn's parameters only (masked): cuDNN's structural second bias holds 0, so
+    // toJrnn's sum of the two biases is the first's.
+    PyTorchWeights.toJrnn(config, prefix, downloadImage(((CudaOps.CudaFloats) vector).p())).forEach((name, v) -> {
+      int offset = params.layout().get(name).offset();
+      for (int k = 0; k < v.length; k++) {
+        flat.set(offset + k, (float) (signed ? v[k] : Math.abs(v[k])));
+      }
+    });
+  }
+
+  @Override
+  public void vectorFromHost(Tensor flat, Ops.Floats vector, boolean signed) {
+    uploadImage(PyTorchWeights.toTorch(config, prefix, jrnnVectors(flat)), ((CudaOps.CudaFloats) vector).p(), signed);
+  }
+
+  /** Adds the weight gradients cuDNN accumulated to the parameters' gradients, in jrnn's layout. */
+  @Override
+  public void addWeightGradients() {
+    PyTorchWeights.gradientsToJrnn(config, prefix, downloadImage(weightGradients)).forEach((name, g) -> {
       Tensor grad = params.grad(name);
       for (int k = 0; k < g.length; k++) {
         grad.add(k, (float) g[k]);
@@ -516,6 +614,8 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
     buffers.close();
     Cuda.free(weights);
     Cuda.free(weightGradients);
+    Cuda.free(gradientMask);
+    Cuda.free(decayMask);
     Cuda.free(dropoutStates);
     cudnnDestroyRNNDataDescriptor(xDesc);
     cudnnDestroyRNNDataDescriptor(yDesc);

@@ -7,6 +7,9 @@ import jrnn.models.LossStats;
 import jrnn.models.ModelConfig;
 import jrnn.models.OutputKind;
 import jrnn.models.Readout;
+import jrnn.optim.Adam;
+import jrnn.optim.Optimizer;
+import jrnn.optim.Sgd;
 import jrnn.params.Parameters;
 import jrnn.tensor.Tensor;
 import jrnn.training.Trainer;
@@ -26,7 +29,7 @@ import jrnn.util.Rng;
  * ({@link HostOps}, {@link HostStack}) and is tested there against the CPU engine's gradients.
  * Dropout masks are the device's own draws ({@link Ops#dropoutMask}), not the CPU engine's.
  */
-final class DeviceGradients implements Trainer.BatchGradients, AutoCloseable {
+final class DeviceGradients implements Trainer.BatchGradients, Trainer.DeviceUpdates, AutoCloseable {
   private final Ops ops;
   private final OpsStack stack;
   private final ModelConfig config;
@@ -43,6 +46,73 @@ final class DeviceGradients implements Trainer.BatchGradients, AutoCloseable {
   private final Ops.Floats headBiasGrad;
   private Buffers buffers;
   private RecurrentState finalState;
+  /** The parameters' groups on the device, each with its gradient and the optimizer's state. */
+  private final java.util.List<Group> groups = new java.util.ArrayList<>();
+  /** Whether the device holds the parameters (after the first pass or fromHost); before, the host's go up. */
+  private boolean resident;
+  /** Adam's step count, as the host's Adam keeps it. */
+  private long adamSteps;
+  /** Whether compute leaves the gradients on the host too (tests; the trainer does not need them). */
+  private boolean gradientsToHost;
+
+  /**
+   * A part of the parameters on the device: its values, gradient, where its gradient counts and
+   * decay applies (null: everywhere; decay false: nowhere), and the optimizer's state (made when
+   * first needed). {@code name}: the parameter it is, or null for the stack's weight space.
+   */
+  private final class Group {
+    final String name;
+    final Ops.Floats w;
+    final Ops.Floats g;
+    final long n;
+    final Ops.Floats gradientMask;
+    final boolean decay;
+    final Ops.Floats decayMask;
+    Ops.Floats first;
+    Ops.Floats second;
+
+    Group(String name, Ops.Floats w, Ops.Floats g, long n, Ops.Floats gradientMask, boolean decay, Ops.Floats decayMask) {
+      this.name = name;
+      this.w = w;
+      this.g = g;
+      this.n = n;
+      this.gradientMask = gradientMask;
+      this.decay = decay;
+      this.decayMask = decayMask;
+    }
+
+    Ops.Floats first() {
+      if (first == null) {
+        first = ops.floats(n, "an optimizer's state");
+      }
+      return first;
+    }
+
+    Ops.Floats second() {
+      if (second == null) {
+        second = ops.floats(n, "an optimizer's state");
+      }
+      return second;
+    }
+
+    /** Its part of a vector of the whole layout, from the host. */
+    void fromHost(Tensor flat, Ops.Floats to, boolean signed) {
+      if (name == null) {
+        stack.vectorFromHost(flat, to, signed);
+      } else {
+        ops.upload(to, flat.view(params.layout().get(name).offset(), (int) n), n);
+      }
+    }
+
+    /** Its part of a vector of the whole layout, to the host. */
+    void toHost(Ops.Floats from, Tensor flat, boolean signed) {
+      if (name == null) {
+        stack.vectorToHost(from, flat, signed);
+      } else {
+        ops.download(flat.view(params.layout().get(name).offset(), (int) n), from, n);
+      }
+    }
+  }
 
   /** Why the device cannot compute {@code cfg}'s and {@code training}'s gradients, or null. */
   static String unsupportedReason(ModelConfig cfg, TrainingConfig training) {
@@ -77,6 +147,16 @@ final class DeviceGradients implements Trainer.BatchGradients, AutoCloseable {
     headWeightGrad = ops.floats((long) classes * width, "the output layer's weight gradient");
     headBias = ops.floats(classes, "the output layer's bias");
     headBiasGrad = ops.floats(classes, "the output layer's bias gradient");
+    groups.add(new Group(ModelConfig.EMBEDDING, table, tableGrad, table.size(), null, true, null));
+    groups.add(new Group(ModelConfig.HEAD_WEIGHT, headWeight, headWeightGrad, headWeight.size(), null, true, null));
+    groups.add(new Group(ModelConfig.HEAD_BIAS, headBias, headBiasGrad, headBias.size(), null, false, null));
+    groups.add(new Group(null, stack.weights(), stack.weightGradients(), stack.weightCount(), stack.gradientMask(), true,
+        stack.decayMask()));
+  }
+
+  /** Makes {@link #compute} leave the gradients in the parameters' gradient buffer too, as a plain pass does. */
+  void gradientsToHost(boolean on) {
+    gradientsToHost = on;
   }
 
   /** Per-batch buffers, made again for a larger batch. */
@@ -139,7 +219,10 @@ final class DeviceGradients implements Trainer.BatchGradients, AutoCloseable {
       buffers = new Buffers(rows, size);
     }
     Buffers b = buffers;
-    uploadParameters();
+    if (!resident) {
+      uploadParameters();
+      resident = true;
+    }
     int[] valid = new int[rows];
     int validRows = 0;
     for (int r = 0; r < rows; r++) {
@@ -198,7 +281,9 @@ final class DeviceGradients implements Trainer.BatchGradients, AutoCloseable {
     }
     ops.zero(tableGrad, (long) config.vocabSize() * embeddingWidth);
     ops.scatterAddRows(tableGrad, embeddingWidth, b.ids, rows, dEmbedded);
-    downloadGradients();
+    if (gradientsToHost) {
+      downloadGradients();
+    }
     finalState = RecurrentState.zeros(config.recurrent(), size);
     ops.download(finalState.h(), stack.finalH(), finalState.h().size());
     if (finalState.c() != null) {
@@ -242,6 +327,131 @@ final class DeviceGradients implements Trainer.BatchGradients, AutoCloseable {
     return finalState;
   }
 
+  /** The update on the device, step for step as {@code Trainer} takes it on the host. */
+  @Override
+  public double[] update(TrainingConfig training, Optimizer optimizer, double lr) {
+    double squares = 0;
+    for (Group g : groups) {
+      if (g.gradientMask != null) {
+        ops.multiply(g.g, g.gradientMask, g.n);
+      }
+      squares += ops.sumOfSquares(g.g, g.n);
+    }
+    double norm = Math.sqrt(squares);
+    if (!Double.isFinite(norm)) {
+      return new double[] {norm, norm};
+    }
+    double after = norm;
+    if (training.clipNorm() > 0 && norm > training.clipNorm()) {
+      for (Group g : groups) {
+        ops.scale(g.g, g.n, (float) (training.clipNorm() / norm));
+      }
+      after = training.clipNorm();
+    }
+    if (training.clipValue() > 0) {
+      squares = 0;
+      for (Group g : groups) {
+        ops.clamp(g.g, g.n, (float) training.clipValue());
+        squares += ops.sumOfSquares(g.g, g.n);
+      }
+      after = Math.sqrt(squares);
+    }
+    if (training.weightDecay() > 0) {
+      for (Group g : groups) {
+        if (g.decay) {
+          ops.axpy(g.g, (float) training.weightDecay(), g.w, g.decayMask, g.n);
+        }
+      }
+    }
+    step(optimizer, lr);
+    return new double[] {norm, after};
+  }
+
+  private void step(Optimizer optimizer, double lr) {
+    if (optimizer instanceof Adam adam) {
+      adamSteps++;
+      double correction = Math.sqrt(1 - Math.pow(adam.beta2(), adamSteps));
+      float a = (float) (lr * correction / (1 - Math.pow(adam.beta1(), adamSteps)));
+      float eHat = (float) (adam.eps() * correction);
+      for (Group g : groups) {
+        ops.adamStep(g.w, g.g, g.first(), g.second(), g.n, a, (float) adam.beta1(), (float) adam.beta2(), eHat);
+      }
+    } else if (optimizer instanceof Sgd sgd && sgd.momentum() > 0) {
+      for (Group g : groups) {
+        ops.momentumStep(g.w, g.g, g.first(), g.n, (float) lr, (float) sgd.momentum(), sgd.nesterov());
+      }
+    } else if (optimizer instanceof Sgd) {
+      for (Group g : groups) {
+        ops.axpy(g.w, (float) -lr, g.g, null, g.n);
+      }
+    } else {
+      throw new IllegalArgumentException("the GPU steps with SGD, momentum, Nesterov or Adam, not " + optimizer.describe());
+    }
+  }
+
+  @Override
+  public void toHost(Optimizer optimizer) {
+    if (!resident) {
+      return;
+    }
+    ops.download(params.value(ModelConfig.EMBEDDING), table, table.size());
+    ops.download(params.value(ModelConfig.HEAD_WEIGHT), headWeight, headWeight.size());
+    ops.download(params.value(ModelConfig.HEAD_BIAS), headBias, headBias.size());
+    stack.weightsToHost();
+    int n = params.layout().size();
+    if (optimizer instanceof Adam) {
+      if (adamSteps == 0) {
+        optimizer.restore(new float[0]);
+        return;
+      }
+      Tensor m = Tensor.zeros(n);
+      Tensor v = Tensor.zeros(n);
+      for (Group g : groups) {
+        g.toHost(g.first(), m, true);
+        g.toHost(g.second(), v, false);
+      }
+      float[] state = new float[2 * n + 1];
+      m.data().get(0, state, 0, n);
+      v.data().get(0, state, n, n);
+      state[2 * n] = adamSteps;
+      optimizer.restore(state);
+    } else if (optimizer instanceof Sgd sgd && sgd.momentum() > 0 && groups.get(0).first != null) {
+      Tensor velocity = Tensor.zeros(n);
+      for (Group g : groups) {
+        g.toHost(g.first(), velocity, true);
+      }
+      optimizer.restore(velocity.toArray());
+    }
+  }
+
+  @Override
+  public void fromHost(Optimizer optimizer) {
+    uploadParameters();
+    resident = true;
+    int n = params.layout().size();
+    float[] state = optimizer.state();
+    boolean adam = optimizer instanceof Adam;
+    boolean momentum = optimizer instanceof Sgd sgd && sgd.momentum() > 0;
+    if (adam) {
+      adamSteps = state.length == 0 ? 0 : (long) state[2 * n];
+    }
+    for (Group g : groups) {
+      if (state.length == 0) {
+        if (g.first != null) {
+          ops.zero(g.first, g.n);
+        }
+        if (g.second != null) {
+          ops.zero(g.second, g.n);
+        }
+      } else if (adam) {
+        g.fromHost(Tensor.of(java.util.Arrays.copyOfRange(state, 0, n), n), g.first(), true);
+        g.fromHost(Tensor.of(java.util.Arrays.copyOfRange(state, n, 2 * n), n), g.second(), false);
+      } else if (momentum) {
+        g.fromHost(Tensor.of(state, n), g.first(), true);
+      }
+    }
+  }
+
   @Override
   public void close() {
     if (buffers != null) {
@@ -249,6 +459,10 @@ final class DeviceGradients implements Trainer.BatchGradients, AutoCloseable {
     }
     for (Object b : new Object[] {table, tableGrad, headWeight, headWeightGrad, headBias, headBiasGrad}) {
       ops.free(b);
+    }
+    for (Group g : groups) {
+      ops.free(g.first);
+      ops.free(g.second);
     }
     stack.close();
   }

@@ -187,6 +187,60 @@ final class HostOps implements Ops {
   }
 
   @Override
+  public double sumOfSquares(Floats a, long n) {
+    double s = 0;
+    for (int i = 0; i < n; i++) {
+      double v = t(a).get(i);
+      s += v * v;
+    }
+    return s;
+  }
+
+  @Override
+  public void scale(Floats a, long n, float s) {
+    for (int i = 0; i < n; i++) {
+      t(a).set(i, t(a).get(i) * s);
+    }
+  }
+
+  @Override
+  public void clamp(Floats a, long n, float limit) {
+    for (int i = 0; i < n; i++) {
+      t(a).set(i, Math.max(-limit, Math.min(limit, t(a).get(i))));
+    }
+  }
+
+  @Override
+  public void axpy(Floats y, float alpha, Floats x, Floats mask, long n) {
+    for (int i = 0; i < n; i++) {
+      float m = mask == null ? 1f : t(mask).get(i);
+      t(y).set(i, t(y).get(i) + alpha * t(x).get(i) * m);
+    }
+  }
+
+  @Override
+  public void momentumStep(Floats w, Floats g, Floats v, long n, float lr, float mu, boolean nesterov) {
+    for (int i = 0; i < n; i++) {
+      float gi = t(g).get(i);
+      float vi = mu * t(v).get(i) + gi;
+      t(v).set(i, vi);
+      t(w).set(i, t(w).get(i) - lr * (nesterov ? gi + mu * vi : vi));
+    }
+  }
+
+  @Override
+  public void adamStep(Floats w, Floats g, Floats m, Floats v, long n, float a, float b1, float b2, float eHat) {
+    for (int i = 0; i < n; i++) {
+      float gi = t(g).get(i);
+      float mi = b1 * t(m).get(i) + (1 - b1) * gi;
+      float vi = b2 * t(v).get(i) + (1 - b2) * gi * gi;
+      t(m).set(i, mi);
+      t(v).set(i, vi);
+      t(w).set(i, t(w).get(i) - a * mi / ((float) Math.sqrt(vi) + eHat));
+    }
+  }
+
+  @Override
   public void synchronize() {
     // nothing runs behind the host's back
   }

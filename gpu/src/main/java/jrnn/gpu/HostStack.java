@@ -23,6 +23,10 @@ final class HostStack implements OpsStack {
   private final Rng rng = new Rng(1);
   private int steps;
   private int batch;
+  /** The stack's entries are one range of the layout: [first, first + count). */
+  private final int first;
+  private final int count;
+  private final Tensor decay;
 
   HostStack(RecurrentConfig config, Parameters params, String prefix) {
     this.config = config;
@@ -30,7 +34,70 @@ final class HostStack implements OpsStack {
     this.prefix = prefix;
     this.device = new Parameters(params.layout());
     this.stack = new RecurrentStack(config, device, prefix, Kernels.best());
+    int from = Integer.MAX_VALUE;
+    int to = 0;
+    int total = 0;
+    for (ParamLayout.Entry e : params.layout().entries()) {
+      if (e.name().startsWith(prefix)) {
+        from = Math.min(from, e.offset());
+        to = Math.max(to, e.offset() + e.size());
+        total += e.size();
+      }
+    }
+    if (to - from != total) {
+      throw new IllegalStateException("HostStack: the parameters under " + prefix + " are not one range of the layout");
+    }
+    this.first = from;
+    this.count = total;
+    this.decay = Tensor.zeros(total);
+    for (ParamLayout.Entry e : params.layout().entries()) {
+      if (e.name().startsWith(prefix) && e.name().contains("weight")) {
+        for (int i = 0; i < e.size(); i++) {
+          decay.set(e.offset() - first + i, 1f);
+        }
+      }
+    }
     uploadWeights();
+  }
+
+  @Override
+  public Ops.Floats weights() {
+    return new HostOps.HostFloats(device.values().view(first, count));
+  }
+
+  @Override
+  public Ops.Floats weightGradients() {
+    return new HostOps.HostFloats(device.grads().view(first, count));
+  }
+
+  @Override
+  public long weightCount() {
+    return count;
+  }
+
+  @Override
+  public Ops.Floats gradientMask() {
+    return null;
+  }
+
+  @Override
+  public Ops.Floats decayMask() {
+    return new HostOps.HostFloats(decay);
+  }
+
+  @Override
+  public void weightsToHost() {
+    host.values().view(first, count).copyFrom(device.values().view(first, count));
+  }
+
+  @Override
+  public void vectorToHost(Ops.Floats vector, Tensor flat, boolean signed) {
+    flat.view(first, count).copyFrom(t(vector).view(0, count));
+  }
+
+  @Override
+  public void vectorFromHost(Tensor flat, Ops.Floats vector, boolean signed) {
+    t(vector).view(0, count).copyFrom(flat.view(first, count));
   }
 
   private static Tensor t(Ops.Floats f) {

@@ -83,6 +83,27 @@ interface Ops extends AutoCloseable {
   void softmaxCrossEntropy(Floats logits, int rows, int classes, Ints targets, Ints valid, Floats loss,
       Floats correct, Floats dLogits);
 
+  /** The sum of the squares of the first {@code n} floats, accumulated in double. */
+  double sumOfSquares(Floats a, long n);
+
+  /** a[i] *= s. */
+  void scale(Floats a, long n, float s);
+
+  /** a[i] = a[i] clamped to [-limit, limit]. */
+  void clamp(Floats a, long n, float limit);
+
+  /** y[i] += alpha * x[i] * mask[i] (mask null: 1). */
+  void axpy(Floats y, float alpha, Floats x, Floats mask, long n);
+
+  /** One step of SGD with momentum mu, as {@code Sgd.step}: v = mu v + g; w -= lr (nesterov ? g + mu v : v). */
+  void momentumStep(Floats w, Floats g, Floats v, long n, float lr, float mu, boolean nesterov);
+
+  /**
+   * One step of Adam, as {@code Adam.step}: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
+   * w -= a m / (sqrt(v) + eHat), the bias corrections folded into a and eHat.
+   */
+  void adamStep(Floats w, Floats g, Floats m, Floats v, long n, float a, float b1, float b2, float eHat);
+
   /** Waits for the work handed to the device (nothing on the host). */
   void synchronize();
 

@@ -1,5 +1,7 @@
 package jrnn.gpu;
 
+import jrnn.tensor.Tensor;
+
 /**
  * A recurrent stack whose inputs, outputs and states are buffers of an {@link Ops}, and whose
  * weights are a model's {@link jrnn.params.Parameters} (jrnn's layout, read on
@@ -32,6 +34,42 @@ interface OpsStack extends AutoCloseable {
 
   /** Adds the last backward's weight gradients to the parameters' gradients. */
   void addWeightGradients();
+
+  /**
+   * The weights where the stack keeps them (its weight space), updated in place by an optimizer
+   * on the device: {@link #weightCount()} floats, element by element parallel to
+   * {@link #weightGradients()}.
+   */
+  Ops.Floats weights();
+
+  /** The last backward's weight gradients, parallel to {@link #weights()}. */
+  Ops.Floats weightGradients();
+
+  /** How many floats {@link #weights()} holds. */
+  long weightCount();
+
+  /**
+   * 1 where the weight space holds one of jrnn's parameters, 0 where it holds a value that must
+   * stay as it is (cuDNN's second bias where jrnn has one, and padding); null when every element
+   * is a parameter. Gradients are multiplied by it before they are used.
+   */
+  Ops.Floats gradientMask();
+
+  /** 1 on weight matrices, 0 on biases: where weight decay applies. */
+  Ops.Floats decayMask();
+
+  /** Copies the weight space into the parameters' values (jrnn's layout). */
+  void weightsToHost();
+
+  /**
+   * Copies a vector parallel to the weight space (an optimizer's state) into the stack's entries
+   * of {@code flat}, a vector of the parameters' whole layout. {@code signed}: the vector changes
+   * sign with the weights (a first moment, a velocity); else it does not (a second moment).
+   */
+  void vectorToHost(Ops.Floats vector, Tensor flat, boolean signed);
+
+  /** The reverse of {@link #vectorToHost}. */
+  void vectorFromHost(Tensor flat, Ops.Floats vector, boolean signed);
 
   @Override
   void close();

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.TestFactory;
  * twin in {@link HostOps}, on random data with shapes that are not multiples of the launch's
  * blocks: products in all four transpositions, the embedding's gather and scatter-add (repeated
  * ids), row and column sums, dropout masks (equal to the bit: the same hash), the softmax
- * cross-entropy with invalid rows and ties. On a GPU only.
+ * cross-entropy with invalid rows and ties, the sum of squares, scaling, clamping, axpy with and
+ * without a mask, and the steps of momentum, Nesterov and Adam. On a GPU only.
  */
 class CudaOpsAgreeWithHostOpsTest {
 
@@ -36,6 +37,8 @@ class CudaOpsAgreeWithHostOpsTest {
       tests.add(DynamicTest.dynamicTest("row vector and column sums", () -> sums(gpu, host)));
       tests.add(DynamicTest.dynamicTest("dropout mask and multiply", () -> dropout(gpu, host)));
       tests.add(DynamicTest.dynamicTest("softmax cross-entropy", () -> softmax(gpu, host)));
+      tests.add(DynamicTest.dynamicTest("norm, scale, clamp, axpy", () -> vectors(gpu, host)));
+      tests.add(DynamicTest.dynamicTest("momentum, Nesterov and Adam steps", () -> optimizers(gpu, host)));
       return tests;
     });
   }
@@ -123,6 +126,53 @@ class CudaOpsAgreeWithHostOpsTest {
     gpu.multiply(a.gpu(), mask.gpu(), n);
     host.multiply(a.host(), mask.host(), n);
     same(gpu, a, n, 0, "masked");
+  }
+
+  private static void vectors(CudaOps gpu, HostOps host) {
+    int n = 70_001;
+    Pair a = both(gpu, host, random(n, 13));
+    Pair x = both(gpu, host, random(n, 14));
+    Pair mask = both(gpu, host, Tensor.zeros(n));
+    gpu.dropoutMask(mask.gpu(), n, 0.5f, 7);
+    host.dropoutMask(mask.host(), n, 0.5f, 7);
+    double expected = host.sumOfSquares(a.host(), n);
+    assertEquals(expected, gpu.sumOfSquares(a.gpu(), n), 1e-9 * expected, "sum of squares");
+    gpu.scale(a.gpu(), n, 0.3f);
+    host.scale(a.host(), n, 0.3f);
+    same(gpu, a, n, 0, "scaled");
+    gpu.clamp(a.gpu(), n, 0.25f);
+    host.clamp(a.host(), n, 0.25f);
+    same(gpu, a, n, 0, "clamped");
+    gpu.axpy(a.gpu(), -0.7f, x.gpu(), null, n);
+    host.axpy(a.host(), -0.7f, x.host(), null, n);
+    same(gpu, a, n, 1e-6, "axpy");
+    gpu.axpy(a.gpu(), 0.2f, x.gpu(), mask.gpu(), n);
+    host.axpy(a.host(), 0.2f, x.host(), mask.host(), n);
+    same(gpu, a, n, 1e-6, "masked axpy");
+  }
+
+  private static void optimizers(CudaOps gpu, HostOps host) {
+    int n = 50_021;
+    for (int kind = 0; kind < 3; kind++) {
+      Pair w = both(gpu, host, random(n, 20 + kind));
+      Pair m = both(gpu, host, Tensor.zeros(n));
+      Pair v = both(gpu, host, Tensor.zeros(n));
+      for (int step = 0; step < 3; step++) {
+        Pair g = both(gpu, host, random(n, 30 + step));
+        if (kind < 2) {
+          gpu.momentumStep(w.gpu(), g.gpu(), m.gpu(), n, 0.1f, 0.9f, kind == 1);
+          host.momentumStep(w.host(), g.host(), m.host(), n, 0.1f, 0.9f, kind == 1);
+        } else {
+          gpu.adamStep(w.gpu(), g.gpu(), m.gpu(), v.gpu(), n, 0.01f, 0.9f, 0.999f, 1e-8f);
+          host.adamStep(w.host(), g.host(), m.host(), v.host(), n, 0.01f, 0.9f, 0.999f, 1e-8f);
+        }
+      }
+      same(gpu, w, n, 1e-6, "weights after 3 steps of optimizer " + kind);
+      same(gpu, m, n, 1e-6, "first state of optimizer " + kind);
+      if (kind == 2) {
+        same(gpu, v, n, 1e-6, "second moment");
+      }
+    }
   }
 
   private static void softmax(CudaOps gpu, HostOps host) {

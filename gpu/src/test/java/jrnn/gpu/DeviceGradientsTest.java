@@ -53,9 +53,9 @@ class DeviceGradientsTest {
         m.config(), m.parameters(), training);
   }
 
-  static Trainer.BatchGradients onGpu(SequenceModel m, TrainingConfig training) {
+  static DeviceGradients onGpu(SequenceModel m, TrainingConfig training) {
     GpuBackend gpu = GpuTests.backendOrSkip();
-    return gpu.gradients(m, training);
+    return (DeviceGradients) gpu.gradients(m, training);
   }
 
   record Case(String name, String cell, int layers, boolean twoBiases, LossNormalization norm) {}
@@ -87,7 +87,7 @@ class DeviceGradientsTest {
   }
 
   interface Maker {
-    Trainer.BatchGradients make(SequenceModel m, TrainingConfig training);
+    DeviceGradients make(SequenceModel m, TrainingConfig training);
   }
 
   static SequenceModel model(String cell, int layers, boolean twoBiases, double dropout, long seed) {
@@ -116,7 +116,8 @@ class DeviceGradientsTest {
     SequenceModel cpu = model(c.cell(), c.layers(), c.twoBiases(), 0, 3);
     Parameters params = cpu.parameters();
     TrainingConfig training = training(c.norm());
-    Trainer.BatchGradients gpu = device.make(cpu, training);
+    DeviceGradients gpu = device.make(cpu, training);
+    gpu.gradientsToHost(true);
     Rng rng = new Rng(11);
     RecurrentState carried = null;
     // Two windows, the second from the first's final state, then one of ragged lengths.
@@ -148,8 +149,9 @@ class DeviceGradientsTest {
         near(cpuFinal.c(), gpu.finalState().c(), at + " final c");
       }
       carried = cpuFinal;
-      // The host's optimizer moves the parameters between updates: the pass must read them again.
+      // Parameters changed on the host reach the device by fromHost.
       Init.uniform(params.values(), new Rng(100 + w), 0.3);
+      gpu.fromHost(new jrnn.optim.Sgd());
     }
   }
 
@@ -163,6 +165,7 @@ class DeviceGradientsTest {
     SequenceModel m = model("lstm", 1, false, 0.4, 5);
     Parameters params = m.parameters();
     DeviceGradients pass = onHost(m, training(LossNormalization.PER_SEQUENCE));
+    pass.gradientsToHost(true);
     Batch b = batch(new Rng(2), 4, 3, new int[] {4, 4, 4});
     params.zeroGrads();
     pass.compute(b, null, new Rng(9));
@@ -176,6 +179,7 @@ class DeviceGradientsTest {
       for (int i = 0; i < w0.size(); i++) {
         params.values().set(i, (float) (w0.get(i) + (s == 0 ? eps : -eps) * v.get(i)));
       }
+      pass.fromHost(new jrnn.optim.Sgd());
       losses[s] = pass.compute(b, null, new Rng(9)).sum() / 3;
     }
     double directional = 0;
@@ -186,6 +190,7 @@ class DeviceGradientsTest {
     assertEquals(difference, directional, 0.02 * Math.abs(difference), "d/d eps of the loss along v");
     // And the masks do something: without dropout the loss differs.
     params.values().copyFrom(w0);
+    pass.fromHost(new jrnn.optim.Sgd());
     double withDropout = pass.compute(b, null, new Rng(9)).sum();
     SequenceModel plain = model("lstm", 1, false, 0, 5);
     double without = onHost(plain, training(LossNormalization.PER_SEQUENCE)).compute(b, null, new Rng(9)).sum();
@@ -213,42 +218,118 @@ class DeviceGradientsTest {
     assertTrue(same < 70_000, "another seed, another mask: " + same + " of 100,000 agree");
   }
 
-  /** A run on the frame with the updates' gradients from the host twins ends as the CPU's run does. */
-  @Test
-  void aTrainingRunOnTheHostTwinsEndsWithTheCpuRunsModel() throws Exception {
-    sameRun(DeviceGradientsTest::onHost, 1e-5, 1e-6);
-  }
+  /** Training settings the runs below try: the PTB preset's SGD and clipping, Nesterov's momentum, Adam with decay. */
+  static final List<Map<String, String>> OPTIMIZATIONS = List.of(
+      Map.of("optimizer", "sgd", "lr", "0.3", "clip_norm", "5"),
+      Map.of("optimizer", "nesterov", "momentum", "0.9", "lr", "0.05", "clip_norm", "1"),
+      Map.of("optimizer", "adam", "lr", "0.003", "weight_decay", "0.001", "clip_norm", "1"));
 
-  /** The same on the GPU, to fp32's agreement between cuBLAS's sums and the CPU's. */
+  /**
+   * A trainer whose updates are applied on the device (here the host twins) takes the CPU
+   * trainer's steps, for every way an update is made: SGD, momentum, Nesterov and Adam, with
+   * clipping by norm (binding and not) and by value, and weight decay; the norms it reports are
+   * the CPU's; the optimizer's state comes back to the host with the parameters.
+   */
   @TestFactory
-  List<DynamicTest> aTrainingRunOnTheGpuEndsWithTheCpuRunsModel() {
-    return GpuTests.onGpu("a training run on the GPU", () -> List.of(DynamicTest.dynamicTest("char LM, 2 epochs",
-        () -> sameRun(DeviceGradientsTest::onGpu, 1e-3, 1e-4))));
+  List<DynamicTest> theDevicesUpdatesAreTheTrainers() {
+    List<DynamicTest> tests = new ArrayList<>();
+    List<TrainingConfig> configs = List.of(
+        TrainingConfig.builder().optimizer(jrnn.optim.Optimizers.sgd(0.5)).clipNorm(0.5).build(),
+        TrainingConfig.builder().optimizer(jrnn.optim.Optimizers.momentum(0.1, 0.9)).clipValue(0.01).weightDecay(0.01).build(),
+        TrainingConfig.builder().optimizer(jrnn.optim.Optimizers.nesterov(0.1, 0.5)).clipNorm(100).build(),
+        TrainingConfig.builder().optimizer(jrnn.optim.Optimizers.adam(0.01)).weightDecay(0.001).clipNorm(1)
+            .normalization(LossNormalization.PER_SEQUENCE).build());
+    for (String cell : List.of("lstm", "gru-reset-after")) {
+      for (TrainingConfig config : configs) {
+        tests.add(DynamicTest.dynamicTest(cell + ", " + config.optimizer() + " clip " + config.clipNorm() + "/"
+            + config.clipValue() + " decay " + config.weightDecay(), () -> sameUpdates(cell, config)));
+      }
+    }
+    return tests;
   }
 
-  private void sameRun(Maker device, double parameterTolerance, double figureTolerance) throws Exception {
+  private static void sameUpdates(String cell, TrainingConfig config) {
+    SequenceModel cpu = model(cell, 2, false, 0, 8);
+    SequenceModel onDevice = model(cell, 2, false, 0, 8);
+    Trainer a = new Trainer(cpu, config, new Rng(1));
+    Trainer b = new Trainer(onDevice, config, new Rng(1));
+    b.computeGradientsWith(onHost(onDevice, config));
+    Rng rng = new Rng(3);
+    for (int u = 0; u < 4; u++) {
+      Batch batch = batch(rng, 5, 3, new int[] {5, 4, 5});
+      Trainer.StepResult ra = a.step(batch, null);
+      Trainer.StepResult rb = b.step(batch, null);
+      assertEquals(ra.gradNorm(), rb.gradNorm(), 1e-5 * ra.gradNorm(), "norm before clipping, update " + u);
+      assertEquals(ra.clippedNorm(), rb.clippedNorm(), 1e-5 * ra.clippedNorm(), "norm after clipping, update " + u);
+      assertEquals(ra.loss().sum(), rb.loss().sum(), 1e-5 * Math.abs(ra.loss().sum()), "loss, update " + u);
+    }
+    b.parametersToHost();
+    for (int i = 0; i < cpu.parameters().values().size(); i++) {
+      double w = cpu.parameters().values().get(i);
+      assertEquals(w, onDevice.parameters().values().get(i), 1e-5 * (1 + Math.abs(w)), "parameter " + i);
+    }
+    float[] sa = a.optimizer().state();
+    float[] sb = b.optimizer().state();
+    assertEquals(sa.length, sb.length, "the optimizer's state");
+    for (int i = 0; i < sa.length; i++) {
+      assertEquals(sa[i], sb[i], 1e-5 * (1 + Math.abs(sa[i])), "optimizer state " + i);
+    }
+  }
+
+  /**
+   * Runs on the frame whose updates are computed and applied on the host twins (the parameters
+   * and the optimizer's state kept there, brought back for checks, model files and checkpoints)
+   * end with the CPU runs' models, for each optimization; and a run stopped after epoch 1 and
+   * resumed from its checkpoint ends there too.
+   */
+  @TestFactory
+  List<DynamicTest> runsUpdatedOnTheHostTwinsEndWithTheCpuRunsModels() {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (Map<String, String> o : OPTIMIZATIONS) {
+      tests.add(DynamicTest.dynamicTest(o.get("optimizer"), () -> sameRun(DeviceGradientsTest::onHost, o, false, 1e-5, 1e-6)));
+    }
+    tests.add(DynamicTest.dynamicTest("adam, resumed after epoch 1",
+        () -> sameRun(DeviceGradientsTest::onHost, OPTIMIZATIONS.get(2), true, 1e-5, 1e-6)));
+    return tests;
+  }
+
+  /** The same on the GPU, to the agreement of fp32 sums in another order. */
+  @TestFactory
+  List<DynamicTest> runsUpdatedOnTheGpuEndWithTheCpuRunsModels() {
+    return GpuTests.onGpu("training runs on the GPU", () -> {
+      List<DynamicTest> tests = new ArrayList<>();
+      for (Map<String, String> o : OPTIMIZATIONS) {
+        tests.add(DynamicTest.dynamicTest(o.get("optimizer"), () -> sameRun(DeviceGradientsTest::onGpu, o, false, 1e-3, 1e-4)));
+      }
+      tests.add(DynamicTest.dynamicTest("adam, resumed after epoch 1",
+          () -> sameRun(DeviceGradientsTest::onGpu, OPTIMIZATIONS.get(2), true, 1e-3, 1e-4)));
+      return tests;
+    });
+  }
+
+  private void sameRun(Maker device, Map<String, String> optimization, boolean resumed, double parameterTolerance,
+      double figureTolerance) throws Exception {
     String text;
     try (InputStream in = DeviceGradientsTest.class.getResourceAsStream("/jrnn/demo/shakespeare.txt")) {
       text = new String(in.readAllBytes(), StandardCharsets.UTF_8).substring(0, 6000);
     }
     Settings s = LmSettings.SCHEMA.defaults().with(Map.of("level", "char", "vocab_cap", "0", "hidden", "12",
-        "embedding", "8", "layers", "2", "steps", "10", "batch", "4", "epochs", "2", "lr", "0.3", "clip_norm", "5"))
-        .with(Map.of("normalization", "sequence", "optimizer", "sgd", "dropout", "0"));
+        "embedding", "8", "layers", "2", "steps", "10", "batch", "4", "epochs", "2", "normalization", "sequence",
+        "dropout", "0")).with(optimization);
     double[][] finals = new double[2][];
     List<List<jrnn.frame.RunHistory.Check>> checks = new ArrayList<>();
     for (int run = 0; run < 2; run++) {
-      List<String> tokens = LanguageModel.tokenize(s, text);
-      LanguageModel lm = LanguageModel.create(s, Vocabulary.build(tokens, 0));
-      int[] ids = lm.encode(tokens);
-      LanguageModelTask task = new LanguageModelTask(lm, java.util.Arrays.copyOf(ids, 5000),
-          java.util.Arrays.copyOfRange(ids, 5000, ids.length));
-      Path out = dir.resolve("run" + run + ".jrnn");
+      Path out = dir.resolve(optimization.get("optimizer") + (resumed ? "-resumed" : "") + run + ".jrnn");
       if (run == 1) {
         TrainingRun.distributeGradients(trainer -> device.make(trainer.model(), trainer.config()));
       }
       try {
-        TrainingRun training = new TrainingRun(task, out, new PrintStream(java.io.OutputStream.nullOutputStream()));
-        checks.add(training.execute(false).checks());
+        if (run == 1 && resumed) {
+          new TrainingRun(task(s, text), out, QUIET).run(1);
+          checks.add(resumedHistory(task(s, text), out));
+        } else {
+          checks.add(new TrainingRun(task(s, text), out, QUIET).execute(false).checks());
+        }
       } finally {
         TrainingRun.distributeGradients(null);
       }
@@ -266,6 +347,19 @@ class DeviceGradientsTest {
       double expected = checks.get(0).get(i).figure();
       assertEquals(expected, checks.get(1).get(i).figure(), figureTolerance * expected, "validation figure of check " + i);
     }
+  }
+
+  private static final PrintStream QUIET = new PrintStream(java.io.OutputStream.nullOutputStream());
+
+  private static List<jrnn.frame.RunHistory.Check> resumedHistory(LanguageModelTask task, Path out) throws Exception {
+    return new TrainingRun(task, out, QUIET).execute(true).checks();
+  }
+
+  private static LanguageModelTask task(Settings s, String text) {
+    List<String> tokens = LanguageModel.tokenize(s, text);
+    LanguageModel lm = LanguageModel.create(s, Vocabulary.build(tokens, 0));
+    int[] ids = lm.encode(tokens);
+    return new LanguageModelTask(lm, java.util.Arrays.copyOf(ids, 5000), java.util.Arrays.copyOfRange(ids, 5000, ids.length));
   }
 
   static Tensor copy(Tensor t) {
