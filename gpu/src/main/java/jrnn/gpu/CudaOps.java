@@ -406,9 +406,11 @@ final class CudaOps implements Ops {
   }
 
   @Override
-  public double sumOfSquares(Floats a, long n) {
+  public double sumOfSquares(Floats[] a, long[] n) {
     check(cudaMemset(sum, 0, 8), "cudaMemset");
-    launch("sum_of_squares", blocksFor(n), THREADS, a, n, sum);
+    for (int k = 0; k < a.length; k++) {
+      launch("sum_of_squares", blocksFor(n[k]), THREADS, a[k], n[k], sum);
+    }
     double[] host = new double[1];
     try (DoublePointer h = new DoublePointer(1)) {
       check(cudaMemcpy(h, sum, 8, cudaMemcpyDeviceToHost), "download of a sum");

@@ -330,14 +330,12 @@ final class DeviceGradients implements Trainer.BatchGradients, Trainer.DeviceUpd
   /** The update on the device, step for step as {@code Trainer} takes it on the host. */
   @Override
   public double[] update(TrainingConfig training, Optimizer optimizer, double lr) {
-    double squares = 0;
     for (Group g : groups) {
       if (g.gradientMask != null) {
         ops.multiply(g.g, g.gradientMask, g.n);
       }
-      squares += ops.sumOfSquares(g.g, g.n);
     }
-    double norm = Math.sqrt(squares);
+    double norm = Math.sqrt(gradientSquares());
     if (!Double.isFinite(norm)) {
       return new double[] {norm, norm};
     }
@@ -349,12 +347,10 @@ final class DeviceGradients implements Trainer.BatchGradients, Trainer.DeviceUpd
       after = training.clipNorm();
     }
     if (training.clipValue() > 0) {
-      squares = 0;
       for (Group g : groups) {
         ops.clamp(g.g, g.n, (float) training.clipValue());
-        squares += ops.sumOfSquares(g.g, g.n);
       }
-      after = Math.sqrt(squares);
+      after = Math.sqrt(gradientSquares());
     }
     if (training.weightDecay() > 0) {
       for (Group g : groups) {
@@ -365,6 +361,17 @@ final class DeviceGradients implements Trainer.BatchGradients, Trainer.DeviceUpd
     }
     step(optimizer, lr);
     return new double[] {norm, after};
+  }
+
+  /** The squared global norm of the gradients, in one trip to the device. */
+  private double gradientSquares() {
+    Ops.Floats[] parts = new Ops.Floats[groups.size()];
+    long[] sizes = new long[groups.size()];
+    for (int k = 0; k < parts.length; k++) {
+      parts[k] = groups.get(k).g;
+      sizes[k] = groups.get(k).n;
+    }
+    return ops.sumOfSquares(parts, sizes);
   }
 
   private void step(Optimizer optimizer, double lr) {

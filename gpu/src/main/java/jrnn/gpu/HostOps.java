@@ -187,11 +187,13 @@ final class HostOps implements Ops {
   }
 
   @Override
-  public double sumOfSquares(Floats a, long n) {
+  public double sumOfSquares(Floats[] a, long[] n) {
     double s = 0;
-    for (int i = 0; i < n; i++) {
-      double v = t(a).get(i);
-      s += v * v;
+    for (int k = 0; k < a.length; k++) {
+      for (int i = 0; i < n[k]; i++) {
+        double v = t(a[k]).get(i);
+        s += v * v;
+      }
     }
     return s;
   }

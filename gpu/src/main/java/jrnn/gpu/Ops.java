@@ -83,8 +83,8 @@ interface Ops extends AutoCloseable {
   void softmaxCrossEntropy(Floats logits, int rows, int classes, Ints targets, Ints valid, Floats loss,
       Floats correct, Floats dLogits);
 
-  /** The sum of the squares of the first {@code n} floats, accumulated in double. */
-  double sumOfSquares(Floats a, long n);
+  /** The sum of the squares of the first {@code n[k]} floats of each {@code a[k]}, accumulated in double. */
+  double sumOfSquares(Floats[] a, long[] n);
 
   /** a[i] *= s. */
   void scale(Floats a, long n, float s);

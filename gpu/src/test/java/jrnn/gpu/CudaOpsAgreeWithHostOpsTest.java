@@ -135,8 +135,9 @@ class CudaOpsAgreeWithHostOpsTest {
     Pair mask = both(gpu, host, Tensor.zeros(n));
     gpu.dropoutMask(mask.gpu(), n, 0.5f, 7);
     host.dropoutMask(mask.host(), n, 0.5f, 7);
-    double expected = host.sumOfSquares(a.host(), n);
-    assertEquals(expected, gpu.sumOfSquares(a.gpu(), n), 1e-9 * expected, "sum of squares");
+    double expected = host.sumOfSquares(new Ops.Floats[] {a.host(), x.host()}, new long[] {n, n - 5});
+    assertEquals(expected, gpu.sumOfSquares(new Ops.Floats[] {a.gpu(), x.gpu()}, new long[] {n, n - 5}), 1e-9 * expected,
+        "sum of squares");
     gpu.scale(a.gpu(), n, 0.3f);
     host.scale(a.host(), n, 0.3f);
     same(gpu, a, n, 0, "scaled");
