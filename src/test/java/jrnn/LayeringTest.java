@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  */
 class LayeringTest {
   static final List<String> ORDER = List.of("util", "tensor", "params", "kernels", "cells", "layers",
-      "optim", "data", "audio", "models", "decode", "io", "plot", "training", "reference", "frame", "interop", "apps", "cli");
+      "optim", "data", "audio", "models", "decode", "io", "plot", "training", "device", "reference", "frame", "interop", "apps", "cli");
 
   static int level(String pkg) {
     String top = pkg.split("\\.")[0];
