@@ -17,8 +17,8 @@ final class TrainOptions {
   @Option(names = "--resume", description = "Continue from OUT.ckpt, the checkpoint of the last whole epoch.")
   boolean resume;
 
-  @Option(names = "--device", defaultValue = "cpu", description = "cpu, or gpu: each update's forward and backward"
-      + " pass in the GPU backend, the optimizer's step here (language models; docs/gpu.md) (default ${DEFAULT-VALUE}).")
+  @Option(names = "--device", defaultValue = "cpu", description = "cpu, or gpu: each update (forward, backward,"
+      + " clipping, the optimizer's step) in the GPU backend (language models; docs/gpu.md) (default ${DEFAULT-VALUE}).")
   String device;
 
   /**
@@ -31,7 +31,7 @@ final class TrainOptions {
     }
   }
 
-  /** Runs {@code task}'s training, writing {@link #out}, its updates' gradients computed on {@link #device}. */
+  /** Runs {@code task}'s training, writing {@link #out}, its updates computed on {@link #device}. */
   void execute(TrainingTask task) throws IOException {
     if (Device.parse(device) == Device.CPU) {
       new TrainingRun(task, out, System.out).execute(resume);

@@ -17,17 +17,20 @@ import jrnn.training.TrainingConfig;
 import jrnn.util.Rng;
 
 /**
- * A token model's update gradients computed on a device ({@link Trainer.BatchGradients}): the
- * whole forward and backward pass of a {@code SequenceModel} with token inputs, a per-step
- * readout and a softmax (a language model) runs on {@link Ops} buffers, from the embedding
- * lookup to the softmax cross-entropy and back, and only the gradients come back to the host,
- * where the trainer clips them and steps (so every optimizer, schedule, checkpoint and check of
- * the frame works as on the CPU). The parameters go to the device before each pass, after the
- * trainer's step.
+ * A token model's training updates on a device ({@link Trainer.BatchGradients} and
+ * {@link Trainer.DeviceUpdates}): the whole forward and backward pass of a {@code SequenceModel}
+ * with token inputs, a per-step readout and a softmax (a language model) runs on {@link Ops}
+ * buffers, from the embedding lookup to the softmax cross-entropy and back, and so does the
+ * update (gradient masks, global norm, clipping by norm and by value, weight decay, and SGD,
+ * momentum, Nesterov or Adam). The parameters and the optimizer's state stay on the device
+ * between updates; only the batch goes up and the loss and final states come back. The trainer
+ * brings them to the host ({@link #toHost}) for its checks, model files, checkpoints and
+ * rollback snapshots, and sends them again ({@link #fromHost}) after a resume or a rollback.
  *
- * <p>Built on {@link Ops} and {@link OpsStack}, so that the same pass runs on the host twins
- * ({@link HostOps}, {@link HostStack}) and is tested there against the CPU engine's gradients.
- * Dropout masks are the device's own draws ({@link Ops#dropoutMask}), not the CPU engine's.
+ * <p>Built on {@link Ops} and {@link OpsStack}, so that the same pass and update run on the host
+ * twins ({@link HostOps}, {@link HostStack}) and are tested there against the CPU engine's
+ * gradients and the CPU trainer's steps. Dropout masks are the device's own draws
+ * ({@link Ops#dropoutMask}), not the CPU engine's.
  */
 final class DeviceGradients implements Trainer.BatchGradients, Trainer.DeviceUpdates, AutoCloseable {
   private final Ops ops;
