@@ -16,7 +16,11 @@ import java.util.function.Predicate;
 import jrnn.kernels.Activation;
 import jrnn.cells.CellType;
 import jrnn.layers.Bidirectional;
+import jrnn.io.PyTorchWeights;
 import jrnn.layers.RecurrentConfig;
+import jrnn.params.ParamLayout;
+import jrnn.params.Parameters;
+import jrnn.tensor.Tensor;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.function.ThrowingConsumer;
 
@@ -28,7 +32,26 @@ public final class TorchReference {
   public record Case(String name, RecurrentConfig config, int steps, int batch,
       Map<String, double[]> weights, double[][][] x, double[][][] h0, double[][][] c0,
       double[][][] r, double[][][] y, double[][][] hn, double[][][] cn, double loss,
-      double[][][] gradX, double[][][] gradH0, double[][][] gradC0, Map<String, double[]> gradWeights) {}
+      double[][][] gradX, double[][][] gradH0, double[][][] gradC0, Map<String, double[]> gradWeights) {
+
+    /**
+     * jrnn's parameters of {@code cfg} (the case's {@link #config}, or a variant of it that reads
+     * the same PyTorch weights, such as two biases), named with {@code prefix}, holding this case's
+     * weights.
+     */
+    public Parameters parameters(RecurrentConfig cfg, String prefix) {
+      ParamLayout.Builder lb = ParamLayout.builder();
+      cfg.declareParameters(lb, prefix);
+      Parameters params = new Parameters(lb.build());
+      PyTorchWeights.toJrnn(cfg, prefix, weights).forEach((name, v) -> {
+        Tensor t = params.value(name);
+        for (int i = 0; i < v.length; i++) {
+          t.set(i, (float) v[i]);
+        }
+      });
+      return params;
+    }
+  }
 
   static final String FILE = "reference/torch_rnn_reference.json";
 

@@ -2,7 +2,6 @@ package jrnn.layers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.util.Map;
 import jrnn.TorchReference;
 import jrnn.TorchReference.Case;
 import jrnn.data.Batch;
@@ -45,17 +44,8 @@ class StackAgreesWithPyTorchTest {
   }
 
   void check(Case c, RecurrentConfig cfg) {
-    ParamLayout.Builder lb = ParamLayout.builder();
-    cfg.declareParameters(lb, "rnn.");
-    ParamLayout layout = lb.build();
-    Parameters params = new Parameters(layout);
-    Map<String, double[]> ours = PyTorchWeights.toJrnn(cfg, "rnn.", c.weights());
-    ours.forEach((name, v) -> {
-      Tensor t = params.value(name);
-      for (int i = 0; i < v.length; i++) {
-        t.set(i, (float) v[i]);
-      }
-    });
+    Parameters params = c.parameters(cfg, "rnn.");
+    ParamLayout layout = params.layout();
     int steps = c.steps();
     int batch = c.batch();
     int x = cfg.inputSize();

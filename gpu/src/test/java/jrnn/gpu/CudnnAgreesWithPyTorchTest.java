@@ -12,7 +12,6 @@ import jrnn.data.Batch;
 import jrnn.io.PyTorchWeights;
 import jrnn.layers.RecurrentConfig;
 import jrnn.layers.RecurrentState;
-import jrnn.params.ParamLayout;
 import jrnn.params.Parameters;
 import jrnn.tensor.Tensor;
 import org.junit.jupiter.api.DynamicTest;
@@ -34,16 +33,7 @@ class CudnnAgreesWithPyTorchTest {
 
   void check(Case c) {
     RecurrentConfig cfg = c.config();
-    ParamLayout.Builder lb = ParamLayout.builder();
-    cfg.declareParameters(lb, "rnn.");
-    Parameters params = new Parameters(lb.build());
-    Map<String, double[]> ours = PyTorchWeights.toJrnn(cfg, "rnn.", c.weights());
-    ours.forEach((name, v) -> {
-      Tensor t = params.value(name);
-      for (int i = 0; i < v.length; i++) {
-        t.set(i, (float) v[i]);
-      }
-    });
+    Parameters params = c.parameters(cfg, "rnn.");
     int steps = c.steps();
     int batch = c.batch();
     Tensor x = Tensor.of(flat(c.x()), steps, batch, cfg.inputSize());
