@@ -2,7 +2,10 @@ package jrnn.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import jrnn.device.Device;
+import jrnn.device.DeviceTraining;
 import jrnn.device.Gpu;
 import jrnn.device.GpuBackend;
 import jrnn.frame.TrainingRun;
@@ -39,17 +42,21 @@ final class TrainOptions {
     }
     GpuBackend gpu = Gpu.backend();
     System.out.println("device: " + gpu.describe());
+    List<DeviceTraining> made = new ArrayList<>();
     TrainingRun.distributeGradients(trainer -> {
       if (trainer.model() == null) {
         throw new IllegalArgumentException("--device gpu: the GPU computes the updates of sequence models"
             + " (language models); this application's model trains on the CPU");
       }
-      return gpu.gradients(trainer.model(), trainer.config());
+      DeviceTraining training = gpu.gradients(trainer.model(), trainer.config());
+      made.add(training);
+      return training;
     });
     try {
       new TrainingRun(task, out, System.out).execute(resume);
     } finally {
       TrainingRun.distributeGradients(null);
+      made.forEach(DeviceTraining::close);
     }
   }
 }

@@ -39,13 +39,14 @@ public interface GpuBackend {
   String unsupportedReason(ModelConfig model, TrainingConfig training);
 
   /**
-   * Each update's forward and backward pass of {@code model} on the GPU, for
-   * {@link Trainer#computeGradientsWith}: the parameters go up before each pass and the gradients
-   * come back into {@code model.parameters().grads()}, where the trainer clips them and steps.
+   * {@code model}'s training updates on the GPU, for {@link Trainer#computeGradientsWith}: each
+   * batch's forward and backward pass, clipping, weight decay and the optimizer's step, with the
+   * parameters and the optimizer's state kept on the GPU between updates and brought back by
+   * {@link Trainer#parametersToHost}. The caller closes it when the run is over.
    *
    * @throws IllegalArgumentException when {@link #unsupportedReason} names a reason
    */
-  Trainer.BatchGradients gradients(SequenceModel model, TrainingConfig training);
+  DeviceTraining gradients(SequenceModel model, TrainingConfig training);
 
   /**
    * The rate of an fp32 matrix product n x n x n on the GPU (GFLOP/s, the median of a few), the

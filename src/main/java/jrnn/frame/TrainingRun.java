@@ -291,6 +291,8 @@ public final class TrainingRun {
         e = nextEpoch - 1;
       }
     }
+    // The trained model is the host's when the run returns, wherever its updates were made.
+    trainer.parametersToHost();
     history.stopped(stop != null ? stop : nextEpoch >= epochs ? "finished" : "stopped after epoch " + nextEpoch);
     if (out != null && wroteModel && Files.exists(out)) {
       // The kept model's file tells the whole run, not the run up to the check that made it.
@@ -339,6 +341,7 @@ public final class TrainingRun {
   private void rollBack(TrainingDivergedException d, Snapshot atStart) throws IOException {
     int allowed = settings.get(CommonSettings.MAX_ROLLBACKS);
     if (atStart == null || rollbacks >= allowed) {
+      trainer.parametersToHost(); // those before the update that diverged, as the exception says
       if (atStart != null) {
         throw new TrainingDivergedException(d.getMessage() + " (after " + rollbacks + " rollbacks, --max-rollbacks "
             + allowed + ")");

@@ -151,7 +151,8 @@ public final class Trainer {
   /**
    * Computes a batch's gradients in place of this trainer's model, for instance split over the
    * workers of a cluster: it must leave in the parameters' gradient buffer what
-   * {@link #gradients} would, and return the batch's loss.
+   * {@link #gradients} would, and return the batch's loss; or, when it is also
+   * {@link DeviceUpdates}, keep them where it applies the update (a GPU).
    */
   public interface BatchGradients {
     /** The gradients of {@code batch}'s loss from {@code initial}, dropout drawing from {@code rng}; returns the loss. */

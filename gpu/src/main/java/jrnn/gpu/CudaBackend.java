@@ -9,12 +9,12 @@ import static org.bytedeco.cuda.global.cublas.cublasSgemm_v2;
 import java.util.Arrays;
 import java.util.Locale;
 import jrnn.device.DeviceRecurrentStack;
+import jrnn.device.DeviceTraining;
 import jrnn.device.GpuBackend;
 import jrnn.layers.RecurrentConfig;
 import jrnn.models.ModelConfig;
 import jrnn.models.SequenceModel;
 import jrnn.params.Parameters;
-import jrnn.training.Trainer;
 import jrnn.training.TrainingConfig;
 import org.bytedeco.javacpp.FloatPointer;
 
@@ -85,7 +85,7 @@ public final class CudaBackend implements GpuBackend {
   }
 
   @Override
-  public synchronized Trainer.BatchGradients gradients(SequenceModel model, TrainingConfig training) {
+  public synchronized DeviceTraining gradients(SequenceModel model, TrainingConfig training) {
     String reason = unsupportedReason(model.config(), training);
     if (reason != null) {
       throw new IllegalArgumentException(reason);

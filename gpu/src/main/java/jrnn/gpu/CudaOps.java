@@ -11,7 +11,10 @@ import static org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice;
 import static org.bytedeco.cuda.global.cudart.cudaMemset;
 
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import jrnn.tensor.Tensor;
 import org.bytedeco.cuda.cudart.CUfunc_st;
 import org.bytedeco.cuda.cudart.CUmod_st;
@@ -146,43 +149,45 @@ final class CudaOps implements Ops {
         }
       }
 
-      // One block of 256 threads per row.
+      // A block of 256 threads per row (rows beyond the grid taken in turn).
       extern "C" __global__ void softmax_xent(const float* logits, int rows, int classes, const int* targets,
           const int* valid, float* loss, float* correct, float* dlogits) {
         __shared__ float red[256];
-        int r = blockIdx.x;
         int tid = threadIdx.x;
-        const float* x = logits + (long long) r * classes;
-        float* d = dlogits + (long long) r * classes;
-        if (!valid[r]) {
-          for (int c = tid; c < classes; c += blockDim.x) d[c] = 0.0f;
-          if (tid == 0) { loss[r] = 0.0f; correct[r] = 0.0f; }
-          return;
-        }
-        float m = __int_as_float(0xff800000);
-        for (int c = tid; c < classes; c += blockDim.x) m = fmaxf(m, x[c]);
-        red[tid] = m;
-        __syncthreads();
-        for (int s = blockDim.x / 2; s > 0; s >>= 1) {
-          if (tid < s) red[tid] = fmaxf(red[tid], red[tid + s]);
+        for (int r = blockIdx.x; r < rows; r += gridDim.x) {
+          const float* x = logits + (long long) r * classes;
+          float* d = dlogits + (long long) r * classes;
+          if (!valid[r]) {
+            for (int c = tid; c < classes; c += blockDim.x) d[c] = 0.0f;
+            if (tid == 0) { loss[r] = 0.0f; correct[r] = 0.0f; }
+            continue;
+          }
+          float m = __int_as_float(0xff800000);
+          for (int c = tid; c < classes; c += blockDim.x) m = fmaxf(m, x[c]);
+          red[tid] = m;
           __syncthreads();
-        }
-        float max = red[0];
-        __syncthreads();
-        float sum = 0.0f;
-        for (int c = tid; c < classes; c += blockDim.x) sum += expf(x[c] - max);
-        red[tid] = sum;
-        __syncthreads();
-        for (int s = blockDim.x / 2; s > 0; s >>= 1) {
-          if (tid < s) red[tid] += red[tid + s];
+          for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+            if (tid < s) red[tid] = fmaxf(red[tid], red[tid + s]);
+            __syncthreads();
+          }
+          float max = red[0];
           __syncthreads();
-        }
-        float total = red[0];
-        int t = targets[r];
-        for (int c = tid; c < classes; c += blockDim.x) d[c] = expf(x[c] - max) / total - (c == t ? 1.0f : 0.0f);
-        if (tid == 0) {
-          loss[r] = logf(total) + max - x[t];
-          correct[r] = x[t] >= max ? 1.0f : 0.0f;
+          float sum = 0.0f;
+          for (int c = tid; c < classes; c += blockDim.x) sum += expf(x[c] - max);
+          red[tid] = sum;
+          __syncthreads();
+          for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+            if (tid < s) red[tid] += red[tid + s];
+            __syncthreads();
+          }
+          float total = red[0];
+          int t = targets[r];
+          for (int c = tid; c < classes; c += blockDim.x) d[c] = expf(x[c] - max) / total - (c == t ? 1.0f : 0.0f);
+          if (tid == 0) {
+            loss[r] = logf(total) + max - x[t];
+            correct[r] = x[t] >= max ? 1.0f : 0.0f;
+          }
+          __syncthreads();
         }
       }
       """;
@@ -190,28 +195,71 @@ final class CudaOps implements Ops {
   private static final int THREADS = 256;
   /** A null device pointer argument. */
   private static final Object NULL = new Object();
+  /**
+   * Each kernel's parameters as {@link #arguments} checks them, read from {@link #SOURCE}: 'p' a
+   * pointer, 'i' an int, 'l' a (unsigned) long long, 'f' a float.
+   */
+  static final Map<String, String> SIGNATURES = signatures(SOURCE);
+
+  /** Starts a kernel on {@code grid} blocks of {@code threads} with its packed arguments. */
+  interface Launcher {
+    void launch(String name, int grid, int threads, PointerPointer<Pointer> arguments);
+  }
 
   private final Cuda cuda;
-  private final Map<String, CUfunc_st> functions = new HashMap<>();
+  private final Launcher launcher;
 
   record CudaFloats(FloatPointer p, long size) implements Floats {}
 
   record CudaInts(IntPointer p, int size) implements Ints {}
 
   /** A device double that sum_of_squares adds into. */
-  private final DoublePointer sum = new DoublePointer();
+  private final DoublePointer sum;
 
   CudaOps(Cuda cuda) {
     this.cuda = cuda;
+    sum = new DoublePointer();
     check(cudart.cudaMalloc(sum, 8), "cudaMalloc of a sum");
     CUmod_st module = compile(cuda);
-    for (String name : new String[] {"gather_rows", "scatter_add_rows", "add_to_rows", "add_column_sums",
-        "dropout_mask", "multiply", "softmax_xent", "sum_of_squares", "scale", "clamp", "axpy", "momentum_step",
-        "adam_step"}) {
+    Map<String, CUfunc_st> functions = new HashMap<>();
+    for (String name : SIGNATURES.keySet()) {
       CUfunc_st f = new CUfunc_st();
       checkDriver(cudart.cuModuleGetFunction(f, module, name), "cuModuleGetFunction(" + name + ")");
       functions.put(name, f);
     }
+    launcher = (name, grid, threads, arguments) -> checkDriver(cudart.cuLaunchKernel(functions.get(name), grid, 1, 1,
+        threads, 1, 1, 0, null, arguments, (PointerPointer<?>) null), "cuLaunchKernel(" + name + ")");
+  }
+
+  /**
+   * Ops whose kernels go to {@code launcher} rather than the device (tests of the arguments on a
+   * machine without one); {@code sum}, in host memory, stands for the device's.
+   */
+  CudaOps(Launcher launcher, DoublePointer sum) {
+    this.cuda = null;
+    this.launcher = launcher;
+    this.sum = sum;
+  }
+
+  /** The parameter kinds of each {@code extern "C" __global__} function in {@code source}. */
+  static Map<String, String> signatures(String source) {
+    Map<String, String> out = new LinkedHashMap<>();
+    Matcher m = Pattern.compile("extern \"C\" __global__ void (\\w+)\\(([^)]*)\\)").matcher(source);
+    while (m.find()) {
+      StringBuilder kinds = new StringBuilder();
+      for (String param : m.group(2).split(",")) {
+        String type = param.trim().replaceAll("\\s+", " ");
+        type = type.substring(0, type.lastIndexOf(' ')).trim();
+        kinds.append(type.endsWith("*") ? 'p' : switch (type) {
+          case "int" -> 'i';
+          case "long long", "unsigned long long" -> 'l';
+          case "float" -> 'f';
+          default -> throw new IllegalStateException("kernel " + m.group(1) + ": no argument kind for a " + type);
+        });
+      }
+      out.put(m.group(1), kinds.toString());
+    }
+    return out;
   }
 
   /** Compiles {@link #SOURCE} for the device's architecture with NVRTC and loads it. */
@@ -226,7 +274,7 @@ final class CudaOps implements Ops {
     checkNvrtc(nvrtc.nvrtcCreateProgram(program, new BytePointer(SOURCE), new BytePointer("jrnn_kernels.cu"), 0,
         (PointerPointer<?>) null, (PointerPointer<?>) null), "nvrtcCreateProgram");
     try {
-      String arch = "--gpu-arch=compute_" + cuda.computeCapability;
+      String arch = "--gpu-architecture=compute_" + cuda.computeCapability;
       PointerPointer<BytePointer> options = new PointerPointer<>(new BytePointer(arch), new BytePointer("--std=c++17"));
       int rc = nvrtc.nvrtcCompileProgram(program, 2, options);
       if (rc != nvrtc.NVRTC_SUCCESS) {
@@ -335,34 +383,57 @@ final class CudaOps implements Ops {
 
   /** Launches {@code name} on {@code grid} blocks of {@code threads} with its arguments in order. */
   private void launch(String name, long grid, int threads, Object... args) {
-    Pointer[] values = new Pointer[args.length];
-    for (int i = 0; i < args.length; i++) {
-      Object a = args[i];
-      if (a == NULL) {
-        values[i] = new LongPointer(1).put(0L);
-      } else if (a instanceof CudaFloats f) {
-        values[i] = new LongPointer(1).put(f.p().address());
-      } else if (a instanceof CudaInts v) {
-        values[i] = new LongPointer(1).put(v.p().address());
-      } else if (a instanceof Integer v) {
-        values[i] = new IntPointer(1).put(v);
-      } else if (a instanceof Long v) {
-        values[i] = new LongPointer(1).put(v.longValue());
-      } else if (a instanceof Float v) {
-        values[i] = new FloatPointer(1).put(v);
-      } else {
-        throw new IllegalArgumentException("launch " + name + ": argument " + i + " is a " + a.getClass());
-      }
-    }
+    Pointer[] values = arguments(name, args);
     try (PointerPointer<Pointer> params = new PointerPointer<>(values)) {
-      int blocks = (int) Math.max(1, Math.min(grid, 65_535L * 32));
-      checkDriver(cudart.cuLaunchKernel(functions.get(name), blocks, 1, 1, threads, 1, 1, 0, null, params,
-          (PointerPointer<?>) null), "cuLaunchKernel(" + name + ")");
+      launcher.launch(name, (int) Math.max(1, Math.min(grid, Integer.MAX_VALUE)), threads, params);
     } finally {
       for (Pointer v : values) {
         v.close();
       }
     }
+  }
+
+  /**
+   * {@code args} packed as the driver takes a kernel's arguments (each value in memory of its
+   * own), after checking them against {@code name}'s parameters in {@link #SIGNATURES}: a value
+   * of the wrong kind would be read as another type, or past its end, without a word.
+   */
+  static Pointer[] arguments(String name, Object... args) {
+    String kinds = SIGNATURES.get(name);
+    if (kinds == null) {
+      throw new IllegalArgumentException("no kernel " + name + " in CudaOps.SOURCE");
+    }
+    if (kinds.length() != args.length) {
+      throw new IllegalArgumentException("kernel " + name + " takes " + kinds.length() + " arguments, given "
+          + args.length);
+    }
+    Pointer[] values = new Pointer[args.length];
+    for (int i = 0; i < args.length; i++) {
+      Object a = args[i];
+      char kind = kinds.charAt(i);
+      char given = a == NULL || a instanceof CudaFloats || a instanceof CudaInts || a instanceof Pointer ? 'p'
+          : a instanceof Integer ? 'i' : a instanceof Long ? 'l' : a instanceof Float ? 'f' : '?';
+      if (given != kind) {
+        for (int j = 0; j < i; j++) {
+          values[j].close();
+        }
+        throw new IllegalArgumentException("kernel " + name + ": argument " + i + " ("
+            + (a == null ? "null" : a.getClass().getSimpleName()) + ") does not fit its parameter, a " + switch (kind) {
+              case 'p' -> "pointer";
+              case 'i' -> "int";
+              case 'l' -> "long long";
+              default -> "float";
+            });
+      }
+      values[i] = a == NULL ? new LongPointer(1).put(0L)
+          : a instanceof CudaFloats f ? new LongPointer(1).put(f.p().address())
+          : a instanceof CudaInts v ? new LongPointer(1).put(v.p().address())
+          : a instanceof Pointer q ? new LongPointer(1).put(q.address())
+          : a instanceof Integer v ? new IntPointer(1).put(v)
+          : a instanceof Long v ? new LongPointer(1).put(v.longValue())
+          : new FloatPointer(1).put((Float) a);
+    }
+    return values;
   }
 
   private static long blocksFor(long n) {
@@ -405,11 +476,12 @@ final class CudaOps implements Ops {
     launch("softmax_xent", rows, THREADS, logits, rows, classes, targets, valid, loss, correct, dLogits);
   }
 
+  /** One device sum serves every call: concurrent ones wait their turn. */
   @Override
-  public double sumOfSquares(Floats[] a, long[] n) {
+  public synchronized double sumOfSquares(Floats[] a, long[] n) {
     check(cudaMemset(sum, 0, 8), "cudaMemset");
     for (int k = 0; k < a.length; k++) {
-      launch("sum_of_squares", blocksFor(n[k]), THREADS, a[k], n[k], sum);
+      addSquares(a[k], n[k]);
     }
     double[] host = new double[1];
     try (DoublePointer h = new DoublePointer(1)) {
@@ -417,6 +489,11 @@ final class CudaOps implements Ops {
       h.get(host);
     }
     return host[0];
+  }
+
+  /** Adds the squares of {@code a}'s first {@code n} values to the device sum. */
+  void addSquares(Floats a, long n) {
+    launch("sum_of_squares", blocksFor(n), THREADS, a, n, sum);
   }
 
   @Override

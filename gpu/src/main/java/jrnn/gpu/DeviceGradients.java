@@ -1,6 +1,7 @@
 package jrnn.gpu;
 
 import jrnn.data.Batch;
+import jrnn.device.DeviceTraining;
 import jrnn.layers.RecurrentState;
 import jrnn.models.LossNormalization;
 import jrnn.models.LossStats;
@@ -32,7 +33,7 @@ import jrnn.util.Rng;
  * gradients and the CPU trainer's steps. Dropout masks are the device's own draws
  * ({@link Ops#dropoutMask}), not the CPU engine's.
  */
-final class DeviceGradients implements Trainer.BatchGradients, Trainer.DeviceUpdates, AutoCloseable {
+final class DeviceGradients implements DeviceTraining {
   private final Ops ops;
   private final OpsStack stack;
   private final ModelConfig config;
@@ -165,6 +166,7 @@ final class DeviceGradients implements Trainer.BatchGradients, Trainer.DeviceUpd
   /** Per-batch buffers, made again for a larger batch. */
   private final class Buffers {
     final int rows;
+    final int batch;
     final Ops.Ints ids;
     final Ops.Ints targets;
     final Ops.Ints valid;
@@ -182,6 +184,7 @@ final class DeviceGradients implements Trainer.BatchGradients, Trainer.DeviceUpd
 
     Buffers(int rows, int batch) {
       this.rows = rows;
+      this.batch = batch;
       ids = ops.ints(rows, "token ids");
       targets = ops.ints(rows, "targets");
       valid = ops.ints(rows, "valid rows");
@@ -215,7 +218,7 @@ final class DeviceGradients implements Trainer.BatchGradients, Trainer.DeviceUpd
     int steps = batch.steps();
     int size = batch.size();
     int rows = steps * size;
-    if (buffers == null || buffers.rows < rows) {
+    if (buffers == null || buffers.rows < rows || buffers.batch < size) {
       if (buffers != null) {
         buffers.free();
       }
@@ -232,7 +235,15 @@ final class DeviceGradients implements Trainer.BatchGradients, Trainer.DeviceUpd
       valid[r] = r / size < batch.length(r % size) ? 1 : 0;
       validRows += valid[r];
     }
-    ops.upload(b.ids, batch.tokens());
+    // The device's kernels do not check ids: a bad one is named here, as the CPU engine would,
+    // and the padding's rows, which the embedding lookup reads too, look up row 0.
+    requireIds(batch.tokens(), valid, config.vocabSize(), "token id");
+    requireIds(batch.targets(), valid, classes, "target");
+    int[] ids = new int[rows];
+    for (int r = 0; r < rows; r++) {
+      ids[r] = valid[r] == 1 ? batch.tokens()[r] : 0;
+    }
+    ops.upload(b.ids, ids);
     ops.upload(b.targets, batch.targets());
     ops.upload(b.valid, valid);
     float p = (float) config.dropout();
@@ -293,6 +304,16 @@ final class DeviceGradients implements Trainer.BatchGradients, Trainer.DeviceUpd
       ops.download(finalState.c(), stack.finalC(), finalState.c().size());
     }
     return stats;
+  }
+
+  /** Checks the ids of the valid rows (padding may hold anything: its rows are not read). */
+  private static void requireIds(int[] ids, int[] valid, int bound, String what) {
+    for (int r = 0; r < valid.length; r++) {
+      if (valid[r] == 1 && (ids[r] < 0 || ids[r] >= bound)) {
+        throw new IllegalArgumentException("DeviceGradients: " + what + " " + ids[r] + " at row " + r
+            + " is outside 0.." + (bound - 1));
+      }
+    }
   }
 
   /** The batch's loss, summed in double on the host from the rows' losses. */

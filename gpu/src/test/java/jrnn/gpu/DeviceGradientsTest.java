@@ -349,6 +349,113 @@ class DeviceGradientsTest {
     }
   }
 
+  /**
+   * A divergence at update {@code faultAt} of a run whose updates are made on the device (the
+   * host twins) is handled as on the CPU: rolled back to the run's start (a fault in epoch 1) or
+   * to the checkpoint after epoch 1 (a fault in epoch 2), the parameters and the optimizer's
+   * state sent to the device again, the run ending with the CPU run's model; or, with
+   * {@code on_divergence=stop}, the run stops with the host holding the parameters from before
+   * the update that diverged, as the CPU run does. The fault is a NaN gradient on the CPU and a
+   * non-finite norm reported by the device (which then changes nothing).
+   */
+  @TestFactory
+  List<DynamicTest> divergencesOnTheDeviceAreHandledAsOnTheCpu() {
+    return List.of(
+        DynamicTest.dynamicTest("rolled back to the run's start", () -> sameDivergedRun(50, "rollback")),
+        DynamicTest.dynamicTest("rolled back to epoch 1's checkpoint", () -> sameDivergedRun(150, "rollback")),
+        DynamicTest.dynamicTest("stopped", () -> sameDivergedRun(150, "stop")));
+  }
+
+  private void sameDivergedRun(int faultAt, String onDivergence) throws Exception {
+    String text;
+    try (InputStream in = DeviceGradientsTest.class.getResourceAsStream("/jrnn/demo/shakespeare.txt")) {
+      text = new String(in.readAllBytes(), StandardCharsets.UTF_8).substring(0, 6000);
+    }
+    Settings s = LmSettings.SCHEMA.defaults().with(Map.of("level", "char", "vocab_cap", "0", "hidden", "12",
+        "embedding", "8", "layers", "2", "steps", "10", "batch", "4", "epochs", "2", "normalization", "sequence",
+        "dropout", "0")).with(OPTIMIZATIONS.get(2)).with(Map.of("on_divergence", onDivergence,
+        "divergence_lr_factor", "0.25"));
+    double[][] finals = new double[2][];
+    String[] stopped = new String[2];
+    for (int run = 0; run < 2; run++) {
+      Path out = dir.resolve("diverged-" + onDivergence + faultAt + "-" + run + ".jrnn");
+      LanguageModelTask task = task(s, text);
+      boolean onDevice = run == 1;
+      int[] updates = {0};
+      TrainingRun.distributeGradients(trainer -> onDevice
+          ? new FaultyDevice(onHost(trainer.model(), trainer.config()), updates, faultAt)
+          : new FaultyCpu(trainer, updates, faultAt));
+      try {
+        stopped[run] = new TrainingRun(task, out, QUIET).execute(false).stopped();
+      } catch (jrnn.training.TrainingDivergedException e) {
+        // The update it names; the loss after it differs in float rounding.
+        stopped[run] = "diverged: " + e.getMessage().replaceAll(" \\(loss .*", "");
+      } finally {
+        TrainingRun.distributeGradients(null);
+      }
+      assertTrue(updates[0] >= faultAt, "the fault was reached: " + updates[0] + " updates");
+      finals[run] = task.trained().parameters().values().toDoubleArray();
+    }
+    assertEquals(stopped[0], stopped[1], "how the runs ended");
+    assertEquals(onDivergence.equals("stop"), stopped[0].startsWith("diverged: gradient norm is NaN at update "
+        + faultAt), stopped[0]);
+    double worst = 0;
+    for (int i = 0; i < finals[0].length; i++) {
+      worst = Math.max(worst, Math.abs(finals[0][i] - finals[1][i]) / (1 + Math.abs(finals[0][i])));
+    }
+    assertTrue(worst < 1e-5, "largest difference in a parameter: " + worst);
+  }
+
+  /** The CPU engine's gradients, one of them NaN at the {@code faultAt}-th update of the run. */
+  private record FaultyCpu(Trainer trainer, int[] updates, int faultAt) implements Trainer.BatchGradients {
+    @Override
+    public LossStats compute(Batch batch, RecurrentState initial, Rng rng) {
+      LossStats loss = trainer.gradients(batch, initial);
+      if (++updates[0] == faultAt) {
+        trainer.parameters().grads().set(7, Float.NaN);
+      }
+      return loss;
+    }
+
+    @Override
+    public RecurrentState finalState() {
+      return trainer.model().finalState();
+    }
+  }
+
+  /** The device's updates, the {@code faultAt}-th reporting a norm of NaN and changing nothing. */
+  private record FaultyDevice(DeviceGradients device, int[] updates, int faultAt) implements jrnn.device.DeviceTraining {
+    @Override
+    public LossStats compute(Batch batch, RecurrentState initial, Rng rng) {
+      return device.compute(batch, initial, rng);
+    }
+
+    @Override
+    public RecurrentState finalState() {
+      return device.finalState();
+    }
+
+    @Override
+    public double[] update(TrainingConfig config, jrnn.optim.Optimizer optimizer, double lr) {
+      return ++updates[0] == faultAt ? new double[] {Double.NaN, Double.NaN} : device.update(config, optimizer, lr);
+    }
+
+    @Override
+    public void toHost(jrnn.optim.Optimizer optimizer) {
+      device.toHost(optimizer);
+    }
+
+    @Override
+    public void fromHost(jrnn.optim.Optimizer optimizer) {
+      device.fromHost(optimizer);
+    }
+
+    @Override
+    public void close() {
+      device.close();
+    }
+  }
+
   private static final PrintStream QUIET = new PrintStream(java.io.OutputStream.nullOutputStream());
 
   private static List<jrnn.frame.RunHistory.Check> resumedHistory(LanguageModelTask task, Path out) throws Exception {

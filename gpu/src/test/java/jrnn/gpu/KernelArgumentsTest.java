@@ -1,0 +1,121 @@
+package jrnn.gpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * On any machine: every {@link CudaOps} operation launches its kernel with arguments of the kinds
+ * the kernel's C signature in {@link CudaOps#SOURCE} declares, packed as the driver reads them.
+ * A mismatch would not fail on the device: it would read the wrong bytes.
+ */
+class KernelArgumentsTest {
+  /** One launch, its arguments read back as the kernel's signature says they are. */
+  record Launch(String name, int grid, int threads, List<Object> values) {}
+
+  private final List<Launch> launches = new ArrayList<>();
+  private final CudaOps ops = new CudaOps((name, grid, threads, arguments) -> {
+    String kinds = CudaOps.SIGNATURES.get(name);
+    List<Object> values = new ArrayList<>();
+    for (int i = 0; i < kinds.length(); i++) {
+      Pointer p = arguments.get(i);
+      values.add(switch (kinds.charAt(i)) {
+        case 'p', 'l' -> new LongPointer(p).get();
+        case 'i' -> new IntPointer(p).get();
+        default -> new FloatPointer(p).get();
+      });
+    }
+    launches.add(new Launch(name, grid, threads, values));
+  }, new DoublePointer(1));
+
+  private static CudaOps.CudaFloats floats(int n) {
+    return new CudaOps.CudaFloats(new FloatPointer(n), n);
+  }
+
+  private static CudaOps.CudaInts ints(int n) {
+    return new CudaOps.CudaInts(new IntPointer(n), n);
+  }
+
+  @Test
+  void theKernelsSignaturesAreRead() {
+    Map<String, String> expected = new LinkedHashMap<>();
+    expected.put("gather_rows", "pipip");
+    expected.put("sum_of_squares", "plp");
+    expected.put("dropout_mask", "plfl");
+    expected.put("softmax_xent", "piippppp");
+    expected.forEach((name, kinds) -> assertEquals(kinds, CudaOps.SIGNATURES.get(name), name));
+    assertEquals(13, CudaOps.SIGNATURES.size(), CudaOps.SIGNATURES.toString());
+  }
+
+  @Test
+  void everyOperationLaunchesItsKernelWithArgumentsOfItsKinds() {
+    CudaOps.CudaFloats a = floats(64);
+    CudaOps.CudaFloats b = floats(64);
+    CudaOps.CudaFloats c = floats(64);
+    CudaOps.CudaFloats d = floats(64);
+    CudaOps.CudaInts ids = ints(8);
+    CudaOps.CudaInts valid = ints(8);
+    ops.gatherRows(a, 4, ids, 8, b);
+    ops.scatterAddRows(a, 4, ids, 8, b);
+    ops.addToRows(a, 8, 4, b);
+    ops.addColumnSums(a, 8, 4, 0.5f, b);
+    ops.dropoutMask(a, 64, 0.25f, 77L);
+    ops.multiply(a, b, 64);
+    ops.softmaxCrossEntropy(a, 8, 4, ids, valid, b, c, d);
+    ops.addSquares(a, 64);
+    ops.scale(a, 64, 3f);
+    ops.clamp(a, 64, 1f);
+    ops.axpy(a, -0.5f, b, null, 64);
+    ops.axpy(a, -0.5f, b, c, 64);
+    ops.momentumStep(a, b, c, 64, 0.1f, 0.9f, true);
+    ops.adamStep(a, b, c, d, 64, 1e-3f, 0.9f, 0.999f, 1e-8f);
+
+    Map<String, Launch> byName = new LinkedHashMap<>();
+    launches.forEach(l -> byName.putIfAbsent(l.name(), l));
+    assertEquals(CudaOps.SIGNATURES.keySet(), byName.keySet(), "every kernel launched");
+    // Values arrive as the kernel reads them: pointers as addresses, each scalar at its width.
+    assertEquals(List.of(a.p().address(), 4, ids.p().address(), 8, b.p().address()), byName.get("gather_rows").values());
+    assertEquals(List.of(a.p().address(), 64L, 0.25f, 77L), byName.get("dropout_mask").values());
+    assertEquals(List.of(a.p().address(), 64L, 3f), byName.get("scale").values());
+    assertEquals(64L, byName.get("sum_of_squares").values().get(1));
+    assertTrue((Long) byName.get("sum_of_squares").values().get(2) != 0L, "the sum's address");
+    assertEquals(List.of(a.p().address(), -0.5f, b.p().address(), 0L, 64L), launches.get(10).values(),
+        "a missing mask is a null pointer");
+    assertEquals(c.p().address(), launches.get(11).values().get(3));
+    assertEquals(1, byName.get("momentum_step").values().get(6), "Nesterov as an int");
+    // One block per row of the softmax.
+    assertEquals(8, byName.get("softmax_xent").grid());
+  }
+
+  @Test
+  void anArgumentOfAnotherKindIsRefusedWithItsPlace() {
+    CudaOps.CudaFloats a = floats(4);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CudaOps.arguments("scale", a, 4, 2f));
+    assertEquals("kernel scale: argument 1 (Integer) does not fit its parameter, a long long", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> CudaOps.arguments("scale", a, 4L));
+    assertEquals("kernel scale takes 3 arguments, given 2", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> CudaOps.arguments("scale", a, 4L, 2.0));
+    assertEquals("kernel scale: argument 2 (Double) does not fit its parameter, a float", e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> CudaOps.arguments("no_such_kernel"));
+  }
+
+  @Test
+  void aSignatureWithATypeOfNoKnownKindIsRefused() {
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> CudaOps.signatures("extern \"C\" __global__ void f(float* a, double s) {}"));
+    assertEquals("kernel f: no argument kind for a double", e.getMessage());
+    assertEquals(Map.of("g", "pil"), CudaOps.signatures("extern \"C\" __global__ void g(const float* a, int n,\n"
+        + "    unsigned long long seed) {}"));
+  }
+}
