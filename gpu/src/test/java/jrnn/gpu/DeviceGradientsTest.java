@@ -232,6 +232,19 @@ class DeviceGradientsTest {
    */
   @TestFactory
   List<DynamicTest> theDevicesUpdatesAreTheTrainers() {
+    return updateTests(DeviceGradientsTest::onHost, 1e-5);
+  }
+
+  /**
+   * The same on the GPU (CUDA's kernels, the cuDNN stack with its weight space's masks, the
+   * optimizer's state mapped to jrnn's layout and back), to fp32 sums in another order.
+   */
+  @TestFactory
+  List<DynamicTest> theGpusUpdatesAreTheTrainers() {
+    return GpuTests.onGpu("updates on the GPU", () -> updateTests(DeviceGradientsTest::onGpu, 1e-4));
+  }
+
+  private static List<DynamicTest> updateTests(Maker device, double tolerance) {
     List<DynamicTest> tests = new ArrayList<>();
     List<TrainingConfig> configs = List.of(
         TrainingConfig.builder().optimizer(jrnn.optim.Optimizers.sgd(0.5)).clipNorm(0.5).build(),
@@ -242,38 +255,45 @@ class DeviceGradientsTest {
     for (String cell : List.of("lstm", "gru-reset-after")) {
       for (TrainingConfig config : configs) {
         tests.add(DynamicTest.dynamicTest(cell + ", " + config.optimizer() + " clip " + config.clipNorm() + "/"
-            + config.clipValue() + " decay " + config.weightDecay(), () -> sameUpdates(cell, config)));
+            + config.clipValue() + " decay " + config.weightDecay(), () -> sameUpdates(device, tolerance, cell, config)));
       }
     }
     return tests;
   }
 
-  private static void sameUpdates(String cell, TrainingConfig config) {
+  private static void sameUpdates(Maker device, double tol, String cell, TrainingConfig config) {
     SequenceModel cpu = model(cell, 2, false, 0, 8);
     SequenceModel onDevice = model(cell, 2, false, 0, 8);
     Trainer a = new Trainer(cpu, config, new Rng(1));
     Trainer b = new Trainer(onDevice, config, new Rng(1));
-    b.computeGradientsWith(onHost(onDevice, config));
-    Rng rng = new Rng(3);
-    for (int u = 0; u < 4; u++) {
-      Batch batch = batch(rng, 5, 3, new int[] {5, 4, 5});
-      Trainer.StepResult ra = a.step(batch, null);
-      Trainer.StepResult rb = b.step(batch, null);
-      assertEquals(ra.gradNorm(), rb.gradNorm(), 1e-5 * ra.gradNorm(), "norm before clipping, update " + u);
-      assertEquals(ra.clippedNorm(), rb.clippedNorm(), 1e-5 * ra.clippedNorm(), "norm after clipping, update " + u);
-      assertEquals(ra.loss().sum(), rb.loss().sum(), 1e-5 * Math.abs(ra.loss().sum()), "loss, update " + u);
+    try (DeviceGradients made = device.make(onDevice, config)) {
+      b.computeGradientsWith(made);
+      sameSteps(a, b, tol);
     }
-    b.parametersToHost();
     for (int i = 0; i < cpu.parameters().values().size(); i++) {
       double w = cpu.parameters().values().get(i);
-      assertEquals(w, onDevice.parameters().values().get(i), 1e-5 * (1 + Math.abs(w)), "parameter " + i);
+      assertEquals(w, onDevice.parameters().values().get(i), tol * (1 + Math.abs(w)), "parameter " + i);
     }
     float[] sa = a.optimizer().state();
     float[] sb = b.optimizer().state();
     assertEquals(sa.length, sb.length, "the optimizer's state");
     for (int i = 0; i < sa.length; i++) {
-      assertEquals(sa[i], sb[i], 1e-5 * (1 + Math.abs(sa[i])), "optimizer state " + i);
+      assertEquals(sa[i], sb[i], tol * (1 + Math.abs(sa[i])), "optimizer state " + i);
     }
+  }
+
+  /** Four updates of both trainers on the same batches, their norms and losses the same; then b's parameters to the host. */
+  private static void sameSteps(Trainer a, Trainer b, double tol) {
+    Rng rng = new Rng(3);
+    for (int u = 0; u < 4; u++) {
+      Batch batch = batch(rng, 5, 3, new int[] {5, 4, 5});
+      Trainer.StepResult ra = a.step(batch, null);
+      Trainer.StepResult rb = b.step(batch, null);
+      assertEquals(ra.gradNorm(), rb.gradNorm(), tol * ra.gradNorm(), "norm before clipping, update " + u);
+      assertEquals(ra.clippedNorm(), rb.clippedNorm(), tol * ra.clippedNorm(), "norm after clipping, update " + u);
+      assertEquals(ra.loss().sum(), rb.loss().sum(), tol * Math.abs(ra.loss().sum()), "loss, update " + u);
+    }
+    b.parametersToHost();
   }
 
   /**
@@ -320,8 +340,13 @@ class DeviceGradientsTest {
     List<List<jrnn.frame.RunHistory.Check>> checks = new ArrayList<>();
     for (int run = 0; run < 2; run++) {
       Path out = dir.resolve(optimization.get("optimizer") + (resumed ? "-resumed" : "") + run + ".jrnn");
+      List<DeviceGradients> made = new ArrayList<>();
       if (run == 1) {
-        TrainingRun.distributeGradients(trainer -> device.make(trainer.model(), trainer.config()));
+        TrainingRun.distributeGradients(trainer -> {
+          DeviceGradients d = device.make(trainer.model(), trainer.config());
+          made.add(d);
+          return d;
+        });
       }
       try {
         if (run == 1 && resumed) {
@@ -332,6 +357,7 @@ class DeviceGradientsTest {
         }
       } finally {
         TrainingRun.distributeGradients(null);
+        made.forEach(DeviceGradients::close);
       }
       finals[run] = LanguageModel.load(out).model().parameters().values().toDoubleArray();
     }
