@@ -34,7 +34,8 @@ timeout "$(limit 150)" "${java[@]}" -Djrnn.data="$d" org.junit.platform.console.
   --disable-banner --details=summary --details-theme=ascii --reports-dir="$out/junit" \
   --select-class=jrnn.gpu.WithoutAGpuTest --select-class=jrnn.gpu.CudnnAgreesWithCpuTest \
   --select-class=jrnn.gpu.CudnnAgreesWithPyTorchTest --select-class=jrnn.gpu.CudaOpsAgreeWithHostOpsTest \
-  --select-class=jrnn.gpu.DeviceGradientsTest >> "$results" 2>&1
+  --select-class=jrnn.gpu.KernelArgumentsTest \
+  --select-class=jrnn.gpu.OpsTrainingTest >> "$results" 2>&1
 echo "tests: exit status $?" >> "$results"
 
 # The cases: cell T B X H, training steps (forward, the input's and every weight's gradient).

@@ -72,8 +72,9 @@ public final class TrainingRun {
    * Makes every run this thread starts from now on take its updates' gradients from what
    * {@code source} makes of its trainer (null: back to the trainers' own): how a launcher that
    * owns a cluster (jrnn-spark's {@code spark-train}) runs an application's own training, with its
-   * options, presets, checks, checkpoints and model file, on the cluster's workers. Runs of other
-   * threads are not touched.
+   * options, presets, checks, checkpoints and model file, on the cluster's workers, and how
+   * {@code train --device gpu} makes its updates on the GPU (a source that is also
+   * {@link Trainer.DeviceUpdates}). Runs of other threads are not touched.
    */
   public static void distributeGradients(Function<Trainer, Trainer.BatchGradients> source) {
     if (source == null) {

@@ -81,7 +81,7 @@ public final class CudaBackend implements GpuBackend {
 
   @Override
   public String unsupportedReason(ModelConfig model, TrainingConfig training) {
-    return DeviceGradients.unsupportedReason(model, training);
+    return OpsTraining.unsupportedReason(model, training);
   }
 
   @Override
@@ -96,7 +96,7 @@ public final class CudaBackend implements GpuBackend {
     ModelConfig cfg = model.config();
     CudnnRecurrentStack stack = new CudnnRecurrentStack(cuda, cfg.recurrent(), model.parameters(), ModelConfig.RNN_PREFIX,
         mathMode(), dropoutSeeds++);
-    return new DeviceGradients(ops, stack, cfg, model.parameters(), training);
+    return new OpsTraining(ops, stack, cfg, model.parameters(), training);
   }
 
   @Override

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A language model's update gradients computed by {@link DeviceGradients} equal the CPU engine's:
+ * A language model's update gradients computed by {@link OpsTraining} equal the CPU engine's:
  * on the host twins ({@link HostOps}, {@link HostStack}) here, on any machine, and on the GPU
  * (CUDA's kernels and cuDNN, fp32 math) where there is one. Loss, counts, final states and every
  * parameter's gradient, for LSTM (one and two biases, 2 layers) and GRU, both loss normalizations,
@@ -43,19 +43,19 @@ import org.junit.jupiter.api.io.TempDir;
  * directions (a directional derivative against finite differences); and a whole training run on
  * the frame whose updates' gradients come from the device ends with the CPU run's model.
  */
-class DeviceGradientsTest {
+class OpsTrainingTest {
   static final double TOL = 1e-4;
   @TempDir
   Path dir;
 
-  static DeviceGradients onHost(SequenceModel m, TrainingConfig training) {
-    return new DeviceGradients(new HostOps(), new HostStack(m.config().recurrent(), m.parameters(), ModelConfig.RNN_PREFIX),
+  static OpsTraining onHost(SequenceModel m, TrainingConfig training) {
+    return new OpsTraining(new HostOps(), new HostStack(m.config().recurrent(), m.parameters(), ModelConfig.RNN_PREFIX),
         m.config(), m.parameters(), training);
   }
 
-  static DeviceGradients onGpu(SequenceModel m, TrainingConfig training) {
+  static OpsTraining onGpu(SequenceModel m, TrainingConfig training) {
     GpuBackend gpu = GpuTests.backendOrSkip();
-    return (DeviceGradients) gpu.gradients(m, training);
+    return (OpsTraining) gpu.gradients(m, training);
   }
 
   record Case(String name, String cell, int layers, boolean twoBiases, LossNormalization norm) {}
@@ -70,7 +70,7 @@ class DeviceGradientsTest {
   List<DynamicTest> onTheHostTwinsTheGradientsAreTheCpuEngines() {
     List<DynamicTest> tests = new ArrayList<>();
     for (Case c : CASES) {
-      tests.add(DynamicTest.dynamicTest(c.name(), () -> agree(c, DeviceGradientsTest::onHost)));
+      tests.add(DynamicTest.dynamicTest(c.name(), () -> agree(c, OpsTrainingTest::onHost)));
     }
     return tests;
   }
@@ -80,14 +80,14 @@ class DeviceGradientsTest {
     return GpuTests.onGpu("device gradients on the GPU", () -> {
       List<DynamicTest> tests = new ArrayList<>();
       for (Case c : CASES) {
-        tests.add(DynamicTest.dynamicTest(c.name(), () -> agree(c, DeviceGradientsTest::onGpu)));
+        tests.add(DynamicTest.dynamicTest(c.name(), () -> agree(c, OpsTrainingTest::onGpu)));
       }
       return tests;
     });
   }
 
   interface Maker {
-    DeviceGradients make(SequenceModel m, TrainingConfig training);
+    OpsTraining make(SequenceModel m, TrainingConfig training);
   }
 
   static SequenceModel model(String cell, int layers, boolean twoBiases, double dropout, long seed) {
@@ -116,7 +116,7 @@ class DeviceGradientsTest {
     SequenceModel cpu = model(c.cell(), c.layers(), c.twoBiases(), 0, 3);
     Parameters params = cpu.parameters();
     TrainingConfig training = training(c.norm());
-    DeviceGradients gpu = device.make(cpu, training);
+    OpsTraining gpu = device.make(cpu, training);
     gpu.gradientsToHost(true);
     Rng rng = new Rng(11);
     RecurrentState carried = null;
@@ -164,7 +164,7 @@ class DeviceGradientsTest {
   void theDropoutMasksAreAppliedInBothDirections() {
     SequenceModel m = model("lstm", 1, false, 0.4, 5);
     Parameters params = m.parameters();
-    DeviceGradients pass = onHost(m, training(LossNormalization.PER_SEQUENCE));
+    OpsTraining pass = onHost(m, training(LossNormalization.PER_SEQUENCE));
     pass.gradientsToHost(true);
     Batch b = batch(new Rng(2), 4, 3, new int[] {4, 4, 4});
     params.zeroGrads();
@@ -232,7 +232,7 @@ class DeviceGradientsTest {
    */
   @TestFactory
   List<DynamicTest> theDevicesUpdatesAreTheTrainers() {
-    return updateTests(DeviceGradientsTest::onHost, 1e-5);
+    return updateTests(OpsTrainingTest::onHost, 1e-5);
   }
 
   /**
@@ -241,7 +241,7 @@ class DeviceGradientsTest {
    */
   @TestFactory
   List<DynamicTest> theGpusUpdatesAreTheTrainers() {
-    return GpuTests.onGpu("updates on the GPU", () -> updateTests(DeviceGradientsTest::onGpu, 1e-4));
+    return GpuTests.onGpu("updates on the GPU", () -> updateTests(OpsTrainingTest::onGpu, 1e-4));
   }
 
   private static List<DynamicTest> updateTests(Maker device, double tolerance) {
@@ -266,7 +266,7 @@ class DeviceGradientsTest {
     SequenceModel onDevice = model(cell, 2, false, 0, 8);
     Trainer a = new Trainer(cpu, config, new Rng(1));
     Trainer b = new Trainer(onDevice, config, new Rng(1));
-    try (DeviceGradients made = device.make(onDevice, config)) {
+    try (OpsTraining made = device.make(onDevice, config)) {
       b.computeGradientsWith(made);
       sameSteps(a, b, tol);
     }
@@ -306,10 +306,10 @@ class DeviceGradientsTest {
   List<DynamicTest> runsUpdatedOnTheHostTwinsEndWithTheCpuRunsModels() {
     List<DynamicTest> tests = new ArrayList<>();
     for (Map<String, String> o : OPTIMIZATIONS) {
-      tests.add(DynamicTest.dynamicTest(o.get("optimizer"), () -> sameRun(DeviceGradientsTest::onHost, o, false, 1e-5, 1e-6)));
+      tests.add(DynamicTest.dynamicTest(o.get("optimizer"), () -> sameRun(OpsTrainingTest::onHost, o, false, 1e-5, 1e-6)));
     }
     tests.add(DynamicTest.dynamicTest("adam, resumed after epoch 1",
-        () -> sameRun(DeviceGradientsTest::onHost, OPTIMIZATIONS.get(2), true, 1e-5, 1e-6)));
+        () -> sameRun(OpsTrainingTest::onHost, OPTIMIZATIONS.get(2), true, 1e-5, 1e-6)));
     return tests;
   }
 
@@ -319,10 +319,10 @@ class DeviceGradientsTest {
     return GpuTests.onGpu("training runs on the GPU", () -> {
       List<DynamicTest> tests = new ArrayList<>();
       for (Map<String, String> o : OPTIMIZATIONS) {
-        tests.add(DynamicTest.dynamicTest(o.get("optimizer"), () -> sameRun(DeviceGradientsTest::onGpu, o, false, 1e-3, 1e-4)));
+        tests.add(DynamicTest.dynamicTest(o.get("optimizer"), () -> sameRun(OpsTrainingTest::onGpu, o, false, 1e-3, 1e-4)));
       }
       tests.add(DynamicTest.dynamicTest("adam, resumed after epoch 1",
-          () -> sameRun(DeviceGradientsTest::onGpu, OPTIMIZATIONS.get(2), true, 1e-3, 1e-4)));
+          () -> sameRun(OpsTrainingTest::onGpu, OPTIMIZATIONS.get(2), true, 1e-3, 1e-4)));
       return tests;
     });
   }
@@ -330,7 +330,7 @@ class DeviceGradientsTest {
   private void sameRun(Maker device, Map<String, String> optimization, boolean resumed, double parameterTolerance,
       double figureTolerance) throws Exception {
     String text;
-    try (InputStream in = DeviceGradientsTest.class.getResourceAsStream("/jrnn/demo/shakespeare.txt")) {
+    try (InputStream in = OpsTrainingTest.class.getResourceAsStream("/jrnn/demo/shakespeare.txt")) {
       text = new String(in.readAllBytes(), StandardCharsets.UTF_8).substring(0, 6000);
     }
     Settings s = LmSettings.SCHEMA.defaults().with(Map.of("level", "char", "vocab_cap", "0", "hidden", "12",
@@ -340,10 +340,10 @@ class DeviceGradientsTest {
     List<List<jrnn.frame.RunHistory.Check>> checks = new ArrayList<>();
     for (int run = 0; run < 2; run++) {
       Path out = dir.resolve(optimization.get("optimizer") + (resumed ? "-resumed" : "") + run + ".jrnn");
-      List<DeviceGradients> made = new ArrayList<>();
+      List<OpsTraining> made = new ArrayList<>();
       if (run == 1) {
         TrainingRun.distributeGradients(trainer -> {
-          DeviceGradients d = device.make(trainer.model(), trainer.config());
+          OpsTraining d = device.make(trainer.model(), trainer.config());
           made.add(d);
           return d;
         });
@@ -357,7 +357,7 @@ class DeviceGradientsTest {
         }
       } finally {
         TrainingRun.distributeGradients(null);
-        made.forEach(DeviceGradients::close);
+        made.forEach(OpsTraining::close);
       }
       finals[run] = LanguageModel.load(out).model().parameters().values().toDoubleArray();
     }
@@ -394,7 +394,7 @@ class DeviceGradientsTest {
 
   private void sameDivergedRun(int faultAt, String onDivergence) throws Exception {
     String text;
-    try (InputStream in = DeviceGradientsTest.class.getResourceAsStream("/jrnn/demo/shakespeare.txt")) {
+    try (InputStream in = OpsTrainingTest.class.getResourceAsStream("/jrnn/demo/shakespeare.txt")) {
       text = new String(in.readAllBytes(), StandardCharsets.UTF_8).substring(0, 6000);
     }
     Settings s = LmSettings.SCHEMA.defaults().with(Map.of("level", "char", "vocab_cap", "0", "hidden", "12",
@@ -450,7 +450,7 @@ class DeviceGradientsTest {
   }
 
   /** The device's updates, the {@code faultAt}-th reporting a norm of NaN and changing nothing. */
-  private record FaultyDevice(DeviceGradients device, int[] updates, int faultAt) implements jrnn.device.DeviceTraining {
+  private record FaultyDevice(OpsTraining device, int[] updates, int faultAt) implements jrnn.device.DeviceTraining {
     @Override
     public LossStats compute(Batch batch, RecurrentState initial, Rng rng) {
       return device.compute(batch, initial, rng);

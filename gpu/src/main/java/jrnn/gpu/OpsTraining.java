@@ -33,7 +33,7 @@ import jrnn.util.Rng;
  * gradients and the CPU trainer's steps. Dropout masks are the device's own draws
  * ({@link Ops#dropoutMask}), not the CPU engine's.
  */
-final class DeviceGradients implements DeviceTraining {
+final class OpsTraining implements DeviceTraining {
   private final Ops ops;
   private final OpsStack stack;
   private final ModelConfig config;
@@ -132,7 +132,7 @@ final class DeviceGradients implements DeviceTraining {
     return CudnnRecurrentStack.unsupportedReason(cfg.recurrent());
   }
 
-  DeviceGradients(Ops ops, OpsStack stack, ModelConfig config, Parameters params, TrainingConfig training) {
+  OpsTraining(Ops ops, OpsStack stack, ModelConfig config, Parameters params, TrainingConfig training) {
     String reason = unsupportedReason(config, training);
     if (reason != null) {
       throw new IllegalArgumentException(reason);
@@ -213,7 +213,7 @@ final class DeviceGradients implements DeviceTraining {
   @Override
   public LossStats compute(Batch batch, RecurrentState initial, Rng rng) {
     if (!batch.hasTokens() || !batch.hasTargets()) {
-      throw new IllegalArgumentException("DeviceGradients: a batch of token ids with targets is needed");
+      throw new IllegalArgumentException("OpsTraining: a batch of token ids with targets is needed");
     }
     int steps = batch.steps();
     int size = batch.size();
@@ -260,7 +260,7 @@ final class DeviceGradients implements DeviceTraining {
     Ops.Floats h0 = null;
     Ops.Floats c0 = null;
     if (initial != null) {
-      initial.requireShape(config.recurrent(), size, "DeviceGradients");
+      initial.requireShape(config.recurrent(), size, "OpsTraining");
       long state = initial.h().size();
       ops.upload(b.h0, initial.h(), state);
       h0 = b.h0;
@@ -310,7 +310,7 @@ final class DeviceGradients implements DeviceTraining {
   private static void requireIds(int[] ids, int[] valid, int bound, String what) {
     for (int r = 0; r < valid.length; r++) {
       if (valid[r] == 1 && (ids[r] < 0 || ids[r] >= bound)) {
-        throw new IllegalArgumentException("DeviceGradients: " + what + " " + ids[r] + " at row " + r
+        throw new IllegalArgumentException("OpsTraining: " + what + " " + ids[r] + " at row " + r
             + " is outside 0.." + (bound - 1));
       }
     }
