@@ -46,17 +46,31 @@ final class TrainOptions {
     TrainingRun.distributeGradients(trainer -> {
       if (trainer.model() == null) {
         throw new IllegalArgumentException("--device gpu: the GPU computes the updates of sequence models"
-            + " (language models); this application's model trains on the CPU");
+            + " (language models); train this application's model with --device cpu");
       }
       DeviceTraining training = gpu.gradients(trainer.model(), trainer.config());
       made.add(training);
       return training;
     });
+    Throwable failure = null;
     try {
       new TrainingRun(task, out, System.out).execute(resume);
+    } catch (RuntimeException | IOException | Error e) {
+      failure = e;
+      throw e;
     } finally {
       TrainingRun.distributeGradients(null);
-      made.forEach(DeviceTraining::close);
+      for (DeviceTraining training : made) {
+        try {
+          training.close();
+        } catch (RuntimeException e) {
+          // The run's own failure is the one to report; a failed release goes with it.
+          if (failure == null) {
+            throw e;
+          }
+          failure.addSuppressed(e);
+        }
+      }
     }
   }
 }

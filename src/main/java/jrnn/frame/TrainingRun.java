@@ -342,7 +342,11 @@ public final class TrainingRun {
   private void rollBack(TrainingDivergedException d, Snapshot atStart) throws IOException {
     int allowed = settings.get(CommonSettings.MAX_ROLLBACKS);
     if (atStart == null || rollbacks >= allowed) {
-      trainer.parametersToHost(); // those before the update that diverged, as the exception says
+      try {
+        trainer.parametersToHost(); // those before the update that diverged, as the exception says
+      } catch (RuntimeException e) {
+        d.addSuppressed(e);
+      }
       if (atStart != null) {
         throw new TrainingDivergedException(d.getMessage() + " (after " + rollbacks + " rollbacks, --max-rollbacks "
             + allowed + ")");

@@ -42,17 +42,18 @@ final class CudaOps implements Ops {
       #define GRID_STRIDE(i, n) for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; \\
           i < (n); i += (long long) gridDim.x * blockDim.x)
 
+      // A negative id (padding) reads as zeros and takes no gradient.
       extern "C" __global__ void gather_rows(const float* table, int width, const int* ids, int rows, float* out) {
         GRID_STRIDE(i, (long long) rows * width) {
-          long long r = i / width;
-          out[i] = table[(long long) ids[r] * width + i % width];
+          int id = ids[i / width];
+          out[i] = id < 0 ? 0.0f : table[(long long) id * width + i % width];
         }
       }
 
       extern "C" __global__ void scatter_add_rows(float* table, int width, const int* ids, int rows, const float* in) {
         GRID_STRIDE(i, (long long) rows * width) {
-          long long r = i / width;
-          atomicAdd(&table[(long long) ids[r] * width + i % width], in[i]);
+          int id = ids[i / width];
+          if (id >= 0) atomicAdd(&table[(long long) id * width + i % width], in[i]);
         }
       }
 
@@ -154,7 +155,7 @@ final class CudaOps implements Ops {
           const int* valid, float* loss, float* correct, float* dlogits) {
         __shared__ float red[256];
         int tid = threadIdx.x;
-        for (int r = blockIdx.x; r < rows; r += gridDim.x) {
+        for (long long r = blockIdx.x; r < rows; r += gridDim.x) {
           const float* x = logits + (long long) r * classes;
           float* d = dlogits + (long long) r * classes;
           if (!valid[r]) {
@@ -233,7 +234,9 @@ final class CudaOps implements Ops {
 
   /**
    * Ops whose kernels go to {@code launcher} rather than the device (tests of the arguments on a
-   * machine without one); {@code sum}, in host memory, stands for the device's.
+   * machine without one); {@code sum}, in host memory, stands for the device's. Only the
+   * operations that launch kernels (and {@link #addSquares}) may be called on it: the others call
+   * CUDA's runtime or cuBLAS.
    */
   CudaOps(Launcher launcher, DoublePointer sum) {
     this.cuda = null;

@@ -7,7 +7,7 @@ import jrnn.tensor.Tensor;
  * which passes built on {@code Ops} are tested on a machine without a GPU. Sums are taken in
  * double. Slow: for tests.
  */
-final class HostOps implements Ops {
+class HostOps implements Ops {
 
   record HostFloats(Tensor t) implements Floats {
     @Override
@@ -102,9 +102,9 @@ final class HostOps implements Ops {
   @Override
   public void gatherRows(Floats table, int width, Ints ids, int rows, Floats out) {
     for (int r = 0; r < rows; r++) {
-      int from = v(ids)[r] * width;
+      int id = v(ids)[r];
       for (int c = 0; c < width; c++) {
-        t(out).set(r * width + c, t(table).get(from + c));
+        t(out).set(r * width + c, id < 0 ? 0f : t(table).get(id * width + c));
       }
     }
   }
@@ -112,6 +112,9 @@ final class HostOps implements Ops {
   @Override
   public void scatterAddRows(Floats table, int width, Ints ids, int rows, Floats in) {
     for (int r = 0; r < rows; r++) {
+      if (v(ids)[r] < 0) {
+        continue;
+      }
       int to = v(ids)[r] * width;
       for (int c = 0; c < width; c++) {
         t(table).add(to + c, t(in).get(r * width + c));

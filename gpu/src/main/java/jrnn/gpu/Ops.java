@@ -53,10 +53,10 @@ interface Ops extends AutoCloseable {
   void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Floats a, int lda,
       Floats b, int ldb, float beta, Floats c, int ldc);
 
-  /** out[r] = table[ids[r]] for r < rows, rows of {@code width}: the embedding's forward. */
+  /** out[r] = table[ids[r]] for r < rows, rows of {@code width}, zeros where ids[r] < 0 (padding): the embedding's forward. */
   void gatherRows(Floats table, int width, Ints ids, int rows, Floats out);
 
-  /** table[ids[r]] += in[r] for r < rows: the embedding's gradient (a row read twice gets both). */
+  /** table[ids[r]] += in[r] for r < rows with ids[r] >= 0: the embedding's gradient (a row read twice gets both). */
   void scatterAddRows(Floats table, int width, Ints ids, int rows, Floats in);
 
   /** m[r][c] += v[c]. */

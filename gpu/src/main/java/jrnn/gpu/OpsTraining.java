@@ -124,10 +124,10 @@ final class OpsTraining implements DeviceTraining {
       return "the GPU computes the gradients of models of token inputs with an output at every step and a softmax"
           + " (language models); this one reads " + (cfg.tokenInput() ? "tokens" : "real vectors") + " with readout "
           + cfg.readout().name().toLowerCase(java.util.Locale.ROOT) + " and a " + cfg.output().name().toLowerCase(java.util.Locale.ROOT)
-          + " output, and trains on the CPU";
+          + " output: train it with --device cpu";
     }
     if (training.adversarialNorm() > 0) {
-      return "adversarial training is not on the GPU; it trains on the CPU";
+      return "adversarial training is not on the GPU: train with --device cpu";
     }
     return CudnnRecurrentStack.unsupportedReason(cfg.recurrent());
   }
@@ -235,13 +235,13 @@ final class OpsTraining implements DeviceTraining {
       valid[r] = r / size < batch.length(r % size) ? 1 : 0;
       validRows += valid[r];
     }
-    // The device's kernels do not check ids: a bad one is named here, as the CPU engine would,
-    // and the padding's rows, which the embedding lookup reads too, look up row 0.
-    requireIds(batch.tokens(), valid, config.vocabSize(), "token id");
+    // The device's kernels do not check ids: a bad one is named here, as the CPU engine would;
+    // the padding's rows go as -1, which the lookup reads as zeros and gives no gradient.
+    requireIds(batch.tokens(), null, config.vocabSize(), "token id");
     requireIds(batch.targets(), valid, classes, "target");
     int[] ids = new int[rows];
     for (int r = 0; r < rows; r++) {
-      ids[r] = valid[r] == 1 ? batch.tokens()[r] : 0;
+      ids[r] = valid[r] == 1 ? batch.tokens()[r] : -1;
     }
     ops.upload(b.ids, ids);
     ops.upload(b.targets, batch.targets());
@@ -306,10 +306,13 @@ final class OpsTraining implements DeviceTraining {
     return stats;
   }
 
-  /** Checks the ids of the valid rows (padding may hold anything: its rows are not read). */
+  /**
+   * Checks the ids of the rows {@code valid} marks (null: of every row, as the CPU engine checks
+   * token ids, padding included; targets in the padding may hold anything).
+   */
   private static void requireIds(int[] ids, int[] valid, int bound, String what) {
-    for (int r = 0; r < valid.length; r++) {
-      if (valid[r] == 1 && (ids[r] < 0 || ids[r] >= bound)) {
+    for (int r = 0; r < ids.length; r++) {
+      if ((valid == null || valid[r] == 1) && (ids[r] < 0 || ids[r] >= bound)) {
         throw new IllegalArgumentException("OpsTraining: " + what + " " + ids[r] + " at row " + r
             + " is outside 0.." + (bound - 1));
       }

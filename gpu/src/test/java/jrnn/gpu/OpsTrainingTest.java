@@ -1,6 +1,9 @@
 package jrnn.gpu;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.InputStream;
@@ -106,8 +109,10 @@ class OpsTrainingTest {
     int[] tokens = new int[steps * size];
     int[] targets = new int[steps * size];
     for (int i = 0; i < tokens.length; i++) {
+      // The padding's targets name no class: read, they would fail or leak into the sums.
+      boolean padding = i / size >= lengths[i % size];
       tokens[i] = rng.nextInt(23);
-      targets[i] = rng.nextInt(23);
+      targets[i] = padding ? 1_000 : rng.nextInt(23);
     }
     return Batch.ofTokens(steps, size, tokens, lengths, targets);
   }
@@ -294,6 +299,103 @@ class OpsTrainingTest {
       assertEquals(ra.loss().sum(), rb.loss().sum(), tol * Math.abs(ra.loss().sum()), "loss, update " + u);
     }
     b.parametersToHost();
+  }
+
+  /**
+   * A non-finite gradient norm on the device stops the update before anything changes: the
+   * trainer reports the divergence, and the parameters and the optimizer's state it brings back
+   * are those of before (the norm is made NaN by the twin's sum, as a NaN gradient would make it).
+   */
+  @Test
+  void aNonFiniteNormOnTheDeviceChangesNothing() {
+    boolean[] poisoned = {false};
+    HostOps ops = new HostOps() {
+      @Override
+      public double sumOfSquares(Floats[] a, long[] n) {
+        return poisoned[0] ? Double.NaN : super.sumOfSquares(a, n);
+      }
+    };
+    TrainingConfig config = TrainingConfig.builder().optimizer(jrnn.optim.Optimizers.adam(0.01)).clipNorm(1).build();
+    SequenceModel m = model("lstm", 2, false, 0, 8);
+    Trainer t = new Trainer(m, config, new Rng(1));
+    try (OpsTraining device = new OpsTraining(ops, new HostStack(m.config().recurrent(), m.parameters(),
+        ModelConfig.RNN_PREFIX), m.config(), m.parameters(), config)) {
+      t.computeGradientsWith(device);
+      Rng rng = new Rng(3);
+      t.step(batch(rng, 5, 3, new int[] {5, 5, 5}), null);
+      t.parametersToHost();
+      float[] before = m.parameters().values().toArray();
+      float[] stateBefore = t.optimizer().state();
+      poisoned[0] = true;
+      Batch next = batch(rng, 5, 3, new int[] {5, 5, 5});
+      jrnn.training.TrainingDivergedException e = assertThrows(jrnn.training.TrainingDivergedException.class,
+          () -> t.step(next, null));
+      assertTrue(e.getMessage().startsWith("gradient norm is NaN at update 2"), e.getMessage());
+      t.parametersToHost();
+      assertArrayEquals(before, m.parameters().values().toArray(), "parameters");
+      assertArrayEquals(stateBefore, t.optimizer().state(), "the optimizer's state");
+      assertEquals(1, t.steps());
+    }
+  }
+
+  /**
+   * A run with no validation and no files (nothing that brings the parameters back on the way)
+   * returns with the trained model on the host, the CPU run's.
+   */
+  @Test
+  void aRunWithoutChecksOrFilesEndsWithTheTrainedModelOnTheHost() throws Exception {
+    String text;
+    try (InputStream in = OpsTrainingTest.class.getResourceAsStream("/jrnn/demo/shakespeare.txt")) {
+      text = new String(in.readAllBytes(), StandardCharsets.UTF_8).substring(0, 3000);
+    }
+    Settings s = LmSettings.SCHEMA.defaults().with(Map.of("level", "char", "vocab_cap", "0", "hidden", "12",
+        "embedding", "8", "layers", "1", "steps", "10", "batch", "4", "epochs", "1", "dropout", "0"))
+        .with(OPTIMIZATIONS.get(0));
+    double[][] finals = new double[2][];
+    for (int run = 0; run < 2; run++) {
+      List<String> tokens = LanguageModel.tokenize(s, text);
+      LanguageModel lm = LanguageModel.create(s, Vocabulary.build(tokens, 0));
+      LanguageModelTask task = new LanguageModelTask(lm, lm.encode(tokens), new int[0]);
+      double[] initial = task.trained().parameters().values().toDoubleArray();
+      List<OpsTraining> made = new ArrayList<>();
+      if (run == 1) {
+        TrainingRun.distributeGradients(trainer -> {
+          OpsTraining d = onHost(trainer.model(), trainer.config());
+          made.add(d);
+          return d;
+        });
+      }
+      try {
+        new TrainingRun(task, null, QUIET).run();
+      } finally {
+        TrainingRun.distributeGradients(null);
+        made.forEach(OpsTraining::close);
+      }
+      finals[run] = task.trained().parameters().values().toDoubleArray();
+      assertFalse(java.util.Arrays.equals(initial, finals[run]), "run " + run + " trained the model it returns");
+    }
+    for (int i = 0; i < finals[0].length; i++) {
+      assertEquals(finals[0][i], finals[1][i], 1e-5 * (1 + Math.abs(finals[0][i])), "parameter " + i);
+    }
+  }
+
+  @Test
+  void aTokenIdOutsideTheVocabularyIsNamedBeforeTheDeviceSeesIt() {
+    TrainingConfig config = TrainingConfig.builder().optimizer(jrnn.optim.Optimizers.sgd(0.1)).build();
+    SequenceModel m = model("lstm", 1, false, 0, 8);
+    try (OpsTraining device = onHost(m, config)) {
+      Batch good = batch(new Rng(3), 5, 3, new int[] {5, 5, 5});
+      int[] tokens = good.tokens().clone();
+      tokens[4] = 23;
+      Batch bad = Batch.ofTokens(5, 3, tokens, new int[] {5, 5, 5}, good.targets());
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> device.compute(bad, null, new Rng(1)));
+      assertEquals("OpsTraining: token id 23 at row 4 is outside 0..22", e.getMessage());
+      int[] targets = good.targets().clone();
+      targets[2] = -1;
+      Batch badTarget = Batch.ofTokens(5, 3, good.tokens(), new int[] {5, 5, 5}, targets);
+      e = assertThrows(IllegalArgumentException.class, () -> device.compute(badTarget, null, new Rng(1)));
+      assertEquals("OpsTraining: target -1 at row 2 is outside 0..22", e.getMessage());
+    }
   }
 
   /**
