@@ -238,8 +238,7 @@ public final class TrainingRun {
           }
           long c0 = System.nanoTime();
           if (task.hasValidation()) {
-            trainer.parametersToHost();
-            TrainingTask.Validation v = task.validate();
+            TrainingTask.Validation v = task.validate(trainer);
             double figure = v.figure();
             history.add(new RunHistory.Check(e + 1, done, n, figure, v.loss()));
             epochLast = figure;

@@ -68,6 +68,17 @@ public interface TrainingTask {
   /** Measures the model on the validation data (no dropout, parameters unchanged, training state untouched). */
   Validation validate();
 
+  /**
+   * {@link #validate()} in a run trained by {@code trainer}: a task whose measure the trainer can
+   * take where its parameters are (a device that makes its updates, {@link Trainer#evaluate})
+   * overrides this; by default the parameters come back to the host, where {@code validate()}
+   * measures.
+   */
+  default Validation validate(Trainer trainer) {
+    trainer.parametersToHost();
+    return validate();
+  }
+
   /** The model file of the model as it is now. */
   default AppFile file() {
     return trained().toFile();

@@ -288,6 +288,36 @@ public final class Trainer {
 
     /** Sends the host's parameters and {@code optimizer}'s state to the device. */
     void fromHost(Optimizer optimizer);
+
+    /**
+     * The loss of {@code batch} from {@code initial} (null: zero states) with the device's
+     * parameters, no dropout, nothing the training keeps changed; {@link BatchGradients#finalState}
+     * then gives its final states.
+     */
+    LossStats evaluate(Batch batch, RecurrentState initial);
+  }
+
+  /** Whether a device makes this trainer's updates, and holds the current parameters ({@link DeviceUpdates}). */
+  public boolean updatesOnDevice() {
+    return batchGradients instanceof DeviceUpdates;
+  }
+
+  /**
+   * The loss of this trainer's model on a stream, state carried across windows, no dropout: where
+   * the parameters are, on the device that updates them or here ({@link #evaluateStream}).
+   */
+  public LossStats evaluate(TokenStream stream, int batch, int steps) {
+    if (!(batchGradients instanceof DeviceUpdates device)) {
+      return evaluateStream(model, stream, batch, steps);
+    }
+    LossStats total = LossStats.NONE;
+    RecurrentState state = null;
+    for (Batch b : stream.batches(batch, steps)) {
+      total = total.plus(device.evaluate(b, state));
+      RecurrentState last = batchGradients.finalState();
+      state = state == null ? last.copy() : state.copyFrom(last);
+    }
+    return total;
   }
 
   /**

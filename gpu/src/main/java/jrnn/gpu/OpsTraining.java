@@ -212,6 +212,53 @@ final class OpsTraining implements DeviceTraining {
 
   @Override
   public LossStats compute(Batch batch, RecurrentState initial, Rng rng) {
+    float p = (float) config.dropout();
+    boolean dropout = p > 0;
+    // Drawn only when used, so that without dropout the trainer's generator runs as on the CPU.
+    long seed = dropout ? (long) (rng.nextDouble() * 0x1.0p53) : 0;
+    LossStats stats = forward(batch, initial, true, p, seed);
+    Buffers b = buffers;
+    int size = batch.size();
+    int rows = batch.steps() * size;
+
+    // Backward, the normalizer scaling the output layer's products (as SequenceModel does).
+    float scale = (float) (1.0 / (normalization == LossNormalization.PER_SEQUENCE ? size : stats.count()));
+    ops.gemm(true, false, classes, width, rows, scale, b.dLogits, classes, b.headInput, width, 0f, headWeightGrad, width);
+    ops.zero(headBiasGrad, classes);
+    ops.addColumnSums(b.dLogits, rows, classes, scale, headBiasGrad);
+    ops.gemm(false, false, rows, width, classes, scale, b.dLogits, classes, headWeight, width, 0f, b.dHeadInput, width);
+    if (dropout) {
+      ops.multiply(b.dHeadInput, b.headMask, (long) rows * width);
+    }
+    Ops.Floats dEmbedded = stack.backward(b.dHeadInput);
+    if (dropout) {
+      ops.multiply(dEmbedded, b.inputMask, (long) rows * embeddingWidth);
+    }
+    ops.zero(tableGrad, (long) config.vocabSize() * embeddingWidth);
+    ops.scatterAddRows(tableGrad, embeddingWidth, b.ids, rows, dEmbedded);
+    if (gradientsToHost) {
+      downloadGradients();
+    }
+    keepFinalState(size);
+    return stats;
+  }
+
+  /** The last forward's final states, to the host for {@link #finalState}. */
+  private void keepFinalState(int size) {
+    finalState = RecurrentState.zeros(config.recurrent(), size);
+    ops.download(finalState.h(), stack.finalH(), finalState.h().size());
+    if (finalState.c() != null) {
+      ops.download(finalState.c(), stack.finalC(), finalState.c().size());
+    }
+  }
+
+  /**
+   * The forward pass of {@code batch} from {@code initial} (null: zeros) into {@link #buffers}:
+   * embedding, dropout at rate {@code p} (0: none) with masks from {@code seed}, the stack
+   * (training: keeping what its backward needs), dropout, output layer, softmax cross-entropy
+   * and its gradient at the logits; returns the loss.
+   */
+  private LossStats forward(Batch batch, RecurrentState initial, boolean training, float p, long seed) {
     if (!batch.hasTokens() || !batch.hasTargets()) {
       throw new IllegalArgumentException("OpsTraining: a batch of token ids with targets is needed");
     }
@@ -246,10 +293,7 @@ final class OpsTraining implements DeviceTraining {
     ops.upload(b.ids, ids);
     ops.upload(b.targets, batch.targets());
     ops.upload(b.valid, valid);
-    float p = (float) config.dropout();
     boolean dropout = p > 0;
-    // Drawn only when used, so that without dropout the trainer's generator runs as on the CPU.
-    long seed = dropout ? (long) (rng.nextDouble() * 0x1.0p53) : 0;
 
     // Forward: embedding, dropout, stack, dropout, output layer, softmax cross-entropy.
     ops.gatherRows(table, embeddingWidth, b.ids, rows, b.embedded);
@@ -269,7 +313,7 @@ final class OpsTraining implements DeviceTraining {
         c0 = b.c0;
       }
     }
-    Ops.Floats top = stack.forward(b.embedded, steps, size, batch.lengths(), h0, c0, true);
+    Ops.Floats top = stack.forward(b.embedded, steps, size, batch.lengths(), h0, c0, training);
     ops.copy(b.headInput, top, (long) rows * width);
     if (dropout) {
       ops.dropoutMask(b.headMask, (long) rows * width, p, seed + 1);
@@ -278,31 +322,19 @@ final class OpsTraining implements DeviceTraining {
     ops.gemm(false, true, rows, classes, width, 1f, b.headInput, width, headWeight, width, 0f, b.logits, classes);
     ops.addToRows(b.logits, rows, classes, headBias);
     ops.softmaxCrossEntropy(b.logits, rows, classes, b.targets, b.valid, b.loss, b.correct, b.dLogits);
-    LossStats stats = lossStats(b, rows, validRows, size);
+    return lossStats(b, rows, validRows, size);
+  }
 
-    // Backward, the normalizer scaling the output layer's products (as SequenceModel does).
-    float scale = (float) (1.0 / (normalization == LossNormalization.PER_SEQUENCE ? size : stats.count()));
-    ops.gemm(true, false, classes, width, rows, scale, b.dLogits, classes, b.headInput, width, 0f, headWeightGrad, width);
-    ops.zero(headBiasGrad, classes);
-    ops.addColumnSums(b.dLogits, rows, classes, scale, headBiasGrad);
-    ops.gemm(false, false, rows, width, classes, scale, b.dLogits, classes, headWeight, width, 0f, b.dHeadInput, width);
-    if (dropout) {
-      ops.multiply(b.dHeadInput, b.headMask, (long) rows * width);
-    }
-    Ops.Floats dEmbedded = stack.backward(b.dHeadInput);
-    if (dropout) {
-      ops.multiply(dEmbedded, b.inputMask, (long) rows * embeddingWidth);
-    }
-    ops.zero(tableGrad, (long) config.vocabSize() * embeddingWidth);
-    ops.scatterAddRows(tableGrad, embeddingWidth, b.ids, rows, dEmbedded);
-    if (gradientsToHost) {
-      downloadGradients();
-    }
-    finalState = RecurrentState.zeros(config.recurrent(), size);
-    ops.download(finalState.h(), stack.finalH(), finalState.h().size());
-    if (finalState.c() != null) {
-      ops.download(finalState.c(), stack.finalC(), finalState.c().size());
-    }
+
+  /**
+   * The loss of {@code batch} from {@code initial} (null: zeros) with the device's parameters, no
+   * dropout, the stack in inference; {@link #finalState} then gives its final states. Nothing the
+   * training keeps is changed.
+   */
+  @Override
+  public LossStats evaluate(Batch batch, RecurrentState initial) {
+    LossStats stats = forward(batch, initial, false, 0f, 0);
+    keepFinalState(batch.size());
     return stats;
   }
 

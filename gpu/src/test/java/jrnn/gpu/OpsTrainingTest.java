@@ -379,6 +379,52 @@ class OpsTrainingTest {
     }
   }
 
+  /**
+   * Measured on the device (the host twins), a stream's loss, with states carried across windows
+   * and no dropout, is the CPU engine's on the same parameters; and measuring changes nothing the
+   * training keeps: the next update is the CPU trainer's.
+   */
+  @Test
+  void aStreamMeasuredOnTheDeviceHasTheCpusLoss() {
+    int[] ids = new int[403];
+    Rng rng = new Rng(9);
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = rng.nextInt(23);
+    }
+    for (double dropout : new double[] {0.3, 0}) {
+      TrainingConfig config = TrainingConfig.builder().optimizer(jrnn.optim.Optimizers.sgd(0.5)).build();
+      SequenceModel cpu = model("lstm", 2, false, dropout, 8);
+      SequenceModel onDevice = model("lstm", 2, false, dropout, 8);
+      Trainer a = new Trainer(cpu, config, new Rng(1));
+      Trainer b = new Trainer(onDevice, config, new Rng(1));
+      try (OpsTraining device = onHost(onDevice, config)) {
+        b.computeGradientsWith(device);
+        assertTrue(b.updatesOnDevice());
+        assertFalse(a.updatesOnDevice());
+        if (dropout == 0) {
+          Batch batch = batch(new Rng(3), 5, 3, new int[] {5, 5, 5});
+          a.step(batch, null);
+          b.step(batch, null);
+        }
+        // With dropout in the model, only a measure without it can agree (the parameters are the same).
+        LossStats expected = a.evaluate(new jrnn.data.TokenStream(ids), 4, 7);
+        LossStats measured = b.evaluate(new jrnn.data.TokenStream(ids), 4, 7);
+        assertEquals(expected.count(), measured.count(), "tokens measured");
+        assertEquals(expected.sum(), measured.sum(), 1e-5 * expected.sum(), "loss, dropout " + dropout);
+        assertEquals(Trainer.evaluateStream(cpu, new jrnn.data.TokenStream(ids), 4, 7).sum(), expected.sum(), 0.0,
+            "here, the trainer measures as evaluateStream does");
+        if (dropout == 0) {
+          // The measure changed nothing the training keeps: the next update is the CPU trainer's.
+          Batch next = batch(new Rng(4), 5, 3, new int[] {5, 5, 5});
+          Trainer.StepResult ra = a.step(next, null);
+          Trainer.StepResult rb = b.step(next, null);
+          assertEquals(ra.loss().sum(), rb.loss().sum(), 1e-5 * ra.loss().sum(), "the update after the measure");
+          assertEquals(ra.gradNorm(), rb.gradNorm(), 1e-5 * ra.gradNorm(), "its norm");
+        }
+      }
+    }
+  }
+
   @Test
   void aTokenIdOutsideTheVocabularyIsNamedBeforeTheDeviceSeesIt() {
     TrainingConfig config = TrainingConfig.builder().optimizer(jrnn.optim.Optimizers.sgd(0.1)).build();
@@ -576,6 +622,11 @@ class OpsTrainingTest {
     @Override
     public void fromHost(jrnn.optim.Optimizer optimizer) {
       device.fromHost(optimizer);
+    }
+
+    @Override
+    public LossStats evaluate(Batch batch, RecurrentState initial) {
+      return device.evaluate(batch, initial);
     }
 
     @Override

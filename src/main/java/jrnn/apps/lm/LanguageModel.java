@@ -97,8 +97,13 @@ public final class LanguageModel extends TokenModel {
 
   /** The loss per token (nats) of the model on a token sequence, no dropout, state carried. */
   public LossStats evaluate(int[] ids, int steps) {
-    return workspaces.apply(network -> Trainer.evaluateStream(network, new TokenStream(ids),
-        Math.min(EVAL_BATCH, Math.max(1, (ids.length - 1) / 2)), steps));
+    return workspaces.apply(network -> Trainer.evaluateStream(network, new TokenStream(ids), evaluationBatch(ids.length),
+        steps));
+  }
+
+  /** The number of streams a sequence of {@code tokens} ids is measured in: {@link #EVAL_BATCH}, fewer for a short one. */
+  public static int evaluationBatch(int tokens) {
+    return Math.min(EVAL_BATCH, Math.max(1, (tokens - 1) / 2));
   }
 
   /**

@@ -108,6 +108,16 @@ public final class LanguageModelTask implements TrainingTask {
     return Validation.of(metric(), lm.evaluate(valid, settings().get(LmSettings.STEPS)));
   }
 
+  /** On the device that makes the updates, where the parameters are, when there is one; else {@link #validate()}. */
+  @Override
+  public Validation validate(Trainer trainer) {
+    if (!trainer.updatesOnDevice()) {
+      return TrainingTask.super.validate(trainer);
+    }
+    return Validation.of(metric(), trainer.evaluate(new TokenStream(valid), LanguageModel.evaluationBatch(valid.length),
+        settings().get(LmSettings.STEPS)));
+  }
+
   @Override
   public void checkResumable(AppFile.Contents checkpoint) throws ModelFileException {
     checkpoint.requireVocabulary("vocab", lm.vocabulary());
