@@ -13,6 +13,7 @@ import jrnn.io.ModelFile;
 import jrnn.io.ModelFileException;
 import jrnn.models.LossStats;
 import jrnn.plot.LineChart;
+import jrnn.plot.OptionalCharts;
 import jrnn.tensor.Tensor;
 import jrnn.training.Progress;
 import jrnn.training.Telemetry;
@@ -39,6 +40,8 @@ public final class TrainingRun {
   private final PrintStream log;
   private final Trainer trainer;
   private final Telemetry telemetry = new Telemetry();
+  /** The learning curve and the gradient norms, which a machine that cannot draw does without. */
+  private final OptionalCharts charts;
   private RunHistory history;
   private double best = Double.NaN;
   private int checksSinceBest;
@@ -55,6 +58,7 @@ public final class TrainingRun {
     this.settings = task.settings();
     this.out = out;
     this.log = log;
+    this.charts = new OptionalCharts(log);
     this.trainer = task.trained().trainer(task.trainingConfig(), new Rng(settings.get(CommonSettings.SEED)));
     Function<Trainer, Trainer.BatchGradients> elsewhere = DISTRIBUTED_GRADIENTS.get();
     if (elsewhere != null) {
@@ -283,8 +287,9 @@ public final class TrainingRun {
           if (whole) {
             writeCheckpoint();
           }
-          writeCurve();
-          telemetry.write(telemetryPath(out));
+          telemetry.writeTable(telemetryPath(out));
+          charts.draw("the learning curve", this::writeCurve);
+          charts.draw("the gradient norms", () -> telemetry.writeChart(telemetryPath(out)));
         }
       } catch (TrainingDivergedException d) {
         rollBack(d, atStart);

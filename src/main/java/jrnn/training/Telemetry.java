@@ -26,8 +26,8 @@ public final class Telemetry implements Trainer.StepListener {
     return steps;
   }
 
-  /** Writes {@code base}.tsv (update, loss, norm before, norm after, learning rate) and {@code base}.png. */
-  public void write(Path base) throws IOException {
+  /** Writes {@code base}.tsv: update, loss, norm before, norm after, learning rate. */
+  public void writeTable(Path base) throws IOException {
     Path tsv = base.resolveSibling(base.getFileName() + ".tsv");
     StringBuilder w = new StringBuilder("update\tloss\tgrad_norm\tclipped_norm\tlr\n");
     for (Trainer.StepResult r : steps) {
@@ -35,6 +35,10 @@ public final class Telemetry implements Trainer.StepListener {
           r.clippedNorm(), r.lr()));
     }
     AtomicFiles.writeString(tsv, w);
+  }
+
+  /** Draws {@code base}.png: the norms before and after clipping against the updates. */
+  public void writeChart(Path base) throws IOException {
     int n = steps.size();
     double[] x = new double[n];
     double[] before = new double[n];
