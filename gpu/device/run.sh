@@ -11,7 +11,11 @@ out=${OUT:-$root/gpu/target/out}
 mkdir -p "$out"
 results=$out/gpu-results.txt
 work=$(mktemp -d)
-tar -C "$work" -xJf "$root/gpu/target/device.tar.xz"
+if command -v xz > /dev/null; then
+  tar -C "$work" -xJf "$root/gpu/target/device.tar.xz"
+else # no xz program: Python's tarfile reads it
+  python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$root/gpu/target/device.tar.xz" "$work"
+fi
 d=$work/device
 # CUDA's, cuDNN's and cuBLAS's libraries are PyTorch's (site-packages/nvidia/*/lib).
 site=$(python3 -c 'import site; print(site.getsitepackages()[0])' 2> /dev/null || true)
@@ -64,9 +68,11 @@ timeout "$(limit 60)" python3 "$root/gpu/device/torch_bench.py" "${cases[@]}" >>
 section "PTB small on the GPU (train lm --preset ptb-small --device gpu, a budget of 2.5 minutes)"
 if [ -f "$d/ptb/ptb.train.txt.gz" ]; then
   timeout "$(limit 200)" "${java[@]}" jrnn.cli.Main train lm --preset ptb-small --device gpu --max-minutes 2.5 \
-    --train "$d/ptb/ptb.train.txt.gz" --valid "$d/ptb/ptb.valid.txt.gz" --out "$out/ptb-small-gpu.jrnn" \
+    --train "$d/ptb/ptb.train.txt.gz" --valid "$d/ptb/ptb.valid.txt.gz" --out "$work/ptb-small-gpu.jrnn" \
     > "$out/ptb-small.log" 2>&1
   echo "exit status $?" >> "$results"
+  # The model (19 MB) stays there; its learning curve comes back.
+  cp "$work/ptb-small-gpu.jrnn.loss.png" "$out/" 2> /dev/null
   grep -E "^device:|check|epoch|stopped|perplexity|Exception|error" "$out/ptb-small.log" | tail -25 >> "$results"
 else
   echo "not run: PTB was not packed (../shared/data/ptb absent where prepare.sh ran)" >> "$results"

@@ -265,7 +265,11 @@ final class CudaOps implements Ops {
     return out;
   }
 
-  /** Compiles {@link #SOURCE} for the device's architecture with NVRTC and loads it. */
+  /**
+   * Compiles {@link #SOURCE} with NVRTC into machine code for the device's architecture (sm_XY,
+   * a CUBIN, so that the driver has nothing to compile: PTX from an NVRTC newer than the driver
+   * would not load) and loads it.
+   */
   private static CUmod_st compile(Cuda cuda) {
     try {
       Loader.load(nvrtc.class);
@@ -277,7 +281,7 @@ final class CudaOps implements Ops {
     checkNvrtc(nvrtc.nvrtcCreateProgram(program, new BytePointer(SOURCE), new BytePointer("jrnn_kernels.cu"), 0,
         (PointerPointer<?>) null, (PointerPointer<?>) null), "nvrtcCreateProgram");
     try {
-      String arch = "--gpu-architecture=compute_" + cuda.computeCapability;
+      String arch = "--gpu-architecture=sm_" + cuda.computeCapability;
       PointerPointer<BytePointer> options = new PointerPointer<>(new BytePointer(arch), new BytePointer("--std=c++17"));
       int rc = nvrtc.nvrtcCompileProgram(program, 2, options);
       if (rc != nvrtc.NVRTC_SUCCESS) {
@@ -285,19 +289,27 @@ final class CudaOps implements Ops {
         nvrtc.nvrtcGetProgramLogSize(program, logSize);
         BytePointer log = new BytePointer(logSize.get());
         nvrtc.nvrtcGetProgramLog(program, log);
-        throw new IllegalStateException("NVRTC could not compile jrnn's kernels for " + arch + ": "
-            + nvrtc.nvrtcGetErrorString(rc).getString() + "\n" + log.getString());
+        throw new IllegalStateException("NVRTC " + nvrtcVersion() + " could not compile jrnn's kernels for " + arch
+            + ": " + nvrtc.nvrtcGetErrorString(rc).getString() + "\n" + log.getString());
       }
-      SizeTPointer ptxSize = new SizeTPointer(1);
-      checkNvrtc(nvrtc.nvrtcGetPTXSize(program, ptxSize), "nvrtcGetPTXSize");
-      BytePointer ptx = new BytePointer(ptxSize.get());
-      checkNvrtc(nvrtc.nvrtcGetPTX(program, ptx), "nvrtcGetPTX");
+      SizeTPointer cubinSize = new SizeTPointer(1);
+      checkNvrtc(nvrtc.nvrtcGetCUBINSize(program, cubinSize), "nvrtcGetCUBINSize");
+      BytePointer cubin = new BytePointer(cubinSize.get());
+      checkNvrtc(nvrtc.nvrtcGetCUBIN(program, cubin), "nvrtcGetCUBIN");
       CUmod_st module = new CUmod_st();
-      checkDriver(cudart.cuModuleLoadData(module, ptx), "cuModuleLoadData of jrnn's kernels");
+      checkDriver(cudart.cuModuleLoadData(module, cubin), "cuModuleLoadData of jrnn's kernels (NVRTC " + nvrtcVersion()
+          + ", " + arch + ")");
       return module;
     } finally {
       nvrtc.nvrtcDestroyProgram(program);
     }
+  }
+
+  /** NVRTC's version, "major.minor". */
+  private static String nvrtcVersion() {
+    int[] major = new int[1];
+    int[] minor = new int[1];
+    return nvrtc.nvrtcVersion(major, minor) == nvrtc.NVRTC_SUCCESS ? major[0] + "." + minor[0] : "(version unknown)";
   }
 
   private static void checkNvrtc(int rc, String call) {
