@@ -344,13 +344,8 @@ class OpsTrainingTest {
    */
   @Test
   void aRunWithoutChecksOrFilesEndsWithTheTrainedModelOnTheHost() throws Exception {
-    String text;
-    try (InputStream in = OpsTrainingTest.class.getResourceAsStream("/jrnn/demo/shakespeare.txt")) {
-      text = new String(in.readAllBytes(), StandardCharsets.UTF_8).substring(0, 3000);
-    }
-    Settings s = LmSettings.SCHEMA.defaults().with(Map.of("level", "char", "vocab_cap", "0", "hidden", "12",
-        "embedding", "8", "layers", "1", "steps", "10", "batch", "4", "epochs", "1", "dropout", "0"))
-        .with(OPTIMIZATIONS.get(0));
+    String text = shakespeare(3000);
+    Settings s = RUN.with(Map.of("layers", "1", "epochs", "1")).with(OPTIMIZATIONS.get(0));
     double[][] finals = new double[2][];
     for (int run = 0; run < 2; run++) {
       List<String> tokens = LanguageModel.tokenize(s, text);
@@ -477,13 +472,8 @@ class OpsTrainingTest {
 
   private void sameRun(Maker device, Map<String, String> optimization, boolean resumed, double parameterTolerance,
       double figureTolerance) throws Exception {
-    String text;
-    try (InputStream in = OpsTrainingTest.class.getResourceAsStream("/jrnn/demo/shakespeare.txt")) {
-      text = new String(in.readAllBytes(), StandardCharsets.UTF_8).substring(0, 6000);
-    }
-    Settings s = LmSettings.SCHEMA.defaults().with(Map.of("level", "char", "vocab_cap", "0", "hidden", "12",
-        "embedding", "8", "layers", "2", "steps", "10", "batch", "4", "epochs", "2", "normalization", "sequence",
-        "dropout", "0")).with(optimization);
+    String text = shakespeare(6000);
+    Settings s = RUN.with(optimization);
     double[][] finals = new double[2][];
     List<List<jrnn.frame.RunHistory.Check>> checks = new ArrayList<>();
     for (int run = 0; run < 2; run++) {
@@ -541,13 +531,8 @@ class OpsTrainingTest {
   }
 
   private void sameDivergedRun(int faultAt, String onDivergence) throws Exception {
-    String text;
-    try (InputStream in = OpsTrainingTest.class.getResourceAsStream("/jrnn/demo/shakespeare.txt")) {
-      text = new String(in.readAllBytes(), StandardCharsets.UTF_8).substring(0, 6000);
-    }
-    Settings s = LmSettings.SCHEMA.defaults().with(Map.of("level", "char", "vocab_cap", "0", "hidden", "12",
-        "embedding", "8", "layers", "2", "steps", "10", "batch", "4", "epochs", "2", "normalization", "sequence",
-        "dropout", "0")).with(OPTIMIZATIONS.get(2)).with(Map.of("on_divergence", onDivergence,
+    String text = shakespeare(6000);
+    Settings s = RUN.with(OPTIMIZATIONS.get(2)).with(Map.of("on_divergence", onDivergence,
         "divergence_lr_factor", "0.25"));
     double[][] finals = new double[2][];
     String[] stopped = new String[2];
@@ -636,6 +621,18 @@ class OpsTrainingTest {
   }
 
   private static final PrintStream QUIET = new PrintStream(java.io.OutputStream.nullOutputStream());
+
+  /** The runs' small character model: 2 x 12, 10 steps, batch 4, 2 epochs, no dropout, the loss per sequence. */
+  private static final Settings RUN = LmSettings.SCHEMA.defaults().with(Map.of("level", "char", "vocab_cap", "0",
+      "hidden", "12", "embedding", "8", "layers", "2", "steps", "10", "batch", "4", "epochs", "2", "normalization",
+      "sequence", "dropout", "0"));
+
+  /** The first {@code chars} characters of the demo's public-domain Shakespeare. */
+  private static String shakespeare(int chars) throws java.io.IOException {
+    try (InputStream in = OpsTrainingTest.class.getResourceAsStream("/jrnn/demo/shakespeare.txt")) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8).substring(0, chars);
+    }
+  }
 
   private static List<jrnn.frame.RunHistory.Check> resumedHistory(LanguageModelTask task, Path out) throws Exception {
     return new TrainingRun(task, out, QUIET).execute(true).checks();
