@@ -325,7 +325,6 @@ final class OpsTraining implements DeviceTraining {
     return lossStats(b, rows, validRows, size);
   }
 
-
   /**
    * The loss of {@code batch} from {@code initial} (null: zeros) with the device's parameters, no
    * dropout, the stack in inference; {@link #finalState} then gives its final states. Nothing the
