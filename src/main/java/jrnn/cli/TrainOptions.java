@@ -21,7 +21,7 @@ final class TrainOptions {
   boolean resume;
 
   @Option(names = "--device", defaultValue = "cpu", description = "cpu, or gpu: each update (forward, backward,"
-      + " clipping, the optimizer's step) in the GPU backend (language models; docs/gpu.md) (default ${DEFAULT-VALUE}).")
+      + " clipping, the optimizer's step) in the GPU backend (language models and text classifiers; docs/gpu.md) (default ${DEFAULT-VALUE}).")
   String device;
 
   /**
@@ -46,7 +46,7 @@ final class TrainOptions {
     TrainingRun.distributeGradients(trainer -> {
       if (trainer.model() == null) {
         throw new IllegalArgumentException("--device gpu: the GPU computes the updates of sequence models"
-            + " (language models); train this application's model with --device cpu");
+            + " of token inputs (language models, text classifiers); train this application's model with --device cpu");
       }
       DeviceTraining training = gpu.gradients(trainer.model(), trainer.config());
       made.add(training);

@@ -57,6 +57,51 @@ final class CudaOps implements Ops {
         }
       }
 
+      // Ops.poolForward: kind 0 last (columns from split on at step 0), 1 mean, 2 max.
+      extern "C" __global__ void pool_forward(int kind, const float* y, int steps, int batch, int width, int split,
+          const int* lengths, float* out, int* argmax) {
+        GRID_STRIDE(i, (long long) batch * width) {
+          int b = (int) (i / width);
+          int j = (int) (i % width);
+          int len = lengths[b];
+          float value;
+          if (kind == 0) {
+            value = y[((long long) (j < split ? len - 1 : 0) * batch + b) * width + j];
+          } else if (kind == 1) {
+            double s = 0;
+            for (int t = 0; t < len; t++) s += y[((long long) t * batch + b) * width + j];
+            value = (float) (s / len);
+          } else {
+            int best = 0;
+            value = y[(long long) b * width + j];
+            for (int t = 1; t < len; t++) {
+              float x = y[((long long) t * batch + b) * width + j];
+              if (x > value) { value = x; best = t; }
+            }
+            argmax[i] = best;
+          }
+          out[i] = value;
+        }
+      }
+
+      extern "C" __global__ void pool_backward(int kind, const float* dout, int steps, int batch, int width,
+          int split, const int* lengths, const int* argmax, float* dy) {
+        GRID_STRIDE(i, (long long) steps * batch * width) {
+          long long r = i % ((long long) batch * width);
+          int t = (int) (i / ((long long) batch * width));
+          int b = (int) (r / width);
+          int j = (int) (r % width);
+          int len = lengths[b];
+          float g = 0.0f;
+          if (t < len) {
+            if (kind == 0) g = t == (j < split ? len - 1 : 0) ? dout[r] : 0.0f;
+            else if (kind == 1) g = dout[r] / len;
+            else g = t == argmax[r] ? dout[r] : 0.0f;
+          }
+          dy[i] = g;
+        }
+      }
+
       extern "C" __global__ void add_to_rows(float* m, int rows, int cols, const float* v) {
         GRID_STRIDE(i, (long long) rows * cols) {
           m[i] += v[i % cols];
@@ -463,6 +508,20 @@ final class CudaOps implements Ops {
   @Override
   public void scatterAddRows(Floats table, int width, Ints ids, int rows, Floats in) {
     launch("scatter_add_rows", blocksFor((long) rows * width), THREADS, table, width, ids, rows, in);
+  }
+
+  @Override
+  public void poolForward(int kind, Floats y, int steps, int batch, int width, int split, Ints lengths, Floats out,
+      Ints argmax) {
+    launch("pool_forward", blocksFor((long) batch * width), THREADS, kind, y, steps, batch, width, split, lengths, out,
+        argmax);
+  }
+
+  @Override
+  public void poolBackward(int kind, Floats dOut, int steps, int batch, int width, int split, Ints lengths,
+      Ints argmax, Floats dy) {
+    launch("pool_backward", blocksFor((long) steps * batch * width), THREADS, kind, dOut, steps, batch, width, split,
+        lengths, argmax, dy);
   }
 
   @Override

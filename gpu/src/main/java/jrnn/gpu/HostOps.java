@@ -123,6 +123,58 @@ class HostOps implements Ops {
   }
 
   @Override
+  public void poolForward(int kind, Floats y, int steps, int batch, int width, int split, Ints lengths, Floats out,
+      Ints argmax) {
+    for (int b = 0; b < batch; b++) {
+      int len = v(lengths)[b];
+      for (int j = 0; j < width; j++) {
+        float value;
+        if (kind == 0) {
+          value = t(y).get(((j < split ? len - 1 : 0) * batch + b) * width + j);
+        } else if (kind == 1) {
+          double s = 0;
+          for (int t = 0; t < len; t++) {
+            s += t(y).get((t * batch + b) * width + j);
+          }
+          value = (float) (s / len);
+        } else {
+          int best = 0;
+          value = t(y).get(b * width + j);
+          for (int t = 1; t < len; t++) {
+            float x = t(y).get((t * batch + b) * width + j);
+            if (x > value) {
+              value = x;
+              best = t;
+            }
+          }
+          v(argmax)[b * width + j] = best;
+        }
+        t(out).set(b * width + j, value);
+      }
+    }
+  }
+
+  @Override
+  public void poolBackward(int kind, Floats dOut, int steps, int batch, int width, int split, Ints lengths,
+      Ints argmax, Floats dy) {
+    for (int t = 0; t < steps; t++) {
+      for (int b = 0; b < batch; b++) {
+        int len = v(lengths)[b];
+        for (int j = 0; j < width; j++) {
+          int r = b * width + j;
+          float g = 0;
+          if (t < len) {
+            g = kind == 0 ? (t == (j < split ? len - 1 : 0) ? t(dOut).get(r) : 0)
+                : kind == 1 ? t(dOut).get(r) / len
+                : t == v(argmax)[r] ? t(dOut).get(r) : 0;
+          }
+          t(dy).set((t * batch + b) * width + j, g);
+        }
+      }
+    }
+  }
+
+  @Override
   public void addToRows(Floats m, int rows, int cols, Floats v) {
     for (int r = 0; r < rows; r++) {
       for (int c = 0; c < cols; c++) {

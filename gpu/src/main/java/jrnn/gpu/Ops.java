@@ -83,6 +83,22 @@ interface Ops extends AutoCloseable {
   void softmaxCrossEntropy(Floats logits, int rows, int classes, Ints targets, Ints valid, Floats loss,
       Floats correct, Floats dLogits);
 
+  /**
+   * One vector per sequence from the outputs {@code y} [steps, batch, width] over each sequence's
+   * valid steps ({@code lengths} [batch]), into {@code out} [batch, width]: {@code kind} 0 the last
+   * step's (columns from {@code split} on, a backward direction's, at step 0), 1 the mean, 2 the
+   * maximum (its step into {@code argmax} [batch, width], the first of equals).
+   */
+  void poolForward(int kind, Floats y, int steps, int batch, int width, int split, Ints lengths, Floats out,
+      Ints argmax);
+
+  /**
+   * The gradient {@code dy} [steps, batch, width] of {@link #poolForward}'s outputs given theirs,
+   * {@code dOut} [batch, width]; zero at the steps a vector did not read, padding included.
+   */
+  void poolBackward(int kind, Floats dOut, int steps, int batch, int width, int split, Ints lengths, Ints argmax,
+      Floats dy);
+
   /** The sum of the squares of the first {@code n[k]} floats of each {@code a[k]}, accumulated in double. */
   double sumOfSquares(Floats[] a, long[] n);
 

@@ -7,7 +7,6 @@ import jrnn.models.LossNormalization;
 import jrnn.models.LossStats;
 import jrnn.models.ModelConfig;
 import jrnn.models.OutputKind;
-import jrnn.models.Readout;
 import jrnn.optim.Adam;
 import jrnn.optim.Optimizer;
 import jrnn.optim.Sgd;
@@ -120,11 +119,10 @@ final class OpsTraining implements DeviceTraining {
 
   /** Why the device cannot compute {@code cfg}'s and {@code training}'s gradients, or null. */
   static String unsupportedReason(ModelConfig cfg, TrainingConfig training) {
-    if (!cfg.tokenInput() || cfg.readout() != Readout.EVERY_STEP || cfg.output() != OutputKind.SOFTMAX) {
-      return "the GPU computes the gradients of models of token inputs with an output at every step and a softmax"
-          + " (language models); this one reads " + (cfg.tokenInput() ? "tokens" : "real vectors") + " with readout "
-          + cfg.readout().name().toLowerCase(java.util.Locale.ROOT) + " and a " + cfg.output().name().toLowerCase(java.util.Locale.ROOT)
-          + " output: train it with --device cpu";
+    if (!cfg.tokenInput() || cfg.output() != OutputKind.SOFTMAX) {
+      return "the GPU computes the updates of models of token inputs with a softmax output (language models, text"
+          + " classifiers); this one reads " + (cfg.tokenInput() ? "tokens" : "real vectors") + " into a "
+          + cfg.output().name().toLowerCase(java.util.Locale.ROOT) + " output: train it with --device cpu";
     }
     if (training.adversarialNorm() > 0) {
       return "adversarial training is not on the GPU: train with --device cpu";
@@ -181,6 +179,9 @@ final class OpsTraining implements DeviceTraining {
     final Ops.Floats dHeadInput;
     final Ops.Floats h0;
     final Ops.Floats c0;
+    final Ops.Ints lengths;
+    final Ops.Ints argmax;
+    final Ops.Floats dTop;
 
     Buffers(int rows, int batch) {
       this.rows = rows;
@@ -200,11 +201,14 @@ final class OpsTraining implements DeviceTraining {
       long state = (long) config.recurrent().stateSlots() * batch * config.hiddenSize();
       h0 = ops.floats(state, "initial states h");
       c0 = ops.floats(state, "initial states c");
+      lengths = ops.ints(batch, "sequence lengths");
+      argmax = ops.ints(batch * width, "the steps of the maxima");
+      dTop = ops.floats((long) rows * width, "the stack's output gradient");
     }
 
     void free() {
       for (Object b : new Object[] {ids, targets, valid, embedded, inputMask, headInput, headMask, logits, dLogits,
-          loss, correct, dHeadInput, h0, c0}) {
+          loss, correct, dHeadInput, h0, c0, lengths, argmax, dTop}) {
         ops.free(b);
       }
     }
@@ -219,18 +223,27 @@ final class OpsTraining implements DeviceTraining {
     LossStats stats = forward(batch, initial, true, p, seed);
     Buffers b = buffers;
     int size = batch.size();
-    int rows = batch.steps() * size;
+    int steps = batch.steps();
+    int rows = steps * size;
+    int outputs = outputRows(batch);
 
     // Backward, the normalizer scaling the output layer's products (as SequenceModel does).
     float scale = (float) (1.0 / (normalization == LossNormalization.PER_SEQUENCE ? size : stats.count()));
-    ops.gemm(true, false, classes, width, rows, scale, b.dLogits, classes, b.headInput, width, 0f, headWeightGrad, width);
+    ops.gemm(true, false, classes, width, outputs, scale, b.dLogits, classes, b.headInput, width, 0f, headWeightGrad,
+        width);
     ops.zero(headBiasGrad, classes);
-    ops.addColumnSums(b.dLogits, rows, classes, scale, headBiasGrad);
-    ops.gemm(false, false, rows, width, classes, scale, b.dLogits, classes, headWeight, width, 0f, b.dHeadInput, width);
+    ops.addColumnSums(b.dLogits, outputs, classes, scale, headBiasGrad);
+    ops.gemm(false, false, outputs, width, classes, scale, b.dLogits, classes, headWeight, width, 0f, b.dHeadInput,
+        width);
     if (dropout) {
-      ops.multiply(b.dHeadInput, b.headMask, (long) rows * width);
+      ops.multiply(b.dHeadInput, b.headMask, (long) outputs * width);
     }
-    Ops.Floats dEmbedded = stack.backward(b.dHeadInput);
+    Ops.Floats dTop = b.dHeadInput;
+    if (config.readout().perSequence()) {
+      ops.poolBackward(poolKind(), b.dHeadInput, steps, size, width, poolSplit(), b.lengths, b.argmax, b.dTop);
+      dTop = b.dTop;
+    }
+    Ops.Floats dEmbedded = stack.backward(dTop);
     if (dropout) {
       ops.multiply(dEmbedded, b.inputMask, (long) rows * embeddingWidth);
     }
@@ -277,22 +290,28 @@ final class OpsTraining implements DeviceTraining {
       resident = true;
     }
     int[] valid = new int[rows];
-    int validRows = 0;
     for (int r = 0; r < rows; r++) {
       valid[r] = r / size < batch.length(r % size) ? 1 : 0;
-      validRows += valid[r];
+    }
+    // One output per valid step, or one per sequence, each valid.
+    int outputs = outputRows(batch);
+    int[] outputValid = config.readout().perSequence() ? ones(size) : valid;
+    int validOutputs = 0;
+    for (int v : outputValid) {
+      validOutputs += v;
     }
     // The device's kernels do not check ids: a bad one is named here, as the CPU engine would;
     // the padding's rows go as -1, which the lookup reads as zeros and gives no gradient.
     requireIds(batch.tokens(), null, config.vocabSize(), "token id");
-    requireIds(batch.targets(), valid, classes, "target");
+    requireIds(batch.targets(), outputValid, classes, "target");
     int[] ids = new int[rows];
     for (int r = 0; r < rows; r++) {
       ids[r] = valid[r] == 1 ? batch.tokens()[r] : -1;
     }
     ops.upload(b.ids, ids);
     ops.upload(b.targets, batch.targets());
-    ops.upload(b.valid, valid);
+    ops.upload(b.valid, outputValid);
+    ops.upload(b.lengths, batch.lengths());
     boolean dropout = p > 0;
 
     // Forward: embedding, dropout, stack, dropout, output layer, softmax cross-entropy.
@@ -314,15 +333,19 @@ final class OpsTraining implements DeviceTraining {
       }
     }
     Ops.Floats top = stack.forward(b.embedded, steps, size, batch.lengths(), h0, c0, training);
-    ops.copy(b.headInput, top, (long) rows * width);
-    if (dropout) {
-      ops.dropoutMask(b.headMask, (long) rows * width, p, seed + 1);
-      ops.multiply(b.headInput, b.headMask, (long) rows * width);
+    if (config.readout().perSequence()) {
+      ops.poolForward(poolKind(), top, steps, size, width, poolSplit(), b.lengths, b.headInput, b.argmax);
+    } else {
+      ops.copy(b.headInput, top, (long) rows * width);
     }
-    ops.gemm(false, true, rows, classes, width, 1f, b.headInput, width, headWeight, width, 0f, b.logits, classes);
-    ops.addToRows(b.logits, rows, classes, headBias);
-    ops.softmaxCrossEntropy(b.logits, rows, classes, b.targets, b.valid, b.loss, b.correct, b.dLogits);
-    return lossStats(b, rows, validRows, size);
+    if (dropout) {
+      ops.dropoutMask(b.headMask, (long) outputs * width, p, seed + 1);
+      ops.multiply(b.headInput, b.headMask, (long) outputs * width);
+    }
+    ops.gemm(false, true, outputs, classes, width, 1f, b.headInput, width, headWeight, width, 0f, b.logits, classes);
+    ops.addToRows(b.logits, outputs, classes, headBias);
+    ops.softmaxCrossEntropy(b.logits, outputs, classes, b.targets, b.valid, b.loss, b.correct, b.dLogits);
+    return lossStats(b, outputs, validOutputs, size);
   }
 
   /**
@@ -335,6 +358,32 @@ final class OpsTraining implements DeviceTraining {
     LossStats stats = forward(batch, initial, false, 0f, 0);
     keepFinalState(batch.size());
     return stats;
+  }
+
+  /** The rows of the output layer: one per step of each sequence, or one per sequence. */
+  private int outputRows(Batch batch) {
+    return config.readout().perSequence() ? batch.size() : batch.steps() * batch.size();
+  }
+
+  /** {@link Ops#poolForward}'s kind for the readout (SequenceModel's LAST, MEAN, MAX). */
+  private int poolKind() {
+    return switch (config.readout()) {
+      case LAST -> 0;
+      case MEAN -> 1;
+      case MAX -> 2;
+      case EVERY_STEP -> throw new IllegalStateException("an output at every step is not pooled");
+    };
+  }
+
+  /** Where the last step's readout switches to the backward direction's, read at step 0. */
+  private int poolSplit() {
+    return config.recurrent().directions() == 2 ? config.hiddenSize() : width;
+  }
+
+  private static int[] ones(int n) {
+    int[] a = new int[n];
+    java.util.Arrays.fill(a, 1);
+    return a;
   }
 
   /**

@@ -37,6 +37,11 @@ class CudaOpsAgreeWithHostOpsTest {
       tests.add(DynamicTest.dynamicTest("row vector and column sums", () -> sums(gpu, host)));
       tests.add(DynamicTest.dynamicTest("dropout mask and multiply", () -> dropout(gpu, host)));
       tests.add(DynamicTest.dynamicTest("softmax cross-entropy", () -> softmax(gpu, host)));
+      for (int kind = 0; kind < 3; kind++) {
+        int k = kind;
+        tests.add(DynamicTest.dynamicTest("pooling " + new String[] {"last", "mean", "max"}[kind],
+            () -> pooling(gpu, host, k)));
+      }
       tests.add(DynamicTest.dynamicTest("norm, scale, clamp, axpy", () -> vectors(gpu, host)));
       tests.add(DynamicTest.dynamicTest("momentum, Nesterov and Adam steps", () -> optimizers(gpu, host)));
       return tests;
@@ -100,6 +105,30 @@ class CudaOpsAgreeWithHostOpsTest {
     gpu.scatterAddRows(table.gpu(), width, gIds, rows, in.gpu());
     host.scatterAddRows(table.host(), width, hIds, rows, in.host());
     same(gpu, table, vocab * width, 1e-5, "scattered");
+  }
+
+  private static void pooling(CudaOps gpu, HostOps host, int kind) {
+    int steps = 9;
+    int batch = 5;
+    int width = 12;
+    int split = 6;
+    int[] lengths = {9, 1, 4, 7, 2};
+    Ops.Ints gLengths = gpu.ints(batch, "lengths");
+    Ops.Ints hLengths = host.ints(batch, "lengths");
+    gpu.upload(gLengths, lengths);
+    host.upload(hLengths, lengths);
+    Ops.Ints gArgmax = gpu.ints(batch * width, "argmax");
+    Ops.Ints hArgmax = host.ints(batch * width, "argmax");
+    Pair y = both(gpu, host, random(steps * batch * width, 7));
+    Pair out = both(gpu, host, Tensor.zeros(batch * width));
+    gpu.poolForward(kind, y.gpu(), steps, batch, width, split, gLengths, out.gpu(), gArgmax);
+    host.poolForward(kind, y.host(), steps, batch, width, split, hLengths, out.host(), hArgmax);
+    same(gpu, out, batch * width, 1e-6, "pooled");
+    Pair dOut = both(gpu, host, random(batch * width, 8));
+    Pair dy = both(gpu, host, random(steps * batch * width, 9));
+    gpu.poolBackward(kind, dOut.gpu(), steps, batch, width, split, gLengths, gArgmax, dy.gpu());
+    host.poolBackward(kind, dOut.host(), steps, batch, width, split, hLengths, hArgmax, dy.host());
+    same(gpu, dy, steps * batch * width, 1e-6, "its gradient");
   }
 
   private static void sums(CudaOps gpu, HostOps host) {

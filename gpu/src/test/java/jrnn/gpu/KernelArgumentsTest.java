@@ -55,7 +55,9 @@ class KernelArgumentsTest {
     expected.put("dropout_mask", "plfl");
     expected.put("softmax_xent", "piippppp");
     expected.forEach((name, kinds) -> assertEquals(kinds, CudaOps.SIGNATURES.get(name), name));
-    assertEquals(13, CudaOps.SIGNATURES.size(), CudaOps.SIGNATURES.toString());
+    expected.put("pool_backward", "ipiiiippp");
+    expected.forEach((name, kinds) -> assertEquals(kinds, CudaOps.SIGNATURES.get(name), name));
+    assertEquals(15, CudaOps.SIGNATURES.size(), CudaOps.SIGNATURES.toString());
   }
 
   @Test
@@ -80,6 +82,8 @@ class KernelArgumentsTest {
     ops.axpy(a, -0.5f, b, c, 64);
     ops.momentumStep(a, b, c, 64, 0.1f, 0.9f, true);
     ops.adamStep(a, b, c, d, 64, 1e-3f, 0.9f, 0.999f, 1e-8f);
+    ops.poolForward(2, a, 4, 2, 8, 4, ids, b, valid);
+    ops.poolBackward(2, b, 4, 2, 8, 4, ids, valid, a);
 
     Map<String, Launch> byName = new LinkedHashMap<>();
     launches.forEach(l -> byName.putIfAbsent(l.name(), l));

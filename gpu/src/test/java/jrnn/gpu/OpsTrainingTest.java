@@ -161,6 +161,125 @@ class OpsTrainingTest {
   }
 
   /**
+   * A text classifier's update (one output per sequence: the last step's state, the mean or the
+   * maximum of the top layer's outputs, one direction or two) on the host twins: loss, hits and
+   * every gradient equal the CPU engine's, on ragged batches, both loss normalizations.
+   */
+  @TestFactory
+  List<DynamicTest> onTheHostTwinsAClassifiersGradientsAreTheCpuEngines() {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (jrnn.models.Readout readout : List.of(jrnn.models.Readout.LAST, jrnn.models.Readout.MEAN,
+        jrnn.models.Readout.MAX)) {
+      for (jrnn.layers.Bidirectional bi : new jrnn.layers.Bidirectional[] {null, jrnn.layers.Bidirectional.CONCAT}) {
+        String name = readout + (bi == null ? "" : ", bidirectional");
+        tests.add(DynamicTest.dynamicTest(name, () -> agreeClassifier(readout, bi, OpsTrainingTest::onHost)));
+      }
+    }
+    return tests;
+  }
+
+  /** The same on the GPU. */
+  @TestFactory
+  List<DynamicTest> onTheGpuAClassifiersGradientsAreTheCpuEngines() {
+    return GpuTests.onGpu("classifier gradients on the GPU", () -> {
+      List<DynamicTest> tests = new ArrayList<>();
+      for (jrnn.models.Readout readout : List.of(jrnn.models.Readout.LAST, jrnn.models.Readout.MEAN,
+          jrnn.models.Readout.MAX)) {
+        tests.add(DynamicTest.dynamicTest(readout + ", bidirectional", () -> agreeClassifier(readout,
+            jrnn.layers.Bidirectional.CONCAT, OpsTrainingTest::onGpu)));
+      }
+      return tests;
+    });
+  }
+
+  static void agreeClassifier(jrnn.models.Readout readout, jrnn.layers.Bidirectional bi, Maker device) {
+    ModelConfig cfg = new ModelConfig(23, 6, jrnn.cells.CellType.parse("lstm"), 7, 2, bi, 0, readout, 3, null);
+    SequenceModel cpu = new SequenceModel(cfg);
+    cpu.initialize(new Rng(5), 0.5, 0);
+    Parameters params = cpu.parameters();
+    Rng rng = new Rng(12);
+    int[][] lengths = {{6, 2, 5, 1}, {3, 6, 6, 4}};
+    for (LossNormalization norm : LossNormalization.values()) {
+      try (OpsTraining gpu = device.make(cpu, training(norm))) {
+        gpu.gradientsToHost(true);
+        for (int w = 0; w < lengths.length; w++) {
+          int[] tokens = new int[6 * 4];
+          for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = rng.nextInt(23);
+          }
+          int[] targets = {rng.nextInt(3), rng.nextInt(3), rng.nextInt(3), rng.nextInt(3)};
+          Batch b = Batch.ofTokens(6, 4, tokens, lengths[w], targets);
+          params.zeroGrads();
+          LossStats expected = cpu.forward(b, null, true, new Rng(1));
+          cpu.backward(norm);
+          Tensor cpuGrads = copy(params.grads());
+          params.zeroGrads();
+          LossStats actual = gpu.compute(b, null, new Rng(1));
+          String at = readout + " " + bi + " " + norm + ", batch " + w;
+          assertEquals(4, actual.count(), at + " outputs");
+          assertEquals(expected.count(), actual.count(), at + " count");
+          assertEquals(expected.correct(), actual.correct(), at + " correct");
+          assertEquals(expected.sum(), actual.sum(), TOL * (1 + Math.abs(expected.sum())), at + " loss");
+          double largest = 0;
+          for (var e : params.layout().entries()) {
+            for (int k = 0; k < e.size(); k++) {
+              double g = cpuGrads.get(e.offset() + k);
+              largest = Math.max(largest, Math.abs(g));
+              assertEquals(g, params.grads().get(e.offset() + k), TOL * (1 + Math.abs(g)),
+                  at + " gradient of " + e.name() + "[" + k + "]");
+            }
+          }
+          assertTrue(largest > 1e-3, at + ": gradients to compare (largest " + largest + ")");
+        }
+      }
+    }
+  }
+
+  /**
+   * A sentiment classifier (one BiLSTM layer, max pooling, word dropout drawn on the host) trained
+   * on the frame with its updates on the host twins ends with the CPU run's model and the same
+   * validation accuracies.
+   */
+  @Test
+  void aSentimentRunUpdatedOnTheHostTwinsEndsWithTheCpuRunsModel() throws Exception {
+    List<jrnn.apps.sentiment.Example> train = jrnn.apps.sentiment.ToyPolarity.examples(new Rng(2), 200);
+    List<jrnn.apps.sentiment.Example> valid = jrnn.apps.sentiment.ToyPolarity.examples(new Rng(3), 60);
+    Settings s = jrnn.apps.sentiment.SentimentSettings.SCHEMA.preset("mr").with(Map.of("embedding", "12", "hidden",
+        "8", "epochs", "2", "lr", "1e-2", "batch", "25", "word_dropout", "0.1", "adversarial", "0", "dropout", "0",
+        "checks_per_epoch", "2"));
+    double[][] finals = new double[2][];
+    List<List<jrnn.frame.RunHistory.Check>> checks = new ArrayList<>();
+    for (int run = 0; run < 2; run++) {
+      jrnn.apps.sentiment.SentimentTask task = new jrnn.apps.sentiment.SentimentTask(
+          jrnn.apps.sentiment.SentimentModel.create(s, jrnn.apps.sentiment.SentimentModel.vocabulary(train, 1)), train,
+          valid);
+      List<OpsTraining> made = new ArrayList<>();
+      if (run == 1) {
+        TrainingRun.distributeGradients(trainer -> {
+          OpsTraining d = onHost(trainer.model(), trainer.config());
+          made.add(d);
+          return d;
+        });
+      }
+      try {
+        checks.add(new TrainingRun(task, null, QUIET).run().checks());
+      } finally {
+        TrainingRun.distributeGradients(null);
+        made.forEach(OpsTraining::close);
+      }
+      assertEquals(run, made.size(), "run " + run + " on the twins");
+      finals[run] = task.trained().parameters().values().toDoubleArray();
+    }
+    for (int i = 0; i < finals[0].length; i++) {
+      assertEquals(finals[0][i], finals[1][i], 1e-5 * (1 + Math.abs(finals[0][i])), "parameter " + i);
+    }
+    assertEquals(4, checks.get(1).size());
+    for (int i = 0; i < checks.get(0).size(); i++) {
+      assertEquals(checks.get(0).get(i).figure(), checks.get(1).get(i).figure(), 1e-9, "accuracy at check " + i);
+    }
+  }
+
+  /**
    * With dropout on the input and the output layer's input (one layer: no dropout between
    * layers, whose masks the stack draws), the gradient's component along a random direction
    * equals the loss's central difference along it with the same masks.
