@@ -306,7 +306,8 @@ public final class TrainingRun {
       f.write(out);
     }
     log.printf(Locale.ROOT, "done in %s: %s%s%n", Progress.formatTime((System.nanoTime() - start) / 1e9),
-        history.summary(), out == null ? "" : "; model in " + out + ", learning curve in " + curvePath(out));
+        history.summary(), out == null ? "" : "; model in " + out + (charts.unavailableReason() == null
+            ? ", learning curve in " + curvePath(out) : " (no charts: they could not be drawn here)"));
     return history;
   }
 

@@ -27,7 +27,7 @@ public final class OptionalCharts {
    * Draws {@code what} with {@code chart}, unless a chart could not be drawn before. A failure of
    * the drawing itself (a missing font library, no fonts: errors and unchecked exceptions) is said
    * once and the chart skipped, with every later one; a file that cannot be written
-   * ({@link IOException}) and the JVM's own failures (out of memory) are the caller's.
+   * ({@link IOException}) and the JVM running out of memory or stack are the caller's.
    */
   public void draw(String what, Chart chart) throws IOException {
     if (unavailable != null) {
@@ -35,9 +35,10 @@ public final class OptionalCharts {
     }
     try {
       chart.draw();
-    } catch (VirtualMachineError e) {
+    } catch (OutOfMemoryError | StackOverflowError e) {
       throw e;
     } catch (RuntimeException | Error e) {
+      // InternalError included: it is how JDK 17's font manager fails on a machine with no fonts.
       unavailable = e.toString();
       log.println("charts: cannot draw " + what + " on this machine (" + unavailable + "); going on without charts");
     }

@@ -40,12 +40,26 @@ class OptionalChartsTest {
   }
 
   @Test
+  void aFontManagerThatCannotStartIsAMachineThatCannotDraw() throws IOException {
+    // JDK 17 on a machine without fonts: FontManagerFactory fails with an InternalError, which is
+    // a VirtualMachineError, though nothing is wrong with the JVM.
+    charts.draw("the learning curve", () -> {
+      throw new InternalError(new java.lang.reflect.InvocationTargetException(new NullPointerException()));
+    });
+    assertTrue(charts.unavailableReason().startsWith("java.lang.InternalError"), charts.unavailableReason());
+    assertEquals(1, said().lines().count(), said());
+  }
+
+  @Test
   void anUnwritableFileAndTheJvmsOwnFailuresAreTheCallers() {
     assertThrows(IOException.class, () -> charts.draw("a chart", () -> {
       throw new IOException("No space left on device");
     }));
     assertThrows(OutOfMemoryError.class, () -> charts.draw("a chart", () -> {
       throw new OutOfMemoryError("Java heap space");
+    }));
+    assertThrows(StackOverflowError.class, () -> charts.draw("a chart", () -> {
+      throw new StackOverflowError();
     }));
     assertNull(charts.unavailableReason(), "neither says charts cannot be drawn here");
     assertEquals("", said());

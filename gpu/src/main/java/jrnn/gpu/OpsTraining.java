@@ -19,8 +19,9 @@ import jrnn.util.Rng;
 /**
  * A token model's training updates on a device ({@link Trainer.BatchGradients} and
  * {@link Trainer.DeviceUpdates}): the whole forward and backward pass of a {@code SequenceModel}
- * with token inputs, a per-step readout and a softmax (a language model) runs on {@link Ops}
- * buffers, from the embedding lookup to the softmax cross-entropy and back, and so does the
+ * with token inputs and a softmax (a language model, with an output at every step, or a text
+ * classifier, with one per sequence: the last step's state, the mean or the maximum) runs on
+ * {@link Ops} buffers, from the embedding lookup to the softmax cross-entropy and back, and so does the
  * update (gradient masks, global norm, clipping by norm and by value, weight decay, and SGD,
  * momentum, Nesterov or Adam). The parameters and the optimizer's state stay on the device
  * between updates; only the batch goes up and the loss and final states come back. The trainer
@@ -125,7 +126,7 @@ final class OpsTraining implements DeviceTraining {
           + cfg.output().name().toLowerCase(java.util.Locale.ROOT) + " output: train it with --device cpu";
     }
     if (training.adversarialNorm() > 0) {
-      return "adversarial training is not on the GPU: train with --device cpu";
+      return "adversarial training is not on the GPU: train with --adversarial 0, or with --device cpu";
     }
     return CudnnRecurrentStack.unsupportedReason(cfg.recurrent());
   }
@@ -279,10 +280,13 @@ final class OpsTraining implements DeviceTraining {
     int size = batch.size();
     int rows = steps * size;
     if (buffers == null || buffers.rows < rows || buffers.batch < size) {
+      // Grown in each dimension to the largest seen, so that batches of other shapes do not ping-pong.
+      int keptRows = buffers == null ? 0 : buffers.rows;
+      int keptBatch = buffers == null ? 0 : buffers.batch;
       if (buffers != null) {
         buffers.free();
       }
-      buffers = new Buffers(rows, size);
+      buffers = new Buffers(Math.max(rows, keptRows), Math.max(size, keptBatch));
     }
     Buffers b = buffers;
     if (!resident) {

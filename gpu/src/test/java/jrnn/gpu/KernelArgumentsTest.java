@@ -54,7 +54,7 @@ class KernelArgumentsTest {
     expected.put("sum_of_squares", "plp");
     expected.put("dropout_mask", "plfl");
     expected.put("softmax_xent", "piippppp");
-    expected.forEach((name, kinds) -> assertEquals(kinds, CudaOps.SIGNATURES.get(name), name));
+    expected.put("pool_forward", "ipiiiippp");
     expected.put("pool_backward", "ipiiiippp");
     expected.forEach((name, kinds) -> assertEquals(kinds, CudaOps.SIGNATURES.get(name), name));
     assertEquals(15, CudaOps.SIGNATURES.size(), CudaOps.SIGNATURES.toString());
