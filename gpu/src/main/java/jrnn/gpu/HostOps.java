@@ -1,5 +1,7 @@
 package jrnn.gpu;
 
+import jrnn.kernels.Kernels;
+import jrnn.kernels.ScalarKernels;
 import jrnn.tensor.Tensor;
 
 /**
@@ -8,6 +10,7 @@ import jrnn.tensor.Tensor;
  * double. Slow: for tests.
  */
 class HostOps implements Ops {
+  private static final Kernels SCALAR = new ScalarKernels();
 
   record HostFloats(Tensor t) implements Floats {
     @Override
@@ -224,20 +227,10 @@ class HostOps implements Ops {
         }
         continue;
       }
-      float max = Float.NEGATIVE_INFINITY;
-      for (int c = 0; c < classes; c++) {
-        max = Math.max(max, x.get(o + c));
-      }
-      double sum = 0;
-      for (int c = 0; c < classes; c++) {
-        sum += Math.exp(x.get(o + c) - max);
-      }
+      // The CPU engine's plain kernel, its gradient unscaled.
       int target = v(targets)[r];
-      t(loss).set(r, (float) (Math.log(sum) + max - x.get(o + target)));
-      t(correct).set(r, x.get(o + target) >= max ? 1f : 0f);
-      for (int c = 0; c < classes; c++) {
-        d.set(o + c, (float) (Math.exp(x.get(o + c) - max) / sum) - (c == target ? 1f : 0f));
-      }
+      t(loss).set(r, (float) SCALAR.softmaxCrossEntropy(x, o, classes, target, d, o, 1f));
+      t(correct).set(r, x.get(o + target) >= SCALAR.max(x, o, classes) ? 1f : 0f);
     }
   }
 

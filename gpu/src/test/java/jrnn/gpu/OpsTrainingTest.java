@@ -253,26 +253,12 @@ class OpsTrainingTest {
       jrnn.apps.sentiment.SentimentTask task = new jrnn.apps.sentiment.SentimentTask(
           jrnn.apps.sentiment.SentimentModel.create(s, jrnn.apps.sentiment.SentimentModel.vocabulary(train, 1)), train,
           valid);
-      List<OpsTraining> made = new ArrayList<>();
-      if (run == 1) {
-        TrainingRun.distributeGradients(trainer -> {
-          OpsTraining d = onHost(trainer.model(), trainer.config());
-          made.add(d);
-          return d;
-        });
-      }
-      try {
-        checks.add(new TrainingRun(task, null, QUIET).run().checks());
-      } finally {
-        TrainingRun.distributeGradients(null);
-        made.forEach(OpsTraining::close);
-      }
-      assertEquals(run, made.size(), "run " + run + " on the twins");
+      int made = withUpdatesBy(run == 1 ? OpsTrainingTest::onHost : null,
+          () -> checks.add(new TrainingRun(task, null, QUIET).run().checks()));
+      assertEquals(run, made, "run " + run + " on the twins");
       finals[run] = task.trained().parameters().values().toDoubleArray();
     }
-    for (int i = 0; i < finals[0].length; i++) {
-      assertEquals(finals[0][i], finals[1][i], 1e-5 * (1 + Math.abs(finals[0][i])), "parameter " + i);
-    }
+    assertSameParameters(finals[0], finals[1], 1e-5);
     assertEquals(4, checks.get(1).size());
     for (int i = 0; i < checks.get(0).size(); i++) {
       assertEquals(checks.get(0).get(i).figure(), checks.get(1).get(i).figure(), 1e-9, "accuracy at check " + i);
@@ -471,26 +457,11 @@ class OpsTrainingTest {
       LanguageModel lm = LanguageModel.create(s, Vocabulary.build(tokens, 0));
       LanguageModelTask task = new LanguageModelTask(lm, lm.encode(tokens), new int[0]);
       double[] initial = task.trained().parameters().values().toDoubleArray();
-      List<OpsTraining> made = new ArrayList<>();
-      if (run == 1) {
-        TrainingRun.distributeGradients(trainer -> {
-          OpsTraining d = onHost(trainer.model(), trainer.config());
-          made.add(d);
-          return d;
-        });
-      }
-      try {
-        new TrainingRun(task, null, QUIET).run();
-      } finally {
-        TrainingRun.distributeGradients(null);
-        made.forEach(OpsTraining::close);
-      }
+      withUpdatesBy(run == 1 ? OpsTrainingTest::onHost : null, () -> new TrainingRun(task, null, QUIET).run());
       finals[run] = task.trained().parameters().values().toDoubleArray();
       assertFalse(java.util.Arrays.equals(initial, finals[run]), "run " + run + " trained the model it returns");
     }
-    for (int i = 0; i < finals[0].length; i++) {
-      assertEquals(finals[0][i], finals[1][i], 1e-5 * (1 + Math.abs(finals[0][i])), "parameter " + i);
-    }
+    assertSameParameters(finals[0], finals[1], 1e-5);
   }
 
   /**
@@ -597,33 +568,18 @@ class OpsTrainingTest {
     List<List<jrnn.frame.RunHistory.Check>> checks = new ArrayList<>();
     for (int run = 0; run < 2; run++) {
       Path out = dir.resolve(optimization.get("optimizer") + (resumed ? "-resumed" : "") + run + ".jrnn");
-      List<OpsTraining> made = new ArrayList<>();
-      if (run == 1) {
-        TrainingRun.distributeGradients(trainer -> {
-          OpsTraining d = device.make(trainer.model(), trainer.config());
-          made.add(d);
-          return d;
-        });
-      }
-      try {
-        if (run == 1 && resumed) {
+      boolean resumedRun = run == 1 && resumed;
+      withUpdatesBy(run == 1 ? device : null, () -> {
+        if (resumedRun) {
           new TrainingRun(task(s, text), out, QUIET).run(1);
           checks.add(resumedHistory(task(s, text), out));
         } else {
           checks.add(new TrainingRun(task(s, text), out, QUIET).execute(false).checks());
         }
-      } finally {
-        TrainingRun.distributeGradients(null);
-        made.forEach(OpsTraining::close);
-      }
+      });
       finals[run] = LanguageModel.load(out).model().parameters().values().toDoubleArray();
     }
-    assertEquals(finals[0].length, finals[1].length);
-    double worst = 0;
-    for (int i = 0; i < finals[0].length; i++) {
-      worst = Math.max(worst, Math.abs(finals[0][i] - finals[1][i]) / (1 + Math.abs(finals[0][i])));
-    }
-    assertTrue(worst < parameterTolerance, "largest difference in a parameter: " + worst);
+    assertSameParameters(finals[0], finals[1], parameterTolerance);
     assertEquals(checks.get(0).size(), checks.get(1).size(), "the same checks");
     assertTrue(checks.get(0).size() >= 2, checks.get(0).toString());
     for (int i = 0; i < checks.get(0).size(); i++) {
@@ -677,11 +633,7 @@ class OpsTrainingTest {
     assertEquals(stopped[0], stopped[1], "how the runs ended");
     assertEquals(onDivergence.equals("stop"), stopped[0].startsWith("diverged: gradient norm is NaN at update "
         + faultAt), stopped[0]);
-    double worst = 0;
-    for (int i = 0; i < finals[0].length; i++) {
-      worst = Math.max(worst, Math.abs(finals[0][i] - finals[1][i]) / (1 + Math.abs(finals[0][i])));
-    }
-    assertTrue(worst < 1e-5, "largest difference in a parameter: " + worst);
+    assertSameParameters(finals[0], finals[1], 1e-5);
   }
 
   /** The CPU engine's gradients, one of them NaN at the {@code faultAt}-th update of the run. */
@@ -740,6 +692,43 @@ class OpsTrainingTest {
   }
 
   private static final PrintStream QUIET = new PrintStream(java.io.OutputStream.nullOutputStream());
+
+  /** A body that may throw. */
+  interface Body {
+    void run() throws Exception;
+  }
+
+  /**
+   * Runs {@code body} with the updates of the training runs it starts made by what {@code device}
+   * makes of their models (null: on the CPU), and closes what it made; returns how many.
+   */
+  private static int withUpdatesBy(Maker device, Body body) throws Exception {
+    List<OpsTraining> made = new ArrayList<>();
+    if (device != null) {
+      TrainingRun.distributeGradients(trainer -> {
+        OpsTraining d = device.make(trainer.model(), trainer.config());
+        made.add(d);
+        return d;
+      });
+    }
+    try {
+      body.run();
+    } finally {
+      TrainingRun.distributeGradients(null);
+      made.forEach(OpsTraining::close);
+    }
+    return made.size();
+  }
+
+  /** Every parameter of two runs' models the same to {@code tolerance}, relative past 1. */
+  private static void assertSameParameters(double[] expected, double[] actual, double tolerance) {
+    assertEquals(expected.length, actual.length, "parameters");
+    double worst = 0;
+    for (int i = 0; i < expected.length; i++) {
+      worst = Math.max(worst, Math.abs(expected[i] - actual[i]) / (1 + Math.abs(expected[i])));
+    }
+    assertTrue(worst < tolerance, "largest difference in a parameter: " + worst);
+  }
 
   /** The runs' small character model: 2 x 12, 10 steps, batch 4, 2 epochs, no dropout, the loss per sequence. */
   private static final Settings RUN = LmSettings.SCHEMA.defaults().with(Map.of("level", "char", "vocab_cap", "0",
