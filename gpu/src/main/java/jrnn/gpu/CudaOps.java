@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import jrnn.kernels.Activation;
 import jrnn.tensor.Tensor;
 import org.bytedeco.cuda.cudart.CUfunc_st;
 import org.bytedeco.cuda.cudart.CUmod_st;
@@ -37,7 +38,7 @@ import org.bytedeco.javacpp.SizeTPointer;
  * launched through the driver API. {@link HostOps} is their twin in Java.
  */
 final class CudaOps implements Ops {
-  /** The kernels, one per {@link Ops} method that is not a product or a copy. */
+  /** The kernels, one per {@link Ops} method that is not a product, a copy or a slice. */
   static final String SOURCE = """
       #define GRID_STRIDE(i, n) for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; \\
           i < (n); i += (long long) gridDim.x * blockDim.x)
@@ -234,6 +235,260 @@ final class CudaOps implements Ops {
             correct[r] = x[t] >= max ? 1.0f : 0.0f;
           }
           __syncthreads();
+        }
+      }
+      // out[j] += sum over rows of a[r lda + j] b[r ldb + j]: a peephole weight's gradient.
+      extern "C" __global__ void add_column_dots(const float* a, int lda, const float* b, int ldb, int rows, int n,
+          float* out) {
+        int j = blockIdx.x * blockDim.x + threadIdx.x;
+        if (j < n) {
+          double s = 0;
+          for (int r = 0; r < rows; r++) {
+            s += (double) a[(long long) r * lda + j] * b[(long long) r * ldb + j];
+          }
+          out[j] += (float) s;
+        }
+      }
+
+      // The step kernels (Ops.Step): one thread per unit j of row b of step t; a row whose sequence
+      // has ended (t >= lengths[b]) is frozen: state carried, output zero or untouched, gradient passed.
+      __device__ float sigm(float x) { return 1.0f / (1.0f + expf(-x)); }
+
+      // Activation f: 0 tanh, 1 sigmoid, 2 ReLU; its derivative from its output.
+      __device__ float activate(int f, float z) { return f == 0 ? tanhf(z) : f == 1 ? sigm(z) : (z > 0.0f ? z : 0.0f); }
+
+      __device__ float activation_grad(int f, float h) {
+        return f == 0 ? 1.0f - h * h : f == 1 ? h * (1.0f - h) : (h > 0.0f ? 1.0f : 0.0f);
+      }
+
+      // Unit i = (b, j): the new state (or the carried one) and the output.
+      __device__ void emit(bool running, float value, const float* hprev, float* h, float* out, int out_ld,
+          int accumulate, long long i, int b, int j) {
+        float v = running ? value : hprev[i];
+        h[i] = v;
+        float* o = out + (long long) b * out_ld + j;
+        if (running) *o = accumulate ? *o + v : v;
+        else if (!accumulate) *o = 0.0f;
+      }
+
+      extern "C" __global__ void rnn_forward(int f, int t, int batch, int hidden, const int* lengths, float* gates,
+          const float* product, const float* hprev, float* h, float* out, int out_ld, int accumulate) {
+        GRID_STRIDE(i, (long long) batch * hidden) {
+          int b = (int) (i / hidden);
+          float a = activate(f, gates[i] + product[i]);                           // SPEC 8-1, 8-2
+          gates[i] = a;
+          emit(t < lengths[b], a, hprev, h, out, out_ld, accumulate, i, b, (int) (i % hidden));
+        }
+      }
+
+      extern "C" __global__ void rnn_backward(int f, int t, int batch, int hidden, const int* lengths,
+          const float* gates, const float* dout, int out_ld, const float* carry, float* dgates, float* next) {
+        GRID_STRIDE(i, (long long) batch * hidden) {
+          int b = (int) (i / hidden);
+          if (t < lengths[b]) {
+            float dh = dout[(long long) b * out_ld + i % hidden] + carry[i];
+            dgates[i] = dh * activation_grad(f, gates[i]);                        // 8-14
+            next[i] = 0.0f;
+          } else {
+            dgates[i] = 0.0f;
+            next[i] = carry[i];
+          }
+        }
+      }
+
+      // Gate blocks i, f, g, o (f, g, o when coupled); peepholes pi, pf, po may be null.
+      extern "C" __global__ void lstm_forward(int coupled, const float* pi, const float* pf, const float* po, int t,
+          int batch, int hidden, const int* lengths, float* gates, const float* product, const float* cprev, float* c,
+          float* tanhc, const float* hprev, float* h, float* out, int out_ld, int accumulate) {
+        int n = hidden;
+        int w = (coupled ? 3 : 4) * n;
+        int ib = 0, fb = coupled ? 0 : n, gb = fb + n, ob = gb + n;
+        GRID_STRIDE(i, (long long) batch * hidden) {
+          int b = (int) (i / hidden);
+          int j = (int) (i % hidden);
+          float* g = gates + (long long) b * w;
+          const float* p = product + (long long) b * w;
+          float cp = cprev[i];
+          float fg = sigm(g[fb + j] + p[fb + j] + (pf ? pf[j] * cp : 0.0f));               // 8-25, 8-31
+          float ig = coupled ? 1.0f - fg : sigm(g[ib + j] + p[ib + j] + (pi ? pi[j] * cp : 0.0f));  // 8-26, 8-32, 8-34
+          float cand = tanhf(g[gb + j] + p[gb + j]);                                       // 8-27
+          float cj = fg * cp + ig * cand;                                                  // 8-28
+          float og = sigm(g[ob + j] + p[ob + j] + (po ? po[j] * cj : 0.0f));               // 8-29, 8-33
+          float tc = tanhf(cj);
+          if (!coupled) g[ib + j] = ig;
+          g[fb + j] = fg;
+          g[gb + j] = cand;
+          g[ob + j] = og;
+          tanhc[i] = tc;
+          bool running = t < lengths[b];
+          c[i] = running ? cj : cp;
+          emit(running, og * tc, hprev, h, out, out_ld, accumulate, i, b, j);              // 8-30
+        }
+      }
+
+      extern "C" __global__ void lstm_backward(int coupled, const float* pi, const float* pf, const float* po, int t,
+          int batch, int hidden, const int* lengths, const float* gates, const float* cprev, const float* tanhc,
+          const float* dout, int out_ld, const float* carry, float* dc, float* dgates, float* next) {
+        int n = hidden;
+        int w = (coupled ? 3 : 4) * n;
+        int ib = 0, fb = coupled ? 0 : n, gb = fb + n, ob = gb + n;
+        GRID_STRIDE(i, (long long) batch * hidden) {
+          int b = (int) (i / hidden);
+          int j = (int) (i % hidden);
+          const float* g = gates + (long long) b * w;
+          float* dg = dgates + (long long) b * w;
+          if (t >= lengths[b]) {
+            dg[ib + j] = 0.0f;
+            dg[fb + j] = 0.0f;
+            dg[gb + j] = 0.0f;
+            dg[ob + j] = 0.0f;
+            next[i] = carry[i];
+            continue;
+          }
+          float dh = dout[(long long) b * out_ld + j] + carry[i];
+          float fg = g[fb + j];
+          float ig = coupled ? 1.0f - fg : g[ib + j];
+          float cand = g[gb + j];
+          float og = g[ob + j];
+          float tc = tanhc[i];
+          float cp = cprev[i];
+          float d_o = dh * tc * og * (1.0f - og);
+          float d_c = dc[i] + dh * og * (1.0f - tc * tc);
+          if (po) d_c += d_o * po[j];
+          float d_g = d_c * ig * (1.0f - cand * cand);
+          float d_f = d_c * (coupled ? cp - cand : cp) * fg * (1.0f - fg);
+          float d_cprev = d_c * fg;
+          if (pf) d_cprev += d_f * pf[j];
+          if (!coupled) {
+            float d_i = d_c * cand * ig * (1.0f - ig);
+            if (pi) d_cprev += d_i * pi[j];
+            dg[ib + j] = d_i;
+          }
+          dg[fb + j] = d_f;
+          dg[gb + j] = d_g;
+          dg[ob + j] = d_o;
+          dc[i] = d_cprev;
+          next[i] = 0.0f;
+        }
+      }
+
+      // GRU, reset before the product: r, z (8-36, 8-35) and rh = r * h_{t-1}; rows of 3H.
+      extern "C" __global__ void gru_gates(int batch, int hidden, float* gates, const float* product,
+          const float* hprev, float* rh) {
+        int n = hidden;
+        GRID_STRIDE(i, (long long) batch * hidden) {
+          long long row = (i / hidden) * 3 * n;
+          int j = (int) (i % hidden);
+          float r = sigm(gates[row + j] + product[row + j]);
+          gates[row + j] = r;
+          gates[row + n + j] = sigm(gates[row + n + j] + product[row + n + j]);
+          rh[i] = r * hprev[i];
+        }
+      }
+
+      extern "C" __global__ void gru_candidate(int t, int batch, int hidden, const int* lengths, float* gates,
+          const float* product, const float* hprev, float* h, float* out, int out_ld, int accumulate) {
+        int n = hidden;
+        GRID_STRIDE(i, (long long) batch * hidden) {
+          int b = (int) (i / hidden);
+          int j = (int) (i % hidden);
+          long long row = (long long) b * 3 * n;
+          float z = gates[row + n + j];
+          float nn = tanhf(gates[row + 2 * n + j] + product[row + 2 * n + j]);           // 8-37
+          gates[row + 2 * n + j] = nn;
+          emit(t < lengths[b], (1.0f - z) * hprev[i] + z * nn, hprev, h, out, out_ld, accumulate, i, b, j);  // 8-38
+        }
+      }
+
+      extern "C" __global__ void gru_candidate_backward(int t, int batch, int hidden, const int* lengths,
+          const float* gates, const float* hprev, const float* dout, int out_ld, const float* carry, float* dgates,
+          float* next) {
+        int n = hidden;
+        GRID_STRIDE(i, (long long) batch * hidden) {
+          int b = (int) (i / hidden);
+          int j = (int) (i % hidden);
+          long long row = (long long) b * 3 * n;
+          dgates[row + j] = 0.0f;
+          if (t >= lengths[b]) {
+            dgates[row + n + j] = 0.0f;
+            dgates[row + 2 * n + j] = 0.0f;
+            next[i] = carry[i];
+            continue;
+          }
+          float dh = dout[(long long) b * out_ld + j] + carry[i];
+          float z = gates[row + n + j];
+          float nn = gates[row + 2 * n + j];
+          dgates[row + n + j] = dh * (nn - hprev[i]) * z * (1.0f - z);
+          dgates[row + 2 * n + j] = dh * z * (1.0f - nn * nn);
+          next[i] = dh * (1.0f - z);
+        }
+      }
+
+      extern "C" __global__ void gru_reset_backward(int t, int batch, int hidden, const int* lengths,
+          const float* gates, const float* hprev, const float* drh, float* dgates, float* next) {
+        int n = hidden;
+        GRID_STRIDE(i, (long long) batch * hidden) {
+          int b = (int) (i / hidden);
+          if (t < lengths[b]) {
+            long long at = (long long) b * 3 * n + i % hidden;
+            float r = gates[at];
+            dgates[at] = drh[i] * hprev[i] * r * (1.0f - r);
+            next[i] += drh[i] * r;
+          }
+        }
+      }
+
+      // GRU, reset after the product (PyTorch's): product = W_hh h_{t-1} for r, z, n; hn saved.
+      extern "C" __global__ void gru_reset_after_forward(int t, int batch, int hidden, const int* lengths,
+          float* gates, const float* product, const float* bias_hn, float* hn, const float* hprev, float* h, float* out,
+          int out_ld, int accumulate) {
+        int n = hidden;
+        GRID_STRIDE(i, (long long) batch * hidden) {
+          int b = (int) (i / hidden);
+          int j = (int) (i % hidden);
+          long long row = (long long) b * 3 * n;
+          float r = sigm(gates[row + j] + product[row + j]);                                // 8-36
+          float z = sigm(gates[row + n + j] + product[row + n + j]);                        // 8-35
+          float hnj = product[row + 2 * n + j] + bias_hn[j];
+          float nn = tanhf(gates[row + 2 * n + j] + r * hnj);
+          gates[row + j] = r;
+          gates[row + n + j] = z;
+          gates[row + 2 * n + j] = nn;
+          hn[i] = hnj;
+          emit(t < lengths[b], (1.0f - z) * hprev[i] + z * nn, hprev, h, out, out_ld, accumulate, i, b, j);  // 8-38
+        }
+      }
+
+      extern "C" __global__ void gru_reset_after_backward(int t, int batch, int hidden, const int* lengths,
+          const float* gates, const float* hn, const float* hprev, const float* dout, int out_ld, const float* carry,
+          float* dgates, float* dgh, float* next) {
+        int n = hidden;
+        GRID_STRIDE(i, (long long) batch * hidden) {
+          int b = (int) (i / hidden);
+          int j = (int) (i % hidden);
+          long long row = (long long) b * 3 * n;
+          if (t >= lengths[b]) {
+            for (int k = 0; k < 3; k++) {
+              dgates[row + k * n + j] = 0.0f;
+              dgh[row + k * n + j] = 0.0f;
+            }
+            next[i] = carry[i];
+            continue;
+          }
+          float dh = dout[(long long) b * out_ld + j] + carry[i];
+          float r = gates[row + j];
+          float z = gates[row + n + j];
+          float nn = gates[row + 2 * n + j];
+          float d_n = dh * z * (1.0f - nn * nn);
+          float d_z = dh * (nn - hprev[i]) * z * (1.0f - z);
+          float d_r = d_n * hn[i] * r * (1.0f - r);
+          dgates[row + j] = d_r;
+          dgates[row + n + j] = d_z;
+          dgates[row + 2 * n + j] = d_n;
+          dgh[row + j] = d_r;
+          dgh[row + n + j] = d_z;
+          dgh[row + 2 * n + j] = d_n * r;
+          next[i] = dh * (1.0f - z);
         }
       }
       """;
@@ -593,6 +848,104 @@ final class CudaOps implements Ops {
   @Override
   public void adamStep(Floats w, Floats g, Floats m, Floats v, long n, float a, float b1, float b2, float eHat) {
     launch("adam_step", blocksFor(n), THREADS, w, g, m, v, n, a, b1, b2, eHat);
+  }
+
+  @Override
+  public Floats slice(Floats f, long offset, long n) {
+    if (offset < 0 || n < 0 || offset + n > f.size()) {
+      throw new IllegalArgumentException("slice [" + offset + ", " + (offset + n) + ") of a buffer of " + f.size()
+          + " floats");
+    }
+    return new CudaFloats(p(f).getPointer(offset), n);
+  }
+
+  @Override
+  public void addColumnDots(Floats a, int lda, Floats b, int ldb, int rows, int n, Floats out) {
+    launch("add_column_dots", (n + THREADS - 1) / THREADS, THREADS, a, lda, b, ldb, rows, n, out);
+  }
+
+  private static int code(Activation f) {
+    return switch (f) {
+      case TANH -> 0;
+      case SIGMOID -> 1;
+      case RELU -> 2;
+    };
+  }
+
+  private static Object orNull(Floats f) {
+    return f == null ? NULL : f;
+  }
+
+  private static long units(Step s) {
+    return blocksFor((long) s.batch() * s.hidden());
+  }
+
+  @Override
+  public void rnnForwardStep(Activation f, Step s, Floats gates, Floats product, Floats hPrev, Floats h, Floats out,
+      int outLd, boolean accumulate) {
+    launch("rnn_forward", units(s), THREADS, code(f), s.t(), s.batch(), s.hidden(), s.lengths(), gates, product, hPrev,
+        h, out, outLd, accumulate ? 1 : 0);
+  }
+
+  @Override
+  public void rnnBackwardStep(Activation f, Step s, Floats gates, Floats dOut, int outLd, Floats carry, Floats dGates,
+      Floats next) {
+    launch("rnn_backward", units(s), THREADS, code(f), s.t(), s.batch(), s.hidden(), s.lengths(), gates, dOut, outLd,
+        carry, dGates, next);
+  }
+
+  @Override
+  public void lstmForwardStep(boolean coupled, Floats peepI, Floats peepF, Floats peepO, Step s, Floats gates,
+      Floats product, Floats cPrev, Floats c, Floats tanhC, Floats hPrev, Floats h, Floats out, int outLd,
+      boolean accumulate) {
+    launch("lstm_forward", units(s), THREADS, coupled ? 1 : 0, orNull(peepI), orNull(peepF), orNull(peepO), s.t(),
+        s.batch(), s.hidden(), s.lengths(), gates, product, cPrev, c, tanhC, hPrev, h, out, outLd, accumulate ? 1 : 0);
+  }
+
+  @Override
+  public void lstmBackwardStep(boolean coupled, Floats peepI, Floats peepF, Floats peepO, Step s, Floats gates,
+      Floats cPrev, Floats tanhC, Floats dOut, int outLd, Floats carry, Floats dc, Floats dGates, Floats next) {
+    launch("lstm_backward", units(s), THREADS, coupled ? 1 : 0, orNull(peepI), orNull(peepF), orNull(peepO), s.t(),
+        s.batch(), s.hidden(), s.lengths(), gates, cPrev, tanhC, dOut, outLd, carry, dc, dGates, next);
+  }
+
+  @Override
+  public void gruGatesStep(Step s, Floats gates, Floats product, Floats hPrev, Floats rh) {
+    launch("gru_gates", units(s), THREADS, s.batch(), s.hidden(), gates, product, hPrev, rh);
+  }
+
+  @Override
+  public void gruCandidateStep(Step s, Floats gates, Floats product, Floats hPrev, Floats h, Floats out, int outLd,
+      boolean accumulate) {
+    launch("gru_candidate", units(s), THREADS, s.t(), s.batch(), s.hidden(), s.lengths(), gates, product, hPrev, h,
+        out, outLd, accumulate ? 1 : 0);
+  }
+
+  @Override
+  public void gruCandidateBackwardStep(Step s, Floats gates, Floats hPrev, Floats dOut, int outLd, Floats carry,
+      Floats dGates, Floats next) {
+    launch("gru_candidate_backward", units(s), THREADS, s.t(), s.batch(), s.hidden(), s.lengths(), gates, hPrev, dOut,
+        outLd, carry, dGates, next);
+  }
+
+  @Override
+  public void gruResetBackwardStep(Step s, Floats gates, Floats hPrev, Floats dRh, Floats dGates, Floats next) {
+    launch("gru_reset_backward", units(s), THREADS, s.t(), s.batch(), s.hidden(), s.lengths(), gates, hPrev, dRh,
+        dGates, next);
+  }
+
+  @Override
+  public void gruResetAfterForwardStep(Step s, Floats gates, Floats product, Floats biasHn, Floats hn, Floats hPrev,
+      Floats h, Floats out, int outLd, boolean accumulate) {
+    launch("gru_reset_after_forward", units(s), THREADS, s.t(), s.batch(), s.hidden(), s.lengths(), gates, product,
+        biasHn, hn, hPrev, h, out, outLd, accumulate ? 1 : 0);
+  }
+
+  @Override
+  public void gruResetAfterBackwardStep(Step s, Floats gates, Floats hn, Floats hPrev, Floats dOut, int outLd,
+      Floats carry, Floats dGates, Floats dGh, Floats next) {
+    launch("gru_reset_after_backward", units(s), THREADS, s.t(), s.batch(), s.hidden(), s.lengths(), gates, hn, hPrev,
+        dOut, outLd, carry, dGates, dGh, next);
   }
 
   @Override

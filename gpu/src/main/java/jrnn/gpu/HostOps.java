@@ -1,5 +1,6 @@
 package jrnn.gpu;
 
+import jrnn.kernels.Activation;
 import jrnn.kernels.Kernels;
 import jrnn.kernels.ScalarKernels;
 import jrnn.tensor.Tensor;
@@ -287,6 +288,234 @@ class HostOps implements Ops {
       t(m).set(i, mi);
       t(v).set(i, vi);
       t(w).set(i, t(w).get(i) - a * mi / ((float) Math.sqrt(vi) + eHat));
+    }
+  }
+
+  @Override
+  public Floats slice(Floats f, long offset, long n) {
+    return new HostFloats(t(f).view((int) offset, (int) n));
+  }
+
+  @Override
+  public void addColumnDots(Floats a, int lda, Floats b, int ldb, int rows, int n, Floats out) {
+    for (int j = 0; j < n; j++) {
+      double s = 0;
+      for (int r = 0; r < rows; r++) {
+        s += (double) t(a).get(r * lda + j) * t(b).get(r * ldb + j);
+      }
+      t(out).add(j, (float) s);
+    }
+  }
+
+  // The step kernels' twins: the CPU engine's gate math (ScalarKernels) row by row, around it
+  // the frozen rows' rule of RecurrentLayer.
+
+  private static boolean running(Step s, int b) {
+    return s.t() < v(s.lengths())[b];
+  }
+
+  /** Adds {@code n} columns of each row of {@code product} (row stride {@code ld}, from {@code col}) to the gates'. */
+  private static void addProduct(Step s, Floats gates, int gateWidth, Floats product, int col, int n) {
+    for (int b = 0; b < s.batch(); b++) {
+      for (int j = 0; j < n; j++) {
+        t(gates).add(b * gateWidth + col + j, t(product).get(b * gateWidth + col + j));
+      }
+    }
+  }
+
+  /** Row b's new state: {@code value} while its sequence runs, else the carried one. */
+  private static void advance(Step s, int b, Tensor value, int valueOff, Floats prev, Floats state) {
+    int n = s.hidden();
+    boolean running = running(s, b);
+    for (int j = 0; j < n; j++) {
+      t(state).set(b * n + j, running ? value.get(valueOff + j) : t(prev).get(b * n + j));
+    }
+  }
+
+  /** {@link #advance} of h, and the output's row: h while the sequence runs, else zero (or nothing added). */
+  private static void emit(Step s, int b, Tensor value, int valueOff, Floats hPrev, Floats h, Floats out, int outLd,
+      boolean accumulate) {
+    advance(s, b, value, valueOff, hPrev, h);
+    boolean running = running(s, b);
+    for (int j = 0; j < s.hidden(); j++) {
+      int o = b * outLd + j;
+      float v = t(h).get(b * s.hidden() + j);
+      if (running) {
+        t(out).set(o, accumulate ? t(out).get(o) + v : v);
+      } else if (!accumulate) {
+        t(out).set(o, 0f);
+      }
+    }
+  }
+
+  /** dL/dh_t of row b into {@code dh} [H]: dOut + carry; false (and nothing written) for a frozen row. */
+  private static boolean stateGradient(Step s, int b, Floats dOut, int outLd, Floats carry, Tensor dh) {
+    if (!running(s, b)) {
+      return false;
+    }
+    for (int j = 0; j < s.hidden(); j++) {
+      dh.set(j, t(dOut).get(b * outLd + j) + t(carry).get(b * s.hidden() + j));
+    }
+    return true;
+  }
+
+  /** A frozen row's backward: no gate gradient, the carried gradient passed on. */
+  private static void passThrough(Step s, int b, int gateWidth, Floats carry, Floats next, Floats... dGates) {
+    int n = s.hidden();
+    for (Floats d : dGates) {
+      for (int j = 0; j < gateWidth; j++) {
+        t(d).set(b * gateWidth + j, 0f);
+      }
+    }
+    for (int j = 0; j < n; j++) {
+      t(next).set(b * n + j, t(carry).get(b * n + j));
+    }
+  }
+
+  private static void zeroRow(Floats f, int off, int n) {
+    for (int j = 0; j < n; j++) {
+      t(f).set(off + j, 0f);
+    }
+  }
+
+  @Override
+  public void rnnForwardStep(Activation f, Step s, Floats gates, Floats product, Floats hPrev, Floats h, Floats out,
+      int outLd, boolean accumulate) {
+    int n = s.hidden();
+    addProduct(s, gates, n, product, 0, n);
+    for (int b = 0; b < s.batch(); b++) {
+      SCALAR.activate(f, t(gates), b * n, n);
+      emit(s, b, t(gates), b * n, hPrev, h, out, outLd, accumulate);
+    }
+  }
+
+  @Override
+  public void rnnBackwardStep(Activation f, Step s, Floats gates, Floats dOut, int outLd, Floats carry, Floats dGates,
+      Floats next) {
+    int n = s.hidden();
+    Tensor dh = Tensor.zeros(n);
+    for (int b = 0; b < s.batch(); b++) {
+      if (!stateGradient(s, b, dOut, outLd, carry, dh)) {
+        passThrough(s, b, n, carry, next, dGates);
+        continue;
+      }
+      SCALAR.activationBackward(f, t(gates), b * n, dh, 0, t(dGates), b * n, n);
+      zeroRow(next, b * n, n);
+    }
+  }
+
+  private static Tensor orNull(Floats f) {
+    return f == null ? null : t(f);
+  }
+
+  @Override
+  public void lstmForwardStep(boolean coupled, Floats peepI, Floats peepF, Floats peepO, Step s, Floats gates,
+      Floats product, Floats cPrev, Floats c, Floats tanhC, Floats hPrev, Floats h, Floats out, int outLd,
+      boolean accumulate) {
+    int n = s.hidden();
+    int width = (coupled ? 3 : 4) * n;
+    addProduct(s, gates, width, product, 0, width);
+    Tensor cNew = Tensor.zeros(n);
+    Tensor hNew = Tensor.zeros(n);
+    for (int b = 0; b < s.batch(); b++) {
+      SCALAR.lstmForward(t(gates), b * width, t(cPrev), b * n, cNew, 0, t(tanhC), b * n, hNew, 0, orNull(peepI),
+          orNull(peepF), orNull(peepO), n, coupled);
+      advance(s, b, cNew, 0, cPrev, c);
+      emit(s, b, hNew, 0, hPrev, h, out, outLd, accumulate);
+    }
+  }
+  @Override
+  public void lstmBackwardStep(boolean coupled, Floats peepI, Floats peepF, Floats peepO, Step s, Floats gates,
+      Floats cPrev, Floats tanhC, Floats dOut, int outLd, Floats carry, Floats dc, Floats dGates, Floats next) {
+    int n = s.hidden();
+    int width = (coupled ? 3 : 4) * n;
+    Tensor dh = Tensor.zeros(n);
+    for (int b = 0; b < s.batch(); b++) {
+      if (!stateGradient(s, b, dOut, outLd, carry, dh)) {
+        passThrough(s, b, width, carry, next, dGates);
+        continue;
+      }
+      SCALAR.lstmBackward(t(gates), b * width, t(cPrev), b * n, t(tanhC), b * n, dh, 0, t(dc), b * n, t(dGates),
+          b * width, orNull(peepI), orNull(peepF), orNull(peepO), n, coupled);
+      zeroRow(next, b * n, n);
+    }
+  }
+
+  @Override
+  public void gruGatesStep(Step s, Floats gates, Floats product, Floats hPrev, Floats rh) {
+    int n = s.hidden();
+    for (int b = 0; b < s.batch(); b++) {
+      for (int j = 0; j < 2 * n; j++) {
+        t(gates).add(b * 3 * n + j, t(product).get(b * 3 * n + j));
+      }
+      SCALAR.gruForwardGates(t(gates), b * 3 * n, t(hPrev), b * n, t(rh), b * n, n);
+    }
+  }
+
+  @Override
+  public void gruCandidateStep(Step s, Floats gates, Floats product, Floats hPrev, Floats h, Floats out, int outLd,
+      boolean accumulate) {
+    int n = s.hidden();
+    Tensor hNew = Tensor.zeros(n);
+    for (int b = 0; b < s.batch(); b++) {
+      for (int j = 2 * n; j < 3 * n; j++) {
+        t(gates).add(b * 3 * n + j, t(product).get(b * 3 * n + j));
+      }
+      SCALAR.gruForwardCandidate(t(gates), b * 3 * n, t(hPrev), b * n, hNew, 0, n);
+      emit(s, b, hNew, 0, hPrev, h, out, outLd, accumulate);
+    }
+  }
+
+  @Override
+  public void gruCandidateBackwardStep(Step s, Floats gates, Floats hPrev, Floats dOut, int outLd, Floats carry,
+      Floats dGates, Floats next) {
+    int n = s.hidden();
+    Tensor dh = Tensor.zeros(n);
+    for (int b = 0; b < s.batch(); b++) {
+      if (!stateGradient(s, b, dOut, outLd, carry, dh)) {
+        passThrough(s, b, 3 * n, carry, next, dGates);
+        continue;
+      }
+      zeroRow(dGates, b * 3 * n, n);
+      SCALAR.gruBackwardCandidate(t(gates), b * 3 * n, t(hPrev), b * n, dh, 0, t(dGates), b * 3 * n, t(next), b * n, n);
+    }
+  }
+
+  @Override
+  public void gruResetBackwardStep(Step s, Floats gates, Floats hPrev, Floats dRh, Floats dGates, Floats next) {
+    int n = s.hidden();
+    for (int b = 0; b < s.batch(); b++) {
+      if (running(s, b)) {
+        SCALAR.gruBackwardReset(t(gates), b * 3 * n, t(hPrev), b * n, t(dRh), b * n, t(dGates), b * 3 * n, t(next),
+            b * n, n);
+      }
+    }
+  }
+
+  @Override
+  public void gruResetAfterForwardStep(Step s, Floats gates, Floats product, Floats biasHn, Floats hn, Floats hPrev,
+      Floats h, Floats out, int outLd, boolean accumulate) {
+    int n = s.hidden();
+    Tensor hNew = Tensor.zeros(n);
+    for (int b = 0; b < s.batch(); b++) {
+      SCALAR.gruForwardResetAfter(t(gates), b * 3 * n, t(product), b * 3 * n, t(biasHn), t(hPrev), b * n, t(hn), b * n,
+          hNew, 0, n);
+      emit(s, b, hNew, 0, hPrev, h, out, outLd, accumulate);
+    }
+  }
+
+  @Override
+  public void gruResetAfterBackwardStep(Step s, Floats gates, Floats hn, Floats hPrev, Floats dOut, int outLd,
+      Floats carry, Floats dGates, Floats dGh, Floats next) {
+    int n = s.hidden();
+    Tensor dh = Tensor.zeros(n);
+    for (int b = 0; b < s.batch(); b++) {
+      if (!stateGradient(s, b, dOut, outLd, carry, dh)) {
+        passThrough(s, b, 3 * n, carry, next, dGates, dGh);
+        continue;
+      }
+      SCALAR.gruBackwardResetAfter(t(gates), b * 3 * n, t(hn), b * n, t(hPrev), b * n, dh, 0, t(dGates), b * 3 * n,
+          t(dGh), b * 3 * n, t(next), b * n, n);
     }
   }
 

@@ -1,5 +1,6 @@
 package jrnn.gpu;
 
+import jrnn.kernels.Activation;
 import jrnn.tensor.Tensor;
 
 /**
@@ -119,6 +120,99 @@ interface Ops extends AutoCloseable {
    * w -= a m / (sqrt(v) + eHat), the bias corrections folded into a and eHat.
    */
   void adamStep(Floats w, Floats g, Floats m, Floats v, long n, float a, float b1, float b2, float eHat);
+
+  /**
+   * Floats [offset, offset + n) of {@code f}: the same memory, not a copy (a view of a buffer's
+   * rows, for the products and kernels of one time step); freeing it frees nothing.
+   */
+  Floats slice(Floats f, long offset, long n);
+
+  /**
+   * out[j] += the sum over r &lt; rows of a[r lda + j] b[r ldb + j] for j &lt; n, accumulated in
+   * double: a peephole weight's gradient from the gate's pre-activation gradients and the cell
+   * states (SPEC 8-31 .. 8-33).
+   */
+  void addColumnDots(Floats a, int lda, Floats b, int ldb, int rows, int n, Floats out);
+
+  /**
+   * One time step of one layer and direction, for the step kernels below: step {@code t} of
+   * {@code batch} sequences whose lengths are {@code lengths} (on this memory), {@code hidden}
+   * units H. A row whose sequence ended before t is frozen, as in {@code RecurrentLayer}: its
+   * state is carried, its output zero (left as it is when added to), its gradient passed through
+   * unchanged. The buffers a step kernel takes are the step's rows: gates and products [B, G*H],
+   * states [B, H]; outputs [B, outLd] from the direction's column.
+   */
+  record Step(int t, int batch, int hidden, Ints lengths) {}
+
+  /**
+   * A simple recurrent step (SPEC 8-1, 8-2): h = f(gates + product), the activation also left in
+   * {@code gates}; {@code out} gets h, or h is added to it when {@code accumulate}.
+   */
+  void rnnForwardStep(Activation f, Step s, Floats gates, Floats product, Floats hPrev, Floats h, Floats out, int outLd,
+      boolean accumulate);
+
+  /**
+   * Back through {@link #rnnForwardStep} (8-14): with dh = dOut + carry, dGates = f'(h) dh and
+   * next = 0 (the caller adds dGates W_hh); a frozen row: dGates = 0, next = carry.
+   */
+  void rnnBackwardStep(Activation f, Step s, Floats gates, Floats dOut, int outLd, Floats carry, Floats dGates,
+      Floats next);
+
+  /**
+   * An LSTM step (SPEC 8-25 .. 8-34, as {@code Kernels.lstmForward}): gates + product are the
+   * pre-activations (blocks i, f, g, o; f, g, o when {@code coupled}), turned into activations in
+   * place; writes c, tanh(c) and h. Peephole weights [H] may be null (no peepholes; peepI also
+   * when coupled).
+   */
+  void lstmForwardStep(boolean coupled, Floats peepI, Floats peepF, Floats peepO, Step s, Floats gates, Floats product,
+      Floats cPrev, Floats c, Floats tanhC, Floats hPrev, Floats h, Floats out, int outLd, boolean accumulate);
+
+  /**
+   * Back through {@link #lstmForwardStep}: dh = dOut + carry, {@code dc} holds dL/dc_t and
+   * becomes dL/dc_{t-1}; writes dGates and next = 0. A frozen row: dGates = 0, next = carry, dc
+   * unchanged.
+   */
+  void lstmBackwardStep(boolean coupled, Floats peepI, Floats peepF, Floats peepO, Step s, Floats gates, Floats cPrev,
+      Floats tanhC, Floats dOut, int outLd, Floats carry, Floats dc, Floats dGates, Floats next);
+
+  /**
+   * A GRU step with the reset before the product (SPEC 8-35, 8-36), first half: r and z from
+   * gates + product (blocks r, z of rows of width 3H), and rh = r h_{t-1} for the product with
+   * W_hn.
+   */
+  void gruGatesStep(Step s, Floats gates, Floats product, Floats hPrev, Floats rh);
+
+  /**
+   * Its second half (8-37, 8-38): n = tanh(gates_n + product_n), h = (1 - z) h_{t-1} + z n.
+   */
+  void gruCandidateStep(Step s, Floats gates, Floats product, Floats hPrev, Floats h, Floats out, int outLd,
+      boolean accumulate);
+
+  /**
+   * Back through {@link #gruCandidateStep}: with dh = dOut + carry, dGates' z and n blocks, 0 in
+   * its r block, and next = dh (1 - z); a frozen row: dGates = 0, next = carry. The caller then
+   * forms dRh = dGates_n W_hn for {@link #gruResetBackwardStep}.
+   */
+  void gruCandidateBackwardStep(Step s, Floats gates, Floats hPrev, Floats dOut, int outLd, Floats carry, Floats dGates,
+      Floats next);
+
+  /** Back through {@link #gruGatesStep}'s reset: dGates_r = dRh h_{t-1} r (1 - r), next += dRh r; frozen rows untouched. */
+  void gruResetBackwardStep(Step s, Floats gates, Floats hPrev, Floats dRh, Floats dGates, Floats next);
+
+  /**
+   * A GRU step with the reset after the product (PyTorch's, as {@code Kernels.gruForwardResetAfter}):
+   * {@code product} is W_hh h_{t-1} for r, z, n; saves hn = W_hn h_{t-1} + b_hn.
+   */
+  void gruResetAfterForwardStep(Step s, Floats gates, Floats product, Floats biasHn, Floats hn, Floats hPrev, Floats h,
+      Floats out, int outLd, boolean accumulate);
+
+  /**
+   * Back through {@link #gruResetAfterForwardStep}: dGates (the input side), dGh (the recurrent
+   * side, for dW_hh, b_hn and next += dGh W_hh) and next = dh (1 - z); frozen rows: zeros, next =
+   * carry.
+   */
+  void gruResetAfterBackwardStep(Step s, Floats gates, Floats hn, Floats hPrev, Floats dOut, int outLd, Floats carry,
+      Floats dGates, Floats dGh, Floats next);
 
   /** Waits for the work handed to the device (nothing on the host). */
   void synchronize();

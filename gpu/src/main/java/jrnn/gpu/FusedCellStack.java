@@ -1,0 +1,528 @@
+package jrnn.gpu;
+
+import jrnn.cells.CellType;
+import jrnn.cells.ParamNames;
+import jrnn.kernels.Activation;
+import jrnn.layers.Bidirectional;
+import jrnn.layers.RecurrentConfig;
+import jrnn.params.ParamLayout;
+import jrnn.params.Parameters;
+import jrnn.tensor.Tensor;
+
+/**
+ * jrnn's own recurrent stack on an {@link Ops}: every cell of the CPU engine (the ones cuDNN lacks
+ * too: rnn-sigmoid, the peephole and coupled-gate LSTMs, the GRU with the reset before the
+ * product), stacked, bidirectional (concatenated or summed), ragged, with dropout between
+ * layers. It follows the CPU engine's {@code RecurrentCell} and {@code RecurrentLayer}:
+ *
+ * <pre>
+ *   gates[T*B, G*H] = x W_ih^T + b                 one product before the time loop (SPEC 8-18)
+ *   per step:  product = h_{t-1} W_hh^T            one product (two for the GRU, reset before)
+ *              fused kernel: the gate math, the state, the output, the frozen rows
+ *   backward per step: fused kernel for dGates and the state's gradient, then += dGates W_hh
+ *   after the loop: dW_ih, dW_hh, the biases' and peepholes' gradients, dx (8-17 .. 8-19)
+ * </pre>
+ *
+ * <p>Its weight space is the parameters' own layout (the stack's entries are one range of it),
+ * so nothing is mapped: the weights go up and the gradients come down as they are. Dropout
+ * masks between layers are {@link Ops#dropoutMask}'s, drawn from a seed that counts on from the
+ * one given. On {@link CudaOps} it is the GPU's stack for the cells cuDNN lacks; on
+ * {@link HostOps} it runs, and is tested against the CPU engine, on any machine.
+ */
+final class FusedCellStack implements OpsStack {
+  private final Ops ops;
+  private final RecurrentConfig config;
+  private final Parameters host;
+  private final StackRange range;
+  private final int hidden;
+  private final int width;
+  private final int gateWidth;
+  private final Unit[][] units;
+  private final Ops.Floats weights;
+  private final Ops.Floats grads;
+  private final Ops.Floats decay;
+  private long seed;
+
+  // Buffers for T*B rows, grown to the largest seen.
+  private int capacity;
+  private int batchCapacity;
+  private Ops.Floats[] outputs;
+  private Ops.Floats[] dOutputs;
+  private Ops.Floats[] masks;
+  private Ops.Floats[] dropped;
+  private Ops.Floats dx;
+  private Ops.Floats product;
+  private Ops.Floats carry;
+  private Ops.Floats next;
+  private Ops.Floats dc;
+  private Ops.Floats dRh;
+  private Ops.Floats ones;
+  private Ops.Floats finalH;
+  private Ops.Floats finalC;
+  private Ops.Ints lengths;
+
+  // The last forward.
+  private int steps;
+  private int batch;
+  private Ops.Floats input;
+  private boolean droppedOut;
+
+  FusedCellStack(Ops ops, RecurrentConfig config, Parameters params, String prefix, long dropoutSeed) {
+    this.ops = ops;
+    this.config = config;
+    this.host = params;
+    this.range = StackRange.of(params.layout(), prefix, "FusedCellStack");
+    this.hidden = config.hiddenSize();
+    this.width = config.outputSize();
+    this.gateWidth = config.cell().gates() * hidden;
+    this.seed = dropoutSeed;
+    this.weights = ops.floats(range.count(), "the recurrent stack's weights");
+    this.grads = ops.floats(range.count(), "the recurrent stack's gradients");
+    this.decay = ops.floats(range.count(), "the recurrent stack's decay mask");
+    ops.upload(decay, range.decay(), range.count());
+    this.units = new Unit[config.layers()][config.directions()];
+    for (int l = 0; l < config.layers(); l++) {
+      for (int d = 0; d < config.directions(); d++) {
+        units[l][d] = new Unit(prefix, l, d);
+      }
+    }
+    int layers = config.layers();
+    outputs = new Ops.Floats[layers];
+    dOutputs = new Ops.Floats[layers];
+    masks = new Ops.Floats[layers];
+    dropped = new Ops.Floats[layers];
+    uploadWeights();
+  }
+
+  /** One layer's one direction: its parameters' places in the weight space and its buffers. */
+  private final class Unit {
+    final int inputWidth;
+    final boolean reverse;
+    final int stateSlot;
+    final Ops.Floats wIh;
+    final Ops.Floats wHh;
+    final Ops.Floats bias;
+    final Ops.Floats biasHh;
+    final Ops.Floats biasHn;
+    final Ops.Floats peepI;
+    final Ops.Floats peepF;
+    final Ops.Floats peepO;
+    final Ops.Floats gWIh;
+    final Ops.Floats gWHh;
+    final Ops.Floats gBias;
+    final Ops.Floats gBiasHh;
+    final Ops.Floats gBiasHn;
+    final Ops.Floats gPeepI;
+    final Ops.Floats gPeepF;
+    final Ops.Floats gPeepO;
+    /** [T, B, G*H]: pre-activations, then the gates' activations. */
+    Ops.Floats gates;
+    Ops.Floats dGates;
+    /** [T + 1, B, H] states by slot, as RecurrentLayer's: step t reads slot t and writes t + 1 (reversed: t + 1, t). */
+    Ops.Floats h;
+    Ops.Floats c;
+    Ops.Floats tanhC;
+    /** GRU, reset before: r * h_{t-1}; reset after: W_hn h_{t-1} + b_hn; [T, B, H]. */
+    Ops.Floats saved;
+    /** GRU, reset after: the recurrent side's pre-activation gradients [T, B, 3H]. */
+    Ops.Floats dGh;
+
+    Unit(String prefix, int layer, int direction) {
+      this.inputWidth = config.layerInputSize(layer);
+      this.reverse = direction == 1;
+      this.stateSlot = layer * config.directions() + direction;
+      wIh = weight(prefix, "weight_ih", layer, direction, weights);
+      wHh = weight(prefix, "weight_hh", layer, direction, weights);
+      bias = weight(prefix, "bias", layer, direction, weights);
+      biasHh = weight(prefix, "bias_hh", layer, direction, weights);
+      biasHn = weight(prefix, "bias_hn", layer, direction, weights);
+      peepI = weight(prefix, "weight_ci", layer, direction, weights);
+      peepF = weight(prefix, "weight_cf", layer, direction, weights);
+      peepO = weight(prefix, "weight_co", layer, direction, weights);
+      gWIh = weight(prefix, "weight_ih", layer, direction, grads);
+      gWHh = weight(prefix, "weight_hh", layer, direction, grads);
+      gBias = weight(prefix, "bias", layer, direction, grads);
+      gBiasHh = weight(prefix, "bias_hh", layer, direction, grads);
+      gBiasHn = weight(prefix, "bias_hn", layer, direction, grads);
+      gPeepI = weight(prefix, "weight_ci", layer, direction, grads);
+      gPeepF = weight(prefix, "weight_cf", layer, direction, grads);
+      gPeepO = weight(prefix, "weight_co", layer, direction, grads);
+    }
+
+    /** The entry's slice of {@code space}, or null when the stack has no such parameter. */
+    private Ops.Floats weight(String prefix, String kind, int layer, int direction, Ops.Floats space) {
+      String name = ParamNames.recurrent(prefix, kind, layer, direction);
+      ParamLayout layout = host.layout();
+      return layout.contains(name) ? ops.slice(space, range.offset(layout, name), layout.get(name).size()) : null;
+    }
+
+    void allocate(int rows, int batch) {
+      free();
+      gates = ops.floats((long) rows * gateWidth, "gates");
+      dGates = ops.floats((long) rows * gateWidth, "gate gradients");
+      h = ops.floats((long) (rows + batch) * hidden, "hidden states");
+      if (config.cell().hasCellState()) {
+        c = ops.floats((long) (rows + batch) * hidden, "cell states");
+        tanhC = ops.floats((long) rows * hidden, "tanh of the cell states");
+      }
+      if (config.cell() instanceof CellType.Gru gru) {
+        saved = ops.floats((long) rows * hidden, "the GRU's saved products");
+        if (gru.resetAfter()) {
+          dGh = ops.floats((long) rows * gateWidth, "the GRU's recurrent gradients");
+        }
+      }
+    }
+
+    void free() {
+      for (Ops.Floats f : new Ops.Floats[] {gates, dGates, h, c, tanhC, saved, dGh}) {
+        ops.free(f);
+      }
+    }
+
+    private Ops.Floats stateSlot(Ops.Floats states, int slot) {
+      return ops.slice(states, (long) slot * batch * hidden, (long) batch * hidden);
+    }
+
+    private Ops.Floats stepRows(Ops.Floats buffer, int t, int rowWidth) {
+      return ops.slice(buffer, (long) t * batch * rowWidth, (long) batch * rowWidth);
+    }
+
+    /** Step t's rows of a [T, B, W] output from column {@code col}. */
+    private Ops.Floats outputRows(Ops.Floats out, int t, int col) {
+      return ops.slice(out, (long) t * batch * width + col, (long) (batch - 1) * width + hidden);
+    }
+
+    private int column() {
+      return config.bidirectional() == Bidirectional.CONCAT && reverse ? hidden : 0;
+    }
+
+    private boolean accumulates() {
+      return config.bidirectional() == Bidirectional.SUM && reverse;
+    }
+
+    void forward(Ops.Floats x, Ops.Floats out, Ops.Floats h0, Ops.Floats c0) {
+      int rows = steps * batch;
+      ops.gemm(false, true, rows, gateWidth, inputWidth, 1f, x, inputWidth, wIh, inputWidth, 0f, gates, gateWidth);
+      ops.addToRows(gates, rows, gateWidth, bias);
+      if (biasHh != null) {
+        ops.addToRows(gates, rows, gateWidth, biasHh);
+      }
+      int initial = reverse ? steps : 0;
+      initialState(h, initial, h0);
+      if (c != null) {
+        initialState(c, initial, c0);
+      }
+      CellType cell = config.cell();
+      for (int k = 0; k < steps; k++) {
+        int t = reverse ? steps - 1 - k : k;
+        Ops.Step step = new Ops.Step(t, batch, hidden, lengths);
+        Ops.Floats hPrev = stateSlot(h, reverse ? t + 1 : t);
+        Ops.Floats hNext = stateSlot(h, reverse ? t : t + 1);
+        Ops.Floats g = stepRows(gates, t, gateWidth);
+        Ops.Floats o = outputRows(out, t, column());
+        if (cell instanceof CellType.Simple s) {
+          ops.gemm(false, true, batch, hidden, hidden, 1f, hPrev, hidden, wHh, hidden, 0f, product, hidden);
+          ops.rnnForwardStep(s.activation(), step, g, product, hPrev, hNext, o, width, accumulates());
+        } else if (cell instanceof CellType.Lstm lstm) {
+          ops.gemm(false, true, batch, gateWidth, hidden, 1f, hPrev, hidden, wHh, hidden, 0f, product, gateWidth);
+          ops.lstmForwardStep(lstm.coupled(), peepI, peepF, peepO, step, g, product, stateSlot(c, reverse ? t + 1 : t),
+              stateSlot(c, reverse ? t : t + 1), stepRows(tanhC, t, hidden), hPrev, hNext, o, width, accumulates());
+        } else if (((CellType.Gru) cell).resetAfter()) {
+          ops.gemm(false, true, batch, gateWidth, hidden, 1f, hPrev, hidden, wHh, hidden, 0f, product, gateWidth);
+          ops.gruResetAfterForwardStep(step, g, product, biasHn, stepRows(saved, t, hidden), hPrev, hNext, o, width,
+              accumulates());
+        } else {
+          // The reset multiplies the state before W_hn does (SPEC 8-37): two products.
+          Ops.Floats rh = stepRows(saved, t, hidden);
+          ops.gemm(false, true, batch, 2 * hidden, hidden, 1f, hPrev, hidden, wHh, hidden, 0f, product, gateWidth);
+          ops.gruGatesStep(step, g, product, hPrev, rh);
+          ops.gemm(false, true, batch, hidden, hidden, 1f, rh, hidden, candidateRows(wHh), hidden, 0f,
+              candidateColumns(product), gateWidth);
+          ops.gruCandidateStep(step, g, product, hPrev, hNext, o, width, accumulates());
+        }
+      }
+      int last = reverse ? 0 : steps;
+      ops.copy(stateSlot(finalH, stateSlot), stateSlot(h, last), (long) batch * hidden);
+      if (c != null) {
+        ops.copy(stateSlot(finalC, stateSlot), stateSlot(c, last), (long) batch * hidden);
+      }
+    }
+
+    private void initialState(Ops.Floats states, int slot, Ops.Floats given) {
+      if (given == null) {
+        ops.zero(stateSlot(states, slot), (long) batch * hidden);
+      } else {
+        ops.copy(stateSlot(states, slot), stateSlot(given, stateSlot), (long) batch * hidden);
+      }
+    }
+
+    /** W_hn, the candidate's rows of W_hh [3H, H]. */
+    private Ops.Floats candidateRows(Ops.Floats w) {
+      return ops.slice(w, 2L * hidden * hidden, (long) hidden * hidden);
+    }
+
+    /** The candidate's columns of a [rows, 3H] buffer, from column 2H. */
+    private Ops.Floats candidateColumns(Ops.Floats m) {
+      return ops.slice(m, 2L * hidden, m.size() - 2L * hidden);
+    }
+
+    /**
+     * Back through time from dOut (this direction's columns of [T, B, W]); writes (or, when
+     * {@code accumulate}, adds) dL/dx to {@code dIn} and adds the weights' gradients.
+     */
+    void backward(Ops.Floats x, Ops.Floats dOut, Ops.Floats dIn, boolean accumulate) {
+      int rows = steps * batch;
+      long n = (long) batch * hidden;
+      ops.zero(carry, n);
+      if (c != null) {
+        ops.zero(dc, n);
+      }
+      CellType cell = config.cell();
+      for (int k = steps - 1; k >= 0; k--) {
+        int t = reverse ? steps - 1 - k : k;
+        Ops.Step step = new Ops.Step(t, batch, hidden, lengths);
+        Ops.Floats hPrev = stateSlot(h, reverse ? t + 1 : t);
+        Ops.Floats g = stepRows(gates, t, gateWidth);
+        Ops.Floats dg = stepRows(dGates, t, gateWidth);
+        Ops.Floats dO = outputRows(dOut, t, column());
+        if (cell instanceof CellType.Simple s) {
+          ops.rnnBackwardStep(s.activation(), step, g, dO, width, carry, dg, next);
+          ops.gemm(false, false, batch, hidden, hidden, 1f, dg, hidden, wHh, hidden, 1f, next, hidden);
+        } else if (cell instanceof CellType.Lstm lstm) {
+          ops.lstmBackwardStep(lstm.coupled(), peepI, peepF, peepO, step, g, stateSlot(c, reverse ? t + 1 : t),
+              stepRows(tanhC, t, hidden), dO, width, carry, dc, dg, next);
+          ops.gemm(false, false, batch, hidden, gateWidth, 1f, dg, gateWidth, wHh, hidden, 1f, next, hidden);
+        } else if (((CellType.Gru) cell).resetAfter()) {
+          Ops.Floats dgh = stepRows(dGh, t, gateWidth);
+          ops.gruResetAfterBackwardStep(step, g, stepRows(saved, t, hidden), hPrev, dO, width, carry, dg, dgh, next);
+          ops.gemm(false, false, batch, hidden, gateWidth, 1f, dgh, gateWidth, wHh, hidden, 1f, next, hidden);
+        } else {
+          ops.gruCandidateBackwardStep(step, g, hPrev, dO, width, carry, dg, next);
+          ops.gemm(false, false, batch, hidden, hidden, 1f, candidateColumns(dg), gateWidth, candidateRows(wHh), hidden,
+              0f, dRh, hidden);
+          ops.gruResetBackwardStep(step, g, hPrev, dRh, dg, next);
+          ops.gemm(false, false, batch, hidden, 2 * hidden, 1f, dg, gateWidth, wHh, hidden, 1f, next, hidden);
+        }
+        Ops.Floats swap = carry;
+        carry = next;
+        next = swap;
+      }
+      // After the loop, all steps at once (SPEC 8-17 .. 8-19).
+      ops.gemm(false, false, rows, inputWidth, gateWidth, 1f, dGates, gateWidth, wIh, inputWidth, accumulate ? 1f : 0f,
+          dIn, inputWidth);
+      ops.gemm(true, false, gateWidth, inputWidth, rows, 1f, dGates, gateWidth, x, inputWidth, 1f, gWIh, inputWidth);
+      addColumnSums(dGates, 0, gateWidth, gBias);
+      if (gBiasHh != null) {
+        addColumnSums(dGates, 0, gateWidth, gBiasHh);
+      }
+      int firstPrev = reverse ? 1 : 0;
+      Ops.Floats previous = ops.slice(h, (long) firstPrev * batch * hidden, (long) rows * hidden);
+      if (cell instanceof CellType.Gru gru && gru.resetAfter()) {
+        ops.gemm(true, false, gateWidth, hidden, rows, 1f, dGh, gateWidth, previous, hidden, 1f, gWHh, hidden);
+        addColumnSums(dGh, 2 * hidden, hidden, gBiasHn);
+      } else if (cell instanceof CellType.Gru) {
+        ops.gemm(true, false, 2 * hidden, hidden, rows, 1f, dGates, gateWidth, previous, hidden, 1f, gWHh, hidden);
+        ops.gemm(true, false, hidden, hidden, rows, 1f, candidateColumns(dGates), gateWidth, saved, hidden, 1f,
+            candidateRows(gWHh), hidden);
+      } else {
+        ops.gemm(true, false, gateWidth, hidden, rows, 1f, dGates, gateWidth, previous, hidden, 1f, gWHh, hidden);
+      }
+      if (peepF != null) {
+        // d p_f = sum dF * c_{t-1}, d p_i = sum dI * c_{t-1}, d p_o = sum dO * c_t (SPEC 8-31 .. 8-33)
+        boolean coupled = ((CellType.Lstm) cell).coupled();
+        int fCol = coupled ? 0 : hidden;
+        Ops.Floats cPrev = ops.slice(c, (long) firstPrev * batch * hidden, (long) rows * hidden);
+        Ops.Floats cNow = ops.slice(c, (long) (1 - firstPrev) * batch * hidden, (long) rows * hidden);
+        ops.addColumnDots(columns(dGates, fCol), gateWidth, cPrev, hidden, rows, hidden, gPeepF);
+        ops.addColumnDots(columns(dGates, fCol + 2 * hidden), gateWidth, cNow, hidden, rows, hidden, gPeepO);
+        if (peepI != null) {
+          ops.addColumnDots(dGates, gateWidth, cPrev, hidden, rows, hidden, gPeepI);
+        }
+      }
+    }
+
+    private Ops.Floats columns(Ops.Floats m, int col) {
+      return ops.slice(m, col, m.size() - col);
+    }
+
+    /** out[j] += the sum over the T*B rows of m[r][col + j], j &lt; n: a product with a row of ones. */
+    private void addColumnSums(Ops.Floats m, int col, int n, Ops.Floats out) {
+      int rows = steps * batch;
+      ops.gemm(false, false, 1, n, rows, 1f, ones, rows, columns(m, col), gateWidth, 1f, out, n);
+    }
+  }
+
+  @Override
+  public void uploadWeights() {
+    ops.upload(weights, host.values().view(range.first(), range.count()), range.count());
+  }
+
+  /** Sizes the buffers for T*B rows of B sequences, growing them when needed. */
+  private void prepare(int steps, int batch) {
+    int rows = steps * batch;
+    if (rows > capacity || batch > batchCapacity) {
+      capacity = Math.max(rows, capacity);
+      batchCapacity = Math.max(batch, batchCapacity);
+      for (Unit[] layer : units) {
+        for (Unit u : layer) {
+          u.allocate(capacity, batchCapacity);
+        }
+      }
+      for (int l = 0; l < config.layers(); l++) {
+        ops.free(outputs[l]);
+        ops.free(dOutputs[l]);
+        ops.free(masks[l]);
+        ops.free(dropped[l]);
+        outputs[l] = ops.floats((long) capacity * width, "a layer's outputs");
+        dOutputs[l] = l < config.layers() - 1 ? ops.floats((long) capacity * width, "a layer's output gradients") : null;
+        if (l > 0 && config.dropout() > 0) {
+          masks[l] = ops.floats((long) capacity * width, "a dropout mask");
+          dropped[l] = ops.floats((long) capacity * width, "a layer's input after dropout");
+        }
+      }
+      for (Ops.Floats f : new Ops.Floats[] {dx, product, carry, next, dc, dRh, ones, finalH, finalC}) {
+        ops.free(f);
+      }
+      long stateRows = (long) batchCapacity * hidden;
+      dx = ops.floats((long) capacity * config.inputSize(), "the stack's input gradient");
+      product = ops.floats((long) batchCapacity * gateWidth, "a step's recurrent product");
+      carry = ops.floats(stateRows, "a state gradient");
+      next = ops.floats(stateRows, "a state gradient");
+      dc = ops.floats(stateRows, "a cell state gradient");
+      dRh = ops.floats(stateRows, "the GRU's reset gradient");
+      ones = ops.floats(capacity, "ones");
+      ops.upload(ones, Tensor.zeros(capacity).fill(1f), capacity);
+      finalH = ops.floats(config.stateSlots() * stateRows, "final hidden states");
+      finalC = config.cell().hasCellState() ? ops.floats(config.stateSlots() * stateRows, "final cell states") : null;
+    }
+    if (lengths == null || lengths.size() != batch) {
+      ops.free(lengths);
+      lengths = ops.ints(batch, "sequence lengths");
+    }
+  }
+
+  @Override
+  public Ops.Floats forward(Ops.Floats x, int steps, int batch, int[] lengths, Ops.Floats h0, Ops.Floats c0,
+      boolean training) {
+    prepare(steps, batch);
+    this.steps = steps;
+    this.batch = batch;
+    this.input = x;
+    ops.upload(this.lengths, lengths);
+    long rows = (long) steps * batch;
+    droppedOut = training && config.dropout() > 0;
+    Ops.Floats in = x;
+    for (int l = 0; l < config.layers(); l++) {
+      if (l > 0 && droppedOut) {
+        ops.dropoutMask(masks[l], rows * width, (float) config.dropout(), seed++);
+        ops.copy(dropped[l], in, rows * width);
+        ops.multiply(dropped[l], masks[l], rows * width);
+        in = dropped[l];
+      }
+      for (Unit u : units[l]) {
+        u.forward(in, outputs[l], h0, c0);
+      }
+      in = outputs[l];
+    }
+    return outputs[config.layers() - 1];
+  }
+
+  @Override
+  public Ops.Floats finalH() {
+    return finalH;
+  }
+
+  @Override
+  public Ops.Floats finalC() {
+    return finalC;
+  }
+
+  @Override
+  public Ops.Floats backward(Ops.Floats dy) {
+    ops.zero(grads, range.count());
+    long rows = (long) steps * batch;
+    Ops.Floats dOut = dy;
+    for (int l = config.layers() - 1; l >= 0; l--) {
+      Ops.Floats in = l == 0 ? input : droppedOut ? dropped[l] : outputs[l - 1];
+      Ops.Floats dIn = l == 0 ? dx : dOutputs[l - 1];
+      for (int d = 0; d < config.directions(); d++) {
+        units[l][d].backward(in, dOut, dIn, d == 1);
+      }
+      if (l > 0 && droppedOut) {
+        ops.multiply(dIn, masks[l], rows * width);
+      }
+      dOut = dIn;
+    }
+    return dx;
+  }
+
+  @Override
+  public void addWeightGradients() {
+    Tensor g = Tensor.zeros(range.count());
+    ops.download(g, grads, range.count());
+    Tensor to = host.grads().view(range.first(), range.count());
+    for (int i = 0; i < range.count(); i++) {
+      to.add(i, g.get(i));
+    }
+  }
+
+  @Override
+  public Ops.Floats weights() {
+    return weights;
+  }
+
+  @Override
+  public Ops.Floats weightGradients() {
+    return grads;
+  }
+
+  @Override
+  public long weightCount() {
+    return range.count();
+  }
+
+  @Override
+  public Ops.Floats gradientMask() {
+    return null;
+  }
+
+  @Override
+  public Ops.Floats decayMask() {
+    return decay;
+  }
+
+  @Override
+  public void weightsToHost() {
+    ops.download(host.values().view(range.first(), range.count()), weights, range.count());
+  }
+
+  @Override
+  public void vectorToHost(Ops.Floats vector, Tensor flat, boolean signed) {
+    ops.download(flat.view(range.first(), range.count()), vector, range.count());
+  }
+
+  @Override
+  public void vectorFromHost(Tensor flat, Ops.Floats vector, boolean signed) {
+    ops.upload(vector, flat.view(range.first(), range.count()), range.count());
+  }
+
+  @Override
+  public void close() {
+    for (Unit[] layer : units) {
+      for (Unit u : layer) {
+        u.free();
+      }
+    }
+    for (int l = 0; l < config.layers(); l++) {
+      ops.free(outputs[l]);
+      ops.free(dOutputs[l]);
+      ops.free(masks[l]);
+      ops.free(dropped[l]);
+    }
+    for (Ops.Floats f : new Ops.Floats[] {weights, grads, decay, dx, product, carry, next, dc, dRh, ones, finalH,
+        finalC}) {
+      ops.free(f);
+    }
+    ops.free(lengths);
+  }
+}
