@@ -27,10 +27,21 @@ import org.bytedeco.javacpp.FloatPointer;
  * products on TF32 tensor cores, as PyTorch's cuDNN RNNs do by default
  * ({@code torch.backends.cudnn.allow_tf32}); {@code fp32} keeps every product in fp32, which the
  * tests use to agree with the CPU engine to fp32's tolerance.
+ *
+ * <p>Training runs each recurrent stack in cuDNN where cuDNN has its cell and its merge of the
+ * directions, and in jrnn's own {@link FusedCellStack} (cuBLAS products per step, fused kernels
+ * compiled by NVRTC) otherwise: rnn-sigmoid, the peephole and coupled-gate LSTMs, the GRU with the
+ * reset before the product, and directions summed ({@link #STACK_PROPERTY}).
  */
 public final class CudaBackend implements GpuBackend {
   /** The system property that picks cuDNN's math: {@code default} or {@code fp32}. */
   public static final String MATH_PROPERTY = "jrnn.gpu.math";
+  /**
+   * The system property that picks the training's recurrent stacks: {@code cudnn} (the default:
+   * cuDNN's where it has the cell and the merge, jrnn's own {@link FusedCellStack} otherwise) or
+   * {@code jrnn} (jrnn's own for every stack, to compare the two on one device).
+   */
+  public static final String STACK_PROPERTY = "jrnn.gpu.stack";
 
   private final Cuda cuda;
   private long dropoutSeeds = 1;
@@ -64,6 +75,19 @@ public final class CudaBackend implements GpuBackend {
     }
   }
 
+  /** Whether {@code cfg}'s stack runs in cuDNN rather than in jrnn's own kernels. */
+  static boolean trainsInCudnn(RecurrentConfig cfg) {
+    String v = System.getProperty(STACK_PROPERTY, "cudnn").trim().toLowerCase(Locale.ROOT);
+    switch (v) {
+      case "cudnn":
+        return CudnnRecurrentStack.unsupportedReason(cfg) == null;
+      case "jrnn":
+        return false;
+      default:
+        throw new IllegalArgumentException(STACK_PROPERTY + " is '" + v + "'; expected cudnn or jrnn");
+    }
+  }
+
   @Override
   public String describe() {
     return cuda.description + ", cuDNN math " + mathMode().name().toLowerCase(Locale.ROOT);
@@ -71,12 +95,21 @@ public final class CudaBackend implements GpuBackend {
 
   @Override
   public String unsupportedReason(RecurrentConfig cfg) {
-    return CudnnRecurrentStack.unsupportedReason(cfg);
+    return null;
   }
 
   @Override
   public synchronized DeviceRecurrentStack recurrentStack(RecurrentConfig cfg, Parameters params, String prefix) {
-    return new CudnnRecurrentStack(cuda, cfg, params, prefix, mathMode(), dropoutSeeds++);
+    return trainsInCudnn(cfg) ? new CudnnRecurrentStack(cuda, cfg, params, prefix, mathMode(), dropoutSeeds++)
+        : new OpsDeviceStack(ops(), cfg, params, prefix, dropoutSeeds++ << 32);
+  }
+
+  /** The kernels, compiled when first needed. */
+  private CudaOps ops() {
+    if (ops == null) {
+      ops = new CudaOps(cuda);
+    }
+    return ops;
   }
 
   @Override
@@ -90,13 +123,12 @@ public final class CudaBackend implements GpuBackend {
     if (reason != null) {
       throw new IllegalArgumentException(reason);
     }
-    if (ops == null) {
-      ops = new CudaOps(cuda);
-    }
     ModelConfig cfg = model.config();
-    CudnnRecurrentStack stack = new CudnnRecurrentStack(cuda, cfg.recurrent(), model.parameters(), ModelConfig.RNN_PREFIX,
-        mathMode(), dropoutSeeds++);
-    return new OpsTraining(ops, stack, cfg, model.parameters(), training);
+    OpsStack stack = trainsInCudnn(cfg.recurrent())
+        ? new CudnnRecurrentStack(cuda, cfg.recurrent(), model.parameters(), ModelConfig.RNN_PREFIX, mathMode(),
+            dropoutSeeds++)
+        : new FusedCellStack(ops(), cfg.recurrent(), model.parameters(), ModelConfig.RNN_PREFIX, dropoutSeeds++ << 32);
+    return new OpsTraining(ops(), stack, cfg, model.parameters(), training);
   }
 
   @Override

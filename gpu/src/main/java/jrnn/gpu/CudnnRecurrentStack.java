@@ -115,11 +115,11 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
   static String unsupportedReason(RecurrentConfig cfg) {
     if (cellMode(cfg.cell()) < 0) {
       return "cuDNN has no " + cfg.cell().name() + " cell (it has rnn-tanh, rnn-relu, lstm and gru-reset-after);"
-          + " stacks of " + cfg.cell().name() + " run on the CPU (docs/gpu.md)";
+          + " jrnn's own kernels run stacks of " + cfg.cell().name() + " on the GPU (docs/gpu.md)";
     }
     if (cfg.bidirectional() == Bidirectional.SUM) {
       return "cuDNN's bidirectional layers pass the concatenation of both directions to the next layer;"
-          + " a stack that sums them (--bidirectional sum) runs on the CPU; use concat for the GPU";
+          + " jrnn's own kernels run a stack that sums them (--bidirectional sum) on the GPU (docs/gpu.md)";
     }
     return null;
   }

@@ -25,8 +25,9 @@ import jrnn.tensor.Tensor;
  *
  * <p>Its weight space is the parameters' own layout (the stack's entries are one range of it),
  * so nothing is mapped: the weights go up and the gradients come down as they are. Dropout
- * masks between layers are {@link Ops#dropoutMask}'s, drawn from a seed that counts on from the
- * one given. On {@link CudaOps} it is the GPU's stack for the cells cuDNN lacks; on
+ * masks between layers are {@link Ops#dropoutMask}'s, layer l's from seed + l, the seed given by
+ * {@link #seedDropout} (OpsTraining draws it from the trainer's generator, so that a resumed run
+ * draws the same masks) or counted on from the last. On {@link CudaOps} it is the GPU's stack for the cells cuDNN lacks; on
  * {@link HostOps} it runs, and is tested against the CPU engine, on any machine.
  */
 final class FusedCellStack implements OpsStack {
@@ -59,6 +60,8 @@ final class FusedCellStack implements OpsStack {
   private Ops.Floats ones;
   private Ops.Floats finalH;
   private Ops.Floats finalC;
+  private Ops.Floats initialHGradient;
+  private Ops.Floats initialCGradient;
   private Ops.Ints lengths;
 
   // The last forward.
@@ -270,12 +273,13 @@ final class FusedCellStack implements OpsStack {
      * Back through time from dOut (this direction's columns of [T, B, W]); writes (or, when
      * {@code accumulate}, adds) dL/dx to {@code dIn} and adds the weights' gradients.
      */
-    void backward(Ops.Floats x, Ops.Floats dOut, Ops.Floats dIn, boolean accumulate) {
+    void backward(Ops.Floats x, Ops.Floats dOut, Ops.Floats dFinalH, Ops.Floats dFinalC, Ops.Floats dIn,
+        boolean accumulate) {
       int rows = steps * batch;
       long n = (long) batch * hidden;
-      ops.zero(carry, n);
+      initialState(carry, 0, dFinalH);
       if (c != null) {
-        ops.zero(dc, n);
+        initialState(dc, 0, dFinalC);
       }
       CellType cell = config.cell();
       for (int k = steps - 1; k >= 0; k--) {
@@ -306,6 +310,10 @@ final class FusedCellStack implements OpsStack {
         Ops.Floats swap = carry;
         carry = next;
         next = swap;
+      }
+      ops.copy(stateSlot(initialHGradient, stateSlot), carry, n);
+      if (c != null) {
+        ops.copy(stateSlot(initialCGradient, stateSlot), dc, n);
       }
       // After the loop, all steps at once (SPEC 8-17 .. 8-19).
       ops.gemm(false, false, rows, inputWidth, gateWidth, 1f, dGates, gateWidth, wIh, inputWidth, accumulate ? 1f : 0f,
@@ -380,7 +388,8 @@ final class FusedCellStack implements OpsStack {
           dropped[l] = ops.floats((long) capacity * width, "a layer's input after dropout");
         }
       }
-      for (Ops.Floats f : new Ops.Floats[] {dx, product, carry, next, dc, dRh, ones, finalH, finalC}) {
+      for (Ops.Floats f : new Ops.Floats[] {dx, product, carry, next, dc, dRh, ones, finalH, finalC, initialHGradient,
+          initialCGradient}) {
         ops.free(f);
       }
       long stateRows = (long) batchCapacity * hidden;
@@ -394,6 +403,9 @@ final class FusedCellStack implements OpsStack {
       ops.upload(ones, Tensor.zeros(capacity).fill(1f), capacity);
       finalH = ops.floats(config.stateSlots() * stateRows, "final hidden states");
       finalC = config.cell().hasCellState() ? ops.floats(config.stateSlots() * stateRows, "final cell states") : null;
+      initialHGradient = ops.floats(config.stateSlots() * stateRows, "initial hidden states' gradients");
+      initialCGradient = config.cell().hasCellState()
+          ? ops.floats(config.stateSlots() * stateRows, "initial cell states' gradients") : null;
     }
     if (lengths == null || lengths.size() != batch) {
       ops.free(lengths);
@@ -414,7 +426,7 @@ final class FusedCellStack implements OpsStack {
     Ops.Floats in = x;
     for (int l = 0; l < config.layers(); l++) {
       if (l > 0 && droppedOut) {
-        ops.dropoutMask(masks[l], rows * width, (float) config.dropout(), seed++);
+        ops.dropoutMask(masks[l], rows * width, (float) config.dropout(), seed + l);
         ops.copy(dropped[l], in, rows * width);
         ops.multiply(dropped[l], masks[l], rows * width);
         in = dropped[l];
@@ -424,7 +436,15 @@ final class FusedCellStack implements OpsStack {
       }
       in = outputs[l];
     }
+    if (droppedOut) {
+      seed += config.layers();
+    }
     return outputs[config.layers() - 1];
+  }
+
+  @Override
+  public void seedDropout(long seed) {
+    this.seed = seed;
   }
 
   @Override
@@ -439,6 +459,15 @@ final class FusedCellStack implements OpsStack {
 
   @Override
   public Ops.Floats backward(Ops.Floats dy) {
+    return backward(dy, null, null);
+  }
+
+  /**
+   * {@link #backward(Ops.Floats)} with the gradients of the final states too ([layers*D, B, H];
+   * null: zero); {@link #initialHGradient()} and {@link #initialCGradient()} then hold the
+   * initial states'.
+   */
+  Ops.Floats backward(Ops.Floats dy, Ops.Floats dFinalH, Ops.Floats dFinalC) {
     ops.zero(grads, range.count());
     long rows = (long) steps * batch;
     Ops.Floats dOut = dy;
@@ -446,7 +475,7 @@ final class FusedCellStack implements OpsStack {
       Ops.Floats in = l == 0 ? input : droppedOut ? dropped[l] : outputs[l - 1];
       Ops.Floats dIn = l == 0 ? dx : dOutputs[l - 1];
       for (int d = 0; d < config.directions(); d++) {
-        units[l][d].backward(in, dOut, dIn, d == 1);
+        units[l][d].backward(in, dOut, dFinalH, dFinalC, dIn, d == 1);
       }
       if (l > 0 && droppedOut) {
         ops.multiply(dIn, masks[l], rows * width);
@@ -454,6 +483,16 @@ final class FusedCellStack implements OpsStack {
       dOut = dIn;
     }
     return dx;
+  }
+
+  /** dL/dh0 [layers*D, B, H] after the last backward. */
+  Ops.Floats initialHGradient() {
+    return initialHGradient;
+  }
+
+  /** dL/dc0 (LSTM) after the last backward, else null. */
+  Ops.Floats initialCGradient() {
+    return initialCGradient;
   }
 
   @Override
@@ -520,7 +559,7 @@ final class FusedCellStack implements OpsStack {
       ops.free(dropped[l]);
     }
     for (Ops.Floats f : new Ops.Floats[] {weights, grads, decay, dx, product, carry, next, dc, dRh, ones, finalH,
-        finalC}) {
+        finalC, initialHGradient, initialCGradient}) {
       ops.free(f);
     }
     ops.free(lengths);

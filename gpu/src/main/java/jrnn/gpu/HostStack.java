@@ -34,29 +34,10 @@ final class HostStack implements OpsStack {
     this.prefix = prefix;
     this.device = new Parameters(params.layout());
     this.stack = new RecurrentStack(config, device, prefix, Kernels.best());
-    int from = Integer.MAX_VALUE;
-    int to = 0;
-    int total = 0;
-    for (ParamLayout.Entry e : params.layout().entries()) {
-      if (e.name().startsWith(prefix)) {
-        from = Math.min(from, e.offset());
-        to = Math.max(to, e.offset() + e.size());
-        total += e.size();
-      }
-    }
-    if (to - from != total) {
-      throw new IllegalStateException("HostStack: the parameters under " + prefix + " are not one range of the layout");
-    }
-    this.first = from;
-    this.count = total;
-    this.decay = Tensor.zeros(total);
-    for (ParamLayout.Entry e : params.layout().entries()) {
-      if (e.name().startsWith(prefix) && e.name().contains("weight")) {
-        for (int i = 0; i < e.size(); i++) {
-          decay.set(e.offset() - first + i, 1f);
-        }
-      }
-    }
+    StackRange range = StackRange.of(params.layout(), prefix, "HostStack");
+    this.first = range.first();
+    this.count = range.count();
+    this.decay = range.decay();
     uploadWeights();
   }
 

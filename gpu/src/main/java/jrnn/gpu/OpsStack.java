@@ -6,7 +6,8 @@ import jrnn.tensor.Tensor;
  * A recurrent stack whose inputs, outputs and states are buffers of an {@link Ops}, and whose
  * weights are a model's {@link jrnn.params.Parameters} (jrnn's layout, read on
  * {@link #uploadWeights}; gradients added to them by {@link #addWeightGradients}):
- * {@link CudnnRecurrentStack} on the GPU, {@link HostStack} its twin on the host.
+ * {@link CudnnRecurrentStack} and {@link FusedCellStack} on the GPU; {@link HostStack}, the
+ * former's twin on the host, and {@link FusedCellStack} on {@link HostOps}.
  */
 interface OpsStack extends AutoCloseable {
 
@@ -19,6 +20,13 @@ interface OpsStack extends AutoCloseable {
    * states. Valid until the next forward.
    */
   Ops.Floats forward(Ops.Floats x, int steps, int batch, int[] lengths, Ops.Floats h0, Ops.Floats c0, boolean training);
+
+  /**
+   * The seed of the next training forward's dropout masks between layers, drawn by the caller
+   * from its generator so that a resumed run draws the same masks. A stack that keeps its own
+   * dropout state (cuDNN's, and {@link HostStack}'s generator) ignores it.
+   */
+  default void seedDropout(long seed) {}
 
   /** The final hidden states of the last forward. */
   Ops.Floats finalH();

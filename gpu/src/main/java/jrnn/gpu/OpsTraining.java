@@ -128,7 +128,12 @@ final class OpsTraining implements DeviceTraining {
     if (training.adversarialNorm() > 0) {
       return "adversarial training is not on the GPU: train with --adversarial 0, or with --device cpu";
     }
-    return CudnnRecurrentStack.unsupportedReason(cfg.recurrent());
+    return null;
+  }
+
+  /** The recurrent stack it runs (cuDNN's or jrnn's own). */
+  OpsStack stack() {
+    return stack;
   }
 
   OpsTraining(Ops ops, OpsStack stack, ModelConfig config, Parameters params, TrainingConfig training) {
@@ -335,6 +340,9 @@ final class OpsTraining implements DeviceTraining {
         ops.upload(b.c0, initial.c(), state);
         c0 = b.c0;
       }
+    }
+    if (dropout) {
+      stack.seedDropout(seed + 2);
     }
     Ops.Floats top = stack.forward(b.embedded, steps, size, batch.lengths(), h0, c0, training);
     if (config.readout().perSequence()) {

@@ -30,8 +30,8 @@ import org.opentest4j.AssertionFailedError;
  * jrnn's own stack on {@link Ops} against the CPU engine's {@link RecurrentStack}, for every cell
  * (those cuDNN lacks among them) alone, stacked, bidirectional (concatenated and summed) and with
  * two biases, on sequences of different lengths from random initial states: outputs (zero past
- * each end), final states, and the gradients of the input and of every weight, for a random
- * gradient of the outputs; three passes of other shapes through the same stack, so that its
+ * each end), final states, and the gradients of the input, the initial states and every weight,
+ * for random gradients of the outputs (and, after the first pass, of the final states); three passes of other shapes through the same stack, so that its
  * buffers grow and are reused. On {@link HostOps} on any machine, on {@link CudaOps} with a GPU.
  * Dropout between layers is checked by a directional derivative with the same masks, and planted
  * errors in the step kernels' twins fail the agreement.
@@ -95,14 +95,14 @@ class FusedCellStackTest {
     deviceParams.copyValuesFrom(cpuParams);
     RecurrentStack cpu = new RecurrentStack(cfg, cpuParams, "rnn.", Kernels.best());
     try (FusedCellStack stack = new FusedCellStack(ops, cfg, deviceParams, "rnn.", 1)) {
-      for (int[] pass : PASSES) {
-        agreeOnce(ops, cfg, cpu, cpuParams, stack, deviceParams, pass[0], pass[1], rng);
+      for (int p = 0; p < PASSES.length; p++) {
+        agreeOnce(ops, cfg, cpu, cpuParams, stack, deviceParams, PASSES[p][0], PASSES[p][1], p > 0, rng);
       }
     }
   }
 
   private static void agreeOnce(Ops ops, RecurrentConfig cfg, RecurrentStack cpu, Parameters cpuParams,
-      FusedCellStack stack, Parameters deviceParams, int steps, int batch, Rng rng) {
+      FusedCellStack stack, Parameters deviceParams, int steps, int batch, boolean finalGradients, Rng rng) {
     int in = cfg.inputSize();
     int width = cfg.outputSize();
     Tensor x = random(rng, steps, batch, in);
@@ -117,12 +117,21 @@ class FusedCellStackTest {
       Init.uniform(initial.c(), rng, 1);
     }
     Tensor dTop = random(rng, steps, batch, width);
+    RecurrentState dFinal = null;
+    if (finalGradients) {
+      dFinal = RecurrentState.zeros(cfg, batch);
+      Init.uniform(dFinal.h(), rng, 1);
+      if (dFinal.c() != null) {
+        Init.uniform(dFinal.c(), rng, 1);
+      }
+    }
 
     Tensor yCpu = copy(cpu.forward(x, steps, batch, lengths, initial, true, rng), steps * batch * width);
     RecurrentState finalCpu = cpu.finalState().copy();
     Tensor dxCpu = Tensor.zeros(steps, batch, in);
     cpuParams.zeroGrads();
-    cpu.backward(dTop, null, dxCpu);
+    cpu.backward(dTop, dFinal, dxCpu);
+    RecurrentState dInitialCpu = cpu.initialStateGradient().copy();
 
     deviceParams.zeroGrads();
     Ops.Floats y = stack.forward(up(ops, x), steps, batch, lengths, up(ops, initial.h()),
@@ -140,8 +149,13 @@ class FusedCellStackTest {
     if (finalCpu.c() != null) {
       assertClose(finalCpu.c(), down(ops, stack.finalC(), finalCpu.c().size()), "final c");
     }
-    Ops.Floats dx = stack.backward(up(ops, dTop));
+    Ops.Floats dx = dFinal == null ? stack.backward(up(ops, dTop))
+        : stack.backward(up(ops, dTop), up(ops, dFinal.h()), dFinal.c() == null ? null : up(ops, dFinal.c()));
     assertClose(dxCpu, down(ops, dx, dxCpu.size()), "dx");
+    assertClose(dInitialCpu.h(), down(ops, stack.initialHGradient(), dInitialCpu.h().size()), "initial h gradient");
+    if (dInitialCpu.c() != null) {
+      assertClose(dInitialCpu.c(), down(ops, stack.initialCGradient(), dInitialCpu.c().size()), "initial c gradient");
+    }
     stack.addWeightGradients();
     for (ParamLayout.Entry e : cpuParams.layout().entries()) {
       for (int k = 0; k < e.size(); k++) {
@@ -167,6 +181,58 @@ class FusedCellStackTest {
   static void assertClose(Tensor expected, Tensor actual, String what) {
     for (int i = 0; i < expected.size(); i++) {
       assertEquals(expected.get(i), actual.get(i), TOL * (1 + Math.abs(expected.get(i))), what + "[" + i + "]");
+    }
+  }
+
+  /**
+   * The library's DeviceRecurrentStack over jrnn's own stack, as the GPU backend gives it for the
+   * stacks cuDNN cannot run: host tensors in and out agree with the CPU engine's stack, the
+   * gradients of the initial states included, and its timed steps run.
+   */
+  @Test
+  void theLibrarysDeviceStackOverItAgreesWithTheCpuEngine() {
+    for (String cell : List.of("lstm-peephole", "gru")) {
+      RecurrentConfig cfg = RecurrentConfig.builder().cell(cell).input(3).hidden(4).layers(2)
+          .bidirectional(Bidirectional.SUM).build();
+      Rng rng = new Rng(8);
+      Parameters params = parameters(cfg, rng);
+      Tensor x = random(rng, 5, 3, 3);
+      int[] lengths = {5, 2, 4};
+      RecurrentState initial = RecurrentState.zeros(cfg, 3);
+      Init.uniform(initial.h(), rng, 1);
+      RecurrentState dFinal = RecurrentState.zeros(cfg, 3);
+      Init.uniform(dFinal.h(), rng, 1);
+      if (initial.c() != null) {
+        Init.uniform(initial.c(), rng, 1);
+        Init.uniform(dFinal.c(), rng, 1);
+      }
+      Tensor dTop = random(rng, 5, 3, 4);
+      RecurrentStack cpu = new RecurrentStack(cfg, params, "rnn.", Kernels.best());
+      Tensor yCpu = copy(cpu.forward(x, 5, 3, lengths, initial, true, rng), 60);
+      RecurrentState finalCpu = cpu.finalState().copy();
+      Tensor dxCpu = Tensor.zeros(5, 3, 3);
+      params.zeroGrads();
+      cpu.backward(dTop, dFinal, dxCpu);
+      Tensor gradsCpu = copy(params.grads(), params.grads().size());
+      RecurrentState dInitialCpu = cpu.initialStateGradient().copy();
+
+      params.zeroGrads();
+      try (OpsDeviceStack stack = new OpsDeviceStack(new HostOps(), cfg, params, "rnn.", 1)) {
+        assertClose(yCpu, stack.forward(x, 5, 3, lengths, initial, true), cell + " y");
+        assertClose(finalCpu.h(), stack.finalState().h(), cell + " final h");
+        Tensor dx = Tensor.zeros(5, 3, 3);
+        stack.backward(dTop, dFinal, dx);
+        assertClose(dxCpu, dx, cell + " dx");
+        assertClose(dInitialCpu.h(), stack.initialStateGradient().h(), cell + " initial h gradient");
+        if (finalCpu.c() != null) {
+          assertClose(finalCpu.c(), stack.finalState().c(), cell + " final c");
+          assertClose(dInitialCpu.c(), stack.initialStateGradient().c(), cell + " initial c gradient");
+        }
+        assertClose(gradsCpu, params.grads(), cell + " weight gradients");
+        double[] ms = stack.timeSteps(4, 2, new int[] {4, 3}, true, 1, 2);
+        assertEquals(2, ms.length);
+        assertTrue(ms[0] > 0 && ms[1] > 0, "a step takes time");
+      }
     }
   }
 
@@ -316,6 +382,23 @@ class FusedCellStackTest {
       }
     };
     assertFails(resetLeftOut, "gru-reset-after");
+    // A frozen row's gradient not passed through: the final states' gradients never reach the initial ones.
+    HostOps frozenGradientDropped = new HostOps() {
+      @Override
+      public void lstmBackwardStep(boolean coupled, Floats peepI, Floats peepF, Floats peepO, Step s, Floats gates,
+          Floats cPrev, Floats tanhC, Floats dOut, int outLd, Floats carry, Floats dc, Floats dGates, Floats next) {
+        super.lstmBackwardStep(coupled, peepI, peepF, peepO, s, gates, cPrev, tanhC, dOut, outLd, carry, dc, dGates,
+            next);
+        for (int b = 0; b < s.batch(); b++) {
+          if (s.t() >= ((HostInts) s.lengths()).v()[b]) {
+            for (int j = 0; j < s.hidden(); j++) {
+              ((HostFloats) next).t().set(b * s.hidden() + j, 0f);
+            }
+          }
+        }
+      }
+    };
+    assertFails(frozenGradientDropped, "lstm");
   }
 
   private static void assertFails(HostOps planted, String cell) {

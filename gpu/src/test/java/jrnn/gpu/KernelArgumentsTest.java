@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import jrnn.kernels.Activation;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
@@ -56,8 +57,11 @@ class KernelArgumentsTest {
     expected.put("softmax_xent", "piippppp");
     expected.put("pool_forward", "ipiiiippp");
     expected.put("pool_backward", "ipiiiippp");
+    expected.put("rnn_forward", "iiii" + "pppppp" + "ii");
+    expected.put("lstm_forward", "i" + "ppp" + "iii" + "p" + "pppppppp" + "ii");
+    expected.put("gru_gates", "iipppp");
     expected.forEach((name, kinds) -> assertEquals(kinds, CudaOps.SIGNATURES.get(name), name));
-    assertEquals(15, CudaOps.SIGNATURES.size(), CudaOps.SIGNATURES.toString());
+    assertEquals(26, CudaOps.SIGNATURES.size(), CudaOps.SIGNATURES.toString());
   }
 
   @Test
@@ -84,6 +88,20 @@ class KernelArgumentsTest {
     ops.adamStep(a, b, c, d, 64, 1e-3f, 0.9f, 0.999f, 1e-8f);
     ops.poolForward(2, a, 4, 2, 8, 4, ids, b, valid);
     ops.poolBackward(2, b, 4, 2, 8, 4, ids, valid, a);
+    // The recurrent steps, on slices of the buffers as FusedCellStack passes them.
+    Ops.Floats g = ops.slice(a, 8, 24);
+    Ops.Step step = new Ops.Step(3, 2, 4, ids);
+    ops.addColumnDots(a, 8, b, 4, 8, 4, c);
+    ops.rnnForwardStep(Activation.SIGMOID, step, g, b, c, d, a, 8, true);
+    ops.rnnBackwardStep(Activation.RELU, step, g, b, 8, c, d, a);
+    ops.lstmForwardStep(false, null, b, c, step, g, b, c, d, a, b, c, d, 8, false);
+    ops.lstmBackwardStep(true, null, null, null, step, g, b, c, d, 8, a, b, c, d);
+    ops.gruGatesStep(step, g, b, c, d);
+    ops.gruCandidateStep(step, g, b, c, d, a, 8, false);
+    ops.gruCandidateBackwardStep(step, g, b, c, 8, d, a, b);
+    ops.gruResetBackwardStep(step, g, b, c, d, a);
+    ops.gruResetAfterForwardStep(step, g, b, c, d, a, b, c, 8, true);
+    ops.gruResetAfterBackwardStep(step, g, b, c, d, 8, a, b, c, d);
 
     Map<String, Launch> byName = new LinkedHashMap<>();
     launches.forEach(l -> byName.putIfAbsent(l.name(), l));
@@ -98,6 +116,13 @@ class KernelArgumentsTest {
         "a missing mask is a null pointer");
     assertEquals(c.p().address(), launches.get(11).values().get(3));
     assertEquals(1, byName.get("momentum_step").values().get(6), "Nesterov as an int");
+    assertEquals(a.p().address() + 8 * 4, ((CudaOps.CudaFloats) g).p().address(), "a slice starts at its offset");
+    assertEquals(List.of(1, 3, 2, 4, ids.p().address(), a.p().address() + 32, b.p().address(), c.p().address(),
+        d.p().address(), a.p().address(), 8, 1), byName.get("rnn_forward").values(), "sigmoid is 1, the sum adds");
+    assertEquals(2, byName.get("rnn_backward").values().get(0), "ReLU is 2");
+    assertEquals(List.of(0, 0L, b.p().address(), c.p().address(), 3, 2, 4), byName.get("lstm_forward").values()
+        .subList(0, 7), "missing peepholes are null pointers");
+    assertEquals(List.of(1, 0L, 0L, 0L), byName.get("lstm_backward").values().subList(0, 4), "coupled, no peepholes");
     // One block per row of the softmax.
     assertEquals(8, byName.get("softmax_xent").grid());
   }

@@ -56,6 +56,13 @@ class OpsTrainingTest {
         m.config(), m.parameters(), training);
   }
 
+  /** The host twins with jrnn's own stack, the GPU's stack for the cells cuDNN lacks. */
+  static OpsTraining onHostFused(SequenceModel m, TrainingConfig training) {
+    HostOps ops = new HostOps();
+    return new OpsTraining(ops, new FusedCellStack(ops, m.config().recurrent(), m.parameters(), ModelConfig.RNN_PREFIX,
+        1), m.config(), m.parameters(), training);
+  }
+
   static OpsTraining onGpu(SequenceModel m, TrainingConfig training) {
     GpuBackend gpu = GpuTests.backendOrSkip();
     return (OpsTraining) gpu.gradients(m, training);
@@ -68,6 +75,39 @@ class OpsTrainingTest {
       new Case("lstm two biases, per output", "lstm", 1, true, LossNormalization.PER_OUTPUT),
       new Case("gru-reset-after, 2 layers, per output", "gru-reset-after", 2, false, LossNormalization.PER_OUTPUT),
       new Case("rnn-tanh, per sequence", "rnn-tanh", 1, false, LossNormalization.PER_SEQUENCE));
+
+  /** Cells cuDNN lacks, which the GPU trains in jrnn's own stack ({@link FusedCellStack}). */
+  static final List<Case> FUSED_CASES = List.of(
+      new Case("gru (reset before), 2 layers, per output", "gru", 2, false, LossNormalization.PER_OUTPUT),
+      new Case("lstm-peephole-cifg two biases, per sequence", "lstm-peephole-cifg", 1, true,
+          LossNormalization.PER_SEQUENCE),
+      new Case("lstm-peephole, 2 layers, per output", "lstm-peephole", 2, false, LossNormalization.PER_OUTPUT),
+      new Case("rnn-sigmoid, per sequence", "rnn-sigmoid", 1, false, LossNormalization.PER_SEQUENCE));
+
+  @TestFactory
+  List<DynamicTest> onTheHostTwinsJrnnsOwnStacksGradientsAreTheCpuEngines() {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (Case c : FUSED_CASES) {
+      tests.add(DynamicTest.dynamicTest(c.name(), () -> agree(c, OpsTrainingTest::onHostFused)));
+    }
+    return tests;
+  }
+
+  @TestFactory
+  List<DynamicTest> onTheGpuJrnnsOwnStacksGradientsAreTheCpuEngines() {
+    return GpuTests.onGpu("device gradients of jrnn's own stack on the GPU", () -> {
+      List<DynamicTest> tests = new ArrayList<>();
+      for (Case c : FUSED_CASES) {
+        tests.add(DynamicTest.dynamicTest(c.name(), () -> {
+          try (OpsTraining t = onGpu(model(c.cell(), 1, c.twoBiases(), 0, 1), training(c.norm()))) {
+            assertTrue(t.stack() instanceof FusedCellStack, "cuDNN has no " + c.cell());
+          }
+          agree(c, OpsTrainingTest::onGpu);
+        }));
+      }
+      return tests;
+    });
+  }
 
   @TestFactory
   List<DynamicTest> onTheHostTwinsTheGradientsAreTheCpuEngines() {
@@ -254,6 +294,37 @@ class OpsTrainingTest {
           jrnn.apps.sentiment.SentimentModel.create(s, jrnn.apps.sentiment.SentimentModel.vocabulary(train, 1)), train,
           valid);
       int made = withUpdatesBy(run == 1 ? OpsTrainingTest::onHost : null,
+          () -> checks.add(new TrainingRun(task, null, QUIET).run().checks()));
+      assertEquals(run, made, "run " + run + " on the twins");
+      finals[run] = task.trained().parameters().values().toDoubleArray();
+    }
+    assertSameParameters(finals[0], finals[1], 1e-5);
+    assertEquals(4, checks.get(1).size());
+    for (int i = 0; i < checks.get(0).size(); i++) {
+      assertEquals(checks.get(0).get(i).figure(), checks.get(1).get(i).figure(), 1e-9, "accuracy at check " + i);
+    }
+  }
+
+  /**
+   * The sst2 preset's shape (two BiGRU layers with the reset before the product, max pooling,
+   * word dropout) trained on the frame with its updates on the host twins and jrnn's own stack
+   * ends with the CPU run's model and the same validation accuracies.
+   */
+  @Test
+  void aBiGruSentimentRunInJrnnsOwnStackEndsWithTheCpuRunsModel() throws Exception {
+    List<jrnn.apps.sentiment.Example> train = jrnn.apps.sentiment.ToyPolarity.examples(new Rng(4), 150);
+    List<jrnn.apps.sentiment.Example> valid = jrnn.apps.sentiment.ToyPolarity.examples(new Rng(5), 40);
+    Settings s = jrnn.apps.sentiment.SentimentSettings.SCHEMA.preset("sst2").with(Map.of("embedding", "10", "hidden",
+        "6", "epochs", "2", "lr", "1e-2", "batch", "25", "dropout", "0", "phrases", "false", "fine_grained", "false",
+        "checks_per_epoch", "2"));
+    double[][] finals = new double[2][];
+    List<List<jrnn.frame.RunHistory.Check>> checks = new ArrayList<>();
+    for (int run = 0; run < 2; run++) {
+      jrnn.apps.sentiment.SentimentModel model = jrnn.apps.sentiment.SentimentModel.create(s,
+          jrnn.apps.sentiment.SentimentModel.vocabulary(train, 1));
+      assertEquals("gru", model.model().config().recurrent().cell().name(), "the preset's cell");
+      jrnn.apps.sentiment.SentimentTask task = new jrnn.apps.sentiment.SentimentTask(model, train, valid);
+      int made = withUpdatesBy(run == 1 ? OpsTrainingTest::onHostFused : null,
           () -> checks.add(new TrainingRun(task, null, QUIET).run().checks()));
       assertEquals(run, made, "run " + run + " on the twins");
       finals[run] = task.trained().parameters().values().toDoubleArray();

@@ -52,7 +52,7 @@ class WithoutAGpuTest {
       } else {
         assertNotNull(reason, cell.name());
         assertTrue(reason.startsWith("cuDNN has no " + cell.name() + " cell"), reason);
-        assertTrue(reason.contains("run on the CPU"), reason);
+        assertTrue(reason.contains("jrnn's own kernels run"), reason);
         assertEquals(-1, CudnnRecurrentStack.cellMode(cell), cell.name());
       }
     }
@@ -62,6 +62,32 @@ class WithoutAGpuTest {
     RecurrentConfig summed = RecurrentConfig.builder().cell("lstm").input(3).hidden(4).layers(2)
         .bidirectional(Bidirectional.SUM).build();
     assertTrue(CudnnRecurrentStack.unsupportedReason(summed).contains("--bidirectional sum"));
+  }
+
+  @Test
+  void stacksRunInCudnnWhereItCanUnlessJrnnsOwnAreAskedFor() {
+    RecurrentConfig lstm = RecurrentConfig.builder().cell("lstm").input(3).hidden(4).build();
+    RecurrentConfig gru = RecurrentConfig.builder().cell("gru").input(3).hidden(4).build();
+    RecurrentConfig summed = RecurrentConfig.builder().cell("lstm").input(3).hidden(4)
+        .bidirectional(Bidirectional.SUM).build();
+    String before = System.getProperty(CudaBackend.STACK_PROPERTY);
+    try {
+      System.clearProperty(CudaBackend.STACK_PROPERTY);
+      assertTrue(CudaBackend.trainsInCudnn(lstm));
+      assertFalse(CudaBackend.trainsInCudnn(gru), "cuDNN has no GRU with the reset before");
+      assertFalse(CudaBackend.trainsInCudnn(summed), "cuDNN does not sum the directions");
+      System.setProperty(CudaBackend.STACK_PROPERTY, "jrnn");
+      assertFalse(CudaBackend.trainsInCudnn(lstm), "jrnn's own asked for");
+      System.setProperty(CudaBackend.STACK_PROPERTY, "fast");
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CudaBackend.trainsInCudnn(lstm));
+      assertEquals("jrnn.gpu.stack is 'fast'; expected cudnn or jrnn", e.getMessage());
+    } finally {
+      if (before == null) {
+        System.clearProperty(CudaBackend.STACK_PROPERTY);
+      } else {
+        System.setProperty(CudaBackend.STACK_PROPERTY, before);
+      }
+    }
   }
 
   @Test
