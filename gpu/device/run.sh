@@ -2,7 +2,8 @@
 # Runs on the GPU machine, from the repository root, with gpu/target/device.tar.xz (made by
 # gpu/device/prepare.sh) carried there: the GPU tests; the bench cases C1-C4 in jrnn (cuDNN's
 # default math, as PyTorch's) and in PyTorch's cuDNN RNNs, each in turn on the same device; 2.5
-# minutes at most of PTB small trained with --device gpu; then C1-C4 in jrnn with fp32 math.
+# minutes at most of PTB small trained with --device gpu; C1-C4 in jrnn's own stack (and C3 with
+# the GRU's reset before, which cuDNN lacks); then C1-C4 in jrnn with fp32 math.
 # Writes $OUT/gpu-results.txt (and the tests' reports under $OUT/junit); each part has its own
 # time limit, and the whole stays under 8 minutes (the parts that matter most come first).
 set -uo pipefail
@@ -33,33 +34,36 @@ limit() { local left=$((470 - SECONDS)); [ "$left" -lt "$1" ] && echo $((left > 
   echo "host: $(nproc) cores"
 } > "$results"
 
-section "tests (cuDNN against the CPU engine, the double reference and PyTorch's cases)"
+section "tests (cuDNN and jrnn's own stack against the CPU engine, the double reference and PyTorch's cases)"
 timeout "$(limit 120)" "${java[@]}" -Djrnn.data="$d" org.junit.platform.console.ConsoleLauncher execute \
   --disable-banner --details=summary --details-theme=ascii --reports-dir="$out/junit" \
   --select-class=jrnn.gpu.WithoutAGpuTest --select-class=jrnn.gpu.CudnnAgreesWithCpuTest \
   --select-class=jrnn.gpu.CudnnAgreesWithPyTorchTest --select-class=jrnn.gpu.CudaOpsAgreeWithHostOpsTest \
-  --select-class=jrnn.gpu.KernelArgumentsTest \
+  --select-class=jrnn.gpu.KernelArgumentsTest --select-class=jrnn.gpu.FusedCellStackTest \
   --select-class=jrnn.gpu.OpsTrainingTest >> "$results" 2>&1
 echo "tests: exit status $?" >> "$results"
 
 # The issue's cases: cell T B X H, training steps (forward, the input's and every weight's gradient).
 cases=("C1 lstm 50 32 256 256" "C2 lstm 25 64 512 512" "C3 gru 50 32 512 512" "C4 tanh 50 32 1024 1024")
-bench() { # math: each case's median training step in jrnn
-  local math=$1 name cell steps batch input hidden jcell log ms
-  for c in "${cases[@]}"; do
+bench() { # math stack [extra cases]: each case's median training step in jrnn, in cuDNN or jrnn's own stack
+  local math=$1 stack=$2 label=jrnn name cell steps batch input hidden jcell log ms
+  [ "$stack" = jrnn ] && label=jrnn-own
+  shift 2
+  for c in "${cases[@]}" "$@"; do
     read -r name cell steps batch input hidden <<< "$c"
     jcell=$cell
     [ "$cell" = gru ] && jcell=gru-reset-after
+    [ "$cell" = gru-before ] && jcell=gru
     [ "$cell" = tanh ] && jcell=rnn-tanh
-    log=$(timeout "$(limit 25)" "${java[@]}" -Djrnn.gpu.math="$math" jrnn.cli.Main bench --device gpu --cell "$jcell" \
-      --steps "$steps" --batch "$batch" --input "$input" --hidden "$hidden" --repeats 50 2>&1)
+    log=$(timeout "$(limit 25)" "${java[@]}" -Djrnn.gpu.math="$math" -Djrnn.gpu.stack="$stack" jrnn.cli.Main bench \
+      --device gpu --cell "$jcell" --steps "$steps" --batch "$batch" --input "$input" --hidden "$hidden" --repeats 50 2>&1)
     echo "$log" >> "$out/bench.log"
     ms=$(echo "$log" | sed -n 's/^median \([0-9.]*\) ms.*/\1/p')
-    echo "jrnn $name $math ${ms:-failed: $(echo "$log" | tail -1)}" >> "$results"
+    echo "$label $name $math ${ms:-failed: $(echo "$log" | tail -1)}" >> "$results"
   done
 }
 section "bench: jrnn (bench --device gpu, cuDNN's default math, median ms of a training step, each waited for)"
-bench default
+bench default cudnn
 section "bench: PyTorch's cuDNN RNNs on the same device (same cases, same timing)"
 timeout "$(limit 60)" python3 "$root/gpu/device/torch_bench.py" "${cases[@]}" >> "$results" 2>&1 || echo "torch bench: failed or absent" >> "$results"
 
@@ -77,12 +81,16 @@ if [ -f "$d/ptb/ptb.train.txt.gz" ]; then
 else
   echo "not run: PTB was not packed (../shared/data/ptb absent where prepare.sh ran)" >> "$results"
 fi
+section "bench: jrnn's own stack (-Djrnn.gpu.stack=jrnn: cuBLAS products per step, fused kernels), and C3 with the GRU's reset before (sst2's cell)"
+bench default jrnn "C3b gru-before 50 32 512 512"
 section "bench: jrnn with fp32 math (-Djrnn.gpu.math=fp32: no TF32 in cuDNN)"
-bench fp32
+bench fp32 cudnn
 
 section "ratios (jrnn / PyTorch, median ms; the bar is at most 1.0)"
-awk '$1 == "jrnn" { j[$2 " " $3] = $4 } $1 == "torch" { t[$2 " " $3] = $4 }
-  END { for (k in j) if (k in t && j[k] + 0 > 0) printf "%s: jrnn %s ms, PyTorch %s ms, ratio %.2f\n", k, j[k], t[k], j[k] / t[k] }' \
+awk '$1 == "jrnn" || $1 == "jrnn-own" { j[$2 " " $3 " " $1] = $4; k0[$2 " " $3 " " $1] = $2 " " $3 }
+  $1 == "torch" { t[$2 " " $3] = $4 }
+  END { for (k in j) if (k0[k] in t && j[k] + 0 > 0)
+    printf "%s: %s ms, PyTorch %s ms, ratio %.2f\n", k, j[k], t[k0[k]], j[k] / t[k0[k]] }' \
   "$results" | sort >> "$results"
 
 cat "$results"

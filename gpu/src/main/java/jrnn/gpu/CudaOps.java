@@ -516,6 +516,20 @@ final class CudaOps implements Ops {
 
   /** A device double that sum_of_squares adds into. */
   private final DoublePointer sum;
+  /** The most arguments a kernel takes: {@link #SIGNATURES}' longest. */
+  private static final int MOST_ARGUMENTS = SIGNATURES.values().stream().mapToInt(String::length).max().orElse(0);
+  /** A launch's arguments, an 8-byte slot each (host memory), and the pointers to the slots that cuLaunchKernel takes. */
+  private final LongPointer slots = new LongPointer(MOST_ARGUMENTS);
+  private final PointerPointer<Pointer> slotPointers = new PointerPointer<>(MOST_ARGUMENTS);
+  /** cuBLAS's alpha and beta, read on the host when a product is queued. */
+  private final FloatPointer alpha = new FloatPointer(1);
+  private final FloatPointer beta = new FloatPointer(1);
+
+  {
+    for (int i = 0; i < MOST_ARGUMENTS; i++) {
+      slotPointers.put(i, slots.getPointer(i));
+    }
+  }
 
   CudaOps(Cuda cuda) {
     this.cuda = cuda;
@@ -689,31 +703,31 @@ final class CudaOps implements Ops {
   @Override
   public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Floats a, int lda,
       Floats b, int ldb, float beta, Floats c, int ldc) {
-    // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: the operands swap.
-    try (FloatPointer al = new FloatPointer(1).put(alpha); FloatPointer be = new FloatPointer(1).put(beta)) {
+    // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: the operands swap. In cuBLAS's
+    // host pointer mode alpha and beta are read before the call returns: one pair serves every call.
+    synchronized (this) {
+      this.alpha.put(alpha);
+      this.beta.put(beta);
       checkCublas(cublasSgemm_v2(cuda.cublasHandle, transB ? CUBLAS_OP_T : CUBLAS_OP_N, transA ? CUBLAS_OP_T : CUBLAS_OP_N,
-          n, m, k, al, p(b), ldb, p(a), lda, be, p(c), ldc), "cublasSgemm");
+          n, m, k, this.alpha, p(b), ldb, p(a), lda, this.beta, p(c), ldc), "cublasSgemm");
     }
   }
 
   /** Launches {@code name} on {@code grid} blocks of {@code threads} with its arguments in order. */
-  private void launch(String name, long grid, int threads, Object... args) {
-    Pointer[] values = arguments(name, args);
-    try (PointerPointer<Pointer> params = new PointerPointer<>(values)) {
-      launcher.launch(name, (int) Math.max(1, Math.min(grid, Integer.MAX_VALUE)), threads, params);
-    } finally {
-      for (Pointer v : values) {
-        v.close();
-      }
-    }
+  private synchronized void launch(String name, long grid, int threads, Object... args) {
+    pack(slots, name, args);
+    launcher.launch(name, (int) Math.max(1, Math.min(grid, Integer.MAX_VALUE)), threads, slotPointers);
   }
 
   /**
-   * {@code args} packed as the driver takes a kernel's arguments (each value in memory of its
-   * own), after checking them against {@code name}'s parameters in {@link #SIGNATURES}: a value
-   * of the wrong kind would be read as another type, or past its end, without a word.
+   * Writes {@code args} into {@code slots}, one 8-byte slot each, as the driver reads a kernel's
+   * arguments (a pointer or long long in the slot, an int or float in its first 4 bytes, which
+   * is its low half on the little-endian hosts CUDA runs on), after checking them against
+   * {@code name}'s parameters in {@link #SIGNATURES}: a value of the wrong kind would be read as
+   * another type, or past its end, without a word. The slots are written anew for each launch:
+   * cuLaunchKernel has copied them when it returns, so no launch allocates memory of its own.
    */
-  static Pointer[] arguments(String name, Object... args) {
+  static void pack(LongPointer slots, String name, Object... args) {
     String kinds = SIGNATURES.get(name);
     if (kinds == null) {
       throw new IllegalArgumentException("no kernel " + name + " in CudaOps.SOURCE");
@@ -722,16 +736,12 @@ final class CudaOps implements Ops {
       throw new IllegalArgumentException("kernel " + name + " takes " + kinds.length() + " arguments, given "
           + args.length);
     }
-    Pointer[] values = new Pointer[args.length];
     for (int i = 0; i < args.length; i++) {
       Object a = args[i];
       char kind = kinds.charAt(i);
       char given = a == NULL || a instanceof CudaFloats || a instanceof CudaInts || a instanceof Pointer ? 'p'
           : a instanceof Integer ? 'i' : a instanceof Long ? 'l' : a instanceof Float ? 'f' : '?';
       if (given != kind) {
-        for (int j = 0; j < i; j++) {
-          values[j].close();
-        }
         throw new IllegalArgumentException("kernel " + name + ": argument " + i + " ("
             + (a == null ? "null" : a.getClass().getSimpleName()) + ") does not fit its parameter, a " + switch (kind) {
               case 'p' -> "pointer";
@@ -740,15 +750,14 @@ final class CudaOps implements Ops {
               default -> "float";
             });
       }
-      values[i] = a == NULL ? new LongPointer(1).put(0L)
-          : a instanceof CudaFloats f ? new LongPointer(1).put(f.p().address())
-          : a instanceof CudaInts v ? new LongPointer(1).put(v.p().address())
-          : a instanceof Pointer q ? new LongPointer(1).put(q.address())
-          : a instanceof Integer v ? new IntPointer(1).put(v)
-          : a instanceof Long v ? new LongPointer(1).put(v.longValue())
-          : new FloatPointer(1).put((Float) a);
+      slots.put(i, a == NULL ? 0L
+          : a instanceof CudaFloats f ? f.p().address()
+          : a instanceof CudaInts v ? v.p().address()
+          : a instanceof Pointer q ? q.address()
+          : a instanceof Integer v ? v & 0xFFFFFFFFL
+          : a instanceof Long v ? v
+          : Float.floatToRawIntBits((Float) a) & 0xFFFFFFFFL);
     }
-    return values;
   }
 
   private static long blocksFor(long n) {

@@ -130,13 +130,14 @@ class KernelArgumentsTest {
   @Test
   void anArgumentOfAnotherKindIsRefusedWithItsPlace() {
     CudaOps.CudaFloats a = floats(4);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CudaOps.arguments("scale", a, 4, 2f));
+    LongPointer slots = new LongPointer(8);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CudaOps.pack(slots, "scale", a, 4, 2f));
     assertEquals("kernel scale: argument 1 (Integer) does not fit its parameter, a long long", e.getMessage());
-    e = assertThrows(IllegalArgumentException.class, () -> CudaOps.arguments("scale", a, 4L));
+    e = assertThrows(IllegalArgumentException.class, () -> CudaOps.pack(slots, "scale", a, 4L));
     assertEquals("kernel scale takes 3 arguments, given 2", e.getMessage());
-    e = assertThrows(IllegalArgumentException.class, () -> CudaOps.arguments("scale", a, 4L, 2.0));
+    e = assertThrows(IllegalArgumentException.class, () -> CudaOps.pack(slots, "scale", a, 4L, 2.0));
     assertEquals("kernel scale: argument 2 (Double) does not fit its parameter, a float", e.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> CudaOps.arguments("no_such_kernel"));
+    assertThrows(IllegalArgumentException.class, () -> CudaOps.pack(slots, "no_such_kernel"));
   }
 
   @Test
