@@ -42,6 +42,7 @@ final class OpsTraining implements DeviceTraining {
   private final int embeddingWidth;
   private final int width;
   private final int classes;
+  /** The embedding table and its gradient, for token inputs; null for real-vector inputs. */
   private final Ops.Floats table;
   private final Ops.Floats tableGrad;
   private final Ops.Floats headWeight;
@@ -120,10 +121,10 @@ final class OpsTraining implements DeviceTraining {
 
   /** Why the device cannot compute {@code cfg}'s and {@code training}'s gradients, or null. */
   static String unsupportedReason(ModelConfig cfg, TrainingConfig training) {
-    if (!cfg.tokenInput() || cfg.output() != OutputKind.SOFTMAX) {
-      return "the GPU computes the updates of models of token inputs with a softmax output (language models, text"
-          + " classifiers); this one reads " + (cfg.tokenInput() ? "tokens" : "real vectors") + " into a "
-          + cfg.output().name().toLowerCase(java.util.Locale.ROOT) + " output: train it with --device cpu";
+    if (cfg.output() != OutputKind.SOFTMAX) {
+      return "the GPU computes the updates of models with a softmax output and its cross-entropy (language models,"
+          + " text and speech word classifiers); this one has a " + cfg.output().label() + " output (a CTC"
+          + " recogniser's or a regression's loss is not on the GPU): train it with --device cpu";
     }
     if (training.adversarialNorm() > 0) {
       return "adversarial training is not on the GPU: train with --adversarial 0, or with --device cpu";
@@ -149,13 +150,16 @@ final class OpsTraining implements DeviceTraining {
     this.embeddingWidth = config.inputSize();
     this.width = config.headInputSize();
     this.classes = config.outputSize();
-    table = ops.floats((long) config.vocabSize() * embeddingWidth, "the embedding table");
-    tableGrad = ops.floats((long) config.vocabSize() * embeddingWidth, "the embedding table's gradient");
+    boolean tokens = config.tokenInput();
+    table = tokens ? ops.floats((long) config.vocabSize() * embeddingWidth, "the embedding table") : null;
+    tableGrad = tokens ? ops.floats((long) config.vocabSize() * embeddingWidth, "the embedding table's gradient") : null;
     headWeight = ops.floats((long) classes * width, "the output layer's weights");
     headWeightGrad = ops.floats((long) classes * width, "the output layer's weight gradient");
     headBias = ops.floats(classes, "the output layer's bias");
     headBiasGrad = ops.floats(classes, "the output layer's bias gradient");
-    groups.add(new Group(ModelConfig.EMBEDDING, table, tableGrad, table.size(), null, true, null));
+    if (tokens) {
+      groups.add(new Group(ModelConfig.EMBEDDING, table, tableGrad, table.size(), null, true, null));
+    }
     groups.add(new Group(ModelConfig.HEAD_WEIGHT, headWeight, headWeightGrad, headWeight.size(), null, true, null));
     groups.add(new Group(ModelConfig.HEAD_BIAS, headBias, headBiasGrad, headBias.size(), null, false, null));
     groups.add(new Group(null, stack.weights(), stack.weightGradients(), stack.weightCount(), stack.gradientMask(), true,
@@ -195,7 +199,7 @@ final class OpsTraining implements DeviceTraining {
       ids = ops.ints(rows, "token ids");
       targets = ops.ints(rows, "targets");
       valid = ops.ints(rows, "valid rows");
-      embedded = ops.floats((long) rows * embeddingWidth, "embedded tokens");
+      embedded = ops.floats((long) rows * embeddingWidth, "the stack's inputs");
       inputMask = ops.floats((long) rows * embeddingWidth, "the input's dropout mask");
       headInput = ops.floats((long) rows * width, "the output layer's input");
       headMask = ops.floats((long) rows * width, "the output layer's dropout mask");
@@ -250,11 +254,13 @@ final class OpsTraining implements DeviceTraining {
       dTop = b.dTop;
     }
     Ops.Floats dEmbedded = stack.backward(dTop);
-    if (dropout) {
-      ops.multiply(dEmbedded, b.inputMask, (long) rows * embeddingWidth);
+    if (table != null) {
+      if (dropout) {
+        ops.multiply(dEmbedded, b.inputMask, (long) rows * embeddingWidth);
+      }
+      ops.zero(tableGrad, (long) config.vocabSize() * embeddingWidth);
+      ops.scatterAddRows(tableGrad, embeddingWidth, b.ids, rows, dEmbedded);
     }
-    ops.zero(tableGrad, (long) config.vocabSize() * embeddingWidth);
-    ops.scatterAddRows(tableGrad, embeddingWidth, b.ids, rows, dEmbedded);
     if (gradientsToHost) {
       downloadGradients();
     }
@@ -278,8 +284,9 @@ final class OpsTraining implements DeviceTraining {
    * and its gradient at the logits; returns the loss.
    */
   private LossStats forward(Batch batch, RecurrentState initial, boolean training, float p, long seed) {
-    if (!batch.hasTokens() || !batch.hasTargets()) {
-      throw new IllegalArgumentException("OpsTraining: a batch of token ids with targets is needed");
+    if (batch.hasTokens() != (table != null) || !batch.hasTargets()) {
+      throw new IllegalArgumentException("OpsTraining: a batch of " + (table != null ? "token ids" : "input vectors")
+          + " with targets is needed");
     }
     int steps = batch.steps();
     int size = batch.size();
@@ -311,20 +318,32 @@ final class OpsTraining implements DeviceTraining {
     }
     // The device's kernels do not check ids: a bad one is named here, as the CPU engine would;
     // the padding's rows go as -1, which the lookup reads as zeros and gives no gradient.
-    requireIds(batch.tokens(), null, config.vocabSize(), "token id");
     requireIds(batch.targets(), outputValid, classes, "target");
-    int[] ids = new int[rows];
-    for (int r = 0; r < rows; r++) {
-      ids[r] = valid[r] == 1 ? batch.tokens()[r] : -1;
+    if (table != null) {
+      requireIds(batch.tokens(), null, config.vocabSize(), "token id");
+      int[] ids = new int[rows];
+      for (int r = 0; r < rows; r++) {
+        ids[r] = valid[r] == 1 ? batch.tokens()[r] : -1;
+      }
+      ops.upload(b.ids, ids);
+    } else {
+      long values = (long) rows * embeddingWidth;
+      if (batch.inputs().size() < values) {
+        throw new IllegalArgumentException("OpsTraining: the batch's inputs hold " + batch.inputs().size()
+            + " values; " + steps + " steps x " + size + " sequences x " + embeddingWidth + " need " + values);
+      }
+      ops.upload(b.embedded, batch.inputs(), values);
     }
-    ops.upload(b.ids, ids);
     ops.upload(b.targets, batch.targets());
     ops.upload(b.valid, outputValid);
     ops.upload(b.lengths, batch.lengths());
     boolean dropout = p > 0;
 
-    // Forward: embedding, dropout, stack, dropout, output layer, softmax cross-entropy.
-    ops.gatherRows(table, embeddingWidth, b.ids, rows, b.embedded);
+    // Forward: embedding (or the input vectors, uploaded above), dropout, stack, dropout, output layer, softmax
+    // cross-entropy.
+    if (table != null) {
+      ops.gatherRows(table, embeddingWidth, b.ids, rows, b.embedded);
+    }
     if (dropout) {
       ops.dropoutMask(b.inputMask, (long) rows * embeddingWidth, p, seed);
       ops.multiply(b.embedded, b.inputMask, (long) rows * embeddingWidth);
@@ -427,7 +446,9 @@ final class OpsTraining implements DeviceTraining {
   }
 
   private void uploadParameters() {
-    ops.upload(table, params.value(ModelConfig.EMBEDDING), table.size());
+    if (table != null) {
+      ops.upload(table, params.value(ModelConfig.EMBEDDING), table.size());
+    }
     ops.upload(headWeight, params.value(ModelConfig.HEAD_WEIGHT), headWeight.size());
     ops.upload(headBias, params.value(ModelConfig.HEAD_BIAS), headBias.size());
     stack.uploadWeights();
@@ -435,7 +456,9 @@ final class OpsTraining implements DeviceTraining {
 
   /** Leaves the pass's gradients in the parameters' gradient buffer, as the CPU's pass would. */
   private void downloadGradients() {
-    ops.download(params.grad(ModelConfig.EMBEDDING), tableGrad, tableGrad.size());
+    if (table != null) {
+      ops.download(params.grad(ModelConfig.EMBEDDING), tableGrad, tableGrad.size());
+    }
     ops.download(params.grad(ModelConfig.HEAD_WEIGHT), headWeightGrad, headWeightGrad.size());
     ops.download(params.grad(ModelConfig.HEAD_BIAS), headBiasGrad, headBiasGrad.size());
     stack.addWeightGradients();
@@ -520,7 +543,9 @@ final class OpsTraining implements DeviceTraining {
     if (!resident) {
       return;
     }
-    ops.download(params.value(ModelConfig.EMBEDDING), table, table.size());
+    if (table != null) {
+      ops.download(params.value(ModelConfig.EMBEDDING), table, table.size());
+    }
     ops.download(params.value(ModelConfig.HEAD_WEIGHT), headWeight, headWeight.size());
     ops.download(params.value(ModelConfig.HEAD_BIAS), headBias, headBias.size());
     stack.weightsToHost();
