@@ -491,6 +491,93 @@ final class CudaOps implements Ops {
           next[i] = dh * (1.0f - z);
         }
       }
+      // CTC (jrnn.layers.Ctc) of sequence b per block, in double and log space: the frames' log
+      // softmax, alpha forwards and beta backwards one frame at a time (the threads over the 2U + 1
+      // symbols of blank y1 blank y2 ... blank), then each frame's gradient p - occupancy / likelihood.
+      __device__ double log_add(double a, double b) {
+        const double neg = __longlong_as_double(0xfff0000000000000ULL);
+        if (a == neg) return b;
+        if (b == neg) return a;
+        return fmax(a, b) + log1p(exp(-fabs(a - b)));
+      }
+
+      extern "C" __global__ void ctc_loss(const float* logits, int steps, int batch, int classes, int blank,
+          const int* frames, const int* labels, const int* starts, const int* counts, int max_labels, double* work,
+          float* dlogits) {
+        const double neg = __longlong_as_double(0xfff0000000000000ULL);
+        int smax = 2 * max_labels + 1;
+        double* losses = work + (long long) batch * steps * (classes + 2 * smax);
+        for (int b = blockIdx.x; b < batch; b += gridDim.x) {
+          int n = frames[b];
+          int s_count = 2 * counts[b] + 1;
+          const int* lab = labels + starts[b];
+          double* logp = work + (long long) b * steps * (classes + 2 * smax);
+          double* alpha = logp + (long long) steps * classes;
+          double* beta = alpha + (long long) steps * smax;
+          for (int t = threadIdx.x; t < n; t += blockDim.x) {
+            const float* z = logits + ((long long) t * batch + b) * classes;
+            double m = neg;
+            for (int k = 0; k < classes; k++) m = fmax(m, (double) z[k]);
+            double sum = 0;
+            for (int k = 0; k < classes; k++) sum += exp((double) z[k] - m);
+            double log_z = m + log(sum);
+            for (int k = 0; k < classes; k++) logp[(long long) t * classes + k] = (double) z[k] - log_z;
+          }
+          __syncthreads();
+          for (int i = threadIdx.x; i < s_count; i += blockDim.x) {
+            alpha[i] = i < 2 ? logp[i == 0 ? blank : lab[0]] : neg;
+          }
+          __syncthreads();
+          for (int t = 1; t < n; t++) {
+            const double* prev = alpha + (long long) (t - 1) * smax;
+            for (int i = threadIdx.x; i < s_count; i += blockDim.x) {
+              int e = i % 2 == 0 ? blank : lab[i / 2];
+              double a = prev[i];
+              if (i >= 1) a = log_add(a, prev[i - 1]);
+              if (i >= 2 && e != blank && e != lab[i / 2 - 1]) a = log_add(a, prev[i - 2]);
+              alpha[(long long) t * smax + i] = a == neg ? neg : a + logp[(long long) t * classes + e];
+            }
+            __syncthreads();
+          }
+          int last = n - 1;
+          for (int i = threadIdx.x; i < s_count; i += blockDim.x) {
+            int e = i % 2 == 0 ? blank : lab[i / 2];
+            beta[(long long) last * smax + i] = i >= s_count - 2 ? logp[(long long) last * classes + e] : neg;
+          }
+          __syncthreads();
+          for (int t = last - 1; t >= 0; t--) {
+            const double* after = beta + (long long) (t + 1) * smax;
+            for (int i = threadIdx.x; i < s_count; i += blockDim.x) {
+              int e = i % 2 == 0 ? blank : lab[i / 2];
+              double v = after[i];
+              if (i + 1 < s_count) v = log_add(v, after[i + 1]);
+              if (i + 2 < s_count && e != blank && e != lab[i / 2 + 1]) v = log_add(v, after[i + 2]);
+              beta[(long long) t * smax + i] = v == neg ? neg : v + logp[(long long) t * classes + e];
+            }
+            __syncthreads();
+          }
+          const double* end = alpha + (long long) last * smax;
+          double likelihood = s_count > 1 ? log_add(end[s_count - 1], end[s_count - 2]) : end[s_count - 1];
+          if (threadIdx.x == 0) losses[b] = likelihood == neg ? -neg : -likelihood;
+          for (int t = threadIdx.x; t < steps; t += blockDim.x) {
+            float* d = dlogits + ((long long) t * batch + b) * classes;
+            for (int k = 0; k < classes; k++) {
+              double g = 0;
+              if (t < n && likelihood != neg) {
+                double occupancy = neg;
+                for (int i = 0; i < s_count; i++) {
+                  int e = i % 2 == 0 ? blank : lab[i / 2];
+                  double ab = alpha[(long long) t * smax + i] + beta[(long long) t * smax + i];
+                  if (e == k && ab != neg) occupancy = log_add(occupancy, ab - logp[(long long) t * classes + k]);
+                }
+                g = exp(logp[(long long) t * classes + k]) - (occupancy == neg ? 0.0 : exp(occupancy - likelihood));
+              }
+              d[k] = (float) g;
+            }
+          }
+          __syncthreads();
+        }
+      }
       """;
 
   private static final int THREADS = 256;
@@ -955,6 +1042,26 @@ final class CudaOps implements Ops {
       Floats carry, Floats dGates, Floats dGh, Floats next) {
     launch("gru_reset_after_backward", units(s), THREADS, s.t(), s.batch(), s.hidden(), s.lengths(), gates, hn, hPrev,
         dOut, outLd, carry, dGates, dGh, next);
+  }
+
+  /** {@link #ctc}'s kernel: one block per sequence. */
+  void launchCtc(Floats logits, int steps, int batch, int classes, int blank, Ints frames, Ints labels, Ints starts,
+      Ints counts, int maxLabels, Floats work, Floats dLogits) {
+    launch("ctc_loss", batch, 128, logits, steps, batch, classes, blank, frames, labels, starts, counts, maxLabels, work,
+        dLogits);
+  }
+
+  @Override
+  public double[] ctc(Floats logits, int steps, int batch, int classes, int blank, Ints frames, Ints labels, Ints starts,
+      Ints counts, int maxLabels, Floats work, Floats dLogits) {
+    launchCtc(logits, steps, batch, classes, blank, frames, labels, starts, counts, maxLabels, work, dLogits);
+    long at = Ops.ctcWork(steps, batch, classes, maxLabels) - 2L * batch;
+    double[] losses = new double[batch];
+    try (DoublePointer host = new DoublePointer(batch)) {
+      check(cudaMemcpy(host, p(work).getPointer(at), 8L * batch, cudaMemcpyDeviceToHost), "download of CTC's losses");
+      host.get(losses);
+    }
+    return losses;
   }
 
   @Override

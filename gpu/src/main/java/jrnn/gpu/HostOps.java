@@ -519,6 +519,31 @@ class HostOps implements Ops {
     }
   }
 
+  /** The CPU engine's CTC ({@code jrnn.layers.Ctc}), sequence by sequence. */
+  @Override
+  public double[] ctc(Floats logits, int steps, int batch, int classes, int blank, Ints frames, Ints labels, Ints starts,
+      Ints counts, int maxLabels, Floats work, Floats dLogits) {
+    double[] losses = new double[batch];
+    Tensor d = t(dLogits);
+    for (int i = 0; i < steps * batch * classes; i++) {
+      d.set(i, 0f);
+    }
+    for (int b = 0; b < batch; b++) {
+      int n = v(frames)[b];
+      int[] own = java.util.Arrays.copyOfRange(v(labels), v(starts)[b], v(starts)[b] + v(counts)[b]);
+      double[] grad = new double[n * classes];
+      jrnn.layers.Ctc.Result r = jrnn.layers.Ctc.loss(jrnn.layers.Ctc.sequence(t(logits), batch, b, n, classes), 0,
+          classes, n, classes, blank, own, grad, 1.0);
+      losses[b] = r.loss();
+      for (int t = 0; t < n; t++) {
+        for (int k = 0; k < classes; k++) {
+          d.set((t * batch + b) * classes + k, (float) grad[t * classes + k]);
+        }
+      }
+    }
+    return losses;
+  }
+
   @Override
   public void synchronize() {
     // nothing runs behind the host's back

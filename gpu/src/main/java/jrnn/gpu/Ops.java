@@ -214,6 +214,23 @@ interface Ops extends AutoCloseable {
   void gruResetAfterBackwardStep(Step s, Floats gates, Floats hn, Floats hPrev, Floats dOut, int outLd, Floats carry,
       Floats dGates, Floats dGh, Floats next);
 
+  /**
+   * CTC's loss and gradient ({@code jrnn.layers.Ctc}, SPEC 6.2, in double precision, log space) of
+   * each sequence b of {@code logits} [steps, batch, classes] over its first {@code frames[b]}
+   * frames against its labels, {@code labels[starts[b] ..] } ({@code counts[b]} of them, at most
+   * {@code maxLabels}), {@code blank} the blank's class. Writes dL/dlogits, unscaled, into
+   * {@code dLogits} (zero past a sequence's frames, and for a sequence no alignment can read) and
+   * returns the losses, +infinity for those sequences. {@code work}: room for {@link #ctcWork}
+   * doubles.
+   */
+  double[] ctc(Floats logits, int steps, int batch, int classes, int blank, Ints frames, Ints labels, Ints starts,
+      Ints counts, int maxLabels, Floats work, Floats dLogits);
+
+  /** The floats of {@link #ctc}'s workspace: log-probabilities, alpha and beta of each sequence, in doubles, and the losses. */
+  static long ctcWork(int steps, int batch, int classes, int maxLabels) {
+    return 2L * ((long) batch * steps * (classes + 2L * (2 * maxLabels + 1)) + batch);
+  }
+
   /** Waits for the work handed to the device (nothing on the host). */
   void synchronize();
 

@@ -12,6 +12,8 @@ import jrnn.optim.Optimizer;
 import jrnn.optim.Sgd;
 import jrnn.params.Parameters;
 import jrnn.tensor.Tensor;
+import jrnn.training.CtcExamples;
+import jrnn.training.ShardablePass;
 import jrnn.training.Trainer;
 import jrnn.training.TrainingConfig;
 import jrnn.util.Rng;
@@ -121,10 +123,10 @@ final class OpsTraining implements DeviceTraining {
 
   /** Why the device cannot compute {@code cfg}'s and {@code training}'s gradients, or null. */
   static String unsupportedReason(ModelConfig cfg, TrainingConfig training) {
-    if (cfg.output() != OutputKind.SOFTMAX) {
+    if (cfg.output() != OutputKind.SOFTMAX && cfg.readout() != jrnn.models.Readout.EVERY_STEP) {
       return "the GPU computes the updates of models with a softmax output and its cross-entropy (language models,"
-          + " text and speech word classifiers); this one has a " + cfg.output().label() + " output (a CTC"
-          + " recogniser's or a regression's loss is not on the GPU): train it with --device cpu";
+          + " text and speech word classifiers) and of CTC recognisers (a linear output at every step); this one has a "
+          + cfg.output().label() + " output read out per sequence: train it with --device cpu";
     }
     if (training.adversarialNorm() > 0) {
       return "adversarial training is not on the GPU: train with --adversarial 0, or with --device cpu";
@@ -226,19 +228,122 @@ final class OpsTraining implements DeviceTraining {
 
   @Override
   public LossStats compute(Batch batch, RecurrentState initial, Rng rng) {
+    if (config.output() != OutputKind.SOFTMAX) {
+      throw new IllegalArgumentException("OpsTraining: a " + config.output().label() + " output trains on the GPU with"
+          + " CTC's loss only (a CtcExamples pass); mean squared error is not on the GPU: train with --device cpu");
+    }
     float p = (float) config.dropout();
-    boolean dropout = p > 0;
-    // Drawn only when used, so that without dropout the trainer's generator runs as on the CPU.
-    long seed = dropout ? (long) (rng.nextDouble() * 0x1.0p53) : 0;
+    long seed = dropoutSeed(p, rng);
     LossStats stats = forward(batch, initial, true, p, seed);
+    // The normalizer scales the output layer's products (as SequenceModel does).
+    backward(batch, (float) (1.0 / (normalization == LossNormalization.PER_SEQUENCE ? batch.size() : stats.count())),
+        p > 0);
+    keepFinalState(batch.size());
+    return stats;
+  }
+
+  /** The masks' seed, drawn only when there is dropout, so that without it the trainer's generator runs as on the CPU. */
+  private static long dropoutSeed(float p, Rng rng) {
+    return p > 0 ? (long) (rng.nextDouble() * 0x1.0p53) : 0;
+  }
+
+  /**
+   * A pass of CTC's examples (a speech recogniser's update: {@link CtcExamples}) on the device:
+   * the network's forward pass, CTC's loss and gradient at every step's linear outputs
+   * ({@link Ops#ctc}), the backward pass of the loss's mean over the sequences, as the CPU's pass
+   * leaves it. Other passes are not the device's.
+   */
+  @Override
+  public LossStats compute(ShardablePass<?> pass, Rng rng) {
+    if (!(pass instanceof CtcExamples examples) || config.output() != OutputKind.LINEAR) {
+      throw new UnsupportedOperationException("OpsTraining computes batches of sequences and, for a linear output, CTC's"
+          + " passes; not a " + pass.getClass().getSimpleName() + " for a " + config.output().label() + " output");
+    }
+    Batch batch = examples.batch();
+    int[][] labels = examples.labels();
+    int size = batch.size();
+    if (labels.length != size) {
+      throw new IllegalArgumentException("OpsTraining: " + labels.length + " label sequences for " + size + " inputs");
+    }
+    float p = (float) config.dropout();
+    long seed = dropoutSeed(p, rng);
+    network(batch, null, true, p, seed);
+    int total = 0;
+    int longest = 0;
+    for (int b = 0; b < size; b++) {
+      for (int i = 0; i < labels[b].length; i++) {
+        int label = labels[b][i];
+        if (label < 0 || label >= classes || label == examples.blank()) {
+          throw new IllegalArgumentException("OpsTraining: label " + label + " at position " + i + " of sequence " + b
+              + " must be a class in [0, " + classes + ") other than the blank " + examples.blank());
+        }
+      }
+      total += labels[b].length;
+      longest = Math.max(longest, labels[b].length);
+    }
+    int[] flat = new int[Math.max(1, total)];
+    int[] starts = new int[size];
+    int[] counts = new int[size];
+    for (int b = 0, at = 0; b < size; b++) {
+      starts[b] = at;
+      counts[b] = labels[b].length;
+      System.arraycopy(labels[b], 0, flat, at, labels[b].length);
+      at += labels[b].length;
+    }
+    Ctc work = ctcBuffers(flat.length, size, Ops.ctcWork(batch.steps(), size, classes, longest));
+    ops.upload(work.labels, flat);
+    ops.upload(work.starts, starts);
+    ops.upload(work.counts, counts);
+    double[] losses = ops.ctc(buffers.logits, batch.steps(), size, classes, examples.blank(), buffers.lengths,
+        work.labels, work.starts, work.counts, longest, work.doubles, buffers.dLogits);
+    double sum = 0;
+    int feasible = 0;
+    for (double loss : losses) {
+      if (loss != Double.POSITIVE_INFINITY) {
+        sum += loss;
+        feasible++;
+      }
+    }
+    backward(batch, 1f / size, p > 0);
+    keepFinalState(size);
+    return new LossStats(sum, feasible, 0, size);
+  }
+
+  /** CTC's buffers on the device: the labels, where each sequence's start, how many, and the workspace. */
+  private record Ctc(Ops.Ints labels, Ops.Ints starts, Ops.Ints counts, Ops.Floats doubles) {}
+
+  private Ctc ctc;
+
+  private Ctc ctcBuffers(int labels, int batch, long work) {
+    if (ctc == null || ctc.labels.size() < labels || ctc.starts.size() < batch || ctc.doubles.size() < work) {
+      freeCtc();
+      ctc = new Ctc(ops.ints(labels, "CTC's labels"), ops.ints(batch, "CTC's label starts"),
+          ops.ints(batch, "CTC's label counts"), ops.floats(work, "CTC's workspace"));
+    }
+    return ctc;
+  }
+
+  private void freeCtc() {
+    if (ctc != null) {
+      ops.free(ctc.labels);
+      ops.free(ctc.starts);
+      ops.free(ctc.counts);
+      ops.free(ctc.doubles);
+      ctc = null;
+    }
+  }
+
+  /**
+   * Back from the gradient of the logits in {@link #buffers} (dLogits, times {@code scale}) through
+   * the output layer, the dropout, the readout, the stack and the embedding, into the device's
+   * gradient buffers.
+   */
+  private void backward(Batch batch, float scale, boolean dropout) {
     Buffers b = buffers;
     int size = batch.size();
     int steps = batch.steps();
     int rows = steps * size;
     int outputs = outputRows(batch);
-
-    // Backward, the normalizer scaling the output layer's products (as SequenceModel does).
-    float scale = (float) (1.0 / (normalization == LossNormalization.PER_SEQUENCE ? size : stats.count()));
     ops.gemm(true, false, classes, width, outputs, scale, b.dLogits, classes, b.headInput, width, 0f, headWeightGrad,
         width);
     ops.zero(headBiasGrad, classes);
@@ -264,8 +369,6 @@ final class OpsTraining implements DeviceTraining {
     if (gradientsToHost) {
       downloadGradients();
     }
-    keepFinalState(size);
-    return stats;
   }
 
   /** The last forward's final states, to the host for {@link #finalState}. */
@@ -284,9 +387,43 @@ final class OpsTraining implements DeviceTraining {
    * and its gradient at the logits; returns the loss.
    */
   private LossStats forward(Batch batch, RecurrentState initial, boolean training, float p, long seed) {
-    if (batch.hasTokens() != (table != null) || !batch.hasTargets()) {
+    if (!batch.hasTargets()) {
       throw new IllegalArgumentException("OpsTraining: a batch of " + (table != null ? "token ids" : "input vectors")
           + " with targets is needed");
+    }
+    int size = batch.size();
+    int rows = batch.steps() * size;
+    int[] valid = new int[rows];
+    for (int r = 0; r < rows; r++) {
+      valid[r] = r / size < batch.length(r % size) ? 1 : 0;
+    }
+    // One output per valid step, or one per sequence, each valid; the device's kernels do not
+    // check ids: a bad target is named here, as the CPU engine would.
+    int[] outputValid = config.readout().perSequence() ? ones(size) : valid;
+    requireIds(batch.targets(), outputValid, classes, "target");
+    network(batch, initial, training, p, seed);
+    Buffers b = buffers;
+    int validOutputs = 0;
+    for (int v : outputValid) {
+      validOutputs += v;
+    }
+    ops.upload(b.targets, batch.targets());
+    ops.upload(b.valid, outputValid);
+    int outputs = outputRows(batch);
+    ops.softmaxCrossEntropy(b.logits, outputs, classes, b.targets, b.valid, b.loss, b.correct, b.dLogits);
+    return lossStats(b, outputs, validOutputs, size);
+  }
+
+  /**
+   * The network's forward pass of {@code batch} from {@code initial} (null: zeros) into
+   * {@link #buffers}, up to the logits: embedding (or the input vectors), dropout at rate
+   * {@code p} (0: none) with masks from {@code seed}, the stack (training: keeping what its
+   * backward needs), the readout, dropout, output layer.
+   */
+  private void network(Batch batch, RecurrentState initial, boolean training, float p, long seed) {
+    if (batch.hasTokens() != (table != null)) {
+      throw new IllegalArgumentException("OpsTraining: a batch of " + (table != null ? "token ids" : "input vectors")
+          + " is needed");
     }
     int steps = batch.steps();
     int size = batch.size();
@@ -305,25 +442,13 @@ final class OpsTraining implements DeviceTraining {
       uploadParameters();
       resident = true;
     }
-    int[] valid = new int[rows];
-    for (int r = 0; r < rows; r++) {
-      valid[r] = r / size < batch.length(r % size) ? 1 : 0;
-    }
-    // One output per valid step, or one per sequence, each valid.
     int outputs = outputRows(batch);
-    int[] outputValid = config.readout().perSequence() ? ones(size) : valid;
-    int validOutputs = 0;
-    for (int v : outputValid) {
-      validOutputs += v;
-    }
-    // The device's kernels do not check ids: a bad one is named here, as the CPU engine would;
-    // the padding's rows go as -1, which the lookup reads as zeros and gives no gradient.
-    requireIds(batch.targets(), outputValid, classes, "target");
     if (table != null) {
+      // The padding's rows go as -1, which the lookup reads as zeros and gives no gradient.
       requireIds(batch.tokens(), null, config.vocabSize(), "token id");
       int[] ids = new int[rows];
       for (int r = 0; r < rows; r++) {
-        ids[r] = valid[r] == 1 ? batch.tokens()[r] : -1;
+        ids[r] = r / size < batch.length(r % size) ? batch.tokens()[r] : -1;
       }
       ops.upload(b.ids, ids);
     } else {
@@ -334,13 +459,8 @@ final class OpsTraining implements DeviceTraining {
       }
       ops.upload(b.embedded, batch.inputs(), values);
     }
-    ops.upload(b.targets, batch.targets());
-    ops.upload(b.valid, outputValid);
     ops.upload(b.lengths, batch.lengths());
     boolean dropout = p > 0;
-
-    // Forward: embedding (or the input vectors, uploaded above), dropout, stack, dropout, output layer, softmax
-    // cross-entropy.
     if (table != null) {
       ops.gatherRows(table, embeddingWidth, b.ids, rows, b.embedded);
     }
@@ -375,8 +495,6 @@ final class OpsTraining implements DeviceTraining {
     }
     ops.gemm(false, true, outputs, classes, width, 1f, b.headInput, width, headWeight, width, 0f, b.logits, classes);
     ops.addToRows(b.logits, outputs, classes, headBias);
-    ops.softmaxCrossEntropy(b.logits, outputs, classes, b.targets, b.valid, b.loss, b.correct, b.dLogits);
-    return lossStats(b, outputs, validOutputs, size);
   }
 
   /**
@@ -615,6 +733,7 @@ final class OpsTraining implements DeviceTraining {
       ops.free(g.first);
       ops.free(g.second);
     }
+    freeCtc();
     stack.close();
   }
 }

@@ -37,6 +37,7 @@ class CudaOpsAgreeWithHostOpsTest {
       tests.add(DynamicTest.dynamicTest("row vector and column sums", () -> sums(gpu, host)));
       tests.add(DynamicTest.dynamicTest("dropout mask and multiply", () -> dropout(gpu, host)));
       tests.add(DynamicTest.dynamicTest("softmax cross-entropy", () -> softmax(gpu, host)));
+      tests.add(DynamicTest.dynamicTest("CTC's loss and gradient", () -> ctc(gpu, host)));
       for (int kind = 0; kind < 3; kind++) {
         int k = kind;
         tests.add(DynamicTest.dynamicTest("pooling " + new String[] {"last", "mean", "max"}[kind],
@@ -230,5 +231,44 @@ class CudaOpsAgreeWithHostOpsTest {
     same(gpu, loss, rows, 1e-5, "loss");
     same(gpu, correct, rows, 0, "correct");
     same(gpu, d, rows * classes, 1e-5, "dLogits");
+  }
+
+  /** Sequences of other lengths, repeated labels, a sequence no alignment reads and one with no labels. */
+  private static void ctc(CudaOps gpu, HostOps host) {
+    int steps = 40;
+    int batch = 5;
+    int classes = 6;
+    int[] frames = {40, 3, 17, 1, 25};
+    int[][] labels = {{1, 2, 2, 5, 3, 3, 3}, {4, 4}, {2, 1}, {}, {5, 4, 3, 2, 1}};
+    Pair logits = both(gpu, host, random(steps * batch * classes, 13));
+    int[] flat = java.util.Arrays.stream(labels).flatMapToInt(java.util.Arrays::stream).toArray();
+    int[] starts = new int[batch];
+    int[] counts = new int[batch];
+    for (int b = 1; b < batch; b++) {
+      starts[b] = starts[b - 1] + labels[b - 1].length;
+    }
+    for (int b = 0; b < batch; b++) {
+      counts[b] = labels[b].length;
+    }
+    Ops.Ints[] g = new Ops.Ints[4];
+    Ops.Ints[] h = new Ops.Ints[4];
+    int[][] values = {frames, flat, starts, counts};
+    for (int i = 0; i < 4; i++) {
+      g[i] = gpu.ints(values[i].length, "ctc");
+      h[i] = host.ints(values[i].length, "ctc");
+      gpu.upload(g[i], values[i]);
+      host.upload(h[i], values[i]);
+    }
+    long work = Ops.ctcWork(steps, batch, classes, 7);
+    Pair d = both(gpu, host, random(steps * batch * classes, 14));
+    double[] gl = gpu.ctc(logits.gpu(), steps, batch, classes, 0, g[0], g[1], g[2], g[3], 7, gpu.floats(work, "work"),
+        d.gpu());
+    double[] hl = host.ctc(logits.host(), steps, batch, classes, 0, h[0], h[1], h[2], h[3], 7, host.floats(work, "work"),
+        d.host());
+    assertEquals(Double.POSITIVE_INFINITY, hl[1], "two repeated labels need three frames");
+    for (int b = 0; b < batch; b++) {
+      assertEquals(hl[b], gl[b], 1e-9 * (1 + Math.abs(hl[b])), "loss of sequence " + b);
+    }
+    same(gpu, d, steps * batch * classes, 1e-6, "dLogits");
   }
 }

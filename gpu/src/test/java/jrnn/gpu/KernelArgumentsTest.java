@@ -61,7 +61,7 @@ class KernelArgumentsTest {
     expected.put("lstm_forward", "i" + "ppp" + "iii" + "p" + "pppppppp" + "ii");
     expected.put("gru_gates", "iipppp");
     expected.forEach((name, kinds) -> assertEquals(kinds, CudaOps.SIGNATURES.get(name), name));
-    assertEquals(26, CudaOps.SIGNATURES.size(), CudaOps.SIGNATURES.toString());
+    assertEquals(27, CudaOps.SIGNATURES.size(), CudaOps.SIGNATURES.toString());
   }
 
   @Test
@@ -102,6 +102,7 @@ class KernelArgumentsTest {
     ops.gruResetBackwardStep(step, g, b, c, d, a);
     ops.gruResetAfterForwardStep(step, g, b, c, d, a, b, c, 8, true);
     ops.gruResetAfterBackwardStep(step, g, b, c, d, 8, a, b, c, d);
+    ops.launchCtc(a, 4, 2, 3, 0, ids, valid, ids, valid, 2, b, c);
 
     Map<String, Launch> byName = new LinkedHashMap<>();
     launches.forEach(l -> byName.putIfAbsent(l.name(), l));
@@ -123,6 +124,9 @@ class KernelArgumentsTest {
     assertEquals(List.of(0, 0L, b.p().address(), c.p().address(), 3, 2, 4), byName.get("lstm_forward").values()
         .subList(0, 7), "missing peepholes are null pointers");
     assertEquals(List.of(1, 0L, 0L, 0L), byName.get("lstm_backward").values().subList(0, 4), "coupled, no peepholes");
+    assertEquals(List.of(a.p().address(), 4, 2, 3, 0, ids.p().address(), valid.p().address(), ids.p().address(),
+        valid.p().address(), 2, b.p().address(), c.p().address()), byName.get("ctc_loss").values());
+    assertEquals(2, byName.get("ctc_loss").grid(), "one block per sequence");
     // One block per row of the softmax.
     assertEquals(8, byName.get("softmax_xent").grid());
   }

@@ -7,6 +7,7 @@ import jrnn.models.LossStats;
 import jrnn.models.ModelConfig;
 import jrnn.models.SequenceModel;
 import jrnn.tensor.Tensor;
+import jrnn.training.CtcExamples;
 import jrnn.training.SequenceModelPass;
 import jrnn.util.Rng;
 
@@ -19,7 +20,7 @@ import jrnn.util.Rng;
  * @param features each recording's feature frames
  * @param labels each recording's label ids
  */
-record CtcPass(ModelConfig config, float[][][] features, int[][] labels) implements SequenceModelPass {
+record CtcPass(ModelConfig config, float[][][] features, int[][] labels) implements SequenceModelPass, CtcExamples {
 
   @Override
   public int examples() {
@@ -32,8 +33,18 @@ record CtcPass(ModelConfig config, float[][][] features, int[][] labels) impleme
   }
 
   @Override
+  public Batch batch() {
+    return SpeechModel.batch(List.of(features), null);
+  }
+
+  @Override
+  public int blank() {
+    return SpeechModel.BLANK_ID;
+  }
+
+  @Override
   public LossStats run(SequenceModel network, Rng rng) {
-    Batch batch = SpeechModel.batch(List.of(features), null);
+    Batch batch = batch();
     network.forward(batch, null, true, rng);
     Tensor grad = Tensor.zeros(batch.steps() * batch.size() * config.outputSize());
     LossStats loss = SpeechTask.ctcLoss(network, batch, labels, grad);

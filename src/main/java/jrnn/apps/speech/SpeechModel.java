@@ -53,6 +53,8 @@ public final class SpeechModel implements TrainedModel {
   public static final String APP = "speech";
   /** Class 0 of a CTC recogniser: no word at this step. */
   public static final String BLANK = "<blank>";
+  /** The blank's label id: it is the labels' first. */
+  static final int BLANK_ID = 0;
   static final int EVAL_BATCH = 64;
 
   /**

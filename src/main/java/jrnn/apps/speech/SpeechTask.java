@@ -137,8 +137,8 @@ public final class SpeechTask implements TrainingTask {
    */
   static LossStats ctcLoss(SequenceModel net, Batch batch, int[][] labels, Tensor grad) {
     int b = batch.size();
-    Ctc.Result[] r = Ctc.batch(net.outputs(), batch.steps(), b, net.config().outputSize(), 0, batch.lengths(), labels,
-        grad, 1.0 / b);
+    Ctc.Result[] r = Ctc.batch(net.outputs(), batch.steps(), b, net.config().outputSize(), SpeechModel.BLANK_ID,
+        batch.lengths(), labels, grad, 1.0 / b);
     double sum = 0;
     int feasible = 0;
     for (Ctc.Result x : r) {
