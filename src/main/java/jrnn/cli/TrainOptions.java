@@ -21,8 +21,8 @@ final class TrainOptions {
   boolean resume;
 
   @Option(names = "--device", defaultValue = "cpu", description = "cpu, or gpu: each update (forward, backward,"
-      + " clipping, the optimizer's step) in the GPU backend (language models, text and speech word classifiers;"
-      + " docs/gpu.md) (default ${DEFAULT-VALUE}).")
+      + " clipping, the optimizer's step) in the GPU backend (language models, text and speech classifiers, CTC"
+      + " recognisers; docs/gpu.md) (default ${DEFAULT-VALUE}).")
   String device;
 
   /**
@@ -46,9 +46,9 @@ final class TrainOptions {
     List<DeviceTraining> made = new ArrayList<>();
     TrainingRun.distributeGradients(trainer -> {
       if (trainer.model() == null) {
-        throw new IllegalArgumentException("--device gpu: the GPU computes the updates of sequence models with a"
-            + " softmax output (language models, text and speech word classifiers); train this application's model"
-            + " with --device cpu");
+        throw new IllegalArgumentException("--device gpu: the GPU computes the updates of sequence models (language"
+            + " models, text and speech classifiers, CTC recognisers); train this application's model with --device"
+            + " cpu");
       }
       DeviceTraining training = gpu.gradients(trainer.model(), trainer.config());
       made.add(training);
