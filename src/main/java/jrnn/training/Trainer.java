@@ -412,9 +412,14 @@ public final class Trainer {
    * gradient is zero, get zeros.
    */
   public static void adversarialPerturbation(Tensor g, Batch batch, int x, double eps, Tensor r) {
-    int size = batch.size();
+    adversarialPerturbation(g, batch.steps(), batch.lengths(), x, eps, r);
+  }
+
+  /** {@link #adversarialPerturbation(Tensor, Batch, int, double, Tensor)} for T steps of sequences of {@code lengths}. */
+  public static void adversarialPerturbation(Tensor g, int steps, int[] lengths, int x, double eps, Tensor r) {
+    int size = lengths.length;
     for (int b = 0; b < size; b++) {
-      int len = batch.length(b);
+      int len = lengths[b];
       double squares = 0;
       for (int t = 0; t < len; t++) {
         for (int j = 0, i = (t * size + b) * x; j < x; j++, i++) {
@@ -423,7 +428,7 @@ public final class Trainer {
         }
       }
       double scale = squares > 0 ? eps / Math.sqrt(squares) : 0;
-      for (int t = 0; t < batch.steps(); t++) {
+      for (int t = 0; t < steps; t++) {
         for (int j = 0, i = (t * size + b) * x; j < x; j++, i++) {
           r.set(i, t < len ? (float) (scale * g.get(i)) : 0f);
         }

@@ -578,6 +578,31 @@ final class CudaOps implements Ops {
           __syncthreads();
         }
       }
+      // Trainer.adversarialPerturbation: sequence b per block, the norm of its valid rows in double.
+      extern "C" __global__ void adversarial(const float* g, int steps, int batch, int width, const int* lengths,
+          float eps, float* r) {
+        __shared__ double red[256];
+        for (int b = blockIdx.x; b < batch; b += gridDim.x) {
+          int len = lengths[b];
+          double s = 0;
+          for (long long i = threadIdx.x; i < (long long) len * width; i += blockDim.x) {
+            double v = g[((i / width) * batch + b) * width + i % width];
+            s += v * v;
+          }
+          red[threadIdx.x] = s;
+          __syncthreads();
+          for (int k = blockDim.x / 2; k > 0; k >>= 1) {
+            if (threadIdx.x < k) red[threadIdx.x] += red[threadIdx.x + k];
+            __syncthreads();
+          }
+          double scale = red[0] > 0 ? eps / sqrt(red[0]) : 0.0;
+          for (long long i = threadIdx.x; i < (long long) steps * width; i += blockDim.x) {
+            long long at = ((i / width) * batch + b) * width + i % width;
+            r[at] = i / width < len ? (float) (scale * g[at]) : 0.0f;
+          }
+          __syncthreads();
+        }
+      }
       """;
 
   private static final int THREADS = 256;
@@ -1062,6 +1087,11 @@ final class CudaOps implements Ops {
       host.get(losses);
     }
     return losses;
+  }
+
+  @Override
+  public void adversarialPerturbation(Floats g, int steps, int batch, int width, Ints lengths, float eps, Floats r) {
+    launch("adversarial", batch, THREADS, g, steps, batch, width, lengths, eps, r);
   }
 
   @Override

@@ -545,6 +545,12 @@ class HostOps implements Ops {
   }
 
   @Override
+  public void adversarialPerturbation(Floats g, int steps, int batch, int width, Ints lengths, float eps, Floats r) {
+    jrnn.training.Trainer.adversarialPerturbation(t(g), steps, java.util.Arrays.copyOf(v(lengths), batch), width, eps,
+        t(r));
+  }
+
+  @Override
   public void synchronize() {
     // nothing runs behind the host's back
   }

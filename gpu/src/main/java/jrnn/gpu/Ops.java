@@ -231,6 +231,14 @@ interface Ops extends AutoCloseable {
     return 2L * ((long) batch * steps * (classes + 2L * (2 * maxLabels + 1)) + batch);
   }
 
+  /**
+   * Adversarial training's perturbation (as {@code Trainer.adversarialPerturbation}): r = eps g_b /
+   * ||g_b|| on the rows t*B + b (t &lt; lengths[b]) of each sequence b, from {@code g} [steps,
+   * batch, width], the norm over the sequence's valid rows in double; zeros on padded rows and for
+   * a sequence whose gradient is zero.
+   */
+  void adversarialPerturbation(Floats g, int steps, int batch, int width, Ints lengths, float eps, Floats r);
+
   /** Waits for the work handed to the device (nothing on the host). */
   void synchronize();
 

@@ -47,6 +47,9 @@ final class OpsTraining implements DeviceTraining {
   /** The embedding table and its gradient, for token inputs; null for real-vector inputs. */
   private final Ops.Floats table;
   private final Ops.Floats tableGrad;
+  /** Adversarial training's eps (0: none), and whether the pass running is its perturbed one. */
+  private final float adversarialNorm;
+  private boolean perturbed;
   private final Ops.Floats headWeight;
   private final Ops.Floats headWeightGrad;
   private final Ops.Floats headBias;
@@ -77,6 +80,8 @@ final class OpsTraining implements DeviceTraining {
     final Ops.Floats decayMask;
     Ops.Floats first;
     Ops.Floats second;
+    /** The clean pass's gradient, while adversarial training's second pass computes its own. */
+    Ops.Floats held;
 
     Group(String name, Ops.Floats w, Ops.Floats g, long n, Ops.Floats gradientMask, boolean decay, Ops.Floats decayMask) {
       this.name = name;
@@ -128,9 +133,6 @@ final class OpsTraining implements DeviceTraining {
           + " text and speech word classifiers) and of CTC recognisers (a linear output at every step); this one has a "
           + cfg.output().label() + " output read out per sequence: train it with --device cpu";
     }
-    if (training.adversarialNorm() > 0) {
-      return "adversarial training is not on the GPU: train with --adversarial 0, or with --device cpu";
-    }
     return null;
   }
 
@@ -150,6 +152,7 @@ final class OpsTraining implements DeviceTraining {
     this.params = params;
     this.normalization = training.normalization() == null ? LossNormalization.PER_OUTPUT : training.normalization();
     this.embeddingWidth = config.inputSize();
+    this.adversarialNorm = (float) training.adversarialNorm();
     this.width = config.headInputSize();
     this.classes = config.outputSize();
     boolean tokens = config.tokenInput();
@@ -194,6 +197,7 @@ final class OpsTraining implements DeviceTraining {
     final Ops.Ints lengths;
     final Ops.Ints argmax;
     final Ops.Floats dTop;
+    final Ops.Floats perturbation;
 
     Buffers(int rows, int batch) {
       this.rows = rows;
@@ -216,11 +220,13 @@ final class OpsTraining implements DeviceTraining {
       lengths = ops.ints(batch, "sequence lengths");
       argmax = ops.ints(batch * width, "the steps of the maxima");
       dTop = ops.floats((long) rows * width, "the stack's output gradient");
+      perturbation = adversarialNorm > 0 ? ops.floats((long) rows * embeddingWidth, "the adversarial perturbation")
+          : null;
     }
 
     void free() {
       for (Object b : new Object[] {ids, targets, valid, embedded, inputMask, headInput, headMask, logits, dLogits,
-          loss, correct, dHeadInput, h0, c0, lengths, argmax, dTop}) {
+          loss, correct, dHeadInput, h0, c0, lengths, argmax, dTop, perturbation}) {
         ops.free(b);
       }
     }
@@ -235,11 +241,55 @@ final class OpsTraining implements DeviceTraining {
     float p = (float) config.dropout();
     long seed = dropoutSeed(p, rng);
     LossStats stats = forward(batch, initial, true, p, seed);
-    // The normalizer scales the output layer's products (as SequenceModel does).
-    backward(batch, (float) (1.0 / (normalization == LossNormalization.PER_SEQUENCE ? batch.size() : stats.count())),
-        p > 0);
+    Ops.Floats dInput = backward(batch, normalizer(batch, stats), p > 0);
+    if (adversarialNorm > 0) {
+      if (initial != null) {
+        // The second pass would leave its own final state where truncated BPTT carries it.
+        throw new IllegalArgumentException("adversarial training perturbs whole sequences that start from zero states;"
+            + " it does not apply to windows of a stream");
+      }
+      adversarialPass(batch, dInput, p, rng);
+    }
+    if (gradientsToHost) {
+      downloadGradients();
+    }
     keepFinalState(batch.size());
     return stats;
+  }
+
+  /** 1 / what the loss is averaged over, scaling the output layer's products (as SequenceModel does). */
+  private float normalizer(Batch batch, LossStats stats) {
+    return (float) (1.0 / (normalization == LossNormalization.PER_SEQUENCE ? batch.size() : stats.count()));
+  }
+
+  /**
+   * Adversarial training's second pass, as {@code Trainer.gradients} takes it (Goodfellow et al.
+   * 2015; Miyato et al. 2017): the inputs moved by r_adv = eps g / ||g|| for each sequence's
+   * gradient g of the clean loss with respect to its inputs ({@code dInput}, before input
+   * dropout), then forward and backward again with dropout drawn anew, their gradients added to
+   * the clean pass's.
+   */
+  private void adversarialPass(Batch batch, Ops.Floats dInput, float p, Rng rng) {
+    Buffers b = buffers;
+    ops.adversarialPerturbation(dInput, batch.steps(), batch.size(), embeddingWidth, b.lengths, adversarialNorm,
+        b.perturbation);
+    for (Group g : groups) {
+      if (g.held == null) {
+        g.held = ops.floats(g.n, "the clean pass's gradient of " + (g.name == null ? "the stack" : g.name));
+      }
+      ops.copy(g.held, g.g, g.n);
+    }
+    long seed = dropoutSeed(p, rng);
+    perturbed = true;
+    try {
+      LossStats second = forward(batch, null, true, p, seed);
+      backward(batch, normalizer(batch, second), p > 0);
+    } finally {
+      perturbed = false;
+    }
+    for (Group g : groups) {
+      ops.axpy(g.g, 1f, g.held, null, g.n);
+    }
   }
 
   /** The masks' seed, drawn only when there is dropout, so that without it the trainer's generator runs as on the CPU. */
@@ -305,6 +355,9 @@ final class OpsTraining implements DeviceTraining {
       }
     }
     backward(batch, 1f / size, p > 0);
+    if (gradientsToHost) {
+      downloadGradients();
+    }
     keepFinalState(size);
     return new LossStats(sum, feasible, 0, size);
   }
@@ -336,9 +389,9 @@ final class OpsTraining implements DeviceTraining {
   /**
    * Back from the gradient of the logits in {@link #buffers} (dLogits, times {@code scale}) through
    * the output layer, the dropout, the readout, the stack and the embedding, into the device's
-   * gradient buffers.
+   * gradient buffers; returns the gradient of the inputs (the embedded tokens, before dropout).
    */
-  private void backward(Batch batch, float scale, boolean dropout) {
+  private Ops.Floats backward(Batch batch, float scale, boolean dropout) {
     Buffers b = buffers;
     int size = batch.size();
     int steps = batch.steps();
@@ -358,17 +411,15 @@ final class OpsTraining implements DeviceTraining {
       ops.poolBackward(poolKind(), b.dHeadInput, steps, size, width, poolSplit(), b.lengths, b.argmax, b.dTop);
       dTop = b.dTop;
     }
-    Ops.Floats dEmbedded = stack.backward(dTop);
+    Ops.Floats dInput = stack.backward(dTop);
+    if (dropout) {
+      ops.multiply(dInput, b.inputMask, (long) rows * embeddingWidth);
+    }
     if (table != null) {
-      if (dropout) {
-        ops.multiply(dEmbedded, b.inputMask, (long) rows * embeddingWidth);
-      }
       ops.zero(tableGrad, (long) config.vocabSize() * embeddingWidth);
-      ops.scatterAddRows(tableGrad, embeddingWidth, b.ids, rows, dEmbedded);
+      ops.scatterAddRows(tableGrad, embeddingWidth, b.ids, rows, dInput);
     }
-    if (gradientsToHost) {
-      downloadGradients();
-    }
+    return dInput;
   }
 
   /** The last forward's final states, to the host for {@link #finalState}. */
@@ -463,6 +514,9 @@ final class OpsTraining implements DeviceTraining {
     boolean dropout = p > 0;
     if (table != null) {
       ops.gatherRows(table, embeddingWidth, b.ids, rows, b.embedded);
+    }
+    if (perturbed && training) {
+      ops.axpy(b.embedded, 1f, b.perturbation, null, (long) rows * embeddingWidth);
     }
     if (dropout) {
       ops.dropoutMask(b.inputMask, (long) rows * embeddingWidth, p, seed);
@@ -732,6 +786,7 @@ final class OpsTraining implements DeviceTraining {
     for (Group g : groups) {
       ops.free(g.first);
       ops.free(g.second);
+      ops.free(g.held);
     }
     freeCtc();
     stack.close();

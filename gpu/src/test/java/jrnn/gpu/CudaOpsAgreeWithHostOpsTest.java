@@ -38,6 +38,7 @@ class CudaOpsAgreeWithHostOpsTest {
       tests.add(DynamicTest.dynamicTest("dropout mask and multiply", () -> dropout(gpu, host)));
       tests.add(DynamicTest.dynamicTest("softmax cross-entropy", () -> softmax(gpu, host)));
       tests.add(DynamicTest.dynamicTest("CTC's loss and gradient", () -> ctc(gpu, host)));
+      tests.add(DynamicTest.dynamicTest("adversarial perturbation", () -> adversarial(gpu, host)));
       for (int kind = 0; kind < 3; kind++) {
         int k = kind;
         tests.add(DynamicTest.dynamicTest("pooling " + new String[] {"last", "mean", "max"}[kind],
@@ -270,5 +271,28 @@ class CudaOpsAgreeWithHostOpsTest {
       assertEquals(hl[b], gl[b], 1e-9 * (1 + Math.abs(hl[b])), "loss of sequence " + b);
     }
     same(gpu, d, steps * batch * classes, 1e-6, "dLogits");
+  }
+
+  /** Sequences of other lengths, one of them with a zero gradient. */
+  private static void adversarial(CudaOps gpu, HostOps host) {
+    int steps = 30;
+    int batch = 4;
+    int width = 300;
+    int[] lengths = {30, 7, 1, 19};
+    Tensor g = random(steps * batch * width, 15);
+    for (int t = 0; t < steps; t++) {
+      for (int j = 0; j < width; j++) {
+        g.set((t * batch + 2) * width + j, 0f);
+      }
+    }
+    Pair grad = both(gpu, host, g);
+    Pair r = both(gpu, host, random(steps * batch * width, 16));
+    Ops.Ints gl = gpu.ints(batch, "lengths");
+    Ops.Ints hl = host.ints(batch, "lengths");
+    gpu.upload(gl, lengths);
+    host.upload(hl, lengths);
+    gpu.adversarialPerturbation(grad.gpu(), steps, batch, width, gl, 3f, r.gpu());
+    host.adversarialPerturbation(grad.host(), steps, batch, width, hl, 3f, r.host());
+    same(gpu, r, steps * batch * width, 1e-6, "r");
   }
 }

@@ -61,7 +61,7 @@ class KernelArgumentsTest {
     expected.put("lstm_forward", "i" + "ppp" + "iii" + "p" + "pppppppp" + "ii");
     expected.put("gru_gates", "iipppp");
     expected.forEach((name, kinds) -> assertEquals(kinds, CudaOps.SIGNATURES.get(name), name));
-    assertEquals(27, CudaOps.SIGNATURES.size(), CudaOps.SIGNATURES.toString());
+    assertEquals(28, CudaOps.SIGNATURES.size(), CudaOps.SIGNATURES.toString());
   }
 
   @Test
@@ -103,6 +103,7 @@ class KernelArgumentsTest {
     ops.gruResetAfterForwardStep(step, g, b, c, d, a, b, c, 8, true);
     ops.gruResetAfterBackwardStep(step, g, b, c, d, 8, a, b, c, d);
     ops.launchCtc(a, 4, 2, 3, 0, ids, valid, ids, valid, 2, b, c);
+    ops.adversarialPerturbation(a, 4, 2, 8, ids, 3f, b);
 
     Map<String, Launch> byName = new LinkedHashMap<>();
     launches.forEach(l -> byName.putIfAbsent(l.name(), l));
@@ -127,6 +128,8 @@ class KernelArgumentsTest {
     assertEquals(List.of(a.p().address(), 4, 2, 3, 0, ids.p().address(), valid.p().address(), ids.p().address(),
         valid.p().address(), 2, b.p().address(), c.p().address()), byName.get("ctc_loss").values());
     assertEquals(2, byName.get("ctc_loss").grid(), "one block per sequence");
+    assertEquals(List.of(a.p().address(), 4, 2, 8, ids.p().address(), 3f, b.p().address()),
+        byName.get("adversarial").values());
     // One block per row of the softmax.
     assertEquals(8, byName.get("softmax_xent").grid());
   }

@@ -276,16 +276,16 @@ class OpsTrainingTest {
   }
 
   /**
-   * A sentiment classifier (one BiLSTM layer, max pooling, word dropout drawn on the host) trained
-   * on the frame with its updates on the host twins ends with the CPU run's model and the same
-   * validation accuracies.
+   * A sentiment classifier (the mr preset's shape: one BiLSTM layer, max pooling, word dropout
+   * drawn on the host, adversarial training) trained on the frame with its updates on the host
+   * twins ends with the CPU run's model and the same validation accuracies.
    */
   @Test
   void aSentimentRunUpdatedOnTheHostTwinsEndsWithTheCpuRunsModel() throws Exception {
     List<jrnn.apps.sentiment.Example> train = jrnn.apps.sentiment.ToyPolarity.examples(new Rng(2), 200);
     List<jrnn.apps.sentiment.Example> valid = jrnn.apps.sentiment.ToyPolarity.examples(new Rng(3), 60);
     Settings s = jrnn.apps.sentiment.SentimentSettings.SCHEMA.preset("mr").with(Map.of("embedding", "12", "hidden",
-        "8", "epochs", "2", "lr", "1e-2", "batch", "25", "word_dropout", "0.1", "adversarial", "0", "dropout", "0",
+        "8", "epochs", "2", "lr", "1e-2", "batch", "25", "word_dropout", "0.1", "adversarial", "2", "dropout", "0",
         "checks_per_epoch", "2"));
     double[][] finals = new double[2][];
     List<List<jrnn.frame.RunHistory.Check>> checks = new ArrayList<>();
@@ -449,14 +449,18 @@ class OpsTrainingTest {
   }
 
   @TestFactory
-  List<DynamicTest> onTheGpuInputVectorsAndCtcHaveTheCpuEnginesGradients() {
-    return GpuTests.onGpu("vector classifiers' and CTC recognisers' gradients on the GPU", () -> List.of(
+  List<DynamicTest> onTheGpuInputVectorsCtcAndAdversarialTrainingHaveTheCpuEnginesGradients() {
+    return GpuTests.onGpu("vector classifiers', CTC recognisers' and adversarial training's gradients on the GPU",
+        () -> List.of(
         DynamicTest.dynamicTest("vectors, lstm", () -> agreeOnVectors("lstm", null, OpsTrainingTest::onGpu)),
         DynamicTest.dynamicTest("vectors, BiGRU", () -> agreeOnVectors("gru", jrnn.layers.Bidirectional.CONCAT,
             OpsTrainingTest::onGpu)),
         DynamicTest.dynamicTest("CTC, lstm", () -> agreeOnCtc("lstm", null, OpsTrainingTest::onGpu)),
         DynamicTest.dynamicTest("CTC, BiGRU", () -> agreeOnCtc("gru", jrnn.layers.Bidirectional.CONCAT,
-            OpsTrainingTest::onGpu))));
+            OpsTrainingTest::onGpu)),
+        DynamicTest.dynamicTest("adversarial, BiLSTM", () -> agreeAdversarially("lstm",
+            jrnn.layers.Bidirectional.CONCAT, OpsTrainingTest::onGpu)),
+        DynamicTest.dynamicTest("adversarial, GRU", () -> agreeAdversarially("gru", null, OpsTrainingTest::onGpu))));
   }
 
   static void agreeOnCtc(String cell, jrnn.layers.Bidirectional bi, Maker device) {
@@ -534,6 +538,71 @@ class OpsTrainingTest {
     assertEquals(2, checks.get(1).size());
     for (int i = 0; i < checks.get(0).size(); i++) {
       assertEquals(checks.get(0).get(i).figure(), checks.get(1).get(i).figure(), 1e-9, "WER at check " + i);
+    }
+  }
+
+  /**
+   * Adversarial training (the mr preset's: the clean loss's gradient plus that of a second pass
+   * at the embedded words moved by eps g / ||g|| per sequence) on the host twins: loss and every
+   * gradient equal the CPU trainer's, for a BiLSTM in cuDNN's twin and a GRU in jrnn's own stack,
+   * on ragged batches, both normalizations; a window of a stream (a carried state) is refused as
+   * on the CPU. A perturbation left out of the second pass fails it.
+   */
+  @Test
+  void adversarialTrainingHasTheCpuTrainersGradients() {
+    agreeAdversarially("lstm", jrnn.layers.Bidirectional.CONCAT, OpsTrainingTest::onHost);
+    agreeAdversarially("gru", null, OpsTrainingTest::onHostFused);
+    HostOps unperturbed = new HostOps() {
+      @Override
+      public void adversarialPerturbation(Floats g, int steps, int batch, int width, Ints lengths, float eps, Floats r) {
+        super.adversarialPerturbation(g, steps, batch, width, lengths, 0f, r);
+      }
+    };
+    assertThrows(org.opentest4j.AssertionFailedError.class, () -> agreeAdversarially("gru", null,
+        (m, t) -> new OpsTraining(unperturbed, new FusedCellStack(unperturbed, m.config().recurrent(), m.parameters(),
+            ModelConfig.RNN_PREFIX, 1), m.config(), m.parameters(), t)));
+  }
+
+  static void agreeAdversarially(String cell, jrnn.layers.Bidirectional bi, Maker device) {
+    ModelConfig cfg = new ModelConfig(23, 6, jrnn.cells.CellType.parse(cell), 7, 1, bi, 0, jrnn.models.Readout.MAX, 3,
+        null);
+    SequenceModel cpu = new SequenceModel(cfg);
+    cpu.initialize(new Rng(5), 0.5, 0);
+    Parameters params = cpu.parameters();
+    Rng rng = new Rng(15);
+    int[][] lengths = {{6, 2, 5, 1}, {3, 6, 6, 4}};
+    for (LossNormalization norm : LossNormalization.values()) {
+      TrainingConfig training = TrainingConfig.builder().optimizer(jrnn.optim.Optimizers.sgd(1)).normalization(norm)
+          .adversarialNorm(3).build();
+      jrnn.training.Trainer trainer = new jrnn.training.Trainer(cpu, training, new Rng(1));
+      try (OpsTraining gpu = device.make(cpu, training)) {
+        gpu.gradientsToHost(true);
+        for (int w = 0; w < lengths.length; w++) {
+          int[] tokens = new int[6 * 4];
+          for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = rng.nextInt(23);
+          }
+          int[] targets = {rng.nextInt(3), rng.nextInt(3), rng.nextInt(3), rng.nextInt(3)};
+          Batch b = Batch.ofTokens(6, 4, tokens, lengths[w], targets);
+          LossStats expected = trainer.gradients(b, null);
+          Tensor cpuGrads = copy(params.grads());
+          params.zeroGrads();
+          LossStats actual = gpu.compute(b, null, new Rng(1));
+          String at = cell + " " + norm + ", batch " + w;
+          assertEquals(expected.sum(), actual.sum(), TOL * (1 + Math.abs(expected.sum())), at + " the clean loss");
+          for (var e : params.layout().entries()) {
+            for (int k = 0; k < e.size(); k++) {
+              double g = cpuGrads.get(e.offset() + k);
+              assertEquals(g, params.grads().get(e.offset() + k), TOL * (1 + Math.abs(g)),
+                  at + " gradient of " + e.name() + "[" + k + "]");
+            }
+          }
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> gpu.compute(
+            Batch.ofTokens(2, 1, new int[] {0, 1}, new int[] {2}, new int[] {0}), RecurrentState.zeros(
+                cfg.recurrent(), 1), new Rng(1)));
+        assertTrue(e.getMessage().contains("does not apply to windows of a stream"), e.getMessage());
+      }
     }
   }
 
