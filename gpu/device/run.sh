@@ -77,7 +77,7 @@ if [ -f "$d/ptb/ptb.train.txt.gz" ]; then
   echo "exit status $?" >> "$results"
   # The model (19 MB) stays there; its learning curve comes back.
   cp "$work/ptb-small-gpu.jrnn.loss.png" "$work/ptb-small-gpu.jrnn.gradnorm.tsv" "$out/" 2> /dev/null
-  grep -E "^device:|check|epoch|stopped|perplexity|Exception|error" "$out/ptb-small.log" | tail -25 >> "$results"
+  grep -E "^device:|check|epoch|stopped|perplexity|Exception|error|cannot" "$out/ptb-small.log" | tail -25 >> "$results"
 else
   echo "not run: PTB was not packed (../shared/data/ptb absent where prepare.sh ran)" >> "$results"
 fi
