@@ -7,6 +7,7 @@ import jrnn.apps.lm.LanguageModel;
 import jrnn.data.TextFiles;
 import jrnn.models.LossStats;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jrnn eval lm}: perplexity or bits per character of a model on a text. */
@@ -21,6 +22,9 @@ final class EvalLmCommand implements Callable<Integer> {
   @Option(names = "--data", required = true, description = "Text to evaluate on.")
   Path data;
 
+  @Mixin
+  InferenceDevice device;
+
   @Override
   public Integer call() throws Exception {
     LanguageModel lm = LanguageModel.load(model);
@@ -28,7 +32,8 @@ final class EvalLmCommand implements Callable<Integer> {
     lm.unseenNote(data.toString(), tokens).ifPresent(System.out::println);
     int[] ids = lm.encode(tokens);
     long t0 = System.nanoTime();
-    LossStats s = lm.evaluate(ids, LanguageModel.EVAL_STEPS);
+    LossStats s = device.run(lm.model(), () -> lm.evaluate(ids, LanguageModel.EVAL_STEPS),
+        passes -> lm.evaluate(ids, LanguageModel.EVAL_STEPS, passes));
     System.out.printf(Locale.ROOT, "%,d tokens (%s level), %d streams, %.1f s: loss %.4f nats per token%n",
         s.count(), lm.wordLevel() ? "word" : "char", LanguageModel.EVAL_BATCH, (System.nanoTime() - t0) / 1e9, s.mean());
     System.out.println(lm.figure(s.mean()));

@@ -3,8 +3,8 @@ package jrnn.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import jrnn.apps.lm.LanguageModel;
-import jrnn.util.Rng;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jrnn generate}: samples text from a language model. */
@@ -30,6 +30,9 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", description = "Seed (default ${DEFAULT-VALUE}).")
   long seed;
 
+  @Mixin
+  InferenceDevice device;
+
   @Override
   public Integer call() throws Exception {
     if (length < 0) {
@@ -37,7 +40,9 @@ final class GenerateCommand implements Callable<Integer> {
     }
     LanguageModel lm = LanguageModel.load(model);
     lm.unseenNote("prompt", lm.tokenizePrompt(prime)).ifPresent(System.err::println);
-    System.out.println(lm.generate(prime, length, temperature, topK, new Rng(seed)));
+    LanguageModel.Generation options = new LanguageModel.Generation(length, temperature, topK, seed);
+    System.out.println(device.run(lm.model(), () -> lm.generate(prime, options),
+        passes -> lm.generate(prime, options, passes)));
     return 0;
   }
 }

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import jrnn.apps.lm.LanguageModel;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -21,6 +22,9 @@ final class NextCommand implements Callable<Integer> {
   @Option(names = "--count", defaultValue = "10", description = "How many (default ${DEFAULT-VALUE}).")
   int count;
 
+  @Mixin
+  InferenceDevice device;
+
   @Parameters(arity = "1..*", description = "The text so far.")
   List<String> words;
 
@@ -30,7 +34,8 @@ final class NextCommand implements Callable<Integer> {
     String text = String.join(" ", words);
     lm.unseenNote("prompt", lm.tokenizePrompt(text)).ifPresent(System.err::println);
     System.out.println("after \"" + text + "\":");
-    for (Map.Entry<String, Double> e : lm.next(text, count)) {
+    for (Map.Entry<String, Double> e : device.run(lm.model(), () -> lm.next(text, count),
+        passes -> lm.next(text, count, passes))) {
       System.out.printf(Locale.ROOT, "  %-20s %.4f%n", e.getKey().replace("\n", "\\n"), e.getValue());
     }
     return 0;

@@ -49,6 +49,15 @@ public interface GpuBackend {
   DeviceTraining gradients(SequenceModel model, TrainingConfig training);
 
   /**
+   * {@code model}'s passes without dropout on the GPU, its parameters copied there now: a model
+   * whose updates {@link #gradients} computes (any cell; token or vector inputs; a softmax, or a
+   * linear output at every step). The caller closes it.
+   *
+   * @throws IllegalArgumentException for another model, naming why
+   */
+  DeviceInference inference(SequenceModel model);
+
+  /**
    * The rate of an fp32 matrix product n x n x n on the GPU (GFLOP/s, the median of a few), the
    * reference the GPU bench reports its efficiency against, as the CPU bench uses OpenBLAS's.
    */

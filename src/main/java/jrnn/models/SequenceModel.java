@@ -35,7 +35,7 @@ import jrnn.util.Rng;
  * {@link Workspaces} pools them. Passes on different workspaces give results equal to the bit
  * to serial ones.
  */
-public final class SequenceModel {
+public final class SequenceModel implements InferencePass {
   private final ModelConfig config;
   private final RecurrentConfig rnn;
   private final Parameters params;
@@ -218,6 +218,12 @@ public final class SequenceModel {
         }
       }
     }
+  }
+
+  /** {@link #forward(Batch, RecurrentState, boolean, Rng)} without training: no dropout, nothing kept for backward. */
+  @Override
+  public LossStats forward(Batch batch, RecurrentState initial) {
+    return forward(batch, initial, false, null);
   }
 
   /**
@@ -582,6 +588,7 @@ public final class SequenceModel {
   }
 
   /** Outputs of the last forward pass: logits (softmax) or values (linear), [rows, L]. */
+  @Override
   public Tensor outputs() {
     return out;
   }
@@ -592,6 +599,7 @@ public final class SequenceModel {
   }
 
   /** Final states of the last forward pass (reused buffers: copy to keep them). */
+  @Override
   public RecurrentState finalState() {
     return stack.finalState();
   }

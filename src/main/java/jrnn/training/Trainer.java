@@ -5,6 +5,7 @@ import java.util.List;
 import jrnn.data.Batch;
 import jrnn.data.TokenStream;
 import jrnn.layers.RecurrentState;
+import jrnn.models.InferencePass;
 import jrnn.models.LossStats;
 import jrnn.models.SequenceModel;
 import jrnn.optim.GradientClipping;
@@ -290,11 +291,10 @@ public final class Trainer {
     void fromHost(Optimizer optimizer);
 
     /**
-     * The loss of {@code batch} from {@code initial} (null: zero states) with the device's
-     * parameters, no dropout, nothing the training keeps changed; {@link BatchGradients#finalState}
-     * then gives its final states.
+     * The model's passes without dropout on the device's parameters (as they are when each pass
+     * runs), changing nothing the training keeps.
      */
-    LossStats evaluate(Batch batch, RecurrentState initial);
+    InferencePass inference();
   }
 
   /** Whether a device makes this trainer's updates, and holds the current parameters ({@link DeviceUpdates}). */
@@ -310,14 +310,15 @@ public final class Trainer {
     if (!(batchGradients instanceof DeviceUpdates device)) {
       return evaluateStream(model, stream, batch, steps);
     }
-    LossStats total = LossStats.NONE;
-    RecurrentState state = null;
-    for (Batch b : stream.batches(batch, steps)) {
-      total = total.plus(device.evaluate(b, state));
-      RecurrentState last = batchGradients.finalState();
-      state = state == null ? last.copy() : state.copyFrom(last);
-    }
-    return total;
+    return evaluateStream(device.inference(), stream, batch, steps);
+  }
+
+  /**
+   * The model's passes without dropout where its current parameters are: on the device that
+   * updates them, else this trainer's model (null for a trainer of parameters alone).
+   */
+  public InferencePass inference() {
+    return batchGradients instanceof DeviceUpdates device ? device.inference() : model;
   }
 
   /**
@@ -493,13 +494,18 @@ public final class Trainer {
 
   /** The loss of {@code model} on a stream, state carried across windows, no dropout. */
   public static LossStats evaluateStream(SequenceModel model, TokenStream stream, int batch, int steps) {
+    try (Parameters.Frozen frozen = model.parameters().freeze()) {
+      return evaluateStream((InferencePass) model, stream, batch, steps);
+    }
+  }
+
+  /** The loss of a model's passes, where its parameters are, on a stream, state carried across windows. */
+  public static LossStats evaluateStream(InferencePass pass, TokenStream stream, int batch, int steps) {
     LossStats total = LossStats.NONE;
     RecurrentState state = null;
-    try (Parameters.Frozen frozen = model.parameters().freeze()) {
-      for (Batch b : stream.batches(batch, steps)) {
-        total = total.plus(model.forward(b, state, false, null));
-        state = state == null ? model.finalState().copy() : state.copyFrom(model.finalState());
-      }
+    for (Batch b : stream.batches(batch, steps)) {
+      total = total.plus(pass.forward(b, state));
+      state = state == null ? pass.finalState().copy() : state.copyFrom(pass.finalState());
     }
     return total;
   }

@@ -8,6 +8,7 @@ import static org.bytedeco.cuda.global.cublas.cublasSgemm_v2;
 
 import java.util.Arrays;
 import java.util.Locale;
+import jrnn.device.DeviceInference;
 import jrnn.device.DeviceRecurrentStack;
 import jrnn.device.DeviceTraining;
 import jrnn.device.GpuBackend;
@@ -123,12 +124,24 @@ public final class CudaBackend implements GpuBackend {
     if (reason != null) {
       throw new IllegalArgumentException(reason);
     }
-    ModelConfig cfg = model.config();
-    OpsStack stack = trainsInCudnn(cfg.recurrent())
-        ? new CudnnRecurrentStack(cuda, cfg.recurrent(), model.parameters(), ModelConfig.RNN_PREFIX, mathMode(),
-            dropoutSeeds++)
-        : new FusedCellStack(ops(), cfg.recurrent(), model.parameters(), ModelConfig.RNN_PREFIX, dropoutSeeds++ << 32);
-    return new OpsTraining(ops(), stack, cfg, model.parameters(), training);
+    return new OpsTraining(ops(), stackFor(model), model.config(), model.parameters(), training);
+  }
+
+  /** The model's recurrent stack on the GPU: cuDNN's where it can, else jrnn's own. */
+  private OpsStack stackFor(SequenceModel model) {
+    jrnn.layers.RecurrentConfig cfg = model.config().recurrent();
+    return trainsInCudnn(cfg)
+        ? new CudnnRecurrentStack(cuda, cfg, model.parameters(), ModelConfig.RNN_PREFIX, mathMode(), dropoutSeeds++)
+        : new FusedCellStack(ops(), cfg, model.parameters(), ModelConfig.RNN_PREFIX, dropoutSeeds++ << 32);
+  }
+
+  @Override
+  public synchronized DeviceInference inference(SequenceModel model) {
+    // The pass's settings do not matter without training: SGD, as a plain trainer's.
+    OpsTraining pass = new OpsTraining(ops(), stackFor(model), model.config(), model.parameters(),
+        TrainingConfig.builder().optimizer(jrnn.optim.Optimizers.sgd(1)).build());
+    pass.refresh();
+    return pass;
   }
 
   @Override

@@ -1,6 +1,7 @@
 package jrnn.gpu;
 
 import jrnn.data.Batch;
+import jrnn.device.DeviceInference;
 import jrnn.device.DeviceTraining;
 import jrnn.layers.RecurrentState;
 import jrnn.models.LossNormalization;
@@ -35,7 +36,7 @@ import jrnn.util.Rng;
  * gradients and the CPU trainer's steps. Dropout masks are the device's own draws
  * ({@link Ops#dropoutMask}), not the CPU engine's.
  */
-final class OpsTraining implements DeviceTraining {
+final class OpsTraining implements DeviceTraining, DeviceInference {
   private final Ops ops;
   private final OpsStack stack;
   private final ModelConfig config;
@@ -552,15 +553,52 @@ final class OpsTraining implements DeviceTraining {
   }
 
   /**
-   * The loss of {@code batch} from {@code initial} (null: zeros) with the device's parameters, no
-   * dropout, the stack in inference; {@link #finalState} then gives its final states. Nothing the
+   * A pass of {@code batch} from {@code initial} (null: zeros) with the device's parameters, no
+   * dropout, the stack in inference: the loss when the batch has targets (a softmax's; a linear
+   * output's mean squared error is not on the device), else {@link LossStats#NONE};
+   * {@link #outputs} and {@link #finalState} then give its logits and final states. Nothing the
    * training keeps is changed.
    */
   @Override
-  public LossStats evaluate(Batch batch, RecurrentState initial) {
-    LossStats stats = forward(batch, initial, false, 0f, 0);
+  public LossStats forward(Batch batch, RecurrentState initial) {
+    LossStats stats;
+    if (!batch.hasTargets()) {
+      network(batch, initial, false, 0f, 0);
+      stats = LossStats.NONE;
+    } else if (config.output() == OutputKind.SOFTMAX) {
+      stats = forward(batch, initial, false, 0f, 0);
+    } else {
+      throw new IllegalArgumentException("OpsTraining: a " + config.output().label() + " output's loss (mean squared"
+          + " error) is not on the GPU: measure it with --device cpu");
+    }
+    outputRows = outputRows(batch);
+    outputs = null;
     keepFinalState(batch.size());
     return stats;
+  }
+
+  /** The output rows of the last inference pass, and their logits once brought to the host. */
+  private int outputRows;
+  private Tensor outputs;
+
+  @Override
+  public Tensor outputs() {
+    if (outputs == null) {
+      outputs = Tensor.zeros(Math.max(1, outputRows), classes);
+      ops.download(outputs, buffers.logits, (long) outputRows * classes);
+    }
+    return outputs;
+  }
+
+  @Override
+  public jrnn.models.InferencePass inference() {
+    return this;
+  }
+
+  @Override
+  public void refresh() {
+    uploadParameters();
+    resident = true;
   }
 
   /** The rows of the output layer: one per step of each sequence, or one per sequence. */

@@ -607,6 +607,47 @@ class OpsTrainingTest {
   }
 
   /**
+   * A trained language model's passes on the device ({@code eval lm}, {@code next} and {@code
+   * generate} with {@code --device gpu}): on the host twins, the loss of a text, the next tokens'
+   * probabilities and a sampled text equal the CPU's, in cuDNN's stack's twin (LSTM) and jrnn's own
+   * (GRU, reset before); parameters changed on the host reach the device by refresh.
+   */
+  @Test
+  void aLanguageModelMeasuresScoresAndSamplesOnTheDeviceAsOnTheCpu() {
+    for (String cell : List.of("lstm", "gru")) {
+      Settings s = jrnn.apps.lm.LmSettings.SCHEMA.defaults().with(Map.of("level", "char", "vocab_cap", "0",
+          "embedding", "8", "hidden", "12", "layers", "2", "cell", cell, "seed", "3"));
+      jrnn.data.Vocabulary vocab = jrnn.data.Vocabulary.build(jrnn.data.Vocabulary.characters(
+          "abcdefghijklmnopqrstuvwxyz .,"), 0);
+      jrnn.apps.lm.LanguageModel lm = jrnn.apps.lm.LanguageModel.create(s, vocab);
+      String text = "the quick brown fox jumps over the lazy dog, and then it rests. ".repeat(4);
+      int[] ids = lm.encode(lm.tokenize(text));
+      Maker maker = cell.equals("lstm") ? OpsTrainingTest::onHost : OpsTrainingTest::onHostFused;
+      try (OpsTraining passes = maker.make(lm.model(), training(LossNormalization.PER_OUTPUT))) {
+        passes.refresh();
+        LossStats cpu = lm.evaluate(ids, 13);
+        LossStats device = lm.evaluate(ids, 13, passes);
+        assertEquals(cpu.count(), device.count(), cell + " tokens");
+        assertEquals(cpu.sum(), device.sum(), TOL * (1 + Math.abs(cpu.sum())), cell + " loss of the text");
+        List<Map.Entry<String, Double>> expected = lm.next("the quick", 5);
+        List<Map.Entry<String, Double>> actual = lm.next("the quick", 5, passes);
+        for (int i = 0; i < 5; i++) {
+          assertEquals(expected.get(i).getKey(), actual.get(i).getKey(), cell + " next token " + i);
+          assertEquals(expected.get(i).getValue(), actual.get(i).getValue(), 1e-5, cell + " its probability");
+        }
+        jrnn.apps.lm.LanguageModel.Generation options = jrnn.apps.lm.LanguageModel.Generation.of(40).withSeed(7);
+        assertEquals(lm.generate("the ", options), lm.generate("the ", options, passes), cell + " sampled text");
+        Init.uniform(lm.parameters().values(), new Rng(5), 0.3);
+        double stale = lm.evaluate(ids, 13, passes).sum();
+        passes.refresh();
+        assertEquals(lm.evaluate(ids, 13).sum(), lm.evaluate(ids, 13, passes).sum(), TOL * Math.abs(stale),
+            cell + " after refresh");
+        assertTrue(Math.abs(stale - lm.evaluate(ids, 13, passes).sum()) > 1e-3, cell + ": refresh took the new values");
+      }
+    }
+  }
+
+  /**
    * The sst2 preset's shape (two BiGRU layers with the reset before the product, max pooling,
    * word dropout) trained on the frame with its updates on the host twins and jrnn's own stack
    * ends with the CPU run's model and the same validation accuracies.
@@ -1053,8 +1094,8 @@ class OpsTrainingTest {
     }
 
     @Override
-    public LossStats evaluate(Batch batch, RecurrentState initial) {
-      return device.evaluate(batch, initial);
+    public jrnn.models.InferencePass inference() {
+      return device.inference();
     }
 
     @Override

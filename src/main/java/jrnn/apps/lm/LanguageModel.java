@@ -19,6 +19,7 @@ import jrnn.frame.Settings;
 import jrnn.frame.TokenModel;
 import jrnn.layers.Bidirectional;
 import jrnn.layers.RecurrentState;
+import jrnn.models.InferencePass;
 import jrnn.models.LossStats;
 import jrnn.models.ModelConfig;
 import jrnn.models.OutputKind;
@@ -101,6 +102,11 @@ public final class LanguageModel extends TokenModel {
         steps));
   }
 
+  /** {@link #evaluate(int[], int)} on {@code pass}'s parameters (a device's: {@code jrnn.device.DeviceInference}). */
+  public LossStats evaluate(int[] ids, int steps, InferencePass pass) {
+    return Trainer.evaluateStream(pass, new TokenStream(ids), evaluationBatch(ids.length), steps);
+  }
+
   /** The number of streams a sequence of {@code tokens} ids is measured in: {@link #EVAL_BATCH}, fewer for a short one. */
   public static int evaluationBatch(int tokens) {
     return Math.min(EVAL_BATCH, Math.max(1, (tokens - 1) / 2));
@@ -132,11 +138,11 @@ public final class LanguageModel extends TokenModel {
    * after each prompt token (the last row predicting the token after the prompt). Returns a copy
    * of the state after the prompt, for the steps that follow.
    */
-  private static RecurrentState prime(SequenceModel network, int[] ids) {
+  private static RecurrentState prime(InferencePass network, int[] ids) {
     if (ids.length == 0) {
       throw new IllegalArgumentException("the prompt is empty");
     }
-    network.forward(Batch.ofTokens(ids.length, 1, ids, new int[] {ids.length}, null), null, false, null);
+    network.forward(Batch.ofTokens(ids.length, 1, ids, new int[] {ids.length}, null), null);
     return network.finalState().copy();
   }
 
@@ -185,14 +191,21 @@ public final class LanguageModel extends TokenModel {
 
   /** Samples {@code length} tokens after the prompt. */
   public String generate(String prompt, int length, double temperature, int topK, Rng rng) {
-    int[] ids = encode(tokenizePrompt(prompt));
-    Sampler sampler = new Sampler(temperature, topK);
     try (Parameters.Frozen frozen = model.parameters().freeze()) {
-      return workspaces.apply(network -> sample(network, ids, length, sampler, prompt, rng));
+      return workspaces.apply(network -> generate(prompt, length, temperature, topK, rng, network));
     }
   }
 
-  private String sample(SequenceModel network, int[] ids, int length, Sampler sampler, String prompt, Rng rng) {
+  /** {@link #generate(String, Generation)} on {@code pass}'s parameters (a device's). */
+  public String generate(String prompt, Generation options, InferencePass pass) {
+    return generate(prompt, options.length(), options.temperature(), options.topK(), new Rng(options.seed()), pass);
+  }
+
+  private String generate(String prompt, int length, double temperature, int topK, Rng rng, InferencePass pass) {
+    return sample(pass, encode(tokenizePrompt(prompt)), length, new Sampler(temperature, topK), prompt, rng);
+  }
+
+  private String sample(InferencePass network, int[] ids, int length, Sampler sampler, String prompt, Rng rng) {
     int v = vocab.size();
     RecurrentState state = prime(network, ids);
     int next = sampler.sample(network.outputs(), (ids.length - 1) * v, v, rng);
@@ -204,7 +217,7 @@ public final class LanguageModel extends TokenModel {
       } else {
         out.append(vocab.characterText(next));
       }
-      network.forward(Batch.ofTokens(1, 1, new int[] {next}, new int[] {1}, null), state, false, null);
+      network.forward(Batch.ofTokens(1, 1, new int[] {next}, new int[] {1}, null), state);
       state.copyFrom(network.finalState());
       next = sampler.sample(network.outputs(), 0, v, rng);
     }
@@ -213,15 +226,18 @@ public final class LanguageModel extends TokenModel {
 
   /** The {@code k} most likely next tokens after {@code prompt}, with their probabilities, most likely first. */
   public List<Map.Entry<String, Double>> next(String prompt, int k) {
+    return workspaces.apply(network -> next(prompt, k, network));
+  }
+
+  /** {@link #next(String, int)} on {@code pass}'s parameters (a device's). */
+  public List<Map.Entry<String, Double>> next(String prompt, int k, InferencePass pass) {
     if (k < 1) {
       throw new IllegalArgumentException("the number of next tokens asked for must be at least 1, got " + k);
     }
     int[] ids = encode(tokenizePrompt(prompt));
     int v = vocab.size();
-    double[] p = workspaces.apply(network -> {
-      prime(network, ids);
-      return new Sampler(1.0, 0).probabilities(network.outputs(), (ids.length - 1) * v, v);
-    });
+    prime(pass, ids);
+    double[] p = new Sampler(1.0, 0).probabilities(pass.outputs(), (ids.length - 1) * v, v);
     Integer[] order = new Integer[v];
     for (int i = 0; i < v; i++) {
       order[i] = i;

@@ -15,6 +15,7 @@ import jrnn.frame.CommonSettings;
 import jrnn.frame.Settings;
 import jrnn.frame.TokenModel;
 import jrnn.layers.Bidirectional;
+import jrnn.models.InferencePass;
 import jrnn.models.LossStats;
 import jrnn.models.ModelConfig;
 import jrnn.models.OutputKind;
@@ -149,7 +150,15 @@ public final class SentimentModel extends TokenModel {
    * examples, in batches, no dropout. For a two-class model the loss is its training loss.
    */
   public LossStats evaluate(List<Example> examples, int batchSize) {
-    double[] p = positives(examples, batchSize);
+    return accuracyAndLoss(examples, positives(examples, batchSize));
+  }
+
+  /** {@link #evaluate(List, int)} on {@code pass}'s parameters (a device's). */
+  public LossStats evaluate(List<Example> examples, int batchSize, InferencePass pass) {
+    return accuracyAndLoss(examples, positives(examples, batchSize, pass));
+  }
+
+  private static LossStats accuracyAndLoss(List<Example> examples, double[] p) {
     double loss = 0;
     int correct = 0;
     for (int i = 0; i < p.length; i++) {
@@ -170,20 +179,23 @@ public final class SentimentModel extends TokenModel {
 
   /** P(positive) of each example (labels unread), in batches, no dropout. */
   public double[] positives(List<Example> examples, int batchSize) {
-    double[] p = new double[examples.size()];
     try (Parameters.Frozen frozen = model.parameters().freeze()) {
-      return workspaces.apply(network -> {
-        for (int i = 0; i < examples.size(); i += batchSize) {
-          List<Example> part = examples.subList(i, Math.min(examples.size(), i + batchSize));
-          network.forward(batch(part, false), null, false, null);
-          Tensor o = network.outputs();
-          for (int b = 0; b < part.size(); b++) {
-            p[i + b] = polarity(o, b * classes(settings), classes(settings));
-          }
-        }
-        return p;
-      });
+      return workspaces.apply(network -> positives(examples, batchSize, network));
     }
+  }
+
+  /** {@link #positives(List, int)} on {@code pass}'s parameters (a device's). */
+  public double[] positives(List<Example> examples, int batchSize, InferencePass pass) {
+    double[] p = new double[examples.size()];
+    for (int i = 0; i < examples.size(); i += batchSize) {
+      List<Example> part = examples.subList(i, Math.min(examples.size(), i + batchSize));
+      pass.forward(batch(part, false), null);
+      Tensor o = pass.outputs();
+      for (int b = 0; b < part.size(); b++) {
+        p[i + b] = polarity(o, b * classes(settings), classes(settings));
+      }
+    }
+    return p;
   }
 
   /**

@@ -109,6 +109,15 @@ public final class SentimentTask implements TrainingTask {
     return Validation.of(metric(), model.evaluate(valid, EVAL_BATCH));
   }
 
+  /** On the device where the updates run, when they run on one: the parameters stay there. */
+  @Override
+  public Validation validate(Trainer trainer) {
+    if (!trainer.updatesOnDevice()) {
+      return TrainingTask.super.validate(trainer);
+    }
+    return Validation.of(metric(), model.evaluate(valid, EVAL_BATCH, trainer.inference()));
+  }
+
   @Override
   public void checkResumable(AppFile.Contents checkpoint) throws ModelFileException {
     checkpoint.requireVocabulary("vocab", model.vocabulary());

@@ -47,7 +47,7 @@ record CtcPass(ModelConfig config, float[][][] features, int[][] labels) impleme
     Batch batch = batch();
     network.forward(batch, null, true, rng);
     Tensor grad = Tensor.zeros(batch.steps() * batch.size() * config.outputSize());
-    LossStats loss = SpeechTask.ctcLoss(network, batch, labels, grad);
+    LossStats loss = SpeechTask.ctcLoss(network.outputs(), config.outputSize(), batch, labels, grad);
     network.backwardFromOutputs(grad);
     return loss;
   }

@@ -22,6 +22,7 @@ import jrnn.io.ModelFileException;
 import jrnn.kernels.Parallel;
 import jrnn.layers.Bidirectional;
 import jrnn.layers.Ctc;
+import jrnn.models.InferencePass;
 import jrnn.models.LossStats;
 import jrnn.models.ModelConfig;
 import jrnn.models.OutputKind;
@@ -284,6 +285,14 @@ public final class SpeechModel implements TrainedModel {
 
   /** What is said, from the features {@link SpeechFeatures#of} gives; beam for CTC (1: greedy). */
   public List<List<String>> recognizeFeatures(List<float[][]> xs, int beam) {
+    return recognizeFeatures(xs, beam, null);
+  }
+
+  /**
+   * {@link #recognizeFeatures(List, int)} with the network's passes on {@code pass}'s parameters
+   * (a device's), or on this machine's workspaces when it is null.
+   */
+  public List<List<String>> recognizeFeatures(List<float[][]> xs, int beam, InferencePass pass) {
     List<List<String>> out = new ArrayList<>(java.util.Collections.nCopies(xs.size(), List.of()));
     if (matcher != null) {
       Parallel.run(xs.size(), (a, b) -> {
@@ -294,7 +303,7 @@ public final class SpeechModel implements TrainedModel {
       return out;
     }
     if (sequences()) {
-      List<double[][]> logP = logProbabilities(xs);
+      List<double[][]> logP = logProbabilities(xs, pass);
       for (int i = 0; i < xs.size(); i++) {
         int[] l = beam <= 1 ? CtcDecoding.greedy(logP.get(i), 0)
             : CtcDecoding.prefixBeamSearch(logP.get(i), 0, beam).labels();
@@ -306,7 +315,7 @@ public final class SpeechModel implements TrainedModel {
       }
       return out;
     }
-    forEachBatch(xs, null, (net, ids, batch, none) -> {
+    forEachBatch(xs, null, pass, (net, ids, batch, none) -> {
       Tensor o = net.outputs();
       int c = labels.size();
       for (int b = 0; b < ids.length; b++) {
@@ -325,11 +334,15 @@ public final class SpeechModel implements TrainedModel {
    * recording's features, [steps][labels].
    */
   public List<double[][]> logProbabilities(List<float[][]> xs) {
+    return logProbabilities(xs, null);
+  }
+
+  private List<double[][]> logProbabilities(List<float[][]> xs, InferencePass pass) {
     if (!sequences() || network == null) {
       throw new IllegalStateException("per-step label probabilities come from a CTC recogniser");
     }
     List<double[][]> out = new ArrayList<>(java.util.Collections.nCopies(xs.size(), (double[][]) null));
-    forEachBatch(xs, null, (net, ids, batch, none) -> {
+    forEachBatch(xs, null, pass, (net, ids, batch, none) -> {
       for (int b = 0; b < ids.length; b++) {
         int frames = batch.length(b);
         int c = labels.size();
@@ -342,48 +355,62 @@ public final class SpeechModel implements TrainedModel {
 
   interface BatchBody {
     /**
-     * After the forward pass on {@code network} (a workspace this thread holds) of the recordings
-     * at {@code ids}; {@code loss} is the batch's when it has targets.
+     * After the forward pass on {@code network} (a workspace this thread holds, or a device's
+     * passes) of the recordings at {@code ids}; {@code loss} is the batch's when it has targets.
      */
-    void run(SequenceModel network, int[] ids, Batch batch, LossStats loss);
+    void run(InferencePass network, int[] ids, Batch batch, LossStats loss);
   }
 
   /**
    * Runs the network (no dropout) over batches of recordings of similar length, handing each
    * batch's positions in {@code xs} to {@code body} after its forward pass; with {@code targets},
-   * the batches carry them.
+   * the batches carry them. The passes run on {@code pass} (a device's), or on a workspace of
+   * this machine when it is null.
    */
-  void forEachBatch(List<float[][]> xs, int[] targets, BatchBody body) {
+  void forEachBatch(List<float[][]> xs, int[] targets, InferencePass pass, BatchBody body) {
     Integer[] order = new Integer[xs.size()];
     for (int i = 0; i < order.length; i++) {
       order[i] = i;
     }
     Arrays.sort(order, Comparator.comparingInt(i -> xs.get(i).length));
+    if (pass != null) {
+      inBatches(xs, targets, order, pass, body);
+      return;
+    }
     try (Parameters.Frozen frozen = network.parameters().freeze()) {
       workspaces.apply(net -> {
-        for (int s = 0; s < order.length; s += EVAL_BATCH) {
-          int n = Math.min(EVAL_BATCH, order.length - s);
-          int[] ids = new int[n];
-          List<float[][]> part = new ArrayList<>();
-          int[] t = targets == null ? null : new int[n];
-          for (int j = 0; j < n; j++) {
-            ids[j] = order[s + j];
-            part.add(xs.get(ids[j]));
-            if (t != null) {
-              t[j] = targets[ids[j]];
-            }
-          }
-          Batch batch = batch(part, t);
-          LossStats loss = net.forward(batch, null, false, null);
-          body.run(net, ids, batch, loss);
-        }
+        inBatches(xs, targets, order, net, body);
         return null;
       });
     }
   }
 
+  private void inBatches(List<float[][]> xs, int[] targets, Integer[] order, InferencePass net, BatchBody body) {
+    for (int s = 0; s < order.length; s += EVAL_BATCH) {
+      int n = Math.min(EVAL_BATCH, order.length - s);
+      int[] ids = new int[n];
+      List<float[][]> part = new ArrayList<>();
+      int[] t = targets == null ? null : new int[n];
+      for (int j = 0; j < n; j++) {
+        ids[j] = order[s + j];
+        part.add(xs.get(ids[j]));
+        if (t != null) {
+          t[j] = targets[ids[j]];
+        }
+      }
+      Batch batch = batch(part, t);
+      LossStats loss = net.forward(batch, null);
+      body.run(net, ids, batch, loss);
+    }
+  }
+
   /** The mean loss of a word classifier's cross-entropy or a CTC recogniser's, over recordings. */
   public LossStats loss(List<float[][]> xs, List<List<String>> words) {
+    return loss(xs, words, null);
+  }
+
+  /** {@link #loss(List, List)} with the passes on {@code pass}'s parameters (a device's), or here when it is null. */
+  public LossStats loss(List<float[][]> xs, List<List<String>> words, InferencePass pass) {
     if (network == null) {
       return LossStats.NONE;
     }
@@ -393,15 +420,15 @@ public final class SpeechModel implements TrainedModel {
       for (int i = 0; i < targets.length; i++) {
         targets[i] = ids(words.get(i))[0];
       }
-      forEachBatch(xs, targets, (net, ids, batch, loss) -> total[0] = total[0].plus(loss));
+      forEachBatch(xs, targets, pass, (net, ids, batch, loss) -> total[0] = total[0].plus(loss));
       return total[0];
     }
-    forEachBatch(xs, null, (net, ids, batch, none) -> {
+    forEachBatch(xs, null, pass, (net, ids, batch, none) -> {
       int[][] l = new int[ids.length][];
       for (int b = 0; b < ids.length; b++) {
         l[b] = ids(words.get(ids[b]));
       }
-      total[0] = total[0].plus(SpeechTask.ctcLoss(net, batch, l, null));
+      total[0] = total[0].plus(SpeechTask.ctcLoss(net.outputs(), labels.size(), batch, l, null));
     });
     return total[0];
   }

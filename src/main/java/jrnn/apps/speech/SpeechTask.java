@@ -12,6 +12,7 @@ import jrnn.frame.Metric;
 import jrnn.frame.TrainingTask;
 import jrnn.io.ModelFileException;
 import jrnn.layers.Ctc;
+import jrnn.models.InferencePass;
 import jrnn.models.LossNormalization;
 import jrnn.models.LossStats;
 import jrnn.models.SequenceModel;
@@ -135,10 +136,10 @@ public final class SpeechTask implements TrainingTask {
    * adds nothing to the loss and is left out of its count (the tally's sequences hold it), while the
    * gradient's mean is still over the whole batch.
    */
-  static LossStats ctcLoss(SequenceModel net, Batch batch, int[][] labels, Tensor grad) {
+  static LossStats ctcLoss(Tensor outputs, int classes, Batch batch, int[][] labels, Tensor grad) {
     int b = batch.size();
-    Ctc.Result[] r = Ctc.batch(net.outputs(), batch.steps(), b, net.config().outputSize(), SpeechModel.BLANK_ID,
-        batch.lengths(), labels, grad, 1.0 / b);
+    Ctc.Result[] r = Ctc.batch(outputs, batch.steps(), b, classes, SpeechModel.BLANK_ID, batch.lengths(), labels, grad,
+        1.0 / b);
     double sum = 0;
     int feasible = 0;
     for (Ctc.Result x : r) {
@@ -157,12 +158,26 @@ public final class SpeechTask implements TrainingTask {
 
   @Override
   public Validation validate() {
+    return validate((InferencePass) null);
+  }
+
+  /** On the device where the updates run, when they run on one: the parameters stay there. */
+  @Override
+  public Validation validate(Trainer trainer) {
+    if (!trainer.updatesOnDevice()) {
+      return TrainingTask.super.validate(trainer);
+    }
+    return validate(trainer.inference());
+  }
+
+  /** The validation figures from the network's passes on {@code pass} (a device's), or here when it is null. */
+  private Validation validate(InferencePass pass) {
     List<List<String>> refs = valid.stream().map(Utterance::words).toList();
-    LossStats loss = model.loss(validFeatures, refs);
+    LossStats loss = model.loss(validFeatures, refs, pass);
     if (!model.sequences()) {
       return Validation.of(Metric.ACCURACY, loss);
     }
-    List<List<String>> hyps = model.recognizeFeatures(validFeatures, settings().get(SpeechSettings.BEAM));
+    List<List<String>> hyps = model.recognizeFeatures(validFeatures, settings().get(SpeechSettings.BEAM), pass);
     return new Validation(WordErrorRate.corpus(hyps, refs).rate(), loss.mean());
   }
 

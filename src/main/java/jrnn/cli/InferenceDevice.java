@@ -1,0 +1,31 @@
+package jrnn.cli;
+
+import java.util.function.Function;
+import java.util.function.Supplier;
+import jrnn.device.Device;
+import jrnn.device.DeviceInference;
+import jrnn.device.Gpu;
+import jrnn.models.InferencePass;
+import jrnn.models.SequenceModel;
+import picocli.CommandLine.Option;
+
+/** {@code --device} of the commands that run a trained language model: {@code eval lm}, {@code next}, {@code generate}. */
+final class InferenceDevice {
+
+  @Option(names = "--device", defaultValue = "cpu", description = "cpu, or gpu: the model's passes in the GPU backend,"
+      + " the results the CPU's to float32 rounding (docs/gpu.md) (default ${DEFAULT-VALUE}).")
+  String device;
+
+  /**
+   * {@code onCpu}'s result, or with {@code --device gpu} {@code onGpu}'s on the model's passes on
+   * the GPU (its parameters copied there, the device's memory freed after).
+   */
+  <T> T run(SequenceModel model, Supplier<T> onCpu, Function<InferencePass, T> onGpu) {
+    if (Device.parse(device) == Device.CPU) {
+      return onCpu.get();
+    }
+    try (DeviceInference passes = Gpu.backend().inference(model)) {
+      return onGpu.apply(passes);
+    }
+  }
+}
