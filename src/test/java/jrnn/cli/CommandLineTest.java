@@ -127,6 +127,29 @@ class CommandLineTest {
     assertTrue(bad.err().contains("unknown device 'tpu'; expected cpu or gpu"), bad.err());
   }
 
+  /** eval lm, next and generate take --device too: without the GPU module, each says so. */
+  @Test
+  void aLanguageModelsCommandsOnTheGpuWithoutItsModuleSaySo() throws Exception {
+    java.nio.file.Path model = dir.resolve("lm.jrnn");
+    jrnn.apps.lm.LanguageModel.create(jrnn.apps.lm.LmSettings.SCHEMA.defaults().with(java.util.Map.of("level", "char",
+        "vocab_cap", "0", "embedding", "4", "hidden", "4", "layers", "1")),
+        jrnn.data.Vocabulary.build(jrnn.data.Vocabulary.characters("abc "), 0)).save(model);
+    java.nio.file.Path text = dir.resolve("text.txt");
+    java.nio.file.Files.writeString(text, "abc cab bca\n");
+    String m = model.toString();
+    for (String[] args : new String[][] {{"eval", "lm", "--model", m, "--data", text.toString()},
+        {"next", "--model", m, "ab"}, {"generate", "--model", m, "--prime", "ab", "--length", "3"}}) {
+      String[] gpu = java.util.stream.Stream.concat(java.util.Arrays.stream(args), java.util.stream.Stream.of("--device",
+          "gpu")).toArray(String[]::new);
+      Run r = run(gpu);
+      assertEquals(2, r.exit(), args[0] + ": " + r.out());
+      assertTrue(r.err().contains("cannot use the GPU: the GPU backend (jrnn-gpu) is not on the class path"), r.err());
+      Run cpu = run(java.util.stream.Stream.concat(java.util.Arrays.stream(args), java.util.stream.Stream.of("--device",
+          "cpu")).toArray(String[]::new));
+      assertEquals(0, cpu.exit(), args[0] + ": " + cpu.err());
+    }
+  }
+
   @Test
   void benchRaggedLengthsSpanOneToT() {
     int[] lengths = BenchCommand.raggedLengths(25, 64, new jrnn.util.Rng(1));
