@@ -221,7 +221,8 @@ interface Ops extends AutoCloseable {
    * {@code maxLabels}), {@code blank} the blank's class. Writes dL/dlogits, unscaled, into
    * {@code dLogits} (zero past a sequence's frames, and for a sequence no alignment can read) and
    * returns the losses, +infinity for those sequences. {@code work}: room for {@link #ctcWork}
-   * doubles.
+   * doubles. The caller checks the frames (1 to {@code steps}) and the labels (classes other than
+   * the blank): the device's kernel reads them as they are.
    */
   double[] ctc(Floats logits, int steps, int batch, int classes, int blank, Ints frames, Ints labels, Ints starts,
       Ints counts, int maxLabels, Floats work, Floats dLogits);
