@@ -139,6 +139,18 @@ final class CudaOps implements Ops {
         }
       }
 
+      // The sum of s over the block's threads, for every thread; red: blockDim.x doubles of shared memory,
+      // free again once every thread has read the sum.
+      __device__ double block_sum(double s, double* red) {
+        red[threadIdx.x] = s;
+        __syncthreads();
+        for (int k = blockDim.x / 2; k > 0; k >>= 1) {
+          if (threadIdx.x < k) red[threadIdx.x] += red[threadIdx.x + k];
+          __syncthreads();
+        }
+        return red[0];
+      }
+
       // Each block's partial sum in double, added to *out.
       extern "C" __global__ void sum_of_squares(const float* a, long long n, double* out) {
         __shared__ double red[256];
@@ -147,13 +159,8 @@ final class CudaOps implements Ops {
           double v = a[i];
           s += v * v;
         }
-        red[threadIdx.x] = s;
-        __syncthreads();
-        for (int k = blockDim.x / 2; k > 0; k >>= 1) {
-          if (threadIdx.x < k) red[threadIdx.x] += red[threadIdx.x + k];
-          __syncthreads();
-        }
-        if (threadIdx.x == 0) atomicAdd(out, red[0]);
+        double total = block_sum(s, red);
+        if (threadIdx.x == 0) atomicAdd(out, total);
       }
 
       extern "C" __global__ void scale(float* a, long long n, float s) {
@@ -589,13 +596,8 @@ final class CudaOps implements Ops {
             double v = g[((i / width) * batch + b) * width + i % width];
             s += v * v;
           }
-          red[threadIdx.x] = s;
-          __syncthreads();
-          for (int k = blockDim.x / 2; k > 0; k >>= 1) {
-            if (threadIdx.x < k) red[threadIdx.x] += red[threadIdx.x + k];
-            __syncthreads();
-          }
-          double scale = red[0] > 0 ? eps / sqrt(red[0]) : 0.0;
+          double squares = block_sum(s, red);
+          double scale = squares > 0 ? eps / sqrt(squares) : 0.0;
           for (long long i = threadIdx.x; i < (long long) steps * width; i += blockDim.x) {
             long long at = ((i / width) * batch + b) * width + i % width;
             r[at] = i / width < len ? (float) (scale * g[at]) : 0.0f;

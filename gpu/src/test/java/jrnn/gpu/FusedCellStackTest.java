@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import jrnn.cells.CellType;
+import jrnn.gpu.CudnnAgreesWithCpuTest.Shape;
 import jrnn.kernels.Kernels;
 import jrnn.layers.Bidirectional;
 import jrnn.layers.RecurrentConfig;
@@ -39,15 +40,9 @@ import org.opentest4j.AssertionFailedError;
 class FusedCellStackTest {
   static final double TOL = 1e-4;
 
-  record Shape(String name, int layers, Bidirectional merge, boolean twoBiases) {}
-
-  static final List<Shape> SHAPES = List.of(
-      new Shape("1 layer", 1, Bidirectional.NONE, false),
-      new Shape("3 layers", 3, Bidirectional.NONE, false),
-      new Shape("bidirectional", 1, Bidirectional.CONCAT, false),
-      new Shape("2 layers bidirectional", 2, Bidirectional.CONCAT, false),
-      new Shape("2 layers bidirectional sum", 2, Bidirectional.SUM, false),
-      new Shape("two biases", 2, Bidirectional.NONE, true));
+  /** cuDNN's test's shapes, and the sum of the directions, which only jrnn's own stack runs. */
+  static final List<Shape> SHAPES = java.util.stream.Stream.concat(CudnnAgreesWithCpuTest.SHAPES.stream(),
+      java.util.stream.Stream.of(new Shape("2 layers bidirectional sum", 2, Bidirectional.SUM, false))).toList();
 
   /** (steps, batch) of the passes each case runs through one stack: first, growing, then a wider batch. */
   static final int[][] PASSES = {{4, 3}, {7, 4}, {3, 5}};

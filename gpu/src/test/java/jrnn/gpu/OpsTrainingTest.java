@@ -287,22 +287,11 @@ class OpsTrainingTest {
     Settings s = jrnn.apps.sentiment.SentimentSettings.SCHEMA.preset("mr").with(Map.of("embedding", "12", "hidden",
         "8", "epochs", "2", "lr", "1e-2", "batch", "25", "word_dropout", "0.1", "adversarial", "2", "dropout", "0",
         "checks_per_epoch", "2"));
-    double[][] finals = new double[2][];
-    List<List<jrnn.frame.RunHistory.Check>> checks = new ArrayList<>();
-    for (int run = 0; run < 2; run++) {
-      jrnn.apps.sentiment.SentimentTask task = new jrnn.apps.sentiment.SentimentTask(
+    sameRunOnTheTwins(() -> {
+      return new jrnn.apps.sentiment.SentimentTask(
           jrnn.apps.sentiment.SentimentModel.create(s, jrnn.apps.sentiment.SentimentModel.vocabulary(train, 1)), train,
           valid);
-      int made = withUpdatesBy(run == 1 ? OpsTrainingTest::onHost : null,
-          () -> checks.add(new TrainingRun(task, null, QUIET).run().checks()));
-      assertEquals(run, made, "run " + run + " on the twins");
-      finals[run] = task.trained().parameters().values().toDoubleArray();
-    }
-    assertSameParameters(finals[0], finals[1], 1e-5);
-    assertEquals(4, checks.get(1).size());
-    for (int i = 0; i < checks.get(0).size(); i++) {
-      assertEquals(checks.get(0).get(i).figure(), checks.get(1).get(i).figure(), 1e-9, "accuracy at check " + i);
-    }
+    }, OpsTrainingTest::onHost, 4, "accuracy");
   }
 
   /**
@@ -374,22 +363,11 @@ class OpsTrainingTest {
         Map.entry("epochs", "2"), Map.entry("lr", "0.01"), Map.entry("decay_start", "0"), Map.entry("speed", "0.1"),
         Map.entry("noise_snr", "20"), Map.entry("shift_ms", "50"), Map.entry("freq_masks", "1"),
         Map.entry("time_masks", "1")));
-    double[][] finals = new double[2][];
-    List<List<jrnn.frame.RunHistory.Check>> checks = new ArrayList<>();
-    for (int run = 0; run < 2; run++) {
+    sameRunOnTheTwins(() -> {
       jrnn.apps.speech.SpeechModel model = jrnn.apps.speech.SpeechModel.create(s,
           jrnn.apps.speech.SpeechModel.labels(s, train), null);
-      jrnn.apps.speech.SpeechTask task = new jrnn.apps.speech.SpeechTask(model, train, valid);
-      int made = withUpdatesBy(run == 1 ? OpsTrainingTest::onHostFused : null,
-          () -> checks.add(new TrainingRun(task, null, QUIET).run().checks()));
-      assertEquals(run, made, "run " + run + " on the twins");
-      finals[run] = model.parameters().values().toDoubleArray();
-    }
-    assertSameParameters(finals[0], finals[1], 1e-5);
-    assertEquals(2, checks.get(1).size());
-    for (int i = 0; i < checks.get(0).size(); i++) {
-      assertEquals(checks.get(0).get(i).figure(), checks.get(1).get(i).figure(), 1e-9, "accuracy at check " + i);
-    }
+      return new jrnn.apps.speech.SpeechTask(model, train, valid);
+    }, OpsTrainingTest::onHostFused, 2, "accuracy");
   }
 
   /** One update of a CTC recogniser as a pass: the CPU engine's CTC at the network's outputs, as the speech task's pass. */
@@ -523,22 +501,11 @@ class OpsTrainingTest {
         Map.entry("cell", "gru"), Map.entry("hidden", "8"), Map.entry("layers", "1"), Map.entry("bidirectional",
             "concat"), Map.entry("dropout", "0"), Map.entry("stride", "2"), Map.entry("batch", "8"),
         Map.entry("epochs", "2"), Map.entry("lr", "0.01"), Map.entry("decay_start", "0"), Map.entry("beam", "1")));
-    double[][] finals = new double[2][];
-    List<List<jrnn.frame.RunHistory.Check>> checks = new ArrayList<>();
-    for (int run = 0; run < 2; run++) {
+    sameRunOnTheTwins(() -> {
       jrnn.apps.speech.SpeechModel model = jrnn.apps.speech.SpeechModel.create(s,
           jrnn.apps.speech.SpeechModel.labels(s, train), null);
-      jrnn.apps.speech.SpeechTask task = new jrnn.apps.speech.SpeechTask(model, train, valid);
-      int made = withUpdatesBy(run == 1 ? OpsTrainingTest::onHostFused : null,
-          () -> checks.add(new TrainingRun(task, null, QUIET).run().checks()));
-      assertEquals(run, made, "run " + run + " on the twins");
-      finals[run] = model.parameters().values().toDoubleArray();
-    }
-    assertSameParameters(finals[0], finals[1], 1e-5);
-    assertEquals(2, checks.get(1).size());
-    for (int i = 0; i < checks.get(0).size(); i++) {
-      assertEquals(checks.get(0).get(i).figure(), checks.get(1).get(i).figure(), 1e-9, "WER at check " + i);
-    }
+      return new jrnn.apps.speech.SpeechTask(model, train, valid);
+    }, OpsTrainingTest::onHostFused, 2, "WER");
   }
 
   /**
@@ -659,23 +626,12 @@ class OpsTrainingTest {
     Settings s = jrnn.apps.sentiment.SentimentSettings.SCHEMA.preset("sst2").with(Map.of("embedding", "10", "hidden",
         "6", "epochs", "2", "lr", "1e-2", "batch", "25", "dropout", "0", "phrases", "false", "fine_grained", "false",
         "checks_per_epoch", "2"));
-    double[][] finals = new double[2][];
-    List<List<jrnn.frame.RunHistory.Check>> checks = new ArrayList<>();
-    for (int run = 0; run < 2; run++) {
+    sameRunOnTheTwins(() -> {
       jrnn.apps.sentiment.SentimentModel model = jrnn.apps.sentiment.SentimentModel.create(s,
           jrnn.apps.sentiment.SentimentModel.vocabulary(train, 1));
       assertEquals("gru", model.model().config().recurrent().cell().name(), "the preset's cell");
-      jrnn.apps.sentiment.SentimentTask task = new jrnn.apps.sentiment.SentimentTask(model, train, valid);
-      int made = withUpdatesBy(run == 1 ? OpsTrainingTest::onHostFused : null,
-          () -> checks.add(new TrainingRun(task, null, QUIET).run().checks()));
-      assertEquals(run, made, "run " + run + " on the twins");
-      finals[run] = task.trained().parameters().values().toDoubleArray();
-    }
-    assertSameParameters(finals[0], finals[1], 1e-5);
-    assertEquals(4, checks.get(1).size());
-    for (int i = 0; i < checks.get(0).size(); i++) {
-      assertEquals(checks.get(0).get(i).figure(), checks.get(1).get(i).figure(), 1e-9, "accuracy at check " + i);
-    }
+      return new jrnn.apps.sentiment.SentimentTask(model, train, valid);
+    }, OpsTrainingTest::onHostFused, 4, "accuracy");
   }
 
   /**
@@ -1131,6 +1087,29 @@ class OpsTrainingTest {
       made.forEach(OpsTraining::close);
     }
     return made.size();
+  }
+
+  /**
+   * Trains the task {@code task} makes twice on the frame, on the CPU and with its updates by what
+   * {@code device} makes: the models end the same (to 1e-5) and the {@code checks} validation
+   * figures ({@code figure}) are the same.
+   */
+  private static void sameRunOnTheTwins(java.util.function.Supplier<jrnn.frame.TrainingTask> task, Maker device,
+      int checks, String figure) throws Exception {
+    double[][] finals = new double[2][];
+    List<List<jrnn.frame.RunHistory.Check>> figures = new ArrayList<>();
+    for (int run = 0; run < 2; run++) {
+      jrnn.frame.TrainingTask t = task.get();
+      int made = withUpdatesBy(run == 1 ? device : null,
+          () -> figures.add(new TrainingRun(t, null, QUIET).run().checks()));
+      assertEquals(run, made, "run " + run + " on the twins");
+      finals[run] = t.trained().parameters().values().toDoubleArray();
+    }
+    assertSameParameters(finals[0], finals[1], 1e-5);
+    assertEquals(checks, figures.get(1).size());
+    for (int i = 0; i < figures.get(0).size(); i++) {
+      assertEquals(figures.get(0).get(i).figure(), figures.get(1).get(i).figure(), 1e-9, figure + " at check " + i);
+    }
   }
 
   /** Every parameter of two runs' models the same to {@code tolerance}, relative past 1. */
