@@ -292,7 +292,8 @@ public final class Trainer {
 
     /**
      * The model's passes without dropout on the device's parameters (as they are when each pass
-     * runs), changing nothing the training keeps.
+     * runs). They change no parameter, gradient or optimizer state; their final states replace
+     * the last update's ({@link BatchGradients#finalState}), which a stream's trainer has copied.
      */
     InferencePass inference();
   }

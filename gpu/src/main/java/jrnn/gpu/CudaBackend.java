@@ -94,9 +94,15 @@ public final class CudaBackend implements GpuBackend {
     return cuda.description + ", cuDNN math " + mathMode().name().toLowerCase(Locale.ROOT);
   }
 
+  /** Every stack runs, in cuDNN or jrnn's own kernels; only a {@link #STACK_PROPERTY} of no known value stops it. */
   @Override
   public String unsupportedReason(RecurrentConfig cfg) {
-    return null;
+    try {
+      trainsInCudnn(cfg);
+      return null;
+    } catch (IllegalArgumentException e) {
+      return e.getMessage();
+    }
   }
 
   @Override
@@ -138,9 +144,18 @@ public final class CudaBackend implements GpuBackend {
   @Override
   public synchronized DeviceInference inference(SequenceModel model) {
     // The pass's settings do not matter without training: SGD, as a plain trainer's.
-    OpsTraining pass = new OpsTraining(ops(), stackFor(model), model.config(), model.parameters(),
-        TrainingConfig.builder().optimizer(jrnn.optim.Optimizers.sgd(1)).build());
-    pass.refresh();
+    TrainingConfig plain = TrainingConfig.builder().optimizer(jrnn.optim.Optimizers.sgd(1)).build();
+    String reason = unsupportedReason(model.config(), plain);
+    if (reason != null) {
+      throw new IllegalArgumentException(reason);
+    }
+    OpsTraining pass = new OpsTraining(ops(), stackFor(model), model.config(), model.parameters(), plain);
+    try {
+      pass.refresh();
+    } catch (RuntimeException e) {
+      pass.close();
+      throw e;
+    }
     return pass;
   }
 

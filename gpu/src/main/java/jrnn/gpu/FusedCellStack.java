@@ -69,6 +69,8 @@ final class FusedCellStack implements OpsStack {
   private int batch;
   private Ops.Floats input;
   private boolean droppedOut;
+  /** Whether the last forward kept what backward needs (a training forward, since the inputs were last let go). */
+  private boolean trained;
 
   FusedCellStack(Ops ops, RecurrentConfig config, Parameters params, String prefix, long dropoutSeed) {
     this.ops = ops;
@@ -420,6 +422,7 @@ final class FusedCellStack implements OpsStack {
     this.steps = steps;
     this.batch = batch;
     this.input = x;
+    this.trained = training;
     ops.upload(this.lengths, lengths);
     long rows = (long) steps * batch;
     droppedOut = training && config.dropout() > 0;
@@ -447,6 +450,12 @@ final class FusedCellStack implements OpsStack {
     this.seed = seed;
   }
 
+  /** Forgets the last forward's inputs (their buffer is to be freed): backward needs a new training forward. */
+  void release() {
+    input = null;
+    trained = false;
+  }
+
   @Override
   public Ops.Floats finalH() {
     return finalH;
@@ -468,6 +477,9 @@ final class FusedCellStack implements OpsStack {
    * initial states'.
    */
   Ops.Floats backward(Ops.Floats dy, Ops.Floats dFinalH, Ops.Floats dFinalC) {
+    if (!trained) {
+      throw new IllegalStateException("FusedCellStack.backward needs a training forward first");
+    }
     ops.zero(grads, range.count());
     long rows = (long) steps * batch;
     Ops.Floats dOut = dy;

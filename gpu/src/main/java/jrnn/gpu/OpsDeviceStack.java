@@ -40,6 +40,7 @@ final class OpsDeviceStack implements DeviceRecurrentStack {
   }
 
   private void release() {
+    stack.release();
     for (Ops.Floats f : held) {
       ops.free(f);
     }
@@ -128,6 +129,7 @@ final class OpsDeviceStack implements DeviceRecurrentStack {
       }
       return ms;
     } finally {
+      stack.release();
       ops.free(xs);
       ops.free(dys);
     }

@@ -20,16 +20,19 @@ import jrnn.training.TrainingConfig;
 import jrnn.util.Rng;
 
 /**
- * A token model's training updates on a device ({@link Trainer.BatchGradients} and
- * {@link Trainer.DeviceUpdates}): the whole forward and backward pass of a {@code SequenceModel}
- * with token inputs and a softmax (a language model, with an output at every step, or a text
- * classifier, with one per sequence: the last step's state, the mean or the maximum) runs on
- * {@link Ops} buffers, from the embedding lookup to the softmax cross-entropy and back, and so does the
- * update (gradient masks, global norm, clipping by norm and by value, weight decay, and SGD,
- * momentum, Nesterov or Adam). The parameters and the optimizer's state stay on the device
- * between updates; only the batch goes up and the loss and final states come back. The trainer
- * brings them to the host ({@link #toHost}) for its checks, model files, checkpoints and
- * rollback snapshots, and sends them again ({@link #fromHost}) after a resume or a rollback.
+ * A sequence model's training updates on a device ({@link Trainer.BatchGradients} and
+ * {@link Trainer.DeviceUpdates}), and its passes without dropout ({@link DeviceInference}): the
+ * whole forward and backward pass of a {@code SequenceModel} of token inputs or real-valued
+ * vectors, with a softmax and its cross-entropy (a language model, with an output at every step,
+ * or a classifier, with one per sequence: the last step's state, the mean or the maximum) or with
+ * a linear output at every step and CTC's loss (a speech recogniser, {@link CtcExamples}), and
+ * adversarial training's second pass, runs on {@link Ops} buffers, from the embedding lookup or
+ * the input vectors to the loss and back, and so does the update (gradient masks, global norm,
+ * clipping by norm and by value, weight decay, and SGD, momentum, Nesterov or Adam). The
+ * parameters and the optimizer's state stay on the device between updates; the batch (and a
+ * recogniser's labels) go up, the losses and final states come back. The trainer brings the
+ * parameters to the host ({@link #toHost}) for its model files, checkpoints and rollback
+ * snapshots, and sends them again ({@link #fromHost}) after a resume or a rollback.
  *
  * <p>Built on {@link Ops} and {@link OpsStack}, so that the same pass and update run on the host
  * twins ({@link HostOps}, {@link HostStack}) and are tested there against the CPU engine's
@@ -480,6 +483,9 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
     int steps = batch.steps();
     int size = batch.size();
     int rows = steps * size;
+    // The logits this pass writes are no inference pass's.
+    outputRows = -1;
+    outputs = null;
     if (buffers == null || buffers.rows < rows || buffers.batch < size) {
       // Grown in each dimension to the largest seen, so that batches of other shapes do not ping-pong.
       int keptRows = buffers == null ? 0 : buffers.rows;
@@ -504,12 +510,12 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
       }
       ops.upload(b.ids, ids);
     } else {
-      long values = (long) rows * embeddingWidth;
-      if (batch.inputs().size() < values) {
-        throw new IllegalArgumentException("OpsTraining: the batch's inputs hold " + batch.inputs().size()
-            + " values; " + steps + " steps x " + size + " sequences x " + embeddingWidth + " need " + values);
+      Tensor x = batch.inputs();
+      if (x.dim(0) != steps || x.dim(1) != size || x.dim(2) != embeddingWidth) {
+        throw new IllegalArgumentException("OpsTraining: the batch's inputs are " + java.util.Arrays.toString(x.shape())
+            + "; this model reads [" + steps + ", " + size + ", " + embeddingWidth + "] ([T, B, X])");
       }
-      ops.upload(b.embedded, batch.inputs(), values);
+      ops.upload(b.embedded, x, (long) rows * embeddingWidth);
     }
     ops.upload(b.lengths, batch.lengths());
     boolean dropout = p > 0;
@@ -556,8 +562,9 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
    * A pass of {@code batch} from {@code initial} (null: zeros) with the device's parameters, no
    * dropout, the stack in inference: the loss when the batch has targets (a softmax's; a linear
    * output's mean squared error is not on the device), else {@link LossStats#NONE};
-   * {@link #outputs} and {@link #finalState} then give its logits and final states. Nothing the
-   * training keeps is changed.
+   * {@link #outputs} and {@link #finalState} then give its logits and final states (the final
+   * states replace the last update's: a stream's trainer copies those right after the update).
+   * The parameters, gradients and optimizer's state are not changed.
    */
   @Override
   public LossStats forward(Batch batch, RecurrentState initial) {
@@ -577,12 +584,15 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
     return stats;
   }
 
-  /** The output rows of the last inference pass, and their logits once brought to the host. */
-  private int outputRows;
+  /** The output rows of the last inference pass (-1: a training pass ran since), and their logits once brought to the host. */
+  private int outputRows = -1;
   private Tensor outputs;
 
   @Override
   public Tensor outputs() {
+    if (outputRows < 0) {
+      throw new IllegalStateException("OpsTraining: no inference pass ran since the last update: call forward first");
+    }
     if (outputs == null) {
       outputs = Tensor.zeros(Math.max(1, outputRows), classes);
       ops.download(outputs, buffers.logits, (long) outputRows * classes);

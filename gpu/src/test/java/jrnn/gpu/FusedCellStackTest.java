@@ -245,6 +245,9 @@ class FusedCellStackTest {
       Init.uniform(params.values(), new Rng(9), 0.5);
       float stale = down(ops, stack.forward(up(ops, x), 5, 2, lengths, null, null, false), 20).get(7);
       assertEquals(before, stale, 0, "without an upload the stack keeps its weights");
+      IllegalStateException e = assertThrows(IllegalStateException.class, () -> stack.backward(up(ops,
+          Tensor.zeros(20))));
+      assertEquals("FusedCellStack.backward needs a training forward first", e.getMessage());
       stack.uploadWeights();
       Tensor after = down(ops, stack.forward(up(ops, x), 5, 2, lengths, null, null, false), 20);
       RecurrentStack cpu = new RecurrentStack(cfg, params, "rnn.", Kernels.best());

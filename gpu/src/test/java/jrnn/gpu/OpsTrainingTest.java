@@ -344,6 +344,11 @@ class OpsTrainingTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
             () -> gpu.compute(Batch.ofTokens(2, 1, new int[] {0, 1}, new int[] {2}, new int[] {0}), null, new Rng(1)));
         assertEquals("OpsTraining: a batch of input vectors is needed", e.getMessage());
+        // Vectors of another width would be read in the wrong layout: refused, with both shapes.
+        e = assertThrows(IllegalArgumentException.class, () -> gpu.compute(Batch.ofInputs(Tensor.zeros(6, 4, 6),
+            new int[] {6, 6, 6, 6}, new int[] {0, 1, 2, 0}), null, new Rng(1)));
+        assertEquals("OpsTraining: the batch's inputs are [6, 4, 6]; this model reads [6, 4, 5] ([T, B, X])",
+            e.getMessage());
       }
     }
   }
@@ -424,6 +429,20 @@ class OpsTrainingTest {
   void aCtcRecognisersGradientsAreTheCpuEngines() {
     agreeOnCtc("lstm", null, OpsTrainingTest::onHost);
     agreeOnCtc("gru", jrnn.layers.Bidirectional.CONCAT, OpsTrainingTest::onHostFused);
+    // CTC's gradient at twice its size (a mean over the batch taken as over half of it) fails it.
+    HostOps doubled = new HostOps() {
+      @Override
+      public double[] ctc(Floats logits, int steps, int batch, int classes, int blank, Ints frames, Ints labels,
+          Ints starts, Ints counts, int maxLabels, Floats work, Floats dLogits) {
+        double[] losses = super.ctc(logits, steps, batch, classes, blank, frames, labels, starts, counts, maxLabels,
+            work, dLogits);
+        scale(dLogits, (long) steps * batch * classes, 2f);
+        return losses;
+      }
+    };
+    assertThrows(org.opentest4j.AssertionFailedError.class, () -> agreeOnCtc("lstm", null,
+        (m, t) -> new OpsTraining(doubled, new HostStack(m.config().recurrent(), m.parameters(), ModelConfig.RNN_PREFIX),
+            m.config(), m.parameters(), t)));
   }
 
   @TestFactory
