@@ -11,6 +11,7 @@ import jrnn.apps.sentiment.SentimentData;
 import jrnn.apps.sentiment.SentimentModel;
 import jrnn.models.LossStats;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jrnn eval sentiment}: accuracy of a classifier on labelled sentences. */
@@ -26,6 +27,7 @@ final class EvalSentimentCommand implements Callable<Integer> {
   @Option(names = "--neg", description = "Negative snippets.") Path neg;
   @Option(names = "--encoding", defaultValue = "windows-1252",
       description = "Encoding of --pos/--neg (default ${DEFAULT-VALUE}).") String encoding;
+  @Mixin InferenceDevice device;
 
   private static final int BATCH = 200;
 
@@ -42,14 +44,17 @@ final class EvalSentimentCommand implements Callable<Integer> {
     if (models.size() == 1) {
       SentimentModel m = SentimentModel.load(models.get(0));
       m.unseenNote(data != null ? data.toString() : "the snippets", examples).ifPresent(System.out::println);
-      LossStats s = m.evaluate(examples, BATCH);
+      LossStats s = device.run(m.model(), () -> m.evaluate(examples, BATCH),
+          passes -> m.evaluate(examples, BATCH, passes));
       System.out.printf(Locale.ROOT, "%,d sentences, %,d correct, loss %.4f%n", s.count(), s.correct(), s.mean());
       System.out.printf(Locale.ROOT, "accuracy: %.4f%n", s.accuracy());
       return 0;
     }
     List<double[]> perModel = new ArrayList<>();
     for (Path p : models) {
-      double[] positives = SentimentModel.load(p).positives(examples, BATCH);
+      SentimentModel m = SentimentModel.load(p);
+      double[] positives = device.run(m.model(), () -> m.positives(examples, BATCH),
+          passes -> m.positives(examples, BATCH, passes));
       System.out.printf(Locale.ROOT, "%s: accuracy %.4f%n", p, SentimentModel.accuracy(positives, examples));
       perModel.add(positives);
     }

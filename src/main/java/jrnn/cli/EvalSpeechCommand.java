@@ -53,6 +53,9 @@ final class EvalSpeechCommand implements Callable<Integer> {
   @Option(names = "--plot", description = "Draw the confusion matrix (a word recogniser) to this PNG.")
   Path plot;
 
+  @Mixin
+  InferenceDevice device;
+
   @Override
   public Integer call() throws Exception {
     SpeechModel m = SpeechModel.load(model);
@@ -92,7 +95,14 @@ final class EvalSpeechCommand implements Callable<Integer> {
           s.get(SpeechSettings.MAX_WORDS), s.get(SpeechSettings.PAUSE_MIN_MS) / 1000,
           s.get(SpeechSettings.PAUSE_MAX_MS) / 1000, seed != null ? seed : s.get(CommonSettings.SEED) + 1);
     }
-    SpeechEvaluation e = SpeechEvaluation.run(m, utterances, k);
+    List<Utterance> measured = utterances;
+    if (m.usesTemplates() && jrnn.device.Device.parse(device.device) == jrnn.device.Device.GPU) {
+      throw new IllegalArgumentException("--device gpu: " + model + " is a template matcher, which runs on the CPU"
+          + " (dynamic time warping); measure it without --device");
+    }
+    SpeechEvaluation e = m.usesTemplates() ? SpeechEvaluation.run(m, measured, k)
+        : device.run(m.network(), () -> SpeechEvaluation.run(m, measured, k),
+            passes -> SpeechEvaluation.run(m, measured, k, passes));
     System.out.printf(Locale.ROOT, "%,d recordings; %s (%s, %d threads)%n", utterances.size(), e.speed(),
         m.usesTemplates() ? m.templates().size() + " templates" : m.sequences() ? (k == 1 ? "greedy" : "beam " + k)
             : "recurrent", Parallel.threads());

@@ -127,7 +127,7 @@ class CommandLineTest {
     assertTrue(bad.err().contains("unknown device 'tpu'; expected cpu or gpu"), bad.err());
   }
 
-  /** eval lm, next and generate take --device too: without the GPU module, each says so. */
+  /** eval lm, eval sentiment, next and generate take --device too: without the GPU module, each says so. */
   @Test
   void aLanguageModelsCommandsOnTheGpuWithoutItsModuleSaySo() throws Exception {
     java.nio.file.Path model = dir.resolve("lm.jrnn");
@@ -137,8 +137,17 @@ class CommandLineTest {
     java.nio.file.Path text = dir.resolve("text.txt");
     java.nio.file.Files.writeString(text, "abc cab bca\n");
     String m = model.toString();
+    java.nio.file.Path classifier = dir.resolve("sentiment.jrnn");
+    List<jrnn.apps.sentiment.Example> examples = List.of(new jrnn.apps.sentiment.Example(List.of("good", "film"), 1),
+        new jrnn.apps.sentiment.Example(List.of("bad", "film"), 0));
+    jrnn.apps.sentiment.SentimentModel.create(jrnn.apps.sentiment.SentimentSettings.SCHEMA.defaults().with(
+        java.util.Map.of("embedding", "4", "hidden", "4")), jrnn.apps.sentiment.SentimentModel.vocabulary(examples, 1))
+        .save(classifier);
+    java.nio.file.Path sentences = dir.resolve("sentences.txt");
+    java.nio.file.Files.writeString(sentences, "1 good film\n0 bad film\n");
     for (String[] args : new String[][] {{"eval", "lm", "--model", m, "--data", text.toString()},
-        {"next", "--model", m, "ab"}, {"generate", "--model", m, "--prime", "ab", "--length", "3"}}) {
+        {"next", "--model", m, "ab"}, {"generate", "--model", m, "--prime", "ab", "--length", "3"},
+        {"eval", "sentiment", "--model", classifier.toString(), "--data", sentences.toString()}}) {
       String[] gpu = java.util.stream.Stream.concat(java.util.Arrays.stream(args), java.util.stream.Stream.of("--device",
           "gpu")).toArray(String[]::new);
       Run r = run(gpu);

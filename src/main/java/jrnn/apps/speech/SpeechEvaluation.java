@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import jrnn.decode.WordErrorRate;
+import jrnn.models.InferencePass;
 
 /**
  * A recogniser measured on labelled recordings: its hypotheses, word accuracy and the confusion
@@ -20,8 +21,16 @@ public record SpeechEvaluation(List<List<String>> hypotheses, List<List<String>>
 
   /** Recognises every recording, timing the front end and the recogniser together. */
   public static SpeechEvaluation run(SpeechModel model, List<Utterance> utterances, int beam) {
+    return run(model, utterances, beam, null);
+  }
+
+  /**
+   * {@link #run(SpeechModel, List, int)} with a recurrent recogniser's passes on {@code pass}'s
+   * parameters (a device's), or on this machine when it is null.
+   */
+  public static SpeechEvaluation run(SpeechModel model, List<Utterance> utterances, int beam, InferencePass pass) {
     long t0 = System.nanoTime();
-    List<List<String>> hyps = model.recognize(utterances, beam);
+    List<List<String>> hyps = model.recognizeFeatures(model.features().of(utterances), beam, pass);
     double seconds = (System.nanoTime() - t0) / 1e9;
     return new SpeechEvaluation(hyps, utterances.stream().map(Utterance::words).toList(), model.words(),
         SpeechData.seconds(utterances), seconds);
