@@ -86,47 +86,34 @@ class OpsTrainingTest {
 
   @TestFactory
   List<DynamicTest> onTheHostTwinsJrnnsOwnStacksGradientsAreTheCpuEngines() {
-    List<DynamicTest> tests = new ArrayList<>();
-    for (Case c : FUSED_CASES) {
-      tests.add(DynamicTest.dynamicTest(c.name(), () -> agree(c, OpsTrainingTest::onHostFused)));
-    }
-    return tests;
+    return gradientTests(FUSED_CASES, OpsTrainingTest::onHostFused);
   }
 
   @TestFactory
   List<DynamicTest> onTheGpuJrnnsOwnStacksGradientsAreTheCpuEngines() {
-    return GpuTests.onGpu("device gradients of jrnn's own stack on the GPU", () -> {
-      List<DynamicTest> tests = new ArrayList<>();
-      for (Case c : FUSED_CASES) {
-        tests.add(DynamicTest.dynamicTest(c.name(), () -> {
-          try (OpsTraining t = onGpu(model(c.cell(), 1, c.twoBiases(), 0, 1), training(c.norm()))) {
-            assertTrue(t.stack() instanceof FusedCellStack, "cuDNN has no " + c.cell());
-          }
-          agree(c, OpsTrainingTest::onGpu);
-        }));
-      }
-      return tests;
-    });
+    return GpuTests.onGpu("device gradients of jrnn's own stack on the GPU", () -> gradientTests(FUSED_CASES, (m, t) -> {
+      OpsTraining d = onGpu(m, t);
+      assertTrue(d.stack() instanceof FusedCellStack, "cuDNN has no " + m.config().recurrent().cell().name());
+      return d;
+    }));
   }
 
   @TestFactory
   List<DynamicTest> onTheHostTwinsTheGradientsAreTheCpuEngines() {
-    List<DynamicTest> tests = new ArrayList<>();
-    for (Case c : CASES) {
-      tests.add(DynamicTest.dynamicTest(c.name(), () -> agree(c, OpsTrainingTest::onHost)));
-    }
-    return tests;
+    return gradientTests(CASES, OpsTrainingTest::onHost);
   }
 
   @TestFactory
   List<DynamicTest> onTheGpuTheGradientsAreTheCpuEngines() {
-    return GpuTests.onGpu("device gradients on the GPU", () -> {
-      List<DynamicTest> tests = new ArrayList<>();
-      for (Case c : CASES) {
-        tests.add(DynamicTest.dynamicTest(c.name(), () -> agree(c, OpsTrainingTest::onGpu)));
-      }
-      return tests;
-    });
+    return GpuTests.onGpu("device gradients on the GPU", () -> gradientTests(CASES, OpsTrainingTest::onGpu));
+  }
+
+  private static List<DynamicTest> gradientTests(List<Case> cases, Maker device) {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (Case c : cases) {
+      tests.add(DynamicTest.dynamicTest(c.name(), () -> agree(c, device)));
+    }
+    return tests;
   }
 
   interface Maker {
