@@ -91,7 +91,9 @@ public final class CudaBackend implements GpuBackend {
 
   @Override
   public String describe() {
-    return cuda.description + ", cuDNN math " + mathMode().name().toLowerCase(Locale.ROOT);
+    boolean own = System.getProperty(STACK_PROPERTY, "cudnn").trim().equalsIgnoreCase("jrnn");
+    return cuda.description + ", cuDNN math " + mathMode().name().toLowerCase(Locale.ROOT) + ", recurrent stacks "
+        + (own ? "jrnn's own" : "cuDNN's where it has the cell, else jrnn's own");
   }
 
   /** Every stack runs, in cuDNN or jrnn's own kernels; only a {@link #STACK_PROPERTY} of no known value stops it. */
