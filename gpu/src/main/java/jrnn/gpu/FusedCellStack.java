@@ -2,7 +2,6 @@ package jrnn.gpu;
 
 import jrnn.cells.CellType;
 import jrnn.cells.ParamNames;
-import jrnn.kernels.Activation;
 import jrnn.layers.Bidirectional;
 import jrnn.layers.RecurrentConfig;
 import jrnn.params.ParamLayout;
