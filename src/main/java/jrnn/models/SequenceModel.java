@@ -3,7 +3,6 @@ package jrnn.models;
 import jrnn.cells.CellType;
 import jrnn.cells.ParamNames;
 import jrnn.data.Batch;
-import jrnn.kernels.Blas;
 import jrnn.kernels.Kernels;
 import jrnn.kernels.Parallel;
 import jrnn.layers.Bidirectional;
