@@ -117,19 +117,9 @@ class CudnnAgreesWithCpuTest {
     int in = cfg.inputSize();
     int width = cfg.outputSize();
     Tensor x = random(rng, steps, batch, in);
-    int[] lengths = new int[batch];
-    lengths[0] = steps;
-    for (int b = 1; b < batch; b++) {
-      lengths[b] = 1 + rng.nextInt(steps);
-    }
-    RecurrentState initial = RecurrentState.zeros(cfg, batch);
-    Init.uniform(initial.h(), rng, 1);
-    RecurrentState dFinal = RecurrentState.zeros(cfg, batch);
-    Init.uniform(dFinal.h(), rng, 1);
-    if (initial.c() != null) {
-      Init.uniform(initial.c(), rng, 1);
-      Init.uniform(dFinal.c(), rng, 1);
-    }
+    int[] lengths = raggedLengths(rng, steps, batch);
+    RecurrentState initial = randomState(cfg, batch, rng);
+    RecurrentState dFinal = randomState(cfg, batch, rng);
     Tensor dTop = random(rng, steps, batch, width);
 
     RecurrentStack cpu = new RecurrentStack(cfg, params, "rnn.", Kernels.best());
@@ -242,6 +232,26 @@ class CudnnAgreesWithCpuTest {
       }
     }
     return out;
+  }
+
+  /** Lengths of {@code batch} sequences: the first {@code steps} long, the others drawn in [1, steps]. */
+  static int[] raggedLengths(Rng rng, int steps, int batch) {
+    int[] lengths = new int[batch];
+    lengths[0] = steps;
+    for (int b = 1; b < batch; b++) {
+      lengths[b] = 1 + rng.nextInt(steps);
+    }
+    return lengths;
+  }
+
+  /** States of {@code cfg}'s shape for {@code batch} sequences, uniform in [-1, 1] (h, then c). */
+  static RecurrentState randomState(RecurrentConfig cfg, int batch, Rng rng) {
+    RecurrentState s = RecurrentState.zeros(cfg, batch);
+    Init.uniform(s.h(), rng, 1);
+    if (s.c() != null) {
+      Init.uniform(s.c(), rng, 1);
+    }
+    return s;
   }
 
   static Tensor random(Rng rng, int... shape) {

@@ -3,6 +3,8 @@ package jrnn.gpu;
 import static jrnn.gpu.CudnnAgreesWithCpuTest.copy;
 import static jrnn.gpu.CudnnAgreesWithCpuTest.parameters;
 import static jrnn.gpu.CudnnAgreesWithCpuTest.random;
+import static jrnn.gpu.CudnnAgreesWithCpuTest.randomState;
+import static jrnn.gpu.CudnnAgreesWithCpuTest.raggedLengths;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -101,25 +103,10 @@ class FusedCellStackTest {
     int in = cfg.inputSize();
     int width = cfg.outputSize();
     Tensor x = random(rng, steps, batch, in);
-    int[] lengths = new int[batch];
-    lengths[0] = steps;
-    for (int b = 1; b < batch; b++) {
-      lengths[b] = 1 + rng.nextInt(steps);
-    }
-    RecurrentState initial = RecurrentState.zeros(cfg, batch);
-    Init.uniform(initial.h(), rng, 1);
-    if (initial.c() != null) {
-      Init.uniform(initial.c(), rng, 1);
-    }
+    int[] lengths = raggedLengths(rng, steps, batch);
+    RecurrentState initial = randomState(cfg, batch, rng);
     Tensor dTop = random(rng, steps, batch, width);
-    RecurrentState dFinal = null;
-    if (finalGradients) {
-      dFinal = RecurrentState.zeros(cfg, batch);
-      Init.uniform(dFinal.h(), rng, 1);
-      if (dFinal.c() != null) {
-        Init.uniform(dFinal.c(), rng, 1);
-      }
-    }
+    RecurrentState dFinal = finalGradients ? randomState(cfg, batch, rng) : null;
 
     Tensor yCpu = copy(cpu.forward(x, steps, batch, lengths, initial, true, rng), steps * batch * width);
     RecurrentState finalCpu = cpu.finalState().copy();
@@ -193,14 +180,8 @@ class FusedCellStackTest {
       Parameters params = parameters(cfg, rng);
       Tensor x = random(rng, 5, 3, 3);
       int[] lengths = {5, 2, 4};
-      RecurrentState initial = RecurrentState.zeros(cfg, 3);
-      Init.uniform(initial.h(), rng, 1);
-      RecurrentState dFinal = RecurrentState.zeros(cfg, 3);
-      Init.uniform(dFinal.h(), rng, 1);
-      if (initial.c() != null) {
-        Init.uniform(initial.c(), rng, 1);
-        Init.uniform(dFinal.c(), rng, 1);
-      }
+      RecurrentState initial = randomState(cfg, 3, rng);
+      RecurrentState dFinal = randomState(cfg, 3, rng);
       Tensor dTop = random(rng, 5, 3, 4);
       RecurrentStack cpu = new RecurrentStack(cfg, params, "rnn.", Kernels.best());
       Tensor yCpu = copy(cpu.forward(x, 5, 3, lengths, initial, true, rng), 60);

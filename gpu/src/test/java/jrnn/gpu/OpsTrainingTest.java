@@ -169,13 +169,7 @@ class OpsTrainingTest {
       assertEquals(expected.sequences(), actual.sequences(), at + " sequences");
       assertEquals(expected.correct(), actual.correct(), at + " correct");
       assertEquals(expected.sum(), actual.sum(), TOL * (1 + Math.abs(expected.sum())), at + " loss");
-      for (var e : params.layout().entries()) {
-        for (int k = 0; k < e.size(); k++) {
-          double g = cpuGrads.get(e.offset() + k);
-          assertEquals(g, params.grads().get(e.offset() + k), TOL * (1 + Math.abs(g)),
-              at + " gradient of " + e.name() + "[" + k + "]");
-        }
-      }
+      assertSameGradients(cpuGrads, params, at);
       near(cpuFinal.h(), gpu.finalState().h(), at + " final h");
       if (cpuFinal.c() != null) {
         near(cpuFinal.c(), gpu.finalState().c(), at + " final c");
@@ -247,16 +241,7 @@ class OpsTrainingTest {
           assertEquals(expected.count(), actual.count(), at + " count");
           assertEquals(expected.correct(), actual.correct(), at + " correct");
           assertEquals(expected.sum(), actual.sum(), TOL * (1 + Math.abs(expected.sum())), at + " loss");
-          double largest = 0;
-          for (var e : params.layout().entries()) {
-            for (int k = 0; k < e.size(); k++) {
-              double g = cpuGrads.get(e.offset() + k);
-              largest = Math.max(largest, Math.abs(g));
-              assertEquals(g, params.grads().get(e.offset() + k), TOL * (1 + Math.abs(g)),
-                  at + " gradient of " + e.name() + "[" + k + "]");
-            }
-          }
-          assertTrue(largest > 1e-3, at + ": gradients to compare (largest " + largest + ")");
+          assertSameGradients(cpuGrads, params, at);
         }
       }
     }
@@ -319,13 +304,7 @@ class OpsTrainingTest {
           assertEquals(expected.count(), actual.count(), at + " count");
           assertEquals(expected.correct(), actual.correct(), at + " correct");
           assertEquals(expected.sum(), actual.sum(), TOL * (1 + Math.abs(expected.sum())), at + " loss");
-          for (var e : params.layout().entries()) {
-            for (int k = 0; k < e.size(); k++) {
-              double g = cpuGrads.get(e.offset() + k);
-              assertEquals(g, params.grads().get(e.offset() + k), TOL * (1 + Math.abs(g)),
-                  at + " gradient of " + e.name() + "[" + k + "]");
-            }
-          }
+          assertSameGradients(cpuGrads, params, at);
         }
         // A batch of token ids is not this model's.
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -472,16 +451,7 @@ class OpsTrainingTest {
         assertEquals(expected.count(), actual.count(), at + " count");
         assertEquals(expected.sequences(), actual.sequences(), at + " sequences");
         assertEquals(expected.sum(), actual.sum(), TOL * (1 + Math.abs(expected.sum())), at + " loss");
-        double largest = 0;
-        for (var e : params.layout().entries()) {
-          for (int k = 0; k < e.size(); k++) {
-            double g = cpuGrads.get(e.offset() + k);
-            largest = Math.max(largest, Math.abs(g));
-            assertEquals(g, params.grads().get(e.offset() + k), TOL * (1 + Math.abs(g)),
-                at + " gradient of " + e.name() + "[" + k + "]");
-          }
-        }
-        assertTrue(largest > 1e-3, at + ": gradients to compare (largest " + largest + ")");
+        assertSameGradients(cpuGrads, params, at);
       }
       Tensor inputs = Tensor.zeros(3, 1, 5);
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> gpu.compute(
@@ -563,13 +533,7 @@ class OpsTrainingTest {
           LossStats actual = gpu.compute(b, null, new Rng(1));
           String at = cell + " " + norm + ", batch " + w;
           assertEquals(expected.sum(), actual.sum(), TOL * (1 + Math.abs(expected.sum())), at + " the clean loss");
-          for (var e : params.layout().entries()) {
-            for (int k = 0; k < e.size(); k++) {
-              double g = cpuGrads.get(e.offset() + k);
-              assertEquals(g, params.grads().get(e.offset() + k), TOL * (1 + Math.abs(g)),
-                  at + " gradient of " + e.name() + "[" + k + "]");
-            }
-          }
+          assertSameGradients(cpuGrads, params, at);
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> gpu.compute(
             Batch.ofTokens(2, 1, new int[] {0, 1}, new int[] {2}, new int[] {0}), RecurrentState.zeros(
@@ -1116,6 +1080,23 @@ class OpsTrainingTest {
     for (int i = 0; i < figures.get(0).size(); i++) {
       assertEquals(figures.get(0).get(i).figure(), figures.get(1).get(i).figure(), 1e-9, figure + " at check " + i);
     }
+  }
+
+  /**
+   * Every gradient in {@code params} equals the CPU engine's ({@code expected}, the layout's whole
+   * vector) to {@link #TOL}, relative past 1, and some are large enough for that to say something.
+   */
+  static void assertSameGradients(Tensor expected, Parameters params, String at) {
+    double largest = 0;
+    for (var e : params.layout().entries()) {
+      for (int k = 0; k < e.size(); k++) {
+        double g = expected.get(e.offset() + k);
+        largest = Math.max(largest, Math.abs(g));
+        assertEquals(g, params.grads().get(e.offset() + k), TOL * (1 + Math.abs(g)),
+            at + " gradient of " + e.name() + "[" + k + "]");
+      }
+    }
+    assertTrue(largest > 1e-3, at + ": gradients to compare (largest " + largest + ")");
   }
 
   /** Every parameter of two runs' models the same to {@code tolerance}, relative past 1. */
