@@ -157,19 +157,13 @@ class OpsTrainingTest {
     for (int w = 0; w < lengths.length; w++) {
       Batch b = batch(rng, 5, 3, lengths[w]);
       RecurrentState initial = w == 2 ? null : carried;
-      params.zeroGrads();
-      LossStats expected = cpu.forward(b, initial, true, new Rng(1));
-      cpu.backward(c.norm());
-      Tensor cpuGrads = copy(params.grads());
-      RecurrentState cpuFinal = cpu.finalState().copy();
-      params.zeroGrads();
-      LossStats actual = gpu.compute(b, initial, new Rng(1));
       String at = c.name() + ", window " + w;
-      assertEquals(expected.count(), actual.count(), at + " count");
-      assertEquals(expected.sequences(), actual.sequences(), at + " sequences");
-      assertEquals(expected.correct(), actual.correct(), at + " correct");
-      assertEquals(expected.sum(), actual.sum(), TOL * (1 + Math.abs(expected.sum())), at + " loss");
-      assertSameGradients(cpuGrads, params, at);
+      sameUpdate(params, at, () -> {
+        LossStats loss = cpu.forward(b, initial, true, new Rng(1));
+        cpu.backward(c.norm());
+        return loss;
+      }, () -> gpu.compute(b, initial, new Rng(1)));
+      RecurrentState cpuFinal = cpu.finalState().copy();
       near(cpuFinal.h(), gpu.finalState().h(), at + " final h");
       if (cpuFinal.c() != null) {
         near(cpuFinal.c(), gpu.finalState().c(), at + " final c");
@@ -230,18 +224,10 @@ class OpsTrainingTest {
           }
           int[] targets = {rng.nextInt(3), rng.nextInt(3), rng.nextInt(3), rng.nextInt(3)};
           Batch b = Batch.ofTokens(6, 4, tokens, lengths[w], targets);
-          params.zeroGrads();
-          LossStats expected = cpu.forward(b, null, true, new Rng(1));
-          cpu.backward(norm);
-          Tensor cpuGrads = copy(params.grads());
-          params.zeroGrads();
-          LossStats actual = gpu.compute(b, null, new Rng(1));
           String at = readout + " " + bi + " " + norm + ", batch " + w;
+          LossStats actual = sameUpdate(params, at, () -> cpuPass(cpu, b, norm), () -> gpu.compute(b, null,
+              new Rng(1)));
           assertEquals(4, actual.count(), at + " outputs");
-          assertEquals(expected.count(), actual.count(), at + " count");
-          assertEquals(expected.correct(), actual.correct(), at + " correct");
-          assertEquals(expected.sum(), actual.sum(), TOL * (1 + Math.abs(expected.sum())), at + " loss");
-          assertSameGradients(cpuGrads, params, at);
         }
       }
     }
@@ -294,17 +280,8 @@ class OpsTrainingTest {
           Init.uniform(inputs, rng, 1);
           int[] targets = {rng.nextInt(3), rng.nextInt(3), rng.nextInt(3), rng.nextInt(3)};
           Batch b = Batch.ofInputs(inputs, lengths[w], targets);
-          params.zeroGrads();
-          LossStats expected = cpu.forward(b, null, true, new Rng(1));
-          cpu.backward(norm);
-          Tensor cpuGrads = copy(params.grads());
-          params.zeroGrads();
-          LossStats actual = gpu.compute(b, null, new Rng(1));
-          String at = cell + " " + norm + ", batch " + w;
-          assertEquals(expected.count(), actual.count(), at + " count");
-          assertEquals(expected.correct(), actual.correct(), at + " correct");
-          assertEquals(expected.sum(), actual.sum(), TOL * (1 + Math.abs(expected.sum())), at + " loss");
-          assertSameGradients(cpuGrads, params, at);
+          sameUpdate(params, cell + " " + norm + ", batch " + w, () -> cpuPass(cpu, b, norm),
+              () -> gpu.compute(b, null, new Rng(1)));
         }
         // A batch of token ids is not this model's.
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -441,17 +418,9 @@ class OpsTrainingTest {
         Tensor inputs = Tensor.zeros(6, 4, 5);
         Init.uniform(inputs, rng, 1);
         CtcWork pass = new CtcWork(cfg, Batch.ofInputs(inputs, lengths[w], null), labels[w]);
-        params.zeroGrads();
-        LossStats expected = pass.run(cpu, new Rng(1));
-        Tensor cpuGrads = copy(params.grads());
-        params.zeroGrads();
-        LossStats actual = gpu.compute(pass, new Rng(1));
         String at = cell + ", batch " + w;
+        LossStats actual = sameUpdate(params, at, () -> pass.run(cpu, new Rng(1)), () -> gpu.compute(pass, new Rng(1)));
         assertEquals(w == 0 ? 3 : 4, actual.count(), at + ": the sequences an alignment reads");
-        assertEquals(expected.count(), actual.count(), at + " count");
-        assertEquals(expected.sequences(), actual.sequences(), at + " sequences");
-        assertEquals(expected.sum(), actual.sum(), TOL * (1 + Math.abs(expected.sum())), at + " loss");
-        assertSameGradients(cpuGrads, params, at);
       }
       Tensor inputs = Tensor.zeros(3, 1, 5);
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> gpu.compute(
@@ -527,13 +496,8 @@ class OpsTrainingTest {
           }
           int[] targets = {rng.nextInt(3), rng.nextInt(3), rng.nextInt(3), rng.nextInt(3)};
           Batch b = Batch.ofTokens(6, 4, tokens, lengths[w], targets);
-          LossStats expected = trainer.gradients(b, null);
-          Tensor cpuGrads = copy(params.grads());
-          params.zeroGrads();
-          LossStats actual = gpu.compute(b, null, new Rng(1));
-          String at = cell + " " + norm + ", batch " + w;
-          assertEquals(expected.sum(), actual.sum(), TOL * (1 + Math.abs(expected.sum())), at + " the clean loss");
-          assertSameGradients(cpuGrads, params, at);
+          sameUpdate(params, cell + " " + norm + ", batch " + w, () -> trainer.gradients(b, null),
+              () -> gpu.compute(b, null, new Rng(1)));
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> gpu.compute(
             Batch.ofTokens(2, 1, new int[] {0, 1}, new int[] {2}, new int[] {0}), RecurrentState.zeros(
@@ -1080,6 +1044,32 @@ class OpsTrainingTest {
     for (int i = 0; i < figures.get(0).size(); i++) {
       assertEquals(figures.get(0).get(i).figure(), figures.get(1).get(i).figure(), 1e-9, figure + " at check " + i);
     }
+  }
+
+  /**
+   * The CPU's update ({@code onCpu}) and the device's ({@code onDevice}), each from zeroed
+   * gradients: the same loss, counts and hits, and the same gradients; returns the device's loss.
+   */
+  static LossStats sameUpdate(Parameters params, String at, java.util.function.Supplier<LossStats> onCpu,
+      java.util.function.Supplier<LossStats> onDevice) {
+    params.zeroGrads();
+    LossStats expected = onCpu.get();
+    Tensor cpuGrads = copy(params.grads());
+    params.zeroGrads();
+    LossStats actual = onDevice.get();
+    assertEquals(expected.count(), actual.count(), at + " count");
+    assertEquals(expected.sequences(), actual.sequences(), at + " sequences");
+    assertEquals(expected.correct(), actual.correct(), at + " correct");
+    assertEquals(expected.sum(), actual.sum(), TOL * (1 + Math.abs(expected.sum())), at + " loss");
+    assertSameGradients(cpuGrads, params, at);
+    return actual;
+  }
+
+  /** The CPU engine's training pass of {@code b}: its loss, its gradients in the parameters. */
+  private static LossStats cpuPass(SequenceModel cpu, Batch b, LossNormalization norm) {
+    LossStats loss = cpu.forward(b, null, true, new Rng(1));
+    cpu.backward(norm);
+    return loss;
   }
 
   /**
