@@ -605,6 +605,147 @@ final class CudaOps implements Ops {
           __syncthreads();
         }
       }
+
+      extern "C" __global__ void copy_rows(float* dst, int dstLd, const float* src, int srcLd, int rows, int cols) {
+        GRID_STRIDE(i, (long long) rows * cols) {
+          long long r = i / cols;
+          dst[r * dstLd + i % cols] = src[r * srcLd + i % cols];
+        }
+      }
+
+      extern "C" __global__ void tanh_inplace(float* a, long long n) {
+        GRID_STRIDE(i, n) {
+          a[i] = tanhf(a[i]);
+        }
+      }
+
+      extern "C" __global__ void tanh_backward(float* d, const float* y, long long n) {
+        GRID_STRIDE(i, n) {
+          d[i] *= 1.0f - y[i] * y[i];
+        }
+      }
+
+      extern "C" __global__ void smooth_labels(float* dlogits, int rows, int classes, const int* targets,
+          const int* valid, float eps) {
+        float spread = eps / classes;
+        GRID_STRIDE(i, (long long) rows * classes) {
+          long long r = i / classes;
+          if (valid[r]) {
+            float x = dlogits[i] - spread;
+            dlogits[i] = i % classes == targets[r] ? x + eps : x;
+          }
+        }
+      }
+
+      // Attention's step (jrnn.layers.Attention): sequence b per block; each score a block sum in double.
+      extern "C" __global__ void attention_forward(int additive, const float* keys, const float* query, const float* v,
+          int width, const float* enc, int steps, int batch, int esize, const int* lengths, float* hidden,
+          float* alpha, float* context) {
+        __shared__ double red[256];
+        __shared__ double stats[2];
+        for (int b = blockIdx.x; b < batch; b += gridDim.x) {
+          int len = lengths[b];
+          for (int s = 0; s < steps; s++) {
+            long long r = (long long) s * batch + b;
+            double acc = 0;
+            if (additive) {
+              for (int k = threadIdx.x; k < width; k += blockDim.x) {
+                float u = s < len ? tanhf(keys[r * width + k] + query[(long long) b * width + k]) : 0.0f;
+                hidden[r * width + k] = u;
+                acc += (double) v[k] * u;
+              }
+            } else if (s < len) {
+              for (int j = threadIdx.x; j < esize; j += blockDim.x) {
+                acc += (double) query[(long long) b * width + j] * enc[r * esize + j];
+              }
+            }
+            if (s < len) {
+              double e = block_sum(acc, red);
+              if (threadIdx.x == 0) alpha[r] = (float) e;
+              __syncthreads();
+            }
+          }
+          if (threadIdx.x == 0) {
+            double max = alpha[b];
+            for (int s = 1; s < len; s++) max = fmax(max, (double) alpha[(long long) s * batch + b]);
+            double total = 0;
+            for (int s = 0; s < len; s++) total += exp(alpha[(long long) s * batch + b] - max);
+            stats[0] = max;
+            stats[1] = total;
+          }
+          __syncthreads();
+          for (int s = threadIdx.x; s < steps; s += blockDim.x) {
+            long long r = (long long) s * batch + b;
+            alpha[r] = s < len ? (float) (exp(alpha[r] - stats[0]) / stats[1]) : 0.0f;
+          }
+          __syncthreads();
+          for (int j = threadIdx.x; j < esize; j += blockDim.x) {
+            double c = 0;
+            for (int s = 0; s < len; s++) {
+              long long r = (long long) s * batch + b;
+              c += (double) alpha[r] * enc[r * esize + j];
+            }
+            context[(long long) b * esize + j] = (float) c;
+          }
+          __syncthreads();
+        }
+      }
+
+      extern "C" __global__ void attention_backward(int additive, const float* alpha, const float* hidden,
+          const float* query, const float* v, int width, const float* enc, int steps, int batch, int esize,
+          const int* lengths, const float* dcontext, float* de, float* denc, float* gkeys, float* dquery) {
+        __shared__ double red[256];
+        __shared__ double mean;
+        for (int b = blockIdx.x; b < batch; b += gridDim.x) {
+          int len = lengths[b];
+          const float* dc = dcontext + (long long) b * esize;
+          double m = 0;
+          // dalpha_s = dc . h_s (kept in de until the mean is known); dh_s += alpha_s dc.
+          for (int s = 0; s < len; s++) {
+            long long r = (long long) s * batch + b;
+            double acc = 0;
+            for (int j = threadIdx.x; j < esize; j += blockDim.x) {
+              acc += (double) dc[j] * enc[r * esize + j];
+              denc[r * esize + j] += alpha[r] * dc[j];
+            }
+            float dAlpha = (float) block_sum(acc, red);
+            m += (double) alpha[r] * dAlpha;
+            if (threadIdx.x == 0) de[r] = dAlpha;
+            __syncthreads();
+          }
+          if (threadIdx.x == 0) mean = m;
+          __syncthreads();
+          for (int s = threadIdx.x; s < steps; s += blockDim.x) {
+            long long r = (long long) s * batch + b;
+            de[r] = s < len ? (float) (alpha[r] * (de[r] - mean)) : 0.0f;
+          }
+          __syncthreads();
+          if (additive) {
+            for (int k = threadIdx.x; k < width; k += blockDim.x) {
+              double dq = 0;
+              for (int s = 0; s < len; s++) {
+                long long r = (long long) s * batch + b;
+                float u = hidden[r * width + k];
+                float dPre = de[r] * v[k] * (1.0f - u * u);
+                gkeys[r * width + k] += dPre;
+                dq += dPre;
+              }
+              dquery[(long long) b * width + k] = (float) dq;
+            }
+          } else {
+            for (int j = threadIdx.x; j < esize; j += blockDim.x) {
+              double dp = 0;
+              for (int s = 0; s < len; s++) {
+                long long r = (long long) s * batch + b;
+                dp += (double) de[r] * enc[r * esize + j];
+                denc[r * esize + j] += de[r] * query[(long long) b * esize + j];
+              }
+              dquery[(long long) b * esize + j] = (float) dp;
+            }
+          }
+          __syncthreads();
+        }
+      }
       """;
 
   private static final int THREADS = 256;
@@ -1094,6 +1235,41 @@ final class CudaOps implements Ops {
   @Override
   public void adversarialPerturbation(Floats g, int steps, int batch, int width, Ints lengths, float eps, Floats r) {
     launch("adversarial", batch, THREADS, g, steps, batch, width, lengths, eps, r);
+  }
+
+  @Override
+  public void copyRows(Floats dst, int dstLd, Floats src, int srcLd, int rows, int cols) {
+    launch("copy_rows", blocksFor((long) rows * cols), THREADS, dst, dstLd, src, srcLd, rows, cols);
+  }
+
+  @Override
+  public void tanh(Floats a, long n) {
+    launch("tanh_inplace", blocksFor(n), THREADS, a, n);
+  }
+
+  @Override
+  public void tanhBackward(Floats d, Floats y, long n) {
+    launch("tanh_backward", blocksFor(n), THREADS, d, y, n);
+  }
+
+  @Override
+  public void smoothLabels(Floats dLogits, int rows, int classes, Ints targets, Ints valid, float eps) {
+    launch("smooth_labels", blocksFor((long) rows * classes), THREADS, dLogits, rows, classes, targets, valid, eps);
+  }
+
+  @Override
+  public void attentionForward(boolean additive, Floats keys, Floats query, Floats v, int width, Floats encoder,
+      int steps, int batch, int encoderSize, Ints lengths, Floats hidden, Floats alpha, Floats context) {
+    launch("attention_forward", batch, THREADS, additive ? 1 : 0, orNull(keys), query, orNull(v), width, encoder, steps,
+        batch, encoderSize, lengths, orNull(hidden), alpha, context);
+  }
+
+  @Override
+  public void attentionBackward(boolean additive, Floats alpha, Floats hidden, Floats query, Floats v, int width,
+      Floats encoder, int steps, int batch, int encoderSize, Ints lengths, Floats dContext, Floats de,
+      Floats dEncoder, Floats gKeys, Floats dQuery) {
+    launch("attention_backward", batch, THREADS, additive ? 1 : 0, alpha, orNull(hidden), query, orNull(v), width,
+        encoder, steps, batch, encoderSize, lengths, dContext, de, dEncoder, orNull(gKeys), dQuery);
   }
 
   @Override

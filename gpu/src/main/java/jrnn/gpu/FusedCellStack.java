@@ -52,9 +52,6 @@ final class FusedCellStack implements OpsStack {
   private Ops.Floats[] dropped;
   private Ops.Floats dx;
   private Ops.Floats product;
-  private Ops.Floats carry;
-  private Ops.Floats next;
-  private Ops.Floats dc;
   private Ops.Floats dRh;
   private Ops.Floats ones;
   private Ops.Floats finalH;
@@ -70,8 +67,21 @@ final class FusedCellStack implements OpsStack {
   private boolean droppedOut;
   /** Whether the last forward kept what backward needs (a training forward, since the inputs were last let go). */
   private boolean trained;
+  /** Whether the weight space is a part of a whole model's, which its owner uploads and frees. */
+  private final boolean sharedSpace;
 
   FusedCellStack(Ops ops, RecurrentConfig config, Parameters params, String prefix, long dropoutSeed) {
+    this(ops, config, params, prefix, dropoutSeed, null, null);
+  }
+
+  /**
+   * A stack whose weights and gradients are {@code modelWeights} and {@code modelGradients}, the
+   * whole layout of {@code params} on the device (its own range of them; null: buffers of its own,
+   * with a decay mask): a stack inside a model whose every parameter the device holds in one
+   * buffer (an encoder-decoder's). The owner uploads, frees, and decays them.
+   */
+  FusedCellStack(Ops ops, RecurrentConfig config, Parameters params, String prefix, long dropoutSeed,
+      Ops.Floats modelWeights, Ops.Floats modelGradients) {
     this.ops = ops;
     this.config = config;
     this.host = params;
@@ -80,10 +90,17 @@ final class FusedCellStack implements OpsStack {
     this.width = config.outputSize();
     this.gateWidth = config.cell().gates() * hidden;
     this.seed = dropoutSeed;
-    this.weights = ops.floats(range.count(), "the recurrent stack's weights");
-    this.grads = ops.floats(range.count(), "the recurrent stack's gradients");
-    this.decay = ops.floats(range.count(), "the recurrent stack's decay mask");
-    ops.upload(decay, range.decay(), range.count());
+    this.sharedSpace = modelWeights != null;
+    if (sharedSpace) {
+      this.weights = ops.slice(modelWeights, range.first(), range.count());
+      this.grads = ops.slice(modelGradients, range.first(), range.count());
+      this.decay = null;
+    } else {
+      this.weights = ops.floats(range.count(), "the recurrent stack's weights");
+      this.grads = ops.floats(range.count(), "the recurrent stack's gradients");
+      this.decay = ops.floats(range.count(), "the recurrent stack's decay mask");
+      ops.upload(decay, range.decay(), range.count());
+    }
     this.units = new Unit[config.layers()][config.directions()];
     for (int l = 0; l < config.layers(); l++) {
       for (int d = 0; d < config.directions(); d++) {
@@ -95,7 +112,9 @@ final class FusedCellStack implements OpsStack {
     dOutputs = new Ops.Floats[layers];
     masks = new Ops.Floats[layers];
     dropped = new Ops.Floats[layers];
-    uploadWeights();
+    if (!sharedSpace) {
+      uploadWeights();
+    }
   }
 
   /** One layer's one direction: its parameters' places in the weight space and its buffers. */
@@ -130,6 +149,10 @@ final class FusedCellStack implements OpsStack {
     Ops.Floats saved;
     /** GRU, reset after: the recurrent side's pre-activation gradients [T, B, 3H]. */
     Ops.Floats dGh;
+    /** Backward: dL/dh carried to the step before, the next one's, and dL/dc carried (LSTM); [B, H]. */
+    Ops.Floats carry;
+    Ops.Floats next;
+    Ops.Floats dc;
 
     Unit(String prefix, int layer, int direction) {
       this.inputWidth = config.layerInputSize(layer);
@@ -175,10 +198,13 @@ final class FusedCellStack implements OpsStack {
           dGh = ops.floats((long) rows * gateWidth, "the GRU's recurrent gradients");
         }
       }
+      carry = ops.floats((long) batch * hidden, "a state gradient");
+      next = ops.floats((long) batch * hidden, "a state gradient");
+      dc = ops.floats((long) batch * hidden, "a cell state gradient");
     }
 
     void free() {
-      for (Ops.Floats f : new Ops.Floats[] {gates, dGates, h, c, tanhC, saved, dGh}) {
+      for (Ops.Floats f : new Ops.Floats[] {gates, dGates, h, c, tanhC, saved, dGh, carry, next, dc}) {
         ops.free(f);
       }
     }
@@ -205,20 +231,39 @@ final class FusedCellStack implements OpsStack {
     }
 
     void forward(Ops.Floats x, Ops.Floats out, Ops.Floats h0, Ops.Floats c0) {
-      int rows = steps * batch;
-      ops.gemm(false, true, rows, gateWidth, inputWidth, 1f, x, inputWidth, wIh, inputWidth, 0f, gates, gateWidth);
-      ops.addToRows(gates, rows, gateWidth, bias);
-      if (biasHh != null) {
-        ops.addToRows(gates, rows, gateWidth, biasHh);
+      project(x, 0, steps);
+      start(h0, c0);
+      for (int k = 0; k < steps; k++) {
+        forwardStep(reverse ? steps - 1 - k : k, out);
       }
+      keepFinalState();
+    }
+
+    /** The input side of steps [t0, t0 + count): their gates' rows = x's rows W_ih^T + b (SPEC 8-18). */
+    void project(Ops.Floats x, int t0, int count) {
+      int rows = count * batch;
+      Ops.Floats xs = ops.slice(x, (long) t0 * batch * inputWidth, (long) rows * inputWidth);
+      Ops.Floats g = ops.slice(gates, (long) t0 * batch * gateWidth, (long) rows * gateWidth);
+      ops.gemm(false, true, rows, gateWidth, inputWidth, 1f, xs, inputWidth, wIh, inputWidth, 0f, g, gateWidth);
+      ops.addToRows(g, rows, gateWidth, bias);
+      if (biasHh != null) {
+        ops.addToRows(g, rows, gateWidth, biasHh);
+      }
+    }
+
+    /** The initial states (null: zero) into the slot the first step reads. */
+    void start(Ops.Floats h0, Ops.Floats c0) {
       int initial = reverse ? steps : 0;
       initialState(h, initial, h0);
       if (c != null) {
         initialState(c, initial, c0);
       }
+    }
+
+    /** Step t's recurrent product and fused kernel, its output into {@code out}'s rows of step t. */
+    void forwardStep(int t, Ops.Floats out) {
       CellType cell = config.cell();
-      for (int k = 0; k < steps; k++) {
-        int t = reverse ? steps - 1 - k : k;
+      {
         Ops.Step step = new Ops.Step(t, batch, hidden, lengths);
         Ops.Floats hPrev = stateSlot(h, reverse ? t + 1 : t);
         Ops.Floats hNext = stateSlot(h, reverse ? t : t + 1);
@@ -245,6 +290,9 @@ final class FusedCellStack implements OpsStack {
           ops.gruCandidateStep(step, g, product, hPrev, hNext, o, width, accumulates());
         }
       }
+    }
+
+    void keepFinalState() {
       int last = reverse ? 0 : steps;
       ops.copy(stateSlot(finalH, stateSlot), stateSlot(h, last), (long) batch * hidden);
       if (c != null) {
@@ -276,15 +324,27 @@ final class FusedCellStack implements OpsStack {
      */
     void backward(Ops.Floats x, Ops.Floats dOut, Ops.Floats dFinalH, Ops.Floats dFinalC, Ops.Floats dIn,
         boolean accumulate) {
-      int rows = steps * batch;
-      long n = (long) batch * hidden;
+      beginBackward(dFinalH, dFinalC);
+      for (int k = steps - 1; k >= 0; k--) {
+        backwardStep(reverse ? steps - 1 - k : k, dOut);
+      }
+      endBackward();
+      inputGradient(0, steps, dIn, accumulate);
+      weightGradients(x);
+    }
+
+    /** The final states' gradients (null: zero) carried into the last step's backward. */
+    void beginBackward(Ops.Floats dFinalH, Ops.Floats dFinalC) {
       initialState(carry, 0, dFinalH);
       if (c != null) {
         initialState(dc, 0, dFinalC);
       }
+    }
+
+    /** Back through step t from dOut (this direction's columns of its rows of step t): dGates, and the carry to t - 1. */
+    void backwardStep(int t, Ops.Floats dOut) {
       CellType cell = config.cell();
-      for (int k = steps - 1; k >= 0; k--) {
-        int t = reverse ? steps - 1 - k : k;
+      {
         Ops.Step step = new Ops.Step(t, batch, hidden, lengths);
         Ops.Floats hPrev = stateSlot(h, reverse ? t + 1 : t);
         Ops.Floats g = stepRows(gates, t, gateWidth);
@@ -312,13 +372,30 @@ final class FusedCellStack implements OpsStack {
         carry = next;
         next = swap;
       }
+    }
+
+    /** After the first step's backward: the initial states' gradients. */
+    void endBackward() {
+      long n = (long) batch * hidden;
       ops.copy(stateSlot(initialHGradient, stateSlot), carry, n);
       if (c != null) {
         ops.copy(stateSlot(initialCGradient, stateSlot), dc, n);
       }
-      // After the loop, all steps at once (SPEC 8-17 .. 8-19).
-      ops.gemm(false, false, rows, inputWidth, gateWidth, 1f, dGates, gateWidth, wIh, inputWidth, accumulate ? 1f : 0f,
-          dIn, inputWidth);
+    }
+
+    /** dL/dx of steps [t0, t0 + count) = dGates W_ih, written (or added, when {@code accumulate}) to dIn's rows. */
+    void inputGradient(int t0, int count, Ops.Floats dIn, boolean accumulate) {
+      int rows = count * batch;
+      ops.gemm(false, false, rows, inputWidth, gateWidth, 1f,
+          ops.slice(dGates, (long) t0 * batch * gateWidth, (long) rows * gateWidth), gateWidth, wIh,
+          inputWidth, accumulate ? 1f : 0f, ops.slice(dIn, (long) t0 * batch * inputWidth, (long) rows * inputWidth),
+          inputWidth);
+    }
+
+    /** After the steps' backward, all steps at once: the weights' gradients (SPEC 8-17 .. 8-19), x the input read. */
+    void weightGradients(Ops.Floats x) {
+      int rows = steps * batch;
+      CellType cell = config.cell();
       ops.gemm(true, false, gateWidth, inputWidth, rows, 1f, dGates, gateWidth, x, inputWidth, 1f, gWIh, inputWidth);
       addColumnSums(dGates, 0, gateWidth, gBias);
       if (gBiasHh != null) {
@@ -389,16 +466,13 @@ final class FusedCellStack implements OpsStack {
           dropped[l] = ops.floats((long) capacity * width, "a layer's input after dropout");
         }
       }
-      for (Ops.Floats f : new Ops.Floats[] {dx, product, carry, next, dc, dRh, ones, finalH, finalC, initialHGradient,
+      for (Ops.Floats f : new Ops.Floats[] {dx, product, dRh, ones, finalH, finalC, initialHGradient,
           initialCGradient}) {
         ops.free(f);
       }
       long stateRows = (long) batchCapacity * hidden;
       dx = ops.floats((long) capacity * config.inputSize(), "the stack's input gradient");
       product = ops.floats((long) batchCapacity * gateWidth, "a step's recurrent product");
-      carry = ops.floats(stateRows, "a state gradient");
-      next = ops.floats(stateRows, "a state gradient");
-      dc = ops.floats(stateRows, "a cell state gradient");
       dRh = ops.floats(stateRows, "the GRU's reset gradient");
       ones = ops.floats(capacity, "ones");
       ops.upload(ones, Tensor.zeros(capacity).fill(1f), capacity);
@@ -496,6 +570,91 @@ final class FusedCellStack implements OpsStack {
     return dx;
   }
 
+  // ---- a decoder's run, one step at a time for every layer (as the CPU's DecoderStack) ----
+
+  /**
+   * Starts a decoder's run of T {@code steps} of B {@code batch} rows from h0, c0 ([layers, B, H];
+   * null: zero), taken one step at a time for every layer by {@link #step}, because the first
+   * layer's input at step t may depend on the top layer's output at t - 1 (input feeding). The
+   * first layer reads the rows of step t of {@code x} [T*B, X], which the caller writes before
+   * {@link #step}(t). Training keeps what {@link #backwardStep} needs. Rows are not frozen (a
+   * decoder's padded steps come last and their loss is masked), and a decoder has no dropout
+   * between its layers: the stack must be unidirectional without it.
+   */
+  void beginSteps(Ops.Floats x, int steps, int batch, Ops.Floats h0, Ops.Floats c0) {
+    if (config.directions() != 1 || config.dropout() > 0) {
+      throw new IllegalArgumentException("FusedCellStack: a decoder's steps run in a unidirectional stack without"
+          + " dropout; this one is " + config.bidirectional().label() + " with dropout " + config.dropout());
+    }
+    prepare(steps, batch);
+    this.steps = steps;
+    this.batch = batch;
+    this.input = x;
+    this.trained = true;
+    droppedOut = false;
+    int[] whole = new int[batch];
+    java.util.Arrays.fill(whole, steps);
+    ops.upload(lengths, whole);
+    for (Unit[] layer : units) {
+      layer[0].start(h0, c0);
+    }
+  }
+
+  /** Runs every layer through step t (SPEC 8-39: layer l reads layer l - 1's output of the same step). */
+  void step(int t) {
+    requireStep(t);
+    for (int l = 0; l < config.layers(); l++) {
+      Unit u = units[l][0];
+      u.project(l == 0 ? input : outputs[l - 1], t, 1);
+      u.forwardStep(t, outputs[l]);
+    }
+  }
+
+  /** The top layer's outputs [T, B, H] of the steps run so far. */
+  Ops.Floats top() {
+    return outputs[config.layers() - 1];
+  }
+
+  /** Starts the backward pass of the steps of the last {@link #beginSteps} (no final states' gradients). */
+  void beginBackwardSteps() {
+    ops.zero(grads, range.count());
+    for (Unit[] layer : units) {
+      layer[0].beginBackward(null, null);
+    }
+  }
+
+  /**
+   * Back through step t, from dL/d(top output) in the rows of step t of {@code dTop} [T, B, H];
+   * returns the buffer [T*B, X] whose rows of step t now hold dL/d(the first layer's input).
+   */
+  Ops.Floats backwardStep(int t, Ops.Floats dTop) {
+    requireStep(t);
+    Ops.Floats dOut = dTop;
+    for (int l = config.layers() - 1; l >= 0; l--) {
+      Unit u = units[l][0];
+      u.backwardStep(t, dOut);
+      Ops.Floats dIn = l == 0 ? dx : dOutputs[l - 1];
+      u.inputGradient(t, 1, dIn, false);
+      dOut = dIn;
+    }
+    return dx;
+  }
+
+  /** After the first step's backward: the weights' gradients of all steps, and the initial states' ({@link #initialHGradient()}). */
+  void finishBackwardSteps() {
+    for (int l = 0; l < config.layers(); l++) {
+      Unit u = units[l][0];
+      u.endBackward();
+      u.weightGradients(l == 0 ? input : outputs[l - 1]);
+    }
+  }
+
+  private void requireStep(int t) {
+    if (!trained || t < 0 || t >= steps) {
+      throw new IllegalArgumentException("FusedCellStack: step " + t + " is outside the run begun, [0, " + steps + ")");
+    }
+  }
+
   /** dL/dh0 [layers*D, B, H] after the last backward. */
   Ops.Floats initialHGradient() {
     return initialHGradient;
@@ -569,8 +728,13 @@ final class FusedCellStack implements OpsStack {
       ops.free(masks[l]);
       ops.free(dropped[l]);
     }
-    for (Ops.Floats f : new Ops.Floats[] {weights, grads, decay, dx, product, carry, next, dc, dRh, ones, finalH,
-        finalC, initialHGradient, initialCGradient}) {
+    if (!sharedSpace) {
+      ops.free(weights);
+      ops.free(grads);
+      ops.free(decay);
+    }
+    for (Ops.Floats f : new Ops.Floats[] {dx, product, dRh, ones, finalH, finalC, initialHGradient,
+        initialCGradient}) {
       ops.free(f);
     }
     ops.free(lengths);

@@ -551,6 +551,147 @@ class HostOps implements Ops {
   }
 
   @Override
+  public void copyRows(Floats dst, int dstLd, Floats src, int srcLd, int rows, int cols) {
+    for (int r = 0; r < rows; r++) {
+      for (int c = 0; c < cols; c++) {
+        t(dst).set(r * dstLd + c, t(src).get(r * srcLd + c));
+      }
+    }
+  }
+
+  @Override
+  public void tanh(Floats a, long n) {
+    SCALAR.activate(Activation.TANH, t(a), 0, (int) n);
+  }
+
+  @Override
+  public void tanhBackward(Floats d, Floats y, long n) {
+    for (int i = 0; i < n; i++) {
+      float v = t(y).get(i);
+      t(d).set(i, t(d).get(i) * (1 - v * v));
+    }
+  }
+
+  @Override
+  public void smoothLabels(Floats dLogits, int rows, int classes, Ints targets, Ints valid, float eps) {
+    float spread = eps / classes;
+    for (int r = 0; r < rows; r++) {
+      if (v(valid)[r] == 0) {
+        continue;
+      }
+      for (int k = 0; k < classes; k++) {
+        t(dLogits).add(r * classes + k, -spread);
+      }
+      t(dLogits).add(r * classes + v(targets)[r], eps);
+    }
+  }
+
+  /** {@code jrnn.layers.Attention}'s forward step, past its products. */
+  @Override
+  public void attentionForward(boolean additive, Floats keys, Floats query, Floats v, int width, Floats encoder,
+      int steps, int batch, int encoderSize, Ints lengths, Floats hidden, Floats alpha, Floats context) {
+    Tensor h = t(encoder);
+    Tensor a = t(alpha);
+    for (int b = 0; b < batch; b++) {
+      int len = v(lengths)[b];
+      float[] e = new float[len];
+      for (int s = 0; s < steps; s++) {
+        int r = s * batch + b;
+        if (additive) {
+          double sum = 0;
+          for (int k = 0; k < width; k++) {
+            float u = s < len ? (float) Math.tanh(t(keys).get(r * width + k) + t(query).get(b * width + k)) : 0f;
+            t(hidden).set(r * width + k, u);
+            sum += (double) t(v).get(k) * u;
+          }
+          if (s < len) {
+            e[s] = (float) sum;
+          }
+        } else if (s < len) {
+          e[s] = dot(t(query), b * width, h, r * encoderSize, encoderSize);
+        }
+      }
+      double max = Double.NEGATIVE_INFINITY;
+      for (float x : e) {
+        max = Math.max(max, x);
+      }
+      double total = 0;
+      for (float x : e) {
+        total += Math.exp(x - max);
+      }
+      for (int s = 0; s < steps; s++) {
+        a.set(s * batch + b, s < len ? (float) (Math.exp(e[s] - max) / total) : 0f);
+      }
+      for (int j = 0; j < encoderSize; j++) {
+        double c = 0;
+        for (int s = 0; s < len; s++) {
+          int r = s * batch + b;
+          c += (double) a.get(r) * h.get(r * encoderSize + j);
+        }
+        t(context).set(b * encoderSize + j, (float) c);
+      }
+    }
+  }
+
+  /** {@code jrnn.layers.Attention}'s backward step, past its products. */
+  @Override
+  public void attentionBackward(boolean additive, Floats alpha, Floats hidden, Floats query, Floats v, int width,
+      Floats encoder, int steps, int batch, int encoderSize, Ints lengths, Floats dContext, Floats de,
+      Floats dEncoder, Floats gKeys, Floats dQuery) {
+    Tensor h = t(encoder);
+    Tensor a = t(alpha);
+    Tensor dc = t(dContext);
+    for (int b = 0; b < batch; b++) {
+      int len = v(lengths)[b];
+      // dalpha_s = dc . h_s; de_s = alpha_s (dalpha_s - sum alpha dalpha); dh_s += alpha_s dc.
+      float[] dAlpha = new float[len];
+      double mean = 0;
+      for (int s = 0; s < len; s++) {
+        int r = s * batch + b;
+        dAlpha[s] = dot(dc, b * encoderSize, h, r * encoderSize, encoderSize);
+        mean += (double) a.get(r) * dAlpha[s];
+        for (int j = 0; j < encoderSize; j++) {
+          t(dEncoder).add(r * encoderSize + j, a.get(r) * dc.get(b * encoderSize + j));
+        }
+      }
+      for (int s = 0; s < steps; s++) {
+        t(de).set(s * batch + b, s < len ? (float) (a.get(s * batch + b) * (dAlpha[s] - mean)) : 0f);
+      }
+      if (additive) {
+        for (int k = 0; k < width; k++) {
+          double dq = 0;
+          for (int s = 0; s < len; s++) {
+            int r = s * batch + b;
+            float u = t(hidden).get(r * width + k);
+            float dPre = t(de).get(r) * t(v).get(k) * (1 - u * u);
+            t(gKeys).add(r * width + k, dPre);
+            dq += dPre;
+          }
+          t(dQuery).set(b * width + k, (float) dq);
+        }
+      } else {
+        for (int j = 0; j < encoderSize; j++) {
+          double dp = 0;
+          for (int s = 0; s < len; s++) {
+            int r = s * batch + b;
+            dp += (double) t(de).get(r) * h.get(r * encoderSize + j);
+            t(dEncoder).add(r * encoderSize + j, t(de).get(r) * t(query).get(b * encoderSize + j));
+          }
+          t(dQuery).set(b * encoderSize + j, (float) dp);
+        }
+      }
+    }
+  }
+
+  private static float dot(Tensor x, int xOff, Tensor y, int yOff, int n) {
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+      sum += (double) x.get(xOff + i) * y.get(yOff + i);
+    }
+    return (float) sum;
+  }
+
+  @Override
   public void synchronize() {
     // nothing runs behind the host's back
   }

@@ -240,6 +240,54 @@ interface Ops extends AutoCloseable {
    */
   void adversarialPerturbation(Floats g, int steps, int batch, int width, Ints lengths, float eps, Floats r);
 
+  /**
+   * dst[r dstLd + c] = src[r srcLd + c] for r &lt; rows, c &lt; cols: a block of columns of one
+   * matrix into another's (two pieces side by side in a row, or taken apart again).
+   */
+  void copyRows(Floats dst, int dstLd, Floats src, int srcLd, int rows, int cols);
+
+  /** a[i] = tanh(a[i]). */
+  void tanh(Floats a, long n);
+
+  /** d[i] *= 1 - y[i]^2: a gradient back through y = tanh(x). */
+  void tanhBackward(Floats d, Floats y, long n);
+
+  /**
+   * Label smoothing's part of the gradient (as {@code EncoderDecoder}'s loss): on the rows with
+   * valid[r] != 0 of {@code dLogits} [rows x classes], which holds softmax - onehot(target),
+   * subtracts eps / classes from every entry and adds eps at the target, making it softmax - q
+   * for q = (1 - eps) onehot + eps / classes.
+   */
+  void smoothLabels(Floats dLogits, int rows, int classes, Ints targets, Ints valid, float eps);
+
+  /**
+   * One decoder step's attention over the encoder's states (as {@code jrnn.layers.Attention}'s
+   * forward), for each sequence b over its source steps s &lt; lengths[b], rows r = s*B + b of
+   * {@code encoder} [S*B, E]:
+   *
+   * <pre>
+   *   additive:        e_r = v . u_r,  u_r = tanh(keys_r + query_b)   keys [S*B, A], query [B, A] (W_q q + b), u into hidden [S*B, A]
+   *   multiplicative:  e_r = query_b . h_r                            query [B, E] (q W); keys, v, hidden unused
+   *   alpha_r = softmax of e over the sequence's steps (0 past its end), into alpha [S*B]
+   *   context_b = sum over its steps of alpha_r h_r, into context [B, E]
+   * </pre>
+   *
+   * {@code width}: A, or E for multiplicative. Rows of hidden past a sequence's end are zero.
+   */
+  void attentionForward(boolean additive, Floats keys, Floats query, Floats v, int width, Floats encoder, int steps,
+      int batch, int encoderSize, Ints lengths, Floats hidden, Floats alpha, Floats context);
+
+  /**
+   * Back through {@link #attentionForward} given dL/dcontext [B, E]: de [S*B] written (the scores'
+   * gradient, 0 past a sequence's end), dEncoder [S*B, E] += alpha dcontext (and, multiplicative,
+   * += de query_b); additive: gKeys [S*B, A] += dPre = de v (1 - u^2), dQuery [B, A] = the sum of
+   * dPre over the source steps; multiplicative: dQuery [B, E] = the sum over s of de h_s. The
+   * callers take the weights' gradients from de and dQuery with products.
+   */
+  void attentionBackward(boolean additive, Floats alpha, Floats hidden, Floats query, Floats v, int width,
+      Floats encoder, int steps, int batch, int encoderSize, Ints lengths, Floats dContext, Floats de,
+      Floats dEncoder, Floats gKeys, Floats dQuery);
+
   /** Waits for the work handed to the device (nothing on the host). */
   void synchronize();
 

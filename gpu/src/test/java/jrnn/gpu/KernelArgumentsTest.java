@@ -60,8 +60,12 @@ class KernelArgumentsTest {
     expected.put("rnn_forward", "iiii" + "pppppp" + "ii");
     expected.put("lstm_forward", "i" + "ppp" + "iii" + "p" + "pppppppp" + "ii");
     expected.put("gru_gates", "iipppp");
+    expected.put("copy_rows", "pipiii");
+    expected.put("smooth_labels", "piippf");
+    expected.put("attention_forward", "i" + "ppp" + "i" + "p" + "iii" + "pppp");
+    expected.put("attention_backward", "i" + "pppp" + "i" + "p" + "iii" + "ppppp" + "p");
     expected.forEach((name, kinds) -> assertEquals(kinds, CudaOps.SIGNATURES.get(name), name));
-    assertEquals(28, CudaOps.SIGNATURES.size(), CudaOps.SIGNATURES.toString());
+    assertEquals(34, CudaOps.SIGNATURES.size(), CudaOps.SIGNATURES.toString());
   }
 
   @Test
@@ -104,6 +108,12 @@ class KernelArgumentsTest {
     ops.gruResetAfterBackwardStep(step, g, b, c, d, 8, a, b, c, d);
     ops.launchCtc(a, 4, 2, 3, 0, ids, valid, ids, valid, 2, b, c);
     ops.adversarialPerturbation(a, 4, 2, 8, ids, 3f, b);
+    ops.copyRows(ops.slice(a, 4, 60), 8, b, 4, 6, 4);
+    ops.tanh(a, 64);
+    ops.tanhBackward(a, b, 64);
+    ops.smoothLabels(a, 8, 4, ids, valid, 0.1f);
+    ops.attentionForward(false, null, a, null, 4, b, 4, 2, 4, ids, null, c, d);
+    ops.attentionBackward(true, a, b, c, d, 3, a, 4, 2, 4, ids, b, c, d, a, b);
 
     Map<String, Launch> byName = new LinkedHashMap<>();
     launches.forEach(l -> byName.putIfAbsent(l.name(), l));
@@ -130,6 +140,15 @@ class KernelArgumentsTest {
     assertEquals(2, byName.get("ctc_loss").grid(), "one block per sequence");
     assertEquals(List.of(a.p().address(), 4, 2, 8, ids.p().address(), 3f, b.p().address()),
         byName.get("adversarial").values());
+    assertEquals(List.of(a.p().address() + 16, 8, b.p().address(), 4, 6, 4), byName.get("copy_rows").values());
+    assertEquals(List.of(a.p().address(), 8, 4, ids.p().address(), valid.p().address(), 0.1f),
+        byName.get("smooth_labels").values());
+    assertEquals(List.of(0, 0L, a.p().address(), 0L, 4, b.p().address(), 4, 2, 4, ids.p().address(), 0L,
+        c.p().address(), d.p().address()), byName.get("attention_forward").values(),
+        "multiplicative: no keys, vector or hidden (null pointers)");
+    assertEquals(2, byName.get("attention_forward").grid(), "one block per sequence");
+    assertEquals(List.of(1, a.p().address(), b.p().address(), c.p().address(), d.p().address(), 3),
+        byName.get("attention_backward").values().subList(0, 6));
     // One block per row of the softmax.
     assertEquals(8, byName.get("softmax_xent").grid());
   }
