@@ -25,12 +25,15 @@ mkdir -p "$stage/glue" && (cd "$stage/glue" && unzip -q "$root/$glue" && \
   find org/bytedeco/cuda/linux-x86_64 -name '*.so*' ! -name 'libjnicudart.so' ! -name 'libjnicudnn.so' ! -name 'libjnicublas.so' \
     ! -name 'libjninvrtc.so' -delete && \
   rm "$root/$glue" && zip -q -r -9 "$root/$glue" .) && rm -rf "$stage/glue"
-# The PyTorch reference cases and PTB, for the tests and the end-to-end run there.
+# The PyTorch reference cases, PTB and Multi30k, for the tests and the end-to-end runs there.
 if [ -f ../shared/data/reference/torch_rnn_reference.json ]; then
   cp ../shared/data/reference/torch_rnn_reference.json "$stage/reference/"
 fi
 if [ -f ../shared/data/ptb/ptb.train.txt.gz ]; then
   mkdir -p "$stage/ptb" && cp ../shared/data/ptb/ptb.train.txt.gz ../shared/data/ptb/ptb.valid.txt.gz "$stage/ptb/"
+fi
+if [ -f ../shared/data/multi30k/raw/train.de.gz ]; then
+  mkdir -p "$stage/multi30k" && cp ../shared/data/multi30k/raw/{train,val}.{de,en}.gz "$stage/multi30k/"
 fi
 # The modules jdeps finds in jrnn (java.desktop: the learning curves' PNGs), JUnit's, and jdk.unsupported for JavaCPP.
 jlink --add-modules java.base,jdk.unsupported,jdk.incubator.vector,java.management,java.logging,java.xml,java.desktop,java.sql \

@@ -2,8 +2,9 @@
 # Runs on the GPU machine, from the repository root, with gpu/target/device.tar.xz (made by
 # gpu/device/prepare.sh) carried there: the GPU tests; the bench cases C1-C4 in jrnn (cuDNN's
 # default math, as PyTorch's) and in PyTorch's cuDNN RNNs, each in turn on the same device; 2.5
-# minutes at most of PTB small trained with --device gpu; C1-C4 in jrnn's own stack (and C3 with
-# the GRU's reset before, which cuDNN lacks); then C1-C4 in jrnn with fp32 math.
+# minutes at most of PTB small trained with --device gpu; a minute of the Multi30k translator
+# trained with --device gpu; C1-C4 in jrnn's own stack (and C3 with the GRU's reset before, which
+# cuDNN lacks); then C1-C4 in jrnn with fp32 math.
 # Writes $OUT/gpu-results.txt (and the tests' reports under $OUT/junit); each part has its own
 # time limit, and the whole stays under 8 minutes (the parts that matter most come first).
 set -uo pipefail
@@ -40,7 +41,7 @@ timeout "$(limit 120)" "${java[@]}" -Djrnn.data="$d" org.junit.platform.console.
   --select-class=jrnn.gpu.WithoutAGpuTest --select-class=jrnn.gpu.CudnnAgreesWithCpuTest \
   --select-class=jrnn.gpu.CudnnAgreesWithPyTorchTest --select-class=jrnn.gpu.CudaOpsAgreeWithHostOpsTest \
   --select-class=jrnn.gpu.KernelArgumentsTest --select-class=jrnn.gpu.FusedCellStackTest \
-  --select-class=jrnn.gpu.OpsTrainingTest >> "$results" 2>&1
+  --select-class=jrnn.gpu.OpsTrainingTest --select-class=jrnn.gpu.OpsTranslationTest >> "$results" 2>&1
 echo "tests: exit status $?" >> "$results"
 
 # The issue's cases: cell T B X H, training steps (forward, the input's and every weight's gradient).
@@ -80,6 +81,18 @@ if [ -f "$d/ptb/ptb.train.txt.gz" ]; then
   grep -E "^device:|check|epoch|stopped|perplexity|Exception|error|cannot" "$out/ptb-small.log" | tail -25 >> "$results"
 else
   echo "not run: PTB was not packed (../shared/data/ptb absent where prepare.sh ran)" >> "$results"
+fi
+section "Multi30k de-en translator on the GPU (train translate --preset multi30k-de-en --device gpu, a check every tenth of an epoch, a budget of 1 minute)"
+if [ -f "$d/multi30k/train.de.gz" ]; then
+  m=$d/multi30k
+  timeout "$(limit 100)" "${java[@]}" jrnn.cli.Main train translate --preset multi30k-de-en --device gpu \
+    --checks-per-epoch 10 --max-minutes 1 --train-src "$m/train.de.gz" --train-tgt "$m/train.en.gz" \
+    --valid-src "$m/val.de.gz" --valid-tgt "$m/val.en.gz" --out "$work/de-en-gpu.jrnn" > "$out/multi30k.log" 2>&1
+  echo "exit status $?" >> "$results"
+  grep -E "^device:|^translation:|^model:|check|epoch|stopped|BLEU|Exception|error|cannot" "$out/multi30k.log" \
+    | tail -20 >> "$results"
+else
+  echo "not run: Multi30k was not packed (../shared/data/multi30k absent where prepare.sh ran)" >> "$results"
 fi
 section "bench: jrnn's own stack (-Djrnn.gpu.stack=jrnn: cuBLAS products per step, fused kernels), and C3 with the GRU's reset before (sst2's cell)"
 bench default jrnn "C3b gru-before 50 32 512 512"

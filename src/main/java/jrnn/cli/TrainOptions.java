@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import jrnn.apps.translate.TranslationModel;
 import jrnn.device.Device;
 import jrnn.device.DeviceTraining;
 import jrnn.device.Gpu;
@@ -22,7 +23,7 @@ final class TrainOptions {
 
   @Option(names = "--device", defaultValue = "cpu", description = "cpu, or gpu: each update (forward, backward,"
       + " clipping, the optimizer's step) in the GPU backend (language models, text and speech classifiers, CTC"
-      + " recognisers; docs/gpu.md) (default ${DEFAULT-VALUE}).")
+      + " recognisers, translators; docs/gpu.md) (default ${DEFAULT-VALUE}).")
   String device;
 
   /**
@@ -45,12 +46,16 @@ final class TrainOptions {
     System.out.println("device: " + gpu.describe());
     List<DeviceTraining> made = new ArrayList<>();
     TrainingRun.distributeGradients(trainer -> {
-      if (trainer.model() == null) {
+      DeviceTraining training;
+      if (trainer.model() != null) {
+        training = gpu.gradients(trainer.model(), trainer.config());
+      } else if (task.trained() instanceof TranslationModel translator) {
+        training = gpu.gradients(translator.network(), trainer.config());
+      } else {
         throw new IllegalArgumentException("--device gpu: the GPU computes the updates of sequence models (language"
-            + " models, text and speech classifiers, CTC recognisers); train this application's model with --device"
-            + " cpu");
+            + " models, text and speech classifiers, CTC recognisers) and translators; train this application's model"
+            + " with --device cpu");
       }
-      DeviceTraining training = gpu.gradients(trainer.model(), trainer.config());
       made.add(training);
       return training;
     });

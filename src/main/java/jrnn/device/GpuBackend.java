@@ -1,6 +1,7 @@
 package jrnn.device;
 
 import jrnn.layers.RecurrentConfig;
+import jrnn.models.EncoderDecoder;
 import jrnn.models.ModelConfig;
 import jrnn.models.SequenceModel;
 import jrnn.params.Parameters;
@@ -47,6 +48,15 @@ public interface GpuBackend {
    * @throws IllegalArgumentException when {@link #unsupportedReason} names a reason
    */
   DeviceTraining gradients(SequenceModel model, TrainingConfig training);
+
+  /**
+   * An encoder-decoder's training updates on the GPU (a translator's), as {@link #gradients}
+   * for a sequence model: each update's passes of sentence pairs
+   * ({@link jrnn.training.TranslationExamples}), then clipping, weight decay and the optimizer's
+   * step, every parameter and the optimizer's state kept on the GPU between updates. Every
+   * encoder-decoder's configuration trains there. The caller closes it.
+   */
+  DeviceTraining gradients(EncoderDecoder model, TrainingConfig training);
 
   /**
    * {@code model}'s passes without dropout on the GPU, its parameters copied there now: a model

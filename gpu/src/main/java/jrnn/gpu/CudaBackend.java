@@ -13,6 +13,7 @@ import jrnn.device.DeviceRecurrentStack;
 import jrnn.device.DeviceTraining;
 import jrnn.device.GpuBackend;
 import jrnn.layers.RecurrentConfig;
+import jrnn.models.EncoderDecoder;
 import jrnn.models.ModelConfig;
 import jrnn.models.SequenceModel;
 import jrnn.params.Parameters;
@@ -133,6 +134,16 @@ public final class CudaBackend implements GpuBackend {
       throw new IllegalArgumentException(reason);
     }
     return new OpsTraining(ops(), stackFor(model), model.config(), model.parameters(), training);
+  }
+
+  /**
+   * Its encoder and decoder run in jrnn's own stack ({@link FusedCellStack}): the decoder steps
+   * every layer together because input feeding reads the step before's output, and the bridge
+   * sends a gradient into the encoder's final states, which cuDNN's path here does not take.
+   */
+  @Override
+  public synchronized DeviceTraining gradients(EncoderDecoder model, TrainingConfig training) {
+    return new OpsTranslation(ops(), model.config(), model.parameters(), dropoutSeeds++ << 32);
   }
 
   /** The model's recurrent stack on the GPU: cuDNN's where it can, else jrnn's own. */

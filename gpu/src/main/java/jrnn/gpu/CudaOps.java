@@ -1268,8 +1268,8 @@ final class CudaOps implements Ops {
   public void attentionBackward(boolean additive, Floats alpha, Floats hidden, Floats query, Floats v, int width,
       Floats encoder, int steps, int batch, int encoderSize, Ints lengths, Floats dContext, Floats de,
       Floats dEncoder, Floats gKeys, Floats dQuery) {
-    launch("attention_backward", batch, THREADS, additive ? 1 : 0, alpha, orNull(hidden), query, orNull(v), width,
-        encoder, steps, batch, encoderSize, lengths, dContext, de, dEncoder, orNull(gKeys), dQuery);
+    launch("attention_backward", batch, THREADS, additive ? 1 : 0, alpha, orNull(hidden), orNull(query), orNull(v),
+        width, encoder, steps, batch, encoderSize, lengths, dContext, de, dEncoder, orNull(gKeys), dQuery);
   }
 
   @Override

@@ -8,9 +8,7 @@ import jrnn.models.LossNormalization;
 import jrnn.models.LossStats;
 import jrnn.models.ModelConfig;
 import jrnn.models.OutputKind;
-import jrnn.optim.Adam;
 import jrnn.optim.Optimizer;
-import jrnn.optim.Sgd;
 import jrnn.params.Parameters;
 import jrnn.tensor.Tensor;
 import jrnn.training.CtcExamples;
@@ -60,75 +58,14 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
   private final Ops.Floats headBiasGrad;
   private Buffers buffers;
   private RecurrentState finalState;
-  /** The parameters' groups on the device, each with its gradient and the optimizer's state. */
-  private final java.util.List<Group> groups = new java.util.ArrayList<>();
+  /** The parameters' groups on the device and the update over them. */
+  private final OpsOptimizer updates;
+  /** The clean pass's gradient of each group, while adversarial training's second pass computes its own. */
+  private Ops.Floats[] held;
   /** Whether the device holds the parameters (after the first pass or fromHost); before, the host's go up. */
   private boolean resident;
-  /** Adam's step count, as the host's Adam keeps it. */
-  private long adamSteps;
   /** Whether compute leaves the gradients on the host too (tests; the trainer does not need them). */
   private boolean gradientsToHost;
-
-  /**
-   * A part of the parameters on the device: its values, gradient, where its gradient counts and
-   * decay applies (null: everywhere; decay false: nowhere), and the optimizer's state (made when
-   * first needed). {@code name}: the parameter it is, or null for the stack's weight space.
-   */
-  private final class Group {
-    final String name;
-    final Ops.Floats w;
-    final Ops.Floats g;
-    final long n;
-    final Ops.Floats gradientMask;
-    final boolean decay;
-    final Ops.Floats decayMask;
-    Ops.Floats first;
-    Ops.Floats second;
-    /** The clean pass's gradient, while adversarial training's second pass computes its own. */
-    Ops.Floats held;
-
-    Group(String name, Ops.Floats w, Ops.Floats g, long n, Ops.Floats gradientMask, boolean decay, Ops.Floats decayMask) {
-      this.name = name;
-      this.w = w;
-      this.g = g;
-      this.n = n;
-      this.gradientMask = gradientMask;
-      this.decay = decay;
-      this.decayMask = decayMask;
-    }
-
-    Ops.Floats first() {
-      if (first == null) {
-        first = ops.floats(n, "an optimizer's state");
-      }
-      return first;
-    }
-
-    Ops.Floats second() {
-      if (second == null) {
-        second = ops.floats(n, "an optimizer's state");
-      }
-      return second;
-    }
-
-    /** Its part of a vector of the whole layout, from the host. */
-    void fromHost(Tensor flat, Ops.Floats to, boolean signed) {
-      if (name == null) {
-        stack.vectorFromHost(flat, to, signed);
-      } else {
-        ops.upload(to, flat.view(params.layout().get(name).offset(), (int) n), n);
-      }
-    }
-
-    /** Its part of a vector of the whole layout, to the host. */
-    void toHost(Ops.Floats from, Tensor flat, boolean signed) {
-      if (name == null) {
-        stack.vectorToHost(from, flat, signed);
-      } else {
-        ops.download(flat.view(params.layout().get(name).offset(), (int) n), from, n);
-      }
-    }
-  }
 
   /** Why the device cannot compute {@code cfg}'s and {@code training}'s gradients, or null. */
   static String unsupportedReason(ModelConfig cfg, TrainingConfig training) {
@@ -166,13 +103,24 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
     headWeightGrad = ops.floats((long) classes * width, "the output layer's weight gradient");
     headBias = ops.floats(classes, "the output layer's bias");
     headBiasGrad = ops.floats(classes, "the output layer's bias gradient");
+    updates = new OpsOptimizer(ops, params.layout().size());
     if (tokens) {
-      groups.add(new Group(ModelConfig.EMBEDDING, table, tableGrad, table.size(), null, true, null));
+      updates.addParameter(params.layout(), ModelConfig.EMBEDDING, table, tableGrad, true);
     }
-    groups.add(new Group(ModelConfig.HEAD_WEIGHT, headWeight, headWeightGrad, headWeight.size(), null, true, null));
-    groups.add(new Group(ModelConfig.HEAD_BIAS, headBias, headBiasGrad, headBias.size(), null, false, null));
-    groups.add(new Group(null, stack.weights(), stack.weightGradients(), stack.weightCount(), stack.gradientMask(), true,
-        stack.decayMask()));
+    updates.addParameter(params.layout(), ModelConfig.HEAD_WEIGHT, headWeight, headWeightGrad, true);
+    updates.addParameter(params.layout(), ModelConfig.HEAD_BIAS, headBias, headBiasGrad, false);
+    updates.add("the recurrent stack", stack.weights(), stack.weightGradients(), stack.weightCount(),
+        stack.gradientMask(), true, stack.decayMask(), new OpsOptimizer.HostVector() {
+          @Override
+          public void toHost(Ops.Floats from, Tensor flat, boolean signed) {
+            stack.vectorToHost(from, flat, signed);
+          }
+
+          @Override
+          public void fromHost(Tensor flat, Ops.Floats to, boolean signed) {
+            stack.vectorFromHost(flat, to, signed);
+          }
+        });
   }
 
   /** Makes {@link #compute} leave the gradients in the parameters' gradient buffer too, as a plain pass does. */
@@ -277,11 +225,15 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
     Buffers b = buffers;
     ops.adversarialPerturbation(dInput, batch.steps(), batch.size(), embeddingWidth, b.lengths, adversarialNorm,
         b.perturbation);
-    for (Group g : groups) {
-      if (g.held == null) {
-        g.held = ops.floats(g.n, "the clean pass's gradient of " + (g.name == null ? "the stack" : g.name));
+    java.util.List<OpsOptimizer.Group> groups = updates.groups();
+    if (held == null) {
+      held = new Ops.Floats[groups.size()];
+      for (int k = 0; k < held.length; k++) {
+        held[k] = ops.floats(groups.get(k).n, "the clean pass's gradient of " + groups.get(k).what);
       }
-      ops.copy(g.held, g.g, g.n);
+    }
+    for (int k = 0; k < held.length; k++) {
+      ops.copy(held[k], groups.get(k).g, groups.get(k).n);
     }
     long seed = dropoutSeed(p, rng);
     perturbed = true;
@@ -291,8 +243,8 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
     } finally {
       perturbed = false;
     }
-    for (Group g : groups) {
-      ops.axpy(g.g, 1f, g.held, null, g.n);
+    for (int k = 0; k < held.length; k++) {
+      ops.axpy(groups.get(k).g, 1f, held[k], null, groups.get(k).n);
     }
   }
 
@@ -692,70 +644,7 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
   /** The update on the device, step for step as {@code Trainer} takes it on the host. */
   @Override
   public double[] update(TrainingConfig training, Optimizer optimizer, double lr) {
-    for (Group g : groups) {
-      if (g.gradientMask != null) {
-        ops.multiply(g.g, g.gradientMask, g.n);
-      }
-    }
-    double norm = Math.sqrt(gradientSquares());
-    if (!Double.isFinite(norm)) {
-      return new double[] {norm, norm};
-    }
-    double after = norm;
-    if (training.clipNorm() > 0 && norm > training.clipNorm()) {
-      for (Group g : groups) {
-        ops.scale(g.g, g.n, (float) (training.clipNorm() / norm));
-      }
-      after = training.clipNorm();
-    }
-    if (training.clipValue() > 0) {
-      for (Group g : groups) {
-        ops.clamp(g.g, g.n, (float) training.clipValue());
-      }
-      after = Math.sqrt(gradientSquares());
-    }
-    if (training.weightDecay() > 0) {
-      for (Group g : groups) {
-        if (g.decay) {
-          ops.axpy(g.g, (float) training.weightDecay(), g.w, g.decayMask, g.n);
-        }
-      }
-    }
-    step(optimizer, lr);
-    return new double[] {norm, after};
-  }
-
-  /** The squared global norm of the gradients, in one trip to the device. */
-  private double gradientSquares() {
-    Ops.Floats[] parts = new Ops.Floats[groups.size()];
-    long[] sizes = new long[groups.size()];
-    for (int k = 0; k < parts.length; k++) {
-      parts[k] = groups.get(k).g;
-      sizes[k] = groups.get(k).n;
-    }
-    return ops.sumOfSquares(parts, sizes);
-  }
-
-  private void step(Optimizer optimizer, double lr) {
-    if (optimizer instanceof Adam adam) {
-      adamSteps++;
-      double correction = Math.sqrt(1 - Math.pow(adam.beta2(), adamSteps));
-      float a = (float) (lr * correction / (1 - Math.pow(adam.beta1(), adamSteps)));
-      float eHat = (float) (adam.eps() * correction);
-      for (Group g : groups) {
-        ops.adamStep(g.w, g.g, g.first(), g.second(), g.n, a, (float) adam.beta1(), (float) adam.beta2(), eHat);
-      }
-    } else if (optimizer instanceof Sgd sgd && sgd.momentum() > 0) {
-      for (Group g : groups) {
-        ops.momentumStep(g.w, g.g, g.first(), g.n, (float) lr, (float) sgd.momentum(), sgd.nesterov());
-      }
-    } else if (optimizer instanceof Sgd) {
-      for (Group g : groups) {
-        ops.axpy(g.w, (float) -lr, g.g, null, g.n);
-      }
-    } else {
-      throw new IllegalArgumentException("the GPU steps with SGD, momentum, Nesterov or Adam, not " + optimizer.describe());
-    }
+    return updates.update(training, optimizer, lr);
   }
 
   @Override
@@ -769,58 +658,14 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
     ops.download(params.value(ModelConfig.HEAD_WEIGHT), headWeight, headWeight.size());
     ops.download(params.value(ModelConfig.HEAD_BIAS), headBias, headBias.size());
     stack.weightsToHost();
-    int n = params.layout().size();
-    if (optimizer instanceof Adam) {
-      if (adamSteps == 0) {
-        optimizer.restore(new float[0]);
-        return;
-      }
-      Tensor m = Tensor.zeros(n);
-      Tensor v = Tensor.zeros(n);
-      for (Group g : groups) {
-        g.toHost(g.first(), m, true);
-        g.toHost(g.second(), v, false);
-      }
-      float[] state = new float[2 * n + 1];
-      m.data().get(0, state, 0, n);
-      v.data().get(0, state, n, n);
-      state[2 * n] = adamSteps;
-      optimizer.restore(state);
-    } else if (optimizer instanceof Sgd sgd && sgd.momentum() > 0 && groups.get(0).first != null) {
-      Tensor velocity = Tensor.zeros(n);
-      for (Group g : groups) {
-        g.toHost(g.first(), velocity, true);
-      }
-      optimizer.restore(velocity.toArray());
-    }
+    updates.stateToHost(optimizer);
   }
 
   @Override
   public void fromHost(Optimizer optimizer) {
     uploadParameters();
     resident = true;
-    int n = params.layout().size();
-    float[] state = optimizer.state();
-    boolean adam = optimizer instanceof Adam;
-    boolean momentum = optimizer instanceof Sgd sgd && sgd.momentum() > 0;
-    if (adam) {
-      adamSteps = state.length == 0 ? 0 : (long) state[2 * n];
-    }
-    for (Group g : groups) {
-      if (state.length == 0) {
-        if (g.first != null) {
-          ops.zero(g.first, g.n);
-        }
-        if (g.second != null) {
-          ops.zero(g.second, g.n);
-        }
-      } else if (adam) {
-        g.fromHost(Tensor.of(java.util.Arrays.copyOfRange(state, 0, n), n), g.first(), true);
-        g.fromHost(Tensor.of(java.util.Arrays.copyOfRange(state, n, 2 * n), n), g.second(), false);
-      } else if (momentum) {
-        g.fromHost(Tensor.of(state, n), g.first(), true);
-      }
-    }
+    updates.stateFromHost(optimizer);
   }
 
   @Override
@@ -831,10 +676,11 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
     for (Object b : new Object[] {table, tableGrad, headWeight, headWeightGrad, headBias, headBiasGrad}) {
       ops.free(b);
     }
-    for (Group g : groups) {
-      ops.free(g.first);
-      ops.free(g.second);
-      ops.free(g.held);
+    updates.close();
+    if (held != null) {
+      for (Ops.Floats f : held) {
+        ops.free(f);
+      }
     }
     freeCtc();
     stack.close();

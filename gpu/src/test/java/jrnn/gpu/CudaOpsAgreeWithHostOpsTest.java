@@ -17,7 +17,9 @@ import org.junit.jupiter.api.TestFactory;
  * blocks: products in all four transpositions, the embedding's gather and scatter-add (repeated
  * ids), row and column sums, dropout masks (equal to the bit: the same hash), the softmax
  * cross-entropy with invalid rows and ties, the sum of squares, scaling, clamping, axpy with and
- * without a mask, and the steps of momentum, Nesterov and Adam. On a GPU only.
+ * without a mask, the steps of momentum, Nesterov and Adam, CTC, the adversarial perturbation,
+ * and the encoder-decoder's pieces (rows copied, tanh, label smoothing, attention's steps). On a
+ * GPU only.
  */
 class CudaOpsAgreeWithHostOpsTest {
 
@@ -40,6 +42,12 @@ class CudaOpsAgreeWithHostOpsTest {
       tests.add(DynamicTest.dynamicTest("softmax cross-entropy", () -> softmax(gpu, host)));
       tests.add(DynamicTest.dynamicTest("CTC's loss and gradient", () -> ctc(gpu, host)));
       tests.add(DynamicTest.dynamicTest("adversarial perturbation", () -> adversarial(gpu, host)));
+      tests.add(DynamicTest.dynamicTest("rows copied, tanh and its gradient, label smoothing",
+          () -> encoderDecoderPieces(gpu, host)));
+      for (boolean additive : new boolean[] {true, false}) {
+        tests.add(DynamicTest.dynamicTest((additive ? "additive" : "multiplicative") + " attention, forward and backward",
+            () -> attention(gpu, host, additive)));
+      }
       for (int kind = 0; kind < 3; kind++) {
         int k = kind;
         tests.add(DynamicTest.dynamicTest("pooling " + new String[] {"last", "mean", "max"}[kind],
@@ -296,5 +304,88 @@ class CudaOpsAgreeWithHostOpsTest {
     gpu.adversarialPerturbation(grad.gpu(), steps, batch, width, gl, 3f, r.gpu());
     host.adversarialPerturbation(grad.host(), steps, batch, width, hl, 3f, r.host());
     same(gpu, r, steps * batch * width, 1e-6, "r");
+  }
+  private static void encoderDecoderPieces(CudaOps gpu, HostOps host) {
+    Pair src = both(gpu, host, random(37 * 11, 17));
+    Pair dst = both(gpu, host, random(37 * 19, 18));
+    gpu.copyRows(gpu.slice(dst.gpu(), 5, 37 * 19 - 5), 19, src.gpu(), 11, 37, 9);
+    host.copyRows(host.slice(dst.host(), 5, 37 * 19 - 5), 19, src.host(), 11, 37, 9);
+    same(gpu, dst, 37 * 19, 0, "copied rows");
+    Pair a = both(gpu, host, random(1001, 19));
+    gpu.tanh(a.gpu(), 1001);
+    host.tanh(a.host(), 1001);
+    same(gpu, a, 1001, 1e-6, "tanh");
+    Pair d = both(gpu, host, random(1001, 20));
+    gpu.tanhBackward(d.gpu(), a.gpu(), 1001);
+    host.tanhBackward(d.host(), a.host(), 1001);
+    same(gpu, d, 1001, 1e-6, "tanh's gradient");
+    int rows = 7;
+    int classes = 333;
+    int[] targets = {0, 332, 5, 5, 100, 1, 2};
+    int[] valid = {1, 1, 0, 1, 1, 0, 1};
+    Ops.Ints gt = gpu.ints(rows, "targets");
+    Ops.Ints ht = host.ints(rows, "targets");
+    Ops.Ints gv = gpu.ints(rows, "valid");
+    Ops.Ints hv = host.ints(rows, "valid");
+    gpu.upload(gt, targets);
+    host.upload(ht, targets);
+    gpu.upload(gv, valid);
+    host.upload(hv, valid);
+    Pair g = both(gpu, host, random(rows * classes, 21));
+    gpu.smoothLabels(g.gpu(), rows, classes, gt, gv, 0.1f);
+    host.smoothLabels(g.host(), rows, classes, ht, hv, 0.1f);
+    same(gpu, g, rows * classes, 1e-7, "smoothed gradient");
+  }
+
+  /** Sources of other lengths (one of a single step), widths past a block of threads. */
+  private static void attention(CudaOps gpu, HostOps host, boolean additive) {
+    int steps = 13;
+    int batch = 5;
+    int encoderSize = 300;
+    int width = additive ? 270 : encoderSize;
+    int[] lengths = {13, 1, 7, 12, 3};
+    int rows = steps * batch;
+    Ops.Ints gl = gpu.ints(batch, "lengths");
+    Ops.Ints hl = host.ints(batch, "lengths");
+    gpu.upload(gl, lengths);
+    host.upload(hl, lengths);
+    Pair enc = both(gpu, host, random(rows * encoderSize, 22));
+    Pair keys = both(gpu, host, random(rows * width, 23));
+    Pair query = both(gpu, host, random(batch * width, 24));
+    Pair v = both(gpu, host, random(width, 25));
+    Pair hidden = both(gpu, host, random(rows * width, 26));
+    Pair alpha = both(gpu, host, random(rows, 27));
+    Pair context = both(gpu, host, random(batch * encoderSize, 28));
+    // Scores of order 1, as trained models have: the vector's and the query's entries scaled down.
+    gpu.scale(v.gpu(), width, 0.1f);
+    host.scale(v.host(), width, 0.1f);
+    gpu.scale(query.gpu(), batch * width, 0.05f);
+    host.scale(query.host(), batch * width, 0.05f);
+    gpu.attentionForward(additive, additive ? keys.gpu() : null, query.gpu(), additive ? v.gpu() : null, width,
+        enc.gpu(), steps, batch, encoderSize, gl, additive ? hidden.gpu() : null, alpha.gpu(), context.gpu());
+    host.attentionForward(additive, additive ? keys.host() : null, query.host(), additive ? v.host() : null, width,
+        enc.host(), steps, batch, encoderSize, hl, additive ? hidden.host() : null, alpha.host(), context.host());
+    if (additive) {
+      same(gpu, hidden, rows * width, 1e-6, "hidden");
+    }
+    same(gpu, alpha, rows, 1e-5, "alpha");
+    same(gpu, context, batch * encoderSize, 1e-5, "context");
+    Pair dContext = both(gpu, host, random(batch * encoderSize, 29));
+    Pair de = both(gpu, host, random(rows, 30));
+    Pair dEncoder = both(gpu, host, random(rows * encoderSize, 31));
+    Pair gKeys = both(gpu, host, random(rows * width, 32));
+    Pair dQuery = both(gpu, host, random(batch * width, 33));
+    gpu.attentionBackward(additive, alpha.gpu(), additive ? hidden.gpu() : null, additive ? null : query.gpu(),
+        additive ? v.gpu() : null, width, enc.gpu(), steps, batch, encoderSize, gl, dContext.gpu(), de.gpu(),
+        dEncoder.gpu(), additive ? gKeys.gpu() : null, dQuery.gpu());
+    host.attentionBackward(additive, alpha.host(), additive ? hidden.host() : null, additive ? null : query.host(),
+        additive ? v.host() : null, width, enc.host(), steps, batch, encoderSize, hl, dContext.host(), de.host(),
+        dEncoder.host(), additive ? gKeys.host() : null, dQuery.host());
+    same(gpu, de, rows, 1e-4, "the scores' gradient");
+    same(gpu, dEncoder, rows * encoderSize, 1e-4, "the encoder's gradient");
+    same(gpu, dQuery, batch * width, 1e-4, "the query's gradient");
+    if (additive) {
+      same(gpu, gKeys, rows * width, 1e-4, "the keys' gradient");
+    }
   }
 }

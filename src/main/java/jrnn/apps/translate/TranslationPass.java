@@ -7,12 +7,14 @@ import jrnn.models.LossNormalization;
 import jrnn.models.LossStats;
 import jrnn.params.Parameters;
 import jrnn.training.ShardablePass;
+import jrnn.training.TranslationExamples;
 import jrnn.util.Rng;
 
 /**
  * One update's sentence pairs (subword ids, targets without their markers) as work that a
- * distributed trainer can cut: teacher-forced forward pass and backward pass of the encoder-decoder
- * the configuration describes, the loss normalized as the training says.
+ * distributed trainer can cut, or a GPU run ({@link TranslationExamples}): teacher-forced
+ * forward pass and backward pass of the encoder-decoder the configuration describes, the loss
+ * normalized as the training says.
  *
  * @param config the network's configuration
  * @param bos the target's &lt;s&gt; id
@@ -22,7 +24,7 @@ import jrnn.util.Rng;
  * @param normalization per target token, or per sentence
  */
 record TranslationPass(EncoderDecoderConfig config, int bos, int eos, int[][] sources, int[][] targets,
-    LossNormalization normalization) implements ShardablePass<EncoderDecoder> {
+    LossNormalization normalization) implements ShardablePass<EncoderDecoder>, TranslationExamples {
 
   @Override
   public int examples() {
@@ -56,8 +58,13 @@ record TranslationPass(EncoderDecoderConfig config, int bos, int eos, int[][] so
   }
 
   @Override
+  public EncoderDecoder.Batch batch() {
+    return EncoderDecoder.Batch.of(sources, targets, bos, eos);
+  }
+
+  @Override
   public LossStats run(EncoderDecoder network, Rng rng) {
-    LossStats loss = network.forward(EncoderDecoder.Batch.of(sources, targets, bos, eos), true, rng);
+    LossStats loss = network.forward(batch(), true, rng);
     network.backward(normalization);
     return loss;
   }

@@ -1,0 +1,676 @@
+package jrnn.gpu;
+
+import static jrnn.models.EncoderDecoderConfig.ATTENTION_BIAS;
+import static jrnn.models.EncoderDecoderConfig.ATTENTION_KEY;
+import static jrnn.models.EncoderDecoderConfig.ATTENTION_QUERY;
+import static jrnn.models.EncoderDecoderConfig.ATTENTION_VECTOR;
+import static jrnn.models.EncoderDecoderConfig.BRIDGE_C_BIAS;
+import static jrnn.models.EncoderDecoderConfig.BRIDGE_C_WEIGHT;
+import static jrnn.models.EncoderDecoderConfig.BRIDGE_H_BIAS;
+import static jrnn.models.EncoderDecoderConfig.BRIDGE_H_WEIGHT;
+import static jrnn.models.EncoderDecoderConfig.COMBINE_BIAS;
+import static jrnn.models.EncoderDecoderConfig.COMBINE_WEIGHT;
+import static jrnn.models.EncoderDecoderConfig.DECODER;
+import static jrnn.models.EncoderDecoderConfig.ENCODER;
+import static jrnn.models.EncoderDecoderConfig.OUTPUT_BIAS;
+import static jrnn.models.EncoderDecoderConfig.OUTPUT_WEIGHT;
+import static jrnn.models.EncoderDecoderConfig.SOURCE_EMBEDDING;
+import static jrnn.models.EncoderDecoderConfig.TARGET_EMBEDDING;
+
+import jrnn.data.Batch;
+import jrnn.device.DeviceTraining;
+import jrnn.layers.Attention;
+import jrnn.layers.RecurrentConfig;
+import jrnn.layers.RecurrentState;
+import jrnn.models.EncoderDecoder;
+import jrnn.models.EncoderDecoderConfig;
+import jrnn.models.InferencePass;
+import jrnn.models.LossNormalization;
+import jrnn.models.LossStats;
+import jrnn.optim.Optimizer;
+import jrnn.params.Parameters;
+import jrnn.tensor.Tensor;
+import jrnn.training.ShardablePass;
+import jrnn.training.TrainingConfig;
+import jrnn.training.TranslationExamples;
+import jrnn.util.Rng;
+
+/**
+ * An encoder-decoder's training updates on a device ({@link DeviceTraining}): the teacher-forced
+ * pass of {@link EncoderDecoder} (SPEC 6.3) on {@link Ops} buffers from the embedding lookups to
+ * the label-smoothed cross-entropy and back, and the update over all the parameters, which stay
+ * on the device between updates in one buffer of the model's layout (with the gradients and the
+ * optimizer's state beside them), as the CPU's model lays them out:
+ *
+ * <pre>
+ *   encoder       FusedCellStack over the source's embeddings (dropout on them, and between layers)
+ *   bridge        s_0 = tanh(W_b [h^fwd_S; h^bwd_1] + b_b) per decoder layer, and c_0 for an LSTM: products
+ *   decoder       FusedCellStack's steps, every layer through step t before t + 1 (input feeding reads h~_{t-1})
+ *   attention     additive or multiplicative: the keys' product once per batch, per step a product and
+ *                 {@link Ops#attentionForward} (scores, the softmax over the source's steps, the context)
+ *   h~_t          tanh(W_c [c_t; s_t] + b_c), as two products with W_c's two blocks of columns; dropout
+ *   output        logits = h~ W_o^T + b_o over all steps at once (W_o the target embedding when tied)
+ *   loss          softmax cross-entropy per target token, the smoothed target's gradient ({@link Ops#smoothLabels})
+ * </pre>
+ *
+ * Backward runs the same way back, the decoder's steps from the last, each step's attention
+ * backward ({@link Ops#attentionBackward}) and the weights' gradients over all steps in single
+ * products after the loop, as the CPU's model does. The final encoder states' gradient the bridge
+ * sends back enters the encoder's backward pass.
+ *
+ * <p>Built on {@link Ops}, so that on {@link HostOps} it runs on any machine and is tested there
+ * against the CPU's {@link EncoderDecoder}. Dropout masks are the device's own draws
+ * ({@link Ops#dropoutMask}), their seed drawn from the trainer's generator. Validation (BLEU
+ * decoded by beam search, the teacher-forced loss) runs on the host, on the parameters the trainer
+ * brings back first.
+ */
+final class OpsTranslation implements DeviceTraining {
+  private final Ops ops;
+  private final EncoderDecoderConfig config;
+  private final Parameters params;
+  private final boolean additive;
+  private final int emb;
+  private final int encOut;
+  private final int hid;
+  private final int vocab;
+  private final int combined;
+  private final int attentionWidth;
+  private final int layers;
+  private final int bridgeIn;
+  private final long count;
+  /** Every parameter of the layout, their gradients, and where weight decay applies. */
+  private final Ops.Floats weights;
+  private final Ops.Floats grads;
+  private final Ops.Floats decay;
+  private final FusedCellStack encoder;
+  private final FusedCellStack decoder;
+  private final OpsOptimizer updates;
+  private Buffers buffers;
+  private boolean resident;
+  private boolean gradientsToHost;
+
+  // The last training forward, for backward.
+  private EncoderDecoder.Batch batch;
+  /** The encoder's outputs [S*B, E]. */
+  private Ops.Floats encoded;
+  private boolean dropping;
+  private int targetCount;
+
+  OpsTranslation(Ops ops, EncoderDecoderConfig config, Parameters params, long dropoutSeed) {
+    if (!params.layout().entries().toString().equals(config.parameterLayout().entries().toString())) {
+      throw new IllegalArgumentException("OpsTranslation: the parameters do not have the layout of " + config);
+    }
+    this.ops = ops;
+    this.config = config;
+    this.params = params;
+    this.additive = config.attention() == Attention.Score.ADDITIVE;
+    this.emb = config.embedding();
+    this.encOut = config.encoderOutputSize();
+    this.hid = config.decoderHidden();
+    this.vocab = config.targetVocab();
+    this.combined = encOut + hid;
+    this.attentionWidth = additive ? config.attentionSize() : encOut;
+    this.layers = config.decoderLayers();
+    this.bridgeIn = config.bridgeInputSize();
+    this.count = params.layout().size();
+    this.weights = ops.floats(count, "the encoder-decoder's parameters");
+    this.grads = ops.floats(count, "the encoder-decoder's gradients");
+    this.decay = ops.floats(count, "the encoder-decoder's decay mask");
+    ops.upload(decay, StackRange.of(params.layout(), "", "OpsTranslation").decay(), count);
+    this.encoder = new FusedCellStack(ops, config.encoder(), params, ENCODER, dropoutSeed, weights, grads);
+    this.decoder = new FusedCellStack(ops, config.decoder(), params, DECODER, 0, weights, grads);
+    this.updates = new OpsOptimizer(ops, (int) count);
+    updates.add("the encoder-decoder", weights, grads, count, 0, true, decay);
+  }
+
+  /** Makes {@link #compute} leave the gradients in the parameters' gradient buffer too, as the CPU's pass does. */
+  void gradientsToHost(boolean on) {
+    gradientsToHost = on;
+  }
+
+  /** Parameter {@code name}'s values on the device. */
+  private Ops.Floats value(String name) {
+    return ops.slice(weights, params.layout().get(name).offset(), params.layout().get(name).size());
+  }
+
+  /** Parameter {@code name}'s gradient on the device. */
+  private Ops.Floats grad(String name) {
+    return ops.slice(grads, params.layout().get(name).offset(), params.layout().get(name).size());
+  }
+
+  private Ops.Floats rows(Ops.Floats f, long firstRow, long rowCount, int width) {
+    return ops.slice(f, firstRow * width, rowCount * width);
+  }
+
+  /** Buffers for B pairs of sources of S steps and targets of T, grown to the largest seen. */
+  private final class Buffers {
+    final int batch;
+    final int sourceRows;
+    final int targetRows;
+    /** T * S * B: the attention's rows over all target steps. */
+    final long attentionRows;
+    final Ops.Ints sources;
+    final Ops.Ints sourceLengths;
+    final Ops.Ints targetInputs;
+    final Ops.Ints targets;
+    final Ops.Ints valid;
+    final Ops.Floats sourceEmbedded;
+    final Ops.Floats sourceMask;
+    final Ops.Floats targetEmbedded;
+    final Ops.Floats targetMask;
+    final Ops.Floats decoderInput;
+    final Ops.Floats bridgeInput;
+    final Ops.Floats bridgeH;
+    final Ops.Floats bridgeC;
+    final Ops.Floats h0;
+    final Ops.Floats c0;
+    /** Additive attention's keys W_k h_s [S*B, A] and their gradient. */
+    final Ops.Floats keys;
+    final Ops.Floats gKeys;
+    /** Per target step: additive, W_q s_t + b [B, A] (one step's, reused); multiplicative, s_t W [T*B, E]. */
+    final Ops.Floats queries;
+    /** Per target step: additive, tanh(keys + query) [T, S*B, A]. */
+    final Ops.Floats hidden;
+    /** Per target step: the weights over the source [T, S*B]. */
+    final Ops.Floats alphas;
+    /** The contexts c_t [T*B, E]. */
+    final Ops.Floats contexts;
+    /** h~ [T*B, H], its dropout mask, and what the output layer and the next step read (after dropout). */
+    final Ops.Floats attentional;
+    final Ops.Floats attentionalMask;
+    final Ops.Floats attentionalOut;
+    final Ops.Floats logits;
+    final Ops.Floats dLogits;
+    final Ops.Floats loss;
+    final Ops.Floats correct;
+    /** dL/dh~, then (in place) dL/d(its pre-activation), [T*B, H]. */
+    final Ops.Floats dAttentional;
+    final Ops.Floats dContext;
+    /** dL/d(the decoder's top output) [T*B, H]. */
+    final Ops.Floats dTop;
+    final Ops.Floats dFeed;
+    final Ops.Floats dScores;
+    final Ops.Floats dQuery;
+    final Ops.Floats dEncoded;
+    final Ops.Floats dTargetEmbedded;
+    final Ops.Floats dBridge;
+    final Ops.Floats dBridgeInput;
+    final Ops.Floats dEncoderFinal;
+
+    Buffers(int batch, int sourceRows, int targetRows, long attentionRows) {
+      this.batch = batch;
+      this.sourceRows = sourceRows;
+      this.targetRows = targetRows;
+      this.attentionRows = attentionRows;
+      sources = ops.ints(sourceRows, "source ids");
+      sourceLengths = ops.ints(batch, "source lengths");
+      targetInputs = ops.ints(targetRows, "the decoder's input ids");
+      targets = ops.ints(targetRows, "targets");
+      valid = ops.ints(targetRows, "valid target rows");
+      sourceEmbedded = ops.floats((long) sourceRows * emb, "the source's embeddings");
+      sourceMask = ops.floats((long) sourceRows * emb, "the source's dropout mask");
+      targetEmbedded = ops.floats((long) targetRows * emb, "the target's embeddings");
+      targetMask = ops.floats((long) targetRows * emb, "the target's dropout mask");
+      decoderInput = ops.floats((long) targetRows * config.decoderInputSize(), "the decoder's inputs");
+      bridgeInput = ops.floats((long) batch * bridgeIn, "the bridge's input");
+      bridgeH = ops.floats((long) batch * layers * hid, "the bridge's output");
+      bridgeC = ops.floats((long) batch * layers * hid, "the bridge's output");
+      h0 = ops.floats((long) layers * batch * hid, "the decoder's initial states");
+      c0 = ops.floats((long) layers * batch * hid, "the decoder's initial cell states");
+      keys = additive ? ops.floats((long) sourceRows * attentionWidth, "attention's keys") : null;
+      gKeys = additive ? ops.floats((long) sourceRows * attentionWidth, "attention's keys' gradient") : null;
+      queries = ops.floats(additive ? (long) batch * attentionWidth : (long) targetRows * encOut, "attention's queries");
+      hidden = additive ? ops.floats(attentionRows * attentionWidth, "attention's hidden units") : null;
+      alphas = ops.floats(attentionRows, "attention's weights");
+      contexts = ops.floats((long) targetRows * encOut, "attention's contexts");
+      attentional = ops.floats((long) targetRows * hid, "the attentional vectors");
+      attentionalMask = ops.floats((long) targetRows * hid, "the attentional vectors' dropout mask");
+      attentionalOut = ops.floats((long) targetRows * hid, "the attentional vectors after dropout");
+      logits = ops.floats((long) targetRows * vocab, "logits");
+      dLogits = ops.floats((long) targetRows * vocab, "the logits' gradient");
+      loss = ops.floats(targetRows, "losses");
+      correct = ops.floats(targetRows, "correct outputs");
+      dAttentional = ops.floats((long) targetRows * hid, "the attentional vectors' gradient");
+      dContext = ops.floats((long) batch * encOut, "a context's gradient");
+      dTop = ops.floats((long) targetRows * hid, "the decoder's output gradient");
+      dFeed = ops.floats((long) batch * hid, "the fed attentional vector's gradient");
+      dScores = ops.floats(sourceRows, "attention's scores' gradient");
+      dQuery = ops.floats((long) batch * attentionWidth, "attention's query gradient");
+      dEncoded = ops.floats((long) sourceRows * encOut, "the encoder's output gradient");
+      dTargetEmbedded = ops.floats((long) targetRows * emb, "the target's embeddings' gradient");
+      dBridge = ops.floats((long) batch * layers * hid, "the bridge's output gradient");
+      dBridgeInput = ops.floats((long) batch * bridgeIn, "the bridge's input gradient");
+      dEncoderFinal = ops.floats((long) config.encoder().stateSlots() * batch * config.encoderHidden(),
+          "the encoder's final states' gradient");
+    }
+
+    boolean holds(int batch, int sourceRows, int targetRows, long attentionRows) {
+      return this.batch >= batch && this.sourceRows >= sourceRows && this.targetRows >= targetRows
+          && this.attentionRows >= attentionRows;
+    }
+
+    void free() {
+      for (Object b : new Object[] {sources, sourceLengths, targetInputs, targets, valid, sourceEmbedded, sourceMask,
+          targetEmbedded, targetMask, decoderInput, bridgeInput, bridgeH, bridgeC, h0, c0, keys, gKeys, queries,
+          hidden, alphas, contexts, attentional, attentionalMask, attentionalOut, logits, dLogits, loss, correct,
+          dAttentional, dContext, dTop, dFeed, dScores, dQuery, dEncoded, dTargetEmbedded, dBridge, dBridgeInput,
+          dEncoderFinal}) {
+        ops.free(b);
+      }
+    }
+  }
+
+  /**
+   * A pass of {@link TranslationExamples} (a translator's update): the forward pass with teacher
+   * forcing, the loss over the target tokens, and the backward pass of the smoothed loss divided
+   * as the pass's normalization says, into the device's gradients. Other passes are not the
+   * device's.
+   */
+  @Override
+  public LossStats compute(ShardablePass<?> pass, Rng rng) {
+    if (!(pass instanceof TranslationExamples examples)) {
+      throw new UnsupportedOperationException("OpsTranslation computes the passes of sentence pairs, not a "
+          + pass.getClass().getSimpleName());
+    }
+    if (!examples.config().equals(config)) {
+      throw new IllegalArgumentException("OpsTranslation: a pass of " + examples.config() + " for a device model of "
+          + config);
+    }
+    LossStats loss = forward(examples.batch(), rng);
+    backward(examples.normalization());
+    if (gradientsToHost) {
+      Tensor g = Tensor.zeros((int) count);
+      ops.download(g, grads, count);
+      Tensor to = params.grads();
+      for (int i = 0; i < count; i++) {
+        to.add(i, g.get(i));
+      }
+    }
+    return loss;
+  }
+
+  /** The teacher-forced training forward pass of {@code b} (SPEC 6.3), dropout drawn from a seed of {@code rng}. */
+  private LossStats forward(EncoderDecoder.Batch b, Rng rng) {
+    validate(b);
+    int size = b.size();
+    int sourceSteps = b.sourceSteps();
+    int steps = b.targetSteps();
+    int sourceRows = sourceSteps * size;
+    int targetRows = steps * size;
+    long attentionRows = (long) steps * sourceRows;
+    if (buffers == null || !buffers.holds(size, sourceRows, targetRows, attentionRows)) {
+      // Grown in each dimension to the largest seen, so that batches of other shapes do not ping-pong.
+      Buffers kept = buffers;
+      if (kept != null) {
+        kept.free();
+      }
+      buffers = kept == null ? new Buffers(size, sourceRows, targetRows, attentionRows)
+          : new Buffers(Math.max(size, kept.batch), Math.max(sourceRows, kept.sourceRows),
+              Math.max(targetRows, kept.targetRows), Math.max(attentionRows, kept.attentionRows));
+    }
+    if (!resident) {
+      ops.upload(weights, params.values(), count);
+      resident = true;
+    }
+    Buffers u = buffers;
+    batch = b;
+    float p = (float) config.dropout();
+    dropping = p > 0;
+    long seed = dropping ? (long) (rng.nextDouble() * 0x1.0p53) : 0;
+    int[] valid = new int[targetRows];
+    targetCount = 0;
+    for (int r = 0; r < targetRows; r++) {
+      valid[r] = r / size < b.targetLengths()[r % size] ? 1 : 0;
+      targetCount += valid[r];
+    }
+    ops.upload(u.sources, java.util.Arrays.copyOf(b.sources(), sourceRows));
+    ops.upload(u.sourceLengths, b.sourceLengths());
+    ops.upload(u.targetInputs, java.util.Arrays.copyOf(b.targetInputs(), targetRows));
+    ops.upload(u.targets, java.util.Arrays.copyOf(b.targets(), targetRows));
+    ops.upload(u.valid, valid);
+
+    // The source through embedding, dropout and the encoder.
+    ops.gatherRows(value(SOURCE_EMBEDDING), emb, u.sources, sourceRows, u.sourceEmbedded);
+    if (dropping) {
+      ops.dropoutMask(u.sourceMask, (long) sourceRows * emb, p, seed);
+      ops.multiply(u.sourceEmbedded, u.sourceMask, (long) sourceRows * emb);
+      encoder.seedDropout(seed + 3);
+    }
+    encoded = encoder.forward(u.sourceEmbedded, sourceSteps, size, b.sourceLengths(), null, null, true);
+    if (additive) {
+      ops.gemm(false, true, sourceRows, attentionWidth, encOut, 1f, encoded, encOut, value(ATTENTION_KEY), encOut, 0f,
+          u.keys, attentionWidth);
+      ops.zero(u.gKeys, (long) sourceRows * attentionWidth);
+    }
+    bridge(size);
+
+    // The target's embeddings, then the decoder a step at a time, with attention and h~.
+    ops.gatherRows(value(TARGET_EMBEDDING), emb, u.targetInputs, targetRows, u.targetEmbedded);
+    if (dropping) {
+      ops.dropoutMask(u.targetMask, (long) targetRows * emb, p, seed + 1);
+      ops.multiply(u.targetEmbedded, u.targetMask, (long) targetRows * emb);
+      ops.dropoutMask(u.attentionalMask, (long) targetRows * hid, p, seed + 2);
+    }
+    int xw = config.decoderInputSize();
+    ops.zero(u.decoderInput, (long) targetRows * xw);
+    ops.copyRows(u.decoderInput, xw, u.targetEmbedded, emb, targetRows, emb);
+    Ops.Floats out = dropping ? u.attentionalOut : u.attentional;
+    decoder.beginSteps(u.decoderInput, steps, size, u.h0, config.cell().hasCellState() ? u.c0 : null);
+    for (int t = 0; t < steps; t++) {
+      if (config.inputFeeding() && t > 0) {
+        ops.copyRows(ops.slice(u.decoderInput, (long) t * size * xw + emb, (long) size * xw - emb), xw,
+            rows(out, (long) (t - 1) * size, size, hid), hid, size, hid);
+      }
+      decoder.step(t);
+      attendAndCombine(t, size, sourceSteps, encoded);
+      if (dropping) {
+        Ops.Floats a = rows(u.attentionalOut, (long) t * size, size, hid);
+        ops.copy(a, rows(u.attentional, (long) t * size, size, hid), (long) size * hid);
+        ops.multiply(a, rows(u.attentionalMask, (long) t * size, size, hid), (long) size * hid);
+      }
+    }
+
+    // The output layer over every step at once, and the loss.
+    Ops.Floats outWeight = value(config.tied() ? TARGET_EMBEDDING : OUTPUT_WEIGHT);
+    ops.gemm(false, true, targetRows, vocab, hid, 1f, out, hid, outWeight, hid, 0f, u.logits, vocab);
+    ops.addToRows(u.logits, targetRows, vocab, value(OUTPUT_BIAS));
+    ops.softmaxCrossEntropy(u.logits, targetRows, vocab, u.targets, u.valid, u.loss, u.correct, u.dLogits);
+    if (config.labelSmoothing() > 0) {
+      ops.smoothLabels(u.dLogits, targetRows, vocab, u.targets, u.valid, (float) config.labelSmoothing());
+    }
+    Tensor loss = Tensor.zeros(targetRows);
+    Tensor correct = Tensor.zeros(targetRows);
+    ops.download(loss, u.loss, targetRows);
+    ops.download(correct, u.correct, targetRows);
+    double sum = 0;
+    int right = 0;
+    for (int r = 0; r < targetRows; r++) {
+      sum += loss.get(r);
+      right += correct.get(r) > 0 ? 1 : 0;
+    }
+    return new LossStats(sum, targetCount, right, size);
+  }
+
+  /**
+   * s_0 (and c_0) = tanh(W_b [h^fwd_S; h^bwd_1] + b_b) from the top encoder layer's final states,
+   * laid out as the decoder's initial states [layers, B, H].
+   */
+  private void bridge(int size) {
+    Buffers u = buffers;
+    RecurrentConfig ec = config.encoder();
+    int he = config.encoderHidden();
+    int topSlot = (ec.layers() - 1) * ec.directions();
+    for (int d = 0; d < ec.directions(); d++) {
+      ops.copyRows(ops.slice(u.bridgeInput, (long) d * he, (long) size * bridgeIn - (long) d * he), bridgeIn,
+          rows(encoder.finalH(), (long) (topSlot + d) * size, size, he), he, size, he);
+    }
+    bridgeLayer(size, BRIDGE_H_WEIGHT, BRIDGE_H_BIAS, u.bridgeH, u.h0);
+    if (config.cell().hasCellState()) {
+      bridgeLayer(size, BRIDGE_C_WEIGHT, BRIDGE_C_BIAS, u.bridgeC, u.c0);
+    }
+  }
+
+  private void bridgeLayer(int size, String weight, String bias, Ops.Floats out, Ops.Floats state) {
+    int width = layers * hid;
+    ops.gemm(false, true, size, width, bridgeIn, 1f, buffers.bridgeInput, bridgeIn, value(weight), bridgeIn, 0f, out,
+        width);
+    ops.addToRows(out, size, width, value(bias));
+    ops.tanh(out, (long) size * width);
+    for (int l = 0; l < layers; l++) {
+      ops.copyRows(rows(state, (long) l * size, size, hid), hid, ops.slice(out, (long) l * hid,
+          (long) size * width - (long) l * hid), width, size, hid);
+    }
+  }
+
+  /**
+   * Attention from the decoder's top output of step t (the query s_t), then h~_t = tanh(W_c
+   * [c_t; s_t] + b_c) into the rows of step t.
+   */
+  private void attendAndCombine(int t, int size, int sourceSteps, Ops.Floats encoded) {
+    Buffers u = buffers;
+    int sourceRows = sourceSteps * size;
+    Ops.Floats query = rows(decoder.top(), (long) t * size, size, hid);
+    Ops.Floats context = rows(u.contexts, (long) t * size, size, encOut);
+    Ops.Floats alpha = rows(u.alphas, (long) t * sourceRows, sourceRows, 1);
+    if (additive) {
+      ops.gemm(false, true, size, attentionWidth, hid, 1f, query, hid, value(ATTENTION_QUERY), hid, 0f, u.queries,
+          attentionWidth);
+      ops.addToRows(u.queries, size, attentionWidth, value(ATTENTION_BIAS));
+      ops.attentionForward(true, u.keys, u.queries, value(ATTENTION_VECTOR), attentionWidth, encoded, sourceSteps, size,
+          encOut, u.sourceLengths, rows(u.hidden, (long) t * sourceRows, sourceRows, attentionWidth), alpha, context);
+    } else {
+      Ops.Floats projected = rows(u.queries, (long) t * size, size, encOut);
+      ops.gemm(false, false, size, encOut, hid, 1f, query, hid, value(ATTENTION_KEY), encOut, 0f, projected, encOut);
+      ops.attentionForward(false, null, projected, null, encOut, encoded, sourceSteps, size, encOut, u.sourceLengths,
+          null, alpha, context);
+    }
+    Ops.Floats a = rows(u.attentional, (long) t * size, size, hid);
+    Ops.Floats w = value(COMBINE_WEIGHT);
+    ops.gemm(false, true, size, hid, encOut, 1f, context, encOut, w, combined, 0f, a, hid);
+    ops.gemm(false, true, size, hid, hid, 1f, query, hid, columns(w, encOut), combined, 1f, a, hid);
+    ops.addToRows(a, size, hid, value(COMBINE_BIAS));
+    ops.tanh(a, (long) size * hid);
+  }
+
+  /** The columns of a row-major matrix from column {@code col} on (its rows' stride unchanged). */
+  private Ops.Floats columns(Ops.Floats m, int col) {
+    return ops.slice(m, col, m.size() - col);
+  }
+
+  /** The backward pass of the last forward's smoothed loss, divided as {@code normalization} says. */
+  private void backward(LossNormalization normalization) {
+    Buffers u = buffers;
+    EncoderDecoder.Batch b = batch;
+    int size = b.size();
+    int steps = b.targetSteps();
+    int sourceSteps = b.sourceSteps();
+    int sourceRows = sourceSteps * size;
+    int targetRows = steps * size;
+    float scale = (float) (1.0 / (normalization == LossNormalization.PER_SEQUENCE ? size : targetCount));
+    ops.zero(grads, count);
+    Ops.Floats out = dropping ? u.attentionalOut : u.attentional;
+    Ops.Floats outWeight = value(config.tied() ? TARGET_EMBEDDING : OUTPUT_WEIGHT);
+    Ops.Floats gOutWeight = grad(config.tied() ? TARGET_EMBEDDING : OUTPUT_WEIGHT);
+    // The output layer (8-20): dW_o += scale dLogits^T h~, db_o, dh~ = scale dLogits W_o.
+    ops.gemm(true, false, vocab, hid, targetRows, scale, u.dLogits, vocab, out, hid, 1f, gOutWeight, hid);
+    ops.addColumnSums(u.dLogits, targetRows, vocab, scale, grad(OUTPUT_BIAS));
+    ops.gemm(false, false, targetRows, hid, vocab, scale, u.dLogits, vocab, outWeight, hid, 0f, u.dAttentional, hid);
+    ops.zero(u.dEncoded, (long) sourceRows * encOut);
+    Ops.Floats w = value(COMBINE_WEIGHT);
+    int xw = config.decoderInputSize();
+    decoder.beginBackwardSteps();
+    for (int t = steps - 1; t >= 0; t--) {
+      Ops.Floats dPre = rows(u.dAttentional, (long) t * size, size, hid);
+      // dh~_t: from the output layer, and from step t + 1's input when fed; through dropout and tanh.
+      if (config.inputFeeding() && t < steps - 1) {
+        ops.axpy(dPre, 1f, u.dFeed, null, (long) size * hid);
+      }
+      if (dropping) {
+        ops.multiply(dPre, rows(u.attentionalMask, (long) t * size, size, hid), (long) size * hid);
+      }
+      ops.tanhBackward(dPre, rows(u.attentional, (long) t * size, size, hid), (long) size * hid);
+      Ops.Floats dQuery = rows(u.dTop, (long) t * size, size, hid);
+      ops.gemm(false, false, size, encOut, hid, 1f, dPre, hid, w, combined, 0f, u.dContext, encOut);
+      ops.gemm(false, false, size, hid, hid, 1f, dPre, hid, columns(w, encOut), combined, 0f, dQuery, hid);
+      attentionBackward(t, size, sourceSteps, encoded, dQuery);
+      Ops.Floats dx = decoder.backwardStep(t, u.dTop);
+      Ops.Floats dxRows = rows(dx, (long) t * size, size, xw);
+      ops.copyRows(rows(u.dTargetEmbedded, (long) t * size, size, emb), emb, dxRows, xw, size, emb);
+      if (config.inputFeeding()) {
+        ops.copyRows(u.dFeed, hid, columns(dxRows, emb), xw, size, hid);
+      }
+    }
+    // W_c's two blocks and b_c over all steps at once; the additive keys' gradient through W_k.
+    Ops.Floats gw = grad(COMBINE_WEIGHT);
+    ops.gemm(true, false, hid, encOut, targetRows, 1f, u.dAttentional, hid, u.contexts, encOut, 1f, gw, combined);
+    ops.gemm(true, false, hid, hid, targetRows, 1f, u.dAttentional, hid, decoder.top(), hid, 1f, columns(gw, encOut),
+        combined);
+    ops.addColumnSums(u.dAttentional, targetRows, hid, 1f, grad(COMBINE_BIAS));
+    if (additive) {
+      ops.gemm(true, false, attentionWidth, encOut, sourceRows, 1f, u.gKeys, attentionWidth, encoded, encOut, 1f,
+          grad(ATTENTION_KEY), encOut);
+      ops.gemm(false, false, sourceRows, encOut, attentionWidth, 1f, u.gKeys, attentionWidth, value(ATTENTION_KEY),
+          encOut, 1f, u.dEncoded, encOut);
+    }
+    decoder.finishBackwardSteps();
+    backBridge(size);
+    Ops.Floats dSource = encoder.backward(u.dEncoded, u.dEncoderFinal, null);
+    if (dropping) {
+      ops.multiply(dSource, u.sourceMask, (long) sourceRows * emb);
+      ops.multiply(u.dTargetEmbedded, u.targetMask, (long) targetRows * emb);
+    }
+    ops.scatterAddRows(grad(SOURCE_EMBEDDING), emb, u.sources, sourceRows, dSource);
+    ops.scatterAddRows(grad(TARGET_EMBEDDING), emb, u.targetInputs, targetRows, u.dTargetEmbedded);
+  }
+
+  /**
+   * Back through step t's attention from dL/dc_t ({@code dContext}): the encoder states' gradient,
+   * the weights' gradients (the additive keys' part waits in gKeys), and the query's added to
+   * {@code dQuery}.
+   */
+  private void attentionBackward(int t, int size, int sourceSteps, Ops.Floats encoded, Ops.Floats dQuery) {
+    Buffers u = buffers;
+    int sourceRows = sourceSteps * size;
+    Ops.Floats query = rows(decoder.top(), (long) t * size, size, hid);
+    Ops.Floats alpha = rows(u.alphas, (long) t * sourceRows, sourceRows, 1);
+    if (additive) {
+      Ops.Floats hidden = rows(u.hidden, (long) t * sourceRows, sourceRows, attentionWidth);
+      ops.attentionBackward(true, alpha, hidden, null, value(ATTENTION_VECTOR), attentionWidth, encoded, sourceSteps,
+          size, encOut, u.sourceLengths, u.dContext, u.dScores, u.dEncoded, u.gKeys, u.dQuery);
+      // dv += de^T u; db += the query side's sums; dW_q += dq^T s_t; ds_t += dq W_q.
+      ops.gemm(false, false, 1, attentionWidth, sourceRows, 1f, u.dScores, sourceRows, hidden, attentionWidth, 1f,
+          grad(ATTENTION_VECTOR), attentionWidth);
+      ops.addColumnSums(u.dQuery, size, attentionWidth, 1f, grad(ATTENTION_BIAS));
+      ops.gemm(true, false, attentionWidth, hid, size, 1f, u.dQuery, attentionWidth, query, hid, 1f,
+          grad(ATTENTION_QUERY), hid);
+      ops.gemm(false, false, size, hid, attentionWidth, 1f, u.dQuery, attentionWidth, value(ATTENTION_QUERY), hid, 1f,
+          dQuery, hid);
+    } else {
+      Ops.Floats projected = rows(u.queries, (long) t * size, size, encOut);
+      ops.attentionBackward(false, alpha, null, projected, null, encOut, encoded, sourceSteps, size, encOut,
+          u.sourceLengths, u.dContext, u.dScores, u.dEncoded, null, u.dQuery);
+      // p = s_t W: dW += s_t^T dp, ds_t += dp W^T.
+      ops.gemm(true, false, hid, encOut, size, 1f, query, hid, u.dQuery, encOut, 1f, grad(ATTENTION_KEY), encOut);
+      ops.gemm(false, true, size, hid, encOut, 1f, u.dQuery, encOut, value(ATTENTION_KEY), encOut, 1f, dQuery, hid);
+    }
+  }
+
+  /** Through the bridge's tanh and products into dL/d(the top encoder layer's final h). */
+  private void backBridge(int size) {
+    Buffers u = buffers;
+    ops.zero(u.dBridgeInput, (long) size * bridgeIn);
+    backBridgeLayer(size, BRIDGE_H_WEIGHT, BRIDGE_H_BIAS, u.bridgeH, decoder.initialHGradient());
+    if (config.cell().hasCellState()) {
+      backBridgeLayer(size, BRIDGE_C_WEIGHT, BRIDGE_C_BIAS, u.bridgeC, decoder.initialCGradient());
+    }
+    RecurrentConfig ec = config.encoder();
+    int he = config.encoderHidden();
+    int topSlot = (ec.layers() - 1) * ec.directions();
+    ops.zero(u.dEncoderFinal, (long) ec.stateSlots() * size * he);
+    for (int d = 0; d < ec.directions(); d++) {
+      ops.copyRows(rows(u.dEncoderFinal, (long) (topSlot + d) * size, size, he), he,
+          columns(u.dBridgeInput, d * he), bridgeIn, size, he);
+    }
+  }
+
+  private void backBridgeLayer(int size, String weight, String bias, Ops.Floats out, Ops.Floats dState) {
+    Buffers u = buffers;
+    int width = layers * hid;
+    for (int l = 0; l < layers; l++) {
+      ops.copyRows(columns(u.dBridge, l * hid), width, rows(dState, (long) l * size, size, hid), hid, size, hid);
+    }
+    ops.tanhBackward(u.dBridge, out, (long) size * width);
+    ops.gemm(true, false, width, bridgeIn, size, 1f, u.dBridge, width, u.bridgeInput, bridgeIn, 1f, grad(weight),
+        bridgeIn);
+    ops.addColumnSums(u.dBridge, size, width, 1f, grad(bias));
+    ops.gemm(false, false, size, bridgeIn, width, 1f, u.dBridge, width, value(weight), bridgeIn, 1f, u.dBridgeInput,
+        bridgeIn);
+  }
+
+  /** The device kernels do not check ids: a bad one is named here, as the CPU's model would name it. */
+  private void validate(EncoderDecoder.Batch b) {
+    int n = b.size();
+    requireIds("source", b.sources(), b.sourceSteps() * n, config.sourceVocab());
+    requireIds("target input", b.targetInputs(), b.targetSteps() * n, vocab);
+    requireIds("target", b.targets(), b.targetSteps() * n, vocab);
+    if (b.sourceLengths().length != n || b.targetLengths().length != n) {
+      throw new IllegalArgumentException("OpsTranslation: " + b.sourceLengths().length + " source and "
+          + b.targetLengths().length + " target lengths for " + n + " pairs");
+    }
+    for (int i = 0; i < n; i++) {
+      if (b.sourceLengths()[i] < 1 || b.sourceLengths()[i] > b.sourceSteps()) {
+        throw new IllegalArgumentException("OpsTranslation: source " + i + " has length " + b.sourceLengths()[i]
+            + ", not in [1, " + b.sourceSteps() + "]");
+      }
+      if (b.targetLengths()[i] < 1 || b.targetLengths()[i] > b.targetSteps()) {
+        throw new IllegalArgumentException("OpsTranslation: target " + i + " has length " + b.targetLengths()[i]
+            + ", not in [1, " + b.targetSteps() + "]");
+      }
+    }
+  }
+
+  private static void requireIds(String what, int[] ids, int n, int bound) {
+    if (ids.length < n) {
+      throw new IllegalArgumentException("OpsTranslation: " + ids.length + " " + what + " ids, the batch needs " + n);
+    }
+    for (int i = 0; i < n; i++) {
+      if (ids[i] < 0 || ids[i] >= bound) {
+        throw new IllegalArgumentException("OpsTranslation: " + what + " id " + ids[i] + " at " + i
+            + " is outside the vocabulary [0, " + bound + ")");
+      }
+    }
+  }
+
+  /** A translator's updates come as sentence pairs ({@link #compute(ShardablePass, Rng)}), not batches of sequences. */
+  @Override
+  public LossStats compute(Batch batch, RecurrentState initial, Rng rng) {
+    throw new UnsupportedOperationException("OpsTranslation computes the passes of sentence pairs"
+        + " (TranslationExamples), not batches of sequences");
+  }
+
+  @Override
+  public RecurrentState finalState() {
+    return null;
+  }
+
+  @Override
+  public double[] update(TrainingConfig training, Optimizer optimizer, double lr) {
+    return updates.update(training, optimizer, lr);
+  }
+
+  @Override
+  public void toHost(Optimizer optimizer) {
+    if (!resident) {
+      return;
+    }
+    ops.download(params.values(), weights, count);
+    updates.stateToHost(optimizer);
+  }
+
+  @Override
+  public void fromHost(Optimizer optimizer) {
+    ops.upload(weights, params.values(), count);
+    resident = true;
+    updates.stateFromHost(optimizer);
+  }
+
+  /** A translator validates on the host (beam search), on the parameters brought back. */
+  @Override
+  public InferencePass inference() {
+    throw new UnsupportedOperationException("a translator's validation decodes on the host: bring the parameters"
+        + " back with Trainer.parametersToHost");
+  }
+
+  @Override
+  public void close() {
+    if (buffers != null) {
+      buffers.free();
+    }
+    updates.close();
+    encoder.close();
+    decoder.close();
+    ops.free(weights);
+    ops.free(grads);
+    ops.free(decay);
+  }
+}

@@ -1,0 +1,399 @@
+package jrnn.gpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import jrnn.layers.Attention;
+import jrnn.models.EncoderDecoder;
+import jrnn.models.EncoderDecoderConfig;
+import jrnn.models.LossNormalization;
+import jrnn.models.LossStats;
+import jrnn.params.Parameters;
+import jrnn.tensor.Tensor;
+import jrnn.training.ShardablePass;
+import jrnn.training.Trainer;
+import jrnn.training.TrainingConfig;
+import jrnn.training.TranslationExamples;
+import jrnn.util.Rng;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.opentest4j.AssertionFailedError;
+
+/**
+ * An encoder-decoder's update computed by {@link OpsTranslation} equals the CPU's
+ * {@link EncoderDecoder}'s: loss, counts, hits and every parameter's gradient, on the host twins
+ * ({@link HostOps}) here and on the GPU where there is one, for every cell kind, both attention
+ * scores, input feeding on and off, tied and untied output layers, stacked and bidirectional
+ * encoders, stacked decoders, label smoothing and both loss normalizations, over passes of other
+ * shapes through one device model; dropout's masks by a directional derivative; updates and the
+ * optimizer's state on the device as the CPU trainer's; and planted errors fail.
+ */
+class OpsTranslationTest {
+  static final double TOL = OpsTrainingTest.TOL;
+
+  /** Sentence pairs as the translator's pass has them (bos 0, eos 1). */
+  record Pairs(EncoderDecoderConfig config, int[][] sources, int[][] targets, LossNormalization normalization)
+      implements ShardablePass<EncoderDecoder>, TranslationExamples {
+    @Override
+    public EncoderDecoder.Batch batch() {
+      return EncoderDecoder.Batch.of(sources, targets, 0, 1);
+    }
+
+    @Override
+    public int examples() {
+      return sources.length;
+    }
+
+    @Override
+    public Pairs slice(int from, int to) {
+      return new Pairs(config, Arrays.copyOfRange(sources, from, to), Arrays.copyOfRange(targets, from, to),
+          normalization);
+    }
+
+    @Override
+    public String networkKey() {
+      return config.toString();
+    }
+
+    @Override
+    public EncoderDecoder newNetwork() {
+      return new EncoderDecoder(config);
+    }
+
+    @Override
+    public Parameters parameters(EncoderDecoder network) {
+      return network.parameters();
+    }
+
+    @Override
+    public boolean usesRandomness() {
+      return config.dropout() > 0;
+    }
+
+    @Override
+    public LossStats run(EncoderDecoder network, Rng rng) {
+      LossStats loss = network.forward(batch(), true, rng);
+      network.backward(normalization);
+      return loss;
+    }
+
+    @Override
+    public double divisor(LossStats loss) {
+      return normalization == LossNormalization.PER_SEQUENCE ? sources.length : loss.count();
+    }
+  }
+
+  record Case(String name, EncoderDecoderConfig config, LossNormalization norm) {}
+
+  private static EncoderDecoderConfig.Builder shape(String cell) {
+    return EncoderDecoderConfig.builder().vocabularies(11, 9).embedding(5).cell(cell).encoder(4, 1, true).decoder(6, 1);
+  }
+
+  static final List<Case> CASES = List.of(
+      new Case("lstm, multiplicative, fed, per output", shape("lstm").build(), LossNormalization.PER_OUTPUT),
+      new Case("lstm, additive, 2 x 2 layers, smoothing, per sequence", shape("lstm").additiveAttention(3)
+          .encoder(4, 2, true).decoder(6, 2).labelSmoothing(0.1).build(), LossNormalization.PER_SEQUENCE),
+      new Case("gru, additive, not fed, tied", shape("gru").additiveAttention(4).inputFeeding(false).embedding(6)
+          .tied(true).build(), LossNormalization.PER_OUTPUT),
+      new Case("gru-reset-after, multiplicative, one direction, 2 encoder layers", shape("gru-reset-after")
+          .encoder(5, 2, false).labelSmoothing(0.2).build(), LossNormalization.PER_OUTPUT),
+      new Case("rnn-tanh, multiplicative, tied, 2 decoder layers", shape("rnn-tanh").embedding(6).decoder(6, 2)
+          .tied(true).build(), LossNormalization.PER_SEQUENCE),
+      new Case("lstm-peephole-cifg, additive, not fed", shape("lstm-peephole-cifg").additiveAttention(2)
+          .inputFeeding(false).build(), LossNormalization.PER_OUTPUT),
+      new Case("rnn-sigmoid, additive", shape("rnn-sigmoid").additiveAttention(3).build(),
+          LossNormalization.PER_OUTPUT));
+
+  interface Maker {
+    OpsTranslation make(EncoderDecoderConfig config, Parameters params);
+  }
+
+  static OpsTranslation onHost(EncoderDecoderConfig config, Parameters params) {
+    return new OpsTranslation(new HostOps(), config, params, 1);
+  }
+
+  static OpsTranslation onGpu(EncoderDecoderConfig config, Parameters params) {
+    return (OpsTranslation) GpuTests.backendOrSkip().gradients(new EncoderDecoder(config, params,
+        jrnn.kernels.Kernels.best()), plain());
+  }
+
+  static TrainingConfig plain() {
+    return TrainingConfig.builder().optimizer(jrnn.optim.Optimizers.sgd(1)).build();
+  }
+
+  @TestFactory
+  List<DynamicTest> onTheHostTwinsTheGradientsAreTheCpuModels() {
+    return gradientTests(OpsTranslationTest::onHost);
+  }
+
+  @TestFactory
+  List<DynamicTest> onTheGpuTheGradientsAreTheCpuModels() {
+    return GpuTests.onGpu("an encoder-decoder's gradients on the GPU", () -> gradientTests(OpsTranslationTest::onGpu));
+  }
+
+  private static List<DynamicTest> gradientTests(Maker device) {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (Case c : CASES) {
+      tests.add(DynamicTest.dynamicTest(c.name(), () -> agree(c, device)));
+    }
+    return tests;
+  }
+
+  static EncoderDecoder model(EncoderDecoderConfig config, long seed) {
+    EncoderDecoder m = new EncoderDecoder(config);
+    m.initialize(new Rng(seed), 0.4);
+    return m;
+  }
+
+  /** {@code n} random pairs, sources of 1 to {@code longest} ids, targets of 0 to {@code longest} - 1. */
+  static Pairs pairs(EncoderDecoderConfig config, Rng rng, int n, int longest, LossNormalization norm) {
+    int[][] sources = new int[n][];
+    int[][] targets = new int[n][];
+    for (int i = 0; i < n; i++) {
+      sources[i] = ids(rng, 1 + rng.nextInt(longest), config.sourceVocab(), 0);
+      // Targets of words other than <s> and </s>, as a translator's.
+      targets[i] = ids(rng, rng.nextInt(longest), config.targetVocab(), 2);
+    }
+    return new Pairs(config, sources, targets, norm);
+  }
+
+  private static int[] ids(Rng rng, int length, int vocab, int from) {
+    int[] out = new int[length];
+    for (int k = 0; k < length; k++) {
+      out[k] = from + rng.nextInt(vocab - from);
+    }
+    return out;
+  }
+
+  /** Three passes of other shapes through one device model (its buffers grow and are reused): CPU = device. */
+  static void agree(Case c, Maker device) {
+    EncoderDecoder cpu = model(c.config(), 3);
+    Parameters params = cpu.parameters();
+    Rng rng = new Rng(5);
+    try (OpsTranslation gpu = device.make(c.config(), params)) {
+      gpu.gradientsToHost(true);
+      int[][] shapes = {{3, 4}, {2, 6}, {4, 3}};
+      for (int[] shape : shapes) {
+        Pairs pass = pairs(c.config(), rng, shape[0], shape[1], c.norm());
+        String at = c.name() + ", " + shape[0] + " pairs up to " + shape[1];
+        LossStats loss = OpsTrainingTest.sameUpdate(params, at, () -> pass.run(cpu, new Rng(1)),
+            () -> gpu.compute(pass, new Rng(1)));
+        assertEquals(pass.batch().targetTokens(), loss.count(), at + ": target tokens, </s> included");
+      }
+    }
+  }
+
+  /**
+   * With dropout, the device's gradient (its own masks) is the derivative of its own loss along a
+   * random direction, by central differences with the same masks (the same seed).
+   */
+  @Test
+  void withDropoutTheGradientIsTheDerivativeOfTheLossWithTheSameMasks() {
+    directionalDerivative(new HostOps());
+  }
+
+  static void directionalDerivative(Ops ops) {
+    EncoderDecoderConfig config = shape("lstm").additiveAttention(3).encoder(4, 2, true).dropout(0.3).build();
+    EncoderDecoder m = model(config, 9);
+    Parameters params = m.parameters();
+    Pairs pass = pairs(config, new Rng(2), 3, 5, LossNormalization.PER_SEQUENCE);
+    Tensor direction = Tensor.zeros(params.values().size());
+    Rng rng = new Rng(4);
+    for (int i = 0; i < direction.size(); i++) {
+      direction.set(i, (float) (rng.nextDouble() * 2 - 1));
+    }
+    double directional = 0;
+    try (OpsTranslation gpu = new OpsTranslation(ops, config, params, 1)) {
+      gpu.gradientsToHost(true);
+      params.zeroGrads();
+      gpu.compute(pass, new Rng(1));
+      for (int i = 0; i < direction.size(); i++) {
+        directional += (double) params.grads().get(i) * direction.get(i);
+      }
+    }
+    double eps = 1e-2;
+    Tensor w0 = Tensor.of(params.values().toArray(), params.values().size());
+    double[] loss = new double[2];
+    for (int side = 0; side < 2; side++) {
+      for (int i = 0; i < w0.size(); i++) {
+        params.values().set(i, (float) (w0.get(i) + (side == 0 ? eps : -eps) * direction.get(i)));
+      }
+      try (OpsTranslation gpu = new OpsTranslation(ops, config, params, 1)) {
+        loss[side] = gpu.compute(pass, new Rng(1)).sum() / pass.examples();
+      }
+    }
+    params.values().copyFrom(w0);
+    double difference = (loss[0] - loss[1]) / (2 * eps);
+    assertTrue(Math.abs(difference) > 1e-2, "a direction the loss changes along: " + difference);
+    assertEquals(difference, directional, 0.01 * Math.abs(difference), "d/d eps of the loss along a direction");
+  }
+
+  /** Updates on the device (Adam, clipping, decay) leave the CPU trainer's parameters and optimizer state. */
+  @Test
+  void updatesOnTheDeviceAreTheCpuTrainers() {
+    EncoderDecoderConfig config = CASES.get(1).config();
+    TrainingConfig training = TrainingConfig.builder().optimizer(jrnn.optim.Optimizers.adam(0.01)).clipNorm(0.5)
+        .weightDecay(1e-3).build();
+    EncoderDecoder cpu = model(config, 3);
+    EncoderDecoder onDevice = model(config, 3);
+    Trainer a = new Trainer(cpu.parameters(), training, new Rng(1));
+    Trainer b = new Trainer(onDevice.parameters(), training, new Rng(1));
+    try (OpsTranslation made = onHost(config, onDevice.parameters())) {
+      b.computeGradientsWith(made);
+      Rng rng = new Rng(8);
+      for (int step = 0; step < 3; step++) {
+        Pairs pass = pairs(config, rng, 3, 4, LossNormalization.PER_OUTPUT);
+        double la = a.update(pass, cpu).loss().sum();
+        double lb = b.update(pass, onDevice).loss().sum();
+        assertEquals(la, lb, TOL * (1 + Math.abs(la)), "loss of update " + step);
+      }
+      b.parametersToHost();
+    }
+    float[] expected = cpu.parameters().values().toArray();
+    float[] actual = onDevice.parameters().values().toArray();
+    for (int i = 0; i < expected.length; i++) {
+      assertEquals(expected[i], actual[i], 1e-4 * (1 + Math.abs(expected[i])), "parameter " + i);
+    }
+    float[] stateA = a.optimizer().state();
+    float[] stateB = b.optimizer().state();
+    assertEquals(stateA.length, stateB.length, "Adam's state");
+    for (int i = 0; i < stateA.length; i++) {
+      assertEquals(stateA[i], stateB[i], 1e-4 * (1 + Math.abs(stateA[i])), "Adam's state " + i);
+    }
+  }
+
+  /**
+   * A translator trained on the frame with its updates on the device (the host twins) ends with
+   * the CPU run's model and the same validation BLEU at every check, straight through and resumed
+   * from the checkpoint after epoch 1 (the parameters and Adam's state sent to the device again).
+   */
+  @Test
+  void aTranslatorsRunOnTheDeviceIsTheCpuRun(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    // The models compared are the runs' last (the model file keeps the best by BLEU, which a small run may not move).
+    double[][] finals = new double[3][];
+    List<List<jrnn.frame.RunHistory.Check>> checks = new ArrayList<>();
+    for (int run = 0; run < 3; run++) {
+      java.nio.file.Path out = dir.resolve("run" + run + ".jrnn");
+      jrnn.apps.translate.TranslationTask task = reversalTask();
+      if (run == 2) {
+        assertEquals(1, trainedBy(true, reversalTask(), t -> new jrnn.frame.TrainingRun(t, out, QUIET).run(1)));
+        assertEquals(1, trainedBy(true, task, t -> checks.add(new jrnn.frame.TrainingRun(t, out, QUIET).execute(true)
+            .checks())));
+      } else {
+        assertEquals(run, trainedBy(run == 1, task, t -> checks.add(new jrnn.frame.TrainingRun(t, out, QUIET)
+            .execute(false).checks())));
+      }
+      finals[run] = task.trained().parameters().values().toDoubleArray();
+    }
+    assertTrue(checks.get(0).get(2).loss() < checks.get(0).get(0).loss(), "the runs learn: " + checks.get(0));
+    for (int run = 1; run < 3; run++) {
+      for (int i = 0; i < finals[0].length; i++) {
+        assertEquals(finals[0][i], finals[run][i], 1e-5 * (1 + Math.abs(finals[0][i])), "run " + run + " parameter " + i);
+      }
+      assertEquals(3, checks.get(run).size(), "run " + run + " checks");
+      for (int i = 0; i < 3; i++) {
+        jrnn.frame.RunHistory.Check expected = checks.get(0).get(i);
+        assertEquals(expected.figure(), checks.get(run).get(i).figure(), 1e-9, "run " + run + " BLEU " + i);
+        assertEquals(expected.loss(), checks.get(run).get(i).loss(), 1e-5 * expected.loss(), "run " + run + " loss " + i);
+      }
+    }
+  }
+
+  interface Run {
+    void on(jrnn.apps.translate.TranslationTask task) throws Exception;
+  }
+
+  /** Runs {@code body} on {@code task}, its updates on the host twins when {@code onDevice}; returns the device models made. */
+  private static int trainedBy(boolean onDevice, jrnn.apps.translate.TranslationTask task, Run body) throws Exception {
+    List<OpsTranslation> made = new ArrayList<>();
+    if (onDevice) {
+      jrnn.frame.TrainingRun.distributeGradients(trainer -> {
+        OpsTranslation d = onHost(task.trained().network().config(), task.trained().parameters());
+        made.add(d);
+        return d;
+      });
+    }
+    try {
+      body.on(task);
+    } finally {
+      jrnn.frame.TrainingRun.distributeGradients(null);
+      made.forEach(OpsTranslation::close);
+    }
+    return made.size();
+  }
+
+  private static final java.io.PrintStream QUIET = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
+
+  /** A small translator of reversed symbol strings: 48 training pairs, 12 for validation, 3 epochs. */
+  private static jrnn.apps.translate.TranslationTask reversalTask() {
+    Rng rng = new Rng(7);
+    List<String> sources = new ArrayList<>();
+    List<String> targets = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      String[] words = new String[2 + rng.nextInt(4)];
+      for (int k = 0; k < words.length; k++) {
+        words[k] = String.valueOf("abcdefg".charAt(rng.nextInt(7)));
+      }
+      sources.add(String.join(" ", words));
+      java.util.Collections.reverse(Arrays.asList(words));
+      targets.add(String.join(" ", words));
+    }
+    jrnn.frame.Settings s = jrnn.apps.translate.TranslateSettings.SCHEMA.defaults().with(java.util.Map.of(
+        "bpe_merges", "0", "embedding", "6", "hidden", "5", "decoder_hidden", "7", "dropout", "0", "batch", "8",
+        "epochs", "3", "lr", "0.01", "label_smoothing", "0.1"));
+    return jrnn.apps.translate.TranslationTask.fromTexts(s, sources.subList(0, 48), targets.subList(0, 48),
+        sources.subList(48, 60), targets.subList(48, 60), QUIET);
+  }
+
+  @Test
+  void badPassesAreRefusedWithTheirReason() {
+    EncoderDecoderConfig config = CASES.get(0).config();
+    EncoderDecoder m = model(config, 3);
+    try (OpsTranslation gpu = onHost(config, m.parameters())) {
+      Pairs bad = new Pairs(config, new int[][] {{1, 11}}, new int[][] {{2}}, LossNormalization.PER_OUTPUT);
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> gpu.compute(bad, new Rng(1)));
+      assertEquals("OpsTranslation: source id 11 at 1 is outside the vocabulary [0, 11)", e.getMessage());
+      Pairs other = pairs(CASES.get(2).config(), new Rng(1), 2, 3, LossNormalization.PER_OUTPUT);
+      e = assertThrows(IllegalArgumentException.class, () -> gpu.compute(other, new Rng(1)));
+      assertTrue(e.getMessage().startsWith("OpsTranslation: a pass of "), e.getMessage());
+      assertThrows(UnsupportedOperationException.class, gpu::inference);
+    }
+  }
+
+  /** Errors planted in the attention's, the tanh's and the smoothing's twins make the agreement fail. */
+  @Test
+  void plantedErrorsFail() {
+    HostOps attentionGradientNotToTheEncoder = new HostOps() {
+      @Override
+      public void attentionBackward(boolean additive, Floats alpha, Floats hidden, Floats query, Floats v, int width,
+          Floats encoder, int steps, int batch, int encoderSize, Ints lengths, Floats dContext, Floats de,
+          Floats dEncoder, Floats gKeys, Floats dQuery) {
+        super.attentionBackward(additive, alpha, hidden, query, v, width, encoder, steps, batch, encoderSize, lengths,
+            dContext, de, floats(dEncoder.size(), "a gradient let go"), gKeys, dQuery);
+      }
+    };
+    HostOps smoothingLeftOut = new HostOps() {
+      @Override
+      public void smoothLabels(Floats dLogits, int rows, int classes, Ints targets, Ints valid, float eps) {}
+    };
+    HostOps tanhGradientLeftOut = new HostOps() {
+      @Override
+      public void tanhBackward(Floats d, Floats y, long n) {}
+    };
+    assertFails(attentionGradientNotToTheEncoder, CASES.get(0));
+    assertFails(smoothingLeftOut, CASES.get(1));
+    assertFails(tanhGradientLeftOut, CASES.get(2));
+  }
+
+  private static void assertFails(HostOps planted, Case c) {
+    agree(c, OpsTranslationTest::onHost);
+    assertThrows(AssertionFailedError.class, () -> agree(c, (config, params) -> new OpsTranslation(planted, config,
+        params, 1)), c.name() + ": the planted error is caught");
+  }
+}
