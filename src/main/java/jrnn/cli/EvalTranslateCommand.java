@@ -29,6 +29,9 @@ final class EvalTranslateCommand implements Callable<Integer> {
   @Mixin
   DecodeOptions decoding;
 
+  @Mixin
+  InferenceDevice device;
+
   @Override
   public Integer call() throws Exception {
     TranslationModel m = TranslationModel.load(model);
@@ -39,7 +42,8 @@ final class EvalTranslateCommand implements Callable<Integer> {
     m.unseenNote(src.toString(), sources).ifPresent(System.out::println);
     double alpha = decoding.lengthPenalty(m);
     long t0 = System.nanoTime();
-    List<String> hyps = m.translate(sources, k, alpha);
+    List<String> hyps = device.run(m.network(), () -> m.translate(sources, k, alpha),
+        passes -> m.translate(sources, k, alpha, passes));
     double seconds = (System.nanoTime() - t0) / 1e9;
     Bleu.Score score = Bleu.corpus(hyps, refs);
     System.out.printf(Locale.ROOT, "%,d sentences, %s, %.1f s (%.1f sentences/s)%n", sources.size(),

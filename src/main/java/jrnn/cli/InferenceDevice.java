@@ -4,12 +4,19 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import jrnn.device.Device;
 import jrnn.device.DeviceInference;
+import jrnn.device.DeviceTranslation;
 import jrnn.device.Gpu;
+import jrnn.models.EncoderDecoder;
 import jrnn.models.InferencePass;
 import jrnn.models.SequenceModel;
+import jrnn.models.TranslationInference;
 import picocli.CommandLine.Option;
 
-/** {@code --device} of the commands that run a trained language model: {@code eval lm}, {@code next}, {@code generate}. */
+/**
+ * {@code --device} of the commands that run a trained model: {@code eval lm}, {@code eval
+ * sentiment}, {@code eval speech}, {@code next}, {@code generate}, {@code translate}, {@code eval
+ * translate}.
+ */
 final class InferenceDevice {
 
   @Option(names = "--device", defaultValue = "cpu", description = "cpu, or gpu: the model's passes in the GPU backend,"
@@ -25,6 +32,16 @@ final class InferenceDevice {
       return onCpu.get();
     }
     try (DeviceInference passes = Gpu.backend().inference(model)) {
+      return onGpu.apply(passes);
+    }
+  }
+
+  /** As for a sequence model, an encoder-decoder's (a translator's) passes on the GPU. */
+  <T> T run(EncoderDecoder model, Supplier<T> onCpu, Function<TranslationInference, T> onGpu) {
+    if (Device.parse(device) == Device.CPU) {
+      return onCpu.get();
+    }
+    try (DeviceTranslation passes = Gpu.backend().inference(model)) {
       return onGpu.apply(passes);
     }
   }

@@ -30,8 +30,12 @@ final class TranslateCommand implements Callable<Integer> {
   Path input;
 
   @Option(names = "--attention-plot", paramLabel = "FILE.png",
-      description = "Draws the attention weights of the one input sentence as a heat map, subwords on the axes.")
+      description = "Draws the attention weights of the one input sentence as a heat map, subwords on the axes"
+          + " (on the CPU).")
   Path plot;
+
+  @Mixin
+  InferenceDevice device;
 
   @Override
   public Integer call() throws Exception {
@@ -55,7 +59,9 @@ final class TranslateCommand implements Callable<Integer> {
       System.err.printf(Locale.ROOT, "attention plot: %s%n", plot);
       return 0;
     }
-    for (String t : m.translate(lines, k, decoding.lengthPenalty(m))) {
+    double alpha = decoding.lengthPenalty(m);
+    for (String t : device.run(m.network(), () -> m.translate(lines, k, alpha),
+        passes -> m.translate(lines, k, alpha, passes))) {
       out.write(t);
       out.newLine();
     }

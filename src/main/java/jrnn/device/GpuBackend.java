@@ -68,6 +68,12 @@ public interface GpuBackend {
   DeviceInference inference(SequenceModel model);
 
   /**
+   * An encoder-decoder's passes without dropout on the GPU (a translator's loss and decoding),
+   * its parameters copied there now. The caller closes it.
+   */
+  DeviceTranslation inference(EncoderDecoder model);
+
+  /**
    * The rate of an fp32 matrix product n x n x n on the GPU (GFLOP/s, the median of a few), the
    * reference the GPU bench reports its efficiency against, as the CPU bench uses OpenBLAS's.
    */

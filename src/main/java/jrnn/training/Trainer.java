@@ -304,6 +304,15 @@ public final class Trainer {
   }
 
   /**
+   * The device that makes this trainer's updates and holds the current parameters, or null: for a
+   * task that measures there through an interface the device also has (a translator's
+   * {@code TranslationInference}).
+   */
+  public DeviceUpdates deviceUpdates() {
+    return batchGradients instanceof DeviceUpdates device ? device : null;
+  }
+
+  /**
    * The loss of this trainer's model on a stream, state carried across windows, no dropout: where
    * the parameters are, on the device that updates them or here ({@link #evaluateStream}).
    */

@@ -127,9 +127,12 @@ class CommandLineTest {
     assertTrue(bad.err().contains("unknown device 'tpu'; expected cpu or gpu"), bad.err());
   }
 
-  /** eval lm, eval sentiment, next and generate take --device too: without the GPU module, each says so. */
+  /**
+   * eval lm, eval sentiment, next, generate, translate and eval translate take --device too:
+   * without the GPU module, each says so.
+   */
   @Test
-  void aLanguageModelsCommandsOnTheGpuWithoutItsModuleSaySo() throws Exception {
+  void trainedModelsCommandsOnTheGpuWithoutItsModuleSaySo() throws Exception {
     java.nio.file.Path model = dir.resolve("lm.jrnn");
     jrnn.apps.lm.LanguageModel.create(jrnn.apps.lm.LmSettings.SCHEMA.defaults().with(java.util.Map.of("level", "char",
         "vocab_cap", "0", "embedding", "4", "hidden", "4", "layers", "1")),
@@ -145,9 +148,20 @@ class CommandLineTest {
         .save(classifier);
     java.nio.file.Path sentences = dir.resolve("sentences.txt");
     java.nio.file.Files.writeString(sentences, "1 good film\n0 bad film\n");
+    java.nio.file.Path translator = dir.resolve("translator.jrnn");
+    java.nio.file.Path source = dir.resolve("source.txt");
+    java.nio.file.Path reference = dir.resolve("reference.txt");
+    java.nio.file.Files.writeString(source, "a b c\nc a\n");
+    java.nio.file.Files.writeString(reference, "c b a\na c\n");
+    jrnn.apps.translate.TranslationModel.create(jrnn.apps.translate.TranslateSettings.SCHEMA.defaults().with(
+        java.util.Map.of("bpe_merges", "0", "embedding", "4", "hidden", "4", "decoder_hidden", "4")),
+        List.of("a b c", "c a"), List.of("c b a", "a c")).save(translator);
     for (String[] args : new String[][] {{"eval", "lm", "--model", m, "--data", text.toString()},
         {"next", "--model", m, "ab"}, {"generate", "--model", m, "--prime", "ab", "--length", "3"},
-        {"eval", "sentiment", "--model", classifier.toString(), "--data", sentences.toString()}}) {
+        {"eval", "sentiment", "--model", classifier.toString(), "--data", sentences.toString()},
+        {"translate", "--model", translator.toString(), "--input", source.toString()},
+        {"eval", "translate", "--model", translator.toString(), "--src", source.toString(), "--ref",
+            reference.toString()}}) {
       String[] gpu = java.util.stream.Stream.concat(java.util.Arrays.stream(args), java.util.stream.Stream.of("--device",
           "gpu")).toArray(String[]::new);
       Run r = run(gpu);

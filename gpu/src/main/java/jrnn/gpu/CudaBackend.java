@@ -11,6 +11,7 @@ import java.util.Locale;
 import jrnn.device.DeviceInference;
 import jrnn.device.DeviceRecurrentStack;
 import jrnn.device.DeviceTraining;
+import jrnn.device.DeviceTranslation;
 import jrnn.device.GpuBackend;
 import jrnn.layers.RecurrentConfig;
 import jrnn.models.EncoderDecoder;
@@ -144,6 +145,18 @@ public final class CudaBackend implements GpuBackend {
   @Override
   public synchronized DeviceTraining gradients(EncoderDecoder model, TrainingConfig training) {
     return new OpsTranslation(ops(), model.config(), model.parameters(), dropoutSeeds++ << 32);
+  }
+
+  @Override
+  public synchronized DeviceTranslation inference(EncoderDecoder model) {
+    OpsTranslation passes = new OpsTranslation(ops(), model.config(), model.parameters(), dropoutSeeds++ << 32);
+    try {
+      passes.refresh();
+    } catch (RuntimeException e) {
+      passes.close();
+      throw e;
+    }
+    return passes;
   }
 
   /** The model's recurrent stack on the GPU: cuDNN's where it can, else jrnn's own. */

@@ -615,6 +615,19 @@ final class FusedCellStack implements OpsStack {
     return outputs[config.layers() - 1];
   }
 
+  /** Copies the states after step t of a decoder's run into h and c ([layers, B, H]; c for an LSTM, else null). */
+  void stateAfter(int t, Ops.Floats h, Ops.Floats c) {
+    requireStep(t);
+    long n = (long) batch * hidden;
+    for (int l = 0; l < config.layers(); l++) {
+      Unit u = units[l][0];
+      ops.copy(ops.slice(h, l * n, n), u.stateSlot(u.h, t + 1), n);
+      if (u.c != null) {
+        ops.copy(ops.slice(c, l * n, n), u.stateSlot(u.c, t + 1), n);
+      }
+    }
+  }
+
   /** Starts the backward pass of the steps of the last {@link #beginSteps} (no final states' gradients). */
   void beginBackwardSteps() {
     ops.zero(grads, range.count());

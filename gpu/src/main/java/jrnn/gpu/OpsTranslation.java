@@ -17,8 +17,11 @@ import static jrnn.models.EncoderDecoderConfig.OUTPUT_WEIGHT;
 import static jrnn.models.EncoderDecoderConfig.SOURCE_EMBEDDING;
 import static jrnn.models.EncoderDecoderConfig.TARGET_EMBEDDING;
 
+import java.util.Arrays;
 import jrnn.data.Batch;
+import jrnn.decode.BeamSearch;
 import jrnn.device.DeviceTraining;
+import jrnn.device.DeviceTranslation;
 import jrnn.layers.Attention;
 import jrnn.layers.RecurrentConfig;
 import jrnn.layers.RecurrentState;
@@ -64,7 +67,7 @@ import jrnn.util.Rng;
  * decoded by beam search, the teacher-forced loss) runs on the host, on the parameters the trainer
  * brings back first.
  */
-final class OpsTranslation implements DeviceTraining {
+final class OpsTranslation implements DeviceTraining, DeviceTranslation {
   private final Ops ops;
   private final EncoderDecoderConfig config;
   private final Parameters params;
@@ -276,7 +279,7 @@ final class OpsTranslation implements DeviceTraining {
       throw new IllegalArgumentException("OpsTranslation: a pass of " + examples.config() + " for a device model of "
           + config);
     }
-    LossStats loss = forward(examples.batch(), rng);
+    LossStats loss = forward(examples.batch(), rng, true);
     backward(examples.normalization());
     if (gradientsToHost) {
       Tensor g = Tensor.zeros((int) count);
@@ -289,8 +292,11 @@ final class OpsTranslation implements DeviceTraining {
     return loss;
   }
 
-  /** The teacher-forced training forward pass of {@code b} (SPEC 6.3), dropout drawn from a seed of {@code rng}. */
-  private LossStats forward(EncoderDecoder.Batch b, Rng rng) {
+  /**
+   * The teacher-forced forward pass of {@code b} (SPEC 6.3); in training, dropout drawn from a
+   * seed of {@code rng} and the smoothed loss's gradient at the logits for {@link #backward}.
+   */
+  private LossStats forward(EncoderDecoder.Batch b, Rng rng, boolean training) {
     validate(b);
     int size = b.size();
     int sourceSteps = b.sourceSteps();
@@ -308,14 +314,11 @@ final class OpsTranslation implements DeviceTraining {
           : new Buffers(Math.max(size, kept.batch), Math.max(sourceRows, kept.sourceRows),
               Math.max(targetRows, kept.targetRows), Math.max(attentionRows, kept.attentionRows));
     }
-    if (!resident) {
-      ops.upload(weights, params.values(), count);
-      resident = true;
-    }
+    requireResident();
     Buffers u = buffers;
-    batch = b;
+    batch = training ? b : null;
     float p = (float) config.dropout();
-    dropping = p > 0;
+    dropping = training && p > 0;
     long seed = dropping ? (long) (rng.nextDouble() * 0x1.0p53) : 0;
     int[] valid = new int[targetRows];
     targetCount = 0;
@@ -336,13 +339,13 @@ final class OpsTranslation implements DeviceTraining {
       ops.multiply(u.sourceEmbedded, u.sourceMask, (long) sourceRows * emb);
       encoder.seedDropout(seed + 3);
     }
-    encoded = encoder.forward(u.sourceEmbedded, sourceSteps, size, b.sourceLengths(), null, null, true);
+    encoded = encoder.forward(u.sourceEmbedded, sourceSteps, size, b.sourceLengths(), null, null, training);
     if (additive) {
       ops.gemm(false, true, sourceRows, attentionWidth, encOut, 1f, encoded, encOut, value(ATTENTION_KEY), encOut, 0f,
           u.keys, attentionWidth);
       ops.zero(u.gKeys, (long) sourceRows * attentionWidth);
     }
-    bridge(size);
+    bridge(size, u.bridgeInput, u.bridgeH, u.bridgeC, u.h0, u.c0);
 
     // The target's embeddings, then the decoder a step at a time, with attention and h~.
     ops.gatherRows(value(TARGET_EMBEDDING), emb, u.targetInputs, targetRows, u.targetEmbedded);
@@ -375,7 +378,7 @@ final class OpsTranslation implements DeviceTraining {
     ops.gemm(false, true, targetRows, vocab, hid, 1f, out, hid, outWeight, hid, 0f, u.logits, vocab);
     ops.addToRows(u.logits, targetRows, vocab, value(OUTPUT_BIAS));
     ops.softmaxCrossEntropy(u.logits, targetRows, vocab, u.targets, u.valid, u.loss, u.correct, u.dLogits);
-    if (config.labelSmoothing() > 0) {
+    if (training && config.labelSmoothing() > 0) {
       ops.smoothLabels(u.dLogits, targetRows, vocab, u.targets, u.valid, (float) config.labelSmoothing());
     }
     Tensor loss = Tensor.zeros(targetRows);
@@ -392,28 +395,27 @@ final class OpsTranslation implements DeviceTraining {
   }
 
   /**
-   * s_0 (and c_0) = tanh(W_b [h^fwd_S; h^bwd_1] + b_b) from the top encoder layer's final states,
-   * laid out as the decoder's initial states [layers, B, H].
+   * s_0 (and c_0) = tanh(W_b [h^fwd_S; h^bwd_1] + b_b) from the top encoder layer's final states
+   * (its input kept in {@code input}, its outputs in {@code outH} and {@code outC}), laid out as
+   * the decoder's initial states h0, c0 [layers, B, H].
    */
-  private void bridge(int size) {
-    Buffers u = buffers;
+  private void bridge(int size, Ops.Floats input, Ops.Floats outH, Ops.Floats outC, Ops.Floats h0, Ops.Floats c0) {
     RecurrentConfig ec = config.encoder();
     int he = config.encoderHidden();
     int topSlot = (ec.layers() - 1) * ec.directions();
     for (int d = 0; d < ec.directions(); d++) {
-      ops.copyRows(ops.slice(u.bridgeInput, (long) d * he, (long) size * bridgeIn - (long) d * he), bridgeIn,
+      ops.copyRows(ops.slice(input, (long) d * he, (long) size * bridgeIn - (long) d * he), bridgeIn,
           rows(encoder.finalH(), (long) (topSlot + d) * size, size, he), he, size, he);
     }
-    bridgeLayer(size, BRIDGE_H_WEIGHT, BRIDGE_H_BIAS, u.bridgeH, u.h0);
+    bridgeLayer(size, input, BRIDGE_H_WEIGHT, BRIDGE_H_BIAS, outH, h0);
     if (config.cell().hasCellState()) {
-      bridgeLayer(size, BRIDGE_C_WEIGHT, BRIDGE_C_BIAS, u.bridgeC, u.c0);
+      bridgeLayer(size, input, BRIDGE_C_WEIGHT, BRIDGE_C_BIAS, outC, c0);
     }
   }
 
-  private void bridgeLayer(int size, String weight, String bias, Ops.Floats out, Ops.Floats state) {
+  private void bridgeLayer(int size, Ops.Floats input, String weight, String bias, Ops.Floats out, Ops.Floats state) {
     int width = layers * hid;
-    ops.gemm(false, true, size, width, bridgeIn, 1f, buffers.bridgeInput, bridgeIn, value(weight), bridgeIn, 0f, out,
-        width);
+    ops.gemm(false, true, size, width, bridgeIn, 1f, input, bridgeIn, value(weight), bridgeIn, 0f, out, width);
     ops.addToRows(out, size, width, value(bias));
     ops.tanh(out, (long) size * width);
     for (int l = 0; l < layers; l++) {
@@ -444,12 +446,16 @@ final class OpsTranslation implements DeviceTraining {
       ops.attentionForward(false, null, projected, null, encOut, encoded, sourceSteps, size, encOut, u.sourceLengths,
           null, alpha, context);
     }
-    Ops.Floats a = rows(u.attentional, (long) t * size, size, hid);
+    combine(size, context, query, rows(u.attentional, (long) t * size, size, hid));
+  }
+
+  /** h~ = tanh(W_c [c; s] + b_c) for B rows, as the products with W_c's two blocks of columns. */
+  private void combine(int size, Ops.Floats context, Ops.Floats query, Ops.Floats out) {
     Ops.Floats w = value(COMBINE_WEIGHT);
-    ops.gemm(false, true, size, hid, encOut, 1f, context, encOut, w, combined, 0f, a, hid);
-    ops.gemm(false, true, size, hid, hid, 1f, query, hid, columns(w, encOut), combined, 1f, a, hid);
-    ops.addToRows(a, size, hid, value(COMBINE_BIAS));
-    ops.tanh(a, (long) size * hid);
+    ops.gemm(false, true, size, hid, encOut, 1f, context, encOut, w, combined, 0f, out, hid);
+    ops.gemm(false, true, size, hid, hid, 1f, query, hid, columns(w, encOut), combined, 1f, out, hid);
+    ops.addToRows(out, size, hid, value(COMBINE_BIAS));
+    ops.tanh(out, (long) size * hid);
   }
 
   /** The columns of a row-major matrix from column {@code col} on (its rows' stride unchanged). */
@@ -647,6 +653,31 @@ final class OpsTranslation implements DeviceTraining {
     updates.stateToHost(optimizer);
   }
 
+  private void requireResident() {
+    if (!resident) {
+      ops.upload(weights, params.values(), count);
+      resident = true;
+    }
+  }
+
+  @Override
+  public void refresh() {
+    ops.upload(weights, params.values(), count);
+    resident = true;
+  }
+
+  /** The teacher-forced loss of {@code batch} on the device's parameters, no dropout; gradients untouched. */
+  @Override
+  public LossStats loss(EncoderDecoder.Batch batch) {
+    return forward(batch, null, false);
+  }
+
+  @Override
+  public BeamSearch.StepModel search(int[][] sources) {
+    requireResident();
+    return new Search(sources);
+  }
+
   @Override
   public void fromHost(Optimizer optimizer) {
     ops.upload(weights, params.values(), count);
@@ -661,10 +692,344 @@ final class OpsTranslation implements DeviceTraining {
         + " back with Trainer.parametersToHost");
   }
 
+  /**
+   * A search's view of the decoder on the device (as the CPU's {@code EncoderDecoder.step}): the
+   * sources encoded once, their states and (additive) keys gathered for the rows of hypotheses;
+   * per step the previous words' embeddings, one step of every decoder layer from the rows'
+   * states, attention, h~ and the logits, whose log-softmax the host takes as the CPU does. Rows
+   * are reordered by gathering their states on the device.
+   */
+  private final class Search implements BeamSearch.StepModel {
+    private final int sentences;
+    private final int sourceSteps;
+    private final int[] lengths;
+    private final Ops.Floats states;
+    private final Encoding sources;
+    private int[] sentenceOfRow;
+    private int rows;
+
+    Search(int[][] sourceIds) {
+      sentences = sourceIds.length;
+      if (sentences == 0) {
+        throw new IllegalArgumentException("OpsTranslation.search: no sources");
+      }
+      lengths = new int[sentences];
+      int longest = 0;
+      for (int i = 0; i < sentences; i++) {
+        if (sourceIds[i].length == 0) {
+          throw new IllegalArgumentException("OpsTranslation.search: source " + i + " is empty");
+        }
+        lengths[i] = sourceIds[i].length;
+        longest = Math.max(longest, lengths[i]);
+      }
+      sourceSteps = longest;
+      int sourceRows = sourceSteps * sentences;
+      int[] ids = new int[sourceRows];
+      for (int i = 0; i < sentences; i++) {
+        for (int k = 0; k < sourceSteps; k++) {
+          ids[k * sentences + i] = sourceIds[i][Math.min(k, lengths[i] - 1)];
+        }
+      }
+      requireIds("source", ids, sourceRows, config.sourceVocab());
+      sources = encoding(sourceRows, sentences);
+      ops.upload(sources.sourceIds, ids);
+      ops.gatherRows(value(SOURCE_EMBEDDING), emb, sources.sourceIds, sourceRows, sources.sourceEmbedded);
+      states = encoder.forward(sources.sourceEmbedded, sourceSteps, sentences, lengths, null, null, false);
+      if (additive) {
+        ops.gemm(false, true, sourceRows, attentionWidth, encOut, 1f, states, encOut, value(ATTENTION_KEY), encOut, 0f,
+            sources.keys, attentionWidth);
+      }
+      bridge(sentences, sources.bridgeInput, sources.bridgeH, sources.bridgeC, sources.startH, sources.startC);
+    }
+
+    @Override
+    public int vocabulary() {
+      return vocab;
+    }
+
+    @Override
+    public void begin(int[] sentenceOfRow) {
+      int count = sentenceOfRow.length;
+      int[] ids = new int[layers * count];
+      for (int r = 0; r < count; r++) {
+        if (sentenceOfRow[r] < 0 || sentenceOfRow[r] >= sentences) {
+          throw new IllegalArgumentException("OpsTranslation.search: sentence " + sentenceOfRow[r] + " of " + sentences);
+        }
+        for (int l = 0; l < layers; l++) {
+          ids[l * count + r] = l * sentences + sentenceOfRow[r];
+        }
+      }
+      Rows next = spareRows(count);
+      ops.upload(next.gather(), ids);
+      ops.gatherRows(sources.startH, hid, next.gather(), layers * count, next.h());
+      if (next.c() != null) {
+        ops.gatherRows(sources.startC, hid, next.gather(), layers * count, next.c());
+      }
+      ops.zero(next.attentional(), (long) count * hid);
+      swapRows();
+      this.sentenceOfRow = sentenceOfRow.clone();
+      rows = count;
+      attach();
+    }
+
+    /** The rows' encoder states, keys and lengths, gathered from their sentences'. */
+    private void attach() {
+      int[] ids = new int[sourceSteps * rows];
+      int[] rowLengths = new int[rows];
+      for (int r = 0; r < rows; r++) {
+        rowLengths[r] = lengths[sentenceOfRow[r]];
+        for (int k = 0; k < sourceSteps; k++) {
+          ids[k * rows + r] = k * sentences + sentenceOfRow[r];
+        }
+      }
+      Stepping d = stepping((long) sourceSteps * rows, rows);
+      ops.upload(d.rowIds, ids);
+      ops.upload(d.rowLengths, rowLengths);
+      ops.gatherRows(states, encOut, d.rowIds, sourceSteps * rows, d.rowStates);
+      if (additive) {
+        ops.gatherRows(sources.keys, attentionWidth, d.rowIds, sourceSteps * rows, d.rowKeys);
+      }
+    }
+
+    @Override
+    public void step(int[] previous, Tensor logProbs) {
+      if (sentenceOfRow == null || previous.length != rows) {
+        throw new IllegalArgumentException("OpsTranslation.search: " + previous.length + " previous words for "
+            + rows + " rows (begin first)");
+      }
+      requireIds("previous word", previous, rows, vocab);
+      Stepping d = stepping;
+      Rows now = rowsNow;
+      int xw = config.decoderInputSize();
+      ops.upload(d.previous, previous);
+      ops.gatherRows(value(TARGET_EMBEDDING), emb, d.previous, rows, d.embedded);
+      ops.copyRows(d.input, xw, d.embedded, emb, rows, emb);
+      if (config.inputFeeding()) {
+        ops.copyRows(columns(d.input, emb), xw, now.attentional(), hid, rows, hid);
+      }
+      decoder.beginSteps(d.input, 1, rows, now.h(), now.c());
+      decoder.step(0);
+      Ops.Floats query = rows(decoder.top(), 0, rows, hid);
+      if (additive) {
+        ops.gemm(false, true, rows, attentionWidth, hid, 1f, query, hid, value(ATTENTION_QUERY), hid, 0f, d.query,
+            attentionWidth);
+        ops.addToRows(d.query, rows, attentionWidth, value(ATTENTION_BIAS));
+        ops.attentionForward(true, d.rowKeys, d.query, value(ATTENTION_VECTOR), attentionWidth, d.rowStates,
+            sourceSteps, rows, encOut, d.rowLengths, d.hidden, d.alpha, d.context);
+      } else {
+        ops.gemm(false, false, rows, encOut, hid, 1f, query, hid, value(ATTENTION_KEY), encOut, 0f, d.query, encOut);
+        ops.attentionForward(false, null, d.query, null, encOut, d.rowStates, sourceSteps, rows, encOut, d.rowLengths,
+            null, d.alpha, d.context);
+      }
+      combine(rows, d.context, query, now.attentional());
+      Ops.Floats outWeight = value(config.tied() ? TARGET_EMBEDDING : OUTPUT_WEIGHT);
+      ops.gemm(false, true, rows, vocab, hid, 1f, now.attentional(), hid, outWeight, hid, 0f, d.logits, vocab);
+      ops.addToRows(d.logits, rows, vocab, value(OUTPUT_BIAS));
+      decoder.stateAfter(0, now.h(), now.c());
+      ops.download(logProbs, d.logits, (long) rows * vocab);
+      // The log-softmax, as the CPU's step takes it.
+      for (int r = 0; r < rows; r++) {
+        int o = r * vocab;
+        float max = Float.NEGATIVE_INFINITY;
+        for (int k = 0; k < vocab; k++) {
+          max = Math.max(max, logProbs.get(o + k));
+        }
+        double sum = 0;
+        for (int k = 0; k < vocab; k++) {
+          sum += Math.exp(logProbs.get(o + k) - max);
+        }
+        float logZ = (float) (Math.log(sum) + max);
+        for (int k = 0; k < vocab; k++) {
+          logProbs.set(o + k, logProbs.get(o + k) - logZ);
+        }
+      }
+    }
+
+    @Override
+    public void select(int[] from) {
+      int kept = from.length;
+      int[] sentence = new int[kept];
+      int[] ids = new int[layers * kept];
+      for (int r = 0; r < kept; r++) {
+        if (from[r] < 0 || from[r] >= rows) {
+          throw new IllegalArgumentException("OpsTranslation.search: row " + from[r] + " of " + rows);
+        }
+        sentence[r] = sentenceOfRow[from[r]];
+        for (int l = 0; l < layers; l++) {
+          ids[l * kept + r] = l * rows + from[r];
+        }
+      }
+      Rows now = rowsNow;
+      Rows next = spareRows(kept);
+      ops.upload(next.gather(), ids);
+      ops.gatherRows(now.h(), hid, next.gather(), layers * kept, next.h());
+      if (now.c() != null) {
+        ops.gatherRows(now.c(), hid, next.gather(), layers * kept, next.c());
+      }
+      // h~'s rows are gathered by the first layer's ids.
+      ops.gatherRows(now.attentional(), hid, next.gather(), kept, next.attentional());
+      swapRows();
+      boolean moved = kept != rows || !Arrays.equals(sentence, sentenceOfRow);
+      rows = kept;
+      sentenceOfRow = sentence;
+      if (moved) {
+        attach();
+      }
+    }
+  }
+
+  /** A search's rows' states: h, c [layers, R, H], h~ [R, H], and the ids that gathered them, for up to {@code capacity} rows. */
+  private record Rows(int capacity, Ops.Floats h, Ops.Floats c, Ops.Floats attentional, Ops.Ints gather) {
+    void free(Ops ops) {
+      ops.free(h);
+      ops.free(c);
+      ops.free(attentional);
+      ops.free(gather);
+    }
+  }
+
+  /** The rows' states a search reads, and the set a reorder writes next (never the one it reads). */
+  private Rows rowsNow;
+  private Rows rowsSpare;
+
+  /** The spare set of rows' states, with room for {@code count} rows. */
+  private Rows spareRows(int count) {
+    if (rowsSpare == null || rowsSpare.capacity() < count) {
+      if (rowsSpare != null) {
+        rowsSpare.free(ops);
+      }
+      int capacity = Math.max(count, rowsNow == null ? 0 : rowsNow.capacity());
+      long states = (long) layers * capacity * hid;
+      rowsSpare = new Rows(capacity, ops.floats(states, "a search's states h"), config.cell().hasCellState()
+          ? ops.floats(states, "a search's states c") : null, ops.floats((long) capacity * hid,
+          "a search's attentional vectors"), ops.ints(layers * capacity, "a search's row ids"));
+    }
+    return rowsSpare;
+  }
+
+  /** Makes the spare set the one read. */
+  private Rows swapRows() {
+    Rows read = rowsSpare;
+    rowsSpare = rowsNow;
+    rowsNow = read;
+    return read;
+  }
+
+  /** A search's buffers for its sources: S*N rows of N sentences, grown to the largest seen. */
+  private final class Encoding {
+    final int sourceRows;
+    final int sentences;
+    final Ops.Ints sourceIds;
+    final Ops.Floats sourceEmbedded;
+    final Ops.Floats keys;
+    final Ops.Floats bridgeInput;
+    final Ops.Floats bridgeH;
+    final Ops.Floats bridgeC;
+    final Ops.Floats startH;
+    final Ops.Floats startC;
+
+    Encoding(int sourceRows, int sentences) {
+      this.sourceRows = sourceRows;
+      this.sentences = sentences;
+      sourceIds = ops.ints(sourceRows, "a search's source ids");
+      sourceEmbedded = ops.floats((long) sourceRows * emb, "a search's source embeddings");
+      keys = additive ? ops.floats((long) sourceRows * attentionWidth, "a search's keys") : null;
+      bridgeInput = ops.floats((long) sentences * bridgeIn, "a search's bridge input");
+      bridgeH = ops.floats((long) sentences * layers * hid, "a search's bridge output");
+      bridgeC = ops.floats((long) sentences * layers * hid, "a search's bridge output");
+      startH = ops.floats((long) layers * sentences * hid, "a search's first states");
+      startC = ops.floats((long) layers * sentences * hid, "a search's first states");
+    }
+
+    void free() {
+      for (Object b : new Object[] {sourceIds, sourceEmbedded, keys, bridgeInput, bridgeH, bridgeC, startH, startC}) {
+        ops.free(b);
+      }
+    }
+  }
+
+  /** A search's buffers for R rows reading S source steps each, grown to the largest seen. */
+  private final class Stepping {
+    final long rowSourceRows;
+    final int rows;
+    final Ops.Ints rowIds;
+    final Ops.Ints rowLengths;
+    final Ops.Floats rowStates;
+    final Ops.Floats rowKeys;
+    final Ops.Ints previous;
+    final Ops.Floats embedded;
+    final Ops.Floats input;
+    final Ops.Floats query;
+    final Ops.Floats hidden;
+    final Ops.Floats alpha;
+    final Ops.Floats context;
+    final Ops.Floats logits;
+
+    Stepping(long rowSourceRows, int rows) {
+      this.rowSourceRows = rowSourceRows;
+      this.rows = rows;
+      rowIds = ops.ints((int) rowSourceRows, "a search's rows' source rows");
+      rowLengths = ops.ints(rows, "a search's rows' source lengths");
+      rowStates = ops.floats(rowSourceRows * encOut, "a search's rows' encoder states");
+      rowKeys = additive ? ops.floats(rowSourceRows * attentionWidth, "a search's rows' keys") : null;
+      previous = ops.ints(rows, "a search's previous words");
+      embedded = ops.floats((long) rows * emb, "a search's previous words' embeddings");
+      input = ops.floats((long) rows * config.decoderInputSize(), "a search's decoder input");
+      query = ops.floats((long) rows * attentionWidth, "a search's queries");
+      hidden = additive ? ops.floats(rowSourceRows * attentionWidth, "a search's attention hidden units") : null;
+      alpha = ops.floats(rowSourceRows, "a search's attention weights");
+      context = ops.floats((long) rows * encOut, "a search's contexts");
+      logits = ops.floats((long) rows * vocab, "a search's logits");
+    }
+
+    void free() {
+      for (Object b : new Object[] {rowIds, rowLengths, rowStates, rowKeys, previous, embedded, input, query, hidden,
+          alpha, context, logits}) {
+        ops.free(b);
+      }
+    }
+  }
+
+  private Encoding encoding;
+  private Stepping stepping;
+
+  private Encoding encoding(int sourceRows, int sentences) {
+    if (encoding == null || encoding.sourceRows < sourceRows || encoding.sentences < sentences) {
+      int s = Math.max(sourceRows, encoding == null ? 0 : encoding.sourceRows);
+      int n = Math.max(sentences, encoding == null ? 0 : encoding.sentences);
+      if (encoding != null) {
+        encoding.free();
+      }
+      encoding = new Encoding(s, n);
+    }
+    return encoding;
+  }
+
+  private Stepping stepping(long rowSourceRows, int rows) {
+    if (stepping == null || stepping.rowSourceRows < rowSourceRows || stepping.rows < rows) {
+      long s = Math.max(rowSourceRows, stepping == null ? 0 : stepping.rowSourceRows);
+      int r = Math.max(rows, stepping == null ? 0 : stepping.rows);
+      if (stepping != null) {
+        stepping.free();
+      }
+      stepping = new Stepping(s, r);
+    }
+    return stepping;
+  }
+
   @Override
   public void close() {
     if (buffers != null) {
       buffers.free();
+    }
+    for (Object part : new Object[] {encoding, stepping, rowsNow, rowsSpare}) {
+      if (part instanceof Encoding e) {
+        e.free();
+      } else if (part instanceof Stepping st) {
+        st.free();
+      } else if (part instanceof Rows r) {
+        r.free(ops);
+      }
     }
     updates.close();
     encoder.close();

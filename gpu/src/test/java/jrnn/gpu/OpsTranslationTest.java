@@ -351,6 +351,102 @@ class OpsTranslationTest {
         sources.subList(48, 60), targets.subList(48, 60), QUIET);
   }
 
+  /**
+   * The device's passes without dropout are the CPU model's: the teacher-forced loss, and a
+   * search's log-probabilities step by step through rows begun, reordered, repeated and
+   * dropped (their states gathered on the device), and greedy and beam decoding end to end.
+   */
+  @TestFactory
+  List<DynamicTest> onTheHostTwinsDecodingIsTheCpuModels() {
+    return decodingTests(OpsTranslationTest::onHost);
+  }
+
+  @TestFactory
+  List<DynamicTest> onTheGpuDecodingIsTheCpuModels() {
+    return GpuTests.onGpu("an encoder-decoder's decoding on the GPU", () -> decodingTests((config, params) ->
+        (OpsTranslation) GpuTests.backendOrSkip().inference(new EncoderDecoder(config, params,
+            jrnn.kernels.Kernels.best()))));
+  }
+
+  private static List<DynamicTest> decodingTests(Maker device) {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (Case c : CASES) {
+      tests.add(DynamicTest.dynamicTest(c.name(), () -> sameDecoding(c, device)));
+    }
+    return tests;
+  }
+
+  static void sameDecoding(Case c, Maker device) {
+    EncoderDecoderConfig config = c.config();
+    EncoderDecoder cpu = model(config, 3);
+    Rng rng = new Rng(6);
+    try (OpsTranslation gpu = device.make(config, cpu.parameters())) {
+      gpu.refresh();
+      for (int round = 0; round < 2; round++) {
+        Pairs pass = pairs(config, rng, 3 + round, 5, c.norm());
+        LossStats expected = cpu.loss(pass.batch());
+        LossStats actual = gpu.loss(pass.batch());
+        assertEquals(expected.sum(), actual.sum(), TOL * (1 + Math.abs(expected.sum())), c.name() + " loss");
+        assertEquals(expected.count(), actual.count(), c.name() + " count");
+        int[][] sources = pass.sources();
+        jrnn.decode.BeamSearch.StepModel a = cpu.search(sources);
+        jrnn.decode.BeamSearch.StepModel b = gpu.search(sources);
+        int n = sources.length;
+        int[] rows = new int[n];
+        for (int i = 0; i < n; i++) {
+          rows[i] = n - 1 - i;
+        }
+        a.begin(rows);
+        b.begin(rows);
+        int[] previous = new int[n];
+        java.util.Arrays.fill(previous, 0);
+        sameStep(a, b, previous, c.name() + " step 1");
+        // Beams: rows repeated and reordered (more rows than before), then some dropped.
+        int[][] selections = {{0, 0, 1, 2, 2, 1, n - 1}, {6, 2, 3}, {1, 1, 0, 2}};
+        for (int k = 0; k < selections.length; k++) {
+          a.select(selections[k]);
+          b.select(selections[k]);
+          int[] words = new int[selections[k].length];
+          for (int r = 0; r < words.length; r++) {
+            words[r] = 2 + rng.nextInt(config.targetVocab() - 2);
+          }
+          sameStep(a, b, words, c.name() + " step " + (k + 2));
+        }
+        int[] maxLength = new int[n];
+        java.util.Arrays.fill(maxLength, 8);
+        int[][] greedyCpu = jrnn.decode.BeamSearch.greedy(cpu.search(sources), n, 0, 1, maxLength);
+        int[][] greedyGpu = jrnn.decode.BeamSearch.greedy(gpu.search(sources), n, 0, 1, maxLength);
+        for (int i = 0; i < n; i++) {
+          org.junit.jupiter.api.Assertions.assertArrayEquals(greedyCpu[i], greedyGpu[i], c.name() + " greedy " + i);
+        }
+        jrnn.decode.BeamSearch.Hypothesis[] beamCpu = jrnn.decode.BeamSearch.search(cpu.search(sources), n, 0, 1, 3,
+            maxLength, 1.0);
+        jrnn.decode.BeamSearch.Hypothesis[] beamGpu = jrnn.decode.BeamSearch.search(gpu.search(sources), n, 0, 1, 3,
+            maxLength, 1.0);
+        for (int i = 0; i < n; i++) {
+          org.junit.jupiter.api.Assertions.assertArrayEquals(beamCpu[i].words(), beamGpu[i].words(),
+              c.name() + " beam " + i);
+          assertEquals(beamCpu[i].logProb(), beamGpu[i].logProb(), 1e-4 * (1 + Math.abs(beamCpu[i].logProb())),
+              c.name() + " beam's log-probability " + i);
+        }
+      }
+    }
+  }
+
+  private static void sameStep(jrnn.decode.BeamSearch.StepModel cpu, jrnn.decode.BeamSearch.StepModel device,
+      int[] previous, String at) {
+    Tensor expected = Tensor.zeros(previous.length, cpu.vocabulary());
+    Tensor actual = Tensor.zeros(previous.length, cpu.vocabulary());
+    cpu.step(previous, expected);
+    device.step(previous, actual);
+    double spread = 0;
+    for (int i = 0; i < expected.size(); i++) {
+      assertEquals(expected.get(i), actual.get(i), TOL * (1 + Math.abs(expected.get(i))), at + " log p[" + i + "]");
+      spread = Math.max(spread, Math.abs(expected.get(i) - expected.get(i % cpu.vocabulary())));
+    }
+    assertTrue(previous.length == 1 || spread > 1e-3, at + ": rows that differ");
+  }
+
   @Test
   void badPassesAreRefusedWithTheirReason() {
     EncoderDecoderConfig config = CASES.get(0).config();

@@ -22,6 +22,7 @@ import jrnn.layers.Attention;
 import jrnn.models.EncoderDecoder;
 import jrnn.models.Workspaces;
 import jrnn.models.EncoderDecoderConfig;
+import jrnn.models.TranslationInference;
 import jrnn.params.Parameters;
 import jrnn.tensor.Tensor;
 import jrnn.util.Rng;
@@ -289,6 +290,15 @@ public final class TranslationModel implements TrainedModel {
 
   /** As {@link #translate(List, int)}, beam search ranking by log-probability / length^{@code lengthPenalty}. */
   public List<String> translate(List<String> lines, int beam, double lengthPenalty) {
+    return translate(lines, beam, lengthPenalty, null);
+  }
+
+  /**
+   * As {@link #translate(List, int, double)}, the network's passes run by {@code passes} (a
+   * device's, {@code jrnn.device.DeviceTranslation}, on a copy of this model's parameters; null:
+   * this model's own workspaces).
+   */
+  public List<String> translate(List<String> lines, int beam, double lengthPenalty, TranslationInference passes) {
     if (beam < 1) {
       throw new IllegalArgumentException("beam width must be at least 1, got " + beam);
     }
@@ -318,32 +328,37 @@ public final class TranslationModel implements TrainedModel {
         pending.add(i);
       }
     }
-    try (Parameters.Frozen frozen = net.parameters().freeze()) {
-      workspaces.apply(w -> {
-        for (int from = 0; from < pending.size(); from += DECODE_BATCH) {
-          List<Integer> chunk = pending.subList(from, Math.min(pending.size(), from + DECODE_BATCH));
-          int[][] batch = new int[chunk.size()][];
-          for (int k = 0; k < batch.length; k++) {
-            batch[k] = sources[chunk.get(k)];
-          }
-          int[][] words = decode(w, batch, beam, lengthPenalty);
-          for (int k = 0; k < batch.length; k++) {
-            out[chunk.get(k)] = decodeTarget(words[k]);
-          }
+    java.util.function.Function<TranslationInference, Void> all = w -> {
+      for (int from = 0; from < pending.size(); from += DECODE_BATCH) {
+        List<Integer> chunk = pending.subList(from, Math.min(pending.size(), from + DECODE_BATCH));
+        int[][] batch = new int[chunk.size()][];
+        for (int k = 0; k < batch.length; k++) {
+          batch[k] = sources[chunk.get(k)];
         }
-        return null;
-      });
+        int[][] words = decode(w, batch, beam, lengthPenalty);
+        for (int k = 0; k < batch.length; k++) {
+          out[chunk.get(k)] = decodeTarget(words[k]);
+        }
+      }
+      return null;
+    };
+    if (passes != null) {
+      all.apply(passes);
+    } else {
+      try (Parameters.Frozen frozen = net.parameters().freeze()) {
+        workspaces.apply(all::apply);
+      }
     }
     return Arrays.asList(out);
   }
 
-  /** Target ids of each source (no markers), by greedy decoding or beam search on workspace {@code net}. */
-  private int[][] decode(EncoderDecoder net, int[][] sources, int beam, double lengthPenalty) {
+  /** Target ids of each source (no markers), by greedy decoding or beam search on {@code net}'s passes. */
+  private int[][] decode(TranslationInference net, int[][] sources, int beam, double lengthPenalty) {
     int[] maxLength = new int[sources.length];
     for (int i = 0; i < sources.length; i++) {
       maxLength[i] = TranslateSettings.maxOutputLength(settings, sources[i].length);
     }
-    Search search = new Search(net, net.encode(sources));
+    BeamSearch.StepModel search = net.search(sources);
     if (beam == 1) {
       return BeamSearch.greedy(search, sources.length, bos, eos, maxLength);
     }
@@ -398,49 +413,6 @@ public final class TranslationModel implements TrainedModel {
         target.add(EOS);
         return new Alignment(sourceBpe.encode(line), target, weights, decodeTarget(words));
       });
-    }
-  }
-
-  /** The search's view of the network: rows of hypotheses, each reading one encoded sentence. */
-  private static final class Search implements BeamSearch.StepModel {
-    private final EncoderDecoder net;
-    private final EncoderDecoder.Encoded encoded;
-    private int[] sentenceOfRow;
-    private EncoderDecoder.DecoderState state;
-
-    Search(EncoderDecoder net, EncoderDecoder.Encoded encoded) {
-      this.net = net;
-      this.encoded = encoded;
-    }
-
-    @Override
-    public int vocabulary() {
-      return net.config().targetVocab();
-    }
-
-    @Override
-    public void begin(int[] rows) {
-      sentenceOfRow = rows.clone();
-      net.attend(encoded, sentenceOfRow);
-      state = encoded.start().select(sentenceOfRow);
-    }
-
-    @Override
-    public void step(int[] previous, Tensor logProbs) {
-      state = net.step(previous, state, logProbs);
-    }
-
-    @Override
-    public void select(int[] from) {
-      int[] rows = new int[from.length];
-      for (int r = 0; r < from.length; r++) {
-        rows[r] = sentenceOfRow[from[r]];
-      }
-      state = state.select(from);
-      if (!Arrays.equals(rows, sentenceOfRow)) {
-        sentenceOfRow = rows;
-        net.attend(encoded, sentenceOfRow);
-      }
     }
   }
 }

@@ -17,6 +17,7 @@ import jrnn.kernels.Parallel;
 import jrnn.models.EncoderDecoder;
 import jrnn.models.LossNormalization;
 import jrnn.models.LossStats;
+import jrnn.models.TranslationInference;
 import jrnn.params.Parameters;
 import jrnn.training.Trainer;
 import jrnn.training.TrainingConfig;
@@ -202,13 +203,27 @@ public final class TranslationTask implements TrainingTask {
   @Override
   public Validation validate() {
     EncoderDecoder net = model.network();
-    LossStats loss = LossStats.NONE;
     try (Parameters.Frozen frozen = net.parameters().freeze()) {
-      for (EncoderDecoder.Batch b : validBatches) {
-        loss = loss.plus(net.forward(b, false, null));
-      }
+      return validate(net);
     }
-    List<String> hypotheses = model.translate(validSources, settings().get(TranslateSettings.CHECK_BEAM));
+  }
+
+  /** {@link #validate()} on the device that makes the updates, where it can measure (a GPU's passes), else here. */
+  @Override
+  public Validation validate(Trainer trainer) {
+    if (trainer.deviceUpdates() instanceof TranslationInference device) {
+      return validate(device);
+    }
+    return TrainingTask.super.validate(trainer);
+  }
+
+  private Validation validate(TranslationInference passes) {
+    LossStats loss = LossStats.NONE;
+    for (EncoderDecoder.Batch b : validBatches) {
+      loss = loss.plus(passes.loss(b));
+    }
+    List<String> hypotheses = model.translate(validSources, settings().get(TranslateSettings.CHECK_BEAM),
+        settings().get(TranslateSettings.LENGTH_PENALTY), passes);
     return new Validation(Bleu.corpus(hypotheses, validReferences).bleu(), loss.mean());
   }
 
