@@ -41,7 +41,8 @@ timeout "$(limit 120)" "${java[@]}" -Djrnn.data="$d" org.junit.platform.console.
   --select-class=jrnn.gpu.WithoutAGpuTest --select-class=jrnn.gpu.CudnnAgreesWithCpuTest \
   --select-class=jrnn.gpu.CudnnAgreesWithPyTorchTest --select-class=jrnn.gpu.CudaOpsAgreeWithHostOpsTest \
   --select-class=jrnn.gpu.KernelArgumentsTest --select-class=jrnn.gpu.FusedCellStackTest \
-  --select-class=jrnn.gpu.OpsTrainingTest --select-class=jrnn.gpu.OpsTranslationTest >> "$results" 2>&1
+  --select-class=jrnn.gpu.OpsTrainingTest --select-class=jrnn.gpu.OpsTranslationTest \
+  --select-class=jrnn.gpu.DevicePassesTest >> "$results" 2>&1
 echo "tests: exit status $?" >> "$results"
 
 # The cases: cell T B X H, training steps (forward, the input's and every weight's gradient).

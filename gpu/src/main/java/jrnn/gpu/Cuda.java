@@ -14,6 +14,7 @@ import static org.bytedeco.cuda.global.cudart.cudaSetDevice;
 import java.util.Locale;
 import jrnn.device.GpuUnavailableException;
 import org.bytedeco.cuda.cublas.cublasContext;
+import org.bytedeco.cuda.cudart.CUctx_st;
 import org.bytedeco.cuda.cudart.cudaDeviceProp;
 import org.bytedeco.cuda.cudnn.cudnnContext;
 import org.bytedeco.cuda.global.cublas;
@@ -33,11 +34,18 @@ final class Cuda {
   final String description;
   /** The device's compute capability, major * 10 + minor (90 for an H100 or H200). */
   final int computeCapability;
+  /** Device 0's primary context, the runtime's, which the driver's kernel launches need current in their thread. */
+  private final CUctx_st context;
+  /** Whether the calling thread has {@link #context} current. */
+  private final ThreadLocal<Boolean> bound = ThreadLocal.withInitial(() -> false);
 
-  private Cuda(cudnnContext cudnnHandle, cublasContext cublasHandle, String description, int computeCapability) {
+  private Cuda(cudnnContext cudnnHandle, cublasContext cublasHandle, String description, int computeCapability,
+      CUctx_st context) {
     this.cudnnHandle = cudnnHandle;
     this.cublasHandle = cublasHandle;
     this.description = description;
+    this.context = context;
+    bound.set(true);
     this.computeCapability = computeCapability;
   }
 
@@ -59,6 +67,9 @@ final class Cuda {
       throw new GpuUnavailableException("CUDA found no device (cudaGetDeviceCount: 0)");
     }
     check(cudaSetDevice(0), "cudaSetDevice(0)");
+    CUctx_st context = new CUctx_st();
+    CudaOps.checkDriver(cudart.cuDevicePrimaryCtxRetain(context, 0), "cuDevicePrimaryCtxRetain");
+    CudaOps.checkDriver(cudart.cuCtxSetCurrent(context), "cuCtxSetCurrent");
     load(cudnn.class, "cuDNN 9 (libcudnn.so.9)");
     load(cublas.class, "cuBLAS (libcublas.so.13)");
     cudnnContext cudnnHandle = new cudnnContext();
@@ -74,7 +85,19 @@ final class Cuda {
     String description = String.format(Locale.ROOT, "%s (%.0f GiB, compute %d.%d), driver %s, runtime %s, cuDNN %d",
         prop.name().getString(), prop.totalGlobalMem() / (double) (1L << 30), prop.major(), prop.minor(),
         version(driver[0]), version(runtime[0]), cudnn.cudnnGetVersion());
-    return new Cuda(cudnnHandle, cublasHandle, description, 10 * prop.major() + prop.minor());
+    return new Cuda(cudnnHandle, cublasHandle, description, 10 * prop.major() + prop.minor(), context);
+  }
+
+  /**
+   * Makes the device's context current in the calling thread, once per thread: the runtime's
+   * calls find it themselves, the driver's kernel launches (jrnn's kernels) do not, and a pass
+   * may run in any thread (a library's callers each with their own passes).
+   */
+  void bindThread() {
+    if (!bound.get()) {
+      CudaOps.checkDriver(cudart.cuCtxSetCurrent(context), "cuCtxSetCurrent");
+      bound.set(true);
+    }
   }
 
   private static void load(Class<?> library, String what) {

@@ -797,8 +797,11 @@ final class CudaOps implements Ops {
       checkDriver(cudart.cuModuleGetFunction(f, module, name), "cuModuleGetFunction(" + name + ")");
       functions.put(name, f);
     }
-    launcher = (name, grid, threads, arguments) -> checkDriver(cudart.cuLaunchKernel(functions.get(name), grid, 1, 1,
-        threads, 1, 1, 0, null, arguments, (PointerPointer<?>) null), "cuLaunchKernel(" + name + ")");
+    launcher = (name, grid, threads, arguments) -> {
+      cuda.bindThread();
+      checkDriver(cudart.cuLaunchKernel(functions.get(name), grid, 1, 1, threads, 1, 1, 0, null, arguments,
+          (PointerPointer<?>) null), "cuLaunchKernel(" + name + ")");
+    };
   }
 
   /**

@@ -143,16 +143,19 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
     checkCudnn(cudnnCreateTensorDescriptor(hDesc), "cudnnCreateTensorDescriptor");
     checkCudnn(cudnnCreateTensorDescriptor(cDesc), "cudnnCreateTensorDescriptor");
     SizeTPointer size = new SizeTPointer(1);
-    checkCudnn(cudnnDropoutGetStatesSize(cuda.cudnnHandle, size), "cudnnDropoutGetStatesSize");
-    dropoutStates = Cuda.allocateFloats((size.get() + 3) / 4, "dropout states");
-    // Dropout on the input of every layer above the first, as jrnn's (its masks are cuDNN's own draws).
-    checkCudnn(cudnnSetDropoutDescriptor(dropout, cuda.cudnnHandle, (float) config.dropout(), dropoutStates, size.get(),
-        dropoutSeed), "cudnnSetDropoutDescriptor");
-    checkCudnn(cudnnSetRNNDescriptor_v8(rnn, CUDNN_RNN_ALGO_STANDARD, cellMode(config.cell()), CUDNN_RNN_DOUBLE_BIAS,
-        directions == 2 ? CUDNN_BIDIRECTIONAL : CUDNN_UNIDIRECTIONAL, CUDNN_LINEAR_INPUT, CUDNN_DATA_FLOAT,
-        CUDNN_DATA_FLOAT, math.cudnn, config.inputSize(), hidden, hidden, config.layers(), dropout,
-        CUDNN_RNN_PADDED_IO_ENABLED), "cudnnSetRNNDescriptor_v8 for " + config);
-    checkCudnn(cudnnGetRNNWeightSpaceSize(cuda.cudnnHandle, rnn, size), "cudnnGetRNNWeightSpaceSize");
+    // cuDNN's handle is the device's, shared by every stack and by callers in other threads: one call at a time.
+    synchronized (cuda) {
+      checkCudnn(cudnnDropoutGetStatesSize(cuda.cudnnHandle, size), "cudnnDropoutGetStatesSize");
+      dropoutStates = Cuda.allocateFloats((size.get() + 3) / 4, "dropout states");
+      // Dropout on the input of every layer above the first, as jrnn's (its masks are cuDNN's own draws).
+      checkCudnn(cudnnSetDropoutDescriptor(dropout, cuda.cudnnHandle, (float) config.dropout(), dropoutStates,
+          size.get(), dropoutSeed), "cudnnSetDropoutDescriptor");
+      checkCudnn(cudnnSetRNNDescriptor_v8(rnn, CUDNN_RNN_ALGO_STANDARD, cellMode(config.cell()), CUDNN_RNN_DOUBLE_BIAS,
+          directions == 2 ? CUDNN_BIDIRECTIONAL : CUDNN_UNIDIRECTIONAL, CUDNN_LINEAR_INPUT, CUDNN_DATA_FLOAT,
+          CUDNN_DATA_FLOAT, math.cudnn, config.inputSize(), hidden, hidden, config.layers(), dropout,
+          CUDNN_RNN_PADDED_IO_ENABLED), "cudnnSetRNNDescriptor_v8 for " + config);
+      checkCudnn(cudnnGetRNNWeightSpaceSize(cuda.cudnnHandle, rnn, size), "cudnnGetRNNWeightSpaceSize");
+    }
     weightBytes = size.get();
     weights = Cuda.allocateFloats(weightBytes / 4, "weights");
     weightGradients = Cuda.allocateFloats(weightBytes / 4, "weight gradients");
@@ -182,8 +185,10 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
         for (int d = 0; d < directions; d++) {
           int pseudoLayer = l * directions + d;
           for (int lin = 0; lin < 2 * gates; lin++) {
-            checkCudnn(cudnnGetRNNWeightParams(cuda.cudnnHandle, rnn, pseudoLayer, weightBytes, weights, lin, mDesc, mAddr,
-                bDesc, bAddr), "cudnnGetRNNWeightParams(layer " + pseudoLayer + ", id " + lin + ")");
+            synchronized (cuda) {
+              checkCudnn(cudnnGetRNNWeightParams(cuda.cudnnHandle, rnn, pseudoLayer, weightBytes, weights, lin, mDesc,
+                  mAddr, bDesc, bAddr), "cudnnGetRNNWeightParams(layer " + pseudoLayer + ", id " + lin + ")");
+            }
             boolean input = lin < gates;
             int gate = input ? lin : lin - gates;
             int columns = input ? config.layerInputSize(l) : hidden;
@@ -390,8 +395,11 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
     checkCudnn(cudnnSetTensorNdDescriptor(cDesc, CUDNN_DATA_FLOAT, 3, dims, strides), "cudnnSetTensorNdDescriptor(c)");
     SizeTPointer work = new SizeTPointer(1);
     SizeTPointer reserve = new SizeTPointer(1);
-    checkCudnn(cudnnGetRNNTempSpaceSizes(cuda.cudnnHandle, rnn, training ? CUDNN_FWD_MODE_TRAINING : CUDNN_FWD_MODE_INFERENCE,
-        xDesc, work, reserve), "cudnnGetRNNTempSpaceSizes");
+    synchronized (cuda) {
+      checkCudnn(cudnnGetRNNTempSpaceSizes(cuda.cudnnHandle, rnn,
+          training ? CUDNN_FWD_MODE_TRAINING : CUDNN_FWD_MODE_INFERENCE, xDesc, work, reserve),
+          "cudnnGetRNNTempSpaceSizes");
+    }
     long state = (long) config.stateSlots() * batch * hidden;
     buffers.x = buffers.grow(buffers.x, (long) steps * batch * config.inputSize(), "x");
     buffers.dx = buffers.grow(buffers.dx, (long) steps * batch * config.inputSize(), "dx");
@@ -415,10 +423,12 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
     Pointer hy = buffers.states[2];
     Pointer cy = buffers.states[3];
     boolean lstm = config.cell().hasCellState();
-    checkCudnn(cudnnRNNForward(cuda.cudnnHandle, rnn, training ? CUDNN_FWD_MODE_TRAINING : CUDNN_FWD_MODE_INFERENCE,
-        buffers.seqLengths, xDesc, buffers.x, yDesc, buffers.y, hDesc, hx, hy, cDesc, lstm ? cx : null,
-        lstm ? cy : null, weightBytes, weights, buffers.workBytes, buffers.work,
-        training ? buffers.reserveBytes : 0, training ? buffers.reserve : null), "cudnnRNNForward");
+    synchronized (cuda) {
+      checkCudnn(cudnnRNNForward(cuda.cudnnHandle, rnn, training ? CUDNN_FWD_MODE_TRAINING : CUDNN_FWD_MODE_INFERENCE,
+          buffers.seqLengths, xDesc, buffers.x, yDesc, buffers.y, hDesc, hx, hy, cDesc, lstm ? cx : null,
+          lstm ? cy : null, weightBytes, weights, buffers.workBytes, buffers.work,
+          training ? buffers.reserveBytes : 0, training ? buffers.reserve : null), "cudnnRNNForward");
+    }
     trained = training;
   }
 
@@ -426,13 +436,17 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
     boolean lstm = config.cell().hasCellState();
     Pointer[] s = buffers.states;
     // s[4], s[5]: gradients of the final h and c; s[6], s[7]: of the initial ones.
-    checkCudnn(cudnnRNNBackwardData_v8(cuda.cudnnHandle, rnn, buffers.seqLengths, yDesc, buffers.y, buffers.dy, xDesc,
-        buffers.dx, hDesc, s[0], s[4], s[6], cDesc, lstm ? s[1] : null, lstm ? s[5] : null, lstm ? s[7] : null,
-        weightBytes, weights, buffers.workBytes, buffers.work, buffers.reserveBytes, buffers.reserve),
-        "cudnnRNNBackwardData_v8");
-    checkCudnn(cudnnRNNBackwardWeights_v8(cuda.cudnnHandle, rnn, CUDNN_WGRAD_MODE_ADD, buffers.seqLengths, xDesc, buffers.x,
-        hDesc, s[0], yDesc, buffers.y, weightBytes, weightGradients, buffers.workBytes, buffers.work,
-        buffers.reserveBytes, buffers.reserve), "cudnnRNNBackwardWeights_v8");
+    synchronized (cuda) {
+      checkCudnn(cudnnRNNBackwardData_v8(cuda.cudnnHandle, rnn, buffers.seqLengths, yDesc, buffers.y, buffers.dy, xDesc,
+          buffers.dx, hDesc, s[0], s[4], s[6], cDesc, lstm ? s[1] : null, lstm ? s[5] : null, lstm ? s[7] : null,
+          weightBytes, weights, buffers.workBytes, buffers.work, buffers.reserveBytes, buffers.reserve),
+          "cudnnRNNBackwardData_v8");
+    }
+    synchronized (cuda) {
+      checkCudnn(cudnnRNNBackwardWeights_v8(cuda.cudnnHandle, rnn, CUDNN_WGRAD_MODE_ADD, buffers.seqLengths, xDesc,
+          buffers.x, hDesc, s[0], yDesc, buffers.y, weightBytes, weightGradients, buffers.workBytes, buffers.work,
+          buffers.reserveBytes, buffers.reserve), "cudnnRNNBackwardWeights_v8");
+    }
   }
 
   @Override
