@@ -25,6 +25,12 @@ mkdir -p "$stage/glue" && (cd "$stage/glue" && unzip -q "$root/$glue" && \
   find org/bytedeco/cuda/linux-x86_64 -name '*.so*' ! -name 'libjnicudart.so' ! -name 'libjnicudnn.so' ! -name 'libjnicublas.so' \
     ! -name 'libjninvrtc.so' -delete && \
   rm "$root/$glue" && zip -q -r -9 "$root/$glue" .) && rm -rf "$stage/glue"
+# OpenBLAS without LAPACK is what jrnn loads (openblas_nolapack): the LAPACK builds' glue and the headers go.
+blas=$(ls "$stage"/lib/openblas-*-linux-x86_64.jar)
+mkdir -p "$stage/blas" && (cd "$stage/blas" && unzip -q "$root/$blas" && \
+  rm -rf org/bytedeco/openblas/linux-x86_64/libjniopenblas.so org/bytedeco/openblas/linux-x86_64/libjniopenblas_full.so \
+    org/bytedeco/openblas/linux-x86_64/include && \
+  rm "$root/$blas" && zip -q -r -9 "$root/$blas" .) && rm -rf "$stage/blas"
 # The PyTorch reference cases, PTB and Multi30k, for the tests and the end-to-end runs there.
 if [ -f ../shared/data/reference/torch_rnn_reference.json ]; then
   cp ../shared/data/reference/torch_rnn_reference.json "$stage/reference/"
