@@ -9,7 +9,7 @@ import jrnn.device.Gpu;
 import jrnn.models.EncoderDecoder;
 import jrnn.models.InferencePass;
 import jrnn.models.SequenceModel;
-import jrnn.models.TranslationInference;
+import jrnn.decode.TranslationInference;
 import picocli.CommandLine.Option;
 
 /**
@@ -22,6 +22,11 @@ final class InferenceDevice {
   @Option(names = "--device", defaultValue = "cpu", description = "cpu, or gpu: the model's passes in the GPU backend,"
       + " the results the CPU's to float32 rounding (docs/gpu.md) (default ${DEFAULT-VALUE}).")
   String device;
+
+  /** Whether {@code --device gpu} was asked for (a bad name is refused with the names there are). */
+  boolean gpu() {
+    return Device.parse(device) == Device.GPU;
+  }
 
   /**
    * {@code onCpu}'s result, or with {@code --device gpu} {@code onGpu}'s on the model's passes on

@@ -50,6 +50,9 @@ final class TranslateCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--attention-plot draws one sentence: the input has " + lines.size()
             + " line(s)" + (lines.size() == 1 ? ", and it is blank" : ""));
       }
+      if (device.gpu()) {
+        System.err.println("note: the attention plot's translation runs on the CPU, which reads each step's weights");
+      }
       TranslationModel.Alignment a = m.align(lines.get(0), k);
       HeatMap.write(plot, a.weights(), a.target(), a.source(), "attention weights",
           "source subwords", "target subwords", "weight");

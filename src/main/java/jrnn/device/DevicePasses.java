@@ -1,17 +1,19 @@
 package jrnn.device;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import jrnn.models.Workspaces;
 
 /**
  * A trained model's passes on a device for callers in any number of threads, as
- * {@link Workspaces} are for the CPU's models: each call borrows a pass of its own (one made
- * when none is idle, so there are at most as many as calls at once), and the device's memory they
- * hold is freed by {@link #close}. The passes share the device: what they queue runs in turn,
- * while the callers' own work (text, search) runs in parallel.
+ * {@code jrnn.models.Workspaces} are for the CPU's models: each call borrows passes of its own
+ * (made when none is idle, so there are at most as many as calls at once), and the device's
+ * memory they hold is freed by {@link #close}. The passes share the device: what they queue runs
+ * in turn, while the callers' own work (text, search) runs in parallel. Passes whose call threw
+ * are freed rather than lent again (their buffers may be half made).
  *
  * <pre>{@code
  * try (DevicePasses<DeviceInference> gpu = new DevicePasses<>(() -> Gpu.backend().inference(lm.model()))) {
@@ -23,22 +25,15 @@ import jrnn.models.Workspaces;
  * @param <P> the passes ({@link DeviceInference}, {@link DeviceTranslation})
  */
 public final class DevicePasses<P extends AutoCloseable> implements AutoCloseable {
-  private final Workspaces<P> workspaces;
-  private final List<P> made = new ArrayList<>();
+  private final Supplier<P> make;
+  private final Object lock = new Object();
+  private final Deque<P> idle = new ArrayDeque<>();
+  private int made;
   private boolean closed;
 
   /** A pool whose passes {@code make} makes (each copying the model's parameters to the device). */
   public DevicePasses(Supplier<P> make) {
-    this.workspaces = new Workspaces<>(() -> {
-      synchronized (made) {
-        if (closed) {
-          throw new IllegalStateException("DevicePasses: closed");
-        }
-        P p = make.get();
-        made.add(p);
-        return p;
-      }
-    });
+    this.make = make;
   }
 
   /**
@@ -48,39 +43,88 @@ public final class DevicePasses<P extends AutoCloseable> implements AutoCloseabl
    * @throws IllegalStateException after {@link #close}
    */
   public <R> R apply(Function<P, R> call) {
-    synchronized (made) {
-      if (closed) {
-        throw new IllegalStateException("DevicePasses: closed");
+    P passes;
+    synchronized (lock) {
+      requireOpen();
+      passes = idle.pollFirst();
+    }
+    boolean returned = false;
+    try {
+      if (passes == null) {
+        // Made outside the lock: making passes copies the parameters, and others' calls need not wait.
+        passes = make.get();
+        synchronized (lock) {
+          made++;
+        }
+      }
+      R result = call.apply(passes);
+      returned = true;
+      return result;
+    } finally {
+      giveBack(passes, returned);
+    }
+  }
+
+  /** Takes passes back after a call: idle again, or freed when the pool is closed or the call threw. */
+  private void giveBack(P passes, boolean returned) {
+    boolean free;
+    synchronized (lock) {
+      free = passes != null && (closed || !returned);
+      if (passes != null && !free) {
+        idle.offerFirst(passes);
+      }
+      if (free) {
+        made--;
       }
     }
-    return workspaces.apply(call);
-  }
-
-  /** How many passes were made: the most calls that ran at once. */
-  public int made() {
-    synchronized (made) {
-      return made.size();
+    if (free) {
+      try {
+        passes.close();
+      } catch (Exception e) {
+        if (returned) {
+          throw new IllegalStateException("DevicePasses: freeing passes failed", e);
+        }
+        // The call's own failure is the one that propagates.
+      }
     }
   }
 
-  /** Frees every pass made; calls still running must have returned. */
+  private void requireOpen() {
+    if (closed) {
+      throw new IllegalStateException("DevicePasses: closed");
+    }
+  }
+
+  /** How many passes the pool holds: at most as many as calls ran at once. */
+  public int made() {
+    synchronized (lock) {
+      return made;
+    }
+  }
+
+  /**
+   * Frees the idle passes now, and those lent out when their calls return; calls after it are
+   * refused.
+   */
   @Override
   public void close() {
-    List<P> all;
-    synchronized (made) {
+    List<P> now;
+    synchronized (lock) {
       if (closed) {
         return;
       }
       closed = true;
-      all = new ArrayList<>(made);
+      now = new ArrayList<>(idle);
+      made -= idle.size();
+      idle.clear();
     }
     RuntimeException failure = null;
-    for (P p : all) {
+    for (P p : now) {
       try {
         p.close();
       } catch (Exception e) {
         if (failure == null) {
-          failure = new IllegalStateException("DevicePasses: freeing a pass failed", e);
+          failure = new IllegalStateException("DevicePasses: freeing passes failed", e);
         } else {
           failure.addSuppressed(e);
         }

@@ -1,6 +1,6 @@
 package jrnn.device;
 
-import jrnn.models.TranslationInference;
+import jrnn.decode.TranslationInference;
 
 /**
  * An encoder-decoder's passes without dropout on a device that holds a copy of its parameters,

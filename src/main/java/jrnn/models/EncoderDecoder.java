@@ -1,6 +1,5 @@
 package jrnn.models;
 
-import jrnn.decode.BeamSearch;
 import jrnn.kernels.Activation;
 import jrnn.kernels.Blas;
 import jrnn.kernels.Kernels;
@@ -44,7 +43,7 @@ import static jrnn.models.EncoderDecoderConfig.*;
  * <p><b>Threads.</b> As for {@link SequenceModel}: an instance is one caller's workspace, and
  * {@link #newWorkspace()} makes another over the same parameters for another thread.
  */
-public final class EncoderDecoder implements TranslationInference {
+public final class EncoderDecoder {
   /**
    * A batch of B sentence pairs, time-major: source token s of pair b at s*B + b; the decoder's
    * inputs (&lt;s&gt; y_1 .. y_n) and targets (y_1 .. y_n &lt;/s&gt;) likewise, T = longest n + 1.
@@ -731,61 +730,6 @@ public final class EncoderDecoder implements TranslationInference {
     RecurrentState next = RecurrentState.zeros(config.decoder(), rows);
     decoder.stateAfter(0, next);
     return new DecoderState(next, attn);
-  }
-
-  /** The teacher-forced loss of {@code batch}, no dropout (call inside {@link Parameters#freeze}). */
-  @Override
-  public LossStats loss(Batch batch) {
-    return forward(batch, false, null);
-  }
-
-  /** A search over the encoded {@code sources} on this workspace (call inside {@link Parameters#freeze}). */
-  @Override
-  public BeamSearch.StepModel search(int[][] sources) {
-    return new Search(this, encode(sources));
-  }
-
-  /** The search's view of the network: rows of hypotheses, each reading one encoded sentence. */
-  private static final class Search implements BeamSearch.StepModel {
-    private final EncoderDecoder net;
-    private final Encoded encoded;
-    private int[] sentenceOfRow;
-    private DecoderState state;
-
-    Search(EncoderDecoder net, Encoded encoded) {
-      this.net = net;
-      this.encoded = encoded;
-    }
-
-    @Override
-    public int vocabulary() {
-      return net.config().targetVocab();
-    }
-
-    @Override
-    public void begin(int[] rows) {
-      sentenceOfRow = rows.clone();
-      net.attend(encoded, sentenceOfRow);
-      state = encoded.start().select(sentenceOfRow);
-    }
-
-    @Override
-    public void step(int[] previous, Tensor logProbs) {
-      state = net.step(previous, state, logProbs);
-    }
-
-    @Override
-    public void select(int[] from) {
-      int[] rows = new int[from.length];
-      for (int r = 0; r < from.length; r++) {
-        rows[r] = sentenceOfRow[from[r]];
-      }
-      state = state.select(from);
-      if (!java.util.Arrays.equals(rows, sentenceOfRow)) {
-        sentenceOfRow = rows;
-        net.attend(encoded, sentenceOfRow);
-      }
-    }
   }
 
   /** The attention weights of the last {@link #step}, alpha[s * R + r]. */

@@ -193,16 +193,19 @@ public final class CudaBackend implements GpuBackend {
     FloatPointer c = Cuda.allocateFloats(floats, "sgemm C");
     FloatPointer one = new FloatPointer(1).put(1f);
     FloatPointer zero = new FloatPointer(1).put(0f);
+    // cuBLAS's handle is the device's, used by one call at a time (CudaOps.gemm takes the same lock).
     try {
-      checkCublas(cublasSetMathMode(cuda.cublasHandle, CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
       double[] rates = new double[5];
-      for (int i = -2; i < rates.length; i++) {
-        long t0 = System.nanoTime();
-        checkCublas(cublasSgemm_v2(cuda.cublasHandle, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, one, a, n, b, n, zero, c, n),
-            "cublasSgemm");
-        Cuda.synchronize("cublasSgemm");
-        if (i >= 0) {
-          rates[i] = 2.0 * n * n * n / ((System.nanoTime() - t0) / 1e9) / 1e9;
+      synchronized (cuda) {
+        checkCublas(cublasSetMathMode(cuda.cublasHandle, CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
+        for (int i = -2; i < rates.length; i++) {
+          long t0 = System.nanoTime();
+          checkCublas(cublasSgemm_v2(cuda.cublasHandle, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, one, a, n, b, n, zero, c,
+              n), "cublasSgemm");
+          Cuda.synchronize("cublasSgemm");
+          if (i >= 0) {
+            rates[i] = 2.0 * n * n * n / ((System.nanoTime() - t0) / 1e9) / 1e9;
+          }
         }
       }
       Arrays.sort(rates);

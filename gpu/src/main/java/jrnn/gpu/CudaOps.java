@@ -656,7 +656,7 @@ final class CudaOps implements Ops {
               }
             } else if (s < len) {
               for (int j = threadIdx.x; j < esize; j += blockDim.x) {
-                acc += (double) query[(long long) b * width + j] * enc[r * esize + j];
+                acc += (double) query[(long long) b * esize + j] * enc[r * esize + j];
               }
             }
             if (s < len) {
@@ -666,7 +666,7 @@ final class CudaOps implements Ops {
             }
           }
           if (threadIdx.x == 0) {
-            double max = alpha[b];
+            double max = len > 0 ? alpha[b] : 0.0;
             for (int s = 1; s < len; s++) max = fmax(max, (double) alpha[(long long) s * batch + b]);
             double total = 0;
             for (int s = 0; s < len; s++) total += exp(alpha[(long long) s * batch + b] - max);
@@ -788,6 +788,7 @@ final class CudaOps implements Ops {
 
   CudaOps(Cuda cuda) {
     this.cuda = cuda;
+    cuda.bindThread();
     sum = new DoublePointer();
     check(cudart.cudaMalloc(sum, 8), "cudaMalloc of a sum");
     CUmod_st module = compile(cuda);
@@ -963,7 +964,8 @@ final class CudaOps implements Ops {
       Floats b, int ldb, float beta, Floats c, int ldc) {
     // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: the operands swap. In cuBLAS's
     // host pointer mode alpha and beta are read before the call returns: one pair serves every call.
-    synchronized (this) {
+    // The handle is the device's, used by one call at a time, as cuDNN's is.
+    synchronized (cuda) {
       this.alpha.put(alpha);
       this.beta.put(beta);
       checkCublas(cublasSgemm_v2(cuda.cublasHandle, transB ? CUBLAS_OP_T : CUBLAS_OP_N, transA ? CUBLAS_OP_T : CUBLAS_OP_N,

@@ -69,6 +69,7 @@ final class FusedCellStack implements OpsStack {
   private boolean trained;
   /** Whether the weight space is a part of a whole model's, which its owner uploads and frees. */
   private final boolean sharedSpace;
+  private boolean closed;
 
   FusedCellStack(Ops ops, RecurrentConfig config, Parameters params, String prefix, long dropoutSeed) {
     this(ops, config, params, prefix, dropoutSeed, null, null);
@@ -207,6 +208,7 @@ final class FusedCellStack implements OpsStack {
       for (Ops.Floats f : new Ops.Floats[] {gates, dGates, h, c, tanhC, saved, dGh, carry, next, dc}) {
         ops.free(f);
       }
+      gates = dGates = h = c = tanhC = saved = dGh = carry = next = dc = null;
     }
 
     private Ops.Floats stateSlot(Ops.Floats states, int slot) {
@@ -447,44 +449,46 @@ final class FusedCellStack implements OpsStack {
   private void prepare(int steps, int batch) {
     int rows = steps * batch;
     if (rows > capacity || batch > batchCapacity) {
-      capacity = Math.max(rows, capacity);
-      batchCapacity = Math.max(batch, batchCapacity);
+      int rowsWanted = Math.max(rows, capacity);
+      int batchWanted = Math.max(batch, batchCapacity);
+      // An allocation that fails leaves no capacity and nothing to free twice.
+      capacity = 0;
+      batchCapacity = 0;
+      freeBuffers();
       for (Unit[] layer : units) {
         for (Unit u : layer) {
-          u.allocate(capacity, batchCapacity);
+          u.allocate(rowsWanted, batchWanted);
         }
       }
       for (int l = 0; l < config.layers(); l++) {
-        ops.free(outputs[l]);
-        ops.free(dOutputs[l]);
-        ops.free(masks[l]);
-        ops.free(dropped[l]);
-        outputs[l] = ops.floats((long) capacity * width, "a layer's outputs");
-        dOutputs[l] = l < config.layers() - 1 ? ops.floats((long) capacity * width, "a layer's output gradients") : null;
+        outputs[l] = ops.floats((long) rowsWanted * width, "a layer's outputs");
+        dOutputs[l] = l < config.layers() - 1 ? ops.floats((long) rowsWanted * width, "a layer's output gradients")
+            : null;
         if (l > 0 && config.dropout() > 0) {
-          masks[l] = ops.floats((long) capacity * width, "a dropout mask");
-          dropped[l] = ops.floats((long) capacity * width, "a layer's input after dropout");
+          masks[l] = ops.floats((long) rowsWanted * width, "a dropout mask");
+          dropped[l] = ops.floats((long) rowsWanted * width, "a layer's input after dropout");
         }
       }
-      for (Ops.Floats f : new Ops.Floats[] {dx, product, dRh, ones, finalH, finalC, initialHGradient,
-          initialCGradient}) {
-        ops.free(f);
-      }
-      long stateRows = (long) batchCapacity * hidden;
-      dx = ops.floats((long) capacity * config.inputSize(), "the stack's input gradient");
-      product = ops.floats((long) batchCapacity * gateWidth, "a step's recurrent product");
+      long stateRows = (long) batchWanted * hidden;
+      dx = ops.floats((long) rowsWanted * config.inputSize(), "the stack's input gradient");
+      product = ops.floats((long) batchWanted * gateWidth, "a step's recurrent product");
       dRh = ops.floats(stateRows, "the GRU's reset gradient");
-      ones = ops.floats(capacity, "ones");
-      ops.upload(ones, Tensor.zeros(capacity).fill(1f), capacity);
+      ones = ops.floats(rowsWanted, "ones");
+      ops.upload(ones, Tensor.zeros(rowsWanted).fill(1f), rowsWanted);
       finalH = ops.floats(config.stateSlots() * stateRows, "final hidden states");
       finalC = config.cell().hasCellState() ? ops.floats(config.stateSlots() * stateRows, "final cell states") : null;
       initialHGradient = ops.floats(config.stateSlots() * stateRows, "initial hidden states' gradients");
       initialCGradient = config.cell().hasCellState()
           ? ops.floats(config.stateSlots() * stateRows, "initial cell states' gradients") : null;
+      capacity = rowsWanted;
+      batchCapacity = batchWanted;
     }
-    if (lengths == null || lengths.size() != batch) {
-      ops.free(lengths);
-      lengths = ops.ints(batch, "sequence lengths");
+    if (lengths == null || lengths.size() < batch) {
+      // Room for the most rows seen: a search's rows change at every step, the kernels read the first B.
+      Ops.Ints old = lengths;
+      lengths = null;
+      ops.free(old);
+      lengths = ops.ints(batchCapacity, "sequence lengths");
     }
   }
 
@@ -582,6 +586,10 @@ final class FusedCellStack implements OpsStack {
    * between its layers: the stack must be unidirectional without it.
    */
   void beginSteps(Ops.Floats x, int steps, int batch, Ops.Floats h0, Ops.Floats c0) {
+    if (steps <= 0 || batch <= 0) {
+      throw new IllegalArgumentException("FusedCellStack: a decoder's run needs steps and rows, got T=" + steps + ", B="
+          + batch);
+    }
     if (config.directions() != 1 || config.dropout() > 0) {
       throw new IllegalArgumentException("FusedCellStack: a decoder's steps run in a unidirectional stack without"
           + " dropout; this one is " + config.bidirectional().label() + " with dropout " + config.dropout());
@@ -663,7 +671,10 @@ final class FusedCellStack implements OpsStack {
   }
 
   private void requireStep(int t) {
-    if (!trained || t < 0 || t >= steps) {
+    if (!trained) {
+      throw new IllegalStateException("FusedCellStack: no decoder's run was begun (beginSteps)");
+    }
+    if (t < 0 || t >= steps) {
       throw new IllegalArgumentException("FusedCellStack: step " + t + " is outside the run begun, [0, " + steps + ")");
     }
   }
@@ -728,28 +739,41 @@ final class FusedCellStack implements OpsStack {
     ops.upload(vector, flat.view(range.first(), range.count()), range.count());
   }
 
-  @Override
-  public void close() {
+  /** Frees the buffers sized by the rows, letting go of each. */
+  private void freeBuffers() {
     for (Unit[] layer : units) {
       for (Unit u : layer) {
         u.free();
       }
     }
     for (int l = 0; l < config.layers(); l++) {
-      ops.free(outputs[l]);
-      ops.free(dOutputs[l]);
-      ops.free(masks[l]);
-      ops.free(dropped[l]);
-    }
-    if (!sharedSpace) {
-      ops.free(weights);
-      ops.free(grads);
-      ops.free(decay);
+      for (Ops.Floats f : new Ops.Floats[] {outputs[l], dOutputs[l], masks[l], dropped[l]}) {
+        ops.free(f);
+      }
+      outputs[l] = dOutputs[l] = masks[l] = dropped[l] = null;
     }
     for (Ops.Floats f : new Ops.Floats[] {dx, product, dRh, ones, finalH, finalC, initialHGradient,
         initialCGradient}) {
       ops.free(f);
     }
+    dx = product = dRh = ones = finalH = finalC = initialHGradient = initialCGradient = null;
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    capacity = 0;
+    batchCapacity = 0;
+    freeBuffers();
+    if (!sharedSpace) {
+      ops.free(weights);
+      ops.free(grads);
+      ops.free(decay);
+    }
     ops.free(lengths);
+    lengths = null;
   }
 }

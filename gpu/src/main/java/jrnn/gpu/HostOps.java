@@ -608,7 +608,7 @@ class HostOps implements Ops {
             e[s] = (float) sum;
           }
         } else if (s < len) {
-          e[s] = dot(t(query), b * width, h, r * encoderSize, encoderSize);
+          e[s] = dot(t(query), b * encoderSize, h, r * encoderSize, encoderSize);
         }
       }
       double max = Double.NEGATIVE_INFINITY;

@@ -272,7 +272,8 @@ interface Ops extends AutoCloseable {
    *   context_b = sum over its steps of alpha_r h_r, into context [B, E]
    * </pre>
    *
-   * {@code width}: A, or E for multiplicative. Rows of hidden past a sequence's end are zero.
+   * {@code width}: A, or E for multiplicative (whose query rows are E wide). Rows of hidden past a
+   * sequence's end are zero.
    */
   void attentionForward(boolean additive, Floats keys, Floats query, Floats v, int width, Floats encoder, int steps,
       int batch, int encoderSize, Ints lengths, Floats hidden, Floats alpha, Floats context);
@@ -282,7 +283,8 @@ interface Ops extends AutoCloseable {
    * gradient, 0 past a sequence's end), dEncoder [S*B, E] += alpha dcontext (and, multiplicative,
    * += de query_b); additive: gKeys [S*B, A] += dPre = de v (1 - u^2), dQuery [B, A] = the sum of
    * dPre over the source steps; multiplicative: dQuery [B, E] = the sum over s of de h_s. The
-   * callers take the weights' gradients from de and dQuery with products.
+   * callers take the weights' gradients from de and dQuery with products. Unused buffers may be
+   * null: query for additive; hidden, v and gKeys for multiplicative.
    */
   void attentionBackward(boolean additive, Floats alpha, Floats hidden, Floats query, Floats v, int width,
       Floats encoder, int steps, int batch, int encoderSize, Ints lengths, Floats dContext, Floats de,

@@ -66,6 +66,7 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
   private boolean resident;
   /** Whether compute leaves the gradients on the host too (tests; the trainer does not need them). */
   private boolean gradientsToHost;
+  private boolean closed;
 
   /** Why the device cannot compute {@code cfg}'s and {@code training}'s gradients, or null. */
   static String unsupportedReason(ModelConfig cfg, TrainingConfig training) {
@@ -442,8 +443,11 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
       // Grown in each dimension to the largest seen, so that batches of other shapes do not ping-pong.
       int keptRows = buffers == null ? 0 : buffers.rows;
       int keptBatch = buffers == null ? 0 : buffers.batch;
-      if (buffers != null) {
-        buffers.free();
+      Buffers old = buffers;
+      // Let go of before freeing: an allocation that fails must not leave a freed buffer behind.
+      buffers = null;
+      if (old != null) {
+        old.free();
       }
       buffers = new Buffers(Math.max(rows, keptRows), Math.max(size, keptBatch));
     }
@@ -670,8 +674,13 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
 
   @Override
   public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     if (buffers != null) {
       buffers.free();
+      buffers = null;
     }
     for (Object b : new Object[] {table, tableGrad, headWeight, headWeightGrad, headBias, headBiasGrad}) {
       ops.free(b);

@@ -63,9 +63,9 @@ import jrnn.util.Rng;
  *
  * <p>Built on {@link Ops}, so that on {@link HostOps} it runs on any machine and is tested there
  * against the CPU's {@link EncoderDecoder}. Dropout masks are the device's own draws
- * ({@link Ops#dropoutMask}), their seed drawn from the trainer's generator. Validation (BLEU
- * decoded by beam search, the teacher-forced loss) runs on the host, on the parameters the trainer
- * brings back first.
+ * ({@link Ops#dropoutMask}), their seed drawn from the trainer's generator. Its passes without
+ * dropout ({@link DeviceTranslation}: the teacher-forced loss and a search's steps) run the
+ * validation of a run on the device, and {@code translate --device gpu}.
  */
 final class OpsTranslation implements DeviceTraining, DeviceTranslation {
   private final Ops ops;
@@ -91,6 +91,9 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
   private Buffers buffers;
   private boolean resident;
   private boolean gradientsToHost;
+  private boolean closed;
+  /** Counts the calls that may reuse a search's buffers: a search is valid only in its own generation. */
+  private long generation;
 
   // The last training forward, for backward.
   private EncoderDecoder.Batch batch;
@@ -217,9 +220,10 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
       decoderInput = ops.floats((long) targetRows * config.decoderInputSize(), "the decoder's inputs");
       bridgeInput = ops.floats((long) batch * bridgeIn, "the bridge's input");
       bridgeH = ops.floats((long) batch * layers * hid, "the bridge's output");
-      bridgeC = ops.floats((long) batch * layers * hid, "the bridge's output");
+      boolean cells = config.cell().hasCellState();
+      bridgeC = cells ? ops.floats((long) batch * layers * hid, "the bridge's output") : null;
       h0 = ops.floats((long) layers * batch * hid, "the decoder's initial states");
-      c0 = ops.floats((long) layers * batch * hid, "the decoder's initial cell states");
+      c0 = cells ? ops.floats((long) layers * batch * hid, "the decoder's initial cell states") : null;
       keys = additive ? ops.floats((long) sourceRows * attentionWidth, "attention's keys") : null;
       gKeys = additive ? ops.floats((long) sourceRows * attentionWidth, "attention's keys' gradient") : null;
       queries = ops.floats(additive ? (long) batch * attentionWidth : (long) targetRows * encOut, "attention's queries");
@@ -279,6 +283,7 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
       throw new IllegalArgumentException("OpsTranslation: a pass of " + examples.config() + " for a device model of "
           + config);
     }
+    generation++;
     LossStats loss = forward(examples.batch(), rng, true);
     backward(examples.normalization());
     if (gradientsToHost) {
@@ -307,6 +312,8 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
     if (buffers == null || !buffers.holds(size, sourceRows, targetRows, attentionRows)) {
       // Grown in each dimension to the largest seen, so that batches of other shapes do not ping-pong.
       Buffers kept = buffers;
+      // Let go of before freeing: an allocation that fails must not leave a freed buffer behind.
+      buffers = null;
       if (kept != null) {
         kept.free();
       }
@@ -669,11 +676,13 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
   /** The teacher-forced loss of {@code batch} on the device's parameters, no dropout; gradients untouched. */
   @Override
   public LossStats loss(EncoderDecoder.Batch batch) {
+    generation++;
     return forward(batch, null, false);
   }
 
   @Override
   public BeamSearch.StepModel search(int[][] sources) {
+    generation++;
     requireResident();
     return new Search(sources);
   }
@@ -685,11 +694,11 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
     updates.stateFromHost(optimizer);
   }
 
-  /** A translator validates on the host (beam search), on the parameters brought back. */
+  /** A translator's passes are {@link #loss} and {@link #search} ({@link DeviceTranslation}), not a sequence model's. */
   @Override
   public InferencePass inference() {
-    throw new UnsupportedOperationException("a translator's validation decodes on the host: bring the parameters"
-        + " back with Trainer.parametersToHost");
+    throw new UnsupportedOperationException("an encoder-decoder's passes on the device are its TranslationInference"
+        + " (loss and search), not a sequence model's InferencePass");
   }
 
   /**
@@ -705,8 +714,17 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
     private final int[] lengths;
     private final Ops.Floats states;
     private final Encoding sources;
+    private final long made = generation;
     private int[] sentenceOfRow;
     private int rows;
+
+    /** A search's buffers are reused by the next call on its passes: one used after that is refused. */
+    private void requireCurrent() {
+      if (made != generation) {
+        throw new IllegalStateException("OpsTranslation: a search is valid until the next call on its passes"
+            + " (search, loss, an update or close); this one is stale");
+      }
+    }
 
     Search(int[][] sourceIds) {
       sentences = sourceIds.length;
@@ -749,6 +767,7 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
 
     @Override
     public void begin(int[] sentenceOfRow) {
+      requireCurrent();
       int count = sentenceOfRow.length;
       int[] ids = new int[layers * count];
       for (int r = 0; r < count; r++) {
@@ -793,6 +812,7 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
 
     @Override
     public void step(int[] previous, Tensor logProbs) {
+      requireCurrent();
       if (sentenceOfRow == null || previous.length != rows) {
         throw new IllegalArgumentException("OpsTranslation.search: " + previous.length + " previous words for "
             + rows + " rows (begin first)");
@@ -847,6 +867,7 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
 
     @Override
     public void select(int[] from) {
+      requireCurrent();
       int kept = from.length;
       int[] sentence = new int[kept];
       int[] ids = new int[layers * kept];
@@ -895,8 +916,10 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
   /** The spare set of rows' states, with room for {@code count} rows. */
   private Rows spareRows(int count) {
     if (rowsSpare == null || rowsSpare.capacity() < count) {
-      if (rowsSpare != null) {
-        rowsSpare.free(ops);
+      Rows old = rowsSpare;
+      rowsSpare = null;
+      if (old != null) {
+        old.free(ops);
       }
       int capacity = Math.max(count, rowsNow == null ? 0 : rowsNow.capacity());
       long states = (long) layers * capacity * hid;
@@ -936,9 +959,10 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
       keys = additive ? ops.floats((long) sourceRows * attentionWidth, "a search's keys") : null;
       bridgeInput = ops.floats((long) sentences * bridgeIn, "a search's bridge input");
       bridgeH = ops.floats((long) sentences * layers * hid, "a search's bridge output");
-      bridgeC = ops.floats((long) sentences * layers * hid, "a search's bridge output");
+      boolean cells = config.cell().hasCellState();
+      bridgeC = cells ? ops.floats((long) sentences * layers * hid, "a search's bridge output") : null;
       startH = ops.floats((long) layers * sentences * hid, "a search's first states");
-      startC = ops.floats((long) layers * sentences * hid, "a search's first states");
+      startC = cells ? ops.floats((long) layers * sentences * hid, "a search's first states") : null;
     }
 
     void free() {
@@ -997,8 +1021,10 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
     if (encoding == null || encoding.sourceRows < sourceRows || encoding.sentences < sentences) {
       int s = Math.max(sourceRows, encoding == null ? 0 : encoding.sourceRows);
       int n = Math.max(sentences, encoding == null ? 0 : encoding.sentences);
-      if (encoding != null) {
-        encoding.free();
+      Encoding old = encoding;
+      encoding = null;
+      if (old != null) {
+        old.free();
       }
       encoding = new Encoding(s, n);
     }
@@ -1009,8 +1035,10 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
     if (stepping == null || stepping.rowSourceRows < rowSourceRows || stepping.rows < rows) {
       long s = Math.max(rowSourceRows, stepping == null ? 0 : stepping.rowSourceRows);
       int r = Math.max(rows, stepping == null ? 0 : stepping.rows);
-      if (stepping != null) {
-        stepping.free();
+      Stepping old = stepping;
+      stepping = null;
+      if (old != null) {
+        old.free();
       }
       stepping = new Stepping(s, r);
     }
@@ -1019,6 +1047,11 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
 
   @Override
   public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    generation++;
     if (buffers != null) {
       buffers.free();
     }

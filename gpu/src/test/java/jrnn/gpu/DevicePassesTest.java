@@ -108,7 +108,7 @@ class DevicePassesTest {
       int[][] s = OpsTranslationTest.pairs(config, rng, 1 + i % 3, 6, config.labelSmoothing() > 0
           ? jrnn.models.LossNormalization.PER_SEQUENCE : jrnn.models.LossNormalization.PER_OUTPUT).sources();
       sources.add(s);
-      expected.add(greedy(() -> cpu.search(s), s.length));
+      expected.add(greedy(() -> jrnn.decode.TranslationInference.of(cpu).search(s), s.length));
     }
     try (DevicePasses<DeviceTranslation> pool = new DevicePasses<>(() -> device.make(config, cpu.parameters()))) {
       inParallel(i -> pool.apply(passes -> {

@@ -153,6 +153,46 @@ class KernelArgumentsTest {
     assertEquals(8, byName.get("softmax_xent").grid());
   }
 
+  /**
+   * Launches from many threads at once (a library's callers, each with passes of its own, share
+   * the backend's CudaOps): each kernel gets its own call's arguments, never a mix of two calls'.
+   */
+  @Test
+  void launchesFromManyThreadsKeepTheirArgumentsApart() throws Exception {
+    int threads = 4;
+    int each = 500;
+    CudaOps.CudaFloats[] buffers = new CudaOps.CudaFloats[threads];
+    for (int k = 0; k < threads; k++) {
+      buffers[k] = floats(8);
+    }
+    List<Thread> running = new ArrayList<>();
+    for (int k = 0; k < threads; k++) {
+      int id = k;
+      Thread t = new Thread(() -> {
+        for (int i = 0; i < each; i++) {
+          ops.scale(buffers[id], 1000L * id + i, id + 0.5f);
+        }
+      });
+      running.add(t);
+    }
+    synchronized (launches) {
+      launches.clear();
+    }
+    running.forEach(Thread::start);
+    for (Thread t : running) {
+      t.join();
+    }
+    assertEquals(threads * each, launches.size(), "every launch recorded");
+    for (Launch l : launches) {
+      long address = (Long) l.values().get(0);
+      long n = (Long) l.values().get(1);
+      float s = (Float) l.values().get(2);
+      int id = (int) (n / 1000);
+      assertEquals(buffers[id].p().address(), address, "the buffer of the call that launched " + n);
+      assertEquals(id + 0.5f, s, "the scale of the call that launched " + n);
+    }
+  }
+
   @Test
   void anArgumentOfAnotherKindIsRefusedWithItsPlace() {
     CudaOps.CudaFloats a = floats(4);

@@ -384,12 +384,12 @@ class OpsTranslationTest {
       gpu.refresh();
       for (int round = 0; round < 2; round++) {
         Pairs pass = pairs(config, rng, 3 + round, 5, c.norm());
-        LossStats expected = cpu.loss(pass.batch());
+        LossStats expected = jrnn.decode.TranslationInference.of(cpu).loss(pass.batch());
         LossStats actual = gpu.loss(pass.batch());
         assertEquals(expected.sum(), actual.sum(), TOL * (1 + Math.abs(expected.sum())), c.name() + " loss");
         assertEquals(expected.count(), actual.count(), c.name() + " count");
         int[][] sources = pass.sources();
-        jrnn.decode.BeamSearch.StepModel a = cpu.search(sources);
+        jrnn.decode.BeamSearch.StepModel a = jrnn.decode.TranslationInference.of(cpu).search(sources);
         jrnn.decode.BeamSearch.StepModel b = gpu.search(sources);
         int n = sources.length;
         int[] rows = new int[n];
@@ -414,12 +414,12 @@ class OpsTranslationTest {
         }
         int[] maxLength = new int[n];
         java.util.Arrays.fill(maxLength, 8);
-        int[][] greedyCpu = jrnn.decode.BeamSearch.greedy(cpu.search(sources), n, 0, 1, maxLength);
+        int[][] greedyCpu = jrnn.decode.BeamSearch.greedy(jrnn.decode.TranslationInference.of(cpu).search(sources), n, 0, 1, maxLength);
         int[][] greedyGpu = jrnn.decode.BeamSearch.greedy(gpu.search(sources), n, 0, 1, maxLength);
         for (int i = 0; i < n; i++) {
           org.junit.jupiter.api.Assertions.assertArrayEquals(greedyCpu[i], greedyGpu[i], c.name() + " greedy " + i);
         }
-        jrnn.decode.BeamSearch.Hypothesis[] beamCpu = jrnn.decode.BeamSearch.search(cpu.search(sources), n, 0, 1, 3,
+        jrnn.decode.BeamSearch.Hypothesis[] beamCpu = jrnn.decode.BeamSearch.search(jrnn.decode.TranslationInference.of(cpu).search(sources), n, 0, 1, 3,
             maxLength, 1.0);
         jrnn.decode.BeamSearch.Hypothesis[] beamGpu = jrnn.decode.BeamSearch.search(gpu.search(sources), n, 0, 1, 3,
             maxLength, 1.0);
@@ -459,6 +459,13 @@ class OpsTranslationTest {
       e = assertThrows(IllegalArgumentException.class, () -> gpu.compute(other, new Rng(1)));
       assertTrue(e.getMessage().startsWith("OpsTranslation: a pass of "), e.getMessage());
       assertThrows(UnsupportedOperationException.class, gpu::inference);
+      // A search's buffers are the next call's: a stale one is refused, not read.
+      jrnn.decode.BeamSearch.StepModel search = gpu.search(new int[][] {{1, 2}, {3}});
+      search.begin(new int[] {0, 1});
+      gpu.loss(pairs(config, new Rng(2), 2, 3, LossNormalization.PER_OUTPUT).batch());
+      IllegalStateException stale = assertThrows(IllegalStateException.class, () -> search.step(new int[] {0, 0},
+          Tensor.zeros(2, config.targetVocab())));
+      assertTrue(stale.getMessage().contains("stale"), stale.getMessage());
     }
   }
 

@@ -22,7 +22,7 @@ import jrnn.layers.Attention;
 import jrnn.models.EncoderDecoder;
 import jrnn.models.Workspaces;
 import jrnn.models.EncoderDecoderConfig;
-import jrnn.models.TranslationInference;
+import jrnn.decode.TranslationInference;
 import jrnn.params.Parameters;
 import jrnn.tensor.Tensor;
 import jrnn.util.Rng;
@@ -346,7 +346,7 @@ public final class TranslationModel implements TrainedModel {
       all.apply(passes);
     } else {
       try (Parameters.Frozen frozen = net.parameters().freeze()) {
-        workspaces.apply(all::apply);
+        workspaces.apply(w -> all.apply(TranslationInference.of(w)));
       }
     }
     return Arrays.asList(out);
@@ -393,7 +393,8 @@ public final class TranslationModel implements TrainedModel {
     }
     try (Parameters.Frozen frozen = net.parameters().freeze()) {
       return workspaces.apply(w -> {
-        int[] words = decode(w, new int[][] {src}, beam, settings.get(TranslateSettings.LENGTH_PENALTY))[0];
+        int[] words = decode(TranslationInference.of(w), new int[][] {src}, beam,
+            settings.get(TranslateSettings.LENGTH_PENALTY))[0];
         // Teacher-forced over the chosen words (and </s>), reading each step's attention.
         EncoderDecoder.Encoded enc = w.encode(new int[][] {src});
         w.attend(enc, new int[] {0});

@@ -17,7 +17,7 @@ import jrnn.kernels.Parallel;
 import jrnn.models.EncoderDecoder;
 import jrnn.models.LossNormalization;
 import jrnn.models.LossStats;
-import jrnn.models.TranslationInference;
+import jrnn.decode.TranslationInference;
 import jrnn.params.Parameters;
 import jrnn.training.Trainer;
 import jrnn.training.TrainingConfig;
@@ -204,7 +204,7 @@ public final class TranslationTask implements TrainingTask {
   public Validation validate() {
     EncoderDecoder net = model.network();
     try (Parameters.Frozen frozen = net.parameters().freeze()) {
-      return validate(net);
+      return validate(TranslationInference.of(net));
     }
   }
 
