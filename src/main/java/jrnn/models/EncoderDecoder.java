@@ -317,13 +317,25 @@ public final class EncoderDecoder {
   }
 
   private void validate(Batch b) {
+    requireFits(config, b);
+  }
+
+  /**
+   * Checks that {@code b} fits {@code config}: every id in its vocabulary, as many lengths as
+   * pairs, each in [1, steps]. (A device's kernels read them as they are: it checks them here.)
+   */
+  public static void requireFits(EncoderDecoderConfig config, Batch b) {
     int n = b.size();
-    check("sources", b.sources(), b.sourceSteps() * n, config.sourceVocab());
-    check("target inputs", b.targetInputs(), b.targetSteps() * n, vocab);
-    check("targets", b.targets(), b.targetSteps() * n, vocab);
+    requireIds("sources", b.sources(), b.sourceSteps() * n, config.sourceVocab());
+    requireIds("target inputs", b.targetInputs(), b.targetSteps() * n, config.targetVocab());
+    requireIds("targets", b.targets(), b.targetSteps() * n, config.targetVocab());
     ShapeMismatchException.check("EncoderDecoder: source lengths", n, b.sourceLengths().length);
     ShapeMismatchException.check("EncoderDecoder: target lengths", n, b.targetLengths().length);
     for (int i = 0; i < n; i++) {
+      if (b.sourceLengths()[i] < 1 || b.sourceLengths()[i] > b.sourceSteps()) {
+        throw new ShapeMismatchException("EncoderDecoder: source " + i + " has length " + b.sourceLengths()[i]
+            + ", not in [1, " + b.sourceSteps() + "]");
+      }
       if (b.targetLengths()[i] < 1 || b.targetLengths()[i] > b.targetSteps()) {
         throw new ShapeMismatchException("EncoderDecoder: target " + i + " has length " + b.targetLengths()[i]
             + ", not in [1, " + b.targetSteps() + "]");
@@ -331,7 +343,8 @@ public final class EncoderDecoder {
     }
   }
 
-  private static void check(String what, int[] ids, int n, int vocab) {
+  /** Checks that the first {@code n} of {@code ids} (named {@code what} in the error) are ids of a vocabulary of {@code vocab}. */
+  public static void requireIds(String what, int[] ids, int n, int vocab) {
     if (ids.length < n) {
       throw new ShapeMismatchException("EncoderDecoder: " + ids.length + " " + what + ", the batch needs " + n);
     }
@@ -656,7 +669,7 @@ public final class EncoderDecoder {
         ids[k * n + i] = sources[i][Math.min(k, lengths[i] - 1)];
       }
     }
-    check("sources", ids, s * n, config.sourceVocab());
+    requireIds("sources", ids, s * n, config.sourceVocab());
     training = false;
     dropping = false;
     batch = null;
@@ -697,7 +710,7 @@ public final class EncoderDecoder {
       throw new ShapeMismatchException("EncoderDecoder.step: " + rows + " previous words for a state of "
           + state.rows() + " rows");
     }
-    check("previous words", previous, rows, vocab);
+    requireIds("previous words", previous, rows, vocab);
     Tensor embedded = Tensor.zeros(rows * emb);
     targetEmbedding.forward(previous, rows, embedded);
     decoder.begin(1, rows, state.recurrent());
@@ -715,21 +728,29 @@ public final class EncoderDecoder {
     Tensor attn = Tensor.zeros(rows, hid);
     lastStep = attendAndCombine(0, rows, decoder.top(), decoder.topOffset(0), stepComb, attn);
     output.forward(attn, rows, logProbs);
-    for (int r = 0; r < rows; r++) {
-      int o = r * vocab;
-      float max = kernels.max(logProbs, o, vocab);
-      double sum = 0;
-      for (int k = 0; k < vocab; k++) {
-        sum += Math.exp(logProbs.get(o + k) - max);
-      }
-      float logZ = (float) (Math.log(sum) + max);
-      for (int k = 0; k < vocab; k++) {
-        logProbs.set(o + k, logProbs.get(o + k) - logZ);
-      }
-    }
+    logSoftmaxRows(logProbs, rows, vocab);
     RecurrentState next = RecurrentState.zeros(config.decoder(), rows);
     decoder.stateAfter(0, next);
     return new DecoderState(next, attn);
+  }
+
+  /** Each of the first {@code rows} rows of {@code x} ([rows, classes]) made its log-softmax, the sum in double. */
+  public static void logSoftmaxRows(Tensor x, int rows, int classes) {
+    for (int r = 0; r < rows; r++) {
+      int o = r * classes;
+      float max = Float.NEGATIVE_INFINITY;
+      for (int k = 0; k < classes; k++) {
+        max = Math.max(max, x.get(o + k));
+      }
+      double sum = 0;
+      for (int k = 0; k < classes; k++) {
+        sum += Math.exp(x.get(o + k) - max);
+      }
+      float logZ = (float) (Math.log(sum) + max);
+      for (int k = 0; k < classes; k++) {
+        x.set(o + k, x.get(o + k) - logZ);
+      }
+    }
   }
 
   /** The attention weights of the last {@link #step}, alpha[s * R + r]. */

@@ -302,7 +302,8 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
    * seed of {@code rng} and the smoothed loss's gradient at the logits for {@link #backward}.
    */
   private LossStats forward(EncoderDecoder.Batch b, Rng rng, boolean training) {
-    validate(b);
+    // The device's kernels do not check ids and lengths: a bad one is named here, as the CPU's model names it.
+    EncoderDecoder.requireFits(config, b);
     int size = b.size();
     int sourceSteps = b.sourceSteps();
     int steps = b.targetSteps();
@@ -600,40 +601,6 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
         bridgeIn);
   }
 
-  /** The device kernels do not check ids: a bad one is named here, as the CPU's model would name it. */
-  private void validate(EncoderDecoder.Batch b) {
-    int n = b.size();
-    requireIds("source", b.sources(), b.sourceSteps() * n, config.sourceVocab());
-    requireIds("target input", b.targetInputs(), b.targetSteps() * n, vocab);
-    requireIds("target", b.targets(), b.targetSteps() * n, vocab);
-    if (b.sourceLengths().length != n || b.targetLengths().length != n) {
-      throw new IllegalArgumentException("OpsTranslation: " + b.sourceLengths().length + " source and "
-          + b.targetLengths().length + " target lengths for " + n + " pairs");
-    }
-    for (int i = 0; i < n; i++) {
-      if (b.sourceLengths()[i] < 1 || b.sourceLengths()[i] > b.sourceSteps()) {
-        throw new IllegalArgumentException("OpsTranslation: source " + i + " has length " + b.sourceLengths()[i]
-            + ", not in [1, " + b.sourceSteps() + "]");
-      }
-      if (b.targetLengths()[i] < 1 || b.targetLengths()[i] > b.targetSteps()) {
-        throw new IllegalArgumentException("OpsTranslation: target " + i + " has length " + b.targetLengths()[i]
-            + ", not in [1, " + b.targetSteps() + "]");
-      }
-    }
-  }
-
-  private static void requireIds(String what, int[] ids, int n, int bound) {
-    if (ids.length < n) {
-      throw new IllegalArgumentException("OpsTranslation: " + ids.length + " " + what + " ids, the batch needs " + n);
-    }
-    for (int i = 0; i < n; i++) {
-      if (ids[i] < 0 || ids[i] >= bound) {
-        throw new IllegalArgumentException("OpsTranslation: " + what + " id " + ids[i] + " at " + i
-            + " is outside the vocabulary [0, " + bound + ")");
-      }
-    }
-  }
-
   /** A translator's updates come as sentence pairs ({@link #compute(ShardablePass, Rng)}), not batches of sequences. */
   @Override
   public LossStats compute(Batch batch, RecurrentState initial, Rng rng) {
@@ -748,7 +715,7 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
           ids[k * sentences + i] = sourceIds[i][Math.min(k, lengths[i] - 1)];
         }
       }
-      requireIds("source", ids, sourceRows, config.sourceVocab());
+      EncoderDecoder.requireIds("sources", ids, sourceRows, config.sourceVocab());
       sources = encoding(sourceRows, sentences);
       ops.upload(sources.sourceIds, ids);
       ops.gatherRows(value(SOURCE_EMBEDDING), emb, sources.sourceIds, sourceRows, sources.sourceEmbedded);
@@ -817,7 +784,7 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
         throw new IllegalArgumentException("OpsTranslation.search: " + previous.length + " previous words for "
             + rows + " rows (begin first)");
       }
-      requireIds("previous word", previous, rows, vocab);
+      EncoderDecoder.requireIds("previous words", previous, rows, vocab);
       Stepping d = stepping;
       Rows now = rowsNow;
       int xw = config.decoderInputSize();
@@ -847,22 +814,7 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
       ops.addToRows(d.logits, rows, vocab, value(OUTPUT_BIAS));
       decoder.stateAfter(0, now.h(), now.c());
       ops.download(logProbs, d.logits, (long) rows * vocab);
-      // The log-softmax, as the CPU's step takes it.
-      for (int r = 0; r < rows; r++) {
-        int o = r * vocab;
-        float max = Float.NEGATIVE_INFINITY;
-        for (int k = 0; k < vocab; k++) {
-          max = Math.max(max, logProbs.get(o + k));
-        }
-        double sum = 0;
-        for (int k = 0; k < vocab; k++) {
-          sum += Math.exp(logProbs.get(o + k) - max);
-        }
-        float logZ = (float) (Math.log(sum) + max);
-        for (int k = 0; k < vocab; k++) {
-          logProbs.set(o + k, logProbs.get(o + k) - logZ);
-        }
-      }
+      EncoderDecoder.logSoftmaxRows(logProbs, rows, vocab);
     }
 
     @Override

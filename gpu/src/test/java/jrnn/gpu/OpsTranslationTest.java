@@ -7,17 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import jrnn.layers.Attention;
+import jrnn.apps.translate.TranslationPass;
 import jrnn.models.EncoderDecoder;
 import jrnn.models.EncoderDecoderConfig;
 import jrnn.models.LossNormalization;
 import jrnn.models.LossStats;
 import jrnn.params.Parameters;
 import jrnn.tensor.Tensor;
-import jrnn.training.ShardablePass;
 import jrnn.training.Trainer;
 import jrnn.training.TrainingConfig;
-import jrnn.training.TranslationExamples;
 import jrnn.util.Rng;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -35,58 +33,6 @@ import org.opentest4j.AssertionFailedError;
  */
 class OpsTranslationTest {
   static final double TOL = OpsTrainingTest.TOL;
-
-  /** Sentence pairs as the translator's pass has them (bos 0, eos 1). */
-  record Pairs(EncoderDecoderConfig config, int[][] sources, int[][] targets, LossNormalization normalization)
-      implements ShardablePass<EncoderDecoder>, TranslationExamples {
-    @Override
-    public EncoderDecoder.Batch batch() {
-      return EncoderDecoder.Batch.of(sources, targets, 0, 1);
-    }
-
-    @Override
-    public int examples() {
-      return sources.length;
-    }
-
-    @Override
-    public Pairs slice(int from, int to) {
-      return new Pairs(config, Arrays.copyOfRange(sources, from, to), Arrays.copyOfRange(targets, from, to),
-          normalization);
-    }
-
-    @Override
-    public String networkKey() {
-      return config.toString();
-    }
-
-    @Override
-    public EncoderDecoder newNetwork() {
-      return new EncoderDecoder(config);
-    }
-
-    @Override
-    public Parameters parameters(EncoderDecoder network) {
-      return network.parameters();
-    }
-
-    @Override
-    public boolean usesRandomness() {
-      return config.dropout() > 0;
-    }
-
-    @Override
-    public LossStats run(EncoderDecoder network, Rng rng) {
-      LossStats loss = network.forward(batch(), true, rng);
-      network.backward(normalization);
-      return loss;
-    }
-
-    @Override
-    public double divisor(LossStats loss) {
-      return normalization == LossNormalization.PER_SEQUENCE ? sources.length : loss.count();
-    }
-  }
 
   record Case(String name, EncoderDecoderConfig config, LossNormalization norm) {}
 
@@ -151,7 +97,7 @@ class OpsTranslationTest {
   }
 
   /** {@code n} random pairs, sources of 1 to {@code longest} ids, targets of 0 to {@code longest} - 1. */
-  static Pairs pairs(EncoderDecoderConfig config, Rng rng, int n, int longest, LossNormalization norm) {
+  static TranslationPass pairs(EncoderDecoderConfig config, Rng rng, int n, int longest, LossNormalization norm) {
     int[][] sources = new int[n][];
     int[][] targets = new int[n][];
     for (int i = 0; i < n; i++) {
@@ -159,7 +105,7 @@ class OpsTranslationTest {
       // Targets of words other than <s> and </s>, as a translator's.
       targets[i] = ids(rng, rng.nextInt(longest), config.targetVocab(), 2);
     }
-    return new Pairs(config, sources, targets, norm);
+    return new TranslationPass(config, 0, 1, sources, targets, norm);
   }
 
   private static int[] ids(Rng rng, int length, int vocab, int from) {
@@ -179,7 +125,7 @@ class OpsTranslationTest {
       gpu.gradientsToHost(true);
       int[][] shapes = {{3, 4}, {2, 6}, {4, 3}};
       for (int[] shape : shapes) {
-        Pairs pass = pairs(c.config(), rng, shape[0], shape[1], c.norm());
+        TranslationPass pass = pairs(c.config(), rng, shape[0], shape[1], c.norm());
         String at = c.name() + ", " + shape[0] + " pairs up to " + shape[1];
         LossStats loss = OpsTrainingTest.sameUpdate(params, at, () -> pass.run(cpu, new Rng(1)),
             () -> gpu.compute(pass, new Rng(1)));
@@ -201,7 +147,7 @@ class OpsTranslationTest {
     EncoderDecoderConfig config = shape("lstm").additiveAttention(3).encoder(4, 2, true).dropout(0.3).build();
     EncoderDecoder m = model(config, 9);
     Parameters params = m.parameters();
-    Pairs pass = pairs(config, new Rng(2), 3, 5, LossNormalization.PER_SEQUENCE);
+    TranslationPass pass = pairs(config, new Rng(2), 3, 5, LossNormalization.PER_SEQUENCE);
     Tensor direction = Tensor.zeros(params.values().size());
     Rng rng = new Rng(4);
     for (int i = 0; i < direction.size(); i++) {
@@ -247,7 +193,7 @@ class OpsTranslationTest {
       b.computeGradientsWith(made);
       Rng rng = new Rng(8);
       for (int step = 0; step < 3; step++) {
-        Pairs pass = pairs(config, rng, 3, 4, LossNormalization.PER_OUTPUT);
+        TranslationPass pass = pairs(config, rng, 3, 4, LossNormalization.PER_OUTPUT);
         double la = a.update(pass, cpu).loss().sum();
         double lb = b.update(pass, onDevice).loss().sum();
         assertEquals(la, lb, TOL * (1 + Math.abs(la)), "loss of update " + step);
@@ -383,7 +329,7 @@ class OpsTranslationTest {
     try (OpsTranslation gpu = device.make(config, cpu.parameters())) {
       gpu.refresh();
       for (int round = 0; round < 2; round++) {
-        Pairs pass = pairs(config, rng, 3 + round, 5, c.norm());
+        TranslationPass pass = pairs(config, rng, 3 + round, 5, c.norm());
         LossStats expected = jrnn.decode.TranslationInference.of(cpu).loss(pass.batch());
         LossStats actual = gpu.loss(pass.batch());
         assertEquals(expected.sum(), actual.sum(), TOL * (1 + Math.abs(expected.sum())), c.name() + " loss");
@@ -452,10 +398,11 @@ class OpsTranslationTest {
     EncoderDecoderConfig config = CASES.get(0).config();
     EncoderDecoder m = model(config, 3);
     try (OpsTranslation gpu = onHost(config, m.parameters())) {
-      Pairs bad = new Pairs(config, new int[][] {{1, 11}}, new int[][] {{2}}, LossNormalization.PER_OUTPUT);
+      TranslationPass bad = new TranslationPass(config, 0, 1, new int[][] {{1, 11}}, new int[][] {{2}},
+          LossNormalization.PER_OUTPUT);
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> gpu.compute(bad, new Rng(1)));
-      assertEquals("OpsTranslation: source id 11 at 1 is outside the vocabulary [0, 11)", e.getMessage());
-      Pairs other = pairs(CASES.get(2).config(), new Rng(1), 2, 3, LossNormalization.PER_OUTPUT);
+      assertEquals("EncoderDecoder: sources id 11 at 1 is outside the vocabulary [0, 11)", e.getMessage());
+      TranslationPass other = pairs(CASES.get(2).config(), new Rng(1), 2, 3, LossNormalization.PER_OUTPUT);
       e = assertThrows(IllegalArgumentException.class, () -> gpu.compute(other, new Rng(1)));
       assertTrue(e.getMessage().startsWith("OpsTranslation: a pass of "), e.getMessage());
       assertThrows(UnsupportedOperationException.class, gpu::inference);

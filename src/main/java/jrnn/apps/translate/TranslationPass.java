@@ -23,7 +23,7 @@ import jrnn.util.Rng;
  * @param targets each pair's target ids
  * @param normalization per target token, or per sentence
  */
-record TranslationPass(EncoderDecoderConfig config, int bos, int eos, int[][] sources, int[][] targets,
+public record TranslationPass(EncoderDecoderConfig config, int bos, int eos, int[][] sources, int[][] targets,
     LossNormalization normalization) implements ShardablePass<EncoderDecoder>, TranslationExamples {
 
   @Override
