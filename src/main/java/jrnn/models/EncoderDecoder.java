@@ -728,20 +728,17 @@ public final class EncoderDecoder {
     Tensor attn = Tensor.zeros(rows, hid);
     lastStep = attendAndCombine(0, rows, decoder.top(), decoder.topOffset(0), stepComb, attn);
     output.forward(attn, rows, logProbs);
-    logSoftmaxRows(logProbs, rows, vocab);
+    logSoftmaxRows(kernels, logProbs, rows, vocab);
     RecurrentState next = RecurrentState.zeros(config.decoder(), rows);
     decoder.stateAfter(0, next);
     return new DecoderState(next, attn);
   }
 
   /** Each of the first {@code rows} rows of {@code x} ([rows, classes]) made its log-softmax, the sum in double. */
-  public static void logSoftmaxRows(Tensor x, int rows, int classes) {
+  public static void logSoftmaxRows(Kernels kernels, Tensor x, int rows, int classes) {
     for (int r = 0; r < rows; r++) {
       int o = r * classes;
-      float max = Float.NEGATIVE_INFINITY;
-      for (int k = 0; k < classes; k++) {
-        max = Math.max(max, x.get(o + k));
-      }
+      float max = kernels.max(x, o, classes);
       double sum = 0;
       for (int k = 0; k < classes; k++) {
         sum += Math.exp(x.get(o + k) - max);

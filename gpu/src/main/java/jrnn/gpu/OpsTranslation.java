@@ -22,6 +22,7 @@ import jrnn.data.Batch;
 import jrnn.decode.BeamSearch;
 import jrnn.device.DeviceTraining;
 import jrnn.device.DeviceTranslation;
+import jrnn.kernels.Kernels;
 import jrnn.layers.Attention;
 import jrnn.layers.RecurrentConfig;
 import jrnn.layers.RecurrentState;
@@ -68,6 +69,8 @@ import jrnn.util.Rng;
  * validation of a run on the device, and {@code translate --device gpu}.
  */
 final class OpsTranslation implements DeviceTraining, DeviceTranslation {
+  /** The host's kernels, for the log-softmax of a search's logits (the search chooses on the host). */
+  private static final Kernels HOST = Kernels.best();
   private final Ops ops;
   private final EncoderDecoderConfig config;
   private final Parameters params;
@@ -814,7 +817,7 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
       ops.addToRows(d.logits, rows, vocab, value(OUTPUT_BIAS));
       decoder.stateAfter(0, now.h(), now.c());
       ops.download(logProbs, d.logits, (long) rows * vocab);
-      EncoderDecoder.logSoftmaxRows(logProbs, rows, vocab);
+      EncoderDecoder.logSoftmaxRows(HOST, logProbs, rows, vocab);
     }
 
     @Override
