@@ -2,6 +2,7 @@ package jrnn.cli;
 
 import java.util.function.Function;
 import java.util.function.Supplier;
+import jrnn.decode.TranslationInference;
 import jrnn.device.Device;
 import jrnn.device.DeviceInference;
 import jrnn.device.DeviceTranslation;
@@ -9,7 +10,6 @@ import jrnn.device.Gpu;
 import jrnn.models.EncoderDecoder;
 import jrnn.models.InferencePass;
 import jrnn.models.SequenceModel;
-import jrnn.decode.TranslationInference;
 import picocli.CommandLine.Option;
 
 /**
@@ -33,7 +33,7 @@ final class InferenceDevice {
    * the GPU (its parameters copied there, the device's memory freed after).
    */
   <T> T run(SequenceModel model, Supplier<T> onCpu, Function<InferencePass, T> onGpu) {
-    if (Device.parse(device) == Device.CPU) {
+    if (!gpu()) {
       return onCpu.get();
     }
     try (DeviceInference passes = Gpu.backend().inference(model)) {
@@ -43,7 +43,7 @@ final class InferenceDevice {
 
   /** As for a sequence model, an encoder-decoder's (a translator's) passes on the GPU. */
   <T> T run(EncoderDecoder model, Supplier<T> onCpu, Function<TranslationInference, T> onGpu) {
-    if (Device.parse(device) == Device.CPU) {
+    if (!gpu()) {
       return onCpu.get();
     }
     try (DeviceTranslation passes = Gpu.backend().inference(model)) {

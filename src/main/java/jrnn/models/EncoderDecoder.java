@@ -264,7 +264,7 @@ public final class EncoderDecoder {
    * {@link #backward}.
    */
   public LossStats forward(Batch batch, boolean training, Rng rng) {
-    validate(batch);
+    requireFits(config, batch);
     this.batch = batch;
     this.training = training;
     this.dropping = training && config.dropout() > 0;
@@ -314,10 +314,6 @@ public final class EncoderDecoder {
     logits = grow(logits, rowsT * vocab);
     output.forward(attentionalOut, rowsT, logits);
     return loss(training);
-  }
-
-  private void validate(Batch b) {
-    requireFits(config, b);
   }
 
   /**
@@ -461,11 +457,7 @@ public final class EncoderDecoder {
           correct++;
         }
         if (withGradient && eps > 0) {
-          float spread = eps / vocab;
-          for (int k = 0; k < vocab; k++) {
-            dLogits.add(o + k, -spread);
-          }
-          dLogits.add(o + target, eps);
+          smoothTarget(dLogits, o, vocab, target, eps);
         }
       }
       synchronized (tally) {
@@ -732,6 +724,18 @@ public final class EncoderDecoder {
     RecurrentState next = RecurrentState.zeros(config.decoder(), rows);
     decoder.stateAfter(0, next);
     return new DecoderState(next, attn);
+  }
+
+  /**
+   * Turns a row of softmax - onehot(target) ({@code classes} values from {@code off}) into
+   * softmax - q, the gradient against the smoothed target q = (1 - eps) onehot + eps / classes.
+   */
+  public static void smoothTarget(Tensor dLogits, int off, int classes, int target, float eps) {
+    float spread = eps / classes;
+    for (int k = 0; k < classes; k++) {
+      dLogits.add(off + k, -spread);
+    }
+    dLogits.add(off + target, eps);
   }
 
   /** Each of the first {@code rows} rows of {@code x} ([rows, classes]) made its log-softmax, the sum in double. */

@@ -1,6 +1,7 @@
 package jrnn.device;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -127,7 +128,7 @@ class DevicePassesTest {
       Future<Integer> call = executor.submit(() -> pool.apply(f -> {
         started.countDown();
         try {
-          release.await(10, TimeUnit.SECONDS);
+          assertTrue(release.await(10, TimeUnit.SECONDS), "released");
         } catch (InterruptedException e) {
           throw new IllegalStateException(e);
         }
@@ -136,7 +137,7 @@ class DevicePassesTest {
       }));
       assertTrue(started.await(10, TimeUnit.SECONDS));
       pool.close();
-      assertTrue(!passes.closed, "passes in use are not freed under their call");
+      assertFalse(passes.closed, "passes in use are not freed under their call");
       release.countDown();
       assertEquals(1, call.get());
       assertTrue(passes.closed, "freed when the call returned");

@@ -141,6 +141,7 @@ public final class CudaBackend implements GpuBackend {
    * Its encoder and decoder run in jrnn's own stack ({@link FusedCellStack}): the decoder steps
    * every layer together because input feeding reads the step before's output, and the bridge
    * sends a gradient into the encoder's final states, which cuDNN's path here does not take.
+   * Every training configuration runs (the update reads it at each step), so it is not checked here.
    */
   @Override
   public synchronized DeviceTraining gradients(EncoderDecoder model, TrainingConfig training) {

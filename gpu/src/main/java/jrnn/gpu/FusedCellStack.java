@@ -1,5 +1,6 @@
 package jrnn.gpu;
 
+import java.util.Arrays;
 import jrnn.cells.CellType;
 import jrnn.cells.ParamNames;
 import jrnn.layers.Bidirectional;
@@ -26,8 +27,14 @@ import jrnn.tensor.Tensor;
  * so nothing is mapped: the weights go up and the gradients come down as they are. Dropout
  * masks between layers are {@link Ops#dropoutMask}'s, layer l's from seed + l, the seed given by
  * {@link #seedDropout} (OpsTraining draws it from the trainer's generator, so that a resumed run
- * draws the same masks) or counted on from the last. On {@link CudaOps} it is the GPU's stack for the cells cuDNN lacks; on
- * {@link HostOps} it runs, and is tested against the CPU engine, on any machine.
+ * draws the same masks) or counted on from the last. On {@link CudaOps} it is the GPU's stack for
+ * the cells cuDNN lacks, and a translator's encoder and decoder; on {@link HostOps} it runs, and
+ * is tested against the CPU engine, on any machine.
+ *
+ * <p>A decoder runs it one step at a time for every layer ({@link #beginSteps}, {@link #step},
+ * {@link #backwardStep}), as the CPU's {@code DecoderStack}: with input feeding the first layer's
+ * input at step t is known only after step t - 1, so the input product is taken per step there,
+ * and the weights' gradients still over all steps at once after the loop.
  */
 final class FusedCellStack implements OpsStack {
   private final Ops ops;
@@ -265,32 +272,30 @@ final class FusedCellStack implements OpsStack {
     /** Step t's recurrent product and fused kernel, its output into {@code out}'s rows of step t. */
     void forwardStep(int t, Ops.Floats out) {
       CellType cell = config.cell();
-      {
-        Ops.Step step = new Ops.Step(t, batch, hidden, lengths);
-        Ops.Floats hPrev = stateSlot(h, reverse ? t + 1 : t);
-        Ops.Floats hNext = stateSlot(h, reverse ? t : t + 1);
-        Ops.Floats g = stepRows(gates, t, gateWidth);
-        Ops.Floats o = outputRows(out, t, column());
-        if (cell instanceof CellType.Simple s) {
-          ops.gemm(false, true, batch, hidden, hidden, 1f, hPrev, hidden, wHh, hidden, 0f, product, hidden);
-          ops.rnnForwardStep(s.activation(), step, g, product, hPrev, hNext, o, width, accumulates());
-        } else if (cell instanceof CellType.Lstm lstm) {
-          ops.gemm(false, true, batch, gateWidth, hidden, 1f, hPrev, hidden, wHh, hidden, 0f, product, gateWidth);
-          ops.lstmForwardStep(lstm.coupled(), peepI, peepF, peepO, step, g, product, stateSlot(c, reverse ? t + 1 : t),
-              stateSlot(c, reverse ? t : t + 1), stepRows(tanhC, t, hidden), hPrev, hNext, o, width, accumulates());
-        } else if (((CellType.Gru) cell).resetAfter()) {
-          ops.gemm(false, true, batch, gateWidth, hidden, 1f, hPrev, hidden, wHh, hidden, 0f, product, gateWidth);
-          ops.gruResetAfterForwardStep(step, g, product, biasHn, stepRows(saved, t, hidden), hPrev, hNext, o, width,
-              accumulates());
-        } else {
-          // The reset multiplies the state before W_hn does (SPEC 8-37): two products.
-          Ops.Floats rh = stepRows(saved, t, hidden);
-          ops.gemm(false, true, batch, 2 * hidden, hidden, 1f, hPrev, hidden, wHh, hidden, 0f, product, gateWidth);
-          ops.gruGatesStep(step, g, product, hPrev, rh);
-          ops.gemm(false, true, batch, hidden, hidden, 1f, rh, hidden, candidateRows(wHh), hidden, 0f,
-              candidateColumns(product), gateWidth);
-          ops.gruCandidateStep(step, g, product, hPrev, hNext, o, width, accumulates());
-        }
+      Ops.Step step = new Ops.Step(t, batch, hidden, lengths);
+      Ops.Floats hPrev = stateSlot(h, reverse ? t + 1 : t);
+      Ops.Floats hNext = stateSlot(h, reverse ? t : t + 1);
+      Ops.Floats g = stepRows(gates, t, gateWidth);
+      Ops.Floats o = outputRows(out, t, column());
+      if (cell instanceof CellType.Simple s) {
+        ops.gemm(false, true, batch, hidden, hidden, 1f, hPrev, hidden, wHh, hidden, 0f, product, hidden);
+        ops.rnnForwardStep(s.activation(), step, g, product, hPrev, hNext, o, width, accumulates());
+      } else if (cell instanceof CellType.Lstm lstm) {
+        ops.gemm(false, true, batch, gateWidth, hidden, 1f, hPrev, hidden, wHh, hidden, 0f, product, gateWidth);
+        ops.lstmForwardStep(lstm.coupled(), peepI, peepF, peepO, step, g, product, stateSlot(c, reverse ? t + 1 : t),
+            stateSlot(c, reverse ? t : t + 1), stepRows(tanhC, t, hidden), hPrev, hNext, o, width, accumulates());
+      } else if (((CellType.Gru) cell).resetAfter()) {
+        ops.gemm(false, true, batch, gateWidth, hidden, 1f, hPrev, hidden, wHh, hidden, 0f, product, gateWidth);
+        ops.gruResetAfterForwardStep(step, g, product, biasHn, stepRows(saved, t, hidden), hPrev, hNext, o, width,
+            accumulates());
+      } else {
+        // The reset multiplies the state before W_hn does (SPEC 8-37): two products.
+        Ops.Floats rh = stepRows(saved, t, hidden);
+        ops.gemm(false, true, batch, 2 * hidden, hidden, 1f, hPrev, hidden, wHh, hidden, 0f, product, gateWidth);
+        ops.gruGatesStep(step, g, product, hPrev, rh);
+        ops.gemm(false, true, batch, hidden, hidden, 1f, rh, hidden, candidateRows(wHh), hidden, 0f,
+            candidateColumns(product), gateWidth);
+        ops.gruCandidateStep(step, g, product, hPrev, hNext, o, width, accumulates());
       }
     }
 
@@ -346,34 +351,32 @@ final class FusedCellStack implements OpsStack {
     /** Back through step t from dOut (this direction's columns of its rows of step t): dGates, and the carry to t - 1. */
     void backwardStep(int t, Ops.Floats dOut) {
       CellType cell = config.cell();
-      {
-        Ops.Step step = new Ops.Step(t, batch, hidden, lengths);
-        Ops.Floats hPrev = stateSlot(h, reverse ? t + 1 : t);
-        Ops.Floats g = stepRows(gates, t, gateWidth);
-        Ops.Floats dg = stepRows(dGates, t, gateWidth);
-        Ops.Floats dO = outputRows(dOut, t, column());
-        if (cell instanceof CellType.Simple s) {
-          ops.rnnBackwardStep(s.activation(), step, g, dO, width, carry, dg, next);
-          ops.gemm(false, false, batch, hidden, hidden, 1f, dg, hidden, wHh, hidden, 1f, next, hidden);
-        } else if (cell instanceof CellType.Lstm lstm) {
-          ops.lstmBackwardStep(lstm.coupled(), peepI, peepF, peepO, step, g, stateSlot(c, reverse ? t + 1 : t),
-              stepRows(tanhC, t, hidden), dO, width, carry, dc, dg, next);
-          ops.gemm(false, false, batch, hidden, gateWidth, 1f, dg, gateWidth, wHh, hidden, 1f, next, hidden);
-        } else if (((CellType.Gru) cell).resetAfter()) {
-          Ops.Floats dgh = stepRows(dGh, t, gateWidth);
-          ops.gruResetAfterBackwardStep(step, g, stepRows(saved, t, hidden), hPrev, dO, width, carry, dg, dgh, next);
-          ops.gemm(false, false, batch, hidden, gateWidth, 1f, dgh, gateWidth, wHh, hidden, 1f, next, hidden);
-        } else {
-          ops.gruCandidateBackwardStep(step, g, hPrev, dO, width, carry, dg, next);
-          ops.gemm(false, false, batch, hidden, hidden, 1f, candidateColumns(dg), gateWidth, candidateRows(wHh), hidden,
-              0f, dRh, hidden);
-          ops.gruResetBackwardStep(step, g, hPrev, dRh, dg, next);
-          ops.gemm(false, false, batch, hidden, 2 * hidden, 1f, dg, gateWidth, wHh, hidden, 1f, next, hidden);
-        }
-        Ops.Floats swap = carry;
-        carry = next;
-        next = swap;
+      Ops.Step step = new Ops.Step(t, batch, hidden, lengths);
+      Ops.Floats hPrev = stateSlot(h, reverse ? t + 1 : t);
+      Ops.Floats g = stepRows(gates, t, gateWidth);
+      Ops.Floats dg = stepRows(dGates, t, gateWidth);
+      Ops.Floats dO = outputRows(dOut, t, column());
+      if (cell instanceof CellType.Simple s) {
+        ops.rnnBackwardStep(s.activation(), step, g, dO, width, carry, dg, next);
+        ops.gemm(false, false, batch, hidden, hidden, 1f, dg, hidden, wHh, hidden, 1f, next, hidden);
+      } else if (cell instanceof CellType.Lstm lstm) {
+        ops.lstmBackwardStep(lstm.coupled(), peepI, peepF, peepO, step, g, stateSlot(c, reverse ? t + 1 : t),
+            stepRows(tanhC, t, hidden), dO, width, carry, dc, dg, next);
+        ops.gemm(false, false, batch, hidden, gateWidth, 1f, dg, gateWidth, wHh, hidden, 1f, next, hidden);
+      } else if (((CellType.Gru) cell).resetAfter()) {
+        Ops.Floats dgh = stepRows(dGh, t, gateWidth);
+        ops.gruResetAfterBackwardStep(step, g, stepRows(saved, t, hidden), hPrev, dO, width, carry, dg, dgh, next);
+        ops.gemm(false, false, batch, hidden, gateWidth, 1f, dgh, gateWidth, wHh, hidden, 1f, next, hidden);
+      } else {
+        ops.gruCandidateBackwardStep(step, g, hPrev, dO, width, carry, dg, next);
+        ops.gemm(false, false, batch, hidden, hidden, 1f, candidateColumns(dg), gateWidth, candidateRows(wHh), hidden,
+            0f, dRh, hidden);
+        ops.gruResetBackwardStep(step, g, hPrev, dRh, dg, next);
+        ops.gemm(false, false, batch, hidden, 2 * hidden, 1f, dg, gateWidth, wHh, hidden, 1f, next, hidden);
       }
+      Ops.Floats swap = carry;
+      carry = next;
+      next = swap;
     }
 
     /** After the first step's backward: the initial states' gradients. */
@@ -601,7 +604,7 @@ final class FusedCellStack implements OpsStack {
     this.trained = true;
     droppedOut = false;
     int[] whole = new int[batch];
-    java.util.Arrays.fill(whole, steps);
+    Arrays.fill(whole, steps);
     ops.upload(lengths, whole);
     for (Unit[] layer : units) {
       layer[0].start(h0, c0);

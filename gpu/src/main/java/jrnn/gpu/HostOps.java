@@ -572,17 +572,13 @@ class HostOps implements Ops {
     }
   }
 
+  /** The CPU model's smoothing ({@code EncoderDecoder.smoothTarget}), row by row. */
   @Override
   public void smoothLabels(Floats dLogits, int rows, int classes, Ints targets, Ints valid, float eps) {
-    float spread = eps / classes;
     for (int r = 0; r < rows; r++) {
-      if (v(valid)[r] == 0) {
-        continue;
+      if (v(valid)[r] != 0) {
+        jrnn.models.EncoderDecoder.smoothTarget(t(dLogits), r * classes, classes, v(targets)[r], eps);
       }
-      for (int k = 0; k < classes; k++) {
-        t(dLogits).add(r * classes + k, -spread);
-      }
-      t(dLogits).add(r * classes + v(targets)[r], eps);
     }
   }
 

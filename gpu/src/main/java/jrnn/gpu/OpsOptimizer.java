@@ -86,16 +86,14 @@ final class OpsOptimizer implements AutoCloseable {
   }
 
   /** A group of the given parts, mapped to the host by {@code host}. */
-  Group add(String what, Ops.Floats w, Ops.Floats g, long n, Ops.Floats gradientMask, boolean decay,
+  void add(String what, Ops.Floats w, Ops.Floats g, long n, Ops.Floats gradientMask, boolean decay,
       Ops.Floats decayMask, HostVector host) {
-    Group group = new Group(what, w, g, n, gradientMask, decay, decayMask, host);
-    groups.add(group);
-    return group;
+    groups.add(new Group(what, w, g, n, gradientMask, decay, decayMask, host));
   }
 
   /** A group of {@code n} floats at {@code offset} of the layout, on the host as they are on the device. */
-  Group add(String what, Ops.Floats w, Ops.Floats g, long n, int offset, boolean decay, Ops.Floats decayMask) {
-    return add(what, w, g, n, null, decay, decayMask, new HostVector() {
+  void add(String what, Ops.Floats w, Ops.Floats g, long n, int offset, boolean decay, Ops.Floats decayMask) {
+    add(what, w, g, n, null, decay, decayMask, new HostVector() {
       @Override
       public void toHost(Ops.Floats from, Tensor flat, boolean signed) {
         ops.download(flat.view(offset, (int) n), from, n);
@@ -109,8 +107,8 @@ final class OpsOptimizer implements AutoCloseable {
   }
 
   /** The named parameter of {@code layout}. */
-  Group addParameter(ParamLayout layout, String name, Ops.Floats w, Ops.Floats g, boolean decay) {
-    return add(name, w, g, w.size(), layout.get(name).offset(), decay, null);
+  void addParameter(ParamLayout layout, String name, Ops.Floats w, Ops.Floats g, boolean decay) {
+    add(name, w, g, w.size(), layout.get(name).offset(), decay, null);
   }
 
   List<Group> groups() {

@@ -68,6 +68,12 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
   private boolean gradientsToHost;
   private boolean closed;
 
+  private void requireOpen() {
+    if (closed) {
+      throw new IllegalStateException("OpsTraining: closed (its device memory is freed)");
+    }
+  }
+
   /** Why the device cannot compute {@code cfg}'s and {@code training}'s gradients, or null. */
   static String unsupportedReason(ModelConfig cfg, TrainingConfig training) {
     if (cfg.output() != OutputKind.SOFTMAX && cfg.readout() != jrnn.models.Readout.EVERY_STEP) {
@@ -187,6 +193,7 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
 
   @Override
   public LossStats compute(Batch batch, RecurrentState initial, Rng rng) {
+    requireOpen();
     if (config.output() != OutputKind.SOFTMAX) {
       throw new IllegalArgumentException("OpsTraining: a " + config.output().label() + " output trains on the GPU with"
           + " CTC's loss only (a CtcExamples pass); mean squared error is not on the GPU: train with --device cpu");
@@ -250,7 +257,7 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
   }
 
   /** The masks' seed, drawn only when there is dropout, so that without it the trainer's generator runs as on the CPU. */
-  private static long dropoutSeed(float p, Rng rng) {
+  static long dropoutSeed(float p, Rng rng) {
     return p > 0 ? (long) (rng.nextDouble() * 0x1.0p53) : 0;
   }
 
@@ -262,6 +269,7 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
    */
   @Override
   public LossStats compute(ShardablePass<?> pass, Rng rng) {
+    requireOpen();
     if (!(pass instanceof CtcExamples examples) || config.output() != OutputKind.LINEAR) {
       throw new UnsupportedOperationException("OpsTraining computes batches of sequences and, for a linear output, CTC's"
           + " passes; not a " + pass.getClass().getSimpleName() + " for a " + config.output().label() + " output");
@@ -524,6 +532,7 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
    */
   @Override
   public LossStats forward(Batch batch, RecurrentState initial) {
+    requireOpen();
     LossStats stats;
     if (!batch.hasTargets()) {
       network(batch, initial, false, 0f, 0);
@@ -563,6 +572,7 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
 
   @Override
   public void refresh() {
+    requireOpen();
     uploadParameters();
     resident = true;
   }
@@ -648,11 +658,13 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
   /** The update on the device, step for step as {@code Trainer} takes it on the host. */
   @Override
   public double[] update(TrainingConfig training, Optimizer optimizer, double lr) {
+    requireOpen();
     return updates.update(training, optimizer, lr);
   }
 
   @Override
   public void toHost(Optimizer optimizer) {
+    requireOpen();
     if (!resident) {
       return;
     }
@@ -667,6 +679,7 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
 
   @Override
   public void fromHost(Optimizer optimizer) {
+    requireOpen();
     uploadParameters();
     resident = true;
     updates.stateFromHost(optimizer);

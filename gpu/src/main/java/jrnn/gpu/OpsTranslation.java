@@ -286,6 +286,7 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
       throw new IllegalArgumentException("OpsTranslation: a pass of " + examples.config() + " for a device model of "
           + config);
     }
+    requireOpen();
     generation++;
     LossStats loss = forward(examples.batch(), rng, true);
     backward(examples.normalization());
@@ -330,17 +331,17 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
     batch = training ? b : null;
     float p = (float) config.dropout();
     dropping = training && p > 0;
-    long seed = dropping ? (long) (rng.nextDouble() * 0x1.0p53) : 0;
+    long seed = training ? OpsTraining.dropoutSeed(p, rng) : 0;
     int[] valid = new int[targetRows];
     targetCount = 0;
     for (int r = 0; r < targetRows; r++) {
       valid[r] = r / size < b.targetLengths()[r % size] ? 1 : 0;
       targetCount += valid[r];
     }
-    ops.upload(u.sources, java.util.Arrays.copyOf(b.sources(), sourceRows));
+    ops.upload(u.sources, Arrays.copyOf(b.sources(), sourceRows));
     ops.upload(u.sourceLengths, b.sourceLengths());
-    ops.upload(u.targetInputs, java.util.Arrays.copyOf(b.targetInputs(), targetRows));
-    ops.upload(u.targets, java.util.Arrays.copyOf(b.targets(), targetRows));
+    ops.upload(u.targetInputs, Arrays.copyOf(b.targetInputs(), targetRows));
+    ops.upload(u.targets, Arrays.copyOf(b.targets(), targetRows));
     ops.upload(u.valid, valid);
 
     // The source through embedding, dropout and the encoder.
@@ -618,11 +619,14 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
 
   @Override
   public double[] update(TrainingConfig training, Optimizer optimizer, double lr) {
+    requireOpen();
+    generation++;
     return updates.update(training, optimizer, lr);
   }
 
   @Override
   public void toHost(Optimizer optimizer) {
+    requireOpen();
     if (!resident) {
       return;
     }
@@ -632,13 +636,21 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
 
   private void requireResident() {
     if (!resident) {
-      ops.upload(weights, params.values(), count);
-      resident = true;
+      refresh();
     }
   }
 
+  private void requireOpen() {
+    if (closed) {
+      throw new IllegalStateException("OpsTranslation: closed (its device memory is freed)");
+    }
+  }
+
+  /** Takes the host's parameters (a search begun before is stale: it read the old ones). */
   @Override
   public void refresh() {
+    requireOpen();
+    generation++;
     ops.upload(weights, params.values(), count);
     resident = true;
   }
@@ -646,12 +658,14 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
   /** The teacher-forced loss of {@code batch} on the device's parameters, no dropout; gradients untouched. */
   @Override
   public LossStats loss(EncoderDecoder.Batch batch) {
+    requireOpen();
     generation++;
     return forward(batch, null, false);
   }
 
   @Override
   public BeamSearch.StepModel search(int[][] sources) {
+    requireOpen();
     generation++;
     requireResident();
     return new Search(sources);
@@ -659,8 +673,7 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
 
   @Override
   public void fromHost(Optimizer optimizer) {
-    ops.upload(weights, params.values(), count);
-    resident = true;
+    refresh();
     updates.stateFromHost(optimizer);
   }
 
@@ -692,7 +705,7 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
     private void requireCurrent() {
       if (made != generation) {
         throw new IllegalStateException("OpsTranslation: a search is valid until the next call on its passes"
-            + " (search, loss, an update or close); this one is stale");
+            + " (search, loss, a training pass, an update, refresh or close); this one is stale");
       }
     }
 
@@ -786,6 +799,10 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
       if (sentenceOfRow == null || previous.length != rows) {
         throw new IllegalArgumentException("OpsTranslation.search: " + previous.length + " previous words for "
             + rows + " rows (begin first)");
+      }
+      if (logProbs.size() < (long) rows * vocab) {
+        throw new IllegalArgumentException("OpsTranslation.search: log-probabilities of " + logProbs.size()
+            + " values for " + rows + " rows of " + vocab + " words");
       }
       EncoderDecoder.requireIds("previous words", previous, rows, vocab);
       Stepping d = stepping;
@@ -886,11 +903,10 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
   }
 
   /** Makes the spare set the one read. */
-  private Rows swapRows() {
+  private void swapRows() {
     Rows read = rowsSpare;
     rowsSpare = rowsNow;
     rowsNow = read;
-    return read;
   }
 
   /** A search's buffers for its sources: S*N rows of N sentences, grown to the largest seen. */

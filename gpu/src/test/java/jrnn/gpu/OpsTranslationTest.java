@@ -53,6 +53,12 @@ class OpsTranslationTest {
       new Case("lstm-peephole-cifg, additive, not fed", shape("lstm-peephole-cifg").additiveAttention(2)
           .inputFeeding(false).build(), LossNormalization.PER_OUTPUT),
       new Case("rnn-sigmoid, additive", shape("rnn-sigmoid").additiveAttention(3).build(),
+          LossNormalization.PER_OUTPUT),
+      new Case("rnn-relu, multiplicative, smoothing", shape("rnn-relu").labelSmoothing(0.1).build(),
+          LossNormalization.PER_OUTPUT),
+      new Case("lstm-peephole, additive, 2 decoder layers", shape("lstm-peephole").additiveAttention(3).decoder(6, 2)
+          .build(), LossNormalization.PER_SEQUENCE),
+      new Case("lstm-cifg, multiplicative, one direction", shape("lstm-cifg").encoder(4, 1, false).build(),
           LossNormalization.PER_OUTPUT));
 
   interface Maker {
@@ -145,7 +151,9 @@ class OpsTranslationTest {
 
   static void directionalDerivative(Ops ops) {
     EncoderDecoderConfig config = shape("lstm").additiveAttention(3).encoder(4, 2, true).dropout(0.3).build();
-    EncoderDecoder m = model(config, 9);
+    EncoderDecoder m = new EncoderDecoder(config);
+    // Weights large enough that what dropout removes shows in the loss.
+    m.initialize(new Rng(9), 1.0);
     Parameters params = m.parameters();
     TranslationPass pass = pairs(config, new Rng(2), 3, 5, LossNormalization.PER_SEQUENCE);
     Tensor direction = Tensor.zeros(params.values().size());
@@ -174,6 +182,16 @@ class OpsTranslationTest {
       }
     }
     params.values().copyFrom(w0);
+    // The masks drop something: the same pass without dropout has another loss.
+    EncoderDecoderConfig none = shape("lstm").additiveAttention(3).encoder(4, 2, true).build();
+    try (OpsTranslation plain = new OpsTranslation(ops, none, params, 1);
+        OpsTranslation dropped = new OpsTranslation(ops, config, params, 1)) {
+      double without = plain.compute(new TranslationPass(none, 0, 1, pass.sources(), pass.targets(),
+          pass.normalization()), new Rng(1)).sum();
+      double with = dropped.compute(pass, new Rng(1)).sum();
+      assertTrue(Math.abs(with - without) > 1e-2 * Math.abs(without), "dropout changes the loss: " + with + " vs "
+          + without);
+    }
     double difference = (loss[0] - loss[1]) / (2 * eps);
     assertTrue(Math.abs(difference) > 1e-2, "a direction the loss changes along: " + difference);
     assertEquals(difference, directional, 0.01 * Math.abs(difference), "d/d eps of the loss along a direction");
@@ -344,9 +362,7 @@ class OpsTranslationTest {
         }
         a.begin(rows);
         b.begin(rows);
-        int[] previous = new int[n];
-        java.util.Arrays.fill(previous, 0);
-        sameStep(a, b, previous, c.name() + " step 1");
+        sameStep(a, b, new int[n], c.name() + " step 1 (every row's previous word <s>)");
         // Beams: rows repeated and reordered (more rows than before), then some dropped.
         int[][] selections = {{0, 0, 1, 2, 2, 1, n - 1}, {6, 2, 3}, {1, 1, 0, 2}};
         for (int k = 0; k < selections.length; k++) {
@@ -413,7 +429,26 @@ class OpsTranslationTest {
       IllegalStateException stale = assertThrows(IllegalStateException.class, () -> search.step(new int[] {0, 0},
           Tensor.zeros(2, config.targetVocab())));
       assertTrue(stale.getMessage().contains("stale"), stale.getMessage());
+      // A search's bad calls are named.
+      jrnn.decode.BeamSearch.StepModel fresh = gpu.search(new int[][] {{1, 2}, {3}});
+      e = assertThrows(IllegalArgumentException.class, () -> fresh.begin(new int[] {0, 2}));
+      assertEquals("OpsTranslation.search: sentence 2 of 2", e.getMessage());
+      fresh.begin(new int[] {1, 0});
+      e = assertThrows(IllegalArgumentException.class, () -> fresh.step(new int[] {0},
+          Tensor.zeros(1, config.targetVocab())));
+      assertEquals("OpsTranslation.search: 1 previous words for 2 rows (begin first)", e.getMessage());
+      e = assertThrows(IllegalArgumentException.class, () -> fresh.step(new int[] {0, 0}, Tensor.zeros(1, 3)));
+      assertTrue(e.getMessage().startsWith("OpsTranslation.search: log-probabilities of 3 values"), e.getMessage());
+      e = assertThrows(IllegalArgumentException.class, () -> fresh.select(new int[] {0, 2}));
+      assertEquals("OpsTranslation.search: row 2 of 2", e.getMessage());
+      e = assertThrows(IllegalArgumentException.class, () -> gpu.search(new int[][] {{1}, {}}));
+      assertEquals("OpsTranslation.search: source 1 is empty", e.getMessage());
     }
+    OpsTranslation closed = onHost(config, m.parameters());
+    closed.close();
+    closed.close();
+    IllegalStateException after = assertThrows(IllegalStateException.class, () -> closed.search(new int[][] {{1}}));
+    assertEquals("OpsTranslation: closed (its device memory is freed)", after.getMessage());
   }
 
   /** Errors planted in the attention's, the tanh's and the smoothing's twins make the agreement fail. */

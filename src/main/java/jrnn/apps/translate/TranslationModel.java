@@ -10,6 +10,7 @@ import jrnn.cells.CellType;
 import jrnn.data.BytePairEncoding;
 import jrnn.data.Vocabulary;
 import jrnn.decode.BeamSearch;
+import jrnn.decode.TranslationInference;
 import jrnn.frame.AppFile;
 import jrnn.frame.CommonSettings;
 import jrnn.frame.Settings;
@@ -22,7 +23,6 @@ import jrnn.layers.Attention;
 import jrnn.models.EncoderDecoder;
 import jrnn.models.Workspaces;
 import jrnn.models.EncoderDecoderConfig;
-import jrnn.decode.TranslationInference;
 import jrnn.params.Parameters;
 import jrnn.tensor.Tensor;
 import jrnn.util.Rng;
@@ -294,9 +294,9 @@ public final class TranslationModel implements TrainedModel {
   }
 
   /**
-   * As {@link #translate(List, int, double)}, the network's passes run by {@code passes} (a
-   * device's, {@code jrnn.device.DeviceTranslation}, on a copy of this model's parameters; null:
-   * this model's own workspaces).
+   * As {@link #translate(List, int, double)}, the network's passes run by {@code passes}: a
+   * device's ({@code jrnn.device.DeviceTranslation}, on the parameters it holds), a CPU workspace
+   * ({@link TranslationInference#of}); null: this model's own workspaces, one per caller.
    */
   public List<String> translate(List<String> lines, int beam, double lengthPenalty, TranslationInference passes) {
     if (beam < 1) {
