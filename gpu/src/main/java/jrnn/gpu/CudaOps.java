@@ -931,12 +931,22 @@ final class CudaOps implements Ops {
 
   @Override
   public void upload(Floats dst, Tensor src, long n) {
+    fits(n, src.size(), dst.size(), "upload");
     check(cudaMemcpy(p(dst), new Pointer(src.bytes()), 4 * n, cudaMemcpyHostToDevice), "upload of " + n + " floats");
   }
 
   @Override
   public void download(Tensor dst, Floats src, long n) {
+    fits(n, src.size(), dst.size(), "download");
     check(cudaMemcpy(new Pointer(dst.bytes()), p(src), 4 * n, cudaMemcpyDeviceToHost), "download of " + n + " floats");
+  }
+
+  /** A copy of n floats past either end would read or write memory that is not the buffers': refused. */
+  private static void fits(long n, long from, long to, String what) {
+    if (n < 0 || n > from || n > to) {
+      throw new IllegalArgumentException("CudaOps: " + what + " of " + n + " floats between buffers of " + from
+          + " and " + to);
+    }
   }
 
   @Override
