@@ -618,17 +618,25 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
 
   /** The batch's loss, summed in double on the host from the rows' losses. */
   private LossStats lossStats(Buffers b, int rows, int validRows, int size) {
+    return lossStats(ops, b.loss, b.correct, rows, validRows, size);
+  }
+
+  /**
+   * A batch's loss from the per-row losses and hits of {@link Ops#softmaxCrossEntropy} ({@code rows}
+   * of them, 0 on rows that do not count), summed in double on the host as the CPU sums them.
+   */
+  static LossStats lossStats(Ops ops, Ops.Floats losses, Ops.Floats hits, int rows, int counted, int sequences) {
     Tensor loss = Tensor.zeros(rows);
     Tensor correct = Tensor.zeros(rows);
-    ops.download(loss, b.loss, rows);
-    ops.download(correct, b.correct, rows);
+    ops.download(loss, losses, rows);
+    ops.download(correct, hits, rows);
     double sum = 0;
     int right = 0;
     for (int r = 0; r < rows; r++) {
       sum += loss.get(r);
       right += correct.get(r) > 0 ? 1 : 0;
     }
-    return new LossStats(sum, validRows, right, size);
+    return new LossStats(sum, counted, right, sequences);
   }
 
   private void uploadParameters() {

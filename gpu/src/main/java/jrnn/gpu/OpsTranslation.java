@@ -393,17 +393,7 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
     if (training && config.labelSmoothing() > 0) {
       ops.smoothLabels(u.dLogits, targetRows, vocab, u.targets, u.valid, (float) config.labelSmoothing());
     }
-    Tensor loss = Tensor.zeros(targetRows);
-    Tensor correct = Tensor.zeros(targetRows);
-    ops.download(loss, u.loss, targetRows);
-    ops.download(correct, u.correct, targetRows);
-    double sum = 0;
-    int right = 0;
-    for (int r = 0; r < targetRows; r++) {
-      sum += loss.get(r);
-      right += correct.get(r) > 0 ? 1 : 0;
-    }
-    return new LossStats(sum, targetCount, right, size);
+    return OpsTraining.lossStats(ops, u.loss, u.correct, targetRows, targetCount, size);
   }
 
   /**

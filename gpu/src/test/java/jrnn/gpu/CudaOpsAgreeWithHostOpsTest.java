@@ -74,6 +74,15 @@ class CudaOpsAgreeWithHostOpsTest {
     return p;
   }
 
+  private record IntsPair(Ops.Ints gpu, Ops.Ints host) {}
+
+  private static IntsPair both(CudaOps gpu, HostOps host, int[] values) {
+    IntsPair p = new IntsPair(gpu.ints(values.length, "test"), host.ints(values.length, "test"));
+    gpu.upload(p.gpu(), values);
+    host.upload(p.host(), values);
+    return p;
+  }
+
   private static void same(CudaOps gpu, Pair p, int n, double tol, String what) {
     Tensor a = Tensor.zeros(n);
     gpu.download(a, p.gpu(), n);
@@ -225,19 +234,13 @@ class CudaOpsAgreeWithHostOpsTest {
     Pair logits = both(gpu, host, x);
     int[] targets = {0, 5, 7, 1000, 3, 3, 999, 500, 2};
     int[] valid = {1, 1, 1, 0, 1, 1, 1, 0, 1};
-    Ops.Ints gt = gpu.ints(rows, "targets");
-    Ops.Ints ht = host.ints(rows, "targets");
-    Ops.Ints gv = gpu.ints(rows, "valid");
-    Ops.Ints hv = host.ints(rows, "valid");
-    gpu.upload(gt, targets);
-    host.upload(ht, targets);
-    gpu.upload(gv, valid);
-    host.upload(hv, valid);
+    IntsPair t = both(gpu, host, targets);
+    IntsPair v = both(gpu, host, valid);
     Pair loss = both(gpu, host, Tensor.zeros(rows));
     Pair correct = both(gpu, host, Tensor.zeros(rows));
     Pair d = both(gpu, host, random(rows * classes, 12));
-    gpu.softmaxCrossEntropy(logits.gpu(), rows, classes, gt, gv, loss.gpu(), correct.gpu(), d.gpu());
-    host.softmaxCrossEntropy(logits.host(), rows, classes, ht, hv, loss.host(), correct.host(), d.host());
+    gpu.softmaxCrossEntropy(logits.gpu(), rows, classes, t.gpu(), v.gpu(), loss.gpu(), correct.gpu(), d.gpu());
+    host.softmaxCrossEntropy(logits.host(), rows, classes, t.host(), v.host(), loss.host(), correct.host(), d.host());
     same(gpu, loss, rows, 1e-5, "loss");
     same(gpu, correct, rows, 0, "correct");
     same(gpu, d, rows * classes, 1e-5, "dLogits");
@@ -323,17 +326,11 @@ class CudaOpsAgreeWithHostOpsTest {
     int classes = 333;
     int[] targets = {0, 332, 5, 5, 100, 1, 2};
     int[] valid = {1, 1, 0, 1, 1, 0, 1};
-    Ops.Ints gt = gpu.ints(rows, "targets");
-    Ops.Ints ht = host.ints(rows, "targets");
-    Ops.Ints gv = gpu.ints(rows, "valid");
-    Ops.Ints hv = host.ints(rows, "valid");
-    gpu.upload(gt, targets);
-    host.upload(ht, targets);
-    gpu.upload(gv, valid);
-    host.upload(hv, valid);
+    IntsPair t = both(gpu, host, targets);
+    IntsPair v = both(gpu, host, valid);
     Pair g = both(gpu, host, random(rows * classes, 21));
-    gpu.smoothLabels(g.gpu(), rows, classes, gt, gv, 0.1f);
-    host.smoothLabels(g.host(), rows, classes, ht, hv, 0.1f);
+    gpu.smoothLabels(g.gpu(), rows, classes, t.gpu(), v.gpu(), 0.1f);
+    host.smoothLabels(g.host(), rows, classes, t.host(), v.host(), 0.1f);
     same(gpu, g, rows * classes, 1e-7, "smoothed gradient");
   }
 
@@ -345,10 +342,9 @@ class CudaOpsAgreeWithHostOpsTest {
     int width = additive ? 270 : encoderSize;
     int[] lengths = {13, 1, 7, 12, 3};
     int rows = steps * batch;
-    Ops.Ints gl = gpu.ints(batch, "lengths");
-    Ops.Ints hl = host.ints(batch, "lengths");
-    gpu.upload(gl, lengths);
-    host.upload(hl, lengths);
+    IntsPair l = both(gpu, host, lengths);
+    Ops.Ints gl = l.gpu();
+    Ops.Ints hl = l.host();
     Pair enc = both(gpu, host, random(rows * encoderSize, 22));
     Pair keys = both(gpu, host, random(rows * width, 23));
     Pair query = both(gpu, host, random(batch * width, 24));
