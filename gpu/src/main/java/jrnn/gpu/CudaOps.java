@@ -613,6 +613,29 @@ final class CudaOps implements Ops {
         }
       }
 
+      // A block per row: the row's max, then the sum of exp(x - max) in double, then x - (log sum + max).
+      extern "C" __global__ void log_softmax(float* x, int rows, int classes) {
+        __shared__ double red[256];
+        __shared__ float top[256];
+        for (long long r = blockIdx.x; r < rows; r += gridDim.x) {
+          float* row = x + r * classes;
+          float m = __int_as_float(0xff800000);
+          for (int c = threadIdx.x; c < classes; c += blockDim.x) m = fmaxf(m, row[c]);
+          top[threadIdx.x] = m;
+          __syncthreads();
+          for (int k = blockDim.x / 2; k > 0; k >>= 1) {
+            if (threadIdx.x < k) top[threadIdx.x] = fmaxf(top[threadIdx.x], top[threadIdx.x + k]);
+            __syncthreads();
+          }
+          float max = top[0];
+          double s = 0;
+          for (int c = threadIdx.x; c < classes; c += blockDim.x) s += exp((double) (row[c] - max));
+          float logZ = (float) (log(block_sum(s, red)) + max);
+          for (int c = threadIdx.x; c < classes; c += blockDim.x) row[c] -= logZ;
+          __syncthreads();
+        }
+      }
+
       extern "C" __global__ void tanh_inplace(float* a, long long n) {
         GRID_STRIDE(i, n) {
           a[i] = tanhf(a[i]);
@@ -1255,6 +1278,11 @@ final class CudaOps implements Ops {
   @Override
   public void copyRows(Floats dst, int dstLd, Floats src, int srcLd, int rows, int cols) {
     launch("copy_rows", blocksFor((long) rows * cols), THREADS, dst, dstLd, src, srcLd, rows, cols);
+  }
+
+  @Override
+  public void logSoftmax(Floats x, int rows, int classes) {
+    launch("log_softmax", rows, THREADS, x, rows, classes);
   }
 
   @Override

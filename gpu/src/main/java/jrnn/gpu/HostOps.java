@@ -560,6 +560,11 @@ class HostOps implements Ops {
   }
 
   @Override
+  public void logSoftmax(Floats x, int rows, int classes) {
+    jrnn.models.EncoderDecoder.logSoftmaxRows(SCALAR, t(x), rows, classes);
+  }
+
+  @Override
   public void tanh(Floats a, long n) {
     SCALAR.activate(Activation.TANH, t(a), 0, (int) n);
   }

@@ -246,6 +246,9 @@ interface Ops extends AutoCloseable {
    */
   void copyRows(Floats dst, int dstLd, Floats src, int srcLd, int rows, int cols);
 
+  /** Each of {@code rows} rows of {@code classes} values made its log-softmax, the sum in double (as {@code EncoderDecoder.logSoftmaxRows}). */
+  void logSoftmax(Floats x, int rows, int classes);
+
   /** a[i] = tanh(a[i]). */
   void tanh(Floats a, long n);
 

@@ -22,7 +22,6 @@ import jrnn.data.Batch;
 import jrnn.decode.BeamSearch;
 import jrnn.device.DeviceTraining;
 import jrnn.device.DeviceTranslation;
-import jrnn.kernels.Kernels;
 import jrnn.layers.Attention;
 import jrnn.layers.RecurrentConfig;
 import jrnn.layers.RecurrentState;
@@ -69,8 +68,6 @@ import jrnn.util.Rng;
  * validation of a run on the device, and {@code translate --device gpu}.
  */
 final class OpsTranslation implements DeviceTraining, DeviceTranslation {
-  /** The host's kernels, for the log-softmax of a search's logits (the search chooses on the host). */
-  private static final Kernels HOST = Kernels.best();
   private final Ops ops;
   private final EncoderDecoderConfig config;
   private final Parameters params;
@@ -678,8 +675,8 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
    * A search's view of the decoder on the device (as the CPU's {@code EncoderDecoder.step}): the
    * sources encoded once, their states and (additive) keys gathered for the rows of hypotheses;
    * per step the previous words' embeddings, one step of every decoder layer from the rows'
-   * states, attention, h~ and the logits, whose log-softmax the host takes as the CPU does. Rows
-   * are reordered by gathering their states on the device.
+   * states, attention, h~ and the logits' log-softmax, which come back for the search to choose
+   * from. Rows are reordered by gathering their states on the device.
    */
   private final class Search implements BeamSearch.StepModel {
     private final int sentences;
@@ -822,9 +819,9 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
       Ops.Floats outWeight = value(config.tied() ? TARGET_EMBEDDING : OUTPUT_WEIGHT);
       ops.gemm(false, true, rows, vocab, hid, 1f, now.attentional(), hid, outWeight, hid, 0f, d.logits, vocab);
       ops.addToRows(d.logits, rows, vocab, value(OUTPUT_BIAS));
+      ops.logSoftmax(d.logits, rows, vocab);
       decoder.stateAfter(0, now.h(), now.c());
       ops.download(logProbs, d.logits, (long) rows * vocab);
-      EncoderDecoder.logSoftmaxRows(HOST, logProbs, rows, vocab);
     }
 
     @Override

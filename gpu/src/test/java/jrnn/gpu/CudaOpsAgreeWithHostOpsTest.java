@@ -18,7 +18,7 @@ import org.junit.jupiter.api.TestFactory;
  * ids), row and column sums, dropout masks (equal to the bit: the same hash), the softmax
  * cross-entropy with invalid rows and ties, the sum of squares, scaling, clamping, axpy with and
  * without a mask, the steps of momentum, Nesterov and Adam, CTC, the adversarial perturbation,
- * and the encoder-decoder's pieces (rows copied, tanh, label smoothing, attention's steps). On a
+ * and the encoder-decoder's pieces (rows copied, tanh, label smoothing, log-softmax, attention's steps). On a
  * GPU only.
  */
 class CudaOpsAgreeWithHostOpsTest {
@@ -42,7 +42,7 @@ class CudaOpsAgreeWithHostOpsTest {
       tests.add(DynamicTest.dynamicTest("softmax cross-entropy", () -> softmax(gpu, host)));
       tests.add(DynamicTest.dynamicTest("CTC's loss and gradient", () -> ctc(gpu, host)));
       tests.add(DynamicTest.dynamicTest("adversarial perturbation", () -> adversarial(gpu, host)));
-      tests.add(DynamicTest.dynamicTest("rows copied, tanh and its gradient, label smoothing",
+      tests.add(DynamicTest.dynamicTest("rows copied, tanh and its gradient, label smoothing, log-softmax",
           () -> encoderDecoderPieces(gpu, host)));
       for (boolean additive : new boolean[] {true, false}) {
         tests.add(DynamicTest.dynamicTest((additive ? "additive" : "multiplicative") + " attention, forward and backward",
@@ -332,6 +332,12 @@ class CudaOpsAgreeWithHostOpsTest {
     gpu.smoothLabels(g.gpu(), rows, classes, t.gpu(), v.gpu(), 0.1f);
     host.smoothLabels(g.host(), rows, classes, t.host(), v.host(), 0.1f);
     same(gpu, g, rows * classes, 1e-7, "smoothed gradient");
+    Tensor logits = random(rows * classes, 34);
+    logits.set(classes + 7, 40f); // a row with one large logit
+    Pair x = both(gpu, host, logits);
+    gpu.logSoftmax(x.gpu(), rows, classes);
+    host.logSoftmax(x.host(), rows, classes);
+    same(gpu, x, rows * classes, 1e-6, "log-softmax");
   }
 
   /** Sources of other lengths (one of a single step), widths past a block of threads. */
