@@ -13,7 +13,9 @@ import java.util.function.Supplier;
  * (made when none is idle, so there are at most as many as calls at once), and the device's
  * memory they hold is freed by {@link #close}. The passes share the device: what they queue runs
  * in turn, while the callers' own work (text, search) runs in parallel. Passes whose call threw
- * are freed rather than lent again (their buffers may be half made).
+ * are freed rather than lent again (their buffers may be half made), a failure to free them added
+ * to the call's; a call that ends after {@link #close} frees its passes as it returns, and one
+ * that was making passes when the pool closed frees them and is refused.
  *
  * <pre>{@code
  * try (DevicePasses<DeviceInference> gpu = new DevicePasses<>(() -> Gpu.backend().inference(lm.model()))) {
@@ -48,43 +50,56 @@ public final class DevicePasses<P extends AutoCloseable> implements AutoCloseabl
       requireOpen();
       passes = idle.pollFirst();
     }
-    boolean returned = false;
-    try {
-      if (passes == null) {
-        // Made outside the lock: making passes copies the parameters, and others' calls need not wait.
-        passes = make.get();
-        synchronized (lock) {
+    if (passes == null) {
+      // Made outside the lock: making passes copies the parameters, and others' calls need not wait.
+      passes = make.get();
+      boolean late;
+      synchronized (lock) {
+        late = closed;
+        if (!late) {
           made++;
         }
       }
-      R result = call.apply(passes);
-      returned = true;
-      return result;
-    } finally {
-      giveBack(passes, returned);
+      if (late) {
+        free(passes, null);
+        throw new IllegalStateException("DevicePasses: closed");
+      }
     }
-  }
-
-  /** Takes passes back after a call: idle again, or freed when the pool is closed or the call threw. */
-  private void giveBack(P passes, boolean returned) {
+    R result;
+    try {
+      result = call.apply(passes);
+    } catch (RuntimeException | Error e) {
+      // Passes whose call threw may be half made: freed, not lent again.
+      synchronized (lock) {
+        made--;
+      }
+      free(passes, e);
+      throw e;
+    }
     boolean free;
     synchronized (lock) {
-      free = passes != null && (closed || !returned);
-      if (passes != null && !free) {
-        idle.offerFirst(passes);
-      }
+      free = closed;
       if (free) {
         made--;
+      } else {
+        idle.offerFirst(passes);
       }
     }
     if (free) {
-      try {
-        passes.close();
-      } catch (Exception e) {
-        if (returned) {
-          throw new IllegalStateException("DevicePasses: freeing passes failed", e);
-        }
-        // The call's own failure is the one that propagates.
+      free(passes, null);
+    }
+    return result;
+  }
+
+  /** Closes {@code passes}; a failure is added to {@code failure} when there is one, else thrown. */
+  private void free(P passes, Throwable failure) {
+    try {
+      passes.close();
+    } catch (Exception e) {
+      if (failure != null) {
+        failure.addSuppressed(e);
+      } else {
+        throw new IllegalStateException("DevicePasses: freeing passes failed", e);
       }
     }
   }

@@ -17,7 +17,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The pool of device passes: calls in many threads each hold passes of their own, no more are
  * made than calls run at once, passes whose call threw are freed and not lent again, and closing
- * frees the idle ones at once and the lent ones when their calls return. (Its use with a model's
+ * frees the idle ones at once, the lent ones when their calls return, and those made while it
+ * closed at once (their call refused); a factory's failure counts nothing, and a failure to free
+ * goes with the call's failure. (Its use with a model's
  * passes, on the GPU's twins and the GPU: jrnn-gpu's DevicePassesTest.)
  */
 class DevicePassesTest {
@@ -114,6 +116,56 @@ class DevicePassesTest {
         return null;
       });
       assertEquals(2, made.size(), "new passes for the next call");
+    }
+  }
+
+  @Test
+  void aFactoryThatFailsCountsNothingAndAFailedFreeGoesWithTheCallsFailure() {
+    try (DevicePasses<Fake> pool = new DevicePasses<>(() -> {
+      throw new IllegalStateException("no device memory");
+    })) {
+      IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.apply(f -> null));
+      assertEquals("no device memory", e.getMessage());
+      assertEquals(0, pool.made());
+    }
+    try (DevicePasses<AutoCloseable> pool = new DevicePasses<>(() -> () -> {
+      throw new IllegalStateException("the free failed");
+    })) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> pool.apply(f -> {
+        throw new IllegalArgumentException("a bad input");
+      }));
+      assertEquals(1, e.getSuppressed().length, "the free's failure goes with the call's");
+      assertEquals("the free failed", e.getSuppressed()[0].getMessage());
+    }
+  }
+
+  @Test
+  void passesMadeWhileThePoolClosesAreFreedAndTheCallRefused() throws Exception {
+    Fake late = new Fake();
+    CountDownLatch making = new CountDownLatch(1);
+    CountDownLatch closed = new CountDownLatch(1);
+    DevicePasses<Fake> pool = new DevicePasses<>(() -> {
+      making.countDown();
+      try {
+        assertTrue(closed.await(10, TimeUnit.SECONDS), "closed");
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+      return late;
+    });
+    ExecutorService executor = Executors.newSingleThreadExecutor();
+    try {
+      Future<Object> call = executor.submit(() -> pool.apply(f -> "ran"));
+      assertTrue(making.await(10, TimeUnit.SECONDS));
+      pool.close();
+      closed.countDown();
+      java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+          call::get);
+      assertEquals("DevicePasses: closed", e.getCause().getMessage());
+      assertTrue(late.closed, "the passes made too late are freed");
+      assertEquals(0, pool.made());
+    } finally {
+      executor.shutdownNow();
     }
   }
 

@@ -454,9 +454,10 @@ final class FusedCellStack implements OpsStack {
     if (rows > capacity || batch > batchCapacity) {
       int rowsWanted = Math.max(rows, capacity);
       int batchWanted = Math.max(batch, batchCapacity);
-      // An allocation that fails leaves no capacity and nothing to free twice.
+      // An allocation that fails leaves no capacity, nothing to free twice and no run to go on with.
       capacity = 0;
       batchCapacity = 0;
+      release();
       freeBuffers();
       for (Unit[] layer : units) {
         for (Unit u : layer) {

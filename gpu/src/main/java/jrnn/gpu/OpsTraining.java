@@ -454,6 +454,7 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
       Buffers old = buffers;
       // Let go of before freeing: an allocation that fails must not leave a freed buffer behind.
       buffers = null;
+      outputRows = -1;
       if (old != null) {
         old.free();
       }
@@ -555,6 +556,7 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
 
   @Override
   public Tensor outputs() {
+    requireOpen();
     if (outputRows < 0) {
       throw new IllegalStateException("OpsTraining: no inference pass ran since the last update: call forward first");
     }
@@ -702,6 +704,7 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
     if (buffers != null) {
       buffers.free();
       buffers = null;
+      outputRows = -1;
     }
     for (Object b : new Object[] {table, tableGrad, headWeight, headWeightGrad, headBias, headBiasGrad}) {
       ops.free(b);
