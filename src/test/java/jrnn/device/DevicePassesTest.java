@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
  * made than calls run at once, passes whose call threw are freed and not lent again, and closing
  * frees the idle ones at once, the lent ones when their calls return, and those made while it
  * closed at once (their call refused); a factory's failure counts nothing, and a failure to free
- * goes with the call's failure. (Its use with a model's
- * passes, on the GPU's twins and the GPU: jrnn-gpu's DevicePassesTest.)
+ * goes with the call's failure. (Its use with a model's passes, on the GPU's twins and the GPU:
+ * jrnn-gpu's DevicePassesTest.)
  */
 class DevicePassesTest {
 
