@@ -123,43 +123,16 @@ class CudnnAgreesWithCpuTest {
     Tensor dTop = random(rng, steps, batch, width);
 
     RecurrentStack cpu = new RecurrentStack(cfg, params, "rnn.", Kernels.best());
-    Tensor yCpu = copy(cpu.forward(x, steps, batch, lengths, initial, true, rng), steps * batch * width);
-    RecurrentState finalCpu = cpu.finalState().copy();
-    Tensor dxCpu = Tensor.zeros(steps, batch, in);
-    params.zeroGrads();
-    cpu.backward(dTop, dFinal, dxCpu);
-    RecurrentState dInitialCpu = cpu.initialStateGradient().copy();
-    Tensor gradsCpu = copy(params.grads(), params.grads().size());
+    Pass expected = cpuPass(cpu, params, x, steps, batch, lengths, initial, dTop, dFinal, rng);
 
     params.zeroGrads();
     try (DeviceRecurrentStack stack = GpuTests.backendOrSkip().recurrentStack(cfg, params, "rnn.")) {
-      Tensor y = stack.forward(x, steps, batch, lengths, initial, true);
-      assertClose(yCpu, y, "y");
-      for (int b = 0; b < batch; b++) {
-        for (int t = lengths[b]; t < steps; t++) {
-          for (int j = 0; j < width; j++) {
-            assertEquals(0f, y.get((t * batch + b) * width + j), "y past the end of sequence " + b + " at step " + t);
-          }
-        }
-      }
-      assertClose(finalCpu.h(), stack.finalState().h(), "final h");
-      if (finalCpu.c() != null) {
-        assertClose(finalCpu.c(), stack.finalState().c(), "final c");
-      }
+      Tensor y = copy(stack.forward(x, steps, batch, lengths, initial, true), steps * batch * width);
+      RecurrentState finalState = stack.finalState().copy();
       Tensor dx = Tensor.zeros(steps, batch, in);
       stack.backward(dTop, dFinal, dx);
-      assertClose(dxCpu, dx, "dx");
-      assertClose(dInitialCpu.h(), stack.initialStateGradient().h(), "initial h gradient");
-      if (dInitialCpu.c() != null) {
-        assertClose(dInitialCpu.c(), stack.initialStateGradient().c(), "initial c gradient");
-      }
-      for (ParamLayout.Entry e : params.layout().entries()) {
-        for (int k = 0; k < e.size(); k++) {
-          double expected = gradsCpu.get(e.offset() + k);
-          assertEquals(expected, params.grads().get(e.offset() + k), TOL * (1 + Math.abs(expected)),
-              "gradient of " + e.name() + "[" + k + "]");
-        }
-      }
+      assertSamePass(expected, new Pass(y, finalState, dx, stack.initialStateGradient(), params.grads()), steps,
+          lengths, params.layout(), "T=" + steps + ", B=" + batch);
       againstTheReference(cfg, params, x, lengths, initial, dTop, dFinal, y, stack, dx);
     }
   }
@@ -270,6 +243,56 @@ class CudnnAgreesWithCpuTest {
 
   static void near(double expected, double actual, String what) {
     assertEquals(expected, actual, TOL * (1 + Math.abs(expected)), what);
+  }
+
+  /**
+   * One training pass of a recurrent stack and its backward: the outputs [T, B, W], the final
+   * states, and the gradients of the input, the initial states and every weight (the whole
+   * layout's vector).
+   */
+  record Pass(Tensor y, RecurrentState finalState, Tensor dx, RecurrentState dInitial, Tensor grads) {}
+
+  /** The CPU engine's pass of {@code cpu} on x from {@code initial}, back from dTop and dFinal (null: zero). */
+  static Pass cpuPass(RecurrentStack cpu, Parameters params, Tensor x, int steps, int batch, int[] lengths,
+      RecurrentState initial, Tensor dTop, RecurrentState dFinal, Rng rng) {
+    RecurrentConfig cfg = cpu.config();
+    Tensor y = copy(cpu.forward(x, steps, batch, lengths, initial, true, rng), steps * batch * cfg.outputSize());
+    RecurrentState finalState = cpu.finalState().copy();
+    Tensor dx = Tensor.zeros(steps, batch, cfg.inputSize());
+    params.zeroGrads();
+    cpu.backward(dTop, dFinal, dx);
+    return new Pass(y, finalState, dx, cpu.initialStateGradient().copy(), copy(params.grads(), params.grads().size()));
+  }
+
+  /**
+   * A device's pass equals the CPU engine's to {@link #TOL} (relative past 1) in every quantity,
+   * and its outputs are zero past each sequence's end.
+   */
+  static void assertSamePass(Pass expected, Pass actual, int steps, int[] lengths, ParamLayout layout, String at) {
+    int batch = lengths.length;
+    int width = expected.y().size() / (steps * batch);
+    assertClose(expected.y(), actual.y(), at + " y");
+    for (int b = 0; b < batch; b++) {
+      for (int t = lengths[b]; t < steps; t++) {
+        for (int j = 0; j < width; j++) {
+          assertEquals(0f, actual.y().get((t * batch + b) * width + j), at + " y past the end of sequence " + b
+              + " at step " + t);
+        }
+      }
+    }
+    assertClose(expected.finalState().h(), actual.finalState().h(), at + " final h");
+    assertClose(expected.dx(), actual.dx(), at + " dx");
+    assertClose(expected.dInitial().h(), actual.dInitial().h(), at + " initial h gradient");
+    if (expected.finalState().c() != null) {
+      assertClose(expected.finalState().c(), actual.finalState().c(), at + " final c");
+      assertClose(expected.dInitial().c(), actual.dInitial().c(), at + " initial c gradient");
+    }
+    for (ParamLayout.Entry e : layout.entries()) {
+      for (int k = 0; k < e.size(); k++) {
+        near(expected.grads().get(e.offset() + k), actual.grads().get(e.offset() + k),
+            at + " gradient of " + e.name() + "[" + k + "]");
+      }
+    }
   }
 
   static void assertClose(Tensor expected, Tensor actual, String what) {

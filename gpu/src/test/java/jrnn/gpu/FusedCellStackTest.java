@@ -1,6 +1,9 @@
 package jrnn.gpu;
 
+import static jrnn.gpu.CudnnAgreesWithCpuTest.assertClose;
+import static jrnn.gpu.CudnnAgreesWithCpuTest.assertSamePass;
 import static jrnn.gpu.CudnnAgreesWithCpuTest.copy;
+import static jrnn.gpu.CudnnAgreesWithCpuTest.cpuPass;
 import static jrnn.gpu.CudnnAgreesWithCpuTest.parameters;
 import static jrnn.gpu.CudnnAgreesWithCpuTest.random;
 import static jrnn.gpu.CudnnAgreesWithCpuTest.randomState;
@@ -108,44 +111,22 @@ class FusedCellStackTest {
     Tensor dTop = random(rng, steps, batch, width);
     RecurrentState dFinal = finalGradients ? randomState(cfg, batch, rng) : null;
 
-    Tensor yCpu = copy(cpu.forward(x, steps, batch, lengths, initial, true, rng), steps * batch * width);
-    RecurrentState finalCpu = cpu.finalState().copy();
-    Tensor dxCpu = Tensor.zeros(steps, batch, in);
-    cpuParams.zeroGrads();
-    cpu.backward(dTop, dFinal, dxCpu);
-    RecurrentState dInitialCpu = cpu.initialStateGradient().copy();
+    CudnnAgreesWithCpuTest.Pass expected = cpuPass(cpu, cpuParams, x, steps, batch, lengths, initial, dTop, dFinal,
+        rng);
 
     deviceParams.zeroGrads();
     Ops.Floats y = stack.forward(up(ops, x), steps, batch, lengths, up(ops, initial.h()),
         initial.c() == null ? null : up(ops, initial.c()), true);
-    assertClose(yCpu, down(ops, y, yCpu.size()), "y");
-    Tensor yDevice = down(ops, y, yCpu.size());
-    for (int b = 0; b < batch; b++) {
-      for (int t = lengths[b]; t < steps; t++) {
-        for (int j = 0; j < width; j++) {
-          assertEquals(0f, yDevice.get((t * batch + b) * width + j), "y past the end of sequence " + b + " at step " + t);
-        }
-      }
-    }
-    assertClose(finalCpu.h(), down(ops, stack.finalH(), finalCpu.h().size()), "final h");
-    if (finalCpu.c() != null) {
-      assertClose(finalCpu.c(), down(ops, stack.finalC(), finalCpu.c().size()), "final c");
-    }
+    Tensor yDevice = down(ops, y, steps * batch * width);
+    RecurrentState finalState = new RecurrentState(down(ops, stack.finalH(), expected.finalState().h().size()),
+        initial.c() == null ? null : down(ops, stack.finalC(), expected.finalState().c().size()));
     Ops.Floats dx = dFinal == null ? stack.backward(up(ops, dTop))
         : stack.backward(up(ops, dTop), up(ops, dFinal.h()), dFinal.c() == null ? null : up(ops, dFinal.c()));
-    assertClose(dxCpu, down(ops, dx, dxCpu.size()), "dx");
-    assertClose(dInitialCpu.h(), down(ops, stack.initialHGradient(), dInitialCpu.h().size()), "initial h gradient");
-    if (dInitialCpu.c() != null) {
-      assertClose(dInitialCpu.c(), down(ops, stack.initialCGradient(), dInitialCpu.c().size()), "initial c gradient");
-    }
+    RecurrentState dInitial = new RecurrentState(down(ops, stack.initialHGradient(), expected.dInitial().h().size()),
+        initial.c() == null ? null : down(ops, stack.initialCGradient(), expected.dInitial().c().size()));
     stack.addWeightGradients();
-    for (ParamLayout.Entry e : cpuParams.layout().entries()) {
-      for (int k = 0; k < e.size(); k++) {
-        double expected = cpuParams.grads().get(e.offset() + k);
-        assertEquals(expected, deviceParams.grads().get(e.offset() + k), TOL * (1 + Math.abs(expected)),
-            "gradient of " + e.name() + "[" + k + "] (T=" + steps + ", B=" + batch + ")");
-      }
-    }
+    assertSamePass(expected, new CudnnAgreesWithCpuTest.Pass(yDevice, finalState, down(ops, dx, expected.dx().size()),
+        dInitial, deviceParams.grads()), steps, lengths, cpuParams.layout(), "T=" + steps + ", B=" + batch);
   }
 
   static Ops.Floats up(Ops ops, Tensor t) {
@@ -158,12 +139,6 @@ class FusedCellStackTest {
     Tensor t = Tensor.zeros(n);
     ops.download(t, f, n);
     return t;
-  }
-
-  static void assertClose(Tensor expected, Tensor actual, String what) {
-    for (int i = 0; i < expected.size(); i++) {
-      assertEquals(expected.get(i), actual.get(i), TOL * (1 + Math.abs(expected.get(i))), what + "[" + i + "]");
-    }
   }
 
   /**
@@ -184,27 +159,16 @@ class FusedCellStackTest {
       RecurrentState dFinal = randomState(cfg, 3, rng);
       Tensor dTop = random(rng, 5, 3, 4);
       RecurrentStack cpu = new RecurrentStack(cfg, params, "rnn.", Kernels.best());
-      Tensor yCpu = copy(cpu.forward(x, 5, 3, lengths, initial, true, rng), 60);
-      RecurrentState finalCpu = cpu.finalState().copy();
-      Tensor dxCpu = Tensor.zeros(5, 3, 3);
-      params.zeroGrads();
-      cpu.backward(dTop, dFinal, dxCpu);
-      Tensor gradsCpu = copy(params.grads(), params.grads().size());
-      RecurrentState dInitialCpu = cpu.initialStateGradient().copy();
+      CudnnAgreesWithCpuTest.Pass expected = cpuPass(cpu, params, x, 5, 3, lengths, initial, dTop, dFinal, rng);
 
       params.zeroGrads();
       try (OpsDeviceStack stack = new OpsDeviceStack(new HostOps(), cfg, params, "rnn.", 1)) {
-        assertClose(yCpu, stack.forward(x, 5, 3, lengths, initial, true), cell + " y");
-        assertClose(finalCpu.h(), stack.finalState().h(), cell + " final h");
+        Tensor y = copy(stack.forward(x, 5, 3, lengths, initial, true), 60);
+        RecurrentState finalState = stack.finalState().copy();
         Tensor dx = Tensor.zeros(5, 3, 3);
         stack.backward(dTop, dFinal, dx);
-        assertClose(dxCpu, dx, cell + " dx");
-        assertClose(dInitialCpu.h(), stack.initialStateGradient().h(), cell + " initial h gradient");
-        if (finalCpu.c() != null) {
-          assertClose(finalCpu.c(), stack.finalState().c(), cell + " final c");
-          assertClose(dInitialCpu.c(), stack.initialStateGradient().c(), cell + " initial c gradient");
-        }
-        assertClose(gradsCpu, params.grads(), cell + " weight gradients");
+        assertSamePass(expected, new CudnnAgreesWithCpuTest.Pass(y, finalState, dx, stack.initialStateGradient(),
+            params.grads()), 5, lengths, params.layout(), cell);
         double[] ms = stack.timeSteps(4, 2, new int[] {4, 3}, true, 1, 2);
         assertEquals(2, ms.length);
         assertTrue(ms[0] > 0 && ms[1] > 0, "a step takes time");
