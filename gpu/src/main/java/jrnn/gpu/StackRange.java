@@ -7,7 +7,9 @@ import jrnn.tensor.Tensor;
  * Where a recurrent stack's parameters lie in a model's layout, for a stack whose weight space is
  * jrnn's own layout ({@link HostStack}, {@link FusedCellStack}): the entries named from its
  * prefix, which must be one range [first, first + count) of the layout, and the mask of weight
- * decay over that range (1 on the weights, 0 on the biases, as the CPU trainer decays them).
+ * decay over that range (1 on the weights, 0 on the biases, as the CPU trainer decays them). The
+ * prefix "" takes the whole layout: a model whose every parameter the device holds in one buffer
+ * ({@link OpsTranslation}).
  */
 record StackRange(int first, int count, Tensor decay) {
 

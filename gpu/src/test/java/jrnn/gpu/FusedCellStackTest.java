@@ -23,7 +23,6 @@ import jrnn.layers.RecurrentConfig;
 import jrnn.layers.RecurrentStack;
 import jrnn.layers.RecurrentState;
 import jrnn.params.Init;
-import jrnn.params.ParamLayout;
 import jrnn.params.Parameters;
 import jrnn.tensor.Tensor;
 import jrnn.util.Rng;
