@@ -160,13 +160,22 @@ final class Cuda {
     long bytes = Math.max(4, 4 * floats);
     check(cudaMalloc(p, bytes), "cudaMalloc of " + bytes + " bytes for " + what);
     p.capacity(floats).limit(floats);
-    check(cudaMemset(p, 0, bytes), "cudaMemset of " + what);
+    int zeroed = cudaMemset(p, 0, bytes);
+    if (zeroed != 0) {
+      free(p);
+    }
+    check(zeroed, "cudaMemset of " + what);
     return p;
   }
 
+  /**
+   * Frees device memory and nulls the pointer, so that freeing it again does nothing: a second
+   * cudaFree of the address could free another buffer allocated there since.
+   */
   static void free(org.bytedeco.javacpp.Pointer p) {
     if (p != null && !p.isNull()) {
       cudaFree(p);
+      p.setNull();
     }
   }
 }

@@ -136,35 +136,45 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
     this.directions = config.directions();
     this.hidden = config.hiddenSize();
     this.width = config.outputSize();
-    checkCudnn(cudnnCreateRNNDescriptor(rnn), "cudnnCreateRNNDescriptor");
-    checkCudnn(cudnnCreateDropoutDescriptor(dropout), "cudnnCreateDropoutDescriptor");
-    checkCudnn(cudnnCreateRNNDataDescriptor(xDesc), "cudnnCreateRNNDataDescriptor");
-    checkCudnn(cudnnCreateRNNDataDescriptor(yDesc), "cudnnCreateRNNDataDescriptor");
-    checkCudnn(cudnnCreateTensorDescriptor(hDesc), "cudnnCreateTensorDescriptor");
-    checkCudnn(cudnnCreateTensorDescriptor(cDesc), "cudnnCreateTensorDescriptor");
-    SizeTPointer size = new SizeTPointer(1);
-    // cuDNN's handle is the device's, shared by every stack and by callers in other threads: one call at a time.
-    synchronized (cuda) {
-      checkCudnn(cudnnDropoutGetStatesSize(cuda.cudnnHandle, size), "cudnnDropoutGetStatesSize");
-      dropoutStates = Cuda.allocateFloats((size.get() + 3) / 4, "dropout states");
-      // Dropout on the input of every layer above the first, as jrnn's (its masks are cuDNN's own draws).
-      checkCudnn(cudnnSetDropoutDescriptor(dropout, cuda.cudnnHandle, (float) config.dropout(), dropoutStates,
-          size.get(), dropoutSeed), "cudnnSetDropoutDescriptor");
-      checkCudnn(cudnnSetRNNDescriptor_v8(rnn, CUDNN_RNN_ALGO_STANDARD, cellMode(config.cell()), CUDNN_RNN_DOUBLE_BIAS,
-          directions == 2 ? CUDNN_BIDIRECTIONAL : CUDNN_UNIDIRECTIONAL, CUDNN_LINEAR_INPUT, CUDNN_DATA_FLOAT,
-          CUDNN_DATA_FLOAT, math.cudnn, config.inputSize(), hidden, hidden, config.layers(), dropout,
-          CUDNN_RNN_PADDED_IO_ENABLED), "cudnnSetRNNDescriptor_v8 for " + config);
-      checkCudnn(cudnnGetRNNWeightSpaceSize(cuda.cudnnHandle, rnn, size), "cudnnGetRNNWeightSpaceSize");
+    // A failure partway (a device out of memory) frees what was made: no caller can close a stack never returned.
+    try {
+      checkCudnn(cudnnCreateRNNDescriptor(rnn), "cudnnCreateRNNDescriptor");
+      checkCudnn(cudnnCreateDropoutDescriptor(dropout), "cudnnCreateDropoutDescriptor");
+      checkCudnn(cudnnCreateRNNDataDescriptor(xDesc), "cudnnCreateRNNDataDescriptor");
+      checkCudnn(cudnnCreateRNNDataDescriptor(yDesc), "cudnnCreateRNNDataDescriptor");
+      checkCudnn(cudnnCreateTensorDescriptor(hDesc), "cudnnCreateTensorDescriptor");
+      checkCudnn(cudnnCreateTensorDescriptor(cDesc), "cudnnCreateTensorDescriptor");
+      SizeTPointer size = new SizeTPointer(1);
+      // cuDNN's handle is the device's, shared by every stack and by callers in other threads: one call at a time.
+      synchronized (cuda) {
+        checkCudnn(cudnnDropoutGetStatesSize(cuda.cudnnHandle, size), "cudnnDropoutGetStatesSize");
+        dropoutStates = Cuda.allocateFloats((size.get() + 3) / 4, "dropout states");
+        // Dropout on the input of every layer above the first, as jrnn's (its masks are cuDNN's own draws).
+        checkCudnn(cudnnSetDropoutDescriptor(dropout, cuda.cudnnHandle, (float) config.dropout(), dropoutStates,
+            size.get(), dropoutSeed), "cudnnSetDropoutDescriptor");
+        checkCudnn(cudnnSetRNNDescriptor_v8(rnn, CUDNN_RNN_ALGO_STANDARD, cellMode(config.cell()),
+            CUDNN_RNN_DOUBLE_BIAS, directions == 2 ? CUDNN_BIDIRECTIONAL : CUDNN_UNIDIRECTIONAL, CUDNN_LINEAR_INPUT, CUDNN_DATA_FLOAT,
+            CUDNN_DATA_FLOAT, math.cudnn, config.inputSize(), hidden, hidden, config.layers(), dropout,
+            CUDNN_RNN_PADDED_IO_ENABLED), "cudnnSetRNNDescriptor_v8 for " + config);
+        checkCudnn(cudnnGetRNNWeightSpaceSize(cuda.cudnnHandle, rnn, size), "cudnnGetRNNWeightSpaceSize");
+      }
+      weightBytes = size.get();
+      weights = Cuda.allocateFloats(weightBytes / 4, "weights");
+      weightGradients = Cuda.allocateFloats(weightBytes / 4, "weight gradients");
+      gradientMask = Cuda.allocateFloats(weightBytes / 4, "the weight space's gradient mask");
+      decayMask = Cuda.allocateFloats(weightBytes / 4, "the weight space's decay mask");
+      weightImage = new float[(int) (weightBytes / 4)];
+      mapWeightSpace();
+      makeMasks();
+      uploadWeights();
+    } catch (RuntimeException | Error e) {
+      try {
+        close();
+      } catch (RuntimeException f) {
+        e.addSuppressed(f);
+      }
+      throw e;
     }
-    weightBytes = size.get();
-    weights = Cuda.allocateFloats(weightBytes / 4, "weights");
-    weightGradients = Cuda.allocateFloats(weightBytes / 4, "weight gradients");
-    gradientMask = Cuda.allocateFloats(weightBytes / 4, "the weight space's gradient mask");
-    decayMask = Cuda.allocateFloats(weightBytes / 4, "the weight space's decay mask");
-    weightImage = new float[(int) (weightBytes / 4)];
-    mapWeightSpace();
-    makeMasks();
-    uploadWeights();
   }
 
   /**

@@ -76,6 +76,11 @@ final class FusedCellStack implements OpsStack {
   private boolean trained;
   /** Whether the weight space is a part of a whole model's, which its owner uploads and frees. */
   private final boolean sharedSpace;
+
+  /** The stack's own weights, gradients and decay mask, when it is not in a model's space. */
+  private record OwnSpace(Allocations memory, Ops.Floats weights, Ops.Floats grads, Ops.Floats decay) {}
+
+  private final OwnSpace ownSpace;
   private boolean closed;
 
   FusedCellStack(Ops ops, RecurrentConfig config, Parameters params, String prefix, long dropoutSeed) {
@@ -100,13 +105,19 @@ final class FusedCellStack implements OpsStack {
     this.seed = dropoutSeed;
     this.sharedSpace = modelWeights != null;
     if (sharedSpace) {
+      this.ownSpace = null;
       this.weights = ops.slice(modelWeights, range.first(), range.count());
       this.grads = ops.slice(modelGradients, range.first(), range.count());
       this.decay = null;
     } else {
-      this.weights = ops.floats(range.count(), "the recurrent stack's weights");
-      this.grads = ops.floats(range.count(), "the recurrent stack's gradients");
-      this.decay = ops.floats(range.count(), "the recurrent stack's decay mask");
+      // The arguments are evaluated (allocated) in order; make frees those made before one that fails.
+      this.ownSpace = Allocations.make(ops, m -> new OwnSpace(m,
+          m.floats(range.count(), "the recurrent stack's weights"),
+          m.floats(range.count(), "the recurrent stack's gradients"),
+          m.floats(range.count(), "the recurrent stack's decay mask")));
+      this.weights = ownSpace.weights();
+      this.grads = ownSpace.grads();
+      this.decay = ownSpace.decay();
       ops.upload(decay, range.decay(), range.count());
     }
     this.units = new Unit[config.layers()][config.directions()];
@@ -772,10 +783,8 @@ final class FusedCellStack implements OpsStack {
     capacity = 0;
     batchCapacity = 0;
     freeBuffers();
-    if (!sharedSpace) {
-      ops.free(weights);
-      ops.free(grads);
-      ops.free(decay);
+    if (ownSpace != null) {
+      ownSpace.memory().free();
     }
     ops.free(lengths);
     lengths = null;

@@ -3,6 +3,10 @@ package jrnn.gpu;
 import jrnn.kernels.Activation;
 import jrnn.kernels.Kernels;
 import jrnn.kernels.ScalarKernels;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Set;
 import jrnn.tensor.Tensor;
 
 /**
@@ -13,19 +17,80 @@ import jrnn.tensor.Tensor;
 class HostOps implements Ops {
   private static final Kernels SCALAR = new ScalarKernels();
 
-  record HostFloats(Tensor t) implements Floats {
+  /**
+   * One allocation of {@link #floats} or {@link #ints}, live until freed. A buffer of a freed
+   * allocation (or a slice of one) is refused when used, where on a GPU it would read memory
+   * that is someone else's.
+   */
+  static final class Allocation {
+    private final String what;
+    private boolean freed;
+
+    private Allocation(String what) {
+      this.what = what;
+    }
+
+    void requireLive() {
+      if (freed) {
+        throw new IllegalStateException("a freed buffer used: " + what);
+      }
+    }
+  }
+
+  /** Floats: an allocation's, a slice of one, or (allocation null) a view of host memory that a caller owns. */
+  static final class HostFloats implements Floats {
+    private final Tensor t;
+    private final Allocation of;
+    private final boolean slice;
+
+    /** A view of host memory that {@code HostOps} did not allocate and does not free. */
+    HostFloats(Tensor t) {
+      this(t, null, false);
+    }
+
+    private HostFloats(Tensor t, Allocation of, boolean slice) {
+      this.t = t;
+      this.of = of;
+      this.slice = slice;
+    }
+
+    /** The floats themselves. */
+    Tensor t() {
+      if (of != null) {
+        of.requireLive();
+      }
+      return t;
+    }
+
     @Override
     public long size() {
       return t.size();
     }
   }
 
-  record HostInts(int[] v) implements Ints {
+  static final class HostInts implements Ints {
+    private final int[] v;
+    private final Allocation of;
+
+    private HostInts(int[] v, Allocation of) {
+      this.v = v;
+      this.of = of;
+    }
+
+    /** The ints themselves. */
+    int[] v() {
+      of.requireLive();
+      return v;
+    }
+
     @Override
     public int size() {
       return v.length;
     }
   }
+
+  /** The allocations not yet freed, in the order they were made: what a model holds, or leaked. */
+  private final Set<Allocation> live = Collections.newSetFromMap(new LinkedHashMap<>());
 
   private static Tensor t(Floats f) {
     return ((HostFloats) f).t();
@@ -37,17 +102,50 @@ class HostOps implements Ops {
 
   @Override
   public Floats floats(long n, String what) {
-    return new HostFloats(Tensor.zeros((int) Math.max(1, n)));
+    Allocation a = allocated(what);
+    return new HostFloats(Tensor.zeros((int) Math.max(1, n)), a, false);
   }
 
   @Override
   public Ints ints(int n, String what) {
-    return new HostInts(new int[n]);
+    return new HostInts(new int[n], allocated(what));
   }
 
+  private Allocation allocated(String what) {
+    Allocation a = new Allocation(what);
+    synchronized (live) {
+      live.add(a);
+    }
+    return a;
+  }
+
+  /**
+   * Frees an allocation's buffer; freeing it again does nothing (as {@link CudaOps}'s free). A
+   * slice or a view of host memory is not an allocation, and freeing one is refused.
+   */
   @Override
   public void free(Object buffer) {
-    // the garbage collector's
+    Allocation a;
+    if (buffer == null) {
+      return;
+    } else if (buffer instanceof HostFloats f && f.of != null && !f.slice) {
+      a = f.of;
+    } else if (buffer instanceof HostInts i) {
+      a = i.of;
+    } else {
+      throw new IllegalArgumentException("free: " + buffer + " is not an allocation of these operations");
+    }
+    synchronized (live) {
+      a.freed = true;
+      live.remove(a);
+    }
+  }
+
+  /** What the allocations not yet freed are for, oldest first. */
+  List<String> liveBuffers() {
+    synchronized (live) {
+      return live.stream().map(a -> a.what).toList();
+    }
   }
 
   @Override
@@ -293,7 +391,8 @@ class HostOps implements Ops {
 
   @Override
   public Floats slice(Floats f, long offset, long n) {
-    return new HostFloats(t(f).view((int) offset, (int) n));
+    HostFloats h = (HostFloats) f;
+    return new HostFloats(t(f).view((int) offset, (int) n), h.of, h.of != null);
   }
 
   @Override

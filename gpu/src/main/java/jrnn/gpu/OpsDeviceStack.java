@@ -19,16 +19,18 @@ final class OpsDeviceStack implements DeviceRecurrentStack {
   private int steps;
   private int batch;
   /** Inputs of the last forward on the device, freed by the next. */
-  private Ops.Floats[] held = new Ops.Floats[0];
+  private final Allocations inputs;
 
   OpsDeviceStack(Ops ops, RecurrentConfig config, Parameters params, String prefix, long dropoutSeed) {
     this.ops = ops;
     this.config = config;
     this.stack = new FusedCellStack(ops, config, params, prefix, dropoutSeed);
+    this.inputs = new Allocations(ops);
   }
 
-  private Ops.Floats up(Tensor t, long n) {
-    Ops.Floats f = ops.floats(n, "a host tensor");
+  /** A host tensor's first {@code n} floats on the device, in {@code to}. */
+  private Ops.Floats up(Allocations to, Tensor t, long n) {
+    Ops.Floats f = to.floats(n, "a host tensor");
     ops.upload(f, t, n);
     return f;
   }
@@ -41,10 +43,7 @@ final class OpsDeviceStack implements DeviceRecurrentStack {
 
   private void release() {
     stack.release();
-    for (Ops.Floats f : held) {
-      ops.free(f);
-    }
-    held = new Ops.Floats[0];
+    inputs.free();
   }
 
   @Override
@@ -56,10 +55,9 @@ final class OpsDeviceStack implements DeviceRecurrentStack {
     this.steps = steps;
     this.batch = batch;
     long state = (long) config.stateSlots() * batch * config.hiddenSize();
-    Ops.Floats xs = up(x, (long) steps * batch * config.inputSize());
-    Ops.Floats h0 = initial == null ? null : up(initial.h(), state);
-    Ops.Floats c0 = initial == null || initial.c() == null ? null : up(initial.c(), state);
-    held = new Ops.Floats[] {xs, h0, c0};
+    Ops.Floats xs = up(inputs, x, (long) steps * batch * config.inputSize());
+    Ops.Floats h0 = initial == null ? null : up(inputs, initial.h(), state);
+    Ops.Floats c0 = initial == null || initial.c() == null ? null : up(inputs, initial.c(), state);
     Ops.Floats y = stack.forward(xs, steps, batch, lengths, h0, c0, training);
     return down(y, (long) steps * batch * config.outputSize(), steps, batch, config.outputSize());
   }
@@ -78,17 +76,16 @@ final class OpsDeviceStack implements DeviceRecurrentStack {
   @Override
   public void backward(Tensor dTop, RecurrentState dFinal, Tensor dx) {
     long state = (long) config.stateSlots() * batch * config.hiddenSize();
-    Ops.Floats dy = up(dTop, (long) steps * batch * config.outputSize());
-    Ops.Floats dh = dFinal == null ? null : up(dFinal.h(), state);
-    Ops.Floats dc = dFinal == null || dFinal.c() == null ? null : up(dFinal.c(), state);
+    Allocations gradients = new Allocations(ops);
     try {
+      Ops.Floats dy = up(gradients, dTop, (long) steps * batch * config.outputSize());
+      Ops.Floats dh = dFinal == null ? null : up(gradients, dFinal.h(), state);
+      Ops.Floats dc = dFinal == null || dFinal.c() == null ? null : up(gradients, dFinal.c(), state);
       Ops.Floats dIn = stack.backward(dy, dh, dc);
       ops.download(dx, dIn, (long) steps * batch * config.inputSize());
       stack.addWeightGradients();
     } finally {
-      ops.free(dy);
-      ops.free(dh);
-      ops.free(dc);
+      gradients.free();
     }
   }
 
@@ -112,9 +109,10 @@ final class OpsDeviceStack implements DeviceRecurrentStack {
         t.set(i, rng.nextFloat() * 2 - 1);
       }
     }
-    Ops.Floats xs = up(x, x.size());
-    Ops.Floats dys = up(dy, dy.size());
+    Allocations data = new Allocations(ops);
     try {
+      Ops.Floats xs = up(data, x, x.size());
+      Ops.Floats dys = up(data, dy, dy.size());
       double[] ms = new double[repeats];
       for (int i = -warmup; i < repeats; i++) {
         long t0 = System.nanoTime();
@@ -130,8 +128,7 @@ final class OpsDeviceStack implements DeviceRecurrentStack {
       return ms;
     } finally {
       stack.release();
-      ops.free(xs);
-      ops.free(dys);
+      data.free();
     }
   }
 

@@ -61,7 +61,9 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
   /** The parameters' groups on the device and the update over them. */
   private final OpsOptimizer updates;
   /** The clean pass's gradient of each group, while adversarial training's second pass computes its own. */
-  private Ops.Floats[] held;
+  private Held held;
+  /** What the model holds for its life: the stack, the embedding's and the output layer's buffers, the optimizer. */
+  private final Allocations memory;
   /** Whether the device holds the parameters (after the first pass or fromHost); before, the host's go up. */
   private boolean resident;
   /** Whether compute leaves the gradients on the host too (tests; the trainer does not need them). */
@@ -104,13 +106,27 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
     this.width = config.headInputSize();
     this.classes = config.outputSize();
     boolean tokens = config.tokenInput();
-    table = tokens ? ops.floats((long) config.vocabSize() * embeddingWidth, "the embedding table") : null;
-    tableGrad = tokens ? ops.floats((long) config.vocabSize() * embeddingWidth, "the embedding table's gradient") : null;
-    headWeight = ops.floats((long) classes * width, "the output layer's weights");
-    headWeightGrad = ops.floats((long) classes * width, "the output layer's weight gradient");
-    headBias = ops.floats(classes, "the output layer's bias");
-    headBiasGrad = ops.floats(classes, "the output layer's bias gradient");
-    updates = new OpsOptimizer(ops, params.layout().size());
+    // The stack is the model's from here: closed with it, or now if the model cannot be made.
+    memory = new Allocations(ops);
+    memory.own(stack);
+    try {
+      table = tokens ? memory.floats((long) config.vocabSize() * embeddingWidth, "the embedding table") : null;
+      tableGrad = tokens ? memory.floats((long) config.vocabSize() * embeddingWidth, "the embedding table's gradient")
+          : null;
+      headWeight = memory.floats((long) classes * width, "the output layer's weights");
+      headWeightGrad = memory.floats((long) classes * width, "the output layer's weight gradient");
+      headBias = memory.floats(classes, "the output layer's bias");
+      headBiasGrad = memory.floats(classes, "the output layer's bias gradient");
+      updates = memory.own(new OpsOptimizer(ops, params.layout().size()));
+      addGroups(tokens);
+    } catch (RuntimeException | Error e) {
+      memory.freeAfter(e);
+      throw e;
+    }
+  }
+
+  /** The parameters' groups of the update: the embedding, the output layer, the stack's weight space. */
+  private void addGroups(boolean tokens) {
     if (tokens) {
       updates.addParameter(params.layout(), ModelConfig.EMBEDDING, table, tableGrad, true);
     }
@@ -158,36 +174,37 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
     final Ops.Floats dTop;
     final Ops.Floats perturbation;
 
-    Buffers(int rows, int batch) {
+    private final Allocations memory;
+
+    /** Made by {@link Allocations#make}, which frees what was allocated if an allocation fails. */
+    Buffers(Allocations memory, int rows, int batch) {
+      this.memory = memory;
       this.rows = rows;
       this.batch = batch;
-      ids = ops.ints(rows, "token ids");
-      targets = ops.ints(rows, "targets");
-      valid = ops.ints(rows, "valid rows");
-      embedded = ops.floats((long) rows * embeddingWidth, "the stack's inputs");
-      inputMask = ops.floats((long) rows * embeddingWidth, "the input's dropout mask");
-      headInput = ops.floats((long) rows * width, "the output layer's input");
-      headMask = ops.floats((long) rows * width, "the output layer's dropout mask");
-      logits = ops.floats((long) rows * classes, "logits");
-      dLogits = ops.floats((long) rows * classes, "the logits' gradient");
-      loss = ops.floats(rows, "losses");
-      correct = ops.floats(rows, "correct outputs");
-      dHeadInput = ops.floats((long) rows * width, "the output layer's input gradient");
+      ids = memory.ints(rows, "token ids");
+      targets = memory.ints(rows, "targets");
+      valid = memory.ints(rows, "valid rows");
+      embedded = memory.floats((long) rows * embeddingWidth, "the stack's inputs");
+      inputMask = memory.floats((long) rows * embeddingWidth, "the input's dropout mask");
+      headInput = memory.floats((long) rows * width, "the output layer's input");
+      headMask = memory.floats((long) rows * width, "the output layer's dropout mask");
+      logits = memory.floats((long) rows * classes, "logits");
+      dLogits = memory.floats((long) rows * classes, "the logits' gradient");
+      loss = memory.floats(rows, "losses");
+      correct = memory.floats(rows, "correct outputs");
+      dHeadInput = memory.floats((long) rows * width, "the output layer's input gradient");
       long state = (long) config.recurrent().stateSlots() * batch * config.hiddenSize();
-      h0 = ops.floats(state, "initial states h");
-      c0 = ops.floats(state, "initial states c");
-      lengths = ops.ints(batch, "sequence lengths");
-      argmax = ops.ints(batch * width, "the steps of the maxima");
-      dTop = ops.floats((long) rows * width, "the stack's output gradient");
-      perturbation = adversarialNorm > 0 ? ops.floats((long) rows * embeddingWidth, "the adversarial perturbation")
+      h0 = memory.floats(state, "initial states h");
+      c0 = memory.floats(state, "initial states c");
+      lengths = memory.ints(batch, "sequence lengths");
+      argmax = memory.ints(batch * width, "the steps of the maxima");
+      dTop = memory.floats((long) rows * width, "the stack's output gradient");
+      perturbation = adversarialNorm > 0 ? memory.floats((long) rows * embeddingWidth, "the adversarial perturbation")
           : null;
     }
 
     void free() {
-      for (Object b : new Object[] {ids, targets, valid, embedded, inputMask, headInput, headMask, logits, dLogits,
-          loss, correct, dHeadInput, h0, c0, lengths, argmax, dTop, perturbation}) {
-        ops.free(b);
-      }
+      memory.free();
     }
   }
 
@@ -235,13 +252,16 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
         b.perturbation);
     java.util.List<OpsOptimizer.Group> groups = updates.groups();
     if (held == null) {
-      held = new Ops.Floats[groups.size()];
-      for (int k = 0; k < held.length; k++) {
-        held[k] = ops.floats(groups.get(k).n, "the clean pass's gradient of " + groups.get(k).what);
-      }
+      held = Allocations.make(ops, m -> {
+        Ops.Floats[] f = new Ops.Floats[groups.size()];
+        for (int k = 0; k < f.length; k++) {
+          f[k] = m.floats(groups.get(k).n, "the clean pass's gradient of " + groups.get(k).what);
+        }
+        return new Held(m, f);
+      });
     }
-    for (int k = 0; k < held.length; k++) {
-      ops.copy(held[k], groups.get(k).g, groups.get(k).n);
+    for (int k = 0; k < groups.size(); k++) {
+      ops.copy(held.gradients()[k], groups.get(k).g, groups.get(k).n);
     }
     long seed = dropoutSeed(p, rng);
     perturbed = true;
@@ -251,8 +271,8 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
     } finally {
       perturbed = false;
     }
-    for (int k = 0; k < held.length; k++) {
-      ops.axpy(groups.get(k).g, 1f, held[k], null, groups.get(k).n);
+    for (int k = 0; k < groups.size(); k++) {
+      ops.axpy(groups.get(k).g, 1f, held.gradients()[k], null, groups.get(k).n);
     }
   }
 
@@ -328,26 +348,28 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
   }
 
   /** CTC's buffers on the device: the labels, where each sequence's start, how many, and the workspace. */
-  private record Ctc(Ops.Ints labels, Ops.Ints starts, Ops.Ints counts, Ops.Floats doubles) {}
+  /** The clean pass's gradients of the parameters' groups, in the groups' order. */
+  private record Held(Allocations memory, Ops.Floats[] gradients) {}
+
+  private record Ctc(Allocations memory, Ops.Ints labels, Ops.Ints starts, Ops.Ints counts, Ops.Floats doubles) {}
 
   private Ctc ctc;
 
   private Ctc ctcBuffers(int labels, int batch, long work) {
     if (ctc == null || ctc.labels.size() < labels || ctc.starts.size() < batch || ctc.doubles.size() < work) {
       freeCtc();
-      ctc = new Ctc(ops.ints(labels, "CTC's labels"), ops.ints(batch, "CTC's label starts"),
-          ops.ints(batch, "CTC's label counts"), ops.floats(work, "CTC's workspace"));
+      // The arguments are evaluated (allocated) in order; make frees those made before one that fails.
+      ctc = Allocations.make(ops, m -> new Ctc(m, m.ints(labels, "CTC's labels"), m.ints(batch, "CTC's label starts"),
+          m.ints(batch, "CTC's label counts"), m.floats(work, "CTC's workspace")));
     }
     return ctc;
   }
 
   private void freeCtc() {
     if (ctc != null) {
-      ops.free(ctc.labels);
-      ops.free(ctc.starts);
-      ops.free(ctc.counts);
-      ops.free(ctc.doubles);
+      Ctc old = ctc;
       ctc = null;
+      old.memory().free();
     }
   }
 
@@ -458,7 +480,9 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
       if (old != null) {
         old.free();
       }
-      buffers = new Buffers(Math.max(rows, keptRows), Math.max(size, keptBatch));
+      int grownRows = Math.max(rows, keptRows);
+      int grownBatch = Math.max(size, keptBatch);
+      buffers = Allocations.make(ops, m -> new Buffers(m, grownRows, grownBatch));
     }
     Buffers b = buffers;
     if (!resident) {
@@ -706,16 +730,10 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
       buffers = null;
       outputRows = -1;
     }
-    for (Object b : new Object[] {table, tableGrad, headWeight, headWeightGrad, headBias, headBiasGrad}) {
-      ops.free(b);
-    }
-    updates.close();
     if (held != null) {
-      for (Ops.Floats f : held) {
-        ops.free(f);
-      }
+      held.memory().free();
     }
     freeCtc();
-    stack.close();
+    memory.free();
   }
 }

@@ -81,6 +81,8 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
   private final int layers;
   private final int bridgeIn;
   private final long count;
+  /** What the model holds for its life: the parameters' buffers, both stacks and the optimizer. */
+  private final Allocations memory;
   /** Every parameter of the layout, their gradients, and where weight decay applies. */
   private final Ops.Floats weights;
   private final Ops.Floats grads;
@@ -119,14 +121,21 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
     this.layers = config.decoderLayers();
     this.bridgeIn = config.bridgeInputSize();
     this.count = params.layout().size();
-    this.weights = ops.floats(count, "the encoder-decoder's parameters");
-    this.grads = ops.floats(count, "the encoder-decoder's gradients");
-    this.decay = ops.floats(count, "the encoder-decoder's decay mask");
-    ops.upload(decay, StackRange.of(params.layout(), "", "OpsTranslation").decay(), count);
-    this.encoder = new FusedCellStack(ops, config.encoder(), params, ENCODER, dropoutSeed, weights, grads);
-    this.decoder = new FusedCellStack(ops, config.decoder(), params, DECODER, 0, weights, grads);
-    this.updates = new OpsOptimizer(ops, (int) count);
-    updates.add("the encoder-decoder", weights, grads, count, 0, true, decay);
+    this.memory = new Allocations(ops);
+    try {
+      this.weights = memory.floats(count, "the encoder-decoder's parameters");
+      this.grads = memory.floats(count, "the encoder-decoder's gradients");
+      this.decay = memory.floats(count, "the encoder-decoder's decay mask");
+      ops.upload(decay, StackRange.of(params.layout(), "", "OpsTranslation").decay(), count);
+      this.encoder = memory.own(new FusedCellStack(ops, config.encoder(), params, ENCODER, dropoutSeed, weights,
+          grads));
+      this.decoder = memory.own(new FusedCellStack(ops, config.decoder(), params, DECODER, 0, weights, grads));
+      this.updates = memory.own(new OpsOptimizer(ops, (int) count));
+      updates.add("the encoder-decoder", weights, grads, count, 0, true, decay);
+    } catch (RuntimeException | Error e) {
+      memory.freeAfter(e);
+      throw e;
+    }
   }
 
   /** Makes {@link #compute} leave the gradients in the parameters' gradient buffer too, as the CPU's pass does. */
@@ -202,52 +211,56 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
     final Ops.Floats dBridge;
     final Ops.Floats dBridgeInput;
     final Ops.Floats dEncoderFinal;
+    private final Allocations memory;
 
-    Buffers(int batch, int sourceRows, int targetRows, long attentionRows) {
+    /** Made by {@link Allocations#make}, which frees what was allocated if an allocation fails. */
+    Buffers(Allocations memory, int batch, int sourceRows, int targetRows, long attentionRows) {
+      this.memory = memory;
       this.batch = batch;
       this.sourceRows = sourceRows;
       this.targetRows = targetRows;
       this.attentionRows = attentionRows;
-      sources = ops.ints(sourceRows, "source ids");
-      sourceLengths = ops.ints(batch, "source lengths");
-      targetInputs = ops.ints(targetRows, "the decoder's input ids");
-      targets = ops.ints(targetRows, "targets");
-      valid = ops.ints(targetRows, "valid target rows");
-      sourceEmbedded = ops.floats((long) sourceRows * emb, "the source's embeddings");
-      sourceMask = ops.floats((long) sourceRows * emb, "the source's dropout mask");
-      targetEmbedded = ops.floats((long) targetRows * emb, "the target's embeddings");
-      targetMask = ops.floats((long) targetRows * emb, "the target's dropout mask");
-      decoderInput = ops.floats((long) targetRows * config.decoderInputSize(), "the decoder's inputs");
-      bridgeInput = ops.floats((long) batch * bridgeIn, "the bridge's input");
-      bridgeH = ops.floats((long) batch * layers * hid, "the bridge's output");
+      sources = memory.ints(sourceRows, "source ids");
+      sourceLengths = memory.ints(batch, "source lengths");
+      targetInputs = memory.ints(targetRows, "the decoder's input ids");
+      targets = memory.ints(targetRows, "targets");
+      valid = memory.ints(targetRows, "valid target rows");
+      sourceEmbedded = memory.floats((long) sourceRows * emb, "the source's embeddings");
+      sourceMask = memory.floats((long) sourceRows * emb, "the source's dropout mask");
+      targetEmbedded = memory.floats((long) targetRows * emb, "the target's embeddings");
+      targetMask = memory.floats((long) targetRows * emb, "the target's dropout mask");
+      decoderInput = memory.floats((long) targetRows * config.decoderInputSize(), "the decoder's inputs");
+      bridgeInput = memory.floats((long) batch * bridgeIn, "the bridge's input");
+      bridgeH = memory.floats((long) batch * layers * hid, "the bridge's output");
       boolean cells = config.cell().hasCellState();
-      bridgeC = cells ? ops.floats((long) batch * layers * hid, "the bridge's output") : null;
-      h0 = ops.floats((long) layers * batch * hid, "the decoder's initial states");
-      c0 = cells ? ops.floats((long) layers * batch * hid, "the decoder's initial cell states") : null;
-      keys = additive ? ops.floats((long) sourceRows * attentionWidth, "attention's keys") : null;
-      gKeys = additive ? ops.floats((long) sourceRows * attentionWidth, "attention's keys' gradient") : null;
-      queries = ops.floats(additive ? (long) batch * attentionWidth : (long) targetRows * encOut, "attention's queries");
-      hidden = additive ? ops.floats(attentionRows * attentionWidth, "attention's hidden units") : null;
-      alphas = ops.floats(attentionRows, "attention's weights");
-      contexts = ops.floats((long) targetRows * encOut, "attention's contexts");
-      attentional = ops.floats((long) targetRows * hid, "the attentional vectors");
-      attentionalMask = ops.floats((long) targetRows * hid, "the attentional vectors' dropout mask");
-      attentionalOut = ops.floats((long) targetRows * hid, "the attentional vectors after dropout");
-      logits = ops.floats((long) targetRows * vocab, "logits");
-      dLogits = ops.floats((long) targetRows * vocab, "the logits' gradient");
-      loss = ops.floats(targetRows, "losses");
-      correct = ops.floats(targetRows, "correct outputs");
-      dAttentional = ops.floats((long) targetRows * hid, "the attentional vectors' gradient");
-      dContext = ops.floats((long) batch * encOut, "a context's gradient");
-      dTop = ops.floats((long) targetRows * hid, "the decoder's output gradient");
-      dFeed = ops.floats((long) batch * hid, "the fed attentional vector's gradient");
-      dScores = ops.floats(sourceRows, "attention's scores' gradient");
-      dQuery = ops.floats((long) batch * attentionWidth, "attention's query gradient");
-      dEncoded = ops.floats((long) sourceRows * encOut, "the encoder's output gradient");
-      dTargetEmbedded = ops.floats((long) targetRows * emb, "the target's embeddings' gradient");
-      dBridge = ops.floats((long) batch * layers * hid, "the bridge's output gradient");
-      dBridgeInput = ops.floats((long) batch * bridgeIn, "the bridge's input gradient");
-      dEncoderFinal = ops.floats((long) config.encoder().stateSlots() * batch * config.encoderHidden(),
+      bridgeC = cells ? memory.floats((long) batch * layers * hid, "the bridge's output") : null;
+      h0 = memory.floats((long) layers * batch * hid, "the decoder's initial states");
+      c0 = cells ? memory.floats((long) layers * batch * hid, "the decoder's initial cell states") : null;
+      keys = additive ? memory.floats((long) sourceRows * attentionWidth, "attention's keys") : null;
+      gKeys = additive ? memory.floats((long) sourceRows * attentionWidth, "attention's keys' gradient") : null;
+      queries = memory.floats(additive ? (long) batch * attentionWidth : (long) targetRows * encOut,
+          "attention's queries");
+      hidden = additive ? memory.floats(attentionRows * attentionWidth, "attention's hidden units") : null;
+      alphas = memory.floats(attentionRows, "attention's weights");
+      contexts = memory.floats((long) targetRows * encOut, "attention's contexts");
+      attentional = memory.floats((long) targetRows * hid, "the attentional vectors");
+      attentionalMask = memory.floats((long) targetRows * hid, "the attentional vectors' dropout mask");
+      attentionalOut = memory.floats((long) targetRows * hid, "the attentional vectors after dropout");
+      logits = memory.floats((long) targetRows * vocab, "logits");
+      dLogits = memory.floats((long) targetRows * vocab, "the logits' gradient");
+      loss = memory.floats(targetRows, "losses");
+      correct = memory.floats(targetRows, "correct outputs");
+      dAttentional = memory.floats((long) targetRows * hid, "the attentional vectors' gradient");
+      dContext = memory.floats((long) batch * encOut, "a context's gradient");
+      dTop = memory.floats((long) targetRows * hid, "the decoder's output gradient");
+      dFeed = memory.floats((long) batch * hid, "the fed attentional vector's gradient");
+      dScores = memory.floats(sourceRows, "attention's scores' gradient");
+      dQuery = memory.floats((long) batch * attentionWidth, "attention's query gradient");
+      dEncoded = memory.floats((long) sourceRows * encOut, "the encoder's output gradient");
+      dTargetEmbedded = memory.floats((long) targetRows * emb, "the target's embeddings' gradient");
+      dBridge = memory.floats((long) batch * layers * hid, "the bridge's output gradient");
+      dBridgeInput = memory.floats((long) batch * bridgeIn, "the bridge's input gradient");
+      dEncoderFinal = memory.floats((long) config.encoder().stateSlots() * batch * config.encoderHidden(),
           "the encoder's final states' gradient");
     }
 
@@ -257,13 +270,7 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
     }
 
     void free() {
-      for (Object b : new Object[] {sources, sourceLengths, targetInputs, targets, valid, sourceEmbedded, sourceMask,
-          targetEmbedded, targetMask, decoderInput, bridgeInput, bridgeH, bridgeC, h0, c0, keys, gKeys, queries,
-          hidden, alphas, contexts, attentional, attentionalMask, attentionalOut, logits, dLogits, loss, correct,
-          dAttentional, dContext, dTop, dFeed, dScores, dQuery, dEncoded, dTargetEmbedded, dBridge, dBridgeInput,
-          dEncoderFinal}) {
-        ops.free(b);
-      }
+      memory.free();
     }
   }
 
@@ -319,9 +326,11 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
       if (kept != null) {
         kept.free();
       }
-      buffers = kept == null ? new Buffers(size, sourceRows, targetRows, attentionRows)
-          : new Buffers(Math.max(size, kept.batch), Math.max(sourceRows, kept.sourceRows),
-              Math.max(targetRows, kept.targetRows), Math.max(attentionRows, kept.attentionRows));
+      int grownBatch = kept == null ? size : Math.max(size, kept.batch);
+      int grownSources = kept == null ? sourceRows : Math.max(sourceRows, kept.sourceRows);
+      int grownTargets = kept == null ? targetRows : Math.max(targetRows, kept.targetRows);
+      long grownAttention = kept == null ? attentionRows : Math.max(attentionRows, kept.attentionRows);
+      buffers = Allocations.make(ops, m -> new Buffers(m, grownBatch, grownSources, grownTargets, grownAttention));
     }
     requireResident();
     Buffers u = buffers;
@@ -859,12 +868,10 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
   }
 
   /** A search's rows' states: h, c [layers, R, H], h~ [R, H], and the ids that gathered them, for up to {@code capacity} rows. */
-  private record Rows(int capacity, Ops.Floats h, Ops.Floats c, Ops.Floats attentional, Ops.Ints gather) {
-    void free(Ops ops) {
-      ops.free(h);
-      ops.free(c);
-      ops.free(attentional);
-      ops.free(gather);
+  private record Rows(int capacity, Allocations memory, Ops.Floats h, Ops.Floats c, Ops.Floats attentional,
+      Ops.Ints gather) {
+    void free() {
+      memory.free();
     }
   }
 
@@ -878,13 +885,15 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
       Rows old = rowsSpare;
       rowsSpare = null;
       if (old != null) {
-        old.free(ops);
+        old.free();
       }
       int capacity = Math.max(count, rowsNow == null ? 0 : rowsNow.capacity());
       long states = (long) layers * capacity * hid;
-      rowsSpare = new Rows(capacity, ops.floats(states, "a search's states h"), config.cell().hasCellState()
-          ? ops.floats(states, "a search's states c") : null, ops.floats((long) capacity * hid,
-          "a search's attentional vectors"), ops.ints(layers * capacity, "a search's row ids"));
+      boolean cells = config.cell().hasCellState();
+      // The arguments are evaluated (allocated) in order; make frees those made before one that fails.
+      rowsSpare = Allocations.make(ops, m -> new Rows(capacity, m, m.floats(states, "a search's states h"),
+          cells ? m.floats(states, "a search's states c") : null, m.floats((long) capacity * hid,
+          "a search's attentional vectors"), m.ints(layers * capacity, "a search's row ids")));
     }
     return rowsSpare;
   }
@@ -908,25 +917,26 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
     final Ops.Floats bridgeC;
     final Ops.Floats startH;
     final Ops.Floats startC;
+    private final Allocations memory;
 
-    Encoding(int sourceRows, int sentences) {
+    /** Made by {@link Allocations#make}. */
+    Encoding(Allocations memory, int sourceRows, int sentences) {
+      this.memory = memory;
       this.sourceRows = sourceRows;
       this.sentences = sentences;
-      sourceIds = ops.ints(sourceRows, "a search's source ids");
-      sourceEmbedded = ops.floats((long) sourceRows * emb, "a search's source embeddings");
-      keys = additive ? ops.floats((long) sourceRows * attentionWidth, "a search's keys") : null;
-      bridgeInput = ops.floats((long) sentences * bridgeIn, "a search's bridge input");
-      bridgeH = ops.floats((long) sentences * layers * hid, "a search's bridge output");
+      sourceIds = memory.ints(sourceRows, "a search's source ids");
+      sourceEmbedded = memory.floats((long) sourceRows * emb, "a search's source embeddings");
+      keys = additive ? memory.floats((long) sourceRows * attentionWidth, "a search's keys") : null;
+      bridgeInput = memory.floats((long) sentences * bridgeIn, "a search's bridge input");
+      bridgeH = memory.floats((long) sentences * layers * hid, "a search's bridge output");
       boolean cells = config.cell().hasCellState();
-      bridgeC = cells ? ops.floats((long) sentences * layers * hid, "a search's bridge output") : null;
-      startH = ops.floats((long) layers * sentences * hid, "a search's first states");
-      startC = cells ? ops.floats((long) layers * sentences * hid, "a search's first states") : null;
+      bridgeC = cells ? memory.floats((long) sentences * layers * hid, "a search's bridge output") : null;
+      startH = memory.floats((long) layers * sentences * hid, "a search's first states");
+      startC = cells ? memory.floats((long) layers * sentences * hid, "a search's first states") : null;
     }
 
     void free() {
-      for (Object b : new Object[] {sourceIds, sourceEmbedded, keys, bridgeInput, bridgeH, bridgeC, startH, startC}) {
-        ops.free(b);
-      }
+      memory.free();
     }
   }
 
@@ -946,29 +956,29 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
     final Ops.Floats alpha;
     final Ops.Floats context;
     final Ops.Floats logits;
+    private final Allocations memory;
 
-    Stepping(long rowSourceRows, int rows) {
+    /** Made by {@link Allocations#make}. */
+    Stepping(Allocations memory, long rowSourceRows, int rows) {
+      this.memory = memory;
       this.rowSourceRows = rowSourceRows;
       this.rows = rows;
-      rowIds = ops.ints((int) rowSourceRows, "a search's rows' source rows");
-      rowLengths = ops.ints(rows, "a search's rows' source lengths");
-      rowStates = ops.floats(rowSourceRows * encOut, "a search's rows' encoder states");
-      rowKeys = additive ? ops.floats(rowSourceRows * attentionWidth, "a search's rows' keys") : null;
-      previous = ops.ints(rows, "a search's previous words");
-      embedded = ops.floats((long) rows * emb, "a search's previous words' embeddings");
-      input = ops.floats((long) rows * config.decoderInputSize(), "a search's decoder input");
-      query = ops.floats((long) rows * attentionWidth, "a search's queries");
-      hidden = additive ? ops.floats(rowSourceRows * attentionWidth, "a search's attention hidden units") : null;
-      alpha = ops.floats(rowSourceRows, "a search's attention weights");
-      context = ops.floats((long) rows * encOut, "a search's contexts");
-      logits = ops.floats((long) rows * vocab, "a search's logits");
+      rowIds = memory.ints((int) rowSourceRows, "a search's rows' source rows");
+      rowLengths = memory.ints(rows, "a search's rows' source lengths");
+      rowStates = memory.floats(rowSourceRows * encOut, "a search's rows' encoder states");
+      rowKeys = additive ? memory.floats(rowSourceRows * attentionWidth, "a search's rows' keys") : null;
+      previous = memory.ints(rows, "a search's previous words");
+      embedded = memory.floats((long) rows * emb, "a search's previous words' embeddings");
+      input = memory.floats((long) rows * config.decoderInputSize(), "a search's decoder input");
+      query = memory.floats((long) rows * attentionWidth, "a search's queries");
+      hidden = additive ? memory.floats(rowSourceRows * attentionWidth, "a search's attention hidden units") : null;
+      alpha = memory.floats(rowSourceRows, "a search's attention weights");
+      context = memory.floats((long) rows * encOut, "a search's contexts");
+      logits = memory.floats((long) rows * vocab, "a search's logits");
     }
 
     void free() {
-      for (Object b : new Object[] {rowIds, rowLengths, rowStates, rowKeys, previous, embedded, input, query, hidden,
-          alpha, context, logits}) {
-        ops.free(b);
-      }
+      memory.free();
     }
   }
 
@@ -984,7 +994,7 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
       if (old != null) {
         old.free();
       }
-      encoding = new Encoding(s, n);
+      encoding = Allocations.make(ops, m -> new Encoding(m, s, n));
     }
     return encoding;
   }
@@ -998,7 +1008,7 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
       if (old != null) {
         old.free();
       }
-      stepping = new Stepping(s, r);
+      stepping = Allocations.make(ops, m -> new Stepping(m, s, r));
     }
     return stepping;
   }
@@ -1013,20 +1023,18 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
     if (buffers != null) {
       buffers.free();
     }
-    for (Object part : new Object[] {encoding, stepping, rowsNow, rowsSpare}) {
-      if (part instanceof Encoding e) {
-        e.free();
-      } else if (part instanceof Stepping st) {
-        st.free();
-      } else if (part instanceof Rows r) {
-        r.free(ops);
-      }
+    if (encoding != null) {
+      encoding.free();
     }
-    updates.close();
-    encoder.close();
-    decoder.close();
-    ops.free(weights);
-    ops.free(grads);
-    ops.free(decay);
+    if (stepping != null) {
+      stepping.free();
+    }
+    if (rowsNow != null) {
+      rowsNow.free();
+    }
+    if (rowsSpare != null) {
+      rowsSpare.free();
+    }
+    memory.free();
   }
 }
