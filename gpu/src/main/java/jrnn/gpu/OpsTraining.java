@@ -91,9 +91,14 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
     return stack;
   }
 
+  /**
+   * A model's updates on {@code ops} around {@code stack}, which it owns from here: closed with
+   * it, or at once when it cannot be made.
+   */
   OpsTraining(Ops ops, OpsStack stack, ModelConfig config, Parameters params, TrainingConfig training) {
     String reason = unsupportedReason(config, training);
     if (reason != null) {
+      stack.close();
       throw new IllegalArgumentException(reason);
     }
     this.ops = ops;
@@ -106,7 +111,6 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
     this.width = config.headInputSize();
     this.classes = config.outputSize();
     boolean tokens = config.tokenInput();
-    // The stack is the model's from here: closed with it, or now if the model cannot be made.
     memory = new Allocations(ops);
     memory.own(stack);
     try {

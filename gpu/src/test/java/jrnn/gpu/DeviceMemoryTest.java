@@ -219,6 +219,21 @@ class DeviceMemoryTest {
         1), m.config(), m.parameters(), training);
   }
 
+  /** A model the device does not train (a linear output read once per sequence) refuses, and frees the stack given it. */
+  @Test
+  void aModelTheDeviceCannotTrainFreesItsStack() {
+    ModelConfig cfg = new ModelConfig(23, 6, jrnn.cells.CellType.parse("gru"), 7, 1, null, 0,
+        jrnn.models.Readout.LAST, 2, jrnn.models.OutputKind.LINEAR);
+    SequenceModel m = new SequenceModel(cfg);
+    HostOps ops = new HostOps();
+    FusedCellStack stack = new FusedCellStack(ops, cfg.recurrent(), m.parameters(), ModelConfig.RNN_PREFIX, 1);
+    assertEquals(3, ops.liveBuffers().size(), "the stack's weights, gradients and decay mask");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new OpsTraining(ops, stack, cfg,
+        m.parameters(), OpsTrainingTest.training(LossNormalization.PER_OUTPUT)));
+    assertTrue(e.getMessage().endsWith("train it with --device cpu"), e.getMessage());
+    assertEquals(List.of(), ops.liveBuffers());
+  }
+
   /** The twins refuse what on a GPU would be silent: a freed buffer's use, and freeing what is not an allocation. */
   @Test
   void theTwinsRefuseAFreedBuffersUse() {
