@@ -17,6 +17,12 @@ import jrnn.tensor.Tensor;
  * A sentence ends when K hypotheses have finished or its maximum length is reached (the live ones
  * then finish as they are). With K = 1 this is greedy decoding exactly. Finished sentences leave
  * the batch, so that the rows still decoding are the only ones computed.
+ *
+ * <p>Both read, of each row's next-word distribution, only its likeliest words ({@link #topOfRows}):
+ * the best extension of a row is its likeliest word, and the 2K best extensions of a sentence are
+ * among the 2K likeliest words of each of its rows. A {@link ChoosingStepModel} (on a device)
+ * chooses them where its log-probabilities are, so that 2K values a row come back instead of the
+ * vocabulary's V.
  */
 public final class BeamSearch {
   private BeamSearch() {}
@@ -36,6 +42,84 @@ public final class BeamSearch {
     void select(int[] from);
   }
 
+  /** A step model that chooses each row's likeliest next words itself, where its log-probabilities are. */
+  public interface ChoosingStepModel extends StepModel {
+    /**
+     * Feeds each row its previous word, as {@link #step} does, and writes the {@code k} likeliest
+     * next words of each row that {@link #topOfRows} would choose from step's log-probabilities:
+     * their ids into {@code words} and their log-probabilities into {@code logProbs}, [rows, k].
+     */
+    void stepTop(int[] previous, int k, int[] words, float[] logProbs);
+  }
+
+  /**
+   * The {@code k} largest values of each of {@code rows} rows of {@code v} in {@code x}, largest
+   * first and, among equals, the lower index first: their indices (words) into {@code words} and
+   * their values into {@code values}, [rows, k]. NaN is never chosen: a row with fewer than k
+   * other values ends with index -1 and value -Infinity.
+   */
+  public static void topOfRows(Tensor x, int rows, int v, int k, int[] words, float[] values) {
+    for (int r = 0; r < rows; r++) {
+      int off = r * k;
+      int size = 0;
+      for (int w = 0; w < v; w++) {
+        float s = x.get(r * v + w);
+        if (Float.isNaN(s) || size == k && !(s > values[off + size - 1])) {
+          continue;
+        }
+        // Insertion into the sorted list: a later (higher) index loses a tie, so it goes after its equals.
+        int at = size == k ? size - 1 : size++;
+        while (at > 0 && s > values[off + at - 1]) {
+          values[off + at] = values[off + at - 1];
+          words[off + at] = words[off + at - 1];
+          at--;
+        }
+        values[off + at] = s;
+        words[off + at] = w;
+      }
+      for (int j = size; j < k; j++) {
+        words[off + j] = -1;
+        values[off + j] = Float.NEGATIVE_INFINITY;
+      }
+    }
+  }
+
+  /** A search's steps: each row's k likeliest next words, from the model's own choice or from its rows here. */
+  private static final class Steps {
+    private final StepModel model;
+    private final int v;
+    private Tensor full = Tensor.zeros(0);
+    int[] words = new int[0];
+    float[] logProbs = new float[0];
+
+    Steps(StepModel model) {
+      this.model = model;
+      this.v = model.vocabulary();
+    }
+
+    /** The k likeliest next words of each row after {@code previous}, in {@link #words} and {@link #logProbs}. */
+    void step(int[] previous, int k) {
+      int rows = previous.length;
+      if (words.length < rows * k) {
+        words = new int[rows * k];
+        logProbs = new float[rows * k];
+      }
+      if (model instanceof ChoosingStepModel choosing) {
+        choosing.stepTop(previous, k, words, logProbs);
+      } else {
+        full = grow(full, rows * v);
+        model.step(previous, full);
+        topOfRows(full, rows, v, k, words, logProbs);
+      }
+      for (int r = 0; r < rows; r++) {
+        if (words[r * k] < 0 || words[r * k] >= v) {
+          throw new IllegalStateException("BeamSearch: row " + r + " has no next word (its log-probabilities are all"
+              + " NaN, a model that has diverged, or the model chose word " + words[r * k] + " of " + v + ")");
+        }
+      }
+    }
+  }
+
   /**
    * A finished output: its words (without the markers), summed log-probability and normalized score.
    *
@@ -47,7 +131,6 @@ public final class BeamSearch {
 
   /** The likeliest next word at each step, for every sentence at once. */
   public static int[][] greedy(StepModel m, int sentences, int bos, int eos, int[] maxLength) {
-    int v = m.vocabulary();
     int[] rows = new int[sentences];
     for (int i = 0; i < sentences; i++) {
       rows[i] = i;
@@ -59,17 +142,16 @@ public final class BeamSearch {
     m.begin(rows.clone());
     int[] previous = new int[sentences];
     Arrays.fill(previous, bos);
-    Tensor logProbs = Tensor.zeros(0);
+    Steps steps = new Steps(m);
     int[] sentenceOfRow = rows;
     while (sentenceOfRow.length > 0) {
       int n = sentenceOfRow.length;
-      logProbs = grow(logProbs, n * v);
-      m.step(previous, logProbs);
+      steps.step(previous, 1);
       int[] keep = new int[n];
       int kept = 0;
       int[] next = new int[n];
       for (int r = 0; r < n; r++) {
-        int word = argmax(logProbs, r * v, v);
+        int word = steps.words[r];
         List<Integer> words = out.get(sentenceOfRow[r]);
         if (word != eos) {
           words.add(word);
@@ -125,7 +207,9 @@ public final class BeamSearch {
       active[i] = i;
     }
     m.begin(active.clone());
-    Tensor logProbs = Tensor.zeros(0);
+    Steps steps = new Steps(m);
+    // 2K candidates of each row: a sentence's 2K best extensions are among them.
+    int k = (int) Math.min(2L * beam, v);
     // Rows are the live hypotheses of the active sentences, in order.
     while (active.length > 0) {
       int rows = 0;
@@ -139,23 +223,27 @@ public final class BeamSearch {
           previous[r++] = h.words.length == 0 ? bos : h.words[h.words.length - 1];
         }
       }
-      logProbs = grow(logProbs, rows * v);
-      m.step(previous, logProbs);
+      steps.step(previous, k);
       List<Integer> from = new ArrayList<>();
       List<Integer> nextActive = new ArrayList<>();
       int row0 = 0;
       for (int i : active) {
         List<Live> hyps = live.get(i);
-        long[] best = topCandidates(logProbs, row0, hyps, v, 2 * beam);
+        int[] best = topCandidates(steps.logProbs, row0, hyps, k, 2 * beam);
         List<Live> next = new ArrayList<>();
         List<Integer> nextRows = new ArrayList<>();
-        for (int k = 0; k < best.length && next.size() < beam; k++) {
-          int h = (int) (best[k] / v);
-          int word = (int) (best[k] % v);
+        for (int c = 0; c < best.length && next.size() < beam; c++) {
+          int h = best[c] / k;
+          int at = (row0 + h) * k + best[c] % k;
+          int word = steps.words[at];
+          if (word < 0) {
+            // A row with fewer than k words that are not NaN: no extension here.
+            continue;
+          }
           Live parent = hyps.get(h);
-          double lp = parent.logProb + logProbs.get((row0 + h) * v + word);
+          double lp = parent.logProb + steps.logProbs[at];
           if (word == eos) {
-            if (k < beam) {
+            if (c < beam) {
               finished.get(i).add(finish(parent.words, lp, parent.words.length + 1, alpha));
             }
             continue;
@@ -202,24 +290,24 @@ public final class BeamSearch {
   }
 
   /**
-   * The n best extensions (hypothesis h, word w) of the live hypotheses of one sentence, as
-   * h * V + w, ordered by summed log-probability, then h, then w.
+   * The n best extensions (hypothesis h, its j-th likeliest word) of the live hypotheses of one
+   * sentence, as h * k + j, ordered by summed log-probability, then h, then the word's id (each
+   * row's words come in that order among equals).
    */
-  private static long[] topCandidates(Tensor logProbs, int row0, List<Live> hyps, int v, int n) {
-    int total = hyps.size() * v;
-    n = Math.min(n, total);
-    long[] keys = new long[n];
+  private static int[] topCandidates(float[] logProbs, int row0, List<Live> hyps, int k, int n) {
+    n = Math.min(n, hyps.size() * k);
+    int[] keys = new int[n];
     double[] scores = new double[n];
     int size = 0;
     for (int h = 0; h < hyps.size(); h++) {
       double base = hyps.get(h).logProb;
-      int off = (row0 + h) * v;
-      for (int w = 0; w < v; w++) {
-        double s = base + logProbs.get(off + w);
+      int off = (row0 + h) * k;
+      for (int j = 0; j < k; j++) {
+        double s = base + logProbs[off + j];
         if (size == n && !(s > scores[size - 1])) {
           continue;
         }
-        // Insertion into the sorted list: later (h, w) lose ties, so they go after equals.
+        // Insertion into the sorted list: later (h, j) lose ties, so they go after equals.
         int at = size == n ? size - 1 : size++;
         while (at > 0 && s > scores[at - 1]) {
           scores[at] = scores[at - 1];
@@ -227,22 +315,10 @@ public final class BeamSearch {
           at--;
         }
         scores[at] = s;
-        keys[at] = (long) h * v + w;
+        keys[at] = h * k + j;
       }
     }
     return Arrays.copyOf(keys, size);
-  }
-
-  private static int argmax(Tensor x, int off, int n) {
-    int best = 0;
-    float m = x.get(off);
-    for (int k = 1; k < n; k++) {
-      if (x.get(off + k) > m) {
-        m = x.get(off + k);
-        best = k;
-      }
-    }
-    return best;
   }
 
   private static Tensor grow(Tensor t, int size) {

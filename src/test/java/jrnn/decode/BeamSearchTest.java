@@ -23,7 +23,7 @@ class BeamSearchTest {
    * A model whose next-word distribution depends on the sentence, the position and the whole
    * prefix (through a hash of it), drawn at random: rows carry their prefix as their state.
    */
-  static final class Toy implements BeamSearch.StepModel {
+  static class Toy implements BeamSearch.StepModel {
     final long seed;
     List<int[]> prefixes = new ArrayList<>();
     int[] sentences;
@@ -168,5 +168,128 @@ class BeamSearchTest {
       }
     }
     assertTrue(better > 0, "greedy was never beaten: the test would not see a search that is only greedy");
+  }
+
+  /** The Toy choosing its own likeliest words, by sorting each full row (not by {@link BeamSearch#topOfRows}). */
+  static final class ChoosingToy implements BeamSearch.ChoosingStepModel {
+    final Toy toy;
+    final List<Integer> asked = new ArrayList<>();
+
+    ChoosingToy(long seed) {
+      toy = new Toy(seed);
+    }
+
+    @Override
+    public int vocabulary() {
+      return V;
+    }
+
+    @Override
+    public void begin(int[] sentenceOfRow) {
+      toy.begin(sentenceOfRow);
+    }
+
+    @Override
+    public void step(int[] previous, Tensor logProbs) {
+      toy.step(previous, logProbs);
+    }
+
+    @Override
+    public void stepTop(int[] previous, int k, int[] words, float[] logProbs) {
+      asked.add(k);
+      Tensor full = Tensor.zeros(previous.length * V);
+      toy.step(previous, full);
+      sortedTop(full, previous.length, V, k, words, logProbs);
+    }
+
+    @Override
+    public void select(int[] from) {
+      toy.select(from);
+    }
+  }
+
+  /** Each row's k largest by a sort of its indices (value descending, then index), NaN last and never chosen. */
+  static void sortedTop(Tensor x, int rows, int v, int k, int[] words, float[] values) {
+    for (int r = 0; r < rows; r++) {
+      int row = r;
+      Integer[] order = new Integer[v];
+      for (int w = 0; w < v; w++) {
+        order[w] = w;
+      }
+      java.util.Arrays.sort(order, java.util.Comparator.<Integer, Boolean>comparing(w -> Float.isNaN(x.get(row * v + w)))
+          .thenComparing(w -> -x.get(row * v + w)).thenComparing(w -> w));
+      for (int j = 0; j < k; j++) {
+        boolean none = Float.isNaN(x.get(r * v + order[j]));
+        words[r * k + j] = none ? -1 : order[j];
+        values[r * k + j] = none ? Float.NEGATIVE_INFINITY : x.get(r * v + order[j]);
+      }
+    }
+  }
+
+  @Test
+  void topOfRowsChoosesAsASortOfEachRow() {
+    Rng rng = new Rng(7);
+    int v = 9;
+    for (int trial = 0; trial < 200; trial++) {
+      int rows = 1 + rng.nextInt(4);
+      int k = 1 + rng.nextInt(v);
+      Tensor x = Tensor.zeros(rows * v);
+      for (int i = 0; i < x.size(); i++) {
+        // Few distinct values, so that ties are common; now and then a NaN.
+        x.set(i, rng.nextInt(10) == 0 ? Float.NaN : rng.nextInt(4) - 3.5f);
+      }
+      int[] words = new int[rows * k];
+      float[] values = new float[rows * k];
+      int[] expectedWords = new int[rows * k];
+      float[] expectedValues = new float[rows * k];
+      BeamSearch.topOfRows(x, rows, v, k, words, values);
+      sortedTop(x, rows, v, k, expectedWords, expectedValues);
+      assertArrayEquals(expectedWords, words, "trial " + trial);
+      assertArrayEquals(expectedValues, values, "trial " + trial);
+    }
+  }
+
+  @Test
+  void aModelThatChoosesItsOwnWordsDecodesAsOneThatGivesWholeRows() {
+    int[] maxLength = {5, 3, 6};
+    for (long seed = 1; seed <= 20; seed++) {
+      ChoosingToy choosing = new ChoosingToy(seed);
+      int[][] greedy = BeamSearch.greedy(new Toy(seed), 3, BOS, EOS, maxLength);
+      int[][] chosen = BeamSearch.greedy(choosing, 3, BOS, EOS, maxLength);
+      for (int i = 0; i < 3; i++) {
+        assertArrayEquals(greedy[i], chosen[i], "greedy, seed " + seed + " sentence " + i);
+      }
+      assertEquals(List.of(1), choosing.asked.stream().distinct().toList(), "greedy reads each row's likeliest word");
+      for (int beam : new int[] {1, 2, 3}) {
+        ChoosingToy wide = new ChoosingToy(seed);
+        BeamSearch.Hypothesis[] expected = BeamSearch.search(new Toy(seed), 3, BOS, EOS, beam, maxLength, 1);
+        BeamSearch.Hypothesis[] found = BeamSearch.search(wide, 3, BOS, EOS, beam, maxLength, 1);
+        for (int i = 0; i < 3; i++) {
+          assertArrayEquals(expected[i].words(), found[i].words(), "beam " + beam + ", seed " + seed);
+          assertEquals(expected[i].logProb(), found[i].logProb(), 0, "beam " + beam + ", seed " + seed);
+        }
+        assertEquals(List.of(Math.min(2 * beam, V)), wide.asked.stream().distinct().toList(), "2K words a row");
+      }
+    }
+  }
+
+  @Test
+  void aModelWhoseRowIsAllNaNStopsTheSearchWithItsReason() {
+    Toy diverged = new Toy(3) {
+      @Override
+      public void step(int[] previous, Tensor logProbs) {
+        super.step(previous, logProbs);
+        for (int w = 0; w < V; w++) {
+          logProbs.set(w, Float.NaN);
+        }
+      }
+    };
+    int[] maxLength = {4, 4};
+    IllegalStateException greedy = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> BeamSearch.greedy(diverged, 2, BOS, EOS, maxLength));
+    assertTrue(greedy.getMessage().startsWith("BeamSearch: row 0 has no next word"), greedy.getMessage());
+    IllegalStateException beam = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> BeamSearch.search(diverged, 2, BOS, EOS, 2, maxLength, 1));
+    assertTrue(beam.getMessage().contains("NaN"), beam.getMessage());
   }
 }
