@@ -636,6 +636,62 @@ final class CudaOps implements Ops {
         }
       }
 
+      // A block per row, k rounds: round j takes the largest value after round j-1's in the order
+      // (value descending, index ascending), so that no list of what was taken is kept. NaN is never
+      // eligible; a row out of values ends with index -1 and -Infinity. As BeamSearch.topOfRows.
+      extern "C" __global__ void top_of_rows(const float* x, int rows, int classes, int k, int* words,
+          float* values) {
+        __shared__ float bestValue[256];
+        __shared__ int bestWord[256];
+        for (long long r = blockIdx.x; r < rows; r += gridDim.x) {
+          const float* row = x + r * classes;
+          float lastValue = __int_as_float(0x7f800000);
+          int lastWord = -1;
+          for (int j = 0; j < k; j++) {
+            float v = 0.0f;
+            int w = -1;
+            for (int c = threadIdx.x; c < classes; c += blockDim.x) {
+              float y = row[c];
+              bool after = y < lastValue || (y == lastValue && c > lastWord);
+              if (after && (w < 0 || y > v)) {
+                v = y;
+                w = c;
+              }
+            }
+            bestValue[threadIdx.x] = v;
+            bestWord[threadIdx.x] = w;
+            __syncthreads();
+            for (int half = blockDim.x / 2; half > 0; half >>= 1) {
+              if (threadIdx.x < half) {
+                float ov = bestValue[threadIdx.x + half];
+                int ow = bestWord[threadIdx.x + half];
+                int mw = bestWord[threadIdx.x];
+                if (ow >= 0 && (mw < 0 || ov > bestValue[threadIdx.x] || (ov == bestValue[threadIdx.x] && ow < mw))) {
+                  bestValue[threadIdx.x] = ov;
+                  bestWord[threadIdx.x] = ow;
+                }
+              }
+              __syncthreads();
+            }
+            lastValue = bestValue[0];
+            lastWord = bestWord[0];
+            if (threadIdx.x == 0) {
+              words[r * k + j] = lastWord;
+              values[r * k + j] = lastWord < 0 ? __int_as_float(0xff800000) : lastValue;
+            }
+            // Every thread has read the round's choice before the next round writes over it.
+            __syncthreads();
+            if (lastWord < 0) {
+              for (int rest = j + 1 + threadIdx.x; rest < k; rest += blockDim.x) {
+                words[r * k + rest] = -1;
+                values[r * k + rest] = __int_as_float(0xff800000);
+              }
+              break;
+            }
+          }
+        }
+      }
+
       extern "C" __global__ void tanh_inplace(float* a, long long n) {
         GRID_STRIDE(i, n) {
           a[i] = tanhf(a[i]);
@@ -967,16 +1023,29 @@ final class CudaOps implements Ops {
   /** A copy of n floats past either end would read or write memory that is not the buffers': refused. */
   private static void fits(long n, long from, long to, String what) {
     if (n < 0 || n > from || n > to) {
-      throw new IllegalArgumentException("CudaOps: " + what + " of " + n + " floats between buffers of " + from
+      throw new IllegalArgumentException("CudaOps: " + what + " of " + n + " values between buffers of " + from
           + " and " + to);
     }
   }
 
   @Override
   public void upload(Ints dst, int[] src) {
+    fits(src.length, src.length, dst.size(), "upload");
     IntPointer host = new IntPointer(src);
     try {
       check(cudaMemcpy(p(dst), host, 4L * src.length, cudaMemcpyHostToDevice), "upload of " + src.length + " ints");
+    } finally {
+      host.close();
+    }
+  }
+
+  @Override
+  public void download(int[] dst, Ints src, int n) {
+    fits(n, src.size(), dst.length, "download");
+    IntPointer host = new IntPointer(n);
+    try {
+      check(cudaMemcpy(host, p(src), 4L * n, cudaMemcpyDeviceToHost), "download of " + n + " ints");
+      host.get(dst, 0, n);
     } finally {
       host.close();
     }
@@ -1283,6 +1352,15 @@ final class CudaOps implements Ops {
   @Override
   public void logSoftmax(Floats x, int rows, int classes) {
     launch("log_softmax", rows, THREADS, x, rows, classes);
+  }
+
+  @Override
+  public void topOfRows(Floats x, int rows, int classes, int k, Ints words, Floats values) {
+    if (k < 1 || (long) rows * classes > x.size() || (long) rows * k > words.size() || (long) rows * k > values.size()) {
+      throw new IllegalArgumentException("CudaOps.topOfRows: " + rows + " rows of " + classes + " in " + x.size()
+          + " floats, their " + k + " largest into " + words.size() + " ints and " + values.size() + " floats");
+    }
+    launch("top_of_rows", rows, THREADS, x, rows, classes, k, words, values);
   }
 
   @Override

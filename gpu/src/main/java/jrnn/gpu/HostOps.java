@@ -168,6 +168,11 @@ class HostOps implements Ops {
   }
 
   @Override
+  public void download(int[] dst, Ints src, int n) {
+    System.arraycopy(v(src), 0, dst, 0, n);
+  }
+
+  @Override
   public void copy(Floats dst, Floats src, long n) {
     for (int i = 0; i < n; i++) {
       t(dst).set(i, t(src).get(i));
@@ -661,6 +666,15 @@ class HostOps implements Ops {
   @Override
   public void logSoftmax(Floats x, int rows, int classes) {
     jrnn.models.EncoderDecoder.logSoftmaxRows(SCALAR, t(x), rows, classes);
+  }
+
+  @Override
+  public void topOfRows(Floats x, int rows, int classes, int k, Ints words, Floats values) {
+    float[] chosen = new float[rows * k];
+    jrnn.decode.BeamSearch.topOfRows(t(x), rows, classes, k, v(words), chosen);
+    for (int i = 0; i < chosen.length; i++) {
+      t(values).set(i, chosen[i]);
+    }
   }
 
   @Override

@@ -41,6 +41,9 @@ interface Ops extends AutoCloseable {
   /** Copies {@code src} into {@code dst}. */
   void upload(Ints dst, int[] src);
 
+  /** Copies the first {@code n} ints of {@code src} into {@code dst}. */
+  void download(int[] dst, Ints src, int n);
+
   /** Copies the first {@code n} floats of {@code src} into {@code dst}, both in this memory. */
   void copy(Floats dst, Floats src, long n);
 
@@ -248,6 +251,14 @@ interface Ops extends AutoCloseable {
 
   /** Each of {@code rows} rows of {@code classes} values made its log-softmax, the sum in double (as {@code EncoderDecoder.logSoftmaxRows}). */
   void logSoftmax(Floats x, int rows, int classes);
+
+  /**
+   * The {@code k} largest of each of {@code rows} rows of {@code classes} values, as
+   * {@link jrnn.decode.BeamSearch#topOfRows} chooses them: largest first, among equals the lower
+   * index first, NaN never (index -1 and -Infinity where a row runs out); indices into
+   * {@code words}, values into {@code values}, [rows, k].
+   */
+  void topOfRows(Floats x, int rows, int classes, int k, Ints words, Floats values);
 
   /** a[i] = tanh(a[i]). */
   void tanh(Floats a, long n);

@@ -687,7 +687,7 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
    * states, attention, h~ and the logits' log-softmax, which come back for the search to choose
    * from. Rows are reordered by gathering their states on the device.
    */
-  private final class Search implements BeamSearch.StepModel {
+  private final class Search implements BeamSearch.ChoosingStepModel {
     private final int sentences;
     private final int sourceSteps;
     private final int[] lengths;
@@ -791,16 +791,46 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
 
     @Override
     public void step(int[] previous, Tensor logProbs) {
+      requireRows(previous);
+      if (logProbs.size() < (long) rows * vocab) {
+        throw new IllegalArgumentException("OpsTranslation.search: log-probabilities of " + logProbs.size()
+            + " values for " + rows + " rows of " + vocab + " words");
+      }
+      Ops.Floats all = decode(previous);
+      ops.download(logProbs, all, (long) rows * vocab);
+    }
+
+    /** The k likeliest next words of each row, chosen on the device: k values a row come back, not V. */
+    @Override
+    public void stepTop(int[] previous, int k, int[] words, float[] logProbs) {
+      requireRows(previous);
+      if (k < 1 || k > vocab || words.length < rows * k || logProbs.length < rows * k) {
+        throw new IllegalArgumentException("OpsTranslation.search: the " + k + " likeliest of " + vocab
+            + " words of " + rows + " rows into " + words.length + " ids and " + logProbs.length + " values");
+      }
+      Ops.Floats all = decode(previous);
+      Chosen c = chosen(rows * k);
+      ops.topOfRows(all, rows, vocab, k, c.words(), c.values());
+      ops.download(words, c.words(), rows * k);
+      Tensor values = Tensor.zeros(rows * k);
+      ops.download(values, c.values(), rows * k);
+      for (int i = 0; i < rows * k; i++) {
+        logProbs[i] = values.get(i);
+      }
+    }
+
+    /** A current search, begun, and a previous word of the vocabulary for each of its rows. */
+    private void requireRows(int[] previous) {
       requireCurrent();
       if (sentenceOfRow == null || previous.length != rows) {
         throw new IllegalArgumentException("OpsTranslation.search: " + previous.length + " previous words for "
             + rows + " rows (begin first)");
       }
-      if (logProbs.size() < (long) rows * vocab) {
-        throw new IllegalArgumentException("OpsTranslation.search: log-probabilities of " + logProbs.size()
-            + " values for " + rows + " rows of " + vocab + " words");
-      }
       EncoderDecoder.requireIds("previous words", previous, rows, vocab);
+    }
+
+    /** One decoder step of every row from its previous word: the rows' log p(next word) [rows, V] on the device. */
+    private Ops.Floats decode(int[] previous) {
       Stepping d = stepping;
       Rows now = rowsNow;
       int xw = config.decoderInputSize();
@@ -830,7 +860,7 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
       ops.addToRows(d.logits, rows, vocab, value(OUTPUT_BIAS));
       ops.logSoftmax(d.logits, rows, vocab);
       decoder.stateAfter(0, now.h(), now.c());
-      ops.download(logProbs, d.logits, (long) rows * vocab);
+      return d.logits;
     }
 
     @Override
@@ -985,6 +1015,25 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
   private Encoding encoding;
   private Stepping stepping;
 
+  /** A search's chosen words and their log-probabilities, for up to {@code capacity} of them. */
+  private record Chosen(int capacity, Allocations memory, Ops.Ints words, Ops.Floats values) {}
+
+  private Chosen chosen;
+
+  private Chosen chosen(int count) {
+    if (chosen == null || chosen.capacity() < count) {
+      int capacity = Math.max(count, chosen == null ? 0 : chosen.capacity());
+      Chosen old = chosen;
+      chosen = null;
+      if (old != null) {
+        old.memory().free();
+      }
+      chosen = Allocations.make(ops, m -> new Chosen(capacity, m, m.ints(capacity, "a search's chosen words"),
+          m.floats(capacity, "a search's chosen words' log-probabilities")));
+    }
+    return chosen;
+  }
+
   private Encoding encoding(int sourceRows, int sentences) {
     if (encoding == null || encoding.sourceRows < sourceRows || encoding.sentences < sentences) {
       int s = Math.max(sourceRows, encoding == null ? 0 : encoding.sourceRows);
@@ -1034,6 +1083,9 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
     }
     if (rowsSpare != null) {
       rowsSpare.free();
+    }
+    if (chosen != null) {
+      chosen.memory().free();
     }
     memory.free();
   }

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.TestFactory;
  * ids), row and column sums, dropout masks (equal to the bit: the same hash), the softmax
  * cross-entropy with invalid rows and ties, the sum of squares, scaling, clamping, axpy with and
  * without a mask, the steps of momentum, Nesterov and Adam, CTC, the adversarial perturbation,
- * and the encoder-decoder's pieces (rows copied, tanh, label smoothing, log-softmax, attention's steps). On a
+ * and the encoder-decoder's pieces (rows copied, tanh, label smoothing, log-softmax, attention's steps, each
+ * row's k largest). On a
  * GPU only.
  */
 class CudaOpsAgreeWithHostOpsTest {
@@ -44,6 +45,8 @@ class CudaOpsAgreeWithHostOpsTest {
       tests.add(DynamicTest.dynamicTest("adversarial perturbation", () -> adversarial(gpu, host)));
       tests.add(DynamicTest.dynamicTest("rows copied, tanh and its gradient, label smoothing, log-softmax",
           () -> encoderDecoderPieces(gpu, host)));
+      tests.add(DynamicTest.dynamicTest("each row's k largest (ties, NaN, rows wider than a block, k up to the row)",
+          () -> topOfRows(gpu, host)));
       for (boolean additive : new boolean[] {true, false}) {
         tests.add(DynamicTest.dynamicTest((additive ? "additive" : "multiplicative") + " attention, forward and backward",
             () -> attention(gpu, host, additive)));
@@ -338,6 +341,36 @@ class CudaOpsAgreeWithHostOpsTest {
     gpu.logSoftmax(x.gpu(), rows, classes);
     host.logSoftmax(x.host(), rows, classes);
     same(gpu, x, rows * classes, 1e-6, "log-softmax");
+  }
+
+  /** Each row's k largest: the same indices and values, ties to the lower index, NaN never chosen. */
+  private static void topOfRows(CudaOps gpu, HostOps host) {
+    Rng rng = new Rng(40);
+    for (int[] shape : new int[][] {{5, 1000, 8}, {3, 7, 7}, {4, 300, 1}, {2, 9, 5}}) {
+      int rows = shape[0];
+      int classes = shape[1];
+      int k = shape[2];
+      Tensor x = Tensor.zeros(rows * classes);
+      for (int i = 0; i < x.size(); i++) {
+        // Few distinct values, so that ties are many; NaN now and then, and a whole row of NaN but one.
+        x.set(i, rng.nextInt(10) == 0 ? Float.NaN : rng.nextInt(5) - 2.5f);
+      }
+      for (int c = 1; c < classes; c++) {
+        x.set(classes + c, Float.NaN);
+      }
+      Pair xs = both(gpu, host, x);
+      Ops.Ints gpuWords = gpu.ints(rows * k, "test");
+      Ops.Ints hostWords = host.ints(rows * k, "test");
+      Pair values = both(gpu, host, Tensor.zeros(rows * k));
+      gpu.topOfRows(xs.gpu(), rows, classes, k, gpuWords, values.gpu());
+      host.topOfRows(xs.host(), rows, classes, k, hostWords, values.host());
+      int[] expected = new int[rows * k];
+      int[] actual = new int[rows * k];
+      host.download(expected, hostWords, rows * k);
+      gpu.download(actual, gpuWords, rows * k);
+      org.junit.jupiter.api.Assertions.assertArrayEquals(expected, actual, rows + " x " + classes + ", k " + k);
+      same(gpu, values, rows * k, 0, "the k largest values, " + rows + " x " + classes);
+    }
   }
 
   /** Sources of other lengths (one of a single step), widths past a block of threads. */

@@ -63,10 +63,11 @@ class KernelArgumentsTest {
     expected.put("copy_rows", "pipiii");
     expected.put("smooth_labels", "piippf");
     expected.put("log_softmax", "pii");
+    expected.put("top_of_rows", "piiipp");
     expected.put("attention_forward", "i" + "ppp" + "i" + "p" + "iii" + "pppp");
     expected.put("attention_backward", "i" + "pppp" + "i" + "p" + "iii" + "ppppp" + "p");
     expected.forEach((name, kinds) -> assertEquals(kinds, CudaOps.SIGNATURES.get(name), name));
-    assertEquals(35, CudaOps.SIGNATURES.size(), CudaOps.SIGNATURES.toString());
+    assertEquals(36, CudaOps.SIGNATURES.size(), CudaOps.SIGNATURES.toString());
   }
 
   @Test
@@ -114,6 +115,8 @@ class KernelArgumentsTest {
     ops.tanhBackward(a, b, 64);
     ops.smoothLabels(a, 8, 4, ids, valid, 0.1f);
     ops.logSoftmax(b, 6, 10);
+    CudaOps.CudaInts chosen = ints(18);
+    ops.topOfRows(b, 6, 10, 3, chosen, c);
     ops.attentionForward(false, null, a, null, 4, b, 4, 2, 4, ids, null, c, d);
     ops.attentionBackward(true, a, b, c, d, 3, a, 4, 2, 4, ids, b, c, d, a, b);
 
@@ -151,6 +154,10 @@ class KernelArgumentsTest {
     assertEquals(2, byName.get("attention_forward").grid(), "one block per sequence");
     assertEquals(List.of(b.p().address(), 6, 10), byName.get("log_softmax").values());
     assertEquals(6, byName.get("log_softmax").grid(), "one block per row");
+    assertEquals(List.of(b.p().address(), 6, 10, 3, chosen.p().address(), c.p().address()),
+        byName.get("top_of_rows").values());
+    assertThrows(IllegalArgumentException.class, () -> ops.topOfRows(b, 6, 10, 3, ids, c), "18 chosen into 8 ints");
+    assertEquals(6, byName.get("top_of_rows").grid(), "one block per row");
     assertEquals(List.of(1, a.p().address(), b.p().address(), c.p().address(), d.p().address(), 3),
         byName.get("attention_backward").values().subList(0, 6));
     // One block per row of the softmax.

@@ -344,8 +344,10 @@ class OpsTranslationTest {
     EncoderDecoderConfig config = c.config();
     EncoderDecoder cpu = model(config, 3);
     Rng rng = new Rng(6);
-    try (OpsTranslation gpu = device.make(config, cpu.parameters())) {
+    try (OpsTranslation gpu = device.make(config, cpu.parameters());
+        OpsTranslation chooser = device.make(config, cpu.parameters())) {
       gpu.refresh();
+      chooser.refresh();
       for (int round = 0; round < 2; round++) {
         TranslationPass pass = pairs(config, rng, 3 + round, 5, c.norm());
         LossStats expected = jrnn.decode.TranslationInference.of(cpu).loss(pass.batch());
@@ -355,6 +357,9 @@ class OpsTranslationTest {
         int[][] sources = pass.sources();
         jrnn.decode.BeamSearch.StepModel a = jrnn.decode.TranslationInference.of(cpu).search(sources);
         jrnn.decode.BeamSearch.StepModel b = gpu.search(sources);
+        // A second device model's search, on the same rows, chooses each row's likeliest words on the device.
+        jrnn.decode.BeamSearch.ChoosingStepModel top = (jrnn.decode.BeamSearch.ChoosingStepModel) chooser.search(
+            sources);
         int n = sources.length;
         int[] rows = new int[n];
         for (int i = 0; i < n; i++) {
@@ -362,17 +367,19 @@ class OpsTranslationTest {
         }
         a.begin(rows);
         b.begin(rows);
-        sameStep(a, b, new int[n], c.name() + " step 1 (every row's previous word <s>)");
+        top.begin(rows);
+        sameStep(a, b, top, new int[n], c.name() + " step 1 (every row's previous word <s>)");
         // Beams: rows repeated and reordered (more rows than before), then some dropped.
         int[][] selections = {{0, 0, 1, 2, 2, 1, n - 1}, {6, 2, 3}, {1, 1, 0, 2}};
         for (int k = 0; k < selections.length; k++) {
           a.select(selections[k]);
           b.select(selections[k]);
+          top.select(selections[k]);
           int[] words = new int[selections[k].length];
           for (int r = 0; r < words.length; r++) {
             words[r] = 2 + rng.nextInt(config.targetVocab() - 2);
           }
-          sameStep(a, b, words, c.name() + " step " + (k + 2));
+          sameStep(a, b, top, words, c.name() + " step " + (k + 2));
         }
         int[] maxLength = new int[n];
         java.util.Arrays.fill(maxLength, 8);
@@ -395,12 +402,26 @@ class OpsTranslationTest {
     }
   }
 
+  /**
+   * One step of the CPU's and the device's searches: the same log-probabilities; and the k
+   * likeliest words of each row that {@code top} chooses on the device are those of the device's
+   * log-probabilities, exactly.
+   */
   private static void sameStep(jrnn.decode.BeamSearch.StepModel cpu, jrnn.decode.BeamSearch.StepModel device,
-      int[] previous, String at) {
+      jrnn.decode.BeamSearch.ChoosingStepModel top, int[] previous, String at) {
     Tensor expected = Tensor.zeros(previous.length, cpu.vocabulary());
     Tensor actual = Tensor.zeros(previous.length, cpu.vocabulary());
     cpu.step(previous, expected);
     device.step(previous, actual);
+    int k = 4;
+    int[] words = new int[previous.length * k];
+    float[] values = new float[previous.length * k];
+    int[] chosenWords = new int[previous.length * k];
+    float[] chosenValues = new float[previous.length * k];
+    jrnn.decode.BeamSearch.topOfRows(actual, previous.length, cpu.vocabulary(), k, words, values);
+    top.stepTop(previous, k, chosenWords, chosenValues);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(words, chosenWords, at + ": the likeliest words");
+    org.junit.jupiter.api.Assertions.assertArrayEquals(values, chosenValues, at + ": their log-probabilities");
     double spread = 0;
     for (int i = 0; i < expected.size(); i++) {
       assertEquals(expected.get(i), actual.get(i), TOL * (1 + Math.abs(expected.get(i))), at + " log p[" + i + "]");
@@ -439,6 +460,14 @@ class OpsTranslationTest {
       assertEquals("OpsTranslation.search: 1 previous words for 2 rows (begin first)", e.getMessage());
       e = assertThrows(IllegalArgumentException.class, () -> fresh.step(new int[] {0, 0}, Tensor.zeros(1, 3)));
       assertTrue(e.getMessage().startsWith("OpsTranslation.search: log-probabilities of 3 values"), e.getMessage());
+      jrnn.decode.BeamSearch.ChoosingStepModel choosing = (jrnn.decode.BeamSearch.ChoosingStepModel) fresh;
+      e = assertThrows(IllegalArgumentException.class, () -> choosing.stepTop(new int[] {0, 0}, 10, new int[20],
+          new float[20]));
+      assertEquals("OpsTranslation.search: the 10 likeliest of 9 words of 2 rows into 20 ids and 20 values",
+          e.getMessage());
+      e = assertThrows(IllegalArgumentException.class, () -> choosing.stepTop(new int[] {0, 0}, 3, new int[5],
+          new float[6]));
+      assertTrue(e.getMessage().endsWith("into 5 ids and 6 values"), e.getMessage());
       e = assertThrows(IllegalArgumentException.class, () -> fresh.select(new int[] {0, 2}));
       assertEquals("OpsTranslation.search: row 2 of 2", e.getMessage());
       e = assertThrows(IllegalArgumentException.class, () -> gpu.search(new int[][] {{1}, {}}));
@@ -474,6 +503,24 @@ class OpsTranslationTest {
     assertFails(attentionGradientNotToTheEncoder, CASES.get(0));
     assertFails(smoothingLeftOut, CASES.get(1));
     assertFails(tanhGradientLeftOut, CASES.get(2));
+    // A choice of each row's likeliest words that ranks the likeliest second fails the decoding's comparison.
+    HostOps secondFirst = new HostOps() {
+      @Override
+      public void topOfRows(Floats x, int rows, int classes, int k, Ints words, Floats values) {
+        super.topOfRows(x, rows, classes, k, words, values);
+        int[] w = new int[rows * k];
+        download(w, words, rows * k);
+        for (int r = 0; r < rows && k > 1; r++) {
+          int first = w[r * k];
+          w[r * k] = w[r * k + 1];
+          w[r * k + 1] = first;
+        }
+        upload(words, w);
+      }
+    };
+    sameDecoding(CASES.get(3), OpsTranslationTest::onHost);
+    assertThrows(AssertionFailedError.class, () -> sameDecoding(CASES.get(3),
+        (config, params) -> new OpsTranslation(secondFirst, config, params, 1)), "the planted choice is caught");
   }
 
   private static void assertFails(HostOps planted, Case c) {
