@@ -59,6 +59,10 @@ public final class BeamSearch {
    * other values ends with index -1 and value -Infinity.
    */
   public static void topOfRows(Tensor x, int rows, int v, int k, int[] words, float[] values) {
+    if (k < 1 || (long) rows * v > x.size() || (long) rows * k > words.length || (long) rows * k > values.length) {
+      throw new IllegalArgumentException("BeamSearch.topOfRows: the " + k + " largest of " + rows + " rows of " + v
+          + " in " + x.size() + " values, into " + words.length + " ids and " + values.length + " values");
+    }
     for (int r = 0; r < rows; r++) {
       int off = r * k;
       int size = 0;
@@ -112,9 +116,15 @@ public final class BeamSearch {
         topOfRows(full, rows, v, k, words, logProbs);
       }
       for (int r = 0; r < rows; r++) {
-        if (words[r * k] < 0 || words[r * k] >= v) {
-          throw new IllegalStateException("BeamSearch: row " + r + " has no next word (its log-probabilities are all"
-              + " NaN, a model that has diverged, or the model chose word " + words[r * k] + " of " + v + ")");
+        if (words[r * k] < 0) {
+          throw new IllegalStateException("BeamSearch: row " + r + " has no next word: its log-probabilities are all"
+              + " NaN (a model that has diverged)");
+        }
+        for (int j = 0; j < k; j++) {
+          if (words[r * k + j] < -1 || words[r * k + j] >= v) {
+            throw new IllegalStateException("BeamSearch: the model chose word " + words[r * k + j] + " for row " + r
+                + ", outside its vocabulary of " + v);
+          }
         }
       }
     }
@@ -291,8 +301,8 @@ public final class BeamSearch {
 
   /**
    * The n best extensions (hypothesis h, its j-th likeliest word) of the live hypotheses of one
-   * sentence, as h * k + j, ordered by summed log-probability, then h, then the word's id (each
-   * row's words come in that order among equals).
+   * sentence, as h * k + j, ordered by summed log-probability, then h, then j (which, among a
+   * row's words of equal log-probability, is the word's id).
    */
   private static int[] topCandidates(float[] logProbs, int row0, List<Live> hyps, int k, int n) {
     n = Math.min(n, hyps.size() * k);

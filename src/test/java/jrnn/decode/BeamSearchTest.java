@@ -25,17 +25,23 @@ class BeamSearchTest {
    */
   static class Toy implements BeamSearch.StepModel {
     final long seed;
+    final int v;
     List<int[]> prefixes = new ArrayList<>();
     int[] sentences;
     int steps;
 
     Toy(long seed) {
+      this(seed, V);
+    }
+
+    Toy(long seed, int vocabulary) {
       this.seed = seed;
+      this.v = vocabulary;
     }
 
     @Override
     public int vocabulary() {
-      return V;
+      return v;
     }
 
     @Override
@@ -56,21 +62,21 @@ class BeamSearchTest {
         q[p.length] = previous[r];
         prefixes.set(r, q);
         double[] lp = logProbs(sentences[r], q);
-        for (int k = 0; k < V; k++) {
-          logProbs.set(r * V + k, (float) lp[k]);
+        for (int k = 0; k < v; k++) {
+          logProbs.set(r * v + k, (float) lp[k]);
         }
       }
     }
 
     double[] logProbs(int sentence, int[] prefix) {
       Rng rng = new Rng(seed * 31 + sentence * 1_000_003L + java.util.Arrays.hashCode(prefix));
-      double[] z = new double[V];
+      double[] z = new double[v];
       double sum = 0;
-      for (int k = 0; k < V; k++) {
+      for (int k = 0; k < v; k++) {
         z[k] = Math.exp(2 * rng.gaussian());
         sum += z[k];
       }
-      for (int k = 0; k < V; k++) {
+      for (int k = 0; k < v; k++) {
         // Through float, as the model hands them over.
         z[k] = (float) Math.log(z[k] / sum);
       }
@@ -171,7 +177,7 @@ class BeamSearchTest {
   }
 
   /** The Toy choosing its own likeliest words, by sorting each full row (not by {@link BeamSearch#topOfRows}). */
-  static final class ChoosingToy implements BeamSearch.ChoosingStepModel {
+  static class ChoosingToy implements BeamSearch.ChoosingStepModel {
     final Toy toy;
     final List<Integer> asked = new ArrayList<>();
 
@@ -291,5 +297,98 @@ class BeamSearchTest {
     IllegalStateException beam = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
         () -> BeamSearch.search(diverged, 2, BOS, EOS, 2, maxLength, 1));
     assertTrue(beam.getMessage().contains("NaN"), beam.getMessage());
+  }
+
+  /**
+   * The search as documented, one sentence at a time from the Toy's whole distributions: every
+   * extension of the live hypotheses ranked (score, then hypothesis, then word), the first 2K
+   * considered, &lt;/s&gt; among the first K finishing one, the first K others living on.
+   */
+  static BeamSearch.Hypothesis referenceSearch(Toy toy, int sentence, int beam, int maxLength, double alpha) {
+    record Live(int[] words, double logProb) {}
+    record Candidate(int h, int w, double score) {}
+    List<Live> live = List.of(new Live(new int[0], 0));
+    List<BeamSearch.Hypothesis> finished = new ArrayList<>();
+    while (true) {
+      List<Candidate> all = new ArrayList<>();
+      for (int h = 0; h < live.size(); h++) {
+        int[] prefix = new int[live.get(h).words().length + 1];
+        prefix[0] = BOS;
+        System.arraycopy(live.get(h).words(), 0, prefix, 1, prefix.length - 1);
+        double[] lp = toy.logProbs(sentence, prefix);
+        for (int w = 0; w < toy.v; w++) {
+          all.add(new Candidate(h, w, live.get(h).logProb() + lp[w]));
+        }
+      }
+      all.sort(java.util.Comparator.comparingDouble((Candidate c) -> -c.score()).thenComparingInt(Candidate::h)
+          .thenComparingInt(Candidate::w));
+      List<Live> next = new ArrayList<>();
+      for (int c = 0; c < Math.min(2 * beam, all.size()) && next.size() < beam; c++) {
+        Candidate x = all.get(c);
+        int[] words = live.get(x.h()).words();
+        if (x.w() == EOS) {
+          if (c < beam) {
+            finished.add(new BeamSearch.Hypothesis(words, x.score(), x.score() / Math.pow(words.length + 1, alpha)));
+          }
+          continue;
+        }
+        int[] longer = java.util.Arrays.copyOf(words, words.length + 1);
+        longer[words.length] = x.w();
+        next.add(new Live(longer, x.score()));
+      }
+      boolean done = finished.size() >= beam || next.isEmpty();
+      if (!done && next.get(0).words().length >= maxLength) {
+        for (Live h : next) {
+          finished.add(new BeamSearch.Hypothesis(h.words(), h.logProb(), h.logProb()
+              / Math.pow(Math.max(1, h.words().length), alpha)));
+        }
+        done = true;
+      }
+      if (done) {
+        BeamSearch.Hypothesis best = null;
+        for (BeamSearch.Hypothesis h : finished) {
+          if (best == null || h.score() > best.score()) {
+            best = h;
+          }
+        }
+        return best;
+      }
+      live = next;
+    }
+  }
+
+  /** With a vocabulary far larger than 2K, reading each row's 2K likeliest words finds what ranking whole rows finds. */
+  @Test
+  void aSearchOfALargeVocabularyIsTheDocumentedSearchOfWholeRows() {
+    int[] maxLength = {6, 4, 7};
+    for (long seed = 1; seed <= 15; seed++) {
+      for (int beam : new int[] {1, 2, 3, 5}) {
+        BeamSearch.Hypothesis[] found = BeamSearch.search(new Toy(seed, 50), 3, BOS, EOS, beam, maxLength, 0.6);
+        for (int i = 0; i < 3; i++) {
+          BeamSearch.Hypothesis expected = referenceSearch(new Toy(seed, 50), i, beam, maxLength[i], 0.6);
+          String at = "seed " + seed + ", beam " + beam + ", sentence " + i;
+          assertArrayEquals(expected.words(), found[i].words(), at);
+          assertEquals(expected.logProb(), found[i].logProb(), 0, at);
+          assertEquals(expected.score(), found[i].score(), 0, at);
+        }
+      }
+    }
+  }
+
+  @Test
+  void badChoicesAreRefusedWithTheirReason() {
+    IllegalArgumentException k = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> BeamSearch.topOfRows(Tensor.zeros(8), 2, 4, 0, new int[8], new float[8]));
+    assertTrue(k.getMessage().startsWith("BeamSearch.topOfRows: the 0 largest"), k.getMessage());
+    ChoosingToy outside = new ChoosingToy(2) {
+      @Override
+      public void stepTop(int[] previous, int k, int[] words, float[] logProbs) {
+        super.stepTop(previous, k, words, logProbs);
+        words[k - 1] = V;
+      }
+    };
+    IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> BeamSearch.search(outside, 1, BOS, EOS, 2, new int[] {3}, 1));
+    assertEquals("BeamSearch: the model chose word 4 for row 0, outside its vocabulary of 4", e.getMessage());
   }
 }

@@ -62,21 +62,51 @@ final class Allocations {
    * is tried: a failure to free one is thrown after the others are freed.
    */
   void free() {
-    RuntimeException failure = null;
-    for (int k = held.size() - 1; k >= 0; k--) {
-      try {
-        release(held.get(k));
-      } catch (Exception e) {
-        if (failure == null) {
-          failure = e instanceof RuntimeException r ? r : new IllegalStateException("a device part's close failed", e);
-        } else {
-          failure.addSuppressed(e);
+    Throwable failure = null;
+    try {
+      for (int k = held.size() - 1; k >= 0; k--) {
+        try {
+          release(held.get(k));
+        } catch (Throwable t) {
+          failure = first(failure, t);
         }
       }
+    } finally {
+      held.clear();
     }
-    held.clear();
-    if (failure != null) {
-      throw failure;
+    rethrow(failure);
+  }
+
+  /** Frees each of {@code sets} (null: nothing), each tried: the first failure is thrown after all are freed. */
+  static void freeAll(Allocations... sets) {
+    Throwable failure = null;
+    for (Allocations set : sets) {
+      try {
+        if (set != null) {
+          set.free();
+        }
+      } catch (Throwable t) {
+        failure = first(failure, t);
+      }
+    }
+    rethrow(failure);
+  }
+
+  private static Throwable first(Throwable failure, Throwable t) {
+    if (failure == null) {
+      return t;
+    }
+    failure.addSuppressed(t);
+    return failure;
+  }
+
+  private static void rethrow(Throwable failure) {
+    if (failure instanceof RuntimeException r) {
+      throw r;
+    } else if (failure instanceof Error e) {
+      throw e;
+    } else if (failure != null) {
+      throw new IllegalStateException("a device part's close failed", failure);
     }
   }
 
@@ -84,7 +114,7 @@ final class Allocations {
   void freeAfter(Throwable cause) {
     try {
       free();
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       cause.addSuppressed(e);
     }
   }

@@ -189,13 +189,16 @@ public final class CudaBackend implements GpuBackend {
   @Override
   public synchronized double sgemmGflops(int n) {
     long floats = (long) n * n;
-    FloatPointer a = Cuda.allocateFloats(floats, "sgemm A");
-    FloatPointer b = Cuda.allocateFloats(floats, "sgemm B");
-    FloatPointer c = Cuda.allocateFloats(floats, "sgemm C");
+    FloatPointer a = null;
+    FloatPointer b = null;
+    FloatPointer c = null;
     FloatPointer one = new FloatPointer(1).put(1f);
     FloatPointer zero = new FloatPointer(1).put(0f);
     // cuBLAS's handle is the device's, used by one call at a time (CudaOps.gemm takes the same lock).
     try {
+      a = Cuda.allocateFloats(floats, "sgemm A");
+      b = Cuda.allocateFloats(floats, "sgemm B");
+      c = Cuda.allocateFloats(floats, "sgemm C");
       double[] rates = new double[5];
       synchronized (cuda) {
         checkCublas(cublasSetMathMode(cuda.cublasHandle, CUBLAS_DEFAULT_MATH), "cublasSetMathMode");

@@ -868,8 +868,6 @@ final class CudaOps implements Ops {
   CudaOps(Cuda cuda) {
     this.cuda = cuda;
     cuda.bindThread();
-    sum = new DoublePointer();
-    check(cudart.cudaMalloc(sum, 8), "cudaMalloc of a sum");
     CUmod_st module = compile(cuda);
     Map<String, CUfunc_st> functions = new HashMap<>();
     for (String name : SIGNATURES.keySet()) {
@@ -877,6 +875,9 @@ final class CudaOps implements Ops {
       checkDriver(cudart.cuModuleGetFunction(f, module, name), "cuModuleGetFunction(" + name + ")");
       functions.put(name, f);
     }
+    // Allocated last: a failure to compile or to find a kernel leaves nothing allocated.
+    sum = new DoublePointer();
+    check(cudart.cudaMalloc(sum, 8), "cudaMalloc of a sum");
     launcher = (name, grid, threads, arguments) -> {
       cuda.bindThread();
       checkDriver(cudart.cuLaunchKernel(functions.get(name), grid, 1, 1, threads, 1, 1, 0, null, arguments,

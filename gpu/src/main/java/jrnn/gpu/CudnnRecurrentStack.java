@@ -91,6 +91,7 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
   private int[] lengths;
   private boolean trained;
   private final Buffers buffers = new Buffers();
+  private boolean closed;
   private RecurrentState finalState;
   private RecurrentState initialGradient;
 
@@ -635,6 +636,11 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
 
   @Override
   public void close() {
+    // cuDNN's descriptors must not be destroyed twice.
+    if (closed) {
+      return;
+    }
+    closed = true;
     buffers.close();
     Cuda.free(weights);
     Cuda.free(weightGradients);
@@ -663,8 +669,9 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
     long reserveBytes;
     IntPointer seqLengths;
 
+    // A freed pointer is nulled but keeps its capacity: a null one is never reused.
     FloatPointer grow(FloatPointer p, long floats, String what) {
-      if (p != null && p.capacity() >= floats) {
+      if (p != null && !p.isNull() && p.capacity() >= floats) {
         return p;
       }
       Cuda.free(p);
@@ -672,7 +679,7 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
     }
 
     IntPointer growInts(IntPointer p, int n) {
-      if (p != null && p.capacity() >= n) {
+      if (p != null && !p.isNull() && p.capacity() >= n) {
         return p;
       }
       Cuda.free(p);

@@ -118,21 +118,31 @@ final class FusedCellStack implements OpsStack {
       this.weights = ownSpace.weights();
       this.grads = ownSpace.grads();
       this.decay = ownSpace.decay();
-      ops.upload(decay, range.decay(), range.count());
     }
-    this.units = new Unit[config.layers()][config.directions()];
-    for (int l = 0; l < config.layers(); l++) {
-      for (int d = 0; d < config.directions(); d++) {
-        units[l][d] = new Unit(prefix, l, d);
+    // A failure from here on (a bad layout, a failed copy) frees the stack's own space: no caller can close it.
+    try {
+      if (!sharedSpace) {
+        ops.upload(decay, range.decay(), range.count());
       }
-    }
-    int layers = config.layers();
-    outputs = new Ops.Floats[layers];
-    dOutputs = new Ops.Floats[layers];
-    masks = new Ops.Floats[layers];
-    dropped = new Ops.Floats[layers];
-    if (!sharedSpace) {
-      uploadWeights();
+      this.units = new Unit[config.layers()][config.directions()];
+      for (int l = 0; l < config.layers(); l++) {
+        for (int d = 0; d < config.directions(); d++) {
+          units[l][d] = new Unit(prefix, l, d);
+        }
+      }
+      int layers = config.layers();
+      outputs = new Ops.Floats[layers];
+      dOutputs = new Ops.Floats[layers];
+      masks = new Ops.Floats[layers];
+      dropped = new Ops.Floats[layers];
+      if (!sharedSpace) {
+        uploadWeights();
+      }
+    } catch (RuntimeException | Error e) {
+      if (ownSpace != null) {
+        ownSpace.memory().freeAfter(e);
+      }
+      throw e;
     }
   }
 

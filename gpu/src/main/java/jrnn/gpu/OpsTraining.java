@@ -351,10 +351,10 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
     return new LossStats(sum, feasible, 0, size);
   }
 
-  /** CTC's buffers on the device: the labels, where each sequence's start, how many, and the workspace. */
   /** The clean pass's gradients of the parameters' groups, in the groups' order. */
   private record Held(Allocations memory, Ops.Floats[] gradients) {}
 
+  /** CTC's buffers on the device: the labels, where each sequence's start, how many, and the workspace. */
   private record Ctc(Allocations memory, Ops.Ints labels, Ops.Ints starts, Ops.Ints counts, Ops.Floats doubles) {}
 
   private Ctc ctc;
@@ -729,15 +729,8 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
       return;
     }
     closed = true;
-    if (buffers != null) {
-      buffers.free();
-      buffers = null;
-      outputRows = -1;
-    }
-    if (held != null) {
-      held.memory().free();
-    }
-    freeCtc();
-    memory.free();
+    outputRows = -1;
+    Allocations.freeAll(buffers == null ? null : buffers.memory, held == null ? null : held.memory(),
+        ctc == null ? null : ctc.memory(), memory);
   }
 }

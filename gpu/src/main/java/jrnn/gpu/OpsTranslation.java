@@ -684,8 +684,9 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
    * A search's view of the decoder on the device (as the CPU's {@code EncoderDecoder.step}): the
    * sources encoded once, their states and (additive) keys gathered for the rows of hypotheses;
    * per step the previous words' embeddings, one step of every decoder layer from the rows'
-   * states, attention, h~ and the logits' log-softmax, which come back for the search to choose
-   * from. Rows are reordered by gathering their states on the device.
+   * states, attention, h~ and the logits' log-softmax; each row's likeliest words are chosen there
+   * ({@link #stepTop}) and only they come back, to the search that keeps the hypotheses. Rows are
+   * reordered by gathering their states on the device.
    */
   private final class Search implements BeamSearch.ChoosingStepModel {
     private final int sentences;
@@ -808,14 +809,14 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
         throw new IllegalArgumentException("OpsTranslation.search: the " + k + " likeliest of " + vocab
             + " words of " + rows + " rows into " + words.length + " ids and " + logProbs.length + " values");
       }
-      Ops.Floats all = decode(previous);
+      // Made before the step: a failed allocation leaves the search where it was.
       Chosen c = chosen(rows * k);
+      Ops.Floats all = decode(previous);
       ops.topOfRows(all, rows, vocab, k, c.words(), c.values());
       ops.download(words, c.words(), rows * k);
-      Tensor values = Tensor.zeros(rows * k);
-      ops.download(values, c.values(), rows * k);
+      ops.download(c.onHost(), c.values(), rows * k);
       for (int i = 0; i < rows * k; i++) {
-        logProbs[i] = values.get(i);
+        logProbs[i] = c.onHost().get(i);
       }
     }
 
@@ -1015,8 +1016,8 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
   private Encoding encoding;
   private Stepping stepping;
 
-  /** A search's chosen words and their log-probabilities, for up to {@code capacity} of them. */
-  private record Chosen(int capacity, Allocations memory, Ops.Ints words, Ops.Floats values) {}
+  /** A search's chosen words and their log-probabilities, for up to {@code capacity} of them, and the latter's host copy. */
+  private record Chosen(int capacity, Allocations memory, Ops.Ints words, Ops.Floats values, Tensor onHost) {}
 
   private Chosen chosen;
 
@@ -1029,7 +1030,7 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
         old.memory().free();
       }
       chosen = Allocations.make(ops, m -> new Chosen(capacity, m, m.ints(capacity, "a search's chosen words"),
-          m.floats(capacity, "a search's chosen words' log-probabilities")));
+          m.floats(capacity, "a search's chosen words' log-probabilities"), Tensor.zeros(capacity)));
     }
     return chosen;
   }
@@ -1069,24 +1070,8 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
     }
     closed = true;
     generation++;
-    if (buffers != null) {
-      buffers.free();
-    }
-    if (encoding != null) {
-      encoding.free();
-    }
-    if (stepping != null) {
-      stepping.free();
-    }
-    if (rowsNow != null) {
-      rowsNow.free();
-    }
-    if (rowsSpare != null) {
-      rowsSpare.free();
-    }
-    if (chosen != null) {
-      chosen.memory().free();
-    }
-    memory.free();
+    Allocations.freeAll(buffers == null ? null : buffers.memory, encoding == null ? null : encoding.memory,
+        stepping == null ? null : stepping.memory, rowsNow == null ? null : rowsNow.memory(),
+        rowsSpare == null ? null : rowsSpare.memory(), chosen == null ? null : chosen.memory(), memory);
   }
 }

@@ -234,6 +234,31 @@ class DeviceMemoryTest {
     assertEquals(List.of(), ops.liveBuffers());
   }
 
+  /** A free that fails leaves the others freed, and its failure (the first, the rest attached) is thrown after. */
+  @Test
+  void everyFreeIsTriedAndTheFirstFailureThrown() {
+    HostOps ops = new HostOps();
+    Allocations first = new Allocations(ops);
+    Allocations second = new Allocations(ops);
+    first.floats(3, "a");
+    Ops.Floats slice = ops.slice(first.floats(4, "b"), 0, 2);
+    // A part whose close fails, between two buffers.
+    first.own(() -> {
+      throw new IllegalStateException("a part that cannot close");
+    });
+    first.floats(5, "c");
+    second.ints(2, "d");
+    second.own(() -> ops.free(slice));
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> Allocations.freeAll(first, null,
+        second));
+    assertEquals("a part that cannot close", e.getMessage());
+    assertEquals(1, e.getSuppressed().length, "the second set's failure, attached");
+    assertTrue(e.getSuppressed()[0].getMessage().contains("is not an allocation"), e.getSuppressed()[0].getMessage());
+    assertEquals(List.of(), ops.liveBuffers(), "every buffer freed");
+    first.free();
+    second.free();
+  }
+
   /** The twins refuse what on a GPU would be silent: a freed buffer's use, and freeing what is not an allocation. */
   @Test
   void theTwinsRefuseAFreedBuffersUse() {

@@ -503,7 +503,7 @@ class OpsTranslationTest {
     assertFails(attentionGradientNotToTheEncoder, CASES.get(0));
     assertFails(smoothingLeftOut, CASES.get(1));
     assertFails(tanhGradientLeftOut, CASES.get(2));
-    // A choice of each row's likeliest words that ranks the likeliest second fails the decoding's comparison.
+    // A choice of each row's likeliest words that ranks the likeliest second fails the comparison of the steps.
     HostOps secondFirst = new HostOps() {
       @Override
       public void topOfRows(Floats x, int rows, int classes, int k, Ints words, Floats values) {
