@@ -65,27 +65,49 @@ public final class BeamSearch {
     }
     for (int r = 0; r < rows; r++) {
       int off = r * k;
+      int row = r * v;
       int size = 0;
-      for (int w = 0; w < v; w++) {
-        float s = x.get(r * v + w);
-        if (Float.isNaN(s) || size == k && !(s > values[off + size - 1])) {
-          continue;
+      int w = 0;
+      // The first k values that are not NaN, sorted as they come.
+      for (; w < v && size < k; w++) {
+        float s = x.get(row + w);
+        if (!Float.isNaN(s)) {
+          insert(values, words, off, size++, s, w);
         }
-        // Insertion into the sorted list: a later (higher) index loses a tie, so it goes after its equals.
-        int at = size == k ? size - 1 : size++;
-        while (at > 0 && s > values[off + at - 1]) {
-          values[off + at] = values[off + at - 1];
-          words[off + at] = words[off + at - 1];
-          at--;
+      }
+      // Then only a value above the least kept gets in (NaN never does): most of a row is one comparison.
+      float least = values[off + k - 1];
+      while (w < v) {
+        // The scan alone, apart from the insertion, so that it compiles to a tight loop.
+        while (w < v && !(x.get(row + w) > least)) {
+          w++;
         }
-        values[off + at] = s;
-        words[off + at] = w;
+        if (w < v) {
+          insert(values, words, off, k - 1, x.get(row + w), w);
+          least = values[off + k - 1];
+          w++;
+        }
       }
       for (int j = size; j < k; j++) {
         words[off + j] = -1;
         values[off + j] = Float.NEGATIVE_INFINITY;
       }
     }
+  }
+
+  /**
+   * Puts (s, w) into the sorted list at {@code off} from position {@code at} (its end, or the
+   * place of the least, which it replaces) up past the smaller values: a later (higher) index
+   * loses a tie, so it stays after its equals.
+   */
+  private static void insert(float[] values, int[] words, int off, int at, float s, int w) {
+    while (at > 0 && s > values[off + at - 1]) {
+      values[off + at] = values[off + at - 1];
+      words[off + at] = words[off + at - 1];
+      at--;
+    }
+    values[off + at] = s;
+    words[off + at] = w;
   }
 
   /** A search's steps: each row's k likeliest next words, from the model's own choice or from its rows here. */
