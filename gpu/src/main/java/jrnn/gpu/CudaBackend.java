@@ -138,19 +138,27 @@ public final class CudaBackend implements GpuBackend {
   }
 
   /**
-   * Its encoder and decoder run in jrnn's own stack ({@link FusedCellStack}): the decoder steps
-   * every layer together because input feeding reads the step before's output, and the bridge
-   * sends a gradient into the encoder's final states, which cuDNN's path here does not take.
-   * Every training configuration runs (the update reads it at each step), so it is not checked here.
+   * Its encoder runs in cuDNN where cuDNN has the cell (taking the gradient the bridge sends into
+   * its final states), else in jrnn's own stack; its decoder runs in jrnn's own stack
+   * ({@link FusedCellStack}), which steps every layer together because input feeding reads the
+   * step before's output. Every training configuration runs (the update reads it at each step),
+   * so it is not checked here.
    */
   @Override
   public synchronized DeviceTraining gradients(EncoderDecoder model, TrainingConfig training) {
-    return new OpsTranslation(ops(), model.config(), model.parameters(), dropoutSeeds++ << 32);
+    return translator(model);
+  }
+
+  private OpsTranslation translator(EncoderDecoder model) {
+    jrnn.layers.RecurrentConfig cfg = model.config().encoder();
+    OpsStack encoder = trainsInCudnn(cfg) ? new CudnnRecurrentStack(cuda, cfg, model.parameters(),
+        jrnn.models.EncoderDecoderConfig.ENCODER, mathMode(), dropoutSeeds++) : null;
+    return new OpsTranslation(ops(), model.config(), model.parameters(), dropoutSeeds++ << 32, encoder);
   }
 
   @Override
   public synchronized DeviceTranslation inference(EncoderDecoder model) {
-    OpsTranslation passes = new OpsTranslation(ops(), model.config(), model.parameters(), dropoutSeeds++ << 32);
+    OpsTranslation passes = translator(model);
     try {
       passes.refresh();
     } catch (RuntimeException e) {

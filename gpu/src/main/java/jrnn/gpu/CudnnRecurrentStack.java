@@ -525,15 +525,24 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
   }
 
   @Override
-  public Ops.Floats backward(Ops.Floats dy) {
+  public Ops.Floats backward(Ops.Floats dy, Ops.Floats dFinalH, Ops.Floats dFinalC) {
     if (!trained) {
       throw new IllegalStateException("CudnnRecurrentStack.backward: the last forward was not a training one");
     }
     long state = (long) config.stateSlots() * batch * hidden;
     long xSize = (long) steps * batch * config.inputSize();
     copy(buffers.dy, dy, (long) steps * batch * width);
-    zero(buffers.states[4], state);
-    zero(buffers.states[5], state);
+    // dhy and dcy: the final states' gradients, or zero.
+    if (dFinalH == null) {
+      zero(buffers.states[4], state);
+    } else {
+      copy(buffers.states[4], dFinalH, state);
+    }
+    if (dFinalC == null) {
+      zero(buffers.states[5], state);
+    } else {
+      copy(buffers.states[5], dFinalC, state);
+    }
     zero(buffers.dx, xSize);
     zero(weightGradients, weightBytes / 4);
     runBackward();

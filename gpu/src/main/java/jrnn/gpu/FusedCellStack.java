@@ -568,17 +568,12 @@ final class FusedCellStack implements OpsStack {
     return finalC;
   }
 
-  @Override
-  public Ops.Floats backward(Ops.Floats dy) {
-    return backward(dy, null, null);
-  }
-
   /**
-   * {@link #backward(Ops.Floats)} with the gradients of the final states too ([layers*D, B, H];
-   * null: zero); {@link #initialHGradient()} and {@link #initialCGradient()} then hold the
+   * {@inheritDoc} {@link #initialHGradient()} and {@link #initialCGradient()} then hold the
    * initial states'.
    */
-  Ops.Floats backward(Ops.Floats dy, Ops.Floats dFinalH, Ops.Floats dFinalC) {
+  @Override
+  public Ops.Floats backward(Ops.Floats dy, Ops.Floats dFinalH, Ops.Floats dFinalC) {
     if (!trained) {
       throw new IllegalStateException("FusedCellStack.backward needs a training forward first");
     }

@@ -118,10 +118,16 @@ final class HostStack implements OpsStack {
   }
 
   @Override
-  public Ops.Floats backward(Ops.Floats dy) {
+  public Ops.Floats backward(Ops.Floats dy, Ops.Floats dFinalH, Ops.Floats dFinalC) {
     device.zeroGrads();
     Tensor dx = Tensor.zeros(steps * batch * config.inputSize());
-    stack.backward(t(dy), null, dx);
+    RecurrentState dFinal = null;
+    if (dFinalH != null || dFinalC != null) {
+      int[] shape = {config.stateSlots(), batch, config.hiddenSize()};
+      dFinal = new RecurrentState(dFinalH == null ? Tensor.zeros(shape) : t(dFinalH).view(0, shape),
+          config.cell().hasCellState() ? dFinalC == null ? Tensor.zeros(shape) : t(dFinalC).view(0, shape) : null);
+    }
+    stack.backward(t(dy), dFinal, dx);
     return new HostOps.HostFloats(dx);
   }
 

@@ -38,7 +38,15 @@ interface OpsStack extends AutoCloseable {
    * Back-propagates dy [T, B, W] through the last training forward (no gradient of the final
    * states); returns dL/dx [T, B, X] and keeps the weights' gradients for {@link #addWeightGradients}.
    */
-  Ops.Floats backward(Ops.Floats dy);
+  default Ops.Floats backward(Ops.Floats dy) {
+    return backward(dy, null, null);
+  }
+
+  /**
+   * {@link #backward(Ops.Floats)} with the gradients of the final states too, dFinalH and dFinalC
+   * [layers*D, B, H] (null: zero): an encoder's, whose final states feed a decoder.
+   */
+  Ops.Floats backward(Ops.Floats dy, Ops.Floats dFinalH, Ops.Floats dFinalC);
 
   /** Adds the last backward's weight gradients to the parameters' gradients. */
   void addWeightGradients();

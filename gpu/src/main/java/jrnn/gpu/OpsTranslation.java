@@ -87,7 +87,9 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
   private final Ops.Floats weights;
   private final Ops.Floats grads;
   private final Ops.Floats decay;
-  private final FusedCellStack encoder;
+  /** The encoder: jrnn's own stack in the model's buffer, or a stack with a weight space of its own (cuDNN's). */
+  private final OpsStack encoder;
+  private final boolean encoderApart;
   private final FusedCellStack decoder;
   private final OpsOptimizer updates;
   private Buffers buffers;
@@ -104,8 +106,24 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
   private boolean dropping;
   private int targetCount;
 
+  /** A translator on {@code ops} whose encoder is jrnn's own stack, in the model's buffer. */
   OpsTranslation(Ops ops, EncoderDecoderConfig config, Parameters params, long dropoutSeed) {
+    this(ops, config, params, dropoutSeed, null);
+  }
+
+  /**
+   * A translator on {@code ops} whose encoder is {@code encoderStack} (null: jrnn's own stack, in
+   * the model's buffer), a stack of {@code config.encoder()} over the parameters under
+   * {@link EncoderDecoderConfig#ENCODER} with a weight space of its own (cuDNN's, or its twin
+   * {@link HostStack}), which the translator owns from here: closed with it, or at once when it
+   * cannot be made. The update then takes the encoder's weight space as a group of its own, and
+   * the model's buffer without the encoder's range.
+   */
+  OpsTranslation(Ops ops, EncoderDecoderConfig config, Parameters params, long dropoutSeed, OpsStack encoderStack) {
+    this.memory = new Allocations(ops);
+    memory.own(encoderStack);
     if (!params.layout().entries().toString().equals(config.parameterLayout().entries().toString())) {
+      memory.free();
       throw new IllegalArgumentException("OpsTranslation: the parameters do not have the layout of " + config);
     }
     this.ops = ops;
@@ -121,21 +139,55 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
     this.layers = config.decoderLayers();
     this.bridgeIn = config.bridgeInputSize();
     this.count = params.layout().size();
-    this.memory = new Allocations(ops);
+    this.encoderApart = encoderStack != null;
     try {
       this.weights = memory.floats(count, "the encoder-decoder's parameters");
       this.grads = memory.floats(count, "the encoder-decoder's gradients");
       this.decay = memory.floats(count, "the encoder-decoder's decay mask");
       ops.upload(decay, StackRange.of(params.layout(), "", "OpsTranslation").decay(), count);
-      this.encoder = memory.own(new FusedCellStack(ops, config.encoder(), params, ENCODER, dropoutSeed, weights,
-          grads));
+      this.encoder = encoderApart ? encoderStack : memory.own(new FusedCellStack(ops, config.encoder(), params,
+          ENCODER, dropoutSeed, weights, grads));
       this.decoder = memory.own(new FusedCellStack(ops, config.decoder(), params, DECODER, 0, weights, grads));
       this.updates = memory.own(new OpsOptimizer(ops, (int) count));
-      updates.add("the encoder-decoder", weights, grads, count, 0, true, decay);
+      if (encoderApart) {
+        addGroupsAroundTheEncoder();
+      } else {
+        updates.add("the encoder-decoder", weights, grads, count, 0, true, decay);
+      }
     } catch (RuntimeException | Error e) {
       memory.freeAfter(e);
       throw e;
     }
+  }
+
+  /**
+   * The update's groups when the encoder's weights are a space of their own: the model's buffer
+   * before and after the encoder's range (which there is not read), and the encoder's space, its
+   * gradient and decay masks and its map to the layout the stack's.
+   */
+  private void addGroupsAroundTheEncoder() {
+    StackRange range = StackRange.of(params.layout(), ENCODER, "OpsTranslation");
+    int end = range.first() + range.count();
+    if (range.first() > 0) {
+      updates.add("the encoder-decoder before the encoder", ops.slice(weights, 0, range.first()),
+          ops.slice(grads, 0, range.first()), range.first(), 0, true, ops.slice(decay, 0, range.first()));
+    }
+    if (end < count) {
+      updates.add("the encoder-decoder after the encoder", ops.slice(weights, end, count - end),
+          ops.slice(grads, end, count - end), count - end, end, true, ops.slice(decay, end, count - end));
+    }
+    updates.add("the encoder", encoder.weights(), encoder.weightGradients(), encoder.weightCount(),
+        encoder.gradientMask(), true, encoder.decayMask(), new OpsOptimizer.HostVector() {
+          @Override
+          public void toHost(Ops.Floats from, Tensor flat, boolean signed) {
+            encoder.vectorToHost(from, flat, signed);
+          }
+
+          @Override
+          public void fromHost(Tensor flat, Ops.Floats to, boolean signed) {
+            encoder.vectorFromHost(flat, to, signed);
+          }
+        });
   }
 
   /** Makes {@link #compute} leave the gradients in the parameters' gradient buffer too, as the CPU's pass does. */
@@ -300,6 +352,10 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
       Tensor to = params.grads();
       for (int i = 0; i < count; i++) {
         to.add(i, g.get(i));
+      }
+      if (encoderApart) {
+        // The model's buffer holds no gradient in the encoder's range: the stack adds its own.
+        encoder.addWeightGradients();
       }
     }
     return loss;
@@ -627,6 +683,10 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
       return;
     }
     ops.download(params.values(), weights, count);
+    if (encoderApart) {
+      // Over the model's buffer's stale copy of the encoder's range.
+      encoder.weightsToHost();
+    }
     updates.stateToHost(optimizer);
   }
 
@@ -648,6 +708,9 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
     requireOpen();
     generation++;
     ops.upload(weights, params.values(), count);
+    if (encoderApart) {
+      encoder.uploadWeights();
+    }
     resident = true;
   }
 

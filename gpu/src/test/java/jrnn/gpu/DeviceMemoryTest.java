@@ -91,10 +91,24 @@ class DeviceMemoryTest {
 
   /** A translator: Adam's updates, a larger batch, the teacher-forced loss and a beam search on the device. */
   static double translator(ScarceOps ops) {
+    return translator(ops, false);
+  }
+
+  /**
+   * The same with its encoder in a weight space of its own, as cuDNN's is (here jrnn's own stack
+   * with its own space, whose buffers the twins count), which the translator owns: freed with it,
+   * and when the translator cannot be made.
+   */
+  static double translatorWithTheEncoderApart(ScarceOps ops) {
+    return translator(ops, true);
+  }
+
+  private static double translator(ScarceOps ops, boolean encoderApart) {
     EncoderDecoder m = OpsTranslationTest.model(TRANSLATOR, 3);
     Trainer trainer = new Trainer(m.parameters(), ADAM, new Rng(1));
     Rng rng = new Rng(4);
-    try (OpsTranslation device = new OpsTranslation(ops, TRANSLATOR, m.parameters(), 1)) {
+    try (OpsTranslation device = new OpsTranslation(ops, TRANSLATOR, m.parameters(), 1, encoderApart
+        ? new FusedCellStack(ops, TRANSLATOR.encoder(), m.parameters(), EncoderDecoderConfig.ENCODER, 1) : null)) {
       trainer.computeGradientsWith(device);
       trainer.update(OpsTranslationTest.pairs(TRANSLATOR, rng, 2, 3, LossNormalization.PER_OUTPUT), m);
       TranslationPass larger = OpsTranslationTest.pairs(TRANSLATOR, rng, 4, 5, LossNormalization.PER_OUTPUT);
@@ -109,8 +123,9 @@ class DeviceMemoryTest {
     }
   }
 
-  static final List<Life> LIVES = List.of(DeviceMemoryTest::languageModel, DeviceMemoryTest::translator);
-  static final List<String> NAMES = List.of("a language model", "a translator");
+  static final List<Life> LIVES = List.of(DeviceMemoryTest::languageModel, DeviceMemoryTest::translator,
+      DeviceMemoryTest::translatorWithTheEncoderApart);
+  static final List<String> NAMES = List.of("a language model", "a translator", "a translator, its encoder apart");
 
   @Test
   void aClosedModelHasFreedAllItsBuffers() {

@@ -59,7 +59,7 @@ class DevicePassesTest {
       GpuBackend gpu = GpuTests.backendOrSkip();
       return List.of(
           DynamicTest.dynamicTest("a language model (cuDNN's stack)", () -> languageModel(gpu::inference)),
-          DynamicTest.dynamicTest("a translator (jrnn's own stacks)",
+          DynamicTest.dynamicTest("a translator (its LSTM encoder in cuDNN, its decoder in jrnn's own stack)",
               () -> translator((config, params) -> gpu.inference(new EncoderDecoder(config, params,
                   jrnn.kernels.Kernels.best())))));
     });

@@ -69,6 +69,17 @@ class OpsTranslationTest {
     return new OpsTranslation(new HostOps(), config, params, 1);
   }
 
+  /** The host twins with the encoder in a weight space of its own, as cuDNN's: {@link HostStack}, its twin. */
+  static OpsTranslation onHostWithTheCudnnTwin(EncoderDecoderConfig config, Parameters params) {
+    return new OpsTranslation(new HostOps(), config, params, 1, new HostStack(config.encoder(), params,
+        EncoderDecoderConfig.ENCODER));
+  }
+
+  /** The cases whose encoder cuDNN runs (its cell, directions concatenated). */
+  static List<Case> cudnnEncoderCases() {
+    return CASES.stream().filter(c -> CudnnRecurrentStack.unsupportedReason(c.config().encoder()) == null).toList();
+  }
+
   static OpsTranslation onGpu(EncoderDecoderConfig config, Parameters params) {
     return (OpsTranslation) GpuTests.backendOrSkip().gradients(new EncoderDecoder(config, params,
         jrnn.kernels.Kernels.best()), plain());
@@ -83,14 +94,26 @@ class OpsTranslationTest {
     return gradientTests(OpsTranslationTest::onHost);
   }
 
+  /** The same with the encoder in a space of its own (the cuDNN stack's twin), the final states' gradient into it. */
+  @TestFactory
+  List<DynamicTest> onTheHostTwinsWithTheEncoderApartTheGradientsAreTheCpuModels() {
+    List<Case> cases = cudnnEncoderCases();
+    assertTrue(cases.size() >= 4, "cases of an encoder in cuDNN: " + cases.size());
+    return gradientTests(OpsTranslationTest::onHostWithTheCudnnTwin, cases);
+  }
+
   @TestFactory
   List<DynamicTest> onTheGpuTheGradientsAreTheCpuModels() {
     return GpuTests.onGpu("an encoder-decoder's gradients on the GPU", () -> gradientTests(OpsTranslationTest::onGpu));
   }
 
   private static List<DynamicTest> gradientTests(Maker device) {
+    return gradientTests(device, CASES);
+  }
+
+  private static List<DynamicTest> gradientTests(Maker device, List<Case> cases) {
     List<DynamicTest> tests = new ArrayList<>();
-    for (Case c : CASES) {
+    for (Case c : cases) {
       tests.add(DynamicTest.dynamicTest(c.name(), () -> agree(c, device)));
     }
     return tests;
@@ -200,6 +223,12 @@ class OpsTranslationTest {
   /** Updates on the device (Adam, clipping, decay) leave the CPU trainer's parameters and optimizer state. */
   @Test
   void updatesOnTheDeviceAreTheCpuTrainers() {
+    updatesAreTheCpuTrainers(OpsTranslationTest::onHost);
+    // The encoder's weight space a group of its own, beside the model's buffer without it.
+    updatesAreTheCpuTrainers(OpsTranslationTest::onHostWithTheCudnnTwin);
+  }
+
+  private static void updatesAreTheCpuTrainers(Maker device) {
     EncoderDecoderConfig config = CASES.get(1).config();
     TrainingConfig training = TrainingConfig.builder().optimizer(jrnn.optim.Optimizers.adam(0.01)).clipNorm(0.5)
         .weightDecay(1e-3).build();
@@ -207,7 +236,7 @@ class OpsTranslationTest {
     EncoderDecoder onDevice = model(config, 3);
     Trainer a = new Trainer(cpu.parameters(), training, new Rng(1));
     Trainer b = new Trainer(onDevice.parameters(), training, new Rng(1));
-    try (OpsTranslation made = onHost(config, onDevice.parameters())) {
+    try (OpsTranslation made = device.make(config, onDevice.parameters())) {
       b.computeGradientsWith(made);
       Rng rng = new Rng(8);
       for (int step = 0; step < 3; step++) {
@@ -217,6 +246,16 @@ class OpsTranslationTest {
         assertEquals(la, lb, TOL * (1 + Math.abs(la)), "loss of update " + step);
       }
       b.parametersToHost();
+      // Parameters changed on the host reach every part of the device's model by refresh.
+      Parameters changed = new Parameters(onDevice.parameters().layout());
+      changed.copyValuesFrom(onDevice.parameters());
+      jrnn.params.Init.uniform(onDevice.parameters().values(), new Rng(21), 0.3);
+      made.refresh();
+      TranslationPass pass = pairs(config, rng, 3, 4, LossNormalization.PER_OUTPUT);
+      double expectedLoss = jrnn.decode.TranslationInference.of(onDevice).loss(pass.batch()).sum();
+      assertEquals(expectedLoss, made.loss(pass.batch()).sum(), TOL * (1 + Math.abs(expectedLoss)),
+          "the loss after refresh");
+      onDevice.parameters().copyValuesFrom(changed);
     }
     float[] expected = cpu.parameters().values().toArray();
     float[] actual = onDevice.parameters().values().toArray();
@@ -239,6 +278,13 @@ class OpsTranslationTest {
   @Test
   void aTranslatorsRunOnTheDeviceIsTheCpuRun(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
       throws Exception {
+    sameRun(dir.resolve("own"), OpsTranslationTest::onHost);
+    // The reversal task's encoder is a bidirectional LSTM: cuDNN's on a GPU, its twin here.
+    sameRun(dir.resolve("apart"), OpsTranslationTest::onHostWithTheCudnnTwin);
+  }
+
+  private static void sameRun(java.nio.file.Path dir, Maker device) throws Exception {
+    java.nio.file.Files.createDirectories(dir);
     // The models compared are the runs' last (the model file keeps the best by BLEU, which a small run may not move).
     double[][] finals = new double[3][];
     List<List<jrnn.frame.RunHistory.Check>> checks = new ArrayList<>();
@@ -246,12 +292,12 @@ class OpsTranslationTest {
       java.nio.file.Path out = dir.resolve("run" + run + ".jrnn");
       jrnn.apps.translate.TranslationTask task = reversalTask();
       if (run == 2) {
-        assertEquals(1, trainedBy(true, reversalTask(), t -> new jrnn.frame.TrainingRun(t, out, QUIET).run(1)));
-        assertEquals(1, trainedBy(true, task, t -> checks.add(new jrnn.frame.TrainingRun(t, out, QUIET).execute(true)
-            .checks())));
+        assertEquals(1, trainedBy(device, reversalTask(), t -> new jrnn.frame.TrainingRun(t, out, QUIET).run(1)));
+        assertEquals(1, trainedBy(device, task, t -> checks.add(new jrnn.frame.TrainingRun(t, out, QUIET)
+            .execute(true).checks())));
       } else {
-        assertEquals(run, trainedBy(run == 1, task, t -> checks.add(new jrnn.frame.TrainingRun(t, out, QUIET)
-            .execute(false).checks())));
+        assertEquals(run, trainedBy(run == 1 ? device : null, task, t -> checks.add(new jrnn.frame.TrainingRun(t,
+            out, QUIET).execute(false).checks())));
       }
       finals[run] = task.trained().parameters().values().toDoubleArray();
     }
@@ -273,12 +319,12 @@ class OpsTranslationTest {
     void on(jrnn.apps.translate.TranslationTask task) throws Exception;
   }
 
-  /** Runs {@code body} on {@code task}, its updates on the host twins when {@code onDevice}; returns the device models made. */
-  private static int trainedBy(boolean onDevice, jrnn.apps.translate.TranslationTask task, Run body) throws Exception {
+  /** Runs {@code body} on {@code task}, its updates on {@code device}'s models (null: the CPU's); returns how many were made. */
+  private static int trainedBy(Maker device, jrnn.apps.translate.TranslationTask task, Run body) throws Exception {
     List<OpsTranslation> made = new ArrayList<>();
-    if (onDevice) {
+    if (device != null) {
       jrnn.frame.TrainingRun.distributeGradients(trainer -> {
-        OpsTranslation d = onHost(task.trained().network().config(), task.trained().parameters());
+        OpsTranslation d = device.make(task.trained().network().config(), task.trained().parameters());
         made.add(d);
         return d;
       });
@@ -323,6 +369,15 @@ class OpsTranslationTest {
   @TestFactory
   List<DynamicTest> onTheHostTwinsDecodingIsTheCpuModels() {
     return decodingTests(OpsTranslationTest::onHost);
+  }
+
+  @TestFactory
+  List<DynamicTest> onTheHostTwinsWithTheEncoderApartDecodingIsTheCpuModels() {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (Case c : cudnnEncoderCases()) {
+      tests.add(DynamicTest.dynamicTest(c.name(), () -> sameDecoding(c, OpsTranslationTest::onHostWithTheCudnnTwin)));
+    }
+    return tests;
   }
 
   @TestFactory
