@@ -222,8 +222,9 @@ class BeamSearchTest {
       for (int w = 0; w < v; w++) {
         order[w] = w;
       }
+      // Adding 0 makes -0.0 the 0.0 it equals, as comparisons do.
       java.util.Arrays.sort(order, java.util.Comparator.<Integer, Boolean>comparing(w -> Float.isNaN(x.get(row * v + w)))
-          .thenComparing(w -> -x.get(row * v + w)).thenComparing(w -> w));
+          .thenComparing(w -> -(x.get(row * v + w) + 0.0f)).thenComparing(w -> w));
       for (int j = 0; j < k; j++) {
         boolean none = Float.isNaN(x.get(r * v + order[j]));
         words[r * k + j] = none ? -1 : order[j];
@@ -241,8 +242,9 @@ class BeamSearchTest {
       int k = 1 + rng.nextInt(v);
       Tensor x = Tensor.zeros(rows * v);
       for (int i = 0; i < x.size(); i++) {
-        // Few distinct values, so that ties are common; now and then a NaN.
-        x.set(i, rng.nextInt(10) == 0 ? Float.NaN : rng.nextInt(4) - 3.5f);
+        // Few distinct values, so that ties are common (0.0 and -0.0 among them); now and then NaN or -Infinity.
+        float[] some = {Float.NaN, Float.NEGATIVE_INFINITY, 0.0f, -0.0f, -1.5f, -2.5f, -3.5f, -1.5f, -2.5f, 0.0f};
+        x.set(i, some[rng.nextInt(some.length)]);
       }
       int[] words = new int[rows * k];
       float[] values = new float[rows * k];

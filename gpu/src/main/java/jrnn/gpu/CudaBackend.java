@@ -150,10 +150,12 @@ public final class CudaBackend implements GpuBackend {
   }
 
   private OpsTranslation translator(EncoderDecoder model) {
+    // The kernels first: a failure to compile them must not leave a cuDNN stack behind.
+    CudaOps kernels = ops();
     jrnn.layers.RecurrentConfig cfg = model.config().encoder();
     OpsStack encoder = trainsInCudnn(cfg) ? new CudnnRecurrentStack(cuda, cfg, model.parameters(),
         jrnn.models.EncoderDecoderConfig.ENCODER, mathMode(), dropoutSeeds++) : null;
-    return new OpsTranslation(ops(), model.config(), model.parameters(), dropoutSeeds++ << 32, encoder);
+    return new OpsTranslation(kernels, model.config(), model.parameters(), dropoutSeeds++ << 32, encoder);
   }
 
   @Override

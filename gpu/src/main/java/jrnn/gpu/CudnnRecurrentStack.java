@@ -538,7 +538,8 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
     } else {
       copy(buffers.states[4], dFinalH, state);
     }
-    if (dFinalC == null) {
+    // A cell without a cell state has no dcy (cuDNN is given none).
+    if (dFinalC == null || !config.cell().hasCellState()) {
       zero(buffers.states[5], state);
     } else {
       copy(buffers.states[5], dFinalC, state);
@@ -550,6 +551,9 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
   }
 
   private static void copy(Pointer to, Ops.Floats from, long n) {
+    if (from.size() < n) {
+      throw new IllegalArgumentException("CudnnRecurrentStack: " + n + " floats wanted from a buffer of " + from.size());
+    }
     check(cudaMemcpy(to, ((CudaOps.CudaFloats) from).p(), 4 * n, org.bytedeco.cuda.global.cudart.cudaMemcpyDeviceToDevice),
         "device copy of " + n + " floats");
   }

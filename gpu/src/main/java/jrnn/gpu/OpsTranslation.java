@@ -43,10 +43,12 @@ import jrnn.util.Rng;
  * pass of {@link EncoderDecoder} (SPEC 6.3) on {@link Ops} buffers from the embedding lookups to
  * the label-smoothed cross-entropy and back, and the update over all the parameters, which stay
  * on the device between updates in one buffer of the model's layout (with the gradients and the
- * optimizer's state beside them), as the CPU's model lays them out:
+ * optimizer's state beside them), as the CPU's model lays them out; an encoder in cuDNN keeps its
+ * weights in its own packed space instead, a group of the update of its own:
  *
  * <pre>
- *   encoder       FusedCellStack over the source's embeddings (dropout on them, and between layers)
+ *   encoder       an OpsStack over the source's embeddings (dropout on them, and between layers): cuDNN's,
+ *                 or jrnn's own (FusedCellStack) in the model's buffer
  *   bridge        s_0 = tanh(W_b [h^fwd_S; h^bwd_1] + b_b) per decoder layer, and c_0 for an LSTM: products
  *   decoder       FusedCellStack's steps, every layer through step t before t + 1 (input feeding reads h~_{t-1})
  *   attention     additive or multiplicative: the keys' product once per batch, per step a product and
@@ -83,7 +85,10 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
   private final long count;
   /** What the model holds for its life: the parameters' buffers, both stacks and the optimizer. */
   private final Allocations memory;
-  /** Every parameter of the layout, their gradients, and where weight decay applies. */
+  /**
+   * Every parameter of the layout, their gradients, and where weight decay applies; with the
+   * encoder apart, the encoder's range here is neither read nor updated (its space is the stack's).
+   */
   private final Ops.Floats weights;
   private final Ops.Floats grads;
   private final Ops.Floats decay;
@@ -123,8 +128,10 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
     this.memory = new Allocations(ops);
     memory.own(encoderStack);
     if (!params.layout().entries().toString().equals(config.parameterLayout().entries().toString())) {
-      memory.free();
-      throw new IllegalArgumentException("OpsTranslation: the parameters do not have the layout of " + config);
+      IllegalArgumentException e = new IllegalArgumentException("OpsTranslation: the parameters do not have the"
+          + " layout of " + config);
+      memory.freeAfter(e);
+      throw e;
     }
     this.ops = ops;
     this.config = config;
@@ -162,8 +169,8 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
 
   /**
    * The update's groups when the encoder's weights are a space of their own: the model's buffer
-   * before and after the encoder's range (which there is not read), and the encoder's space, its
-   * gradient and decay masks and its map to the layout the stack's.
+   * before and after the encoder's range (which there is not read), and the encoder's space, with
+   * the stack's gradient and decay masks and the stack's map between its space and the layout.
    */
   private void addGroupsAroundTheEncoder() {
     StackRange range = StackRange.of(params.layout(), ENCODER, "OpsTranslation");
@@ -195,7 +202,7 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
     gradientsToHost = on;
   }
 
-  /** Parameter {@code name}'s values on the device. */
+  /** Parameter {@code name}'s values on the device (not the encoder's: its stack reads them). */
   private Ops.Floats value(String name) {
     return ops.slice(weights, params.layout().get(name).offset(), params.layout().get(name).size());
   }

@@ -223,13 +223,23 @@ class OpsTranslationTest {
   /** Updates on the device (Adam, clipping, decay) leave the CPU trainer's parameters and optimizer state. */
   @Test
   void updatesOnTheDeviceAreTheCpuTrainers() {
-    updatesAreTheCpuTrainers(OpsTranslationTest::onHost);
-    // The encoder's weight space a group of its own, beside the model's buffer without it.
-    updatesAreTheCpuTrainers(OpsTranslationTest::onHostWithTheCudnnTwin);
+    for (Case c : List.of(CASES.get(1), CASES.get(3))) {
+      updatesAreTheCpuTrainers(OpsTranslationTest::onHost, c);
+      // The encoder's weight space a group of its own, beside the model's buffer without it.
+      updatesAreTheCpuTrainers(OpsTranslationTest::onHostWithTheCudnnTwin, c);
+    }
   }
 
-  private static void updatesAreTheCpuTrainers(Maker device) {
-    EncoderDecoderConfig config = CASES.get(1).config();
+  /** The same on the GPU: with the encoder in cuDNN, its masks and its map of Adam's state to the layout. */
+  @TestFactory
+  List<DynamicTest> onTheGpuUpdatesAreTheCpuTrainers() {
+    return GpuTests.onGpu("an encoder-decoder's updates on the GPU", () -> List.of(CASES.get(1), CASES.get(3))
+        .stream().map(c -> DynamicTest.dynamicTest(c.name(), () -> updatesAreTheCpuTrainers(OpsTranslationTest::onGpu,
+            c))).toList());
+  }
+
+  private static void updatesAreTheCpuTrainers(Maker device, Case c) {
+    EncoderDecoderConfig config = c.config();
     TrainingConfig training = TrainingConfig.builder().optimizer(jrnn.optim.Optimizers.adam(0.01)).clipNorm(0.5)
         .weightDecay(1e-3).build();
     EncoderDecoder cpu = model(config, 3);
