@@ -106,6 +106,25 @@ final class OpsOptimizer implements AutoCloseable {
     });
   }
 
+  /**
+   * A recurrent stack's weight space as a group: its gradient and decay masks, and the stack's map
+   * between its space and the layout.
+   */
+  void addStack(String what, OpsStack stack) {
+    add(what, stack.weights(), stack.weightGradients(), stack.weightCount(), stack.gradientMask(), true,
+        stack.decayMask(), new HostVector() {
+          @Override
+          public void toHost(Ops.Floats from, Tensor flat, boolean signed) {
+            stack.vectorToHost(from, flat, signed);
+          }
+
+          @Override
+          public void fromHost(Tensor flat, Ops.Floats to, boolean signed) {
+            stack.vectorFromHost(flat, to, signed);
+          }
+        });
+  }
+
   /** The named parameter of {@code layout}. */
   void addParameter(ParamLayout layout, String name, Ops.Floats w, Ops.Floats g, boolean decay) {
     add(name, w, g, w.size(), layout.get(name).offset(), decay, null);

@@ -136,18 +136,7 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
     }
     updates.addParameter(params.layout(), ModelConfig.HEAD_WEIGHT, headWeight, headWeightGrad, true);
     updates.addParameter(params.layout(), ModelConfig.HEAD_BIAS, headBias, headBiasGrad, false);
-    updates.add("the recurrent stack", stack.weights(), stack.weightGradients(), stack.weightCount(),
-        stack.gradientMask(), true, stack.decayMask(), new OpsOptimizer.HostVector() {
-          @Override
-          public void toHost(Ops.Floats from, Tensor flat, boolean signed) {
-            stack.vectorToHost(from, flat, signed);
-          }
-
-          @Override
-          public void fromHost(Tensor flat, Ops.Floats to, boolean signed) {
-            stack.vectorFromHost(flat, to, signed);
-          }
-        });
+    updates.addStack("the recurrent stack", stack);
   }
 
   /** Makes {@link #compute} leave the gradients in the parameters' gradient buffer too, as a plain pass does. */

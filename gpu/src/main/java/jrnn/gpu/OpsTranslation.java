@@ -183,18 +183,7 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
       updates.add("the encoder-decoder after the encoder", ops.slice(weights, end, count - end),
           ops.slice(grads, end, count - end), count - end, end, true, ops.slice(decay, end, count - end));
     }
-    updates.add("the encoder", encoder.weights(), encoder.weightGradients(), encoder.weightCount(),
-        encoder.gradientMask(), true, encoder.decayMask(), new OpsOptimizer.HostVector() {
-          @Override
-          public void toHost(Ops.Floats from, Tensor flat, boolean signed) {
-            encoder.vectorToHost(from, flat, signed);
-          }
-
-          @Override
-          public void fromHost(Tensor flat, Ops.Floats to, boolean signed) {
-            encoder.vectorFromHost(flat, to, signed);
-          }
-        });
+    updates.addStack("the encoder", encoder);
   }
 
   /** Makes {@link #compute} leave the gradients in the parameters' gradient buffer too, as the CPU's pass does. */
