@@ -75,8 +75,8 @@ public final class BeamSearch {
           insert(values, words, off, size++, s, w);
         }
       }
-      // Then only a value above the least kept gets in (NaN never does): most of a row is one comparison.
-      float least = values[off + k - 1];
+      // Then (the list full) only a value above the least kept gets in, NaN never: most of a row is one comparison.
+      float least = size == k ? values[off + k - 1] : Float.NaN;
       while (w < v) {
         // The scan alone, apart from the insertion, so that it compiles to a tight loop.
         while (w < v && !(x.get(row + w) > least)) {
