@@ -50,7 +50,8 @@ final class FusedCellStack implements OpsStack {
   private final Ops.Floats decay;
   private long seed;
 
-  // Buffers for T*B rows, grown to the largest seen.
+  // Buffers for T*B rows, grown to the largest seen: made in one set, freed together.
+  private final Allocations sized;
   private int capacity;
   private int batchCapacity;
   private Ops.Floats[] outputs;
@@ -104,6 +105,7 @@ final class FusedCellStack implements OpsStack {
     this.gateWidth = config.cell().gates() * hidden;
     this.seed = dropoutSeed;
     this.sharedSpace = modelWeights != null;
+    this.sized = new Allocations(ops);
     if (sharedSpace) {
       this.ownSpace = null;
       this.weights = ops.slice(modelWeights, range.first(), range.count());
@@ -212,31 +214,24 @@ final class FusedCellStack implements OpsStack {
       return layout.contains(name) ? ops.slice(space, range.offset(layout, name), layout.get(name).size()) : null;
     }
 
+    /** Its buffers for T*B {@code rows} of B {@code batch} sequences, in the stack's set sized by the rows. */
     void allocate(int rows, int batch) {
-      free();
-      gates = ops.floats((long) rows * gateWidth, "gates");
-      dGates = ops.floats((long) rows * gateWidth, "gate gradients");
-      h = ops.floats((long) (rows + batch) * hidden, "hidden states");
+      gates = sized.floats((long) rows * gateWidth, "gates");
+      dGates = sized.floats((long) rows * gateWidth, "gate gradients");
+      h = sized.floats((long) (rows + batch) * hidden, "hidden states");
       if (config.cell().hasCellState()) {
-        c = ops.floats((long) (rows + batch) * hidden, "cell states");
-        tanhC = ops.floats((long) rows * hidden, "tanh of the cell states");
+        c = sized.floats((long) (rows + batch) * hidden, "cell states");
+        tanhC = sized.floats((long) rows * hidden, "tanh of the cell states");
       }
       if (config.cell() instanceof CellType.Gru gru) {
-        saved = ops.floats((long) rows * hidden, "the GRU's saved products");
+        saved = sized.floats((long) rows * hidden, "the GRU's saved products");
         if (gru.resetAfter()) {
-          dGh = ops.floats((long) rows * gateWidth, "the GRU's recurrent gradients");
+          dGh = sized.floats((long) rows * gateWidth, "the GRU's recurrent gradients");
         }
       }
-      carry = ops.floats((long) batch * hidden, "a state gradient");
-      next = ops.floats((long) batch * hidden, "a state gradient");
-      dc = ops.floats((long) batch * hidden, "a cell state gradient");
-    }
-
-    void free() {
-      for (Ops.Floats f : new Ops.Floats[] {gates, dGates, h, c, tanhC, saved, dGh, carry, next, dc}) {
-        ops.free(f);
-      }
-      gates = dGates = h = c = tanhC = saved = dGh = carry = next = dc = null;
+      carry = sized.floats((long) batch * hidden, "a state gradient");
+      next = sized.floats((long) batch * hidden, "a state gradient");
+      dc = sized.floats((long) batch * hidden, "a cell state gradient");
     }
 
     private Ops.Floats stateSlot(Ops.Floats states, int slot) {
@@ -475,36 +470,36 @@ final class FusedCellStack implements OpsStack {
     if (rows > capacity || batch > batchCapacity) {
       int rowsWanted = Math.max(rows, capacity);
       int batchWanted = Math.max(batch, batchCapacity);
-      // An allocation that fails leaves no capacity, nothing to free twice and no run to go on with.
+      // An allocation that fails leaves no capacity and no run to go on with; what it made is in the set, freed next.
       capacity = 0;
       batchCapacity = 0;
       release();
-      freeBuffers();
+      sized.free();
       for (Unit[] layer : units) {
         for (Unit u : layer) {
           u.allocate(rowsWanted, batchWanted);
         }
       }
       for (int l = 0; l < config.layers(); l++) {
-        outputs[l] = ops.floats((long) rowsWanted * width, "a layer's outputs");
-        dOutputs[l] = l < config.layers() - 1 ? ops.floats((long) rowsWanted * width, "a layer's output gradients")
+        outputs[l] = sized.floats((long) rowsWanted * width, "a layer's outputs");
+        dOutputs[l] = l < config.layers() - 1 ? sized.floats((long) rowsWanted * width, "a layer's output gradients")
             : null;
         if (l > 0 && config.dropout() > 0) {
-          masks[l] = ops.floats((long) rowsWanted * width, "a dropout mask");
-          dropped[l] = ops.floats((long) rowsWanted * width, "a layer's input after dropout");
+          masks[l] = sized.floats((long) rowsWanted * width, "a dropout mask");
+          dropped[l] = sized.floats((long) rowsWanted * width, "a layer's input after dropout");
         }
       }
       long stateRows = (long) batchWanted * hidden;
-      dx = ops.floats((long) rowsWanted * config.inputSize(), "the stack's input gradient");
-      product = ops.floats((long) batchWanted * gateWidth, "a step's recurrent product");
-      dRh = ops.floats(stateRows, "the GRU's reset gradient");
-      ones = ops.floats(rowsWanted, "ones");
+      dx = sized.floats((long) rowsWanted * config.inputSize(), "the stack's input gradient");
+      product = sized.floats((long) batchWanted * gateWidth, "a step's recurrent product");
+      dRh = sized.floats(stateRows, "the GRU's reset gradient");
+      ones = sized.floats(rowsWanted, "ones");
       ops.upload(ones, Tensor.zeros(rowsWanted).fill(1f), rowsWanted);
-      finalH = ops.floats(config.stateSlots() * stateRows, "final hidden states");
-      finalC = config.cell().hasCellState() ? ops.floats(config.stateSlots() * stateRows, "final cell states") : null;
-      initialHGradient = ops.floats(config.stateSlots() * stateRows, "initial hidden states' gradients");
+      finalH = sized.floats(config.stateSlots() * stateRows, "final hidden states");
+      finalC = config.cell().hasCellState() ? sized.floats(config.stateSlots() * stateRows, "final cell states") : null;
+      initialHGradient = sized.floats(config.stateSlots() * stateRows, "initial hidden states' gradients");
       initialCGradient = config.cell().hasCellState()
-          ? ops.floats(config.stateSlots() * stateRows, "initial cell states' gradients") : null;
+          ? sized.floats(config.stateSlots() * stateRows, "initial cell states' gradients") : null;
       capacity = rowsWanted;
       batchCapacity = batchWanted;
     }
@@ -759,26 +754,6 @@ final class FusedCellStack implements OpsStack {
     ops.upload(vector, flat.view(range.first(), range.count()), range.count());
   }
 
-  /** Frees the buffers sized by the rows, letting go of each. */
-  private void freeBuffers() {
-    for (Unit[] layer : units) {
-      for (Unit u : layer) {
-        u.free();
-      }
-    }
-    for (int l = 0; l < config.layers(); l++) {
-      for (Ops.Floats f : new Ops.Floats[] {outputs[l], dOutputs[l], masks[l], dropped[l]}) {
-        ops.free(f);
-      }
-      outputs[l] = dOutputs[l] = masks[l] = dropped[l] = null;
-    }
-    for (Ops.Floats f : new Ops.Floats[] {dx, product, dRh, ones, finalH, finalC, initialHGradient,
-        initialCGradient}) {
-      ops.free(f);
-    }
-    dx = product = dRh = ones = finalH = finalC = initialHGradient = initialCGradient = null;
-  }
-
   @Override
   public void close() {
     if (closed) {
@@ -787,11 +762,8 @@ final class FusedCellStack implements OpsStack {
     closed = true;
     capacity = 0;
     batchCapacity = 0;
-    freeBuffers();
-    if (ownSpace != null) {
-      ownSpace.memory().free();
-    }
     ops.free(lengths);
     lengths = null;
+    Allocations.freeAll(sized, ownSpace == null ? null : ownSpace.memory());
   }
 }
