@@ -217,8 +217,11 @@ public final class TrainingRun {
       try {
         trainer.startEpoch(e);
         double lr = trainer.learningRate();
-        Rng rng = new Rng(settings.get(CommonSettings.SEED) * 1_000_003L + e + 1);
+        long epochSeed = settings.get(CommonSettings.SEED) * 1_000_003L + e + 1;
+        Rng rng = new Rng(epochSeed);
         trainer.useRng(rng);
+        // A stream of its own, so that the epoch's draws stay the CPU run's.
+        trainer.restartDeviceDropout(new Rng(-epochSeed).nextLong());
         TrainingTask.Epoch epoch = task.epoch(e, rng);
         int n = epoch.updates();
         String label = String.format(Locale.ROOT, "epoch %d/%d", e + 1, epochs);

@@ -291,6 +291,14 @@ public final class Trainer {
     void fromHost(Optimizer optimizer);
 
     /**
+     * Restarts from {@code seed} the dropout generators the device keeps of its own, those not
+     * drawn from the trainer's generator (cuDNN's between the layers of its stacks). A run calls
+     * it at each epoch's start ({@link Trainer#restartDeviceDropout}), where its checkpoints are
+     * taken, so that a run resumed from one draws the masks an unbroken run draws.
+     */
+    default void restartDropout(long seed) {}
+
+    /**
      * The model's passes without dropout on the device's parameters (as they are when each pass
      * runs). They change no parameter, gradient or optimizer state; their final states replace
      * the last update's ({@link BatchGradients#finalState}), which a stream's trainer has copied.
@@ -338,6 +346,16 @@ public final class Trainer {
   public void parametersToHost() {
     if (batchGradients instanceof DeviceUpdates device) {
       device.toHost(optimizer);
+    }
+  }
+
+  /**
+   * Restarts the dropout generators of the device that makes the updates
+   * ({@link DeviceUpdates#restartDropout}) from {@code seed}; nothing when they are made here.
+   */
+  public void restartDeviceDropout(long seed) {
+    if (batchGradients instanceof DeviceUpdates device) {
+      device.restartDropout(seed);
     }
   }
 

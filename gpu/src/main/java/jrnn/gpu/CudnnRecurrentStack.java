@@ -75,6 +75,7 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
   private final cudnnTensorStruct cDesc = new cudnnTensorStruct();
   private final FloatPointer paddingFill = new FloatPointer(1).put(0f);
   private final Pointer dropoutStates;
+  private final long dropoutStateBytes;
   private final long weightBytes;
   private final FloatPointer weights;
   private final FloatPointer weightGradients;
@@ -149,10 +150,11 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
       // cuDNN's handle is the device's, shared by every stack and by callers in other threads: one call at a time.
       synchronized (cuda) {
         checkCudnn(cudnnDropoutGetStatesSize(cuda.cudnnHandle, size), "cudnnDropoutGetStatesSize");
-        dropoutStates = Cuda.allocateFloats((size.get() + 3) / 4, "dropout states");
+        dropoutStateBytes = size.get();
+        dropoutStates = Cuda.allocateFloats((dropoutStateBytes + 3) / 4, "dropout states");
         // Dropout on the input of every layer above the first, as jrnn's (its masks are cuDNN's own draws).
         checkCudnn(cudnnSetDropoutDescriptor(dropout, cuda.cudnnHandle, (float) config.dropout(), dropoutStates,
-            size.get(), dropoutSeed), "cudnnSetDropoutDescriptor");
+            dropoutStateBytes, dropoutSeed), "cudnnSetDropoutDescriptor");
         checkCudnn(cudnnSetRNNDescriptor_v8(rnn, CUDNN_RNN_ALGO_STANDARD, cellMode(config.cell()),
             CUDNN_RNN_DOUBLE_BIAS, directions == 2 ? CUDNN_BIDIRECTIONAL : CUDNN_UNIDIRECTIONAL, CUDNN_LINEAR_INPUT, CUDNN_DATA_FLOAT,
             CUDNN_DATA_FLOAT, math.cudnn, config.inputSize(), hidden, hidden, config.layers(), dropout,
@@ -241,6 +243,24 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
     }
     blockOffsets.computeIfAbsent(name, k -> new long[gates])[gate] = offset;
     blockSizes.put(name, size);
+  }
+
+  /**
+   * cuDNN's generator of the masks between layers, its states initialised again in place from
+   * {@code seed}: the RNN descriptor reads the same descriptor and memory, so nothing else changes.
+   */
+  @Override
+  public void restartDropout(long seed) {
+    if (closed) {
+      throw new IllegalStateException("CudnnRecurrentStack: closed (its device memory is freed)");
+    }
+    if (config.layers() < 2 || config.dropout() == 0) {
+      return; // no masks between layers: nothing draws from the generator
+    }
+    synchronized (cuda) {
+      checkCudnn(cudnnSetDropoutDescriptor(dropout, cuda.cudnnHandle, (float) config.dropout(), dropoutStates,
+          dropoutStateBytes, seed), "cudnnSetDropoutDescriptor");
+    }
   }
 
   @Override

@@ -12,7 +12,8 @@ import jrnn.util.Rng;
 /**
  * The twin of {@link CudnnRecurrentStack} as an {@link OpsStack} of {@link HostOps}: jrnn's CPU
  * stack over a copy of the weights (the "device's"), so that a pass built on {@code OpsStack} runs,
- * and is tested, on a machine without a GPU. Dropout between layers draws from its own generator.
+ * and is tested, on a machine without a GPU. Dropout between layers draws from its own generator,
+ * restarted as cuDNN's is ({@link #restartDropout}).
  */
 final class HostStack implements OpsStack {
   private final RecurrentConfig config;
@@ -20,7 +21,7 @@ final class HostStack implements OpsStack {
   private final Parameters device;
   private final String prefix;
   private final RecurrentStack stack;
-  private final Rng rng = new Rng(1);
+  private Rng rng = new Rng(1);
   private int steps;
   private int batch;
   /** The stack's entries are one range of the layout: [first, first + count). */
@@ -49,6 +50,11 @@ final class HostStack implements OpsStack {
   @Override
   public Ops.Floats weightGradients() {
     return new HostOps.HostFloats(device.grads().view(first, count));
+  }
+
+  @Override
+  public void restartDropout(long seed) {
+    rng = new Rng(seed);
   }
 
   @Override

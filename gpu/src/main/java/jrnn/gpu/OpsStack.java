@@ -28,6 +28,14 @@ interface OpsStack extends AutoCloseable {
    */
   default void seedDropout(long seed) {}
 
+  /**
+   * Restarts from {@code seed} the dropout state a stack keeps of its own (cuDNN's generator,
+   * {@link HostStack}'s), at each epoch's start ({@code Trainer.DeviceUpdates.restartDropout}) so
+   * that a run resumed from a checkpoint draws the masks an unbroken run draws. A stack seeded by
+   * {@link #seedDropout} has nothing to restart.
+   */
+  default void restartDropout(long seed) {}
+
   /** The final hidden states of the last forward. */
   Ops.Floats finalH();
 

@@ -713,6 +713,12 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
   }
 
   @Override
+  public void restartDropout(long seed) {
+    requireOpen();
+    stack.restartDropout(seed);
+  }
+
+  @Override
   public void close() {
     if (closed) {
       return;

@@ -732,6 +732,13 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
     updates.stateFromHost(optimizer);
   }
 
+  /** The encoder's, where cuDNN keeps it; the decoder's masks are drawn from the trainer's generator. */
+  @Override
+  public void restartDropout(long seed) {
+    requireOpen();
+    encoder.restartDropout(seed);
+  }
+
   /** A translator's passes are {@link #loss} and {@link #search} ({@link DeviceTranslation}), not a sequence model's. */
   @Override
   public InferencePass inference() {

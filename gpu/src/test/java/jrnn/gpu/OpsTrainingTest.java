@@ -863,6 +863,68 @@ class OpsTrainingTest {
     });
   }
 
+  /**
+   * With dropout between the layers of a stack that keeps its own generator (cuDNN's; here its
+   * twin's), a run stopped after epoch 1 and resumed from its checkpoint ends with the unbroken
+   * run's model, bit for bit: the device's generator is restarted at each epoch's start. Without
+   * the restarts the resumed run draws other masks, and ends elsewhere.
+   */
+  @Test
+  void aResumedRunDrawsTheUnbrokenRunsMasksBetweenLayers() throws Exception {
+    assertEquals(0, resumedRunsDifference(OpsTrainingTest::onHost, true), "largest difference in a parameter");
+    double without = resumedRunsDifference(OpsTrainingTest::onHost, false);
+    assertTrue(without > 1e-3, "without restarts the masks differ: largest difference " + without);
+  }
+
+  /** The same in cuDNN, to the agreement of two runs of the same float sums. */
+  @TestFactory
+  List<DynamicTest> onTheGpuAResumedRunDrawsTheUnbrokenRunsMasksBetweenLayers() {
+    return GpuTests.onGpu("a resumed run's masks in cuDNN", () -> List.of(DynamicTest.dynamicTest("lstm 2 x 12, dropout 0.3",
+        () -> {
+          double with = resumedRunsDifference(OpsTrainingTest::onGpu, true);
+          double without = resumedRunsDifference(OpsTrainingTest::onGpu, false);
+          assertTrue(with < 1e-5 && without > 1e-3, "largest difference in a parameter with restarts " + with
+              + ", without " + without);
+        })));
+  }
+
+  /**
+   * The largest difference in a parameter between a run of {@link #RUN} with dropout 0.3 (an
+   * LSTM of two layers) and the same run stopped after epoch 1 and resumed, both updated by what
+   * {@code device} makes; {@code restarts}: whether its dropout generators are restarted.
+   */
+  private double resumedRunsDifference(Maker device, boolean restarts) throws Exception {
+    String text = shakespeare(6000);
+    Settings s = RUN.with(Map.of("dropout", "0.3"));
+    double[][] finals = new double[2][];
+    for (int run = 0; run < 2; run++) {
+      Path out = dir.resolve("masks-" + restarts + "-" + run + ".jrnn");
+      List<OpsTraining> made = new ArrayList<>();
+      TrainingRun.distributeGradients(trainer -> {
+        OpsTraining d = device.make(trainer.model(), trainer.config());
+        made.add(d);
+        return new FaultyDevice(d, new int[1], 0, restarts);
+      });
+      try {
+        if (run == 0) {
+          new TrainingRun(task(s, text), out, QUIET).execute(false);
+        } else {
+          new TrainingRun(task(s, text), out, QUIET).run(1);
+          resumedHistory(task(s, text), out);
+        }
+      } finally {
+        TrainingRun.distributeGradients(null);
+        made.forEach(OpsTraining::close);
+      }
+      finals[run] = LanguageModel.load(out).model().parameters().values().toDoubleArray();
+    }
+    double worst = 0;
+    for (int i = 0; i < finals[0].length; i++) {
+      worst = Math.max(worst, Math.abs(finals[0][i] - finals[1][i]));
+    }
+    return worst;
+  }
+
   private void sameRun(Maker device, Map<String, String> optimization, boolean resumed, double parameterTolerance,
       double figureTolerance) throws Exception {
     String text = shakespeare(6000);
@@ -920,7 +982,7 @@ class OpsTrainingTest {
       boolean onDevice = run == 1;
       int[] updates = {0};
       TrainingRun.distributeGradients(trainer -> onDevice
-          ? new FaultyDevice(onHost(trainer.model(), trainer.config()), updates, faultAt)
+          ? new FaultyDevice(onHost(trainer.model(), trainer.config()), updates, faultAt, true)
           : new FaultyCpu(trainer, updates, faultAt));
       try {
         stopped[run] = new TrainingRun(task, out, QUIET).execute(false).stopped();
@@ -956,8 +1018,19 @@ class OpsTrainingTest {
     }
   }
 
-  /** The device's updates, the {@code faultAt}-th reporting a norm of NaN and changing nothing. */
-  private record FaultyDevice(OpsTraining device, int[] updates, int faultAt) implements jrnn.device.DeviceTraining {
+  /**
+   * The device's updates, the {@code faultAt}-th reporting a norm of NaN and changing nothing (0:
+   * none); its dropout generators restarted at each epoch's start, or never ({@code restarts} false).
+   */
+  private record FaultyDevice(OpsTraining device, int[] updates, int faultAt, boolean restarts)
+      implements jrnn.device.DeviceTraining {
+    @Override
+    public void restartDropout(long seed) {
+      if (restarts) {
+        device.restartDropout(seed);
+      }
+    }
+
     @Override
     public LossStats compute(Batch batch, RecurrentState initial, Rng rng) {
       return device.compute(batch, initial, rng);

@@ -350,8 +350,64 @@ class OpsTranslationTest {
 
   private static final java.io.PrintStream QUIET = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
 
+  /**
+   * With dropout between the layers of an encoder that keeps its own generator (cuDNN's; here
+   * its twin's), a translator's run stopped after epoch 1 and resumed from its checkpoint ends
+   * with the unbroken run's model, bit for bit: the device restarts the generator at each epoch's
+   * start.
+   */
+  @Test
+  void aResumedTranslatorDrawsTheUnbrokenRunsMasksBetweenLayers(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    assertEquals(0, resumedRunsDifference(dir, OpsTranslationTest::onHostWithTheCudnnTwin),
+        "largest difference in a parameter");
+  }
+
+  /** The same with the encoder in cuDNN, to the agreement of two runs of the same float sums. */
+  @TestFactory
+  List<DynamicTest> onTheGpuAResumedTranslatorDrawsTheUnbrokenRunsMasksBetweenLayers(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    return GpuTests.onGpu("a resumed translator's masks in cuDNN", () -> List.of(DynamicTest.dynamicTest(
+        "a 2-layer bidirectional lstm encoder, dropout 0.3", () -> {
+          double worst = resumedRunsDifference(dir, OpsTranslationTest::onGpu);
+          assertTrue(worst < 1e-5, "largest difference in a parameter: " + worst);
+        })));
+  }
+
+  /**
+   * The largest difference in a parameter between the reversal task's run with dropout 0.3 and
+   * two layers and the same run stopped after epoch 1 and resumed, both updated by what
+   * {@code device} makes.
+   */
+  private static double resumedRunsDifference(java.nio.file.Path dir, Maker device) throws Exception {
+    java.util.Map<String, String> dropout = java.util.Map.of("dropout", "0.3", "layers", "2");
+    double[][] finals = new double[2][];
+    for (int run = 0; run < 2; run++) {
+      java.nio.file.Path out = dir.resolve("masks" + run + ".jrnn");
+      jrnn.apps.translate.TranslationTask task = reversalTask(dropout);
+      assertEquals(2, task.trained().network().config().encoder().layers(), "the encoder's layers");
+      if (run == 0) {
+        trainedBy(device, task, t -> new jrnn.frame.TrainingRun(t, out, QUIET).execute(false));
+      } else {
+        trainedBy(device, reversalTask(dropout), t -> new jrnn.frame.TrainingRun(t, out, QUIET).run(1));
+        trainedBy(device, task, t -> new jrnn.frame.TrainingRun(t, out, QUIET).execute(true));
+      }
+      finals[run] = task.trained().parameters().values().toDoubleArray();
+    }
+    double worst = 0;
+    for (int i = 0; i < finals[0].length; i++) {
+      worst = Math.max(worst, Math.abs(finals[0][i] - finals[1][i]));
+    }
+    return worst;
+  }
+
   /** A small translator of reversed symbol strings: 48 training pairs, 12 for validation, 3 epochs. */
   private static jrnn.apps.translate.TranslationTask reversalTask() {
+    return reversalTask(java.util.Map.of());
+  }
+
+  /** {@link #reversalTask()} with some of its settings changed. */
+  private static jrnn.apps.translate.TranslationTask reversalTask(java.util.Map<String, String> changed) {
     Rng rng = new Rng(7);
     List<String> sources = new ArrayList<>();
     List<String> targets = new ArrayList<>();
@@ -366,7 +422,7 @@ class OpsTranslationTest {
     }
     jrnn.frame.Settings s = jrnn.apps.translate.TranslateSettings.SCHEMA.defaults().with(java.util.Map.of(
         "bpe_merges", "0", "embedding", "6", "hidden", "5", "decoder_hidden", "7", "dropout", "0", "batch", "8",
-        "epochs", "3", "lr", "0.01", "label_smoothing", "0.1"));
+        "epochs", "3", "lr", "0.01", "label_smoothing", "0.1")).with(changed);
     return jrnn.apps.translate.TranslationTask.fromTexts(s, sources.subList(0, 48), targets.subList(0, 48),
         sources.subList(48, 60), targets.subList(48, 60), QUIET);
   }
