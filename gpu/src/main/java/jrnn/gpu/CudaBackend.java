@@ -111,7 +111,7 @@ public final class CudaBackend implements GpuBackend {
 
   @Override
   public synchronized DeviceRecurrentStack recurrentStack(RecurrentConfig cfg, Parameters params, String prefix) {
-    return trainsInCudnn(cfg) ? new CudnnRecurrentStack(cuda, cfg, params, prefix, mathMode(), dropoutSeeds++)
+    return trainsInCudnn(cfg) ? new CudnnRecurrentStack(cuda, cfg, params, prefix, mathMode(), dropoutSeeds++, true)
         : new OpsDeviceStack(ops(), cfg, params, prefix, dropoutSeeds++ << 32);
   }
 
@@ -134,7 +134,7 @@ public final class CudaBackend implements GpuBackend {
     if (reason != null) {
       throw new IllegalArgumentException(reason);
     }
-    return new OpsTraining(ops(), stackFor(model), model.config(), model.parameters(), training);
+    return new OpsTraining(ops(), stackFor(model, true), model.config(), model.parameters(), training);
   }
 
   /**
@@ -146,21 +146,24 @@ public final class CudaBackend implements GpuBackend {
    */
   @Override
   public synchronized DeviceTraining gradients(EncoderDecoder model, TrainingConfig training) {
-    return translator(model);
+    return translator(model, true);
   }
 
-  private OpsTranslation translator(EncoderDecoder model) {
+  /** A translator's passes on the GPU that train, or ({@code trains} false) passes made for inference. */
+  private OpsTranslation translator(EncoderDecoder model, boolean trains) {
     // The kernels first: a failure to compile them must not leave a cuDNN stack behind.
     CudaOps kernels = ops();
     jrnn.layers.RecurrentConfig cfg = model.config().encoder();
     OpsStack encoder = trainsInCudnn(cfg) ? new CudnnRecurrentStack(cuda, cfg, model.parameters(),
-        jrnn.models.EncoderDecoderConfig.ENCODER, mathMode(), dropoutSeeds++) : null;
-    return new OpsTranslation(kernels, model.config(), model.parameters(), dropoutSeeds++ << 32, encoder);
+        jrnn.models.EncoderDecoderConfig.ENCODER, mathMode(), dropoutSeeds++, trains) : null;
+    return trains ? new OpsTranslation(kernels, model.config(), model.parameters(), dropoutSeeds++ << 32, encoder)
+        : OpsTranslation.forInference(kernels, model.config(), model.parameters(), encoder);
   }
 
+  /** Passes made for inference: the parameters and a pass's buffers, without gradients or an optimizer's state. */
   @Override
   public synchronized DeviceTranslation inference(EncoderDecoder model) {
-    OpsTranslation passes = translator(model);
+    OpsTranslation passes = translator(model, false);
     try {
       passes.refresh();
     } catch (RuntimeException e) {
@@ -170,23 +173,25 @@ public final class CudaBackend implements GpuBackend {
     return passes;
   }
 
-  /** The model's recurrent stack on the GPU: cuDNN's where it can, else jrnn's own. */
-  private OpsStack stackFor(SequenceModel model) {
+  /** The model's recurrent stack on the GPU: cuDNN's where it can, else jrnn's own; for training or for inference. */
+  private OpsStack stackFor(SequenceModel model, boolean trains) {
     jrnn.layers.RecurrentConfig cfg = model.config().recurrent();
-    return trainsInCudnn(cfg)
-        ? new CudnnRecurrentStack(cuda, cfg, model.parameters(), ModelConfig.RNN_PREFIX, mathMode(), dropoutSeeds++)
-        : new FusedCellStack(ops(), cfg, model.parameters(), ModelConfig.RNN_PREFIX, dropoutSeeds++ << 32);
+    if (trainsInCudnn(cfg)) {
+      return new CudnnRecurrentStack(cuda, cfg, model.parameters(), ModelConfig.RNN_PREFIX, mathMode(), dropoutSeeds++,
+          trains);
+    }
+    return trains ? new FusedCellStack(ops(), cfg, model.parameters(), ModelConfig.RNN_PREFIX, dropoutSeeds++ << 32)
+        : FusedCellStack.forInference(ops(), cfg, model.parameters(), ModelConfig.RNN_PREFIX);
   }
 
+  /** Passes made for inference: the parameters and a pass's buffers, without gradients or an optimizer's state. */
   @Override
   public synchronized DeviceInference inference(SequenceModel model) {
-    // The pass's settings do not matter without training: SGD, as a plain trainer's.
-    TrainingConfig plain = TrainingConfig.builder().optimizer(jrnn.optim.Optimizers.sgd(1)).build();
-    String reason = unsupportedReason(model.config(), plain);
+    String reason = OpsTraining.unsupportedReason(model.config(), OpsTraining.WITHOUT_TRAINING);
     if (reason != null) {
       throw new IllegalArgumentException(reason);
     }
-    OpsTraining pass = new OpsTraining(ops(), stackFor(model), model.config(), model.parameters(), plain);
+    OpsTraining pass = OpsTraining.forInference(ops(), stackFor(model, false), model.config(), model.parameters());
     try {
       pass.refresh();
     } catch (RuntimeException e) {

@@ -203,16 +203,16 @@ final class CudaOps implements Ops {
         }
       }
 
-      // A block of 256 threads per row (rows beyond the grid taken in turn).
+      // A block of 256 threads per row (rows beyond the grid taken in turn); dlogits NULL: no gradient.
       extern "C" __global__ void softmax_xent(const float* logits, int rows, int classes, const int* targets,
           const int* valid, float* loss, float* correct, float* dlogits) {
         __shared__ float red[256];
         int tid = threadIdx.x;
         for (long long r = blockIdx.x; r < rows; r += gridDim.x) {
           const float* x = logits + (long long) r * classes;
-          float* d = dlogits + (long long) r * classes;
+          float* d = dlogits ? dlogits + (long long) r * classes : nullptr;
           if (!valid[r]) {
-            for (int c = tid; c < classes; c += blockDim.x) d[c] = 0.0f;
+            if (dlogits) for (int c = tid; c < classes; c += blockDim.x) d[c] = 0.0f;
             if (tid == 0) { loss[r] = 0.0f; correct[r] = 0.0f; }
             continue;
           }
@@ -236,7 +236,9 @@ final class CudaOps implements Ops {
           }
           float total = red[0];
           int t = targets[r];
-          for (int c = tid; c < classes; c += blockDim.x) d[c] = expf(x[c] - max) / total - (c == t ? 1.0f : 0.0f);
+          if (dlogits) {
+            for (int c = tid; c < classes; c += blockDim.x) d[c] = expf(x[c] - max) / total - (c == t ? 1.0f : 0.0f);
+          }
           if (tid == 0) {
             loss[r] = logf(total) + max - x[t];
             correct[r] = x[t] >= max ? 1.0f : 0.0f;

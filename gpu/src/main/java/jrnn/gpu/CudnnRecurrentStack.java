@@ -78,9 +78,12 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
   private final long dropoutStateBytes;
   private final long weightBytes;
   private final FloatPointer weights;
+  /** The gradients' space and its masks; null in a stack for inference. */
   private final FloatPointer weightGradients;
   private final FloatPointer gradientMask;
   private final FloatPointer decayMask;
+  /** Whether it trains: it keeps gradients, and what backward needs. A stack for inference holds the weights alone. */
+  private final boolean trains;
   /** Where each PyTorch-named tensor's gate blocks sit in the weight space: name -> offsets (in floats) of its gates. */
   private final Map<String, long[]> blockOffsets = new LinkedHashMap<>();
   private final Map<String, Integer> blockSizes = new HashMap<>();
@@ -126,12 +129,15 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
     return null;
   }
 
-  CudnnRecurrentStack(Cuda cuda, RecurrentConfig config, Parameters params, String prefix, MathMode math, long dropoutSeed) {
+  /** A stack that trains (or, {@code trains} false, one for inference: weights without gradients). */
+  CudnnRecurrentStack(Cuda cuda, RecurrentConfig config, Parameters params, String prefix, MathMode math, long dropoutSeed,
+      boolean trains) {
     String reason = unsupportedReason(config);
     if (reason != null) {
       throw new IllegalArgumentException(reason);
     }
     this.cuda = cuda;
+    this.trains = trains;
     this.config = config;
     this.params = params;
     this.prefix = prefix;
@@ -163,12 +169,14 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
       }
       weightBytes = size.get();
       weights = Cuda.allocateFloats(weightBytes / 4, "weights");
-      weightGradients = Cuda.allocateFloats(weightBytes / 4, "weight gradients");
-      gradientMask = Cuda.allocateFloats(weightBytes / 4, "the weight space's gradient mask");
-      decayMask = Cuda.allocateFloats(weightBytes / 4, "the weight space's decay mask");
+      weightGradients = trains ? Cuda.allocateFloats(weightBytes / 4, "weight gradients") : null;
+      gradientMask = trains ? Cuda.allocateFloats(weightBytes / 4, "the weight space's gradient mask") : null;
+      decayMask = trains ? Cuda.allocateFloats(weightBytes / 4, "the weight space's decay mask") : null;
       weightImage = new float[(int) (weightBytes / 4)];
       mapWeightSpace();
-      makeMasks();
+      if (trains) {
+        makeMasks();
+      }
       uploadWeights();
     } catch (RuntimeException | Error e) {
       try {
@@ -322,7 +330,15 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
 
   @Override
   public Ops.Floats weightGradients() {
+    requireTrains("the weights' gradients");
     return new CudaOps.CudaFloats(weightGradients, weightBytes / 4);
+  }
+
+  private void requireTrains(String what) {
+    if (!trains) {
+      throw new IllegalStateException("CudnnRecurrentStack: made for inference, it keeps no gradients: " + what
+          + " needs a stack that trains");
+    }
   }
 
   @Override
@@ -332,11 +348,13 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
 
   @Override
   public Ops.Floats gradientMask() {
+    requireTrains("the gradients' mask");
     return new CudaOps.CudaFloats(gradientMask, weightBytes / 4);
   }
 
   @Override
   public Ops.Floats decayMask() {
+    requireTrains("the decay mask");
     return new CudaOps.CudaFloats(decayMask, weightBytes / 4);
   }
 
@@ -395,6 +413,7 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
   /** Adds the weight gradients cuDNN accumulated to the parameters' gradients, in jrnn's layout. */
   @Override
   public void addWeightGradients() {
+    requireTrains("the weights' gradients");
     PyTorchWeights.gradientsToJrnn(config, prefix, downloadImage(weightGradients)).forEach((name, g) -> {
       Tensor grad = params.grad(name);
       for (int k = 0; k < g.length; k++) {
@@ -405,6 +424,9 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
 
   /** Sets the data descriptors for a batch and makes the buffers it needs. */
   private void shape(int steps, int batch, int[] lengths, boolean training) {
+    if (training) {
+      requireTrains("a training forward");
+    }
     if (lengths.length != batch) {
       throw new IllegalArgumentException("CudnnRecurrentStack: " + lengths.length + " lengths for a batch of " + batch);
     }
@@ -433,10 +455,13 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
     }
     long state = (long) config.stateSlots() * batch * hidden;
     buffers.x = buffers.grow(buffers.x, (long) steps * batch * config.inputSize(), "x");
-    buffers.dx = buffers.grow(buffers.dx, (long) steps * batch * config.inputSize(), "dx");
     buffers.y = buffers.grow(buffers.y, (long) steps * batch * width, "y");
-    buffers.dy = buffers.grow(buffers.dy, (long) steps * batch * width, "dy");
-    for (int i = 0; i < 8; i++) {
+    // The gradients' buffers (dx, dy, and the final and initial states' s[4..7]) only where it trains.
+    if (trains) {
+      buffers.dx = buffers.grow(buffers.dx, (long) steps * batch * config.inputSize(), "dx");
+      buffers.dy = buffers.grow(buffers.dy, (long) steps * batch * width, "dy");
+    }
+    for (int i = 0; i < (trains ? 8 : 4); i++) {
       buffers.states[i] = buffers.grow(buffers.states[i], state, "states");
     }
     buffers.work = buffers.grow(buffers.work, (work.get() + 3) / 4, "workspace");
@@ -546,6 +571,7 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
 
   @Override
   public Ops.Floats backward(Ops.Floats dy, Ops.Floats dFinalH, Ops.Floats dFinalC) {
+    requireTrains("backward");
     if (!trained) {
       throw new IllegalStateException("CudnnRecurrentStack.backward: the last forward was not a training one");
     }
@@ -585,6 +611,7 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
 
   @Override
   public void backward(Tensor dTop, RecurrentState dFinal, Tensor dx) {
+    requireTrains("backward");
     if (!trained) {
       throw new IllegalStateException("CudnnRecurrentStack.backward: the last forward was not a training one");
     }
@@ -627,9 +654,11 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
     shape(steps, batch, lengths, training);
     Rng rng = new Rng(1);
     fillRandom(buffers.x, (long) steps * batch * config.inputSize(), rng);
-    fillRandom(buffers.dy, (long) steps * batch * width, rng);
+    if (training) {
+      fillRandom(buffers.dy, (long) steps * batch * width, rng);
+    }
     long state = (long) config.stateSlots() * batch * hidden;
-    for (int i = 0; i < 8; i++) {
+    for (int i = 0; i < (trains ? 8 : 4); i++) {
       zero(buffers.states[i], state);
     }
     double[] ms = new double[repeats];

@@ -78,25 +78,41 @@ final class FusedCellStack implements OpsStack {
   /** Whether the weight space is a part of a whole model's, which its owner uploads and frees. */
   private final boolean sharedSpace;
 
-  /** The stack's own weights, gradients and decay mask, when it is not in a model's space. */
+  /** The stack's own weights, gradients and decay mask (null for inference), when it is not in a model's space. */
   private record OwnSpace(Allocations memory, Ops.Floats weights, Ops.Floats grads, Ops.Floats decay) {}
 
   private final OwnSpace ownSpace;
+  /** Whether it trains: it keeps gradients, and what backward needs. A stack for inference holds the weights alone. */
+  private final boolean trains;
+  /** Whether a decoder's run is begun ({@link #beginSteps}) and not let go of since. */
+  private boolean begun;
   private boolean closed;
 
+  /** A stack that trains, with buffers of its own: weights, gradients and a decay mask. */
   FusedCellStack(Ops ops, RecurrentConfig config, Parameters params, String prefix, long dropoutSeed) {
-    this(ops, config, params, prefix, dropoutSeed, null, null);
+    this(ops, config, params, prefix, dropoutSeed, null, null, true);
+  }
+
+  /** A stack for inference with a buffer of its own for the weights, and nothing for gradients. */
+  static FusedCellStack forInference(Ops ops, RecurrentConfig config, Parameters params, String prefix) {
+    return new FusedCellStack(ops, config, params, prefix, 0, null, null, false);
   }
 
   /**
    * A stack whose weights and gradients are {@code modelWeights} and {@code modelGradients}, the
-   * whole layout of {@code params} on the device (its own range of them; null: buffers of its own,
-   * with a decay mask): a stack inside a model whose every parameter the device holds in one
-   * buffer (an encoder-decoder's). The owner uploads, frees, and decays them.
+   * whole layout of {@code params} on the device (its own range of them): a stack inside a model
+   * whose every parameter the device holds in one buffer (an encoder-decoder's). The owner
+   * uploads, frees, and decays them. Null gradients: a stack for inference.
    */
   FusedCellStack(Ops ops, RecurrentConfig config, Parameters params, String prefix, long dropoutSeed,
       Ops.Floats modelWeights, Ops.Floats modelGradients) {
+    this(ops, config, params, prefix, dropoutSeed, modelWeights, modelGradients, modelGradients != null);
+  }
+
+  private FusedCellStack(Ops ops, RecurrentConfig config, Parameters params, String prefix, long dropoutSeed,
+      Ops.Floats modelWeights, Ops.Floats modelGradients, boolean trains) {
     this.ops = ops;
+    this.trains = trains;
     this.config = config;
     this.host = params;
     this.range = StackRange.of(params.layout(), prefix, "FusedCellStack");
@@ -109,21 +125,21 @@ final class FusedCellStack implements OpsStack {
     if (sharedSpace) {
       this.ownSpace = null;
       this.weights = ops.slice(modelWeights, range.first(), range.count());
-      this.grads = ops.slice(modelGradients, range.first(), range.count());
+      this.grads = trains ? ops.slice(modelGradients, range.first(), range.count()) : null;
       this.decay = null;
     } else {
       // The arguments are evaluated (allocated) in order; make frees those made before one that fails.
       this.ownSpace = Allocations.make(ops, m -> new OwnSpace(m,
           m.floats(range.count(), "the recurrent stack's weights"),
-          m.floats(range.count(), "the recurrent stack's gradients"),
-          m.floats(range.count(), "the recurrent stack's decay mask")));
+          trains ? m.floats(range.count(), "the recurrent stack's gradients") : null,
+          trains ? m.floats(range.count(), "the recurrent stack's decay mask") : null));
       this.weights = ownSpace.weights();
       this.grads = ownSpace.grads();
       this.decay = ownSpace.decay();
     }
     // A failure from here on (a bad layout, a failed copy) frees the stack's own space: no caller can close it.
     try {
-      if (!sharedSpace) {
+      if (decay != null) {
         ops.upload(decay, range.decay(), range.count());
       }
       this.units = new Unit[config.layers()][config.directions()];
@@ -207,27 +223,31 @@ final class FusedCellStack implements OpsStack {
       gPeepO = weight(prefix, "weight_co", layer, direction, grads);
     }
 
-    /** The entry's slice of {@code space}, or null when the stack has no such parameter. */
+    /** The entry's slice of {@code space}, or null when the stack has no such parameter (or no such space). */
     private Ops.Floats weight(String prefix, String kind, int layer, int direction, Ops.Floats space) {
       String name = ParamNames.recurrent(prefix, kind, layer, direction);
       ParamLayout layout = host.layout();
-      return layout.contains(name) ? ops.slice(space, range.offset(layout, name), layout.get(name).size()) : null;
+      return space != null && layout.contains(name) ? ops.slice(space, range.offset(layout, name),
+          layout.get(name).size()) : null;
     }
 
     /** Its buffers for T*B {@code rows} of B {@code batch} sequences, in the stack's set sized by the rows. */
     void allocate(int rows, int batch) {
       gates = sized.floats((long) rows * gateWidth, "gates");
-      dGates = sized.floats((long) rows * gateWidth, "gate gradients");
       h = sized.floats((long) (rows + batch) * hidden, "hidden states");
       if (config.cell().hasCellState()) {
         c = sized.floats((long) (rows + batch) * hidden, "cell states");
         tanhC = sized.floats((long) rows * hidden, "tanh of the cell states");
       }
-      if (config.cell() instanceof CellType.Gru gru) {
+      if (config.cell() instanceof CellType.Gru) {
         saved = sized.floats((long) rows * hidden, "the GRU's saved products");
-        if (gru.resetAfter()) {
-          dGh = sized.floats((long) rows * gateWidth, "the GRU's recurrent gradients");
-        }
+      }
+      if (!trains) {
+        return;
+      }
+      dGates = sized.floats((long) rows * gateWidth, "gate gradients");
+      if (config.cell() instanceof CellType.Gru gru && gru.resetAfter()) {
+        dGh = sized.floats((long) rows * gateWidth, "the GRU's recurrent gradients");
       }
       carry = sized.floats((long) batch * hidden, "a state gradient");
       next = sized.floats((long) batch * hidden, "a state gradient");
@@ -480,26 +500,29 @@ final class FusedCellStack implements OpsStack {
           u.allocate(rowsWanted, batchWanted);
         }
       }
+      // Dropout's buffers and every gradient's only where it trains: inference has neither.
       for (int l = 0; l < config.layers(); l++) {
         outputs[l] = sized.floats((long) rowsWanted * width, "a layer's outputs");
-        dOutputs[l] = l < config.layers() - 1 ? sized.floats((long) rowsWanted * width, "a layer's output gradients")
-            : null;
-        if (l > 0 && config.dropout() > 0) {
+        dOutputs[l] = trains && l < config.layers() - 1 ? sized.floats((long) rowsWanted * width,
+            "a layer's output gradients") : null;
+        if (trains && l > 0 && config.dropout() > 0) {
           masks[l] = sized.floats((long) rowsWanted * width, "a dropout mask");
           dropped[l] = sized.floats((long) rowsWanted * width, "a layer's input after dropout");
         }
       }
       long stateRows = (long) batchWanted * hidden;
-      dx = sized.floats((long) rowsWanted * config.inputSize(), "the stack's input gradient");
       product = sized.floats((long) batchWanted * gateWidth, "a step's recurrent product");
-      dRh = sized.floats(stateRows, "the GRU's reset gradient");
-      ones = sized.floats(rowsWanted, "ones");
-      ops.upload(ones, Tensor.zeros(rowsWanted).fill(1f), rowsWanted);
       finalH = sized.floats(config.stateSlots() * stateRows, "final hidden states");
       finalC = config.cell().hasCellState() ? sized.floats(config.stateSlots() * stateRows, "final cell states") : null;
-      initialHGradient = sized.floats(config.stateSlots() * stateRows, "initial hidden states' gradients");
-      initialCGradient = config.cell().hasCellState()
-          ? sized.floats(config.stateSlots() * stateRows, "initial cell states' gradients") : null;
+      if (trains) {
+        dx = sized.floats((long) rowsWanted * config.inputSize(), "the stack's input gradient");
+        dRh = sized.floats(stateRows, "the GRU's reset gradient");
+        ones = sized.floats(rowsWanted, "ones");
+        ops.upload(ones, Tensor.zeros(rowsWanted).fill(1f), rowsWanted);
+        initialHGradient = sized.floats(config.stateSlots() * stateRows, "initial hidden states' gradients");
+        initialCGradient = config.cell().hasCellState()
+            ? sized.floats(config.stateSlots() * stateRows, "initial cell states' gradients") : null;
+      }
       capacity = rowsWanted;
       batchCapacity = batchWanted;
     }
@@ -515,11 +538,15 @@ final class FusedCellStack implements OpsStack {
   @Override
   public Ops.Floats forward(Ops.Floats x, int steps, int batch, int[] lengths, Ops.Floats h0, Ops.Floats c0,
       boolean training) {
+    if (training) {
+      requireTrains("a training forward");
+    }
     prepare(steps, batch);
     this.steps = steps;
     this.batch = batch;
     this.input = x;
     this.trained = training;
+    this.begun = false;
     ops.upload(this.lengths, lengths);
     long rows = (long) steps * batch;
     droppedOut = training && config.dropout() > 0;
@@ -551,6 +578,14 @@ final class FusedCellStack implements OpsStack {
   void release() {
     input = null;
     trained = false;
+    begun = false;
+  }
+
+  private void requireTrains(String what) {
+    if (!trains) {
+      throw new IllegalStateException("FusedCellStack: made for inference, it keeps no gradients: " + what
+          + " needs a stack that trains");
+    }
   }
 
   @Override
@@ -569,6 +604,7 @@ final class FusedCellStack implements OpsStack {
    */
   @Override
   public Ops.Floats backward(Ops.Floats dy, Ops.Floats dFinalH, Ops.Floats dFinalC) {
+    requireTrains("backward");
     if (!trained) {
       throw new IllegalStateException("FusedCellStack.backward needs a training forward first");
     }
@@ -613,7 +649,8 @@ final class FusedCellStack implements OpsStack {
     this.steps = steps;
     this.batch = batch;
     this.input = x;
-    this.trained = true;
+    this.trained = trains;
+    this.begun = true;
     droppedOut = false;
     int[] whole = new int[batch];
     Arrays.fill(whole, steps);
@@ -653,6 +690,8 @@ final class FusedCellStack implements OpsStack {
 
   /** Starts the backward pass of the steps of the last {@link #beginSteps} (no final states' gradients). */
   void beginBackwardSteps() {
+    requireTrains("backward");
+    requireStep(0);
     ops.zero(grads, range.count());
     for (Unit[] layer : units) {
       layer[0].beginBackward(null, null);
@@ -664,6 +703,7 @@ final class FusedCellStack implements OpsStack {
    * returns the buffer [T*B, X] whose rows of step t now hold dL/d(the first layer's input).
    */
   Ops.Floats backwardStep(int t, Ops.Floats dTop) {
+    requireTrains("backward");
     requireStep(t);
     Ops.Floats dOut = dTop;
     for (int l = config.layers() - 1; l >= 0; l--) {
@@ -678,6 +718,8 @@ final class FusedCellStack implements OpsStack {
 
   /** After the first step's backward: the weights' gradients of all steps, and the initial states' ({@link #initialHGradient()}). */
   void finishBackwardSteps() {
+    requireTrains("backward");
+    requireStep(0);
     for (int l = 0; l < config.layers(); l++) {
       Unit u = units[l][0];
       u.endBackward();
@@ -686,7 +728,7 @@ final class FusedCellStack implements OpsStack {
   }
 
   private void requireStep(int t) {
-    if (!trained) {
+    if (!begun) {
       throw new IllegalStateException("FusedCellStack: no decoder's run was begun (beginSteps)");
     }
     if (t < 0 || t >= steps) {
@@ -706,6 +748,7 @@ final class FusedCellStack implements OpsStack {
 
   @Override
   public void addWeightGradients() {
+    requireTrains("the weights' gradients");
     Tensor g = Tensor.zeros(range.count());
     ops.download(g, grads, range.count());
     Tensor to = host.grads().view(range.first(), range.count());
@@ -721,6 +764,7 @@ final class FusedCellStack implements OpsStack {
 
   @Override
   public Ops.Floats weightGradients() {
+    requireTrains("the weights' gradients");
     return grads;
   }
 

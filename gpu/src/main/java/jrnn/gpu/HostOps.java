@@ -24,10 +24,13 @@ class HostOps implements Ops {
    */
   static final class Allocation {
     private final String what;
+    /** How many floats or ints it holds. */
+    private final long size;
     private boolean freed;
 
-    private Allocation(String what) {
+    private Allocation(String what, long size) {
       this.what = what;
+      this.size = size;
     }
 
     void requireLive() {
@@ -102,17 +105,17 @@ class HostOps implements Ops {
 
   @Override
   public Floats floats(long n, String what) {
-    Allocation a = allocated(what);
+    Allocation a = allocated(what, n);
     return new HostFloats(Tensor.zeros((int) Math.max(1, n)), a, false);
   }
 
   @Override
   public Ints ints(int n, String what) {
-    return new HostInts(new int[n], allocated(what));
+    return new HostInts(new int[n], allocated(what, n));
   }
 
-  private Allocation allocated(String what) {
-    Allocation a = new Allocation(what);
+  private Allocation allocated(String what, long size) {
+    Allocation a = new Allocation(what, size);
     synchronized (live) {
       live.add(a);
     }
@@ -145,6 +148,13 @@ class HostOps implements Ops {
   List<String> liveBuffers() {
     synchronized (live) {
       return live.stream().map(a -> a.what).toList();
+    }
+  }
+
+  /** How many floats and ints the allocations not yet freed hold. */
+  long liveElements() {
+    synchronized (live) {
+      return live.stream().mapToLong(a -> a.size).sum();
     }
   }
 
@@ -320,20 +330,22 @@ class HostOps implements Ops {
   public void softmaxCrossEntropy(Floats logits, int rows, int classes, Ints targets, Ints valid, Floats loss,
       Floats correct, Floats dLogits) {
     Tensor x = t(logits);
-    Tensor d = t(dLogits);
+    // Without dLogits the kernel's gradient goes to a row of scratch.
+    Tensor d = dLogits == null ? Tensor.zeros(classes) : t(dLogits);
     for (int r = 0; r < rows; r++) {
       int o = r * classes;
+      int dOffset = dLogits == null ? 0 : o;
       if (v(valid)[r] == 0) {
         t(loss).set(r, 0f);
         t(correct).set(r, 0f);
         for (int c = 0; c < classes; c++) {
-          d.set(o + c, 0f);
+          d.set(dOffset + c, 0f);
         }
         continue;
       }
       // The CPU engine's plain kernel, its gradient unscaled.
       int target = v(targets)[r];
-      t(loss).set(r, (float) SCALAR.softmaxCrossEntropy(x, o, classes, target, d, o, 1f));
+      t(loss).set(r, (float) SCALAR.softmaxCrossEntropy(x, o, classes, target, d, dOffset, 1f));
       t(correct).set(r, x.get(o + target) >= SCALAR.max(x, o, classes) ? 1f : 0f);
     }
   }

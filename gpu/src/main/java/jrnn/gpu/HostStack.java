@@ -29,7 +29,15 @@ final class HostStack implements OpsStack {
   private final int count;
   private final Tensor decay;
 
+  /** Whether it trains; one for inference refuses what needs gradients, as cuDNN's stack made for inference does. */
+  private final boolean trains;
+
   HostStack(RecurrentConfig config, Parameters params, String prefix) {
+    this(config, params, prefix, true);
+  }
+
+  HostStack(RecurrentConfig config, Parameters params, String prefix, boolean trains) {
+    this.trains = trains;
     this.config = config;
     this.host = params;
     this.prefix = prefix;
@@ -49,6 +57,7 @@ final class HostStack implements OpsStack {
 
   @Override
   public Ops.Floats weightGradients() {
+    requireTrains("the weights' gradients");
     return new HostOps.HostFloats(device.grads().view(first, count));
   }
 
@@ -64,11 +73,13 @@ final class HostStack implements OpsStack {
 
   @Override
   public Ops.Floats gradientMask() {
+    requireTrains("the gradients' mask");
     return null;
   }
 
   @Override
   public Ops.Floats decayMask() {
+    requireTrains("the decay mask");
     return new HostOps.HostFloats(decay);
   }
 
@@ -87,6 +98,13 @@ final class HostStack implements OpsStack {
     t(vector).view(0, count).copyFrom(flat.view(first, count));
   }
 
+  private void requireTrains(String what) {
+    if (!trains) {
+      throw new IllegalStateException("HostStack: made for inference, it keeps no gradients: " + what
+          + " needs a stack that trains");
+    }
+  }
+
   private static Tensor t(Ops.Floats f) {
     return ((HostOps.HostFloats) f).t();
   }
@@ -99,6 +117,9 @@ final class HostStack implements OpsStack {
   @Override
   public Ops.Floats forward(Ops.Floats x, int steps, int batch, int[] lengths, Ops.Floats h0, Ops.Floats c0,
       boolean training) {
+    if (training) {
+      requireTrains("a training forward");
+    }
     this.steps = steps;
     this.batch = batch;
     RecurrentState initial = null;
@@ -125,6 +146,7 @@ final class HostStack implements OpsStack {
 
   @Override
   public Ops.Floats backward(Ops.Floats dy, Ops.Floats dFinalH, Ops.Floats dFinalC) {
+    requireTrains("backward");
     device.zeroGrads();
     Tensor dx = Tensor.zeros(steps * batch * config.inputSize());
     RecurrentState dFinal = null;
@@ -139,6 +161,7 @@ final class HostStack implements OpsStack {
 
   @Override
   public void addWeightGradients() {
+    requireTrains("the weights' gradients");
     for (ParamLayout.Entry e : device.layout().entries()) {
       if (e.name().startsWith(prefix)) {
         Tensor from = device.grad(e.name());

@@ -46,6 +46,8 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
   private final int embeddingWidth;
   private final int width;
   private final int classes;
+  /** Whether it trains; passes made for inference keep no gradients, no optimizer and no dropout masks. */
+  private final boolean trains;
   /** The embedding table and its gradient, for token inputs; null for real-vector inputs. */
   private final Ops.Floats table;
   private final Ops.Floats tableGrad;
@@ -76,6 +78,14 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
     }
   }
 
+  private void requireTrains(String what) {
+    requireOpen();
+    if (!trains) {
+      throw new IllegalStateException("OpsTraining: made for inference, it keeps no gradients and no optimizer: " + what
+          + " needs the passes of a trainer (GpuBackend.gradients)");
+    }
+  }
+
   /** Why the device cannot compute {@code cfg}'s and {@code training}'s gradients, or null. */
   static String unsupportedReason(ModelConfig cfg, TrainingConfig training) {
     if (cfg.output() != OutputKind.SOFTMAX && cfg.readout() != jrnn.models.Readout.EVERY_STEP) {
@@ -96,12 +106,30 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
    * it, or at once when it cannot be made.
    */
   OpsTraining(Ops ops, OpsStack stack, ModelConfig config, Parameters params, TrainingConfig training) {
+    this(ops, stack, config, params, training, true);
+  }
+
+  /**
+   * A model's passes without training on {@code ops} around {@code stack} (a stack made for
+   * inference), which it owns from here: the parameters, and the buffers of a pass, without
+   * gradients or an optimizer's state.
+   */
+  static OpsTraining forInference(Ops ops, OpsStack stack, ModelConfig config, Parameters params) {
+    return new OpsTraining(ops, stack, config, params, WITHOUT_TRAINING, false);
+  }
+
+  /** The settings of passes made for inference, which do not matter without training: SGD, as a plain trainer's. */
+  static final TrainingConfig WITHOUT_TRAINING = TrainingConfig.builder().optimizer(jrnn.optim.Optimizers.sgd(1)).build();
+
+  private OpsTraining(Ops ops, OpsStack stack, ModelConfig config, Parameters params, TrainingConfig training,
+      boolean trains) {
     String reason = unsupportedReason(config, training);
     if (reason != null) {
       stack.close();
       throw new IllegalArgumentException(reason);
     }
     this.ops = ops;
+    this.trains = trains;
     this.stack = stack;
     this.config = config;
     this.params = params;
@@ -115,14 +143,21 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
     memory.own(stack);
     try {
       table = tokens ? memory.floats((long) config.vocabSize() * embeddingWidth, "the embedding table") : null;
-      tableGrad = tokens ? memory.floats((long) config.vocabSize() * embeddingWidth, "the embedding table's gradient")
-          : null;
       headWeight = memory.floats((long) classes * width, "the output layer's weights");
-      headWeightGrad = memory.floats((long) classes * width, "the output layer's weight gradient");
       headBias = memory.floats(classes, "the output layer's bias");
-      headBiasGrad = memory.floats(classes, "the output layer's bias gradient");
-      updates = memory.own(new OpsOptimizer(ops, params.layout().size()));
-      addGroups(tokens);
+      if (trains) {
+        tableGrad = tokens ? memory.floats((long) config.vocabSize() * embeddingWidth, "the embedding table's gradient")
+            : null;
+        headWeightGrad = memory.floats((long) classes * width, "the output layer's weight gradient");
+        headBiasGrad = memory.floats(classes, "the output layer's bias gradient");
+        updates = memory.own(new OpsOptimizer(ops, params.layout().size()));
+        addGroups(tokens);
+      } else {
+        tableGrad = null;
+        headWeightGrad = null;
+        headBiasGrad = null;
+        updates = null;
+      }
     } catch (RuntimeException | Error e) {
       memory.freeAfter(e);
       throw e;
@@ -178,22 +213,26 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
       targets = memory.ints(rows, "targets");
       valid = memory.ints(rows, "valid rows");
       embedded = memory.floats((long) rows * embeddingWidth, "the stack's inputs");
-      inputMask = memory.floats((long) rows * embeddingWidth, "the input's dropout mask");
+      inputMask = ifTrains((long) rows * embeddingWidth, "the input's dropout mask");
       headInput = memory.floats((long) rows * width, "the output layer's input");
-      headMask = memory.floats((long) rows * width, "the output layer's dropout mask");
+      headMask = ifTrains((long) rows * width, "the output layer's dropout mask");
       logits = memory.floats((long) rows * classes, "logits");
-      dLogits = memory.floats((long) rows * classes, "the logits' gradient");
+      dLogits = ifTrains((long) rows * classes, "the logits' gradient");
       loss = memory.floats(rows, "losses");
       correct = memory.floats(rows, "correct outputs");
-      dHeadInput = memory.floats((long) rows * width, "the output layer's input gradient");
+      dHeadInput = ifTrains((long) rows * width, "the output layer's input gradient");
       long state = (long) config.recurrent().stateSlots() * batch * config.hiddenSize();
       h0 = memory.floats(state, "initial states h");
       c0 = memory.floats(state, "initial states c");
       lengths = memory.ints(batch, "sequence lengths");
       argmax = memory.ints(batch * width, "the steps of the maxima");
-      dTop = memory.floats((long) rows * width, "the stack's output gradient");
-      perturbation = adversarialNorm > 0 ? memory.floats((long) rows * embeddingWidth, "the adversarial perturbation")
-          : null;
+      dTop = ifTrains((long) rows * width, "the stack's output gradient");
+      perturbation = adversarialNorm > 0 ? ifTrains((long) rows * embeddingWidth, "the adversarial perturbation") : null;
+    }
+
+    /** A buffer that only training reads (dropout's masks, gradients): none in passes made for inference. */
+    private Ops.Floats ifTrains(long n, String what) {
+      return trains ? memory.floats(n, what) : null;
     }
 
     void free() {
@@ -203,7 +242,7 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
 
   @Override
   public LossStats compute(Batch batch, RecurrentState initial, Rng rng) {
-    requireOpen();
+    requireTrains("an update's gradients");
     if (config.output() != OutputKind.SOFTMAX) {
       throw new IllegalArgumentException("OpsTraining: a " + config.output().label() + " output trains on the GPU with"
           + " CTC's loss only (a CtcExamples pass); mean squared error is not on the GPU: train with --device cpu");
@@ -282,7 +321,7 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
    */
   @Override
   public LossStats compute(ShardablePass<?> pass, Rng rng) {
-    requireOpen();
+    requireTrains("an update's gradients");
     if (!(pass instanceof CtcExamples examples) || config.output() != OutputKind.LINEAR) {
       throw new UnsupportedOperationException("OpsTraining computes batches of sequences and, for a linear output, CTC's"
           + " passes; not a " + pass.getClass().getSimpleName() + " for a " + config.output().label() + " output");
@@ -441,7 +480,8 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
     ops.upload(b.targets, batch.targets());
     ops.upload(b.valid, outputValid);
     int outputs = outputRows(batch);
-    ops.softmaxCrossEntropy(b.logits, outputs, classes, b.targets, b.valid, b.loss, b.correct, b.dLogits);
+    ops.softmaxCrossEntropy(b.logits, outputs, classes, b.targets, b.valid, b.loss, b.correct,
+        training ? b.dLogits : null);
     return lossStats(b, outputs, validOutputs, size);
   }
 
@@ -685,13 +725,13 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
   /** The update on the device, step for step as {@code Trainer} takes it on the host. */
   @Override
   public double[] update(TrainingConfig training, Optimizer optimizer, double lr) {
-    requireOpen();
+    requireTrains("an update");
     return updates.update(training, optimizer, lr);
   }
 
   @Override
   public void toHost(Optimizer optimizer) {
-    requireOpen();
+    requireTrains("the optimizer's state");
     if (!resident) {
       return;
     }
@@ -706,7 +746,7 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
 
   @Override
   public void fromHost(Optimizer optimizer) {
-    requireOpen();
+    requireTrains("the optimizer's state");
     uploadParameters();
     resident = true;
     updates.stateFromHost(optimizer);

@@ -92,6 +92,8 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
   private final Ops.Floats weights;
   private final Ops.Floats grads;
   private final Ops.Floats decay;
+  /** Whether it trains; passes made for inference keep no gradients, no optimizer and no dropout masks. */
+  private final boolean trains;
   /** The encoder: jrnn's own stack in the model's buffer, or a stack with a weight space of its own (cuDNN's). */
   private final OpsStack encoder;
   private final boolean encoderApart;
@@ -125,7 +127,23 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
    * the model's buffer without the encoder's range.
    */
   OpsTranslation(Ops ops, EncoderDecoderConfig config, Parameters params, long dropoutSeed, OpsStack encoderStack) {
+    this(ops, config, params, dropoutSeed, encoderStack, true);
+  }
+
+  /**
+   * A translator's passes on {@code ops} made for inference, as {@link #OpsTranslation(Ops,
+   * EncoderDecoderConfig, Parameters, long, OpsStack)} makes them but with {@code encoderStack}
+   * (if any) made for inference: the parameters and the buffers of a pass, without gradients,
+   * dropout masks or an optimizer's state. The loss and the searches run; an update is refused.
+   */
+  static OpsTranslation forInference(Ops ops, EncoderDecoderConfig config, Parameters params, OpsStack encoderStack) {
+    return new OpsTranslation(ops, config, params, 0, encoderStack, false);
+  }
+
+  private OpsTranslation(Ops ops, EncoderDecoderConfig config, Parameters params, long dropoutSeed,
+      OpsStack encoderStack, boolean trains) {
     this.memory = new Allocations(ops);
+    this.trains = trains;
     memory.own(encoderStack);
     if (!params.layout().entries().toString().equals(config.parameterLayout().entries().toString())) {
       IllegalArgumentException e = new IllegalArgumentException("OpsTranslation: the parameters do not have the"
@@ -149,17 +167,20 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
     this.encoderApart = encoderStack != null;
     try {
       this.weights = memory.floats(count, "the encoder-decoder's parameters");
-      this.grads = memory.floats(count, "the encoder-decoder's gradients");
-      this.decay = memory.floats(count, "the encoder-decoder's decay mask");
-      ops.upload(decay, StackRange.of(params.layout(), "", "OpsTranslation").decay(), count);
+      this.grads = trains ? memory.floats(count, "the encoder-decoder's gradients") : null;
+      this.decay = trains ? memory.floats(count, "the encoder-decoder's decay mask") : null;
+      // The stacks in the model's space take its gradients: null, stacks for inference.
       this.encoder = encoderApart ? encoderStack : memory.own(new FusedCellStack(ops, config.encoder(), params,
           ENCODER, dropoutSeed, weights, grads));
       this.decoder = memory.own(new FusedCellStack(ops, config.decoder(), params, DECODER, 0, weights, grads));
-      this.updates = memory.own(new OpsOptimizer(ops, (int) count));
-      if (encoderApart) {
-        addGroupsAroundTheEncoder();
-      } else {
-        updates.add("the encoder-decoder", weights, grads, count, 0, true, decay);
+      this.updates = trains ? memory.own(new OpsOptimizer(ops, (int) count)) : null;
+      if (trains) {
+        ops.upload(decay, StackRange.of(params.layout(), "", "OpsTranslation").decay(), count);
+        if (encoderApart) {
+          addGroupsAroundTheEncoder();
+        } else {
+          updates.add("the encoder-decoder", weights, grads, count, 0, true, decay);
+        }
       }
     } catch (RuntimeException | Error e) {
       memory.freeAfter(e);
@@ -274,9 +295,9 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
       targets = memory.ints(targetRows, "targets");
       valid = memory.ints(targetRows, "valid target rows");
       sourceEmbedded = memory.floats((long) sourceRows * emb, "the source's embeddings");
-      sourceMask = memory.floats((long) sourceRows * emb, "the source's dropout mask");
+      sourceMask = ifTrains((long) sourceRows * emb, "the source's dropout mask");
       targetEmbedded = memory.floats((long) targetRows * emb, "the target's embeddings");
-      targetMask = memory.floats((long) targetRows * emb, "the target's dropout mask");
+      targetMask = ifTrains((long) targetRows * emb, "the target's dropout mask");
       decoderInput = memory.floats((long) targetRows * config.decoderInputSize(), "the decoder's inputs");
       bridgeInput = memory.floats((long) batch * bridgeIn, "the bridge's input");
       bridgeH = memory.floats((long) batch * layers * hid, "the bridge's output");
@@ -285,31 +306,36 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
       h0 = memory.floats((long) layers * batch * hid, "the decoder's initial states");
       c0 = cells ? memory.floats((long) layers * batch * hid, "the decoder's initial cell states") : null;
       keys = additive ? memory.floats((long) sourceRows * attentionWidth, "attention's keys") : null;
-      gKeys = additive ? memory.floats((long) sourceRows * attentionWidth, "attention's keys' gradient") : null;
+      gKeys = additive ? ifTrains((long) sourceRows * attentionWidth, "attention's keys' gradient") : null;
       queries = memory.floats(additive ? (long) batch * attentionWidth : (long) targetRows * encOut,
           "attention's queries");
       hidden = additive ? memory.floats(attentionRows * attentionWidth, "attention's hidden units") : null;
       alphas = memory.floats(attentionRows, "attention's weights");
       contexts = memory.floats((long) targetRows * encOut, "attention's contexts");
       attentional = memory.floats((long) targetRows * hid, "the attentional vectors");
-      attentionalMask = memory.floats((long) targetRows * hid, "the attentional vectors' dropout mask");
-      attentionalOut = memory.floats((long) targetRows * hid, "the attentional vectors after dropout");
+      attentionalMask = ifTrains((long) targetRows * hid, "the attentional vectors' dropout mask");
+      attentionalOut = ifTrains((long) targetRows * hid, "the attentional vectors after dropout");
       logits = memory.floats((long) targetRows * vocab, "logits");
-      dLogits = memory.floats((long) targetRows * vocab, "the logits' gradient");
+      dLogits = ifTrains((long) targetRows * vocab, "the logits' gradient");
       loss = memory.floats(targetRows, "losses");
       correct = memory.floats(targetRows, "correct outputs");
-      dAttentional = memory.floats((long) targetRows * hid, "the attentional vectors' gradient");
-      dContext = memory.floats((long) batch * encOut, "a context's gradient");
-      dTop = memory.floats((long) targetRows * hid, "the decoder's output gradient");
-      dFeed = memory.floats((long) batch * hid, "the fed attentional vector's gradient");
-      dScores = memory.floats(sourceRows, "attention's scores' gradient");
-      dQuery = memory.floats((long) batch * attentionWidth, "attention's query gradient");
-      dEncoded = memory.floats((long) sourceRows * encOut, "the encoder's output gradient");
-      dTargetEmbedded = memory.floats((long) targetRows * emb, "the target's embeddings' gradient");
-      dBridge = memory.floats((long) batch * layers * hid, "the bridge's output gradient");
-      dBridgeInput = memory.floats((long) batch * bridgeIn, "the bridge's input gradient");
-      dEncoderFinal = memory.floats((long) config.encoder().stateSlots() * batch * config.encoderHidden(),
+      dAttentional = ifTrains((long) targetRows * hid, "the attentional vectors' gradient");
+      dContext = ifTrains((long) batch * encOut, "a context's gradient");
+      dTop = ifTrains((long) targetRows * hid, "the decoder's output gradient");
+      dFeed = ifTrains((long) batch * hid, "the fed attentional vector's gradient");
+      dScores = ifTrains(sourceRows, "attention's scores' gradient");
+      dQuery = ifTrains((long) batch * attentionWidth, "attention's query gradient");
+      dEncoded = ifTrains((long) sourceRows * encOut, "the encoder's output gradient");
+      dTargetEmbedded = ifTrains((long) targetRows * emb, "the target's embeddings' gradient");
+      dBridge = ifTrains((long) batch * layers * hid, "the bridge's output gradient");
+      dBridgeInput = ifTrains((long) batch * bridgeIn, "the bridge's input gradient");
+      dEncoderFinal = ifTrains((long) config.encoder().stateSlots() * batch * config.encoderHidden(),
           "the encoder's final states' gradient");
+    }
+
+    /** A buffer that only training reads (dropout's masks, gradients): none in passes made for inference. */
+    private Ops.Floats ifTrains(long n, String what) {
+      return trains ? memory.floats(n, what) : null;
     }
 
     boolean holds(int batch, int sourceRows, int targetRows, long attentionRows) {
@@ -338,7 +364,7 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
       throw new IllegalArgumentException("OpsTranslation: a pass of " + examples.config() + " for a device model of "
           + config);
     }
-    requireOpen();
+    requireTrains("an update's gradients");
     generation++;
     LossStats loss = forward(examples.batch(), rng, true);
     backward(examples.normalization());
@@ -413,7 +439,9 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
     if (additive) {
       ops.gemm(false, true, sourceRows, attentionWidth, encOut, 1f, encoded, encOut, value(ATTENTION_KEY), encOut, 0f,
           u.keys, attentionWidth);
-      ops.zero(u.gKeys, (long) sourceRows * attentionWidth);
+      if (training) {
+        ops.zero(u.gKeys, (long) sourceRows * attentionWidth); // the steps' backward passes add to it
+      }
     }
     bridge(size, u.bridgeInput, u.bridgeH, u.bridgeC, u.h0, u.c0);
 
@@ -447,7 +475,8 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
     Ops.Floats outWeight = value(config.tied() ? TARGET_EMBEDDING : OUTPUT_WEIGHT);
     ops.gemm(false, true, targetRows, vocab, hid, 1f, out, hid, outWeight, hid, 0f, u.logits, vocab);
     ops.addToRows(u.logits, targetRows, vocab, value(OUTPUT_BIAS));
-    ops.softmaxCrossEntropy(u.logits, targetRows, vocab, u.targets, u.valid, u.loss, u.correct, u.dLogits);
+    ops.softmaxCrossEntropy(u.logits, targetRows, vocab, u.targets, u.valid, u.loss, u.correct,
+        training ? u.dLogits : null);
     if (training && config.labelSmoothing() > 0) {
       ops.smoothLabels(u.dLogits, targetRows, vocab, u.targets, u.valid, (float) config.labelSmoothing());
     }
@@ -667,14 +696,14 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
 
   @Override
   public double[] update(TrainingConfig training, Optimizer optimizer, double lr) {
-    requireOpen();
+    requireTrains("an update");
     generation++;
     return updates.update(training, optimizer, lr);
   }
 
   @Override
   public void toHost(Optimizer optimizer) {
-    requireOpen();
+    requireTrains("the optimizer's state");
     if (!resident) {
       return;
     }
@@ -695,6 +724,14 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
   private void requireOpen() {
     if (closed) {
       throw new IllegalStateException("OpsTranslation: closed (its device memory is freed)");
+    }
+  }
+
+  private void requireTrains(String what) {
+    requireOpen();
+    if (!trains) {
+      throw new IllegalStateException("OpsTranslation: made for inference, it keeps no gradients and no optimizer: "
+          + what + " needs the passes of a trainer (GpuBackend.gradients)");
     }
   }
 
@@ -728,6 +765,7 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
 
   @Override
   public void fromHost(Optimizer optimizer) {
+    requireTrains("the optimizer's state");
     refresh();
     updates.stateFromHost(optimizer);
   }

@@ -247,6 +247,21 @@ class CudaOpsAgreeWithHostOpsTest {
     same(gpu, loss, rows, 1e-5, "loss");
     same(gpu, correct, rows, 0, "correct");
     same(gpu, d, rows * classes, 1e-5, "dLogits");
+    // Without a gradient (an inference pass): the same loss and hits.
+    Pair lossAlone = both(gpu, host, Tensor.zeros(rows));
+    Pair correctAlone = both(gpu, host, Tensor.zeros(rows));
+    gpu.softmaxCrossEntropy(logits.gpu(), rows, classes, t.gpu(), v.gpu(), lossAlone.gpu(), correctAlone.gpu(), null);
+    host.softmaxCrossEntropy(logits.host(), rows, classes, t.host(), v.host(), lossAlone.host(), correctAlone.host(),
+        null);
+    same(gpu, lossAlone, rows, 1e-5, "loss without dLogits");
+    same(gpu, correctAlone, rows, 0, "correct without dLogits");
+    Tensor withGradient = Tensor.zeros(rows);
+    Tensor without = Tensor.zeros(rows);
+    gpu.download(withGradient, loss.gpu(), rows);
+    gpu.download(without, lossAlone.gpu(), rows);
+    for (int r = 0; r < rows; r++) {
+      assertEquals(withGradient.get(r), without.get(r), 0f, "the GPU's loss of row " + r + " without dLogits");
+    }
   }
 
   /** Sequences of other lengths, repeated labels, a sequence no alignment reads and one with no labels. */

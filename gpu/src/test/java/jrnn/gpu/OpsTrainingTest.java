@@ -63,6 +63,18 @@ class OpsTrainingTest {
         1), m.config(), m.parameters(), training);
   }
 
+  /**
+   * Passes made for inference on the host twins on {@code ops}, as {@code GpuBackend.inference}
+   * makes them: in cuDNN's stack's twin where cuDNN has the cell, else in jrnn's own stack.
+   */
+  static OpsTraining forInferenceOnHost(HostOps ops, SequenceModel m) {
+    jrnn.layers.RecurrentConfig cfg = m.config().recurrent();
+    OpsStack stack = CudnnRecurrentStack.unsupportedReason(cfg) == null
+        ? new HostStack(cfg, m.parameters(), ModelConfig.RNN_PREFIX, false)
+        : FusedCellStack.forInference(ops, cfg, m.parameters(), ModelConfig.RNN_PREFIX);
+    return OpsTraining.forInference(ops, stack, m.config(), m.parameters());
+  }
+
   static OpsTraining onGpu(SequenceModel m, TrainingConfig training) {
     GpuBackend gpu = GpuTests.backendOrSkip();
     return (OpsTraining) gpu.gradients(m, training);
@@ -511,40 +523,108 @@ class OpsTrainingTest {
    * A trained language model's passes on the device ({@code eval lm}, {@code next} and {@code
    * generate} with {@code --device gpu}): on the host twins, the loss of a text, the next tokens'
    * probabilities and a sampled text equal the CPU's, in cuDNN's stack's twin (LSTM) and jrnn's own
-   * (GRU, reset before); parameters changed on the host reach the device by refresh.
+   * (GRU, reset before), with passes made for inference and with a trainer's; parameters changed
+   * on the host reach the device by refresh.
    */
   @Test
   void aLanguageModelMeasuresScoresAndSamplesOnTheDeviceAsOnTheCpu() {
     for (String cell : List.of("lstm", "gru")) {
-      Settings s = jrnn.apps.lm.LmSettings.SCHEMA.defaults().with(Map.of("level", "char", "vocab_cap", "0",
-          "embedding", "8", "hidden", "12", "layers", "2", "cell", cell, "seed", "3"));
-      jrnn.data.Vocabulary vocab = jrnn.data.Vocabulary.build(jrnn.data.Vocabulary.characters(
-          "abcdefghijklmnopqrstuvwxyz .,"), 0);
-      jrnn.apps.lm.LanguageModel lm = jrnn.apps.lm.LanguageModel.create(s, vocab);
-      String text = "the quick brown fox jumps over the lazy dog, and then it rests. ".repeat(4);
-      int[] ids = lm.encode(lm.tokenize(text));
-      Maker maker = cell.equals("lstm") ? OpsTrainingTest::onHost : OpsTrainingTest::onHostFused;
-      try (OpsTraining passes = maker.make(lm.model(), training(LossNormalization.PER_OUTPUT))) {
-        passes.refresh();
-        LossStats cpu = lm.evaluate(ids, 13);
-        LossStats device = lm.evaluate(ids, 13, passes);
-        assertEquals(cpu.count(), device.count(), cell + " tokens");
-        assertEquals(cpu.sum(), device.sum(), TOL * (1 + Math.abs(cpu.sum())), cell + " loss of the text");
-        List<Map.Entry<String, Double>> expected = lm.next("the quick", 5);
-        List<Map.Entry<String, Double>> actual = lm.next("the quick", 5, passes);
-        for (int i = 0; i < 5; i++) {
-          assertEquals(expected.get(i).getKey(), actual.get(i).getKey(), cell + " next token " + i);
-          assertEquals(expected.get(i).getValue(), actual.get(i).getValue(), 1e-5, cell + " its probability");
+      for (boolean trainers : new boolean[] {false, true}) {
+        Settings s = jrnn.apps.lm.LmSettings.SCHEMA.defaults().with(Map.of("level", "char", "vocab_cap", "0",
+            "embedding", "8", "hidden", "12", "layers", "2", "cell", cell, "seed", "3"));
+        jrnn.data.Vocabulary vocab = jrnn.data.Vocabulary.build(jrnn.data.Vocabulary.characters(
+            "abcdefghijklmnopqrstuvwxyz .,"), 0);
+        jrnn.apps.lm.LanguageModel lm = jrnn.apps.lm.LanguageModel.create(s, vocab);
+        Maker maker = cell.equals("lstm") ? OpsTrainingTest::onHost : OpsTrainingTest::onHostFused;
+        try (OpsTraining passes = trainers ? maker.make(lm.model(), training(LossNormalization.PER_OUTPUT))
+            : forInferenceOnHost(new HostOps(), lm.model())) {
+          measuresScoresAndSamplesAsTheCpu(lm, passes, cell + (trainers ? ", a trainer's passes" : ", for inference"));
         }
-        jrnn.apps.lm.LanguageModel.Generation options = jrnn.apps.lm.LanguageModel.Generation.of(40).withSeed(7);
-        assertEquals(lm.generate("the ", options), lm.generate("the ", options, passes), cell + " sampled text");
-        Init.uniform(lm.parameters().values(), new Rng(5), 0.3);
-        double stale = lm.evaluate(ids, 13, passes).sum();
-        passes.refresh();
-        assertEquals(lm.evaluate(ids, 13).sum(), lm.evaluate(ids, 13, passes).sum(), TOL * Math.abs(stale),
-            cell + " after refresh");
-        assertTrue(Math.abs(stale - lm.evaluate(ids, 13, passes).sum()) > 1e-3, cell + ": refresh took the new values");
       }
+    }
+  }
+
+  private static void measuresScoresAndSamplesAsTheCpu(jrnn.apps.lm.LanguageModel lm, OpsTraining passes, String what) {
+    String text = "the quick brown fox jumps over the lazy dog, and then it rests. ".repeat(4);
+    int[] ids = lm.encode(lm.tokenize(text));
+    passes.refresh();
+    LossStats cpu = lm.evaluate(ids, 13);
+    LossStats device = lm.evaluate(ids, 13, passes);
+    assertEquals(cpu.count(), device.count(), what + ": tokens");
+    assertEquals(cpu.sum(), device.sum(), TOL * (1 + Math.abs(cpu.sum())), what + ": loss of the text");
+    List<Map.Entry<String, Double>> expected = lm.next("the quick", 5);
+    List<Map.Entry<String, Double>> actual = lm.next("the quick", 5, passes);
+    for (int i = 0; i < 5; i++) {
+      assertEquals(expected.get(i).getKey(), actual.get(i).getKey(), what + ": next token " + i);
+      assertEquals(expected.get(i).getValue(), actual.get(i).getValue(), 1e-5, what + ": its probability");
+    }
+    jrnn.apps.lm.LanguageModel.Generation options = jrnn.apps.lm.LanguageModel.Generation.of(40).withSeed(7);
+    assertEquals(lm.generate("the ", options), lm.generate("the ", options, passes), what + ": sampled text");
+    Init.uniform(lm.parameters().values(), new Rng(5), 0.3);
+    double stale = lm.evaluate(ids, 13, passes).sum();
+    passes.refresh();
+    assertEquals(lm.evaluate(ids, 13).sum(), lm.evaluate(ids, 13, passes).sum(), TOL * Math.abs(stale),
+        what + ": after refresh");
+    assertTrue(Math.abs(stale - lm.evaluate(ids, 13, passes).sum()) > 1e-3, what + ": refresh took the new values");
+  }
+
+  /**
+   * Passes made for inference ({@code GpuBackend.inference}) hold the parameters and a pass's
+   * buffers alone: after a loss and a pass without targets, no gradient, dropout mask, row of
+   * ones or optimizer state is allocated (a trainer's passes of the same model, which the check
+   * must see, hold each), on cuDNN's stack's twin and in jrnn's own stack; an update is refused
+   * with the reason.
+   */
+  @Test
+  void passesMadeForInferenceHoldNoGradients() {
+    List<String> trainingOnly = List.of("gradient", "mask", "dropout", "ones");
+    for (String cell : List.of("lstm", "gru")) {
+      SequenceModel m = model(cell, 2, false, 0.2, 9);
+      Batch b = batch(new Rng(3), 5, 3, new int[] {5, 3, 4});
+      Batch untargeted = Batch.ofTokens(5, 3, b.tokens(), b.lengths(), null);
+      List<List<String>> live = new ArrayList<>();
+      for (boolean trainers : new boolean[] {false, true}) {
+        HostOps ops = new HostOps();
+        OpsStack stack = cell.equals("lstm") ? new HostStack(m.config().recurrent(), m.parameters(),
+            ModelConfig.RNN_PREFIX, trainers) : trainers ? new FusedCellStack(ops, m.config().recurrent(),
+            m.parameters(), ModelConfig.RNN_PREFIX, 1) : FusedCellStack.forInference(ops, m.config().recurrent(),
+            m.parameters(), ModelConfig.RNN_PREFIX);
+        TrainingConfig config = TrainingConfig.builder().optimizer(jrnn.optim.Optimizers.adam(0.01)).build();
+        try (OpsTraining passes = trainers ? new OpsTraining(ops, stack, m.config(), m.parameters(), config)
+            : OpsTraining.forInference(ops, stack, m.config(), m.parameters())) {
+          passes.refresh();
+          if (!trainers && cell.equals("gru")) {
+            // jrnn's own stack is on the twins' memory too: before a pass, the parameters and nothing else.
+            assertEquals(m.parameters().layout().size(), ops.liveElements(), "passes made for inference before a pass");
+          }
+          if (trainers) {
+            passes.compute(b, null, new Rng(1));
+            passes.update(config, config.optimizerSpec().create(), 0.01);
+          }
+          passes.forward(b, null);
+          passes.forward(untargeted, null);
+          live.add(ops.liveBuffers());
+          if (!trainers) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> passes.compute(b, null,
+                new Rng(1)));
+            assertEquals("OpsTraining: made for inference, it keeps no gradients and no optimizer: an update's gradients"
+                + " needs the passes of a trainer (GpuBackend.gradients)", e.getMessage());
+            assertThrows(IllegalStateException.class, () -> passes.update(config, config.optimizerSpec().create(), 0.01));
+          }
+        }
+      }
+      for (String kind : trainingOnly) {
+        if (!cell.equals("lstm") || !kind.equals("ones")) { // cuDNN's twin has no row of ones
+          assertTrue(live.get(1).stream().anyMatch(w -> w.contains(kind)), cell + ": a trainer's passes hold a " + kind
+              + ": " + live.get(1));
+        }
+        assertTrue(live.get(0).stream().noneMatch(w -> w.contains(kind)), cell + ": passes made for inference hold no "
+            + kind + ": " + live.get(0));
+      }
+      assertTrue(live.get(1).contains("an optimizer's state"), cell + ": Adam's state: " + live.get(1));
+      assertFalse(live.get(0).contains("an optimizer's state"), cell + ": " + live.get(0));
+      assertTrue(live.get(0).contains("logits") && live.get(0).contains("the output layer's weights"), live.get(0)
+          .toString());
     }
   }
 

@@ -75,6 +75,15 @@ class OpsTranslationTest {
         EncoderDecoderConfig.ENCODER));
   }
 
+  /**
+   * Passes made for inference on the host twins on {@code ops}, as {@code GpuBackend.inference}
+   * makes them: the encoder in cuDNN's stack's twin where cuDNN has the cell, else in jrnn's own.
+   */
+  static OpsTranslation forInferenceOnHost(HostOps ops, EncoderDecoderConfig config, Parameters params) {
+    return OpsTranslation.forInference(ops, config, params, CudnnRecurrentStack.unsupportedReason(config.encoder())
+        == null ? new HostStack(config.encoder(), params, EncoderDecoderConfig.ENCODER, false) : null);
+  }
+
   /** The cases whose encoder cuDNN runs (its cell, directions concatenated). */
   static List<Case> cudnnEncoderCases() {
     return CASES.stream().filter(c -> CudnnRecurrentStack.unsupportedReason(c.config().encoder()) == null).toList();
@@ -223,7 +232,7 @@ class OpsTranslationTest {
   /** Updates on the device (Adam, clipping, decay) leave the CPU trainer's parameters and optimizer state. */
   @Test
   void updatesOnTheDeviceAreTheCpuTrainers() {
-    for (Case c : List.of(CASES.get(1), CASES.get(3))) {
+    for (Case c : List.of(CASES.get(1), CASES.get(2))) {
       updatesAreTheCpuTrainers(OpsTranslationTest::onHost, c);
       // The encoder's weight space a group of its own, beside the model's buffer without it.
       updatesAreTheCpuTrainers(OpsTranslationTest::onHostWithTheCudnnTwin, c);
@@ -435,6 +444,66 @@ class OpsTranslationTest {
   @TestFactory
   List<DynamicTest> onTheHostTwinsDecodingIsTheCpuModels() {
     return decodingTests(OpsTranslationTest::onHost);
+  }
+
+  /** The same with passes made for inference, each case's encoder where the GPU would run it. */
+  @TestFactory
+  List<DynamicTest> onTheHostTwinsPassesMadeForInferenceDecodeAsTheCpuModels() {
+    return decodingTests((config, params) -> forInferenceOnHost(new HostOps(), config, params));
+  }
+
+  /**
+   * A translator's passes made for inference hold its parameters and a pass's buffers alone:
+   * before a pass the parameters only, a third of a trainer's passes' memory; after a
+   * teacher-forced loss, greedy decoding and a beam search, no gradient, dropout mask or
+   * optimizer state is allocated (a trainer's passes, which the check must see, hold each), with
+   * the encoder in cuDNN's stack's twin and in jrnn's own stack; an update is refused with the
+   * reason.
+   */
+  @Test
+  void passesMadeForInferenceHoldNoGradients() {
+    for (Case c : List.of(CASES.get(1), CASES.get(2))) {
+      EncoderDecoderConfig config = c.config();
+      EncoderDecoder cpu = model(config, 3);
+      TranslationPass pass = pairs(config, new Rng(6), 4, 5, c.norm());
+      int[] maxLength = new int[4];
+      java.util.Arrays.fill(maxLength, 6);
+      List<List<String>> live = new ArrayList<>();
+      for (boolean trainers : new boolean[] {false, true}) {
+        HostOps ops = new HostOps();
+        try (OpsTranslation passes = trainers ? new OpsTranslation(ops, config, cpu.parameters(), 1)
+            : forInferenceOnHost(ops, config, cpu.parameters())) {
+          passes.refresh();
+          // Before a pass, the model's buffer: the parameters (with a trainer's, their gradients and decay mask).
+          assertEquals((trainers ? 3L : 1L) * cpu.parameters().layout().size(), ops.liveElements(), c.name()
+              + (trainers ? ": a trainer's passes" : ": passes made for inference") + " before a pass");
+          if (trainers) {
+            passes.compute(pass, new Rng(1));
+            passes.update(plain(), plain().optimizerSpec().create(), 0.1);
+          }
+          passes.loss(pass.batch());
+          jrnn.decode.BeamSearch.greedy(passes.search(pass.sources()), 4, 0, 1, maxLength);
+          jrnn.decode.BeamSearch.search(passes.search(pass.sources()), 4, 0, 1, 3, maxLength, 1.0);
+          live.add(ops.liveBuffers());
+          if (!trainers) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> passes.compute(pass,
+                new Rng(1)));
+            assertEquals("OpsTranslation: made for inference, it keeps no gradients and no optimizer: an update's"
+                + " gradients needs the passes of a trainer (GpuBackend.gradients)", e.getMessage());
+            assertThrows(IllegalStateException.class, () -> passes.update(plain(), plain().optimizerSpec().create(),
+                0.1));
+          }
+        }
+      }
+      for (String kind : List.of("gradient", "mask", "dropout")) {
+        assertTrue(live.get(1).stream().anyMatch(w -> w.contains(kind)), c.name() + ": a trainer's passes hold a "
+            + kind + ": " + live.get(1));
+        assertTrue(live.get(0).stream().noneMatch(w -> w.contains(kind)), c.name() + ": passes made for inference"
+            + " hold no " + kind + ": " + live.get(0));
+      }
+      assertTrue(live.get(0).contains("the encoder-decoder's parameters") && live.get(0).contains("logits"),
+          live.get(0).toString());
+    }
   }
 
   @TestFactory
