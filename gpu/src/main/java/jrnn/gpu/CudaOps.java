@@ -1176,7 +1176,8 @@ final class CudaOps implements Ops {
   @Override
   public void softmaxCrossEntropy(Floats logits, int rows, int classes, Ints targets, Ints valid, Floats loss,
       Floats correct, Floats dLogits) {
-    launch("softmax_xent", rows, THREADS, logits, rows, classes, targets, valid, loss, correct, dLogits);
+    launch("softmax_xent", rows, THREADS, logits, rows, classes, targets, valid, loss, correct,
+        dLogits == null ? NULL : dLogits);
   }
 
   /** One device sum serves every call: concurrent ones wait their turn. */

@@ -155,12 +155,18 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
       SizeTPointer size = new SizeTPointer(1);
       // cuDNN's handle is the device's, shared by every stack and by callers in other threads: one call at a time.
       synchronized (cuda) {
-        checkCudnn(cudnnDropoutGetStatesSize(cuda.cudnnHandle, size), "cudnnDropoutGetStatesSize");
-        dropoutStateBytes = size.get();
-        dropoutStates = Cuda.allocateFloats((dropoutStateBytes + 3) / 4, "dropout states");
-        // Dropout on the input of every layer above the first, as jrnn's (its masks are cuDNN's own draws).
-        checkCudnn(cudnnSetDropoutDescriptor(dropout, cuda.cudnnHandle, (float) config.dropout(), dropoutStates,
-            dropoutStateBytes, dropoutSeed), "cudnnSetDropoutDescriptor");
+        // Dropout on the input of every layer above the first, as jrnn's (its masks are cuDNN's own draws). A
+        // stack that draws none (inference, one layer, no dropout) has no generator's states: dropout 0 needs none.
+        if (drawsDropout()) {
+          checkCudnn(cudnnDropoutGetStatesSize(cuda.cudnnHandle, size), "cudnnDropoutGetStatesSize");
+          dropoutStateBytes = size.get();
+          dropoutStates = Cuda.allocateFloats((dropoutStateBytes + 3) / 4, "dropout states");
+        } else {
+          dropoutStateBytes = 0;
+          dropoutStates = null;
+        }
+        checkCudnn(cudnnSetDropoutDescriptor(dropout, cuda.cudnnHandle, drawsDropout() ? (float) config.dropout() : 0f,
+            dropoutStates, dropoutStateBytes, dropoutSeed), "cudnnSetDropoutDescriptor");
         checkCudnn(cudnnSetRNNDescriptor_v8(rnn, CUDNN_RNN_ALGO_STANDARD, cellMode(config.cell()),
             CUDNN_RNN_DOUBLE_BIAS, directions == 2 ? CUDNN_BIDIRECTIONAL : CUDNN_UNIDIRECTIONAL, CUDNN_LINEAR_INPUT, CUDNN_DATA_FLOAT,
             CUDNN_DATA_FLOAT, math.cudnn, config.inputSize(), hidden, hidden, config.layers(), dropout,
@@ -262,8 +268,8 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
     if (closed) {
       throw new IllegalStateException("CudnnRecurrentStack: closed (its device memory is freed)");
     }
-    if (config.layers() < 2 || config.dropout() == 0) {
-      return; // no masks between layers: nothing draws from the generator
+    if (!drawsDropout()) {
+      return; // no masks between layers: there is no generator
     }
     synchronized (cuda) {
       checkCudnn(cudnnSetDropoutDescriptor(dropout, cuda.cudnnHandle, (float) config.dropout(), dropoutStates,
@@ -332,6 +338,11 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
   public Ops.Floats weightGradients() {
     requireTrains("the weights' gradients");
     return new CudaOps.CudaFloats(weightGradients, weightBytes / 4);
+  }
+
+  /** Whether training draws dropout masks between layers (cuDNN's generator, its states on the device). */
+  private boolean drawsDropout() {
+    return trains && config.layers() > 1 && config.dropout() > 0;
   }
 
   private void requireTrains(String what) {

@@ -162,6 +162,10 @@ class KernelArgumentsTest {
         byName.get("attention_backward").values().subList(0, 6));
     // One block per row of the softmax.
     assertEquals(8, byName.get("softmax_xent").grid());
+    // An inference pass's loss: no gradient, a null pointer.
+    ops.softmaxCrossEntropy(a, 8, 4, ids, valid, b, c, null);
+    assertEquals(List.of(a.p().address(), 8, 4, ids.p().address(), valid.p().address(), b.p().address(),
+        c.p().address(), 0L), launches.get(launches.size() - 1).values());
   }
 
   /**

@@ -985,18 +985,20 @@ class OpsTrainingTest {
         made.add(d);
         return new FaultyDevice(d, new int[1], 0, restarts);
       });
+      LanguageModelTask task = task(s, text);
       try {
         if (run == 0) {
-          new TrainingRun(task(s, text), out, QUIET).execute(false);
+          new TrainingRun(task, out, QUIET).execute(false);
         } else {
           new TrainingRun(task(s, text), out, QUIET).run(1);
-          resumedHistory(task(s, text), out);
+          resumedHistory(task, out);
         }
       } finally {
         TrainingRun.distributeGradients(null);
         made.forEach(OpsTraining::close);
       }
-      finals[run] = LanguageModel.load(out).model().parameters().values().toDoubleArray();
+      // The runs' last models (the files keep the best by validation).
+      finals[run] = task.trained().parameters().values().toDoubleArray();
     }
     double worst = 0;
     for (int i = 0; i < finals[0].length; i++) {

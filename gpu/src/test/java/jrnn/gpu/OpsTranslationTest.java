@@ -232,7 +232,7 @@ class OpsTranslationTest {
   /** Updates on the device (Adam, clipping, decay) leave the CPU trainer's parameters and optimizer state. */
   @Test
   void updatesOnTheDeviceAreTheCpuTrainers() {
-    for (Case c : List.of(CASES.get(1), CASES.get(2))) {
+    for (Case c : List.of(CASES.get(1), CASES.get(3))) {
       updatesAreTheCpuTrainers(OpsTranslationTest::onHost, c);
       // The encoder's weight space a group of its own, beside the model's buffer without it.
       updatesAreTheCpuTrainers(OpsTranslationTest::onHostWithTheCudnnTwin, c);
@@ -370,6 +370,34 @@ class OpsTranslationTest {
       throws Exception {
     assertEquals(0, resumedRunsDifference(dir, OpsTranslationTest::onHostWithTheCudnnTwin),
         "largest difference in a parameter");
+  }
+
+  /**
+   * A translator's restart reaches its encoder's own generator (cuDNN's twin): restarted from the
+   * same seed, the same pass with dropout between the encoder's layers has the same gradients; run
+   * on without a restart, it draws other masks between them and its gradients differ.
+   */
+  @Test
+  void aRestartRestartsTheEncodersMasksBetweenLayers() {
+    EncoderDecoderConfig config = shape("lstm").encoder(4, 2, true).dropout(0.3).build();
+    EncoderDecoder cpu = model(config, 3);
+    Parameters params = cpu.parameters();
+    TranslationPass pass = pairs(config, new Rng(6), 4, 5, LossNormalization.PER_OUTPUT);
+    try (OpsTranslation device = onHostWithTheCudnnTwin(config, params)) {
+      device.gradientsToHost(true);
+      double[][] grads = new double[3][];
+      for (int k = 0; k < 3; k++) {
+        if (k < 2) {
+          device.restartDropout(5);
+        }
+        params.zeroGrads();
+        // The same generator each time for the masks the trainer's seeds draw: only the encoder's own differ.
+        device.compute(pass, new Rng(1));
+        grads[k] = params.grads().toDoubleArray();
+      }
+      org.junit.jupiter.api.Assertions.assertArrayEquals(grads[0], grads[1], "restarted from the same seed");
+      assertTrue(!Arrays.equals(grads[0], grads[2]), "run on, the encoder draws other masks");
+    }
   }
 
   /** The same with the encoder in cuDNN, to the agreement of two runs of the same float sums. */
