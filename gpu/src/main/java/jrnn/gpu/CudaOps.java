@@ -1176,8 +1176,7 @@ final class CudaOps implements Ops {
   @Override
   public void softmaxCrossEntropy(Floats logits, int rows, int classes, Ints targets, Ints valid, Floats loss,
       Floats correct, Floats dLogits) {
-    launch("softmax_xent", rows, THREADS, logits, rows, classes, targets, valid, loss, correct,
-        dLogits == null ? NULL : dLogits);
+    launch("softmax_xent", rows, THREADS, logits, rows, classes, targets, valid, loss, correct, orNull(dLogits));
   }
 
   /** One device sum serves every call: concurrent ones wait their turn. */
@@ -1212,7 +1211,7 @@ final class CudaOps implements Ops {
 
   @Override
   public void axpy(Floats y, float alpha, Floats x, Floats mask, long n) {
-    launch("axpy", blocksFor(n), THREADS, y, alpha, x, mask == null ? NULL : mask, n);
+    launch("axpy", blocksFor(n), THREADS, y, alpha, x, orNull(mask), n);
   }
 
   @Override
