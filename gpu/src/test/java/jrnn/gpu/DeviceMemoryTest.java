@@ -123,9 +123,39 @@ class DeviceMemoryTest {
     }
   }
 
+  /** A language model's passes made for inference in jrnn's own stack: a batch's loss, then a longer batch's. */
+  static double languageModelForInference(ScarceOps ops) {
+    SequenceModel m = OpsTrainingTest.model("lstm", 2, false, 0.2, 3);
+    Rng rng = new Rng(4);
+    try (OpsTraining passes = OpsTraining.forInference(ops, FusedCellStack.forInference(ops, m.config().recurrent(),
+        m.parameters(), ModelConfig.RNN_PREFIX), m.config(), m.parameters())) {
+      passes.refresh();
+      double loss = passes.forward(OpsTrainingTest.batch(rng, 3, 2, new int[] {3, 2}), null).sum();
+      return loss + passes.forward(OpsTrainingTest.batch(rng, 5, 4, new int[] {5, 4, 5, 1}), null).sum();
+    }
+  }
+
+  /** A translator's passes made for inference: the teacher-forced loss, greedy decoding and a beam search. */
+  static double translatorForInference(ScarceOps ops) {
+    EncoderDecoder m = OpsTranslationTest.model(TRANSLATOR, 3);
+    TranslationPass pairs = OpsTranslationTest.pairs(TRANSLATOR, new Rng(4), 4, 5, LossNormalization.PER_OUTPUT);
+    try (OpsTranslation passes = OpsTranslation.forInference(ops, TRANSLATOR, m.parameters(), null)) {
+      passes.refresh();
+      double loss = passes.loss(pairs.batch()).sum();
+      int[] maxLength = {6, 6, 6, 6};
+      BeamSearch.greedy(passes.search(pairs.sources()), 4, 0, 1, maxLength);
+      for (BeamSearch.Hypothesis h : BeamSearch.search(passes.search(pairs.sources()), 4, 0, 1, 3, maxLength, 1.0)) {
+        loss += h.logProb();
+      }
+      return loss;
+    }
+  }
+
   static final List<Life> LIVES = List.of(DeviceMemoryTest::languageModel, DeviceMemoryTest::translator,
-      DeviceMemoryTest::translatorWithTheEncoderApart);
-  static final List<String> NAMES = List.of("a language model", "a translator", "a translator, its encoder apart");
+      DeviceMemoryTest::translatorWithTheEncoderApart, DeviceMemoryTest::languageModelForInference,
+      DeviceMemoryTest::translatorForInference);
+  static final List<String> NAMES = List.of("a language model", "a translator", "a translator, its encoder apart",
+      "a language model's passes made for inference", "a translator's passes made for inference");
 
   @Test
   void aClosedModelHasFreedAllItsBuffers() {
