@@ -1,0 +1,60 @@
+// CUDA's built-ins for the kernels of CudaOps.SOURCE compiled as C++ on the host: a block's
+// threads are fibers that the emulator runs one at a time up to each __syncthreads (runtime.cpp).
+#pragma once
+#include <cmath>
+#include <cstring>
+#include <math.h>
+
+struct uint3 {
+  unsigned int x, y, z;
+};
+
+namespace jrnn_emulator {
+/** A kernel: its name, how to launch it from cuLaunchKernel's argument slots, and whether it waits at barriers. */
+struct Kernel {
+  const char* name;
+  void (*launch)(void** args);
+  bool barriers;
+};
+extern uint3 thread_index, block_index, block_size, grid_size;
+void sync_threads();
+}  // namespace jrnn_emulator
+
+#define threadIdx jrnn_emulator::thread_index
+#define blockIdx jrnn_emulator::block_index
+#define blockDim jrnn_emulator::block_size
+#define gridDim jrnn_emulator::grid_size
+#define __global__
+#define __device__
+#define __forceinline__ inline
+#define __restrict__
+// Shared memory: one copy for the block's fibers (the blocks run one after another).
+#define __shared__ static
+
+inline void __syncthreads() { jrnn_emulator::sync_threads(); }
+inline float __int_as_float(int i) {
+  float f;
+  std::memcpy(&f, &i, sizeof f);
+  return f;
+}
+inline int __float_as_int(float f) {
+  int i;
+  std::memcpy(&i, &f, sizeof i);
+  return i;
+}
+inline double __longlong_as_double(long long i) {
+  double d;
+  std::memcpy(&d, &i, sizeof d);
+  return d;
+}
+// One fiber runs at a time and blocks run in turn: a read-modify-write is whole.
+inline float atomicAdd(float* p, float v) {
+  float old = *p;
+  *p = old + v;
+  return old;
+}
+inline double atomicAdd(double* p, double v) {
+  double old = *p;
+  *p = old + v;
+  return old;
+}

@@ -1,0 +1,188 @@
+// CUDA's runtime and driver calls that jrnn makes, on the host: device memory is host memory,
+// and a kernel launch runs the kernel (kernels.cpp) block after block, a block's threads as
+// fibers that each run up to the next __syncthreads before the next one starts. The order in
+// which a block's threads take their turns is JRNN_EMULATOR_ORDER: "forward" (the default) or
+// "reverse"; a kernel whose threads read what another writes without a barrier between them
+// gives different results in the two orders.
+#include <ucontext.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "prelude.h"
+
+namespace jrnn_emulator {
+uint3 thread_index, block_index, block_size, grid_size;
+extern const Kernel KERNELS[];
+
+namespace {
+constexpr size_t STACK = 256 * 1024;
+ucontext_t scheduler;
+std::vector<ucontext_t> fibers;
+std::vector<char*> stacks;
+std::vector<char> finished;
+int running = -1;
+const Kernel* kernel;
+void** arguments;
+
+void fiber(int t) {
+  kernel->launch(arguments);
+  finished[t] = 1;
+}
+
+bool reverse_order() {
+  const char* order = std::getenv("JRNN_EMULATOR_ORDER");
+  return order != nullptr && std::strcmp(order, "reverse") == 0;
+}
+
+/** Runs one block of {@code threads} threads, each as a fiber, a turn each between barriers. */
+void run_block(unsigned threads) {
+  while (fibers.size() < threads) {
+    fibers.emplace_back();
+    stacks.push_back(static_cast<char*>(std::malloc(STACK)));
+    finished.push_back(0);
+  }
+  for (unsigned t = 0; t < threads; t++) {
+    getcontext(&fibers[t]);
+    fibers[t].uc_stack.ss_sp = stacks[t];
+    fibers[t].uc_stack.ss_size = STACK;
+    fibers[t].uc_link = &scheduler;
+    makecontext(&fibers[t], reinterpret_cast<void (*)()>(fiber), 1, static_cast<int>(t));
+    finished[t] = 0;
+  }
+  bool reverse = reverse_order();
+  unsigned live = threads;
+  while (live > 0) {
+    for (unsigned k = 0; k < threads; k++) {
+      unsigned t = reverse ? threads - 1 - k : k;
+      if (finished[t]) {
+        continue;
+      }
+      running = static_cast<int>(t);
+      thread_index = {t, 0, 0};
+      swapcontext(&scheduler, &fibers[t]);
+      if (finished[t]) {
+        live--;
+      }
+    }
+  }
+  running = -1;
+}
+}  // namespace
+
+void sync_threads() {
+  if (running < 0) {
+    std::fprintf(stderr, "jrnn emulator: __syncthreads in kernel %s, which was marked as having no barrier\n",
+                 kernel->name);
+    std::abort();
+  }
+  swapcontext(&fibers[running], &scheduler);
+}
+
+int launch(const Kernel* k, unsigned grid, unsigned threads, void** args) {
+  kernel = k;
+  arguments = args;
+  grid_size = {grid, 1, 1};
+  block_size = {threads, 1, 1};
+  bool reverse = reverse_order();
+  for (unsigned b = 0; b < grid; b++) {
+    block_index = {b, 0, 0};
+    if (k->barriers) {
+      run_block(threads);
+    } else {
+      for (unsigned i = 0; i < threads; i++) {
+        thread_index = {reverse ? threads - 1 - i : i, 0, 0};
+        k->launch(args);
+      }
+    }
+  }
+  return 0;
+}
+}  // namespace jrnn_emulator
+
+using jrnn_emulator::KERNELS;
+
+extern "C" {
+// ---- the runtime ----
+int cudaGetDeviceCount(int* count) {
+  *count = 1;
+  return 0;
+}
+int cudaSetDevice(int device) { return device == 0 ? 0 : 101; }
+int cudaGetDeviceProperties(void* prop, int device) {
+  // Only the name, the struct's first member in every CUDA: the rest of the layout is CUDA 13's own.
+  std::snprintf(static_cast<char*>(prop), 256, "jrnn's CPU emulator of a CUDA device");
+  return device == 0 ? 0 : 101;
+}
+int cudaGetDeviceProperties_v2(void* prop, int device) { return cudaGetDeviceProperties(prop, device); }
+int cudaDriverGetVersion(int* v) {
+  *v = 13000;
+  return 0;
+}
+int cudaRuntimeGetVersion(int* v) {
+  *v = 13000;
+  return 0;
+}
+int cudaMalloc(void** p, size_t bytes) {
+  // Not zeroed, as a device's memory is not: uninitialised reads show up as garbage.
+  if (posix_memalign(p, 256, bytes == 0 ? 1 : bytes) != 0) {
+    return 2;  // cudaErrorMemoryAllocation
+  }
+  std::memset(*p, 0xff, bytes);  // NaN as floats
+  return 0;
+}
+int cudaFree(void* p) {
+  std::free(p);
+  return 0;
+}
+int cudaMemcpy(void* to, const void* from, size_t bytes, int) {
+  std::memmove(to, from, bytes);
+  return 0;
+}
+int cudaMemset(void* p, int value, size_t bytes) {
+  std::memset(p, value, bytes);
+  return 0;
+}
+int cudaDeviceSynchronize() { return 0; }
+int cudaGetLastError() { return 0; }
+const char* cudaGetErrorString(int) { return "an error of the emulated CUDA runtime (a call it does not implement)"; }
+const char* cudaGetErrorName(int) { return "cudaErrorNotSupported"; }
+
+// ---- the driver ----
+int cuInit(unsigned) { return 0; }
+int cuDevicePrimaryCtxRetain(void** context, int device) {
+  *context = reinterpret_cast<void*>(0x1000);
+  return device == 0 ? 0 : 101;
+}
+int cuCtxSetCurrent(void*) { return 0; }
+int cuModuleLoadData(void** module, const void*) {
+  *module = reinterpret_cast<void*>(0x2000);
+  return 0;
+}
+int cuModuleGetFunction(void** function, void*, const char* name) {
+  for (const jrnn_emulator::Kernel* k = KERNELS; k->name != nullptr; k++) {
+    if (std::strcmp(k->name, name) == 0) {
+      *function = const_cast<jrnn_emulator::Kernel*>(k);
+      return 0;
+    }
+  }
+  return 500;  // CUDA_ERROR_NOT_FOUND
+}
+int cuLaunchKernel(void* function, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
+                   unsigned, void*, void** params, void**) {
+  if (gy != 1 || gz != 1 || by != 1 || bz != 1 || bx == 0 || bx > 1024) {
+    return 1;  // CUDA_ERROR_INVALID_VALUE: jrnn launches one-dimensional grids of at most 1024 threads
+  }
+  return jrnn_emulator::launch(static_cast<jrnn_emulator::Kernel*>(function), gx, bx, params);
+}
+int cuGetErrorString(int, const char** text) {
+  *text = "an error of the emulated CUDA driver";
+  return 0;
+}
+int cuGetErrorName(int, const char** text) {
+  *text = "CUDA_ERROR_NOT_SUPPORTED";
+  return 0;
+}
+}
