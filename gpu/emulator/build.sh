@@ -9,7 +9,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 out=$root/gpu/target/emulator
 m2=${MAVEN_REPO:-$HOME/.m2/repository}
-jar=$(ls "$m2"/org/bytedeco/cuda/*/cuda-*-linux-x86_64.jar | head -1)
+# The bindings' JNI glue, whose calls the emulator answers: BINDINGS_JAR, else the local Maven repository's.
+jar=${BINDINGS_JAR:-$(ls "$m2"/org/bytedeco/cuda/*/cuda-*-linux-x86_64.jar | head -1)}
 gen=$out/generated
 rm -rf "$out" && mkdir -p "$gen"
 python3 "$here/generate.py" "$root/gpu/src/main/java/jrnn/gpu/CudaOps.java" "$jar" "$gen"

@@ -1,0 +1,123 @@
+package jrnn.gpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * GPU tests on the CPU emulator of CUDA ({@code gpu/emulator}, docs/gpu.md): the backend opened
+ * through the bindings, CudaOps' kernels (CUDA C compiled for the host) launched as on a GPU and
+ * compared with their Java twins, jrnn's own stacks, a language model's and a translator's
+ * gradients, updates and decoding, and passes from six threads, each in a JVM of its own with
+ * the emulator's libraries preloaded. What it cannot check is cuDNN (the emulator has none: the
+ * stacks are jrnn's own), the GPU's speed, and races between threads of a block that a barrier
+ * orders (a block's threads run one at a time between barriers: the kernels run in both orders).
+ * Skipped, saying why, where the emulator cannot be built.
+ */
+class EmulatedGpuTest {
+  private static Path emulator;
+
+  @BeforeAll
+  static void build() throws Exception {
+    for (String tool : List.of("g++", "nm", "python3")) {
+      assumeTrue(runs(tool, "--version"), () -> "skipped: the emulator of CUDA is built with g++, nm and python3; this"
+          + " machine has no " + tool);
+    }
+    String jar = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+        .filter(p -> p.matches(".*cuda-[^/]*-linux-x86_64\\.jar")).findFirst().orElse(null);
+    assumeTrue(jar != null, "skipped: the bindings' linux-x86_64 jar is not on the class path (another platform)");
+    Path log = Files.createTempFile("jrnn-emulator-build", ".log");
+    ProcessBuilder b = new ProcessBuilder("bash", "emulator/build.sh").redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    b.environment().put("BINDINGS_JAR", jar);
+    Process p = b.start();
+    assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the emulator's build finished");
+    assertEquals(0, p.exitValue(), () -> "gpu/emulator/build.sh failed:\n" + read(log));
+    emulator = Path.of("target/emulator").toAbsolutePath();
+  }
+
+  /** Every kernel against its twin, with a block's threads taking their turns first to last, then last to first. */
+  @Test
+  void theKernelsAgreeWithTheirTwinsInEitherOrderOfABlocksThreads() throws Exception {
+    for (String order : List.of("forward", "reverse")) {
+      assertTrue(run(order, "jrnn.gpu.CudaOpsAgreeWithHostOpsTest") >= 19, order);
+    }
+  }
+
+  /** jrnn's own stacks, the training passes' gradients and updates, decoding, and passes from many threads. */
+  @Test
+  void theModelsGpuTestsPassOnTheEmulator() throws Exception {
+    int passed = run("forward", "jrnn.gpu.FusedCellStackTest", "jrnn.gpu.DevicePassesTest",
+        "jrnn.gpu.OpsTrainingTest#onTheGpuTheGradientsAreTheCpuEngines",
+        "jrnn.gpu.OpsTrainingTest#onTheGpuJrnnsOwnStacksGradientsAreTheCpuEngines",
+        "jrnn.gpu.OpsTrainingTest#onTheGpuAClassifiersGradientsAreTheCpuEngines",
+        "jrnn.gpu.OpsTrainingTest#onTheGpuInputVectorsCtcAndAdversarialTrainingHaveTheCpuEnginesGradients",
+        "jrnn.gpu.OpsTrainingTest#theGpusUpdatesAreTheTrainers",
+        "jrnn.gpu.OpsTranslationTest#onTheGpuTheGradientsAreTheCpuModels",
+        "jrnn.gpu.OpsTranslationTest#onTheGpuUpdatesAreTheCpuTrainers",
+        "jrnn.gpu.OpsTranslationTest#onTheGpuDecodingIsTheCpuModels");
+    assertTrue(passed >= 100, passed + " tests passed");
+  }
+
+  /** Runs {@code tests} on the emulator in a JVM of its own; returns how many passed, failing on any failure. */
+  private static int run(String order, String... tests) throws Exception {
+    Path log = Files.createTempFile("jrnn-emulated-gpu", ".log");
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "--add-modules=jdk.incubator.vector", "-Xmx2g", "-Djrnn.gpu.stack=jrnn", "-cp",
+        System.getProperty("java.class.path"), EmulatedGpuRun.class.getName()));
+    command.addAll(List.of(tests));
+    ProcessBuilder b = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    try (Stream<Path> libraries = Files.list(emulator)) {
+      // Preloaded, so that they stand in for any CUDA libraries the bindings would otherwise find.
+      b.environment().put("LD_PRELOAD", libraries.map(Path::toString).filter(n -> n.matches(".*/lib\\w+\\.so\\.\\d+"))
+          .sorted().collect(Collectors.joining(":")));
+    }
+    b.environment().put("LD_LIBRARY_PATH", emulator.toString());
+    b.environment().put("JRNN_EMULATOR_ORDER", order);
+    Process p = b.start();
+    boolean finished = p.waitFor(10, TimeUnit.MINUTES);
+    if (!finished) {
+      p.destroyForcibly();
+    }
+    String out = read(log);
+    assertTrue(finished, () -> "the emulated GPU tests did not finish in 10 minutes:\n" + out);
+    assertEquals(0, p.exitValue(), () -> "GPU tests failed on the emulator (" + order + "):\n" + out);
+    String last = out.lines().filter(l -> l.startsWith("tests: ")).reduce((a, c) -> c).orElseThrow();
+    assertTrue(last.contains(" 0 failed"), last);
+    return Integer.parseInt(last.replaceAll("tests: (\\d+) succeeded.*", "$1"));
+  }
+
+  private static boolean runs(String... command) {
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .start();
+      return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+    } catch (IOException | InterruptedException e) {
+      return false;
+    }
+  }
+
+  /** A log's last 20,000 characters. */
+  private static String read(Path log) {
+    try {
+      String text = Files.readString(log, StandardCharsets.UTF_8);
+      return text.length() > 20_000 ? text.substring(text.length() - 20_000) : text;
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+}
