@@ -4,8 +4,7 @@
 // which a block's threads take their turns is JRNN_EMULATOR_ORDER: "forward" (the default) or
 // "reverse"; a kernel whose threads read what another writes without a barrier between them
 // gives different results in the two orders.
-#include <ucontext.h>
-
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -13,23 +12,55 @@
 
 #include "prelude.h"
 
+// A switch between fibers on x86-64: the callee-saved registers pushed on the stack being left,
+// its stack pointer stored in *from, to's stack taken and its registers popped. No signal mask
+// is saved (swapcontext's system calls made most of the emulator's time).
+asm(R"(
+.text
+.globl jrnn_emulator_switch
+.type jrnn_emulator_switch,@function
+jrnn_emulator_switch:
+  pushq %rbp
+  pushq %rbx
+  pushq %r12
+  pushq %r13
+  pushq %r14
+  pushq %r15
+  movq %rsp, (%rdi)
+  movq %rsi, %rsp
+  popq %r15
+  popq %r14
+  popq %r13
+  popq %r12
+  popq %rbx
+  popq %rbp
+  ret
+.size jrnn_emulator_switch, .-jrnn_emulator_switch
+)");
+extern "C" void jrnn_emulator_switch(void** from, void* to);
+
 namespace jrnn_emulator {
 uint3 thread_index, block_index, block_size, grid_size;
 extern const Kernel KERNELS[];
 
 namespace {
 constexpr size_t STACK = 256 * 1024;
-ucontext_t scheduler;
-std::vector<ucontext_t> fibers;
+void* scheduler;
+std::vector<void*> fibers;
 std::vector<char*> stacks;
 std::vector<char> finished;
 int running = -1;
 const Kernel* kernel;
 void** arguments;
 
-void fiber(int t) {
+/** A fiber's body: its thread of the kernel, then back to the scheduler for good. */
+[[noreturn]] void fiber() {
+  int t = running;
   kernel->launch(arguments);
   finished[t] = 1;
+  void* unused;
+  jrnn_emulator_switch(&unused, scheduler);
+  std::abort();
 }
 
 bool reverse_order() {
@@ -37,20 +68,28 @@ bool reverse_order() {
   return order != nullptr && std::strcmp(order, "reverse") == 0;
 }
 
+/** Thread t's stack, made so that the first switch to it enters fiber() as if called. */
+void start(unsigned t) {
+  uintptr_t top = (reinterpret_cast<uintptr_t>(stacks[t]) + STACK) & ~static_cast<uintptr_t>(15);
+  void** sp = reinterpret_cast<void**>(top);
+  *--sp = nullptr;                                    // fiber()'s own return address: it never returns
+  *--sp = reinterpret_cast<void*>(&fiber);            // where the switch's ret goes
+  for (int r = 0; r < 6; r++) {
+    *--sp = nullptr;                                  // rbp, rbx, r12..r15
+  }
+  fibers[t] = sp;
+  finished[t] = 0;
+}
+
 /** Runs one block of {@code threads} threads, each as a fiber, a turn each between barriers. */
 void run_block(unsigned threads) {
   while (fibers.size() < threads) {
-    fibers.emplace_back();
+    fibers.push_back(nullptr);
     stacks.push_back(static_cast<char*>(std::malloc(STACK)));
     finished.push_back(0);
   }
   for (unsigned t = 0; t < threads; t++) {
-    getcontext(&fibers[t]);
-    fibers[t].uc_stack.ss_sp = stacks[t];
-    fibers[t].uc_stack.ss_size = STACK;
-    fibers[t].uc_link = &scheduler;
-    makecontext(&fibers[t], reinterpret_cast<void (*)()>(fiber), 1, static_cast<int>(t));
-    finished[t] = 0;
+    start(t);
   }
   bool reverse = reverse_order();
   unsigned live = threads;
@@ -62,7 +101,7 @@ void run_block(unsigned threads) {
       }
       running = static_cast<int>(t);
       thread_index = {t, 0, 0};
-      swapcontext(&scheduler, &fibers[t]);
+      jrnn_emulator_switch(&scheduler, fibers[t]);
       if (finished[t]) {
         live--;
       }
@@ -78,7 +117,7 @@ void sync_threads() {
                  kernel->name);
     std::abort();
   }
-  swapcontext(&fibers[running], &scheduler);
+  jrnn_emulator_switch(&fibers[running], scheduler);
 }
 
 int launch(const Kernel* k, unsigned grid, unsigned threads, void** args) {
