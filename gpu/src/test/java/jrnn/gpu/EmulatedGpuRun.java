@@ -13,14 +13,17 @@ import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 import org.junit.platform.launcher.listeners.TestExecutionSummary;
 
 /**
- * Runs the tests it is given (classes, or Class#method) and prints their summary, the failures
- * with their messages, and a last line {@code tests: N succeeded, N failed, N skipped}; exits with
- * status 1 if any failed or none ran. {@link EmulatedGpuTest} starts it in a JVM of its own.
+ * Runs the tests it is given (classes, or Class#method) and prints the device the GPU tests see
+ * ({@code device: ...}), their summary, the failures with their messages, and a last line
+ * {@code tests: N succeeded, N failed, N skipped}; exits with status 1 if any failed or none ran. {@link EmulatedGpuTest} starts it in a JVM of its own.
  */
 final class EmulatedGpuRun {
   private EmulatedGpuRun() {}
 
   public static void main(String[] tests) {
+    // Which device the GPU tests see: the emulator's, or none (then they would only be skipped).
+    String unavailable = jrnn.device.Gpu.unavailableReason();
+    System.out.println("device: " + (unavailable == null ? jrnn.device.Gpu.backend().describe() : "none: " + unavailable));
     List<DiscoverySelector> selectors = new ArrayList<>();
     for (String t : tests) {
       selectors.add(t.contains("#") ? selectMethod(t) : selectClass(t));

@@ -94,6 +94,9 @@ class EmulatedGpuTest {
     String out = read(log);
     assertTrue(finished, () -> "the emulated GPU tests did not finish in 10 minutes:\n" + out);
     assertEquals(0, p.exitValue(), () -> "GPU tests failed on the emulator (" + order + "):\n" + out);
+    // Not a run that found no GPU and skipped the GPU tests: the emulator's device was open.
+    String device = out.lines().filter(l -> l.startsWith("device: ")).findFirst().orElse("device: (not said)");
+    assertTrue(device.contains("jrnn's CPU emulator of a CUDA device"), device);
     String last = out.lines().filter(l -> l.startsWith("tests: ")).reduce((a, c) -> c).orElseThrow();
     assertTrue(last.contains(" 0 failed"), last);
     return Integer.parseInt(last.replaceAll("tests: (\\d+) succeeded.*", "$1"));
