@@ -20,7 +20,7 @@ import zipfile
 # The emulator's own definitions (runtime.cpp, blas.cpp, dnn.cpp, nvrtc.cpp): not stubbed.
 IMPLEMENTED = {
     "cudaMalloc", "cudaFree", "cudaMemcpy", "cudaMemset", "cudaGetDeviceCount", "cudaSetDevice",
-    "cudaGetDeviceProperties", "cudaDriverGetVersion", "cudaRuntimeGetVersion", "cudaDeviceSynchronize",
+    "cudaGetDeviceProperties", "cudaGetDeviceProperties_v2", "cudaDriverGetVersion", "cudaRuntimeGetVersion", "cudaDeviceSynchronize",
     "cudaGetErrorString", "cudaGetLastError", "cudaGetErrorName",
     "cuDevicePrimaryCtxRetain", "cuCtxSetCurrent", "cuModuleLoadData", "cuModuleGetFunction", "cuLaunchKernel",
     "cuGetErrorString", "cuGetErrorName", "cuInit",
@@ -30,8 +30,12 @@ IMPLEMENTED = {
     "nvrtcGetCUBIN", "nvrtcGetProgramLogSize", "nvrtcGetProgramLog", "nvrtcGetErrorString",
 }
 
-# What an unimplemented call returns: each library's "not supported".
-NOT_SUPPORTED = {"cudart": 801, "cuda": 801, "cublas": 15, "cublasLt": 15, "cudnn": 3000, "nvrtc": 7}
+# What an unimplemented call returns: each library's "not supported" (NVRTC has none: its "invalid input").
+NOT_SUPPORTED = {"cudart": 801, "cuda": 801, "cublas": 15, "cublasLt": 15, "cudnn": 3000, "nvrtc": 3}
+
+# The functions among those stubbed that return text, not a status: their stubs return text. (The
+# others named ...Name or ...String return a status and give their text through a pointer.)
+RETURNS_TEXT = {"cublasGetStatusName", "cublasLtGetStatusName", "cublasLtGetStatusString"}
 
 GLUE = ["libjnicudart.so", "libjnicublas.so", "libjnicudnn.so", "libjninvrtc.so"]
 
@@ -146,7 +150,11 @@ def main():
         stem = version.split(".so")[0]
         lines = ["/* Functions of %s the emulator does not implement: each returns %d (not supported). */" % (version, code)]
         for name in sorted(names_of):
-            if name not in IMPLEMENTED:
+            if name in IMPLEMENTED:
+                continue
+            if name in RETURNS_TEXT:
+                lines.append('const char* %s(void) { return "not supported by the emulator"; }' % name)
+            else:
                 lines.append("int %s(void) { return %d; }" % (name, code))
         open(os.path.join(out, "stubs_%s.c" % stem), "w").write("\n".join(lines) + "\n")
         open(os.path.join(out, "%s.map" % stem), "w").write("%s { global: *; };\n" % version)

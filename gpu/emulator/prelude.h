@@ -2,6 +2,7 @@
 // threads are fibers that the emulator runs one at a time up to each __syncthreads (runtime.cpp).
 #pragma once
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <math.h>
 
@@ -17,7 +18,8 @@ struct Kernel {
   bool barriers;
 };
 extern uint3 thread_index, block_index, block_size, grid_size;
-void sync_threads();
+/** Waits at the barrier {@code barrier} names (its source line): the block's threads must all wait at the same one. */
+void sync_threads(void* barrier);
 }  // namespace jrnn_emulator
 
 #define threadIdx jrnn_emulator::thread_index
@@ -31,7 +33,7 @@ void sync_threads();
 // Shared memory: one copy for the block's fibers (the blocks run one after another).
 #define __shared__ static
 
-inline void __syncthreads() { jrnn_emulator::sync_threads(); }
+#define __syncthreads() jrnn_emulator::sync_threads(reinterpret_cast<void*>(static_cast<uintptr_t>(__LINE__)))
 inline float __int_as_float(int i) {
   float f;
   std::memcpy(&f, &i, sizeof f);

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <vector>
 
 #include "prelude.h"
@@ -49,7 +50,11 @@ void* scheduler;
 std::vector<void*> fibers;
 std::vector<char*> stacks;
 std::vector<char> finished;
+/** Which __syncthreads each thread of the block waits at (its source line), in the scheduler's round. */
+std::vector<void*> waiting_at;
 int running = -1;
+/** One launch at a time: CUDA takes launches from many threads, the emulator's state is one block's. */
+std::mutex launching;
 const Kernel* kernel;
 void** arguments;
 
@@ -87,6 +92,7 @@ void run_block(unsigned threads) {
     fibers.push_back(nullptr);
     stacks.push_back(static_cast<char*>(std::malloc(STACK)));
     finished.push_back(0);
+    waiting_at.push_back(nullptr);
   }
   for (unsigned t = 0; t < threads; t++) {
     start(t);
@@ -106,21 +112,33 @@ void run_block(unsigned threads) {
         live--;
       }
     }
+    // A barrier is the whole block's: threads waiting at different ones, or some returned while
+    // others wait, is undefined on a GPU (a hang, or a barrier passed early).
+    for (unsigned t = 0; live > 0 && t < threads; t++) {
+      if (finished[t] || waiting_at[t] != waiting_at[reverse ? threads - 1 : 0]) {
+        std::fprintf(stderr, "jrnn emulator: kernel %s, block %u: thread %u %s (a divergent barrier)\n", kernel->name,
+                     block_index.x, t, finished[t] ? "has returned while others wait at a __syncthreads"
+                     : "waits at another __syncthreads than the block's first thread");
+        std::abort();
+      }
+    }
   }
   running = -1;
 }
 }  // namespace
 
-void sync_threads() {
+void sync_threads(void* barrier) {
   if (running < 0) {
     std::fprintf(stderr, "jrnn emulator: __syncthreads in kernel %s, which was marked as having no barrier\n",
                  kernel->name);
     std::abort();
   }
+  waiting_at[running] = barrier;
   jrnn_emulator_switch(&fibers[running], scheduler);
 }
 
 int launch(const Kernel* k, unsigned grid, unsigned threads, void** args) {
+  std::lock_guard<std::mutex> one_at_a_time(launching);
   kernel = k;
   arguments = args;
   grid_size = {grid, 1, 1};
@@ -186,7 +204,16 @@ int cudaMemset(void* p, int value, size_t bytes) {
 }
 int cudaDeviceSynchronize() { return 0; }
 int cudaGetLastError() { return 0; }
-const char* cudaGetErrorString(int) { return "an error of the emulated CUDA runtime (a call it does not implement)"; }
+const char* cudaGetErrorString(int code) {
+  switch (code) {
+    case 2:
+      return "out of memory (the emulator's host memory)";
+    case 101:
+      return "invalid device ordinal (the emulator has device 0 alone)";
+    default:
+      return "operation not supported (a call the emulator does not implement)";
+  }
+}
 const char* cudaGetErrorName(int) { return "cudaErrorNotSupported"; }
 
 // ---- the driver ----

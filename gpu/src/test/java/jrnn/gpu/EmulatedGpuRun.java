@@ -15,7 +15,8 @@ import org.junit.platform.launcher.listeners.TestExecutionSummary;
 /**
  * Runs the tests it is given (classes, or Class#method) and prints the device the GPU tests see
  * ({@code device: ...}), their summary, the failures with their messages, and a last line
- * {@code tests: N succeeded, N failed, N skipped}; exits with status 1 if any failed or none ran. {@link EmulatedGpuTest} starts it in a JVM of its own.
+ * {@code tests: N succeeded, N failed, N skipped} (failed: tests and containers, a test factory
+ * or a class's set-up that threw); exits with status 1 if any failed or none ran. {@link EmulatedGpuTest} starts it in a JVM of its own.
  */
 final class EmulatedGpuRun {
   private EmulatedGpuRun() {}
@@ -33,8 +34,10 @@ final class EmulatedGpuRun {
     TestExecutionSummary summary = listener.getSummary();
     PrintWriter out = new PrintWriter(System.out, true);
     summary.printFailuresTo(out, 20);
-    out.printf("tests: %d succeeded, %d failed, %d skipped%n", summary.getTestsSucceededCount(),
-        summary.getTestsFailedCount(), summary.getTestsSkippedCount() + summary.getTestsAbortedCount());
-    System.exit(summary.getTestsFailedCount() == 0 && summary.getTestsSucceededCount() > 0 ? 0 : 1);
+    // Failures of containers too: a test factory or a class's set-up that throws loses its tests without failing one.
+    long failed = summary.getTotalFailureCount() + summary.getContainersAbortedCount();
+    out.printf("tests: %d succeeded, %d failed, %d skipped%n", summary.getTestsSucceededCount(), failed,
+        summary.getTestsSkippedCount() + summary.getTestsAbortedCount());
+    System.exit(failed == 0 && summary.getTestsSucceededCount() > 0 ? 0 : 1);
   }
 }
