@@ -80,7 +80,7 @@ void start(unsigned t) {
   *--sp = nullptr;                                    // fiber()'s own return address: it never returns
   *--sp = reinterpret_cast<void*>(&fiber);            // where the switch's ret goes
   for (int r = 0; r < 6; r++) {
-    *--sp = nullptr;                                  // rbp, rbx, r12..r15
+    *--sp = nullptr;                                  // r15..r12, rbx, rbp, as the switch pops them
   }
   fibers[t] = sp;
   finished[t] = 0;
