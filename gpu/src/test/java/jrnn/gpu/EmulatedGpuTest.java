@@ -72,31 +72,42 @@ class EmulatedGpuTest {
   }
 
   /**
+   * The command line end to end: {@code train lm --device gpu} on the emulator (the device's
+   * updates, checks and model file through the train command's options) ends with the CPU run's
+   * validation figure and, to float rounding, its model.
+   */
+  @Test
+  void aLanguageModelTrainedWithDeviceGpuEndsAsTheCpuRun(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    Path text = dir.resolve("text.txt");
+    try (java.io.InputStream in = EmulatedGpuTest.class.getResourceAsStream("/jrnn/demo/shakespeare.txt")) {
+      Files.writeString(text, new String(in.readAllBytes(), StandardCharsets.UTF_8).substring(0, 12_000));
+    }
+    String[] figures = new String[2];
+    double[][] parameters = new double[2][];
+    for (int run = 0; run < 2; run++) {
+      boolean gpu = run == 1;
+      Path out = dir.resolve(gpu ? "gpu.jrnn" : "cpu.jrnn");
+      String log = java(gpu, "forward", "jrnn.cli.Main", "train", "lm", "--device", gpu ? "gpu" : "cpu", "--train",
+          text.toString(), "--level", "char", "--vocab-cap", "0", "--hidden", "24", "--embedding", "12", "--layers",
+          "2", "--epochs", "2", "--steps", "20", "--batch", "8", "--dropout", "0", "--out", out.toString());
+      assertTrue(!gpu || log.contains("device: jrnn's CPU emulator of a CUDA device"), log);
+      figures[run] = log.lines().filter(l -> l.startsWith("validation bits per character: ")).findFirst()
+          .orElseThrow(() -> new AssertionError("no validation figure:\n" + log));
+      parameters[run] = jrnn.apps.lm.LanguageModel.load(out).model().parameters().values().toDoubleArray();
+    }
+    assertEquals(figures[0], figures[1], "the CPU's and the emulated GPU's validation figure");
+    assertEquals(parameters[0].length, parameters[1].length, "parameters");
+    for (int i = 0; i < parameters[0].length; i++) {
+      assertEquals(parameters[0][i], parameters[1][i], 1e-4 * (1 + Math.abs(parameters[0][i])), "parameter " + i);
+    }
+  }
+
+  /**
    * Runs {@code tests} on the emulator in a JVM of its own; returns how many passed, failing on
    * any failure or on more than {@code skips} tests skipped.
    */
   private static int run(String order, int skips, String... tests) throws Exception {
-    Path log = Files.createTempFile("jrnn-emulated-gpu", ".log");
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--add-modules=jdk.incubator.vector", "-Xmx2g", "-Djrnn.gpu.stack=jrnn", "-cp",
-        System.getProperty("java.class.path"), EmulatedGpuRun.class.getName()));
-    command.addAll(List.of(tests));
-    ProcessBuilder b = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-    try (Stream<Path> libraries = Files.list(emulator)) {
-      // Preloaded, so that they stand in for any CUDA libraries the bindings would otherwise find.
-      b.environment().put("LD_PRELOAD", libraries.map(Path::toString).filter(n -> n.matches(".*/lib\\w+\\.so\\.\\d+"))
-          .sorted().collect(Collectors.joining(":")));
-    }
-    b.environment().put("LD_LIBRARY_PATH", emulator.toString());
-    b.environment().put("JRNN_EMULATOR_ORDER", order);
-    Process p = b.start();
-    boolean finished = p.waitFor(10, TimeUnit.MINUTES);
-    if (!finished) {
-      p.destroyForcibly();
-    }
-    String out = read(log);
-    assertTrue(finished, () -> "the emulated GPU tests did not finish in 10 minutes:\n" + out);
-    assertEquals(0, p.exitValue(), () -> "GPU tests failed on the emulator (" + order + "):\n" + out);
+    String out = java(true, order, EmulatedGpuRun.class.getName(), tests);
     // Not a run that found no GPU and skipped the GPU tests: the emulator's device was open.
     String device = out.lines().filter(l -> l.startsWith("device: ")).findFirst().orElse("device: (not said)");
     assertTrue(device.contains("jrnn's CPU emulator of a CUDA device"), device);
@@ -106,6 +117,40 @@ class EmulatedGpuTest {
     assertTrue(skipped <= skips, () -> last + ": at most " + skips + " skipped (the one that needs cuDNN's generator)\n"
         + out);
     return Integer.parseInt(last.replaceAll("tests: (\\d+) succeeded.*", "$1"));
+  }
+
+  /**
+   * Runs {@code main} with {@code arguments} in a JVM of its own on this test's class path, on the
+   * emulator (its libraries preloaded, a block's threads in {@code order}) or not; returns its
+   * output, failing unless it ended with status 0 within 10 minutes.
+   */
+  private static String java(boolean onTheEmulator, String order, String main, String... arguments) throws Exception {
+    Path log = Files.createTempFile("jrnn-emulated-gpu", ".log");
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "--add-modules=jdk.incubator.vector", "-Xmx2g", "-Djrnn.gpu.stack=jrnn", "-cp",
+        System.getProperty("java.class.path"), main));
+    command.addAll(List.of(arguments));
+    ProcessBuilder b = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    if (onTheEmulator) {
+      try (Stream<Path> libraries = Files.list(emulator)) {
+        // Preloaded, so that they stand in for any CUDA libraries the bindings would otherwise find.
+        b.environment().put("LD_PRELOAD", libraries.map(Path::toString).filter(n -> n.matches(".*/lib\\w+\\.so\\.\\d+"))
+            .sorted().collect(Collectors.joining(":")));
+      }
+      b.environment().put("LD_LIBRARY_PATH", emulator.toString());
+      b.environment().put("JRNN_EMULATOR_ORDER", order);
+    }
+    Process p = b.start();
+    boolean finished = p.waitFor(10, TimeUnit.MINUTES);
+    if (!finished) {
+      p.destroyForcibly();
+    }
+    String out = read(log);
+    assertTrue(finished, () -> main + " did not finish in 10 minutes" + (onTheEmulator ? " on the emulator" : "") + ":\n"
+        + out);
+    assertEquals(0, p.exitValue(), () -> main + " failed" + (onTheEmulator ? " on the emulator (" + order + ")" : "")
+        + ":\n" + out);
+    return out;
   }
 
   private static boolean runs(String... command) {
