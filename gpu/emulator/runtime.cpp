@@ -4,6 +4,8 @@
 // which a block's threads take their turns is JRNN_EMULATOR_ORDER: "forward" (the default) or
 // "reverse"; a kernel whose threads read what another writes without a barrier between them
 // gives different results in the two orders.
+#include <sys/mman.h>
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -45,7 +47,8 @@ uint3 thread_index, block_index, block_size, grid_size;
 extern const Kernel KERNELS[];
 
 namespace {
-constexpr size_t STACK = 256 * 1024;
+constexpr size_t STACK = 64 * 1024;
+constexpr size_t GUARD = 4096;
 void* scheduler;
 std::vector<void*> fibers;
 std::vector<char*> stacks;
@@ -57,6 +60,16 @@ int running = -1;
 std::mutex launching;
 const Kernel* kernel;
 void** arguments;
+
+/** A fiber's stack, STACK bytes above a page that faults: an overflow stops the process, not another stack. */
+char* new_stack() {
+  void* p = mmap(nullptr, GUARD + STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED || mprotect(p, GUARD, PROT_NONE) != 0) {
+    std::fprintf(stderr, "jrnn emulator: no memory for a fiber's stack\n");
+    std::abort();
+  }
+  return static_cast<char*>(p) + GUARD;
+}
 
 /** A fiber's body: its thread of the kernel, then back to the scheduler for good. */
 [[noreturn]] void fiber() {
@@ -90,7 +103,7 @@ void start(unsigned t) {
 void run_block(unsigned threads) {
   while (fibers.size() < threads) {
     fibers.push_back(nullptr);
-    stacks.push_back(static_cast<char*>(std::malloc(STACK)));
+    stacks.push_back(new_stack());
     finished.push_back(0);
     waiting_at.push_back(nullptr);
   }
