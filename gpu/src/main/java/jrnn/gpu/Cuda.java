@@ -82,9 +82,9 @@ final class Cuda {
     int[] runtime = new int[1];
     cudaDriverGetVersion(driver);
     cudaRuntimeGetVersion(runtime);
-    String description = String.format(Locale.ROOT, "%s (%.0f GiB, compute %d.%d), driver %s, runtime %s, cuDNN %d",
+    String description = String.format(Locale.ROOT, "%s (%.0f GiB, compute %d.%d), driver %s, runtime %s, cuDNN %s",
         prop.name().getString(), prop.totalGlobalMem() / (double) (1L << 30), prop.major(), prop.minor(),
-        version(driver[0]), version(runtime[0]), cudnn.cudnnGetVersion());
+        version(driver[0]), version(runtime[0]), cudnnVersion(cudnn.cudnnGetVersion()));
     return new Cuda(cudnnHandle, cublasHandle, description, 10 * prop.major() + prop.minor(), context);
   }
 
@@ -121,6 +121,11 @@ final class Cuda {
 
   private static String version(int v) {
     return (v / 1000) + "." + (v % 1000) / 10;
+  }
+
+  /** cuDNN 9's version number as major.minor.patch (cudnnGetVersion: major * 10000 + minor * 100 + patch). */
+  static String cudnnVersion(long v) {
+    return (v / 10000) + "." + (v % 10000) / 100 + "." + v % 100;
   }
 
   static String errorString(int rc) {

@@ -18,6 +18,14 @@ import org.junit.jupiter.api.Test;
 /** What holds on any machine: which stacks cuDNN runs, and a clear reason when the GPU cannot be used. */
 class WithoutAGpuTest {
 
+  /** cuDNN 9 numbers its versions major * 10000 + minor * 100 + patch; the device's description gives them dotted. */
+  @Test
+  void cudnnsVersionNumberIsReadAsMajorMinorPatch() {
+    assertEquals("9.14.0", Cuda.cudnnVersion(91400));
+    assertEquals("9.1.1", Cuda.cudnnVersion(90101));
+    assertEquals("10.0.2", Cuda.cudnnVersion(100002));
+  }
+
   @Test
   void theBackendIsFoundAndEitherOpensTheGpuOrSaysWhyNot() {
     String reason = Gpu.unavailableReason();
