@@ -42,6 +42,11 @@ final class Allocations {
     return f;
   }
 
+  /** {@link #floats} when {@code wanted}, else null: a buffer only some uses of a model read (training's). */
+  Ops.Floats floatsIf(boolean wanted, long n, String what) {
+    return wanted ? floats(n, what) : null;
+  }
+
   /** {@code n} ints for {@code what}, held until {@link #free}. */
   Ops.Ints ints(int n, String what) {
     Ops.Ints i = ops.ints(n, what);

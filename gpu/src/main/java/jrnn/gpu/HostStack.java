@@ -63,7 +63,10 @@ final class HostStack implements OpsStack {
 
   @Override
   public void restartDropout(long seed) {
-    rng = new Rng(seed);
+    // As cuDNN's: only a stack that draws masks between its layers has a generator to restart.
+    if (trains && config.layers() > 1 && config.dropout() > 0) {
+      rng = new Rng(seed);
+    }
   }
 
   @Override

@@ -213,26 +213,21 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
       targets = memory.ints(rows, "targets");
       valid = memory.ints(rows, "valid rows");
       embedded = memory.floats((long) rows * embeddingWidth, "the stack's inputs");
-      inputMask = ifTrains((long) rows * embeddingWidth, "the input's dropout mask");
+      inputMask = memory.floatsIf(trains, (long) rows * embeddingWidth, "the input's dropout mask");
       headInput = memory.floats((long) rows * width, "the output layer's input");
-      headMask = ifTrains((long) rows * width, "the output layer's dropout mask");
+      headMask = memory.floatsIf(trains, (long) rows * width, "the output layer's dropout mask");
       logits = memory.floats((long) rows * classes, "logits");
-      dLogits = ifTrains((long) rows * classes, "the logits' gradient");
+      dLogits = memory.floatsIf(trains, (long) rows * classes, "the logits' gradient");
       loss = memory.floats(rows, "losses");
       correct = memory.floats(rows, "correct outputs");
-      dHeadInput = ifTrains((long) rows * width, "the output layer's input gradient");
+      dHeadInput = memory.floatsIf(trains, (long) rows * width, "the output layer's input gradient");
       long state = (long) config.recurrent().stateSlots() * batch * config.hiddenSize();
       h0 = memory.floats(state, "initial states h");
       c0 = memory.floats(state, "initial states c");
       lengths = memory.ints(batch, "sequence lengths");
       argmax = memory.ints(batch * width, "the steps of the maxima");
-      dTop = ifTrains((long) rows * width, "the stack's output gradient");
-      perturbation = adversarialNorm > 0 ? ifTrains((long) rows * embeddingWidth, "the adversarial perturbation") : null;
-    }
-
-    /** A buffer that only training reads (dropout's masks, gradients): none in passes made for inference. */
-    private Ops.Floats ifTrains(long n, String what) {
-      return trains ? memory.floats(n, what) : null;
+      dTop = memory.floatsIf(trains, (long) rows * width, "the stack's output gradient");
+      perturbation = adversarialNorm > 0 ? memory.floatsIf(trains, (long) rows * embeddingWidth, "the adversarial perturbation") : null;
     }
 
     void free() {

@@ -167,8 +167,8 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
     this.encoderApart = encoderStack != null;
     try {
       this.weights = memory.floats(count, "the encoder-decoder's parameters");
-      this.grads = trains ? memory.floats(count, "the encoder-decoder's gradients") : null;
-      this.decay = trains ? memory.floats(count, "the encoder-decoder's decay mask") : null;
+      this.grads = memory.floatsIf(trains, count, "the encoder-decoder's gradients");
+      this.decay = memory.floatsIf(trains, count, "the encoder-decoder's decay mask");
       // The stacks in the model's space take its gradients: null, stacks for inference.
       this.encoder = encoderApart ? encoderStack : memory.own(new FusedCellStack(ops, config.encoder(), params,
           ENCODER, dropoutSeed, weights, grads));
@@ -295,9 +295,9 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
       targets = memory.ints(targetRows, "targets");
       valid = memory.ints(targetRows, "valid target rows");
       sourceEmbedded = memory.floats((long) sourceRows * emb, "the source's embeddings");
-      sourceMask = ifTrains((long) sourceRows * emb, "the source's dropout mask");
+      sourceMask = memory.floatsIf(trains, (long) sourceRows * emb, "the source's dropout mask");
       targetEmbedded = memory.floats((long) targetRows * emb, "the target's embeddings");
-      targetMask = ifTrains((long) targetRows * emb, "the target's dropout mask");
+      targetMask = memory.floatsIf(trains, (long) targetRows * emb, "the target's dropout mask");
       decoderInput = memory.floats((long) targetRows * config.decoderInputSize(), "the decoder's inputs");
       bridgeInput = memory.floats((long) batch * bridgeIn, "the bridge's input");
       bridgeH = memory.floats((long) batch * layers * hid, "the bridge's output");
@@ -306,36 +306,31 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
       h0 = memory.floats((long) layers * batch * hid, "the decoder's initial states");
       c0 = cells ? memory.floats((long) layers * batch * hid, "the decoder's initial cell states") : null;
       keys = additive ? memory.floats((long) sourceRows * attentionWidth, "attention's keys") : null;
-      gKeys = additive ? ifTrains((long) sourceRows * attentionWidth, "attention's keys' gradient") : null;
+      gKeys = additive ? memory.floatsIf(trains, (long) sourceRows * attentionWidth, "attention's keys' gradient") : null;
       queries = memory.floats(additive ? (long) batch * attentionWidth : (long) targetRows * encOut,
           "attention's queries");
       hidden = additive ? memory.floats(attentionRows * attentionWidth, "attention's hidden units") : null;
       alphas = memory.floats(attentionRows, "attention's weights");
       contexts = memory.floats((long) targetRows * encOut, "attention's contexts");
       attentional = memory.floats((long) targetRows * hid, "the attentional vectors");
-      attentionalMask = ifTrains((long) targetRows * hid, "the attentional vectors' dropout mask");
-      attentionalOut = ifTrains((long) targetRows * hid, "the attentional vectors after dropout");
+      attentionalMask = memory.floatsIf(trains, (long) targetRows * hid, "the attentional vectors' dropout mask");
+      attentionalOut = memory.floatsIf(trains, (long) targetRows * hid, "the attentional vectors after dropout");
       logits = memory.floats((long) targetRows * vocab, "logits");
-      dLogits = ifTrains((long) targetRows * vocab, "the logits' gradient");
+      dLogits = memory.floatsIf(trains, (long) targetRows * vocab, "the logits' gradient");
       loss = memory.floats(targetRows, "losses");
       correct = memory.floats(targetRows, "correct outputs");
-      dAttentional = ifTrains((long) targetRows * hid, "the attentional vectors' gradient");
-      dContext = ifTrains((long) batch * encOut, "a context's gradient");
-      dTop = ifTrains((long) targetRows * hid, "the decoder's output gradient");
-      dFeed = ifTrains((long) batch * hid, "the fed attentional vector's gradient");
-      dScores = ifTrains(sourceRows, "attention's scores' gradient");
-      dQuery = ifTrains((long) batch * attentionWidth, "attention's query gradient");
-      dEncoded = ifTrains((long) sourceRows * encOut, "the encoder's output gradient");
-      dTargetEmbedded = ifTrains((long) targetRows * emb, "the target's embeddings' gradient");
-      dBridge = ifTrains((long) batch * layers * hid, "the bridge's output gradient");
-      dBridgeInput = ifTrains((long) batch * bridgeIn, "the bridge's input gradient");
-      dEncoderFinal = ifTrains((long) config.encoder().stateSlots() * batch * config.encoderHidden(),
+      dAttentional = memory.floatsIf(trains, (long) targetRows * hid, "the attentional vectors' gradient");
+      dContext = memory.floatsIf(trains, (long) batch * encOut, "a context's gradient");
+      dTop = memory.floatsIf(trains, (long) targetRows * hid, "the decoder's output gradient");
+      dFeed = memory.floatsIf(trains, (long) batch * hid, "the fed attentional vector's gradient");
+      dScores = memory.floatsIf(trains, sourceRows, "attention's scores' gradient");
+      dQuery = memory.floatsIf(trains, (long) batch * attentionWidth, "attention's query gradient");
+      dEncoded = memory.floatsIf(trains, (long) sourceRows * encOut, "the encoder's output gradient");
+      dTargetEmbedded = memory.floatsIf(trains, (long) targetRows * emb, "the target's embeddings' gradient");
+      dBridge = memory.floatsIf(trains, (long) batch * layers * hid, "the bridge's output gradient");
+      dBridgeInput = memory.floatsIf(trains, (long) batch * bridgeIn, "the bridge's input gradient");
+      dEncoderFinal = memory.floatsIf(trains, (long) config.encoder().stateSlots() * batch * config.encoderHidden(),
           "the encoder's final states' gradient");
-    }
-
-    /** A buffer that only training reads (dropout's masks, gradients): none in passes made for inference. */
-    private Ops.Floats ifTrains(long n, String what) {
-      return trains ? memory.floats(n, what) : null;
     }
 
     boolean holds(int batch, int sourceRows, int targetRows, long attentionRows) {
