@@ -17,7 +17,7 @@ import subprocess
 import sys
 import zipfile
 
-# The emulator's own definitions (runtime.cpp, blas.cpp, dnn.cpp, nvrtc.cpp): not stubbed.
+# The emulator's own definitions (runtime.cpp, blas.cpp, dnn*.cpp, nvrtc.cpp): not stubbed.
 IMPLEMENTED = {
     "cudaMalloc", "cudaFree", "cudaMemcpy", "cudaMemset", "cudaGetDeviceCount", "cudaSetDevice",
     "cudaGetDeviceProperties", "cudaGetDeviceProperties_v2", "cudaDriverGetVersion", "cudaRuntimeGetVersion", "cudaDeviceSynchronize",
@@ -26,6 +26,11 @@ IMPLEMENTED = {
     "cuGetErrorString", "cuGetErrorName", "cuInit",
     "cublasCreate_v2", "cublasDestroy_v2", "cublasSetMathMode", "cublasSgemm_v2", "cublasGetStatusString",
     "cudnnCreate", "cudnnDestroy", "cudnnGetVersion", "cudnnGetErrorString",
+    "cudnnCreateTensorDescriptor", "cudnnDestroyTensorDescriptor", "cudnnSetTensorNdDescriptor", "cudnnGetTensorNdDescriptor",
+    "cudnnCreateDropoutDescriptor", "cudnnDestroyDropoutDescriptor", "cudnnDropoutGetStatesSize", "cudnnSetDropoutDescriptor",
+    "cudnnCreateRNNDescriptor", "cudnnDestroyRNNDescriptor", "cudnnCreateRNNDataDescriptor", "cudnnDestroyRNNDataDescriptor",
+    "cudnnSetRNNDescriptor_v8", "cudnnSetRNNDataDescriptor", "cudnnGetRNNWeightSpaceSize", "cudnnGetRNNWeightParams",
+    "cudnnGetRNNTempSpaceSizes", "cudnnRNNForward", "cudnnRNNBackwardData_v8", "cudnnRNNBackwardWeights_v8",
     "nvrtcVersion", "nvrtcCreateProgram", "nvrtcCompileProgram", "nvrtcDestroyProgram", "nvrtcGetCUBINSize",
     "nvrtcGetCUBIN", "nvrtcGetProgramLogSize", "nvrtcGetProgramLog", "nvrtcGetErrorString",
 }

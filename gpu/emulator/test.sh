@@ -18,7 +18,7 @@ tests=("$@")
 log=$(mktemp)
 # Preloaded, so that they stand in for any CUDA libraries the bindings would otherwise find.
 LD_PRELOAD=$(ls "$emu"/lib*.so.* | paste -sd:) LD_LIBRARY_PATH=$emu \
-  java --add-modules=jdk.incubator.vector -Xmx3g -Djrnn.gpu.stack=jrnn \
+  java --add-modules=jdk.incubator.vector -Xmx3g -Djrnn.gpu.stack=${JRNN_GPU_STACK:-cudnn} -Djrnn.data="${JRNN_DATA:-$root/../shared/data}" \
   -cp "target/test-classes:target/classes:$(cat target/emulator/classpath)" jrnn.gpu.EmulatedGpuRun "${tests[@]}" \
   2>&1 | grep -v "^WARNING: Using incubator modules" | tee "$log" || true
 grep -q "^device: jrnn's CPU emulator of a CUDA device" "$log" || { echo "test.sh: the tests did not see the emulator's device" >&2; exit 1; }
