@@ -36,7 +36,7 @@ constexpr int LINEAR_INPUT = 0;
 constexpr int SEQ_MAJOR_UNPACKED = 0;
 constexpr unsigned PADDED_IO_ENABLED = 1;
 constexpr int FWD_INFERENCE = 0, FWD_TRAINING = 1;
-constexpr int WGRAD_ADD = 0, WGRAD_SET = 1;
+constexpr int WGRAD_ADD = 0;
 constexpr size_t ALIGN = 64;  // floats
 constexpr size_t HEADER = 16;  // floats: a reserve's or workspace's header
 constexpr uint32_t RESERVE = 0x52535256;  // a training forward's reserve space
@@ -806,8 +806,9 @@ int cudnnRNNBackwardWeights_v8(void* handle, void* d, int mode, const int* dev_l
   if (status != SUCCESS) {
     return status;
   }
-  if (mode != WGRAD_ADD && mode != WGRAD_SET) {
-    return refuse(BAD_PARAM, call, "gradient mode %d", mode);
+  if (mode != WGRAD_ADD) {
+    // cuDNN's reference: this call supports only CUDNN_WGRAD_MODE_ADD (callers zero the gradients first).
+    return refuse(NOT_SUPPORTED, call, "gradient mode %d: only CUDNN_WGRAD_MODE_ADD (0) is supported", mode);
   }
   if (x == nullptr || dweights == nullptr) {
     return refuse(BAD_PARAM, call, "a null x or weight gradient space");
@@ -826,15 +827,6 @@ int cudnnRNNBackwardWeights_v8(void* handle, void* d, int mode, const int* dev_l
     return status;
   }
   auto* dw = static_cast<float*>(dweights);
-  if (mode == WGRAD_SET) {
-    for (int p = 0; p < r->layers * r->directions; p++) {
-      for (int lin = 0; lin < 2 * gates(*r); lin++) {
-        size_t columns = lin < gates(*r) ? layer_input(*r, p / r->directions) : r->hidden;
-        std::memset(dw + block(*r, p, lin, false), 0, sizeof(float) * r->hidden * columns);
-        std::memset(dw + block(*r, p, lin, true), 0, sizeof(float) * r->hidden);
-      }
-    }
-  }
   pass.backward_weights(static_cast<const float*>(work), static_cast<const float*>(x), static_cast<const float*>(hx), dw);
   return SUCCESS;
 }

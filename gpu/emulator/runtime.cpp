@@ -5,6 +5,7 @@
 // "reverse"; a kernel whose threads read what another writes without a barrier between them
 // gives different results in the two orders.
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -182,8 +183,18 @@ int cudaGetDeviceCount(int* count) {
 }
 int cudaSetDevice(int device) { return device == 0 ? 0 : 101; }
 int cudaGetDeviceProperties(void* prop, int device) {
-  // Only the name, the struct's first member in every CUDA: the rest of the layout is CUDA 13's own.
-  std::snprintf(static_cast<char*>(prop), 256, "jrnn's CPU emulator of a CUDA device");
+  // The members jrnn reads, at their offsets in CUDA 13's cudaDeviceProp (offsetof from its
+  // cuda_runtime_api.h, and Loader.offsetof of the bindings' cudaDeviceProp: the same): the name,
+  // the memory (the host's), and compute capability 9.0, the architecture NvccCompilesTheKernelsTest
+  // compiles the kernels for. The rest stays zero.
+  char* p = static_cast<char*>(prop);
+  std::memset(p, 0, 1008);
+  std::snprintf(p, 256, "jrnn's CPU emulator of a CUDA device");
+  size_t memory = static_cast<size_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  std::memcpy(p + 288, &memory, sizeof memory);
+  int major = 9, minor = 0;
+  std::memcpy(p + 360, &major, sizeof major);
+  std::memcpy(p + 364, &minor, sizeof minor);
   return device == 0 ? 0 : 101;
 }
 int cudaGetDeviceProperties_v2(void* prop, int device) { return cudaGetDeviceProperties(prop, device); }
