@@ -47,6 +47,29 @@ echo "tests: exit status $?" >> "$results"
 
 # The issue's cases: cell T B X H, training steps (forward, the input's and every weight's gradient).
 cases=("C1 lstm 50 32 256 256" "C2 lstm 25 64 512 512" "C3 gru 50 32 512 512" "C4 tanh 50 32 1024 1024")
+reset_before="C3b gru-before 50 32 512 512"
+bench_options=(--repeats 50)
+ptb=(--max-minutes 2.5)
+de_en=(--max-minutes 1)
+m=$d/multi30k
+# A rehearsal (gpu/emulator/rehearse.sh, on the CPU emulator of CUDA): every part as on the GPU,
+# with the cases, the reference sgemm and both models made small enough for the emulator to run
+# them in minutes, and the translator's data cut to its first 2,000 and 100 pairs.
+if [ -n "${JRNN_DEVICE_REHEARSAL:-}" ]; then
+  cases=("C1 lstm 6 4 16 16" "C2 lstm 5 8 24 24" "C3 gru 6 4 24 24" "C4 tanh 6 4 32 32")
+  reset_before="C3b gru-before 6 4 24 24"
+  bench_options=(--repeats 3 --gpu-gemm 64)
+  ptb=(--max-minutes 0.2 --vocab-cap 300 --embedding 16 --hidden 16)
+  de_en=(--max-minutes 0.2 --bpe-merges 200 --embedding 16 --hidden 16 --decoder-hidden 32)
+  if [ -d "$m" ]; then
+    mkdir -p "$work/multi30k"
+    for f in train.de train.en val.de val.en; do
+      n=2000 && [ "${f%%.*}" = val ] && n=100
+      zcat "$m/$f.gz" | head -n "$n" | gzip > "$work/multi30k/$f.gz"
+    done
+    m=$work/multi30k
+  fi
+fi
 bench() { # math stack [extra cases]: each case's median training step in jrnn, in cuDNN or jrnn's own stack
   local math=$1 stack=$2 label=jrnn name cell steps batch input hidden jcell log ms
   [ "$stack" = jrnn ] && label=jrnn-own
@@ -58,7 +81,7 @@ bench() { # math stack [extra cases]: each case's median training step in jrnn, 
     [ "$cell" = gru-before ] && jcell=gru
     [ "$cell" = tanh ] && jcell=rnn-tanh
     log=$(timeout "$(limit 25)" "${java[@]}" -Djrnn.gpu.math="$math" -Djrnn.gpu.stack="$stack" jrnn.cli.Main bench \
-      --device gpu --cell "$jcell" --steps "$steps" --batch "$batch" --input "$input" --hidden "$hidden" --repeats 50 2>&1)
+      --device gpu --cell "$jcell" --steps "$steps" --batch "$batch" --input "$input" --hidden "$hidden" "${bench_options[@]}" 2>&1)
     echo "$log" >> "$out/bench.log"
     ms=$(echo "$log" | sed -n 's/^median \([0-9.]*\) ms.*/\1/p')
     echo "$label $name $math ${ms:-failed: $(echo "$log" | tail -1)}" >> "$results"
@@ -73,7 +96,7 @@ timeout "$(limit 60)" python3 "$root/gpu/device/torch_bench.py" "${cases[@]}" >>
 # training time without the checks, and each check's line its own time.
 section "PTB small on the GPU (train lm --preset ptb-small --device gpu, a budget of 2.5 minutes)"
 if [ -f "$d/ptb/ptb.train.txt.gz" ]; then
-  timeout "$(limit 200)" "${java[@]}" jrnn.cli.Main train lm --preset ptb-small --device gpu --max-minutes 2.5 \
+  timeout "$(limit 200)" "${java[@]}" jrnn.cli.Main train lm --preset ptb-small --device gpu "${ptb[@]}" \
     --train "$d/ptb/ptb.train.txt.gz" --valid "$d/ptb/ptb.valid.txt.gz" --out "$work/ptb-small-gpu.jrnn" \
     > "$out/ptb-small.log" 2>&1
   echo "exit status $?" >> "$results"
@@ -84,10 +107,9 @@ else
   echo "not run: PTB was not packed (../shared/data/ptb absent where prepare.sh ran)" >> "$results"
 fi
 section "Multi30k de-en translator on the GPU (train translate --preset multi30k-de-en --device gpu, a check every tenth of an epoch, a budget of 1 minute)"
-if [ -f "$d/multi30k/train.de.gz" ]; then
-  m=$d/multi30k
+if [ -f "$m/train.de.gz" ]; then
   timeout "$(limit 100)" "${java[@]}" jrnn.cli.Main train translate --preset multi30k-de-en --device gpu \
-    --checks-per-epoch 10 --max-minutes 1 --train-src "$m/train.de.gz" --train-tgt "$m/train.en.gz" \
+    --checks-per-epoch 10 "${de_en[@]}" --train-src "$m/train.de.gz" --train-tgt "$m/train.en.gz" \
     --valid-src "$m/val.de.gz" --valid-tgt "$m/val.en.gz" --out "$work/de-en-gpu.jrnn" > "$out/multi30k.log" 2>&1
   echo "exit status $?" >> "$results"
   grep -E "^device:|^translation:|^model:|check|epoch|stopped|BLEU|Exception|error|cannot" "$out/multi30k.log" \
@@ -96,7 +118,7 @@ else
   echo "not run: Multi30k was not packed (../shared/data/multi30k absent where prepare.sh ran)" >> "$results"
 fi
 section "bench: jrnn's own stack (-Djrnn.gpu.stack=jrnn: cuBLAS products per step, fused kernels), and C3 with the GRU's reset before (sst2's cell)"
-bench default jrnn "C3b gru-before 50 32 512 512"
+bench default jrnn "$reset_before"
 section "bench: jrnn with fp32 math (-Djrnn.gpu.math=fp32: no TF32 in cuDNN)"
 bench fp32 cudnn
 

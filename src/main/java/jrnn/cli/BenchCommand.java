@@ -76,6 +76,9 @@ final class BenchCommand implements Callable<Integer> {
       + " backend (cuDNN), timed on data resident there, against the GPU's own sgemm rate (default ${DEFAULT-VALUE}).")
   String device;
 
+  @Option(names = "--gpu-gemm", defaultValue = "8192", description = "With --device gpu: the side n of the"
+      + " n^3 fp32 sgemm whose rate on the GPU, taken before and after the steps, is the reference (default ${DEFAULT-VALUE}).")
+  int gpuGemm;
 
   /** Lengths drawn from 1..steps for a batch, the first one steps long so that all T steps run. */
   static int[] raggedLengths(int steps, int batch, Rng rng) {
@@ -156,6 +159,9 @@ final class BenchCommand implements Callable<Integer> {
         break;
       default:
         throw new IllegalArgumentException("unknown mode '" + mode + "'; expected train or infer");
+    }
+    if (gpuGemm < 1) {
+      throw new IllegalArgumentException("--gpu-gemm is " + gpuGemm + "; the sgemm's side must be at least 1");
     }
     CellType type = CellType.parse(cell);
     RecurrentConfig cfg = new RecurrentConfig(type, input, hidden, layers,
@@ -264,18 +270,18 @@ final class BenchCommand implements Callable<Integer> {
     }
     double[] gemm = new double[2];
     double[] ms;
-    gemm[0] = gpu.sgemmGflops(8192);
+    gemm[0] = gpu.sgemmGflops(gpuGemm);
     try (DeviceRecurrentStack stack = gpu.recurrentStack(cfg, params, "rnn.")) {
       ms = stack.timeSteps(steps, batch, lengths, train, Math.max(10, repeats / 2), repeats);
     }
-    gemm[1] = gpu.sgemmGflops(8192);
+    gemm[1] = gpu.sgemmGflops(gpuGemm);
     Arrays.sort(ms);
     double median = ms[ms.length / 2];
     double rate = usefulFlops(cfg, train) / (median / 1e3) / 1e9;
     double reference = Math.min(gemm[0], gemm[1]);
     System.out.printf(Locale.ROOT, "%s; GPU: %s%n", workload(cfg, lengths, train), gpu.describe());
-    System.out.printf(Locale.ROOT, "sgemm 8192^3 fp32 on the GPU in this process: %.1f GFLOP/s before the steps,"
-        + " %.1f after%n", gemm[0], gemm[1]);
+    System.out.printf(Locale.ROOT, "sgemm %d^3 fp32 on the GPU in this process: %.1f GFLOP/s before the steps,"
+        + " %.1f after%n", gpuGemm, gemm[0], gemm[1]);
     System.out.printf(Locale.ROOT, "median %.3f ms per step (min %.3f, max %.3f over %d), %.1f GFLOP/s useful%n",
         median, ms[0], ms[ms.length - 1], ms.length, rate);
     // Against the lower of the two products' rates: a clock that fell during the run counts against the steps' rate, not for it.

@@ -93,7 +93,7 @@ class BadInputTest {
       new Row("export", "export --model {lm} --format onnx --out {out:e.onnx}", List.of("--format tflite")),
       new Row("gradcheck", "gradcheck --cell lstm", List.of("--hidden -3", "--cell lstmm")),
       new Row("bench", "bench --steps 2 --batch 2 --input 4 --hidden 4 --repeats 1 --warmup 0",
-          List.of("--steps -5", "--mode fly", "--device tpu")));
+          List.of("--steps -5", "--mode fly", "--device tpu", "--gpu-gemm -7")));
 
   record Row(String command, String args, List<String> outOfRange) {}
 
