@@ -51,6 +51,8 @@ reset_before="C3b gru-before 50 32 512 512"
 bench_options=(--repeats 50)
 ptb=(--max-minutes 2.5)
 de_en=(--max-minutes 1)
+ptb_title="a budget of 2.5 minutes"
+de_en_title="a budget of 1 minute"
 m=$d/multi30k
 # A rehearsal (gpu/emulator/rehearse.sh, on the CPU emulator of CUDA): every part as on the GPU,
 # with the cases, the reference sgemm and both models made small enough for the emulator to run
@@ -61,7 +63,9 @@ if [ -n "${JRNN_DEVICE_REHEARSAL:-}" ]; then
   bench_options=(--repeats 3 --gpu-gemm 64)
   ptb=(--max-minutes 0.2 --vocab-cap 300 --embedding 16 --hidden 16)
   de_en=(--max-minutes 0.2 --bpe-merges 200 --embedding 16 --hidden 16 --decoder-hidden 32)
-  if [ -d "$m" ]; then
+  ptb_title="a rehearsal: ${ptb[*]}"
+  de_en_title="a rehearsal: ${de_en[*]}, the data cut"
+  if [ -f "$m/train.de.gz" ]; then
     mkdir -p "$work/multi30k"
     for f in train.de train.en val.de val.en; do
       n=2000 && [ "${f%%.*}" = val ] && n=100
@@ -94,7 +98,7 @@ timeout "$(limit 60)" python3 "$root/gpu/device/torch_bench.py" "${cases[@]}" >>
 
 # The preset as it is (validated on the GPU four times an epoch); each epoch's line gives its
 # training time without the checks, and each check's line its own time.
-section "PTB small on the GPU (train lm --preset ptb-small --device gpu, a budget of 2.5 minutes)"
+section "PTB small on the GPU (train lm --preset ptb-small --device gpu, $ptb_title)"
 if [ -f "$d/ptb/ptb.train.txt.gz" ]; then
   timeout "$(limit 200)" "${java[@]}" jrnn.cli.Main train lm --preset ptb-small --device gpu "${ptb[@]}" \
     --train "$d/ptb/ptb.train.txt.gz" --valid "$d/ptb/ptb.valid.txt.gz" --out "$work/ptb-small-gpu.jrnn" \
@@ -106,7 +110,7 @@ if [ -f "$d/ptb/ptb.train.txt.gz" ]; then
 else
   echo "not run: PTB was not packed (../shared/data/ptb absent where prepare.sh ran)" >> "$results"
 fi
-section "Multi30k de-en translator on the GPU (train translate --preset multi30k-de-en --device gpu, a check every tenth of an epoch, a budget of 1 minute)"
+section "Multi30k de-en translator on the GPU (train translate --preset multi30k-de-en --device gpu, a check every tenth of an epoch, $de_en_title)"
 if [ -f "$m/train.de.gz" ]; then
   timeout "$(limit 100)" "${java[@]}" jrnn.cli.Main train translate --preset multi30k-de-en --device gpu \
     --checks-per-epoch 10 "${de_en[@]}" --train-src "$m/train.de.gz" --train-tgt "$m/train.en.gz" \

@@ -29,8 +29,9 @@ lib libcuda.so.1
 lib libcublas.so.13 "$here/blas.cpp"
 lib libcublasLt.so.13
 lib libcudnn_graph.so.9 "$here/dnn.cpp"
-lib libcudnn_ops.so.9 "$here/dnn_ops.cpp"
+# cuDNN's RNN calls check their pointers against the runtime's record of device allocations.
+lib libcudnn_ops.so.9 "$here/dnn_ops.cpp" "$out/libcudart.so.13"
 lib libcudnn_cnn.so.9
-lib libcudnn_adv.so.9 "$here/dnn_rnn.cpp"
+lib libcudnn_adv.so.9 "$here/dnn_rnn.cpp" "$out/libcudart.so.13"
 lib libnvrtc.so.13 "$here/nvrtc.cpp" "$out/libcudart.so.13"
 echo "emulator in $out: put it on LD_LIBRARY_PATH (gpu/emulator/test.sh runs the GPU tests on it)"

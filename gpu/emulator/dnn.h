@@ -31,6 +31,27 @@ int refuse(int status, const char* call, const char* why, A... args) {
   return status;
 }
 
+}  // namespace jrnn_dnn
+
+/** Bytes of device memory from p to its allocation's end, 0 where p is not device memory (runtime.cpp). */
+extern "C" size_t jrnn_emulator_device_bytes(const void* p);
+
+namespace jrnn_dnn {
+/** p, named what, is live device memory of at least bytes bytes (cudaMalloc's), or the call is refused. */
+inline int device(const char* call, const char* what, const void* p, size_t bytes) {
+  if (p == nullptr) {
+    return refuse(BAD_PARAM, call, "%s is null", what);
+  }
+  size_t have = jrnn_emulator_device_bytes(p);
+  if (have == 0) {
+    return refuse(BAD_PARAM, call, "%s (%p) is not device memory (none of cudaMalloc's live allocations)", what, p);
+  }
+  if (have < bytes) {
+    return refuse(BAD_PARAM, call, "%s has %zu bytes to its allocation's end; the call takes %zu", what, have, bytes);
+  }
+  return SUCCESS;
+}
+
 struct TensorDesc {
   uint32_t tag = TENSOR;
   int data_type = -1;

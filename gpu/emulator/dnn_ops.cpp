@@ -1,7 +1,7 @@
 // cuDNN's tensor and dropout descriptors (libcudnn_ops.so.9), as cuDNN 9's API reference states
 // their contracts: an Nd tensor of 3 to 8 positive dimensions with positive strides; a dropout
 // rate in [0, 1) whose generator keeps its state in device memory the caller gives, of at least
-// cudnnDropoutGetStatesSize bytes (none needed at rate 0).
+// cudnnDropoutGetStatesSize bytes (an RNN that draws masks refuses to run without it).
 #include <new>
 
 #include "dnn.h"
@@ -110,30 +110,36 @@ int cudnnDropoutGetStatesSize(void* handle, size_t* bytes) {
   return SUCCESS;
 }
 
-/** Sets the rate and, where states are given, initialises the generator in them from the seed (its draws restart). */
+/**
+ * Sets the rate and, where states are given, initialises the generator in them from the seed (its
+ * draws restart). Without states, the reference says, only the rate is set: the states the
+ * descriptor had stay, uninitialised again by nothing.
+ */
 int cudnnSetDropoutDescriptor(void* d, void* handle, float rate, void* states, size_t state_bytes,
                               unsigned long long seed) {
+  const char* call = "cudnnSetDropoutDescriptor";
   DropoutDesc* t = dropout(d);
   if (t == nullptr || handle == nullptr) {
-    return refuse(BAD_PARAM, "cudnnSetDropoutDescriptor", "not a live dropout descriptor, or a null handle");
+    return refuse(BAD_PARAM, call, "not a live dropout descriptor, or a null handle");
   }
   if (!(rate >= 0 && rate < 1)) {
-    return refuse(BAD_PARAM, "cudnnSetDropoutDescriptor", "a rate of %g (it is in [0, 1))", rate);
+    return refuse(BAD_PARAM, call, "a rate of %g (it is in [0, 1))", rate);
   }
-  if (states != nullptr && state_bytes < DROPOUT_STATE_BYTES) {
-    return refuse(BAD_PARAM, "cudnnSetDropoutDescriptor", "states of %zu bytes; cudnnDropoutGetStatesSize says %zu",
-                  state_bytes, DROPOUT_STATE_BYTES);
-  }
-  if (states == nullptr && rate > 0) {
-    return refuse(BAD_PARAM, "cudnnSetDropoutDescriptor", "a rate of %g with no generator states", rate);
+  if (states != nullptr) {
+    if (state_bytes < DROPOUT_STATE_BYTES) {
+      return refuse(BAD_PARAM, call, "states of %zu bytes; cudnnDropoutGetStatesSize says %zu", state_bytes,
+                    DROPOUT_STATE_BYTES);
+    }
+    int status = device(call, "the states", states, state_bytes);
+    if (status != SUCCESS) {
+      return status;
+    }
+    t->states = states;
+    t->state_bytes = state_bytes;
+    *static_cast<DropoutState*>(states) = {DROPOUT_STATE, seed, 0};
   }
   t->set = true;
   t->rate = rate;
-  t->states = states;
-  t->state_bytes = state_bytes;
-  if (states != nullptr) {
-    *static_cast<DropoutState*>(states) = {DROPOUT_STATE, seed, 0};
-  }
   return SUCCESS;
 }
 }

@@ -13,9 +13,12 @@
 //
 // It checks what cuDNN's reference asks of a caller and refuses otherwise, saying why on
 // standard error: descriptors made and set, the same data shape in x, y and the lengths on the
-// device, the state tensors' shapes, spaces at least as large as asked for, a training forward's
-// reserve space for the backward calls, cudnnRNNBackwardData_v8 before cudnnRNNBackwardWeights_v8
-// on the same workspace, and y as the forward left it.
+// device, the state tensors' shapes, every buffer live device memory as large as the shapes make
+// it, spaces at least as large as asked for, a training forward's reserve for the backward calls
+// and the data pass on it before the weights pass (the reserve carries the gates' gradients from
+// one to the other, as cuDNN's does), and y as the forward left it. The workspace is scratch:
+// each call leaves it NaN. Past a sequence's end, y and dx get their descriptor's padding fill,
+// and NaN where none was given (the reference promises the fill for an RNN's output alone).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -40,7 +43,7 @@ constexpr int WGRAD_ADD = 0;
 constexpr size_t ALIGN = 64;  // floats
 constexpr size_t HEADER = 16;  // floats: a reserve's or workspace's header
 constexpr uint32_t RESERVE = 0x52535256;  // a training forward's reserve space
-constexpr uint32_t BACKWARD_DATA = 0x42574444;  // a workspace cudnnRNNBackwardData_v8 left for the weights
+constexpr uint32_t BACKWARD_DATA = 0x42574444;  // a reserve cudnnRNNBackwardData_v8 has left gradients in
 
 struct RnnDesc {
   uint32_t tag = RNN;
@@ -98,16 +101,19 @@ size_t block(const RnnDesc& r, int p, int lin, bool bias) {
 size_t weight_floats(const RnnDesc& r) { return block(r, r.layers * r.directions, 0, false); }
 
 /**
- * Where a pass keeps what it needs, in floats from its space's start (after the header): per
- * layer its output (steps x batch x directions * hidden) and the dropout mask on its input (above
- * the first); per layer and direction the gates' activations and one more vector per step (the
- * LSTM's cell, the GRU's recurrent product for n); and, in the workspace of a training pass, the
- * gradients of the gates' pre-activations that cudnnRNNBackwardWeights_v8 reads.
+ * Where a pass keeps what it needs, in floats. In the forward's space (the reserve in training,
+ * the workspace in inference), after a header: per layer its output (steps x batch x directions
+ * * hidden) and the dropout mask on its input (above the first); per pseudo-layer the gates'
+ * activations and one more vector per step (the LSTM's cell, the GRU's recurrent product for n);
+ * then, in the reserve alone, the gradients of the gates' pre-activations, which
+ * cudnnRNNBackwardData_v8 leaves there for cudnnRNNBackwardWeights_v8 (cuDNN's reserve is an
+ * output of the data pass; its workspace carries nothing from one call to the next). A training
+ * pass's workspace is scratch: the gradients of a layer's input and output.
  */
 struct Plan {
   std::vector<size_t> out, mask, act, extra, dpre, dextra;
   size_t din = 0, dout = 0;
-  size_t forward_floats = 0, backward_floats = 0;
+  size_t forward_floats = 0, reserve_floats = 0, scratch_floats = 0;
 
   Plan(const RnnDesc& r, int steps, int batch) {
     size_t tb = static_cast<size_t>(steps) * batch;
@@ -126,20 +132,22 @@ struct Plan {
       }
     }
     forward_floats = at;
-    at = HEADER;
     for (int p = 0; p < r.layers * r.directions; p++) {
       dpre.push_back(at);
       at += tb * gates(r) * r.hidden;
       dextra.push_back(at);
       at += tb * r.hidden;
     }
+    reserve_floats = at;
     size_t widest = std::max(static_cast<size_t>(r.input), width);
-    din = at;
-    at += tb * widest;
-    dout = at;
-    at += tb * widest;
-    backward_floats = at;
+    din = 0;
+    dout = tb * widest;
+    scratch_floats = 2 * tb * widest;
   }
+
+  /** What cudnnGetRNNTempSpaceSizes gives, in bytes. */
+  size_t work_bytes(bool training) const { return 4 * (training ? scratch_floats : forward_floats); }
+  size_t reserve_bytes(bool training) const { return training ? 4 * reserve_floats : 0; }
 };
 
 float sigmoid(double a) { return static_cast<float>(1 / (1 + std::exp(-a))); }
@@ -171,8 +179,9 @@ int check_pass(const char* call, void* handle, RnnDesc* r, DataDesc* x, DataDesc
     return refuse(BAD_PARAM, call, "x's vectors of %d and y's of %d; the RNN takes %d and gives %d", x->vector, y->vector,
                   r->input, r->hidden * r->directions);
   }
-  if (dev_lengths == nullptr) {
-    return refuse(BAD_PARAM, call, "no devSeqLengths (the lengths, on the device)");
+  int status = device(call, "devSeqLengths", dev_lengths, sizeof(int) * x->batch);
+  if (status != SUCCESS) {
+    return status;
   }
   for (int b = 0; b < x->batch; b++) {
     if (dev_lengths[b] != x->lengths[b]) {
@@ -194,9 +203,22 @@ int check_pass(const char* call, void* handle, RnnDesc* r, DataDesc* x, DataDesc
       }
     }
   }
-  if (weight_bytes != 4 * weight_floats(*r)) {
+  if (weight_bytes < 4 * weight_floats(*r)) {
     return refuse(BAD_PARAM, call, "a weight space of %zu bytes; cudnnGetRNNWeightSpaceSize says %zu", weight_bytes,
                   4 * weight_floats(*r));
+  }
+  return SUCCESS;
+}
+
+/** The device buffers of a pass, each checked to be device memory of the size the shapes give; null ones skipped. */
+int buffers(const char* call, std::initializer_list<std::tuple<const char*, const void*, size_t>> wanted) {
+  for (auto [what, p, bytes] : wanted) {
+    if (p != nullptr) {
+      int status = device(call, what, p, bytes);
+      if (status != SUCCESS) {
+        return status;
+      }
+    }
   }
   return SUCCESS;
 }
@@ -337,7 +359,7 @@ struct Pass {
 
   /**
    * cudnnRNNBackwardData_v8: from the top layer down, each direction against its order, the
-   * gradients of the gates' pre-activations (kept in the workspace), of the initial states and
+   * gradients of the gates' pre-activations (kept in the reserve), of the initial states and
    * of each layer's input; dy and dhy/dcy are read at valid steps only.
    */
   void backward_data(float* work, const float* dy, float* dx, const float* hx, const float* cx, const float* dhy,
@@ -372,8 +394,8 @@ struct Pass {
             }
             const float* act = space + plan.act[p] + row(t, b) * g * h;
             const float* extra = space + plan.extra[p] + row(t, b) * h;
-            float* dpre = work + plan.dpre[p] + row(t, b) * g * h;
-            float* dextra = work + plan.dextra[p] + row(t, b) * h;  // the GRU's: the gradient of R_n h + b_Rn
+            float* dpre = space + plan.dpre[p] + row(t, b) * g * h;
+            float* dextra = space + plan.dextra[p] + row(t, b) * h;  // the GRU's: the gradient of R_n h + b_Rn
             double* dhb = &dh[static_cast<size_t>(b) * h];
             double* dcb = &dc[static_cast<size_t>(b) * h];
             std::vector<double> carried(h, 0.0);  // what reaches h_{t-1} other than through R
@@ -437,10 +459,14 @@ struct Pass {
           dout[i] = din[i] * space[plan.mask[l] + i];
         }
       } else {
+        // Past a sequence's end, dx as y: its descriptor's fill, or NaN (undefined) without one.
         for (int t = 0; t < shape.steps; t++) {
           for (int b = 0; b < shape.batch; b++) {
+            float* to = dx + row(t, b) * r.input;
             if (t < shape.lengths[b]) {
-              std::memcpy(dx + row(t, b) * r.input, din + row(t, b) * r.input, sizeof(float) * r.input);
+              std::memcpy(to, din + row(t, b) * r.input, sizeof(float) * r.input);
+            } else {
+              std::fill(to, to + r.input, shape.has_fill ? shape.fill : NAN);
             }
           }
         }
@@ -449,7 +475,7 @@ struct Pass {
   }
 
   /** cudnnRNNBackwardWeights_v8: the pre-activations' gradients the data pass left, against the inputs and states. */
-  void backward_weights(const float* work, const float* x, const float* hx, float* dw) {
+  void backward_weights(const float* x, const float* hx, float* dw) {
     for (int l = 0; l < r.layers; l++) {
       int in = layer_input(r, l);
       for (int d = 0; d < r.directions; d++) {
@@ -459,8 +485,8 @@ struct Pass {
             if (t >= shape.lengths[b]) {
               continue;
             }
-            const float* dpre = work + plan.dpre[p] + row(t, b) * g * h;
-            const float* dextra = work + plan.dextra[p] + row(t, b) * h;
+            const float* dpre = space + plan.dpre[p] + row(t, b) * g * h;
+            const float* dextra = space + plan.dextra[p] + row(t, b) * h;
             for (int q = 0; q < g; q++) {
               float* dwq = dw + block(r, p, q, false);
               float* drq = dw + block(r, p, g + q, false);
@@ -486,17 +512,34 @@ struct Pass {
   }
 };
 
-/** A training forward's reserve: its header says the shape it was made for. */
-int check_reserve(const char* call, const Plan& plan, const DataDesc& x, size_t bytes, const float* reserve) {
-  if (reserve == nullptr || bytes < 4 * plan.forward_floats) {
-    return refuse(BAD_PARAM, call, "a reserve space of %zu bytes; this shape's training forward needs %zu", bytes,
-                  4 * plan.forward_floats);
+/**
+ * A training forward's reserve: its header says the shape it was made for, and whether the data
+ * pass has left the pre-activations' gradients in it ({@code after_data}).
+ */
+int check_reserve(const char* call, const Plan& plan, const DataDesc& x, size_t bytes, const float* reserve,
+                  bool after_data) {
+  int status = device(call, "the reserve space", reserve, plan.reserve_bytes(true));
+  if (status != SUCCESS) {
+    return status;
+  }
+  if (bytes < plan.reserve_bytes(true)) {
+    return refuse(BAD_PARAM, call, "a reserve space of %zu bytes; cudnnGetRNNTempSpaceSizes says %zu", bytes,
+                  plan.reserve_bytes(true));
   }
   const uint32_t* head = reinterpret_cast<const uint32_t*>(reserve);
   if (head[0] != RESERVE || static_cast<int>(head[1]) != x.steps || static_cast<int>(head[2]) != x.batch) {
     return refuse(BAD_PARAM, call, "the reserve space is not the one a training forward of this shape filled");
   }
+  if (after_data && head[3] != BACKWARD_DATA) {
+    return refuse(BAD_PARAM, call, "cudnnRNNBackwardData_v8 has not run on this reserve space since its forward");
+  }
   return SUCCESS;
+}
+
+/** The workspace after a call: NaN, so that a caller who counts on what it held sees it. */
+void scribble(void* work, size_t bytes) {
+  float* w = static_cast<float*>(work);
+  std::fill(w, w + bytes / 4, NAN);
 }
 
 /** y as the training forward left it, at every valid step: a backward pass reads it. */
@@ -649,9 +692,9 @@ int cudnnGetRNNWeightParams(void* handle, void* d, int pseudo_layer, size_t weig
     return refuse(BAD_PARAM, call, "pseudo-layer %d, linear layer %d: the RNN has %d and %d", pseudo_layer, lin,
                   r->layers * r->directions, 2 * gates(*r));
   }
-  if (weight_bytes != 4 * weight_floats(*r)) {
-    return refuse(BAD_PARAM, call, "a weight space of %zu bytes; cudnnGetRNNWeightSpaceSize says %zu", weight_bytes,
-                  4 * weight_floats(*r));
+  if (weights == nullptr || weight_bytes < 4 * weight_floats(*r)) {
+    return refuse(BAD_PARAM, call, "a weight space of %zu bytes at %p; cudnnGetRNNWeightSpaceSize says %zu", weight_bytes,
+                  weights, 4 * weight_floats(*r));
   }
   int columns = lin < gates(*r) ? layer_input(*r, pseudo_layer / r->directions) : r->hidden;
   // As cuDNN's reference gives them: the matrix {1, rows, columns}, the bias {1, rows, 1}, packed.
@@ -690,11 +733,9 @@ int cudnnGetRNNTempSpaceSizes(void* handle, void* d, int mode, void* x_desc, siz
     return refuse(BAD_PARAM, call, "a null handle or size, a descriptor not set, or mode %d", mode);
   }
   Plan plan(*r, x->steps, x->batch);
-  // Training: the forward keeps its state in the reserve, the backward passes share the workspace.
-  // Inference: the forward's state is scratch, in the workspace.
-  *work_bytes = 4 * (mode == FWD_TRAINING ? plan.backward_floats : plan.forward_floats);
+  *work_bytes = plan.work_bytes(mode == FWD_TRAINING);
   if (reserve_bytes != nullptr) {
-    *reserve_bytes = mode == FWD_TRAINING ? 4 * plan.forward_floats : 0;
+    *reserve_bytes = plan.reserve_bytes(mode == FWD_TRAINING);
   }
   return SUCCESS;
 }
@@ -714,18 +755,32 @@ int cudnnRNNForward(void* handle, void* d, int mode, const int* dev_lengths, voi
   if (mode != FWD_INFERENCE && mode != FWD_TRAINING) {
     return refuse(BAD_PARAM, call, "forward mode %d", mode);
   }
-  if (x == nullptr || y == nullptr || weights == nullptr) {
-    return refuse(BAD_PARAM, call, "a null x, y or weight space");
+  if (x == nullptr || y == nullptr || weights == nullptr || work == nullptr) {
+    return refuse(BAD_PARAM, call, "a null x, y, weight space or workspace");
   }
   bool training = mode == FWD_TRAINING;
+  bool lstm = r->cell == LSTM;
   Plan plan(*r, xd->steps, xd->batch);
-  size_t needed = 4 * (training ? plan.backward_floats : plan.forward_floats);
-  if (work == nullptr || work_bytes < needed) {
-    return refuse(BAD_PARAM, call, "a workspace of %zu bytes; cudnnGetRNNTempSpaceSizes says %zu", work_bytes, needed);
+  size_t tb = static_cast<size_t>(xd->steps) * xd->batch;
+  size_t state = 4 * static_cast<size_t>(r->layers) * r->directions * xd->batch * r->hidden;
+  if ((status = buffers(call, {{"x", x, 4 * tb * r->input}, {"y", y, 4 * tb * r->hidden * r->directions},
+                               {"hx", hx, state}, {"hy", hy, state}, {"cx", lstm ? cx : nullptr, state},
+                               {"cy", lstm ? cy : nullptr, state}, {"the weight space", weights, weight_bytes},
+                               {"the workspace", work, work_bytes}})) != SUCCESS) {
+    return status;
   }
-  if (training && (reserve == nullptr || reserve_bytes < 4 * plan.forward_floats)) {
-    return refuse(BAD_PARAM, call, "a reserve space of %zu bytes in training; cudnnGetRNNTempSpaceSizes says %zu",
-                  reserve_bytes, 4 * plan.forward_floats);
+  if (work_bytes < plan.work_bytes(training)) {
+    return refuse(BAD_PARAM, call, "a workspace of %zu bytes; cudnnGetRNNTempSpaceSizes says %zu", work_bytes,
+                  plan.work_bytes(training));
+  }
+  if (training) {
+    if (reserve_bytes < plan.reserve_bytes(true)) {
+      return refuse(BAD_PARAM, call, "a reserve space of %zu bytes in training; cudnnGetRNNTempSpaceSizes says %zu",
+                    reserve_bytes, plan.reserve_bytes(true));
+    }
+    if ((status = device(call, "the reserve space", reserve, reserve_bytes)) != SUCCESS) {
+      return status;
+    }
   }
   if (training && r->layers > 1 && r->rate > 0
       && (r->states == nullptr || static_cast<DropoutState*>(r->states)->tag != DROPOUT_STATE)) {
@@ -733,25 +788,28 @@ int cudnnRNNForward(void* handle, void* d, int mode, const int* dev_lengths, voi
   }
   float* space = static_cast<float*>(training ? reserve : work);
   Pass pass(*r, *xd, static_cast<const float*>(weights), space);
-  pass.forward(static_cast<const float*>(x), static_cast<const float*>(hx), r->cell == LSTM ? static_cast<const float*>(cx)
-               : nullptr, static_cast<float*>(hy), r->cell == LSTM ? static_cast<float*>(cy) : nullptr, training);
+  pass.forward(static_cast<const float*>(x), static_cast<const float*>(hx), lstm ? static_cast<const float*>(cx)
+               : nullptr, static_cast<float*>(hy), lstm ? static_cast<float*>(cy) : nullptr, training);
   auto* out = static_cast<float*>(y);
   const float* top = space + plan.out[r->layers - 1];
+  const DataDesc* yd = data(y_desc);
   for (int t = 0; t < xd->steps; t++) {
     for (int b = 0; b < xd->batch; b++) {
       for (int k = 0; k < pass.width; k++) {
         size_t at = pass.row(t, b) * pass.width + k;
         // Past a sequence's end: yDesc's fill, or left undefined (NaN here) without one.
-        out[at] = t < xd->lengths[b] ? top[at] : data(y_desc)->has_fill ? data(y_desc)->fill : NAN;
+        out[at] = t < xd->lengths[b] ? top[at] : yd->has_fill ? yd->fill : NAN;
       }
     }
   }
-  auto* head = reinterpret_cast<uint32_t*>(space);
-  head[0] = training ? RESERVE : 0;
-  head[1] = static_cast<uint32_t>(xd->steps);
-  head[2] = static_cast<uint32_t>(xd->batch);
-  // A later backward data pass must leave its own mark in the workspace again.
-  reinterpret_cast<uint32_t*>(work)[0] = 0;
+  if (training) {
+    auto* head = reinterpret_cast<uint32_t*>(space);
+    head[0] = RESERVE;
+    head[1] = static_cast<uint32_t>(xd->steps);
+    head[2] = static_cast<uint32_t>(xd->batch);
+    head[3] = 0;  // no data pass yet
+  }
+  scribble(work, work_bytes);
   return SUCCESS;
 }
 
@@ -767,30 +825,38 @@ int cudnnRNNBackwardData_v8(void* handle, void* d, const int* dev_lengths, void*
   if (status != SUCCESS) {
     return status;
   }
-  if (dy == nullptr || dx == nullptr || weights == nullptr) {
-    return refuse(BAD_PARAM, call, "a null dy, dx or weight space");
+  if (y == nullptr || dy == nullptr || dx == nullptr || weights == nullptr || work == nullptr) {
+    return refuse(BAD_PARAM, call, "a null y, dy, dx, weight space or workspace");
   }
+  bool lstm = r->cell == LSTM;
   Plan plan(*r, xd->steps, xd->batch);
-  if (work == nullptr || work_bytes < 4 * plan.backward_floats) {
-    return refuse(BAD_PARAM, call, "a workspace of %zu bytes; cudnnGetRNNTempSpaceSizes says %zu", work_bytes,
-                  4 * plan.backward_floats);
+  size_t tb = static_cast<size_t>(xd->steps) * xd->batch;
+  size_t width = 4 * tb * r->hidden * r->directions;
+  size_t state = 4 * static_cast<size_t>(r->layers) * r->directions * xd->batch * r->hidden;
+  if ((status = buffers(call, {{"y", y, width}, {"dy", dy, width}, {"dx", dx, 4 * tb * r->input}, {"hx", hx, state},
+                               {"dhy", dhy, state}, {"dhx", dhx, state}, {"cx", lstm ? cx : nullptr, state},
+                               {"dcy", lstm ? dcy : nullptr, state}, {"dcx", lstm ? dcx : nullptr, state},
+                               {"the weight space", weights, weight_bytes}, {"the workspace", work, work_bytes}}))
+      != SUCCESS) {
+    return status;
   }
-  if ((status = check_reserve(call, plan, *xd, reserve_bytes, static_cast<float*>(reserve))) != SUCCESS) {
+  if (work_bytes < plan.work_bytes(true)) {
+    return refuse(BAD_PARAM, call, "a workspace of %zu bytes; cudnnGetRNNTempSpaceSizes says %zu", work_bytes,
+                  plan.work_bytes(true));
+  }
+  if ((status = check_reserve(call, plan, *xd, reserve_bytes, static_cast<float*>(reserve), false)) != SUCCESS) {
     return status;
   }
   Pass pass(*r, *xd, static_cast<const float*>(weights), static_cast<float*>(reserve));
   if ((status = check_y(call, pass, static_cast<const float*>(y))) != SUCCESS) {
     return status;
   }
-  bool lstm = r->cell == LSTM;
   pass.backward_data(static_cast<float*>(work), static_cast<const float*>(dy), static_cast<float*>(dx),
                      static_cast<const float*>(hx), lstm ? static_cast<const float*>(cx) : nullptr,
                      static_cast<const float*>(dhy), lstm ? static_cast<const float*>(dcy) : nullptr,
                      static_cast<float*>(dhx), lstm ? static_cast<float*>(dcx) : nullptr);
-  auto* head = static_cast<uint32_t*>(work);
-  head[0] = BACKWARD_DATA;
-  head[1] = static_cast<uint32_t>(xd->steps);
-  head[2] = static_cast<uint32_t>(xd->batch);
+  static_cast<uint32_t*>(reserve)[3] = BACKWARD_DATA;
+  scribble(work, work_bytes);
   return SUCCESS;
 }
 
@@ -810,24 +876,30 @@ int cudnnRNNBackwardWeights_v8(void* handle, void* d, int mode, const int* dev_l
     // cuDNN's reference: this call supports only CUDNN_WGRAD_MODE_ADD (callers zero the gradients first).
     return refuse(NOT_SUPPORTED, call, "gradient mode %d: only CUDNN_WGRAD_MODE_ADD (0) is supported", mode);
   }
-  if (x == nullptr || dweights == nullptr) {
-    return refuse(BAD_PARAM, call, "a null x or weight gradient space");
+  if (x == nullptr || y == nullptr || dweights == nullptr || work == nullptr) {
+    return refuse(BAD_PARAM, call, "a null x, y, weight gradient space or workspace");
   }
   Plan plan(*r, xd->steps, xd->batch);
-  if ((status = check_reserve(call, plan, *xd, reserve_bytes, static_cast<float*>(reserve))) != SUCCESS) {
+  size_t tb = static_cast<size_t>(xd->steps) * xd->batch;
+  size_t state = 4 * static_cast<size_t>(r->layers) * r->directions * xd->batch * r->hidden;
+  if ((status = buffers(call, {{"x", x, 4 * tb * r->input}, {"y", y, 4 * tb * r->hidden * r->directions},
+                               {"hx", hx, state}, {"the weight gradients' space", dweights, weight_bytes},
+                               {"the workspace", work, work_bytes}})) != SUCCESS) {
     return status;
   }
-  const uint32_t* head = static_cast<const uint32_t*>(work);
-  if (work == nullptr || work_bytes < 4 * plan.backward_floats || head[0] != BACKWARD_DATA
-      || static_cast<int>(head[1]) != xd->steps || static_cast<int>(head[2]) != xd->batch) {
-    return refuse(BAD_PARAM, call, "the workspace is not the one cudnnRNNBackwardData_v8 just left for this shape");
+  if (work_bytes < plan.work_bytes(true)) {
+    return refuse(BAD_PARAM, call, "a workspace of %zu bytes; cudnnGetRNNTempSpaceSizes says %zu", work_bytes,
+                  plan.work_bytes(true));
+  }
+  if ((status = check_reserve(call, plan, *xd, reserve_bytes, static_cast<float*>(reserve), true)) != SUCCESS) {
+    return status;
   }
   Pass pass(*r, *xd, nullptr, static_cast<float*>(reserve));
   if ((status = check_y(call, pass, static_cast<const float*>(y))) != SUCCESS) {
     return status;
   }
-  auto* dw = static_cast<float*>(dweights);
-  pass.backward_weights(static_cast<const float*>(work), static_cast<const float*>(x), static_cast<const float*>(hx), dw);
+  pass.backward_weights(static_cast<const float*>(x), static_cast<const float*>(hx), static_cast<float*>(dweights));
+  scribble(work, work_bytes);
   return SUCCESS;
 }
 }

@@ -10,8 +10,11 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 emu=$root/gpu/target/emulator
-[ -f "$root/gpu/target/device.tar.xz" ] || { echo "no gpu/target/device.tar.xz: run gpu/device/prepare.sh first" >&2; exit 1; }
-[ -f "$emu/libcudart.so.13" ] || bash "$here/build.sh"
+archive=$root/gpu/target/device.tar.xz
+[ -f "$archive" ] || { echo "no gpu/target/device.tar.xz: run gpu/device/prepare.sh first" >&2; exit 1; }
+newer=$(cd "$root" && find pom.xml gpu/pom.xml src gpu/src -type f -newer "$archive" | head -1)
+[ -z "$newer" ] || { echo "gpu/target/device.tar.xz is older than $newer: run gpu/device/prepare.sh again" >&2; exit 1; }
+bash "$here/build.sh" > /dev/null  # 3 s: an emulator of these sources
 out=$root/gpu/target/rehearsal
 rm -rf "$out" && mkdir -p "$out"
 # The emulator's libraries preloaded into everything the script starts (harmless to tar and python).
@@ -32,8 +35,8 @@ for c in C1 C2 C3 C4; do
   grep -Eq "^jrnn $c fp32 [0-9.]+$" "$results" || failed+=("bench jrnn $c fp32")
 done
 [ "$(grep -c "^exit status 0$" "$results")" -eq 2 ] || failed+=("PTB small or the translator (an exit status other than 0)")
-grep -q "valid" "$out/ptb-small.log" || failed+=("PTB small's validation")
-grep -q "BLEU" "$out/multi30k.log" || failed+=("the translator's BLEU")
+grep -q "^validation perplexity: [0-9]" "$out/ptb-small.log" || failed+=("PTB small's validation")
+grep -q "^validation BLEU: [0-9]" "$out/multi30k.log" || failed+=("the translator's BLEU")
 if [ ${#failed[@]} -gt 0 ]; then
   printf 'rehearse.sh: failed: %s\n' "${failed[@]}" >&2
   exit 1

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <vector>
 
@@ -45,6 +46,9 @@ extern "C" void jrnn_emulator_switch(void** from, void* to);
 
 namespace jrnn_emulator {
 uint3 thread_index, block_index, block_size, grid_size;
+/** The live device allocations: start -> bytes. */
+std::map<uintptr_t, size_t> allocations;
+std::mutex allocating;
 extern const Kernel KERNELS[];
 
 namespace {
@@ -212,11 +216,35 @@ int cudaMalloc(void** p, size_t bytes) {
     return 2;  // cudaErrorMemoryAllocation
   }
   std::memset(*p, 0xff, bytes);  // NaN as floats
+  std::lock_guard<std::mutex> lock(jrnn_emulator::allocating);
+  jrnn_emulator::allocations[reinterpret_cast<uintptr_t>(*p)] = bytes;
   return 0;
 }
 int cudaFree(void* p) {
+  if (p != nullptr) {
+    std::lock_guard<std::mutex> lock(jrnn_emulator::allocating);
+    if (jrnn_emulator::allocations.erase(reinterpret_cast<uintptr_t>(p)) == 0) {
+      // Said here too: callers that free on their way out seldom read the status.
+      std::fprintf(stderr, "jrnn emulator: cudaFree(%p): not the start of a live allocation (freed twice, or host memory)\n", p);
+      return 1;  // cudaErrorInvalidValue
+    }
+  }
   std::free(p);
   return 0;
+}
+/**
+ * How many bytes of device memory lie from p to the end of its allocation: 0 where p is not in a
+ * live allocation (host memory, or memory freed). The emulated cuDNN checks its pointers with it.
+ */
+size_t jrnn_emulator_device_bytes(const void* p) {
+  uintptr_t at = reinterpret_cast<uintptr_t>(p);
+  std::lock_guard<std::mutex> lock(jrnn_emulator::allocating);
+  auto next = jrnn_emulator::allocations.upper_bound(at);
+  if (next == jrnn_emulator::allocations.begin()) {
+    return 0;
+  }
+  --next;
+  return at < next->first + next->second ? next->first + next->second - at : 0;
 }
 int cudaMemcpy(void* to, const void* from, size_t bytes, int) {
   std::memmove(to, from, bytes);

@@ -1,10 +1,11 @@
 #!/bin/bash
 # Runs the gpu module's GPU tests on the CPU emulator of CUDA (built by build.sh): the backend
 # found and opened, CudaOps' kernels launched through the bindings and run on the host, cuBLAS's
-# sgemm, jrnn's own recurrent stacks (-Djrnn.gpu.stack=jrnn: the emulator has no cuDNN). Arguments:
-# test classes or Class#method (default: the GPU test classes that need no cuDNN); set
-# JRNN_EMULATOR_ORDER=reverse to run each block's threads in the other order. Prints the device
-# the tests saw, the failures and a summary; fails if a test failed or the device was not the emulator's.
+# sgemm, cuDNN's RNN API, and the recurrent stacks JRNN_GPU_STACK picks (cudnn, the default:
+# cuDNN's where it has the cell; jrnn: jrnn's own for every stack). Arguments: test classes or
+# Class#method (default: every GPU test class); set JRNN_EMULATOR_ORDER=reverse to run each
+# block's threads in the other order. Prints the device the tests saw, the failures and a
+# summary; fails if a test failed or the device was not the emulator's.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -13,8 +14,9 @@ emu=$root/gpu/target/emulator
 cd "$root/gpu"
 mvn -o -q test-compile dependency:build-classpath -Dmdep.outputFile=target/emulator/classpath -Dmdep.includeScope=test > /dev/null
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(jrnn.gpu.CudaOpsAgreeWithHostOpsTest jrnn.gpu.FusedCellStackTest jrnn.gpu.OpsTrainingTest
-  jrnn.gpu.OpsTranslationTest jrnn.gpu.DevicePassesTest)
+[ ${#tests[@]} -gt 0 ] || tests=(jrnn.gpu.CudaOpsAgreeWithHostOpsTest jrnn.gpu.KernelArgumentsTest jrnn.gpu.CudnnAgreesWithCpuTest
+  jrnn.gpu.CudnnAgreesWithPyTorchTest jrnn.gpu.FusedCellStackTest jrnn.gpu.OpsTrainingTest jrnn.gpu.OpsTranslationTest
+  jrnn.gpu.DevicePassesTest jrnn.gpu.DeviceMemoryTest jrnn.gpu.WithoutAGpuTest)
 log=$(mktemp)
 # Preloaded, so that they stand in for any CUDA libraries the bindings would otherwise find.
 LD_PRELOAD=$(ls "$emu"/lib*.so.* | paste -sd:) LD_LIBRARY_PATH=$emu \

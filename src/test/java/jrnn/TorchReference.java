@@ -53,7 +53,8 @@ public final class TorchReference {
     }
   }
 
-  static final String FILE = "reference/torch_rnn_reference.json";
+  /** The reference cases, under the shared data root. */
+  public static final String FILE = "reference/torch_rnn_reference.json";
 
   /**
    * A test named {@code name.apply(case)} for every case that {@code which} takes. Without the

@@ -601,7 +601,7 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
     } else {
       copy(buffers.states[5], dFinalC, state);
     }
-    zero(buffers.dx, xSize);
+    zero(buffers.dx, xSize);  // past an end: zero, as in the host path's backward below
     zero(weightGradients, weightBytes / 4);
     runBackward();
     return new CudaOps.CudaFloats(buffers.dx, xSize);
@@ -640,7 +640,8 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
       }
     }
     long xSize = (long) steps * batch * config.inputSize();
-    // Steps past an end get a zero gradient, as on the CPU (cuDNN leaves them alone).
+    // Steps past an end get a zero gradient, as on the CPU: dx is zeroed where cuDNN leaves them
+    // alone, and xDesc's padding fill is 0 where it fills them (CudnnAgreesWithCpuTest checks them).
     zero(buffers.dx, xSize);
     zero(weightGradients, weightBytes / 4);
     runBackward();

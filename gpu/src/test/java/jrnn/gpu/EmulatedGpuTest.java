@@ -81,7 +81,7 @@ class EmulatedGpuTest {
    */
   @Test
   void theGpuTestsPassWithCudnnsStacksOnTheEmulator() throws Exception {
-    boolean shared = Files.exists(jrnn.SharedData.root().resolve("reference"));
+    boolean shared = Files.exists(jrnn.SharedData.root().resolve(jrnn.TorchReference.FILE));
     int passed = run("cudnn", "forward", shared ? 0 : 1, "jrnn.gpu.CudnnAgreesWithCpuTest",
         "jrnn.gpu.CudnnAgreesWithPyTorchTest", "jrnn.gpu.OpsTrainingTest", "jrnn.gpu.OpsTranslationTest",
         "jrnn.gpu.DevicePassesTest", "jrnn.gpu.DeviceMemoryTest");
@@ -136,6 +136,8 @@ class EmulatedGpuTest {
     // Not a run that found no GPU and skipped the GPU tests: the emulator's device was open.
     String device = out.lines().filter(l -> l.startsWith("device: ")).findFirst().orElse("device: (not said)");
     assertTrue(device.contains("jrnn's CPU emulator of a CUDA device"), device);
+    // A bad free (twice, or of host memory) fails no call's status check: the emulator says it here.
+    assertTrue(!out.contains("jrnn emulator: cudaFree("), () -> "a bad cudaFree:\n" + out);
     String last = out.lines().filter(l -> l.startsWith("tests: ")).reduce((a, c) -> c).orElseThrow();
     assertTrue(last.contains(" 0 failed"), last);
     int skipped = Integer.parseInt(last.replaceAll(".* (\\d+) skipped$", "$1"));
