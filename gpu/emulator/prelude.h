@@ -30,8 +30,10 @@ void sync_threads(void* barrier);
 #define __device__
 #define __forceinline__ inline
 #define __restrict__
-// Shared memory: one copy for the block's fibers (the blocks run one after another).
-#define __shared__ static
+// Shared memory: one copy for the block's fibers (the blocks run one after another), in a
+// section of its own that the runtime fills with NaN (0xff bytes) before each block, as a block's
+// shared memory on a GPU starts out as whatever was there: a read of what the block never wrote shows.
+#define __shared__ static __attribute__((section("jrnn_shared")))
 
 #define __syncthreads() jrnn_emulator::sync_threads(reinterpret_cast<void*>(static_cast<uintptr_t>(__LINE__)))
 inline float __int_as_float(int i) {

@@ -155,6 +155,9 @@ void sync_threads(void* barrier) {
   jrnn_emulator_switch(&fibers[running], scheduler);
 }
 
+// The kernels' shared memory (prelude.h's __shared__), from the linker's bounds of its section.
+extern "C" char __start_jrnn_shared[], __stop_jrnn_shared[];
+
 int launch(const Kernel* k, unsigned grid, unsigned threads, void** args) {
   std::lock_guard<std::mutex> one_at_a_time(launching);
   kernel = k;
@@ -164,6 +167,7 @@ int launch(const Kernel* k, unsigned grid, unsigned threads, void** args) {
   bool reverse = reverse_order();
   for (unsigned b = 0; b < grid; b++) {
     block_index = {b, 0, 0};
+    std::memset(__start_jrnn_shared, 0xff, static_cast<size_t>(__stop_jrnn_shared - __start_jrnn_shared));
     if (k->barriers) {
       run_block(threads);
     } else {
