@@ -111,11 +111,15 @@ def kernels(source):
             types.append(m.group(1).strip())
         reads = ", ".join("*(%s*) a[%d]" % (t, i) for i, t in enumerate(types))
         out.append("static void launch_%s(void** a) { ::%s(%s); }" % (name, name, reads))
+        # Its pointer arguments: each null or in a live device allocation (not freed, not host memory).
+        pointers = [i for i, t in enumerate(types) if t.endswith("*")]
+        checks = "".join("  if (!device_or_null(*(const void**) a[%d])) return %d;\n" % (i, i) for i in pointers)
+        out.append("static int bad_pointer_%s(void** a) {\n%s  return -1;\n}" % (name, checks))
     out.append("extern const Kernel KERNELS[] = {")
     waits = waiting_functions(source)
     for name, _ in found:
-        out.append('  {"%s", launch_%s, %s},' % (name, name, "true" if name in waits else "false"))
-    out.append("  {nullptr, nullptr, false}};")
+        out.append('  {"%s", launch_%s, bad_pointer_%s, %s},' % (name, name, name, "true" if name in waits else "false"))
+    out.append("  {nullptr, nullptr, nullptr, false}};")
     # The source it was built from: NVRTC's stand-in refuses another (a stale emulator).
     out.append('extern const char* const SOURCE = R"JRNN_SOURCE(%s)JRNN_SOURCE";' % source)
     out.append("}  // namespace jrnn_emulator")

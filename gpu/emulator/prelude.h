@@ -11,13 +11,19 @@ struct uint3 {
 };
 
 namespace jrnn_emulator {
-/** A kernel: its name, how to launch it from cuLaunchKernel's argument slots, and whether it waits at barriers. */
+/**
+ * A kernel: its name, how to launch it from cuLaunchKernel's argument slots, which of its pointer
+ * arguments is neither null nor device memory (-1: none), and whether it waits at barriers.
+ */
 struct Kernel {
   const char* name;
   void (*launch)(void** args);
+  int (*bad_pointer)(void** args);
   bool barriers;
 };
 extern uint3 thread_index, block_index, block_size, grid_size;
+/** Whether p is null or in a live device allocation (runtime.cpp's record of cudaMalloc's). */
+bool device_or_null(const void* p);
 /** Waits at the barrier {@code barrier} names (its source line): the block's threads must all wait at the same one. */
 void sync_threads(void* barrier);
 }  // namespace jrnn_emulator

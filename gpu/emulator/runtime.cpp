@@ -159,6 +159,12 @@ void sync_threads(void* barrier) {
 extern "C" char __start_jrnn_shared[], __stop_jrnn_shared[];
 
 int launch(const Kernel* k, unsigned grid, unsigned threads, void** args) {
+  int bad = k->bad_pointer(args);
+  if (bad >= 0) {
+    std::fprintf(stderr, "jrnn emulator: kernel %s, argument %d: %p is neither null nor live device memory (freed, or"
+                 " host memory)\n", k->name, bad, *static_cast<void**>(args[bad]));
+    return 1;  // CUDA_ERROR_INVALID_VALUE; a GPU would read or write whatever is there
+  }
   std::lock_guard<std::mutex> one_at_a_time(launching);
   kernel = k;
   arguments = args;
@@ -250,6 +256,11 @@ size_t jrnn_emulator_device_bytes(const void* p) {
   --next;
   return at < next->first + next->second ? next->first + next->second - at : 0;
 }
+}  // extern "C"
+
+bool jrnn_emulator::device_or_null(const void* p) { return p == nullptr || jrnn_emulator_device_bytes(p) > 0; }
+
+extern "C" {
 int cudaMemcpy(void* to, const void* from, size_t bytes, int) {
   std::memmove(to, from, bytes);
   return 0;
@@ -299,12 +310,13 @@ int cuLaunchKernel(void* function, unsigned gx, unsigned gy, unsigned gz, unsign
   }
   return jrnn_emulator::launch(static_cast<jrnn_emulator::Kernel*>(function), gx, bx, params);
 }
-int cuGetErrorString(int, const char** text) {
-  *text = "an error of the emulated CUDA driver";
+int cuGetErrorString(int code, const char** text) {
+  *text = code == 1 ? "invalid argument (the emulator printed which on standard error)"
+        : code == 500 ? "named symbol not found" : "an error of the emulated CUDA driver";
   return 0;
 }
-int cuGetErrorName(int, const char** text) {
-  *text = "CUDA_ERROR_NOT_SUPPORTED";
+int cuGetErrorName(int code, const char** text) {
+  *text = code == 1 ? "CUDA_ERROR_INVALID_VALUE" : code == 500 ? "CUDA_ERROR_NOT_FOUND" : "CUDA_ERROR_NOT_SUPPORTED";
   return 0;
 }
 }
