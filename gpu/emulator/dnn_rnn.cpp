@@ -512,23 +512,42 @@ struct Pass {
   }
 };
 
+/** A hash of an RNN's shape and a batch's lengths, which a training forward writes into its reserve's header. */
+uint32_t fingerprint(const RnnDesc& r, const DataDesc& x) {
+  uint32_t h = 2166136261u;  // FNV-1a
+  auto mix = [&h](uint32_t v) {
+    for (int i = 0; i < 4; i++) {
+      h = (h ^ ((v >> (8 * i)) & 0xff)) * 16777619u;
+    }
+  };
+  for (int v : {r.cell, r.directions, r.input, r.hidden, r.layers, x.steps, x.batch}) {
+    mix(static_cast<uint32_t>(v));
+  }
+  for (int len : x.lengths) {
+    mix(static_cast<uint32_t>(len));
+  }
+  return h;
+}
+
 /**
- * A training forward's reserve: its header says the shape it was made for, and whether the data
+ * A training forward's reserve: its header says the RNN and the sequences it was made for, and whether the data
  * pass has left the pre-activations' gradients in it ({@code after_data}).
  */
-int check_reserve(const char* call, const Plan& plan, const DataDesc& x, size_t bytes, const float* reserve,
-                  bool after_data) {
-  int status = device(call, "the reserve space", reserve, plan.reserve_bytes(true));
-  if (status != SUCCESS) {
-    return status;
-  }
+int check_reserve(const char* call, const RnnDesc& r, const Plan& plan, const DataDesc& x, size_t bytes,
+                  const float* reserve, bool after_data) {
   if (bytes < plan.reserve_bytes(true)) {
     return refuse(BAD_PARAM, call, "a reserve space of %zu bytes; cudnnGetRNNTempSpaceSizes says %zu", bytes,
                   plan.reserve_bytes(true));
   }
+  int status = device(call, "the reserve space", reserve, bytes);
+  if (status != SUCCESS) {
+    return status;
+  }
   const uint32_t* head = reinterpret_cast<const uint32_t*>(reserve);
-  if (head[0] != RESERVE || static_cast<int>(head[1]) != x.steps || static_cast<int>(head[2]) != x.batch) {
-    return refuse(BAD_PARAM, call, "the reserve space is not the one a training forward of this shape filled");
+  if (head[0] != RESERVE || static_cast<int>(head[1]) != x.steps || static_cast<int>(head[2]) != x.batch
+      || head[4] != fingerprint(r, x)) {
+    return refuse(BAD_PARAM, call, "the reserve space is not the one a training forward of this RNN and these"
+                  " sequences filled");
   }
   if (after_data && head[3] != BACKWARD_DATA) {
     return refuse(BAD_PARAM, call, "cudnnRNNBackwardData_v8 has not run on this reserve space since its forward");
@@ -782,9 +801,13 @@ int cudnnRNNForward(void* handle, void* d, int mode, const int* dev_lengths, voi
       return status;
     }
   }
-  if (training && r->layers > 1 && r->rate > 0
-      && (r->states == nullptr || static_cast<DropoutState*>(r->states)->tag != DROPOUT_STATE)) {
-    return refuse(BAD_PARAM, call, "dropout of %g, and the dropout states hold no generator", r->rate);
+  if (training && r->layers > 1 && r->rate > 0) {
+    if ((status = device(call, "the dropout states", r->states, DROPOUT_STATE_BYTES)) != SUCCESS) {
+      return status;
+    }
+    if (static_cast<DropoutState*>(r->states)->tag != DROPOUT_STATE) {
+      return refuse(BAD_PARAM, call, "dropout of %g, and the dropout states hold no generator", r->rate);
+    }
   }
   float* space = static_cast<float*>(training ? reserve : work);
   Pass pass(*r, *xd, static_cast<const float*>(weights), space);
@@ -808,6 +831,7 @@ int cudnnRNNForward(void* handle, void* d, int mode, const int* dev_lengths, voi
     head[1] = static_cast<uint32_t>(xd->steps);
     head[2] = static_cast<uint32_t>(xd->batch);
     head[3] = 0;  // no data pass yet
+    head[4] = fingerprint(*r, *xd);
   }
   scribble(work, work_bytes);
   return SUCCESS;
@@ -844,7 +868,7 @@ int cudnnRNNBackwardData_v8(void* handle, void* d, const int* dev_lengths, void*
     return refuse(BAD_PARAM, call, "a workspace of %zu bytes; cudnnGetRNNTempSpaceSizes says %zu", work_bytes,
                   plan.work_bytes(true));
   }
-  if ((status = check_reserve(call, plan, *xd, reserve_bytes, static_cast<float*>(reserve), false)) != SUCCESS) {
+  if ((status = check_reserve(call, *r, plan, *xd, reserve_bytes, static_cast<float*>(reserve), false)) != SUCCESS) {
     return status;
   }
   Pass pass(*r, *xd, static_cast<const float*>(weights), static_cast<float*>(reserve));
@@ -891,7 +915,7 @@ int cudnnRNNBackwardWeights_v8(void* handle, void* d, int mode, const int* dev_l
     return refuse(BAD_PARAM, call, "a workspace of %zu bytes; cudnnGetRNNTempSpaceSizes says %zu", work_bytes,
                   plan.work_bytes(true));
   }
-  if ((status = check_reserve(call, plan, *xd, reserve_bytes, static_cast<float*>(reserve), true)) != SUCCESS) {
+  if ((status = check_reserve(call, *r, plan, *xd, reserve_bytes, static_cast<float*>(reserve), true)) != SUCCESS) {
     return status;
   }
   Pass pass(*r, *xd, nullptr, static_cast<float*>(reserve));

@@ -117,9 +117,11 @@ def kernels(source):
         out.append("static int bad_pointer_%s(void** a) {\n%s  return -1;\n}" % (name, checks))
     out.append("extern const Kernel KERNELS[] = {")
     waits = waiting_functions(source)
+    bodies = functions(source)
     for name, _ in found:
-        out.append('  {"%s", launch_%s, bad_pointer_%s, %s},' % (name, name, name, "true" if name in waits else "false"))
-    out.append("  {nullptr, nullptr, nullptr, false}};")
+        out.append('  {"%s", launch_%s, bad_pointer_%s, %s, %s},' % (
+            name, name, name, "true" if name in waits else "false", "true" if "__shared__" in bodies[name] else "false"))
+    out.append("  {nullptr, nullptr, nullptr, false, false}};")
     # The source it was built from: NVRTC's stand-in refuses another (a stale emulator).
     out.append('extern const char* const SOURCE = R"JRNN_SOURCE(%s)JRNN_SOURCE";' % source)
     out.append("}  // namespace jrnn_emulator")

@@ -13,13 +13,16 @@ struct uint3 {
 namespace jrnn_emulator {
 /**
  * A kernel: its name, how to launch it from cuLaunchKernel's argument slots, which of its pointer
- * arguments is neither null nor device memory (-1: none), and whether it waits at barriers.
+ * arguments is neither null nor device memory (-1: none), whether it waits at barriers and
+ * whether it declares shared memory.
  */
 struct Kernel {
   const char* name;
   void (*launch)(void** args);
   int (*bad_pointer)(void** args);
   bool barriers;
+  /** Whether it declares shared memory, which then starts each block as NaN. */
+  bool shared;
 };
 extern uint3 thread_index, block_index, block_size, grid_size;
 /** Whether p is null or in a live device allocation (runtime.cpp's record of cudaMalloc's). */

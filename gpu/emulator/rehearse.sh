@@ -12,7 +12,7 @@ root=$(cd "$here/../.." && pwd)
 emu=$root/gpu/target/emulator
 archive=$root/gpu/target/device.tar.xz
 [ -f "$archive" ] || { echo "no gpu/target/device.tar.xz: run gpu/device/prepare.sh first" >&2; exit 1; }
-newer=$(cd "$root" && find pom.xml gpu/pom.xml src gpu/src -type f -newer "$archive" | head -1)
+newer=$(cd "$root" && find pom.xml gpu/pom.xml src gpu/src -type f -newer "$archive" -print -quit)
 [ -z "$newer" ] || { echo "gpu/target/device.tar.xz is older than $newer: run gpu/device/prepare.sh again" >&2; exit 1; }
 bash "$here/build.sh" > /dev/null  # 3 s: an emulator of these sources
 out=$root/gpu/target/rehearsal

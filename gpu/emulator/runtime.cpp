@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <vector>
@@ -48,6 +49,8 @@ namespace jrnn_emulator {
 uint3 thread_index, block_index, block_size, grid_size;
 /** The live device allocations: start -> bytes. */
 std::map<uintptr_t, size_t> allocations;
+/** Freed allocations not yet given back to the host allocator, oldest first. */
+std::deque<void*> quarantine;
 std::mutex allocating;
 extern const Kernel KERNELS[];
 
@@ -155,8 +158,9 @@ void sync_threads(void* barrier) {
   jrnn_emulator_switch(&fibers[running], scheduler);
 }
 
-// The kernels' shared memory (prelude.h's __shared__), from the linker's bounds of its section.
-extern "C" char __start_jrnn_shared[], __stop_jrnn_shared[];
+// The kernels' shared memory (prelude.h's __shared__), from the linker's bounds of its section
+// (weak: null where no kernel declares any).
+extern "C" char __start_jrnn_shared[] __attribute__((weak)), __stop_jrnn_shared[] __attribute__((weak));
 
 int launch(const Kernel* k, unsigned grid, unsigned threads, void** args) {
   int bad = k->bad_pointer(args);
@@ -173,7 +177,9 @@ int launch(const Kernel* k, unsigned grid, unsigned threads, void** args) {
   bool reverse = reverse_order();
   for (unsigned b = 0; b < grid; b++) {
     block_index = {b, 0, 0};
-    std::memset(__start_jrnn_shared, 0xff, static_cast<size_t>(__stop_jrnn_shared - __start_jrnn_shared));
+    if (k->shared && __start_jrnn_shared != nullptr) {
+      std::memset(__start_jrnn_shared, 0xff, static_cast<size_t>(__stop_jrnn_shared - __start_jrnn_shared));
+    }
     if (k->barriers) {
       run_block(threads);
     } else {
@@ -231,15 +237,25 @@ int cudaMalloc(void** p, size_t bytes) {
   return 0;
 }
 int cudaFree(void* p) {
-  if (p != nullptr) {
-    std::lock_guard<std::mutex> lock(jrnn_emulator::allocating);
-    if (jrnn_emulator::allocations.erase(reinterpret_cast<uintptr_t>(p)) == 0) {
-      // Said here too: callers that free on their way out seldom read the status.
-      std::fprintf(stderr, "jrnn emulator: cudaFree(%p): not the start of a live allocation (freed twice, or host memory)\n", p);
-      return 1;  // cudaErrorInvalidValue
-    }
+  if (p == nullptr) {
+    return 0;
   }
-  std::free(p);
+  std::lock_guard<std::mutex> lock(jrnn_emulator::allocating);
+  auto live = jrnn_emulator::allocations.find(reinterpret_cast<uintptr_t>(p));
+  if (live == jrnn_emulator::allocations.end()) {
+    // Said here too: callers that free on their way out seldom read the status.
+    std::fprintf(stderr, "jrnn emulator: cudaFree(%p): not the start of a live allocation (freed twice, or host memory)\n", p);
+    return 1;  // cudaErrorInvalidValue
+  }
+  // Freed memory is filled with NaN and held back a while before the host allocator may hand it
+  // out again, so that a stale pointer to it is refused (not live) rather than reading a new buffer.
+  std::memset(p, 0xff, live->second);
+  jrnn_emulator::allocations.erase(live);
+  jrnn_emulator::quarantine.push_back(p);
+  if (jrnn_emulator::quarantine.size() > 256) {
+    std::free(jrnn_emulator::quarantine.front());
+    jrnn_emulator::quarantine.pop_front();
+  }
   return 0;
 }
 /**
@@ -261,11 +277,30 @@ size_t jrnn_emulator_device_bytes(const void* p) {
 bool jrnn_emulator::device_or_null(const void* p) { return p == nullptr || jrnn_emulator_device_bytes(p) > 0; }
 
 extern "C" {
-int cudaMemcpy(void* to, const void* from, size_t bytes, int) {
+int cudaMemcpy(void* to, const void* from, size_t bytes, int kind) {
+  // cudaMemcpyHostToDevice 1, DeviceToHost 2, DeviceToDevice 3 (and 4, Default: either side).
+  bool device_to = jrnn_emulator_device_bytes(to) > 0, device_from = jrnn_emulator_device_bytes(from) > 0;
+  bool to_wanted = kind == 1 || kind == 3, from_wanted = kind == 2 || kind == 3;
+  if (kind < 1 || kind > 4 || (kind != 4 && (device_to != to_wanted || device_from != from_wanted))) {
+    std::fprintf(stderr, "jrnn emulator: cudaMemcpy of kind %d from %s to %s memory\n", kind,
+                 device_from ? "device" : "host (or freed)", device_to ? "device" : "host (or freed)");
+    return 1;  // cudaErrorInvalidValue
+  }
+  if ((device_to && jrnn_emulator_device_bytes(to) < bytes) || (device_from && jrnn_emulator_device_bytes(from) < bytes)) {
+    std::fprintf(stderr, "jrnn emulator: cudaMemcpy of %zu bytes past the end of a device allocation (%zu to its end"
+                 " at the destination, %zu at the source)\n", bytes, jrnn_emulator_device_bytes(to),
+                 jrnn_emulator_device_bytes(from));
+    return 1;
+  }
   std::memmove(to, from, bytes);
   return 0;
 }
 int cudaMemset(void* p, int value, size_t bytes) {
+  if (jrnn_emulator_device_bytes(p) < bytes || (bytes > 0 && jrnn_emulator_device_bytes(p) == 0)) {
+    std::fprintf(stderr, "jrnn emulator: cudaMemset of %zu bytes at %p: %zu bytes of device memory there\n", bytes, p,
+                 jrnn_emulator_device_bytes(p));
+    return 1;
+  }
   std::memset(p, value, bytes);
   return 0;
 }
@@ -306,7 +341,9 @@ int cuModuleGetFunction(void** function, void*, const char* name) {
 int cuLaunchKernel(void* function, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
                    unsigned, void*, void** params, void**) {
   if (gy != 1 || gz != 1 || by != 1 || bz != 1 || bx == 0 || bx > 1024) {
-    return 1;  // CUDA_ERROR_INVALID_VALUE: jrnn launches one-dimensional grids of at most 1024 threads
+    std::fprintf(stderr, "jrnn emulator: cuLaunchKernel of a grid %ux%ux%u of blocks %ux%ux%u: the emulator launches"
+                 " one-dimensional grids of 1 to 1024 threads a block\n", gx, gy, gz, bx, by, bz);
+    return 1;  // CUDA_ERROR_INVALID_VALUE
   }
   return jrnn_emulator::launch(static_cast<jrnn_emulator::Kernel*>(function), gx, bx, params);
 }

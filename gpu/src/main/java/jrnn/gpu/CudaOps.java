@@ -1115,6 +1115,11 @@ final class CudaOps implements Ops {
               default -> "float";
             });
       }
+      // A buffer whose memory was freed (Cuda.free nulls its pointer) would reach the kernel as address 0.
+      if (a instanceof CudaFloats f && f.p().isNull() || a instanceof CudaInts v && v.p().isNull()) {
+        throw new IllegalStateException("kernel " + name + ": argument " + i + " is a buffer whose device memory was"
+            + " freed");
+      }
       slots.put(i, a == NULL ? 0L
           : a instanceof CudaFloats f ? f.p().address()
           : a instanceof CudaInts v ? v.p().address()

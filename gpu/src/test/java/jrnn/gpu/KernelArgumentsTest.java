@@ -221,6 +221,19 @@ class KernelArgumentsTest {
     assertThrows(IllegalArgumentException.class, () -> CudaOps.pack(slots, "no_such_kernel"));
   }
 
+  /** A buffer freed since it was handed out is refused, not launched as address 0. */
+  @Test
+  void aFreedBufferIsRefusedWithItsPlace() {
+    LongPointer slots = new LongPointer(8);
+    CudaOps.CudaFloats freed = new CudaOps.CudaFloats(new org.bytedeco.javacpp.FloatPointer(), 4);
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> CudaOps.pack(slots, "scale", freed, 4L, 2f));
+    assertEquals("kernel scale: argument 0 is a buffer whose device memory was freed", e.getMessage());
+    CudaOps.CudaInts freedInts = new CudaOps.CudaInts(new org.bytedeco.javacpp.IntPointer(), 4);
+    assertThrows(IllegalStateException.class, () -> CudaOps.pack(slots, "gather_rows", floats(4), 2, freedInts, 2,
+        floats(4)));
+  }
+
   @Test
   void aSignatureWithATypeOfNoKnownKindIsRefused() {
     IllegalStateException e = assertThrows(IllegalStateException.class,
