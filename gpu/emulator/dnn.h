@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <new>
 
 namespace jrnn_dnn {
 constexpr int SUCCESS = 0;
@@ -49,6 +50,33 @@ inline int device(const char* call, const char* what, const void* p, size_t byte
   if (have < bytes) {
     return refuse(BAD_PARAM, call, "%s has %zu bytes to its allocation's end; the call takes %zu", what, have, bytes);
   }
+  return SUCCESS;
+}
+
+/** cudnnCreate...Descriptor: a new descriptor D behind *d. */
+template <typename D>
+int create(const char* call, void** d) {
+  if (d == nullptr) {
+    return refuse(BAD_PARAM_NULL_POINTER, call, "a null pointer for the descriptor");
+  }
+  *d = new (std::nothrow) D();
+  return *d == nullptr ? 4003 : SUCCESS;  // CUDNN_STATUS_ALLOC_FAILED
+}
+
+/**
+ * cudnnDestroy...Descriptor: a live descriptor D (its tag {@code tag}) marked dead, and kept, so
+ * that a later use of it is refused rather than read from freed memory; null does nothing.
+ */
+template <typename D>
+int destroy(const char* call, void* d, uint32_t tag) {
+  auto* t = static_cast<D*>(d);
+  if (t == nullptr) {
+    return SUCCESS;
+  }
+  if (t->tag != tag) {
+    return refuse(BAD_PARAM, call, "not a live descriptor of its kind (destroyed twice?)");
+  }
+  t->tag = DEAD;
   return SUCCESS;
 }
 

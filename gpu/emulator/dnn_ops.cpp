@@ -2,8 +2,6 @@
 // their contracts: an Nd tensor of 3 to 8 positive dimensions with positive strides; a dropout
 // rate in [0, 1) whose generator keeps its state in device memory the caller gives, of at least
 // cudnnDropoutGetStatesSize bytes (an RNN that draws masks refuses to run without it).
-#include <new>
-
 #include "dnn.h"
 
 using namespace jrnn_dnn;
@@ -20,24 +18,10 @@ DropoutDesc* dropout(void* d) {
 }  // namespace
 
 extern "C" {
-int cudnnCreateTensorDescriptor(void** d) {
-  if (d == nullptr) {
-    return refuse(BAD_PARAM_NULL_POINTER, "cudnnCreateTensorDescriptor", "a null pointer for the descriptor");
-  }
-  *d = new (std::nothrow) TensorDesc();
-  return *d == nullptr ? 4003 : SUCCESS;
-}
+int cudnnCreateTensorDescriptor(void** d) { return create<TensorDesc>("cudnnCreateTensorDescriptor", d); }
 
 int cudnnDestroyTensorDescriptor(void* d) {
-  if (d == nullptr) {
-    return SUCCESS;  // as cuDNN: destroying null does nothing
-  }
-  TensorDesc* t = tensor(d);
-  if (t == nullptr) {
-    return refuse(BAD_PARAM, "cudnnDestroyTensorDescriptor", "not a live tensor descriptor (destroyed twice?)");
-  }
-  t->tag = DEAD;  // kept, not freed: a later use of it is refused rather than read from freed memory
-  return SUCCESS;
+  return destroy<TensorDesc>("cudnnDestroyTensorDescriptor", d, TENSOR);
 }
 
 int cudnnSetTensorNdDescriptor(void* d, int data_type, int dims_count, const int* dims, const int* strides) {
@@ -82,24 +66,10 @@ int cudnnGetTensorNdDescriptor(void* d, int wanted, int* data_type, int* dims_co
   return SUCCESS;
 }
 
-int cudnnCreateDropoutDescriptor(void** d) {
-  if (d == nullptr) {
-    return refuse(BAD_PARAM_NULL_POINTER, "cudnnCreateDropoutDescriptor", "a null pointer for the descriptor");
-  }
-  *d = new (std::nothrow) DropoutDesc();
-  return *d == nullptr ? 4003 : SUCCESS;
-}
+int cudnnCreateDropoutDescriptor(void** d) { return create<DropoutDesc>("cudnnCreateDropoutDescriptor", d); }
 
 int cudnnDestroyDropoutDescriptor(void* d) {
-  if (d == nullptr) {
-    return SUCCESS;
-  }
-  DropoutDesc* t = dropout(d);
-  if (t == nullptr) {
-    return refuse(BAD_PARAM, "cudnnDestroyDropoutDescriptor", "not a live dropout descriptor (destroyed twice?)");
-  }
-  t->tag = DEAD;
-  return SUCCESS;
+  return destroy<DropoutDesc>("cudnnDestroyDropoutDescriptor", d, DROPOUT);
 }
 
 int cudnnDropoutGetStatesSize(void* handle, size_t* bytes) {

@@ -581,47 +581,36 @@ int check_y(const char* call, const Pass& pass, const float* y) {
   }
   return SUCCESS;
 }
+
+/**
+ * What both backward calls ask: a workspace as large as asked for, a training forward's reserve
+ * (the data pass run on it, for the weights'), and y as that forward left it.
+ */
+int check_backward(const char* call, const RnnDesc& r, const Plan& plan, const DataDesc& x, size_t work_bytes,
+                   size_t reserve_bytes, void* reserve, bool after_data, const void* y) {
+  if (work_bytes < plan.work_bytes(true)) {
+    return refuse(BAD_PARAM, call, "a workspace of %zu bytes; cudnnGetRNNTempSpaceSizes says %zu", work_bytes,
+                  plan.work_bytes(true));
+  }
+  int status = check_reserve(call, r, plan, x, reserve_bytes, static_cast<float*>(reserve), after_data);
+  if (status != SUCCESS) {
+    return status;
+  }
+  return check_y(call, Pass(r, x, nullptr, static_cast<float*>(reserve)), static_cast<const float*>(y));
+}
 }  // namespace
 
 extern "C" {
-int cudnnCreateRNNDescriptor(void** d) {
-  if (d == nullptr) {
-    return refuse(BAD_PARAM_NULL_POINTER, "cudnnCreateRNNDescriptor", "a null pointer for the descriptor");
-  }
-  *d = new (std::nothrow) RnnDesc();
-  return *d == nullptr ? 4003 : SUCCESS;
-}
+int cudnnCreateRNNDescriptor(void** d) { return create<RnnDesc>("cudnnCreateRNNDescriptor", d); }
 
-int cudnnDestroyRNNDescriptor(void* d) {
-  auto* r = static_cast<RnnDesc*>(d);
-  if (r == nullptr) {
-    return SUCCESS;
-  }
-  if (r->tag != RNN) {
-    return refuse(BAD_PARAM, "cudnnDestroyRNNDescriptor", "not a live RNN descriptor (destroyed twice?)");
-  }
-  r->tag = DEAD;
-  return SUCCESS;
-}
+int cudnnDestroyRNNDescriptor(void* d) { return destroy<RnnDesc>("cudnnDestroyRNNDescriptor", d, RNN); }
 
 int cudnnCreateRNNDataDescriptor(void** d) {
-  if (d == nullptr) {
-    return refuse(BAD_PARAM_NULL_POINTER, "cudnnCreateRNNDataDescriptor", "a null pointer for the descriptor");
-  }
-  *d = new (std::nothrow) DataDesc();
-  return *d == nullptr ? 4003 : SUCCESS;
+  return create<DataDesc>("cudnnCreateRNNDataDescriptor", d);
 }
 
 int cudnnDestroyRNNDataDescriptor(void* d) {
-  auto* r = static_cast<DataDesc*>(d);
-  if (r == nullptr) {
-    return SUCCESS;
-  }
-  if (r->tag != RNN_DATA) {
-    return refuse(BAD_PARAM, "cudnnDestroyRNNDataDescriptor", "not a live RNN data descriptor (destroyed twice?)");
-  }
-  r->tag = DEAD;
-  return SUCCESS;
+  return destroy<DataDesc>("cudnnDestroyRNNDataDescriptor", d, RNN_DATA);
 }
 
 int cudnnSetRNNDescriptor_v8(void* d, int algo, int cell, int bias_mode, int direction_mode, int input_mode,
@@ -864,17 +853,10 @@ int cudnnRNNBackwardData_v8(void* handle, void* d, const int* dev_lengths, void*
       != SUCCESS) {
     return status;
   }
-  if (work_bytes < plan.work_bytes(true)) {
-    return refuse(BAD_PARAM, call, "a workspace of %zu bytes; cudnnGetRNNTempSpaceSizes says %zu", work_bytes,
-                  plan.work_bytes(true));
-  }
-  if ((status = check_reserve(call, *r, plan, *xd, reserve_bytes, static_cast<float*>(reserve), false)) != SUCCESS) {
+  if ((status = check_backward(call, *r, plan, *xd, work_bytes, reserve_bytes, reserve, false, y)) != SUCCESS) {
     return status;
   }
   Pass pass(*r, *xd, static_cast<const float*>(weights), static_cast<float*>(reserve));
-  if ((status = check_y(call, pass, static_cast<const float*>(y))) != SUCCESS) {
-    return status;
-  }
   pass.backward_data(static_cast<float*>(work), static_cast<const float*>(dy), static_cast<float*>(dx),
                      static_cast<const float*>(hx), lstm ? static_cast<const float*>(cx) : nullptr,
                      static_cast<const float*>(dhy), lstm ? static_cast<const float*>(dcy) : nullptr,
@@ -911,17 +893,10 @@ int cudnnRNNBackwardWeights_v8(void* handle, void* d, int mode, const int* dev_l
                                {"the workspace", work, work_bytes}})) != SUCCESS) {
     return status;
   }
-  if (work_bytes < plan.work_bytes(true)) {
-    return refuse(BAD_PARAM, call, "a workspace of %zu bytes; cudnnGetRNNTempSpaceSizes says %zu", work_bytes,
-                  plan.work_bytes(true));
-  }
-  if ((status = check_reserve(call, *r, plan, *xd, reserve_bytes, static_cast<float*>(reserve), true)) != SUCCESS) {
+  if ((status = check_backward(call, *r, plan, *xd, work_bytes, reserve_bytes, reserve, true, y)) != SUCCESS) {
     return status;
   }
   Pass pass(*r, *xd, nullptr, static_cast<float*>(reserve));
-  if ((status = check_y(call, pass, static_cast<const float*>(y))) != SUCCESS) {
-    return status;
-  }
   pass.backward_weights(static_cast<const float*>(x), static_cast<const float*>(hx), static_cast<float*>(dweights));
   scribble(work, work_bytes);
   return SUCCESS;
