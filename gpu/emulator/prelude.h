@@ -40,8 +40,9 @@ void sync_threads(void* barrier);
 #define __forceinline__ inline
 #define __restrict__
 // Shared memory: one copy for the block's fibers (the blocks run one after another), in a
-// section of its own that the runtime fills with NaN (0xff bytes) before each block, as a block's
-// shared memory on a GPU starts out as whatever was there: a read of what the block never wrote shows.
+// section of its own that the runtime fills before each block (0xff bytes, or 0x7f with the
+// threads in reverse order), as a block's shared memory on a GPU starts out as whatever was
+// there: a read of what the block never wrote shows.
 #define __shared__ static __attribute__((section("jrnn_shared")))
 
 #define __syncthreads() jrnn_emulator::sync_threads(reinterpret_cast<void*>(static_cast<uintptr_t>(__LINE__)))

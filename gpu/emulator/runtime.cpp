@@ -178,7 +178,9 @@ int launch(const Kernel* k, unsigned grid, unsigned threads, void** args) {
   for (unsigned b = 0; b < grid; b++) {
     block_index = {b, 0, 0};
     if (k->shared && __start_jrnn_shared != nullptr) {
-      std::memset(__start_jrnn_shared, 0xff, static_cast<size_t>(__stop_jrnn_shared - __start_jrnn_shared));
+      // 0xff bytes: NaN as floats, -1 as ints; in the other order 0x7f: 3.4e38 and 2139062143.
+      std::memset(__start_jrnn_shared, reverse ? 0x7f : 0xff,
+                  static_cast<size_t>(__stop_jrnn_shared - __start_jrnn_shared));
     }
     if (k->barriers) {
       run_block(threads);
