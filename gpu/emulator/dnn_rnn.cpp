@@ -21,6 +21,7 @@
 // and NaN where none was given (the reference promises the fill for an RNN's output alone).
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <new>
@@ -620,6 +621,11 @@ int cudnnSetRNNDescriptor_v8(void* d, int algo, int cell, int bias_mode, int dir
   auto* r = static_cast<RnnDesc*>(d);
   if (r == nullptr || r->tag != RNN) {
     return refuse(BAD_PARAM, call, "not a live RNN descriptor");
+  }
+  // JRNN_EMULATOR_CUDNN=none: a cuDNN that refuses every RNN, for rehearsing what its failure leaves.
+  const char* cudnn = std::getenv("JRNN_EMULATOR_CUDNN");
+  if (cudnn != nullptr && std::strcmp(cudnn, "none") == 0) {
+    return refuse(NOT_SUPPORTED, call, "the emulator's cuDNN refuses every RNN (JRNN_EMULATOR_CUDNN=none)");
   }
   if (algo != 0 || bias_mode != DOUBLE_BIAS || input_mode != LINEAR_INPUT || data_type != DATA_FLOAT
       || math_precision != DATA_FLOAT) {
