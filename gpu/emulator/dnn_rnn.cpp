@@ -42,7 +42,7 @@ constexpr unsigned PADDED_IO_ENABLED = 1;
 constexpr int FWD_INFERENCE = 0, FWD_TRAINING = 1;
 constexpr int WGRAD_ADD = 0;
 constexpr size_t ALIGN = 64;  // floats
-constexpr size_t HEADER = 16;  // floats: a reserve's or workspace's header
+constexpr size_t HEADER = 16;  // floats at the start of a forward's space (a training reserve's header; unused in inference)
 constexpr uint32_t RESERVE = 0x52535256;  // a training forward's reserve space
 constexpr uint32_t BACKWARD_DATA = 0x42574444;  // a reserve cudnnRNNBackwardData_v8 has left gradients in
 
