@@ -62,7 +62,8 @@ public final class Parallel {
 
   /**
    * Runs {@code body} over [0, n) split into at most {@code chunks} contiguous ranges of
-   * about equal size, one per thread, and returns when all are done. Exceptions are rethrown.
+   * about equal size, one per thread, and returns when all are done, also when one throws: the
+   * first chunk's exception is rethrown (a worker's added to it as suppressed), else a worker's.
    */
   public static void run(int n, int chunks, Range body) {
     int k = Math.min(Math.min(chunks, THREADS), n);
@@ -94,7 +95,14 @@ public final class Parallel {
       for (int w = 0; w < k - 1; w++) {
         WORKERS[w].wake();
       }
-      runChunk(body, 0, n, k);
+      Throwable own = null;
+      try {
+        runChunk(body, 0, n, k);
+      } catch (Throwable e) {
+        // Rethrown only once the workers' chunks are done: until then they still write into the
+        // caller's buffers, and the next region's count would take their late decrements as its own.
+        own = e;
+      }
       long spinUntil = System.nanoTime() + SPIN_NANOS;
       while (PENDING.get() > 0) {
         if (System.nanoTime() < spinUntil) {
@@ -104,7 +112,10 @@ public final class Parallel {
         }
       }
       job = null;
-      Throwable f = failure;
+      Throwable f = own != null ? own : failure;
+      if (own != null && failure != null) {
+        own.addSuppressed(failure);
+      }
       if (f != null) {
         if (f instanceof RuntimeException re) {
           throw re;
