@@ -61,6 +61,10 @@ public final class Main implements Runnable {
     SettingOptions.addAll(cl);
     cl.setExecutionExceptionHandler((ex, cmd, parsed) -> report(cmd, ex, withTrace));
     cl.setParameterExceptionHandler((ex, given) -> report(ex.getCommandLine(), ex, withTrace));
+    cl.setExecutionStrategy(parsed -> {
+      FileOptions.check(parsed);
+      return new CommandLine.RunLast().execute(parsed);
+    });
     try {
       return cl.execute(rest.toArray(String[]::new));
     } catch (Error e) {

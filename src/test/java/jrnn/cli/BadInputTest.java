@@ -40,8 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every command against every kind of bad input: a missing file, an empty one, random bytes, a
- * truncated gzip, a file of the wrong kind, an output path that cannot be written, an option out
- * of range. Each must end with one line on standard error, {@code jrnn: <command>: <problem>}
+ * truncated gzip, a file of the wrong kind, a folder, an output path that cannot be written, an
+ * output that is one of the command's inputs, an option out of range. Each must end with one line on standard error, {@code jrnn: <command>: <problem>}
  * naming the file (or the option), no stack trace, exit status 2, and every file that was there
  * before as it was.
  */
@@ -162,6 +162,13 @@ class BadInputTest {
       if (row.args().contains("{out:")) {
         // An output under a plain file: no directory can be made there.
         cases += check(row, Map.of("out", dir.resolve("text.txt").resolve("sub")), "text.txt", failures);
+        // An output that is the command's own input: refused, the input kept.
+        for (String input : placeholders(row.args())) {
+          if (!input.equals("audio")) {
+            Path same = GOOD.get(input);
+            cases += check(row, Map.of("outfile", same), same.getFileName().toString(), failures);
+          }
+        }
       }
       for (String option : row.outOfRange()) {
         // The message names the value given (the option's name too, where the check knows it);
@@ -212,6 +219,8 @@ class BadInputTest {
       Matcher m = Pattern.compile("\\{(out:)?([^}]+)}").matcher(token);
       if (!m.matches()) {
         out.add(token);
+      } else if (m.group(1) != null && replacement.containsKey("outfile")) {
+        out.add(replacement.get("outfile").toString());
       } else if (m.group(1) != null) {
         Path given = replacement.get("out");
         Path o = given != null ? given.resolve(m.group(2)) : dir.resolve("outputs").resolve(m.group(2));
@@ -269,6 +278,7 @@ class BadInputTest {
       z.write(good);
     }
     out.put("truncated", write("truncated-" + input + ext + ".gz", Arrays.copyOf(gz.toByteArray(), gz.size() / 2)));
+    out.put("folder", Files.createDirectories(dir.resolve("folder-" + input + ext)));
     switch (KIND.get(input)) {
       case "model" -> out.put("wrong", GOOD.get(anyModel ? "text" : input.equals("lm") ? "sentiment" : "lm"));
       case "text" -> out.put("wrong", GOOD.get("wav"));
