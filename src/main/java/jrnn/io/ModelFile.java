@@ -263,11 +263,14 @@ public final class ModelFile {
     ByteBuffer in = ByteBuffer.wrap(all, 0, bodyLength);
     in.position(MAGIC.length);
     int version = in.getInt();
+    boolean intact = MessageDigest.isEqual(stored, actual);
     if (version > VERSION || version < 1) {
-      throw new ModelFileException(where + " has format version " + version
+      // A damaged version field reads as a format from the future: the checksum tells the two apart.
+      throw new ModelFileException(where + (intact ? " has format version " + version
+          : " is corrupt or truncated: its SHA-256 checksum does not match, and its format version reads " + version)
           + "; this jrnn reads versions 1 to " + VERSION);
     }
-    if (!MessageDigest.isEqual(stored, actual)) {
+    if (!intact) {
       throw new ModelFileException(where + " is corrupt or truncated: its SHA-256 checksum is "
           + HexFormat.of().formatHex(actual) + ", the file says " + HexFormat.of().formatHex(stored));
     }

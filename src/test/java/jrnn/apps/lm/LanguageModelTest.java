@@ -110,6 +110,26 @@ class LanguageModelTest {
     Files.writeString(dir.resolve("text.jrnn"), "hello");
     e = assertThrows(ModelFileException.class, () -> LanguageModel.load(dir.resolve("text.jrnn")));
     assertTrue(e.getMessage().contains("not a jrnn model file"), e.getMessage());
+    // A bit flipped in the format version (bytes 8-11) is damage, not a newer format...
+    byte[] version = bytes.clone();
+    version[9] ^= 0x40;
+    Files.write(dir.resolve("version.jrnn"), version);
+    e = assertThrows(ModelFileException.class, () -> LanguageModel.load(dir.resolve("version.jrnn")));
+    assertTrue(e.getMessage().contains("corrupt or truncated") && e.getMessage().contains("version.jrnn"),
+        e.getMessage());
+    // ...which a later version, its checksum intact, is.
+    byte[] newer = bytes.clone();
+    newer[11] = 2;
+    byte[] body = java.util.Arrays.copyOf(newer, newer.length - 32);
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(body);
+      System.arraycopy(digest, 0, newer, body.length, 32);
+    } catch (java.security.NoSuchAlgorithmException x) {
+      throw new AssertionError(x);
+    }
+    Files.write(dir.resolve("newer.jrnn"), newer);
+    e = assertThrows(ModelFileException.class, () -> LanguageModel.load(dir.resolve("newer.jrnn")));
+    assertTrue(e.getMessage().contains("has format version 2") && !e.getMessage().contains("corrupt"), e.getMessage());
   }
 
   @Test
