@@ -162,6 +162,9 @@ public final class Safetensors {
 
   /** Reads and checks the file at {@code path}. */
   public static Safetensors read(Path path) throws IOException {
+    if (Files.isDirectory(path)) {
+      throw new SafetensorsException("safetensors file " + path + " is a folder, not a file");
+    }
     long size = Files.size(path);
     MemoryLimits.require("safetensors file " + path, size);
     if (size > MAX_BYTES) {

@@ -245,6 +245,9 @@ public final class ModelFile {
 
   /** Reads and verifies a file; every problem is a {@link ModelFileException} naming the file. */
   public static ModelFile read(Path path) throws IOException {
+    if (Files.isDirectory(path)) {
+      throw new ModelFileException("model file " + path + " is a folder, not a file");
+    }
     byte[] all;
     try {
       // Read whole, then its sections copied out: twice the file's size.

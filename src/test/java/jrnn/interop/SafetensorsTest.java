@@ -99,6 +99,14 @@ class SafetensorsTest {
   }
 
   @Test
+  void aFolderIsRefusedWithItsName() throws java.io.IOException {
+    Path folder = Files.createDirectories(dir.resolve("weights.safetensors"));
+    Safetensors.SafetensorsException e = assertThrows(Safetensors.SafetensorsException.class,
+        () -> Safetensors.read(folder));
+    assertTrue(e.getMessage().contains(folder.toString()) && e.getMessage().contains("folder"), e.getMessage());
+  }
+
+  @Test
   void aFileThatLiesIsRefusedWithTheTensorNamed() {
     byte[] eight = new byte[8];
     String good = "\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}";

@@ -110,6 +110,9 @@ class LanguageModelTest {
     Files.writeString(dir.resolve("text.jrnn"), "hello");
     e = assertThrows(ModelFileException.class, () -> LanguageModel.load(dir.resolve("text.jrnn")));
     assertTrue(e.getMessage().contains("not a jrnn model file"), e.getMessage());
+    Path folder = Files.createDirectories(dir.resolve("folder.jrnn"));
+    e = assertThrows(ModelFileException.class, () -> LanguageModel.load(folder));
+    assertTrue(e.getMessage().contains("folder.jrnn is a folder"), e.getMessage());
     // A bit flipped in the format version (bytes 8-11) is damage, not a newer format...
     byte[] version = bytes.clone();
     version[9] ^= 0x40;
