@@ -111,7 +111,13 @@ public final class TranslationTask implements TrainingTask {
     List<int[]> t = new ArrayList<>();
     for (int i = 0; i < src.size(); i++) {
       int[] a = m.encodeSource(src.get(i));
-      if (a.length == 0 || a.length > TranslationModel.MAX_SOURCE_LENGTH) {
+      if (a.length > TranslationModel.MAX_SOURCE_LENGTH) {
+        // Refused now: the checks translate every validation source, the first after a whole epoch.
+        throw new IllegalArgumentException(String.format(Locale.ROOT, "the validation source's line %d has %,d"
+            + " subwords; at most %d are translated at once: split it into sentences or leave the pair out", i + 1,
+            a.length, TranslationModel.MAX_SOURCE_LENGTH));
+      }
+      if (a.length == 0) {
         continue;
       }
       s.add(a);

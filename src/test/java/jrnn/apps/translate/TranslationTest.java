@@ -122,6 +122,12 @@ class TranslationTest {
         List.of("a b", "c"), List.of("b a"), List.of(), List.of(), new PrintStream(new ByteArrayOutputStream())));
     assertEquals("the training source has 2 lines and its target 1; line i of one must translate line i of the other",
         e.getMessage());
+    // A validation source too long to translate is refused when the task is made, not at the first check.
+    e = assertThrows(IllegalArgumentException.class, () -> TranslationTask.fromTexts(smallSettings(Map.of()),
+        List.of("a b", "b c"), List.of("b a", "c b"), List.of("a b", longLine), List.of("b a", "a"),
+        new PrintStream(new ByteArrayOutputStream())));
+    assertTrue(e.getMessage().startsWith("the validation source's line 2 has 802 subwords; at most 400"),
+        e.getMessage());
   }
 
   @Test
