@@ -143,6 +143,11 @@ public final class Wav {
         sum += sample(in, format, bits);
       }
       out[f] = (float) (sum / channels);
+      if (!Float.isFinite(out[f])) {
+        // Only float samples can be: every distance and feature downstream would be NaN, far from here.
+        throw new AudioFormatException(String.format(Locale.ROOT, "%s: the sample of frame %d (%.3f s) is %s; a"
+            + " recording's samples must be finite", name, f, f / (double) rate, out[f]));
+      }
     }
     return new Audio(out, rate);
   }

@@ -93,6 +93,12 @@ public class WavTest {
     assertRefused("no data chunk", noData);
     byte[] hugeChunk = wav(1, 1, 8000, 16, samples16(1), false, new byte[] {'J', 'U', 'N', 'K', -1, -1, -1, 0x7f});
     assertRefused("'JUNK' chunk claims", hugeChunk);
+    // Float samples that are not numbers, or overflow a float when mixed down.
+    ByteBuffer nan = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putFloat(0).putFloat(0.5f)
+        .putFloat(Float.NaN).putFloat(0);
+    assertRefused("the sample of frame 2 (0.000 s) is NaN", wav(3, 1, 8000, 32, nan.array(), false, new byte[0]));
+    ByteBuffer huge = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putDouble(0).putDouble(1e300);
+    assertRefused("the sample of frame 1 (0.000 s) is Infinity", wav(3, 1, 8000, 64, huge.array(), false, new byte[0]));
     // A streaming writer's "to the end" data size reads what is there.
     byte[] streaming = good.clone();
     ByteBuffer.wrap(streaming).order(ByteOrder.LITTLE_ENDIAN).putInt(40, -1);
