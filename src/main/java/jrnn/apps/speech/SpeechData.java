@@ -67,6 +67,11 @@ public final class SpeechData {
       throw new IllegalArgumentException("valid split " + split + " leaves no recording of the " + recordings.size()
           + " to train on");
     }
+    if (valid.isEmpty() && split.kind() != Split.Kind.NONE) {
+      // A slip (a speaker's name misspelt, a range past the end) would train with no checks at all.
+      throw new IllegalArgumentException("valid split " + split + " selects none of the " + recordings.size()
+          + " recordings; name recordings there are, or say none to train without validation");
+    }
     return new Splits(train, valid);
   }
 

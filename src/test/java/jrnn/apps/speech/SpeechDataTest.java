@@ -72,6 +72,12 @@ class SpeechDataTest {
     Exception e = assertThrows(IllegalArgumentException.class,
         () -> SpeechData.split(r, Split.parse("speaker:a+b"), false, 8000));
     assertTrue(e.getMessage().contains("no recording") && e.getMessage().contains("speaker:a+b"), e.getMessage());
+    // A split that validates on nothing is a slip, not a choice (which is none).
+    for (String slip : new String[] {"speaker:c", "index:50-60"}) {
+      e = assertThrows(IllegalArgumentException.class, () -> SpeechData.split(r, Split.parse(slip), false, 8000));
+      assertTrue(e.getMessage().contains("selects none of the 20") && e.getMessage().contains(slip), e.getMessage());
+    }
+    assertEquals(20, SpeechData.split(r, Split.NONE, false, 8000).train().size());
     Recording sentence = new Recording("s.wav", new Wav.Audio(new float[800], 8000), Map.of("transcript", "yes no"));
     e = assertThrows(IllegalArgumentException.class, () -> SpeechData.split(List.of(sentence), Split.NONE, false, 8000));
     assertTrue(e.getMessage().contains("s.wav") && e.getMessage().contains("--task ctc"), e.getMessage());
