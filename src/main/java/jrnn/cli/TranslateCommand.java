@@ -53,7 +53,7 @@ final class TranslateCommand implements Callable<Integer> {
       if (device.gpu()) {
         System.err.println("note: the attention plot's translation runs on the CPU, which reads each step's weights");
       }
-      TranslationModel.Alignment a = m.align(lines.get(0), k);
+      TranslationModel.Alignment a = m.align(lines.get(0), k, decoding.lengthPenalty(m));
       HeatMap.write(plot, a.weights(), a.target(), a.source(), "attention weights",
           "source subwords", "target subwords", "weight");
       out.write(a.text());

@@ -381,8 +381,19 @@ public final class TranslationModel implements TrainedModel {
    */
   public record Alignment(List<String> source, List<String> target, double[][] weights, String text) {}
 
-  /** Translates one sentence and reads, for each subword written, the attention it paid the source. */
+  /** {@link #align(String, int, double)} with the model's length penalty. */
   public Alignment align(String line, int beam) {
+    return align(line, beam, settings.get(TranslateSettings.LENGTH_PENALTY));
+  }
+
+  /**
+   * Translates one sentence as {@link #translate(List, int, double)} would and reads, for each
+   * subword written, the attention it paid the source.
+   */
+  public Alignment align(String line, int beam, double lengthPenalty) {
+    if (!(lengthPenalty >= 0)) {
+      throw new IllegalArgumentException("length penalty must be 0 or more, got " + lengthPenalty);
+    }
     int[] src = encodeSource(line);
     if (src.length == 0) {
       throw new IllegalArgumentException("an empty sentence has nothing to align");
@@ -393,8 +404,7 @@ public final class TranslationModel implements TrainedModel {
     }
     try (Parameters.Frozen frozen = net.parameters().freeze()) {
       return workspaces.apply(w -> {
-        int[] words = decode(TranslationInference.of(w), new int[][] {src}, beam,
-            settings.get(TranslateSettings.LENGTH_PENALTY))[0];
+        int[] words = decode(TranslationInference.of(w), new int[][] {src}, beam, lengthPenalty)[0];
         // Teacher-forced over the chosen words (and </s>), reading each step's attention.
         EncoderDecoder.Encoded enc = w.encode(new int[][] {src});
         w.attend(enc, new int[] {0});

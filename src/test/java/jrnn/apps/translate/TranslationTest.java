@@ -130,6 +130,25 @@ class TranslationTest {
         e.getMessage());
   }
 
+  /**
+   * The attention plot's translation is the one translate gives with the same beam and length
+   * penalty; on an untrained model, whose finished hypotheses differ in length, the penalty
+   * changes some translations, so a plot that ignored it would show another sentence.
+   */
+  @Test
+  void anAlignmentTranslatesAsTranslateDoesWithTheSameLengthPenalty() {
+    TranslationModel untrained = TranslationModel.create(smallSettings(Map.of("embedding", "8", "hidden", "8",
+        "decoder_hidden", "8")), List.of("a b c d e", "e d c b a"), List.of("a b c d e", "e d c b a"));
+    List<String> lines = List.of("a b", "c d e", "e a", "b b c", "d", "a c e b");
+    List<String> plain = untrained.translate(lines, 4, 0);
+    List<String> penalised = untrained.translate(lines, 4, 3);
+    assertTrue(!plain.equals(penalised), "the penalty changes a translation: " + plain + " / " + penalised);
+    for (int i = 0; i < lines.size(); i++) {
+      assertEquals(plain.get(i), untrained.align(lines.get(i), 4, 0).text(), lines.get(i) + ", penalty 0");
+      assertEquals(penalised.get(i), untrained.align(lines.get(i), 4, 3).text(), lines.get(i) + ", penalty 3");
+    }
+  }
+
   @Test
   void eachLetterOfAReversalAttendsWhereThatLetterIsInTheSource() {
     TranslationModel.Alignment a = trained.align("a b c d e", 1);
