@@ -44,6 +44,8 @@ final class TranslateCommand implements Callable<Integer> {
     String text = input == null ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
         : TextFiles.read(input);
     List<String> lines = TextFiles.lines(text);
+    // On standard error: standard output holds the translations, line for line.
+    m.unseenNote(input == null ? "the input" : input.toString(), lines).ifPresent(System.err::println);
     BufferedWriter out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8));
     if (plot != null) {
       if (lines.size() != 1 || lines.get(0).isBlank()) {

@@ -99,6 +99,15 @@ class TranslateCommandsTest {
         "--beam", "3");
     assertEquals(0, tr.exit(), tr.err());
     assertEquals(List.of("c b a", "", "e f"), List.of(tr.out().split("\n", -1)).subList(0, 3));
+    assertTrue(tr.err().isBlank(), "every subword seen in training: no note; " + tr.err());
+    // Characters training never saw: counted on standard error, the translations still line for line.
+    write(dir.resolve("unseen.txt"), List.of("a Z c", "b"));
+    Run unseen = CommandLineTest.run("translate", "--model", model.toString(), "--input",
+        dir.resolve("unseen.txt").toString());
+    assertEquals(0, unseen.exit(), unseen.err());
+    assertEquals(2, unseen.out().strip().split("\n").length, unseen.out());
+    assertTrue(unseen.err().contains("unseen.txt: ") && unseen.err().contains("unseen in training, read as <unk>"),
+        unseen.err());
 
     // eval translate: BLEU last; greedy and beam agree with what training reported for greedy.
     Run ev = CommandLineTest.run("eval", "translate", "--model", model.toString(), "--src",
