@@ -62,6 +62,20 @@ public final class SpeechTask implements TrainingTask {
       }
     }
     this.augmentation = Augmentation.of(model.settings());
+    if (model.sequences() && (augmentation.cropEnd() > 0 || augmentation.shiftMs() > 0)) {
+      // Both cut speech from an end (a shift earlier cuts up to half), and CTC reads the whole transcript.
+      throw new IllegalArgumentException("crop_end=" + augmentation.cropEnd() + " and shift_ms="
+          + augmentation.shiftMs() + " cut words from a recording whose whole transcript CTC reads: with task=ctc"
+          + " set both to 0 (speed, vtlp, noise_snr and the masks keep every word)");
+    }
+    if (!model.sequences()) {
+      for (Utterance u : train) {
+        if (u.words().size() != 1) {
+          throw new IllegalArgumentException(u.name() + ": a word classifier trains on recordings of one word; this"
+              + " one says " + u.words());
+        }
+      }
+    }
     this.trainFeatures = augmentation.any() ? null : model.features().of(train);
     this.validFeatures = model.features().of(valid);
     this.trainLabels = new int[train.size()][];
@@ -118,7 +132,7 @@ public final class SpeechTask implements TrainingTask {
         for (int j = 0; j < ids.length; j++) {
           part.add(xs.get(ids[j]));
           labels[j] = trainLabels[ids[j]];
-          targets[j] = labels[j][0];
+          targets[j] = model.sequences() ? 0 : labels[j][0];
         }
         if (!model.sequences()) {
           return trainer.step(SpeechModel.batch(part, targets), null).loss();

@@ -100,16 +100,43 @@ class SpeechTest {
 
   @Test
   void aResumedRunEndsWhereAnUninterruptedOneDoesWithEveryAugmentationOn() throws Exception {
-    Settings s = settings("task=ctc cell=lstm hidden=8 layers=1 bidirectional=concat dropout=0.1 stride=2 batch=4"
-        + " epochs=3 lr=0.01 speed=0.1 vtlp=0.1 noise_snr=20 shift_ms=30 crop_end=0.1 freq_masks=1 time_masks=1");
-    List<Utterance> train = Chirps.sentences(12, 9);
-    List<Utterance> valid = Chirps.sentences(4, 10);
+    // A word classifier takes every augmentation; CTC all but those that cut words from the ends.
+    resumesExactly("words", settings("task=words cell=gru hidden=8 layers=1 bidirectional=concat readout=mean dropout=0.1"
+        + " batch=8 epochs=3 lr=0.01 speed=0.1 vtlp=0.1 noise_snr=20 shift_ms=30 crop_end=0.1 freq_masks=1"
+        + " time_masks=1"), Chirps.words(24, 9), Chirps.words(8, 10));
+    resumesExactly("ctc", settings("task=ctc cell=lstm hidden=8 layers=1 bidirectional=concat dropout=0.1 stride=2 batch=4"
+        + " epochs=3 lr=0.01 speed=0.1 vtlp=0.1 noise_snr=20 freq_masks=1 time_masks=1"), Chirps.sentences(12, 9),
+        Chirps.sentences(4, 10));
+  }
+
+  @Test
+  void ctcRefusesAugmentationsThatCutWordsAndAWordClassifierARecordingOfOtherThanOneWord() {
+    List<Utterance> sentences = Chirps.sentences(4, 9);
+    for (String cut : new String[] {"crop_end=0.1", "shift_ms=30"}) {
+      Settings s = settings("task=ctc hidden=4 layers=1 " + cut);
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> new SpeechTask(SpeechModel.create(s, SpeechModel.labels(s, sentences), null), sentences, List.of()));
+      assertTrue(e.getMessage().contains("task=ctc") && e.getMessage().contains(cut.split("=")[0]),
+          e.getMessage());
+    }
+    Settings words = settings("task=words hidden=4 layers=1");
+    List<Utterance> train = new java.util.ArrayList<>(Chirps.words(4, 9));
+    Utterance silent = new Utterance("silent.wav", train.get(0).audio(), List.of(), null);
+    train.add(silent);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new SpeechTask(SpeechModel.create(words, SpeechModel.labels(words, Chirps.words(4, 9)), null), train,
+            List.of()));
+    assertTrue(e.getMessage().startsWith("silent.wav: a word classifier trains on recordings of one word"),
+        e.getMessage());
+  }
+
+  private void resumesExactly(String name, Settings s, List<Utterance> train, List<Utterance> valid) throws Exception {
     SpeechTask whole = new SpeechTask(SpeechModel.create(s, SpeechModel.labels(s, train), null), train, valid);
-    quietRun(whole, dir.resolve("a.jrnn")).run();
+    quietRun(whole, dir.resolve(name + "-a.jrnn")).run();
     quietRun(new SpeechTask(SpeechModel.create(s, SpeechModel.labels(s, train), null), train, valid),
-        dir.resolve("b.jrnn")).run(2);
+        dir.resolve(name + "-b.jrnn")).run(2);
     SpeechTask fresh = new SpeechTask(SpeechModel.create(s, SpeechModel.labels(s, train), null), train, valid);
-    TrainingRun resumed = quietRun(fresh, dir.resolve("b.jrnn"));
+    TrainingRun resumed = quietRun(fresh, dir.resolve(name + "-b.jrnn"));
     resumed.resume();
     assertEquals(2, resumed.nextEpoch());
     resumed.run();
