@@ -71,6 +71,17 @@ public final class Batch {
             + row % inputs.dim(1) + ", feature " + i % x + ") is " + v + "; inputs must be finite");
       }
     }
+    if (targetValues != null) {
+      // A non-finite target would surface as a NaN loss, read as divergence (and rolled back).
+      int width = targetValues.size() / Math.max(1, targetValues.dim(0));
+      for (int i = 0; i < targetValues.size(); i++) {
+        float v = targetValues.get(i);
+        if (!Float.isFinite(v)) {
+          throw new IllegalArgumentException("Batch.ofInputs: target value (row " + i / width + ", column "
+              + i % width + ") is " + v + "; targets must be finite");
+        }
+      }
+    }
     return new Batch(inputs.dim(0), inputs.dim(1), lengths, null, inputs,
         targets == null ? null : targets.clone(), targetValues);
   }
