@@ -143,7 +143,15 @@ public final class TrainingRun {
     task.checkResumable(c);
     Parameters params = task.trained().parameters();
     params.copyValuesFrom(c.parameters(params.layout()));
-    trainer.optimizer().restore(f.getFloats("optimizer"));
+    float[] optimizerState = f.getFloats("optimizer");
+    int expected = trainer.optimizer().stateSize(params.layout().size());
+    if (optimizerState.length != 0 && optimizerState.length != expected) {
+      // Adam would silently start its moments afresh: a resumed run no longer the unbroken one.
+      throw new ModelFileException("checkpoint " + ckpt + " holds an optimizer state of " + optimizerState.length
+          + " values; " + trainer.optimizer().describe() + " keeps " + expected + " for these "
+          + params.layout().size() + " parameters");
+    }
+    trainer.optimizer().restore(optimizerState);
     trainer.parametersFromHost();
     history = c.history();
     Map<String, String> state = f.getProperties("state");

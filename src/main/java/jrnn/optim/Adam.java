@@ -96,6 +96,12 @@ public final class Adam implements Optimizer {
     return s;
   }
 
+  /** Both moments of each parameter, and the step count. */
+  @Override
+  public int stateSize(int parameters) {
+    return 2 * parameters + 1;
+  }
+
   @Override
   public void restore(float[] s) {
     if (s.length == 0) {

@@ -19,4 +19,10 @@ public interface Optimizer {
 
   /** Restores {@link #state()}. */
   void restore(float[] state);
+
+  /**
+   * The length of {@link #state()} once it has stepped {@code parameters} parameters (0 before
+   * its first step), so that a checkpoint's state can be checked before it is restored.
+   */
+  int stateSize(int parameters);
 }

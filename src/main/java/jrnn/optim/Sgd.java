@@ -72,6 +72,12 @@ public final class Sgd implements Optimizer {
     return velocity == null ? new float[0] : velocity.toArray();
   }
 
+  /** A velocity per parameter with momentum; none without. */
+  @Override
+  public int stateSize(int parameters) {
+    return momentum == 0 ? 0 : parameters;
+  }
+
   @Override
   public void restore(float[] state) {
     velocity = state.length == 0 ? null : Tensor.of(state, state.length);

@@ -121,6 +121,18 @@ class TrainingRunTest {
     assertTrue(e.getMessage().contains("hidden 8 -> 9"), e.getMessage());
     // A time budget and the number of epochs are controls of the run: a resumed run may have others.
     new TrainingRun(task(SMALL.with(Map.of("max_minutes", "30", "epochs", "5"))), out, quiet()).resume();
+    // An optimizer state of another size (its checksum intact) is refused, not restarted in silence.
+    ModelFile shortened = ModelFile.read(TrainingRun.checkpointPath(out));
+    float[] state = shortened.getFloats("optimizer");
+    byte[] kept = shortened.get("optimizer");
+    shortened.putFloats("optimizer", java.util.Arrays.copyOf(state, state.length - 2));
+    shortened.write(TrainingRun.checkpointPath(out));
+    e = assertThrows(ModelFileException.class, () -> new TrainingRun(task(SMALL), out, quiet()).resume());
+    assertTrue(e.getMessage().contains("optimizer state of " + (state.length - 2) + " values")
+        && e.getMessage().contains("keeps " + state.length), e.getMessage());
+    shortened.put("optimizer", kept);
+    shortened.write(TrainingRun.checkpointPath(out));
+    new TrainingRun(task(SMALL), out, quiet()).resume();
 
     ModelFile older = new ModelFile();
     ModelFile current = ModelFile.read(TrainingRun.checkpointPath(out));
