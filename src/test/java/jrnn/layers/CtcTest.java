@@ -197,6 +197,100 @@ class CtcTest {
     assertTrue(greedyWrong > 0, "the best path never differed from the best labelling: the test would not tell them apart");
   }
 
+  /**
+   * A narrow beam prunes at every frame (3^7 labellings, beams of 1 to 4): the search keeps what a
+   * twin written apart (Hannun et al.'s recursion in probabilities, the same order of ties) keeps,
+   * and its score is the probability of the alignments it kept, never more than the labelling's.
+   */
+  @Test
+  void aNarrowBeamKeepsTheLikeliestPrefixesAtEveryFrame() {
+    Rng rng = new Rng(11);
+    int pruningMattered = 0;
+    for (int trial = 0; trial < 40; trial++) {
+      int frames = 5 + rng.nextInt(3);
+      double[][] logP = logSoftmax(random(rng, frames * 3), frames, 3);
+      Map<List<Integer>, Double> all = enumerate(logP);
+      for (int beam = 1; beam <= 4; beam++) {
+        CtcDecoding.Labelling found = CtcDecoding.prefixBeamSearch(logP, BLANK, beam);
+        Map.Entry<List<Integer>, Double> twin = twinSearch(logP, beam);
+        String at = "trial " + trial + ", beam " + beam;
+        assertEquals(twin.getKey(), toList(found.labels()), at);
+        assertEquals(Math.log(twin.getValue()), found.logProb(), 1e-9, at);
+        double exact = Math.log(all.get(twin.getKey()));
+        assertTrue(found.logProb() <= exact + 1e-9, at + ": " + found.logProb() + " > " + exact);
+        pruningMattered += found.logProb() < exact - 1e-6 ? 1 : 0;
+      }
+    }
+    assertTrue(pruningMattered > 10, "pruning dropped alignments in only " + pruningMattered + " searches");
+  }
+
+  /** Prefix beam search in probabilities: each prefix's [ending in a blank, ending in its last label]. */
+  private static Map.Entry<List<Integer>, Double> twinSearch(double[][] logP, int beam) {
+    Map<List<Integer>, double[]> beams = new HashMap<>();
+    beams.put(List.of(), new double[] {1, 0});
+    for (double[] frame : logP) {
+      Map<List<Integer>, double[]> next = new HashMap<>();
+      for (Map.Entry<List<Integer>, double[]> e : beams.entrySet()) {
+        List<Integer> prefix = e.getKey();
+        double blankEnd = e.getValue()[0];
+        double labelEnd = e.getValue()[1];
+        int last = prefix.isEmpty() ? -1 : prefix.get(prefix.size() - 1);
+        for (int k = 0; k < frame.length; k++) {
+          double p = Math.exp(frame[k]);
+          if (k == BLANK) {
+            next.computeIfAbsent(prefix, x -> new double[2])[0] += (blankEnd + labelEnd) * p;
+            continue;
+          }
+          List<Integer> longer = new ArrayList<>(prefix);
+          longer.add(k);
+          double[] grown = next.computeIfAbsent(List.copyOf(longer), x -> new double[2]);
+          if (k == last) {
+            grown[1] += blankEnd * p;
+            next.computeIfAbsent(prefix, x -> new double[2])[1] += labelEnd * p;
+          } else {
+            grown[1] += (blankEnd + labelEnd) * p;
+          }
+        }
+      }
+      List<Map.Entry<List<Integer>, double[]>> ranked = new ArrayList<>(next.entrySet());
+      ranked.sort((a, b) -> {
+        int c = Double.compare(b.getValue()[0] + b.getValue()[1], a.getValue()[0] + a.getValue()[1]);
+        if (c != 0) {
+          return c;
+        }
+        if (a.getKey().size() != b.getKey().size()) {
+          return Integer.compare(a.getKey().size(), b.getKey().size());
+        }
+        for (int i = 0; i < a.getKey().size(); i++) {
+          if (!a.getKey().get(i).equals(b.getKey().get(i))) {
+            return Integer.compare(a.getKey().get(i), b.getKey().get(i));
+          }
+        }
+        return 0;
+      });
+      beams = new HashMap<>();
+      for (Map.Entry<List<Integer>, double[]> e : ranked.subList(0, Math.min(beam, ranked.size()))) {
+        beams.put(e.getKey(), e.getValue());
+      }
+      if (ranked.size() > beam) {
+        // The kept and the first dropped differ: otherwise the twin's choice of ties would decide.
+        double keptLast = ranked.get(beam - 1).getValue()[0] + ranked.get(beam - 1).getValue()[1];
+        double dropped = ranked.get(beam).getValue()[0] + ranked.get(beam).getValue()[1];
+        assertTrue(keptLast > dropped * (1 + 1e-9), "a tie at the beam's edge");
+      }
+    }
+    List<Integer> best = null;
+    double bestP = -1;
+    for (Map.Entry<List<Integer>, double[]> e : beams.entrySet()) {
+      double p = e.getValue()[0] + e.getValue()[1];
+      if (p > bestP) {
+        best = e.getKey();
+        bestP = p;
+      }
+    }
+    return Map.entry(best, bestP);
+  }
+
   static List<Integer> toList(int[] a) {
     List<Integer> out = new ArrayList<>();
     for (int v : a) {
