@@ -25,9 +25,14 @@ public final class Sampler {
     double[] p = new double[n];
     double max = Double.NEGATIVE_INFINITY;
     for (int k = 0; k < n; k++) {
-      p[k] = logits.get(off + k) / temperature;
-      max = Math.max(max, p[k]);
+      max = Math.max(max, logits.get(off + k));
     }
+    // The largest subtracted before dividing: at a tiny temperature the quotients stay at most 0,
+    // and the likeliest class keeps probability 1 rather than infinity over infinity.
+    for (int k = 0; k < n; k++) {
+      p[k] = (logits.get(off + k) - max) / temperature;
+    }
+    max = 0;
     double cut = Double.NEGATIVE_INFINITY;
     if (topK > 0 && topK < n) {
       double[] sorted = p.clone();
