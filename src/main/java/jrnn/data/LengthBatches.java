@@ -23,7 +23,8 @@ public final class LengthBatches {
     }
     rng.shuffle(order);
     List<int[]> batches = new ArrayList<>();
-    int pool = size * poolBatches;
+    // In long: a batch size of millions times the pool's batches would wrap around.
+    int pool = (int) Math.max(1, Math.min((long) size * poolBatches, n));
     for (int p = 0; p < n; p += pool) {
       Integer[] chunk = new Integer[Math.min(pool, n - p)];
       for (int k = 0; k < chunk.length; k++) {

@@ -43,4 +43,12 @@ class LengthBatchesTest {
       assertArrayEquals(batches.get(k), again.get(k));
     }
   }
+
+  @Test
+  void aBatchLargerThanTheDataIsOneBatchOfAll() {
+    // 50,000,000 x 64 batches in a pool wraps an int: it had thrown a negative array size.
+    List<int[]> batches = LengthBatches.shuffled(7, Comparator.naturalOrder(), 50_000_000, 64, new Rng(2));
+    assertEquals(1, batches.size());
+    assertArrayEquals(new int[] {0, 1, 2, 3, 4, 5, 6}, batches.get(0));
+  }
 }
