@@ -41,6 +41,10 @@ final class EvalSentimentCommand implements Callable<Integer> {
     } else {
       throw new IllegalArgumentException("give --data FILE, or --pos FILE and --neg FILE");
     }
+    if (examples.isEmpty()) {
+      throw new IllegalArgumentException((data != null ? data + " holds" : "--pos and --neg hold")
+          + " no sentence to evaluate (blank lines, and neutral trees, are left out)");
+    }
     if (models.size() == 1) {
       SentimentModel m = SentimentModel.load(models.get(0));
       m.unseenNote(data != null ? data.toString() : "the snippets", examples).ifPresent(System.out::println);

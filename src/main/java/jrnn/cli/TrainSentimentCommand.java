@@ -2,7 +2,6 @@ package jrnn.cli;
 
 import java.io.IOException;
 import java.nio.charset.Charset;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,8 +18,11 @@ import jrnn.apps.sentiment.SentimentSettings;
 import jrnn.apps.sentiment.SentimentTask;
 import jrnn.data.TextFiles;
 import jrnn.data.Vocabulary;
+import jrnn.frame.Metric;
 import jrnn.frame.Settings;
 import jrnn.frame.SettingsSchema;
+import jrnn.frame.TrainingRun;
+import jrnn.io.AtomicFiles;
 import jrnn.kernels.Kernels;
 import jrnn.kernels.Parallel;
 import jrnn.models.ModelConfig;
@@ -116,6 +118,17 @@ final class TrainSentimentCommand implements Callable<Integer>, HasSettings {
     Settings s = SettingOptions.settings(spec, schema());
     boolean phrases = s.get(SentimentSettings.PHRASES);
     boolean fineGrained = s.get(SentimentSettings.FINE_GRAINED);
+    if ((validPos == null) != (validNeg == null)) {
+      throw new IllegalArgumentException("--valid-pos and --valid-neg go together: give both or neither");
+    }
+    if (valid != null && validPos != null) {
+      throw new IllegalArgumentException("--valid and --valid-pos/--valid-neg name two validation sets: give one");
+    }
+    if (phrases && folds > 1) {
+      // Folds are drawn over phrases, and a sentence's phrases would sit on both sides.
+      throw new IllegalArgumentException("cross-validation holds out sentences, and with --phrases a held-out"
+          + " sentence's phrases would be trained on in the other folds: use --phrases false with --cv");
+    }
     List<Example> trainSet;
     if (source.train != null) {
       boolean trees = SentimentData.isTrees(TextFiles.read(source.train));
@@ -138,6 +151,10 @@ final class TrainSentimentCommand implements Callable<Integer>, HasSettings {
         throw new IllegalArgumentException("fine-grained training needs the five labels of SST trees;"
             + " --pos/--neg files have only polarity (--fine-grained false)");
       }
+      if (phrases) {
+        throw new IllegalArgumentException("phrase-level training needs SST trees; --pos/--neg files hold sentences"
+            + " (--phrases false)");
+      }
       trainSet = SentimentData.positiveNegative(source.mr.pos, source.mr.neg, Charset.forName(encoding));
     }
     List<Example> validSet = new ArrayList<>();
@@ -151,6 +168,18 @@ final class TrainSentimentCommand implements Callable<Integer>, HasSettings {
         Kernels.best().getClass().getSimpleName(), Parallel.threads());
     if (folds <= 1 && (cvPredictions != null || !cvEnsembleWith.isEmpty())) {
       throw new IllegalArgumentException("--cv-predictions and --cv-ensemble-with need --cv K with K >= 2, got --cv " + folds);
+    }
+    if (folds > 1) {
+      // Checked now, not after every fold has trained: the final run's files, and --cv-predictions.
+      if (run.resume) {
+        throw new IllegalArgumentException("--resume continues the final model's run from its checkpoint, but the"
+            + " --cv folds keep none and would all train again: resume without --cv (the first run printed the"
+            + " folds' figure)");
+      }
+      TrainingRun.requireOutputsWritable(run.out, Metric.ACCURACY);
+      if (cvPredictions != null) {
+        AtomicFiles.requireWritable(cvPredictions);
+      }
     }
     Function<Vocabulary, SentimentModel> create = factory(s);
     Double crossValidated = folds > 1 ? crossValidate(s, trainSet, source.train == null, create) : null;
@@ -169,12 +198,6 @@ final class TrainSentimentCommand implements Callable<Integer>, HasSettings {
   private double crossValidate(Settings s, List<Example> data, boolean perClass,
       Function<Vocabulary, SentimentModel> create) throws IOException {
     int[] foldOf = CrossValidation.folds(data, folds, perClass);
-    if (cvPredictions != null) {
-      Path parent = cvPredictions.toAbsolutePath().getParent();
-      if (parent != null && Files.isDirectory(parent) && !Files.isWritable(parent)) {
-        throw new IllegalArgumentException("--cv-predictions " + cvPredictions + ": cannot write in " + parent);
-      }
-    }
     // Earlier runs are checked against this data now, not after the hour of training.
     List<HeldOutPredictions> runs = new ArrayList<>();
     List<String> names = new ArrayList<>(List.of("this data"));

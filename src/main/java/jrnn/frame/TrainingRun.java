@@ -204,7 +204,7 @@ public final class TrainingRun {
   /** As {@link #run()}, ending after epoch {@code end} as a run stopped there would (its checkpoint written). */
   public RunHistory run(int end) throws IOException {
     if (out != null) {
-      AtomicFiles.requireWritable(out);
+      requireOutputsWritable(out, task.metric());
       // A run killed while writing one of its files (a crash, the OOM killer) left a temporary file.
       Path dir = out.toAbsolutePath().getParent();
       List<String> stale = AtomicFiles.removeStale(dir, out.getFileName().toString());
@@ -212,6 +212,10 @@ public final class TrainingRun {
         log.println("removed " + stale.size() + " temporary file(s) that an interrupted run left: "
             + String.join(", ", stale));
       }
+    }
+    if (task.unitsPerEpoch() < 1) {
+      // An epoch of no updates would write an untrained model as if trained.
+      throw new IllegalArgumentException("there is nothing to train on: the training data hold no " + task.unit());
     }
     Metric metric = task.metric();
     int epochs = settings.get(CommonSettings.EPOCHS);
@@ -468,6 +472,24 @@ public final class TrainingRun {
   /** The validation figure's own curve, for a metric not made from a loss: OUT.bleu.png for BLEU. */
   public static Path figureCurvePath(Path out, Metric metric) {
     return out.resolveSibling(out.getFileName() + "." + metric.abbreviation().toLowerCase(Locale.ROOT) + ".png");
+  }
+
+  /**
+   * Fails now, naming the file, when any file a run of model file {@code out} writes could not be
+   * written (a folder in its place, a folder that cannot be made): the model, its checkpoint, its
+   * curves and its gradient norms' table, which a run would otherwise meet after its first epoch.
+   * {@code metric}: the run's, whose own curve it may draw (null: not that one).
+   */
+  public static void requireOutputsWritable(Path out, Metric metric) throws IOException {
+    List<Path> files = new java.util.ArrayList<>(List.of(out, checkpointPath(out), curvePath(out),
+        telemetryPath(out).resolveSibling(telemetryPath(out).getFileName() + ".tsv"),
+        telemetryPath(out).resolveSibling(telemetryPath(out).getFileName() + ".png")));
+    if (metric != null) {
+      files.add(figureCurvePath(out, metric));
+    }
+    for (Path f : files) {
+      AtomicFiles.requireWritable(f);
+    }
   }
 
   /** True when a checkpoint exists for {@code out}. */

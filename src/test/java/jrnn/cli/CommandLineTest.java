@@ -12,7 +12,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import jrnn.apps.sentiment.Example;
 import jrnn.apps.sentiment.HeldOutPredictions;
+import jrnn.apps.sentiment.SentimentModel;
+import jrnn.apps.sentiment.SentimentSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -479,6 +483,60 @@ class CommandLineTest {
         a.toString(), "--out", dir.resolve("x.jrnn").toString());
     assertEquals(2, noCv.exit());
     assertTrue(noCv.err().contains("need --cv K with K >= 2"), noCv.err());
+    // What would stop the final run is refused before the folds train: an output that is a folder
+    // (the model's, its checkpoint's, or the predictions'), and --resume, which the folds cannot take.
+    Files.deleteIfExists(dir.resolve("cv.jrnn.ckpt"));
+    Files.createDirectories(dir.resolve("cv.jrnn.ckpt"));
+    Run ckptFolder = run(common);
+    Files.delete(dir.resolve("cv.jrnn.ckpt"));
+    Files.createDirectories(dir.resolve("folder.tsv"));
+    Run predictionsFolder = run(concat(common, "--cv-predictions", dir.resolve("folder.tsv").toString()));
+    Run resumed = run(concat(common, "--resume"));
+    for (Run r : List.of(ckptFolder, predictionsFolder, resumed)) {
+      assertEquals(2, r.exit(), r.out());
+      assertFalse(r.out().contains("fold 1/2"), "refused before any training: " + r.out() + r.err());
+    }
+    assertTrue(ckptFolder.err().contains("cv.jrnn.ckpt is a folder"), ckptFolder.err());
+    assertTrue(predictionsFolder.err().contains("folder.tsv is a folder"), predictionsFolder.err());
+    assertTrue(resumed.err().contains("--resume continues the final model's run"), resumed.err());
+  }
+
+  @Test
+  void sentimentOptionsThatWouldDropValidationOrMixFoldsAreRefused() throws IOException {
+    Path pos = dir.resolve("p.txt");
+    Path neg = dir.resolve("n.txt");
+    Files.writeString(pos, "a fine film\na lovely plot\n");
+    Files.writeString(neg, "a dull film\nan awful plot\n");
+    Path trees = dir.resolve("t.txt");
+    Files.writeString(trees, "(3 (2 It) (4 works))\n(1 (0 Awful) (2 film))\n");
+    String out = dir.resolve("s.jrnn").toString();
+    Map<String, String[]> cases = Map.of(
+        "--valid-pos and --valid-neg go together", new String[] {"--pos", pos.toString(), "--neg", neg.toString(),
+            "--valid-pos", pos.toString()},
+        "name two validation sets", new String[] {"--pos", pos.toString(), "--neg", neg.toString(), "--valid",
+            trees.toString(), "--valid-pos", pos.toString(), "--valid-neg", neg.toString()},
+        "with --phrases a held-out sentence's phrases", new String[] {"--train", trees.toString(), "--phrases",
+            "true", "--cv", "2"},
+        "phrase-level training needs SST trees; --pos/--neg", new String[] {"--pos", pos.toString(), "--neg",
+            neg.toString(), "--phrases", "true"});
+    for (Map.Entry<String, String[]> c : cases.entrySet()) {
+      Run r = run(concat(concat(new String[] {"train", "sentiment"}, c.getValue()), "--out", out));
+      assertEquals(2, r.exit(), c.getKey() + ": " + r.out());
+      assertTrue(r.err().contains(c.getKey()), r.err());
+    }
+    // Nothing to train on (neutral trees are left out), or nothing to evaluate: refused, no model written.
+    Path neutral = dir.resolve("neutral.txt");
+    Files.writeString(neutral, "(2 (2 It) (2 is))\n");
+    Run empty = run("train", "sentiment", "--train", neutral.toString(), "--out", out);
+    assertEquals(2, empty.exit(), empty.out());
+    assertTrue(empty.err().contains("nothing to train on"), empty.err());
+    assertFalse(Files.exists(Path.of(out)), "no model written");
+    Path model = dir.resolve("m.jrnn");
+    SentimentModel.create(SentimentSettings.SCHEMA.defaults().with(Map.of("hidden", "4", "embedding", "4",
+        "min_count", "1")), SentimentModel.vocabulary(List.of(new Example(List.of("a", "fine"), 1)), 1)).save(model);
+    Run none = run("eval", "sentiment", "--model", model.toString(), "--data", neutral.toString());
+    assertEquals(2, none.exit(), none.out());
+    assertTrue(none.err().contains("neutral.txt holds no sentence to evaluate"), none.err());
   }
 
   private static String[] concat(String[] a, String... b) {

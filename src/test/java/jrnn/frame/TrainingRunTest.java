@@ -154,6 +154,24 @@ class TrainingRunTest {
     TrainingRun onFolder = new TrainingRun(task(SMALL), dir, quiet());
     IOException e = assertThrows(IOException.class, onFolder::run);
     assertTrue(e.getMessage().contains("is a folder"), e.getMessage());
+    // The files written beside the model too: each had been met after the first epoch's updates.
+    for (String beside : List.of("w.jrnn.ckpt", "w.jrnn.loss.png", "w.jrnn.gradnorm.tsv", "w.jrnn.gradnorm.png")) {
+      Path folder = Files.createDirectories(dir.resolve(beside));
+      TrainingRun blocked = new TrainingRun(task(SMALL), dir.resolve("w.jrnn"), quiet());
+      e = assertThrows(IOException.class, blocked::run, beside);
+      assertTrue(e.getMessage().contains(beside + " is a folder"), e.getMessage());
+      assertEquals(0, blocked.history().epochs().size(), "no epoch ran with " + beside + " a folder");
+      Files.delete(folder);
+    }
+  }
+
+  @Test
+  void aTaskWithNothingToTrainOnIsRefusedBeforeItWritesAModel() {
+    SentimentTask empty = new SentimentTask(task(SMALL).trained(), List.of(), VALID);
+    TrainingRun run = new TrainingRun(empty, dir.resolve("empty.jrnn"), quiet());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, run::run);
+    assertTrue(e.getMessage().contains("nothing to train on"), e.getMessage());
+    assertTrue(!Files.exists(dir.resolve("empty.jrnn")), "no model written");
   }
 
   @Test

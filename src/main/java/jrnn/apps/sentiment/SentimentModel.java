@@ -253,7 +253,7 @@ public final class SentimentModel extends TokenModel {
         correct++;
       }
     }
-    return examples.isEmpty() ? 0 : (double) correct / examples.size();
+    return examples.isEmpty() ? Double.NaN : (double) correct / examples.size();
   }
 
   /**
