@@ -8,7 +8,8 @@ import java.util.function.DoubleSupplier;
  * <p>The numeric derivative is the fourth-order central difference
  * (8 (f(x+h) - f(x-h)) - (f(x+2h) - f(x-2h))) / 12h with h = 5e-4: its truncation error is
  * O(h^4) (about 1e-14) and its rounding error about 3e-13 for a loss of order 1, far below what a wrong
- * gradient shows. The relative error of one element is |a - n| / max(|a| + |n|, 1e-6).
+ * gradient shows. The relative error of one element is |a - n| / max(|a| + |n|, 1e-6), and
+ * infinite where either is not finite (a NaN loss or gradient fails the check).
  *
  * <p>A ReLU or a max-pooling has kinks, where no derivative exists; an element whose
  * perturbation crosses one is recognised by two step sizes disagreeing, and is counted as
@@ -44,7 +45,8 @@ public final class GradientCheck {
 
     /** The worse of this and {@code other}, with their counts added. */
     public Result merge(Result other) {
-      Result worse = other.maxRelativeError > maxRelativeError ? other : this;
+      // Double.compare ranks NaN above every number, so that it is never the one dropped.
+      Result worse = Double.compare(other.maxRelativeError, maxRelativeError) > 0 ? other : this;
       return new Result(worse.name, worse.maxRelativeError, worse.worstIndex, worse.analytic,
           worse.numeric, checked + other.checked, skippedAtKinks + other.skippedAtKinks);
     }
@@ -55,8 +57,14 @@ public final class GradientCheck {
     }
   }
 
-  /** |a - n| / max(|a| + |n|, {@link #FLOOR}). */
+  /**
+   * |a - n| / max(|a| + |n|, {@link #FLOOR}); +infinity when either is NaN or infinite, which no
+   * comparison with a threshold could otherwise catch (NaN &gt; worst is false).
+   */
   public static double relativeError(double analytic, double numeric) {
+    if (!Double.isFinite(analytic) || !Double.isFinite(numeric)) {
+      return Double.POSITIVE_INFINITY;
+    }
     return Math.abs(analytic - numeric) / Math.max(Math.abs(analytic) + Math.abs(numeric), FLOOR);
   }
 
