@@ -137,8 +137,10 @@ public interface Kernels {
   float max(Tensor x, int off, int n);
 
   /**
-   * Whether element {@code target} of the n values from {@code off} is a largest one; stops at
-   * the first larger value, so that for a wrong guess among many classes it reads little.
+   * Whether element {@code target} of the n values from {@code off} is the argmax: larger than
+   * every value before it and no smaller than any after it (ties go to the first, as argmax
+   * takes them, so that a row of equal values is right for one class only), and not NaN. Stops at
+   * the first value that beats it, so that for a wrong guess among many classes it reads little.
    */
   boolean isArgmax(Tensor x, int off, int n, int target);
 

@@ -364,12 +364,15 @@ public final class ScalarKernels implements Kernels {
 
   @Override
   public boolean isArgmax(Tensor x, int off, int n, int target) {
-    return isArgmax(x, off, x.get(off + target), 0, n);
+    float value = x.get(off + target);
+    return !Float.isNaN(value) && isArgmax(x, off, value, target, 0, n);
   }
 
-  static boolean isArgmax(Tensor x, int off, float value, int from, int to) {
+  /** Whether no value in [from, to) beats {@code value} at {@code target}: one before it by a tie, one after by more. */
+  static boolean isArgmax(Tensor x, int off, float value, int target, int from, int to) {
     for (int k = from; k < to; k++) {
-      if (x.get(off + k) > value) {
+      float y = x.get(off + k);
+      if (k < target ? y >= value : y > value) {
         return false;
       }
     }

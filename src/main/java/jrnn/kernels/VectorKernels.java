@@ -470,15 +470,26 @@ public final class VectorKernels implements Kernels {
   @Override
   public boolean isArgmax(Tensor x, int off, int n, int target) {
     float value = x.get(off + target);
+    if (Float.isNaN(value)) {
+      return false;
+    }
     int m = full(n);
     for (int k = 0; k < m; k += L) {
+      if (k < target && target < k + L) {
+        // The target's own vector, values on both sides of it: element by element.
+        if (!ScalarKernels.isArgmax(x, off, value, target, k, k + L)) {
+          return false;
+        }
+        continue;
+      }
+      // Wholly before the target a tie beats it (ties go to the first); from it on only a larger value.
       if (FloatVector.fromByteBuffer(S, x.bytes(), 4 * (off + k), ORDER)
-          .compare(VectorOperators.GT, value)
+          .compare(k < target ? VectorOperators.GE : VectorOperators.GT, value)
           .anyTrue()) {
         return false;
       }
     }
-    return ScalarKernels.isArgmax(x, off, value, m, n);
+    return ScalarKernels.isArgmax(x, off, value, target, m, n);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package jrnn.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -84,6 +85,49 @@ class KernelEquivalenceTest {
     for (int i = 0; i < count; i++) {
       same(plain[i], fast[i], what + " tensor " + i);
     }
+  }
+
+  /**
+   * The prediction counted right is argmax's, ties to the first: on rows of few values (ties
+   * everywhere), a row of equal values, NaN at the target or elsewhere, and every width about a
+   * vector's, both kernel sets say what the definition says for every target.
+   */
+  @Test
+  void isArgmaxIsArgmaxWithTiesToTheFirstAndNeverNaN() {
+    Rng rng = new Rng(17);
+    List<Kernels> both = new java.util.ArrayList<>(List.of(SCALAR));
+    if (KernelSelection.vectorApiAvailable()) {
+      both.add(vector());
+    }
+    int rightOfAllEqual = 0;
+    for (int n = 1; n <= 40; n++) {
+      for (int row = 0; row < 6; row++) {
+        Tensor x = Tensor.zeros(n + 3);
+        for (int i = 0; i < n + 3; i++) {
+          // Three levels only (row 0: one level), so that ties are common; row 5 has a NaN.
+          x.set(i, row == 0 ? 0.5f : rng.nextInt(3));
+        }
+        if (row == 5) {
+          x.set(3 + rng.nextInt(n), Float.NaN);
+        }
+        for (int target = 0; target < n; target++) {
+          int first = -1;
+          for (int k = 0; k < n; k++) {
+            float v = x.get(3 + k);
+            if (!Float.isNaN(v) && (first < 0 || v > x.get(3 + first))) {
+              first = k;
+            }
+          }
+          boolean expected = first == target;
+          for (Kernels k : both) {
+            assertEquals(expected, k.isArgmax(x, 3, n, target), k.getClass().getSimpleName() + ", n " + n + ", row "
+                + row + ", target " + target);
+          }
+          rightOfAllEqual += row == 0 && expected ? 1 : 0;
+        }
+      }
+    }
+    assertEquals(40, rightOfAllEqual, "a row of equal values is right for its first class only");
   }
 
   @TestFactory

@@ -235,13 +235,25 @@ final class CudaOps implements Ops {
             __syncthreads();
           }
           float total = red[0];
+          __syncthreads();
+          // The argmax, ties to the first (as Kernels.isArgmax): the least class holding the maximum.
+          int first = classes;
+          for (int c = tid; c < classes; c += blockDim.x) {
+            if (x[c] == max) { first = c; break; }
+          }
+          red[tid] = (float) first;
+          __syncthreads();
+          for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+            if (tid < s) red[tid] = fminf(red[tid], red[tid + s]);
+            __syncthreads();
+          }
           int t = targets[r];
           if (dlogits) {
             for (int c = tid; c < classes; c += blockDim.x) d[c] = expf(x[c] - max) / total - (c == t ? 1.0f : 0.0f);
           }
           if (tid == 0) {
             loss[r] = logf(total) + max - x[t];
-            correct[r] = x[t] >= max ? 1.0f : 0.0f;
+            correct[r] = (int) red[0] == t ? 1.0f : 0.0f;
           }
           __syncthreads();
         }

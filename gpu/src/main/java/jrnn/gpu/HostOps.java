@@ -346,7 +346,7 @@ class HostOps implements Ops {
       // The CPU engine's plain kernel, its gradient unscaled.
       int target = v(targets)[r];
       t(loss).set(r, (float) SCALAR.softmaxCrossEntropy(x, o, classes, target, d, dOffset, 1f));
-      t(correct).set(r, x.get(o + target) >= SCALAR.max(x, o, classes) ? 1f : 0f);
+      t(correct).set(r, SCALAR.isArgmax(x, o, classes, target) ? 1f : 0f);
     }
   }
 

@@ -80,9 +80,10 @@ interface Ops extends AutoCloseable {
 
   /**
    * Softmax cross-entropy of each row of logits [rows x classes] against targets[r], for rows
-   * with valid[r] != 0: loss[r] = -log softmax(row)[target], correct[r] = 1 when the target's
-   * logit is the row's largest, dLogits[r] = softmax(row) - onehot(target). Other rows get 0 in
-   * all three. A null dLogits: the loss alone (an inference pass keeps no gradient).
+   * with valid[r] != 0: loss[r] = -log softmax(row)[target], correct[r] = 1 when the target is
+   * the row's argmax (ties to the first, never a NaN; as Kernels.isArgmax), dLogits[r] =
+   * softmax(row) - onehot(target). Other rows get 0 in all three. A null dLogits: the loss alone
+   * (an inference pass keeps no gradient).
    */
   void softmaxCrossEntropy(Floats logits, int rows, int classes, Ints targets, Ints valid, Floats loss,
       Floats correct, Floats dLogits);

@@ -246,6 +246,7 @@ class CudaOpsAgreeWithHostOpsTest {
     host.softmaxCrossEntropy(logits.host(), rows, classes, t.host(), v.host(), loss.host(), correct.host(), d.host());
     same(gpu, loss, rows, 1e-5, "loss");
     same(gpu, correct, rows, 0, "correct");
+    assertEquals(0f, ((HostOps.HostFloats) correct.host()).t().get(2), "row 2's tie goes to the first, 5, not 7");
     same(gpu, d, rows * classes, 1e-5, "dLogits");
     // Without a gradient (an inference pass): the same loss and hits.
     Pair lossAlone = both(gpu, host, Tensor.zeros(rows));
