@@ -24,7 +24,8 @@ public enum Activation {
       case SIGMOID:
         return 1.0 / (1.0 + Math.exp(-z));
       case RELU:
-        return z > 0 ? z : 0.0;
+        // NaN passes, as the vector kernels' max does, so that it surfaces rather than reading as 0.
+        return z > 0 || Double.isNaN(z) ? z : 0.0;
       default:
         throw new AssertionError(this);
     }

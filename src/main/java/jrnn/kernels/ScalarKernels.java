@@ -25,7 +25,8 @@ public final class ScalarKernels implements Kernels {
       case SIGMOID:
         return sigmoid(z);
       default:
-        return z > 0 ? z : 0f;
+        // NaN passes, as the vector lanes' max does: the result may not hang on which lanes a unit is in.
+        return z > 0 || Float.isNaN(z) ? z : 0f;
     }
   }
 

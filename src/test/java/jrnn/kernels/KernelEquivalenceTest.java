@@ -130,6 +130,29 @@ class KernelEquivalenceTest {
     assertEquals(40, rightOfAllEqual, "a row of equal values is right for its first class only");
   }
 
+  /** ReLU keeps a NaN in the vector lanes and in the scalar tail alike, and the reference too. */
+  @Test
+  void reluPassesNaNWhereverTheUnitIs() {
+    List<Kernels> both = new java.util.ArrayList<>(List.of(SCALAR));
+    if (KernelSelection.vectorApiAvailable()) {
+      both.add(vector());
+    }
+    for (Kernels k : both) {
+      for (int n : new int[] {1, 7, 16, 37}) {
+        Tensor x = Tensor.zeros(n);
+        for (int i = 0; i < n; i++) {
+          x.set(i, i % 3 == 0 ? Float.NaN : i % 3 == 1 ? -1.5f : 2.5f);
+        }
+        k.activate(Activation.RELU, x, 0, n);
+        for (int i = 0; i < n; i++) {
+          float expected = i % 3 == 0 ? Float.NaN : i % 3 == 1 ? 0f : 2.5f;
+          assertEquals(expected, x.get(i), k.getClass().getSimpleName() + ", width " + n + ", unit " + i);
+        }
+      }
+    }
+    assertTrue(Double.isNaN(Activation.RELU.apply(Double.NaN)), "the reference's ReLU");
+  }
+
   @TestFactory
   List<DynamicTest> everyKernelAgreesWithItsPlainTwin() {
     List<DynamicTest> tests = new ArrayList<>();

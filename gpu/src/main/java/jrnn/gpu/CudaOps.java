@@ -276,7 +276,7 @@ final class CudaOps implements Ops {
       __device__ float sigm(float x) { return 1.0f / (1.0f + expf(-x)); }
 
       // Activation f: 0 tanh, 1 sigmoid, 2 ReLU; its derivative from its output.
-      __device__ float activate(int f, float z) { return f == 0 ? tanhf(z) : f == 1 ? sigm(z) : (z > 0.0f ? z : 0.0f); }
+      __device__ float activate(int f, float z) { return f == 0 ? tanhf(z) : f == 1 ? sigm(z) : (z > 0.0f || isnan(z) ? z : 0.0f); }
 
       __device__ float activation_grad(int f, float h) {
         return f == 0 ? 1.0f - h * h : f == 1 ? h * (1.0f - h) : (h > 0.0f ? 1.0f : 0.0f);
