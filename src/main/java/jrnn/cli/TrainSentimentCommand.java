@@ -201,7 +201,7 @@ final class TrainSentimentCommand implements Callable<Integer>, HasSettings {
     // Earlier runs are checked against this data now, not after the hour of training.
     List<HeldOutPredictions> runs = new ArrayList<>();
     List<String> names = new ArrayList<>(List.of("this data"));
-    runs.add(new HeldOutPredictions(foldOf, data.stream().mapToInt(Example::label).toArray(), new double[data.size()]));
+    runs.add(new HeldOutPredictions(foldOf, data, new double[data.size()]));
     for (Path f : cvEnsembleWith) {
       runs.add(HeldOutPredictions.read(f));
       names.add(f.toString());

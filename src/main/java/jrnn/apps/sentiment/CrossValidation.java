@@ -48,7 +48,6 @@ public final class CrossValidation {
    */
   public static HeldOutPredictions run(Settings s, List<Example> data, int[] foldOf, int folds,
       Function<Vocabulary, SentimentModel> create, PrintStream log) throws IOException {
-    int[] labels = data.stream().mapToInt(Example::label).toArray();
     double[] heldOut = new double[data.size()];
     for (int k = 0; k < folds; k++) {
       List<Example> train = new ArrayList<>();
@@ -70,7 +69,7 @@ public final class CrossValidation {
       log.printf(Locale.ROOT, "fold %d/%d: trained on %,d, accuracy %.2f%% on %,d held out%n", k + 1, folds,
           train.size(), 100 * SentimentModel.accuracy(p, held), test.size());
     }
-    return new HeldOutPredictions(foldOf, labels, heldOut);
+    return new HeldOutPredictions(foldOf, data, heldOut);
   }
 
   /** "10-fold cross-validation: 79.56% +- 1.40% (standard deviation over folds)"; returns the mean. */

@@ -9,23 +9,43 @@ import jrnn.io.AtomicFiles;
 
 /**
  * What cross-validation predicted for each training example while it was held out: its fold, its
- * label and P(positive). Saved as a tab-separated file ({@code example fold label positive}, one
- * row per example in the order the data was read), so that runs of different configurations on
- * the same data can be averaged into a cross-validated ensemble without training anything again.
+ * label and P(positive), with a hash of its words. Saved as a tab-separated file ({@code example
+ * fold label positive text}, one row per example in the order the data was read), so that runs of
+ * different configurations on the same data can be averaged into a cross-validated ensemble
+ * without training anything again, and a file of other snippets is refused.
  *
  * @param fold the fold each example was held out in
  * @param label each example's label
  * @param positive each example's P(positive) while held out
+ * @param text each example's {@link #fingerprint}; null where unknown (a file written before the column)
  */
-public record HeldOutPredictions(int[] fold, int[] label, double[] positive) {
-  static final String HEADER = "example\tfold\tlabel\tpositive";
+public record HeldOutPredictions(int[] fold, int[] label, double[] positive, int[] text) {
+  static final String HEADER = "example\tfold\tlabel\tpositive\ttext";
+  /** The header of files written before the text column, still read (their snippets unchecked). */
+  static final String HEADER_WITHOUT_TEXT = "example\tfold\tlabel\tpositive";
 
-  /** Checks that the three arrays have one entry per example. */
+  /** Checks that the arrays have one entry per example. */
   public HeldOutPredictions {
-    if (fold.length != label.length || fold.length != positive.length) {
-      throw new IllegalArgumentException("folds, labels and probabilities differ in number: " + fold.length + ", "
-          + label.length + ", " + positive.length);
+    if (fold.length != label.length || fold.length != positive.length || text != null && text.length != fold.length) {
+      throw new IllegalArgumentException("folds, labels, probabilities and texts differ in number: " + fold.length
+          + ", " + label.length + ", " + positive.length + ", " + (text == null ? "none" : text.length));
     }
+  }
+
+  /** Predictions whose snippets are not known, as a file written before the text column holds. */
+  public HeldOutPredictions(int[] fold, int[] label, double[] positive) {
+    this(fold, label, positive, null);
+  }
+
+  /** Predictions of {@code examples}, their texts' fingerprints taken. */
+  public HeldOutPredictions(int[] fold, List<Example> examples, double[] positive) {
+    this(fold, examples.stream().mapToInt(Example::label).toArray(), positive,
+        examples.stream().mapToInt(HeldOutPredictions::fingerprint).toArray());
+  }
+
+  /** A hash of the example's words (String's, which Java specifies), to tell one snippet from another. */
+  public static int fingerprint(Example e) {
+    return String.join(" ", e.tokens()).hashCode();
   }
 
   /** The number of examples. */
@@ -67,6 +87,10 @@ public record HeldOutPredictions(int[] fold, int[] label, double[] positive) {
             + names.get(0) + " " + first.size() + ": they are not predictions for the same data");
       }
       for (int i = 0; i < first.size(); i++) {
+        if (run.text != null && first.text != null && run.text[i] != first.text[i]) {
+          throw new IllegalArgumentException(names.get(r) + ": example " + i + " is another snippet than in "
+              + names.get(0) + " (their words differ): they are not predictions for the same data");
+        }
         if (run.fold[i] != first.fold[i] || run.label[i] != first.label[i]) {
           throw new IllegalArgumentException(names.get(r) + ": example " + i + " is in fold " + run.fold[i]
               + " with label " + run.label[i] + ", in " + names.get(0) + " in fold " + first.fold[i] + " with label "
@@ -89,14 +113,16 @@ public record HeldOutPredictions(int[] fold, int[] label, double[] positive) {
         p[i] += run.positive[i] / runs.size();
       }
     }
-    return new HeldOutPredictions(first.fold.clone(), first.label.clone(), p);
+    return new HeldOutPredictions(first.fold.clone(), first.label.clone(), p,
+        first.text == null ? null : first.text.clone());
   }
 
   /** Writes the tab-separated file (header, then one row per example) atomically. */
   public void write(Path path) throws IOException {
-    StringBuilder sb = new StringBuilder(HEADER).append('\n');
+    StringBuilder sb = new StringBuilder(text == null ? HEADER_WITHOUT_TEXT : HEADER).append('\n');
     for (int i = 0; i < size(); i++) {
-      sb.append(String.format(Locale.ROOT, "%d\t%d\t%d\t%.9f\n", i, fold[i], label[i], positive[i]));
+      sb.append(String.format(Locale.ROOT, "%d\t%d\t%d\t%.9f", i, fold[i], label[i], positive[i]));
+      sb.append(text == null ? "\n" : String.format(Locale.ROOT, "\t%08x\n", text[i]));
     }
     AtomicFiles.writeString(path, sb);
   }
@@ -106,20 +132,23 @@ public record HeldOutPredictions(int[] fold, int[] label, double[] positive) {
     // A file that passed through Windows ends its lines in \r\n.
     List<String> lines = TextFiles.lines(TextFiles.read(path)).stream().map(l -> l.endsWith("\r")
         ? l.substring(0, l.length() - 1) : l).toList();
-    if (lines.isEmpty() || !lines.get(0).equals(HEADER)) {
+    if (lines.isEmpty() || !lines.get(0).equals(HEADER) && !lines.get(0).equals(HEADER_WITHOUT_TEXT)) {
       throw new IllegalArgumentException(path + ":1: expected the header '" + visible(HEADER)
           + "' of held-out predictions, got '" + (lines.isEmpty() ? "" : visible(lines.get(0))) + "'");
     }
+    int fields = lines.get(0).equals(HEADER) ? 5 : 4;
     int n = lines.size() - 1;
     int[] fold = new int[n];
     int[] label = new int[n];
     double[] positive = new double[n];
+    int[] text = fields == 5 ? new int[n] : null;
     for (int i = 0; i < n; i++) {
       String line = lines.get(i + 1);
       String where = path + ":" + (i + 2);
       String[] f = line.split("\t", -1);
-      if (f.length != 4) {
-        throw new IllegalArgumentException(where + ": expected 4 tab-separated fields, got " + f.length + ": '" + line + "'");
+      if (f.length != fields) {
+        throw new IllegalArgumentException(where + ": expected " + fields + " tab-separated fields, got " + f.length
+            + ": '" + line + "'");
       }
       try {
         if (Integer.parseInt(f[0]) != i) {
@@ -128,6 +157,12 @@ public record HeldOutPredictions(int[] fold, int[] label, double[] positive) {
         fold[i] = Integer.parseInt(f[1]);
         label[i] = Integer.parseInt(f[2]);
         positive[i] = Double.parseDouble(f[3]);
+        if (text != null) {
+          if (f[4].length() != 8) {
+            throw new NumberFormatException(f[4]);
+          }
+          text[i] = Integer.parseUnsignedInt(f[4], 16);
+        }
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException(where + ": not a number in '" + line + "'");
       }
@@ -136,7 +171,7 @@ public record HeldOutPredictions(int[] fold, int[] label, double[] positive) {
             + " probability in [0, 1]: '" + line + "'");
       }
     }
-    return new HeldOutPredictions(fold, label, positive);
+    return new HeldOutPredictions(fold, label, positive, text);
   }
 
   /** Tabs shown as \t, so that a header whose tabs became spaces does not read as the expected one. */

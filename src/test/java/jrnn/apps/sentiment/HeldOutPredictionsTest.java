@@ -52,6 +52,31 @@ class HeldOutPredictionsTest {
     }
   }
 
+  /** Files of other snippets with the same folds and labels are refused by the words' hash; files without it still read. */
+  @Test
+  void predictionsForOtherSnippetsAreRefusedByTheirWords() throws IOException {
+    List<Example> data = List.of(new Example(List.of("a", "fine", "film"), 1), new Example(List.of("dull"), 0));
+    List<Example> other = List.of(new Example(List.of("a", "fine", "film"), 1), new Example(List.of("awful"), 0));
+    int[] folds = {0, 1};
+    HeldOutPredictions mine = new HeldOutPredictions(folds, data, new double[] {0.8, 0.3});
+    Path theirs = dir.resolve("theirs.tsv");
+    new HeldOutPredictions(folds, other, new double[] {0.7, 0.4}).write(theirs);
+    HeldOutPredictions read = HeldOutPredictions.read(theirs);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> HeldOutPredictions.requireSameExamples(List.of(mine, read), List.of("this data", "theirs.tsv")));
+    assertTrue(e.getMessage().startsWith("theirs.tsv: example 1 is another snippet"), e.getMessage());
+    Path same = dir.resolve("same.tsv");
+    new HeldOutPredictions(folds, data, new double[] {0.6, 0.1}).write(same);
+    HeldOutPredictions.requireSameExamples(List.of(mine, HeldOutPredictions.read(same)), List.of("a", "b"));
+    assertEquals(HeldOutPredictions.fingerprint(data.get(1)), HeldOutPredictions.read(same).text()[1]);
+    // A file of the four columns written before the hash: read, checked by folds and labels alone.
+    Path older = dir.resolve("older.tsv");
+    Files.writeString(older, "example\tfold\tlabel\tpositive\n0\t0\t1\t0.5\n1\t1\t0\t0.25\n");
+    HeldOutPredictions old = HeldOutPredictions.read(older);
+    assertEquals(null, old.text());
+    HeldOutPredictions.requireSameExamples(List.of(mine, old), List.of("this data", "older.tsv"));
+  }
+
   @Test
   void aWrittenFileReadsBackAndReplacesTheOldOne() throws IOException {
     Path f = dir.resolve("p.tsv");
@@ -68,7 +93,7 @@ class HeldOutPredictionsTest {
 
   @Test
   void malformedFilesAreRefusedWithFileAndLine() throws IOException {
-    String header = HeldOutPredictions.HEADER + "\n";
+    String header = HeldOutPredictions.HEADER_WITHOUT_TEXT + "\n";
     Path empty = dir.resolve("empty.tsv");
     Files.writeString(empty, "");
     IOException none = assertThrows(IOException.class, () -> HeldOutPredictions.read(empty));
@@ -82,6 +107,8 @@ class HeldOutPredictionsTest {
         {header + "0\t0\t1\t1.5\n", ":2:"},
         {header + "0\t-1\t1\t0.5\n", ":2:"},
         {header + "0\t0\t1\t0.5\n5\t0\t1\t0.5\n", ":3:"},
+        {HeldOutPredictions.HEADER + "\n0\t0\t1\t0.5\tabcd\n", ":2:"},
+        {HeldOutPredictions.HEADER + "\n0\t0\t1\t0.5\t0000abcd\n1\t0\t1\t0.5\n", ":3:"},
     };
     for (String[] c : cases) {
       Path f = dir.resolve("bad.tsv");
@@ -95,7 +122,7 @@ class HeldOutPredictionsTest {
   @Test
   void windowsLineEndingsReadAndSpacesForTabsAreShown() throws IOException {
     Path f = dir.resolve("crlf.tsv");
-    Files.writeString(f, HeldOutPredictions.HEADER + "\r\n0\t0\t1\t0.75\r\n");
+    Files.writeString(f, HeldOutPredictions.HEADER + "\r\n0\t0\t1\t0.75\t0000abcd\r\n");
     assertArrayEquals(new double[] {0.75}, HeldOutPredictions.read(f).positive(), 1e-12);
     Files.writeString(f, "example fold label positive\n");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HeldOutPredictions.read(f));
