@@ -72,16 +72,17 @@ public final class LanguageModel extends TokenModel {
     return LmSettings.wordLevel(s) ? TextFiles.words(text) : Vocabulary.characters(text);
   }
 
-  /** Tokens of a prompt: as {@link #tokenize}, but no {@code <eos>} after the last line. */
+  /**
+   * Tokens of a prompt: as {@link #tokenize} (an {@code <eos>} at each line's end, as training
+   * read them), but none after a last line the prompt leaves open, which the model continues.
+   */
   public List<String> tokenizePrompt(String text) {
     if (!wordLevel()) {
       return Vocabulary.characters(text);
     }
-    List<String> out = new ArrayList<>();
-    for (String w : text.trim().split("\\s+")) {
-      if (!w.isEmpty()) {
-        out.add(w);
-      }
+    List<String> out = new ArrayList<>(TextFiles.words(text));
+    if (!out.isEmpty() && !text.endsWith("\n")) {
+      out.remove(out.size() - 1);
     }
     return out;
   }

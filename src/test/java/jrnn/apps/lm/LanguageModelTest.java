@@ -93,6 +93,18 @@ class LanguageModelTest {
     assertTrue(next.get(0).getValue() >= next.get(4).getValue());
   }
 
+  /** A word-level prompt reads its line ends as training read them: an {@code <eos>} each, but none after an open last line. */
+  @Test
+  void aPromptsLineBreaksAreEndsOfSentences() {
+    Settings words = TINY.with(Map.of("level", "word"));
+    LanguageModel lm = LanguageModel.create(words, Vocabulary.build(List.of("the", "cat", "sat"), 0));
+    assertEquals(List.of("the", "cat", "<eos>", "sat"), lm.tokenizePrompt("the cat\nsat"));
+    assertEquals(List.of("the", "cat", "sat"), lm.tokenizePrompt("the cat sat"));
+    assertEquals(List.of("the", "cat", "<eos>"), lm.tokenizePrompt("the cat\n"));
+    assertEquals(List.of("the", "cat"), lm.tokenizePrompt("  the   cat "));
+    assertEquals(List.of(), lm.tokenizePrompt(""));
+  }
+
   @Test
   void corruptAndTruncatedFilesAreRefused() throws IOException {
     Setup s = setup(TINY, 20_000);
