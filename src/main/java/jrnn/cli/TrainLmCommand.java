@@ -54,6 +54,10 @@ final class TrainLmCommand implements Callable<Integer>, HasSettings {
       validText = TextFiles.read(valid);
     } else {
       int cut = (int) (trainText.length() * (1 - validSplit));
+      // At a line's start where the validation part holds one, else at a space: not within a word.
+      int line = trainText.indexOf('\n', cut);
+      int space = trainText.indexOf(' ', cut);
+      cut = line >= 0 ? line + 1 : space >= 0 ? space + 1 : cut;
       validText = trainText.substring(cut);
       trainText = trainText.substring(0, cut);
     }

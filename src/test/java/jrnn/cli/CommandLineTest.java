@@ -501,6 +501,32 @@ class CommandLineTest {
     assertTrue(resumed.err().contains("--resume continues the final model's run"), resumed.err());
   }
 
+  /**
+   * Without --valid, the split falls at a line's start, so no word is cut in two (the tokens of
+   * both parts are those of the whole); a split too small to check on is refused.
+   */
+  @Test
+  void aLanguageModelsValidationSplitCutsNoWordAndIsLargeEnoughToCheck() throws IOException {
+    Path text = dir.resolve("words.txt");
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 60; i++) {
+      sb.append("the cat sat on a mat number ").append(i % 7).append('\n');
+    }
+    Files.writeString(text, sb.toString());
+    String[] common = {"train", "lm", "--train", text.toString(), "--level", "word", "--hidden", "4", "--embedding",
+        "4", "--layers", "1", "--epochs", "1", "--steps", "4", "--batch", "2", "--out", dir.resolve("w.jrnn").toString()};
+    Run split = run(concat(common, "--valid-split", "0.13"));
+    assertEquals(0, split.exit(), split.err());
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9,]+) training and ([0-9,]+) validation tokens")
+        .matcher(split.out());
+    assertTrue(m.find(), split.out());
+    int tokens = Integer.parseInt(m.group(1).replace(",", "")) + Integer.parseInt(m.group(2).replace(",", ""));
+    assertEquals(60 * 9, tokens, "every word whole on one side: " + split.out());
+    Run tiny = run(concat(common, "--valid-split", "0.0001"));
+    assertEquals(2, tiny.exit(), tiny.out());
+    assertTrue(tiny.err().contains("the validation text holds 0 token(s)"), tiny.err());
+  }
+
   @Test
   void sentimentOptionsThatWouldDropValidationOrMixFoldsAreRefused() throws IOException {
     Path pos = dir.resolve("p.txt");
