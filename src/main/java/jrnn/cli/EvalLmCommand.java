@@ -30,12 +30,17 @@ final class EvalLmCommand implements Callable<Integer> {
     LanguageModel lm = LanguageModel.load(model);
     java.util.List<String> tokens = lm.tokenize(TextFiles.read(data));
     lm.unseenNote(data.toString(), tokens).ifPresent(System.out::println);
+    if (tokens.size() < 2) {
+      throw new IllegalArgumentException(data + " holds " + tokens.size() + " token(s); each is predicted from the one"
+          + " before, so at least 2 are needed");
+    }
     int[] ids = lm.encode(tokens);
     long t0 = System.nanoTime();
     LossStats s = device.run(lm.model(), () -> lm.evaluate(ids, LanguageModel.EVAL_STEPS),
         passes -> lm.evaluate(ids, LanguageModel.EVAL_STEPS, passes));
     System.out.printf(Locale.ROOT, "%,d tokens (%s level), %d streams, %.1f s: loss %.4f nats per token%n",
-        s.count(), lm.wordLevel() ? "word" : "char", LanguageModel.EVAL_BATCH, (System.nanoTime() - t0) / 1e9, s.mean());
+        s.count(), lm.wordLevel() ? "word" : "char", LanguageModel.evaluationBatch(ids.length),
+        (System.nanoTime() - t0) / 1e9, s.mean());
     System.out.println(lm.figure(s.mean()));
     return 0;
   }

@@ -26,7 +26,7 @@ final class EvalSentimentCommand implements Callable<Integer> {
   @Option(names = "--pos", description = "Positive snippets.") Path pos;
   @Option(names = "--neg", description = "Negative snippets.") Path neg;
   @Option(names = "--encoding", defaultValue = "windows-1252",
-      description = "Encoding of --pos/--neg (default ${DEFAULT-VALUE}).") String encoding;
+      description = "Encoding of --pos/--neg (default ${DEFAULT-VALUE}).") Charset encoding;
   @Mixin InferenceDevice device;
 
   private static final int BATCH = 200;
@@ -37,7 +37,7 @@ final class EvalSentimentCommand implements Callable<Integer> {
     if (data != null) {
       examples = SentimentData.sentences(data);
     } else if (pos != null && neg != null) {
-      examples = SentimentData.positiveNegative(pos, neg, Charset.forName(encoding));
+      examples = SentimentData.positiveNegative(pos, neg, encoding);
     } else {
       throw new IllegalArgumentException("give --data FILE, or --pos FILE and --neg FILE");
     }

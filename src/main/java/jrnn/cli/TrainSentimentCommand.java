@@ -89,7 +89,7 @@ final class TrainSentimentCommand implements Callable<Integer>, HasSettings {
   List<Path> cvEnsembleWith = new ArrayList<>();
 
   @Option(names = "--encoding", defaultValue = "windows-1252", description = "Encoding of --pos/--neg files (default ${DEFAULT-VALUE}).")
-  String encoding;
+  Charset encoding;
 
   @Option(names = "--embeddings-from", description = "A language model whose word embeddings start those of the words both know.")
   Path embeddingsFrom;
@@ -155,13 +155,13 @@ final class TrainSentimentCommand implements Callable<Integer>, HasSettings {
         throw new IllegalArgumentException("phrase-level training needs SST trees; --pos/--neg files hold sentences"
             + " (--phrases false)");
       }
-      trainSet = SentimentData.positiveNegative(source.mr.pos, source.mr.neg, Charset.forName(encoding));
+      trainSet = SentimentData.positiveNegative(source.mr.pos, source.mr.neg, encoding);
     }
     List<Example> validSet = new ArrayList<>();
     if (valid != null) {
       validSet = SentimentData.sentences(valid);
     } else if (validPos != null && validNeg != null) {
-      validSet = SentimentData.positiveNegative(validPos, validNeg, Charset.forName(encoding));
+      validSet = SentimentData.positiveNegative(validPos, validNeg, encoding);
     }
     System.out.printf(Locale.ROOT, "sentiment: %,d training %s%s, %,d validation sentences; %s kernels, %d threads%n",
         trainSet.size(), phrases ? "phrases" : "sentences", fineGrained ? " (five labels)" : "", validSet.size(),

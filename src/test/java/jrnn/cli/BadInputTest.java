@@ -74,7 +74,8 @@ class BadInputTest {
       new Row("train speech", "train speech --manifest {manifest} --audio {audio} --hidden 4 --layers 1 --epochs 1"
           + " --valid-split index:0-3 --out {out:sp.jrnn}", List.of("--hidden -4", "--valid-split index:9-2")),
       new Row("eval lm", "eval lm --model {lm} --data {text}", List.of()),
-      new Row("eval sentiment", "eval sentiment --model {sentiment} --pos {pos} --neg {neg}", List.of()),
+      new Row("eval sentiment", "eval sentiment --model {sentiment} --pos {pos} --neg {neg}",
+          List.of("--encoding latin-9x")),
       new Row("eval translate", "eval translate --model {translate} --src {src} --ref {tgt}", List.of("--beam -2")),
       new Row("eval speech", "eval speech --model {speech} --manifest {manifest} --audio {audio} --plot {out:c.png}",
           List.of("--beam -2", "--select index:5-1")),
