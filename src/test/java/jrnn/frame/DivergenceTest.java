@@ -11,6 +11,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
+import jrnn.apps.sentiment.SentimentModel;
 import jrnn.apps.sentiment.SentimentTask;
 import jrnn.io.ModelFileException;
 import jrnn.models.LossStats;
@@ -38,8 +39,18 @@ class DivergenceTest {
 
   /** The sentiment task of TrainingRunTest, with {@code fault} planted; {@code before} gets the parameters before it. */
   static TrainingTask faulty(Settings s, Fault fault, float[][] before) {
+    return faulty(s, fault, before, 0, null);
+  }
+
+  /**
+   * As {@link #faulty(Settings, Fault, float[][])}, and check {@code bestCheck} (from 1; 0: none)
+   * reports a figure of 0.99, better than any the toy task reaches, with the parameters it judged
+   * into {@code atBest}.
+   */
+  static TrainingTask faulty(Settings s, Fault fault, float[][] before, int bestCheck, float[][] atBest) {
     SentimentTask task = TrainingRunTest.task(s);
     int[] planted = {0};
+    int[] checks = {0};
     return new TrainingTask() {
       @Override
       public TrainedModel trained() {
@@ -102,7 +113,12 @@ class DivergenceTest {
 
       @Override
       public Validation validate() {
-        return task.validate();
+        Validation v = task.validate();
+        if (++checks[0] == bestCheck) {
+          atBest[0] = task.trained().parameters().values().toArray();
+          return new Validation(0.99, v.loss());
+        }
+        return v;
       }
 
       @Override
@@ -183,19 +199,23 @@ class DivergenceTest {
 
   @Test
   void theBestModelOfAnAbandonedEpochStaysTheOneToBeatAndInTheHistory() throws IOException {
-    // Checks 3 times an epoch: the first check of epoch 2 (after its 4th update) is made before
-    // the fault at its 5th; with a rate of 1e-12 after the rollback nothing improves on it.
+    // Checks 3 times an epoch: the first check of epoch 2 (the run's 4th, after its 4th update) is
+    // made before the fault at its 5th, and is planted as the run's best; with a rate of 1e-12
+    // after the rollback nothing improves on it.
     Settings s = TrainingRunTest.SMALL.with(Map.of("on_divergence", "rollback", "divergence_lr_factor", "1e-12"));
-    TrainingTask task = faulty(s, new Fault(1, 5, false, 1), new float[1][]);
+    float[][] atBest = new float[1][];
+    TrainingTask task = faulty(s, new Fault(1, 5, false, 1), new float[1][], 4, atBest);
     TrainingRun run = new TrainingRun(task, dir.resolve("m.jrnn"), log);
     RunHistory h = run.run();
     RunHistory.Check first = h.checks().stream().filter(c -> c.epoch() == 2).findFirst().orElseThrow();
     assertEquals(4, first.update(), h.checks().toString());
-    double bestInHistory = h.checks().stream().mapToDouble(RunHistory.Check::figure).reduce(
-        (a, b) -> task.metric().better(a, b) ? a : b).orElseThrow();
-    assertEquals(bestInHistory, run.best(), 0.0, "the best figure is one the history holds");
+    assertEquals(0.99, first.figure(), 0.0, "the abandoned epoch's check is the planted best: " + h.checks());
+    assertEquals(0.99, run.best(), 0.0, "the best figure is still the abandoned epoch's");
     assertTrue(h.checks().stream().filter(c -> c.epoch() == 2).count() > 3,
         "the abandoned epoch's check is kept beside the epoch run again: " + h.checks());
+    // And the model file holds the model that check judged, not one of the epoch run again.
+    SentimentModel kept = SentimentModel.load(dir.resolve("m.jrnn"));
+    assertArrayEquals(atBest[0], kept.model().parameters().values().toArray(), "the file's model is the best check's");
   }
 
   @Test
