@@ -71,8 +71,15 @@ public final class AudioCorpus {
       }
     } else {
       Set<String> wanted = new java.util.HashSet<>();
-      rows.forEach(r -> wanted.add(r.get("path")));
-      files = readTar(audio, wanted);
+      rows.forEach(r -> wanted.add(normalized(r.get("path"))));
+      Map<String, byte[]> byName = readTar(audio, wanted);
+      files = new HashMap<>();
+      rows.forEach(r -> {
+        byte[] b = byName.get(normalized(r.get("path")));
+        if (b != null) {
+          files.put(r.get("path"), b);
+        }
+      });
     }
     List<Recording> out = new ArrayList<>();
     for (int i = 0; i < rows.size(); i++) {
@@ -91,7 +98,13 @@ public final class AudioCorpus {
 
   /** A manifest's rows as column name to value; the header must have a {@code path} column. */
   static List<Map<String, String>> manifest(Path manifest) throws IOException {
-    List<String> lines = TextFiles.lines(TextFiles.read(manifest));
+    String text = TextFiles.read(manifest);
+    // A byte-order mark and Windows' line ends, which spreadsheets write: not part of any name or value.
+    if (text.startsWith("\uFEFF")) {
+      text = text.substring(1);
+    }
+    List<String> lines = TextFiles.lines(text).stream().map(l -> l.endsWith("\r") ? l.substring(0, l.length() - 1)
+        : l).toList();
     if (lines.isEmpty()) {
       throw new IOException(manifest + " is empty: a manifest starts with a header line naming its columns");
     }
@@ -185,7 +198,7 @@ public final class AudioCorpus {
         }
         long size = octal(header, 124, 12, archive);
         char type = (char) header[156];
-        String name = longName != null ? longName : ustarName(header);
+        String name = normalized(longName != null ? longName : ustarName(header));
         longName = null;
         boolean names = type == 'L' || type == 'x';
         if (names && size > 1 << 16) {
@@ -280,30 +293,46 @@ public final class AudioCorpus {
     }
   }
 
-  /** The path of a pax extended header ("LEN path=VALUE\n" records), or null. */
-  private static String paxPath(byte[] body) {
-    String s = new String(body, StandardCharsets.UTF_8);
+  /**
+   * The path of a pax extended header ("LEN path=VALUE\n" records), or null. LEN counts bytes, so
+   * the records are cut from the bytes and only then decoded (a name of more bytes than characters
+   * had taken in the start of the next record).
+   */
+  static String paxPath(byte[] body) {
     int i = 0;
-    while (i < s.length()) {
-      int sp = s.indexOf(' ', i);
-      if (sp < 0) {
+    while (i < body.length) {
+      int sp = i;
+      while (sp < body.length && body[sp] != ' ') {
+        sp++;
+      }
+      if (sp == body.length) {
         break;
       }
       int len;
       try {
-        len = Integer.parseInt(s.substring(i, sp));
+        len = Integer.parseInt(new String(body, i, sp - i, StandardCharsets.US_ASCII));
       } catch (NumberFormatException e) {
         break;
       }
       if (len <= sp - i) {
         break;   // a record at least as long as its own length field, or the loop would not advance
       }
-      String record = s.substring(sp + 1, Math.min(s.length(), i + len)).stripTrailing();
+      int end = Math.min(body.length, i + len);
+      String record = new String(body, sp + 1, end - sp - 1, StandardCharsets.UTF_8).stripTrailing();
       if (record.startsWith("path=")) {
         return record.substring("path=".length());
       }
       i += len;
     }
     return null;
+  }
+
+  /** An archive's or a manifest's path without a leading "./" (tar -C DIR . writes its names so). */
+  static String normalized(String path) {
+    String p = path;
+    while (p.startsWith("./")) {
+      p = p.substring(2);
+    }
+    return p;
   }
 }

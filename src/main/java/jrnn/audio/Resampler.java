@@ -17,8 +17,8 @@ public final class Resampler {
    * when already at that rate.
    */
   public static Wav.Audio resample(Wav.Audio audio, int rate) {
-    if (rate < 1) {
-      throw new IllegalArgumentException("a sample rate must be positive, got " + rate);
+    if (rate < Wav.MIN_RATE || rate > Wav.MAX_RATE) {
+      throw new IllegalArgumentException("a sample rate must be " + Wav.RATES + ", got " + rate);
     }
     if (audio.sampleRate() == rate) {
       return audio;
@@ -26,7 +26,12 @@ public final class Resampler {
     float[] in = audio.samples();
     int from = audio.sampleRate();
     double ratio = (double) rate / from;
-    int n = (int) Math.max(1, Math.round(in.length * ratio));
+    long length = Math.max(1, Math.round(in.length * ratio));
+    if (length > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "%,d samples at %,d per second make"
+          + " %,d at %,d, more than an array holds", in.length, from, length, rate));
+    }
+    int n = (int) length;
     // Cut-off as a fraction of the input's Nyquist frequency.
     double cutoff = Math.min(1.0, ratio);
     double halfWidth = ZEROS / cutoff; // in input samples

@@ -17,6 +17,13 @@ import jrnn.util.MemoryLimits;
  * fit the file, no samples.
  */
 public final class Wav {
+  /** The fewest samples per second a recording may have: below it no speech is left (and lengths overflow). */
+  public static final int MIN_RATE = 1_000;
+  /** The most samples per second a recording may have (studio audio goes to 384,000). */
+  public static final int MAX_RATE = 768_000;
+  /** The range, for messages. */
+  public static final String RATES = "1,000 to 768,000 samples per second";
+
   private Wav() {}
 
   /**
@@ -123,9 +130,9 @@ public final class Wav {
       throw new AudioFormatException(name + ": " + bits + "-bit " + (format == PCM ? "PCM" : "float")
           + " samples are not read (PCM: 8, 16, 24, 32 bits; float: 32, 64)");
     }
-    if (channels < 1 || rate < 1) {
+    if (channels < 1 || rate < MIN_RATE || rate > MAX_RATE) {
       throw new AudioFormatException(name + ": " + channels + " channel(s) at " + Integer.toUnsignedString(rate)
-          + " samples per second");
+          + " samples per second; jrnn reads recordings of one channel or more at " + RATES);
     }
     int bytesPerSample = bits / 8;
     if (blockAlign != channels * bytesPerSample) {

@@ -37,8 +37,8 @@ final class FeaturesCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Wav.Audio audio = Wav.read(wav);
     if (rate != null) {
-      if (rate < 1) {
-        throw new IllegalArgumentException("--rate must be positive, got " + rate);
+      if (rate < jrnn.audio.Wav.MIN_RATE || rate > jrnn.audio.Wav.MAX_RATE) {
+        throw new IllegalArgumentException("--rate must be " + jrnn.audio.Wav.RATES + ", got " + rate);
       }
       audio = Resampler.resample(audio, rate);
     }

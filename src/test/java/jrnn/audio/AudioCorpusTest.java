@@ -100,6 +100,39 @@ class AudioCorpusTest {
         AudioCorpus.fromFolder(dir.resolve("f")).stream().map(AudioCorpus.Recording::path).toList());
   }
 
+  /** A pax record "LEN key=value\n", LEN counting its own digits and the bytes, not the characters. */
+  static byte[] pax(String key, String value) {
+    byte[] rest = (" " + key + "=" + value + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    int len = rest.length + 1;
+    while (Integer.toString(len).length() + rest.length != len) {
+      len++;
+    }
+    return (len + new String(rest, java.nio.charset.StandardCharsets.UTF_8)).getBytes(
+        java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /**
+   * What common writers put in archives and manifests: a pax path of more bytes than characters
+   * before another record (Python's tarfile, tar --format=posix), names stored as ./name (tar -C
+   * DIR .), and a manifest saved with a byte-order mark and Windows' line ends.
+   */
+  @Test
+  void paxNamesInUtf8DotSlashNamesAndWindowsManifestsRead() throws IOException {
+    ByteArrayOutputStream tar = new ByteArrayOutputStream();
+    ByteArrayOutputStream records = new ByteArrayOutputStream();
+    records.write(pax("path", "dé_1.wav"));
+    records.write(pax("mtime", "1700000000.5"));
+    entry(tar, "PaxHeaders/d_1.wav", 'x', records.toByteArray());
+    entry(tar, "d_1.wav", '0', wav(1, 2));
+    entry(tar, "./dot.wav", '0', wav(3, 4, 5));
+    Files.write(dir.resolve("w.tar"), finish(tar));
+    Files.writeString(dir.resolve("w.tsv"), "\uFEFFpath\tdigit\tindex\r\ndé_1.wav\t1\t7\r\ndot.wav\t2\t8\r\n");
+    List<AudioCorpus.Recording> r = AudioCorpus.read(dir.resolve("w.tsv"), dir.resolve("w.tar"));
+    assertEquals(List.of(2, 3), r.stream().map(x -> x.audio().samples().length).toList());
+    assertEquals(List.of("7", "8"), r.stream().map(x -> x.field("index")).toList(), "no \\r in the last column");
+    assertEquals("1", r.get(0).field("digit"), "the first column's name without the byte-order mark");
+  }
+
   @Test
   void whatCannotBeReadIsNamed() throws IOException {
     ByteArrayOutputStream tar = new ByteArrayOutputStream();

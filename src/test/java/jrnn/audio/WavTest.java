@@ -86,6 +86,11 @@ public class WavTest {
     assertRefused("format 0x0011 is compressed", wav(0x11, 1, 8000, 16, samples16(1, 2), false, new byte[0]));
     assertRefused("an empty recording", wav(1, 1, 8000, 16, new byte[0], false, new byte[0]));
     assertRefused("12-bit PCM", wav(1, 1, 8000, 12, samples16(1, 2), false, new byte[0]));
+    // A header's rate below or above what recordings have (1 Hz had overflowed the resampler's length).
+    assertRefused("at 1 samples per second; jrnn reads", wav(1, 1, 1, 16, samples16(1, 2), false, new byte[0]));
+    assertRefused("at 999 samples per second", wav(1, 1, 999, 16, samples16(1, 2), false, new byte[0]));
+    assertRefused("at 1000000 samples per second", wav(1, 1, 1_000_000, 16, samples16(1, 2), false, new byte[0]));
+    assertEquals(2, assertRead(wav(1, 1, 1000, 16, samples16(1, 2), false, new byte[0])).samples().length);
     byte[] lyingAlign = good.clone();
     lyingAlign[32] = 4; // block align 4 for one 16-bit channel
     assertRefused("4 bytes per frame", lyingAlign);

@@ -527,6 +527,16 @@ class CommandLineTest {
     assertTrue(tiny.err().contains("the validation text holds 0 token(s)"), tiny.err());
   }
 
+  /** Recordings without what they say cannot train or be scored: --audio alone is refused, saying what is needed. */
+  @Test
+  void speechRecordingsWithoutAManifestOrListAreRefused() throws IOException {
+    Files.createDirectories(dir.resolve("recordings"));
+    Run r = run("train", "speech", "--out", dir.resolve("s.jrnn").toString(), "--audio",
+        dir.resolve("recordings").toString());
+    assertEquals(2, r.exit(), r.out());
+    assertTrue(r.err().contains("give --manifest FILE with --audio ARCHIVE_OR_DIR, or --list FILE"), r.err());
+  }
+
   @Test
   void sentimentOptionsThatWouldDropValidationOrMixFoldsAreRefused() throws IOException {
     Path pos = dir.resolve("p.txt");
