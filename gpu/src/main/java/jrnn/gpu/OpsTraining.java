@@ -200,6 +200,7 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
     final Ops.Ints lengths;
     final Ops.Ints argmax;
     final Ops.Floats dTop;
+    final Ops.Floats dFinalH;
     final Ops.Floats perturbation;
 
     private final Allocations memory;
@@ -227,6 +228,7 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
       lengths = memory.ints(batch, "sequence lengths");
       argmax = memory.ints(batch * width, "the steps of the maxima");
       dTop = memory.floatsIf(trains, (long) rows * width, "the stack's output gradient");
+      dFinalH = memory.floatsIf(trains && readsFinalStates(), state, "the final states' gradient");
       perturbation = adversarialNorm > 0 ? memory.floatsIf(trains, (long) rows * embeddingWidth, "the adversarial perturbation") : null;
     }
 
@@ -421,11 +423,22 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
       ops.multiply(b.dHeadInput, b.headMask, (long) outputs * width);
     }
     Ops.Floats dTop = b.dHeadInput;
-    if (config.readout().perSequence()) {
+    Ops.Floats dFinalH = null;
+    if (readsFinalStates()) {
+      // Each of the two final states took the sum: each gets its whole gradient; the outputs none.
+      long slot = (long) size * config.hiddenSize();
+      int topForward = (config.recurrent().layers() - 1) * 2;
+      ops.zero(b.dTop, (long) rows * width);
+      ops.zero(b.dFinalH, (long) config.recurrent().stateSlots() * slot);
+      ops.copy(ops.slice(b.dFinalH, topForward * slot, slot), b.dHeadInput, slot);
+      ops.copy(ops.slice(b.dFinalH, (topForward + 1) * slot, slot), b.dHeadInput, slot);
+      dTop = b.dTop;
+      dFinalH = b.dFinalH;
+    } else if (config.readout().perSequence()) {
       ops.poolBackward(poolKind(), b.dHeadInput, steps, size, width, poolSplit(), b.lengths, b.argmax, b.dTop);
       dTop = b.dTop;
     }
-    Ops.Floats dInput = stack.backward(dTop);
+    Ops.Floats dInput = stack.backward(dTop, dFinalH, null);
     if (dropout) {
       ops.multiply(dInput, b.inputMask, (long) rows * embeddingWidth);
     }
@@ -562,7 +575,13 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
       stack.seedDropout(seed + 2);
     }
     Ops.Floats top = stack.forward(b.embedded, steps, size, batch.lengths(), h0, c0, training);
-    if (config.readout().perSequence()) {
+    if (readsFinalStates()) {
+      // The top layer's final states summed, as the CPU's readout: the output's sum cannot be split.
+      long slot = (long) size * config.hiddenSize();
+      int topForward = (config.recurrent().layers() - 1) * 2;
+      ops.copy(b.headInput, ops.slice(stack.finalH(), topForward * slot, slot), slot);
+      ops.axpy(b.headInput, 1f, ops.slice(stack.finalH(), (topForward + 1) * slot, slot), null, slot);
+    } else if (config.readout().perSequence()) {
       ops.poolForward(poolKind(), top, steps, size, width, poolSplit(), b.lengths, b.headInput, b.argmax);
     } else {
       ops.copy(b.headInput, top, (long) rows * width);
@@ -644,6 +663,15 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
       case MAX -> 2;
       case EVERY_STEP -> throw new IllegalStateException("an output at every step is not pooled");
     };
+  }
+
+  /**
+   * Whether the readout is the last step's of directions summed, which reads the top layer's
+   * final states (forward at the last step, backward at step 0) as the CPU's does, not the output.
+   */
+  private boolean readsFinalStates() {
+    return config.readout() == jrnn.models.Readout.LAST && config.recurrent().directions() == 2
+        && config.recurrent().bidirectional() == jrnn.layers.Bidirectional.SUM;
   }
 
   /** Where the last step's readout switches to the backward direction's, read at step 0. */

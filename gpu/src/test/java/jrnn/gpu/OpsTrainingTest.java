@@ -201,6 +201,9 @@ class OpsTrainingTest {
         String name = readout + (bi == null ? "" : ", bidirectional");
         tests.add(DynamicTest.dynamicTest(name, () -> agreeClassifier(readout, bi, OpsTrainingTest::onHost)));
       }
+      // Directions summed run in jrnn's own stack; the last step's readout then reads the final states.
+      tests.add(DynamicTest.dynamicTest(readout + ", directions summed", () -> agreeClassifier(readout,
+          jrnn.layers.Bidirectional.SUM, OpsTrainingTest::onHostFused)));
     }
     return tests;
   }
@@ -214,6 +217,8 @@ class OpsTrainingTest {
           jrnn.models.Readout.MAX)) {
         tests.add(DynamicTest.dynamicTest(readout + ", bidirectional", () -> agreeClassifier(readout,
             jrnn.layers.Bidirectional.CONCAT, OpsTrainingTest::onGpu)));
+        tests.add(DynamicTest.dynamicTest(readout + ", directions summed", () -> agreeClassifier(readout,
+            jrnn.layers.Bidirectional.SUM, OpsTrainingTest::onGpu)));
       }
       return tests;
     });
