@@ -57,7 +57,13 @@ public final class Gpu {
           throw u;
         }
       }
-      throw new GpuUnavailableException("the GPU backend failed to start: " + e.getMessage(), e);
+      // Any other failure (CUDA refusing the device, a handle not made): the deepest cause says what.
+      Throwable root = e;
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      throw new GpuUnavailableException("the GPU backend failed to start: " + (root == e ? e.getMessage()
+          : (root.getMessage() != null ? root.getMessage() : root.toString()) + " (" + e.getMessage() + ")"), e);
     }
   }
 }

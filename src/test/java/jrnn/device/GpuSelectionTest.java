@@ -68,6 +68,25 @@ class GpuSelectionTest {
       }
     };
     GpuUnavailableException o = assertThrows(GpuUnavailableException.class, () -> Gpu.load(other));
-    assertTrue(o.getMessage().contains("failed to start: jrnn.device.GpuBackend: bad provider"), o.getMessage());
+    assertTrue(o.getMessage().contains("failed to start: libfoo.so (jrnn.device.GpuBackend: bad provider)"),
+        o.getMessage());
+
+    // CUDA's own words when it refuses the device, however deep the provider's constructor wrapped them.
+    Iterator<GpuBackend> refused = new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return true;
+      }
+
+      @Override
+      public GpuBackend next() {
+        throw new ServiceConfigurationError("jrnn.device.GpuBackend: Provider jrnn.gpu.CudaBackend could not be"
+            + " instantiated", new RuntimeException(new IllegalStateException("CUDA: cudaSetDevice(0) failed:"
+            + " all CUDA-capable devices are busy or unavailable")));
+      }
+    };
+    GpuUnavailableException r = assertThrows(GpuUnavailableException.class, () -> Gpu.load(refused));
+    assertTrue(r.getMessage().contains("the GPU backend failed to start: CUDA: cudaSetDevice(0) failed: all"
+        + " CUDA-capable devices are busy"), r.getMessage());
   }
 }
