@@ -32,7 +32,7 @@ final class TrainOptions {
    */
   void checkDevice() {
     if (Device.parse(device) == Device.GPU) {
-      Gpu.backend();
+      Gpu.backend().prepare();
     }
   }
 

@@ -19,6 +19,14 @@ public interface GpuBackend {
   String describe();
 
   /**
+   * Makes now what every training run and pass needs beyond the device (jrnn's kernels, compiled
+   * at run time), so that a command told to use the GPU learns it cannot before it reads its data.
+   *
+   * @throws GpuUnavailableException with the reason, when it cannot be made
+   */
+  default void prepare() {}
+
+  /**
    * Whether {@link #recurrentStack} runs stacks of {@code cfg} on the GPU; when not, the reason
    * (a cell the GPU library lacks, a merge it does not do), else null.
    */

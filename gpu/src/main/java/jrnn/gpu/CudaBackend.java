@@ -115,6 +115,17 @@ public final class CudaBackend implements GpuBackend {
         : new OpsDeviceStack(ops(), cfg, params, prefix, dropoutSeeds++ << 32);
   }
 
+  /** Compiles the kernels (NVRTC), naming why when it cannot: a missing or too old compiler for this GPU. */
+  @Override
+  public synchronized void prepare() {
+    try {
+      ops();
+    } catch (IllegalStateException | LinkageError e) {
+      throw new jrnn.device.GpuUnavailableException("jrnn's kernels cannot be compiled for this GPU: "
+          + e.getMessage(), e);
+    }
+  }
+
   /** The kernels, compiled when first needed. */
   private CudaOps ops() {
     if (ops == null) {
