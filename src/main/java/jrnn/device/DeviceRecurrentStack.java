@@ -24,7 +24,8 @@ public interface DeviceRecurrentStack extends AutoCloseable {
   /**
    * Back-propagates the last training forward: {@code dTop} [T, B, W] (steps past an end are
    * ignored), {@code dFinal} the gradient of the final states (null: zero); writes the input's
-   * gradient into {@code dx} [T, B, X] and adds the weights' to the parameters' gradients.
+   * gradient into {@code dx} [T, B, X] (null: not wanted) and adds the weights' to the
+   * parameters' gradients.
    */
   void backward(Tensor dTop, RecurrentState dFinal, Tensor dx);
 

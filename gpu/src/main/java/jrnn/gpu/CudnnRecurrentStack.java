@@ -306,7 +306,7 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
         }
       }
     });
-    check(cudaMemcpy(to, new FloatPointer(weightImage), weightBytes, cudaMemcpyHostToDevice), "upload to the weight space");
+    uploadArray(to, weightImage, weightBytes, "upload to the weight space");
   }
 
   /** The PyTorch-named blocks of a vector parallel to the weight space. */
@@ -390,8 +390,8 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
         }
       }
     });
-    check(cudaMemcpy(gradientMask, new FloatPointer(gradient), weightBytes, cudaMemcpyHostToDevice), "upload of a mask");
-    check(cudaMemcpy(decayMask, new FloatPointer(decay), weightBytes, cudaMemcpyHostToDevice), "upload of a mask");
+    uploadArray(gradientMask, gradient, weightBytes, "upload of a mask");
+    uploadArray(decayMask, decay, weightBytes, "upload of a mask");
   }
 
   @Override
@@ -480,8 +480,9 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
     buffers.workBytes = work.get();
     buffers.reserveBytes = reserve.get();
     buffers.seqLengths = buffers.growInts(buffers.seqLengths, batch);
-    check(cudaMemcpy(buffers.seqLengths, new IntPointer(this.lengths), 4L * batch, cudaMemcpyHostToDevice),
-        "upload of the sequence lengths");
+    try (IntPointer host = new IntPointer(this.lengths)) {
+      check(cudaMemcpy(buffers.seqLengths, host, 4L * batch, cudaMemcpyHostToDevice), "upload of the sequence lengths");
+    }
   }
 
   private void runForward(boolean training) {
@@ -693,7 +694,17 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
     for (int i = 0; i < host.length; i++) {
       host[i] = rng.nextFloat() * 2 - 1;
     }
-    check(cudaMemcpy(device, new FloatPointer(host), 4 * n, cudaMemcpyHostToDevice), "upload of random data");
+    uploadArray(device, host, 4 * n, "upload of random data");
+  }
+
+  /**
+   * Copies {@code host} up through a native copy freed at once (left to the collector, a weight
+   * space's copy per upload had built up native memory).
+   */
+  private static void uploadArray(Pointer device, float[] host, long bytes, String what) {
+    try (FloatPointer copy = new FloatPointer(host)) {
+      check(cudaMemcpy(device, copy, bytes, cudaMemcpyHostToDevice), what);
+    }
   }
 
   private static void upload(Pointer device, Tensor host, long n) {
@@ -727,6 +738,7 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
     cudnnDestroyTensorDescriptor(cDesc);
     cudnnDestroyRNNDescriptor(rnn);
     cudnnDestroyDropoutDescriptor(dropout);
+    paddingFill.close();
   }
 
   /** Device buffers that grow to the largest batch seen and are reused. */

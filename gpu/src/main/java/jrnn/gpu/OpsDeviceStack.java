@@ -82,7 +82,9 @@ final class OpsDeviceStack implements DeviceRecurrentStack {
       Ops.Floats dh = dFinal == null ? null : up(gradients, dFinal.h(), state);
       Ops.Floats dc = dFinal == null || dFinal.c() == null ? null : up(gradients, dFinal.c(), state);
       Ops.Floats dIn = stack.backward(dy, dh, dc);
-      ops.download(dx, dIn, (long) steps * batch * config.inputSize());
+      if (dx != null) {
+        ops.download(dx, dIn, (long) steps * batch * config.inputSize());
+      }
       stack.addWeightGradients();
     } finally {
       gradients.free();

@@ -168,6 +168,12 @@ class FusedCellStackTest {
         stack.backward(dTop, dFinal, dx);
         assertSamePass(expected, new CudnnAgreesWithCpuTest.Pass(y, finalState, dx, stack.initialStateGradient(),
             params.grads()), 5, lengths, params.layout(), cell);
+        // Without dx (an input that needs no gradient), as cuDNN's stack allows: the same weights' gradients.
+        Tensor withDx = copy(params.grads(), params.grads().size());
+        params.zeroGrads();
+        stack.forward(x, 5, 3, lengths, initial, true);
+        stack.backward(dTop, dFinal, null);
+        assertClose(withDx, copy(params.grads(), params.grads().size()), cell + ": the weights' gradients without dx");
         double[] ms = stack.timeSteps(4, 2, new int[] {4, 3}, true, 1, 2);
         assertEquals(2, ms.length);
         assertTrue(ms[0] > 0 && ms[1] > 0, "a step takes time");
