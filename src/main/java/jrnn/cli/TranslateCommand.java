@@ -41,8 +41,7 @@ final class TranslateCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     TranslationModel m = TranslationModel.load(model);
     int k = decoding.beam(m);
-    String text = input == null ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
-        : TextFiles.read(input);
+    String text = input == null ? TextFiles.read(System.in, "standard input") : TextFiles.read(input);
     List<String> lines = TextFiles.lines(text);
     // On standard error: standard output holds the translations, line for line.
     m.unseenNote(input == null ? "the input" : input.toString(), lines).ifPresent(System.err::println);

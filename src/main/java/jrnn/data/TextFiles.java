@@ -38,22 +38,38 @@ public final class TextFiles {
     } catch (NoSuchFileException e) {
       throw new NoSuchFileException(path.toString(), null, "file does not exist");
     }
+    return decompressed(raw, path.toString(), limit);
+  }
+
+  /** {@code raw}, decompressed when it is gzip, at most {@code limit} bytes decompressed. */
+  private static byte[] decompressed(byte[] raw, String name, long limit) throws IOException {
     if (raw.length >= 2 && (raw[0] & 0xff) == 0x1f && (raw[1] & 0xff) == 0x8b) {
       try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(raw))) {
         ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(limit, raw.length * 4L));
         byte[] buf = new byte[1 << 16];
         for (int n; (n = in.read(buf)) > 0; ) {
-          MemoryLimits.require(path + " decompressed", out.size() + (long) n, limit);
+          MemoryLimits.require(name + " decompressed", out.size() + (long) n, limit);
           out.write(buf, 0, n);
         }
         return out.toByteArray();
       } catch (MemoryLimits.InputTooLargeException e) {
         throw e;
       } catch (IOException e) {
-        throw new IOException(path + " is a damaged gzip file: " + e.getMessage(), e);
+        throw new IOException(name + " is a damaged gzip file: " + e.getMessage(), e);
       }
     }
     return raw;
+  }
+
+  /**
+   * The text of a stream named {@code name} (standard input, say), read as a file is: decompressed
+   * when gzip, strictly UTF-8, at most {@link MemoryLimits#maxInputBytes()} bytes.
+   */
+  public static String read(InputStream in, String name) throws IOException {
+    long limit = Math.min(MemoryLimits.maxInputBytes(), Integer.MAX_VALUE - 8);
+    byte[] raw = in.readNBytes((int) Math.min(limit + 1, Integer.MAX_VALUE - 8));
+    MemoryLimits.require(name, raw.length, limit);
+    return decoded(decompressed(raw, name, limit), name, StandardCharsets.UTF_8);
   }
 
   /**
@@ -61,9 +77,12 @@ public final class TextFiles {
    * it, is an error naming the file (and the line).
    */
   public static String read(Path path, Charset charset) throws IOException {
-    byte[] bytes = readBytes(path);
+    return decoded(readBytes(path), path.toString(), charset);
+  }
+
+  private static String decoded(byte[] bytes, String name, Charset charset) throws IOException {
     if (bytes.length == 0) {
-      throw new IOException(path + " is empty");
+      throw new IOException(name + " is empty");
     }
     try {
       return charset.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
@@ -76,7 +95,7 @@ public final class TextFiles {
           line++;
         }
       }
-      throw new IOException(path + " line " + line + ": not valid " + charset.name()
+      throw new IOException(name + " line " + line + ": not valid " + charset.name()
           + " text (byte offset " + bad + ")");
     }
   }

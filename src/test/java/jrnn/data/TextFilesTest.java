@@ -19,6 +19,26 @@ class TextFilesTest {
   @TempDir
   Path dir;
 
+  /** A stream (standard input) reads as a file does: gunzipped, strictly UTF-8, named in its errors. */
+  @Test
+  void aStreamReadsAsAFileDoes() throws IOException {
+    String text = "ein Mann läuft\nzwei Hunde\n";
+    ByteArrayOutputStream gz = new ByteArrayOutputStream();
+    try (GZIPOutputStream z = new GZIPOutputStream(gz)) {
+      z.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    assertEquals(text, TextFiles.read(new java.io.ByteArrayInputStream(gz.toByteArray()), "standard input"));
+    assertEquals(text, TextFiles.read(new java.io.ByteArrayInputStream(text.getBytes(
+        java.nio.charset.StandardCharsets.UTF_8)), "standard input"));
+    byte[] latin1 = "gut\nl\u00e4uft\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    IOException e = assertThrows(IOException.class,
+        () -> TextFiles.read(new java.io.ByteArrayInputStream(latin1), "standard input"));
+    assertTrue(e.getMessage().startsWith("standard input line 2: not valid UTF-8"), e.getMessage());
+    e = assertThrows(IOException.class, () -> TextFiles.read(new java.io.ByteArrayInputStream(new byte[0]),
+        "standard input"));
+    assertEquals("standard input is empty", e.getMessage());
+  }
+
   @Test
   void aFileLargerThanTheJvmMayHoldIsRefusedWithItsSizeBeforeItIsRead() throws IOException {
     Path huge = dir.resolve("huge.txt");
