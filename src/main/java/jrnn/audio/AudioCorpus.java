@@ -53,8 +53,10 @@ public final class AudioCorpus {
   public static List<Recording> read(Path manifest, Path audio) throws IOException {
     List<Map<String, String>> rows = manifest(manifest);
     Map<String, byte[]> files;
-    if (Files.isDirectory(audio)) {
+    boolean folder = Files.isDirectory(audio);
+    if (folder) {
       files = new HashMap<>();
+      long kept = 0;
       for (int i = 0; i < rows.size(); i++) {
         String p = rows.get(i).get("path");
         Path f;
@@ -67,6 +69,9 @@ public final class AudioCorpus {
           throw new NoSuchFileException(f.toString(), null, "listed on line " + (i + 2) + " of " + manifest
               + ", not in " + audio);
         }
+        // The same limit as an archive's recordings, checked before each file is read whole.
+        kept += Files.size(f);
+        MemoryLimits.require(audio + "'s recordings", kept);
         files.put(p, Files.readAllBytes(f));
       }
     } else {
@@ -91,7 +96,8 @@ public final class AudioCorpus {
       }
       Map<String, String> fields = new LinkedHashMap<>(row);
       fields.remove("path");
-      out.add(new Recording(p, Wav.read(bytes, p), fields));
+      // A damaged recording is named where it is: the file in the folder, or the entry of the archive.
+      out.add(new Recording(p, Wav.read(bytes, folder ? audio.resolve(p).toString() : audio + ": " + p), fields));
     }
     return out;
   }

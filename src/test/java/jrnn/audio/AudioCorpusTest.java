@@ -166,7 +166,8 @@ class AudioCorpusTest {
     Files.writeString(dir.resolve("one.tsv"), "path\na.wav\n");
     AudioFormatException f = assertThrows(AudioFormatException.class,
         () -> AudioCorpus.read(dir.resolve("one.tsv"), dir.resolve("notwav.tar")));
-    assertTrue(f.getMessage().startsWith("a.wav: "), f.getMessage());
+    assertTrue(f.getMessage().startsWith(dir.resolve("notwav.tar") + ": a.wav: "), "the archive and the entry: "
+        + f.getMessage());
   }
 
   @Test
