@@ -53,16 +53,35 @@ final class TrainLmCommand implements Callable<Integer>, HasSettings {
     if (valid != null) {
       validText = TextFiles.read(valid);
     } else {
-      int cut = (int) (trainText.length() * (1 - validSplit));
-      // At a line's start where the validation part holds one, else at a space: not within a word.
-      int line = trainText.indexOf('\n', cut);
-      int space = trainText.indexOf(' ', cut);
-      cut = line >= 0 ? line + 1 : space >= 0 ? space + 1 : cut;
+      int cut = boundaryNear(trainText, (int) (trainText.length() * (1 - validSplit)));
       validText = trainText.substring(cut);
       trainText = trainText.substring(0, cut);
     }
     LanguageModelTask task = LanguageModelTask.fromTexts(s, trainText, validText, System.out);
     run.execute(task);
     return 0;
+  }
+
+  /**
+   * Where to split {@code text} near {@code cut}, so that no word is cut in two: the nearest line
+   * start within a tenth of the validation part's length, else the next space that near, else
+   * {@code cut} itself (the validation part keeps about its share, however long the lines).
+   */
+  static int boundaryNear(String text, int cut) {
+    int tolerance = Math.max(1, (text.length() - cut) / 10);
+    int best = -1;
+    int after = text.indexOf('\n', cut);
+    if (after >= 0 && after + 1 - cut <= tolerance) {
+      best = after + 1;
+    }
+    int before = cut > 0 ? text.lastIndexOf('\n', cut - 1) : -1;
+    if (before >= 0 && cut - (before + 1) <= tolerance && (best < 0 || cut - (before + 1) < best - cut)) {
+      best = before + 1;
+    }
+    if (best < 0) {
+      int space = text.indexOf(' ', cut);
+      best = space >= 0 && space + 1 - cut <= tolerance ? space + 1 : cut;
+    }
+    return best;
   }
 }

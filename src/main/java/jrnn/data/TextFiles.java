@@ -63,13 +63,21 @@ public final class TextFiles {
 
   /**
    * The text of a stream named {@code name} (standard input, say), read as a file is: decompressed
-   * when gzip, strictly UTF-8, at most {@link MemoryLimits#maxInputBytes()} bytes.
+   * when gzip, strictly UTF-8, at most {@link MemoryLimits#maxInputBytes()} bytes. Unlike a file,
+   * a stream may be empty (a pipe with nothing in it): its text is then "".
    */
   public static String read(InputStream in, String name) throws IOException {
-    long limit = Math.min(MemoryLimits.maxInputBytes(), Integer.MAX_VALUE - 8);
-    byte[] raw = in.readNBytes((int) Math.min(limit + 1, Integer.MAX_VALUE - 8));
-    MemoryLimits.require(name, raw.length, limit);
-    return decoded(decompressed(raw, name, limit), name, StandardCharsets.UTF_8);
+    return read(in, name, MemoryLimits.maxInputBytes());
+  }
+
+  /** As {@link #read(InputStream, String)}, with at most {@code limit} bytes. */
+  static String read(InputStream in, String name, long limit) throws IOException {
+    limit = Math.min(limit, Integer.MAX_VALUE - 8);   // the most one byte array holds
+    byte[] raw = in.readNBytes((int) limit);
+    if (raw.length == limit && in.read() >= 0) {
+      MemoryLimits.require(name, limit + 1, limit);   // more than the limit: refused, not cut short
+    }
+    return raw.length == 0 ? "" : decoded(decompressed(raw, name, limit), name, StandardCharsets.UTF_8);
   }
 
   /**

@@ -524,7 +524,14 @@ class CommandLineTest {
     assertEquals(60 * 9, tokens, "every word whole on one side: " + split.out());
     Run tiny = run(concat(common, "--valid-split", "0.0001"));
     assertEquals(2, tiny.exit(), tiny.out());
-    assertTrue(tiny.err().contains("the validation text holds 0 token(s)"), tiny.err());
+    assertTrue(tiny.err().contains("token(s); a check predicts each token from the one before"), tiny.err());
+    // Long lines: the split stays near its share, at a space, rather than moving to the next line.
+    String oneLine = "alpha beta gamma delta epsilon zeta eta theta iota kappa ".repeat(20) + "\n";
+    int cut = TrainLmCommand.boundaryNear(oneLine, (int) (oneLine.length() * 0.9));
+    assertTrue(cut > oneLine.length() * 0.85 && cut < oneLine.length() * 0.95, "cut at " + cut);
+    assertEquals(' ', oneLine.charAt(cut - 1), "after a space");
+    String lines = "one two three\n".repeat(50);
+    assertEquals('\n', lines.charAt(TrainLmCommand.boundaryNear(lines, 500) - 1), "at a line's start");
   }
 
   /** Recordings without what they say cannot train or be scored: --audio alone is refused, saying what is needed. */

@@ -34,9 +34,14 @@ class TextFilesTest {
     IOException e = assertThrows(IOException.class,
         () -> TextFiles.read(new java.io.ByteArrayInputStream(latin1), "standard input"));
     assertTrue(e.getMessage().startsWith("standard input line 2: not valid UTF-8"), e.getMessage());
-    e = assertThrows(IOException.class, () -> TextFiles.read(new java.io.ByteArrayInputStream(new byte[0]),
-        "standard input"));
-    assertEquals("standard input is empty", e.getMessage());
+    assertEquals("", TextFiles.read(new java.io.ByteArrayInputStream(new byte[0]), "standard input"),
+        "an empty pipe is an empty text");
+    // More than the limit is refused, not cut short; exactly the limit reads whole.
+    assertEquals("sixteen bytes..\n", TextFiles.read(new java.io.ByteArrayInputStream("sixteen bytes..\n".getBytes(
+        java.nio.charset.StandardCharsets.UTF_8)), "standard input", 16));
+    MemoryLimits.InputTooLargeException big = assertThrows(MemoryLimits.InputTooLargeException.class,
+        () -> TextFiles.read(new java.io.ByteArrayInputStream(new byte[17]), "standard input", 16));
+    assertTrue(big.getMessage().contains("standard input"), big.getMessage());
   }
 
   @Test
