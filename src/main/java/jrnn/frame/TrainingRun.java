@@ -213,10 +213,6 @@ public final class TrainingRun {
             + String.join(", ", stale));
       }
     }
-    if (task.unitsPerEpoch() < 1) {
-      // An epoch of no updates would write an untrained model as if trained.
-      throw new IllegalArgumentException("there is nothing to train on: the training data hold no " + task.unit());
-    }
     Metric metric = task.metric();
     int epochs = settings.get(CommonSettings.EPOCHS);
     int checks = settings.get(CommonSettings.CHECKS_PER_EPOCH);
@@ -236,6 +232,11 @@ public final class TrainingRun {
         trainer.restartDeviceDropout(new Rng(-epochSeed).nextLong());
         TrainingTask.Epoch epoch = task.epoch(e, rng);
         int n = epoch.updates();
+        if (n < 1) {
+          // An epoch of no updates would write an untrained model as if trained.
+          throw new IllegalArgumentException("there is nothing to train on: an epoch of the training data ("
+              + task.unitsPerEpoch() + " " + task.unit() + ") makes no update");
+        }
         String label = String.format(Locale.ROOT, "epoch %d/%d", e + 1, epochs);
         Progress progress = new Progress(log, label, task.unitsPerEpoch(), task.unit(), metric::describeLoss);
         long t0 = System.nanoTime();

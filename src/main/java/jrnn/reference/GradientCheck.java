@@ -82,7 +82,9 @@ public final class GradientCheck {
       double n1 = derivative(values, at, STEP, loss);
       double n2 = derivative(values, at, STEP / 2, loss);
       double a = analytic[analyticOffset + i];
-      if (Math.abs(n1 - n2) > 1e-7 * Math.max(1.0, Math.abs(n1))) {
+      // Something not finite is a failure, never a kink: checked, with an infinite error below.
+      boolean finite = Double.isFinite(n1) && Double.isFinite(n2) && Double.isFinite(a);
+      if (finite && Math.abs(n1 - n2) > 1e-7 * Math.max(1.0, Math.abs(n1))) {
         res = new Result(name, res.maxRelativeError(), res.worstIndex(), res.analytic(),
             res.numeric(), res.checked(), res.skippedAtKinks() + 1);
         continue;

@@ -35,6 +35,12 @@ class GradientCheckTest {
     }
     GradientCheck.Result nanLoss = check(new double[] {0.6, -2.4, 4.0}, true);
     assertEquals(Double.POSITIVE_INFINITY, nanLoss.maxRelativeError(), "a NaN loss: " + nanLoss);
+    // Where the two step sizes disagree because one overflows, a NaN gradient is not skipped as at a kink.
+    double[] v = {1.0};
+    GradientCheck.Result overflow = GradientCheck.check("overflow", v, new double[] {Double.NaN},
+        () -> v[0] > 1.0004 && v[0] < 1.0006 ? Double.POSITIVE_INFINITY : v[0]);   // the smaller step's x + h
+    assertEquals(Double.POSITIVE_INFINITY, overflow.maxRelativeError(), "one step overflowing: " + overflow);
+    assertEquals(0, overflow.skippedAtKinks());
     GradientCheck.Result merged = right.merge(new GradientCheck.Result("NaN", Double.NaN, 0, 0, 0, 1, 0));
     assertTrue(!(merged.maxRelativeError() < 1e-3), "a merged NaN is not dropped: " + merged);
   }
