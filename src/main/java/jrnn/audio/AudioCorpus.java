@@ -15,16 +15,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import jrnn.data.TextFiles;
 import jrnn.util.MemoryLimits;
 
 /**
- * Recordings and what is known of them, read the three ways speech data comes: a manifest (a
- * tab-separated table with a header and a {@code path} column, as ../shared/data has) over a
- * tar or tar.gz archive or a folder; a list file (a WAV path a line, relative to the list's
- * folder, and optionally a tab and a label); or a folder's WAV files alone. Every problem is an
+ * Recordings and what is known of them, read the two ways speech data comes with what it says:
+ * a manifest (a tab-separated table with a header and a {@code path} column, as ../shared/data
+ * has) over a tar or tar.gz archive or a folder, or a list file (a WAV path a line, relative to
+ * the list's folder, and optionally a tab and a label). Every problem is an
  * error naming the file (and the manifest line): a path the archive lacks, a malformed line, a
  * truncated archive, a WAV file {@link Wav} refuses.
  */
@@ -68,6 +67,9 @@ public final class AudioCorpus {
         if (!Files.isRegularFile(f)) {
           throw new NoSuchFileException(f.toString(), null, "listed on line " + (i + 2) + " of " + manifest
               + ", not in " + audio);
+        }
+        if (files.containsKey(p)) {
+          continue;   // listed twice: read, and counted, once
         }
         // The same limit as an archive's recordings, checked before each file is read whole.
         kept += Files.size(f);
@@ -161,20 +163,6 @@ public final class AudioCorpus {
       }
       Map<String, String> fields = f.length == 2 ? Map.of("label", f[1].trim()) : Map.of();
       out.add(new Recording(f[0].trim(), Wav.read(wav), fields));
-    }
-    return out;
-  }
-
-  /** Every {@code .wav} file in {@code dir} and below, by path. */
-  public static List<Recording> fromFolder(Path dir) throws IOException {
-    List<Path> wavs;
-    try (Stream<Path> s = Files.walk(dir)) {
-      wavs = s.filter(p -> Files.isRegularFile(p) && p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".wav"))
-          .sorted().toList();
-    }
-    List<Recording> out = new ArrayList<>();
-    for (Path p : wavs) {
-      out.add(new Recording(dir.relativize(p).toString(), Wav.read(p), Map.of()));
     }
     return out;
   }

@@ -80,8 +80,8 @@ final class TrainSentimentCommand implements Callable<Integer>, HasSettings {
   @Option(names = "--cv", defaultValue = "0", description = "Folds of cross-validation (0: none).")
   int folds;
 
-  @Option(names = "--cv-predictions", description = "With --cv: write each example's fold, label and held-out"
-      + " P(positive) to this file (tab-separated).")
+  @Option(names = "--cv-predictions", description = "With --cv: write each example's fold, label, held-out"
+      + " P(positive) and a hash of its words to this file (tab-separated).")
   Path cvPredictions;
 
   @Option(names = "--cv-ensemble-with", description = "With --cv: also report the cross-validated accuracy of the"

@@ -10,29 +10,30 @@ import jrnn.io.AtomicFiles;
 /**
  * What cross-validation predicted for each training example while it was held out: its fold, its
  * label and P(positive), with a hash of its words. Saved as a tab-separated file ({@code example
- * fold label positive text}, one row per example in the order the data was read), so that runs of
+ * fold label positive words_hash}, one row per example in the order the data was read), so that runs of
  * different configurations on the same data can be averaged into a cross-validated ensemble
  * without training anything again, and a file of other snippets is refused.
  *
  * @param fold the fold each example was held out in
  * @param label each example's label
  * @param positive each example's P(positive) while held out
- * @param text each example's {@link #fingerprint}; null where unknown (a file written before the column)
+ * @param wordsHash each example's {@link #fingerprint}; null where unknown (a file written before the column)
  */
-public record HeldOutPredictions(int[] fold, int[] label, double[] positive, int[] text) {
-  static final String HEADER = "example\tfold\tlabel\tpositive\ttext";
-  /** The header of files written before the text column, still read (their snippets unchecked). */
-  static final String HEADER_WITHOUT_TEXT = "example\tfold\tlabel\tpositive";
+public record HeldOutPredictions(int[] fold, int[] label, double[] positive, int[] wordsHash) {
+  static final String HEADER = "example\tfold\tlabel\tpositive\twords_hash";
+  /** The header of files written before the hash column, still read (their snippets unchecked). */
+  static final String HEADER_WITHOUT_HASH = "example\tfold\tlabel\tpositive";
 
   /** Checks that the arrays have one entry per example. */
   public HeldOutPredictions {
-    if (fold.length != label.length || fold.length != positive.length || text != null && text.length != fold.length) {
-      throw new IllegalArgumentException("folds, labels, probabilities and texts differ in number: " + fold.length
-          + ", " + label.length + ", " + positive.length + ", " + (text == null ? "none" : text.length));
+    if (fold.length != label.length || fold.length != positive.length
+        || wordsHash != null && wordsHash.length != fold.length) {
+      throw new IllegalArgumentException("folds, labels, probabilities and hashes differ in number: " + fold.length
+          + ", " + label.length + ", " + positive.length + ", " + (wordsHash == null ? "none" : wordsHash.length));
     }
   }
 
-  /** Predictions whose snippets are not known, as a file written before the text column holds. */
+  /** Predictions whose snippets are not known, as a file written before the hash column holds. */
   public HeldOutPredictions(int[] fold, int[] label, double[] positive) {
     this(fold, label, positive, null);
   }
@@ -87,7 +88,7 @@ public record HeldOutPredictions(int[] fold, int[] label, double[] positive, int
             + names.get(0) + " " + first.size() + ": they are not predictions for the same data");
       }
       for (int i = 0; i < first.size(); i++) {
-        if (run.text != null && first.text != null && run.text[i] != first.text[i]) {
+        if (run.wordsHash != null && first.wordsHash != null && run.wordsHash[i] != first.wordsHash[i]) {
           throw new IllegalArgumentException(names.get(r) + ": example " + i + " is another snippet than in "
               + names.get(0) + " (their words differ): they are not predictions for the same data");
         }
@@ -114,15 +115,15 @@ public record HeldOutPredictions(int[] fold, int[] label, double[] positive, int
       }
     }
     return new HeldOutPredictions(first.fold.clone(), first.label.clone(), p,
-        first.text == null ? null : first.text.clone());
+        first.wordsHash == null ? null : first.wordsHash.clone());
   }
 
   /** Writes the tab-separated file (header, then one row per example) atomically. */
   public void write(Path path) throws IOException {
-    StringBuilder sb = new StringBuilder(text == null ? HEADER_WITHOUT_TEXT : HEADER).append('\n');
+    StringBuilder sb = new StringBuilder(wordsHash == null ? HEADER_WITHOUT_HASH : HEADER).append('\n');
     for (int i = 0; i < size(); i++) {
       sb.append(String.format(Locale.ROOT, "%d\t%d\t%d\t%.9f", i, fold[i], label[i], positive[i]));
-      sb.append(text == null ? "\n" : String.format(Locale.ROOT, "\t%08x\n", text[i]));
+      sb.append(wordsHash == null ? "\n" : String.format(Locale.ROOT, "\t%08x\n", wordsHash[i]));
     }
     AtomicFiles.writeString(path, sb);
   }
@@ -132,7 +133,7 @@ public record HeldOutPredictions(int[] fold, int[] label, double[] positive, int
     // A file that passed through Windows ends its lines in \r\n.
     List<String> lines = TextFiles.lines(TextFiles.read(path)).stream().map(l -> l.endsWith("\r")
         ? l.substring(0, l.length() - 1) : l).toList();
-    if (lines.isEmpty() || !lines.get(0).equals(HEADER) && !lines.get(0).equals(HEADER_WITHOUT_TEXT)) {
+    if (lines.isEmpty() || !lines.get(0).equals(HEADER) && !lines.get(0).equals(HEADER_WITHOUT_HASH)) {
       throw new IllegalArgumentException(path + ":1: expected the header '" + visible(HEADER)
           + "' of held-out predictions, got '" + (lines.isEmpty() ? "" : visible(lines.get(0))) + "'");
     }
@@ -141,7 +142,7 @@ public record HeldOutPredictions(int[] fold, int[] label, double[] positive, int
     int[] fold = new int[n];
     int[] label = new int[n];
     double[] positive = new double[n];
-    int[] text = fields == 5 ? new int[n] : null;
+    int[] hashes = fields == 5 ? new int[n] : null;
     for (int i = 0; i < n; i++) {
       String line = lines.get(i + 1);
       String where = path + ":" + (i + 2);
@@ -157,11 +158,11 @@ public record HeldOutPredictions(int[] fold, int[] label, double[] positive, int
         fold[i] = Integer.parseInt(f[1]);
         label[i] = Integer.parseInt(f[2]);
         positive[i] = Double.parseDouble(f[3]);
-        if (text != null) {
+        if (hashes != null) {
           if (f[4].length() != 8) {
             throw new NumberFormatException(f[4]);
           }
-          text[i] = Integer.parseUnsignedInt(f[4], 16);
+          hashes[i] = Integer.parseUnsignedInt(f[4], 16);
         }
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException(where + ": not a number in '" + line + "'");
@@ -171,7 +172,7 @@ public record HeldOutPredictions(int[] fold, int[] label, double[] positive, int
             + " probability in [0, 1]: '" + line + "'");
       }
     }
-    return new HeldOutPredictions(fold, label, positive, text);
+    return new HeldOutPredictions(fold, label, positive, hashes);
   }
 
   /** Tabs shown as \t, so that a header whose tabs became spaces does not read as the expected one. */

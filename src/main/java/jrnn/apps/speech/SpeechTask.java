@@ -69,10 +69,12 @@ public final class SpeechTask implements TrainingTask {
           + " set both to 0 (speed, vtlp, noise_snr and the masks keep every word)");
     }
     if (!model.sequences()) {
-      for (Utterance u : train) {
-        if (u.words().size() != 1) {
-          throw new IllegalArgumentException(u.name() + ": a word classifier trains on recordings of one word; this"
-              + " one says " + u.words());
+      for (List<Utterance> side : List.of(train, valid)) {
+        for (Utterance u : side) {
+          if (u.words().size() != 1) {
+            throw new IllegalArgumentException(u.name() + ": a word classifier trains and is checked on recordings"
+                + " of one word; this one says " + u.words());
+          }
         }
       }
     }

@@ -68,12 +68,12 @@ class HeldOutPredictionsTest {
     Path same = dir.resolve("same.tsv");
     new HeldOutPredictions(folds, data, new double[] {0.6, 0.1}).write(same);
     HeldOutPredictions.requireSameExamples(List.of(mine, HeldOutPredictions.read(same)), List.of("a", "b"));
-    assertEquals(HeldOutPredictions.fingerprint(data.get(1)), HeldOutPredictions.read(same).text()[1]);
+    assertEquals(HeldOutPredictions.fingerprint(data.get(1)), HeldOutPredictions.read(same).wordsHash()[1]);
     // A file of the four columns written before the hash: read, checked by folds and labels alone.
     Path older = dir.resolve("older.tsv");
     Files.writeString(older, "example\tfold\tlabel\tpositive\n0\t0\t1\t0.5\n1\t1\t0\t0.25\n");
     HeldOutPredictions old = HeldOutPredictions.read(older);
-    assertEquals(null, old.text());
+    assertEquals(null, old.wordsHash());
     HeldOutPredictions.requireSameExamples(List.of(mine, old), List.of("this data", "older.tsv"));
   }
 
@@ -93,7 +93,7 @@ class HeldOutPredictionsTest {
 
   @Test
   void malformedFilesAreRefusedWithFileAndLine() throws IOException {
-    String header = HeldOutPredictions.HEADER_WITHOUT_TEXT + "\n";
+    String header = HeldOutPredictions.HEADER_WITHOUT_HASH + "\n";
     Path empty = dir.resolve("empty.tsv");
     Files.writeString(empty, "");
     IOException none = assertThrows(IOException.class, () -> HeldOutPredictions.read(empty));

@@ -126,8 +126,14 @@ class SpeechTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> new SpeechTask(SpeechModel.create(words, SpeechModel.labels(words, Chirps.words(4, 9)), null), train,
             List.of()));
-    assertTrue(e.getMessage().startsWith("silent.wav: a word classifier trains on recordings of one word"),
-        e.getMessage());
+    assertTrue(e.getMessage().startsWith("silent.wav: a word classifier trains and is checked on recordings of"
+        + " one word"), e.getMessage());
+    // The validation side too: it had failed after the first epoch, or read the first of several words.
+    List<Utterance> valid = List.of(new Utterance("two.wav", train.get(0).audio(), List.of(
+        train.get(0).words().get(0), train.get(1).words().get(0)), null));
+    e = assertThrows(IllegalArgumentException.class, () -> new SpeechTask(SpeechModel.create(words,
+        SpeechModel.labels(words, Chirps.words(4, 9)), null), Chirps.words(4, 9), valid));
+    assertTrue(e.getMessage().startsWith("two.wav: a word classifier"), e.getMessage());
   }
 
   private void resumesExactly(String name, Settings s, List<Utterance> train, List<Utterance> valid) throws Exception {
