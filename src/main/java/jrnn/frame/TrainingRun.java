@@ -453,7 +453,7 @@ public final class TrainingRun {
     }
     String title = settings.schema().kind() + ": " + out.getFileName();
     LineChart chart = new LineChart(title, "epoch", fromLoss ? m.name() : "loss (nats per " + singular(task.unit())
-        + ")").line("training", x, tr);
+        + ")").line(task.trainingCurveName(), x, tr);
     if (cx.length > 0) {
       chart.line("validation", cx, fromLoss ? va : vl);
     }

@@ -79,6 +79,14 @@ public interface TrainingTask {
     return validate();
   }
 
+  /**
+   * The training line's name on the learning curve: "training", or what sets its figure apart
+   * from the validation figure's (a classifier trained on five labels and checked on two).
+   */
+  default String trainingCurveName() {
+    return "training";
+  }
+
   /** The model file of the model as it is now. */
   default AppFile file() {
     return trained().toFile();

@@ -165,6 +165,13 @@ class TrainingRunTest {
     }
   }
 
+  /** A fine-grained classifier's training figure is of five labels, its checks' of two: its curve's line says so. */
+  @Test
+  void theTrainingCurveNamesWhatItsFigureIsOf() {
+    assertEquals("training", task(SMALL).trainingCurveName());
+    assertEquals("training (five labels)", task(SMALL.with(Map.of("fine_grained", "true"))).trainingCurveName());
+  }
+
   @Test
   void aTaskWithNothingToTrainOnIsRefusedBeforeItWritesAModel() {
     SentimentTask empty = new SentimentTask(task(SMALL).trained(), List.of(), VALID);

@@ -58,6 +58,12 @@ public final class SentimentTask implements TrainingTask {
     return "sentences";
   }
 
+  /** Fine-grained training is scored on its five labels, its checks on polarity: the curve says so. */
+  @Override
+  public String trainingCurveName() {
+    return settings().get(SentimentSettings.FINE_GRAINED) ? "training (five labels)" : "training";
+  }
+
   @Override
   public long unitsPerEpoch() {
     return train.size();
