@@ -1,5 +1,6 @@
 package jrnn.data;
 
+import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -9,6 +10,7 @@ import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 
 /**
  * Subwords by byte-pair encoding (Sennrich et al. 2016): starting from characters, the most
@@ -31,6 +33,8 @@ public final class BytePairEncoding {
   private final List<String[]> merges;
   private final Map<String, Integer> rank = new HashMap<>();
   private final Map<String, List<String>> cache = new ConcurrentHashMap<>();
+  /** Chunks kept encoded: a corpus's distinct words, about, and a bound on what a service's input adds. */
+  static final int CACHE_LIMIT = 200_000;
 
   private BytePairEncoding(List<String[]> merges) {
     this.merges = List.copyOf(merges);
@@ -157,6 +161,9 @@ public final class BytePairEncoding {
   public List<String> encode(String line) {
     List<String> out = new ArrayList<>();
     for (String chunk : pretokenize(line)) {
+      if (cache.size() > CACHE_LIMIT) {
+        cache.clear();   // a long-running translator meets names and numbers without end
+      }
       out.addAll(cache.computeIfAbsent(chunk, this::encodeChunk));
     }
     return out;
@@ -193,31 +200,47 @@ public final class BytePairEncoding {
     return text.startsWith(" ") ? text.substring(1) : text;
   }
 
+  /** Any Unicode space (a no-break or ideographic one too) separates words. */
+  private static final Pattern WHITESPACE = Pattern.compile("\\s+", Pattern.UNICODE_CHARACTER_CLASS);
+
   /**
-   * The chunks merges stay within: whitespace-separated parts of the line, cut again where a
-   * letter or digit meets anything else; the first chunk of each part carries {@value #WORD_START}.
+   * The chunks merges stay within: whitespace-separated parts of the line in NFC, cut again where
+   * a letter or digit meets anything else (a combining mark goes with what it follows); the first
+   * chunk of each part carries {@value #WORD_START}. NFC, because text typed or saved on some
+   * systems spells "ä" as "a" and a combining mark, which would otherwise be other subwords.
    */
   static List<String> pretokenize(String line) {
     List<String> out = new ArrayList<>();
-    for (String part : line.trim().split("\\s+")) {
+    for (String part : WHITESPACE.split(Normalizer.normalize(line, Normalizer.Form.NFC))) {
       if (part.isEmpty()) {
         continue;
       }
       StringBuilder chunk = new StringBuilder(WORD_START);
-      int previous = -1;
+      boolean previousWordy = false;
+      boolean first = true;
       for (int i = 0; i < part.length(); ) {
         int cp = part.codePointAt(i);
-        if (previous >= 0 && Character.isLetterOrDigit(cp) != Character.isLetterOrDigit(previous)) {
+        boolean mark = isMark(cp);
+        boolean wordy = mark ? previousWordy : Character.isLetterOrDigit(cp);
+        if (!first && !mark && wordy != previousWordy) {
           out.add(chunk.toString());
           chunk.setLength(0);
         }
         chunk.appendCodePoint(cp);
-        previous = cp;
+        previousWordy = wordy;
+        first = false;
         i += Character.charCount(cp);
       }
       out.add(chunk.toString());
     }
     return out;
+  }
+
+  /** A combining mark: a vowel sign, an accent written apart; it belongs to the letter before it. */
+  private static boolean isMark(int cp) {
+    int type = Character.getType(cp);
+    return type == Character.NON_SPACING_MARK || type == Character.COMBINING_SPACING_MARK
+        || type == Character.ENCLOSING_MARK;
   }
 
   private static List<String> codePoints(String s) {

@@ -93,8 +93,10 @@ public final class TextFiles {
       throw new IOException(name + " is empty");
     }
     try {
-      return charset.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+      String text = charset.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+      // A byte-order mark, which some editors write first, is not text: it would read as a word.
+      return text.startsWith("\uFEFF") ? text.substring(1) : text;
     } catch (CharacterCodingException e) {
       int line = 1;
       int bad = firstInvalid(bytes, charset);

@@ -23,6 +23,23 @@ class BytePairEncodingTest {
     return out;
   }
 
+  /**
+   * Text as other systems write it reads as the text training saw: a decomposed "ä" (a and a
+   * combining mark) as the composed one, a no-break or ideographic space as a space, and a
+   * script's vowel signs (combining marks) with the letters they follow rather than cut apart.
+   */
+  @Test
+  void decomposedLettersUnicodeSpacesAndCombiningMarksReadAsTrainingSawThem() {
+    BytePairEncoding bpe = BytePairEncoding.learn(repeat("ein Mädchen läuft", 5), 30);
+    List<String> composed = bpe.encode("ein M\u00e4dchen l\u00e4uft");
+    assertEquals(composed, bpe.encode("ein Ma\u0308dchen la\u0308uft"), "NFD as NFC");
+    assertEquals(composed, bpe.encode("ein\u00a0M\u00e4dchen\u3000l\u00e4uft"), "no-break and ideographic spaces");
+    // Devanagari: the vowel signs ि (U+093F) and ा (U+093E) are combining marks of the word.
+    assertEquals(List.of(W + "\u0915\u093f\u0924\u093e\u092c"), BytePairEncoding.pretokenize("\u0915\u093f\u0924\u093e\u092c"),
+        "one chunk, not cut at each sign");
+    assertEquals(List.of(W + "a", ",", W + "b"), BytePairEncoding.pretokenize("a, b"), "punctuation still apart");
+  }
+
   @Test
   void theMostFrequentPairIsMergedFirstAndTiesGoToThePairThatSortsFirst() {
     // Sennrich et al. 2016's example: low x5, lower x2, newest x6, widest x3.
@@ -85,9 +102,12 @@ class BytePairEncodingTest {
     for (String lang : List.of("de", "en")) {
       for (String line : TextFiles.lines(TextFiles.read(SharedData.require("multi30k/raw/val." + lang + ".gz")))) {
         List<String> pieces = bpe.encode(line);
-        assertEquals(String.join(" ", line.trim().split("\\s+")), BytePairEncoding.decode(pieces));
+        // The words come back in NFC, joined by single spaces (a no-break space among them: a few lines hold one).
+        String[] lineWords = java.util.regex.Pattern.compile("\\s+", java.util.regex.Pattern.UNICODE_CHARACTER_CLASS)
+            .split(java.text.Normalizer.normalize(line, java.text.Normalizer.Form.NFC).strip());
+        assertEquals(String.join(" ", lineWords), BytePairEncoding.decode(pieces));
         symbols += pieces.size();
-        words += line.trim().split("\\s+").length;
+        words += lineWords.length;
       }
     }
     double perWord = (double) symbols / words;

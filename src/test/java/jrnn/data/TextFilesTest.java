@@ -36,6 +36,9 @@ class TextFilesTest {
     assertTrue(e.getMessage().startsWith("standard input line 2: not valid UTF-8"), e.getMessage());
     assertEquals("", TextFiles.read(new java.io.ByteArrayInputStream(new byte[0]), "standard input"),
         "an empty pipe is an empty text");
+    byte[] bom = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF, 'a', ' ', 'b', '\n'};
+    assertEquals("a b\n", TextFiles.read(new java.io.ByteArrayInputStream(bom), "standard input"),
+        "a byte-order mark is not text");
     // More than the limit is refused, not cut short; exactly the limit reads whole.
     assertEquals("sixteen bytes..\n", TextFiles.read(new java.io.ByteArrayInputStream("sixteen bytes..\n".getBytes(
         java.nio.charset.StandardCharsets.UTF_8)), "standard input", 16));

@@ -104,10 +104,12 @@ public final class TranslateSettings {
       "Beam search ranks finished translations by log-probability / length^this (0: unnormalized).");
   /**
    * {@code max_length_ratio}: A translation has at most this many subwords per source subword, plus
-   * 10. Range (0, inf), default 2.
+   * 10 (and never more than 4,010). Range (0, inf), default 2.
    */
   public static final Setting<Double> MAX_LENGTH_RATIO = SCHEMA.real("max_length_ratio", 2, "(0, inf)",
-      "A translation has at most this many subwords per source subword, plus 10.");
+      "A translation has at most this many subwords per source subword, plus 10 (and never more than 4,010).");
+  /** The longest translation decoded, whatever the ratio: ten times the longest source translated. */
+  public static final int MAX_OUTPUT_LENGTH = 10 * TranslationModel.MAX_SOURCE_LENGTH + 10;
 
   static {
     SCHEMA.include(CommonSettings.ALL, "embedding=256 cell=lstm hidden=256 layers=1 dropout=0.3 batch=64 epochs=10"
@@ -128,6 +130,7 @@ public final class TranslateSettings {
 
   /** The largest number of subwords a translation of an n-subword source may have. */
   public static int maxOutputLength(Settings s, int sourceLength) {
-    return (int) Math.ceil(s.get(MAX_LENGTH_RATIO) * sourceLength) + 10;
+    // In double, then bounded: a ratio meant as "no limit" (1e9) had wrapped an int to a negative length.
+    return (int) Math.min(MAX_OUTPUT_LENGTH, Math.ceil(s.get(MAX_LENGTH_RATIO) * sourceLength) + 10);
   }
 }

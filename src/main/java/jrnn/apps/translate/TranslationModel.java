@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import jrnn.cells.CellType;
 import jrnn.data.BytePairEncoding;
 import jrnn.data.Vocabulary;
@@ -184,17 +186,25 @@ public final class TranslationModel implements TrainedModel {
     Path decoder = base.resolveSibling(name + ".decoder.onnx");
     OnnxExport.write(decoder, OnnxExport.translationDecoderStep(cfg, params));
     written.add(decoder);
-    AppFile file = toFile();
-    List<String> sections = new ArrayList<>(List.of("vocab_source", "vocab_target", "bpe_source"));
+    Map<String, String> texts = new LinkedHashMap<>();
+    // The tokens as they are, a line each: a subword holds no whitespace, so none needs escaping
+    // (the model file's own vocabulary escapes a backslash, which a runtime reading lines would keep).
+    texts.put("vocab_source", rawLines(sourceVocab));
+    texts.put("vocab_target", rawLines(targetVocab));
+    texts.put("bpe_source", sourceBpe.toText());
     if (!jointSubwords()) {
-      sections.add("bpe_target");
+      texts.put("bpe_target", targetBpe.toText());
     }
-    for (String section : sections) {
-      Path text = base.resolveSibling(name + "." + section + ".txt");
-      AtomicFiles.writeString(text, file.container().getText(section));
+    for (Map.Entry<String, String> t : texts.entrySet()) {
+      Path text = base.resolveSibling(name + "." + t.getKey() + ".txt");
+      AtomicFiles.writeString(text, t.getValue());
       written.add(text);
     }
     return written;
+  }
+
+  private static String rawLines(Vocabulary vocab) {
+    return String.join("\n", vocab.tokens()) + "\n";
   }
 
   /** Reads a translator's model file (or checkpoint). */

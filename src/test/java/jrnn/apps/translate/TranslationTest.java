@@ -149,6 +149,27 @@ class TranslationTest {
     }
   }
 
+  /** A length ratio meant as "no limit" bounds a translation at 4,010 subwords, not at a wrapped negative int. */
+  @Test
+  void aHugeLengthRatioIsBoundedNotWrapped() {
+    assertEquals(2 * 7 + 10, TranslateSettings.maxOutputLength(smallSettings(Map.of()), 7));
+    assertEquals(TranslateSettings.MAX_OUTPUT_LENGTH, TranslateSettings.maxOutputLength(smallSettings(Map.of(
+        "max_length_ratio", "1e9")), 7));
+    assertEquals(4010, TranslateSettings.MAX_OUTPUT_LENGTH);
+  }
+
+  /** The exported vocabularies are the tokens a line each, as a runtime reads them: a backslash is one. */
+  @Test
+  void exportedVocabulariesHoldTheTokensAsTheyAre() throws Exception {
+    TranslationModel m = TranslationModel.create(smallSettings(Map.of("embedding", "4", "hidden", "4",
+        "decoder_hidden", "4")), List.of("C:\\dir a b", "b a"), List.of("a b", "b"));
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("vocab");
+    List<java.nio.file.Path> files = m.exportOnnx(dir.resolve("m.onnx"));
+    List<String> source = java.nio.file.Files.readAllLines(files.get(2));
+    assertEquals(m.sourceVocabulary().tokens(), source);
+    assertTrue(source.stream().anyMatch(t -> t.contains("\\") && !t.contains("\\\\")), "one backslash: " + source);
+  }
+
   @Test
   void eachLetterOfAReversalAttendsWhereThatLetterIsInTheSource() {
     TranslationModel.Alignment a = trained.align("a b c d e", 1);
