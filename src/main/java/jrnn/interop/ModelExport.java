@@ -48,6 +48,12 @@ public final class ModelExport {
   /** Exports the model file {@code model} to {@code out}; returns one line saying what was written. */
   public static String export(Path model, Format format, Path out) throws IOException {
     ModelFile f = ModelFile.read(model);
+    if (!f.has("layout") || f.getText("layout").isBlank()) {
+      // A speech template matcher keeps recordings' features to compare with, no weights.
+      throw new IllegalArgumentException("model file " + model + " (" + AppFile.header(f, model).kind() + ") holds no"
+          + " network, only what it compares with (a template matcher's templates): there is nothing to export as"
+          + " weights or a graph");
+    }
     // What the file says about itself fails as the file's error, naming it; writing does not.
     Read read = AppFile.loading(model, () -> read(f, model));
     return switch (read.what) {

@@ -177,6 +177,14 @@ class SpeechTest {
     SpeechModel loaded = SpeechModel.load(out);
     assertEquals(m.recognize(valid, 1), loaded.recognize(valid, 1));
     assertEquals(m.templates().get(3).features()[5][7], loaded.templates().get(3).features()[5][7]);
+    // It has no network: export says so, for either format, and writes nothing.
+    for (jrnn.interop.ModelExport.Format format : jrnn.interop.ModelExport.Format.values()) {
+      IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+          () -> jrnn.interop.ModelExport.export(out, format, dir.resolve("templates.export")));
+      assertTrue(none.getMessage().contains("holds no network") && none.getMessage().contains("templates.jrnn"),
+          none.getMessage());
+      assertTrue(java.nio.file.Files.notExists(dir.resolve("templates.export")));
+    }
 
     ModelFile f = ModelFile.read(out);
     f.putText("templates", "up\t12\nsideways\t3\n");
