@@ -94,7 +94,10 @@ public final class TorchImport {
     }
   }
 
-  private static Imported readChecked(Safetensors st, Options options) throws IOException {
+  /** Where the file's parts are, as the options and the file say: the stack's prefix, the embedding's and head's names (null: none). */
+  private record Parts(String prefix, String embedding, String head) {}
+
+  private static Parts parts(Safetensors st, Options options) {
     String prefix = options.prefix();
     if (prefix == null) {
       List<String> found = TorchStateDict.stackPrefixes(st);
@@ -107,9 +110,32 @@ public final class TorchImport {
     } else if (!prefix.isEmpty() && !prefix.endsWith(".")) {
       prefix = prefix + ".";
     }
+    return new Parts(prefix, module(st, options.embedding(), "embedding"), module(st, options.head(), "head"));
+  }
+
+  /**
+   * The file's tensors that an import with {@code options} leaves out: outside the stack's prefix,
+   * the embedding and the output layer (a module the options did not name, which the user should hear of).
+   */
+  public static List<String> leftOut(Safetensors st, Options options) {
+    Parts p = parts(st, options);
+    List<String> out = new java.util.ArrayList<>();
+    for (String name : st.entries().keySet()) {
+      boolean taken = name.startsWith(p.prefix()) || p.embedding() != null && name.startsWith(p.embedding() + ".")
+          || p.head() != null && name.startsWith(p.head() + ".");
+      if (!taken) {
+        out.add(name);
+      }
+    }
+    return out;
+  }
+
+  private static Imported readChecked(Safetensors st, Options options) throws IOException {
+    Parts parts = parts(st, options);
+    String prefix = parts.prefix();
     RecurrentConfig rnn = TorchStateDict.stackConfig(st, prefix, options.cell(), options.twoBiases());
-    String embedding = module(st, options.embedding(), "embedding");
-    String head = module(st, options.head(), "head");
+    String embedding = parts.embedding();
+    String head = parts.head();
     if (head == null) {
       if (embedding != null) {
         throw new IllegalArgumentException(st.where() + ": an embedding (" + embedding + ".weight) without an output layer is not a"
@@ -137,14 +163,21 @@ public final class TorchImport {
     return st.has(standard + ".weight") ? standard : null;
   }
 
-  /** Imports {@code from} into the model file {@code out}; returns one line saying what it holds. */
+  /**
+   * Imports {@code from} into the model file {@code out}; returns one line saying what it holds,
+   * and which of the file's tensors it left out, when any.
+   */
   public static String importFile(Path from, Options options, Path out) throws IOException {
-    Imported imported = read(Safetensors.read(from), options);
+    Safetensors st = Safetensors.read(from);
+    Imported imported = read(st, options);
     if (imported instanceof ImportedStack s) {
       NetworkFiles.write(out, s.stack());
     } else {
       NetworkFiles.write(out, ((ImportedNetwork) imported).model());
     }
-    return imported.describe();
+    List<String> left = leftOut(st, options);
+    return imported.describe() + (left.isEmpty() ? "" : "; left out of it: " + (left.size() <= 8 ? left
+        : left.subList(0, 8) + " and " + (left.size() - 8) + " more") + " (name an embedding with --embedding and an"
+        + " output layer with --head)");
   }
 }

@@ -2,6 +2,7 @@ package jrnn.interop;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -87,9 +88,15 @@ class ImportExportTest {
     assertTrue(wrongCell.getMessage().contains("rnn.weight_hh_l0") && wrongCell.getMessage().contains("is the cell right"),
         wrongCell.getMessage());
 
+    // Imported bare, the file's encoder and decoder are said to be left out; named, nothing is.
+    String bareLine = TorchImport.importFile(weights, TorchImport.Options.fromFile(CellType.parse("gru-reset-after")),
+        dir.resolve("bare.jrnn"));
+    assertTrue(bareLine.contains("left out of it: [encoder.weight, decoder.weight, decoder.bias]")
+        && bareLine.contains("--embedding"), bareLine);
     Path model = dir.resolve("lm.jrnn");
-    TorchImport.importFile(weights, new TorchImport.Options("rnn", CellType.parse("gru-reset-after"), "encoder",
-        "decoder", Readout.EVERY_STEP, OutputKind.SOFTMAX, false), model);
+    String whole = TorchImport.importFile(weights, new TorchImport.Options("rnn", CellType.parse("gru-reset-after"),
+        "encoder", "decoder", Readout.EVERY_STEP, OutputKind.SOFTMAX, false), model);
+    assertFalse(whole.contains("left out"), whole);
     SequenceModel imported = NetworkFiles.readNetwork(model);
     assertEquals(cfg, imported.config());
     assertArrayEquals(m.parameters().values().toArray(), imported.parameters().values().toArray());
