@@ -90,6 +90,13 @@ public final class Main implements Runnable {
     PrintWriter err = cmd.getErr();
     String where = cmd.getCommandSpec().qualifiedName(" ").replaceFirst("^jrnn ?", "");
     String problem = ErrorMessages.describe(ex);
+    if (ex instanceof CommandLine.UnmatchedArgumentException u && !cmd.getSubcommands().isEmpty()
+        && !u.getUnmatched().isEmpty() && !u.getUnmatched().get(0).startsWith("-")) {
+      // A word where a command was expected: say so, and which commands there are.
+      problem = "'" + u.getUnmatched().get(0) + "' is not a command" + (where.isEmpty() ? "" : " of " + where)
+          + "; the commands: " + String.join(", ", cmd.getSubcommands().keySet().stream()
+              .filter(n -> !n.equals("help")).toList());
+    }
     if (ex instanceof CommandLine.ParameterException) {
       problem += " (see jrnn " + (where.isEmpty() ? "" : where + " ") + "--help)";
     }

@@ -534,6 +534,22 @@ class CommandLineTest {
     assertEquals('\n', lines.charAt(TrainLmCommand.boundaryNear(lines, 500) - 1), "at a line's start");
   }
 
+  /** A missing or unknown command is an error of one line that names the commands there are. */
+  @Test
+  void aMissingOrUnknownCommandNamesTheCommands() {
+    Run group = run("train");
+    assertEquals(2, group.exit(), group.out());
+    assertEquals("jrnn: train: name one of its commands: lm, sentiment, translate, speech (see jrnn train --help)",
+        group.err().strip());
+    Run unknown = run("foo");
+    assertEquals(2, unknown.exit());
+    assertTrue(unknown.err().startsWith("jrnn: 'foo' is not a command; the commands: demo, train, eval"), unknown.err());
+    Run sub = run("train", "lmm");
+    assertEquals(2, sub.exit());
+    assertTrue(sub.err().startsWith("jrnn: train: 'lmm' is not a command of train; the commands: lm, sentiment"),
+        sub.err());
+  }
+
   /** Recordings without what they say cannot train or be scored: --audio alone is refused, saying what is needed. */
   @Test
   void speechRecordingsWithoutAManifestOrListAreRefused() throws IOException {
