@@ -93,7 +93,11 @@ final class InfoCommand implements Callable<Integer> {
           + " the training frame)");
     }
     if (f.has("state")) {
-      System.out.println("checkpoint: " + f.getProperties("state"));
+      // key value pairs as a person reads them, not a map's toString
+      StringBuilder state = new StringBuilder();
+      f.getProperties("state").forEach((k, v) -> state.append(state.length() == 0 ? "" : ", ").append(k.replace('_',
+          ' ')).append(' ').append(v));
+      System.out.println("checkpoint: " + state);
     }
     return 0;
   }

@@ -335,7 +335,7 @@ class CommandLineTest {
         info.out());
     Run ckpt = run("info", "--model", dir.resolve("lm.jrnn.ckpt").toString());
     assertEquals(0, ckpt.exit(), ckpt.err());
-    assertTrue(ckpt.out().contains("checkpoint: ") && ckpt.out().contains("next_epoch=2"), ckpt.out());
+    assertTrue(ckpt.out().contains("checkpoint: ") && ckpt.out().contains("next epoch 2"), ckpt.out());
 
     Path sentences = dir.resolve("s.txt");
     Files.writeString(sentences, "1 a fine film\n0 a dull film\n1 truly fine\n0 truly dull\n");
