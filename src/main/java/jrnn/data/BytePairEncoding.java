@@ -20,11 +20,12 @@ import java.util.regex.Pattern;
  * reach: a character never seen in training stays a symbol of its own (which a vocabulary reads
  * as {@code <unk>}), so nothing crashes.
  *
- * <p>Raw text in, raw text out: text is cut at whitespace and where letters or digits meet
- * punctuation (merges never cross those cuts), and the first piece of each whitespace-separated
- * chunk is marked with {@value #WORD_START} (as SentencePiece does), so that {@link #decode} puts
- * back exactly the spaces there were, up to runs of whitespace, which read as one space (and
- * that mark itself, which reads as a space too). One instance may encode from several threads.
+ * <p>Raw text in, raw text out: text is read in NFC, cut at whitespace (any Unicode space) and
+ * where letters or digits meet punctuation (merges never cross those cuts; a combining mark stays
+ * with what it follows), and the first piece of each whitespace-separated chunk is marked with
+ * {@value #WORD_START} (as SentencePiece does), so that {@link #decode} puts back the spaces there
+ * were, up to runs of whitespace, which read as one space (and that mark itself, which reads as a
+ * space too). One instance may encode from several threads.
  */
 public final class BytePairEncoding {
   /** Marks a symbol that starts a whitespace-separated chunk of the text (U+2581). */
@@ -211,7 +212,8 @@ public final class BytePairEncoding {
    */
   static List<String> pretokenize(String line) {
     List<String> out = new ArrayList<>();
-    for (String part : WHITESPACE.split(Normalizer.normalize(line, Normalizer.Form.NFC))) {
+    // trim() first, as before Unicode spaces counted: it also drops control characters at the ends (a DOS ^Z).
+    for (String part : WHITESPACE.split(Normalizer.normalize(line.trim(), Normalizer.Form.NFC))) {
       if (part.isEmpty()) {
         continue;
       }

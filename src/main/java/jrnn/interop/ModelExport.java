@@ -48,7 +48,7 @@ public final class ModelExport {
   /** Exports the model file {@code model} to {@code out}; returns one line saying what was written. */
   public static String export(Path model, Format format, Path out) throws IOException {
     ModelFile f = ModelFile.read(model);
-    if (!f.has("layout") || f.getText("layout").isBlank()) {
+    if (f.has("templates") && (!f.has("layout") || f.getText("layout").isBlank())) {
       // A speech template matcher keeps recordings' features to compare with, no weights.
       throw new IllegalArgumentException("model file " + model + " (" + AppFile.header(f, model).kind() + ") holds no"
           + " network, only what it compares with (a template matcher's templates): there is nothing to export as"

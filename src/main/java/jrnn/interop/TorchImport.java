@@ -176,8 +176,10 @@ public final class TorchImport {
       NetworkFiles.write(out, ((ImportedNetwork) imported).model());
     }
     List<String> left = leftOut(st, options);
+    // The hint only where the options left the modules to the file's standard names.
+    boolean named = options.embedding() != null || options.head() != null;
     return imported.describe() + (left.isEmpty() ? "" : "; left out of it: " + (left.size() <= 8 ? left
-        : left.subList(0, 8) + " and " + (left.size() - 8) + " more") + " (name an embedding with --embedding and an"
-        + " output layer with --head)");
+        : left.subList(0, 8) + " and " + (left.size() - 8) + " more") + (named ? "" : " (name an embedding with"
+        + " --embedding and an output layer with --head to take them)"));
   }
 }

@@ -38,6 +38,7 @@ class BytePairEncodingTest {
     assertEquals(List.of(W + "\u0915\u093f\u0924\u093e\u092c"), BytePairEncoding.pretokenize("\u0915\u093f\u0924\u093e\u092c"),
         "one chunk, not cut at each sign");
     assertEquals(List.of(W + "a", ",", W + "b"), BytePairEncoding.pretokenize("a, b"), "punctuation still apart");
+    assertEquals(List.of(W + "x"), BytePairEncoding.pretokenize("\u0000x\u001a"), "control characters at the ends dropped");
   }
 
   @Test
