@@ -106,10 +106,7 @@ public final class AudioCorpus {
 
   /** A manifest's rows as column name to value; the header must have a {@code path} column. */
   static List<Map<String, String>> manifest(Path manifest) throws IOException {
-    // Windows' line ends, which spreadsheets write, are not part of any name or value (TextFiles
-    // drops a byte-order mark).
-    List<String> lines = TextFiles.lines(TextFiles.read(manifest)).stream().map(l -> l.endsWith("\r") ? l.substring(0, l.length() - 1)
-        : l).toList();
+    List<String> lines = TextFiles.tableLines(TextFiles.read(manifest));
     if (lines.isEmpty()) {
       throw new IOException(manifest + " is empty: a manifest starts with a header line naming its columns");
     }

@@ -22,7 +22,7 @@ public final class Wav {
   /** The most samples per second a recording may have (studio audio goes to 384,000). */
   public static final int MAX_RATE = 768_000;
   /** The range, for messages. */
-  public static final String RATES = "1,000 to 768,000 samples per second";
+  public static final String RATES = String.format(Locale.ROOT, "%,d to %,d samples per second", MIN_RATE, MAX_RATE);
 
   private Wav() {}
 

@@ -30,10 +30,7 @@ final class EvalLmCommand implements Callable<Integer> {
     LanguageModel lm = LanguageModel.load(model);
     java.util.List<String> tokens = lm.tokenize(TextFiles.read(data));
     lm.unseenNote(data.toString(), tokens).ifPresent(System.out::println);
-    if (tokens.size() < 2) {
-      throw new IllegalArgumentException(data + " holds " + tokens.size() + " token(s); each is predicted from the one"
-          + " before, so at least 2 are needed");
-    }
+    LanguageModel.requireMeasurable(data.toString(), tokens.size());
     int[] ids = lm.encode(tokens);
     long t0 = System.nanoTime();
     LossStats s = device.run(lm.model(), () -> lm.evaluate(ids, LanguageModel.EVAL_STEPS),

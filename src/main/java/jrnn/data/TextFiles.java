@@ -124,6 +124,14 @@ public final class TextFiles {
     return r.isError() ? in.position() : bytes.length;
   }
 
+  /**
+   * The lines of a table (a manifest, a predictions file): as {@link #lines}, and a carriage return
+   * at a line's end, which Windows and spreadsheets write, dropped, as no name or value holds one.
+   */
+  public static List<String> tableLines(String text) {
+    return lines(text).stream().map(l -> l.endsWith("\r") ? l.substring(0, l.length() - 1) : l).toList();
+  }
+
   /** Lines split on '\n' only (a trailing empty line is dropped), as the data sets require. */
   public static List<String> lines(String text) {
     List<String> out = new ArrayList<>();

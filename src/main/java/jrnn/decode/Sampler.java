@@ -32,7 +32,6 @@ public final class Sampler {
     for (int k = 0; k < n; k++) {
       p[k] = (logits.get(off + k) - max) / temperature;
     }
-    max = 0;
     double cut = Double.NEGATIVE_INFINITY;
     if (topK > 0 && topK < n) {
       double[] sorted = p.clone();
@@ -41,7 +40,7 @@ public final class Sampler {
     }
     double sum = 0;
     for (int k = 0; k < n; k++) {
-      p[k] = p[k] >= cut ? Math.exp(p[k] - max) : 0;
+      p[k] = p[k] >= cut ? Math.exp(p[k]) : 0;
       sum += p[k];
     }
     for (int k = 0; k < n; k++) {

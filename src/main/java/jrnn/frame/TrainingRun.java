@@ -483,8 +483,7 @@ public final class TrainingRun {
    */
   public static void requireOutputsWritable(Path out, Metric metric) throws IOException {
     List<Path> files = new java.util.ArrayList<>(List.of(out, checkpointPath(out), curvePath(out),
-        telemetryPath(out).resolveSibling(telemetryPath(out).getFileName() + ".tsv"),
-        telemetryPath(out).resolveSibling(telemetryPath(out).getFileName() + ".png")));
+        Telemetry.tablePath(telemetryPath(out)), Telemetry.chartPath(telemetryPath(out))));
     if (metric != null) {
       files.add(figureCurvePath(out, metric));
     }

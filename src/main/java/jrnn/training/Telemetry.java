@@ -26,9 +26,19 @@ public final class Telemetry implements Trainer.StepListener {
     return steps;
   }
 
+  /** The table of {@link #writeTable}: {@code base}.tsv. */
+  public static Path tablePath(Path base) {
+    return base.resolveSibling(base.getFileName() + ".tsv");
+  }
+
+  /** The chart of {@link #writeChart}: {@code base}.png. */
+  public static Path chartPath(Path base) {
+    return base.resolveSibling(base.getFileName() + ".png");
+  }
+
   /** Writes {@code base}.tsv: update, loss, norm before, norm after, learning rate. */
   public void writeTable(Path base) throws IOException {
-    Path tsv = base.resolveSibling(base.getFileName() + ".tsv");
+    Path tsv = tablePath(base);
     StringBuilder w = new StringBuilder("update\tloss\tgrad_norm\tclipped_norm\tlr\n");
     for (Trainer.StepResult r : steps) {
       w.append(String.format(Locale.ROOT, "%d\t%.6g\t%.6g\t%.6g\t%.6g\n", r.step(), r.loss().mean(), r.gradNorm(),
@@ -50,6 +60,6 @@ public final class Telemetry implements Trainer.StepListener {
     }
     new LineChart("Global gradient norm per update", "update", "norm (log scale)").logY().withoutMarkers()
         .line("before clipping", x, before).line("after clipping", x, after)
-        .write(base.resolveSibling(base.getFileName() + ".png"), 900, 500);
+        .write(chartPath(base), 900, 500);
   }
 }

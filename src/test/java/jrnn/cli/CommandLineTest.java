@@ -524,7 +524,7 @@ class CommandLineTest {
     assertEquals(60 * 9, tokens, "every word whole on one side: " + split.out());
     Run tiny = run(concat(common, "--valid-split", "0.0001"));
     assertEquals(2, tiny.exit(), tiny.out());
-    assertTrue(tiny.err().contains("token(s); a check predicts each token from the one before"), tiny.err());
+    assertTrue(tiny.err().contains("token(s); each is predicted from the one before"), tiny.err());
     // Long lines: the split stays near its share, at a space, rather than moving to the next line.
     String oneLine = "alpha beta gamma delta epsilon zeta eta theta iota kappa ".repeat(20) + "\n";
     int cut = TrainLmCommand.boundaryNear(oneLine, (int) (oneLine.length() * 0.9));

@@ -32,7 +32,7 @@ class DeviceTrafficTest {
   /** The host twins, logging each transfer between host and device with its length, and each norm brought back. */
   static final class LoggingOps extends HostOps {
     final List<String> log = new ArrayList<>();
-    long floatsDown;
+    long valuesDown;
 
     @Override
     public void upload(Floats dst, Tensor src, long n) {
@@ -43,7 +43,7 @@ class DeviceTrafficTest {
     @Override
     public void download(Tensor dst, Floats src, long n) {
       log.add("down " + n + " floats");
-      floatsDown += n;
+      valuesDown += n;
       super.download(dst, src, n);
     }
 
@@ -56,7 +56,7 @@ class DeviceTrafficTest {
     @Override
     public void download(int[] dst, Ints src, int n) {
       log.add("down " + n + " ints");
-      floatsDown += n;
+      valuesDown += n;
       super.download(dst, src, n);
     }
 
@@ -66,11 +66,11 @@ class DeviceTrafficTest {
       return super.sumOfSquares(a, n);
     }
 
-    /** The log since the last call, and the count of what came down in it. */
+    /** The log since the last call; both it and the count of values brought down start again. */
     List<String> take() {
       List<String> out = List.copyOf(log);
       log.clear();
-      floatsDown = 0;
+      valuesDown = 0;
       return out;
     }
   }
@@ -100,7 +100,7 @@ class DeviceTrafficTest {
         t.step(OpsTrainingTest.batch(rng, STEPS, BATCH, new int[] {STEPS, STEPS - 1, STEPS}), carry);
         carry = t.finalState().copy();
         List<String> log = ops.log;
-        long down = ops.floatsDown;
+        long down = ops.valuesDown;
         // Down: the loss and the hit of each of the T*B rows, and h and c of each layer.
         assertTrue(down <= 2L * STEPS * BATCH + 2L * LAYERS * BATCH * HIDDEN, "update " + u + " brought " + down
             + " values down: " + log);
@@ -143,7 +143,7 @@ class DeviceTrafficTest {
         t.update(pass, m);
         // Down: the loss and the hit of each target token's row.
         long rows = (long) pass.batch().targetSteps() * pass.batch().size();
-        assertTrue(ops.floatsDown <= 2 * rows, "update " + u + " brought " + ops.floatsDown + " values down: " + ops.log);
+        assertTrue(ops.valuesDown <= 2 * rows, "update " + u + " brought " + ops.valuesDown + " values down: " + ops.log);
         assertEquals(1, ops.log.stream().filter("norm"::equals).count(), "one norm in update " + u + ": " + ops.log);
         updates.add(ops.take());
       }

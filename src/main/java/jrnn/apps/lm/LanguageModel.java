@@ -121,10 +121,19 @@ public final class LanguageModel extends TokenModel {
    */
   public double perplexity(String text) {
     int[] ids = encode(tokenize(text));
-    if (ids.length < 2) {
-      throw new IllegalArgumentException("perplexity needs a text of two tokens or more, got " + ids.length);
-    }
+    requireMeasurable("the text", ids.length);
     return Math.exp(evaluate(ids, EVAL_STEPS).mean());
+  }
+
+  /**
+   * Refuses a text of fewer than 2 tokens to measure a model on, naming it ({@code what}): each
+   * token is predicted from the one before, so one alone gives no figure.
+   */
+  public static void requireMeasurable(String what, int tokens) {
+    if (tokens < 2) {
+      throw new IllegalArgumentException(what + " holds " + tokens + " token(s); each is predicted from the one"
+          + " before, so at least 2 are needed");
+    }
   }
 
   /** The figure the README reports: perplexity for words, bits per character for characters. */

@@ -45,11 +45,8 @@ public final class LanguageModelTask implements TrainingTask {
   public static LanguageModelTask fromTexts(Settings s, String trainText, String validText, PrintStream log) {
     List<String> trainTokens = LanguageModel.tokenize(s, trainText);
     List<String> validTokens = LanguageModel.tokenize(s, validText);
-    if (validTokens.size() < 2) {
-      // Refused rather than run without checks: the run would keep its last model and report no figure.
-      throw new IllegalArgumentException("the validation text holds " + validTokens.size() + " token(s); a check"
-          + " predicts each token from the one before, so it needs at least 2");
-    }
+    // Refused rather than run without checks: the run would keep its last model and report no figure.
+    LanguageModel.requireMeasurable("the validation text", validTokens.size());
     LanguageModel lm = LanguageModel.create(s, Vocabulary.build(trainTokens, s.get(LmSettings.VOCAB_CAP)));
     log.printf(Locale.ROOT, "language model, %s level: %,d training and %,d validation tokens, vocabulary %,d%n",
         s.get(LmSettings.LEVEL), trainTokens.size(), validTokens.size(), lm.vocabulary().size());

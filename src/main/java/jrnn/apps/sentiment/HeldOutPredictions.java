@@ -130,9 +130,7 @@ public record HeldOutPredictions(int[] fold, int[] label, double[] positive, int
 
   /** Reads a file {@link #write} wrote; a malformed line is an error naming the file and line. */
   public static HeldOutPredictions read(Path path) throws IOException {
-    // A file that passed through Windows ends its lines in \r\n.
-    List<String> lines = TextFiles.lines(TextFiles.read(path)).stream().map(l -> l.endsWith("\r")
-        ? l.substring(0, l.length() - 1) : l).toList();
+    List<String> lines = TextFiles.tableLines(TextFiles.read(path));
     if (lines.isEmpty() || !lines.get(0).equals(HEADER) && !lines.get(0).equals(HEADER_WITHOUT_HASH)) {
       throw new IllegalArgumentException(path + ":1: expected the header '" + visible(HEADER)
           + "' of held-out predictions, got '" + (lines.isEmpty() ? "" : visible(lines.get(0))) + "'");

@@ -203,6 +203,12 @@ public final class TranslationModel implements TrainedModel {
     return written;
   }
 
+  private static void requireLengthPenalty(double lengthPenalty) {
+    if (!(lengthPenalty >= 0)) {
+      throw new IllegalArgumentException("length penalty must be 0 or more, got " + lengthPenalty);
+    }
+  }
+
   private static String rawLines(Vocabulary vocab) {
     return String.join("\n", vocab.tokens()) + "\n";
   }
@@ -312,9 +318,7 @@ public final class TranslationModel implements TrainedModel {
     if (beam < 1) {
       throw new IllegalArgumentException("beam width must be at least 1, got " + beam);
     }
-    if (!(lengthPenalty >= 0)) {
-      throw new IllegalArgumentException("length penalty must be 0 or more, got " + lengthPenalty);
-    }
+    requireLengthPenalty(lengthPenalty);
     int n = lines.size();
     int[][] sources = new int[n][];
     for (int i = 0; i < n; i++) {
@@ -401,9 +405,7 @@ public final class TranslationModel implements TrainedModel {
    * subword written, the attention it paid the source.
    */
   public Alignment align(String line, int beam, double lengthPenalty) {
-    if (!(lengthPenalty >= 0)) {
-      throw new IllegalArgumentException("length penalty must be 0 or more, got " + lengthPenalty);
-    }
+    requireLengthPenalty(lengthPenalty);
     int[] src = encodeSource(line);
     if (src.length == 0) {
       throw new IllegalArgumentException("an empty sentence has nothing to align");
