@@ -212,6 +212,7 @@ public final class ModelFile {
    * configuration) must be the stored one, name by name and shape by shape.
    */
   public void loadParameters(Parameters params) throws ModelFileException {
+    params.requireUnfrozen("ModelFile.loadParameters");
     requireLayout(params.layout());
     float[] v = getFloats("params");
     for (int i = 0; i < v.length; i++) {

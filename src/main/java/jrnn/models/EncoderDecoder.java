@@ -146,6 +146,8 @@ public final class EncoderDecoder {
   /** What the output layer and the next step's input read: h~ after dropout in training, h~ itself otherwise. */
   private Tensor attentionalOut = Tensor.zeros(0);
   private Tensor logits = Tensor.zeros(0);
+  /** The last pass's rows of {@link #logits}, [T*B, V]: the buffer only grows, so it may hold more. */
+  private Tensor logitRows = logits;
   private Tensor dLogits = Tensor.zeros(0);
   private Tensor dAttentional = Tensor.zeros(0);
   private Tensor dPre = Tensor.zeros(0);
@@ -230,6 +232,11 @@ public final class EncoderDecoder {
    * for the embeddings (so that a tied output layer starts with logits of order 1).
    */
   public void initialize(Rng rng, double range) {
+    params.requireUnfrozen("EncoderDecoder.initialize");
+    if (!(range >= 0 && range < Double.POSITIVE_INFINITY)) {
+      throw new IllegalArgumentException("EncoderDecoder.initialize: the range must be finite and not negative, got "
+          + range);
+    }
     for (ParamLayout.Entry e : params.layout().entries()) {
       Tensor t = params.value(e.name());
       if (range > 0) {
@@ -313,6 +320,7 @@ public final class EncoderDecoder {
     }
     logits = grow(logits, rowsT * vocab);
     output.forward(attentionalOut, rowsT, logits);
+    logitRows = logits.view(0, rowsT, vocab);
     return loss(training);
   }
 
@@ -583,7 +591,7 @@ public final class EncoderDecoder {
 
   /** Logits of the last forward pass, [T*B, V], row t*B + b. */
   public Tensor logits() {
-    return logits;
+    return logitRows;
   }
 
   // ---- decoding: one step at a time, the state handed in and out ----

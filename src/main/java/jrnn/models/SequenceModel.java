@@ -57,10 +57,14 @@ public final class SequenceModel implements InferencePass {
   private Tensor headRaw = Tensor.zeros(0);
   private Tensor headIn = Tensor.zeros(0);
   private Tensor out = Tensor.zeros(0);
+  /** The last pass's rows of {@link #out}, [rows, L]: the buffer only grows, so it may hold more. */
+  private Tensor outRows = out;
   private Tensor dOut = Tensor.zeros(0);
   private Tensor dHead = Tensor.zeros(0);
   private Tensor dTop = Tensor.zeros(0);
   private Tensor dInput = Tensor.zeros(0);
+  /** The last backward pass's part of {@link #dInput}, [T, B, X]. */
+  private Tensor dInputRows = dInput;
   private int[] argmax = new int[0];
   private RecurrentState dFinal;
 
@@ -134,6 +138,7 @@ public final class SequenceModel implements InferencePass {
 
     /** Added to the LSTM forget-gate biases after drawing them (default 0). */
     public Builder forgetBias(double b) {
+      requireFiniteForgetBias(b);
       this.forgetBias = b;
       return this;
     }
@@ -181,6 +186,12 @@ public final class SequenceModel implements InferencePass {
     return stack;
   }
 
+  private static void requireFiniteForgetBias(double b) {
+    if (!Double.isFinite(b)) {
+      throw new IllegalArgumentException("SequenceModel: the forget-gate bias must be finite, got " + b);
+    }
+  }
+
   /**
    * Initialises every parameter from {@code rng}. With {@code range > 0} all are uniform in
    * [-range, range] (as Zaremba et al. 2014); otherwise PyTorch's defaults: recurrent weights
@@ -193,6 +204,13 @@ public final class SequenceModel implements InferencePass {
 
   /** As {@link #initialize(Rng, double, double)}, with embeddings N(0, embeddingStd^2) when range is 0. */
   public void initialize(Rng rng, double range, double forgetBias, double embeddingStd) {
+    params.requireUnfrozen("SequenceModel.initialize");
+    if (!(range >= 0 && range < Double.POSITIVE_INFINITY && embeddingStd >= 0
+        && embeddingStd < Double.POSITIVE_INFINITY)) {
+      throw new IllegalArgumentException("SequenceModel.initialize: the range and the embeddings' deviation must be"
+          + " finite and not negative, got range " + range + ", deviation " + embeddingStd);
+    }
+    requireFiniteForgetBias(forgetBias);
     for (ParamLayout.Entry e : params.layout().entries()) {
       Tensor t = params.value(e.name());
       if (range > 0) {
@@ -277,6 +295,7 @@ public final class SequenceModel implements InferencePass {
     int outSize = config.outputSize();
     out = grow(out, outputRows * outSize);
     head.forward(headInput, outputRows, out);
+    outRows = out.view(0, outputRows, outSize);
     stats = batch.hasTargets() ? loss(training) : LossStats.NONE;
     return stats;
   }
@@ -567,6 +586,7 @@ public final class SequenceModel implements InferencePass {
     }
     int x = config.inputSize();
     dInput = grow(dInput, rows * x);
+    dInputRows = dInput.view(0, steps, size, x);
     stack.backward(dTop, finalGrad, dInput);
     if (inputDropout.active(training)) {
       inputDropout.backward(dInput, dInput, rows * x);
@@ -589,7 +609,7 @@ public final class SequenceModel implements InferencePass {
   /** Outputs of the last forward pass: logits (softmax) or values (linear), [rows, L]. */
   @Override
   public Tensor outputs() {
-    return out;
+    return outRows;
   }
 
   /** Number of output rows of the last forward pass: T*B per step, B per sequence. */
@@ -613,7 +633,7 @@ public final class SequenceModel implements InferencePass {
    * embedded word vectors (before input dropout).
    */
   public Tensor inputGradient() {
-    return dInput;
+    return dInputRows;
   }
 
   /** The dropout masks of the last training pass: site l &lt; layers on the input of layer l, site layers on the output layer's input. */

@@ -38,16 +38,18 @@ public record TrainingConfig(String optimizer, double momentum, LearningRateSche
     this(optimizer, momentum, schedule, clipNorm, clipValue, weightDecay, normalization, 0);
   }
 
-  /** Checks the optimizer's name, the thresholds (not negative) and the schedule (given). */
+  /** Checks the optimizer's name, the thresholds (finite, not negative) and the schedule (given). */
   public TrainingConfig {
     optimizer = optimizer == null ? "sgd" : optimizer.toLowerCase(Locale.ROOT);
     if (!optimizer.matches("sgd|momentum|nesterov|adam")) {
       throw new IllegalArgumentException("unknown optimizer '" + optimizer
           + "'; expected sgd, momentum, nesterov or adam");
     }
-    if (clipNorm < 0 || clipValue < 0 || weightDecay < 0) {
-      throw new IllegalArgumentException("clipping thresholds and weight decay must not be negative, got clip-norm "
-          + clipNorm + ", clip-value " + clipValue + ", weight-decay " + weightDecay);
+    // NaN fails every comparison: it would turn clipping off, or NaN every weight after the
+    // gradient norm had been found finite.
+    if (!(finiteNotNegative(clipNorm) && finiteNotNegative(clipValue) && finiteNotNegative(weightDecay))) {
+      throw new IllegalArgumentException("clipping thresholds and weight decay must be finite and not negative, got"
+          + " clip-norm " + clipNorm + ", clip-value " + clipValue + ", weight-decay " + weightDecay);
     }
     if (!(adversarialNorm >= 0 && adversarialNorm < Double.POSITIVE_INFINITY)) {
       throw new IllegalArgumentException("the adversarial perturbation's norm must be finite and not negative, got "
@@ -59,6 +61,10 @@ public record TrainingConfig(String optimizer, double momentum, LearningRateSche
     if (normalization == null) {
       normalization = LossNormalization.PER_OUTPUT;
     }
+  }
+
+  private static boolean finiteNotNegative(double x) {
+    return x >= 0 && x < Double.POSITIVE_INFINITY;
   }
 
   /** The optimizer as a value: kind, momentum (where it has one) and schedule. */

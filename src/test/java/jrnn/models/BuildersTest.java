@@ -60,6 +60,15 @@ class BuildersTest {
         .getMessage().contains("optimizer is not set"));
     assertTrue(assertThrows(IllegalArgumentException.class, () -> TrainingConfig.builder().optimizer(Optimizers.sgd(1))
         .clipNorm(-2).build()).getMessage().contains("-2"));
+    // NaN would turn clipping off, or NaN every weight after the gradient was found finite.
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> TrainingConfig.builder().optimizer(Optimizers.sgd(1))
+        .weightDecay(Double.NaN).build()).getMessage().contains("weight-decay NaN"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> TrainingConfig.builder().optimizer(Optimizers.sgd(1))
+        .clipNorm(Double.NaN).build()).getMessage().contains("clip-norm NaN"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> TrainingConfig.builder().optimizer(Optimizers.sgd(1))
+        .clipValue(Double.POSITIVE_INFINITY).build()).getMessage().contains("clip-value Infinity"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> SequenceModel.builder().forgetBias(Double.NaN))
+        .getMessage().contains("forget-gate bias must be finite, got NaN"));
   }
 
   @Test

@@ -135,4 +135,30 @@ class FrozenParametersTest {
     new Sgd().step(params, 0.1);
     assertEquals(-0.1f, params.values().get(0), 1e-7f, "after the freeze, steps go on");
   }
+
+  /** A workspace that packed its weights in the freeze would go on computing with the old ones. */
+  @Test
+  void noModelIsInitializedOrLoadedIntoFrozenParameters() throws Exception {
+    ModelConfig cfg = new ModelConfig(0, 3, CellType.parse("lstm"), 4, 1, Bidirectional.NONE, 0,
+        Readout.EVERY_STEP, 2, OutputKind.SOFTMAX);
+    SequenceModel model = new SequenceModel(cfg);
+    model.initialize(new Rng(1), 0.2, 0);
+    float[] before = model.parameters().values().toArray();
+    jrnn.io.ModelFile file = new jrnn.io.ModelFile().putParameters(new Parameters(cfg.parameterLayout()));
+    EncoderDecoder translator = new EncoderDecoder(new EncoderDecoderConfig(7, 6, 4, CellType.parse("gru"), 3, 1,
+        false, 4, 1, jrnn.layers.Attention.Score.ADDITIVE, 5, true, false, 0, 0));
+    try (Parameters.Frozen frozen = model.parameters().freeze();
+        Parameters.Frozen frozenToo = translator.parameters().freeze()) {
+      IllegalStateException init = assertThrows(IllegalStateException.class,
+          () -> model.initialize(new Rng(2), 0.2, 0));
+      assertTrue(init.getMessage().contains("SequenceModel.initialize"), init.getMessage());
+      IllegalStateException load = assertThrows(IllegalStateException.class,
+          () -> file.loadParameters(model.parameters()));
+      assertTrue(load.getMessage().contains("ModelFile.loadParameters"), load.getMessage());
+      IllegalStateException initTranslator = assertThrows(IllegalStateException.class,
+          () -> translator.initialize(new Rng(2), 0.2));
+      assertTrue(initTranslator.getMessage().contains("EncoderDecoder.initialize"), initTranslator.getMessage());
+    }
+    assertArrayEquals(before, model.parameters().values().toArray(), "a refused change changed a weight");
+  }
 }

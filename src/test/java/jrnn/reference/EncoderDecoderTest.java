@@ -1,6 +1,7 @@
 package jrnn.reference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -229,6 +230,10 @@ class EncoderDecoderTest {
       gradient(reused, order[0]);
       reused.forward(order[0], false, null);
       double[] got = gradient(reused, order[1]);
+      // The logits are the last batch's rows alone, whatever larger batch grew the buffer.
+      assertArrayEquals(new int[] {order[1].targetSteps() * order[1].size(), cfg.targetVocab()},
+          reused.logits().shape());
+      assertArrayEquals(fresh.logits().toArray(), reused.logits().toArray());
       List<String> differ = new ArrayList<>();
       for (ParamLayout.Entry e : cfg.parameterLayout().entries()) {
         double worst = 0;

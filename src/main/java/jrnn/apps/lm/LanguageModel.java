@@ -144,16 +144,25 @@ public final class LanguageModel extends TokenModel {
   }
 
   /**
-   * Runs the prompt on {@code network} from the zero state; afterwards its outputs hold the logits
-   * after each prompt token (the last row predicting the token after the prompt). Returns a copy
-   * of the state after the prompt, for the steps that follow.
+   * Runs the prompt on {@code network} from the zero state; afterwards its outputs' row 0 holds
+   * the logits after the prompt's last token. Returns a copy of the state after the prompt, for
+   * the steps that follow. All but the last token run in windows of {@link #EVAL_STEPS}, the
+   * state carried, so that a long prompt's logits (a row of the vocabulary per token) are never
+   * held at once.
    */
   private static RecurrentState prime(InferencePass network, int[] ids) {
     if (ids.length == 0) {
       throw new IllegalArgumentException("the prompt is empty");
     }
-    network.forward(Batch.ofTokens(ids.length, 1, ids, new int[] {ids.length}, null), null);
-    return network.finalState().copy();
+    RecurrentState state = null;
+    for (int from = 0; from < ids.length - 1; from += EVAL_STEPS) {
+      int steps = Math.min(EVAL_STEPS, ids.length - 1 - from);
+      network.forward(Batch.ofTokens(steps, 1, Arrays.copyOfRange(ids, from, from + steps), new int[] {steps}, null),
+          state);
+      state = state == null ? network.finalState().copy() : state.copyFrom(network.finalState());
+    }
+    network.forward(Batch.ofTokens(1, 1, new int[] {ids[ids.length - 1]}, new int[] {1}, null), state);
+    return state == null ? network.finalState().copy() : state.copyFrom(network.finalState());
   }
 
   /**
@@ -218,7 +227,7 @@ public final class LanguageModel extends TokenModel {
   private String sample(InferencePass network, int[] ids, int length, Sampler sampler, String prompt, Rng rng) {
     int v = vocab.size();
     RecurrentState state = prime(network, ids);
-    int next = sampler.sample(network.outputs(), (ids.length - 1) * v, v, rng);
+    int next = sampler.sample(network.outputs(), 0, v, rng);
     StringBuilder out = new StringBuilder(prompt);
     for (int i = 0; i < length; i++) {
       if (wordLevel()) {
@@ -247,7 +256,7 @@ public final class LanguageModel extends TokenModel {
     int[] ids = encode(tokenizePrompt(prompt));
     int v = vocab.size();
     prime(pass, ids);
-    double[] p = new Sampler(1.0, 0).probabilities(pass.outputs(), (ids.length - 1) * v, v);
+    double[] p = new Sampler(1.0, 0).probabilities(pass.outputs(), 0, v);
     Integer[] order = new Integer[v];
     for (int i = 0; i < v; i++) {
       order[i] = i;

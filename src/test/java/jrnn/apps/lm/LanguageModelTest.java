@@ -105,6 +105,47 @@ class LanguageModelTest {
     assertEquals(List.of(), lm.tokenizePrompt(""));
   }
 
+  /**
+   * A prompt runs in windows of {@link LanguageModel#EVAL_STEPS}, its state carried, so that a
+   * long one never holds a row of logits per token: the next token's distribution is the one a
+   * single pass over the whole prompt gives, on both sides of a window's length.
+   */
+  @Test
+  void aLongPromptPredictsAsOnePassOverItDoes() throws IOException {
+    Setup s = setup(TINY, 20_000);
+    String text = text();
+    int v = s.lm().vocabulary().size();
+    for (int length : new int[] {1, 2, LanguageModel.EVAL_STEPS, LanguageModel.EVAL_STEPS + 1, 2 * LanguageModel.EVAL_STEPS + 37}) {
+      String prompt = text.substring(500, 500 + length);
+      int[] ids = s.lm().encode(s.lm().tokenizePrompt(prompt));
+      jrnn.models.SequenceModel whole = s.lm().model().newWorkspace();
+      whole.forward(jrnn.data.Batch.ofTokens(ids.length, 1, ids, new int[] {ids.length}, null), null);
+      double[] expected = new jrnn.decode.Sampler(1.0, 0).probabilities(whole.outputs(), (ids.length - 1) * v, v);
+      for (Map.Entry<String, Double> e : s.lm().next(prompt, v)) {
+        int id = s.lm().encode(List.of(e.getKey()))[0];
+        assertEquals(expected[id], e.getValue(), 1e-6, "prompt of " + length + ": p(" + e.getKey() + ")");
+      }
+    }
+  }
+
+  /** A prompt of 60,000 words over 9,000 of them: at once, its logits would be 540 million values. */
+  @Test
+  void aPromptLongerThanOneTensorCanHoldLogitsOfIsRead() {
+    Settings words = TINY.with(Map.of("level", "word", "embedding", "4", "hidden", "4"));
+    List<String> tokens = new java.util.ArrayList<>();
+    for (int i = 0; i < 9_000; i++) {
+      tokens.add("w" + i);
+    }
+    LanguageModel lm = LanguageModel.create(words, Vocabulary.build(tokens, 0));
+    StringBuilder prompt = new StringBuilder();
+    for (int i = 0; i < 60_000; i++) {
+      prompt.append("w").append(i % 9_000).append(' ');
+    }
+    List<Map.Entry<String, Double>> next = lm.next(prompt.toString(), 3);
+    assertEquals(3, next.size());
+    assertTrue(next.get(0).getValue() >= next.get(2).getValue() && next.get(2).getValue() > 0, next.toString());
+  }
+
   @Test
   void corruptAndTruncatedFilesAreRefused() throws IOException {
     Setup s = setup(TINY, 20_000);
