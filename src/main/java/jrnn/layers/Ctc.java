@@ -183,6 +183,20 @@ public final class Ctc {
     return out;
   }
 
+  /**
+   * The fewest frames any alignment of {@code labels} takes: one per label, and a blank between
+   * each two equal neighbours (the collapse would merge them otherwise).
+   */
+  public static int framesNeeded(int[] labels) {
+    int n = labels.length;
+    for (int i = 1; i < labels.length; i++) {
+      if (labels[i] == labels[i - 1]) {
+        n++;
+      }
+    }
+    return n;
+  }
+
   private static void check(int frames, int classes, int blank, int[] labels) {
     if (frames < 1) {
       throw new IllegalArgumentException("CTC: a sequence needs at least one frame, got " + frames);

@@ -17,7 +17,7 @@ public class WavTest {
   Path dir;
 
   /** A WAV file's bytes: format code, channels, rate, bits, the samples' bytes, and chunks before data. */
-  static byte[] wav(int format, int channels, int rate, int bits, byte[] data, boolean extensible, byte[] extra) {
+  public static byte[] wav(int format, int channels, int rate, int bits, byte[] data, boolean extensible, byte[] extra) {
     int fmtSize = extensible ? 40 : 16;
     ByteBuffer b = ByteBuffer.allocate(12 + 8 + fmtSize + extra.length + 8 + data.length + (data.length & 1))
         .order(ByteOrder.LITTLE_ENDIAN);
@@ -42,7 +42,7 @@ public class WavTest {
     return wav(1, 1, rate, 16, samples16(v), false, new byte[0]);
   }
 
-  static byte[] samples16(int... values) {
+  public static byte[] samples16(int... values) {
     ByteBuffer b = ByteBuffer.allocate(values.length * 2).order(ByteOrder.LITTLE_ENDIAN);
     for (int v : values) {
       b.putShort((short) v);

@@ -137,6 +137,12 @@ public final class SpeechFeatures {
     return frontEnd.dimension() * stride;
   }
 
+  /** The steps the recogniser reads of a recording: its frames at the recogniser's rate, stacked by the stride. */
+  public int steps(Wav.Audio audio) {
+    int frames = frontEnd.frames(Resampler.resample(audio, frontEnd.config().sampleRate()).samples().length);
+    return (frames + stride - 1) / stride;
+  }
+
   /** The front end's features of a recording at the recogniser's rate, not normalized. */
   public float[][] raw(Wav.Audio audio) {
     return frontEnd.features(Resampler.resample(audio, frontEnd.config().sampleRate()).samples());

@@ -254,7 +254,8 @@ public final class SpeechModel implements TrainedModel {
   /**
    * The words of each WAV file (any rate, mono or stereo), with the model's own CTC beam. With
    * per-speaker normalization, files whose names carry the same speaker (FSDD's
-   * {@code digit_speaker_index.wav}) are normalized together, as {@code jrnn transcribe} does.
+   * {@code digit_speaker_index.wav}) are normalized together, as {@code jrnn transcribe} does, and
+   * a file whose name carries none alone.
    * Thread-safe.
    */
   public List<List<String>> transcribe(List<Path> wavFiles) throws IOException {
@@ -266,11 +267,22 @@ public final class SpeechModel implements TrainedModel {
     if (beam < 1) {
       throw new IllegalArgumentException("the beam width must be at least 1, got " + beam);
     }
+    return recognize(recordings(wavFiles), beam);
+  }
+
+  /**
+   * The recordings of WAV files to recognize, each with the speaker its name carries; a file that
+   * names none is a speaker of its own (as {@link #transcribe(Path)} reads it), so that its words
+   * never depend on the other files read with it.
+   */
+  static List<Utterance> recordings(List<Path> wavFiles) throws IOException {
     List<Utterance> utterances = new ArrayList<>();
     for (Path f : wavFiles) {
-      utterances.add(new Utterance(f.toString(), Wav.read(f), List.of(), Split.speakerOrNone(f.toString(), Map.of())));
+      String speaker = Split.speakerOrNone(f.toString(), Map.of());
+      utterances.add(new Utterance(f.toString(), Wav.read(f), List.of(),
+          speaker.isEmpty() ? "file " + f.toAbsolutePath() : speaker));
     }
-    return recognize(utterances, beam);
+    return utterances;
   }
 
   /** The words of one WAV file, as {@link #transcribe(List)}. */

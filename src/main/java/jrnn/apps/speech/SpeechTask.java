@@ -84,6 +84,39 @@ public final class SpeechTask implements TrainingTask {
     for (int i = 0; i < train.size(); i++) {
       trainLabels[i] = model.ids(train.get(i).words());
     }
+    if (model.sequences()) {
+      requireAlignable(train, trainFeatures, "training");
+      requireAlignable(valid, validFeatures, "validation");
+    }
+  }
+
+  /**
+   * Refuses recordings too short for their transcripts at these settings: CTC has no alignment of
+   * them, so they would add nothing to the loss or its gradient, and a run of nothing else would
+   * train nothing while it reported a NaN loss. {@code features} is null when the recordings are
+   * augmented each epoch; their steps are then those of the recordings as they are.
+   */
+  private void requireAlignable(List<Utterance> side, List<float[][]> features, String what) {
+    int refused = 0;
+    String first = null;
+    for (int i = 0; i < side.size(); i++) {
+      Utterance u = side.get(i);
+      int steps = features != null ? features.get(i).length : model.features().steps(u.audio());
+      int needed = Ctc.framesNeeded(model.ids(u.words()));
+      if (steps < needed) {
+        refused++;
+        if (first == null) {
+          first = u.name() + " says " + u.words().size() + " word(s), which take at least " + needed
+              + " steps (a blank between repeated words), and gives " + steps;
+        }
+      }
+    }
+    if (refused > 0) {
+      throw new IllegalArgumentException(refused + " of the " + side.size() + " " + what + " recordings are too"
+          + " short for their transcripts, which CTC could then not align: " + first + " (hop_ms "
+          + settings().get(SpeechSettings.HOP_MS) + ", stride " + settings().get(SpeechSettings.STRIDE)
+          + "). Lower hop_ms or stride, or leave those recordings out");
+    }
   }
 
   @Override

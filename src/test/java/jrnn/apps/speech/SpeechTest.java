@@ -136,6 +136,62 @@ class SpeechTest {
     assertTrue(e.getMessage().startsWith("two.wav: a word classifier"), e.getMessage());
   }
 
+  /**
+   * CTC has no alignment of a transcript longer than its recording's steps: such recordings had
+   * added nothing, and a run of nothing else trained nothing while it reported a NaN loss.
+   */
+  @Test
+  void recordingsTooShortForTheirTranscriptsAreRefusedByName() {
+    List<Utterance> sentences = Chirps.sentences(8, 11);
+    for (String augmented : new String[] {"", " speed=0.1"}) {
+      Settings coarse = settings("task=ctc hidden=4 layers=1 hop_ms=200 stride=16" + augmented);
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new SpeechTask(
+          SpeechModel.create(coarse, SpeechModel.labels(coarse, sentences), null), sentences, List.of()));
+      assertTrue(e.getMessage().matches("[1-8] of the 8 training recordings are too short for their transcripts.*")
+          && e.getMessage().contains("hop_ms 200.0, stride 16"), e.getMessage());
+    }
+    Settings fine = settings("task=ctc hidden=4 layers=1 stride=2");
+    Utterance twoWords = sentences.stream().filter(u -> u.words().size() >= 2).findFirst().orElseThrow();
+    Utterance cut = new Utterance("cut.wav", new jrnn.audio.Wav.Audio(java.util.Arrays.copyOf(
+        twoWords.audio().samples(), 100), twoWords.audio().sampleRate()), twoWords.words(), null);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new SpeechTask(
+        SpeechModel.create(fine, SpeechModel.labels(fine, sentences), null), sentences, List.of(cut)));
+    assertTrue(e.getMessage().startsWith("1 of the 1 validation recordings") && e.getMessage().contains("cut.wav says"),
+        e.getMessage());
+    new SpeechTask(SpeechModel.create(fine, SpeechModel.labels(fine, sentences), null), sentences, List.of());
+  }
+
+  /** With normalization by speaker, a file whose name names no speaker reads as it reads alone. */
+  @Test
+  void aFileOfNoNamedSpeakerIsNormalizedAloneWhateverElseIsRead() throws Exception {
+    List<Utterance> said = Chirps.words(4, 21);
+    List<Path> files = new java.util.ArrayList<>();
+    String[] names = {"first.wav", "second.wav", "up_ann_1.wav", "down_ann_2.wav"};
+    for (int i = 0; i < names.length; i++) {
+      float[] x = said.get(i).audio().samples();
+      int[] pcm = new int[x.length];
+      for (int j = 0; j < x.length; j++) {
+        pcm[j] = Math.round(Math.max(-1, Math.min(1, x[j])) * 32767);
+      }
+      Path f = dir.resolve(names[i]);
+      java.nio.file.Files.write(f, jrnn.audio.WavTest.wav(1, 1, said.get(i).audio().sampleRate(), 16,
+          jrnn.audio.WavTest.samples16(pcm), false, new byte[0]));
+      files.add(f);
+    }
+    List<Utterance> together = SpeechModel.recordings(files);
+    assertEquals(together.get(2).speaker(), together.get(3).speaker());
+    assertEquals(4, together.stream().map(Utterance::speaker).distinct().count() + 1);
+    Settings s = settings("task=words hidden=4 layers=1 normalization=speaker");
+    SpeechFeatures features = SpeechModel.create(s, SpeechModel.labels(s, said), null).features();
+    List<float[][]> read = features.of(together);
+    for (int i = 0; i < 2; i++) {
+      float[][] alone = features.of(SpeechModel.recordings(List.of(files.get(i)))).get(0);
+      for (int t = 0; t < alone.length; t++) {
+        assertArrayEquals(alone[t], read.get(i)[t], names[i] + ", step " + t);
+      }
+    }
+  }
+
   private void resumesExactly(String name, Settings s, List<Utterance> train, List<Utterance> valid) throws Exception {
     SpeechTask whole = new SpeechTask(SpeechModel.create(s, SpeechModel.labels(s, train), null), train, valid);
     quietRun(whole, dir.resolve(name + "-a.jrnn")).run();
