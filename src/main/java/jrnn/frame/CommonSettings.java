@@ -60,7 +60,8 @@ public final class CommonSettings {
   public static final Setting<Double> CLIP_NORM = Setting.real("clip_norm", "[0, inf)",
       "Gradient clipping by global norm (0: off).");
   /** {@code weight_decay}: L2 weight decay (0: off). Range [0, inf). */
-  public static final Setting<Double> WEIGHT_DECAY = Setting.real("weight_decay", "[0, inf)", "L2 weight decay (0: off).");
+  public static final Setting<Double> WEIGHT_DECAY = Setting.real("weight_decay", "[0, inf)", "L2 weight decay (0:"
+      + " off): lambda w added to the gradient of every parameter but the biases, after clipping.");
   /** {@code seed}: Seed of initialisation, shuffling and dropout. */
   public static final Setting<Long> SEED = Setting.wholeLong("seed", "Seed of initialisation, shuffling and dropout.");
   /**

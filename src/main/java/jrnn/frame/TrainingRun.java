@@ -98,7 +98,7 @@ public final class TrainingRun {
     return out.resolveSibling(out.getFileName() + ".loss.png");
   }
 
-  /** Base name of the gradient-norm telemetry (.tsv and .png) of this process's updates. */
+  /** Base name of the gradient-norm telemetry (.tsv and .png) of the run's updates (a resumed run's too). */
   public static Path telemetryPath(Path out) {
     return out.resolveSibling(out.getFileName() + ".gradnorm");
   }
@@ -166,6 +166,10 @@ public final class TrainingRun {
     }
     wroteModel = true;
     ownCheckpoint = true;
+    String lostTelemetry = telemetry.continueFrom(telemetryPath(out), trainer.steps());
+    if (lostTelemetry != null) {
+      log.println("note: " + lostTelemetry);
+    }
     log.printf(Locale.ROOT, "resumed from %s: %d epoch(s) done, best validation %s%n", ckpt, nextEpoch,
         Double.isNaN(best) ? "none yet" : task.metric().format(best));
     int patience = settings.get(CommonSettings.PATIENCE);
@@ -187,7 +191,8 @@ public final class TrainingRun {
     if (resume) {
       resume();
     } else if (out != null && hasCheckpoint(out)) {
-      log.println("note: " + checkpointPath(out) + " exists; starting afresh (use --resume to continue from it)");
+      log.println("note: " + checkpointPath(out) + " exists; starting afresh (use --resume to continue from it); it"
+          + " is removed when this run first writes its model");
     }
     RunHistory h = run();
     if (task.hasValidation()) {
@@ -409,6 +414,13 @@ public final class TrainingRun {
 
   private void saveModel() throws IOException {
     if (out != null) {
+      if (!ownCheckpoint && hasCheckpoint(out)) {
+        // An earlier run's checkpoint, which --resume would take for this model's: its best figure
+        // and history would then be written into a model they do not describe.
+        Files.delete(checkpointPath(out));
+        log.println("removed " + checkpointPath(out) + ", the earlier run's checkpoint: this run's model replaces"
+            + " that run's");
+      }
       trainer.parametersToHost();
       task.file().putHistory(history).write(out);
       wroteModel = true;

@@ -48,8 +48,25 @@ public final class AtomicFiles {
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING);
       }
+      forceFolder(dir);
     } finally {
       Files.deleteIfExists(tmp);
+    }
+  }
+
+  /**
+   * Forces the folder's entries to disk, so that a power cut cannot undo the rename while a later
+   * file's survives (a model and its checkpoint from different moments). Where folders cannot be
+   * opened (Windows) the rename is as durable as the system makes it.
+   */
+  private static void forceFolder(Path dir) {
+    if (dir == null) {
+      return;
+    }
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException | UnsupportedOperationException e) {
+      // Not possible here; the file itself is on disk.
     }
   }
 

@@ -160,6 +160,14 @@ public final class SequenceModel implements InferencePass {
   }
 
   /**
+   * A workspace over the same parameters whose passes, training passes too, drop nothing: for
+   * back-propagating the model as it predicts (a probe of its gradients), not as it trains.
+   */
+  public SequenceModel newWorkspaceWithoutDropout() {
+    return new SequenceModel(config.withDropout(0), params, kernels);
+  }
+
+  /**
    * Adds {@code r} ([T*B, X], row t*B + b) to the inputs of the training passes that follow,
    * until called with null: to the embedded word vectors for token inputs, before input dropout.
    * Evaluation passes are never perturbed. Used by adversarial training ({@code Trainer}).

@@ -69,9 +69,12 @@ public final class GradientFlow {
   /**
    * Runs {@code model} on {@code batch} (whose sequences must all have the batch's full length)
    * and back-propagates the loss of the last step alone: with a per-step readout, L_T is the loss
-   * at step T; with a per-sequence readout it is the loss, read at the end anyway.
+   * at step T; with a per-sequence readout it is the loss, read at the end anyway. Dropout is
+   * off: the gradients are those of the model as it predicts.
    */
-  public static Result probe(SequenceModel model, Batch batch, RecurrentState initial) {
+  public static Result probe(SequenceModel trained, Batch batch, RecurrentState initial) {
+    // The gradients of the model as it predicts: a dropout mask would scale and cut them at random.
+    SequenceModel model = trained.config().dropout() > 0 ? trained.newWorkspaceWithoutDropout() : trained;
     int steps = batch.steps();
     for (int b = 0; b < batch.size(); b++) {
       if (batch.length(b) != steps) {

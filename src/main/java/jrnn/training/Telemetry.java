@@ -36,6 +36,41 @@ public final class Telemetry implements Trainer.StepListener {
     return base.resolveSibling(base.getFileName() + ".png");
   }
 
+  /**
+   * Takes up the rows of updates 1 .. {@code updates} from the table an earlier process wrote at
+   * {@code base}.tsv, for a run resumed after them, so that the table and chart keep telling the
+   * whole run. Nothing is read when this telemetry has seen updates already (a rollback: the
+   * rolled-back updates stay, to show the divergence) or when there is no table. A row that does
+   * not read is reported and the rows are not taken up: a run is not stopped for its telemetry.
+   *
+   * @return null, or why the earlier rows were not taken up
+   */
+  public String continueFrom(Path base, long updates) throws IOException {
+    Path tsv = tablePath(base);
+    if (!steps.isEmpty() || !java.nio.file.Files.exists(tsv)) {
+      return null;
+    }
+    List<Trainer.StepResult> earlier = new ArrayList<>();
+    List<String> lines = java.nio.file.Files.readAllLines(tsv);
+    for (int i = 1; i < lines.size(); i++) {
+      String[] f = lines.get(i).split("\t", -1);
+      try {
+        if (f.length != 5) {
+          throw new NumberFormatException(f.length + " columns");
+        }
+        long step = Long.parseLong(f[0]);
+        if (step <= updates) {
+          earlier.add(new Trainer.StepResult(step, new jrnn.models.LossStats(Double.parseDouble(f[1]), 1, 0, 1),
+              Double.parseDouble(f[2]), Double.parseDouble(f[3]), Double.parseDouble(f[4])));
+        }
+      } catch (NumberFormatException e) {
+        return tsv + " line " + (i + 1) + " does not read (" + e.getMessage() + "); the table starts afresh";
+      }
+    }
+    steps.addAll(earlier);
+    return null;
+  }
+
   /** Writes {@code base}.tsv: update, loss, norm before, norm after, learning rate. */
   public void writeTable(Path base) throws IOException {
     Path tsv = tablePath(base);

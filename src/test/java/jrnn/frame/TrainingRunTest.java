@@ -23,6 +23,7 @@ import jrnn.apps.sentiment.SentimentSettings;
 import jrnn.apps.sentiment.SentimentTask;
 import jrnn.io.ModelFile;
 import jrnn.io.ModelFileException;
+import jrnn.training.Telemetry;
 import jrnn.util.Rng;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,6 +62,11 @@ class TrainingRunTest {
     assertEquals(uninterrupted.history().epochs().size(), resumed.history().epochs().size());
     assertEquals(uninterrupted.best(), resumed.best(), 0.0);
     assertEquals("finished", resumed.history().stopped());
+    // The gradient norms' table tells the whole run, the updates before the resume too.
+    Path table = Telemetry.tablePath(TrainingRun.telemetryPath(dir.resolve("a.jrnn")));
+    assertEquals(Files.readString(table), Files.readString(
+        Telemetry.tablePath(TrainingRun.telemetryPath(dir.resolve("b.jrnn")))));
+    assertTrue(Files.readAllLines(table).size() > 3);
     // Each keeps the best model of its run, and the same one.
     assertArrayEquals(SentimentModel.load(dir.resolve("a.jrnn")).model().parameters().values().toArray(),
         SentimentModel.load(dir.resolve("b.jrnn")).model().parameters().values().toArray());
@@ -110,6 +116,31 @@ class TrainingRunTest {
     SentimentModel kept = SentimentModel.load(dir.resolve("t.jrnn"));
     assertEquals(h.checks().get(0).figure(), kept.evaluate(VALID, 200).accuracy(), 0.0, "the file holds the checked model");
     assertTrue(!Files.exists(TrainingRun.checkpointPath(dir.resolve("t.jrnn"))), "no checkpoint of a partial epoch");
+  }
+
+  /**
+   * A fresh run over an earlier one's files: the earlier checkpoint goes when the new model is
+   * written, so that --resume cannot write that run's best figure and history into this run's
+   * model (a run stopped in its first epoch had left both, and the resumed run claimed the
+   * earlier run's best for weights that did not give it).
+   */
+  @Test
+  void aFreshRunOverAnEarlierOnesFilesRemovesItsCheckpointWhenItWritesItsModel() throws IOException {
+    Path m = dir.resolve("m.jrnn");
+    new TrainingRun(task(SMALL), m, quiet()).run();
+    assertTrue(Files.exists(TrainingRun.checkpointPath(m)));
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    TrainingRun stopped = new TrainingRun(task(SMALL.with(Map.of("max_minutes", "1e-6"))), m,
+        new PrintStream(log, true, StandardCharsets.UTF_8));
+    stopped.execute(false);
+    String said = log.toString(StandardCharsets.UTF_8);
+    assertTrue(said.contains("exists; starting afresh") && said.contains("removed " + TrainingRun.checkpointPath(m)),
+        said);
+    assertTrue(!Files.exists(TrainingRun.checkpointPath(m)), "the earlier run's checkpoint is gone");
+    ModelFileException e = assertThrows(ModelFileException.class,
+        () -> new TrainingRun(task(SMALL), m, quiet()).resume());
+    assertTrue(e.getMessage().contains("there is no checkpoint"), e.getMessage());
+    assertEquals(stopped.best(), SentimentModel.load(m).evaluate(VALID, 200).accuracy(), 0.0);
   }
 
   @Test

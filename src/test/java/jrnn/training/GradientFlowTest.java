@@ -161,6 +161,20 @@ class GradientFlowTest {
     assertTrue(down[0] < 1e-2 * down[last], "vanishing: " + down[0] + " vs " + down[last]);
   }
 
+  /** A model trained with dropout is probed as it predicts: its figures are those of its twin without. */
+  @Test
+  void dropoutDoesNotReachTheProbe() {
+    SequenceModel plain = model(CellType.parse("lstm"), 11);
+    SequenceModel dropping = new SequenceModel(plain.config().withDropout(0.5));
+    dropping.parameters().copyValuesFrom(plain.parameters());
+    Batch batch = batch(12);
+    double[] expected = GradientFlow.probe(plain, batch, null).top().hidden();
+    double[] got = GradientFlow.probe(dropping, batch, null).top().hidden();
+    for (int k = 0; k < T; k++) {
+      assertEquals(expected[k], got[k], 0.0, "k=" + k);
+    }
+  }
+
   @Test
   void perStepWeightGradientTermsSumToTheWeightGradient() {
     SequenceModel m = model(CellType.parse("rnn-tanh"), 8);

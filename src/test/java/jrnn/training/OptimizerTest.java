@@ -2,6 +2,7 @@ package jrnn.training;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import jrnn.optim.Adam;
 import jrnn.optim.GradientClipping;
@@ -90,6 +91,24 @@ class OptimizerTest {
     assertEquals(1, p.grads().get(0), 1e-6);
     assertEquals(-2, p.grads().get(1), 1e-6);
     assertEquals(0, p.grads().get(2), 0, "biases are not decayed");
+  }
+
+  /** Every parameter but the biases, whatever its name: additive attention's score vector had been left out. */
+  @Test
+  void weightDecayReachesEveryParameterButTheBiases() {
+    jrnn.models.EncoderDecoderConfig cfg = jrnn.models.EncoderDecoderConfig.builder().vocabularies(7, 6).embedding(4)
+        .cell("lstm-peephole").encoder(3, 1, true).decoder(4, 1).additiveAttention(5).build();
+    Parameters p = new Parameters(cfg.parameterLayout());
+    p.values().fill(1f);
+    WeightDecay.apply(p, 0.5);
+    for (jrnn.params.ParamLayout.Entry e : cfg.parameterLayout().entries()) {
+      float expected = e.name().contains("bias") ? 0f : 0.5f;
+      for (int i = e.offset(); i < e.offset() + e.size(); i++) {
+        assertEquals(expected, p.grads().get(i), 0f, e.name());
+      }
+    }
+    assertTrue(cfg.parameterLayout().entries().stream().anyMatch(e -> e.name().equals("attention.vector")));
+    assertTrue(cfg.parameterLayout().entries().stream().anyMatch(e -> e.name().contains("weight_c")));
   }
 
   @Test

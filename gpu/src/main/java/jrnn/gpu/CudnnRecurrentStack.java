@@ -380,7 +380,7 @@ final class CudnnRecurrentStack implements DeviceRecurrentStack, OpsStack {
     boolean gru = config.cell() instanceof CellType.Gru;
     blockOffsets.forEach((name, offsets) -> {
       int block = blockSizes.get(name);
-      boolean weight = name.startsWith("weight");
+      boolean weight = jrnn.optim.WeightDecay.decays(name);
       for (int g = 0; g < offsets.length; g++) {
         // bias_hh is jrnn's parameter only with two biases, and for the GRU's n gate (bias_hn).
         boolean parameter = !name.startsWith("bias_hh") || config.twoBiases() || gru && g == 2;

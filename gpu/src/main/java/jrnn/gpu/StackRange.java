@@ -29,7 +29,7 @@ record StackRange(int first, int count, Tensor decay) {
     }
     Tensor decay = Tensor.zeros(total);
     for (ParamLayout.Entry e : layout.entries()) {
-      if (e.name().startsWith(prefix) && e.name().contains("weight")) {
+      if (e.name().startsWith(prefix) && jrnn.optim.WeightDecay.decays(e.name())) {
         for (int i = 0; i < e.size(); i++) {
           decay.set(e.offset() - from + i, 1f);
         }
