@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
@@ -17,8 +18,11 @@ import java.util.regex.Pattern;
  * frequent adjacent pair of symbols in the training text is merged into one symbol, again and
  * again, for a set number of merges; a word is then split by applying the merges in the order
  * they were learned. Frequent words become one symbol, rare ones a few, and no word is out of
- * reach: a character never seen in training stays a symbol of its own (which a vocabulary reads
- * as {@code <unk>}), so nothing crashes.
+ * reach: a symbol a vocabulary lacks (a merge learned from the other language of a joint
+ * encoding, or one that later merges absorbed in training) is split back into the symbols it was
+ * merged from until the vocabulary has them ({@link #encode(String, Predicate)}, as subword-nmt's
+ * vocabulary filter does), so that only a character never seen in training is read as
+ * {@code <unk>}.
  *
  * <p>Raw text in, raw text out: text is read in NFC, cut at whitespace (any Unicode space) and
  * where letters or digits meet punctuation (merges never cross those cuts; a combining mark stays
@@ -33,6 +37,8 @@ public final class BytePairEncoding {
 
   private final List<String[]> merges;
   private final Map<String, Integer> rank = new HashMap<>();
+  /** The parts of the first merge that makes each merged symbol. */
+  private final Map<String, String[]> madeOf = new HashMap<>();
   private final Map<String, List<String>> cache = new ConcurrentHashMap<>();
   /** Chunks kept encoded: a corpus's distinct words, about, and a bound on what a service's input adds. */
   static final int CACHE_LIMIT = 200_000;
@@ -42,6 +48,7 @@ public final class BytePairEncoding {
     for (int i = 0; i < this.merges.size(); i++) {
       String[] m = this.merges.get(i);
       rank.putIfAbsent(key(m[0], m[1]), i);
+      madeOf.putIfAbsent(m[0] + m[1], m);
     }
   }
 
@@ -168,6 +175,32 @@ public final class BytePairEncoding {
       out.addAll(cache.computeIfAbsent(chunk, this::encodeChunk));
     }
     return out;
+  }
+
+  /**
+   * The subword symbols of a line of raw text that {@code known} knows: each symbol it does not is
+   * split into the two it was merged from, again until they are known or are characters.
+   */
+  public List<String> encode(String line, Predicate<String> known) {
+    List<String> symbols = encode(line);
+    if (symbols.stream().allMatch(known)) {
+      return symbols;
+    }
+    List<String> out = new ArrayList<>(symbols.size() + 4);
+    for (String symbol : symbols) {
+      splitUntilKnown(symbol, known, out);
+    }
+    return out;
+  }
+
+  private void splitUntilKnown(String symbol, Predicate<String> known, List<String> out) {
+    String[] parts = known.test(symbol) ? null : madeOf.get(symbol);
+    if (parts == null) {
+      out.add(symbol);
+      return;
+    }
+    splitUntilKnown(parts[0], known, out);
+    splitUntilKnown(parts[1], known, out);
   }
 
   private List<String> encodeChunk(String chunk) {

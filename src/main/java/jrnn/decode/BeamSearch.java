@@ -15,7 +15,9 @@ import jrnn.tensor.Tensor;
  * (by score, then hypothesis, then word id, so that ties break the same way every time); an
  * extension by &lt;/s&gt; among the first K finishes a hypothesis, and the first K others live on.
  * A sentence ends when K hypotheses have finished or its maximum length is reached (the live ones
- * then finish as they are). With K = 1 this is greedy decoding exactly. Finished sentences leave
+ * then finish as they are, cut off, and rank below every hypothesis that ended with &lt;/s&gt;:
+ * scored without the &lt;/s&gt; they never reached, a runaway output the model would not end could
+ * otherwise beat one it did). With K = 1 this is greedy decoding exactly. Finished sentences leave
  * the batch, so that the rows still decoding are the only ones computed.
  *
  * <p>Both read, of each row's next-word distribution, only its likeliest words ({@link #topOfRows}):
@@ -232,10 +234,12 @@ public final class BeamSearch {
     int v = m.vocabulary();
     List<List<Live>> live = new ArrayList<>();
     List<List<Hypothesis>> finished = new ArrayList<>();
+    List<List<Hypothesis>> cutOff = new ArrayList<>();
     int[] active = new int[sentences];
     for (int i = 0; i < sentences; i++) {
       live.add(new ArrayList<>(List.of(new Live(new int[0], 0))));
       finished.add(new ArrayList<>());
+      cutOff.add(new ArrayList<>());
       active[i] = i;
     }
     m.begin(active.clone());
@@ -289,7 +293,7 @@ public final class BeamSearch {
         boolean done = finished.get(i).size() >= beam || next.isEmpty();
         if (!done && next.get(0).words.length >= maxLength[i]) {
           for (Live h : next) {
-            finished.get(i).add(finish(h.words, h.logProb, h.words.length, alpha));
+            cutOff.get(i).add(finish(h.words, h.logProb, h.words.length, alpha));
           }
           done = true;
         }
@@ -307,7 +311,7 @@ public final class BeamSearch {
     Hypothesis[] result = new Hypothesis[sentences];
     for (int i = 0; i < sentences; i++) {
       Hypothesis best = null;
-      for (Hypothesis h : finished.get(i)) {
+      for (Hypothesis h : finished.get(i).isEmpty() ? cutOff.get(i) : finished.get(i)) {
         if (best == null || h.score() > best.score()) {
           best = h;
         }

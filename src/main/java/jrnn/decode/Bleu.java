@@ -20,9 +20,10 @@ public final class Bleu {
   private static final Pattern PUNCTUATION = Pattern.compile("([\\{-\\~\\[-\\` -\\&\\(-\\+\\:-\\@\\/])");
   private static final Pattern PERIOD_COMMA_AFTER_NON_DIGIT = Pattern.compile("([^0-9])([\\.,])");
   private static final Pattern PERIOD_COMMA_BEFORE_NON_DIGIT = Pattern.compile("([\\.,])([^0-9])");
-  // Whitespace as Python's str.split and rstrip see it, which SacreBLEU uses: Unicode's.
-  private static final Pattern SPACE = Pattern.compile("(?U)\\s+");
-  private static final Pattern TRAILING_SPACE = Pattern.compile("(?U)\\s+$");
+  // Whitespace as Python's str.split and rstrip see it, which SacreBLEU uses: Unicode's, and the
+  // separators U+001C..U+001F, which Python counts and Unicode's White_Space does not.
+  private static final Pattern SPACE = Pattern.compile("(?U)[\\s\\x1c-\\x1f]+");
+  private static final Pattern TRAILING_SPACE = Pattern.compile("(?U)[\\s\\x1c-\\x1f]+$");
   private static final Pattern DASH_AFTER_DIGIT = Pattern.compile("([0-9])(-)");
 
   private Bleu() {}

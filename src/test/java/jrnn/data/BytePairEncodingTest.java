@@ -62,6 +62,23 @@ class BytePairEncodingTest {
     assertEquals(List.of(W, "l", "o"), BytePairEncoding.learn(lines, 2).encode("lo"));
   }
 
+  /** A symbol a vocabulary lacks goes back to the pieces it was merged from, down to characters. */
+  @Test
+  void aSymbolTheVocabularyLacksIsSplitIntoThePiecesItWasMergedFrom() {
+    List<String> lines = new ArrayList<>();
+    lines.addAll(repeat("low", 5));
+    lines.addAll(repeat("lower", 2));
+    lines.addAll(repeat("newest", 6));
+    lines.addAll(repeat("widest", 3));
+    BytePairEncoding bpe = BytePairEncoding.learn(lines, 4);
+    assertEquals(List.of(W, "low", "est"), bpe.encode("lowest"));
+    java.util.Set<String> known = java.util.Set.of(W, "lo", "w", "es", "t");
+    assertEquals(List.of(W, "lo", "w", "es", "t"), bpe.encode("lowest", known::contains));
+    assertEquals(List.of(W, "l", "o"), bpe.encode("lo", java.util.Set.of(W)::contains), "down to characters");
+    assertEquals(List.of(W, "lo", "z"), bpe.encode("loz", known::contains), "an unseen character stays");
+    assertEquals(bpe.encode("lowest"), bpe.encode("lowest", x -> true), "nothing split that is known");
+  }
+
   @Test
   void rawTextComesBackOutWhateverItHolds() {
     List<String> train = List.of("Ein Mann fährt Fahrrad.", "Zwei Hunde spielen im Schnee.", "A man rides a bike.",
@@ -113,6 +130,22 @@ class BytePairEncodingTest {
     }
     double perWord = (double) symbols / words;
     assertTrue(perWord < 1.6, "symbols per whitespace word on validation: " + perWord);
+    // With the merges of both languages, German validation words make symbols German training
+    // never held; split, only characters training never saw are missing.
+    java.util.Set<String> german = new java.util.HashSet<>();
+    for (String line : TextFiles.lines(TextFiles.read(SharedData.require("multi30k/raw/train.de.gz")))) {
+      german.addAll(bpe.encode(line));
+    }
+    int lacking = 0;
+    List<String> missing = new ArrayList<>();
+    for (String line : TextFiles.lines(TextFiles.read(SharedData.require("multi30k/raw/val.de.gz")))) {
+      lacking += (int) bpe.encode(line).stream().filter(x -> !german.contains(x)).count();
+      List<String> split = bpe.encode(line, german::contains);
+      assertEquals(BytePairEncoding.decode(bpe.encode(line)), BytePairEncoding.decode(split));
+      split.stream().filter(x -> !german.contains(x) && x.codePointCount(0, x.length()) > 1).forEach(missing::add);
+    }
+    assertTrue(lacking > 0, "joint merges make German symbols German training never held");
+    assertEquals(List.of(), missing, "after the split only single characters are missing");
     assertEquals(List.of(W + "Ein", W + "Mann"), bpe.encode("Ein Mann"));
   }
 }

@@ -96,13 +96,17 @@ class BeamSearchTest {
     }
   }
 
-  /** Every output of at most maxLength words (ended by </s>, or cut at maxLength), the best by normalized score. */
+  /**
+   * Every output of at most maxLength words, the best by normalized score of those ended by
+   * </s>; of those cut at maxLength only when none ended (a cut-off output has no </s> to score).
+   */
   static BeamSearch.Hypothesis exhaustive(Toy toy, int sentence, int maxLength, double alpha) {
-    BeamSearch.Hypothesis[] best = {null};
+    BeamSearch.Hypothesis[] best = {null, null};
     enumerate(toy, sentence, new int[0], 0, maxLength, alpha, best);
-    return best[0];
+    return best[0] != null ? best[0] : best[1];
   }
 
+  /** best[0]: the best output ended by </s>; best[1]: the best cut off. */
   static void enumerate(Toy toy, int sentence, int[] words, double logProb, int maxLength, double alpha,
       BeamSearch.Hypothesis[] best) {
     int[] prefix = new int[words.length + 1];
@@ -112,22 +116,22 @@ class BeamSearchTest {
     for (int w = 0; w < V; w++) {
       double s = logProb + lp[w];
       if (w == EOS) {
-        consider(new BeamSearch.Hypothesis(words, s, s / Math.pow(words.length + 1, alpha)), best);
+        consider(new BeamSearch.Hypothesis(words, s, s / Math.pow(words.length + 1, alpha)), best, 0);
         continue;
       }
       int[] longer = java.util.Arrays.copyOf(words, words.length + 1);
       longer[words.length] = w;
       if (longer.length == maxLength) {
-        consider(new BeamSearch.Hypothesis(longer, s, s / Math.pow(longer.length, alpha)), best);
+        consider(new BeamSearch.Hypothesis(longer, s, s / Math.pow(longer.length, alpha)), best, 1);
       } else {
         enumerate(toy, sentence, longer, s, maxLength, alpha, best);
       }
     }
   }
 
-  static void consider(BeamSearch.Hypothesis h, BeamSearch.Hypothesis[] best) {
-    if (best[0] == null || h.score() > best[0].score()) {
-      best[0] = h;
+  static void consider(BeamSearch.Hypothesis h, BeamSearch.Hypothesis[] best, int kind) {
+    if (best[kind] == null || h.score() > best[kind].score()) {
+      best[kind] = h;
     }
   }
 
@@ -146,6 +150,50 @@ class BeamSearchTest {
         }
       }
     }
+  }
+
+  /**
+   * A model that, after word 1, almost never ends: the runaway 1 1 1 1 1 is likelier word by word
+   * than 2 </s>, but it never reached </s>, and a finished output is preferred to it at any
+   * length penalty (it had won, scored without the </s> it would have cost).
+   */
+  @Test
+  void anOutputCutOffAtTheLengthLimitRanksBelowOneThatEnded() {
+    BeamSearch.StepModel runaway = new BeamSearch.StepModel() {
+      int[] last;
+
+      @Override
+      public int vocabulary() {
+        return V;
+      }
+
+      @Override
+      public void begin(int[] sentenceOfRow) {
+        last = new int[sentenceOfRow.length];
+      }
+
+      @Override
+      public void step(int[] previous, Tensor logProbs) {
+        last = previous.clone();
+        for (int r = 0; r < previous.length; r++) {
+          // After <s>: 1 likeliest, then 2; after 1: 1 again, </s> at 1%; after 2: </s> at 99%.
+          double[] p = previous[r] == BOS ? new double[] {0.01, 0.59, 0.39, 0.01}
+              : previous[r] == 1 ? new double[] {0.01, 0.97, 0.01, 0.01} : new double[] {0.003, 0.003, 0.004, 0.99};
+          for (int k = 0; k < V; k++) {
+            logProbs.set(r * V + k, (float) Math.log(p[k]));
+          }
+        }
+      }
+
+      @Override
+      public void select(int[] from) {}
+    };
+    for (double alpha : new double[] {0, 1}) {
+      BeamSearch.Hypothesis best = BeamSearch.search(runaway, 1, BOS, EOS, 2, new int[] {5}, alpha)[0];
+      assertArrayEquals(new int[] {2}, best.words(), "length penalty " + alpha);
+    }
+    // With nothing ended, the cut-off output is what there is.
+    assertArrayEquals(new int[] {1, 1}, BeamSearch.search(runaway, 1, BOS, EOS, 1, new int[] {2}, 1)[0].words());
   }
 
   @Test
@@ -169,8 +217,14 @@ class BeamSearchTest {
       BeamSearch.Hypothesis[] one = BeamSearch.search(new Toy(seed), 2, BOS, EOS, 1, maxLength, 0);
       BeamSearch.Hypothesis[] wide = BeamSearch.search(new Toy(seed), 2, BOS, EOS, 1024, maxLength, 0);
       for (int i = 0; i < 2; i++) {
-        assertTrue(wide[i].score() >= one[i].score() - 1e-12, "seed " + seed);
-        better += wide[i].score() > one[i].score() + 1e-9 ? 1 : 0;
+        // An output that ended ranks above one cut off at the limit (maxLength words), whatever their scores.
+        boolean wideEnded = wide[i].words().length < maxLength[i];
+        boolean oneEnded = one[i].words().length < maxLength[i];
+        assertTrue(wideEnded || !oneEnded, "seed " + seed + ": the wide beam found no output that ended");
+        if (wideEnded == oneEnded) {
+          assertTrue(wide[i].score() >= one[i].score() - 1e-12, "seed " + seed);
+          better += wide[i].score() > one[i].score() + 1e-9 ? 1 : 0;
+        }
       }
     }
     assertTrue(better > 0, "greedy was never beaten: the test would not see a search that is only greedy");
@@ -339,16 +393,17 @@ class BeamSearchTest {
         next.add(new Live(longer, x.score()));
       }
       boolean done = finished.size() >= beam || next.isEmpty();
+      List<BeamSearch.Hypothesis> cutOff = new ArrayList<>();
       if (!done && next.get(0).words().length >= maxLength) {
         for (Live h : next) {
-          finished.add(new BeamSearch.Hypothesis(h.words(), h.logProb(), h.logProb()
+          cutOff.add(new BeamSearch.Hypothesis(h.words(), h.logProb(), h.logProb()
               / Math.pow(Math.max(1, h.words().length), alpha)));
         }
         done = true;
       }
       if (done) {
         BeamSearch.Hypothesis best = null;
-        for (BeamSearch.Hypothesis h : finished) {
+        for (BeamSearch.Hypothesis h : finished.isEmpty() ? cutOff : finished) {
           if (best == null || h.score() > best.score()) {
             best = h;
           }

@@ -28,6 +28,8 @@ class BleuTest {
         Bleu.tokenize("3.14, 1,000 and 5-4 (ok) &amp; &quot;"));
     assertArrayEquals(new String[] {"well-known", "e", ".", "g", ".", "x"}, Bleu.tokenize("well-known e.g. x"));
     assertArrayEquals(new String[0], Bleu.tokenize("   "));
+    // Python's whitespace, as SacreBLEU splits: a no-break space, and the separators U+001C..U+001F.
+    assertArrayEquals(new String[] {"Tab", "bed", "end"}, Bleu.tokenize("Tab\tbed\u001c end\u00a0\u001f"));
   }
 
   @Test

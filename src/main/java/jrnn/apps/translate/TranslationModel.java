@@ -247,17 +247,21 @@ public final class TranslationModel implements TrainedModel {
 
   /** The subwords of a source line. */
   public List<String> sourceSubwords(String line) {
-    return sourceBpe.encode(line);
+    return sourceBpe.encode(line, sourceVocab::contains);
   }
 
-  /** The ids of a source line ({@code <unk>} for subwords training never saw). */
+  /**
+   * The ids of a source line: subwords the source vocabulary lacks are split into the pieces they
+   * were merged from ({@link BytePairEncoding#encode(String, java.util.function.Predicate)}), and
+   * only characters training never saw are {@code <unk>}.
+   */
   public int[] encodeSource(String line) {
-    return sourceVocab.encode(sourceBpe.encode(line));
+    return sourceVocab.encode(sourceSubwords(line));
   }
 
-  /** The ids of a target line, without markers. */
+  /** The ids of a target line, without markers (subwords split as a source line's are). */
   public int[] encodeTarget(String line) {
-    return targetVocab.encode(targetBpe.encode(line));
+    return targetVocab.encode(targetBpe.encode(line, targetVocab::contains));
   }
 
   /** Raw text of target ids (markers dropped). */
