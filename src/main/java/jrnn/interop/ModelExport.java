@@ -130,8 +130,13 @@ public final class ModelExport {
   }
 
   private static String convention(Map<String, String> metadata) {
-    return metadata.get(TorchStateDict.CONVENTION).equals("pytorch") ? "PyTorch's names and layout"
-        : "jrnn's own names and layout (PyTorch has no such cell)";
+    if (metadata.get(TorchStateDict.CONVENTION).equals("pytorch")) {
+      return "PyTorch's names and layout";
+    }
+    String cell = metadata.getOrDefault("jrnn.model.cell", metadata.get("jrnn.rnn.cell"));
+    boolean torchCell = cell != null && jrnn.io.PyTorchWeights.hasCounterpart(jrnn.cells.CellType.parse(cell));
+    return "jrnn's own names and layout (" + (torchCell ? "PyTorch's modules concatenate the two directions;"
+        + " this one sums them" : "PyTorch has no such cell") + ")";
   }
 
   /** The stored parameters, their layout checked before memory is given to them. */

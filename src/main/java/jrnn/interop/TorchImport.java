@@ -121,7 +121,9 @@ public final class TorchImport {
     Parts p = parts(st, options);
     List<String> out = new java.util.ArrayList<>();
     for (String name : st.entries().keySet()) {
-      boolean taken = name.startsWith(p.prefix()) || p.embedding() != null && name.startsWith(p.embedding() + ".")
+      // Under the stack's prefix only its layers' tensors (a bare module's prefix "" holds the rest too).
+      boolean taken = name.startsWith(p.prefix()) && TorchStateDict.isRecurrentTensor(name.substring(p.prefix().length()))
+          || p.embedding() != null && name.startsWith(p.embedding() + ".")
           || p.head() != null && name.startsWith(p.head() + ".");
       if (!taken) {
         out.add(name);

@@ -60,7 +60,7 @@ public final class TorchStateDict {
    */
   public static Map<String, Tensor> of(RecurrentConfig cfg, Parameters params, String prefix, String torchPrefix) {
     Map<String, Tensor> out = new LinkedHashMap<>();
-    if (!PyTorchWeights.hasCounterpart(cfg.cell())) {
+    if (!torchHasModule(cfg)) {
       for (ParamLayout.Entry e : params.layout().entries()) {
         if (e.name().startsWith(prefix)) {
           out.put(torchPrefix + e.name().substring(prefix.length()), params.value(e.name()));
@@ -83,20 +83,39 @@ public final class TorchStateDict {
     return out;
   }
 
+  /**
+   * Whether a PyTorch module computes this stack: one of PyTorch's cells, and the directions (if
+   * two) concatenated, as nn.RNN, nn.LSTM and nn.GRU pass them on. Other stacks export under
+   * jrnn's own names and layout (a summed stack's weights would load into no module: from the
+   * second layer on their shapes differ, and one layer would compute another network).
+   */
+  public static boolean torchHasModule(RecurrentConfig cfg) {
+    return PyTorchWeights.hasCounterpart(cfg.cell()) && cfg.bidirectional() != Bidirectional.SUM;
+  }
+
+  /** A recurrent layer's tensor name without its prefix: kind, layer, reverse or not (weight_hh_l1_reverse). */
+  private static final java.util.regex.Pattern RECURRENT_TENSOR =
+      java.util.regex.Pattern.compile("(?:weight|bias)(?:_[a-z]+)?_l([0-9]{1,9})(_reverse)?");
+
+  /** Whether {@code name} (without the stack's prefix) names a recurrent layer's tensor. */
+  static boolean isRecurrentTensor(String name) {
+    return RECURRENT_TENSOR.matcher(name).matches();
+  }
+
   /** The metadata of a whole model's export, of application {@code kind}: the convention and the configuration. */
   public static Map<String, String> metadata(ModelConfig cfg, String kind) {
-    return metadata(cfg.cell(), ConfigProperties.of(cfg), kind);
+    return metadata(torchHasModule(cfg.recurrent()), ConfigProperties.of(cfg), kind);
   }
 
   /** The metadata of a stack's export. */
   public static Map<String, String> metadata(RecurrentConfig cfg, String kind) {
-    return metadata(cfg.cell(), ConfigProperties.of(cfg), kind);
+    return metadata(torchHasModule(cfg), ConfigProperties.of(cfg), kind);
   }
 
-  private static Map<String, String> metadata(CellType cell, Map<String, String> config, String kind) {
+  private static Map<String, String> metadata(boolean torchModule, Map<String, String> config, String kind) {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("format", "pt");
-    m.put(CONVENTION, PyTorchWeights.hasCounterpart(cell) ? "pytorch" : "jrnn");
+    m.put(CONVENTION, torchModule ? "pytorch" : "jrnn");
     m.put("jrnn.kind", kind);
     config.forEach((k, v) -> m.put("jrnn." + k, v));
     return m;
@@ -138,6 +157,17 @@ public final class TorchStateDict {
       layers++;
     }
     int directions = st.has(prefix + "weight_ih_l0_reverse") ? 2 : 1;
+    // A layer's tensor past the layers counted, or a reverse direction's in a one-direction stack,
+    // would be left out in silence: the stack read would not be the file's.
+    for (String name : st.entries().keySet()) {
+      java.util.regex.Matcher m = RECURRENT_TENSOR.matcher(name.startsWith(prefix) ? name.substring(prefix.length()) : "");
+      if (m.matches() && (Integer.parseInt(m.group(1)) >= layers || m.group(2) != null && directions == 1)) {
+        throw new IllegalArgumentException(where + "'" + name + "' belongs to no layer of the stack under '" + prefix
+            + "': it has " + layers + " layer(s) ('" + prefix + "weight_ih_l0' .. '" + prefix + "weight_ih_l"
+            + (layers - 1) + "') and " + (directions == 2 ? "two directions" : "one direction (no '" + prefix
+            + "weight_ih_l0_reverse')"));
+      }
+    }
     Safetensors.Entry hh = st.entry(prefix + "weight_hh_l0");
     Safetensors.Entry ih = st.entry(prefix + "weight_ih_l0");
     if (hh.shape().length != 2 || ih.shape().length != 2) {
@@ -222,15 +252,22 @@ public final class TorchStateDict {
     }
     Map<String, double[]> torch = new LinkedHashMap<>();
     int rows = cfg.cell().gates() * cfg.hiddenSize();
+    // A module built with bias=False has no bias tensors (its biases are zero); bias=True, all of
+    // them: one missing is a damaged or hand-edited file, not a zero bias.
+    String firstBias = prefix + PyTorchWeights.torchName("bias_ih", 0, 0);
+    boolean biased = st.has(firstBias);
     for (int l = 0; l < cfg.layers(); l++) {
       for (int d = 0; d < cfg.directions(); d++) {
         for (String kind : List.of("weight_ih", "weight_hh", "bias_ih", "bias_hh")) {
           String name = PyTorchWeights.torchName(kind, l, d);
           int[] shape = kind.startsWith("weight") ? new int[] {rows, kind.equals("weight_ih")
               ? cfg.layerInputSize(l) : cfg.hiddenSize()} : new int[] {rows};
-          // A module built with bias=False has no bias tensors: its biases are zero.
-          torch.put(name, kind.startsWith("bias") && !st.has(prefix + name) ? new double[rows]
-              : values(st, prefix + name, shape));
+          if (kind.startsWith("bias") && st.has(prefix + name) != biased) {
+            throw new ModelFileException(st.where() + ": " + (biased ? "no tensor '" + prefix + name + "', though '"
+                + firstBias + "' is there" : "'" + prefix + name + "' is there, but no '" + firstBias + "'")
+                + ": a module's recurrent layers have all their biases (bias=True) or none (bias=False)");
+          }
+          torch.put(name, kind.startsWith("bias") && !biased ? new double[rows] : values(st, prefix + name, shape));
         }
       }
     }
@@ -292,8 +329,18 @@ public final class TorchStateDict {
     }
     readout = readout != null ? readout : recordedReadout != null ? recordedReadout : Readout.EVERY_STEP;
     output = output != null ? output : recordedOutput != null ? recordedOutput : OutputKind.SOFTMAX;
+    // Inference drops nothing either way; a model trained on from the import keeps its dropout.
+    double dropout = 0;
+    if (meta.containsKey("jrnn.model.dropout")) {
+      try {
+        dropout = Double.parseDouble(meta.get("jrnn.model.dropout"));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(st.where() + ": its metadata's jrnn.model.dropout '"
+            + meta.get("jrnn.model.dropout") + "' is not a number");
+      }
+    }
     return new ModelConfig(vocab, rnn.inputSize(), rnn.cell(), rnn.hiddenSize(), rnn.layers(), rnn.bidirectional(),
-        0, readout, w.shape()[0], output, rnn.twoBiases());
+        dropout, readout, w.shape()[0], output, rnn.twoBiases());
   }
 
   private static double[] values(Safetensors st, String name, int[] shape) {

@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import jrnn.cells.CellType;
 import jrnn.layers.Bidirectional;
+import jrnn.params.Init;
+import jrnn.layers.RecurrentConfig;
 import jrnn.models.ModelConfig;
 import jrnn.models.OutputKind;
 import jrnn.models.Readout;
@@ -40,25 +42,31 @@ class ImportExportTest {
   List<DynamicTest> everyCellRoundTrips() {
     List<DynamicTest> tests = new ArrayList<>();
     for (CellType cell : CellType.all()) {
-      tests.add(DynamicTest.dynamicTest(cell.name(), () -> {
-        ModelConfig cfg = new ModelConfig(13, 6, cell, 5, 2, Bidirectional.SUM, 0, Readout.MAX, 3,
-            OutputKind.SOFTMAX, !(cell instanceof CellType.Gru) && cell.gates() == 4);
-        SequenceModel m = new SequenceModel(cfg);
-        m.initialize(new Rng(5), 0.3, 0);
-        Path model = dir.resolve(cell.name() + ".jrnn");
-        NetworkFiles.write(model, m);
-        Path weights = dir.resolve(cell.name() + ".safetensors");
-        ModelExport.export(model, ModelExport.Format.SAFETENSORS, weights);
-        Safetensors st = Safetensors.read(weights);
-        assertEquals(jrnn.io.PyTorchWeights.hasCounterpart(cell) ? "pytorch" : "jrnn",
-            st.metadata().get(TorchStateDict.CONVENTION));
-        Path back = dir.resolve(cell.name() + ".back.jrnn");
-        TorchImport.importFile(weights, TorchImport.Options.fromFile(null), back);
-        SequenceModel imported = NetworkFiles.readNetwork(back);
-        assertEquals(cfg.withDropout(0), imported.config(), "configuration");
-        // PyTorch's names carry one bias as bias_ih plus a zero bias_hh: their sum is exact.
-        assertArrayEquals(m.parameters().values().toArray(), imported.parameters().values().toArray(), "parameters");
-      }));
+      for (Bidirectional merge : List.of(Bidirectional.CONCAT, Bidirectional.SUM)) {
+        tests.add(DynamicTest.dynamicTest(cell.name() + ", " + merge.label(), () -> {
+          ModelConfig cfg = new ModelConfig(13, 6, cell, 5, 2, merge, 0.25, Readout.MAX, 3,
+              OutputKind.SOFTMAX, !(cell instanceof CellType.Gru) && cell.gates() == 4);
+          SequenceModel m = new SequenceModel(cfg);
+          m.initialize(new Rng(5), 0.3, 0);
+          String name = cell.name() + "-" + merge.label();
+          Path model = dir.resolve(name + ".jrnn");
+          NetworkFiles.write(model, m);
+          Path weights = dir.resolve(name + ".safetensors");
+          String said = ModelExport.export(model, ModelExport.Format.SAFETENSORS, weights);
+          Safetensors st = Safetensors.read(weights);
+          // PyTorch's modules concatenate the directions: a summed stack's weights would fit none.
+          boolean torch = jrnn.io.PyTorchWeights.hasCounterpart(cell) && merge == Bidirectional.CONCAT;
+          assertEquals(torch ? "pytorch" : "jrnn", st.metadata().get(TorchStateDict.CONVENTION));
+          assertTrue(said.contains(torch ? "PyTorch's names and layout" : merge == Bidirectional.SUM
+              && jrnn.io.PyTorchWeights.hasCounterpart(cell) ? "this one sums them" : "PyTorch has no such cell"), said);
+          Path back = dir.resolve(name + ".back.jrnn");
+          TorchImport.importFile(weights, TorchImport.Options.fromFile(null), back);
+          SequenceModel imported = NetworkFiles.readNetwork(back);
+          assertEquals(cfg, imported.config(), "configuration, dropout too");
+          // PyTorch's names carry one bias as bias_ih plus a zero bias_hh: their sum is exact.
+          assertArrayEquals(m.parameters().values().toArray(), imported.parameters().values().toArray(), "parameters");
+        }));
+      }
     }
     return tests;
   }
@@ -106,6 +114,47 @@ class ImportExportTest {
       assertEquals(List.of("tokens", "sequence_lens", "h0"), ort.inputNames());
     }
     OnnxExportTest.checkModel(imported, 4);
+  }
+
+  /**
+   * What a state dict holds beyond the stack is said, not dropped: one bias of a module that has
+   * biases is damage, not a zero; a layer past those counted, or a reverse direction's tensor in a
+   * one-direction stack, belongs to no layer read; and a bare module's file with a head beside it
+   * says the head was left out (its prefix "" had counted every tensor as the stack's).
+   */
+  @Test
+  void tensorsTheStackDoesNotReadAreRefusedOrNamed() throws Exception {
+    RecurrentConfig rnn = new RecurrentConfig(CellType.parse("lstm"), 3, 4, 2, Bidirectional.NONE, 0);
+    NetworkFiles.Stack stack = NetworkFiles.Stack.zeros(rnn);
+    Init.uniform(stack.parameters().values(), new Rng(3), 0.5);
+    Map<String, Tensor> full = new LinkedHashMap<>(TorchStateDict.of(rnn, stack.parameters(), NetworkFiles.STACK_PREFIX,
+        ""));
+
+    Map<String, Tensor> noBias = new LinkedHashMap<>(full);
+    noBias.remove("bias_hh_l1");
+    Path damaged = dir.resolve("damaged.safetensors");
+    Safetensors.write(damaged, noBias, Map.of("format", "pt"));
+    Exception e = assertThrows(Exception.class, () -> TorchImport.read(Safetensors.read(damaged),
+        TorchImport.Options.fromFile(CellType.parse("lstm"))));
+    assertTrue(e.getMessage().contains("no tensor 'bias_hh_l1'") && e.getMessage().contains("bias=False"), e.getMessage());
+
+    Map<String, Tensor> stray = new LinkedHashMap<>(full);
+    stray.put("weight_ih_l3", full.get("weight_ih_l1"));
+    Path strayFile = dir.resolve("stray.safetensors");
+    Safetensors.write(strayFile, stray, Map.of("format", "pt"));
+    e = assertThrows(IllegalArgumentException.class, () -> TorchImport.read(Safetensors.read(strayFile),
+        TorchImport.Options.fromFile(CellType.parse("lstm"))));
+    assertTrue(e.getMessage().contains("'weight_ih_l3' belongs to no layer") && e.getMessage().contains("2 layer(s)"),
+        e.getMessage());
+
+    Map<String, Tensor> withHead = new LinkedHashMap<>(full);
+    withHead.put("fc.weight", Tensor.zeros(2, 4));
+    withHead.put("fc.bias", Tensor.zeros(2));
+    Path headFile = dir.resolve("head.safetensors");
+    Safetensors.write(headFile, withHead, Map.of("format", "pt"));
+    String line = TorchImport.importFile(headFile, new TorchImport.Options("", CellType.parse("lstm"), null, null,
+        null, null, false), dir.resolve("head.jrnn"));
+    assertTrue(line.contains("fc.weight, fc.bias"), line);
   }
 
   @Test
