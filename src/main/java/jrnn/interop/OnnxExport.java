@@ -360,7 +360,6 @@ public final class OnnxExport {
         String yc = g.fresh("Y_c_l" + l);
         out.add(yc);
         cn.add(yc);
-        attrs.put("input_forget", lstm.coupled() ? 1L : 0L);
       } else if (cell instanceof CellType.Gru gru) {
         op = "GRU";
         attrs.put("linear_before_reset", gru.resetAfter() ? 1L : 0L);
@@ -478,8 +477,9 @@ public final class OnnxExport {
         int[] from;
         float[] sign;
         if (cell instanceof CellType.Lstm lstm) {
-          // ONNX i, o, f, c from jrnn i, f, g, o; coupled, jrnn has f, g, o and ONNX's i is -f.
-          from = lstm.coupled() ? new int[] {0, 2, -1, 1} : new int[] {0, 3, 1, 2};
+          // ONNX i, o, f, c from jrnn i, f, g, o; coupled, jrnn has f, g, o: ONNX's f is f and its
+          // i is -f, as sigmoid(-a) = 1 - sigmoid(a), rather than input_forget=1 (TensorRT lacks it).
+          from = lstm.coupled() ? new int[] {0, 2, 0, 1} : new int[] {0, 3, 1, 2};
           sign = lstm.coupled() ? new float[] {-1, 1, 1, 1} : new float[] {1, 1, 1, 1};
           if (lstm.peephole()) {
             float[] pf = value(params, prefix, "weight_cf", layer, d);
@@ -487,9 +487,7 @@ public final class OnnxExport {
             float[] pi = lstm.coupled() ? negated(pf) : value(params, prefix, "weight_ci", layer, d);
             System.arraycopy(pi, 0, p, d * 3 * h, h);
             System.arraycopy(po, 0, p, d * 3 * h + h, h);
-            if (!lstm.coupled()) {
-              System.arraycopy(pf, 0, p, d * 3 * h + 2 * h, h);
-            }
+            System.arraycopy(pf, 0, p, d * 3 * h + 2 * h, h);
           }
         } else if (cell instanceof CellType.Gru gru) {
           // ONNX z, r, h from jrnn r, z, n; ONNX's z is jrnn's 1 - z.
