@@ -183,8 +183,11 @@ public final class Safetensors {
     }
     long headerLength = ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
     if (headerLength < 2 || headerLength > bytes.length - 8L) {
+      boolean text = bytes.length > 8 && bytes[8] == '{';
       throw new SafetensorsException(where + " gives a header of " + Long.toUnsignedString(headerLength)
-          + " bytes; the file has " + (bytes.length - 8) + " after the length field");
+          + " bytes, " + (headerLength < 2 ? "fewer than the 2 of the smallest JSON object, {}" : "more than the "
+          + (bytes.length - 8) + " the file has after the length field") + (text ? "" : "; is it a safetensors file?"
+          + " (its first 8 bytes are the header's length, little-endian, and a '{' follows)"));
     }
     String json;
     try {
@@ -226,7 +229,7 @@ public final class Safetensors {
         if (members.containsKey(name)) {
           throw new SafetensorsException(where + ": the header names '" + name + "' twice");
         }
-        members.put(name, JsonParser.parseReader(r));
+        members.put(name, value(r, where, name));
       }
       r.endObject();
       if (r.peek() != JsonToken.END_DOCUMENT) {
@@ -241,6 +244,39 @@ public final class Safetensors {
       throw new SafetensorsException(where + ": the header is not valid JSON (" + why + ")");
     }
     return members;
+  }
+
+  /**
+   * A JSON value, refused where an object names a member twice (the last would win in silence:
+   * a tensor's shape or a metadata value other than the one a strict reader takes).
+   */
+  private static JsonElement value(JsonReader r, String where, String path) throws IOException {
+    switch (r.peek()) {
+      case BEGIN_OBJECT: {
+        JsonObject o = new JsonObject();
+        r.beginObject();
+        while (r.hasNext()) {
+          String name = r.nextName();
+          if (o.has(name)) {
+            throw new SafetensorsException(where + ": the header's '" + path + "' names '" + name + "' twice");
+          }
+          o.add(name, value(r, where, path + "." + name));
+        }
+        r.endObject();
+        return o;
+      }
+      case BEGIN_ARRAY: {
+        JsonArray a = new JsonArray();
+        r.beginArray();
+        while (r.hasNext()) {
+          a.add(value(r, where, path + "[" + a.size() + "]"));
+        }
+        r.endArray();
+        return a;
+      }
+      default:
+        return JsonParser.parseReader(r);
+    }
   }
 
   private static void readMetadata(JsonElement value, Map<String, String> metadata, String where)

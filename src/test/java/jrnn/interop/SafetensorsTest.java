@@ -133,6 +133,16 @@ class SafetensorsTest {
         "end at byte 4", "8 data bytes");
     says(lie(file("{" + good + ",\"__metadata__\":{\"epoch\":3}}", eight)), "metadata 'epoch'", "not a string");
     says(lie(file("{" + good + "," + good + "}", eight)), "names 'w' twice");
+    // Inside a tensor's entry or the metadata too: the last would have won in silence.
+    says(lie(file("{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"shape\":[1],\"data_offsets\":[0,8]}}", eight)),
+        "'w' names 'shape' twice");
+    says(lie(file("{" + good + ",\"__metadata__\":{\"a\":\"1\",\"a\":\"2\"}}", eight)),
+        "'__metadata__' names 'a' twice");
+    byte[] notOne = "ONNX-ish bytes, not a safetensors file".getBytes(StandardCharsets.UTF_8);
+    says(lie(notOne), "more than the", "is it a safetensors file?");
+    byte[] tiny = file("{" + good + "}", eight);
+    ByteBuffer.wrap(tiny).order(ByteOrder.LITTLE_ENDIAN).putLong(0, 1);
+    says(lie(tiny), "header of 1 bytes, fewer than the 2");
     says(lie(file("{" + good.replace("\"w\"", "w") + "}", eight)), "not valid JSON");
     says(lie(file("{" + good + "} /* more */", eight)), "not valid JSON");
     String twoObjects = lie(file("{" + good + "}{}", eight));
