@@ -46,7 +46,7 @@ public final class ModelFile {
 
   private final Map<String, byte[]> sections = new LinkedHashMap<>();
   /** Where the file was read from, for messages; null for a file made in memory. */
-  private Path source;
+  private String source;
 
   /** "model file PATH", or "model file" for one made in memory: how errors name it. */
   public String where() {
@@ -257,7 +257,15 @@ public final class ModelFile {
     } catch (NoSuchFileException e) {
       throw new ModelFileException("model file " + path + " does not exist");
     }
-    String where = "model file " + path;
+    return parse(all, path.toString());
+  }
+
+  /**
+   * Verifies and reads a whole file's bytes, read elsewhere (a cluster's copy); {@code file} names
+   * it in errors, as a path does for {@link #read}.
+   */
+  public static ModelFile parse(byte[] all, String file) throws ModelFileException {
+    String where = "model file " + file;
     if (all.length < MAGIC.length + 8 + 32 || !java.util.Arrays.equals(all, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
       throw new ModelFileException(where + " is not a jrnn model file (no JRNNMODL header)");
     }
@@ -279,7 +287,7 @@ public final class ModelFile {
           + HexFormat.of().formatHex(actual) + ", the file says " + HexFormat.of().formatHex(stored));
     }
     ModelFile f = new ModelFile();
-    f.source = path;
+    f.source = file;
     if (in.remaining() < 4) {
       throw new ModelFileException(where + " is malformed: it ends before its section count");
     }

@@ -37,7 +37,8 @@ import org.apache.spark.sql.types.StructType;
  * (NaN for a text too short to have one); a string, the translation of a translation model or, for
  * a speech model whose input column holds paths of WAV files, what each says; null for a null
  * input. The model file's bytes travel once, as a broadcast, and each executor loads the model
- * once ({@link RowScorer}); each partition's rows are scored together, in the model's own batches.
+ * once ({@link RowScorer}); each partition's rows are scored together, in the model's own batches
+ * (a language model's one at a time: each row's perplexity is its own stream).
  * A pipeline holding it saves and loads it ({@link MLWritable}): the model file's bytes are saved
  * with the pipeline, beside Spark's metadata of the stage.
  */
@@ -56,8 +57,13 @@ public final class JrnnScorer extends Transformer implements MLWritable {
 
   /** A scorer of the model file {@code file}, its bytes broadcast over {@code spark}'s context. */
   public JrnnScorer(SparkSession spark, Path file) throws IOException {
-    this(Identifiable$.MODULE$.randomUID("jrnnScorer"), RowScorer.of(file), JavaSparkContext
-        .fromSparkContext(spark.sparkContext()).broadcast(Files.readAllBytes(file)), file.toString());
+    this(spark, Files.readAllBytes(file), file.toString());
+  }
+
+  /** The file's bytes read once: those checked and hashed are those broadcast. */
+  private JrnnScorer(SparkSession spark, byte[] bytes, String file) throws IOException {
+    this(Identifiable$.MODULE$.randomUID("jrnnScorer"), RowScorer.of(bytes, file), JavaSparkContext
+        .fromSparkContext(spark.sparkContext()).broadcast(bytes), file);
   }
 
   private JrnnScorer(String uid, RowScorer scorer, Broadcast<byte[]> model, String file) {
@@ -194,15 +200,7 @@ public final class JrnnScorer extends Transformer implements MLWritable {
           try (FSDataInputStream in = source.getFileSystem(sc().hadoopConfiguration()).open(source)) {
             bytes = in.readAllBytes();
           }
-          // The model is checked (checksum, kind) as a file is: through a local copy.
-          Path local = Files.createTempFile("jrnn-stage", ".jrnn");
-          RowScorer scorer;
-          try {
-            Files.write(local, bytes);
-            scorer = RowScorer.of(local);
-          } finally {
-            Files.deleteIfExists(local);
-          }
+          RowScorer scorer = RowScorer.of(bytes, source.toString());
           JrnnScorer stage = new JrnnScorer(metadata.uid(), scorer,
               JavaSparkContext.fromSparkContext(sc()).broadcast(bytes), source.toString());
           metadata.getAndSetParams(stage, scala.Option.empty());

@@ -11,7 +11,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import jrnn.apps.lm.LanguageModel;
 import jrnn.apps.sentiment.SentimentClassifier;
@@ -32,8 +31,19 @@ import jrnn.io.ModelFile;
  */
 public final class RowScorer implements Serializable {
   private static final long serialVersionUID = 2L;
-  /** Models loaded in this JVM, by the SHA-256 of their file (a job scores with one or two). */
-  private static final Map<String, Function<List<String>, List<?>>> LOADED = new ConcurrentHashMap<>();
+  /** Models kept loaded in this JVM: a job scores with one or two, a long-lived application with more in turn. */
+  static final int KEPT_MODELS = 4;
+  /**
+   * Models loaded in this JVM, by the SHA-256 of their file, the one used longest ago dropped past
+   * {@link #KEPT_MODELS} (a notebook scoring model after model would otherwise keep them all).
+   */
+  private static final Map<String, Function<List<String>, List<?>>> LOADED = java.util.Collections.synchronizedMap(
+      new java.util.LinkedHashMap<>(8, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Function<List<String>, List<?>>> eldest) {
+          return size() > KEPT_MODELS;
+        }
+      });
   /** How many times this JVM has loaded a model file. */
   private static final java.util.concurrent.atomic.AtomicInteger LOADS = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -46,17 +56,18 @@ public final class RowScorer implements Serializable {
   }
 
   /**
-   * A scorer of the model file {@code file} (read and checked: checksum, kind); an error unless
-   * it holds a sentiment, language, translation or speech model.
+   * A scorer of the model file whose bytes are {@code bytes} (checked: checksum, kind), named
+   * {@code file} in errors; an error unless it holds a sentiment, language, translation or speech
+   * model. The bytes are those the executors are to get: the scorer knows its model by their hash.
    */
-  public static RowScorer of(Path file) throws IOException {
-    String kind = AppFile.header(ModelFile.read(file), file).kind();
+  public static RowScorer of(byte[] bytes, String file) throws IOException {
+    String kind = AppFile.header(ModelFile.parse(bytes, file), Path.of(file)).kind();
     if (!List.of(SentimentModel.APP, LanguageModel.APP, TranslationModel.APP, SpeechModel.APP).contains(kind)) {
       throw new IllegalArgumentException("model file " + file + " holds a " + kind + " model; rows are scored by"
           + " sentiment models (P(positive)), language models (perplexity), translation models (the translation)"
           + " and speech models (what a WAV file says)");
     }
-    return new RowScorer(kind, sha256(Files.readAllBytes(file)));
+    return new RowScorer(kind, sha256(bytes));
   }
 
   /** What a row gets: "positive" (P(positive)), "perplexity", "translation" or "transcription". */

@@ -147,8 +147,8 @@ public final class SparkMain {
           + (rest.isEmpty() ? "" : "; did not understand " + rest));
     }
     Path modelFile = Path.of(model);
-    RowScorer scorer = RowScorer.of(modelFile);
     byte[] bytes = Files.readAllBytes(modelFile);
+    RowScorer scorer = RowScorer.of(bytes, modelFile.toString());
     SparkSession spark = session(master, "spark-score");
     try {
       JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
