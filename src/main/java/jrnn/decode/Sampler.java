@@ -20,7 +20,10 @@ public final class Sampler {
     this.topK = topK;
   }
 
-  /** Probabilities softmax(logits / temperature) of row {@code off..off+n}, restricted to the top k when set. */
+  /**
+   * Probabilities softmax(logits / temperature) of row {@code off..off+n}, restricted to the top k
+   * when set: exactly k classes, those tied at the k-th value taken from the lowest index on.
+   */
   public double[] probabilities(Tensor logits, int off, int n) {
     double[] p = new double[n];
     double max = Double.NEGATIVE_INFINITY;
@@ -33,14 +36,22 @@ public final class Sampler {
       p[k] = (logits.get(off + k) - max) / temperature;
     }
     double cut = Double.NEGATIVE_INFINITY;
+    // Classes tied at the cut are kept from the lowest index on, so that exactly k remain.
+    int tiesKept = n;
     if (topK > 0 && topK < n) {
       double[] sorted = p.clone();
       java.util.Arrays.sort(sorted);
       cut = sorted[n - topK];
+      int above = 0;
+      for (double v : p) {
+        above += v > cut ? 1 : 0;
+      }
+      tiesKept = topK - above;
     }
     double sum = 0;
     for (int k = 0; k < n; k++) {
-      p[k] = p[k] >= cut ? Math.exp(p[k]) : 0;
+      boolean kept = p[k] > cut || p[k] == cut && tiesKept-- > 0;
+      p[k] = kept ? Math.exp(p[k]) : 0;
       sum += p[k];
     }
     for (int k = 0; k < n; k++) {

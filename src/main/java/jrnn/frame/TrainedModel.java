@@ -23,7 +23,12 @@ public interface TrainedModel {
   /** The model file of the model as it is now. */
   AppFile toFile();
 
-  /** Writes the model file atomically: a crash mid-write leaves the previous file intact. */
+  /**
+   * Writes the model file atomically: a crash mid-write leaves the previous file intact. The file
+   * holds the model as it is now, without the history of the run that trained it: a training run
+   * writes that ({@link TrainingRun}), and a model loaded and saved again has none ({@code jrnn
+   * info} then shows no run).
+   */
   default void save(Path path) throws IOException {
     toFile().write(path);
   }

@@ -42,4 +42,21 @@ class SamplerTest {
       }
     }
   }
+
+  /** Top-k keeps k classes when logits tie at the cut: the first of the tied ones, by index. */
+  @Test
+  void topKKeepsExactlyKClassesWhenLogitsTieAtTheCut() {
+    jrnn.tensor.Tensor tied = jrnn.tensor.Tensor.of(new float[] {3, 1, 1, 1, 1, 0}, 6);
+    double[] p = new Sampler(1, 2).probabilities(tied, 0, 6);
+    double e = Math.exp(-2);
+    assertEquals(1 / (1 + e), p[0], 1e-12);
+    assertEquals(e / (1 + e), p[1], 1e-12);
+    for (int k = 2; k < 6; k++) {
+      assertEquals(0, p[k], 0, "class " + k);
+    }
+    double[] three = new Sampler(1, 3).probabilities(jrnn.tensor.Tensor.of(new float[] {2, 2, 2, 2}, 4), 0, 4);
+    assertEquals(1 / 3.0, three[0], 1e-12);
+    assertEquals(1 / 3.0, three[2], 1e-12);
+    assertEquals(0, three[3], 0);
+  }
 }

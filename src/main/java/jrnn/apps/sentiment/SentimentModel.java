@@ -259,7 +259,10 @@ public final class SentimentModel extends TokenModel {
   /**
    * P(positive) after each prefix of the sentence, so a user sees where the reading turns. For a
    * unidirectional model with the last-state readout this is the model's own reading, word by
-   * word; otherwise each prefix is classified as a sentence of its own.
+   * word; otherwise each prefix is classified as a sentence of its own. The prefixes' words add up
+   * to n (n + 1) / 2 for n words, so the time grows with the square of the length (800 words of
+   * the mr preset's model: about 5 s on 2 cores, where classifying them takes 23 ms); reading the
+   * prefixes as batches of sentences was measured slower still.
    */
   public double[] trace(List<String> tokens) {
     double[] p = new double[tokens.size()];

@@ -244,7 +244,16 @@ class SentimentTest {
     double pGood = back.positive(List.of("the", "film", "was", "good"));
     double pNotGood = back.positive(List.of("the", "film", "was", "not", "good"));
     assertTrue(pGood > 0.5 && pNotGood < 0.5, "good " + pGood + ", not good " + pNotGood);
-    assertEquals(4, back.trace(List.of("not", "good", "and", "fine")).length);
+    // The trace gives each prefix's reading as that prefix alone.
+    List<String> longSentence = new java.util.ArrayList<>();
+    for (int i = 0; i < 39; i++) {
+      longSentence.add(List.of("the", "film", "was", "not", "good", "and", "fine").get(i % 7));
+    }
+    double[] trace = back.trace(longSentence);
+    assertEquals(longSentence.size(), trace.length);
+    for (int i = 0; i < trace.length; i++) {
+      assertEquals(back.positive(longSentence.subList(0, i + 1)), trace[i], 1e-6, "prefix of " + (i + 1));
+    }
 
     // Batched probabilities agree with the loss's count of correct answers and with one sentence alone.
     double[] p = back.positives(valid, 64);
