@@ -161,6 +161,14 @@ public final class AudioCorpus {
     return out;
   }
 
+  /** {@code raw} gunzipped when it starts with gzip's magic bytes, else {@code raw} itself. */
+  private static InputStream gunzippedIfGzip(InputStream raw) throws IOException {
+    raw.mark(2);
+    boolean gzip = raw.read() == 0x1f && raw.read() == 0x8b;
+    raw.reset();
+    return gzip ? new GZIPInputStream(raw, 1 << 16) : raw;
+  }
+
   /**
    * The regular files named in {@code wanted} from a tar archive, gzipped or not: ustar names
    * (with their prefix), GNU long names and pax path records are understood; other entries are
@@ -168,11 +176,9 @@ public final class AudioCorpus {
    */
   public static Map<String, byte[]> readTar(Path archive, Set<String> wanted) throws IOException {
     Map<String, byte[]> out = new HashMap<>();
-    try (InputStream raw = new BufferedInputStream(Files.newInputStream(archive))) {
-      raw.mark(2);
-      boolean gzip = raw.read() == 0x1f && raw.read() == 0x8b;
-      raw.reset();
-      InputStream in = gzip ? new GZIPInputStream(raw, 1 << 16) : raw;
+    try (InputStream raw = new BufferedInputStream(Files.newInputStream(archive));
+        // Closed too, so that a gzipped archive's inflater frees its native memory now, not at a GC.
+        InputStream in = gunzippedIfGzip(raw)) {
       byte[] header = new byte[512];
       String longName = null;
       long kept = 0;

@@ -257,6 +257,10 @@ public final class SequenceModel implements InferencePass {
    * {@link #backward}; otherwise returns {@link LossStats#NONE}.
    */
   public LossStats forward(Batch batch, RecurrentState initial, boolean training, Rng rng) {
+    if (training && config.dropout() > 0 && rng == null) {
+      throw new IllegalArgumentException("SequenceModel: a training pass with dropout " + config.dropout()
+          + " draws its masks from a random generator; rng is null");
+    }
     validate(batch);
     this.batch = batch;
     this.training = training;

@@ -61,6 +61,13 @@ class ContractTest {
   }
 
   @Test
+  void aTrainingPassWithDropoutAndNoGeneratorSaysWhatIsMissing() {
+    SequenceModel m = new SequenceModel(CFG.withDropout(0.3));
+    failsWith(IllegalArgumentException.class, () -> m.forward(Batch.ofInputs(Tensor.zeros(4, 2, 3),
+        Batch.fullLengths(4, 2), new int[8]), null, true, null), "dropout 0.3", "rng is null");
+  }
+
+  @Test
   void wrongInitialState() {
     SequenceModel m = new SequenceModel(CFG);
     RecurrentState wrong = RecurrentState.zeros(CFG.recurrent(), 3);

@@ -33,8 +33,8 @@ import org.apache.spark.sql.types.StructType;
 /**
  * A Spark ML {@link Transformer} that scores a text column with a jrnn model, for pipelines:
  * {@code new JrnnScorer(spark, model).setInputCol("text").setOutputCol("positive").transform(df)}
- * adds a column: a double, P(positive) for a sentiment model or perplexity for a language model
- * (NaN for a text too short to have one); a string, the translation of a translation model or, for
+ * adds a column: a double, P(positive) for a sentiment model (NaN for a text with no words) or
+ * perplexity for a language model (NaN for a text too short to have one); a string, the translation of a translation model or, for
  * a speech model whose input column holds paths of WAV files, what each says; null for a null
  * input. The model file's bytes travel once, as a broadcast, and each executor loads the model
  * once ({@link RowScorer}); each partition's rows are scored together, in the model's own batches

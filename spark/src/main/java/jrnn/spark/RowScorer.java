@@ -87,7 +87,8 @@ public final class RowScorer implements Serializable {
 
   /**
    * What each of {@code rows} gets, in order, with the model of {@code bytes} (loaded once per
-   * JVM): a Double (NaN for a text too short to have a perplexity) or a String.
+   * JVM): a Double (NaN for a text with no words to classify, or too short to have a perplexity)
+   * or a String.
    */
   public List<?> results(List<String> rows, byte[] bytes) throws IOException {
     Function<List<String>, List<?>> model;

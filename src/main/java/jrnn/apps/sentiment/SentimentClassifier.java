@@ -81,7 +81,10 @@ public final class SentimentClassifier {
     return new Sentiment(List.copyOf(words), mean[mean.length - 1], trace ? mean : new double[0]);
   }
 
-  /** P(positive) of each sentence, read in batches: for many sentences, faster than one call each. */
+  /**
+   * P(positive) of each sentence, read in batches: for many sentences, faster than one call each.
+   * A text with no words has no polarity: NaN (where {@link #classify} refuses it).
+   */
   public double[] positives(List<String> texts) {
     List<Example> examples = new ArrayList<>();
     for (String t : texts) {
@@ -91,6 +94,12 @@ public final class SentimentClassifier {
     for (SentimentModel m : models) {
       perModel.add(m.positives(examples, 64));
     }
-    return SentimentModel.mean(perModel);
+    double[] mean = SentimentModel.mean(perModel);
+    for (int i = 0; i < mean.length; i++) {
+      if (examples.get(i).tokens().isEmpty()) {
+        mean[i] = Double.NaN;
+      }
+    }
+    return mean;
   }
 }

@@ -186,6 +186,9 @@ public final class SentimentModel extends TokenModel {
 
   /** {@link #positives(List, int)} on {@code pass}'s parameters (a device's). */
   public double[] positives(List<Example> examples, int batchSize, InferencePass pass) {
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("the batch size must be at least 1, got " + batchSize);
+    }
     double[] p = new double[examples.size()];
     for (int i = 0; i < examples.size(); i += batchSize) {
       List<Example> part = examples.subList(i, Math.min(examples.size(), i + batchSize));

@@ -273,6 +273,15 @@ class SentimentTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> SentimentModel.mean(List.of(p, new double[3])));
     assertTrue(e.getMessage().contains(p.length + " examples, got 3"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> back.positives(valid, 0));
+    assertTrue(e.getMessage().contains("batch size must be at least 1, got 0"), e.getMessage());
+    // A text with no words has no polarity: NaN among the others, as classify refuses it.
+    SentimentClassifier classifier = new SentimentClassifier(List.of(back));
+    double[] withEmpty = classifier.positives(List.of("the film was good", " ", "the film was bad"));
+    assertEquals(back.positive(List.of("the", "film", "was", "good")), withEmpty[0], 1e-6);
+    assertTrue(Double.isNaN(withEmpty[1]), "no words: " + withEmpty[1]);
+    assertEquals(back.positive(List.of("the", "film", "was", "bad")), withEmpty[2], 1e-6);
+    assertThrows(IllegalArgumentException.class, () -> classifier.classify(" "));
   }
 
   @Test
