@@ -106,6 +106,11 @@ public final class Wav {
         } else if (size > available) {
           throw new AudioFormatException(name + ": its data chunk claims " + size + " bytes, only " + available
               + " remain (a truncated file?)");
+        } else if (size == 0 && available > 0) {
+          // Some writers that stream leave 0 there; bytes after it may as well be another chunk.
+          throw new AudioFormatException(name + ": its data chunk claims 0 bytes, though " + available + " bytes"
+              + " follow it: a writer that streamed it may have left the size at 0 (rewrite the file, for example"
+              + " with sox IN OUT.wav)");
         }
         return decode(in, (int) size, format, channels, rate, blockAlign, bits, name);
       }

@@ -85,6 +85,9 @@ public class WavTest {
     assertRefused("data chunk claims 8 bytes, only 5 remain", java.util.Arrays.copyOf(good, good.length - 3));
     assertRefused("format 0x0011 is compressed", wav(0x11, 1, 8000, 16, samples16(1, 2), false, new byte[0]));
     assertRefused("an empty recording", wav(1, 1, 8000, 16, new byte[0], false, new byte[0]));
+    byte[] zeroSize = good.clone();
+    java.nio.ByteBuffer.wrap(zeroSize).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(good.length - 12, 0);
+    assertRefused("data chunk claims 0 bytes, though 8 bytes follow it", zeroSize);
     assertRefused("12-bit PCM", wav(1, 1, 8000, 12, samples16(1, 2), false, new byte[0]));
     // A header's rate below or above what recordings have (1 Hz had overflowed the resampler's length).
     assertRefused("at 1 samples per second; jrnn reads", wav(1, 1, 1, 16, samples16(1, 2), false, new byte[0]));
