@@ -10,8 +10,8 @@ import jrnn.util.Rng;
  * every epoch and each switched off by its setting at 0: speed perturbation (Ko et al. 2015),
  * vocal tract length perturbation (Jaitly and Hinton 2013, drawn here, applied by the front end),
  * added white noise at a random signal-to-noise ratio, a time shift, a random cut of the end
- * (FSDD holds takes stopped before the word's last sound), and SpecAugment's frequency
- * and time masks (Park et al. 2019) on the normalized features.
+ * (FSDD holds takes stopped before the word's last sound), a random level, and SpecAugment's
+ * frequency and time masks (Park et al. 2019) on the normalized features.
  *
  * @param speed s: speed factor drawn from [1 - s, 1 + s] (0: off)
  * @param vtlp v: frequency warp drawn from [1 - v, 1 + v] (0: off)
@@ -22,23 +22,25 @@ import jrnn.util.Rng;
  * @param freqMaskWidth widest frequency band masked
  * @param timeMasks SpecAugment time masks per recording
  * @param timeMaskWidth longest run of frames masked
+ * @param gainDb g: the recording scaled by a gain drawn from [-g, +g] dB (0: off)
  */
 public record Augmentation(double speed, double vtlp, double noiseSnrDb, double shiftMs, double cropEnd,
-    int freqMasks, int freqMaskWidth, int timeMasks, int timeMaskWidth) {
+    int freqMasks, int freqMaskWidth, int timeMasks, int timeMaskWidth, double gainDb) {
 
   /** No augmentation at all. */
-  public static final Augmentation NONE = new Augmentation(0, 0, 0, 0, 0, 0, 1, 0, 1);
+  public static final Augmentation NONE = new Augmentation(0, 0, 0, 0, 0, 0, 1, 0, 1, 0);
 
   /** The augmentation the settings {@code s} ask for. */
   public static Augmentation of(Settings s) {
     return new Augmentation(s.get(SpeechSettings.SPEED), s.get(SpeechSettings.VTLP), s.get(SpeechSettings.NOISE_SNR),
         s.get(SpeechSettings.SHIFT_MS), s.get(SpeechSettings.CROP_END), s.get(SpeechSettings.FREQ_MASKS), s.get(SpeechSettings.FREQ_MASK_WIDTH),
-        s.get(SpeechSettings.TIME_MASKS), s.get(SpeechSettings.TIME_MASK_WIDTH));
+        s.get(SpeechSettings.TIME_MASKS), s.get(SpeechSettings.TIME_MASK_WIDTH), s.get(SpeechSettings.GAIN_DB));
   }
 
   /** Whether any augmentation is on. */
   public boolean any() {
-    return speed > 0 || vtlp > 0 || noiseSnrDb > 0 || shiftMs > 0 || cropEnd > 0 || freqMasks > 0 || timeMasks > 0;
+    return speed > 0 || vtlp > 0 || noiseSnrDb > 0 || shiftMs > 0 || cropEnd > 0 || freqMasks > 0 || timeMasks > 0
+        || gainDb > 0;
   }
 
   /** The frequency warp of one recording's filter bank: 1, or a factor from [1 - vtlp, 1 + vtlp]. */
@@ -46,7 +48,7 @@ public record Augmentation(double speed, double vtlp, double noiseSnrDb, double 
     return vtlp > 0 ? rng.uniform(1 - vtlp, 1 + vtlp) : 1;
   }
 
-  /** The recording with speed, end cropping, shift and noise applied, in that order; the same rate. */
+  /** The recording with speed, end cropping, shift, noise and gain applied, in that order; the same rate. */
   public Wav.Audio samples(Wav.Audio audio, Rng rng) {
     float[] x = audio.samples();
     int rate = audio.sampleRate();
@@ -63,6 +65,14 @@ public record Augmentation(double speed, double vtlp, double noiseSnrDb, double 
     }
     if (noiseSnrDb > 0) {
       x = noise(x, rng.uniform(noiseSnrDb, noiseSnrDb + 20), rng);
+    }
+    if (gainDb > 0) {
+      float gain = (float) Math.pow(10, rng.uniform(-gainDb, gainDb) / 20);
+      float[] scaled = new float[x.length];
+      for (int i = 0; i < x.length; i++) {
+        scaled[i] = x[i] * gain;
+      }
+      x = scaled;
     }
     return new Wav.Audio(x, rate);
   }

@@ -165,7 +165,7 @@ class SpeechDataTest {
     assertEquals(x.length - 100, earlier.length);
     assertEquals(x[150], earlier[50]);
     assertEquals(5, Augmentation.shift(new float[10], -8, new Rng(3)).length, "at most half is cut");
-    Augmentation crop = new Augmentation(0, 0, 0, 0, 0.5, 0, 1, 0, 1);
+    Augmentation crop = new Augmentation(0, 0, 0, 0, 0.5, 0, 1, 0, 1, 0);
     Rng rng = new Rng(4);
     Set<Integer> lengths = new HashSet<>();
     for (int i = 0; i < 20; i++) {
@@ -175,6 +175,21 @@ class SpeechDataTest {
       lengths.add(c.length);
     }
     assertTrue(lengths.size() > 10, "cuts are drawn: " + lengths);
+    // A level drawn in [-12, 12] dB: every sample scaled by the one gain, drawn afresh each time.
+    Augmentation level = new Augmentation(0, 0, 0, 0, 0, 0, 1, 0, 1, 12);
+    Set<Float> gains = new HashSet<>();
+    for (int i = 0; i < 20; i++) {
+      float[] g = level.samples(new Wav.Audio(x, 8000), rng).samples();
+      assertEquals(x.length, g.length);
+      float gain = g[50] / x[50];
+      assertTrue(Math.abs(20 * Math.log10(gain)) <= 12 + 1e-4, "gain " + gain);
+      for (int k = 0; k < x.length; k += 37) {
+        assertEquals(x[k] * gain, g[k], 1e-5 * Math.max(1, Math.abs(g[k])), "sample " + k);
+      }
+      gains.add(gain);
+    }
+    assertTrue(gains.size() > 10, "gains are drawn: " + gains);
+    assertTrue(level.any());
   }
 
   @Test
@@ -183,7 +198,7 @@ class SpeechDataTest {
     for (float[] row : x) {
       java.util.Arrays.fill(row, 1f);
     }
-    new Augmentation(0, 0, 0, 0, 0, 1, 20, 0, 1).mask(x, new Rng(5));
+    new Augmentation(0, 0, 0, 0, 0, 1, 20, 0, 1, 0).mask(x, new Rng(5));
     int zeroColumns = 0;
     for (int j = 0; j < 20; j++) {
       boolean all = true;
@@ -204,7 +219,7 @@ class SpeechDataTest {
     for (float[] row : y) {
       java.util.Arrays.fill(row, 1f);
     }
-    new Augmentation(0, 0, 0, 0, 0, 0, 1, 3, 10).mask(y, new Rng(6));
+    new Augmentation(0, 0, 0, 0, 0, 0, 1, 3, 10, 0).mask(y, new Rng(6));
     int zeroRows = 0;
     for (float[] row : y) {
       zeroRows += row[0] == 0 && row[19] == 0 ? 1 : 0;
