@@ -166,6 +166,11 @@ public final class TrainingRun {
     }
     wroteModel = true;
     ownCheckpoint = true;
+    String summed = state.get("summed_on");
+    if (summed != null && !summed.equals(summedOn())) {
+      log.println("note: the checkpoint's run summed on " + summed + ", this one on " + summedOn() + ": it goes on"
+          + " as that run would to float rounding, not bit for bit (JRNN_THREADS sets the threads)");
+    }
     String lostTelemetry = telemetry.continueFrom(telemetryPath(out), trainer.steps());
     if (lostTelemetry != null) {
       log.println("note: " + lostTelemetry);
@@ -427,6 +432,14 @@ public final class TrainingRun {
     }
   }
 
+  /**
+   * Where the run's sums are taken, which their float rounding depends on: the engine's threads
+   * (each sums its own chunk) or the device.
+   */
+  private String summedOn() {
+    return trainer.updatesOnDevice() ? "gpu" : jrnn.kernels.Parallel.threads() + " threads";
+  }
+
   private void writeCheckpoint() throws IOException {
     trainer.parametersToHost();
     AppFile f = task.file().putHistory(history);
@@ -434,7 +447,7 @@ public final class TrainingRun {
     c.putFloats("optimizer", trainer.optimizer().state());
     c.putProperties("state", Map.of("next_epoch", Integer.toString(nextEpoch), "best", Double.toString(best),
         "checks_since_best", Integer.toString(checksSinceBest), "updates", Long.toString(trainer.steps()),
-        "lr_scale", Double.toString(trainer.learningRateScale())));
+        "lr_scale", Double.toString(trainer.learningRateScale()), "summed_on", summedOn()));
     c.write(checkpointPath(out));
     ownCheckpoint = true;
   }

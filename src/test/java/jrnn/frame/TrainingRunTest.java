@@ -143,6 +143,25 @@ class TrainingRunTest {
     assertEquals(stopped.best(), SentimentModel.load(m).evaluate(VALID, 200).accuracy(), 0.0);
   }
 
+  /** Sums split over another number of threads round otherwise: a resume says it will not be bit for bit. */
+  @Test
+  void aResumeOnOtherThreadsThanTheCheckpointsRunSaysSo() throws IOException {
+    Path m = dir.resolve("m.jrnn");
+    new TrainingRun(task(SMALL), m, quiet()).run(1);
+    ByteArrayOutputStream same = new ByteArrayOutputStream();
+    new TrainingRun(task(SMALL), m, new PrintStream(same, true, StandardCharsets.UTF_8)).resume();
+    assertTrue(!same.toString(StandardCharsets.UTF_8).contains("summed on"), same.toString(StandardCharsets.UTF_8));
+    ModelFile ckpt = ModelFile.read(TrainingRun.checkpointPath(m));
+    Map<String, String> state = new java.util.LinkedHashMap<>(ckpt.getProperties("state"));
+    assertEquals(jrnn.kernels.Parallel.threads() + " threads", state.get("summed_on"));
+    state.put("summed_on", "7 threads");
+    ckpt.putProperties("state", state).write(TrainingRun.checkpointPath(m));
+    ByteArrayOutputStream other = new ByteArrayOutputStream();
+    new TrainingRun(task(SMALL), m, new PrintStream(other, true, StandardCharsets.UTF_8)).resume();
+    String said = other.toString(StandardCharsets.UTF_8);
+    assertTrue(said.contains("summed on 7 threads, this one on " + jrnn.kernels.Parallel.threads() + " threads"), said);
+  }
+
   @Test
   void aCheckpointOfOtherSettingsOrAnOlderFormatIsRefusedSayingWhy() throws IOException {
     Path out = dir.resolve("c.jrnn");
