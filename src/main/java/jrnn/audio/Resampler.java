@@ -12,6 +12,11 @@ public final class Resampler {
 
   private Resampler() {}
 
+  /** The samples {@link #resample} makes of {@code samples} at {@code from} per second, at {@code rate}. */
+  public static long length(int samples, int from, int rate) {
+    return from == rate ? samples : Math.max(1, Math.round(samples * ((double) rate / from)));
+  }
+
   /**
    * {@code audio} at {@code rate} samples per second (at least one sample); {@code audio} itself
    * when already at that rate.
@@ -26,7 +31,7 @@ public final class Resampler {
     float[] in = audio.samples();
     int from = audio.sampleRate();
     double ratio = (double) rate / from;
-    long length = Math.max(1, Math.round(in.length * ratio));
+    long length = length(in.length, from, rate);
     if (length > Integer.MAX_VALUE - 8) {
       throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "%,d samples at %,d per second make"
           + " %,d at %,d, more than an array holds", in.length, from, length, rate));

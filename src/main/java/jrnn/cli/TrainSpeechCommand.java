@@ -70,7 +70,9 @@ final class TrainSpeechCommand implements Callable<Integer>, HasSettings {
     System.out.printf(Locale.ROOT, "%s recogniser of %d words: %d features per step, %,d parameters; %d threads%n",
         m.sequences() ? "CTC" : "word", m.words().size(), m.features().dimension(), m.parameters().layout().size(),
         Parallel.threads());
-    run.execute(new SpeechTask(m, data.train(), data.valid()));
+    SpeechTask task = new SpeechTask(m, data.train(), data.valid());
+    task.note().ifPresent(System.out::println);
+    run.execute(task);
     return 0;
   }
 }

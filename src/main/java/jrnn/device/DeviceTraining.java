@@ -12,4 +12,10 @@ import jrnn.training.Trainer;
 public interface DeviceTraining extends Trainer.BatchGradients, Trainer.DeviceUpdates, AutoCloseable {
   @Override
   void close();
+
+  /** The device sums (cuBLAS's, cuDNN's and jrnn's kernels' order), not the engine's threads. */
+  @Override
+  default String summedOn() {
+    return "a GPU";
+  }
 }

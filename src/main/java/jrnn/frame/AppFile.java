@@ -104,6 +104,11 @@ public final class AppFile {
    * malformed or contradicts the settings, or when its version is not one this jrnn reads.
    */
   public static Header header(ModelFile f, Path path) throws ModelFileException {
+    return header(f, String.valueOf(path));
+  }
+
+  /** {@link #header(ModelFile, Path)} of a file named {@code path} in messages (a cluster's URI too). */
+  public static Header header(ModelFile f, String path) throws ModelFileException {
     if (!f.has("header")) {
       String app = f.has("meta") ? f.getProperties("meta").get("app") : null;
       if (app == null) {

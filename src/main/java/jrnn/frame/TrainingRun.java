@@ -197,7 +197,7 @@ public final class TrainingRun {
       resume();
     } else if (out != null && hasCheckpoint(out)) {
       log.println("note: " + checkpointPath(out) + " exists; starting afresh (use --resume to continue from it); it"
-          + " is removed when this run first writes its model");
+          + " is removed when this run first writes its files");
     }
     RunHistory h = run();
     if (task.hasValidation()) {
@@ -313,6 +313,7 @@ public final class TrainingRun {
           if (whole) {
             writeCheckpoint();
           }
+          removeEarlierCheckpoint();
           telemetry.writeTable(telemetryPath(out));
           charts.draw("the learning curve", this::writeCurve);
           charts.draw("the gradient norms", () -> telemetry.writeChart(telemetryPath(out)));
@@ -417,27 +418,31 @@ public final class TrainingRun {
     return String.format(Locale.ROOT, "%,.0f", v);
   }
 
+  /**
+   * Removes an earlier run's checkpoint before this run writes over that run's files: --resume
+   * would take it for this run's, and write its best figure and history into a model they do not
+   * describe (or take up this run's gradient norms as its own).
+   */
+  private void removeEarlierCheckpoint() throws IOException {
+    if (!ownCheckpoint && hasCheckpoint(out)) {
+      Files.delete(checkpointPath(out));
+      log.println("removed " + checkpointPath(out) + ", the earlier run's checkpoint: this run's files replace that"
+          + " run's");
+    }
+  }
+
   private void saveModel() throws IOException {
     if (out != null) {
-      if (!ownCheckpoint && hasCheckpoint(out)) {
-        // An earlier run's checkpoint, which --resume would take for this model's: its best figure
-        // and history would then be written into a model they do not describe.
-        Files.delete(checkpointPath(out));
-        log.println("removed " + checkpointPath(out) + ", the earlier run's checkpoint: this run's model replaces"
-            + " that run's");
-      }
+      removeEarlierCheckpoint();
       trainer.parametersToHost();
       task.file().putHistory(history).write(out);
       wroteModel = true;
     }
   }
 
-  /**
-   * Where the run's sums are taken, which their float rounding depends on: the engine's threads
-   * (each sums its own chunk) or the device.
-   */
+  /** Where the run's sums are taken, which their float rounding depends on ({@link Trainer#summedOn}). */
   private String summedOn() {
-    return trainer.updatesOnDevice() ? "gpu" : jrnn.kernels.Parallel.threads() + " threads";
+    return trainer.summedOn();
   }
 
   private void writeCheckpoint() throws IOException {

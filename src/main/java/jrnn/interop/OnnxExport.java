@@ -28,9 +28,10 @@ import jrnn.params.Parameters;
  *
  * <ul>
  *   <li>LSTM: jrnn's gate blocks i, f, g, o become ONNX's i, o, f, c; peepholes go to input
- *       {@code P} as [p_i, p_o, p_f]. Coupled gates (CIFG, SPEC 8-34) use {@code input_forget=1},
- *       with which ONNX computes f = 1 - i, where jrnn computes i = 1 - f: ONNX's input gate takes
- *       jrnn's forget-gate weights, bias and peephole negated, since 1 - sigmoid(a) = sigmoid(-a).</li>
+ *       {@code P} as [p_i, p_o, p_f]. Coupled gates (CIFG, SPEC 8-34), where jrnn computes
+ *       i = 1 - f: ONNX's forget gate takes jrnn's forget-gate weights, bias and peephole, and its
+ *       input gate the same negated, since 1 - sigmoid(a) = sigmoid(-a) ({@code input_forget=1},
+ *       ONNX's own coupling, would need one gate, but TensorRT's LSTM refuses it).</li>
  *   <li>GRU: jrnn's r, z, n become ONNX's z, r, h. ONNX, like PyTorch, computes h = (1 - z) n
  *       + z h_{t-1}, and jrnn (SPEC 8-38) h = (1 - z) h_{t-1} + z n, so the z rows are negated.
  *       {@code linear_before_reset} is 1 for {@code gru-reset-after} and 0 for {@code gru}; the

@@ -185,9 +185,10 @@ public final class Safetensors {
     if (headerLength < 2 || headerLength > bytes.length - 8L) {
       boolean text = bytes.length > 8 && bytes[8] == '{';
       throw new SafetensorsException(where + " gives a header of " + Long.toUnsignedString(headerLength)
-          + " bytes, " + (headerLength < 2 ? "fewer than the 2 of the smallest JSON object, {}" : "more than the "
-          + (bytes.length - 8) + " the file has after the length field") + (text ? "" : "; is it a safetensors file?"
-          + " (its first 8 bytes are the header's length, little-endian, and a '{' follows)"));
+          + " bytes, " + (headerLength >= 0 && headerLength < 2 ? "fewer than the 2 of the smallest JSON object, {}"
+          : "more than the " + (bytes.length - 8) + " the file has after the length field")
+          + (text ? "" : "; is it a safetensors file? (its first 8 bytes are the header's length, little-endian,"
+          + " and a '{' follows)"));
     }
     String json;
     try {

@@ -27,7 +27,8 @@ import jrnn.tensor.Tensor;
  * or two; the GRU's update gate, which PyTorch writes as 1 - z).
  *
  * <p>Cells PyTorch lacks (rnn-sigmoid, the peephole and coupled LSTMs, the GRU with the reset
- * before the product) export under jrnn's own names and layout (docs/parameters.md), marked
+ * before the product), and stacks that sum their directions ({@link #torchHasModule}), export
+ * under jrnn's own names and layout (docs/parameters.md), marked
  * {@code jrnn.convention=jrnn} in the file's metadata. Every export also records the jrnn
  * configuration in the metadata ({@code jrnn.model.*} or {@code jrnn.rnn.*}), so that importing
  * an exported file gives back the same network without options.

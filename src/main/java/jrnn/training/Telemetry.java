@@ -45,13 +45,18 @@ public final class Telemetry implements Trainer.StepListener {
    *
    * @return null, or why the earlier rows were not taken up
    */
-  public String continueFrom(Path base, long updates) throws IOException {
+  public String continueFrom(Path base, long updates) {
     Path tsv = tablePath(base);
     if (!steps.isEmpty() || !java.nio.file.Files.exists(tsv)) {
       return null;
     }
     List<Trainer.StepResult> earlier = new ArrayList<>();
-    List<String> lines = java.nio.file.Files.readAllLines(tsv);
+    List<String> lines;
+    try {
+      lines = java.nio.file.Files.readAllLines(tsv);
+    } catch (IOException e) {
+      return tsv + " does not read (" + e + "); the table starts afresh";
+    }
     for (int i = 1; i < lines.size(); i++) {
       String[] f = lines.get(i).split("\t", -1);
       try {

@@ -170,6 +170,19 @@ public final class Trainer {
     default LossStats compute(ShardablePass<?> pass, Rng rng) {
       throw new UnsupportedOperationException(getClass().getSimpleName() + " computes batches of sequences only");
     }
+
+    /**
+     * Where the gradients' sums are taken, which their float rounding depends on (a checkpoint
+     * records it): by default this machine's engine threads.
+     */
+    default String summedOn() {
+      return jrnn.kernels.Parallel.threads() + " threads";
+    }
+  }
+
+  /** Where this trainer's gradient sums are taken ({@link BatchGradients#summedOn}). */
+  public String summedOn() {
+    return batchGradients == null ? jrnn.kernels.Parallel.threads() + " threads" : batchGradients.summedOn();
   }
 
   /**

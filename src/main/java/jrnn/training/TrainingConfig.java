@@ -51,7 +51,7 @@ public record TrainingConfig(String optimizer, double momentum, LearningRateSche
       throw new IllegalArgumentException("clipping thresholds and weight decay must be finite and not negative, got"
           + " clip-norm " + clipNorm + ", clip-value " + clipValue + ", weight-decay " + weightDecay);
     }
-    if (!(adversarialNorm >= 0 && adversarialNorm < Double.POSITIVE_INFINITY)) {
+    if (!finiteNotNegative(adversarialNorm)) {
       throw new IllegalArgumentException("the adversarial perturbation's norm must be finite and not negative, got "
           + adversarialNorm);
     }

@@ -1,6 +1,7 @@
 package jrnn.interop;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -98,6 +99,9 @@ class OnnxExportTest {
     RecurrentStack stack = new RecurrentStack(cfg, params, "rnn.", Kernels.best());
     Tensor y = stack.forward(x, steps, batch, lengths, init, false, new Rng(1));
     byte[] model = OnnxExport.stack(cfg, params, "rnn.");
+    // No LSTM is coupled by input_forget, which TensorRT's LSTM refuses (ONNX Runtime would take it).
+    assertFalse(new String(model, java.nio.charset.StandardCharsets.ISO_8859_1).contains("input_forget"),
+        cfg.cell().name() + ": an input_forget attribute");
     OnnxRuntimeRunner.Inputs in = new OnnxRuntimeRunner.Inputs()
         .put("x", x.toArray(), steps, batch, cfg.inputSize())
         .put("sequence_lens", lengths, batch)

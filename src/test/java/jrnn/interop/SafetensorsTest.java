@@ -143,6 +143,8 @@ class SafetensorsTest {
     byte[] tiny = file("{" + good + "}", eight);
     ByteBuffer.wrap(tiny).order(ByteOrder.LITTLE_ENDIAN).putLong(0, 1);
     says(lie(tiny), "header of 1 bytes, fewer than the 2");
+    ByteBuffer.wrap(tiny).order(ByteOrder.LITTLE_ENDIAN).putLong(0, -2);
+    says(lie(tiny), "header of 18446744073709551614 bytes, more than the");
     says(lie(file("{" + good.replace("\"w\"", "w") + "}", eight)), "not valid JSON");
     says(lie(file("{" + good + "} /* more */", eight)), "not valid JSON");
     String twoObjects = lie(file("{" + good + "}{}", eight));

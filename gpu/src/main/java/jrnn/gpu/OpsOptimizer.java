@@ -125,9 +125,9 @@ final class OpsOptimizer implements AutoCloseable {
         });
   }
 
-  /** The named parameter of {@code layout}. */
-  void addParameter(ParamLayout layout, String name, Ops.Floats w, Ops.Floats g, boolean decay) {
-    add(name, w, g, w.size(), layout.get(name).offset(), decay, null);
+  /** The named parameter of {@code layout}, decayed where {@link jrnn.optim.WeightDecay#decays} says. */
+  void addParameter(ParamLayout layout, String name, Ops.Floats w, Ops.Floats g) {
+    add(name, w, g, w.size(), layout.get(name).offset(), jrnn.optim.WeightDecay.decays(name), null);
   }
 
   List<Group> groups() {

@@ -167,10 +167,10 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
   /** The parameters' groups of the update: the embedding, the output layer, the stack's weight space. */
   private void addGroups(boolean tokens) {
     if (tokens) {
-      updates.addParameter(params.layout(), ModelConfig.EMBEDDING, table, tableGrad, true);
+      updates.addParameter(params.layout(), ModelConfig.EMBEDDING, table, tableGrad);
     }
-    updates.addParameter(params.layout(), ModelConfig.HEAD_WEIGHT, headWeight, headWeightGrad, true);
-    updates.addParameter(params.layout(), ModelConfig.HEAD_BIAS, headBias, headBiasGrad, false);
+    updates.addParameter(params.layout(), ModelConfig.HEAD_WEIGHT, headWeight, headWeightGrad);
+    updates.addParameter(params.layout(), ModelConfig.HEAD_BIAS, headBias, headBiasGrad);
     updates.addStack("the recurrent stack", stack);
   }
 

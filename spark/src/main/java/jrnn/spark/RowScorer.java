@@ -44,6 +44,8 @@ public final class RowScorer implements Serializable {
           return size() > KEPT_MODELS;
         }
       });
+  /** One lock per model file, so that a model loads once however many tasks ask for it at once. */
+  private static final Map<String, Object> LOADING = new java.util.concurrent.ConcurrentHashMap<>();
   /** How many times this JVM has loaded a model file. */
   private static final java.util.concurrent.atomic.AtomicInteger LOADS = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -61,7 +63,7 @@ public final class RowScorer implements Serializable {
    * model. The bytes are those the executors are to get: the scorer knows its model by their hash.
    */
   public static RowScorer of(byte[] bytes, String file) throws IOException {
-    String kind = AppFile.header(ModelFile.parse(bytes, file), Path.of(file)).kind();
+    String kind = AppFile.header(ModelFile.parse(bytes, file), file).kind();
     if (!List.of(SentimentModel.APP, LanguageModel.APP, TranslationModel.APP, SpeechModel.APP).contains(kind)) {
       throw new IllegalArgumentException("model file " + file + " holds a " + kind + " model; rows are scored by"
           + " sentiment models (P(positive)), language models (perplexity), translation models (the translation)"
@@ -91,18 +93,17 @@ public final class RowScorer implements Serializable {
    * or a String.
    */
   public List<?> results(List<String> rows, byte[] bytes) throws IOException {
-    Function<List<String>, List<?>> model;
-    try {
-      // The first task of an executor loads the model; its other tasks wait for that one load.
-      model = LOADED.computeIfAbsent(digest, d -> {
-        try {
-          return load(bytes);
-        } catch (IOException e) {
-          throw new java.io.UncheckedIOException(e);
+    Function<List<String>, List<?>> model = LOADED.get(digest);
+    if (model == null) {
+      // The first task of an executor loads the model; its other tasks of that model wait for
+      // that one load, and tasks of models already loaded do not wait at all.
+      synchronized (LOADING.computeIfAbsent(digest, d -> new Object())) {
+        model = LOADED.get(digest);
+        if (model == null) {
+          model = load(bytes);
+          LOADED.put(digest, model);
         }
-      });
-    } catch (java.io.UncheckedIOException e) {
-      throw e.getCause();
+      }
     }
     try {
       return model.apply(rows);

@@ -65,6 +65,12 @@ public final class ShardedGradients implements Trainer.BatchGradients {
   /** One shard of a pass: its examples, its dropout seed, and every parameter (a broadcast). */
   record PassTask(ShardablePass<?> pass, long seed, Broadcast<float[]> parameters) implements Serializable {}
 
+  /** Each part's sums on its executor's threads, then the parts' in double on the driver. */
+  @Override
+  public String summedOn() {
+    return partitions + " Spark parts";
+  }
+
   /**
    * Gradients of {@code model}'s batches and of passes (trained as {@code training} says) over
    * {@code partitions} Spark tasks of {@code spark}.

@@ -137,9 +137,13 @@ public final class SpeechFeatures {
     return frontEnd.dimension() * stride;
   }
 
-  /** The steps the recogniser reads of a recording: its frames at the recogniser's rate, stacked by the stride. */
+  /**
+   * The steps the recogniser reads of a recording, from its length alone: its frames at the
+   * recogniser's rate, {@code stride} to a step as {@link #stack} puts them (the last step padded).
+   */
   public int steps(Wav.Audio audio) {
-    int frames = frontEnd.frames(Resampler.resample(audio, frontEnd.config().sampleRate()).samples().length);
+    long samples = Resampler.length(audio.samples().length, audio.sampleRate(), frontEnd.config().sampleRate());
+    int frames = frontEnd.frames((int) Math.min(Integer.MAX_VALUE, samples));
     return (frames + stride - 1) / stride;
   }
 

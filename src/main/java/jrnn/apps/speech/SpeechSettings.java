@@ -66,7 +66,8 @@ public final class SpeechSettings {
    * data's statistics (saved with the model); its mean removed per recording and divided by the
    * training data's deviation of what remains (saved with the model); or by the statistics of each
    * speaker's recordings among those read together (the speaker from the column 'speaker' or a name
-   * label_speaker_index; unknown speakers pooled). One of utterance, global, utterance-mean,
+   * label_speaker_index; a manifest's recordings of no known speaker pooled, a file named without
+   * one alone). One of utterance, global, utterance-mean,
    * speaker; default utterance.
    */
   public static final Setting<String> NORMALIZATION = SCHEMA.choice("normalization", "utterance",
@@ -74,7 +75,8 @@ public final class SpeechSettings {
           + " recording; by the training data's statistics (saved with the model); its mean removed per recording"
           + " and divided by the training data's deviation of what remains (saved with the model); or by the"
           + " statistics of each speaker's recordings among those read together (the speaker from the column"
-          + " 'speaker' or a name label_speaker_index; unknown speakers pooled).");
+          + " 'speaker' or a name label_speaker_index; a manifest's recordings of no known speaker pooled, a file"
+          + " named without one alone).");
   /**
    * {@code stride}: Consecutive frames stacked into one step of the network (fewer, wider steps).
    * Range [1, 16], default 1.

@@ -40,6 +40,10 @@ public final class SpeechTask implements TrainingTask {
   private final List<float[][]> trainFeatures;
   private final List<float[][]> validFeatures;
   private final int[][] trainLabels;
+  /** Training recordings left out, too short for their transcripts (CTC). */
+  private final int leftOut;
+  /** What was left out and why, or null. */
+  private final String note;
 
   /**
    * The task of training the network of {@code model} on {@code train}, validated on {@code valid};
@@ -50,7 +54,8 @@ public final class SpeechTask implements TrainingTask {
       throw new IllegalArgumentException("a template recogniser is not trained by updates; it keeps its templates");
     }
     this.model = model;
-    this.train = train;
+    this.train = model.sequences() ? alignable(model, train) : train;
+    this.leftOut = train.size() - this.train.size();
     this.valid = valid;
     // Now, not after the first epoch's updates: a validation word the training data never says.
     for (Utterance u : valid) {
@@ -78,45 +83,49 @@ public final class SpeechTask implements TrainingTask {
         }
       }
     }
-    this.trainFeatures = augmentation.any() ? null : model.features().of(train);
+    this.trainFeatures = augmentation.any() ? null : model.features().of(this.train);
     this.validFeatures = model.features().of(valid);
-    this.trainLabels = new int[train.size()][];
-    for (int i = 0; i < train.size(); i++) {
-      trainLabels[i] = model.ids(train.get(i).words());
+    this.trainLabels = new int[this.train.size()][];
+    for (int i = 0; i < this.train.size(); i++) {
+      trainLabels[i] = model.ids(this.train.get(i).words());
     }
-    if (model.sequences()) {
-      requireAlignable(train, trainFeatures, "training");
-      requireAlignable(valid, validFeatures, "validation");
-    }
+    this.note = leftOut == 0 ? null : String.format(java.util.Locale.ROOT, "note: %,d of the %,d training"
+        + " recordings are left out, too short for their transcripts at hop_ms %s and stride %d, which CTC could"
+        + " not align (%s)", leftOut, train.size(), settings().get(SpeechSettings.HOP_MS),
+        settings().get(SpeechSettings.STRIDE), tooShort(model, train.stream().filter(u -> !alignable(model, u))
+            .findFirst().orElseThrow()));
   }
 
   /**
-   * Refuses recordings too short for their transcripts at these settings: CTC has no alignment of
-   * them, so they would add nothing to the loss or its gradient, and a run of nothing else would
-   * train nothing while it reported a NaN loss. {@code features} is null when the recordings are
-   * augmented each epoch; their steps are then those of the recordings as they are.
+   * The recordings CTC can align at the model's settings: those whose steps (as recorded; speed
+   * perturbation may shorten one in an epoch, which then adds nothing to that epoch's loss) hold
+   * their transcript. A recording too short adds nothing to the loss or its gradient, and a run of
+   * nothing else would train nothing while it reported a NaN loss: that is refused.
    */
-  private void requireAlignable(List<Utterance> side, List<float[][]> features, String what) {
-    int refused = 0;
-    String first = null;
-    for (int i = 0; i < side.size(); i++) {
-      Utterance u = side.get(i);
-      int steps = features != null ? features.get(i).length : model.features().steps(u.audio());
-      int needed = Ctc.framesNeeded(model.ids(u.words()));
-      if (steps < needed) {
-        refused++;
-        if (first == null) {
-          first = u.name() + " says " + u.words().size() + " word(s), which take at least " + needed
-              + " steps (a blank between repeated words), and gives " + steps;
-        }
-      }
+  private static List<Utterance> alignable(SpeechModel model, List<Utterance> train) {
+    List<Utterance> kept = train.stream().filter(u -> alignable(model, u)).toList();
+    if (kept.isEmpty() && !train.isEmpty()) {
+      throw new IllegalArgumentException("every one of the " + train.size() + " training recordings is too short"
+          + " for its transcript at hop_ms " + model.settings().get(SpeechSettings.HOP_MS) + " and stride "
+          + model.settings().get(SpeechSettings.STRIDE) + ", which CTC could not align (" + tooShort(model,
+          train.get(0)) + "): lower hop_ms or stride");
     }
-    if (refused > 0) {
-      throw new IllegalArgumentException(refused + " of the " + side.size() + " " + what + " recordings are too"
-          + " short for their transcripts, which CTC could then not align: " + first + " (hop_ms "
-          + settings().get(SpeechSettings.HOP_MS) + ", stride " + settings().get(SpeechSettings.STRIDE)
-          + "). Lower hop_ms or stride, or leave those recordings out");
-    }
+    return kept;
+  }
+
+  private static boolean alignable(SpeechModel model, Utterance u) {
+    return model.features().steps(u.audio()) >= Ctc.framesNeeded(model.ids(u.words()));
+  }
+
+  private static String tooShort(SpeechModel model, Utterance u) {
+    return u.name() + " says " + u.words().size() + " word(s), which take at least "
+        + Ctc.framesNeeded(model.ids(u.words())) + " steps with a blank between repeated words, and gives "
+        + model.features().steps(u.audio());
+  }
+
+  /** What the task left out of the training recordings and why, or empty. */
+  public java.util.Optional<String> note() {
+    return java.util.Optional.ofNullable(note);
   }
 
   @Override

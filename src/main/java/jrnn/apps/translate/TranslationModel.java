@@ -280,11 +280,14 @@ public final class TranslationModel implements TrainedModel {
     return out;
   }
 
-  /** How many subwords of {@code lines} the source vocabulary does not know, as a note. */
+  /**
+   * How many subwords of {@code lines} the source vocabulary does not know once split into known
+   * pieces ({@link #sourceSubwords}): characters training never saw, read as {@code <unk>}.
+   */
   public java.util.Optional<String> unseenNote(String what, List<String> lines) {
     List<String> all = new ArrayList<>();
     for (String line : lines) {
-      all.addAll(sourceBpe.encode(line));
+      all.addAll(sourceSubwords(line));
     }
     return sourceVocab.unseenNote(what, all, "subwords");
   }
@@ -438,7 +441,7 @@ public final class TranslationModel implements TrainedModel {
         }
         List<String> target = new ArrayList<>(targetSubwords(words));
         target.add(EOS);
-        return new Alignment(sourceBpe.encode(line), target, weights, decodeTarget(words));
+        return new Alignment(sourceSubwords(line), target, weights, decodeTarget(words));
       });
     }
   }

@@ -137,28 +137,37 @@ class SpeechTest {
   }
 
   /**
-   * CTC has no alignment of a transcript longer than its recording's steps: such recordings had
-   * added nothing, and a run of nothing else trained nothing while it reported a NaN loss.
+   * CTC has no alignment of a transcript longer than its recording's steps: such a training
+   * recording adds nothing, so it is left out and said; a run of nothing else had trained nothing
+   * while it reported a NaN loss, and is refused. A short validation recording is still decoded.
    */
   @Test
-  void recordingsTooShortForTheirTranscriptsAreRefusedByName() {
+  void trainingRecordingsTooShortForTheirTranscriptsAreLeftOutAndSaid() {
     List<Utterance> sentences = Chirps.sentences(8, 11);
+    List<Utterance> long2 = sentences.stream().filter(u -> u.words().size() >= 2).toList();
     for (String augmented : new String[] {"", " speed=0.1"}) {
-      Settings coarse = settings("task=ctc hidden=4 layers=1 hop_ms=200 stride=16" + augmented);
+      // A step of 16 s: one step a recording, and two or more words.
+      Settings coarse = settings("task=ctc hidden=4 layers=1 hop_ms=1000 stride=16" + augmented);
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new SpeechTask(
-          SpeechModel.create(coarse, SpeechModel.labels(coarse, sentences), null), sentences, List.of()));
-      assertTrue(e.getMessage().matches("[1-8] of the 8 training recordings are too short for their transcripts.*")
-          && e.getMessage().contains("hop_ms 200.0, stride 16"), e.getMessage());
+          SpeechModel.create(coarse, SpeechModel.labels(coarse, long2), null), long2, List.of()));
+      assertTrue(e.getMessage().startsWith("every one of the " + long2.size() + " training recordings is too short"
+          + " for its transcript at hop_ms 1000.0 and stride 16") && e.getMessage().contains(long2.get(0).name()
+          + " says"), e.getMessage());
     }
     Settings fine = settings("task=ctc hidden=4 layers=1 stride=2");
     Utterance twoWords = sentences.stream().filter(u -> u.words().size() >= 2).findFirst().orElseThrow();
     Utterance cut = new Utterance("cut.wav", new jrnn.audio.Wav.Audio(java.util.Arrays.copyOf(
         twoWords.audio().samples(), 100), twoWords.audio().sampleRate()), twoWords.words(), null);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new SpeechTask(
-        SpeechModel.create(fine, SpeechModel.labels(fine, sentences), null), sentences, List.of(cut)));
-    assertTrue(e.getMessage().startsWith("1 of the 1 validation recordings") && e.getMessage().contains("cut.wav says"),
-        e.getMessage());
-    new SpeechTask(SpeechModel.create(fine, SpeechModel.labels(fine, sentences), null), sentences, List.of());
+    List<Utterance> withCut = new java.util.ArrayList<>(sentences);
+    withCut.add(2, cut);
+    SpeechTask task = new SpeechTask(SpeechModel.create(fine, SpeechModel.labels(fine, sentences), null), withCut,
+        List.of(cut));
+    assertEquals(8, task.unitsPerEpoch(), "the short recording is left out of training");
+    String note = task.note().orElseThrow();
+    assertTrue(note.startsWith("note: 1 of the 9 training recordings are left out") && note.contains("cut.wav says 2"),
+        note);
+    assertTrue(new SpeechTask(SpeechModel.create(fine, SpeechModel.labels(fine, sentences), null), sentences,
+        List.of()).note().isEmpty());
   }
 
   /** With normalization by speaker, a file whose name names no speaker reads as it reads alone. */

@@ -150,6 +150,25 @@ class TranslationTest {
     }
   }
 
+  /**
+   * Joint merges learned from the target make a source symbol the source vocabulary lacks: it is
+   * split into the known pieces it was merged from, so it is no unseen subword, and the attention
+   * plot labels the pieces the weights are over (it had labelled the unsplit symbol, one short).
+   */
+  @Test
+  void aSourceSymbolOnlyTheTargetMadeIsReadAsItsKnownPieces() {
+    // Merges, joint: "▁x", then "yz", then "▁xyz" (from the target); the source holds ▁x, ▁, y, z.
+    TranslationModel m = TranslationModel.create(smallSettings(Map.of("bpe_merges", "3", "embedding", "4",
+        "hidden", "4", "decoder_hidden", "4")), List.of("x y z"), List.of("xyz xyz xyz"));
+    String w = jrnn.data.BytePairEncoding.WORD_START;
+    assertEquals(List.of(w + "x", "y", "z"), m.sourceSubwords("xyz"));
+    assertTrue(m.unseenNote("test", List.of("xyz")).isEmpty(), m.unseenNote("test", List.of("xyz")).toString());
+    assertTrue(m.unseenNote("test", List.of("q")).isPresent(), "a character training never saw is unseen");
+    TranslationModel.Alignment a = m.align("xyz", 1, 0);
+    assertEquals(List.of(w + "x", "y", "z"), a.source());
+    assertEquals(a.source().size(), a.weights()[0].length);
+  }
+
   /** A length ratio meant as "no limit" bounds a translation at 4,010 subwords, not at a wrapped negative int. */
   @Test
   void aHugeLengthRatioIsBoundedNotWrapped() {
