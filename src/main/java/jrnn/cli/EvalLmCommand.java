@@ -35,8 +35,8 @@ final class EvalLmCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     LossStats s = device.run(lm.model(), () -> lm.evaluate(ids, LanguageModel.EVAL_STEPS),
         passes -> lm.evaluate(ids, LanguageModel.EVAL_STEPS, passes));
-    System.out.printf(Locale.ROOT, "%,d tokens (%s level), %d streams, %.1f s: loss %.4f nats per token%n",
-        s.count(), lm.wordLevel() ? "word" : "char", LanguageModel.evaluationBatch(ids.length),
+    System.out.printf(Locale.ROOT, "%,d of %,d tokens predicted (%s level), %d streams, %.1f s: loss %.4f nats per"
+        + " token%n", s.count(), ids.length, lm.wordLevel() ? "word" : "char", LanguageModel.evaluationBatch(ids.length),
         (System.nanoTime() - t0) / 1e9, s.mean());
     System.out.println(lm.figure(s.mean()));
     return 0;

@@ -33,7 +33,7 @@ final class OnnxScoring {
 
   /** The mean loss per predicted token (nats) of the exported language model on {@code ids}. */
   static double languageModelLoss(OnnxRuntimeRunner ort, ModelConfig cfg, int[] ids) throws Exception {
-    int batch = Math.min(LanguageModel.EVAL_BATCH, Math.max(1, (ids.length - 1) / 2));
+    int batch = LanguageModel.evaluationBatch(ids.length);
     RecurrentConfig rc = cfg.recurrent();
     int h = rc.hiddenSize();
     float[] hState = new float[rc.stateSlots() * batch * h];

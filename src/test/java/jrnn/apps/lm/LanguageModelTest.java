@@ -128,6 +128,25 @@ class LanguageModelTest {
     }
   }
 
+  /**
+   * A short text is one stream, each token predicted from all before it; a long one ten, as
+   * PyTorch's word_language_model measures (a 20-token line had been cut into nine streams of two).
+   */
+  @Test
+  void aShortTextIsMeasuredAsOneStreamAndALongOneAsTen() throws IOException {
+    assertEquals(1, LanguageModel.evaluationBatch(21));
+    assertEquals(1, LanguageModel.evaluationBatch(2 * LanguageModel.MIN_STREAM_TOKENS));
+    assertEquals(2, LanguageModel.evaluationBatch(2 * LanguageModel.MIN_STREAM_TOKENS + 1));
+    assertEquals(LanguageModel.EVAL_BATCH, LanguageModel.evaluationBatch(73_760));
+    Setup s = setup(TINY, 20_000);
+    String line = text().substring(3_000, 3_060);
+    int[] ids = s.lm().encode(s.lm().tokenize(line));
+    LossStats one = jrnn.training.Trainer.evaluateStream(s.lm().model(), new jrnn.data.TokenStream(ids), 1,
+        LanguageModel.EVAL_STEPS);
+    assertEquals(ids.length - 1, one.count(), "every token after the first predicted");
+    assertEquals(Math.exp(one.mean()), s.lm().perplexity(line), 1e-9);
+  }
+
   /** A prompt of 60,000 words over 9,000 of them: at once, its logits would be 540 million values. */
   @Test
   void aPromptLongerThanOneTensorCanHoldLogitsOfIsRead() {
