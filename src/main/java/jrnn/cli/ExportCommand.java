@@ -2,7 +2,10 @@ package jrnn.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import jrnn.apps.lm.LanguageModel;
+import jrnn.apps.sentiment.SentimentModel;
 import jrnn.apps.translate.TranslationModel;
+import jrnn.data.Vocabulary;
 import jrnn.frame.AppFile;
 import jrnn.interop.ModelExport;
 import jrnn.io.ModelFile;
@@ -19,8 +22,16 @@ import picocli.CommandLine.Option;
             + " c0 [layers*directions, B, H] in; logits and probabilities (or outputs), hn and cn out.",
         "A translation model exports as two graphs, NAME.encoder.onnx and NAME.decoder.onnx (one decoding step; NAME is"
             + " OUT without .onnx), with"
-            + " its subword vocabularies and BPE merges as text files beside them."})
+            + " its subword vocabularies and BPE merges as text files beside them.",
+        "A language model or sentiment classifier writes its vocabulary beside OUT, as NAME.vocab.txt (NAME is OUT"
+            + " without its extension): a token a line, line k holding id k, with \\n, \\r, \\t and \\\\ for"
+            + " a newline, carriage return, tab and backslash."})
 final class ExportCommand implements Callable<Integer> {
+  /** Where the vocabulary of a token model exported to {@code out} goes: NAME.vocab.txt beside it. */
+  static Path vocabularyPath(Path out) {
+    return out.resolveSibling(out.getFileName().toString().replaceFirst("\\.[^.]*$", "") + ".vocab.txt");
+  }
+
   @Option(names = "--model", required = true, description = "The jrnn model file.")
   Path model;
 
@@ -43,6 +54,15 @@ final class ExportCommand implements Callable<Integer> {
       return 0;
     }
     System.out.println("wrote " + out + ": " + ModelExport.export(model, f, out));
+    String kind = AppFile.header(ModelFile.read(model), model).kind();
+    if (kind.equals(LanguageModel.APP) || kind.equals(SentimentModel.APP)) {
+      // The graph reads token ids: a runtime without jrnn needs the vocabulary that makes them.
+      Vocabulary vocab = kind.equals(LanguageModel.APP) ? LanguageModel.load(model).vocabulary()
+          : SentimentModel.load(model).vocabulary();
+      Path text = vocabularyPath(out);
+      AtomicFiles.writeString(text, vocab.toText());
+      System.out.println("wrote " + text + ": the vocabulary, " + vocab.size() + " tokens, a line each (line k: id k)");
+    }
     return 0;
   }
 }
