@@ -166,6 +166,12 @@ public final class TrainingRun {
     }
     wroteModel = true;
     ownCheckpoint = true;
+    String data = state.get("data_hash");
+    if (data != null && task.dataHash() != 0 && !data.equals(Long.toHexString(task.dataHash()))) {
+      throw new ModelFileException("checkpoint " + ckpt + " was made on other training or validation data than this"
+          + " run's (their hashes differ: " + data + " there, " + Long.toHexString(task.dataHash()) + " here): resume"
+          + " with the files and splits it was made with, or start afresh without --resume");
+    }
     String summed = state.get("summed_on");
     if (summed != null && !summed.equals(summedOn())) {
       log.println("note: the checkpoint's run summed on " + summed + ", this one on " + summedOn() + ": it goes on"
@@ -452,7 +458,8 @@ public final class TrainingRun {
     c.putFloats("optimizer", trainer.optimizer().state());
     c.putProperties("state", Map.of("next_epoch", Integer.toString(nextEpoch), "best", Double.toString(best),
         "checks_since_best", Integer.toString(checksSinceBest), "updates", Long.toString(trainer.steps()),
-        "lr_scale", Double.toString(trainer.learningRateScale()), "summed_on", summedOn()));
+        "lr_scale", Double.toString(trainer.learningRateScale()), "summed_on", summedOn(),
+        "data_hash", Long.toHexString(task.dataHash())));
     c.write(checkpointPath(out));
     ownCheckpoint = true;
   }

@@ -94,4 +94,15 @@ public interface TrainingTask {
 
   /** Checks that a checkpoint's contents belong to this run's data (a vocabulary, feature settings). */
   void checkResumable(Contents checkpoint) throws jrnn.io.ModelFileException;
+
+  /**
+   * A hash of the training and validation data as the run reads them, which a checkpoint records
+   * so that a run is resumed on the data it was trained and checked on (another validation text
+   * of the same vocabulary had been taken in silence, and its figures set beside the old best);
+   * 0 checks nothing. Made of the data's own values (token ids, words, lengths), so that it is the
+   * same in any JVM.
+   */
+  default long dataHash() {
+    return 0;
+  }
 }

@@ -143,6 +143,21 @@ class TrainingRunTest {
     assertEquals(stopped.best(), SentimentModel.load(m).evaluate(VALID, 200).accuracy(), 0.0);
   }
 
+  /** Another validation set of the same vocabulary had been taken in silence, its figures set beside the old best. */
+  @Test
+  void aRunIsResumedOnlyOnTheDataItWasMadeWith() throws IOException {
+    Path m = dir.resolve("m.jrnn");
+    new TrainingRun(task(SMALL), m, quiet()).run(1);
+    SentimentTask otherValidation = new SentimentTask(SentimentModel.create(SMALL, SentimentModel.vocabulary(TRAIN,
+        1)), TRAIN, VALID.subList(0, 50));
+    ModelFileException e = assertThrows(ModelFileException.class,
+        () -> new TrainingRun(otherValidation, m, quiet()).resume());
+    assertTrue(e.getMessage().contains("other training or validation data"), e.getMessage());
+    TrainingRun same = new TrainingRun(task(SMALL), m, quiet());
+    same.resume();
+    assertEquals(1, same.nextEpoch());
+  }
+
   /** Sums split over another number of threads round otherwise: a resume says it will not be bit for bit. */
   @Test
   void aResumeOnOtherThreadsThanTheCheckpointsRunSaysSo() throws IOException {

@@ -29,12 +29,19 @@ public final class LanguageModelTask implements TrainingTask {
   private final LanguageModel lm;
   private final TokenStream train;
   private final int[] valid;
+  private final long dataHash;
 
   /** The task of training {@code lm} on the token ids {@code train}, validated on {@code valid}. */
   public LanguageModelTask(LanguageModel lm, int[] train, int[] valid) {
     this.lm = lm;
     this.train = new TokenStream(train);
     this.valid = valid;
+    this.dataHash = 31L * java.util.Arrays.hashCode(train) + java.util.Arrays.hashCode(valid);
+  }
+
+  @Override
+  public long dataHash() {
+    return dataHash;
   }
 
   /**

@@ -240,6 +240,18 @@ public final class SpeechTask implements TrainingTask {
   }
 
   @Override
+  public long dataHash() {
+    long h = 1;
+    for (List<Utterance> side : List.of(train, valid)) {
+      h = 31 * h + side.size();
+      for (Utterance u : side) {
+        h = 31 * (31 * (31 * h + u.name().hashCode()) + u.words().hashCode()) + u.audio().samples().length;
+      }
+    }
+    return h;
+  }
+
+  @Override
   public void checkResumable(AppFile.Contents checkpoint) throws ModelFileException {
     checkpoint.requireVocabulary("labels", model.labels());
     SpeechFeatures.Statistics ours = model.features().statistics();

@@ -234,6 +234,12 @@ public final class TranslationTask implements TrainingTask {
   }
 
   @Override
+  public long dataHash() {
+    return 31L * (31L * java.util.Arrays.deepHashCode(sources) + java.util.Arrays.deepHashCode(targets))
+        + 31L * validSources.hashCode() + validReferences.hashCode();
+  }
+
+  @Override
   public void checkResumable(AppFile.Contents checkpoint) throws ModelFileException {
     checkpoint.requireVocabulary("vocab_source", model.sourceVocabulary());
     checkpoint.requireVocabulary("vocab_target", model.targetVocabulary());
