@@ -157,11 +157,19 @@ final class TrainSentimentCommand implements Callable<Integer>, HasSettings {
       }
       trainSet = SentimentData.positiveNegative(source.mr.pos, source.mr.neg, encoding);
     }
+    if (folds < 0 || folds == 1) {
+      throw new IllegalArgumentException("--cv is the number of folds, 2 or more (0: no cross-validation), got " + folds);
+    }
     List<Example> validSet = new ArrayList<>();
     if (valid != null) {
       validSet = SentimentData.sentences(valid);
     } else if (validPos != null && validNeg != null) {
       validSet = SentimentData.positiveNegative(validPos, validNeg, encoding);
+    }
+    if ((valid != null || validPos != null) && validSet.isEmpty()) {
+      // A run would go on with no check and keep its last model, without the closing figure it promises.
+      throw new IllegalArgumentException("the validation data hold no sentence to check on"
+          + (valid != null ? " (" + valid + ": an SST file of neutral trees only?)" : "") + "; give other data or none");
     }
     System.out.printf(Locale.ROOT, "sentiment: %,d training %s%s, %,d validation sentences; %s kernels, %d threads%n",
         trainSet.size(), phrases ? "phrases" : "sentences", fineGrained ? " (five labels)" : "", validSet.size(),

@@ -67,7 +67,8 @@ class BadInputTest {
       new Row("train lm", "train lm --train {text} --valid {text} --level char --hidden 8 --embedding 4 --epochs 1"
           + " --steps 8 --batch 4 --out {out:m.jrnn}", List.of("--hidden -7", "--dropout 1.5", "--valid-split 2.5")),
       new Row("train sentiment", "train sentiment --pos {pos} --neg {neg} --valid-pos {pos} --valid-neg {neg}"
-          + " --hidden 4 --embedding 4 --epochs 1 --min-count 1 --out {out:s.jrnn}", List.of("--epochs -2", "--lr -4")),
+          + " --hidden 4 --embedding 4 --epochs 1 --min-count 1 --out {out:s.jrnn}", List.of("--epochs -2", "--lr -4",
+          "--cv 1", "--cv -3")),
       new Row("train translate", "train translate --train-src {src} --train-tgt {tgt} --valid-src {src} --valid-tgt {tgt}"
           + " --bpe-merges 0 --embedding 4 --hidden 4 --decoder-hidden 4 --epochs 1 --out {out:t.jrnn}",
           List.of("--beam -2", "--label-smoothing 1.5")),
@@ -94,7 +95,7 @@ class BadInputTest {
       new Row("export", "export --model {lm} --format onnx --out {out:e.onnx}", List.of("--format tflite")),
       new Row("gradcheck", "gradcheck --cell lstm", List.of("--hidden -3", "--cell lstmm")),
       new Row("bench", "bench --steps 2 --batch 2 --input 4 --hidden 4 --repeats 1 --warmup 0",
-          List.of("--steps -5", "--mode fly", "--device tpu", "--gpu-gemm -7")));
+          List.of("--steps -5", "--mode fly", "--device tpu", "--gpu-gemm -7", "--repeats -4", "--warmup -6")));
 
   record Row(String command, String args, List<String> outOfRange) {}
 

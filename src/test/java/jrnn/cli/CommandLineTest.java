@@ -590,6 +590,11 @@ class CommandLineTest {
     assertEquals(2, empty.exit(), empty.out());
     assertTrue(empty.err().contains("nothing to train on"), empty.err());
     assertFalse(Files.exists(Path.of(out)), "no model written");
+    // Validation data of neutral trees only: a run would have had no check and kept its last model.
+    Run noChecks = run("train", "sentiment", "--train", trees.toString(), "--valid", neutral.toString(), "--out", out);
+    assertEquals(2, noChecks.exit(), noChecks.out());
+    assertTrue(noChecks.err().contains("validation data hold no sentence to check on (" + neutral), noChecks.err());
+    assertFalse(Files.exists(Path.of(out)), "no model written");
     Path model = dir.resolve("m.jrnn");
     SentimentModel.create(SentimentSettings.SCHEMA.defaults().with(Map.of("hidden", "4", "embedding", "4",
         "min_count", "1")), SentimentModel.vocabulary(List.of(new Example(List.of("a", "fine"), 1)), 1)).save(model);
