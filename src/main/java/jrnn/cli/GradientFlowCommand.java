@@ -22,7 +22,9 @@ import jrnn.plot.LineChart;
 import jrnn.training.GradientFlow;
 import jrnn.util.Rng;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code jrnn gradient-flow}: ||dL_T/dh_k|| against the distance T - k, per cell type. */
 @Command(name = "gradient-flow", mixinStandardHelpOptions = true, sortOptions = false,
@@ -31,6 +33,12 @@ import picocli.CommandLine.Option;
         "Without --model: freshly initialised models on the adding problem. With --model and --data:"
             + " a trained language model on the first batch of a text."})
 final class GradientFlowCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  /** What makes the fresh models, which a trained model given with --model does not read. */
+  private static final List<String> FRESH_MODEL_OPTIONS = List.of("--cell", "--hidden", "--layers", "--seed",
+      "--recurrent-scale");
 
   @Option(names = "--cell", split = ",", defaultValue = "rnn-tanh,lstm,gru",
       description = "Cell types, comma-separated (default ${DEFAULT-VALUE}).")
@@ -67,9 +75,20 @@ final class GradientFlowCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Map<String, GradientFlow.Result> results = new LinkedHashMap<>();
+    if (model == null && data != null) {
+      throw new IllegalArgumentException("--data is the text a model given with --model runs on; without --model"
+          + " the fresh models run on the adding problem");
+    }
     if (model != null) {
       if (data == null) {
         throw new IllegalArgumentException("--model needs --data, a text to run it on");
+      }
+      List<String> ignored = FRESH_MODEL_OPTIONS.stream()
+          .filter(o -> spec.commandLine().getParseResult().hasMatchedOption(o)).toList();
+      if (!ignored.isEmpty()) {
+        throw new IllegalArgumentException(String.join(", ", ignored) + (ignored.size() == 1 ? " shapes" : " shape")
+            + " the fresh models; with --model the"
+            + " trained model is probed as it is: leave " + (ignored.size() == 1 ? "it" : "them") + " out");
       }
       LanguageModel lm = LanguageModel.load(model);
       int[] ids = lm.encode(lm.tokenize(TextFiles.read(data)));

@@ -31,6 +31,14 @@ public final class Main implements Runnable {
     System.exit(execute(args));
   }
 
+  /** Every command's -V, which the standard help options give each, prints jrnn's version, not an empty line. */
+  private static void giveVersion(CommandLine command, String[] version) {
+    for (CommandLine sub : command.getSubcommands().values()) {
+      sub.getCommandSpec().version(version);
+      giveVersion(sub, version);
+    }
+  }
+
   /**
    * Runs the command line and returns the exit code. An error, whatever raised it, is one line on
    * standard error, {@code jrnn: <command>: <problem>} (with the stack trace under {@code --debug}
@@ -58,6 +66,7 @@ public final class Main implements Runnable {
       return ERROR;
     }
     CommandLine cl = new CommandLine(new Main());
+    giveVersion(cl, cl.getCommandSpec().version());
     SettingOptions.addAll(cl);
     cl.setExecutionExceptionHandler((ex, cmd, parsed) -> report(cmd, ex, withTrace));
     cl.setParameterExceptionHandler((ex, given) -> report(ex.getCommandLine(), ex, withTrace));

@@ -194,6 +194,13 @@ class CommandLineTest {
     assertEquals(0, r.exit(), r.err());
     assertTrue(Files.exists(png));
     assertTrue(r.out().contains("gamma") && r.out().contains("lstm"), r.out());
+    // Options of the fresh models with a trained one, or its text without it: refused, not ignored.
+    Run scaled = run("gradient-flow", "--model", png.toString(), "--data", png.toString(), "--recurrent-scale", "3");
+    assertEquals(2, scaled.exit(), scaled.out());
+    assertTrue(scaled.err().contains("--recurrent-scale shapes the fresh models"), scaled.err());
+    Run dataAlone = run("gradient-flow", "--data", png.toString());
+    assertEquals(2, dataAlone.exit(), dataAlone.out());
+    assertTrue(dataAlone.err().contains("--data is the text a model given with --model runs on"), dataAlone.err());
   }
 
   @Test

@@ -51,8 +51,8 @@ class ExportedApplicationsTest {
         model, QUIET).execute(false);
     LanguageModel lm = LanguageModel.load(model);
     int[] ids = lm.encode(lm.tokenize(text.substring(50_000)));
-    double jrnn = lm.evaluate(ids, LanguageModel.EVAL_STEPS).mean();
-    assertTrue(jrnn < Math.log(lm.vocabulary().size()) - 0.5, "trained: " + jrnn + " nats per character");
+    double ours = lm.evaluate(ids, LanguageModel.EVAL_STEPS).mean();
+    assertTrue(ours < Math.log(lm.vocabulary().size()) - 0.5, "trained: " + ours + " nats per character");
     Path onnx = dir.resolve("lm.onnx");
     assertEquals(0, jrnn.cli.Main.execute("export", "--model", model.toString(), "--format", "onnx", "--out",
         onnx.toString()));
@@ -63,7 +63,7 @@ class ExportedApplicationsTest {
     org.junit.jupiter.api.Assertions.assertArrayEquals(ids, written.encode(lm.tokenize(text.substring(50_000))));
     try (OnnxRuntimeRunner ort = new OnnxRuntimeRunner(Files.readAllBytes(onnx))) {
       double theirs = OnnxScoring.languageModelLoss(ort, lm.model().config(), ids);
-      assertEquals(Math.exp(jrnn), Math.exp(theirs), 1e-5 * Math.exp(jrnn), "perplexity");
+      assertEquals(Math.exp(ours), Math.exp(theirs), 1e-5 * Math.exp(ours), "perplexity");
     }
   }
 
