@@ -34,6 +34,9 @@ final class EvalSentimentCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     List<Example> examples;
+    if (data != null && (pos != null || neg != null)) {
+      throw new IllegalArgumentException("give --data FILE, or --pos FILE and --neg FILE, not both");
+    }
     if (data != null) {
       examples = SentimentData.sentences(data);
     } else if (pos != null && neg != null) {

@@ -50,6 +50,10 @@ final class TrainLmCommand implements Callable<Integer>, HasSettings {
       throw new IllegalArgumentException("--valid-split must be in (0, 1), got " + validSplit);
     }
     String validText;
+    if (valid != null && spec.commandLine().getParseResult().hasMatchedOption("--valid-split")) {
+      throw new IllegalArgumentException("--valid-split cuts the validation text from the training text, and --valid"
+          + " gives one: give one of them");
+    }
     if (valid != null) {
       validText = TextFiles.read(valid);
     } else {

@@ -229,6 +229,10 @@ class CommandLineTest {
         "--out", model.toString());
     assertEquals(0, t.exit(), t.err());
     double trained = number(t.lastLine(), "validation bits per character:");
+    Run twoValidations = run("train", "lm", "--train", train.toString(), "--valid", valid.toString(), "--valid-split",
+        "0.2", "--out", dir.resolve("m2.jrnn").toString());
+    assertEquals(2, twoValidations.exit(), twoValidations.out());
+    assertTrue(twoValidations.err().contains("--valid-split cuts the validation text"), twoValidations.err());
     Run e = run("eval", "lm", "--model", model.toString(), "--data", valid.toString());
     assertEquals(0, e.exit(), e.err());
     assertEquals(trained, number(e.lastLine(), "bits per character:"), 1e-3);
@@ -605,6 +609,10 @@ class CommandLineTest {
     Path model = dir.resolve("m.jrnn");
     SentimentModel.create(SentimentSettings.SCHEMA.defaults().with(Map.of("hidden", "4", "embedding", "4",
         "min_count", "1")), SentimentModel.vocabulary(List.of(new Example(List.of("a", "fine"), 1)), 1)).save(model);
+    Run both = run("eval", "sentiment", "--model", model.toString(), "--data", trees.toString(), "--pos",
+        pos.toString(), "--neg", neg.toString());
+    assertEquals(2, both.exit(), both.out());
+    assertTrue(both.err().contains("give --data FILE, or --pos FILE and --neg FILE, not both"), both.err());
     Run none = run("eval", "sentiment", "--model", model.toString(), "--data", neutral.toString());
     assertEquals(2, none.exit(), none.out());
     assertTrue(none.err().contains("neutral.txt holds no sentence to evaluate"), none.err());
