@@ -102,6 +102,10 @@ final class TrainSentimentCommand implements Callable<Integer>, HasSettings {
   /** A new classifier, its embeddings started from --embeddings-from when given. */
   Function<Vocabulary, SentimentModel> factory(Settings s) throws IOException {
     LanguageModel source = embeddingsFrom == null ? null : LanguageModel.load(embeddingsFrom);
+    if (source != null && !source.wordLevel()) {
+      throw new IllegalArgumentException(embeddingsFrom + " is a character-level language model: its embeddings are"
+          + " of characters, and word embeddings come from a word-level one");
+    }
     return vocab -> {
       SentimentModel m = SentimentModel.create(s, vocab);
       if (source != null) {

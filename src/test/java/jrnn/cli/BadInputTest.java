@@ -65,7 +65,8 @@ class BadInputTest {
   static final List<Row> TABLE = List.of(
       new Row("demo", "demo --seconds 1 --hidden 8", List.of("--seconds -3", "--hidden -7")),
       new Row("train lm", "train lm --train {text} --valid {text} --level char --hidden 8 --embedding 4 --epochs 1"
-          + " --steps 8 --batch 4 --out {out:m.jrnn}", List.of("--hidden -7", "--dropout 1.5", "--valid-split 2.5")),
+          + " --steps 8 --batch 4 --out {out:m.jrnn}", List.of("--hidden -7", "--dropout 1.5", "--valid-split 2.5",
+          "--vocab-cap 1")),
       new Row("train sentiment", "train sentiment --pos {pos} --neg {neg} --valid-pos {pos} --valid-neg {neg}"
           + " --hidden 4 --embedding 4 --epochs 1 --min-count 1 --out {out:s.jrnn}", List.of("--epochs -2", "--lr -4",
           "--cv 1", "--cv -3")),

@@ -609,6 +609,13 @@ class CommandLineTest {
     Path model = dir.resolve("m.jrnn");
     SentimentModel.create(SentimentSettings.SCHEMA.defaults().with(Map.of("hidden", "4", "embedding", "4",
         "min_count", "1")), SentimentModel.vocabulary(List.of(new Example(List.of("a", "fine"), 1)), 1)).save(model);
+    Path characters = dir.resolve("c.jrnn");
+    jrnn.apps.lm.LanguageModel.create(jrnn.apps.lm.LmSettings.SCHEMA.defaults().with(Map.of("level", "char",
+        "hidden", "4", "embedding", "4")), jrnn.data.Vocabulary.build(List.of("a", "b"), 0)).save(characters);
+    Run fromCharacters = run("train", "sentiment", "--pos", pos.toString(), "--neg", neg.toString(),
+        "--embeddings-from", characters.toString(), "--out", out);
+    assertEquals(2, fromCharacters.exit(), fromCharacters.out());
+    assertTrue(fromCharacters.err().contains("c.jrnn is a character-level language model"), fromCharacters.err());
     Run both = run("eval", "sentiment", "--model", model.toString(), "--data", trees.toString(), "--pos",
         pos.toString(), "--neg", neg.toString());
     assertEquals(2, both.exit(), both.out());

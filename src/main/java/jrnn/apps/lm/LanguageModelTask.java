@@ -54,6 +54,11 @@ public final class LanguageModelTask implements TrainingTask {
     List<String> validTokens = LanguageModel.tokenize(s, validText);
     // Refused rather than run without checks: the run would keep its last model and report no figure.
     LanguageModel.requireMeasurable("the validation text", validTokens.size());
+    if (s.get(LmSettings.VOCAB_CAP) == 1) {
+      // <unk> alone: every token the same, a perplexity of 1 that says nothing.
+      throw new IllegalArgumentException("vocab_cap 1 leaves only <unk>, so every token reads the same: give 2 or"
+          + " more, or 0 for every token of the training text");
+    }
     LanguageModel lm = LanguageModel.create(s, Vocabulary.build(trainTokens, s.get(LmSettings.VOCAB_CAP)));
     log.printf(Locale.ROOT, "language model, %s level: %,d training and %,d validation tokens, vocabulary %,d%n",
         s.get(LmSettings.LEVEL), trainTokens.size(), validTokens.size(), lm.vocabulary().size());
