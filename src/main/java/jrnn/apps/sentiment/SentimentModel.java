@@ -166,7 +166,10 @@ public final class SentimentModel extends TokenModel {
       if (label > 1) {
         throw new IllegalArgumentException("polarity examples are labelled 0 or 1, example " + i + " has " + label);
       }
-      loss -= Math.log(label == 1 ? p[i] : 1 - p[i]);
+      // A probability that rounds to 0 in double (a margin of about 37 nats or more the wrong way)
+      // counts as the smallest normal one, about 708 nats, not as an infinite loss that would
+      // make the mean say nothing.
+      loss -= Math.log(Math.max(Double.MIN_NORMAL, label == 1 ? p[i] : 1 - p[i]));
       correct += label(p[i]) == label ? 1 : 0;
     }
     return new LossStats(loss, p.length, correct, p.length);

@@ -143,6 +143,19 @@ class SentimentTest {
     assertTrue(e.getMessage().contains("labelled 0 or 1"), e.getMessage());
   }
 
+  /** A classifier sure beyond double's reach and wrong: a large finite loss, not an infinite mean. */
+  @Test
+  void aConfidentWrongAnswerHasAFiniteLoss() {
+    List<Example> one = List.of(new Example(List.of("a", "fine", "film"), 0));
+    SentimentModel m = SentimentModel.create(SMALL, SentimentModel.vocabulary(one, 1));
+    jrnn.tensor.Tensor bias = m.model().parameters().value(jrnn.models.ModelConfig.HEAD_BIAS);
+    bias.set(0, -100f);
+    bias.set(1, 100f);
+    assertEquals(1.0, m.positive(one.get(0).tokens()), 0.0, "P(positive) rounds to 1");
+    double loss = m.evaluate(one, 1).mean();
+    assertTrue(Double.isFinite(loss) && loss > 700, "loss " + loss);
+  }
+
   @Test
   void embeddingsStartWithTheirStandardDeviation() {
     Vocabulary vocab = SentimentModel.vocabulary(List.of(new Example(List.of("good", "film", "dull"), 1)), 1);
