@@ -134,23 +134,38 @@ final class GradientFlowCommand implements Callable<Integer> {
     for (int d : distances) {
       StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%9d", d));
       for (String n : names) {
-        row.append(String.format(Locale.ROOT, "  %18.4e", results.get(n).top().atDistance(d)));
+        GradientFlow.LayerFlow f = results.get(n).top();
+        row.append(f.measured(d) ? String.format(Locale.ROOT, "  %18.4e", f.atDistance(d))
+            : String.format(Locale.ROOT, "  %18s", "underflow"));
       }
       System.out.println(row);
     }
     StringBuilder g = new StringBuilder(String.format(Locale.ROOT, "%9s", "gamma"));
+    List<String> cut = new ArrayList<>();
     for (String n : names) {
-      g.append(String.format(Locale.ROOT, "  %18.4f", results.get(n).top().gamma(0, steps - 1)));
+      // Over the distances measured: an underflowed norm (0 or subnormal) would give gamma 0.
+      int far = Math.max(1, Math.min(steps - 1, results.get(n).top().lastMeasured()));
+      g.append(String.format(Locale.ROOT, "  %18s", String.format(Locale.ROOT, "%.4f", results.get(n).top()
+          .gamma(0, far)) + (far < steps - 1 ? "*" : "")));
+      if (far < steps - 1) {
+        cut.add(n + " to " + far);
+      }
     }
     System.out.println(g + "   (per-step factor: (norm at T-1 / norm at 0)^(1/(T-1)))");
+    if (!cut.isEmpty()) {
+      System.out.println("* over the distances measured (" + String.join(", ", cut) + "): further back the float32"
+          + " backward pass underflows, below 1.2e-38");
+    }
     if (plot != null) {
       LineChart chart = new LineChart("Gradient flow: ||dL_T/dh_k|| against T - k", "distance T - k",
           "||dL_T / dh_k|| (log scale)").logY().withoutMarkers();
       for (String n : names) {
         GradientFlow.LayerFlow f = results.get(n).top();
-        double[] x = new double[steps];
-        double[] y = new double[steps];
-        for (int d = 0; d < steps; d++) {
+        // The measured distances only: an underflow is no point on a log scale.
+        int measured = f.lastMeasured() + 1;
+        double[] x = new double[measured];
+        double[] y = new double[measured];
+        for (int d = 0; d < measured; d++) {
           x[d] = d;
           y[d] = f.atDistance(d);
         }

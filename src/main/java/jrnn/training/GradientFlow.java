@@ -44,6 +44,24 @@ public final class GradientFlow {
     public double gamma(int near, int far) {
       return Math.pow(atDistance(far) / atDistance(near), 1.0 / (far - near));
     }
+
+    /**
+     * The largest distance up to which every norm is a normal float32 (1.2e-38 and up): the
+     * backward pass runs in float32, so past it the norms have underflowed, subnormal or zero,
+     * and say only that they are below that.
+     */
+    public int lastMeasured() {
+      int d = 0;
+      while (d + 1 < hidden.length && atDistance(d + 1) >= Float.MIN_NORMAL) {
+        d++;
+      }
+      return d;
+    }
+
+    /** Whether the norm at distance {@code d} is a measurement, not an underflow ({@link #lastMeasured}). */
+    public boolean measured(int d) {
+      return d <= lastMeasured();
+    }
   }
 
   /**

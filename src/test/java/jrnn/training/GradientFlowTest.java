@@ -161,6 +161,20 @@ class GradientFlowTest {
     assertTrue(down[0] < 1e-2 * down[last], "vanishing: " + down[0] + " vs " + down[last]);
   }
 
+  /** Norms below float32's normal range are underflows of the backward pass, not measurements. */
+  @Test
+  void normsPastFloatsNormalRangeAreNotMeasured() {
+    // Time order: distance 0 is the last entry.
+    GradientFlow.LayerFlow f = new GradientFlow.LayerFlow("layer 0", new double[] {0, 6e-43, 1e-30, 1e-2},
+        new double[4], new double[4]);
+    assertEquals(1, f.lastMeasured());
+    assertTrue(f.measured(1) && !f.measured(2) && !f.measured(3));
+    assertEquals(Math.pow(1e-28, 1.0), f.gamma(0, f.lastMeasured()), 1e-40);
+    GradientFlow.LayerFlow whole = new GradientFlow.LayerFlow("layer 0", new double[] {1e-6, 1e-4, 1e-2},
+        new double[3], new double[3]);
+    assertEquals(2, whole.lastMeasured());
+  }
+
   /** A model trained with dropout is probed as it predicts: its figures are those of its twin without. */
   @Test
   void dropoutDoesNotReachTheProbe() {
