@@ -41,14 +41,19 @@ class BytePairEncodingTest {
     assertEquals(List.of(W + "x"), BytePairEncoding.pretokenize("\u0000x\u001a"), "control characters at the ends dropped");
   }
 
-  @Test
-  void theMostFrequentPairIsMergedFirstAndTiesGoToThePairThatSortsFirst() {
-    // Sennrich et al. 2016's example: low x5, lower x2, newest x6, widest x3.
+  /** Sennrich et al. 2016's example: low x5, lower x2, newest x6, widest x3. */
+  static List<String> sennrichExample() {
     List<String> lines = new ArrayList<>();
     lines.addAll(repeat("low", 5));
     lines.addAll(repeat("lower", 2));
     lines.addAll(repeat("newest", 6));
     lines.addAll(repeat("widest", 3));
+    return lines;
+  }
+
+  @Test
+  void theMostFrequentPairIsMergedFirstAndTiesGoToThePairThatSortsFirst() {
+    List<String> lines = sennrichExample();
     BytePairEncoding bpe = BytePairEncoding.learn(lines, 4);
     // (e, s) and (s, t) occur 9 times; then (es, t) 9; then (l, o), (o, w) and (start, l) 7.
     List<String[]> merges = bpe.merges();
@@ -65,12 +70,7 @@ class BytePairEncodingTest {
   /** A symbol a vocabulary lacks goes back to the pieces it was merged from, down to characters. */
   @Test
   void aSymbolTheVocabularyLacksIsSplitIntoThePiecesItWasMergedFrom() {
-    List<String> lines = new ArrayList<>();
-    lines.addAll(repeat("low", 5));
-    lines.addAll(repeat("lower", 2));
-    lines.addAll(repeat("newest", 6));
-    lines.addAll(repeat("widest", 3));
-    BytePairEncoding bpe = BytePairEncoding.learn(lines, 4);
+    BytePairEncoding bpe = BytePairEncoding.learn(sennrichExample(), 4);
     assertEquals(List.of(W, "low", "est"), bpe.encode("lowest"));
     java.util.Set<String> known = java.util.Set.of(W, "lo", "w", "es", "t");
     assertEquals(List.of(W, "lo", "w", "es", "t"), bpe.encode("lowest", known::contains));
