@@ -160,9 +160,11 @@ final class BenchCommand implements Callable<Integer> {
       default:
         throw new IllegalArgumentException("unknown mode '" + mode + "'; expected train or infer");
     }
-    if (repeats < 1 || !(warmup >= 0 && warmup < Double.POSITIVE_INFINITY)) {
-      throw new IllegalArgumentException("--repeats must be 1 or more and --warmup seconds finite and 0 or more, got"
-          + " --repeats " + repeats + ", --warmup " + warmup);
+    if (repeats < 1) {
+      throw new IllegalArgumentException("--repeats must be 1 or more, got " + repeats);
+    }
+    if (!(warmup >= 0 && warmup < Double.POSITIVE_INFINITY)) {
+      throw new IllegalArgumentException("--warmup must be finite seconds, 0 or more, got " + warmup);
     }
     if (gpuGemm < 1) {
       throw new IllegalArgumentException("--gpu-gemm is " + gpuGemm + "; the sgemm's side must be at least 1");

@@ -2,10 +2,7 @@ package jrnn.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import jrnn.apps.lm.LanguageModel;
-import jrnn.apps.sentiment.SentimentModel;
 import jrnn.apps.translate.TranslationModel;
-import jrnn.data.Vocabulary;
 import jrnn.frame.AppFile;
 import jrnn.interop.ModelExport;
 import jrnn.io.ModelFile;
@@ -24,13 +21,9 @@ import picocli.CommandLine.Option;
             + " OUT without .onnx), with"
             + " its subword vocabularies and BPE merges as text files beside them.",
         "A language model or sentiment classifier writes its vocabulary beside OUT, as NAME.vocab.txt (NAME is OUT"
-            + " without its extension): a token a line, line k holding id k, with \\n, \\r, \\t and \\\\ for"
-            + " a newline, carriage return, tab and backslash."})
+            + " without .onnx or .safetensors): a token a line as it is, line k holding id k (a character model's,"
+            + " which holds the newline, escaped: \\n, \\r, \\t, \\\\)."})
 final class ExportCommand implements Callable<Integer> {
-  /** Where the vocabulary of a token model exported to {@code out} goes: NAME.vocab.txt beside it. */
-  static Path vocabularyPath(Path out) {
-    return out.resolveSibling(out.getFileName().toString().replaceFirst("\\.[^.]*$", "") + ".vocab.txt");
-  }
 
   @Option(names = "--model", required = true, description = "The jrnn model file.")
   Path model;
@@ -54,15 +47,6 @@ final class ExportCommand implements Callable<Integer> {
       return 0;
     }
     System.out.println("wrote " + out + ": " + ModelExport.export(model, f, out));
-    String kind = AppFile.header(ModelFile.read(model), model).kind();
-    if (kind.equals(LanguageModel.APP) || kind.equals(SentimentModel.APP)) {
-      // The graph reads token ids: a runtime without jrnn needs the vocabulary that makes them.
-      Vocabulary vocab = kind.equals(LanguageModel.APP) ? LanguageModel.load(model).vocabulary()
-          : SentimentModel.load(model).vocabulary();
-      Path text = vocabularyPath(out);
-      AtomicFiles.writeString(text, vocab.toText());
-      System.out.println("wrote " + text + ": the vocabulary, " + vocab.size() + " tokens, a line each (line k: id k)");
-    }
     return 0;
   }
 }

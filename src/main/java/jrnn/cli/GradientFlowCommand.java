@@ -74,6 +74,10 @@ final class GradientFlowCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (steps < 2) {
+      throw new IllegalArgumentException("--steps must be 2 or more (a flow back through time needs a step to go"
+          + " back to), got " + steps);
+    }
     Map<String, GradientFlow.Result> results = new LinkedHashMap<>();
     if (model == null && data != null) {
       throw new IllegalArgumentException("--data is the text a model given with --model runs on; without --model"
@@ -144,9 +148,9 @@ final class GradientFlowCommand implements Callable<Integer> {
     List<String> cut = new ArrayList<>();
     for (String n : names) {
       // Over the distances measured: an underflowed norm (0 or subnormal) would give gamma 0.
-      int far = Math.max(1, Math.min(steps - 1, results.get(n).top().lastMeasured()));
-      g.append(String.format(Locale.ROOT, "  %18s", String.format(Locale.ROOT, "%.4f", results.get(n).top()
-          .gamma(0, far)) + (far < steps - 1 ? "*" : "")));
+      int far = Math.min(steps - 1, results.get(n).top().lastMeasured());
+      g.append(String.format(Locale.ROOT, "  %18s", far == 0 ? "n/a*" : String.format(Locale.ROOT, "%.4f",
+          results.get(n).top().gamma(0, far)) + (far < steps - 1 ? "*" : "")));
       if (far < steps - 1) {
         cut.add(n + " to " + far);
       }

@@ -5,7 +5,9 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import jrnn.data.Vocabulary;
 import jrnn.frame.AppFile;
+import jrnn.io.AtomicFiles;
 import jrnn.io.ConfigProperties;
 import jrnn.io.ModelFile;
 import jrnn.io.ModelFileException;
@@ -45,9 +47,49 @@ public final class ModelExport {
     }
   }
 
-  /** Exports the model file {@code model} to {@code out}; returns one line saying what was written. */
+  /**
+   * Exports the model file {@code model} to {@code out}; returns one line saying what was written.
+   * A language model or sentiment classifier, whose graph reads token ids, also gets its
+   * vocabulary beside {@code out} ({@link #vocabularyPath}), which a runtime without jrnn needs to
+   * make them.
+   */
   public static String export(Path model, Format format, Path out) throws IOException {
     ModelFile f = ModelFile.read(model);
+    // A network that reads tokens through a vocabulary of its own (a language model's, a sentiment classifier's).
+    Vocabulary vocab = f.has("vocab") ? Vocabulary.fromText(f.getText("vocab")) : null;
+    if (vocab != null) {
+      // Before anything is written: a vocabulary that cannot go beside the graph leaves no graph.
+      AtomicFiles.requireWritable(vocabularyPath(out));
+    }
+    String written = exportNetworkOf(f, model, format, out);
+    if (vocab == null) {
+      return written;
+    }
+    AtomicFiles.writeString(vocabularyPath(out), vocabularyText(vocab));
+    return written + "; its vocabulary, " + vocab.size() + " tokens a line each, in " + vocabularyPath(out);
+  }
+
+  /** NAME.vocab.txt beside {@code out}, NAME being {@code out}'s name without {@link #baseName}'s extension. */
+  public static Path vocabularyPath(Path out) {
+    return out.resolveSibling(baseName(out) + ".vocab.txt");
+  }
+
+  /** {@code out}'s file name without the extension of an export format (.onnx, .safetensors). */
+  public static String baseName(Path out) {
+    return out.getFileName().toString().replaceFirst("\\.(onnx|safetensors)$", "");
+  }
+
+  /**
+   * A vocabulary as a runtime reads it: a token a line, line k holding id k, each as it is; a
+   * vocabulary that holds a line break (a character model's) escapes it as the model file does
+   * ({@link Vocabulary#toText}: \n, \r, \t, \\), since no line could hold it.
+   */
+  public static String vocabularyText(Vocabulary vocab) {
+    boolean lineBreaks = vocab.tokens().stream().anyMatch(t -> t.indexOf('\n') >= 0 || t.indexOf('\r') >= 0);
+    return lineBreaks ? vocab.toText() : String.join("\n", vocab.tokens()) + "\n";
+  }
+
+  private static String exportNetworkOf(ModelFile f, Path model, Format format, Path out) throws IOException {
     if (f.has("templates") && (!f.has("layout") || f.getText("layout").isBlank())) {
       // A speech template matcher keeps recordings' features to compare with, no weights.
       throw new IllegalArgumentException("model file " + model + " (" + AppFile.header(f, model).kind() + ") holds no"

@@ -88,7 +88,8 @@ class BadInputTest {
       new Row("bleu", "bleu --hyp {tgt} --ref {tgt}", List.of()),
       new Row("transcribe", "transcribe --model {speech} {wav}", List.of("--beam -2")),
       new Row("features", "features {wav} --plot {out:f.png}", List.of("--deltas 7", "--rate -8000")),
-      new Row("gradient-flow", "gradient-flow --model {lm} --data {text} --plot {out:g.png}", List.of("--steps -6")),
+      new Row("gradient-flow", "gradient-flow --model {lm} --data {text} --plot {out:g.png}", List.of("--steps -6",
+          "--steps 1")),
       new Row("long-range", "long-range --lengths 5 --updates 2 --out {out:lr/curve}", List.of("--hidden -9", "--lr -0.5")),
       new Row("info", "info --model {lm}", List.of()),
       new Row("import", "import --from {weights} --cell lstm --out {out:i.jrnn}", List.of("--readout sideways",
@@ -96,7 +97,8 @@ class BadInputTest {
       new Row("export", "export --model {lm} --format onnx --out {out:e.onnx}", List.of("--format tflite")),
       new Row("gradcheck", "gradcheck --cell lstm", List.of("--hidden -3", "--cell lstmm")),
       new Row("bench", "bench --steps 2 --batch 2 --input 4 --hidden 4 --repeats 1 --warmup 0",
-          List.of("--steps -5", "--mode fly", "--device tpu", "--gpu-gemm -7", "--repeats -4", "--warmup -6")));
+          List.of("--steps -5", "--mode fly", "--device tpu", "--gpu-gemm -7", "--repeats -4",
+              "--warmup -6")));
 
   record Row(String command, String args, List<String> outOfRange) {}
 

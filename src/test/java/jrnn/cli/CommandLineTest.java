@@ -198,6 +198,17 @@ class CommandLineTest {
     Run scaled = run("gradient-flow", "--model", png.toString(), "--data", png.toString(), "--recurrent-scale", "3");
     assertEquals(2, scaled.exit(), scaled.out());
     assertTrue(scaled.err().contains("--recurrent-scale shapes the fresh models"), scaled.err());
+    Run oneStep = run("gradient-flow", "--steps", "1");
+    assertEquals(2, oneStep.exit(), oneStep.out());
+    assertTrue(oneStep.err().contains("--steps must be 2 or more"), oneStep.err());
+    Run noRepeats = run("bench", "--repeats", "0");
+    assertEquals(2, noRepeats.exit(), noRepeats.out());
+    assertTrue(noRepeats.err().contains("--repeats must be 1 or more, got 0"), noRepeats.err());
+    for (String command : new String[] {"train lm", "eval sentiment", "gradient-flow", "export"}) {
+      Run version = run((command + " -V").split(" "));
+      assertEquals(0, version.exit(), version.err());
+      assertTrue(version.out().startsWith("jrnn "), command + " -V: '" + version.out() + "'");
+    }
     Run dataAlone = run("gradient-flow", "--data", png.toString());
     assertEquals(2, dataAlone.exit(), dataAlone.out());
     assertTrue(dataAlone.err().contains("--data is the text a model given with --model runs on"), dataAlone.err());

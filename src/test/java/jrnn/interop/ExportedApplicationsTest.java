@@ -84,6 +84,8 @@ class ExportedApplicationsTest {
     assertTrue(accuracy > 0.6, "trained: accuracy " + accuracy);
     Path onnx = dir.resolve("sentiment.onnx");
     ModelExport.export(model, ModelExport.Format.ONNX, onnx);
+    // Words hold no line break: the vocabulary is the tokens as they are, a line each.
+    assertEquals(m.vocabulary().tokens(), Files.readAllLines(dir.resolve("sentiment.vocab.txt")));
     try (OnnxRuntimeRunner ort = new OnnxRuntimeRunner(Files.readAllBytes(onnx))) {
       double[] theirs = OnnxScoring.positives(ort, m, valid, 200);
       for (int i = 0; i < ours.length; i++) {

@@ -150,29 +150,36 @@ public final class SentimentModel extends TokenModel {
    * examples, in batches, no dropout. For a two-class model the loss is its training loss.
    */
   public LossStats evaluate(List<Example> examples, int batchSize) {
-    return accuracyAndLoss(examples, positives(examples, batchSize));
+    try (Parameters.Frozen frozen = model.parameters().freeze()) {
+      return workspaces.apply(network -> evaluate(examples, batchSize, network));
+    }
   }
 
   /** {@link #evaluate(List, int)} on {@code pass}'s parameters (a device's). */
   public LossStats evaluate(List<Example> examples, int batchSize, InferencePass pass) {
-    return accuracyAndLoss(examples, positives(examples, batchSize, pass));
-  }
-
-  private static LossStats accuracyAndLoss(List<Example> examples, double[] p) {
+    double[] m = margins(examples, batchSize, pass);
     double loss = 0;
     int correct = 0;
-    for (int i = 0; i < p.length; i++) {
+    for (int i = 0; i < m.length; i++) {
       int label = examples.get(i).label();
       if (label > 1) {
         throw new IllegalArgumentException("polarity examples are labelled 0 or 1, example " + i + " has " + label);
       }
-      // A probability that rounds to 0 in double (a margin of about 37 nats or more the wrong way)
-      // counts as the smallest normal one, about 708 nats, not as an infinite loss that would
-      // make the mean say nothing.
-      loss -= Math.log(Math.max(Double.MIN_NORMAL, label == 1 ? p[i] : 1 - p[i]));
-      correct += label(p[i]) == label ? 1 : 0;
+      // -log P(label) = softplus of the margin against it, taken in log space: from P itself a
+      // margin past about 37 nats rounds P(positive) to 1 and the loss to infinity.
+      loss += softplus(label == 1 ? -m[i] : m[i]);
+      correct += label(sigmoid(m[i])) == label ? 1 : 0;
     }
-    return new LossStats(loss, p.length, correct, p.length);
+    return new LossStats(loss, m.length, correct, m.length);
+  }
+
+  /** log(1 + e^x), without overflow or loss of its small values. */
+  private static double softplus(double x) {
+    return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+  }
+
+  private static double sigmoid(double margin) {
+    return 1 / (1 + Math.exp(-margin));
   }
 
   /** P(positive) of one token sequence. */
@@ -189,37 +196,53 @@ public final class SentimentModel extends TokenModel {
 
   /** {@link #positives(List, int)} on {@code pass}'s parameters (a device's). */
   public double[] positives(List<Example> examples, int batchSize, InferencePass pass) {
+    double[] p = margins(examples, batchSize, pass);
+    for (int i = 0; i < p.length; i++) {
+      p[i] = sigmoid(p[i]);
+    }
+    return p;
+  }
+
+  /** Each example's {@link #margin}, in batches, no dropout. */
+  private double[] margins(List<Example> examples, int batchSize, InferencePass pass) {
     if (batchSize < 1) {
       throw new IllegalArgumentException("the batch size must be at least 1, got " + batchSize);
     }
-    double[] p = new double[examples.size()];
+    double[] m = new double[examples.size()];
     for (int i = 0; i < examples.size(); i += batchSize) {
       List<Example> part = examples.subList(i, Math.min(examples.size(), i + batchSize));
       pass.forward(batch(part, false), null);
       Tensor o = pass.outputs();
       for (int b = 0; b < part.size(); b++) {
-        p[i + b] = polarity(o, b * classes(settings), classes(settings));
+        m[i + b] = margin(o, b * classes(settings), classes(settings));
       }
     }
-    return p;
+    return m;
   }
 
   /**
-   * P(positive) from one row of logits: with two classes 1 / (1 + e^(negative - positive)); with
-   * the five SST labels, the softmax's mass on 3 and 4 over its mass on 0, 1, 3 and 4 (the neutral
-   * label 2 takes no side).
+   * P(positive) from one row of logits, the sigmoid of its {@link #margin}: with two classes
+   * 1 / (1 + e^(negative - positive)); with the five SST labels, the softmax's mass on 3 and 4 over
+   * its mass on 0, 1, 3 and 4 (the neutral label 2 takes no side).
    */
   public static double polarity(Tensor logits, int off, int classes) {
+    return sigmoid(margin(logits, off, classes));
+  }
+
+  /**
+   * log(P(positive) / P(negative)) from one row of logits: positive - negative with two classes;
+   * with five, the log of the mass on 3 and 4 less the log of the mass on 0 and 1.
+   */
+  static double margin(Tensor logits, int off, int classes) {
     if (classes == 2) {
-      return 1 / (1 + Math.exp((double) logits.get(off) - logits.get(off + 1)));
+      return (double) logits.get(off + 1) - logits.get(off);
     }
-    double max = Double.NEGATIVE_INFINITY;
-    for (int k : new int[] {0, 1, 3, 4}) {
-      max = Math.max(max, logits.get(off + k));
-    }
-    double negative = Math.exp(logits.get(off) - max) + Math.exp(logits.get(off + 1) - max);
-    double positive = Math.exp(logits.get(off + 3) - max) + Math.exp(logits.get(off + 4) - max);
-    return positive / (negative + positive);
+    return logSumExp(logits.get(off + 3), logits.get(off + 4)) - logSumExp(logits.get(off), logits.get(off + 1));
+  }
+
+  private static double logSumExp(double a, double b) {
+    double max = Math.max(a, b);
+    return max + Math.log(Math.exp(a - max) + Math.exp(b - max));
   }
 
   /**

@@ -178,7 +178,7 @@ public final class TranslationModel implements TrainedModel {
   public List<Path> exportOnnx(Path base) throws IOException {
     Parameters params = net.parameters();
     EncoderDecoderConfig cfg = net.config();
-    String name = base.getFileName().toString().replaceFirst("\\.onnx$", "");
+    String name = jrnn.interop.ModelExport.baseName(base);
     List<Path> written = new ArrayList<>();
     Path encoder = base.resolveSibling(name + ".encoder.onnx");
     OnnxExport.write(encoder, OnnxExport.translationEncoder(cfg, params));
@@ -187,10 +187,10 @@ public final class TranslationModel implements TrainedModel {
     OnnxExport.write(decoder, OnnxExport.translationDecoderStep(cfg, params));
     written.add(decoder);
     Map<String, String> texts = new LinkedHashMap<>();
-    // The tokens as they are, a line each: a subword holds no whitespace, so none needs escaping
-    // (the model file's own vocabulary escapes a backslash, which a runtime reading lines would keep).
-    texts.put("vocab_source", rawLines(sourceVocab));
-    texts.put("vocab_target", rawLines(targetVocab));
+    // The tokens as they are, a line each: a subword holds no whitespace, so none is escaped (the
+    // model file's own vocabulary escapes a backslash, which a runtime reading lines would keep).
+    texts.put("vocab_source", jrnn.interop.ModelExport.vocabularyText(sourceVocab));
+    texts.put("vocab_target", jrnn.interop.ModelExport.vocabularyText(targetVocab));
     texts.put("bpe_source", sourceBpe.toText());
     if (!jointSubwords()) {
       texts.put("bpe_target", targetBpe.toText());
@@ -209,9 +209,6 @@ public final class TranslationModel implements TrainedModel {
     }
   }
 
-  private static String rawLines(Vocabulary vocab) {
-    return String.join("\n", vocab.tokens()) + "\n";
-  }
 
   /** Reads a translator's model file (or checkpoint). */
   public static TranslationModel load(Path path) throws IOException {
