@@ -140,6 +140,14 @@ public final class TrainingRun {
       throw new ModelFileException("checkpoint " + ckpt + " was made with other settings (checkpoint -> this run): "
           + String.join(", ", differences));
     }
+    // The data first: a run on other data fails there, whatever else of it differs (its vocabulary).
+    String data = f.getProperties("state").get("data_hash");
+    long here = task.dataHash();
+    if (data != null && !data.equals("0") && here != 0 && !data.equals(Long.toHexString(here))) {
+      throw new ModelFileException("checkpoint " + ckpt + " was made on other training or validation data than this"
+          + " run's (their hashes differ: " + data + " there, " + Long.toHexString(here) + " here): resume with the"
+          + " files and splits it was made with, or start afresh without --resume");
+    }
     task.checkResumable(c);
     Parameters params = task.trained().parameters();
     params.copyValuesFrom(c.parameters(params.layout()));
@@ -166,12 +174,6 @@ public final class TrainingRun {
     }
     wroteModel = true;
     ownCheckpoint = true;
-    String data = state.get("data_hash");
-    if (data != null && task.dataHash() != 0 && !data.equals(Long.toHexString(task.dataHash()))) {
-      throw new ModelFileException("checkpoint " + ckpt + " was made on other training or validation data than this"
-          + " run's (their hashes differ: " + data + " there, " + Long.toHexString(task.dataHash()) + " here): resume"
-          + " with the files and splits it was made with, or start afresh without --resume");
-    }
     String summed = state.get("summed_on");
     if (summed != null && !summed.equals(summedOn())) {
       log.println("note: the checkpoint's run summed on " + summed + ", this one on " + summedOn() + ": it goes on"

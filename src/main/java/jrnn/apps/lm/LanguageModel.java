@@ -111,16 +111,16 @@ public final class LanguageModel extends TokenModel {
   /**
    * The number of streams a sequence of {@code tokens} ids is measured in: {@link #EVAL_BATCH}, as
    * PyTorch's word_language_model measures, fewer for a shorter one, so that each stream holds
-   * {@link #MIN_STREAM_TOKENS} tokens or more (each starts from the zero state: a line cut into
-   * ten streams of two tokens was predicted with next to no context, 2,860 against 427). As
+   * {@link #MIN_STREAM_TOKENS} tokens or more (each starts from the zero state: a 20-token line cut
+   * into nine streams of two was predicted with next to no context, 2,860 against 427). As
    * there, a stream's share is whole and the last (tokens - 1) mod streams tokens go unpredicted.
    */
   public static int evaluationBatch(int tokens) {
     return Math.min(EVAL_BATCH, Math.max(1, (tokens - 1) / MIN_STREAM_TOKENS));
   }
 
-  /** The fewest tokens a stream of an evaluation holds, when the text has more than that: two windows. */
-  public static final int MIN_STREAM_TOKENS = 2 * EVAL_STEPS;
+  /** The fewest tokens a stream of an evaluation holds, when the text has more than that. */
+  public static final int MIN_STREAM_TOKENS = 200;
 
   /**
    * The perplexity of the model on {@code text}, read as training read its text (words with
