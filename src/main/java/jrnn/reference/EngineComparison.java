@@ -56,6 +56,14 @@ public final class EngineComparison {
     }
 
     /**
+     * Whether the fast engine agrees with the reference within {@code tolerance}: every element
+     * ({@link #worst}) and every group as a whole ({@link #worstRelative}).
+     */
+    public boolean agrees(double tolerance) {
+      return worst() < tolerance && worstRelative().relativeNorm() < tolerance;
+    }
+
+    /**
      * The group whose differences are largest beside its own size, ||fast - reference|| /
      * ||reference|| ({@link Difference#relativeNorm}): what an element-wise bound loose enough for
      * the small entries of a group lets through (a small gradient group 10% off).
