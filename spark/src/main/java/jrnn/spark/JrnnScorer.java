@@ -37,8 +37,9 @@ import org.apache.spark.sql.types.StructType;
  * perplexity for a language model (NaN for a text too short to have one); a string, the translation of a translation model or, for
  * a speech model whose input column holds paths of WAV files, what each says; null for a null
  * input. The model file's bytes travel once, as a broadcast, and each executor loads the model
- * once ({@link RowScorer}); each partition's rows are scored together, in the model's own batches
- * (a language model's one at a time: each row's perplexity is its own stream).
+ * once ({@link RowScorer}); each partition is scored as it is read, {@link RowScorer#CHUNK_ROWS}
+ * rows at a time, a chunk in the model's own batches (a language model's rows one at a time: each
+ * row's perplexity is its own stream).
  * A pipeline holding it saves and loads it ({@link MLWritable}): the model file's bytes are saved
  * with the pipeline, beside Spark's metadata of the stage.
  */
@@ -130,9 +131,7 @@ public final class JrnnScorer extends Transformer implements MLWritable {
     int column = dataset.schema().fieldIndex($(inputCol));
     RowScorer s = scorer;
     Broadcast<byte[]> bytes = model;
-    MapPartitionsFunction<Row, Row> score = rows -> {
-      List<Row> all = new ArrayList<>();
-      rows.forEachRemaining(all::add);
+    MapPartitionsFunction<Row, Row> score = rows -> RowScorer.inChunks(rows, all -> {
       // A null input gets a null result (Spark's way), and is not scored.
       List<String> texts = new ArrayList<>(all.size());
       for (Row r : all) {
@@ -150,8 +149,8 @@ public final class JrnnScorer extends Transformer implements MLWritable {
         values[values.length - 1] = r.isNullAt(column) ? null : results.next();
         result.add(RowFactory.create(values));
       }
-      return result.iterator();
-    };
+      return result;
+    });
     return dataset.toDF().mapPartitions(score, Encoders.row(out));
   }
 

@@ -72,6 +72,48 @@ public final class RowScorer implements Serializable {
     return new RowScorer(kind, sha256(bytes));
   }
 
+  /** Rows a partition's scoring holds at once: a partition of any size goes through in chunks of this many. */
+  static final int CHUNK_ROWS = 4096;
+
+  /**
+   * {@code rows} scored {@link #CHUNK_ROWS} at a time by {@code score} (a chunk's results, in its
+   * order), as they are read: a partition is never held whole, in rows or results.
+   */
+  static <T, R> java.util.Iterator<R> inChunks(java.util.Iterator<T> rows, ScoreChunk<T, R> score) {
+    return new java.util.Iterator<>() {
+      private java.util.Iterator<R> chunk = java.util.Collections.emptyIterator();
+
+      @Override
+      public boolean hasNext() {
+        while (!chunk.hasNext() && rows.hasNext()) {
+          List<T> part = new java.util.ArrayList<>(CHUNK_ROWS);
+          while (rows.hasNext() && part.size() < CHUNK_ROWS) {
+            part.add(rows.next());
+          }
+          try {
+            chunk = score.apply(part).iterator();
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        }
+        return chunk.hasNext();
+      }
+
+      @Override
+      public R next() {
+        if (!hasNext()) {
+          throw new java.util.NoSuchElementException();
+        }
+        return chunk.next();
+      }
+    };
+  }
+
+  /** A chunk of rows to their results, in order. */
+  interface ScoreChunk<T, R> {
+    List<R> apply(List<T> rows) throws IOException;
+  }
+
   /** What a row gets: "positive" (P(positive)), "perplexity", "translation" or "transcription". */
   public String scoreName() {
     return switch (kind) {

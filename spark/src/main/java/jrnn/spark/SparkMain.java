@@ -167,16 +167,15 @@ public final class SparkMain {
     }
   }
 
-  private static Iterator<String> scorePartition(Iterator<String> rows, RowScorer scorer, byte[] model)
-      throws java.io.IOException {
-    List<String> all = new ArrayList<>();
-    rows.forEachRemaining(all::add);
-    // The model reads the partition's rows in batches of its own.
-    List<?> results = scorer.results(all, model);
-    List<String> out = new ArrayList<>(all.size());
-    for (int i = 0; i < all.size(); i++) {
-      out.add(RowScorer.format(results.get(i)) + "\t" + all.get(i));
-    }
-    return out.iterator();
+  private static Iterator<String> scorePartition(Iterator<String> rows, RowScorer scorer, byte[] model) {
+    return RowScorer.inChunks(rows, all -> {
+      // The model reads a chunk's rows in batches of its own.
+      List<?> results = scorer.results(all, model);
+      List<String> out = new ArrayList<>(all.size());
+      for (int i = 0; i < all.size(); i++) {
+        out.add(RowScorer.format(results.get(i)) + "\t" + all.get(i));
+      }
+      return out;
+    });
   }
 }

@@ -49,4 +49,26 @@ class RowScorerTest {
     assertArrayEquals(expected.get(0), first.score(rows, files.get(0)), 0);
     assertEquals(RowScorer.KEPT_MODELS + 2, RowScorer.loads() - before, "the dropped model loads again");
   }
+
+  /** A partition goes through in chunks, as it is read, its results in its order. */
+  @Test
+  void aPartitionIsScoredInChunksInItsOrder() {
+    List<Integer> sizes = new ArrayList<>();
+    java.util.Iterator<Integer> rows = java.util.stream.IntStream.range(0, 2 * RowScorer.CHUNK_ROWS + 5).boxed()
+        .iterator();
+    java.util.Iterator<Integer> out = RowScorer.inChunks(rows, part -> {
+      sizes.add(part.size());
+      return part.stream().map(x -> -x).toList();
+    });
+    assertEquals(List.of(), sizes, "nothing read before a result is asked for");
+    int i = 0;
+    while (out.hasNext()) {
+      assertEquals(-i, out.next());
+      i++;
+    }
+    assertEquals(2 * RowScorer.CHUNK_ROWS + 5, i);
+    assertEquals(List.of(RowScorer.CHUNK_ROWS, RowScorer.CHUNK_ROWS, 5), sizes);
+    org.junit.jupiter.api.Assertions.assertFalse(RowScorer.inChunks(java.util.Collections.<Integer>emptyIterator(),
+        part -> part).hasNext());
+  }
 }
