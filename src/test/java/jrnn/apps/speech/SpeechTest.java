@@ -225,6 +225,14 @@ class SpeechTest {
     TrainingRun resumed = quietRun(new SpeechTask(SpeechModel.create(s, SpeechModel.labels(s, other),
         SpeechFeatures.statisticsFor(s, other)), other, List.of()), out);
     ModelFileException e = assertThrows(ModelFileException.class, resumed::resume);
+    assertTrue(e.getMessage().contains("other training or validation data"), e.getMessage());
+    // A checkpoint that records no data hash (an earlier jrnn's): the statistics still tell.
+    Path ckpt = TrainingRun.checkpointPath(out);
+    jrnn.io.ModelFile f = jrnn.io.ModelFile.read(ckpt);
+    java.util.Map<String, String> state = new java.util.LinkedHashMap<>(f.getProperties("state"));
+    state.remove("data_hash");
+    f.putProperties("state", state).write(ckpt);
+    e = assertThrows(ModelFileException.class, resumed::resume);
     assertTrue(e.getMessage().contains("other statistics"), e.getMessage());
   }
 
