@@ -11,6 +11,8 @@ import java.util.regex.Pattern;
  */
 final class SparkFailures {
   private static final Pattern LOST_TASK = Pattern.compile("most recent failure: Lost task [^:]*?\\): (?:[\\w.$]+: )?(.*)");
+  /** A cause in the remote stack trace the message carries: Spark wraps a task's error again while it writes rows. */
+  private static final Pattern CAUSED_BY = Pattern.compile("^Caused by: [\\w.$]+: (.*)");
 
   private SparkFailures() {}
 
@@ -20,7 +22,16 @@ final class SparkFailures {
       String first = firstLine(t);
       Matcher m = LOST_TASK.matcher(first);
       if (m.find()) {
-        return m.group(1);
+        // The deepest cause the remote trace names is the task's own error (a row that could not
+        // be scored), under Spark's "Task failed while writing rows".
+        String deepest = m.group(1);
+        for (String line : t.getMessage().lines().toList()) {
+          Matcher c = CAUSED_BY.matcher(line.strip());
+          if (c.find()) {
+            deepest = c.group(1);
+          }
+        }
+        return deepest;
       }
     }
     return firstLine(e);
