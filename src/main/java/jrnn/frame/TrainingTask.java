@@ -105,4 +105,20 @@ public interface TrainingTask {
   default long dataHash() {
     return 0;
   }
+
+  /**
+   * A {@link #dataHash} of a training and a validation list: their sizes and each item's
+   * {@code hashOfOne}, in order.
+   */
+  static <T> long dataHash(java.util.List<T> train, java.util.List<T> valid,
+      java.util.function.ToLongFunction<T> hashOfOne) {
+    long h = 1;
+    for (java.util.List<T> side : java.util.List.of(train, valid)) {
+      h = 31 * h + side.size();
+      for (T item : side) {
+        h = 31 * h + hashOfOne.applyAsLong(item);
+      }
+    }
+    return h;
+  }
 }

@@ -39,14 +39,7 @@ public final class SentimentTask implements TrainingTask {
 
   @Override
   public long dataHash() {
-    long h = 1;
-    for (List<Example> side : List.of(train, valid)) {
-      h = 31 * h + side.size();
-      for (Example e : side) {
-        h = 31 * (31 * h + e.tokens().hashCode()) + e.label();
-      }
-    }
-    return h;
+    return TrainingTask.dataHash(train, valid, e -> 31L * e.tokens().hashCode() + e.label());
   }
 
   @Override

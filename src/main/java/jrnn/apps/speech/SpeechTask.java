@@ -241,14 +241,8 @@ public final class SpeechTask implements TrainingTask {
 
   @Override
   public long dataHash() {
-    long h = 1;
-    for (List<Utterance> side : List.of(train, valid)) {
-      h = 31 * h + side.size();
-      for (Utterance u : side) {
-        h = 31 * (31 * (31 * h + u.name().hashCode()) + u.words().hashCode()) + u.audio().samples().length;
-      }
-    }
-    return h;
+    return TrainingTask.dataHash(train, valid,
+        u -> 31L * (31L * u.name().hashCode() + u.words().hashCode()) + u.audio().samples().length);
   }
 
   @Override
