@@ -163,7 +163,7 @@ final class BenchCommand implements Callable<Integer> {
     if (repeats < 1) {
       throw new IllegalArgumentException("--repeats must be 1 or more, got " + repeats);
     }
-    if (!(warmup >= 0 && warmup < Double.POSITIVE_INFINITY)) {
+    if (!jrnn.util.Numbers.finiteNotNegative(warmup)) {
       throw new IllegalArgumentException("--warmup must be finite seconds, 0 or more, got " + warmup);
     }
     if (gpuGemm < 1) {

@@ -14,6 +14,6 @@ abstract class CommandGroup implements Runnable {
   @Override
   public void run() {
     throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name one of its commands: "
-        + String.join(", ", spec.subcommands().keySet().stream().filter(n -> !n.equals("help")).toList()));
+        + Main.commandNames(spec.commandLine()));
   }
 }

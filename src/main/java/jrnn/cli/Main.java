@@ -31,6 +31,11 @@ public final class Main implements Runnable {
     System.exit(execute(args));
   }
 
+  /** The names of {@code command}'s subcommands, but help, comma-separated: what a user can name there. */
+  static String commandNames(CommandLine command) {
+    return String.join(", ", command.getSubcommands().keySet().stream().filter(n -> !n.equals("help")).toList());
+  }
+
   /** Every command's -V, which the standard help options give each, prints jrnn's version, not an empty line. */
   private static void giveVersion(CommandLine command, String[] version) {
     for (CommandLine sub : command.getSubcommands().values()) {
@@ -103,8 +108,7 @@ public final class Main implements Runnable {
         && !u.getUnmatched().isEmpty() && !u.getUnmatched().get(0).startsWith("-")) {
       // A word where a command was expected: say so, and which commands there are.
       problem = "'" + u.getUnmatched().get(0) + "' is not a command" + (where.isEmpty() ? "" : " of " + where)
-          + "; the commands: " + String.join(", ", cmd.getSubcommands().keySet().stream()
-              .filter(n -> !n.equals("help")).toList());
+          + "; the commands: " + commandNames(cmd);
     }
     if (ex instanceof CommandLine.ParameterException) {
       problem += " (see jrnn " + (where.isEmpty() ? "" : where + " ") + "--help)";

@@ -140,7 +140,7 @@ public final class TrainingRun {
       throw new ModelFileException("checkpoint " + ckpt + " was made with other settings (checkpoint -> this run): "
           + String.join(", ", differences));
     }
-    // The data first: a run on other data fails there, whatever else of it differs (its vocabulary).
+    // The data before the task's own checks: a run on other data fails there, not on its vocabulary.
     String data = f.getProperties("state").get("data_hash");
     long here = task.dataHash();
     if (data != null && !data.equals("0") && here != 0 && !data.equals(Long.toHexString(here))) {
@@ -175,9 +175,9 @@ public final class TrainingRun {
     wroteModel = true;
     ownCheckpoint = true;
     String summed = state.get("summed_on");
-    if (summed != null && !summed.equals(summedOn())) {
-      log.println("note: the checkpoint's run summed on " + summed + ", this one on " + summedOn() + ": it goes on"
-          + " as that run would to float rounding, not bit for bit (JRNN_THREADS sets the threads)");
+    if (summed != null && !summed.equals(trainer.summedOn())) {
+      log.println("note: the checkpoint's run summed on " + summed + ", this one on " + trainer.summedOn() + ": it"
+          + " goes on as that run would to float rounding, not bit for bit (JRNN_THREADS sets the threads)");
     }
     String lostTelemetry = telemetry.continueFrom(telemetryPath(out), trainer.steps());
     if (lostTelemetry != null) {
@@ -448,10 +448,6 @@ public final class TrainingRun {
     }
   }
 
-  /** Where the run's sums are taken, which their float rounding depends on ({@link Trainer#summedOn}). */
-  private String summedOn() {
-    return trainer.summedOn();
-  }
 
   private void writeCheckpoint() throws IOException {
     trainer.parametersToHost();
@@ -460,7 +456,7 @@ public final class TrainingRun {
     c.putFloats("optimizer", trainer.optimizer().state());
     c.putProperties("state", Map.of("next_epoch", Integer.toString(nextEpoch), "best", Double.toString(best),
         "checks_since_best", Integer.toString(checksSinceBest), "updates", Long.toString(trainer.steps()),
-        "lr_scale", Double.toString(trainer.learningRateScale()), "summed_on", summedOn(),
+        "lr_scale", Double.toString(trainer.learningRateScale()), "summed_on", trainer.summedOn(),
         "data_hash", Long.toHexString(task.dataHash())));
     c.write(checkpointPath(out));
     ownCheckpoint = true;

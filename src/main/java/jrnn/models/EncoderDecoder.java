@@ -17,6 +17,7 @@ import jrnn.params.ParamLayout;
 import jrnn.params.Parameters;
 import jrnn.tensor.ShapeMismatchException;
 import jrnn.tensor.Tensor;
+import jrnn.util.Numbers;
 import jrnn.util.Rng;
 
 import static jrnn.models.EncoderDecoderConfig.*;
@@ -233,7 +234,7 @@ public final class EncoderDecoder {
    */
   public void initialize(Rng rng, double range) {
     params.requireUnfrozen("EncoderDecoder.initialize");
-    if (!(range >= 0 && range < Double.POSITIVE_INFINITY)) {
+    if (!Numbers.finiteNotNegative(range)) {
       throw new IllegalArgumentException("EncoderDecoder.initialize: the range must be finite and not negative, got "
           + range);
     }

@@ -17,6 +17,7 @@ import jrnn.params.ParamLayout;
 import jrnn.params.Parameters;
 import jrnn.tensor.ShapeMismatchException;
 import jrnn.tensor.Tensor;
+import jrnn.util.Numbers;
 import jrnn.util.Rng;
 
 /**
@@ -129,7 +130,7 @@ public final class SequenceModel implements InferencePass {
 
     /** All weights uniform in [-range, range]; 0 (the default) for PyTorch's default ranges. */
     public Builder initRange(double range) {
-      if (!(range >= 0 && range < Double.POSITIVE_INFINITY)) {
+      if (!Numbers.finiteNotNegative(range)) {
         throw new IllegalArgumentException("SequenceModel: the initial range must be 0 or more and finite, got " + range);
       }
       this.initRange = range;
@@ -213,8 +214,7 @@ public final class SequenceModel implements InferencePass {
   /** As {@link #initialize(Rng, double, double)}, with embeddings N(0, embeddingStd^2) when range is 0. */
   public void initialize(Rng rng, double range, double forgetBias, double embeddingStd) {
     params.requireUnfrozen("SequenceModel.initialize");
-    if (!(range >= 0 && range < Double.POSITIVE_INFINITY && embeddingStd >= 0
-        && embeddingStd < Double.POSITIVE_INFINITY)) {
+    if (!(Numbers.finiteNotNegative(range) && Numbers.finiteNotNegative(embeddingStd))) {
       throw new IllegalArgumentException("SequenceModel.initialize: the range and the embeddings' deviation must be"
           + " finite and not negative, got range " + range + ", deviation " + embeddingStd);
     }

@@ -53,7 +53,7 @@ public final class Telemetry implements Trainer.StepListener {
     List<Trainer.StepResult> earlier = new ArrayList<>();
     List<String> lines;
     try {
-      lines = java.nio.file.Files.readAllLines(tsv);
+      lines = jrnn.data.TextFiles.tableLines(jrnn.data.TextFiles.read(tsv));
     } catch (IOException e) {
       return tsv + " does not read (" + e + "); the table starts afresh";
     }

@@ -176,13 +176,17 @@ public final class Trainer {
      * records it): by default this machine's engine threads.
      */
     default String summedOn() {
-      return jrnn.kernels.Parallel.threads() + " threads";
+      return engineThreads();
     }
+  }
+
+  private static String engineThreads() {
+    return jrnn.kernels.Parallel.threads() + " threads";
   }
 
   /** Where this trainer's gradient sums are taken ({@link BatchGradients#summedOn}). */
   public String summedOn() {
-    return batchGradients == null ? jrnn.kernels.Parallel.threads() + " threads" : batchGradients.summedOn();
+    return batchGradients == null ? engineThreads() : batchGradients.summedOn();
   }
 
   /**

@@ -5,6 +5,7 @@ import jrnn.models.LossNormalization;
 import jrnn.optim.LearningRateSchedule;
 import jrnn.optim.Optimizer;
 import jrnn.optim.Optimizers;
+import jrnn.util.Numbers;
 
 /**
  * How to train: optimizer ({@code sgd}, {@code momentum}, {@code nesterov} or {@code adam}),
@@ -47,11 +48,11 @@ public record TrainingConfig(String optimizer, double momentum, LearningRateSche
     }
     // NaN fails every comparison: it would turn clipping off, or NaN every weight after the
     // gradient norm had been found finite.
-    if (!(finiteNotNegative(clipNorm) && finiteNotNegative(clipValue) && finiteNotNegative(weightDecay))) {
+    if (!(Numbers.finiteNotNegative(clipNorm) && Numbers.finiteNotNegative(clipValue) && Numbers.finiteNotNegative(weightDecay))) {
       throw new IllegalArgumentException("clipping thresholds and weight decay must be finite and not negative, got"
           + " clip-norm " + clipNorm + ", clip-value " + clipValue + ", weight-decay " + weightDecay);
     }
-    if (!finiteNotNegative(adversarialNorm)) {
+    if (!Numbers.finiteNotNegative(adversarialNorm)) {
       throw new IllegalArgumentException("the adversarial perturbation's norm must be finite and not negative, got "
           + adversarialNorm);
     }
@@ -61,10 +62,6 @@ public record TrainingConfig(String optimizer, double momentum, LearningRateSche
     if (normalization == null) {
       normalization = LossNormalization.PER_OUTPUT;
     }
-  }
-
-  private static boolean finiteNotNegative(double x) {
-    return x >= 0 && x < Double.POSITIVE_INFINITY;
   }
 
   /** The optimizer as a value: kind, momentum (where it has one) and schedule. */

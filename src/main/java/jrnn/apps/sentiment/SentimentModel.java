@@ -15,6 +15,7 @@ import jrnn.frame.CommonSettings;
 import jrnn.frame.Settings;
 import jrnn.frame.TokenModel;
 import jrnn.layers.Bidirectional;
+import jrnn.layers.Ctc;
 import jrnn.models.InferencePass;
 import jrnn.models.LossStats;
 import jrnn.models.ModelConfig;
@@ -165,18 +166,14 @@ public final class SentimentModel extends TokenModel {
       if (label > 1) {
         throw new IllegalArgumentException("polarity examples are labelled 0 or 1, example " + i + " has " + label);
       }
-      // -log P(label) = softplus of the margin against it, taken in log space: from P itself a
+      // -log P(label) = log(1 + e^(margin against it)), taken in log space: from P itself a
       // margin past about 37 nats rounds P(positive) to 1 and the loss to infinity.
-      loss += softplus(label == 1 ? -m[i] : m[i]);
+      loss += Ctc.logAdd(0, label == 1 ? -m[i] : m[i]);
       correct += label(sigmoid(m[i])) == label ? 1 : 0;
     }
     return new LossStats(loss, m.length, correct, m.length);
   }
 
-  /** log(1 + e^x), without overflow or loss of its small values. */
-  private static double softplus(double x) {
-    return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
-  }
 
   private static double sigmoid(double margin) {
     return 1 / (1 + Math.exp(-margin));
@@ -237,13 +234,9 @@ public final class SentimentModel extends TokenModel {
     if (classes == 2) {
       return (double) logits.get(off + 1) - logits.get(off);
     }
-    return logSumExp(logits.get(off + 3), logits.get(off + 4)) - logSumExp(logits.get(off), logits.get(off + 1));
+    return Ctc.logAdd(logits.get(off + 3), logits.get(off + 4)) - Ctc.logAdd(logits.get(off), logits.get(off + 1));
   }
 
-  private static double logSumExp(double a, double b) {
-    double max = Math.max(a, b);
-    return max + Math.log(Math.exp(a - max) + Math.exp(b - max));
-  }
 
   /**
    * The mean of several classifiers' P(positive) for the same examples (an ensemble); each

@@ -47,7 +47,8 @@ public final class SpeechTask implements TrainingTask {
 
   /**
    * The task of training the network of {@code model} on {@code train}, validated on {@code valid};
-   * not for a template recogniser.
+   * not for a template recogniser. For CTC, the training recordings too short for their
+   * transcripts are left out, as {@link #note} says.
    */
   public SpeechTask(SpeechModel model, List<Utterance> train, List<Utterance> valid) {
     if (model.usesTemplates()) {

@@ -203,13 +203,6 @@ public final class TranslationModel implements TrainedModel {
     return written;
   }
 
-  private static void requireLengthPenalty(double lengthPenalty) {
-    if (!(lengthPenalty >= 0)) {
-      throw new IllegalArgumentException("length penalty must be 0 or more, got " + lengthPenalty);
-    }
-  }
-
-
   /** Reads a translator's model file (or checkpoint). */
   public static TranslationModel load(Path path) throws IOException {
     return AppFile.loading(path, () -> of(AppFile.read(path, TranslateSettings.SCHEMA, "translator")));
@@ -311,6 +304,13 @@ public final class TranslationModel implements TrainedModel {
   /** As {@link #translate(List, int)}, beam search ranking by log-probability / length^{@code lengthPenalty}. */
   public List<String> translate(List<String> lines, int beam, double lengthPenalty) {
     return translate(lines, beam, lengthPenalty, null);
+  }
+
+  /** Refuses a length penalty below 0, or NaN, naming it. */
+  private static void requireLengthPenalty(double lengthPenalty) {
+    if (!(lengthPenalty >= 0)) {
+      throw new IllegalArgumentException("length penalty must be 0 or more, got " + lengthPenalty);
+    }
   }
 
   /**
