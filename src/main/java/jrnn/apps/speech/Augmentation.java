@@ -125,18 +125,28 @@ public record Augmentation(double speed, double vtlp, double noiseSnrDb, double 
   }
 
   /**
-   * SpecAugment's masks, in place, on normalized features [frames][d]: freqMasks bands of up to
-   * freqMaskWidth features and timeMasks runs of up to timeMaskWidth frames (at most a fifth of
-   * the recording) set to 0, the features' mean.
+   * SpecAugment's masks, in place, on normalized features [frames][d] made of {@code blocks} equal
+   * blocks (the front end's features, then their deltas and their deltas' deltas): freqMasks bands
+   * of up to freqMaskWidth features of a block, each masked at the same place in every block, and
+   * timeMasks runs of up to timeMaskWidth frames (at most a fifth of the recording), set to 0, the
+   * features' mean. A band masked in every block is what masking the features before their deltas
+   * were taken would give (a constant's delta is 0); drawn over the whole vector instead, most
+   * bands of MFCC with deltas would fall in the delta blocks and leave the coefficient itself.
    */
-  public void mask(float[][] x, Rng rng) {
+  public void mask(float[][] x, int blocks, Rng rng) {
     int frames = x.length;
     int d = frames == 0 ? 0 : x[0].length;
+    if (blocks < 1 || d % blocks != 0) {
+      throw new IllegalArgumentException("SpecAugment: " + d + " features do not make " + blocks + " equal blocks");
+    }
+    int base = d / blocks;
     for (int m = 0; m < freqMasks; m++) {
-      int w = rng.nextInt(Math.min(freqMaskWidth, d) + 1);
-      int f0 = rng.nextInt(d - w + 1);
+      int w = rng.nextInt(Math.min(freqMaskWidth, base) + 1);
+      int f0 = rng.nextInt(base - w + 1);
       for (float[] row : x) {
-        java.util.Arrays.fill(row, f0, f0 + w, 0f);
+        for (int b = 0; b < blocks; b++) {
+          java.util.Arrays.fill(row, b * base + f0, b * base + f0 + w, 0f);
+        }
       }
     }
     for (int m = 0; m < timeMasks; m++) {

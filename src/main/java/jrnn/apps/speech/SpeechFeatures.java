@@ -188,6 +188,7 @@ public final class SpeechFeatures {
     }
     float[][][] out = new float[utterances.size()][][];
     int rate = frontEnd.config().sampleRate();
+    int blocks = 1 + frontEnd.config().deltas();
     Parallel.run(out.length, (a, b) -> {
       for (int i = a; i < b; i++) {
         Wav.Audio at = Resampler.resample(utterances.get(i).audio(), rate);
@@ -196,7 +197,7 @@ public final class SpeechFeatures {
         out[i] = heard.features(augmentation.samples(at, own[i]).samples());
         if (!bySpeaker) {
           out[i] = normalize(out[i]);
-          augmentation.mask(out[i], own[i]);
+          augmentation.mask(out[i], blocks, own[i]);
           out[i] = stack(out[i]);
         }
       }
@@ -204,7 +205,7 @@ public final class SpeechFeatures {
     if (bySpeaker) {
       normalizeBySpeaker(out, utterances);
       for (int i = 0; i < out.length; i++) {
-        augmentation.mask(out[i], own[i]);
+        augmentation.mask(out[i], blocks, own[i]);
         out[i] = stack(out[i]);
       }
     }

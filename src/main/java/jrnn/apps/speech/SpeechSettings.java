@@ -164,10 +164,11 @@ public final class SpeechSettings {
   public static final Setting<Integer> FREQ_MASKS = SCHEMA.integer("freq_masks", 0, "[0, inf)",
       "SpecAugment: bands of features set to 0 (their mean) per recording.");
   /**
-   * {@code freq_mask_width}: SpecAugment: widest feature band masked. Range [1, inf), default 8.
+   * {@code freq_mask_width}: SpecAugment: widest band of filters or coefficients masked (the same
+   * band in their deltas). Range [1, inf), default 8.
    */
   public static final Setting<Integer> FREQ_MASK_WIDTH = SCHEMA.integer("freq_mask_width", 8, "[1, inf)",
-      "SpecAugment: widest feature band masked.");
+      "SpecAugment: widest band of filters or coefficients masked (the same band in their deltas).");
   /**
    * {@code time_masks}: SpecAugment: runs of frames set to 0 per recording. Range [0, inf),
    * default 0.

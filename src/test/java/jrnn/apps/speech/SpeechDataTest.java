@@ -193,12 +193,40 @@ class SpeechDataTest {
   }
 
   @Test
+  void specAugmentMasksTheSameBandInEveryDeltaBlock() {
+    // 13 coefficients, their deltas and their deltas' deltas: a band of coefficients is masked in
+    // all three blocks, as masking before the deltas were taken would give.
+    Augmentation oneBand = new Augmentation(0, 0, 0, 0, 0, 1, 4, 0, 1, 0);
+    int masked = 0;
+    for (int seed = 0; seed < 40; seed++) {
+      float[][] x = new float[30][39];
+      for (float[] row : x) {
+        java.util.Arrays.fill(row, 1f);
+      }
+      oneBand.mask(x, 3, new Rng(seed));
+      for (int j = 0; j < 13; j++) {
+        boolean zero = x[0][j] == 0;
+        assertEquals(zero, x[0][13 + j] == 0, "seed " + seed + ": coefficient " + j + " and its delta");
+        assertEquals(zero, x[0][26 + j] == 0, "seed " + seed + ": coefficient " + j + " and its delta's delta");
+        for (float[] row : x) {
+          assertEquals(x[0][j], row[j], "a band is masked in every frame");
+        }
+        masked += zero ? 1 : 0;
+      }
+    }
+    assertTrue(masked > 0, "some bands were masked over 40 seeds");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> oneBand.mask(new float[5][40], 3, new Rng(1)));
+    assertTrue(e.getMessage().contains("40 features do not make 3 equal blocks"), e.getMessage());
+  }
+
+  @Test
   void specAugmentMasksBandsAndRunsAndNothingWhenOff() {
     float[][] x = new float[50][20];
     for (float[] row : x) {
       java.util.Arrays.fill(row, 1f);
     }
-    new Augmentation(0, 0, 0, 0, 0, 1, 20, 0, 1, 0).mask(x, new Rng(5));
+    new Augmentation(0, 0, 0, 0, 0, 1, 20, 0, 1, 0).mask(x, 1, new Rng(5));
     int zeroColumns = 0;
     for (int j = 0; j < 20; j++) {
       boolean all = true;
@@ -219,7 +247,7 @@ class SpeechDataTest {
     for (float[] row : y) {
       java.util.Arrays.fill(row, 1f);
     }
-    new Augmentation(0, 0, 0, 0, 0, 0, 1, 3, 10, 0).mask(y, new Rng(6));
+    new Augmentation(0, 0, 0, 0, 0, 0, 1, 3, 10, 0).mask(y, 1, new Rng(6));
     int zeroRows = 0;
     for (float[] row : y) {
       zeroRows += row[0] == 0 && row[19] == 0 ? 1 : 0;
@@ -230,7 +258,7 @@ class SpeechDataTest {
     for (float[] row : z) {
       java.util.Arrays.fill(row, 1f);
     }
-    Augmentation.NONE.mask(z, new Rng(7));
+    Augmentation.NONE.mask(z, 1, new Rng(7));
     for (float[] row : z) {
       for (float v : row) {
         assertEquals(1f, v, "no masks, nothing masked");
