@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
         + " bidirectional; trained by backpropagation through time.",
         "An error is one line on standard error, 'jrnn: <command>: <problem>', and exit status 2;"
             + " --debug (anywhere on the line) or JRNN_DEBUG adds the stack trace."},
+    footer = {"", "bin/jrnn also runs spark-train and spark-score (jrnn on Apache Spark) once the spark module is"
+        + " built: docs/spark.md."},
     subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, GenerateCommand.class,
         NextCommand.class, ClassifyCommand.class, TranslateCommand.class, BleuCommand.class, TranscribeCommand.class,
         FeaturesCommand.class, GradientFlowCommand.class, LongRangeCommand.class, InfoCommand.class,

@@ -341,6 +341,12 @@ class CommandLineTest {
     Run badPreset = run("train", "lm", "--train", train.toString(), "--preset", "ptb-large", "--out", lm.toString());
     assertTrue(badPreset.exit() == 2 && badPreset.err().contains("unknown preset 'ptb-large'")
         && badPreset.err().contains("ptb-small"), badPreset.err());
+    // The launcher's own commands, which the command line does not parse, are named in its help.
+    Run topHelp = run("--help");
+    String launcher = Files.readString(Path.of("bin/jrnn"));
+    for (String sparkCommand : new String[] {"spark-train", "spark-score"}) {
+      assertTrue(topHelp.out().contains(sparkCommand) && launcher.contains(sparkCommand), topHelp.out());
+    }
     Run help = run("train", "sentiment", "--help");
     assertTrue(help.out().contains("--word-dropout") && help.out().contains("--checks-per-epoch")
         && help.out().contains("--max-minutes") && help.out().contains("sst2"), help.out());
