@@ -138,8 +138,10 @@ if [ -f "$m/train.de.gz" ]; then
 else
   echo "not run: Multi30k was not packed (../shared/data/multi30k absent where prepare.sh ran)" >> "$results"
 fi
-section "bench: jrnn's own stack (-Djrnn.gpu.stack=jrnn: cuBLAS products per step, fused kernels), and C3 with the GRU's reset before (sst2's cell)"
-bench default jrnn "$reset_before"
+# jrnn's own stack takes its products from cuBLAS in fp32 (its default math: no TF32) whatever
+# jrnn.gpu.math says of cuDNN's, so its rows are labelled fp32 and set against PyTorch's fp32 rows.
+section "bench: jrnn's own stack (-Djrnn.gpu.stack=jrnn: cuBLAS products per step in fp32, fused kernels), and C3 with the GRU's reset before (sst2's cell)"
+bench fp32 jrnn "$reset_before"
 section "bench: jrnn with fp32 math (-Djrnn.gpu.math=fp32: no TF32 in cuDNN)"
 bench fp32 cudnn
 

@@ -956,8 +956,8 @@ class OpsTrainingTest {
    */
   @Test
   void aResumedRunDrawsTheUnbrokenRunsMasksBetweenLayers() throws Exception {
-    assertEquals(0, resumedRunsDifference(OpsTrainingTest::onHost, true), "largest difference in a parameter");
-    double without = resumedRunsDifference(OpsTrainingTest::onHost, false);
+    assertEquals(0, runsDifference(OpsTrainingTest::onHost, true, true), "largest difference in a parameter");
+    double without = runsDifference(OpsTrainingTest::onHost, false, true);
     assertTrue(without > 1e-3, "without restarts the masks differ: largest difference " + without);
   }
 
@@ -971,24 +971,29 @@ class OpsTrainingTest {
                 "the GPU's stacks are jrnn's own (-Djrnn.gpu.stack=jrnn), which draw their masks from the trainer's"
                     + " generator: no generator of their own to restart");
           }
-          double with = resumedRunsDifference(OpsTrainingTest::onGpu, true);
-          double without = resumedRunsDifference(OpsTrainingTest::onGpu, false);
-          assertTrue(with < 1e-5 && without > 1e-3, "largest difference in a parameter with restarts " + with
-              + ", without " + without);
+          // A GPU's atomic sums (the embedding's gradient, the norm) may add in another order from
+          // one run to the next: the bound is the device's own difference between two unbroken runs.
+          double noise = runsDifference(OpsTrainingTest::onGpu, true, false);
+          double with = runsDifference(OpsTrainingTest::onGpu, true, true);
+          double without = runsDifference(OpsTrainingTest::onGpu, false, true);
+          assertTrue(with <= Math.max(1e-5, 10 * noise) && without > 1e-3 && without > 10 * with,
+              "largest difference in a parameter with restarts " + with + ", without " + without
+                  + ", between two unbroken runs " + noise);
         })));
   }
 
   /**
    * The largest difference in a parameter between a run of {@link #RUN} with dropout 0.3 (an
-   * LSTM of two layers) and the same run stopped after epoch 1 and resumed, both updated by what
-   * {@code device} makes; {@code restarts}: whether its dropout generators are restarted.
+   * LSTM of two layers) and the same run again, stopped after epoch 1 and resumed if
+   * {@code resumed}, both updated by what {@code device} makes; {@code restarts}: whether its
+   * dropout generators are restarted.
    */
-  private double resumedRunsDifference(Maker device, boolean restarts) throws Exception {
+  private double runsDifference(Maker device, boolean restarts, boolean resumed) throws Exception {
     String text = shakespeare(6000);
     Settings s = RUN.with(Map.of("dropout", "0.3"));
     double[][] finals = new double[2][];
     for (int run = 0; run < 2; run++) {
-      Path out = dir.resolve("masks-" + restarts + "-" + run + ".jrnn");
+      Path out = dir.resolve("masks-" + restarts + (resumed ? "-resumed-" : "-") + run + ".jrnn");
       List<OpsTraining> made = new ArrayList<>();
       TrainingRun.distributeGradients(trainer -> {
         OpsTraining d = device.make(trainer.model(), trainer.config());
@@ -997,7 +1002,7 @@ class OpsTrainingTest {
       });
       LanguageModelTask task = task(s, text);
       try {
-        if (run == 0) {
+        if (run == 0 || !resumed) {
           new TrainingRun(task, out, QUIET).execute(false);
         } else {
           new TrainingRun(task(s, text), out, QUIET).run(1);

@@ -368,7 +368,7 @@ class OpsTranslationTest {
   @Test
   void aResumedTranslatorDrawsTheUnbrokenRunsMasksBetweenLayers(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
       throws Exception {
-    assertEquals(0, resumedRunsDifference(dir, OpsTranslationTest::onHostWithTheCudnnTwin),
+    assertEquals(0, runsDifference(dir, OpsTranslationTest::onHostWithTheCudnnTwin, true),
         "largest difference in a parameter");
   }
 
@@ -406,24 +406,28 @@ class OpsTranslationTest {
       @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
     return GpuTests.onGpu("a resumed translator's masks in cuDNN", () -> List.of(DynamicTest.dynamicTest(
         "a 2-layer bidirectional lstm encoder, dropout 0.3", () -> {
-          double worst = resumedRunsDifference(dir, OpsTranslationTest::onGpu);
-          assertTrue(worst < 1e-5, "largest difference in a parameter: " + worst);
+          // The bound is the device's own difference between two unbroken runs (atomic sums may
+          // add in another order from one run to the next).
+          double noise = runsDifference(dir, OpsTranslationTest::onGpu, false);
+          double worst = runsDifference(dir, OpsTranslationTest::onGpu, true);
+          assertTrue(worst <= Math.max(1e-5, 10 * noise), "largest difference in a parameter: " + worst
+              + ", between two unbroken runs " + noise);
         })));
   }
 
   /**
    * The largest difference in a parameter between the reversal task's run with dropout 0.3 and
-   * two layers and the same run stopped after epoch 1 and resumed, both updated by what
-   * {@code device} makes.
+   * two layers and the same run again, stopped after epoch 1 and resumed if {@code resumed}, both
+   * updated by what {@code device} makes.
    */
-  private static double resumedRunsDifference(java.nio.file.Path dir, Maker device) throws Exception {
+  private static double runsDifference(java.nio.file.Path dir, Maker device, boolean resumed) throws Exception {
     java.util.Map<String, String> dropout = java.util.Map.of("dropout", "0.3", "layers", "2");
     double[][] finals = new double[2][];
     for (int run = 0; run < 2; run++) {
-      java.nio.file.Path out = dir.resolve("masks" + run + ".jrnn");
+      java.nio.file.Path out = dir.resolve("masks" + run + (resumed ? "-resumed" : "") + ".jrnn");
       jrnn.apps.translate.TranslationTask task = reversalTask(dropout);
       assertEquals(2, task.trained().network().config().encoder().layers(), "the encoder's layers");
-      if (run == 0) {
+      if (run == 0 || !resumed) {
         trainedBy(device, task, t -> new jrnn.frame.TrainingRun(t, out, QUIET).execute(false));
       } else {
         trainedBy(device, reversalTask(dropout), t -> new jrnn.frame.TrainingRun(t, out, QUIET).run(1));
