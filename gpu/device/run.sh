@@ -33,6 +33,12 @@ limit() { local left=$((470 - SECONDS)); [ "$left" -lt "$1" ] && echo $((left > 
   echo "# jrnn on the GPU: $(date -u '+%Y-%m-%d %H:%M UTC'), $(git -C "$root" rev-parse --short HEAD 2> /dev/null || echo 'no git')"
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 || echo "nvidia-smi: not found"
   echo "host: $(nproc) cores"
+  # The libraries the bindings load (NVRTC's builtins it opens itself when it compiles): a missing
+  # one here explains a part that fails below.
+  for lib in libcudart.so.13 libcublas.so.13 libcudnn.so.9 libcudnn_adv.so.9 libnvrtc.so.13 libnvrtc-builtins.so.13.0; do
+    found=$(IFS=:; for dir in ${LD_LIBRARY_PATH:-}; do [ -e "$dir/$lib" ] && { echo "$dir"; break; }; done)
+    echo "$lib: ${found:-not on LD_LIBRARY_PATH (then the system libraries, if any)}"
+  done
 } > "$results"
 
 section "tests (cuDNN and jrnn's own stack against the CPU engine, the double reference and PyTorch's cases)"
