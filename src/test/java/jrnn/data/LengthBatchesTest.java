@@ -39,6 +39,7 @@ class LengthBatchesTest {
     // Unsorted batches of 10 draws from 1..100 spread about 80; sorted pools of 50 about 20.
     assertTrue(spread / batches.size() < 30, "mean spread " + spread / batches.size());
     List<int[]> again = LengthBatches.shuffled(n, byLength, 10, 5, new Rng(2));
+    assertEquals(batches.size(), again.size(), "the same batches for the same generator");
     for (int k = 0; k < batches.size(); k++) {
       assertArrayEquals(batches.get(k), again.get(k));
     }

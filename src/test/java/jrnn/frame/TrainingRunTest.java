@@ -33,8 +33,8 @@ class TrainingRunTest {
   @TempDir
   Path dir;
 
-  static final List<Example> TRAIN = SameResultsOnTheFrameTest.toy(new Rng(2), 300);
-  static final List<Example> VALID = SameResultsOnTheFrameTest.toy(new Rng(3), 100);
+  static final List<Example> TRAIN = jrnn.apps.sentiment.ToyPolarity.examples(new Rng(2), 300);
+  static final List<Example> VALID = jrnn.apps.sentiment.ToyPolarity.examples(new Rng(3), 100);
   static final Settings SMALL = SentimentSettings.SCHEMA.preset("mr").with(Map.of("embedding", "12", "hidden", "8",
       "epochs", "3", "lr", "1e-2", "batch", "25", "word_dropout", "0.1", "adversarial", "0", "checks_per_epoch", "3"));
 

@@ -139,6 +139,7 @@ class OnnxExportTest {
     }
     if (expected.c() != null) {
       float[] cn = out.get("cn");
+      assertEquals(expected.c().size(), cn.length, "cn's size");
       for (int i = 0; i < cn.length; i++) {
         near(expected.c().get(i), cn[i], "cn[" + i + "]");
       }

@@ -3,6 +3,7 @@ package jrnn.kernels;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
@@ -61,7 +62,7 @@ class ParallelTest {
     }));
     holder.start();
     try {
-      holding.await(30, TimeUnit.SECONDS);
+      assertTrue(holding.await(30, TimeUnit.SECONDS), "the holder took the team");
       assertEquals(alone, splits(), "the split of a caller that found the team busy");
     } finally {
       release.countDown();

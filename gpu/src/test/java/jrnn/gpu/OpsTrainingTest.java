@@ -1211,6 +1211,7 @@ class OpsTrainingTest {
     }
     assertSameParameters(finals[0], finals[1], 1e-5);
     assertEquals(checks, figures.get(1).size());
+    assertEquals(figures.get(0).size(), figures.get(1).size(), "the CPU's checks and the device's");
     for (int i = 0; i < figures.get(0).size(); i++) {
       assertEquals(figures.get(0).get(i).figure(), figures.get(1).get(i).figure(), 1e-9, figure + " at check " + i);
     }

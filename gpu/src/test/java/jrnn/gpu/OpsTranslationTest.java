@@ -340,12 +340,18 @@ class OpsTranslationTest {
 
   /** Runs {@code body} on {@code task}, its updates on {@code device}'s models (null: the CPU's); returns how many were made. */
   private static int trainedBy(Maker device, jrnn.apps.translate.TranslationTask task, Run body) throws Exception {
+    return trainedBy(device, task, body, true);
+  }
+
+  /** {@link #trainedBy(Maker, jrnn.apps.translate.TranslationTask, Run)}, the device's dropout generators restarted at each epoch's start or never. */
+  private static int trainedBy(Maker device, jrnn.apps.translate.TranslationTask task, Run body, boolean restarts)
+      throws Exception {
     List<OpsTranslation> made = new ArrayList<>();
     if (device != null) {
       jrnn.frame.TrainingRun.distributeGradients(trainer -> {
         OpsTranslation d = device.make(task.trained().network().config(), task.trained().parameters());
         made.add(d);
-        return d;
+        return restarts ? d : new WithoutRestarts(d);
       });
     }
     try {
@@ -355,6 +361,49 @@ class OpsTranslationTest {
       made.forEach(OpsTranslation::close);
     }
     return made.size();
+  }
+
+  /** A device's updates whose dropout generators are never restarted. */
+  private record WithoutRestarts(OpsTranslation device) implements jrnn.device.DeviceTraining {
+    @Override
+    public LossStats compute(jrnn.data.Batch batch, jrnn.layers.RecurrentState initial, Rng rng) {
+      return device.compute(batch, initial, rng);
+    }
+
+    @Override
+    public LossStats compute(jrnn.training.ShardablePass<?> pass, Rng rng) {
+      return device.compute(pass, rng);
+    }
+
+    @Override
+    public jrnn.layers.RecurrentState finalState() {
+      return device.finalState();
+    }
+
+    @Override
+    public double[] update(TrainingConfig config, jrnn.optim.Optimizer optimizer, double lr) {
+      return device.update(config, optimizer, lr);
+    }
+
+    @Override
+    public void toHost(jrnn.optim.Optimizer optimizer) {
+      device.toHost(optimizer);
+    }
+
+    @Override
+    public void fromHost(jrnn.optim.Optimizer optimizer) {
+      device.fromHost(optimizer);
+    }
+
+    @Override
+    public jrnn.models.InferencePass inference() {
+      return device.inference();
+    }
+
+    @Override
+    public void close() {
+      device.close();
+    }
   }
 
   private static final java.io.PrintStream QUIET = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
@@ -368,8 +417,10 @@ class OpsTranslationTest {
   @Test
   void aResumedTranslatorDrawsTheUnbrokenRunsMasksBetweenLayers(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
       throws Exception {
-    assertEquals(0, runsDifference(dir, OpsTranslationTest::onHostWithTheCudnnTwin, true),
+    assertEquals(0, runsDifference(dir, OpsTranslationTest::onHostWithTheCudnnTwin, true, true),
         "largest difference in a parameter");
+    double without = runsDifference(dir, OpsTranslationTest::onHostWithTheCudnnTwin, true, false);
+    assertTrue(without > 1e-3, "without restarts the masks differ: largest difference " + without);
   }
 
   /**
@@ -408,30 +459,35 @@ class OpsTranslationTest {
         "a 2-layer bidirectional lstm encoder, dropout 0.3", () -> {
           // The bound is the device's own difference between two unbroken runs (atomic sums may
           // add in another order from one run to the next).
-          double noise = runsDifference(dir, OpsTranslationTest::onGpu, false);
-          double worst = runsDifference(dir, OpsTranslationTest::onGpu, true);
-          assertTrue(worst <= Math.max(1e-5, 10 * noise), "largest difference in a parameter: " + worst
-              + ", between two unbroken runs " + noise);
+          double noise = runsDifference(dir, OpsTranslationTest::onGpu, false, true);
+          double with = runsDifference(dir, OpsTranslationTest::onGpu, true, true);
+          double without = runsDifference(dir, OpsTranslationTest::onGpu, true, false);
+          assertTrue(with <= Math.max(1e-5, 10 * noise) && without > 1e-3 && without > 10 * with,
+              "largest difference in a parameter with restarts " + with + ", without " + without
+                  + ", between two unbroken runs " + noise);
         })));
   }
 
   /**
    * The largest difference in a parameter between the reversal task's run with dropout 0.3 and
    * two layers and the same run again, stopped after epoch 1 and resumed if {@code resumed}, both
-   * updated by what {@code device} makes.
+   * updated by what {@code device} makes; {@code restarts}: whether its dropout generators are
+   * restarted.
    */
-  private static double runsDifference(java.nio.file.Path dir, Maker device, boolean resumed) throws Exception {
+  private static double runsDifference(java.nio.file.Path dir, Maker device, boolean resumed, boolean restarts)
+      throws Exception {
     java.util.Map<String, String> dropout = java.util.Map.of("dropout", "0.3", "layers", "2");
     double[][] finals = new double[2][];
     for (int run = 0; run < 2; run++) {
-      java.nio.file.Path out = dir.resolve("masks" + run + (resumed ? "-resumed" : "") + ".jrnn");
+      java.nio.file.Path out = dir.resolve("masks" + run + (resumed ? "-resumed" : "") + (restarts ? "" : "-free")
+          + ".jrnn");
       jrnn.apps.translate.TranslationTask task = reversalTask(dropout);
       assertEquals(2, task.trained().network().config().encoder().layers(), "the encoder's layers");
       if (run == 0 || !resumed) {
-        trainedBy(device, task, t -> new jrnn.frame.TrainingRun(t, out, QUIET).execute(false));
+        trainedBy(device, task, t -> new jrnn.frame.TrainingRun(t, out, QUIET).execute(false), restarts);
       } else {
-        trainedBy(device, reversalTask(dropout), t -> new jrnn.frame.TrainingRun(t, out, QUIET).run(1));
-        trainedBy(device, task, t -> new jrnn.frame.TrainingRun(t, out, QUIET).execute(true));
+        trainedBy(device, reversalTask(dropout), t -> new jrnn.frame.TrainingRun(t, out, QUIET).run(1), restarts);
+        trainedBy(device, task, t -> new jrnn.frame.TrainingRun(t, out, QUIET).execute(true), restarts);
       }
       finals[run] = task.trained().parameters().values().toDoubleArray();
     }

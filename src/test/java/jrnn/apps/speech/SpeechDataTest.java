@@ -397,6 +397,7 @@ class SpeechDataTest {
     assertEquals(200, seen.valid().size());
     SpeechData.Splits unseen = SpeechData.prepare(SpeechTest.settings("valid_split=speaker:theo"), fsdd, quiet);
     assertEquals(1350, unseen.train().size());
+    assertEquals(450, unseen.valid().size(), "all of theo's recordings");
     assertTrue(unseen.valid().stream().allMatch(u -> u.name().contains("_theo_")));
     SpeechData.Splits strings = SpeechData.prepare(SpeechTest.settings("task=ctc valid_split=index:5-9 digit_strings=20"
         + " digit_strings_valid=5"), fsdd, quiet);
