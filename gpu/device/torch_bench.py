@@ -11,8 +11,18 @@ import time
 import torch
 
 
+def allow_tf32_in_rnns(tf32):
+    """cuDNN's RNNs on TF32 or not: PyTorch 2.9's per-operator setting where it has one (its old
+    flag is deprecated there, and the two may not be mixed), else the old flag."""
+    rnn = getattr(torch.backends.cudnn, "rnn", None)
+    if rnn is not None and hasattr(rnn, "fp32_precision"):
+        rnn.fp32_precision = "tf32" if tf32 else "ieee"
+    else:
+        torch.backends.cudnn.allow_tf32 = tf32
+
+
 def median_step_ms(cell, steps, batch, inp, hidden, tf32):
-    torch.backends.cudnn.allow_tf32 = tf32
+    allow_tf32_in_rnns(tf32)
     make = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "tanh": torch.nn.RNN}[cell]
     layer = make(inp, hidden).cuda()
     x = torch.randn(steps, batch, inp, device="cuda", requires_grad=True)
