@@ -245,10 +245,11 @@ public final class SpeechSettings {
     // FSDD, speakers never heard: train on three speakers, validate on all of the fourth's
     // recordings (valid_split speaker:NAME, in turn). Statistics of three speakers do not carry to
     // a fourth (global normalization: 16-28% on nicolas); each speaker's own statistics, taken from
-    // the recordings read together as Kaldi's per-speaker CMVN (with variance) takes them, do: 90.67% mean after the
-    // last epoch against 83.56% normalizing each recording alone. MFCC (a smoothed spectral envelope)
-    // carried better than log-mel filters, and the voice is varied by speed and vocal tract length
-    // perturbation (2026-12-04, docs/speech.md).
+    // the recordings read together as Kaldi's per-speaker CMVN (with variance) takes them, do: 91.39% mean after the
+    // last epoch against 84.44% normalizing each recording alone (2026-12-05, a frequency mask the
+    // same band in each delta block). MFCC (a smoothed spectral envelope) carried better than
+    // log-mel filters, and the voice is varied by speed and vocal tract length perturbation
+    // (2026-12-04, docs/speech.md).
     SCHEMA.preset("fsdd-speakers", "Spoken digits (FSDD) by speakers never heard: a recurrent word classifier",
         "task=words method=rnn features=mfcc mel_bins=26 ceps=13 deltas=2 normalization=speaker stride=1"
         + " cell=gru hidden=128 layers=2 bidirectional=concat readout=mean dropout=0.2 speed=0.1 vtlp=0.15"
