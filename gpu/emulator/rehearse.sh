@@ -34,7 +34,7 @@ cat "$results"
 failed=()
 own() { # jrnn's own stacks' benches, and C3 with the reset before
   for c in C1 C2 C3 C4 C3b; do
-    grep -Eq "^jrnn-own $c default [0-9.]+$" "$results" || failed+=("bench jrnn-own $c")
+    grep -Eq "^jrnn-own $c fp32 [0-9.]+$" "$results" || failed+=("bench jrnn-own $c")
   done
 }
 if [ -z "$mode" ]; then
