@@ -35,9 +35,11 @@ limit() { local left=$((470 - SECONDS)); [ "$left" -lt "$1" ] && echo $((left > 
   echo "host: $(nproc) cores"
   # The libraries the bindings load (NVRTC's builtins it opens itself when it compiles): a missing
   # one here explains a part that fails below.
-  for lib in libcudart.so.13 libcublas.so.13 libcudnn.so.9 libcudnn_adv.so.9 libnvrtc.so.13 libnvrtc-builtins.so.13.0; do
-    found=$(IFS=:; for dir in ${LD_LIBRARY_PATH:-}; do [ -e "$dir/$lib" ] && { echo "$dir"; break; }; done)
-    echo "$lib: ${found:-not on LD_LIBRARY_PATH (then the system libraries, if any)}"
+  for lib in libcuda.so.1 libcudart.so.13 libcublas.so.13 libcublasLt.so.13 libcudnn.so.9 libcudnn_graph.so.9 \
+      libcudnn_ops.so.9 libcudnn_cnn.so.9 libcudnn_adv.so.9 libnvrtc.so.13 'libnvrtc-builtins.so.13*'; do
+    found=$(IFS=:; for dir in ${LD_LIBRARY_PATH:-}; do [ -n "$dir" ] && compgen -G "$dir/$lib" > /dev/null && { echo "$dir"; break; }; done)
+    [ -n "$found" ] || found=$(ldconfig -p 2> /dev/null | awk -v l="${lib%\*}" 'index($1, l) == 1 { print $NF " (a system library)"; exit }')
+    echo "$lib: ${found:-not found}"
   done
 } > "$results"
 

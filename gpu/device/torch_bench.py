@@ -1,7 +1,7 @@
 """The bench cases in PyTorch's cuDNN RNNs, timed as jrnn's bench --device gpu times them.
 
 Arguments: cases "NAME CELL T B X H" (cell lstm, gru or tanh). For each case and each math mode
-(default: cuDNN may use TF32 tensor cores, PyTorch's default; fp32: allow_tf32 off), prints
+(default: cuDNN may use TF32 tensor cores, PyTorch's default; fp32: no TF32 in cuDNN's RNNs), prints
 "torch NAME MODE MS": the median of 50 training steps (forward, then backward of a random
 output gradient, giving the input's and every weight's gradients), each waited for.
 """

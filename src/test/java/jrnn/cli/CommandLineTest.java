@@ -97,6 +97,18 @@ class CommandLineTest {
     assertTrue(r.err().contains("unknown cell type 'lstmm'") && r.err().contains("gru-reset-after"), r.err());
   }
 
+  /** The launcher's own commands, which the command line does not parse, are named in its help. */
+  @Test
+  void helpNamesTheLaunchersSparkCommands() throws IOException {
+    Run topHelp = run("--help");
+    String launcher = Files.readString(Path.of("bin/jrnn"));
+    for (String sparkCommand : new String[] {"spark-train", "spark-score"}) {
+      assertTrue(topHelp.out().contains(sparkCommand), topHelp.out());
+      assertTrue(launcher.contains(sparkCommand + ")") || launcher.contains(sparkCommand + "|"),
+          "bin/jrnn routes " + sparkCommand);
+    }
+  }
+
   @Test
   void benchEndsWithEfficiency() {
     Run r = run("bench", "--cell", "gru", "--steps", "5", "--batch", "4", "--input", "8", "--hidden", "16",
@@ -341,12 +353,6 @@ class CommandLineTest {
     Run badPreset = run("train", "lm", "--train", train.toString(), "--preset", "ptb-large", "--out", lm.toString());
     assertTrue(badPreset.exit() == 2 && badPreset.err().contains("unknown preset 'ptb-large'")
         && badPreset.err().contains("ptb-small"), badPreset.err());
-    // The launcher's own commands, which the command line does not parse, are named in its help.
-    Run topHelp = run("--help");
-    String launcher = Files.readString(Path.of("bin/jrnn"));
-    for (String sparkCommand : new String[] {"spark-train", "spark-score"}) {
-      assertTrue(topHelp.out().contains(sparkCommand) && launcher.contains(sparkCommand), topHelp.out());
-    }
     Run help = run("train", "sentiment", "--help");
     assertTrue(help.out().contains("--word-dropout") && help.out().contains("--checks-per-epoch")
         && help.out().contains("--max-minutes") && help.out().contains("sst2"), help.out());

@@ -130,6 +130,11 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
     this(ops, config, params, dropoutSeed, encoderStack, true);
   }
 
+  /** The encoder's recurrent stack (cuDNN's or jrnn's own). */
+  OpsStack encoder() {
+    return encoder;
+  }
+
   /**
    * A translator's passes on {@code ops} made for inference, as {@link #OpsTranslation(Ops,
    * EncoderDecoderConfig, Parameters, long, OpsStack)} makes them but with {@code encoderStack}

@@ -246,8 +246,8 @@ public final class SpeechSettings {
     // recordings (valid_split speaker:NAME, in turn). Statistics of three speakers do not carry to
     // a fourth (global normalization: 16-28% on nicolas); each speaker's own statistics, taken from
     // the recordings read together as Kaldi's per-speaker CMVN (with variance) takes them, do: 91.39% mean after the
-    // last epoch against 84.44% normalizing each recording alone (2026-12-05, a frequency mask the
-    // same band in each delta block). MFCC (a smoothed spectral envelope) carried better than
+    // last epoch against 84.44% normalizing each recording alone (2026-12-05, each frequency mask
+    // covering the same band in every delta block). MFCC (a smoothed spectral envelope) carried better than
     // log-mel filters, and the voice is varied by speed and vocal tract length perturbation
     // (2026-12-04, docs/speech.md).
     SCHEMA.preset("fsdd-speakers", "Spoken digits (FSDD) by speakers never heard: a recurrent word classifier",

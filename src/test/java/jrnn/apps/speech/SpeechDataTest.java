@@ -193,7 +193,7 @@ class SpeechDataTest {
   }
 
   @Test
-  void specAugmentMasksTheSameBandInEveryDeltaBlock() {
+  void specAugmentMasksTheSameBandInEveryDeltaBlockAndRefusesUnequalBlocks() {
     // 13 coefficients, their deltas and their deltas' deltas: a band of coefficients is masked in
     // all three blocks, as masking before the deltas were taken would give.
     Augmentation oneBand = new Augmentation(0, 0, 0, 0, 0, 1, 4, 0, 1, 0);
@@ -213,6 +213,11 @@ class SpeechDataTest {
         }
         masked += zero ? 1 : 0;
       }
+      int band = 0;
+      for (int j = 0; j < 13; j++) {
+        band += x[0][j] == 0 ? 1 : 0;
+      }
+      assertTrue(band <= 4, "seed " + seed + ": at most the widest band, got " + band);
     }
     assertTrue(masked > 0, "some bands were masked over 40 seeds");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -264,6 +269,34 @@ class SpeechDataTest {
         assertEquals(1f, v, "no masks, nothing masked");
       }
     }
+  }
+
+  @Test
+  void augmentedMfccWithDeltasIsMaskedInTheSameBandOfEveryBlock() {
+    jrnn.frame.Settings s = SpeechTest.settings("features=mfcc mel_bins=26 ceps=13 deltas=2 normalization=utterance"
+        + " stride=1 freq_masks=1 freq_mask_width=4");
+    SpeechFeatures f = new SpeechFeatures(s, null);
+    List<float[][]> out = f.augmented(Chirps.words(12, 1), Augmentation.of(s), new Rng(8));
+    int masked = 0;
+    for (float[][] x : out) {
+      assertEquals(39, x[0].length, "13 coefficients, their deltas and their deltas' deltas");
+      for (int j = 0; j < 13; j++) {
+        boolean zero = columnIsZero(x, j);
+        assertEquals(zero, columnIsZero(x, 13 + j), "coefficient " + j + " and its delta");
+        assertEquals(zero, columnIsZero(x, 26 + j), "coefficient " + j + " and its delta's delta");
+        masked += zero ? 1 : 0;
+      }
+    }
+    assertTrue(masked > 0, "some of the 12 recordings had a band masked");
+  }
+
+  private static boolean columnIsZero(float[][] x, int j) {
+    for (float[] row : x) {
+      if (row[j] != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Test
