@@ -98,20 +98,54 @@ public final class Blas {
   /** y = alpha * op(A) * x + beta * y, with A m x n row-major (op(A) = A^T when transA). */
   public static void gemv(boolean transA, int m, int n, float alpha, Tensor a, int aOff, int lda,
       Tensor x, int xOff, float beta, Tensor y, int yOff) {
+    gemv(transA, m, n, alpha, a, aOff, lda, x, xOff, 1, beta, y, yOff, 1);
+  }
+
+  /**
+   * The same with vectors of stride {@code incX} and {@code incY} (elements apart), as a column of
+   * a row-major matrix or one sequence's entries of a time-major batch are.
+   */
+  public static void gemv(boolean transA, int m, int n, float alpha, Tensor a, int aOff, int lda,
+      Tensor x, int xOff, int incX, float beta, Tensor y, int yOff, int incY) {
     if (m == 0 || n == 0) {
       return;
     }
     checkOperand("gemv A", a, aOff, m, n, lda);
-    checkOperand("gemv x", x, xOff, 1, transA ? m : n, transA ? m : n);
-    checkOperand("gemv y", y, yOff, 1, transA ? n : m, transA ? n : m);
+    checkVector("gemv x", x, xOff, transA ? m : n, incX);
+    checkVector("gemv y", y, yOff, transA ? n : m, incY);
     Scratch s = SCRATCH.get();
     openblas_nolapack.cblas_sgemv(openblas_nolapack.CblasRowMajor,
         transA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
         m, n, alpha, s.a.at(a.address() + 4L * aOff), lda,
-        s.b.at(x.address() + 4L * xOff), 1, beta, s.c.at(y.address() + 4L * yOff), 1);
+        s.b.at(x.address() + 4L * xOff), incX, beta, s.c.at(y.address() + 4L * yOff), incY);
     Reference.reachabilityFence(a);
     Reference.reachabilityFence(x);
     Reference.reachabilityFence(y);
+  }
+
+  /** A += alpha x y^T, A m x n row-major, x of m elements (stride incX), y of n (stride incY). */
+  public static void ger(int m, int n, float alpha, Tensor x, int xOff, int incX, Tensor y, int yOff, int incY,
+      Tensor a, int aOff, int lda) {
+    if (m == 0 || n == 0) {
+      return;
+    }
+    checkVector("ger x", x, xOff, m, incX);
+    checkVector("ger y", y, yOff, n, incY);
+    checkOperand("ger A", a, aOff, m, n, lda);
+    Scratch s = SCRATCH.get();
+    openblas_nolapack.cblas_sger(openblas_nolapack.CblasRowMajor, m, n, alpha, s.a.at(x.address() + 4L * xOff), incX,
+        s.b.at(y.address() + 4L * yOff), incY, s.c.at(a.address() + 4L * aOff), lda);
+    Reference.reachabilityFence(a);
+    Reference.reachabilityFence(x);
+    Reference.reachabilityFence(y);
+  }
+
+  /** A vector of n elements {@code inc} apart (inc &gt;= 1) from {@code off}, as a column of n rows with row stride inc. */
+  private static void checkVector(String what, Tensor t, int off, int n, int inc) {
+    if (inc < 1) {
+      throw new ShapeMismatchException("Blas." + what + ": stride " + inc + " must be at least 1");
+    }
+    checkOperand(what, t, off, n, 1, inc);
   }
 
   private static void checkOperand(String what, Tensor t, int off, int rows, int cols, int ld) {

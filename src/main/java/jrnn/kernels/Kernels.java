@@ -144,6 +144,22 @@ public interface Kernels {
    */
   boolean isArgmax(Tensor x, int off, int n, int target);
 
+  // ---- optimizers ----
+
+  /**
+   * Adam's step (Kingma and Ba 2015) on elements [from, to), with the bias corrections folded
+   * into the step size {@code a} and {@code eHat}: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g g;
+   * w -= a m / (sqrt(v) + eHat). Element by element, so that any split of the elements over
+   * threads gives the same values.
+   */
+  void adamStep(Tensor w, Tensor g, Tensor m, Tensor v, int from, int to, float a, float b1, float b2, float eHat);
+
+  /**
+   * SGD with momentum on elements [from, to): u = mu u + g; w -= rate u, or with Nesterov's
+   * momentum w -= rate (g + mu u). Element by element.
+   */
+  void momentumStep(Tensor w, Tensor g, Tensor velocity, int from, int to, float rate, float mu, boolean nesterov);
+
   // ---- helpers ----
 
   /** y[i] = a[i] + b[i]. */

@@ -398,4 +398,38 @@ public final class ScalarKernels implements Kernels {
       y.set(yOff + i, a.get(aOff + i) + b.get(bOff + i));
     }
   }
+
+  @Override
+  public void adamStep(Tensor w, Tensor g, Tensor m, Tensor v, int from, int to, float a, float b1, float b2,
+      float eHat) {
+    adam(w, g, m, v, from, to, a, b1, b2, eHat);
+  }
+
+  static void adam(Tensor w, Tensor g, Tensor m, Tensor v, int from, int to, float a, float b1, float b2,
+      float eHat) {
+    for (int i = from; i < to; i++) {
+      float gi = g.get(i);
+      float mi = b1 * m.get(i) + (1 - b1) * gi;
+      float vi = b2 * v.get(i) + (1 - b2) * gi * gi;
+      m.set(i, mi);
+      v.set(i, vi);
+      w.set(i, w.get(i) - a * mi / ((float) Math.sqrt(vi) + eHat));
+    }
+  }
+
+  @Override
+  public void momentumStep(Tensor w, Tensor g, Tensor velocity, int from, int to, float rate, float mu,
+      boolean nesterov) {
+    momentum(w, g, velocity, from, to, rate, mu, nesterov);
+  }
+
+  static void momentum(Tensor w, Tensor g, Tensor velocity, int from, int to, float rate, float mu,
+      boolean nesterov) {
+    for (int i = from; i < to; i++) {
+      float gi = g.get(i);
+      float u = mu * velocity.get(i) + gi;
+      velocity.set(i, u);
+      w.set(i, w.get(i) - rate * (nesterov ? gi + mu * u : u));
+    }
+  }
 }

@@ -502,4 +502,53 @@ public final class VectorKernels implements Kernels {
     }
     ScalarKernels.add(a, aOff, b, bOff, y, yOff, m, n);
   }
+
+  // The optimizers' steps below are the scalar twin's expressions lane by lane, in the same order
+  // of operations and without fused multiply-adds, so that both give the same bits: Java's float
+  // arithmetic is IEEE's, and (float) Math.sqrt of a float is its correctly rounded float root.
+
+  @Override
+  public void adamStep(Tensor w, Tensor g, Tensor m, Tensor v, int from, int to, float a, float b1, float b2,
+      float eHat) {
+    float c1 = 1 - b1;
+    float c2 = 1 - b2;
+    int end = from + full(to - from);
+    for (int i = from; i < end; i += L) {
+      FloatVector gi = FloatVector.fromByteBuffer(S, g.bytes(), 4 * i, ORDER);
+      FloatVector mi = FloatVector.fromByteBuffer(S, m.bytes(), 4 * i, ORDER).mul(b1).add(gi.mul(c1));
+      FloatVector vi = FloatVector.fromByteBuffer(S, v.bytes(), 4 * i, ORDER).mul(b2).add(gi.mul(c2).mul(gi));
+      mi.intoByteBuffer(m.bytes(), 4 * i, ORDER);
+      vi.intoByteBuffer(v.bytes(), 4 * i, ORDER);
+      FloatVector.fromByteBuffer(S, w.bytes(), 4 * i, ORDER)
+          .sub(mi.mul(a).div(vi.lanewise(VectorOperators.SQRT).add(eHat)))
+          .intoByteBuffer(w.bytes(), 4 * i, ORDER);
+    }
+    ScalarKernels.adam(w, g, m, v, end, to, a, b1, b2, eHat);
+  }
+
+  @Override
+  public void momentumStep(Tensor w, Tensor g, Tensor velocity, int from, int to, float rate, float mu,
+      boolean nesterov) {
+    int end = from + full(to - from);
+    if (nesterov) {
+      for (int i = from; i < end; i += L) {
+        FloatVector gi = FloatVector.fromByteBuffer(S, g.bytes(), 4 * i, ORDER);
+        FloatVector u = FloatVector.fromByteBuffer(S, velocity.bytes(), 4 * i, ORDER).mul(mu).add(gi);
+        u.intoByteBuffer(velocity.bytes(), 4 * i, ORDER);
+        FloatVector.fromByteBuffer(S, w.bytes(), 4 * i, ORDER)
+            .sub(gi.add(u.mul(mu)).mul(rate))
+            .intoByteBuffer(w.bytes(), 4 * i, ORDER);
+      }
+    } else {
+      for (int i = from; i < end; i += L) {
+        FloatVector u = FloatVector.fromByteBuffer(S, velocity.bytes(), 4 * i, ORDER).mul(mu)
+            .add(FloatVector.fromByteBuffer(S, g.bytes(), 4 * i, ORDER));
+        u.intoByteBuffer(velocity.bytes(), 4 * i, ORDER);
+        FloatVector.fromByteBuffer(S, w.bytes(), 4 * i, ORDER)
+            .sub(u.mul(rate))
+            .intoByteBuffer(w.bytes(), 4 * i, ORDER);
+      }
+    }
+    ScalarKernels.momentum(w, g, velocity, end, to, rate, mu, nesterov);
+  }
 }

@@ -106,8 +106,11 @@ public final class Attention {
   private Tensor projected = Tensor.zeros(0);
   private Tensor dProjected = Tensor.zeros(0);
   private Tensor dp = Tensor.zeros(0);
-  private float[] scores = new float[0];
-  private float[] dScores = new float[0];
+  /** e and dL/de, [S*B]. */
+  private Tensor scores = Tensor.zeros(0);
+  private Tensor dScores = Tensor.zeros(0);
+  /** dL/dalpha of one source's steps, [S]. */
+  private Tensor dAlpha = Tensor.zeros(0);
 
   /**
    * @param w additive: keyWeight [A, E], queryWeight [A, D], bias [A], vector [A]; multiplicative:
@@ -153,9 +156,12 @@ public final class Attention {
     this.batch = batch;
     this.lengths = lengths.clone();
     this.used = 0;
-    if (scores.length < steps * batch) {
-      scores = new float[steps * batch];
-      dScores = new float[steps * batch];
+    if (scores.size() < steps * batch) {
+      scores = Tensor.zeros(steps * batch);
+      dScores = Tensor.zeros(steps * batch);
+    }
+    if (dAlpha.size() < steps) {
+      dAlpha = Tensor.zeros(steps);
     }
     if (score == Score.ADDITIVE) {
       int rows = steps * batch;
@@ -195,10 +201,9 @@ public final class Attention {
     }
     Step st = pool.get(used++);
     st.query = query;
-    for (int i = 0; i < batch * encoderSize; i++) {
-      st.context.set(i, 0f);
-    }
-    float[] e = scores;
+    Tensor e = scores;
+    // Source b's states h_s are the rows s*B + b: a matrix of lengths[b] rows at offset b*E with row stride B*E.
+    int stride = batch * encoderSize;
     if (score == Score.ADDITIVE) {
       // W_q q + b for each b, then u = tanh(keys + that), e = v . u.
       if (projected.size() < batch * attentionSize) {
@@ -222,44 +227,40 @@ public final class Attention {
             st.hidden.set(r * attentionSize + a, u);
             sum += (double) w.vector().get(a) * u;
           }
-          e[r] = (float) sum;
+          e.set(r, (float) sum);
         }
       }
     } else {
-      // p = q W ([B, E]), e = p . h_s.
+      // p = q W ([B, E]); the scores e = H_b p_b below.
       Blas.gemm(false, false, batch, encoderSize, querySize, 1f, query, 0, querySize, w.keyWeight(), 0, encoderSize,
           0f, st.hidden, 0, encoderSize);
-      for (int s = 0; s < steps; s++) {
-        for (int b = 0; b < batch; b++) {
-          if (s < lengths[b]) {
-            int r = s * batch + b;
-            e[r] = dot(st.hidden, b * encoderSize, encoder, r * encoderSize, encoderSize);
-          }
-        }
-      }
     }
+    // c_b = sum_s alpha_s h_s = H_b^T alpha_b; each source's scores, weights and context in turn, while H_b is in cache.
+    st.context.zero();
     for (int b = 0; b < batch; b++) {
-      softmaxOverSource(e, b, st.weights);
-      for (int s = 0; s < lengths[b]; s++) {
-        int r = s * batch + b;
-        Blas.axpy(encoderSize, st.weights.get(r), encoder, r * encoderSize, st.context, b * encoderSize);
+      if (score == Score.MULTIPLICATIVE) {
+        Blas.gemv(false, lengths[b], encoderSize, 1f, encoder, b * encoderSize, stride, st.hidden, b * encoderSize, 1,
+            0f, e, b, batch);
       }
+      softmaxOverSource(e, b, st.weights);
+      Blas.gemv(true, lengths[b], encoderSize, 1f, encoder, b * encoderSize, stride, st.weights, b, batch, 0f,
+          st.context, b * encoderSize, 1);
     }
     return st;
   }
 
-  private void softmaxOverSource(float[] e, int b, Tensor alpha) {
+  private void softmaxOverSource(Tensor e, int b, Tensor alpha) {
     double max = Double.NEGATIVE_INFINITY;
     for (int s = 0; s < lengths[b]; s++) {
-      max = Math.max(max, e[s * batch + b]);
+      max = Math.max(max, e.get(s * batch + b));
     }
     double sum = 0;
     for (int s = 0; s < lengths[b]; s++) {
-      sum += Math.exp(e[s * batch + b] - max);
+      sum += Math.exp(e.get(s * batch + b) - max);
     }
     for (int s = 0; s < steps; s++) {
       int r = s * batch + b;
-      alpha.set(r, s < lengths[b] ? (float) (Math.exp(e[r] - max) / sum) : 0f);
+      alpha.set(r, s < lengths[b] ? (float) (Math.exp(e.get(r) - max) / sum) : 0f);
     }
   }
 
@@ -269,20 +270,35 @@ public final class Attention {
    * part waits in their gradient for {@link #finishBackward}.
    */
   public void backward(Step st, Tensor dContext, Tensor dQuery, Tensor dEncoder) {
-    float[] de = dScores;
+    Tensor de = dScores;
+    int stride = batch * encoderSize;
+    boolean multiplicative = score == Score.MULTIPLICATIVE;
+    if (multiplicative) {
+      if (dp.size() < batch * encoderSize) {
+        dp = Tensor.zeros(batch * encoderSize);
+      }
+      dp.zero();
+    }
     for (int b = 0; b < batch; b++) {
-      // dalpha_s = dc . h_s; de_s = alpha_s (dalpha_s - sum alpha dalpha); dh_s += alpha_s dc.
+      // dalpha = H_b dc_b; de_s = alpha_s (dalpha_s - sum alpha dalpha); H_b's gradient += alpha_b dc_b^T.
+      Blas.gemv(false, lengths[b], encoderSize, 1f, encoder, b * encoderSize, stride, dContext, b * encoderSize, 1, 0f,
+          dAlpha, 0, 1);
+      Blas.ger(lengths[b], encoderSize, 1f, st.weights, b, batch, dContext, b * encoderSize, 1, dEncoder,
+          b * encoderSize, stride);
       double mean = 0;
-      float[] dAlpha = new float[lengths[b]];
       for (int s = 0; s < lengths[b]; s++) {
-        int r = s * batch + b;
-        dAlpha[s] = dot(dContext, b * encoderSize, encoder, r * encoderSize, encoderSize);
-        mean += (double) st.weights.get(r) * dAlpha[s];
-        Blas.axpy(encoderSize, st.weights.get(r), dContext, b * encoderSize, dEncoder, r * encoderSize);
+        mean += (double) st.weights.get(s * batch + b) * dAlpha.get(s);
       }
       for (int s = 0; s < lengths[b]; s++) {
         int r = s * batch + b;
-        de[r] = (float) (st.weights.get(r) * (dAlpha[s] - mean));
+        de.set(r, (float) (st.weights.get(r) * (dAlpha.get(s) - mean)));
+      }
+      if (multiplicative) {
+        // e_s = p_b . h_s: dp_b = H_b^T de_b; H_b's gradient += de_b p_b^T.
+        Blas.gemv(true, lengths[b], encoderSize, 1f, encoder, b * encoderSize, stride, de, b, batch, 0f, dp,
+            b * encoderSize, 1);
+        Blas.ger(lengths[b], encoderSize, 1f, de, b, batch, st.hidden, b * encoderSize, 1, dEncoder, b * encoderSize,
+            stride);
       }
     }
     if (score == Score.ADDITIVE) {
@@ -298,8 +314,8 @@ public final class Attention {
           int r = s * batch + b;
           for (int a = 0; a < attentionSize; a++) {
             float u = st.hidden.get(r * attentionSize + a);
-            w.gVector().add(a, de[r] * u);
-            float dPre = de[r] * w.vector().get(a) * (1 - u * u);
+            w.gVector().add(a, de.get(r) * u);
+            float dPre = de.get(r) * w.vector().get(a) * (1 - u * u);
             gKeys.add(r * attentionSize + a, dPre);
             dProjected.add(b * attentionSize + a, dPre);
           }
@@ -313,23 +329,7 @@ public final class Attention {
       Blas.gemm(false, false, batch, querySize, attentionSize, 1f, dProjected, 0, attentionSize, w.queryWeight(), 0,
           querySize, 1f, dQuery, 0, querySize);
     } else {
-      // e_s = p . h_s, p = q W: dp_b = sum_s de h_s, dh_s += de p_b; dW += q^T dp, dq += dp W^T.
-      if (dp.size() < batch * encoderSize) {
-        dp = Tensor.zeros(batch * encoderSize);
-      }
-      Tensor dp = this.dp;
-      for (int i = 0; i < batch * encoderSize; i++) {
-        dp.set(i, 0f);
-      }
-      for (int s = 0; s < steps; s++) {
-        for (int b = 0; b < batch; b++) {
-          if (s < lengths[b]) {
-            int r = s * batch + b;
-            Blas.axpy(encoderSize, de[r], encoder, r * encoderSize, dp, b * encoderSize);
-            Blas.axpy(encoderSize, de[r], st.hidden, b * encoderSize, dEncoder, r * encoderSize);
-          }
-        }
-      }
+      // p = q W, with dp from the sources' loop above: dW += q^T dp, dq += dp W^T.
       Blas.gemm(true, false, querySize, encoderSize, batch, 1f, st.query, 0, querySize, dp, 0, encoderSize, 1f,
           w.gKeyWeight(), 0, encoderSize);
       Blas.gemm(false, true, batch, querySize, encoderSize, 1f, dp, 0, encoderSize, w.keyWeight(), 0, encoderSize, 1f,
@@ -348,13 +348,5 @@ public final class Attention {
     Blas.gemm(false, false, rows, encoderSize, attentionSize, 1f, gKeys, 0, attentionSize, w.keyWeight(), 0,
         encoderSize, 1f, dEncoder, 0, encoderSize);
     gKeys.zero();
-  }
-
-  private static float dot(Tensor x, int xOff, Tensor y, int yOff, int n) {
-    double sum = 0;
-    for (int i = 0; i < n; i++) {
-      sum += (double) x.get(xOff + i) * y.get(yOff + i);
-    }
-    return (float) sum;
   }
 }

@@ -1,5 +1,6 @@
 package jrnn.optim;
 
+import jrnn.kernels.Kernels;
 import jrnn.kernels.Parallel;
 import jrnn.params.Parameters;
 import jrnn.tensor.Tensor;
@@ -51,17 +52,8 @@ public final class Adam implements Optimizer {
     float eHat = (float) (eps * Math.sqrt(1 - Math.pow(beta2, t)));
     Tensor mt = m;
     Tensor vt = v;
-    // Element by element, so the threads' blocks give the same values as one loop.
-    Parallel.run(n, (i0, i1) -> {
-      for (int i = i0; i < i1; i++) {
-        float gi = g.get(i);
-        float mi = b1 * mt.get(i) + (1 - b1) * gi;
-        float vi = b2 * vt.get(i) + (1 - b2) * gi * gi;
-        mt.set(i, mi);
-        vt.set(i, vi);
-        w.set(i, w.get(i) - a * mi / ((float) Math.sqrt(vi) + eHat));
-      }
-    });
+    Kernels kernels = Kernels.best();
+    Parallel.run(n, (i0, i1) -> kernels.adamStep(w, g, mt, vt, i0, i1, a, b1, b2, eHat));
   }
 
   @Override

@@ -1,6 +1,7 @@
 package jrnn.optim;
 
 import jrnn.kernels.Blas;
+import jrnn.kernels.Kernels;
 import jrnn.kernels.Parallel;
 import jrnn.params.Parameters;
 import jrnn.tensor.Tensor;
@@ -44,12 +45,9 @@ public final class Sgd implements Optimizer {
     }
     float mu = (float) momentum;
     float rate = (float) lr;
-    for (int i = 0; i < n; i++) {
-      float gi = g.get(i);
-      float v = mu * velocity.get(i) + gi;
-      velocity.set(i, v);
-      w.set(i, w.get(i) - rate * (nesterov ? gi + mu * v : v));
-    }
+    Tensor u = velocity;
+    Kernels kernels = Kernels.best();
+    Parallel.run(n, (from, to) -> kernels.momentumStep(w, g, u, from, to, rate, mu, nesterov));
   }
 
   /** The momentum mu, 0 for plain SGD. */

@@ -50,6 +50,8 @@ public class KernelBenchmarks {
   Tensor logits;
   Tensor grad;
   Kernels.Packed packed;
+  /** A block of parameters, its gradient and Adam's moments, for {@link #adamStep}. */
+  Tensor[] adam;
 
   @Setup
   public void setup() {
@@ -64,6 +66,14 @@ public class KernelBenchmarks {
     logits = Tensor.zeros(10000).fill(0.01f);
     grad = Tensor.zeros(10000);
     packed = k.pack(w, 0, hidden, hidden, 4 * hidden, true, null);
+    adam = new Tensor[] {Tensor.zeros(1 << 20).fill(0.1f), Tensor.zeros(1 << 20).fill(0.01f),
+        Tensor.zeros(1 << 20), Tensor.zeros(1 << 20)};
+  }
+
+  /** Adam's step over a block of 2^20 parameters (4 MB each of weights, gradient and moments), one thread's chunk. */
+  @Benchmark
+  public void adamStep() {
+    k.adamStep(adam[0], adam[1], adam[2], adam[3], 0, 1 << 20, 1e-3f, 0.9f, 0.999f, 1e-8f);
   }
 
   /** One thread's share of an LSTM step's recurrent product, [rows, H] x [H, 4H]. */

@@ -208,6 +208,59 @@ class KernelEquivalenceTest {
     return tests;
   }
 
+  /**
+   * The optimizers' steps give the very same bits on both kernel sets and however the elements
+   * are split (as Parallel splits them over threads): a resumed or re-threaded run must not drift.
+   */
+  @Test
+  void optimizerStepsGiveTheSameBitsOnEveryKernelAndSplit() {
+    int n = 3 * VectorKernels.lanes() * 7 + 5;
+    Kernels[] kernels = {SCALAR, vector()};
+    int[][] splits = {{0, n}, {0, 1, n}, {0, 13, 2 * VectorKernels.lanes() + 3, n}};
+    for (String step : new String[] {"adam", "momentum", "nesterov"}) {
+      Tensor[] first = null;
+      for (Kernels k : kernels) {
+        for (int[] split : splits) {
+          Rng rng = new Rng(step.hashCode());
+          Tensor w = random(rng, n, 1);
+          Tensor m = random(rng, n, 0.1);
+          Tensor v = Tensor.zeros(n);
+          for (int i = 0; i < n; i++) {
+            v.set(i, (float) rng.uniform(0, 0.01));
+          }
+          Tensor start = copy(w);
+          for (int t = 0; t < 3; t++) {
+            Tensor g = random(rng, n, 1 + t);
+            g.set(t, 0f);
+            for (int c = 0; c + 1 < split.length; c++) {
+              switch (step) {
+                case "adam" -> k.adamStep(w, g, m, v, split[c], split[c + 1], 1e-3f, 0.9f, 0.999f, 1e-8f);
+                default -> k.momentumStep(w, g, m, split[c], split[c + 1], 0.1f, 0.9f, step.equals("nesterov"));
+              }
+            }
+          }
+          int moved = 0;
+          for (int i = 0; i < n; i++) {
+            moved += w.get(i) != start.get(i) ? 1 : 0;
+          }
+          assertTrue(moved > n / 2, step + " moved " + moved + " of " + n + " weights");
+          Tensor[] now = {w, m, v};
+          if (first == null) {
+            first = now;
+          } else {
+            for (int x = 0; x < now.length; x++) {
+              for (int i = 0; i < n; i++) {
+                assertEquals(Float.floatToIntBits(first[x].get(i)), Float.floatToIntBits(now[x].get(i)),
+                    step + " on " + k.getClass().getSimpleName() + " split " + java.util.Arrays.toString(split)
+                        + ": tensor " + x + " element " + i + ": " + first[x].get(i) + " vs " + now[x].get(i));
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
   @TestFactory
   List<DynamicTest> packedProductEqualsOpenBlas() {
     List<DynamicTest> tests = new ArrayList<>();

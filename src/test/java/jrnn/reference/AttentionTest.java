@@ -187,6 +187,53 @@ class AttentionTest {
     assertThrows(IllegalArgumentException.class, () -> Score.parse("dot-product-ish"));
   }
 
+  /**
+   * A layer's buffers serve batches of every shape in turn: after a wide batch of short sources, a
+   * single source longer than any before (fewer score rows, more steps) gives what a fresh layer gives.
+   */
+  @Test
+  void aLayerReusedForAnotherShapeGivesWhatAFreshOneGives() {
+    for (Score score : Score.values()) {
+      Problem p = problem(score, 9);
+      int longer = 3 * S;
+      double[] source = random(new Rng(10), longer * E, 1.0);
+      double[] q = random(new Rng(11), D, 1.0);
+      double[] r = random(new Rng(12), E, 1.0);
+      double[][] results = new double[2][];
+      for (int run = 0; run < 2; run++) {
+        ReferenceAttention ref = p.ref();
+        boolean additive = score == Score.ADDITIVE;
+        Attention.Weights w = additive
+            ? new Attention.Weights(tensor(ref.keyWeight, A, E), tensor(ref.queryWeight, A, D), tensor(ref.bias, A),
+                tensor(ref.vector, A), Tensor.zeros(A, E), Tensor.zeros(A, D), Tensor.zeros(A), Tensor.zeros(A))
+            : new Attention.Weights(tensor(ref.keyWeight, D, E), null, null, null, Tensor.zeros(D, E), null, null,
+                null);
+        Attention layer = new Attention(score, E, D, w);
+        if (run == 1) {
+          layer.attach(tensor(p.h(), S * B, E), S, B, LENGTHS);
+          Attention.Step st = layer.forward(tensor(p.queries()[0], B, D));
+          layer.backward(st, tensor(p.r()[0], B, E), Tensor.zeros(B, D), Tensor.zeros(S * B, E));
+          layer.finishBackward(Tensor.zeros(S * B, E));
+          w.gKeyWeight().zero();
+        }
+        layer.attach(tensor(source, longer, E), longer, 1, new int[] {longer});
+        Attention.Step st = layer.forward(tensor(q, 1, D));
+        Tensor dEncoder = Tensor.zeros(longer, E);
+        Tensor dq = Tensor.zeros(1, D);
+        layer.backward(st, tensor(r, 1, E), dq, dEncoder);
+        layer.finishBackward(dEncoder);
+        double[] context = st.context.toDoubleArray();
+        double[] all = new double[E + dEncoder.size() + D];
+        System.arraycopy(context, 0, all, 0, E);
+        System.arraycopy(dEncoder.toDoubleArray(), 0, all, E, dEncoder.size());
+        System.arraycopy(dq.toDoubleArray(), 0, all, E + dEncoder.size(), D);
+        results[run] = all;
+      }
+      assertClose(score + " reused layer", results[0], results[1], 1e-6);
+      assertTrue(java.util.Arrays.stream(results[0]).anyMatch(x -> x != 0), score + ": something was computed");
+    }
+  }
+
   /** Every element within {@code tolerance} by {@link EngineComparison#scaledDifference}, as the cells are held. */
   static void assertClose(String what, double[] expected, double[] actual, double tolerance) {
     assertEquals(expected.length, actual.length, what);
