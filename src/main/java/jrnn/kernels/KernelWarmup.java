@@ -23,6 +23,9 @@ final class KernelWarmup {
     Tensor e = Tensor.zeros(big);
     Tensor f = Tensor.zeros(big);
     Tensor p = fill(Tensor.zeros(big), 0.01f);
+    Tensor weights = fill(Tensor.zeros(n), 0.2f);
+    Tensor first = Tensor.zeros(n);
+    Tensor second = Tensor.zeros(n);
     Kernels.Packed wide = k.pack(a, 0, 2 * lanes + 1, 2 * lanes + 1, 2 * lanes + 1, true, null);
     Kernels.Packed narrow = k.pack(a, 0, n, n, n, false, null);
     for (int it = 0; it < 1500; it++) {
@@ -52,6 +55,8 @@ final class KernelWarmup {
       k.isArgmax(a, 0, n, it % n);
       k.add(a, 0, b, 0, f, 0, n);
       k.sumOfProducts(a, 0, n, b, 0, n, 3, n, f, 0);
+      k.adamStep(weights, b, first, second, it % 2, n, 1e-3f, 0.9f, 0.999f, 1e-8f);
+      k.momentumStep(weights, b, first, it % 2, n, 1e-3f, 0.9f, it % 4 < 2);
       for (int rows = 1; rows <= 9; rows++) {
         k.multiply(b, 0, 2 * lanes + 1, rows, wide, e, 0, 2 * lanes + 1, rows % 2 == 0, p, 0);
         k.multiply(b, 0, n, rows, narrow, f, 0, n, rows % 3 == 0, rows % 2 == 0 ? p : null, 0);
