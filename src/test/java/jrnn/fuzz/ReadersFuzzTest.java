@@ -39,7 +39,9 @@ class ReadersFuzzTest {
   private static final ThreadLocal<Path> FILE = ThreadLocal.withInitial(() -> {
     try {
       Path dir = Files.createTempDirectory("jrnn-fuzz");
+      // Deleted at exit in the reverse order of these calls: the file, then its folder.
       dir.toFile().deleteOnExit();
+      dir.resolve("input").toFile().deleteOnExit();
       return dir.resolve("input");
     } catch (IOException e) {
       throw new IllegalStateException(e);
@@ -155,6 +157,9 @@ class ReadersFuzzTest {
       Files.write(dir.resolve("a.wav"), wav);
       Files.createDirectories(dir.resolve("b"));
       Files.write(dir.resolve("b/c.wav"), wav);
+      for (String made : new String[] {"", "b", "a.wav", "b/c.wav"}) {
+        dir.resolve(made).toFile().deleteOnExit();  // deleted at exit last to first
+      }
       return dir;
     } catch (IOException e) {
       throw new IllegalStateException(e);

@@ -42,6 +42,7 @@ class EmulatedGpuTest {
         .filter(p -> p.matches(".*cuda-[^/]*-linux-x86_64\\.jar")).findFirst().orElse(null);
     assumeTrue(jar != null, "skipped: the bindings' linux-x86_64 jar is not on the class path (another platform)");
     Path log = Files.createTempFile("jrnn-emulator-build", ".log");
+    log.toFile().deleteOnExit();  // its text is in the failure's message
     ProcessBuilder b = new ProcessBuilder("bash", "emulator/build.sh").redirectErrorStream(true)
         .redirectOutput(log.toFile());
     b.environment().put("BINDINGS_JAR", jar);
@@ -152,6 +153,7 @@ class EmulatedGpuTest {
   private static String java(boolean onTheEmulator, String stack, String order, String main, String... arguments)
       throws Exception {
     Path log = Files.createTempFile("jrnn-emulated-gpu", ".log");
+    log.toFile().deleteOnExit();  // its last 20,000 characters are in a failure's message
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "--add-modules=jdk.incubator.vector", "-Xmx2g", "-D" + CudaBackend.STACK_PROPERTY + "=" + stack,
         "-Djrnn.data=" + jrnn.SharedData.root().toAbsolutePath(), "-cp", System.getProperty("java.class.path"), main));

@@ -180,10 +180,10 @@ class TranslationTest {
 
   /** The exported vocabularies are the tokens a line each, as a runtime reads them: a backslash is one. */
   @Test
-  void exportedVocabulariesHoldTheTokensAsTheyAre() throws Exception {
+  void exportedVocabulariesHoldTheTokensAsTheyAre(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
     TranslationModel m = TranslationModel.create(smallSettings(Map.of("embedding", "4", "hidden", "4",
         "decoder_hidden", "4")), List.of("C:\\dir a b", "b a"), List.of("a b", "b"));
-    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("vocab");
     List<java.nio.file.Path> files = m.exportOnnx(dir.resolve("m.onnx"));
     List<String> source = java.nio.file.Files.readAllLines(files.get(2));
     assertEquals(m.sourceVocabulary().tokens(), source);
