@@ -87,7 +87,9 @@ class TranslateCommandsTest {
         "--train-tgt", dir.resolve("train.tgt.gz").toString(), "--valid-src", dir.resolve("valid.src").toString(),
         "--valid-tgt", dir.resolve("valid.tgt").toString(), "--out", model.toString(), "--bpe-merges", "0",
         "--embedding", "32", "--hidden", "48", "--decoder-hidden", "48", "--dropout", "0", "--batch", "32",
-        "--epochs", "5", "--lr", "0.01", "--label-smoothing", "0");
+        "--epochs", "8", "--lr", "0.01", "--label-smoothing", "0");
+    // 8 epochs: after 5, eight seeds' models scored validation BLEU 65 to 100, and a change in the last bits of the
+    // attention's sums left the default seed's dropping a letter of "f e" below; after 8, 11 of 12 seeds score 100.
     assertEquals(0, t.exit(), t.err() + t.out());
     double trainedBleu = CommandLineTest.number(t.lastLine(), "validation BLEU:");
     assertTrue(trainedBleu > 80, t.out());
