@@ -126,6 +126,12 @@ public interface Kernels {
   // ---- output layer ----
 
   /**
+   * log sum exp(x) of the n values from {@code off}, as max + log(sum exp(x - max)) with the sum in
+   * double: the log-partition of a softmax (SPEC 8-8), so that log softmax(x)_k = x_k - logSumExp.
+   */
+  double logSumExp(Tensor x, int off, int n);
+
+  /**
    * Softmax cross-entropy of one row of n logits against class {@code target}: returns
    * -log softmax(x)[target] (SPEC 8-8, 8-9) and, unless {@code grad} is null, writes
    * grad = scale * (softmax(x) - onehot(target)).

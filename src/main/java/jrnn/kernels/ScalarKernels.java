@@ -338,17 +338,19 @@ public final class ScalarKernels implements Kernels {
   }
 
   @Override
-  public double softmaxCrossEntropy(Tensor logits, int off, int n, int target, Tensor grad,
-      int gOff, float scale) {
-    float max = Float.NEGATIVE_INFINITY;
-    for (int k = 0; k < n; k++) {
-      max = Math.max(max, logits.get(off + k));
-    }
+  public double logSumExp(Tensor x, int off, int n) {
+    float max = max(x, off, n);
     double sum = 0;
     for (int k = 0; k < n; k++) {
-      sum += Math.exp(logits.get(off + k) - max);
+      sum += Math.exp(x.get(off + k) - max);
     }
-    double logZ = Math.log(sum) + max;
+    return Math.log(sum) + max;
+  }
+
+  @Override
+  public double softmaxCrossEntropy(Tensor logits, int off, int n, int target, Tensor grad,
+      int gOff, float scale) {
+    double logZ = logSumExp(logits, off, n);
     if (grad != null) {
       for (int k = 0; k < n; k++) {
         grad.set(gOff + k, scale * (float) Math.exp(logits.get(off + k) - logZ));

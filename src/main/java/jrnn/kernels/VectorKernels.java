@@ -426,17 +426,24 @@ public final class VectorKernels implements Kernels {
   }
 
   @Override
+  public double logSumExp(Tensor x, int off, int n) {
+    int m = full(n);
+    float max = max(x, off, n);
+    double sum = VectorMath.sumExp(x, off, max, m);
+    for (int k = m; k < n; k++) {
+      sum += Math.exp(x.get(off + k) - max);
+    }
+    return Math.log(sum) + max;
+  }
+
+  @Override
   public double softmaxCrossEntropy(Tensor logits, int off, int n, int target, Tensor grad,
       int gOff, float scale) {
+    if (grad == null) {
+      return logSumExp(logits, off, n) - logits.get(off + target);
+    }
     int m = full(n);
     float max = max(logits, off, n);
-    if (grad == null) {
-      double sum = VectorMath.sumExp(logits, off, max, m);
-      for (int k = m; k < n; k++) {
-        sum += Math.exp(logits.get(off + k) - max);
-      }
-      return Math.log(sum) + max - logits.get(off + target);
-    }
     // grad holds exp(x - max) until it is scaled by 1 / sum (SPEC 8-9)
     double sum = VectorMath.expSumInto(logits, off, max, grad, gOff, m);
     for (int k = m; k < n; k++) {

@@ -751,12 +751,7 @@ public final class EncoderDecoder {
   public static void logSoftmaxRows(Kernels kernels, Tensor x, int rows, int classes) {
     for (int r = 0; r < rows; r++) {
       int o = r * classes;
-      float max = kernels.max(x, o, classes);
-      double sum = 0;
-      for (int k = 0; k < classes; k++) {
-        sum += Math.exp(x.get(o + k) - max);
-      }
-      float logZ = (float) (Math.log(sum) + max);
+      float logZ = (float) kernels.logSumExp(x, o, classes);
       for (int k = 0; k < classes; k++) {
         x.set(o + k, x.get(o + k) - logZ);
       }

@@ -200,6 +200,8 @@ class KernelEquivalenceTest {
           })));
       tests.add(DynamicTest.dynamicTest("softmax cross-entropy n=" + n, () -> compare("sce" + n, 2, n + o,
           (k, t) -> t[0].set(0, (float) k.softmaxCrossEntropy(t[0], o, n, n / 2, t[1], o, 0.5f)))));
+      tests.add(DynamicTest.dynamicTest("logSumExp n=" + n, () -> compare("lse" + n, 1, n + o,
+          (k, t) -> t[0].set(0, (float) k.logSumExp(t[0], o, n)))));
       tests.add(DynamicTest.dynamicTest("sum of products n=" + n, () -> compare("sop" + n, 3, 7 * n + o,
           (k, t) -> k.sumOfProducts(t[0], o, n, t[1], 1, n, 6, n, t[2], 2))));
       tests.add(DynamicTest.dynamicTest("add n=" + n, () -> compare("add" + n, 3, n + o,

@@ -270,4 +270,42 @@ class EncoderDecoderTest {
         3, 1, true, 5, 1, Score.ADDITIVE, 5, true, true, 0, 0.1));
     assertTrue(e.getMessage().contains("(4)") && e.getMessage().contains("(5)"), e.getMessage());
   }
+
+  /**
+   * The search's log-probabilities: each row becomes x - log sum exp(x), as in double, on both
+   * kernel sets, for a vocabulary that is not a whole number of vectors and rows far apart in scale.
+   */
+  @Test
+  void logSoftmaxRowsAreTheRowsLogProbabilities() {
+    int rows = 3;
+    int classes = 4262;
+    Rng rng = new Rng(21);
+    double[] x = new double[rows * classes];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = rng.uniform(-8, 8) * (1 + i / classes * 10);
+    }
+    for (Kernels k : new Kernels[] {new jrnn.kernels.ScalarKernels(), Kernels.best()}) {
+      Tensor t = Tensor.zeros(rows * classes);
+      for (int i = 0; i < x.length; i++) {
+        t.set(i, (float) x[i]);
+      }
+      EncoderDecoder.logSoftmaxRows(k, t, rows, classes);
+      for (int r = 0; r < rows; r++) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < classes; c++) {
+          max = Math.max(max, (float) x[r * classes + c]);
+        }
+        double sum = 0;
+        for (int c = 0; c < classes; c++) {
+          sum += Math.exp((float) x[r * classes + c] - max);
+        }
+        double logZ = max + Math.log(sum);
+        for (int c = 0; c < classes; c++) {
+          double expected = (float) x[r * classes + c] - logZ;
+          assertEquals(expected, t.get(r * classes + c), 1e-5 * (1 + Math.abs(expected)),
+              k.getClass().getSimpleName() + " row " + r + " class " + c);
+        }
+      }
+    }
+  }
 }
