@@ -126,8 +126,10 @@ public interface Kernels {
   // ---- output layer ----
 
   /**
-   * log sum exp(x) of the n values from {@code off}, as max + log(sum exp(x - max)) with the sum in
-   * double: the log-partition of a softmax (SPEC 8-8), so that log softmax(x)_k = x_k - logSumExp.
+   * log sum exp(x) of the n values from {@code off}, as max + log(sum exp(x - max)): the
+   * log-partition of a softmax (SPEC 8-8), so that log softmax(x)_k = x_k - logSumExp. The scalar
+   * twin sums Math.exp in double; the vector kernel sums its float exponential in float lanes, as
+   * the training softmax does.
    */
   double logSumExp(Tensor x, int off, int n);
 

@@ -747,7 +747,7 @@ public final class EncoderDecoder {
     dLogits.add(off + target, eps);
   }
 
-  /** Each of the first {@code rows} rows of {@code x} ([rows, classes]) made its log-softmax, the sum in double. */
+  /** Each of the first {@code rows} rows of {@code x} ([rows, classes]) made its log-softmax, x - {@link Kernels#logSumExp}. */
   public static void logSoftmaxRows(Kernels kernels, Tensor x, int rows, int classes) {
     for (int r = 0; r < rows; r++) {
       int o = r * classes;

@@ -250,7 +250,7 @@ interface Ops extends AutoCloseable {
    */
   void copyRows(Floats dst, int dstLd, Floats src, int srcLd, int rows, int cols);
 
-  /** Each of {@code rows} rows of {@code classes} values made its log-softmax, the sum in double (as {@code EncoderDecoder.logSoftmaxRows}). */
+  /** Each of {@code rows} rows of {@code classes} values made its log-softmax (as {@code EncoderDecoder.logSoftmaxRows}; the host twin sums in double). */
   void logSoftmax(Floats x, int rows, int classes);
 
   /**
