@@ -4,7 +4,7 @@ import jrnn.tensor.Tensor;
 
 /**
  * The fused element-wise math of one time step of one sequence (a row of H units), forward and
- * backward, for every cell. Each argument is a tensor and the element offset of the row in it;
+ * backward, for every cell; the softmax's of the output layer; the optimizers' steps. Each argument is a tensor and the element offset of the row in it;
  * gate rows hold H-wide blocks in the cell's gate order. Every method has two implementations
  * that must agree: {@link ScalarKernels}, plain loops that read like the equations, and
  * {@link VectorKernels}, the same math on SIMD lanes.

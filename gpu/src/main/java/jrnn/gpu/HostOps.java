@@ -386,24 +386,12 @@ class HostOps implements Ops {
 
   @Override
   public void momentumStep(Floats w, Floats g, Floats v, long n, float lr, float mu, boolean nesterov) {
-    for (int i = 0; i < n; i++) {
-      float gi = t(g).get(i);
-      float vi = mu * t(v).get(i) + gi;
-      t(v).set(i, vi);
-      t(w).set(i, t(w).get(i) - lr * (nesterov ? gi + mu * vi : vi));
-    }
+    SCALAR.momentumStep(t(w), t(g), t(v), 0, (int) n, lr, mu, nesterov);
   }
 
   @Override
   public void adamStep(Floats w, Floats g, Floats m, Floats v, long n, float a, float b1, float b2, float eHat) {
-    for (int i = 0; i < n; i++) {
-      float gi = t(g).get(i);
-      float mi = b1 * t(m).get(i) + (1 - b1) * gi;
-      float vi = b2 * t(v).get(i) + (1 - b2) * gi * gi;
-      t(m).set(i, mi);
-      t(v).set(i, vi);
-      t(w).set(i, t(w).get(i) - a * mi / ((float) Math.sqrt(vi) + eHat));
-    }
+    SCALAR.adamStep(t(w), t(g), t(m), t(v), 0, (int) n, a, b1, b2, eHat);
   }
 
   @Override
