@@ -3,8 +3,6 @@ package jrnn.plot;
 import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Path;
-import jrnn.io.AtomicFiles;
-import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.CombinedDomainXYPlot;
@@ -102,9 +100,7 @@ public final class FeaturePlot {
     legend.setMargin(40, 4, 4, 4);
     chart.addSubtitle(legend);
     chart.setBackgroundPaint(Color.WHITE);
-    java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
-    ChartUtils.writeChartAsPNG(png, chart, 1000, 650);
-    AtomicFiles.write(file, png.toByteArray());
+    PngFiles.write(file, chart, 1000, 650);
   }
 
   /** From dark blue (0) through green to yellow (1). */

@@ -5,8 +5,6 @@ import java.awt.Font;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import jrnn.io.AtomicFiles;
-import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.SymbolAxis;
@@ -87,8 +85,6 @@ public final class HeatMap {
     chart.setBackgroundPaint(Color.WHITE);
     int width = 200 + 28 * columns.size();
     int height = 160 + 24 * rows.size();
-    java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
-    ChartUtils.writeChartAsPNG(png, chart, Math.max(width, 560), Math.max(height, 400));
-    AtomicFiles.write(file, png.toByteArray());
+    PngFiles.write(file, chart, Math.max(width, 560), Math.max(height, 400));
   }
 }

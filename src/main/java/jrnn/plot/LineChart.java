@@ -6,9 +6,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import jrnn.io.AtomicFiles;
 import org.jfree.chart.ChartFactory;
-import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
@@ -91,8 +89,6 @@ public final class LineChart {
       r.setSeriesStroke(i, new BasicStroke(2f));
     }
     plot.setRenderer(r);
-    java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
-    ChartUtils.writeChartAsPNG(png, chart, width, height);
-    AtomicFiles.write(file, png.toByteArray());
+    PngFiles.write(file, chart, width, height);
   }
 }

@@ -79,6 +79,27 @@ class LauncherTest {
   }
 
   @Test
+  void aLauncherKilledWithSigkillLeavesNothingInTheTemporaryFolder() throws Exception {
+    Path tmp = java.nio.file.Files.createDirectory(dir.resolve("tmp"));
+    Process launcher = launcher(Map.of("TMPDIR", tmp.toString()), "demo", "--seconds", "600").start();
+    List<ProcessHandle> jvms = List.of();
+    for (int i = 0; i < 600 && jvms.isEmpty(); i++) {
+      jvms = launcher.descendants().filter(h -> h.info().command().orElse("").endsWith("java")).toList();
+      Thread.sleep(100);
+    }
+    assertFalse(jvms.isEmpty(), "the launcher started a JVM");
+    launcher.destroyForcibly(); // SIGKILL: no trap of the launcher runs
+    assertTrue(launcher.waitFor(120, TimeUnit.SECONDS), "the launcher ended");
+    for (ProcessHandle jvm : jvms) {
+      jvm.destroyForcibly();
+      jvm.onExit().get(120, TimeUnit.SECONDS);
+    }
+    try (java.util.stream.Stream<Path> left = java.nio.file.Files.list(tmp)) {
+      assertEquals(List.of(), left.map(p -> p.getFileName().toString()).toList(), "files the launcher left in TMPDIR");
+    }
+  }
+
+  @Test
   void aSignalToTheLauncherStopsTheJvm() throws Exception {
     Process launcher = launcher(Map.of(), "demo", "--seconds", "600").start();
     List<ProcessHandle> jvms = List.of();

@@ -95,6 +95,10 @@ class KillTest {
     Set<String> expected = names("reference.jrnn").stream().map(n -> n.replace("reference.jrnn", "killed.jrnn"))
         .collect(Collectors.toCollection(TreeSet::new));
     assertEquals(expected, left, "no temporary file is left after a clean finish");
+    try (Stream<Path> inTmp = Files.list(dir.resolve("tmp"))) {
+      assertEquals(List.of(), inTmp.map(p -> p.getFileName().toString()).toList(),
+          "the killed runs left nothing in the temporary folder");
+    }
   }
 
   private Process train(Path out, boolean resume) throws IOException {
@@ -109,7 +113,10 @@ class KillTest {
     pb.environment().remove("JRNN_DEBUG");
     pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
     pb.environment().put("JRNN_CLASSPATH", System.getProperty("java.class.path"));
-    pb.environment().put("JRNN_JAVA_OPTS", "-Xmx256m");
+    // The launcher's and the JVM's temporary files go to a folder of the test's, to be checked.
+    Path tmp = Files.createDirectories(dir.resolve("tmp"));
+    pb.environment().put("TMPDIR", tmp.toString());
+    pb.environment().put("JRNN_JAVA_OPTS", "-Xmx256m -Djava.io.tmpdir=" + tmp);
     pb.environment().put("JRNN_THREADS", "2");
     pb.redirectOutput(dir.resolve("out.txt").toFile());
     pb.redirectError(dir.resolve("err.txt").toFile());
