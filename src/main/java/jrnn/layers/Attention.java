@@ -1,6 +1,8 @@
 package jrnn.layers;
 
+import jrnn.kernels.Activation;
 import jrnn.kernels.Blas;
+import jrnn.kernels.Kernels;
 import jrnn.tensor.Tensor;
 
 /**
@@ -88,6 +90,7 @@ public final class Attention {
 
   private final Score score;
   private final Weights w;
+  private final Kernels kernels;
   private final int encoderSize;
   private final int querySize;
   private final int attentionSize;
@@ -97,6 +100,8 @@ public final class Attention {
   private int[] lengths;
   private Tensor keys = Tensor.zeros(0);
   private Tensor gKeys = Tensor.zeros(0);
+  /** additive: one step's dL/d(W_k h + W_q q + b), [S*B, A]. */
+  private Tensor dPre = Tensor.zeros(0);
   /**
    * The steps since {@link #attach}, whose buffers the next attach reuses: a decoder runs this
    * layer at every target word of every batch, and off-heap buffers are slow to allocate.
@@ -115,10 +120,12 @@ public final class Attention {
   /**
    * @param w additive: keyWeight [A, E], queryWeight [A, D], bias [A], vector [A]; multiplicative:
    *     keyWeight [D, E] (W) and the others null
+   * @param kernels the element-wise math (the additive score's tanh)
    */
-  public Attention(Score score, int encoderSize, int querySize, Weights w) {
+  public Attention(Score score, int encoderSize, int querySize, Weights w, Kernels kernels) {
     this.score = score;
     this.w = w;
+    this.kernels = kernels;
     this.encoderSize = encoderSize;
     this.querySize = querySize;
     if (score == Score.ADDITIVE) {
@@ -136,6 +143,8 @@ public final class Attention {
   /**
    * Attends over {@code encoder} ([steps * batch, E]) from now on, each source b of
    * {@code lengths[b]} steps (at least 1); computes the additive keys and clears their gradient.
+   * The additive score reads the padded steps' rows too (what it computes from them is never
+   * used), so they must be finite, zeros for instance.
    */
   public void attach(Tensor encoder, int steps, int batch, int[] lengths) {
     if (lengths.length != batch) {
@@ -168,6 +177,7 @@ public final class Attention {
       if (keys.size() < rows * attentionSize) {
         keys = Tensor.zeros(rows * attentionSize);
         gKeys = Tensor.zeros(rows * attentionSize);
+        dPre = Tensor.zeros(rows * attentionSize);
       }
       Blas.gemm(false, true, rows, attentionSize, encoderSize, 1f, encoder, 0, encoderSize, w.keyWeight(), 0,
           encoderSize, 0f, keys, 0, attentionSize);
@@ -215,21 +225,13 @@ public final class Attention {
       }
       Blas.gemm(false, true, batch, attentionSize, querySize, 1f, query, 0, querySize, w.queryWeight(), 0, querySize,
           1f, projected, 0, attentionSize);
+      // Every row, padded steps' too (their scores are never read): step s's rows are one block of B*A.
+      int block = batch * attentionSize;
       for (int s = 0; s < steps; s++) {
-        for (int b = 0; b < batch; b++) {
-          if (s >= lengths[b]) {
-            continue;
-          }
-          int r = s * batch + b;
-          double sum = 0;
-          for (int a = 0; a < attentionSize; a++) {
-            float u = (float) Math.tanh(keys.get(r * attentionSize + a) + projected.get(b * attentionSize + a));
-            st.hidden.set(r * attentionSize + a, u);
-            sum += (double) w.vector().get(a) * u;
-          }
-          e.set(r, (float) sum);
-        }
+        kernels.add(keys, s * block, projected, 0, st.hidden, s * block, block);
       }
+      kernels.activate(Activation.TANH, st.hidden, 0, rows * attentionSize);
+      Blas.gemv(false, rows, attentionSize, 1f, st.hidden, 0, attentionSize, w.vector(), 0, 1, 0f, e, 0, 1);
     } else {
       // p = q W ([B, E]); the scores e = H_b p_b below.
       Blas.gemm(false, false, batch, encoderSize, querySize, 1f, query, 0, querySize, w.keyWeight(), 0, encoderSize,
@@ -273,6 +275,8 @@ public final class Attention {
     Tensor de = dScores;
     int stride = batch * encoderSize;
     boolean multiplicative = score == Score.MULTIPLICATIVE;
+    // Padded steps' de stay 0: the additive score's products below run over every row.
+    de.zero();
     if (multiplicative) {
       if (dp.size() < batch * encoderSize) {
         dp = Tensor.zeros(batch * encoderSize);
@@ -302,24 +306,17 @@ public final class Attention {
       }
     }
     if (score == Score.ADDITIVE) {
-      // e = v . u, u = tanh(pre): dv += de u, dpre = de v (1 - u^2); dkeys += dpre; dprojected_b = sum_s dpre.
-      for (int i = 0; i < batch * attentionSize; i++) {
-        dProjected.set(i, 0f);
-      }
+      // e = U v, U = tanh(pre): dv += U^T de; dpre = (de v^T) * (1 - U^2); dkeys += dpre; dprojected_b = sum_s dpre.
+      int rows = steps * batch;
+      int block = batch * attentionSize;
+      Blas.gemv(true, rows, attentionSize, 1f, st.hidden, 0, attentionSize, de, 0, 1, 1f, w.gVector(), 0, 1);
+      Blas.gemm(false, false, rows, attentionSize, 1, 1f, de, 0, 1, w.vector(), 0, attentionSize, 0f, dPre, 0,
+          attentionSize);
+      kernels.activationBackward(Activation.TANH, st.hidden, 0, dPre, 0, dPre, 0, rows * attentionSize);
+      Blas.axpy(rows * attentionSize, 1f, dPre, 0, gKeys, 0);
+      dProjected.zero();
       for (int s = 0; s < steps; s++) {
-        for (int b = 0; b < batch; b++) {
-          if (s >= lengths[b]) {
-            continue;
-          }
-          int r = s * batch + b;
-          for (int a = 0; a < attentionSize; a++) {
-            float u = st.hidden.get(r * attentionSize + a);
-            w.gVector().add(a, de.get(r) * u);
-            float dPre = de.get(r) * w.vector().get(a) * (1 - u * u);
-            gKeys.add(r * attentionSize + a, dPre);
-            dProjected.add(b * attentionSize + a, dPre);
-          }
-        }
+        Blas.axpy(block, 1f, dPre, s * block, dProjected, 0);
       }
       for (int b = 0; b < batch; b++) {
         Blas.axpy(attentionSize, 1f, dProjected, b * attentionSize, w.gBias(), 0);

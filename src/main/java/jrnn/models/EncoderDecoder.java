@@ -192,7 +192,7 @@ public final class EncoderDecoder {
             params.grad(ATTENTION_QUERY), params.grad(ATTENTION_BIAS), params.grad(ATTENTION_VECTOR))
         : new Attention.Weights(params.value(ATTENTION_KEY), null, null, null, params.grad(ATTENTION_KEY),
             null, null, null);
-    this.attention = new Attention(config.attention(), encOut, hid, w);
+    this.attention = new Attention(config.attention(), encOut, hid, w, kernels);
     this.bridgeH = dense(BRIDGE_H_WEIGHT, BRIDGE_H_BIAS);
     this.bridgeC = config.cell().hasCellState() ? dense(BRIDGE_C_WEIGHT, BRIDGE_C_BIAS) : null;
     this.combine = dense(COMBINE_WEIGHT, COMBINE_BIAS);

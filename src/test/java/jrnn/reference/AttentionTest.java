@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import jrnn.kernels.Kernels;
+import jrnn.kernels.ScalarKernels;
 import jrnn.layers.Attention;
 import jrnn.layers.Attention.Score;
 import jrnn.tensor.Tensor;
@@ -111,51 +113,59 @@ class AttentionTest {
     return Tensor.of(x, shape);
   }
 
+  /** On either kernel set: the additive score's tanh and its derivative are the kernels'. */
   @Test
   void theLayerAgreesWithTheReference() {
-    for (Score score : Score.values()) {
-      Problem p = problem(score, 5);
-      ReferenceAttention ref = p.ref();
-      boolean additive = score == Score.ADDITIVE;
-      Attention.Weights w = additive
-          ? new Attention.Weights(tensor(ref.keyWeight, A, E), tensor(ref.queryWeight, A, D), tensor(ref.bias, A),
-              tensor(ref.vector, A), Tensor.zeros(A, E), Tensor.zeros(A, D), Tensor.zeros(A), Tensor.zeros(A))
-          : new Attention.Weights(tensor(ref.keyWeight, D, E), null, null, null, Tensor.zeros(D, E), null, null, null);
-      Attention layer = new Attention(score, E, D, w);
-      Tensor h = tensor(p.h(), S * B, E);
-      layer.attach(h, S, B, LENGTHS);
-      Tensor dEncoder = Tensor.zeros(S * B, E);
-      List<Attention.Step> steps = new ArrayList<>();
-      List<Tensor> dQueries = new ArrayList<>();
-      for (int t = 0; t < T; t++) {
-        Attention.Step st = layer.forward(tensor(p.queries()[t], B, D));
-        steps.add(st);
-        double[] expected = ref.context(p.h(), S, B, LENGTHS, p.queries()[t]);
-        assertClose(score + " context at step " + t, expected, st.context.toDoubleArray(), 1e-5);
-        double[][] alpha = ref.weights(p.h(), S, B, LENGTHS, p.queries()[t]);
-        for (int s = 0; s < S; s++) {
-          for (int b = 0; b < B; b++) {
-            assertEquals(alpha[s][b], st.weights.get(s * B + b), 1e-6, score + " weight " + s + "," + b);
-          }
+    // Where the Vector API is absent, best() is the scalar set again: the same check twice.
+    for (Kernels kernels : List.of(new ScalarKernels(), Kernels.best())) {
+      for (Score score : Score.values()) {
+        layerAgreesWithTheReference(score, kernels);
+      }
+    }
+  }
+
+  private static void layerAgreesWithTheReference(Score score, Kernels kernels) {
+    Problem p = problem(score, 5);
+    ReferenceAttention ref = p.ref();
+    boolean additive = score == Score.ADDITIVE;
+    Attention.Weights w = additive
+        ? new Attention.Weights(tensor(ref.keyWeight, A, E), tensor(ref.queryWeight, A, D), tensor(ref.bias, A),
+            tensor(ref.vector, A), Tensor.zeros(A, E), Tensor.zeros(A, D), Tensor.zeros(A), Tensor.zeros(A))
+        : new Attention.Weights(tensor(ref.keyWeight, D, E), null, null, null, Tensor.zeros(D, E), null, null, null);
+    Attention layer = new Attention(score, E, D, w, kernels);
+    Tensor h = tensor(p.h(), S * B, E);
+    layer.attach(h, S, B, LENGTHS);
+    Tensor dEncoder = Tensor.zeros(S * B, E);
+    List<Attention.Step> steps = new ArrayList<>();
+    List<Tensor> dQueries = new ArrayList<>();
+    for (int t = 0; t < T; t++) {
+      Attention.Step st = layer.forward(tensor(p.queries()[t], B, D));
+      steps.add(st);
+      double[] expected = ref.context(p.h(), S, B, LENGTHS, p.queries()[t]);
+      assertClose(kernels.getClass().getSimpleName() + " " + score + " context at step " + t, expected, st.context.toDoubleArray(), 1e-5);
+      double[][] alpha = ref.weights(p.h(), S, B, LENGTHS, p.queries()[t]);
+      for (int s = 0; s < S; s++) {
+        for (int b = 0; b < B; b++) {
+          assertEquals(alpha[s][b], st.weights.get(s * B + b), 1e-6, score + " weight " + s + "," + b);
         }
       }
-      for (int t = T - 1; t >= 0; t--) {
-        Tensor dq = Tensor.zeros(B, D);
-        layer.backward(steps.get(t), tensor(p.r()[t], B, E), dq, dEncoder);
-        dQueries.add(0, dq);
-      }
-      layer.finishBackward(dEncoder);
-      ReferenceAttention.Gradients g = ref.gradients(p.h(), S, B, LENGTHS, p.queries(), p.r());
-      assertClose(score + " dW_k", g.keyWeight(), w.gKeyWeight().toDoubleArray(), 1e-4);
-      if (additive) {
-        assertClose("dW_q", g.queryWeight(), w.gQueryWeight().toDoubleArray(), 1e-4);
-        assertClose("db", g.bias(), w.gBias().toDoubleArray(), 1e-4);
-        assertClose("dv", g.vector(), w.gVector().toDoubleArray(), 1e-4);
-      }
-      assertClose(score + " d encoder", g.encoder(), dEncoder.toDoubleArray(), 1e-4);
-      for (int t = 0; t < T; t++) {
-        assertClose(score + " d query " + t, g.queries()[t], dQueries.get(t).toDoubleArray(), 1e-4);
-      }
+    }
+    for (int t = T - 1; t >= 0; t--) {
+      Tensor dq = Tensor.zeros(B, D);
+      layer.backward(steps.get(t), tensor(p.r()[t], B, E), dq, dEncoder);
+      dQueries.add(0, dq);
+    }
+    layer.finishBackward(dEncoder);
+    ReferenceAttention.Gradients g = ref.gradients(p.h(), S, B, LENGTHS, p.queries(), p.r());
+    assertClose(kernels.getClass().getSimpleName() + " " + score + " dW_k", g.keyWeight(), w.gKeyWeight().toDoubleArray(), 1e-4);
+    if (additive) {
+      assertClose(kernels.getClass().getSimpleName() + " dW_q", g.queryWeight(), w.gQueryWeight().toDoubleArray(), 1e-4);
+      assertClose(kernels.getClass().getSimpleName() + " db", g.bias(), w.gBias().toDoubleArray(), 1e-4);
+      assertClose(kernels.getClass().getSimpleName() + " dv", g.vector(), w.gVector().toDoubleArray(), 1e-4);
+    }
+    assertClose(kernels.getClass().getSimpleName() + " " + score + " d encoder", g.encoder(), dEncoder.toDoubleArray(), 1e-4);
+    for (int t = 0; t < T; t++) {
+      assertClose(kernels.getClass().getSimpleName() + " " + score + " d query " + t, g.queries()[t], dQueries.get(t).toDoubleArray(), 1e-4);
     }
   }
 
@@ -165,7 +175,7 @@ class AttentionTest {
     ReferenceAttention ref = p.ref();
     Attention.Weights w = new Attention.Weights(tensor(ref.keyWeight, D, E), null, null, null, Tensor.zeros(D, E),
         null, null, null);
-    Attention layer = new Attention(Score.MULTIPLICATIVE, E, D, w);
+    Attention layer = new Attention(Score.MULTIPLICATIVE, E, D, w, Kernels.best());
     layer.attach(tensor(p.h(), S * B, E), S, B, LENGTHS);
     float[] together = layer.forward(tensor(p.queries()[0], B, D)).context.toArray();
     int b = 2;
@@ -212,7 +222,7 @@ class AttentionTest {
                 tensor(ref.vector, A), Tensor.zeros(A, E), Tensor.zeros(A, D), Tensor.zeros(A), Tensor.zeros(A))
             : new Attention.Weights(tensor(ref.keyWeight, D, E), null, null, null, Tensor.zeros(D, E), null, null,
                 null);
-        Attention layer = new Attention(score, E, D, w);
+        Attention layer = new Attention(score, E, D, w, Kernels.best());
         if (run == 1) {
           layer.attach(tensor(p.h(), S * B, E), S, B, LENGTHS);
           Attention.Step st = layer.forward(tensor(p.queries()[0], B, D));
