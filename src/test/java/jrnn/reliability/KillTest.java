@@ -96,8 +96,9 @@ class KillTest {
         .collect(Collectors.toCollection(TreeSet::new));
     assertEquals(expected, left, "no temporary file is left after a clean finish");
     try (Stream<Path> inTmp = Files.list(dir.resolve("tmp"))) {
-      assertEquals(List.of(), inTmp.map(p -> p.getFileName().toString()).toList(),
-          "the killed runs left nothing in the temporary folder");
+      // JavaCPP keeps its native libraries there when the home folder is not writable: a cache meant to stay.
+      assertEquals(List.of(), inTmp.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".javacpp"))
+          .toList(), "the killed runs left nothing in the temporary folder");
     }
   }
 
