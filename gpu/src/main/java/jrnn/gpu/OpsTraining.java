@@ -427,11 +427,10 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
     if (readsFinalStates()) {
       // Each of the two final states took the sum: each gets its whole gradient; the outputs none.
       long slot = (long) size * config.hiddenSize();
-      int topForward = (config.recurrent().layers() - 1) * 2;
       ops.zero(b.dTop, (long) rows * width);
-      ops.zero(b.dFinalH, (long) config.recurrent().stateSlots() * slot);
-      ops.copy(ops.slice(b.dFinalH, topForward * slot, slot), b.dHeadInput, slot);
-      ops.copy(ops.slice(b.dFinalH, (topForward + 1) * slot, slot), b.dHeadInput, slot);
+      ops.zero(b.dFinalH, config.recurrent().stateSlots() * slot);
+      ops.copy(topFinalState(b.dFinalH, size, 0), b.dHeadInput, slot);
+      ops.copy(topFinalState(b.dFinalH, size, 1), b.dHeadInput, slot);
       dTop = b.dTop;
       dFinalH = b.dFinalH;
     } else if (config.readout().perSequence()) {
@@ -578,9 +577,8 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
     if (readsFinalStates()) {
       // The top layer's final states summed, as the CPU's readout: the output's sum cannot be split.
       long slot = (long) size * config.hiddenSize();
-      int topForward = (config.recurrent().layers() - 1) * 2;
-      ops.copy(b.headInput, ops.slice(stack.finalH(), topForward * slot, slot), slot);
-      ops.axpy(b.headInput, 1f, ops.slice(stack.finalH(), (topForward + 1) * slot, slot), null, slot);
+      ops.copy(b.headInput, topFinalState(stack.finalH(), size, 0), slot);
+      ops.axpy(b.headInput, 1f, topFinalState(stack.finalH(), size, 1), null, slot);
     } else if (config.readout().perSequence()) {
       ops.poolForward(poolKind(), top, steps, size, width, poolSplit(), b.lengths, b.headInput, b.argmax);
     } else {
@@ -672,6 +670,16 @@ final class OpsTraining implements DeviceTraining, DeviceInference {
   private boolean readsFinalStates() {
     return config.readout() == jrnn.models.Readout.LAST && config.recurrent().directions() == 2
         && config.recurrent().bidirectional() == jrnn.layers.Bidirectional.SUM;
+  }
+
+  /**
+   * The top layer's final state in one direction (0 forward, 1 backward) of a bidirectional
+   * stack's states ([layers * 2, batch, H], a slot per layer and direction), for a batch of
+   * {@code size} sequences.
+   */
+  private Ops.Floats topFinalState(Ops.Floats states, int size, int direction) {
+    long slot = (long) size * config.hiddenSize();
+    return ops.slice(states, ((config.recurrent().layers() - 1) * 2L + direction) * slot, slot);
   }
 
   /** Where the last step's readout switches to the backward direction's, read at step 0. */

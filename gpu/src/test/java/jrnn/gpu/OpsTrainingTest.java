@@ -1119,8 +1119,18 @@ class OpsTrainingTest {
    * The device's updates, the {@code faultAt}-th reporting a norm of NaN and changing nothing (0:
    * none); its dropout generators restarted at each epoch's start, or never ({@code restarts} false).
    */
-  private record FaultyDevice(OpsTraining device, int[] updates, int faultAt, boolean restarts)
-      implements jrnn.device.DeviceTraining {
+  private static final class FaultyDevice extends ForwardingDevice {
+    private final int[] updates;
+    private final int faultAt;
+    private final boolean restarts;
+
+    FaultyDevice(OpsTraining device, int[] updates, int faultAt, boolean restarts) {
+      super(device);
+      this.updates = updates;
+      this.faultAt = faultAt;
+      this.restarts = restarts;
+    }
+
     @Override
     public void restartDropout(long seed) {
       if (restarts) {
@@ -1129,40 +1139,11 @@ class OpsTrainingTest {
     }
 
     @Override
-    public LossStats compute(Batch batch, RecurrentState initial, Rng rng) {
-      return device.compute(batch, initial, rng);
-    }
-
-    @Override
-    public RecurrentState finalState() {
-      return device.finalState();
-    }
-
-    @Override
     public double[] update(TrainingConfig config, jrnn.optim.Optimizer optimizer, double lr) {
       return ++updates[0] == faultAt ? new double[] {Double.NaN, Double.NaN} : device.update(config, optimizer, lr);
     }
-
-    @Override
-    public void toHost(jrnn.optim.Optimizer optimizer) {
-      device.toHost(optimizer);
-    }
-
-    @Override
-    public void fromHost(jrnn.optim.Optimizer optimizer) {
-      device.fromHost(optimizer);
-    }
-
-    @Override
-    public jrnn.models.InferencePass inference() {
-      return device.inference();
-    }
-
-    @Override
-    public void close() {
-      device.close();
-    }
   }
+
 
   private static final PrintStream QUIET = new PrintStream(java.io.OutputStream.nullOutputStream());
 

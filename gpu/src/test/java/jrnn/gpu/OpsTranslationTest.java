@@ -364,63 +364,33 @@ class OpsTranslationTest {
   }
 
   /** A device's updates (and its checks' passes) whose dropout generators are never restarted. */
-  private record WithoutRestarts(OpsTranslation device)
-      implements jrnn.device.DeviceTraining, jrnn.device.DeviceTranslation {
+  private static final class WithoutRestarts extends ForwardingDevice implements jrnn.device.DeviceTranslation {
+    private final OpsTranslation translation;
+
+    WithoutRestarts(OpsTranslation device) {
+      super(device);
+      this.translation = device;
+    }
+
+    @Override
+    public void restartDropout(long seed) {}
+
     @Override
     public LossStats loss(EncoderDecoder.Batch batch) {
-      return device.loss(batch);
+      return translation.loss(batch);
     }
 
     @Override
     public jrnn.decode.BeamSearch.StepModel search(int[][] sources) {
-      return device.search(sources);
+      return translation.search(sources);
     }
 
     @Override
     public void refresh() {
-      device.refresh();
-    }
-
-    @Override
-    public LossStats compute(jrnn.data.Batch batch, jrnn.layers.RecurrentState initial, Rng rng) {
-      return device.compute(batch, initial, rng);
-    }
-
-    @Override
-    public LossStats compute(jrnn.training.ShardablePass<?> pass, Rng rng) {
-      return device.compute(pass, rng);
-    }
-
-    @Override
-    public jrnn.layers.RecurrentState finalState() {
-      return device.finalState();
-    }
-
-    @Override
-    public double[] update(TrainingConfig config, jrnn.optim.Optimizer optimizer, double lr) {
-      return device.update(config, optimizer, lr);
-    }
-
-    @Override
-    public void toHost(jrnn.optim.Optimizer optimizer) {
-      device.toHost(optimizer);
-    }
-
-    @Override
-    public void fromHost(jrnn.optim.Optimizer optimizer) {
-      device.fromHost(optimizer);
-    }
-
-    @Override
-    public jrnn.models.InferencePass inference() {
-      return device.inference();
-    }
-
-    @Override
-    public void close() {
-      device.close();
+      translation.refresh();
     }
   }
+
 
   private static final java.io.PrintStream QUIET = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
 
