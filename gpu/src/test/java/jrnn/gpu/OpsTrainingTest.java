@@ -1144,7 +1144,6 @@ class OpsTrainingTest {
     }
   }
 
-
   private static final PrintStream QUIET = new PrintStream(java.io.OutputStream.nullOutputStream());
 
   /** A body that may throw. */

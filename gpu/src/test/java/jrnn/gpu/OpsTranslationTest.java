@@ -391,7 +391,6 @@ class OpsTranslationTest {
     }
   }
 
-
   private static final java.io.PrintStream QUIET = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
 
   /**
