@@ -489,10 +489,15 @@ public final class VectorKernels implements Kernels {
         }
         continue;
       }
-      // Wholly before the target a tie beats it (ties go to the first); from it on only a larger value.
-      if (FloatVector.fromByteBuffer(S, x.bytes(), 4 * (off + k), ORDER)
-          .compare(k < target ? VectorOperators.GE : VectorOperators.GT, value)
-          .anyTrue()) {
+      // Wholly before the target a tie beats it (ties go to the first); from it on only a larger
+      // value. Each compare names its operator as a constant: HotSpot compiles a compare to one
+      // instruction only then, and a chosen operator ran the API's per-lane Java fallback, 9% of a
+      // translator's training step.
+      FloatVector v = FloatVector.fromByteBuffer(S, x.bytes(), 4 * (off + k), ORDER);
+      boolean beaten = k < target
+          ? v.compare(VectorOperators.GE, value).anyTrue()
+          : v.compare(VectorOperators.GT, value).anyTrue();
+      if (beaten) {
         return false;
       }
     }

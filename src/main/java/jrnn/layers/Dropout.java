@@ -10,6 +10,8 @@ import jrnn.util.Rng;
  */
 public final class Dropout {
   private final double p;
+  /** p * 2^32: an element whose 32 random bits read below it is dropped. */
+  private final long dropThreshold;
   private Tensor mask = Tensor.zeros(0);
   private int size;
 
@@ -19,6 +21,7 @@ public final class Dropout {
       throw new IllegalArgumentException("Dropout: probability must be in [0, 1), got " + p);
     }
     this.p = p;
+    this.dropThreshold = Math.round(p * 0x1p32);
   }
 
   /** p, the probability of dropping an element. */
@@ -48,10 +51,29 @@ public final class Dropout {
       mask = Tensor.zeros(n);
     }
     size = n;
-    float keep = (float) (1 / (1 - p));
-    for (int i = 0; i < n; i++) {
-      mask.set(i, rng.nextDouble() < p ? 0f : keep);
+    // Two elements from each 64-bit draw: an element is dropped when its 32 bits, read as an
+    // unsigned number u, fall below p * 2^32, so with probability p to within 2^-33. The choice is
+    // made on bits, without a branch: with p = 0.3 a branch mispredicted about once in three
+    // elements, and one draw per element cost it twice more; the mask took 7% of a translator's
+    // training step.
+    int keepBits = Float.floatToRawIntBits((float) (1 / (1 - p)));
+    long threshold = dropThreshold;
+    int i = 0;
+    for (; i + 1 < n; i += 2) {
+      long bits = rng.nextLong();
+      mask.set(i, maskValue(bits & 0xffffffffL, threshold, keepBits));
+      mask.set(i + 1, maskValue(bits >>> 32, threshold, keepBits));
     }
+    if (i < n) {
+      mask.set(i, maskValue(rng.nextLong() >>> 32, threshold, keepBits));
+    }
+  }
+
+  /** 0 when u &lt; threshold, else the float whose bits are keepBits. */
+  private static float maskValue(long u, long threshold, int keepBits) {
+    // u - threshold is negative exactly when u is below it; its sign, spread over 64 bits, clears keepBits.
+    long kept = ~((u - threshold) >> 63);
+    return Float.intBitsToFloat(keepBits & (int) kept);
   }
 
   /** dst[dstOff + i] = src[srcOff + i] * mask[maskOff + i] for i &lt; n, with the drawn mask. */
