@@ -6,6 +6,7 @@ import jrnn.kernels.Parallel;
 import jrnn.params.Parameters;
 import jrnn.tensor.ShapeMismatchException;
 import jrnn.tensor.Tensor;
+import jrnn.util.Rng;
 
 /**
  * A unidirectional stack of recurrent layers run one time step at a time, every layer through
@@ -25,6 +26,10 @@ import jrnn.tensor.Tensor;
  *
  * <p>Rows are not frozen past a sequence's end: a decoder's padded steps come after its valid
  * ones, their loss is masked, and so nothing flows back from them into the valid steps.
+ *
+ * <p>Dropout between layers ({@link RecurrentConfig#dropout()}, on the input of each layer l
+ * &gt;= 1, as {@link RecurrentStack} does) runs when {@link #begin} is given a generator: the masks
+ * of all T steps are drawn there, and each step applies its rows.
  */
 public final class DecoderStack {
   private final RecurrentConfig config;
@@ -42,6 +47,12 @@ public final class DecoderStack {
   private final Tensor[] dcCarry;
   private Tensor dInput = Tensor.zeros(0);
   private RecurrentState initialGradient;
+  /** dropouts[l] on the input of layer l, l &gt;= 1 (index 0 unused). */
+  private final Dropout[] dropouts;
+  /** Per layer l &gt;= 1 [T*B, H]: layer l - 1's outputs after dropout, what layer l reads when dropping. */
+  private final Tensor[] droppedIn;
+  /** Whether the run begun drops between layers. */
+  private boolean dropping;
 
   /**
    * A stack of {@code config}'s layers (unidirectional only) on the parameters of {@code params}
@@ -59,7 +70,11 @@ public final class DecoderStack {
     this.dFromAbove = new Tensor[n];
     this.dhCarry = new Tensor[n];
     this.dcCarry = new Tensor[n];
+    this.dropouts = new Dropout[n];
+    this.droppedIn = new Tensor[n];
     for (int l = 0; l < n; l++) {
+      dropouts[l] = new Dropout(l == 0 ? 0 : config.dropout());
+      droppedIn[l] = Tensor.zeros(0);
       cells[l] = RecurrentCell.create(config.cell(), config.layerInputSize(l), hidden, params, prefix, l, 0, kernels);
       dFromAbove[l] = Tensor.zeros(0);
       dhCarry[l] = Tensor.zeros(0);
@@ -78,10 +93,19 @@ public final class DecoderStack {
   }
 
   /**
-   * Starts T steps of B rows from {@code initial} ([layers, B, H], null for zeros). The weights
-   * are packed here, once for the steps (inside a {@link Parameters#freeze} only once for all).
+   * Starts T steps of B rows from {@code initial} ([layers, B, H], null for zeros), without
+   * dropout. The weights are packed here, once for the steps (inside a {@link Parameters#freeze}
+   * only once for all).
    */
   public void begin(int steps, int batch, RecurrentState initial) {
+    begin(steps, batch, initial, null);
+  }
+
+  /**
+   * As {@link #begin(int, int, RecurrentState)}, with dropout between layers drawn from
+   * {@code dropoutRng} when it is not null and the configuration's probability is above 0.
+   */
+  public void begin(int steps, int batch, RecurrentState initial, Rng dropoutRng) {
     if (steps <= 0 || batch <= 0) {
       throw new ShapeMismatchException("DecoderStack: steps and batch size must be positive, got T=" + steps
           + ", B=" + batch);
@@ -102,6 +126,13 @@ public final class DecoderStack {
       cell.beginForward();
     }
     input = grow(input, steps * batch * config.inputSize());
+    dropping = dropoutRng != null && config.dropout() > 0 && cells.length > 1;
+    if (dropping) {
+      for (int l = 1; l < cells.length; l++) {
+        dropouts[l].draw(steps * rows, dropoutRng);
+        droppedIn[l] = grow(droppedIn[l], steps * rows);
+      }
+    }
   }
 
   /** The first layer's inputs [T*B, X]; the caller writes step t's rows before {@link #step}(t). */
@@ -116,6 +147,10 @@ public final class DecoderStack {
       RecurrentCell cell = cells[l];
       if (l == 0) {
         cell.projectInputsAt(t, input, t * batch * config.inputSize(), config.inputSize());
+      } else if (dropping) {
+        int rows = batch * hidden;
+        dropouts[l].apply(cells[l - 1].h(), (t + 1) * rows, droppedIn[l], t * rows, t * rows, rows);
+        cell.projectInputsAt(t, droppedIn[l], t * rows, hidden);
       } else {
         cell.projectInputsAt(t, cells[l - 1].h(), (t + 1) * batch * hidden, hidden);
       }
@@ -189,6 +224,10 @@ public final class DecoderStack {
       }
       if (l > 0) {
         cell.inputGradientAt(t, dFromAbove[l - 1], 0, hidden, false);
+        if (dropping) {
+          // Through the mask of step t: dL/d(layer l - 1's output) = mask * dL/d(layer l's input).
+          dropouts[l].apply(dFromAbove[l - 1], 0, dFromAbove[l - 1], 0, t * rows, rows);
+        }
       } else {
         cell.inputGradientAt(t, dInput, 0, config.inputSize(), false);
       }
@@ -208,6 +247,8 @@ public final class DecoderStack {
       RecurrentCell cell = cells[l];
       if (l == 0) {
         cell.inputGradients(input, 0, config.inputSize(), null, 0, 0, false);
+      } else if (dropping) {
+        cell.inputGradients(droppedIn[l], 0, hidden, null, 0, 0, false);
       } else {
         cell.inputGradients(cells[l - 1].h(), batch * hidden, hidden, null, 0, 0, false);
       }
@@ -223,6 +264,26 @@ public final class DecoderStack {
         initialGradient.c().data().put(l * rows, dcCarry[l].data(), 0, rows);
       }
     }
+  }
+
+  /**
+   * The dropout mask on the input of layer l (l &gt;= 1) of the last run begun with a generator,
+   * [T*B, H], step t's rows from t*B*H; all ones when the run did not drop.
+   */
+  public Tensor dropoutMask(int layer) {
+    if (layer < 1 || layer >= cells.length) {
+      throw new IllegalArgumentException("DecoderStack: layer " + layer + " has no dropout; layers 1 to "
+          + (cells.length - 1) + " do");
+    }
+    int n = steps * batch * hidden;
+    if (!dropping) {
+      Tensor ones = Tensor.zeros(n);
+      for (int i = 0; i < n; i++) {
+        ones.set(i, 1f);
+      }
+      return ones;
+    }
+    return dropouts[layer].mask();
   }
 
   /** dL/d(initial state) after {@link #finishBackward}. */

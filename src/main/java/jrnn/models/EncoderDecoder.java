@@ -106,6 +106,13 @@ public final class EncoderDecoder {
     }
   }
 
+  /**
+   * Where dropout acts, each mask [steps * B, width] with row step * B + pair: the source's and the
+   * target's embeddings (width E), the inputs of encoder layers l &gt;= 1 (the layer below's
+   * output), of decoder layers l &gt;= 1 (H_d) and the attentional vector h~ (H_d).
+   */
+  public enum DropoutSite { SOURCE_EMBEDDING, ENCODER_INPUT, TARGET_EMBEDDING, DECODER_INPUT, ATTENTIONAL }
+
   private final EncoderDecoderConfig config;
   private final Parameters params;
   private final Kernels kernels;
@@ -289,7 +296,7 @@ public final class EncoderDecoder {
       attentionalDropout.draw(rowsT * hid, rng);
     }
     int steps = batch.targetSteps();
-    decoder.begin(steps, b, initial);
+    decoder.begin(steps, b, initial, dropping ? rng : null);
     combineIn = grow(combineIn, rowsT * combined);
     attentional = grow(attentional, rowsT * hid);
     if (dropping) {
@@ -756,6 +763,23 @@ public final class EncoderDecoder {
         x.set(o + k, x.get(o + k) - logZ);
       }
     }
+  }
+
+  /**
+   * The dropout mask of {@code site} that the last training forward pass drew ({@code layer}
+   * &gt;= 1 for the stacks' inputs, else 0); see {@link DropoutSite} for its layout.
+   */
+  public Tensor dropoutMask(DropoutSite site, int layer) {
+    if (!dropping) {
+      throw new IllegalStateException("EncoderDecoder.dropoutMask: the last forward pass drew no dropout masks");
+    }
+    return switch (site) {
+      case SOURCE_EMBEDDING -> sourceDropout.mask();
+      case ENCODER_INPUT -> encoder.dropoutMask(layer);
+      case TARGET_EMBEDDING -> targetDropout.mask();
+      case DECODER_INPUT -> decoder.dropoutMask(layer);
+      case ATTENTIONAL -> attentionalDropout.mask();
+    };
   }
 
   /** The attention weights of the last {@link #step}, alpha[s * R + r]. */

@@ -26,7 +26,7 @@ import jrnn.params.ParamLayout;
  *     the decoder's input at step t (Luong et al. 2015)
  * @param tied the output layer's weight is the target embedding table (needs embedding ==
  *     decoderHidden)
- * @param dropout on the embeddings, between encoder layers and on the attentional vector
+ * @param dropout on the embeddings, between encoder layers, between decoder layers and on the attentional vector
  * @param labelSmoothing epsilon of the smoothed target distribution (Szegedy et al. 2016)
  */
 public record EncoderDecoderConfig(int sourceVocab, int targetVocab, int embedding, CellType cell,
@@ -113,9 +113,9 @@ public record EncoderDecoderConfig(int sourceVocab, int targetVocab, int embeddi
         bidirectional ? Bidirectional.CONCAT : Bidirectional.NONE, dropout);
   }
 
-  /** The decoder stack: unidirectional, reads {@link #decoderInputSize()} wide rows, no dropout inside. */
+  /** The decoder stack: unidirectional, reads {@link #decoderInputSize()} wide rows, dropout between layers. */
   public RecurrentConfig decoder() {
-    return new RecurrentConfig(cell, decoderInputSize(), decoderHidden, decoderLayers, Bidirectional.NONE, 0);
+    return new RecurrentConfig(cell, decoderInputSize(), decoderHidden, decoderLayers, Bidirectional.NONE, dropout);
   }
 
   /** Width of an encoder state, what attention reads: 2H with two directions. */
@@ -256,7 +256,7 @@ public record EncoderDecoderConfig(int sourceVocab, int targetVocab, int embeddi
       return this;
     }
 
-    /** Dropout on the embeddings, between encoder layers and on the attentional vector, in [0, 1). */
+    /** Dropout on the embeddings, between encoder layers, between decoder layers and on the attentional vector, in [0, 1). */
     public Builder dropout(double p) {
       this.dropout = p;
       return this;

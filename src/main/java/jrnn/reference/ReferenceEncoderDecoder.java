@@ -2,6 +2,7 @@ package jrnn.reference;
 
 import jrnn.cells.CellType;
 import jrnn.layers.Attention.Score;
+import jrnn.models.EncoderDecoder.DropoutSite;
 import jrnn.models.EncoderDecoderConfig;
 import jrnn.params.ParamLayout;
 
@@ -12,7 +13,9 @@ import static jrnn.models.EncoderDecoderConfig.*;
  * sentence pair at a time with the reference cells ({@link ReferenceCell}) and attention
  * ({@link ReferenceAttention}): the loss of a batch, from a flat parameter array in the model's
  * {@link ParamLayout}. Its gradient is taken by finite differences ({@link GradientCheck}), in
- * double precision, which is what the float32 model's backward pass is held to.
+ * double precision, which is what the float32 model's backward pass is held to. Dropout acts where
+ * the model's does, with masks handed in ({@link Masks}: the ones the model drew), so that a
+ * training pass with dropout is held to it too.
  */
 public final class ReferenceEncoderDecoder {
   private final EncoderDecoderConfig config;
@@ -27,6 +30,16 @@ public final class ReferenceEncoderDecoder {
    * @param tokens the target tokens counted, &lt;/s&gt; included
    */
   public record Loss(double crossEntropy, double smoothed, int tokens) {}
+
+  /** Dropout's factors: 0 or 1 / (1 - p) for each element a site drops. */
+  public interface Masks {
+    /**
+     * The factor on element {@code j} of {@code site}'s row for sentence pair {@code pair} at
+     * {@code step} (a source step for the source's sites, a target step for the target's);
+     * {@code layer} &gt;= 1 names the stack's layer whose input it is, else 0.
+     */
+    double factor(DropoutSite site, int layer, int pair, int step, int j);
+  }
 
   /**
    * The model of {@code config} over {@code params}, laid out as {@link
@@ -44,11 +57,16 @@ public final class ReferenceEncoderDecoder {
 
   /** Loss of the pairs (targets without markers), each target followed by {@code eos} and fed from {@code bos}. */
   public Loss loss(int[][] sources, int[][] targets, int bos, int eos) {
+    return loss(sources, targets, bos, eos, null);
+  }
+
+  /** As {@link #loss(int[][], int[][], int, int)}, with dropout's {@code masks} (null: none). */
+  public Loss loss(int[][] sources, int[][] targets, int bos, int eos, Masks masks) {
     double ce = 0;
     double smoothed = 0;
     int tokens = 0;
     for (int i = 0; i < sources.length; i++) {
-      double[] one = pair(sources[i], targets[i], bos, eos);
+      double[] one = pair(i, sources[i], targets[i], bos, eos, masks);
       ce += one[0];
       smoothed += one[1];
       tokens += targets[i].length + 1;
@@ -56,12 +74,12 @@ public final class ReferenceEncoderDecoder {
     return new Loss(ce, smoothed, tokens);
   }
 
-  private double[] pair(int[] src, int[] tgt, int bos, int eos) {
+  private double[] pair(int i, int[] src, int[] tgt, int bos, int eos, Masks masks) {
     int len = src.length;
     int e = config.embedding();
     double[][] x = new double[len][];
     for (int s = 0; s < len; s++) {
-      x[s] = row(SOURCE_EMBEDDING, src[s], e);
+      x[s] = dropped(row(SOURCE_EMBEDDING, src[s], e), masks, DropoutSite.SOURCE_EMBEDDING, 0, i, s);
     }
     // Encoder: layer by layer, each direction over the whole source.
     int he = config.encoderHidden();
@@ -69,6 +87,11 @@ public final class ReferenceEncoderDecoder {
     double[][] topFinal = new double[dirs][];
     CellType cell = config.cell();
     for (int l = 0; l < config.encoderLayers(); l++) {
+      if (l > 0) {
+        for (int s = 0; s < len; s++) {
+          x[s] = dropped(x[s], masks, DropoutSite.ENCODER_INPUT, l, i, s);
+        }
+      }
       double[][] out = new double[len][dirs * he];
       for (int d = 0; d < dirs; d++) {
         ReferenceCell rc = ReferenceCell.of(cell, x[0].length, he, p, new double[p.length], layout, ENCODER, l, d);
@@ -117,8 +140,12 @@ public final class ReferenceEncoderDecoder {
     int v = config.targetVocab();
     double eps = config.labelSmoothing();
     for (int t = 0; t <= tgt.length; t++) {
-      double[] input = concat(row(TARGET_EMBEDDING, prev, e), config.inputFeeding() ? feed : new double[0]);
+      double[] embedded = dropped(row(TARGET_EMBEDDING, prev, e), masks, DropoutSite.TARGET_EMBEDDING, 0, i, t);
+      double[] input = concat(embedded, config.inputFeeding() ? feed : new double[0]);
       for (int l = 0; l < layers; l++) {
+        if (l > 0) {
+          input = dropped(input, masks, DropoutSite.DECODER_INPUT, l, i, t);
+        }
         ReferenceCell.Step st = cells[l].forward(input, h[l], c[l]);
         h[l] = st.h;
         c[l] = st.c == null ? c[l] : st.c;
@@ -126,7 +153,8 @@ public final class ReferenceEncoderDecoder {
       }
       double[] query = h[layers - 1];
       double[] context = attention.context(states, len, 1, new int[] {len}, query);
-      double[] attentional = tanh(affine(COMBINE_WEIGHT, COMBINE_BIAS, concat(context, query)));
+      double[] attentional = dropped(tanh(affine(COMBINE_WEIGHT, COMBINE_BIAS, concat(context, query))), masks,
+          DropoutSite.ATTENTIONAL, 0, i, t);
       double[] logits = affine(config.tied() ? TARGET_EMBEDDING : OUTPUT_WEIGHT, OUTPUT_BIAS, attentional);
       double max = Double.NEGATIVE_INFINITY;
       for (double z2 : logits) {
@@ -149,6 +177,18 @@ public final class ReferenceEncoderDecoder {
       prev = y;
     }
     return new double[] {ce, smoothed};
+  }
+
+  /** A copy of {@code x} times the site's mask for (pair, step); {@code x} itself without masks. */
+  private static double[] dropped(double[] x, Masks masks, DropoutSite site, int layer, int pair, int step) {
+    if (masks == null) {
+      return x;
+    }
+    double[] y = new double[x.length];
+    for (int j = 0; j < x.length; j++) {
+      y[j] = x[j] * masks.factor(site, layer, pair, step, j);
+    }
+    return y;
   }
 
   private ReferenceAttention attention() {

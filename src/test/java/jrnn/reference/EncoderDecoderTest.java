@@ -78,12 +78,18 @@ class EncoderDecoderTest {
 
   /** Per parameter: ||model - numeric|| / ||numeric||, the numeric gradient from the twin. */
   static List<String> compare(EncoderDecoderConfig cfg, double[] p, double[] analytic, double tolerance) {
+    return compare(cfg, p, analytic, tolerance, null);
+  }
+
+  /** As above, the twin dropping with {@code masks} (null: none). */
+  static List<String> compare(EncoderDecoderConfig cfg, double[] p, double[] analytic, double tolerance,
+      ReferenceEncoderDecoder.Masks masks) {
     ReferenceEncoderDecoder twin = new ReferenceEncoderDecoder(cfg, p);
-    int tokens = twin.loss(SOURCES, TARGETS, BOS, EOS).tokens();
+    int tokens = twin.loss(SOURCES, TARGETS, BOS, EOS, masks).tokens();
     double[] numeric = new double[p.length];
     for (int i = 0; i < p.length; i++) {
       numeric[i] = GradientCheck.derivative(p, i, GradientCheck.STEP / 2,
-          () -> twin.loss(SOURCES, TARGETS, BOS, EOS).smoothed() / tokens);
+          () -> twin.loss(SOURCES, TARGETS, BOS, EOS, masks).smoothed() / tokens);
     }
     List<String> failures = new ArrayList<>();
     for (ParamLayout.Entry e : cfg.parameterLayout().entries()) {
@@ -110,6 +116,55 @@ class EncoderDecoderTest {
       List<String> failures = compare(cfg, p, g, 1e-4);
       assertTrue(failures.isEmpty(), cfg + ": " + failures);
     }
+  }
+
+  /**
+   * Training with dropout at every site (both embeddings, between encoder layers, between decoder
+   * layers, on h~): the model's gradient against finite differences of the twin given the masks
+   * the model drew, over two encoder and two decoder layers of three cells.
+   */
+  @Test
+  void withDropoutAtEverySiteTheGradientAgreesWithTheTwinOnTheModelsMasks() {
+    long seed = 70;
+    for (EncoderDecoderConfig plain : List.of(configs().get(0), configs().get(2),
+        config(CellType.parse("gru-reset-after"), Score.ADDITIVE, false, true, 2, true, 2))) {
+      EncoderDecoderConfig cfg = withDropout(plain, 0.3);
+      double[] p = randomParameters(cfg, seed++);
+      EncoderDecoder m = engine(cfg, p);
+      double[] g = engineGradient(m);
+      ReferenceEncoderDecoder.Masks masks = masksOf(m, cfg, SOURCES.length);
+      for (EncoderDecoder.DropoutSite site : EncoderDecoder.DropoutSite.values()) {
+        int layer = site == EncoderDecoder.DropoutSite.ENCODER_INPUT || site == EncoderDecoder.DropoutSite.DECODER_INPUT
+            ? 1 : 0;
+        Tensor mask = m.dropoutMask(site, layer);
+        int zeros = 0;
+        for (int i = 0; i < mask.size(); i++) {
+          zeros += mask.get(i) == 0f ? 1 : 0;
+        }
+        assertTrue(zeros > 0, cfg.cell() + ": the mask of " + site + " dropped nothing");
+      }
+      List<String> failures = compare(cfg, p, g, 1e-4, masks);
+      assertTrue(failures.isEmpty(), cfg + ": " + failures);
+    }
+  }
+
+  /** {@code plain} with dropout {@code p}. */
+  static EncoderDecoderConfig withDropout(EncoderDecoderConfig c, double p) {
+    return new EncoderDecoderConfig(c.sourceVocab(), c.targetVocab(), c.embedding(), c.cell(), c.encoderHidden(),
+        c.encoderLayers(), c.bidirectional(), c.decoderHidden(), c.decoderLayers(), c.attention(), c.attentionSize(),
+        c.inputFeeding(), c.tied(), p, c.labelSmoothing());
+  }
+
+  /** The masks the model's last training pass drew, read as the twin reads them. */
+  static ReferenceEncoderDecoder.Masks masksOf(EncoderDecoder m, EncoderDecoderConfig cfg, int pairs) {
+    return (site, layer, pair, step, j) -> {
+      int width = switch (site) {
+        case SOURCE_EMBEDDING, TARGET_EMBEDDING -> cfg.embedding();
+        case ENCODER_INPUT -> cfg.encoderOutputSize();
+        case DECODER_INPUT, ATTENTIONAL -> cfg.decoderHidden();
+      };
+      return m.dropoutMask(site, layer).get((step * pairs + pair) * width + j);
+    };
   }
 
   @Test
