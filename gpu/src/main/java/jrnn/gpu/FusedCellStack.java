@@ -633,17 +633,22 @@ final class FusedCellStack implements OpsStack {
    * layer's input at step t may depend on the top layer's output at t - 1 (input feeding). The
    * first layer reads the rows of step t of {@code x} [T*B, X], which the caller writes before
    * {@link #step}(t). Training keeps what {@link #backwardStep} needs. Rows are not frozen (a
-   * decoder's padded steps come last and their loss is masked), and a decoder has no dropout
-   * between its layers: the stack must be unidirectional without it.
+   * decoder's padded steps come last and their loss is masked). The stack must be
+   * unidirectional. With {@code dropout} (a training run of a stack that trains), the masks
+   * between layers of all T steps are drawn here, as {@link #forward}'s, and each step applies
+   * its rows, as the CPU's {@code DecoderStack} does.
    */
-  void beginSteps(Ops.Floats x, int steps, int batch, Ops.Floats h0, Ops.Floats c0) {
+  void beginSteps(Ops.Floats x, int steps, int batch, Ops.Floats h0, Ops.Floats c0, boolean dropout) {
     if (steps <= 0 || batch <= 0) {
       throw new IllegalArgumentException("FusedCellStack: a decoder's run needs steps and rows, got T=" + steps + ", B="
           + batch);
     }
-    if (config.directions() != 1 || config.dropout() > 0) {
-      throw new IllegalArgumentException("FusedCellStack: a decoder's steps run in a unidirectional stack without"
-          + " dropout; this one is " + config.bidirectional().label() + " with dropout " + config.dropout());
+    if (config.directions() != 1) {
+      throw new IllegalArgumentException("FusedCellStack: a decoder's steps run in a unidirectional stack; this one is "
+          + config.bidirectional().label());
+    }
+    if (dropout) {
+      requireTrains("a decoder's run with dropout");
     }
     prepare(steps, batch);
     this.steps = steps;
@@ -651,7 +656,14 @@ final class FusedCellStack implements OpsStack {
     this.input = x;
     this.trained = trains;
     this.begun = true;
-    droppedOut = false;
+    droppedOut = dropout && config.dropout() > 0 && config.layers() > 1;
+    if (droppedOut) {
+      long rows = (long) steps * batch;
+      for (int l = 1; l < config.layers(); l++) {
+        ops.dropoutMask(masks[l], rows * width, (float) config.dropout(), seed + l);
+      }
+      seed += config.layers();
+    }
     int[] whole = new int[batch];
     Arrays.fill(whole, steps);
     ops.upload(lengths, whole);
@@ -663,9 +675,17 @@ final class FusedCellStack implements OpsStack {
   /** Runs every layer through step t (SPEC 8-39: layer l reads layer l - 1's output of the same step). */
   void step(int t) {
     requireStep(t);
+    long n = (long) batch * width;
     for (int l = 0; l < config.layers(); l++) {
       Unit u = units[l][0];
-      u.project(l == 0 ? input : outputs[l - 1], t, 1);
+      if (l > 0 && droppedOut) {
+        Ops.Floats in = ops.slice(dropped[l], t * n, n);
+        ops.copy(in, ops.slice(outputs[l - 1], t * n, n), n);
+        ops.multiply(in, ops.slice(masks[l], t * n, n), n);
+        u.project(dropped[l], t, 1);
+      } else {
+        u.project(l == 0 ? input : outputs[l - 1], t, 1);
+      }
       u.forwardStep(t, outputs[l]);
     }
   }
@@ -711,6 +731,10 @@ final class FusedCellStack implements OpsStack {
       u.backwardStep(t, dOut);
       Ops.Floats dIn = l == 0 ? dx : dOutputs[l - 1];
       u.inputGradient(t, 1, dIn, false);
+      if (l > 0 && droppedOut) {
+        long n = (long) batch * width;
+        ops.multiply(ops.slice(dIn, t * n, n), ops.slice(masks[l], t * n, n), n);
+      }
       dOut = dIn;
     }
     return dx;
@@ -723,7 +747,7 @@ final class FusedCellStack implements OpsStack {
     for (int l = 0; l < config.layers(); l++) {
       Unit u = units[l][0];
       u.endBackward();
-      u.weightGradients(l == 0 ? input : outputs[l - 1]);
+      u.weightGradients(l == 0 ? input : droppedOut ? dropped[l] : outputs[l - 1]);
     }
   }
 

@@ -456,7 +456,10 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
     ops.zero(u.decoderInput, (long) targetRows * xw);
     ops.copyRows(u.decoderInput, xw, u.targetEmbedded, emb, targetRows, emb);
     Ops.Floats out = dropping ? u.attentionalOut : u.attentional;
-    decoder.beginSteps(u.decoderInput, steps, size, u.h0, config.cell().hasCellState() ? u.c0 : null);
+    if (dropping) {
+      decoder.seedDropout(seed + 3 + config.encoderLayers());
+    }
+    decoder.beginSteps(u.decoderInput, steps, size, u.h0, config.cell().hasCellState() ? u.c0 : null, dropping);
     for (int t = 0; t < steps; t++) {
       if (config.inputFeeding() && t > 0) {
         ops.copyRows(ops.slice(u.decoderInput, (long) t * size * xw + emb, (long) size * xw - emb), xw,
@@ -945,7 +948,7 @@ final class OpsTranslation implements DeviceTraining, DeviceTranslation {
       if (config.inputFeeding()) {
         ops.copyRows(columns(d.input, emb), xw, now.attentional(), hid, rows, hid);
       }
-      decoder.beginSteps(d.input, 1, rows, now.h(), now.c());
+      decoder.beginSteps(d.input, 1, rows, now.h(), now.c(), false);
       decoder.step(0);
       Ops.Floats query = rows(decoder.top(), 0, rows, hid);
       if (additive) {

@@ -174,25 +174,59 @@ class OpsTranslationTest {
 
   /**
    * With dropout, the device's gradient (its own masks) is the derivative of its own loss along a
-   * random direction, by central differences with the same masks (the same seed).
+   * random direction, by central differences with the same masks (the same seed): along all
+   * parameters, and along the decoder's second layer alone, which reads the first through a mask.
    */
   @Test
   void withDropoutTheGradientIsTheDerivativeOfTheLossWithTheSameMasks() {
     directionalDerivative(new HostOps());
   }
 
+  @TestFactory
+  List<DynamicTest> onTheGpuWithDropoutTheGradientIsTheDerivativeOfTheLossWithTheSameMasks() {
+    return GpuTests.onGpu("an encoder-decoder's dropout on the GPU", () -> List.of(DynamicTest.dynamicTest(
+        "dropout at every site, two encoder and two decoder layers", () -> directionalDerivative(
+            new CudaOps(((CudaBackend) jrnn.device.Gpu.backend()).cuda())))));
+  }
+
   static void directionalDerivative(Ops ops) {
-    EncoderDecoderConfig config = shape("lstm").additiveAttention(3).encoder(4, 2, true).dropout(0.3).build();
+    // Two layers each side: dropout between the encoder's layers and between the decoder's, whose steps apply it.
+    EncoderDecoderConfig config = shape("lstm").additiveAttention(3).encoder(4, 2, true).decoder(6, 2).dropout(0.3)
+        .build();
     EncoderDecoder m = new EncoderDecoder(config);
     // Weights large enough that what dropout removes shows in the loss.
     m.initialize(new Rng(9), 1.0);
     Parameters params = m.parameters();
     TranslationPass pass = pairs(config, new Rng(2), 3, 5, LossNormalization.PER_SEQUENCE);
-    Tensor direction = Tensor.zeros(params.values().size());
-    Rng rng = new Rng(4);
-    for (int i = 0; i < direction.size(); i++) {
-      direction.set(i, (float) (rng.nextDouble() * 2 - 1));
+    jrnn.params.ParamLayout.Entry secondLayer = config.parameterLayout().get("decoder.weight_ih_l1");
+    for (boolean all : new boolean[] {true, false}) {
+      Tensor direction = Tensor.zeros(params.values().size());
+      Rng rng = new Rng(4);
+      for (int i = 0; i < direction.size(); i++) {
+        boolean along = all || (i >= secondLayer.offset() && i < secondLayer.offset() + secondLayer.size());
+        direction.set(i, along ? (float) (rng.nextDouble() * 2 - 1) : 0f);
+      }
+      String what = all ? "all parameters" : "the decoder's second layer's input weights";
+      double[] derivatives = derivativesAlong(ops, config, params, pass, direction);
+      assertTrue(Math.abs(derivatives[1]) > 1e-2, what + ": a direction the loss changes along: " + derivatives[1]);
+      assertEquals(derivatives[1], derivatives[0], 0.01 * Math.abs(derivatives[1]),
+          "d/d eps of the loss along " + what);
     }
+    // The masks drop something: the same pass without dropout has another loss.
+    EncoderDecoderConfig none = shape("lstm").additiveAttention(3).encoder(4, 2, true).decoder(6, 2).build();
+    try (OpsTranslation plain = new OpsTranslation(ops, none, params, 1);
+        OpsTranslation dropped = new OpsTranslation(ops, config, params, 1)) {
+      double without = plain.compute(new TranslationPass(none, 0, 1, pass.sources(), pass.targets(),
+          pass.normalization()), new Rng(1)).sum();
+      double with = dropped.compute(pass, new Rng(1)).sum();
+      assertTrue(Math.abs(with - without) > 1e-2 * Math.abs(without), "dropout changes the loss: " + with + " vs "
+          + without);
+    }
+  }
+
+  /** The device's gradient along {@code direction}, and the central difference of its loss with the same masks. */
+  private static double[] derivativesAlong(Ops ops, EncoderDecoderConfig config, Parameters params, TranslationPass pass,
+      Tensor direction) {
     double directional = 0;
     try (OpsTranslation gpu = new OpsTranslation(ops, config, params, 1)) {
       gpu.gradientsToHost(true);
@@ -214,19 +248,7 @@ class OpsTranslationTest {
       }
     }
     params.values().copyFrom(w0);
-    // The masks drop something: the same pass without dropout has another loss.
-    EncoderDecoderConfig none = shape("lstm").additiveAttention(3).encoder(4, 2, true).build();
-    try (OpsTranslation plain = new OpsTranslation(ops, none, params, 1);
-        OpsTranslation dropped = new OpsTranslation(ops, config, params, 1)) {
-      double without = plain.compute(new TranslationPass(none, 0, 1, pass.sources(), pass.targets(),
-          pass.normalization()), new Rng(1)).sum();
-      double with = dropped.compute(pass, new Rng(1)).sum();
-      assertTrue(Math.abs(with - without) > 1e-2 * Math.abs(without), "dropout changes the loss: " + with + " vs "
-          + without);
-    }
-    double difference = (loss[0] - loss[1]) / (2 * eps);
-    assertTrue(Math.abs(difference) > 1e-2, "a direction the loss changes along: " + difference);
-    assertEquals(difference, directional, 0.01 * Math.abs(difference), "d/d eps of the loss along a direction");
+    return new double[] {directional, (loss[0] - loss[1]) / (2 * eps)};
   }
 
   /** Updates on the device (Adam, clipping, decay) leave the CPU trainer's parameters and optimizer state. */
