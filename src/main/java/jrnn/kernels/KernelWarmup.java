@@ -7,9 +7,9 @@ import jrnn.tensor.Tensor;
  * the JIT's profile has seen every branch (full and partial panels, accumulate or not, each row
  * count, both unrolled and single-vector loops, scalar tails) when it compiles them. A branch
  * first taken after compilation deoptimises the method, and a kernel that deoptimises too often
- * is left in slow, allocating code for the rest of the run. Once per JVM; 1.7-2.3 s on the 2-core
- * machine of docs/engine.md (2026-12-06), where 200 rounds instead of 1,500 still took 1.1-1.5 s:
- * the time goes to the first rounds, run by the interpreter before the JIT has compiled the kernels.
+ * is left in slow, allocating code for the rest of the run. Once per JVM, about 2 s, nearly all of
+ * it in the first rounds, which the interpreter runs before the JIT has compiled the kernels
+ * (docs/engine.md, "What the JIT needs").
  */
 final class KernelWarmup {
   private KernelWarmup() {}

@@ -107,7 +107,8 @@ public final class EncoderDecoder {
   }
 
   /**
-   * Where dropout acts, each mask [steps * B, width] with row step * B + pair: the source's and the
+   * Where dropout acts, each mask in the first steps * B * width elements of its buffer, row
+   * step * B + pair: the source's and the
    * target's embeddings (width E), the inputs of encoder layers l &gt;= 1 (the layer below's
    * output), of decoder layers l &gt;= 1 (H_d) and the attentional vector h~ (H_d).
    */
@@ -767,7 +768,8 @@ public final class EncoderDecoder {
 
   /**
    * The dropout mask of {@code site} that the last training forward pass drew ({@code layer}
-   * &gt;= 1 for the stacks' inputs, else 0); see {@link DropoutSite} for its layout.
+   * &gt;= 1 for the stacks' inputs, else 0); see {@link DropoutSite} for its layout. Read it
+   * before any decoding {@link #step}, which begins a run of its own in the decoder.
    */
   public Tensor dropoutMask(DropoutSite site, int layer) {
     if (!dropping) {

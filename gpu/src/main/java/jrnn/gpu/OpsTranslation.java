@@ -50,7 +50,8 @@ import jrnn.util.Rng;
  *   encoder       an OpsStack over the source's embeddings (dropout on them, and between layers): cuDNN's,
  *                 or jrnn's own (FusedCellStack) in the model's buffer
  *   bridge        s_0 = tanh(W_b [h^fwd_S; h^bwd_1] + b_b) per decoder layer, and c_0 for an LSTM: products
- *   decoder       FusedCellStack's steps, every layer through step t before t + 1 (input feeding reads h~_{t-1})
+ *   decoder       FusedCellStack's steps, every layer through step t before t + 1 (input feeding reads h~_{t-1});
+ *                 in training, dropout between its layers
  *   attention     additive or multiplicative: the keys' product once per batch, per step a product and
  *                 {@link Ops#attentionForward} (scores, the softmax over the source's steps, the context)
  *   h~_t          tanh(W_c [c_t; s_t] + b_c), as two products with W_c's two blocks of columns; dropout
