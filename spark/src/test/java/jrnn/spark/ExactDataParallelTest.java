@@ -50,6 +50,12 @@ class ExactDataParallelTest {
         .readout(Readout.MAX).softmax(2).seed(7).build();
   }
 
+  /** {@link #model()} with a mean readout, whose gradient has no jumps. */
+  static SequenceModel meanReadoutModel() {
+    return SequenceModel.builder().tokens(20, 8).cell("lstm").hidden(8).bidirectional(Bidirectional.CONCAT)
+        .readout(Readout.MEAN).softmax(2).seed(7).build();
+  }
+
   static final TrainingConfig TRAINING = TrainingConfig.builder().optimizer(Optimizers.momentum(0.5, 0.9))
       .clipNorm(0.5).adversarialNorm(0.3).build();
 
@@ -295,7 +301,10 @@ class ExactDataParallelTest {
   void passesGiveTheParametersOfOneMachine() {
     TrainingConfig training = TrainingConfig.builder().optimizer(Optimizers.momentum(0.5, 0.9)).clipNorm(0.5).build();
     float[] trained = assertSameForEach(new int[] {1, 2, 4}, partitions -> {
-      SequenceModel m = model();
+      // A mean readout: the max's gradient jumps where two steps tie, and with OpenBLAS's AVX2
+      // kernels the last bit of one machine's sums and the shards' picked another step at the
+      // eighth update (parameters 8e-5 apart there, 2.4e-7 the update before).
+      SequenceModel m = meanReadoutModel();
       Trainer trainer = new Trainer(m.parameters(), training, new Rng(3));
       if (partitions > 0) {
         trainer.computeGradientsWith(new ShardedGradients(spark, m.parameters(), training, partitions));
@@ -305,7 +314,7 @@ class ExactDataParallelTest {
       }
       return m.parameters().values().toArray();
     }, "passes");
-    assertMoved(model().parameters().values().toArray(), trained);
+    assertMoved(meanReadoutModel().parameters().values().toArray(), trained);
   }
 
   /**
