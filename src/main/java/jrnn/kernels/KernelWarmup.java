@@ -7,7 +7,7 @@ import jrnn.tensor.Tensor;
  * the JIT's profile has seen every branch (full and partial panels, accumulate or not, each row
  * count, both unrolled and single-vector loops, scalar tails) when it compiles them. A branch
  * first taken after compilation deoptimises the method, and a kernel that deoptimises too often
- * is left in slow, allocating code for the rest of the run. Once per JVM, about 2 s, nearly all of
+ * is left in slow, allocating code for the rest of the run. Once per JVM, about 2 s, most of
  * it in the first rounds, which the interpreter runs before the JIT has compiled the kernels
  * (docs/engine.md, "What the JIT needs").
  */

@@ -267,9 +267,9 @@ public final class DecoderStack {
   }
 
   /**
-   * The dropout mask on the input of layer l (l &gt;= 1) of the last run begun: its first T*B*H
-   * elements, step t's rows from t*B*H (a longer buffer may follow); all ones when the run did
-   * not drop.
+   * The dropout mask on the input of layer l (l &gt;= 1) of the last run begun, step t's rows from
+   * t*B*H; the tensor may be longer, and only its first T*B*H elements are this run's. All ones
+   * when the run did not drop.
    */
   public Tensor dropoutMask(int layer) {
     if (layer < 1 || layer >= cells.length) {

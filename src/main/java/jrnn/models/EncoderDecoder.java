@@ -108,9 +108,9 @@ public final class EncoderDecoder {
 
   /**
    * Where dropout acts, each mask in the first steps * B * width elements of its buffer, row
-   * step * B + pair: the source's and the
-   * target's embeddings (width E), the inputs of encoder layers l &gt;= 1 (the layer below's
-   * output), of decoder layers l &gt;= 1 (H_d) and the attentional vector h~ (H_d).
+   * step * B + pair: the source's and the target's embeddings (width E), the inputs of encoder
+   * layers l &gt;= 1 (the layer below's output), of decoder layers l &gt;= 1 (H_d) and the
+   * attentional vector h~ (H_d).
    */
   public enum DropoutSite { SOURCE_EMBEDDING, ENCODER_INPUT, TARGET_EMBEDDING, DECODER_INPUT, ATTENTIONAL }
 

@@ -402,7 +402,7 @@ class CommandLineTest {
     }
     Files.writeString(train, sb.toString());
     Path model = dir.resolve("s.jrnn");
-    // 6 epochs: 3 learn it with 4 of the seeds 1 to 5 only, 6 with all five.
+    // 6 epochs: with 3, only 4 of the seeds 1 to 5 learned the set; with 6, all five did.
     Run t = run("train", "sentiment", "--train", train.toString(), "--valid", train.toString(), "--embedding", "16",
         "--embedding-std", "0.25", "--hidden", "16", "--epochs", "6", "--batch", "10", "--lr", "1e-2", "--out",
         model.toString());

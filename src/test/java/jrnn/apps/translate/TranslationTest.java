@@ -110,7 +110,7 @@ class TranslationTest {
     // The other lines keep their places: they are the translations of the same batch without the
     // blank lines (whatever the model makes of them), and differ, so that a swap would show.
     assertEquals(trained.translate(List.of("a b c", "c b a"), 2), List.of(out.get(0), out.get(3)));
-    assertNotEquals(out.get(0), out.get(3));
+    assertNotEquals(out.get(0), out.get(3), "two different sentences, so that a swap would show: " + out);
     // Characters training never saw are read as <unk>, counted, and do not crash.
     assertEquals(List.of("validation: 2 of 10 subwords unseen in training, read as <unk>"),
         trained.unseenNote("validation", List.of("a Z ☃ b c")).stream().toList());
