@@ -267,22 +267,17 @@ public final class DecoderStack {
   }
 
   /**
-   * The dropout mask on the input of layer l (l &gt;= 1) of the last run begun, step t's rows from
-   * t*B*H; the tensor may be longer, and only its first T*B*H elements are this run's. All ones
-   * when the run did not drop.
+   * The dropout mask on the input of layer l (l &gt;= 1) of the last run begun, which must have
+   * dropped; step t's rows from t*B*H. The tensor may be longer: only its first T*B*H elements are
+   * this run's.
    */
   public Tensor dropoutMask(int layer) {
     if (layer < 1 || layer >= cells.length) {
       throw new IllegalArgumentException("DecoderStack: layer " + layer + " has no dropout; layers 1 to "
           + (cells.length - 1) + " do");
     }
-    int n = steps * batch * hidden;
     if (!dropping) {
-      Tensor ones = Tensor.zeros(n);
-      for (int i = 0; i < n; i++) {
-        ones.set(i, 1f);
-      }
-      return ones;
+      throw new IllegalStateException("DecoderStack.dropoutMask: the last run begun drew no dropout masks");
     }
     return dropouts[layer].mask();
   }
